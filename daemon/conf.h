@@ -1,0 +1,64 @@
+/* SPDX-License-Identifier: MIT */
+/*
+ * myribackd configuration: the in-memory form of myribackd.conf.
+ * Error convention (whole daemon): functions return 0 or -errno; a parse
+ * error also fills 'err' with "FILE:LINE: message".
+ */
+#ifndef MXD_CONF_H
+#define MXD_CONF_H
+
+#include <stdbool.h>
+#include <stddef.h>
+#include <stdint.h>
+#include <net/if.h>
+#include <sys/types.h>
+
+#define MXD_PATH_MAX 108        /* sun_path */
+#define MXD_NAME_MAX 64
+#define MXD_PEERS_MAX 256
+
+enum mxd_log_level { MXD_LOG_ERR = 3, MXD_LOG_WARNING = 4, MXD_LOG_NOTICE = 5,
+		     MXD_LOG_INFO = 6, MXD_LOG_DEBUG = 7 };
+
+struct mxd_conf_peer {
+	char hostname[MXD_NAME_MAX];
+	uint64_t nic_id;            /* MAC as a 48-bit number */
+};
+
+struct mxd_conf_limits {
+	uint32_t endpoints;         /* per guest */
+	uint32_t cmd_order, evt_order;      /* default ring sizes (log2 slots) */
+	uint32_t sendq_size, recvq_size;    /* default and maximum queue bytes */
+	uint64_t registered_bytes;  /* registered memory in flight, per guest */
+	uint32_t medium_max;        /* largest queued (small/medium) message */
+	uint32_t outstanding;       /* rendezvous/pulls in flight, per endpoint */
+};
+
+struct mxd_config {
+	/* transports */
+	bool transport_local;
+	bool transport_xen;
+	char local_socket[MXD_PATH_MAX];
+	char local_group[MXD_NAME_MAX];     /* "" = root only... plus socket owner */
+	char ctl_socket[MXD_PATH_MAX];
+	char ctl_group[MXD_NAME_MAX];
+	/* wire; empty interface = no wire (host-local only) */
+	char interface[IF_NAMESIZE];
+	uint64_t nic_id;            /* 0 = from the interface MAC, or derived */
+	char hostname[MXD_NAME_MAX];        /* "" = gethostname() */
+	/* anticipatory polling window after a ring had work, microseconds */
+	uint32_t poll_window_us;
+	uint32_t poll_budget;       /* slots consumed per ring per pass */
+	struct mxd_conf_limits limits;
+	struct mxd_conf_peer peers[MXD_PEERS_MAX];
+	uint32_t npeers;
+	enum mxd_log_level log_level;
+};
+
+/* Fill every field with its documented default. */
+void mxd_config_defaults(struct mxd_config *cfg);
+
+/* Parse FILE over the defaults.  0, or -errno with err = "FILE:LINE: why". */
+int mxd_config_load(struct mxd_config *cfg, const char *path, char *err, size_t errlen);
+
+#endif /* MXD_CONF_H */

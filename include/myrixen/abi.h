@@ -1,0 +1,387 @@
+/* SPDX-License-Identifier: MIT */
+/*
+ * myrixen shared ABI: the layout of an endpoint's shared area and of every
+ * word that crosses between a guest (libmyrixen, or the shim on its behalf)
+ * and myribackd.  This header compiles in the Linux kernel (shim/) and in
+ * user space (lib/, daemon/).  It holds only fixed-width types with explicit
+ * padding; every struct has static assertions on its size and offsets.
+ *
+ * Versioning rule: MYRIXEN_ABI_VERSION is bumped whenever a size, an offset,
+ * an opcode value, a status value or the meaning of a field changes, or a
+ * field is removed.  Adding a new opcode or event type that an older peer
+ * rejects cleanly (MXN_ST_BAD_REQUEST) does not bump it.  Both sides refuse
+ * a version they were not built for; there is no negotiation.
+ *
+ * Trust rule: the daemon treats every byte of the shared area as hostile.
+ * It copies a slot before looking at it, validates the copy, and keeps its
+ * own private copy of the geometry (never re-reads mxn_area_hdr).
+ */
+#ifndef MYRIXEN_ABI_H
+#define MYRIXEN_ABI_H
+
+#ifdef __KERNEL__
+#include <linux/types.h>
+#include <linux/stddef.h>
+#else
+#include <stdint.h>
+#include <stddef.h>
+#endif
+
+#define MYRIXEN_ABI_VERSION 1u
+#define MYRIXEN_AREA_MAGIC 0x5852594du /* "MYRX" little-endian */
+
+#define MXN_PAGE_SIZE 4096u
+#define MXN_CACHELINE 64u
+
+/* ---- size classes (chosen by the library, checked by the daemon) ---- */
+#define MXN_TINY_MAX 32u           /* payload rides inside the ring slot */
+#define MXN_SMALL_MAX 128u         /* one sendq chunk, one recvq chunk */
+#define MXN_MEDIUM_MAX_DEFAULT (32u * 1024u)
+#define MXN_MEDIUM_MAX_LIMIT (64u * 1024u) /* hard cap the daemon accepts */
+#define MXN_MAX_SEGMENTS 256u      /* MX_MAX_SEGMENTS */
+
+/* ---- geometry limits (the daemon clamps a guest's request to these) ---- */
+#define MXN_RING_ORDER_MIN 4u      /* 16 slots */
+#define MXN_RING_ORDER_MAX 12u     /* 4096 slots */
+#define MXN_QUEUE_MIN (64u * 1024u)
+#define MXN_QUEUE_MAX (16u * 1024u * 1024u)
+#define MXN_QUEUE_ALIGN 64u        /* recvq chunks start on this boundary */
+#define MXN_ENDPOINTS_MAX 256u     /* endpoint index fits MX's 8 bits */
+
+/*
+ * One direction of a ring, io/ring.h style.  Indices run free (they wrap at
+ * 2^32, never masked when stored); a slot is ring[idx & (nslots - 1)];
+ * nslots is a power of two.  A consistent ring has 0 <= prod - cons <= nslots.
+ *
+ *  prod        written by the producer only, after the slots it covers.
+ *  prod_event  written by the consumer: "notify me once prod passes this"
+ *              (io/ring.h req_event / rsp_event).  The producer notifies
+ *              iff (new_prod - prod_event) < (new_prod - old_prod).
+ *  cons        written by the consumer only, after it copied the slots out.
+ *  cons_event  written by the producer: "notify me once cons passes this",
+ *              used when the producer is waiting for free slots.
+ *
+ * prod/prod_event and cons/cons_event live on separate cache lines so the
+ * two sides do not false-share.
+ */
+struct mxn_ring_ctl {
+	uint32_t prod;
+	uint32_t prod_event;
+	uint8_t pad0[MXN_CACHELINE - 8];
+	uint32_t cons;
+	uint32_t cons_event;
+	uint8_t pad1[MXN_CACHELINE - 8];
+};
+_Static_assert(sizeof(struct mxn_ring_ctl) == 128, "mxn_ring_ctl size");
+_Static_assert(offsetof(struct mxn_ring_ctl, prod) == 0, "prod");
+_Static_assert(offsetof(struct mxn_ring_ctl, prod_event) == 4, "prod_event");
+_Static_assert(offsetof(struct mxn_ring_ctl, cons) == 64, "cons");
+_Static_assert(offsetof(struct mxn_ring_ctl, cons_event) == 68, "cons_event");
+
+/*
+ * The area header, page 0 of every endpoint's shared area.  The side that
+ * allocates the area (daemon for the local transport, shim for Xen) fills
+ * it; it is informative for the guest only.  Offsets are from the area
+ * start and page aligned.
+ */
+struct mxn_area_hdr {
+	uint32_t magic;          /* MYRIXEN_AREA_MAGIC */
+	uint32_t abi_version;    /* MYRIXEN_ABI_VERSION */
+	uint32_t area_size;      /* bytes, multiple of MXN_PAGE_SIZE */
+	uint32_t cmd_order;      /* log2 of command-ring slots */
+	uint32_t evt_order;      /* log2 of event-ring slots */
+	uint32_t sendq_size;     /* bytes */
+	uint32_t recvq_size;     /* bytes */
+	uint32_t cmd_ctl_off;    /* struct mxn_ring_ctl of the command ring */
+	uint32_t evt_ctl_off;    /* struct mxn_ring_ctl of the event ring */
+	uint32_t cmd_ring_off;   /* struct mxn_cmd[1 << cmd_order] */
+	uint32_t evt_ring_off;   /* struct mxn_evt[1 << evt_order] */
+	uint32_t sendq_off;      /* guest writes, daemon reads */
+	uint32_t recvq_off;      /* daemon writes, guest reads */
+	uint32_t pad0;
+	uint64_t pad1[9];
+};
+_Static_assert(sizeof(struct mxn_area_hdr) == 128, "mxn_area_hdr size");
+_Static_assert(offsetof(struct mxn_area_hdr, cmd_ctl_off) == 28, "cmd_ctl_off");
+_Static_assert(offsetof(struct mxn_area_hdr, recvq_off) == 48, "recvq_off");
+
+/* Layout rule, shared by every allocator: header page, one page holding both
+ * ring_ctl blocks (cmd at 0, evt at 128), the command ring, the event ring,
+ * the sendq, the recvq, each starting on a page boundary. */
+#define MXN_AREA_CTL_PAGE_OFF MXN_PAGE_SIZE
+
+/* ---- the address of a peer endpoint as the daemon hands it out ---- */
+/* peer index 0 is always this host; others index the daemon's peer table. */
+#define MXN_PEER_SELF 0u
+
+/* ---- command ring: guest -> daemon ---- */
+enum mxn_cmd_op {
+	MXN_CMD_NOP = 0,
+	MXN_CMD_CONNECT = 1,     /* u.connect; answered by MXN_EVT_CONNECT_DONE */
+	MXN_CMD_SEND_TINY = 2,   /* payload in u.tiny, length <= MXN_TINY_MAX */
+	MXN_CMD_SEND_QUEUED = 3, /* small/medium: payload in sendq at u.q.off */
+	MXN_CMD_SEND_RNDV = 4,   /* large or synchronous: region descriptor in sendq */
+	MXN_CMD_PULL = 5,        /* receiver pulls a rendezvous into its region */
+	MXN_CMD_LOOKUP = 6,      /* hostname <-> nic id; u.lookup */
+	MXN_CMD_WAKE = 7,        /* ask for an MXN_EVT_WAKE back (mx_wakeup) */
+	MXN_CMD_DISCONNECT = 8,  /* forget a connection (u.connect.nic_id/ep) */
+	MXN_CMD_OP_MAX
+};
+
+/* mxn_cmd.flags */
+#define MXN_CMDF_SYNC 0x01u       /* mx_issend: completion means "matched" */
+
+struct mxn_cmd_connect {
+	uint64_t nic_id;          /* 48-bit MAC-style id in the low bits */
+	uint32_t key;             /* the application key (mx filter) */
+	uint32_t timeout_ms;
+	uint8_t endpoint;         /* remote endpoint index */
+	uint8_t pad[15];
+};
+_Static_assert(sizeof(struct mxn_cmd_connect) == 32, "mxn_cmd_connect");
+
+struct mxn_cmd_queued {
+	uint32_t off;             /* offset in the sendq */
+	uint32_t pad0;
+	uint64_t pad1[3];
+};
+_Static_assert(sizeof(struct mxn_cmd_queued) == 32, "mxn_cmd_queued");
+
+struct mxn_cmd_rndv {
+	uint32_t desc_off;        /* struct mxn_region_desc in the sendq */
+	uint32_t desc_len;        /* bytes of descriptor, header included */
+	uint64_t pad[3];
+};
+_Static_assert(sizeof(struct mxn_cmd_rndv) == 32, "mxn_cmd_rndv");
+
+struct mxn_cmd_pull {
+	uint32_t rndv_handle;     /* from MXN_EVT_RECV_RNDV */
+	uint32_t desc_off;        /* receiver's region descriptor in its sendq */
+	uint32_t desc_len;
+	uint32_t pull_len;        /* bytes wanted: min(posted, announced) */
+	uint64_t pad[2];
+};
+_Static_assert(sizeof(struct mxn_cmd_pull) == 32, "mxn_cmd_pull");
+
+struct mxn_cmd_lookup {
+	uint64_t nic_id;          /* 0 means: resolve the name in the sendq */
+	uint32_t name_off;        /* NUL-free hostname bytes in the sendq */
+	uint32_t name_len;        /* <= MXN_HOSTNAME_MAX */
+	uint64_t pad[2];
+};
+_Static_assert(sizeof(struct mxn_cmd_lookup) == 32, "mxn_cmd_lookup");
+#define MXN_HOSTNAME_MAX 80u
+
+/*
+ * A command slot.  'length' is the message length for sends, 0 otherwise.
+ * 'cookie' is opaque to the daemon and echoed in the event that completes
+ * the command.  Every sendq byte a command references belongs to the daemon
+ * until that completing event has been produced.
+ */
+struct mxn_cmd {
+	uint8_t op;               /* enum mxn_cmd_op */
+	uint8_t flags;            /* MXN_CMDF_* */
+	uint16_t dest_peer;       /* daemon peer index, from CONNECT_DONE */
+	uint32_t length;
+	uint64_t cookie;
+	uint64_t match_info;
+	uint8_t dest_endpoint;
+	uint8_t pad[3];
+	uint32_t dest_session;
+	union {
+		uint8_t tiny[MXN_TINY_MAX];
+		struct mxn_cmd_connect connect;
+		struct mxn_cmd_queued q;
+		struct mxn_cmd_rndv rndv;
+		struct mxn_cmd_pull pull;
+		struct mxn_cmd_lookup lookup;
+	} u;
+};
+_Static_assert(sizeof(struct mxn_cmd) == 64, "mxn_cmd size");
+_Static_assert(offsetof(struct mxn_cmd, length) == 4, "mxn_cmd.length");
+_Static_assert(offsetof(struct mxn_cmd, cookie) == 8, "mxn_cmd.cookie");
+_Static_assert(offsetof(struct mxn_cmd, match_info) == 16, "mxn_cmd.match");
+_Static_assert(offsetof(struct mxn_cmd, dest_endpoint) == 24, "mxn_cmd.dest_ep");
+_Static_assert(offsetof(struct mxn_cmd, dest_session) == 28, "mxn_cmd.session");
+_Static_assert(offsetof(struct mxn_cmd, u) == 32, "mxn_cmd.u");
+
+/*
+ * Region descriptor, placed in the sendq by SEND_RNDV and PULL.  A region is
+ * the guest memory of a large (or synchronous) message.  On the local
+ * transport the segments are virtual addresses in the guest process; on
+ * Xen they are granted pages (shim ioctl MYRIXEN_IOC_REG_REGION).
+ */
+enum mxn_region_kind {
+	MXN_REGION_VADDR = 1,     /* segs are struct mxn_vaddr_seg */
+	MXN_REGION_GRANT = 2,     /* segs are struct mxn_grant_seg */
+};
+
+struct mxn_region_desc {
+	uint32_t kind;            /* enum mxn_region_kind */
+	uint32_t nsegs;
+	uint64_t total_len;       /* sum of segment lengths; checked */
+};
+_Static_assert(sizeof(struct mxn_region_desc) == 16, "mxn_region_desc");
+
+struct mxn_vaddr_seg {
+	uint64_t addr;
+	uint64_t len;
+};
+_Static_assert(sizeof(struct mxn_vaddr_seg) == 16, "mxn_vaddr_seg");
+
+struct mxn_grant_seg {
+	uint32_t gref;
+	uint16_t offset;          /* < MXN_PAGE_SIZE */
+	uint16_t len;             /* 1..MXN_PAGE_SIZE - offset */
+};
+_Static_assert(sizeof(struct mxn_grant_seg) == 8, "mxn_grant_seg");
+
+#define MXN_REGION_VADDR_SEGS_MAX MXN_MAX_SEGMENTS
+#define MXN_REGION_GRANT_SEGS_MAX 4097u /* 16 MiB of pages, +1 for skew */
+#define MXN_LARGE_MAX (16u * 1024u * 1024u)
+
+/* ---- event ring: daemon -> guest ---- */
+enum mxn_evt_type {
+	MXN_EVT_NONE = 0,
+	MXN_EVT_CONNECT_DONE = 1, /* u.connect */
+	MXN_EVT_RECV_TINY = 2,    /* payload in u.tiny */
+	MXN_EVT_RECV_QUEUED = 3,  /* payload in recvq at u.q.off */
+	MXN_EVT_RECV_RNDV = 4,    /* announcement; the guest answers with PULL */
+	MXN_EVT_SEND_DONE = 5,    /* u.done.cookie completes a send */
+	MXN_EVT_PULL_DONE = 6,    /* u.done.cookie completes a pull */
+	MXN_EVT_LOOKUP_DONE = 7,  /* u.lookup */
+	MXN_EVT_WAKE = 8,         /* answer to MXN_CMD_WAKE */
+	MXN_EVT_GUEST_ERROR = 9,  /* the daemon cut this endpoint off; status says why */
+	MXN_EVT_TYPE_MAX
+};
+
+/* status codes carried in events (and in local-transport replies) */
+enum mxn_status {
+	MXN_ST_OK = 0,
+	MXN_ST_TRUNCATED = 1,
+	MXN_ST_BAD_REQUEST = 2,   /* malformed command */
+	MXN_ST_BAD_ENDPOINT = 3,  /* no such remote endpoint */
+	MXN_ST_BAD_KEY = 4,       /* application key mismatch */
+	MXN_ST_BAD_SESSION = 5,   /* remote endpoint was closed and reopened */
+	MXN_ST_CLOSED = 6,        /* remote endpoint closed */
+	MXN_ST_TIMEOUT = 7,       /* peer unreachable, retries exhausted */
+	MXN_ST_NO_RESOURCES = 8,  /* a per-guest limit would be exceeded */
+	MXN_ST_NOT_FOUND = 9,     /* lookup failed */
+	MXN_ST_STATUS_MAX
+};
+
+/* mxn_evt.flags */
+#define MXN_EVTF_SYNC 0x01u       /* a RECV_RNDV that carries a synchronous send */
+
+struct mxn_evt_q {
+	uint32_t off;             /* offset in the recvq; chunk is MXN_QUEUE_ALIGN aligned */
+	uint32_t pad[7];
+};
+_Static_assert(sizeof(struct mxn_evt_q) == 32, "mxn_evt_q");
+
+struct mxn_evt_rndv {
+	uint32_t rndv_handle;     /* quote it in MXN_CMD_PULL */
+	uint32_t pad[7];
+};
+_Static_assert(sizeof(struct mxn_evt_rndv) == 32, "mxn_evt_rndv");
+
+struct mxn_evt_done {
+	uint64_t cookie;
+	uint32_t xfer_length;     /* bytes actually moved */
+	uint32_t pad[5];
+};
+_Static_assert(sizeof(struct mxn_evt_done) == 32, "mxn_evt_done");
+
+struct mxn_evt_connect {
+	uint64_t cookie;
+	uint64_t nic_id;
+	uint16_t peer;            /* use as mxn_cmd.dest_peer */
+	uint8_t endpoint;
+	uint8_t pad0;
+	uint32_t session;         /* use as mxn_cmd.dest_session */
+	uint64_t pad1;
+};
+_Static_assert(sizeof(struct mxn_evt_connect) == 32, "mxn_evt_connect");
+
+struct mxn_evt_lookup {
+	uint64_t cookie;
+	uint64_t nic_id;
+	uint16_t peer;
+	uint16_t name_len;
+	uint32_t name_off;        /* hostname in the recvq, freed with the slot */
+	uint64_t pad;
+};
+_Static_assert(sizeof(struct mxn_evt_lookup) == 32, "mxn_evt_lookup");
+
+/*
+ * An event slot.  For receives, length is the full message length, match_info
+ * and the src_* fields name the sender (src_peer/src_endpoint/src_session
+ * form a reply address; src_nic_id is for mx_decompose_endpoint_addr).
+ * RECV_QUEUED data lives in the recvq until the guest advances the event
+ * ring's cons past the slot: the recvq is released in event order.
+ */
+struct mxn_evt {
+	uint8_t type;             /* enum mxn_evt_type */
+	uint8_t status;           /* enum mxn_status */
+	uint8_t src_endpoint;
+	uint8_t flags;            /* MXN_EVTF_* */
+	uint32_t length;
+	uint64_t match_info;
+	uint64_t src_nic_id;
+	uint16_t src_peer;
+	uint16_t pad;
+	uint32_t src_session;
+	union {
+		uint8_t tiny[MXN_TINY_MAX];
+		struct mxn_evt_q q;
+		struct mxn_evt_rndv rndv;
+		struct mxn_evt_done done;
+		struct mxn_evt_connect connect;
+		struct mxn_evt_lookup lookup;
+	} u;
+};
+_Static_assert(sizeof(struct mxn_evt) == 64, "mxn_evt size");
+_Static_assert(offsetof(struct mxn_evt, length) == 4, "mxn_evt.length");
+_Static_assert(offsetof(struct mxn_evt, match_info) == 8, "mxn_evt.match");
+_Static_assert(offsetof(struct mxn_evt, src_nic_id) == 16, "mxn_evt.src_nic");
+_Static_assert(offsetof(struct mxn_evt, src_peer) == 24, "mxn_evt.src_peer");
+_Static_assert(offsetof(struct mxn_evt, src_session) == 28, "mxn_evt.session");
+_Static_assert(offsetof(struct mxn_evt, u) == 32, "mxn_evt.u");
+
+/*
+ * Opening an endpoint.  The guest asks with mxn_open_req; the daemon clamps
+ * the geometry to its limits and answers with mxn_open_rsp.  On the local
+ * transport these travel over the UNIX socket (SOCK_SEQPACKET), the reply
+ * carrying SCM_RIGHTS [area memfd, kick eventfd, irq eventfd].  On Xen the
+ * same fields travel through xenstore (see shim/README.md).
+ */
+#define MXN_ENDPOINT_ANY 0xffu
+
+struct mxn_open_req {
+	uint32_t abi_version;
+	uint32_t key;             /* application key (mx filter) */
+	uint8_t endpoint;         /* wanted index, or MXN_ENDPOINT_ANY */
+	uint8_t cmd_order;        /* 0 = daemon default */
+	uint8_t evt_order;
+	uint8_t pad0;
+	uint32_t sendq_size;      /* 0 = daemon default */
+	uint32_t recvq_size;
+	uint32_t pad1;
+};
+_Static_assert(sizeof(struct mxn_open_req) == 24, "mxn_open_req");
+
+struct mxn_open_rsp {
+	int32_t error;            /* 0 or -errno */
+	uint32_t abi_version;
+	uint64_t nic_id;          /* this host's board id */
+	uint32_t session;         /* this endpoint's session id */
+	uint8_t endpoint;         /* the granted index */
+	uint8_t pad0[3];
+	uint32_t area_size;       /* the memfd's size; header inside has the rest */
+	uint32_t medium_max;      /* largest MXN_CMD_SEND_QUEUED length */
+	char hostname[MXN_HOSTNAME_MAX];
+};
+_Static_assert(sizeof(struct mxn_open_rsp) == 112, "mxn_open_rsp");
+_Static_assert(offsetof(struct mxn_open_rsp, hostname) == 32, "hostname");
+
+#endif /* MYRIXEN_ABI_H */
