@@ -58,7 +58,27 @@ struct mxd_config {
 /* Fill every field with its documented default. */
 void mxd_config_defaults(struct mxd_config *cfg);
 
-/* Parse FILE over the defaults.  0, or -errno with err = "FILE:LINE: why". */
+/* Parse FILE over the defaults.  0, or -errno with err = "FILE:LINE: why".
+ * On error cfg is left untouched (a reload keeps the old configuration). */
 int mxd_config_load(struct mxd_config *cfg, const char *path, char *err, size_t errlen);
+
+/* The longest accepted line, newline excluded. */
+#define MXD_CONF_LINE_MAX 1023
+
+/* Pure parser behind mxd_config_load: parse LEN bytes of BUF over cfg;
+ * NAME only prefixes messages.  Same contract as mxd_config_load. */
+int mxd_config_parse(struct mxd_config *cfg, const char *name, const char *buf,
+		     size_t len, char *err, size_t errlen);
+
+/* Render cfg in the file format (every key); parsing the result over the
+ * defaults gives back an equal cfg.  Returns the length snprintf would
+ * have written, like snprintf. */
+int mxd_config_format(const struct mxd_config *cfg, char *buf, size_t len);
+
+/* True when both configurations are the same in every field. */
+bool mxd_config_equal(const struct mxd_config *a, const struct mxd_config *b);
+
+/* "err", "warning", "notice", "info", "debug"; NULL for other values. */
+const char *mxd_log_level_name(enum mxd_log_level lvl);
 
 #endif /* MXD_CONF_H */
