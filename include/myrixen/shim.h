@@ -1,0 +1,78 @@
+/* SPDX-License-Identifier: MIT */
+/*
+ * The guest side of the Xen transport: the /dev/myrixen character device
+ * exposed by the shim (shim/myrixen.ko) to libmyrixen.  Compiles in the
+ * kernel and in user space.  Versioned together with abi.h
+ * (MYRIXEN_ABI_VERSION): same bump rule.
+ *
+ * One open file = one endpoint.  Sequence:
+ *   fd = open("/dev/myrixen", O_RDWR | O_CLOEXEC);
+ *   ioctl(fd, MYRIXEN_IOC_OPEN, &open);      area granted, daemon answered
+ *   mmap(NULL, area_size, PROT_READ, MAP_SHARED, fd, 0);        whole area
+ *   mmap(area + ctl, .., PROT_READ|PROT_WRITE, MAP_SHARED|MAP_FIXED, fd, ctl)
+ *   mmap(area + sendq, .., PROT_READ|PROT_WRITE, MAP_SHARED|MAP_FIXED, fd, sendq)
+ * The header page, the event ring and the recvq refuse writable mappings
+ * (the daemon is their only writer); the control page, the command ring and
+ * the sendq may be mapped writable.  close() (or process death) ends the
+ * endpoint: grants revoked, event channel closed, pinned pages released.
+ *
+ * Error convention: ioctls return 0 or -1 with errno.
+ */
+#ifndef MYRIXEN_SHIM_H
+#define MYRIXEN_SHIM_H
+
+#include "abi.h"
+#ifdef __KERNEL__
+#include <linux/ioctl.h>
+#else
+#include <sys/ioctl.h>
+#endif
+
+#define MXN_SHIM_DEVICE "/dev/myrixen"
+#define MXN_SHIM_XENBUS_TYPE "myrixen" /* xenstore device type */
+
+struct mxn_shim_open {
+	struct mxn_open_req req;  /* in */
+	struct mxn_open_rsp rsp;  /* out (rsp.error 0 when the ioctl returns 0) */
+};
+_Static_assert(sizeof(struct mxn_shim_open) == 136, "mxn_shim_open");
+
+/* Sleep until the event ring's prod differs from evt_prod_seen, the
+ * timeout expires (-ETIMEDOUT), a signal arrives (-EINTR) or the backend
+ * went away (-ENOTCONN).  The caller arms prod_event first (mxn_ring_arm). */
+struct mxn_shim_wait {
+	uint32_t evt_prod_seen;
+	uint32_t timeout_ms;      /* 0xffffffff = forever */
+	uint64_t pad;
+};
+_Static_assert(sizeof(struct mxn_shim_wait) == 16, "mxn_shim_wait");
+
+/* Register user memory: pin every page of the vaddr segments, grant each to
+ * the backend domain (read-write), write the mxn_grant_seg list in order.
+ * 'handle' names the registration for MYRIXEN_IOC_DEREG_REGION. */
+struct mxn_shim_region {
+	uint64_t vsegs;           /* in: user pointer to struct mxn_vaddr_seg[] */
+	uint64_t gsegs;           /* in: user pointer to struct mxn_grant_seg[] */
+	uint32_t nvsegs;          /* in: <= MXN_REGION_VADDR_SEGS_MAX */
+	uint32_t max_gsegs;       /* in: capacity of gsegs */
+	uint32_t ngsegs;          /* out */
+	uint32_t handle;          /* out */
+	uint32_t flags;           /* in: MXN_SHIM_REGION_* */
+	uint32_t pad;
+};
+_Static_assert(sizeof(struct mxn_shim_region) == 40, "mxn_shim_region");
+_Static_assert(offsetof(struct mxn_shim_region, handle) == 28, "region.handle");
+
+/* The backend only reads the region (a send buffer): pinned without write
+ * access and granted read-only, so const or read-only memory can be sent. */
+#define MXN_SHIM_REGION_READONLY 0x1u
+
+#define MYRIXEN_IOC_MAGIC 'X'
+#define MYRIXEN_IOC_OPEN _IOWR(MYRIXEN_IOC_MAGIC, 1, struct mxn_shim_open)
+#define MYRIXEN_IOC_NOTIFY _IO(MYRIXEN_IOC_MAGIC, 2)
+#define MYRIXEN_IOC_WAIT _IOW(MYRIXEN_IOC_MAGIC, 3, struct mxn_shim_wait)
+#define MYRIXEN_IOC_REG_REGION _IOWR(MYRIXEN_IOC_MAGIC, 4, struct mxn_shim_region)
+#define MYRIXEN_IOC_DEREG_REGION _IOW(MYRIXEN_IOC_MAGIC, 5, uint32_t)
+#define MYRIXEN_IOC_INFO _IOR(MYRIXEN_IOC_MAGIC, 6, struct mxn_open_rsp)
+
+#endif /* MYRIXEN_SHIM_H */

@@ -1,0 +1,161 @@
+// SPDX-License-Identifier: GPL-2.0 OR MIT
+/*
+ * The xenbus frontend of device type "myrixen": one device per guest,
+ * device/myrixen/0, created by myribackd (myrixenctl attach).  It walks
+ * Initialising -> Initialised -> Connected, and on any backend departure
+ * (Closing, Closed, or InitWait again after a daemon restart) cuts every
+ * open endpoint off and starts over, so a restarted daemon gets the guest
+ * back without a reload.  Endpoints themselves are negotiated through
+ * per-endpoint subnodes (endpoint.c, shim/README.md).
+ */
+#include <linux/module.h>
+#include <linux/slab.h>
+#include <xen/xenbus.h>
+#include "mxs.h"
+
+struct mxs_front mxs_front = {
+	.lock = __MUTEX_INITIALIZER(mxs_front.lock),
+	.eps = LIST_HEAD_INIT(mxs_front.eps),
+	.ep_wq = __WAIT_QUEUE_HEAD_INITIALIZER(mxs_front.ep_wq),
+};
+
+static void mxs_ep_watch_cb(struct xenbus_watch *w, const char *path, const char *token)
+{
+	atomic_inc(&mxs_front.ep_seq);
+	wake_up_all(&mxs_front.ep_wq);
+}
+
+/* Cut every endpoint off and stop listening for open replies. */
+static void mxs_front_disconnect_locked(void)
+{
+	struct mxs_ep *ep, *tmp;
+
+	list_for_each_entry_safe(ep, tmp, &mxs_front.eps, link)
+		mxs_ep_mark_dead_locked(ep);
+	if (mxs_front.watching) {
+		unregister_xenbus_watch(&mxs_front.ep_watch);
+		kfree(mxs_front.ep_watch.node);
+		mxs_front.ep_watch.node = NULL;
+		mxs_front.watching = false;
+	}
+	mxs_front.connected = false;
+	wake_up_all(&mxs_front.ep_wq);
+}
+
+static int mxs_front_initialise_locked(struct xenbus_device *dev)
+{
+	int err = xenbus_printf(XBT_NIL, dev->nodename, "abi-version", "%u",
+				MYRIXEN_ABI_VERSION);
+
+	if (!err)
+		err = xenbus_printf(XBT_NIL, dev->nodename, "max-endpoints", "%u",
+				    mxs_max_endpoints);
+	if (err)
+		return err;
+	return xenbus_switch_state(dev, XenbusStateInitialised);
+}
+
+static int mxs_front_connect_locked(struct xenbus_device *dev)
+{
+	int err;
+
+	err = xenbus_watch_pathfmt(dev, &mxs_front.ep_watch, NULL, mxs_ep_watch_cb,
+				   "%s/ep", dev->otherend);
+	if (err)
+		return err;
+	mxs_front.watching = true;
+	mxs_front.connected = true;
+	mxs_front.conn_gen++;
+	dev_info(&dev->dev, "myrixen: connected to backend %s (generation %u)\n",
+		 dev->otherend, mxs_front.conn_gen);
+	return xenbus_switch_state(dev, XenbusStateConnected);
+}
+
+static void mxs_backend_changed(struct xenbus_device *dev, enum xenbus_state bstate)
+{
+	int err = 0;
+
+	mutex_lock(&mxs_front.lock);
+	switch (bstate) {
+	case XenbusStateInitWait:
+		/* A fresh backend (first time, or a restarted daemon). */
+		if (dev->state == XenbusStateConnected || dev->state == XenbusStateClosed ||
+		    dev->state == XenbusStateClosing) {
+			mxs_front_disconnect_locked();
+			xenbus_switch_state(dev, XenbusStateInitialising);
+		}
+		if (dev->state == XenbusStateInitialising)
+			err = mxs_front_initialise_locked(dev);
+		break;
+	case XenbusStateConnected:
+		if (dev->state == XenbusStateInitialised)
+			err = mxs_front_connect_locked(dev);
+		break;
+	case XenbusStateClosing:
+		mxs_front_disconnect_locked();
+		xenbus_switch_state(dev, XenbusStateClosing);
+		break;
+	case XenbusStateClosed:
+	case XenbusStateUnknown:
+		mxs_front_disconnect_locked();
+		if (dev->state != XenbusStateClosed)
+			xenbus_switch_state(dev, XenbusStateClosed);
+		break;
+	default:
+		break;
+	}
+	if (err)
+		xenbus_dev_fatal(dev, err, "myrixen frontend in state %s",
+				 xenbus_strstate(dev->state));
+	mutex_unlock(&mxs_front.lock);
+}
+
+static int mxs_probe(struct xenbus_device *dev, const struct xenbus_device_id *id)
+{
+	int err = 0;
+
+	mutex_lock(&mxs_front.lock);
+	if (mxs_front.xdev) {
+		err = -EBUSY; /* one connection per guest is the design */
+		goto out;
+	}
+	mxs_front.xdev = dev;
+	if (xenbus_read_driver_state(dev->otherend) == XenbusStateInitWait)
+		err = mxs_front_initialise_locked(dev);
+out:
+	mutex_unlock(&mxs_front.lock);
+	return err;
+}
+
+static void mxs_remove(struct xenbus_device *dev)
+{
+	mutex_lock(&mxs_front.lock);
+	if (mxs_front.xdev == dev) {
+		mxs_front_disconnect_locked();
+		mxs_front.xdev = NULL;
+	}
+	mutex_unlock(&mxs_front.lock);
+}
+
+static const struct xenbus_device_id mxs_ids[] = {
+	{ MXN_SHIM_XENBUS_TYPE },
+	{ "" }
+};
+
+static struct xenbus_driver mxs_driver = {
+	.ids = mxs_ids,
+	.probe = mxs_probe,
+	.remove = mxs_remove,
+	.otherend_changed = mxs_backend_changed,
+	.not_essential = true,
+};
+
+int mxs_front_register(void)
+{
+	return xenbus_register_frontend(&mxs_driver);
+}
+
+void mxs_front_unregister(void)
+{
+	xenbus_unregister_driver(&mxs_driver);
+}

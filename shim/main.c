@@ -1,0 +1,199 @@
+// SPDX-License-Identifier: GPL-2.0 OR MIT
+/*
+ * myrixen guest shim: module entry, parameters and the /dev/myrixen file
+ * operations.  Every ioctl only moves arguments; the work is in endpoint.c
+ * (area, grants, open handshake) and region.c (registered memory).
+ */
+#include <linux/fs.h>
+#include <linux/miscdevice.h>
+#include <linux/module.h>
+#include <linux/slab.h>
+#include <linux/uaccess.h>
+#include <xen/events.h>
+#include <xen/xen.h>
+#include "mxs.h"
+
+unsigned int mxs_max_endpoints = 32;
+module_param_named(max_endpoints, mxs_max_endpoints, uint, 0444);
+MODULE_PARM_DESC(max_endpoints, "open endpoints per guest (<= 256)");
+unsigned int mxs_cmd_order = 8;
+module_param_named(cmd_order, mxs_cmd_order, uint, 0644);
+MODULE_PARM_DESC(cmd_order, "default log2 command-ring slots");
+unsigned int mxs_evt_order = 10;
+module_param_named(evt_order, mxs_evt_order, uint, 0644);
+MODULE_PARM_DESC(evt_order, "default log2 event-ring slots");
+unsigned int mxs_sendq_kb = 1024;
+module_param_named(sendq_kb, mxs_sendq_kb, uint, 0644);
+MODULE_PARM_DESC(sendq_kb, "default send queue KiB");
+unsigned int mxs_recvq_kb = 2048;
+module_param_named(recvq_kb, mxs_recvq_kb, uint, 0644);
+MODULE_PARM_DESC(recvq_kb, "default receive queue KiB");
+unsigned int mxs_max_pinned_mb = 256;
+module_param_named(max_pinned_mb, mxs_max_pinned_mb, uint, 0644);
+MODULE_PARM_DESC(max_pinned_mb, "registered (pinned, granted) memory per endpoint, MiB");
+
+static int mxs_open(struct inode *inode, struct file *file)
+{
+	struct mxs_ep *ep = kzalloc(sizeof(*ep), GFP_KERNEL);
+
+	if (!ep)
+		return -ENOMEM;
+	mutex_init(&ep->lock);
+	INIT_LIST_HEAD(&ep->link);
+	init_waitqueue_head(&ep->wq);
+	xa_init_flags(&ep->regions, XA_FLAGS_ALLOC1);
+	ep->slot = -1;
+	ep->irq = -1;
+	file->private_data = ep;
+	return nonseekable_open(inode, file);
+}
+
+static int mxs_release(struct inode *inode, struct file *file)
+{
+	struct mxs_ep *ep = file->private_data;
+
+	mxs_ep_release(ep);
+	kfree(ep);
+	return 0;
+}
+
+static long mxs_ioctl_open(struct mxs_ep *ep, void __user *arg)
+{
+	struct mxn_shim_open op;
+	int err;
+
+	if (copy_from_user(&op, arg, sizeof(op)))
+		return -EFAULT;
+	err = mxs_ep_open(ep, &op);
+	if (copy_to_user(arg, &op, sizeof(op)))
+		return -EFAULT;
+	return err;
+}
+
+static long mxs_ioctl_region(struct mxs_ep *ep, void __user *arg)
+{
+	struct mxn_shim_region r;
+	int err;
+
+	if (copy_from_user(&r, arg, sizeof(r)))
+		return -EFAULT;
+	err = mxs_region_register(ep, &r);
+	if (err)
+		return err;
+	if (copy_to_user(arg, &r, sizeof(r))) {
+		mxs_region_deregister(ep, r.handle);
+		return -EFAULT;
+	}
+	return 0;
+}
+
+static long mxs_ioctl(struct file *file, unsigned int cmd, unsigned long arg)
+{
+	struct mxs_ep *ep = file->private_data;
+	void __user *uarg = (void __user *)arg;
+	struct mxn_shim_wait w;
+	u32 handle;
+	long err;
+
+	/* WAIT sleeps without the lock so NOTIFY from another thread proceeds. */
+	if (cmd == MYRIXEN_IOC_WAIT) {
+		if (copy_from_user(&w, uarg, sizeof(w)))
+			return -EFAULT;
+		if (!READ_ONCE(ep->opened))
+			return -EBADFD;
+		return mxs_ep_wait(ep, &w);
+	}
+	if (cmd == MYRIXEN_IOC_NOTIFY) {
+		if (!READ_ONCE(ep->opened))
+			return -EBADFD;
+		if (atomic_read(&ep->dead))
+			return -ENOTCONN;
+		notify_remote_via_irq(ep->irq);
+		return 0;
+	}
+	mutex_lock(&ep->lock);
+	switch (cmd) {
+	case MYRIXEN_IOC_OPEN:
+		err = mxs_ioctl_open(ep, uarg);
+		break;
+	case MYRIXEN_IOC_INFO:
+		err = ep->opened ? 0 : -EBADFD;
+		if (!err && copy_to_user(uarg, &ep->rsp, sizeof(ep->rsp)))
+			err = -EFAULT;
+		break;
+	case MYRIXEN_IOC_REG_REGION:
+		err = ep->opened ? mxs_ioctl_region(ep, uarg) : -EBADFD;
+		break;
+	case MYRIXEN_IOC_DEREG_REGION:
+		err = ep->opened ? 0 : -EBADFD;
+		if (!err && copy_from_user(&handle, uarg, sizeof(handle)))
+			err = -EFAULT;
+		if (!err)
+			err = mxs_region_deregister(ep, handle);
+		break;
+	default:
+		err = -ENOTTY;
+	}
+	mutex_unlock(&ep->lock);
+	return err;
+}
+
+static int mxs_mmap(struct file *file, struct vm_area_struct *vma)
+{
+	struct mxs_ep *ep = file->private_data;
+	int err;
+
+	mutex_lock(&ep->lock);
+	err = ep->opened ? mxs_ep_mmap(ep, vma) : -EBADFD;
+	mutex_unlock(&ep->lock);
+	return err;
+}
+
+const struct file_operations mxs_fops = {
+	.owner = THIS_MODULE,
+	.open = mxs_open,
+	.release = mxs_release,
+	.unlocked_ioctl = mxs_ioctl,
+	.compat_ioctl = compat_ptr_ioctl,
+	.mmap = mxs_mmap,
+	.llseek = no_llseek,
+};
+
+static struct miscdevice mxs_misc = {
+	.minor = MISC_DYNAMIC_MINOR,
+	.name = "myrixen",
+	.fops = &mxs_fops,
+	.mode = 0666,
+};
+
+static int __init mxs_init(void)
+{
+	int err;
+
+	if (!xen_domain() || xen_initial_domain())
+		return -ENODEV;
+	if (mxs_max_endpoints == 0 || mxs_max_endpoints > MXS_SLOTS_MAX)
+		mxs_max_endpoints = MXS_SLOTS_MAX;
+	err = misc_register(&mxs_misc);
+	if (err)
+		return err;
+	err = mxs_front_register();
+	if (err)
+		misc_deregister(&mxs_misc);
+	else
+		pr_info("myrixen: shim loaded (abi %u, %s guest)\n", MYRIXEN_ABI_VERSION,
+			xen_pv_domain() ? "PV" : "HVM/PVH");
+	return err;
+}
+
+static void __exit mxs_exit(void)
+{
+	misc_deregister(&mxs_misc);
+	mxs_front_unregister();
+}
+
+module_init(mxs_init);
+module_exit(mxs_exit);
+MODULE_LICENSE("Dual MIT/GPL");
+MODULE_DESCRIPTION("myrixen: MX message passing between Xen guests (guest shim)");
+MODULE_ALIAS("xen:myrixen");
