@@ -1,0 +1,51 @@
+/* SPDX-License-Identifier: MIT */
+/*
+ * myribackd's Xen transport: guests are domUs running the shim
+ * (shim/myrixen.ko); each has one xenbus device of type "myrixen" whose
+ * frontend publishes one xenstore subnode per open endpoint (protocol in
+ * shim/README.md).  Everything runs on the daemon's libev loop: one
+ * xenstore watch fd and one event-channel fd for all guests.
+ *
+ * Error convention (whole daemon): 0 or -errno.
+ */
+#ifndef MXD_XEN_H
+#define MXD_XEN_H
+
+#include <stdint.h>
+
+struct ev_loop;
+struct mxd_core;
+struct mxd_xen;
+
+/*
+ * Open xenstore, grant-table and event-channel handles, watch
+ * @releaseDomain, and take over every myrixen device already attached
+ * (a restarted daemon: backends go back to InitWait and guests reconnect).
+ * -ENOENT / -EACCES when this is not a Xen dom0 (caller may continue with
+ * the other transports).
+ */
+int mxd_xen_start(struct mxd_core *core, struct ev_loop *loop, struct mxd_xen **out);
+/* Detach every endpoint, leave the devices in state Closed (so a restarted
+ * daemon takes them over), close the handles.  Accepts NULL. */
+void mxd_xen_stop(struct mxd_xen *x);
+
+/* myrixenctl attach/detach: create (or remove) the frontend and backend
+ * xenstore nodes of domain 'domid' with libxl's owners and permissions.
+ * attach: -EEXIST when already attached, -ESRCH when no such domain.
+ * detach: -ENOENT when not attached. */
+int mxd_xen_attach(struct mxd_xen *x, uint32_t domid);
+int mxd_xen_detach(struct mxd_xen *x, uint32_t domid);
+
+/* Counters for myrixenctl. */
+struct mxd_xen_stats {
+	uint32_t domains;           /* attached devices */
+	uint32_t endpoints;         /* endpoints currently mapped */
+	uint64_t eps_attached, eps_detached;
+	uint64_t eps_refused;       /* malformed or over-limit open requests */
+	uint64_t grant_pages_mapped;/* pages currently mapped (0 when idle) */
+	uint64_t copy_faults;       /* grant copies the hypervisor refused */
+	uint64_t domains_released;  /* guests that died or were destroyed */
+};
+void mxd_xen_get_stats(const struct mxd_xen *x, struct mxd_xen_stats *out);
+
+#endif /* MXD_XEN_H */
