@@ -1,0 +1,411 @@
+/* SPDX-License-Identifier: MIT */
+/*
+ * MXoE frame layouts: the Open-MX 1.5 wire protocol (native mode, not the
+ * MX wire-compatible mode) carried directly in Ethernet frames with
+ * EtherType 0x86DF.  Every multi-byte field is big-endian on the wire.
+ *
+ * The mxw_hdr_* structs mirror the on-wire layout byte for byte (natural
+ * alignment gives the right offsets, no __packed); the static assertions
+ * below pin every size and offset.  They are never overlaid on a received
+ * buffer: decoding memcpy()s the header out after bounding its length, and
+ * hands back a host-order struct mxw_frame.
+ *
+ * Error convention: encoders return the frame length (> 0) or -errno,
+ * mxw_decode() returns 0 or -errno (-EBADMSG for a malformed frame,
+ * -EPROTONOSUPPORT for an unknown packet type, -EMSGSIZE when a length points
+ * past the end of the frame).
+ */
+#ifndef MXW_MXOE_WIRE_H
+#define MXW_MXOE_WIRE_H
+
+#include <stddef.h>
+#include <stdint.h>
+
+#define MXW_ETHERTYPE 0x86DFu
+#define MXW_ETH_ALEN 6u
+#define MXW_ETH_HLEN 14u
+#define MXW_HEAD_LEN 16u            /* Ethernet header + peer index */
+#define MXW_ETH_ZLEN 60u            /* minimum frame (without FCS) */
+#define MXW_PEER_INDEX_UNKNOWN 0xffffu
+
+/* Size classes and limits of native Open-MX. */
+#define MXW_TINY_MAX 32u
+#define MXW_SMALL_MAX 128u
+#define MXW_MEDIUM_MAX (64u * 1024u)  /* what a received medium may announce */
+#define MXW_PULL_REPLY_PER_BLOCK 32u
+#define MXW_HOST_QUERY_MAGIC 0x13052008u
+#define MXW_HOSTNAME_MAX 80u
+#define MXW_CONNECT_DATA_LEN 16u
+#define MXW_TRUC_LIBACK_LEN 16u
+#define MXW_TRUC_TYPE_ACK 0x55u
+#define MXW_CONNECT_STATUS_SUCCESS 0u
+#define MXW_CONNECT_STATUS_BAD_KEY 11u
+#define MXW_PTYPE_NEED_IRQ 0x80u    /* a hint bit some senders set; ignored */
+
+/* 14-bit sequence numbers, the two top bits number the partner session. */
+#define MXW_SEQNUM_BITS 14u
+#define MXW_SEQNUM_MASK ((1u << MXW_SEQNUM_BITS) - 1u)
+#define MXW_SESNUM_MASK (0xffffu & ~MXW_SEQNUM_MASK)
+#define MXW_SESNUM_ONE (1u << MXW_SEQNUM_BITS)
+
+enum mxw_pkt_type {
+	MXW_PKT_NONE = 0,
+	MXW_PKT_RAW = 1,
+	MXW_PKT_MFM_NIC_REPLY = 2,
+	MXW_PKT_HOST_QUERY = 3,
+	MXW_PKT_HOST_REPLY = 4,
+	MXW_PKT_ETHER_UNICAST = 32,
+	MXW_PKT_ETHER_MULTICAST = 33,
+	MXW_PKT_ETHER_NATIVE = 34,
+	MXW_PKT_TRUC = 35,
+	MXW_PKT_CONNECT = 36,
+	MXW_PKT_TINY = 37,
+	MXW_PKT_SMALL = 38,
+	MXW_PKT_MEDIUM = 39,
+	MXW_PKT_RNDV = 40,
+	MXW_PKT_PULL = 41,
+	MXW_PKT_PULL_REPLY = 42,
+	MXW_PKT_NOTIFY = 43,
+	MXW_PKT_NACK_LIB = 44,
+	MXW_PKT_NACK_MCP = 45,
+};
+
+enum mxw_nack_type {
+	MXW_NACK_NONE = 0,
+	MXW_NACK_BAD_ENDPT = 1,
+	MXW_NACK_ENDPT_CLOSED = 2,
+	MXW_NACK_BAD_SESSION = 3,
+	MXW_NACK_BAD_RDMAWIN = 4,
+	MXW_NACK_MAX
+};
+
+/* ---- on-wire mirrors (network byte order in every multi-byte field) ---- */
+
+struct mxw_hdr_head {
+	uint8_t dst_mac[6];
+	uint8_t src_mac[6];
+	uint16_t ethertype;
+	uint16_t peer_index;         /* the receiver's index of the sender */
+};
+_Static_assert(sizeof(struct mxw_hdr_head) == 16, "head");
+_Static_assert(offsetof(struct mxw_hdr_head, ethertype) == 12, "ethertype");
+_Static_assert(offsetof(struct mxw_hdr_head, peer_index) == 14, "peer_index");
+
+struct mxw_hdr_host {           /* HOST_QUERY and HOST_REPLY */
+	uint8_t ptype;
+	uint8_t length;              /* REPLY: hostname bytes after the header */
+	uint16_t src_dst_peer_index;
+	uint32_t pad0;
+	uint32_t magic;
+	uint32_t pad1;
+};
+_Static_assert(sizeof(struct mxw_hdr_host) == 16, "host");
+_Static_assert(offsetof(struct mxw_hdr_host, src_dst_peer_index) == 2, "host.idx");
+_Static_assert(offsetof(struct mxw_hdr_host, magic) == 8, "host.magic");
+
+struct mxw_hdr_msg {            /* TINY, SMALL, and the start of MEDIUM/RNDV */
+	uint8_t ptype;
+	uint8_t dst_endpoint;
+	uint8_t src_endpoint;
+	uint8_t src_generation;
+	uint16_t length;             /* message length (RNDV: 8, its data) */
+	uint16_t pad1;
+	uint16_t lib_seqnum;
+	uint16_t lib_piggyack;
+	uint32_t match_a;            /* high 32 bits of match_info */
+	uint32_t match_b;            /* low 32 bits */
+	uint32_t session;            /* the destination endpoint's session */
+};
+_Static_assert(sizeof(struct mxw_hdr_msg) == 24, "msg");
+_Static_assert(offsetof(struct mxw_hdr_msg, length) == 4, "msg.length");
+_Static_assert(offsetof(struct mxw_hdr_msg, lib_seqnum) == 8, "msg.seq");
+_Static_assert(offsetof(struct mxw_hdr_msg, lib_piggyack) == 10, "msg.piggy");
+_Static_assert(offsetof(struct mxw_hdr_msg, match_a) == 12, "msg.match_a");
+_Static_assert(offsetof(struct mxw_hdr_msg, match_b) == 16, "msg.match_b");
+_Static_assert(offsetof(struct mxw_hdr_msg, session) == 20, "msg.session");
+
+struct mxw_hdr_medium {
+	struct mxw_hdr_msg msg;
+	uint16_t frag_length;
+	uint8_t frag_seqnum;
+	uint8_t pad1;
+	uint32_t pad2;
+};
+_Static_assert(sizeof(struct mxw_hdr_medium) == 32, "medium");
+_Static_assert(offsetof(struct mxw_hdr_medium, frag_length) == 24, "frag_length");
+_Static_assert(offsetof(struct mxw_hdr_medium, frag_seqnum) == 26, "frag_seqnum");
+
+struct mxw_hdr_rndv {
+	struct mxw_hdr_msg msg;
+	uint32_t msg_length;
+	uint8_t pulled_rdma_id;
+	uint8_t pulled_rdma_seqnum;
+	uint16_t pulled_rdma_offset;
+};
+_Static_assert(sizeof(struct mxw_hdr_rndv) == 32, "rndv");
+_Static_assert(offsetof(struct mxw_hdr_rndv, msg_length) == 24, "rndv.msg_length");
+_Static_assert(offsetof(struct mxw_hdr_rndv, pulled_rdma_offset) == 30, "rndv.off");
+#define MXW_RNDV_DATA_LEN 8u
+
+struct mxw_hdr_pull {
+	uint8_t ptype;
+	uint8_t dst_endpoint;
+	uint8_t src_endpoint;
+	uint8_t src_generation;
+	uint32_t session;
+	uint32_t total_length;
+	uint32_t pulled_rdma_id;
+	uint8_t pulled_rdma_seqnum;
+	uint8_t pad1[3];
+	uint32_t pulled_rdma_offset;
+	uint32_t src_pull_handle;
+	uint32_t src_magic;
+	uint32_t first_frame_offset;
+	uint32_t block_length;
+	uint32_t frame_index;
+};
+_Static_assert(sizeof(struct mxw_hdr_pull) == 44, "pull");
+_Static_assert(offsetof(struct mxw_hdr_pull, session) == 4, "pull.session");
+_Static_assert(offsetof(struct mxw_hdr_pull, total_length) == 8, "pull.total");
+_Static_assert(offsetof(struct mxw_hdr_pull, pulled_rdma_id) == 12, "pull.id");
+_Static_assert(offsetof(struct mxw_hdr_pull, pulled_rdma_seqnum) == 16, "pull.seq");
+_Static_assert(offsetof(struct mxw_hdr_pull, pulled_rdma_offset) == 20, "pull.off");
+_Static_assert(offsetof(struct mxw_hdr_pull, src_pull_handle) == 24, "pull.handle");
+_Static_assert(offsetof(struct mxw_hdr_pull, src_magic) == 28, "pull.magic");
+_Static_assert(offsetof(struct mxw_hdr_pull, first_frame_offset) == 32, "pull.ffo");
+_Static_assert(offsetof(struct mxw_hdr_pull, block_length) == 36, "pull.block");
+_Static_assert(offsetof(struct mxw_hdr_pull, frame_index) == 40, "pull.index");
+
+struct mxw_hdr_pull_reply {
+	uint8_t ptype;
+	uint8_t frame_seqnum;
+	uint16_t frame_length;
+	uint32_t msg_offset;
+	uint32_t dst_pull_handle;
+	uint32_t dst_magic;
+};
+_Static_assert(sizeof(struct mxw_hdr_pull_reply) == 16, "pull_reply");
+_Static_assert(offsetof(struct mxw_hdr_pull_reply, frame_length) == 2, "pr.len");
+_Static_assert(offsetof(struct mxw_hdr_pull_reply, msg_offset) == 4, "pr.off");
+_Static_assert(offsetof(struct mxw_hdr_pull_reply, dst_pull_handle) == 8, "pr.handle");
+_Static_assert(offsetof(struct mxw_hdr_pull_reply, dst_magic) == 12, "pr.magic");
+
+struct mxw_hdr_notify {
+	uint8_t ptype;
+	uint8_t dst_endpoint;
+	uint8_t src_endpoint;
+	uint8_t src_generation;
+	uint32_t session;
+	uint32_t total_length;
+	uint8_t pulled_rdma_id;
+	uint8_t pulled_rdma_seqnum;
+	uint16_t pad1;
+	uint16_t pad2;
+	uint16_t lib_seqnum;
+	uint16_t lib_piggyack;
+	uint16_t pad3;
+};
+_Static_assert(sizeof(struct mxw_hdr_notify) == 24, "notify");
+_Static_assert(offsetof(struct mxw_hdr_notify, total_length) == 8, "notify.total");
+_Static_assert(offsetof(struct mxw_hdr_notify, pulled_rdma_id) == 12, "notify.id");
+_Static_assert(offsetof(struct mxw_hdr_notify, lib_seqnum) == 18, "notify.seq");
+_Static_assert(offsetof(struct mxw_hdr_notify, lib_piggyack) == 20, "notify.piggy");
+
+struct mxw_hdr_connect {
+	uint8_t ptype;
+	uint8_t dst_endpoint;
+	uint8_t src_endpoint;
+	uint8_t src_generation;
+	uint8_t length;              /* MXW_CONNECT_DATA_LEN */
+	uint8_t pad1[3];
+	uint16_t lib_seqnum;
+	uint16_t src_dst_peer_index; /* the sender's index of the receiver */
+	uint32_t pad2;
+	/* connect data, request and reply share the first 8 bytes' shape */
+	uint32_t src_session_id;
+	uint32_t app_key_or_target_session; /* request: app key; reply: target session */
+	uint16_t target_recv_seqnum_start;
+	uint8_t is_reply;
+	uint8_t connect_seqnum;
+	uint8_t status_code;         /* reply only; request: pad */
+	uint8_t pad3[3];
+};
+_Static_assert(sizeof(struct mxw_hdr_connect) == 32, "connect");
+_Static_assert(offsetof(struct mxw_hdr_connect, length) == 4, "connect.length");
+_Static_assert(offsetof(struct mxw_hdr_connect, lib_seqnum) == 8, "connect.seq");
+_Static_assert(offsetof(struct mxw_hdr_connect, src_dst_peer_index) == 10, "connect.idx");
+_Static_assert(offsetof(struct mxw_hdr_connect, src_session_id) == 16, "connect.ssid");
+_Static_assert(offsetof(struct mxw_hdr_connect, app_key_or_target_session) == 20, "connect.key");
+_Static_assert(offsetof(struct mxw_hdr_connect, target_recv_seqnum_start) == 24, "connect.start");
+_Static_assert(offsetof(struct mxw_hdr_connect, is_reply) == 26, "connect.is_reply");
+_Static_assert(offsetof(struct mxw_hdr_connect, connect_seqnum) == 27, "connect.cseq");
+_Static_assert(offsetof(struct mxw_hdr_connect, status_code) == 28, "connect.status");
+
+struct mxw_hdr_truc {
+	uint8_t ptype;
+	uint8_t dst_endpoint;
+	uint8_t src_endpoint;
+	uint8_t src_generation;
+	uint8_t length;              /* MXW_TRUC_LIBACK_LEN */
+	uint8_t pad1[3];
+	uint32_t session;
+	/* liback data */
+	uint8_t type;                /* MXW_TRUC_TYPE_ACK */
+	uint8_t pad2;
+	uint16_t lib_seqnum;         /* ack everything before this seqnum */
+	uint32_t session_id;
+	uint32_t acknum;             /* grows with every liback; stale ones ignored */
+	uint16_t send_seq;
+	uint8_t resent;
+	uint8_t pad3;
+};
+_Static_assert(sizeof(struct mxw_hdr_truc) == 28, "truc");
+_Static_assert(offsetof(struct mxw_hdr_truc, session) == 8, "truc.session");
+_Static_assert(offsetof(struct mxw_hdr_truc, type) == 12, "truc.type");
+_Static_assert(offsetof(struct mxw_hdr_truc, lib_seqnum) == 14, "truc.seq");
+_Static_assert(offsetof(struct mxw_hdr_truc, session_id) == 16, "truc.sid");
+_Static_assert(offsetof(struct mxw_hdr_truc, acknum) == 20, "truc.acknum");
+_Static_assert(offsetof(struct mxw_hdr_truc, send_seq) == 24, "truc.send_seq");
+_Static_assert(offsetof(struct mxw_hdr_truc, resent) == 26, "truc.resent");
+
+struct mxw_hdr_nack_lib {
+	uint8_t ptype;
+	uint8_t src_endpoint;
+	uint8_t src_generation;
+	uint8_t nack_type;
+	uint32_t pad1;
+	uint8_t pad2;
+	uint8_t dst_endpoint;
+	uint16_t src_dst_peer_index;
+	uint16_t lib_seqnum;
+	uint16_t pad3;
+};
+_Static_assert(sizeof(struct mxw_hdr_nack_lib) == 16, "nack_lib");
+_Static_assert(offsetof(struct mxw_hdr_nack_lib, nack_type) == 3, "nack_lib.type");
+_Static_assert(offsetof(struct mxw_hdr_nack_lib, dst_endpoint) == 9, "nack_lib.dst");
+_Static_assert(offsetof(struct mxw_hdr_nack_lib, src_dst_peer_index) == 10, "nack_lib.idx");
+_Static_assert(offsetof(struct mxw_hdr_nack_lib, lib_seqnum) == 12, "nack_lib.seq");
+
+struct mxw_hdr_nack_mcp {
+	uint8_t ptype;
+	uint8_t src_endpoint;
+	uint8_t src_generation;
+	uint8_t nack_type;
+	uint32_t pad1;
+	uint32_t src_pull_handle;
+	uint32_t src_magic;
+};
+_Static_assert(sizeof(struct mxw_hdr_nack_mcp) == 16, "nack_mcp");
+_Static_assert(offsetof(struct mxw_hdr_nack_mcp, src_pull_handle) == 8, "nack_mcp.handle");
+_Static_assert(offsetof(struct mxw_hdr_nack_mcp, src_magic) == 12, "nack_mcp.magic");
+
+/* ---- the decoded (host byte order) form ---- */
+
+struct mxw_msg_fields {          /* TINY, SMALL, MEDIUM, RNDV */
+	uint8_t dst_ep, src_ep;
+	uint16_t length;
+	uint16_t seqnum, piggyack;
+	uint32_t session;
+	uint64_t match_info;
+};
+
+struct mxw_frame {
+	uint8_t dst_mac[6];
+	uint8_t src_mac[6];
+	uint16_t peer_index;
+	uint8_t type;                /* enum mxw_pkt_type, hint bit stripped */
+	union {
+		struct mxw_msg_fields msg;  /* TINY, SMALL */
+		struct {
+			struct mxw_msg_fields msg;
+			uint16_t frag_length;
+			uint8_t frag_seqnum;
+		} medium;
+		struct {
+			struct mxw_msg_fields msg;
+			uint32_t msg_length;
+			uint8_t rdma_id, rdma_seqnum;
+			uint16_t rdma_offset;
+		} rndv;
+		struct {
+			uint8_t dst_ep, src_ep;
+			uint32_t session, total_length, rdma_id;
+			uint8_t rdma_seqnum;
+			uint32_t rdma_offset, src_pull_handle, src_magic;
+			uint32_t first_frame_offset, block_length, frame_index;
+		} pull;
+		struct {
+			uint8_t frame_seqnum;
+			uint16_t frame_length;
+			uint32_t msg_offset, dst_pull_handle, dst_magic;
+		} pull_reply;
+		struct {
+			uint8_t dst_ep, src_ep;
+			uint32_t session, total_length;
+			uint8_t rdma_id, rdma_seqnum;
+			uint16_t seqnum, piggyack;
+		} notify;
+		struct {
+			uint8_t dst_ep, src_ep;
+			uint16_t seqnum, src_dst_peer_index;
+			uint32_t src_session;
+			uint32_t app_key;         /* request */
+			uint32_t target_session;  /* reply */
+			uint16_t target_recv_seqnum_start;
+			uint8_t is_reply, connect_seqnum, status_code;
+		} connect;
+		struct {
+			uint8_t dst_ep, src_ep;
+			uint32_t session;
+			uint8_t data_type;
+			uint16_t ack_before;
+			uint32_t session_id, acknum;
+			uint16_t send_seq;
+			uint8_t resent;
+		} truc;
+		struct {
+			uint8_t src_ep, dst_ep, nack_type;
+			uint16_t src_dst_peer_index, seqnum;
+		} nack_lib;
+		struct {
+			uint8_t src_ep, nack_type;
+			uint32_t src_pull_handle, src_magic;
+		} nack_mcp;
+		struct {
+			uint16_t src_dst_peer_index;
+			uint32_t magic;
+			uint8_t name_len;
+		} host;
+	} u;
+	/* TINY/SMALL message, MEDIUM fragment, PULL_REPLY data, HOST_REPLY
+	 * name: a view into the decoded buffer, valid while it is. */
+	const uint8_t *payload;
+	uint32_t payload_len;
+};
+
+/* Decode one received frame (Ethernet header included, FCS excluded). */
+int mxw_decode(const uint8_t *buf, size_t len, struct mxw_frame *out);
+
+/* Human-readable packet type, for logs and tools. */
+const char *mxw_pkt_type_name(unsigned type);
+
+/*
+ * Encode f into buf (at most cap bytes): the head, the header of f->type,
+ * then f->payload (payload_len bytes) where the type carries one, padded
+ * with zeros to the Ethernet minimum.  Length fields that describe the
+ * payload (msg.length for TINY/SMALL, frag_length, frame_length, host
+ * name_len) are taken from payload_len.  Returns the frame length.
+ */
+int mxw_encode_frame(uint8_t *buf, size_t cap, const struct mxw_frame *f);
+
+/* Largest medium fragment and pull-reply payload for an interface MTU
+ * (the IP-level MTU, as `ip link` shows it), following Open-MX's rule:
+ * up to 4 KiB use the exact room, above that round down to 4 or 8 KiB. */
+uint32_t mxw_medium_frag_max(uint32_t mtu);
+uint32_t mxw_pull_reply_max(uint32_t mtu);
+
+/* 48-bit board address <-> MAC bytes. */
+uint64_t mxw_mac_to_u64(const uint8_t mac[6]);
+void mxw_u64_to_mac(uint64_t v, uint8_t mac[6]);
+
+#endif /* MXW_MXOE_WIRE_H */

@@ -1,0 +1,532 @@
+/* SPDX-License-Identifier: MIT */
+/*
+ * MXoE codec tests.  Offsets are written out as literals taken from the
+ * Open-MX 1.5 layout (common/omx_wire.h), not from our structs, so a layout
+ * slip in mxoe_wire.h shows up here.  Frame offsets = 16 (head) + body offset.
+ */
+#include <errno.h>
+#include <stdio.h>
+#include <stdlib.h>
+#include <string.h>
+#include "mxoe_wire.h"
+
+static int failures;
+#define CHECK(cond)                                                              \
+	do {                                                                     \
+		if (!(cond)) {                                                   \
+			fprintf(stderr, "%s:%d: CHECK failed: %s\n", __FILE__, __LINE__, \
+				#cond);                                          \
+			failures++;                                              \
+		}                                                                \
+	} while (0)
+
+static unsigned be16(const uint8_t *b, size_t off) { return (unsigned)b[off] << 8 | b[off + 1]; }
+static uint32_t be32(const uint8_t *b, size_t off)
+{
+	return (uint32_t)b[off] << 24 | (uint32_t)b[off + 1] << 16 | (uint32_t)b[off + 2] << 8 | b[off + 3];
+}
+
+static const uint8_t MAC_A[6] = { 0x02, 0x11, 0x22, 0x33, 0x44, 0x55 };
+static const uint8_t MAC_B[6] = { 0x02, 0xaa, 0xbb, 0xcc, 0xdd, 0xee };
+
+static void base(struct mxw_frame *f, uint8_t type)
+{
+	memset(f, 0, sizeof(*f));
+	memcpy(f->dst_mac, MAC_B, 6);
+	memcpy(f->src_mac, MAC_A, 6);
+	f->peer_index = 0x1234;
+	f->type = type;
+}
+
+static void check_head(const uint8_t *b, uint8_t type)
+{
+	CHECK(memcmp(b, MAC_B, 6) == 0);
+	CHECK(memcmp(b + 6, MAC_A, 6) == 0);
+	CHECK(be16(b, 12) == 0x86DF);
+	CHECK(be16(b, 14) == 0x1234);
+	CHECK(b[16] == type);
+}
+
+/* Every truncation of the header must be refused; so must the full frame
+ * minus one byte when the frame carries payload. */
+static void check_truncations(const uint8_t *b, int len, size_t hdr_end)
+{
+	struct mxw_frame f;
+
+	for (size_t l = 0; l < hdr_end; l++)
+		CHECK(mxw_decode(b, l, &f) < 0);
+	(void)len;
+}
+
+static void fill_msg(struct mxw_msg_fields *m)
+{
+	m->dst_ep = 7;
+	m->src_ep = 9;
+	m->seqnum = 0x4123;
+	m->piggyack = 0x4077;
+	m->session = 0xdeadbeef;
+	m->match_info = 0x0102030405060708ull;
+}
+
+static void check_msg_fields(const uint8_t *b, unsigned length)
+{
+	CHECK(b[16 + 1] == 7);
+	CHECK(b[16 + 2] == 9);
+	CHECK(be16(b, 16 + 4) == length);
+	CHECK(be16(b, 16 + 8) == 0x4123);
+	CHECK(be16(b, 16 + 10) == 0x4077);
+	CHECK(be32(b, 16 + 12) == 0x01020304);
+	CHECK(be32(b, 16 + 16) == 0x05060708);
+	CHECK(be32(b, 16 + 20) == 0xdeadbeef);
+}
+
+static void check_msg_decoded(const struct mxw_msg_fields *m, unsigned length)
+{
+	CHECK(m->dst_ep == 7 && m->src_ep == 9);
+	CHECK(m->length == length);
+	CHECK(m->seqnum == 0x4123 && m->piggyack == 0x4077);
+	CHECK(m->session == 0xdeadbeef);
+	CHECK(m->match_info == 0x0102030405060708ull);
+}
+
+static void test_tiny_small(void)
+{
+	uint8_t buf[256], pay[128];
+	struct mxw_frame f, d;
+	int len;
+
+	for (unsigned i = 0; i < sizeof(pay); i++)
+		pay[i] = (uint8_t)(i * 7 + 1);
+	for (unsigned plen = 0; plen <= 128; plen++) {
+		uint8_t type = plen <= 32 ? MXW_PKT_TINY : MXW_PKT_SMALL;
+
+		base(&f, type);
+		fill_msg(&f.u.msg);
+		f.payload = pay;
+		f.payload_len = plen;
+		len = mxw_encode_frame(buf, sizeof(buf), &f);
+		CHECK(len == (int)(16 + 24 + plen < 60 ? 60 : 16 + 24 + plen));
+		check_head(buf, type);
+		check_msg_fields(buf, plen);
+		CHECK(memcmp(buf + 40, pay, plen) == 0);
+		CHECK(mxw_decode(buf, (size_t)len, &d) == 0);
+		CHECK(d.type == type && d.peer_index == 0x1234);
+		CHECK(memcmp(d.src_mac, MAC_A, 6) == 0 && memcmp(d.dst_mac, MAC_B, 6) == 0);
+		check_msg_decoded(&d.u.msg, plen);
+		CHECK(d.payload_len == plen && memcmp(d.payload, pay, plen) == 0);
+		check_truncations(buf, len, 40);
+		/* the payload must be in the frame */
+		if (plen > 20)
+			CHECK(mxw_decode(buf, 40 + plen - 1, &d) == -EMSGSIZE);
+	}
+	/* a tiny claiming 33 bytes, a small claiming 129: refused */
+	base(&f, MXW_PKT_SMALL);
+	fill_msg(&f.u.msg);
+	f.payload = pay;
+	f.payload_len = 64;
+	len = mxw_encode_frame(buf, sizeof(buf), &f);
+	buf[16] = MXW_PKT_TINY;
+	CHECK(mxw_decode(buf, (size_t)len, &d) == -EBADMSG);
+	buf[16] = MXW_PKT_SMALL;
+	buf[20] = 0;
+	buf[21] = 129;
+	CHECK(mxw_decode(buf, sizeof(buf), &d) == -EBADMSG);
+	f.payload_len = 129;
+	CHECK(mxw_encode_frame(buf, sizeof(buf), &f) == -EMSGSIZE);
+}
+
+static void test_medium(void)
+{
+	static uint8_t buf[9100], pay[8192];
+	struct mxw_frame f, d;
+	int len;
+
+	for (unsigned i = 0; i < sizeof(pay); i++)
+		pay[i] = (uint8_t)(i ^ (i >> 8));
+	base(&f, MXW_PKT_MEDIUM);
+	fill_msg(&f.u.medium.msg);
+	f.u.medium.msg.length = 30000;
+	f.u.medium.frag_seqnum = 3;
+	f.payload = pay;
+	f.payload_len = 8192;
+	len = mxw_encode_frame(buf, sizeof(buf), &f);
+	CHECK(len == 16 + 32 + 8192);
+	check_head(buf, MXW_PKT_MEDIUM);
+	check_msg_fields(buf, 30000);
+	CHECK(be16(buf, 16 + 24) == 8192);
+	CHECK(buf[16 + 26] == 3);
+	CHECK(buf[16 + 27] == 0 && be32(buf, 16 + 28) == 0);
+	CHECK(memcmp(buf + 48, pay, 8192) == 0);
+	CHECK(mxw_decode(buf, (size_t)len, &d) == 0);
+	check_msg_decoded(&d.u.medium.msg, 30000);
+	CHECK(d.u.medium.frag_length == 8192 && d.u.medium.frag_seqnum == 3);
+	CHECK(d.payload == buf + 48 && d.payload_len == 8192);
+	check_truncations(buf, len, 48);
+	CHECK(mxw_decode(buf, (size_t)len - 1, &d) == -EMSGSIZE);
+	/* a fragment longer than its message */
+	buf[16 + 4] = 0;
+	buf[16 + 5] = 10;
+	CHECK(mxw_decode(buf, (size_t)len, &d) == -EBADMSG);
+}
+
+static void test_rndv(void)
+{
+	uint8_t buf[128];
+	struct mxw_frame f, d;
+	int len;
+
+	base(&f, MXW_PKT_RNDV);
+	fill_msg(&f.u.rndv.msg);
+	f.u.rndv.msg_length = 4u << 20;
+	f.u.rndv.rdma_id = 0x21;
+	f.u.rndv.rdma_seqnum = 0x42;
+	f.u.rndv.rdma_offset = 0x0abc;
+	len = mxw_encode_frame(buf, sizeof(buf), &f);
+	CHECK(len == 60);
+	check_head(buf, MXW_PKT_RNDV);
+	check_msg_fields(buf, 8);
+	CHECK(be32(buf, 16 + 24) == 4u << 20);
+	CHECK(buf[16 + 28] == 0x21 && buf[16 + 29] == 0x42);
+	CHECK(be16(buf, 16 + 30) == 0x0abc);
+	CHECK(mxw_decode(buf, (size_t)len, &d) == 0);
+	check_msg_decoded(&d.u.rndv.msg, 8);
+	CHECK(d.u.rndv.msg_length == 4u << 20 && d.u.rndv.rdma_id == 0x21);
+	CHECK(d.u.rndv.rdma_seqnum == 0x42 && d.u.rndv.rdma_offset == 0x0abc);
+	check_truncations(buf, len, 48);
+}
+
+static void test_pull(void)
+{
+	uint8_t buf[128];
+	struct mxw_frame f, d;
+	int len;
+
+	base(&f, MXW_PKT_PULL);
+	f.u.pull.dst_ep = 3;
+	f.u.pull.src_ep = 4;
+	f.u.pull.session = 0x11223344;
+	f.u.pull.total_length = 4194304;
+	f.u.pull.rdma_id = 0x55;
+	f.u.pull.rdma_seqnum = 0x66;
+	f.u.pull.rdma_offset = 0x777;
+	f.u.pull.src_pull_handle = 0x88990011;
+	f.u.pull.src_magic = 0xcafef00d;
+	f.u.pull.first_frame_offset = 0x777;
+	f.u.pull.block_length = 286976;
+	f.u.pull.frame_index = 64;
+	len = mxw_encode_frame(buf, sizeof(buf), &f);
+	CHECK(len == 16 + 44);
+	check_head(buf, MXW_PKT_PULL);
+	CHECK(buf[17] == 3 && buf[18] == 4);
+	CHECK(be32(buf, 16 + 4) == 0x11223344);
+	CHECK(be32(buf, 16 + 8) == 4194304);
+	CHECK(be32(buf, 16 + 12) == 0x55);
+	CHECK(buf[16 + 16] == 0x66);
+	CHECK(be32(buf, 16 + 20) == 0x777);
+	CHECK(be32(buf, 16 + 24) == 0x88990011);
+	CHECK(be32(buf, 16 + 28) == 0xcafef00d);
+	CHECK(be32(buf, 16 + 32) == 0x777);
+	CHECK(be32(buf, 16 + 36) == 286976);
+	CHECK(be32(buf, 16 + 40) == 64);
+	CHECK(mxw_decode(buf, (size_t)len, &d) == 0);
+	CHECK(d.u.pull.dst_ep == 3 && d.u.pull.src_ep == 4 && d.u.pull.session == 0x11223344);
+	CHECK(d.u.pull.total_length == 4194304 && d.u.pull.rdma_id == 0x55);
+	CHECK(d.u.pull.rdma_seqnum == 0x66 && d.u.pull.rdma_offset == 0x777);
+	CHECK(d.u.pull.src_pull_handle == 0x88990011 && d.u.pull.src_magic == 0xcafef00d);
+	CHECK(d.u.pull.first_frame_offset == 0x777 && d.u.pull.block_length == 286976);
+	CHECK(d.u.pull.frame_index == 64);
+	check_truncations(buf, len, 60);
+}
+
+static void test_pull_reply(void)
+{
+	static uint8_t buf[9100], pay[8968];
+	struct mxw_frame f, d;
+	int len;
+
+	for (unsigned i = 0; i < sizeof(pay); i++)
+		pay[i] = (uint8_t)(i * 13);
+	base(&f, MXW_PKT_PULL_REPLY);
+	f.u.pull_reply.frame_seqnum = 0xfe;
+	f.u.pull_reply.msg_offset = 0x00123456;
+	f.u.pull_reply.dst_pull_handle = 0x0badf00d;
+	f.u.pull_reply.dst_magic = 0x600dcafe;
+	f.payload = pay;
+	f.payload_len = mxw_pull_reply_max(9000);
+	CHECK(f.payload_len == 8982);
+	f.payload_len = 8968;
+	len = mxw_encode_frame(buf, sizeof(buf), &f);
+	CHECK(len == 16 + 16 + 8968);
+	check_head(buf, MXW_PKT_PULL_REPLY);
+	CHECK(buf[17] == 0xfe);
+	CHECK(be16(buf, 16 + 2) == 8968);
+	CHECK(be32(buf, 16 + 4) == 0x00123456);
+	CHECK(be32(buf, 16 + 8) == 0x0badf00d);
+	CHECK(be32(buf, 16 + 12) == 0x600dcafe);
+	CHECK(memcmp(buf + 32, pay, 8968) == 0);
+	CHECK(mxw_decode(buf, (size_t)len, &d) == 0);
+	CHECK(d.u.pull_reply.frame_seqnum == 0xfe && d.u.pull_reply.frame_length == 8968);
+	CHECK(d.u.pull_reply.msg_offset == 0x00123456);
+	CHECK(d.u.pull_reply.dst_pull_handle == 0x0badf00d && d.u.pull_reply.dst_magic == 0x600dcafe);
+	CHECK(d.payload_len == 8968 && memcmp(d.payload, pay, 8968) == 0);
+	check_truncations(buf, len, 32);
+	CHECK(mxw_decode(buf, (size_t)len - 1, &d) == -EMSGSIZE);
+}
+
+static void test_notify(void)
+{
+	uint8_t buf[128];
+	struct mxw_frame f, d;
+	int len;
+
+	base(&f, MXW_PKT_NOTIFY);
+	f.u.notify.dst_ep = 1;
+	f.u.notify.src_ep = 2;
+	f.u.notify.session = 0xa1b2c3d4;
+	f.u.notify.total_length = 1000000;
+	f.u.notify.rdma_id = 5;
+	f.u.notify.rdma_seqnum = 6;
+	f.u.notify.seqnum = 0x0042;
+	f.u.notify.piggyack = 0x0040;
+	len = mxw_encode_frame(buf, sizeof(buf), &f);
+	CHECK(len == 60);
+	check_head(buf, MXW_PKT_NOTIFY);
+	CHECK(buf[17] == 1 && buf[18] == 2);
+	CHECK(be32(buf, 16 + 4) == 0xa1b2c3d4);
+	CHECK(be32(buf, 16 + 8) == 1000000);
+	CHECK(buf[16 + 12] == 5 && buf[16 + 13] == 6);
+	CHECK(be16(buf, 16 + 18) == 0x42 && be16(buf, 16 + 20) == 0x40);
+	CHECK(mxw_decode(buf, (size_t)len, &d) == 0);
+	CHECK(d.u.notify.dst_ep == 1 && d.u.notify.src_ep == 2);
+	CHECK(d.u.notify.session == 0xa1b2c3d4 && d.u.notify.total_length == 1000000);
+	CHECK(d.u.notify.rdma_id == 5 && d.u.notify.rdma_seqnum == 6);
+	CHECK(d.u.notify.seqnum == 0x42 && d.u.notify.piggyack == 0x40);
+	check_truncations(buf, len, 40);
+}
+
+static void test_connect(void)
+{
+	uint8_t buf[128];
+	struct mxw_frame f, d;
+	int len;
+
+	for (int reply = 0; reply <= 1; reply++) {
+		base(&f, MXW_PKT_CONNECT);
+		f.u.connect.dst_ep = 11;
+		f.u.connect.src_ep = 12;
+		f.u.connect.seqnum = 0;
+		f.u.connect.src_dst_peer_index = 0x0203;
+		f.u.connect.src_session = 0x10203040;
+		f.u.connect.app_key = 0x50607080;
+		f.u.connect.target_session = 0x90a0b0c0;
+		f.u.connect.target_recv_seqnum_start = 0x8000;
+		f.u.connect.is_reply = (uint8_t)reply;
+		f.u.connect.connect_seqnum = 0x33;
+		f.u.connect.status_code = reply ? MXW_CONNECT_STATUS_BAD_KEY : 0;
+		len = mxw_encode_frame(buf, sizeof(buf), &f);
+		CHECK(len == 60);
+		check_head(buf, MXW_PKT_CONNECT);
+		CHECK(buf[17] == 11 && buf[18] == 12);
+		CHECK(buf[16 + 4] == 16);
+		CHECK(be16(buf, 16 + 8) == 0);
+		CHECK(be16(buf, 16 + 10) == 0x0203);
+		CHECK(be32(buf, 16 + 16) == 0x10203040);
+		CHECK(be32(buf, 16 + 20) == (reply ? 0x90a0b0c0 : 0x50607080));
+		CHECK(be16(buf, 16 + 24) == 0x8000);
+		CHECK(buf[16 + 26] == reply);
+		CHECK(buf[16 + 27] == 0x33);
+		CHECK(buf[16 + 28] == (reply ? 11 : 0));
+		CHECK(mxw_decode(buf, (size_t)len, &d) == 0);
+		CHECK(d.u.connect.dst_ep == 11 && d.u.connect.src_ep == 12);
+		CHECK(d.u.connect.src_dst_peer_index == 0x0203);
+		CHECK(d.u.connect.src_session == 0x10203040);
+		CHECK(d.u.connect.is_reply == reply && d.u.connect.connect_seqnum == 0x33);
+		CHECK(d.u.connect.target_recv_seqnum_start == 0x8000);
+		if (reply)
+			CHECK(d.u.connect.target_session == 0x90a0b0c0 && d.u.connect.status_code == 11);
+		else
+			CHECK(d.u.connect.app_key == 0x50607080);
+		check_truncations(buf, len, 48);
+	}
+	/* connect data length below 16: refused */
+	buf[16 + 4] = 8;
+	CHECK(mxw_decode(buf, 60, &d) == -EBADMSG);
+}
+
+static void test_truc(void)
+{
+	uint8_t buf[128];
+	struct mxw_frame f, d;
+	int len;
+
+	base(&f, MXW_PKT_TRUC);
+	f.u.truc.dst_ep = 21;
+	f.u.truc.src_ep = 22;
+	f.u.truc.session = 0x01020304;
+	f.u.truc.data_type = MXW_TRUC_TYPE_ACK;
+	f.u.truc.ack_before = 0x4005;
+	f.u.truc.session_id = 0x01020304;
+	f.u.truc.acknum = 77;
+	f.u.truc.send_seq = 0x4005;
+	f.u.truc.resent = 1;
+	len = mxw_encode_frame(buf, sizeof(buf), &f);
+	CHECK(len == 60);
+	check_head(buf, MXW_PKT_TRUC);
+	CHECK(buf[17] == 21 && buf[18] == 22);
+	CHECK(buf[16 + 4] == 16);
+	CHECK(be32(buf, 16 + 8) == 0x01020304);
+	CHECK(buf[16 + 12] == 0x55);
+	CHECK(be16(buf, 16 + 14) == 0x4005);
+	CHECK(be32(buf, 16 + 16) == 0x01020304);
+	CHECK(be32(buf, 16 + 20) == 77);
+	CHECK(be16(buf, 16 + 24) == 0x4005);
+	CHECK(buf[16 + 26] == 1);
+	CHECK(mxw_decode(buf, (size_t)len, &d) == 0);
+	CHECK(d.u.truc.dst_ep == 21 && d.u.truc.src_ep == 22 && d.u.truc.session == 0x01020304);
+	CHECK(d.u.truc.data_type == 0x55 && d.u.truc.ack_before == 0x4005);
+	CHECK(d.u.truc.session_id == 0x01020304 && d.u.truc.acknum == 77);
+	CHECK(d.u.truc.send_seq == 0x4005 && d.u.truc.resent == 1);
+	check_truncations(buf, len, 44);
+}
+
+static void test_nacks(void)
+{
+	uint8_t buf[128];
+	struct mxw_frame f, d;
+	int len;
+
+	base(&f, MXW_PKT_NACK_LIB);
+	f.u.nack_lib.src_ep = 31;
+	f.u.nack_lib.dst_ep = 32;
+	f.u.nack_lib.nack_type = MXW_NACK_BAD_SESSION;
+	f.u.nack_lib.src_dst_peer_index = 0x0405;
+	f.u.nack_lib.seqnum = 0x4321;
+	len = mxw_encode_frame(buf, sizeof(buf), &f);
+	CHECK(len == 60);
+	check_head(buf, MXW_PKT_NACK_LIB);
+	CHECK(buf[17] == 31 && buf[19] == 3);
+	CHECK(buf[16 + 9] == 32);
+	CHECK(be16(buf, 16 + 10) == 0x0405 && be16(buf, 16 + 12) == 0x4321);
+	CHECK(mxw_decode(buf, (size_t)len, &d) == 0);
+	CHECK(d.u.nack_lib.src_ep == 31 && d.u.nack_lib.dst_ep == 32);
+	CHECK(d.u.nack_lib.nack_type == 3 && d.u.nack_lib.seqnum == 0x4321);
+	CHECK(d.u.nack_lib.src_dst_peer_index == 0x0405);
+	check_truncations(buf, len, 32);
+	buf[19] = 0;
+	CHECK(mxw_decode(buf, 60, &d) == -EBADMSG);
+	buf[19] = 9;
+	CHECK(mxw_decode(buf, 60, &d) == -EBADMSG);
+
+	base(&f, MXW_PKT_NACK_MCP);
+	f.u.nack_mcp.src_ep = 41;
+	f.u.nack_mcp.nack_type = MXW_NACK_BAD_RDMAWIN;
+	f.u.nack_mcp.src_pull_handle = 0x01010202;
+	f.u.nack_mcp.src_magic = 0x03030404;
+	len = mxw_encode_frame(buf, sizeof(buf), &f);
+	CHECK(len == 60);
+	check_head(buf, MXW_PKT_NACK_MCP);
+	CHECK(buf[17] == 41 && buf[19] == 4);
+	CHECK(be32(buf, 16 + 8) == 0x01010202 && be32(buf, 16 + 12) == 0x03030404);
+	CHECK(mxw_decode(buf, (size_t)len, &d) == 0);
+	CHECK(d.u.nack_mcp.src_ep == 41 && d.u.nack_mcp.nack_type == 4);
+	CHECK(d.u.nack_mcp.src_pull_handle == 0x01010202 && d.u.nack_mcp.src_magic == 0x03030404);
+	check_truncations(buf, len, 32);
+}
+
+static void test_host(void)
+{
+	uint8_t buf[128];
+	struct mxw_frame f, d;
+	const char *name = "node-b.example";
+	int len;
+
+	base(&f, MXW_PKT_HOST_QUERY);
+	f.u.host.src_dst_peer_index = 0x0007;
+	f.u.host.magic = MXW_HOST_QUERY_MAGIC;
+	len = mxw_encode_frame(buf, sizeof(buf), &f);
+	CHECK(len == 60);
+	check_head(buf, MXW_PKT_HOST_QUERY);
+	CHECK(be16(buf, 16 + 2) == 7 && be32(buf, 16 + 8) == 0x13052008);
+	CHECK(mxw_decode(buf, (size_t)len, &d) == 0);
+	CHECK(d.u.host.magic == MXW_HOST_QUERY_MAGIC && d.u.host.src_dst_peer_index == 7);
+	check_truncations(buf, len, 32);
+
+	base(&f, MXW_PKT_HOST_REPLY);
+	f.u.host.src_dst_peer_index = 0x0008;
+	f.u.host.magic = MXW_HOST_QUERY_MAGIC;
+	f.payload = (const uint8_t *)name;
+	f.payload_len = (uint32_t)strlen(name);
+	len = mxw_encode_frame(buf, sizeof(buf), &f);
+	CHECK(len == 60);
+	check_head(buf, MXW_PKT_HOST_REPLY);
+	CHECK(buf[17] == strlen(name));
+	CHECK(be16(buf, 16 + 2) == 8 && be32(buf, 16 + 8) == 0x13052008);
+	CHECK(memcmp(buf + 32, name, strlen(name)) == 0);
+	CHECK(mxw_decode(buf, (size_t)len, &d) == 0);
+	CHECK(d.u.host.name_len == strlen(name) && d.payload_len == strlen(name));
+	CHECK(memcmp(d.payload, name, strlen(name)) == 0);
+	CHECK(mxw_decode(buf, 32 + strlen(name) - 1, &d) == -EMSGSIZE);
+	buf[17] = 81;
+	CHECK(mxw_decode(buf, sizeof(buf), &d) == -EBADMSG);
+}
+
+static void test_bad_frames(void)
+{
+	uint8_t buf[64] = { 0 };
+	struct mxw_frame d;
+
+	CHECK(mxw_decode(NULL, 0, &d) == -EBADMSG);
+	CHECK(mxw_decode(buf, 16, &d) == -EBADMSG);
+	buf[12] = 0x08; /* IPv4 */
+	buf[16] = MXW_PKT_TINY;
+	CHECK(mxw_decode(buf, sizeof(buf), &d) == -EPROTONOSUPPORT);
+	buf[12] = 0x86;
+	buf[13] = 0xdf;
+	for (unsigned t = 0; t < 256; t++) {
+		unsigned base_t = t & 0x7f;
+		int known = (base_t >= 35 && base_t <= 45) || base_t == 3 || base_t == 4;
+
+		buf[16] = (uint8_t)t;
+		if (!known)
+			CHECK(mxw_decode(buf, sizeof(buf), &d) == -EPROTONOSUPPORT);
+	}
+	/* the hint bit is stripped, the packet still decodes */
+	buf[16] = MXW_PKT_TINY | MXW_PTYPE_NEED_IRQ;
+	CHECK(mxw_decode(buf, sizeof(buf), &d) == 0 && d.type == MXW_PKT_TINY);
+}
+
+static void test_mtu_rules(void)
+{
+	CHECK(mxw_medium_frag_max(9000) == 8192);
+	CHECK(mxw_medium_frag_max(1500) == 1466);
+	CHECK(mxw_medium_frag_max(4200) == 4096);
+	CHECK(mxw_medium_frag_max(4000) == 3966);
+	CHECK(mxw_pull_reply_max(1500) == 1482);
+	CHECK(mxw_medium_frag_max(20) == 0);
+	uint8_t mac[6];
+	mxw_u64_to_mac(0x0211223344556677ull & 0xffffffffffffull, mac);
+	CHECK(mac[0] == 0x22 && mac[5] == 0x77);
+	CHECK(mxw_mac_to_u64(MAC_A) == 0x021122334455ull);
+}
+
+int main(void)
+{
+	test_tiny_small();
+	test_medium();
+	test_rndv();
+	test_pull();
+	test_pull_reply();
+	test_notify();
+	test_connect();
+	test_truc();
+	test_nacks();
+	test_host();
+	test_bad_frames();
+	test_mtu_rules();
+	if (failures) {
+		fprintf(stderr, "wire codec: %d failures\n", failures);
+		return 1;
+	}
+	printf("wire codec: all checks passed\n");
+	return 0;
+}
