@@ -1,0 +1,415 @@
+/* SPDX-License-Identifier: MIT */
+/*
+ * Control socket server: listen, authorise (SO_PEERCRED), read one request
+ * line, answer, close.  Command logic is in ctl_cmd.c.
+ */
+#include <errno.h>
+#include <fcntl.h>
+#include <grp.h>
+#include <stdio.h>
+#include <stdlib.h>
+#include <string.h>
+#include <sys/socket.h>
+#include <sys/stat.h>
+#include <sys/un.h>
+#include <unistd.h>
+#include "core.h"
+#include "ctl_int.h"
+#include "daemon.h"
+#include "log.h"
+#include "loop.h"
+
+#ifndef SO_PEERGROUPS
+#define SO_PEERGROUPS 59
+#endif
+
+static void conn_free(struct mxd_ctl_conn *c)
+{
+	struct mxd_ctl *ctl = c->ctl;
+
+	ev_io_stop(ctl->ev, &c->io);
+	ev_timer_stop(ctl->ev, &c->timeout);
+	if (c->fd >= 0)
+		close(c->fd);
+	LIST_REMOVE(c, link);
+	ctl->nconns--;
+	mxd_out_free(&c->out);
+	free(c->resp);
+	free(c);
+}
+
+static void conn_write_cb(struct ev_loop *ev, ev_io *w, int revents)
+{
+	struct mxd_ctl_conn *c = w->data;
+	ssize_t n;
+
+	(void)ev;
+	(void)revents;
+	while (c->resp_off < c->resp_len) {
+		n = send(c->fd, c->resp + c->resp_off, c->resp_len - c->resp_off,
+			 MSG_NOSIGNAL | MSG_DONTWAIT);
+		if (n < 0 && errno == EINTR)
+			continue;
+		if (n < 0 && (errno == EAGAIN || errno == EWOULDBLOCK))
+			return;
+		if (n <= 0)
+			break;  /* the client went away: nothing to tell it */
+		c->resp_off += (size_t)n;
+	}
+	conn_free(c);
+}
+
+/* Queue the whole answer: status line + body, and start writing. */
+static void conn_answer(struct mxd_ctl_conn *c, enum mxd_ctl_rc rc, const char *cls,
+			const char *msg)
+{
+	struct mxd_out *o = &c->out;
+	char line[384];
+	size_t body_len = 0;
+	int n;
+
+	if (rc == MXD_CTL_OK && !mxd_out_done(o)) {
+		cls = "failed";
+		msg = "out of memory while rendering the answer";
+		rc = MXD_CTL_FAILED;
+	}
+	if (rc == MXD_CTL_OK) {
+		n = snprintf(line, sizeof(line), "OK\n");
+		body_len = o->len;
+	} else {
+		n = snprintf(line, sizeof(line), "ERR %s %s\n", cls, msg);
+		mxd_out_free(o);
+		mxd_out_init(o, c->json);
+		if (c->json) {
+			mxd_out_obj_begin(o, NULL);
+			mxd_out_str(o, "error", msg);
+			mxd_out_str(o, "class", cls);
+			mxd_out_obj_end(o);
+			if (mxd_out_done(o))
+				body_len = o->len;
+		}
+	}
+	if (n < 0 || (size_t)n >= sizeof(line))
+		n = (int)strlen(line);
+	c->resp = malloc((size_t)n + body_len);
+	if (!c->resp) {
+		conn_free(c);
+		return;
+	}
+	memcpy(c->resp, line, (size_t)n);
+	if (body_len)
+		memcpy(c->resp + n, o->buf, body_len);
+	c->resp_len = (size_t)n + body_len;
+	ev_io_stop(c->ctl->ev, &c->io);
+	ev_io_init(&c->io, conn_write_cb, c->fd, EV_WRITE);
+	c->io.data = c;
+	ev_io_start(c->ctl->ev, &c->io);
+	/* the timeout keeps running: a client that never reads is dropped */
+}
+
+static const char *class_of(enum mxd_ctl_rc rc)
+{
+	return rc == MXD_CTL_USAGE ? "usage" : "failed";
+}
+
+void mxd_ctl_conn_finish(struct mxd_ctl_conn *c, enum mxd_ctl_rc rc, const char *err)
+{
+	c->pending = false;
+	ev_timer_again(c->ctl->ev, &c->timeout);
+	conn_answer(c, rc, class_of(rc), err ? err : "");
+}
+
+/* "FORMAT COMMAND [ARG]" */
+static void conn_handle(struct mxd_ctl_conn *c)
+{
+	struct mxd_ctl *ctl = c->ctl;
+	char *save = NULL, *fmt, *cmd, *arg, *extra;
+	char err[256] = "";
+	enum mxd_ctl_rc rc;
+
+	ctl->requests++;
+	fmt = strtok_r(c->req, " \t", &save);
+	cmd = strtok_r(NULL, " \t", &save);
+	arg = strtok_r(NULL, " \t", &save);
+	extra = strtok_r(NULL, " \t", &save);
+	c->json = fmt && !strcmp(fmt, "json");
+	mxd_out_init(&c->out, c->json);
+	if (!fmt || (strcmp(fmt, "json") && strcmp(fmt, "text")) || !cmd || extra) {
+		ctl->bad_requests++;
+		conn_answer(c, MXD_CTL_USAGE, "usage",
+			    "malformed request (expected: text|json COMMAND [ARG])");
+		return;
+	}
+	rc = mxd_ctl_dispatch(ctl, c, cmd, arg, &c->out, err, sizeof(err));
+	if (rc == MXD_CTL_PENDING) {
+		c->pending = true;
+		ev_io_stop(ctl->ev, &c->io);
+		return;
+	}
+	if (rc == MXD_CTL_USAGE)
+		ctl->bad_requests++;
+	conn_answer(c, rc, class_of(rc), err);
+}
+
+static void conn_read_cb(struct ev_loop *ev, ev_io *w, int revents)
+{
+	struct mxd_ctl_conn *c = w->data;
+	char *nl;
+	ssize_t n;
+
+	(void)ev;
+	(void)revents;
+	n = recv(c->fd, c->req + c->req_len, MXD_CTL_REQ_MAX - c->req_len, MSG_DONTWAIT);
+	if (n < 0 && (errno == EAGAIN || errno == EINTR))
+		return;
+	if (n <= 0) {
+		conn_free(c);
+		return;
+	}
+	c->req_len += (size_t)n;
+	c->req[c->req_len] = 0;
+	nl = memchr(c->req, '\n', c->req_len);
+	if (nl) {
+		*nl = 0;
+		if (strlen(c->req) != (size_t)(nl - c->req)) {
+			c->ctl->bad_requests++;
+			mxd_out_init(&c->out, false);
+			conn_answer(c, MXD_CTL_USAGE, "usage", "request contains a NUL byte");
+			return;
+		}
+		conn_handle(c);
+	} else if (c->req_len == MXD_CTL_REQ_MAX) {
+		c->ctl->bad_requests++;
+		mxd_out_init(&c->out, false);
+		conn_answer(c, MXD_CTL_USAGE, "usage", "request too long");
+	}
+}
+
+static void conn_timeout_cb(struct ev_loop *ev, ev_timer *w, int revents)
+{
+	struct mxd_ctl_conn *c = w->data;
+
+	(void)ev;
+	(void)revents;
+	if (c->pending) {
+		/* the operation owns the answer and always completes it */
+		ev_timer_again(c->ctl->ev, &c->timeout);
+		return;
+	}
+	conn_free(c);
+}
+
+/* root, or ctl_group as primary or supplementary group of the peer. */
+static bool peer_allowed(const struct mxd_ctl *ctl, int fd, struct ucred *cred)
+{
+	socklen_t len = sizeof(*cred);
+	gid_t groups[256];
+
+	if (getsockopt(fd, SOL_SOCKET, SO_PEERCRED, cred, &len) < 0)
+		return false;
+	if (cred->uid == 0)
+		return true;
+	if (!ctl->has_group)
+		return false;
+	if (cred->gid == ctl->gid)
+		return true;
+	len = sizeof(groups);
+	if (getsockopt(fd, SOL_SOCKET, SO_PEERGROUPS, groups, &len) < 0)
+		return false;
+	for (size_t i = 0; i < len / sizeof(gid_t); i++)
+		if (groups[i] == ctl->gid)
+			return true;
+	return false;
+}
+
+static void refuse(struct mxd_ctl *ctl, int fd, const struct ucred *cred)
+{
+	static struct mxd_ratelimit rl = MXD_RATELIMIT_INIT(5000, 3);
+	char msg[256];
+	int n;
+
+	ctl->refused++;
+	n = snprintf(msg, sizeof(msg), "ERR refused uid %u is not root%s%s%s\n",
+		     (unsigned)cred->uid, ctl->has_group ? " nor in group '" : "",
+		     ctl->has_group ? ctl->d->cfg.ctl_group : "", ctl->has_group ? "'" : "");
+	if (n > 0)
+		(void)!send(fd, msg, (size_t)n, MSG_NOSIGNAL | MSG_DONTWAIT);
+	mxd_log_rl(&rl, MXD_LOG_NOTICE, "control socket: refused uid %u pid %d",
+		   (unsigned)cred->uid, (int)cred->pid);
+	close(fd);
+}
+
+static void listen_cb(struct ev_loop *ev, ev_io *w, int revents)
+{
+	struct mxd_ctl *ctl = w->data;
+	struct mxd_ctl_conn *c;
+	struct ucred cred = { .pid = 0, .uid = (uid_t)-1, .gid = (gid_t)-1 };
+	int fd;
+
+	(void)revents;
+	fd = accept4(ctl->fd, NULL, NULL, SOCK_NONBLOCK | SOCK_CLOEXEC);
+	if (fd < 0)
+		return;
+	if (!peer_allowed(ctl, fd, &cred)) {
+		refuse(ctl, fd, &cred);
+		return;
+	}
+	if (ctl->nconns >= MXD_CTL_CONNS_MAX || !(c = calloc(1, sizeof(*c)))) {
+		(void)!send(fd, "ERR failed too many control connections\n", 40,
+			    MSG_NOSIGNAL | MSG_DONTWAIT);
+		close(fd);
+		return;
+	}
+	c->ctl = ctl;
+	c->fd = fd;
+	mxd_out_init(&c->out, false);
+	LIST_INSERT_HEAD(&ctl->conns, c, link);
+	ctl->nconns++;
+	ev_io_init(&c->io, conn_read_cb, fd, EV_READ);
+	c->io.data = c;
+	ev_io_start(ev, &c->io);
+	ev_init(&c->timeout, conn_timeout_cb);
+	c->timeout.repeat = MXD_CTL_TIMEOUT_S;
+	c->timeout.data = c;
+	ev_timer_again(ev, &c->timeout);
+}
+
+static int resolve_group(struct mxd_ctl *ctl, const char *name)
+{
+	struct group gr, *res = NULL;
+	char buf[4096];
+	int rc;
+
+	if (!name[0])
+		return 0;
+	rc = getgrnam_r(name, &gr, buf, sizeof(buf), &res);
+	if (rc || !res) {
+		mxd_log(MXD_LOG_ERR, "ctl_group '%s': no such group", name);
+		return -ENOENT;
+	}
+	ctl->has_group = true;
+	ctl->gid = gr.gr_gid;
+	return 0;
+}
+
+/* mkdir -p of the socket's parent (mode 0755: the socket mode guards it). */
+static int make_parent(const char *path)
+{
+	char dir[sizeof(((struct sockaddr_un *)0)->sun_path)];
+	char *slash;
+
+	snprintf(dir, sizeof(dir), "%s", path);
+	slash = strrchr(dir, '/');
+	if (!slash || slash == dir)
+		return 0;
+	*slash = 0;
+	for (char *p = dir + 1; *p; p++) {
+		if (*p != '/')
+			continue;
+		*p = 0;
+		if (mkdir(dir, 0755) < 0 && errno != EEXIST)
+			return -errno;
+		*p = '/';
+	}
+	if (mkdir(dir, 0755) < 0 && errno != EEXIST)
+		return -errno;
+	return 0;
+}
+
+static int listen_socket(struct mxd_ctl *ctl)
+{
+	struct sockaddr_un sa = { .sun_family = AF_UNIX };
+	struct stat st;
+	int rc;
+
+	if (strlen(ctl->path) >= sizeof(sa.sun_path))
+		return -ENAMETOOLONG;
+	memcpy(sa.sun_path, ctl->path, strlen(ctl->path) + 1);
+	rc = make_parent(ctl->path);
+	if (rc)
+		return rc;
+	/* replace a stale socket, never another kind of file */
+	if (lstat(ctl->path, &st) == 0) {
+		if (!S_ISSOCK(st.st_mode))
+			return -EEXIST;
+		unlink(ctl->path);
+	}
+	ctl->fd = socket(AF_UNIX, SOCK_STREAM | SOCK_NONBLOCK | SOCK_CLOEXEC, 0);
+	if (ctl->fd < 0)
+		return -errno;
+	/* bind under a tight umask so the socket is never briefly open */
+	mode_t old = umask(0177);
+
+	rc = bind(ctl->fd, (struct sockaddr *)&sa, sizeof(sa));
+	umask(old);
+	if (rc < 0)
+		return -errno;
+	if (ctl->has_group && (chown(ctl->path, 0, ctl->gid) < 0 || chmod(ctl->path, 0660) < 0))
+		return -errno;
+	if (listen(ctl->fd, 16) < 0)
+		return -errno;
+	return 0;
+}
+
+static void reload_hook(void *arg)
+{
+	struct mxd_daemon *d = arg;
+	char err[512];
+
+	(void)mxd_ctl_reload(d, err, sizeof(err)); /* logs its own outcome */
+}
+
+int mxd_ctl_start(struct mxd_daemon *d)
+{
+	struct mxd_ctl *ctl;
+	int rc;
+
+	ctl = calloc(1, sizeof(*ctl));
+	if (!ctl)
+		return -ENOMEM;
+	ctl->d = d;
+	ctl->ev = d->ev;
+	ctl->fd = -1;
+	ctl->started_ns = mxd_now_ns();
+	LIST_INIT(&ctl->conns);
+	snprintf(ctl->path, sizeof(ctl->path), "%s", d->cfg.ctl_socket);
+	d->ctl = ctl;
+	rc = resolve_group(ctl, d->cfg.ctl_group);
+	if (rc)
+		goto out;
+	rc = listen_socket(ctl);
+	if (rc) {
+		mxd_log(MXD_LOG_ERR, "control socket %s: %s", ctl->path, strerror(-rc));
+		goto out;
+	}
+	ev_io_init(&ctl->listen_io, listen_cb, ctl->fd, EV_READ);
+	ctl->listen_io.data = ctl;
+	ev_io_start(ctl->ev, &ctl->listen_io);
+	if (d->loop)
+		mxd_loop_set_reload(d->loop, reload_hook, d);
+	rc = mxd_sdnotify_start(ctl, &ctl->notify);
+out:
+	if (rc)
+		mxd_ctl_stop(d);
+	return rc;
+}
+
+void mxd_ctl_stop(struct mxd_daemon *d)
+{
+	struct mxd_ctl *ctl = d->ctl;
+
+	if (!ctl)
+		return;
+	if (d->loop)
+		mxd_loop_set_reload(d->loop, NULL, NULL);
+	mxd_sdnotify_stop(ctl->notify);
+	while (!LIST_EMPTY(&ctl->conns))
+		conn_free(LIST_FIRST(&ctl->conns));
+	if (ctl->fd >= 0) {
+		ev_io_stop(ctl->ev, &ctl->listen_io);
+		close(ctl->fd);
+		unlink(ctl->path);
+	}
+	free(ctl);
+	d->ctl = NULL;
+}

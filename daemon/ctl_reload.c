@@ -1,0 +1,88 @@
+/* SPDX-License-Identifier: MIT */
+/*
+ * Configuration reload (SIGHUP, `myrixenctl reload`).  The new file is
+ * parsed completely before anything changes; a bad file is refused and the
+ * running configuration stays.  What is bound at start-up (sockets, groups,
+ * transports, interface, identity) keeps its old value with a warning.
+ */
+#include <errno.h>
+#include <stdio.h>
+#include <stdlib.h>
+#include <string.h>
+#include "core.h"
+#include "ctl_int.h"
+#include "daemon.h"
+#include "log.h"
+
+/* Keep start-up-only fields of 'old' in 'nc'; warn for each that differed. */
+static void keep_restart_only(const struct mxd_config *old, struct mxd_config *nc)
+{
+#define KEEP_STR(f)                                                          \
+	do {                                                                 \
+		if (strcmp(old->f, nc->f)) {                                 \
+			mxd_log(MXD_LOG_WARNING, "reload: %s changed; it takes effect after a restart", #f); \
+			memcpy(nc->f, old->f, sizeof(nc->f));                \
+		}                                                            \
+	} while (0)
+#define KEEP_VAL(f, what)                                                    \
+	do {                                                                 \
+		if (old->f != nc->f) {                                       \
+			mxd_log(MXD_LOG_WARNING, "reload: %s changed; it takes effect after a restart", what); \
+			nc->f = old->f;                                      \
+		}                                                            \
+	} while (0)
+	KEEP_STR(local_socket);
+	KEEP_STR(local_group);
+	KEEP_STR(ctl_socket);
+	KEEP_STR(ctl_group);
+	KEEP_STR(interface);
+	KEEP_STR(hostname);
+	KEEP_VAL(transport_local, "transports");
+	KEEP_VAL(transport_xen, "transports");
+	KEEP_VAL(nic_id, "nic_id");
+#undef KEEP_STR
+#undef KEEP_VAL
+}
+
+int mxd_ctl_reload(struct mxd_daemon *d, char *err, size_t errlen)
+{
+	struct mxd_ctl *ctl = d->ctl;
+	struct mxd_config *nc = NULL;
+	int rc;
+
+	if (!d->config_path) {
+		snprintf(err, errlen, "no configuration file to reload (started without one)");
+		rc = -ENOENT;
+		goto out;
+	}
+	nc = malloc(sizeof(*nc));
+	if (!nc) {
+		snprintf(err, errlen, "out of memory");
+		rc = -ENOMEM;
+		goto out;
+	}
+	mxd_config_defaults(nc);
+	rc = mxd_config_load(nc, d->config_path, err, errlen);
+	if (rc)
+		goto out;
+	keep_restart_only(&d->cfg, nc);
+	d->cfg = *nc;
+	mxd_log_set_level(d->cfg.log_level);
+	mxd_core_reconfigure(d->core, &d->cfg);
+out:
+	if (rc) {
+		if (ctl)
+			ctl->reload_failures++;
+		mxd_log(MXD_LOG_ERR, "reload refused, the running configuration stays: %s", err);
+	} else {
+		if (ctl)
+			ctl->reloads++;
+		mxd_log(MXD_LOG_NOTICE, "configuration reloaded from %s (log level %s, poll window %u us, budget %u, %u peers)",
+			d->config_path, mxd_log_level_name(d->cfg.log_level), d->cfg.poll_window_us,
+			d->cfg.poll_budget, d->cfg.npeers);
+		if (ctl)
+			mxd_sdnotify_status(ctl->notify);
+	}
+	free(nc);
+	return rc;
+}
