@@ -1,0 +1,397 @@
+/* SPDX-License-Identifier: MIT */
+/*
+ * Endpoints of Xen guests: an open request is a frontend subnode
+ * <fe>/ep/<slot> (shim/README.md).  The daemon maps the guest's directory
+ * pages once to learn the area's grant refs, maps the whole area in one
+ * batch, binds the endpoint's event channel, attaches the endpoint to the
+ * core and answers under <be>/ep/<slot>.  Every node value is hostile:
+ * parsed strictly, bounded, and checked against the layout rule.
+ */
+#include <errno.h>
+#include <stdint.h>
+#include <stdio.h>
+#include <stdlib.h>
+#include <string.h>
+#include <sys/mman.h>
+#include "core.h"
+#include "log.h"
+#include "validate.h"
+#include "xen_int.h"
+#include <xen/grant_table.h> /* GNTCOPY_*, GNTST_okay */
+
+#define MXD_XEN_REFS_PER_PAGE (MXN_PAGE_SIZE / sizeof(uint32_t))
+#define MXD_XEN_COPY_BATCH 64u
+
+static struct mxd_ratelimit mxd_xen_refuse_rl = MXD_RATELIMIT_INIT(5000, 5);
+
+struct mxd_xen_open {
+	uint32_t nonce, abi, key, endpoint;
+	uint32_t cmd_order, evt_order, sendq_size, recvq_size;
+	uint32_t npages, port, ndir;
+	uint32_t dir[MXD_XEN_DIR_MAX];
+	struct mxn_layout geo;
+};
+
+static int mxd_xen_parse_refs(const char *s, uint32_t *refs, uint32_t max, uint32_t *n)
+{
+	char tok[16];
+	uint32_t k = 0;
+	size_t len;
+
+	while (*s) {
+		len = strcspn(s, " ");
+		if (len == 0 || len >= sizeof(tok) || k == max)
+			return -EINVAL;
+		memcpy(tok, s, len);
+		tok[len] = 0;
+		if (mxd_xs_parse_u32(tok, &refs[k++]))
+			return -EINVAL;
+		s += len;
+		if (*s == ' ')
+			s++;
+	}
+	*n = k;
+	return 0;
+}
+
+static int mxd_xen_read_open(struct mxd_xen *x, const char *node, struct mxd_xen_open *o)
+{
+	const struct mxd_conf_limits *lim = &mxd_core_config(x->core)->limits;
+	char refs[MXD_XEN_DIR_MAX * 11 + 2];
+	int err = 0;
+
+#define R(name, field) if (!err) err = mxd_xs_read_u32(x->xs, node, name, &o->field)
+	R("abi-version", abi);
+	R("key", key);
+	R("endpoint", endpoint);
+	R("cmd-order", cmd_order);
+	R("evt-order", evt_order);
+	R("sendq-size", sendq_size);
+	R("recvq-size", recvq_size);
+	R("area-pages", npages);
+	R("event-channel", port);
+#undef R
+	if (!err)
+		err = mxd_xs_read_str(x->xs, node, "dir-refs", refs, sizeof(refs));
+	if (!err)
+		err = mxd_xen_parse_refs(refs, o->dir, MXD_XEN_DIR_MAX, &o->ndir);
+	if (err)
+		return -EINVAL;
+	if (o->abi != MYRIXEN_ABI_VERSION)
+		return -EPROTO;
+	if (o->endpoint >= MXN_ENDPOINTS_MAX && o->endpoint != MXN_ENDPOINT_ANY)
+		return -EINVAL;
+	if (o->sendq_size > lim->sendq_size || o->recvq_size > lim->recvq_size)
+		return -E2BIG;
+	if (mxn_layout_compute(&o->geo, o->cmd_order, o->evt_order, o->sendq_size,
+			       o->recvq_size))
+		return -EINVAL;
+	if ((uint64_t)o->npages * MXN_PAGE_SIZE != o->geo.area_size ||
+	    o->ndir != (o->npages + MXD_XEN_REFS_PER_PAGE - 1) / MXD_XEN_REFS_PER_PAGE)
+		return -EINVAL;
+	return 0;
+}
+
+/* Map the directory pages, copy the area's refs out, unmap. */
+static int mxd_xen_read_dir(struct mxd_xen *x, uint32_t domid, struct mxd_xen_open *o,
+			    uint32_t *refs)
+{
+	uint32_t *dir = xengnttab_map_domain_grant_refs(x->gt, o->ndir, domid,
+							 o->dir, PROT_READ);
+
+	if (!dir)
+		return -errno ? -errno : -EFAULT;
+	memcpy(refs, dir, (size_t)o->npages * sizeof(*refs));
+	xengnttab_unmap(x->gt, dir, o->ndir);
+	return 0;
+}
+
+static int mxd_xen_ep_map(struct mxd_xen_ep *xe, struct mxd_xen_open *o)
+{
+	struct mxd_xen *x = xe->x;
+	uint32_t *refs = calloc(o->npages, sizeof(*refs));
+	int err;
+
+	if (!refs)
+		return -ENOMEM;
+	err = mxd_xen_read_dir(x, xe->domid, o, refs);
+	if (err)
+		goto out;
+	xe->area = xengnttab_map_domain_grant_refs(x->gt, o->npages, xe->domid, refs,
+						   PROT_READ | PROT_WRITE);
+	if (!xe->area) {
+		err = errno ? -errno : -EFAULT;
+		goto out;
+	}
+	xe->npages = o->npages;
+	x->st.grant_pages_mapped += o->npages;
+	err = xenevtchn_bind_interdomain(x->ec, xe->domid, o->port);
+	if (err < 0) {
+		err = errno ? -errno : -EINVAL;
+		goto out;
+	}
+	xe->lport = (evtchn_port_t)err;
+	xe->bound = true;
+	err = 0;
+out:
+	free(refs);
+	return err;
+}
+
+/* Undo mxd_xen_ep_map and unlink; the core endpoint is already gone. */
+static void mxd_xen_ep_free(struct mxd_xen_ep *xe)
+{
+	struct mxd_xen *x = xe->x;
+	char path[MXD_XEN_PATH + 16];
+
+	if (xe->area) {
+		xengnttab_unmap(x->gt, xe->area, xe->npages);
+		x->st.grant_pages_mapped -= xe->npages;
+	}
+	if (xe->bound)
+		xenevtchn_unbind(x->ec, xe->lport);
+	if (xe->dom) {
+		xe->dom->eps[xe->slot] = NULL;
+		snprintf(path, sizeof(path), "%s/ep/%u", xe->dom->be, xe->slot);
+		xs_rm(x->xs, XBT_NULL, path);
+	}
+	LIST_REMOVE(xe, link);
+	free(xe);
+}
+
+static int mxd_xen_notify(struct mxd_endpoint *ep)
+{
+	struct mxd_xen_ep *xe = ep->tp;
+
+	return xenevtchn_notify(xe->x->ec, xe->lport) < 0 ? -errno : 0;
+}
+
+static int mxd_xen_copy_flush(struct mxd_xen_ep *xe, xengnttab_grant_copy_segment_t *segs,
+			      uint32_t n)
+{
+	uint32_t i;
+
+	if (xengnttab_grant_copy(xe->x->gt, n, segs) < 0)
+		return -errno;
+	for (i = 0; i < n; i++) {
+		if (segs[i].status != GNTST_okay) {
+			xe->x->st.copy_faults++;
+			return -EFAULT;
+		}
+	}
+	return 0;
+}
+
+/* Grant copy between a daemon buffer and a guest region; the segment
+ * list was validated by mxd_region_copy, the hypervisor checks the refs. */
+static int mxd_xen_copy(struct mxd_endpoint *ep, const struct mxd_region *r, uint64_t off,
+			uint8_t *buf, size_t len, bool to_guest)
+{
+	struct mxd_xen_ep *xe = ep->tp;
+	xengnttab_grant_copy_segment_t segs[MXD_XEN_COPY_BATCH];
+	union xengnttab_copy_ptr *gp;
+	uint64_t soff;
+	size_t done = 0;
+	uint32_t si, n = 0;
+	int err = mxd_region_seek(r, off, &si, &soff);
+
+	while (!err && done < len) {
+		const struct mxn_grant_seg *g = &r->seg.grant[si];
+		size_t chunk = g->len - soff < len - done ? g->len - soff : len - done;
+
+		memset(&segs[n], 0, sizeof(segs[n]));
+		gp = to_guest ? &segs[n].dest : &segs[n].source;
+		gp->foreign.ref = g->gref;
+		gp->foreign.offset = (uint16_t)(g->offset + soff);
+		gp->foreign.domid = (uint16_t)xe->domid;
+		(to_guest ? &segs[n].source : &segs[n].dest)->virt = buf + done;
+		segs[n].len = (uint16_t)chunk;
+		segs[n].flags = to_guest ? GNTCOPY_dest_gref : GNTCOPY_source_gref;
+		n++;
+		done += chunk;
+		soff += chunk;
+		if (soff == g->len && done < len) {
+			if (++si >= r->nsegs)
+				err = -ERANGE;
+			soff = 0;
+		}
+		if (!err && (n == MXD_XEN_COPY_BATCH || done == len)) {
+			err = mxd_xen_copy_flush(xe, segs, n);
+			n = 0;
+		}
+	}
+	return err;
+}
+
+static int mxd_xen_region_read(struct mxd_endpoint *ep, const struct mxd_region *r,
+			       uint64_t off, void *buf, size_t len)
+{
+	return mxd_xen_copy(ep, r, off, buf, len, false);
+}
+
+static int mxd_xen_region_write(struct mxd_endpoint *ep, const struct mxd_region *r,
+				uint64_t off, const void *buf, size_t len)
+{
+	/* the buffer is only read: it is the source of the copy */
+	return mxd_xen_copy(ep, r, off, (uint8_t *)(uintptr_t)buf, len, true);
+}
+
+static void mxd_xen_destroy(struct mxd_endpoint *ep)
+{
+	struct mxd_xen_ep *xe = ep->tp;
+
+	if (!xe)
+		return;
+	xe->x->st.endpoints--;
+	xe->x->st.eps_detached++;
+	mxd_xen_ep_free(xe);
+}
+
+static const struct mxd_transport_ops mxd_xen_ops = {
+	.name = "xen",
+	.region_kind = MXN_REGION_GRANT,
+	.notify = mxd_xen_notify,
+	.region_read = mxd_xen_region_read,
+	.region_write = mxd_xen_region_write,
+	.destroy = mxd_xen_destroy,
+};
+
+static void mxd_xen_reply(struct mxd_xen_dom *d, uint32_t slot, uint32_t nonce, int error,
+			  const struct mxd_endpoint *ep)
+{
+	struct mxd_xen *x = d->x;
+	const struct mxd_config *cfg = mxd_core_config(x->core);
+	char node[MXD_XEN_PATH + 16];
+	xs_transaction_t t;
+	int err;
+
+	snprintf(node, sizeof(node), "%s/ep/%u", d->be, slot);
+	do {
+		t = xs_transaction_start(x->xs);
+		if (t == XBT_NULL)
+			return;
+		err = mxd_xs_printf(x->xs, t, node, "nonce", "%u", nonce);
+		if (!err)
+			err = mxd_xs_printf(x->xs, t, node, "error", "%d", error);
+		if (!err && ep) {
+			err = mxd_xs_printf(x->xs, t, node, "endpoint", "%u", ep->index);
+			err = err ? err : mxd_xs_printf(x->xs, t, node, "session", "%u", ep->session);
+			err = err ? err : mxd_xs_printf(x->xs, t, node, "nic-id", "%llu",
+						(unsigned long long)mxd_core_nic_id(x->core));
+			err = err ? err : mxd_xs_printf(x->xs, t, node, "medium-max", "%u",
+						cfg->limits.medium_max);
+			err = err ? err : mxd_xs_printf(x->xs, t, node, "hostname", "%s",
+						mxd_core_hostname(x->core));
+		}
+		if (!err && !ep) /* the guest reads these even on error */
+			err = mxd_xs_printf(x->xs, t, node, "endpoint", "0") ?:
+			      mxd_xs_printf(x->xs, t, node, "session", "0") ?:
+			      mxd_xs_printf(x->xs, t, node, "nic-id", "0") ?:
+			      mxd_xs_printf(x->xs, t, node, "medium-max", "0");
+	} while (!xs_transaction_end(x->xs, t, err != 0) && errno == EAGAIN && !err);
+}
+
+static int mxd_xen_ep_open(struct mxd_xen_dom *d, uint32_t slot, uint32_t nonce)
+{
+	struct mxd_xen *x = d->x;
+	struct mxd_endpoint_params p = { .ops = &mxd_xen_ops };
+	struct mxd_xen_open o = { .nonce = nonce };
+	struct mxd_endpoint *ep = NULL;
+	struct mxd_xen_ep *xe;
+	char node[MXD_XEN_PATH + 16];
+	int err;
+
+	snprintf(node, sizeof(node), "%s/ep/%u", d->fe, slot);
+	xe = calloc(1, sizeof(*xe));
+	if (!xe)
+		return -ENOMEM;
+	xe->x = x;
+	xe->dom = d;
+	xe->domid = d->domid;
+	xe->slot = slot;
+	xe->nonce = nonce;
+	LIST_INSERT_HEAD(&x->eps, xe, link);
+	d->eps[slot] = xe;
+	err = mxd_xen_read_open(x, node, &o);
+	if (!err)
+		err = mxd_xen_ep_map(xe, &o);
+	if (err)
+		goto out;
+	p.tp = xe;
+	p.area = xe->area;
+	p.geo = o.geo;
+	p.key = o.key;
+	p.endpoint = (uint8_t)o.endpoint;
+	err = mxd_endpoint_attach(x->core, d->guest, &p, &ep);
+	if (err)
+		goto out;
+	xe->ep = ep;
+	x->st.endpoints++;
+	x->st.eps_attached++;
+	mxd_xen_reply(d, slot, nonce, 0, ep);
+	/* commands may already be waiting */
+	mxd_endpoint_kick(ep);
+	return 0;
+out:
+	x->st.eps_refused++;
+	mxd_log_rl(&mxd_xen_refuse_rl, MXD_LOG_WARNING,
+		   "xen: domain %u endpoint slot %u refused: %s", d->domid, slot, strerror(-err));
+	mxd_xen_ep_free(xe);
+	mxd_xen_reply(d, slot, nonce, err, NULL);
+	return err;
+}
+
+void mxd_xen_ep_close(struct mxd_xen_ep *xe)
+{
+	if (xe->ep)
+		mxd_endpoint_detach(xe->ep); /* calls mxd_xen_destroy */
+	else
+		mxd_xen_ep_free(xe);
+}
+
+struct mxd_xen_ep *mxd_xen_ep_by_port(struct mxd_xen *x, evtchn_port_t port)
+{
+	struct mxd_xen_ep *xe;
+
+	LIST_FOREACH(xe, &x->eps, link)
+		if (xe->bound && xe->lport == port)
+			return xe;
+	return NULL;
+}
+
+/* Collect the slots that hold an open request, with their nonces. */
+static void mxd_xen_ep_scan(struct mxd_xen_dom *d, uint32_t *nonce)
+{
+	char dir[MXD_XEN_PATH + 8], node[MXD_XEN_PATH + 24], state[8];
+	unsigned int i, num = 0;
+	uint32_t slot;
+	char **names;
+
+	snprintf(dir, sizeof(dir), "%s/ep", d->fe);
+	names = xs_directory(d->x->xs, XBT_NULL, dir, &num);
+	for (i = 0; names && i < num; i++) {
+		if (mxd_xs_parse_u32(names[i], &slot) || slot >= MXD_XEN_SLOTS)
+			continue; /* not an endpoint node: ignored, harms nobody */
+		snprintf(node, sizeof(node), "%s/%u", dir, slot);
+		if (mxd_xs_read_str(d->x->xs, node, "state", state, sizeof(state)) ||
+		    strcmp(state, "open") || mxd_xs_read_u32(d->x->xs, node, "nonce", &nonce[slot]))
+			nonce[slot] = 0;
+	}
+	free(names);
+}
+
+void mxd_xen_ep_sync(struct mxd_xen_dom *d)
+{
+	uint32_t nonce[MXD_XEN_SLOTS] = { 0 };
+	uint32_t s;
+
+	mxd_xen_ep_scan(d, nonce);
+	for (s = 0; s < MXD_XEN_SLOTS; s++) {
+		if (d->eps[s] && d->eps[s]->nonce != nonce[s])
+			mxd_xen_ep_close(d->eps[s]);
+		if (nonce[s] && nonce[s] != d->seen_nonce[s] && !d->eps[s]) {
+			d->seen_nonce[s] = nonce[s];
+			mxd_xen_ep_open(d, s, nonce[s]);
+		}
+	}
+}

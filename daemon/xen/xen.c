@@ -1,0 +1,251 @@
+/* SPDX-License-Identifier: MIT */
+/*
+ * Xen transport: handles, the two libev watchers (xenstore watches, event
+ * channels), myrixenctl attach/detach and domain departure.
+ */
+#include <errno.h>
+#include <fcntl.h>
+#include <stdio.h>
+#include <stdlib.h>
+#include <string.h>
+#include "core.h"
+#include "log.h"
+#include "xen_int.h"
+
+#define MXD_XEN_BE_ROOT "/local/domain/0/backend/" MXD_XEN_TYPE
+#define MXD_DOMID_MAX 0x7fefu /* below DOMID_FIRST_RESERVED */
+
+/* @releaseDomain: some domain died; forget every attached one that is gone.
+ * Unmapping here is what lets the hypervisor finish destroying it. */
+static void mxd_xen_reap(struct mxd_xen *x)
+{
+	struct mxd_xen_dom *d, *next;
+	char path[64];
+
+	for (d = LIST_FIRST(&x->doms); d; d = next) {
+		next = LIST_NEXT(d, link);
+		if (xs_is_domain_introduced(x->xs, d->domid))
+			continue;
+		mxd_log(MXD_LOG_NOTICE, "xen: domain %u is gone, releasing its endpoints",
+			d->domid);
+		snprintf(path, sizeof(path), MXD_XEN_BE_ROOT "/%u", d->domid);
+		x->st.domains_released++;
+		mxd_xen_dom_free(d, false);
+		xs_rm(x->xs, XBT_NULL, path);
+	}
+}
+
+static void mxd_xen_watch_event(struct mxd_xen *x, const char *token)
+{
+	struct mxd_xen_dom *d;
+	uint32_t domid;
+
+	if (!strcmp(token, "rel")) {
+		mxd_xen_reap(x);
+		return;
+	}
+	if (strncmp(token, "fe:", 3) || mxd_xs_parse_u32(token + 3, &domid))
+		return;
+	d = mxd_xen_dom_find(x, domid);
+	if (d)
+		mxd_xen_dom_refresh(d);
+}
+
+static void mxd_xen_xs_cb(struct ev_loop *loop, ev_io *w, int revents)
+{
+	struct mxd_xen *x = w->data;
+	char **v;
+
+	(void)loop;
+	(void)revents;
+	while ((v = xs_check_watch(x->xs)) != NULL) {
+		mxd_xen_watch_event(x, v[XS_WATCH_TOKEN]);
+		free(v);
+	}
+}
+
+static void mxd_xen_ec_cb(struct ev_loop *loop, ev_io *w, int revents)
+{
+	struct mxd_xen *x = w->data;
+	xenevtchn_port_or_error_t p;
+	struct mxd_xen_ep *xe;
+
+	(void)loop;
+	(void)revents;
+	while ((p = xenevtchn_pending(x->ec)) >= 0) {
+		xenevtchn_unmask(x->ec, (evtchn_port_t)p);
+		xe = mxd_xen_ep_by_port(x, (evtchn_port_t)p);
+		if (xe && xe->ep)
+			mxd_endpoint_kick(xe->ep);
+	}
+}
+
+/* Take over the devices a previous daemon left; drop those of dead domains. */
+static void mxd_xen_adopt_existing(struct mxd_xen *x)
+{
+	struct mxd_xen_dom *d;
+	unsigned int i, num = 0;
+	char **names = xs_directory(x->xs, XBT_NULL, MXD_XEN_BE_ROOT, &num);
+	char path[64];
+	uint32_t domid;
+
+	for (i = 0; names && i < num; i++) {
+		if (mxd_xs_parse_u32(names[i], &domid) || domid == 0 || domid > MXD_DOMID_MAX)
+			continue;
+		if (xs_is_domain_introduced(x->xs, domid)) {
+			mxd_xen_dom_adopt(x, domid, &d);
+			continue;
+		}
+		snprintf(path, sizeof(path), MXD_XEN_BE_ROOT "/%u", domid);
+		xs_rm(x->xs, XBT_NULL, path);
+	}
+	free(names);
+}
+
+int mxd_xen_start(struct mxd_core *core, struct ev_loop *loop, struct mxd_xen **out)
+{
+	struct mxd_xen *x = calloc(1, sizeof(*x));
+	int err = -ENOMEM, fd;
+
+	if (!x)
+		return -ENOMEM;
+	x->core = core;
+	x->loop = loop;
+	LIST_INIT(&x->doms);
+	LIST_INIT(&x->eps);
+	x->xs = xs_open(0);
+	if (!x->xs) {
+		err = errno == EACCES ? -EACCES : -ENOENT;
+		goto out;
+	}
+	x->gt = xengnttab_open(NULL, 0);
+	x->ec = xenevtchn_open(NULL, 0);
+	if (!x->gt || !x->ec) {
+		err = errno == EACCES ? -EACCES : -ENOENT;
+		goto out;
+	}
+	fd = xenevtchn_fd(x->ec);
+	if (fcntl(fd, F_SETFL, fcntl(fd, F_GETFL) | O_NONBLOCK) < 0) {
+		err = -errno;
+		goto out;
+	}
+	if (!xs_watch(x->xs, "@releaseDomain", "rel")) {
+		err = -errno;
+		goto out;
+	}
+	ev_io_init(&x->xs_io, mxd_xen_xs_cb, xs_fileno(x->xs), EV_READ);
+	x->xs_io.data = x;
+	ev_io_start(loop, &x->xs_io);
+	ev_io_init(&x->ec_io, mxd_xen_ec_cb, fd, EV_READ);
+	x->ec_io.data = x;
+	ev_io_start(loop, &x->ec_io);
+	mxd_xen_adopt_existing(x);
+	mxd_log(MXD_LOG_NOTICE, "xen: transport up (%u devices taken over)", x->st.domains);
+	*out = x;
+	return 0;
+out:
+	mxd_xen_stop(x);
+	return err;
+}
+
+void mxd_xen_stop(struct mxd_xen *x)
+{
+	if (!x)
+		return;
+	while (!LIST_EMPTY(&x->doms))
+		mxd_xen_dom_free(LIST_FIRST(&x->doms), true);
+	if (x->loop) {
+		ev_io_stop(x->loop, &x->xs_io);
+		ev_io_stop(x->loop, &x->ec_io);
+	}
+	if (x->ec)
+		xenevtchn_close(x->ec);
+	if (x->gt)
+		xengnttab_close(x->gt);
+	if (x->xs)
+		xs_close(x->xs);
+	free(x);
+}
+
+/* The nodes libxl would write for a vif/vbd: frontend owned by the guest
+ * and readable by dom0, backend owned by dom0 and readable by the guest,
+ * frontend in Initialising so xenbus probes it. */
+static int mxd_xen_create_nodes(struct mxd_xen *x, uint32_t domid)
+{
+	struct xs_permissions fe_perm[2] = { { .id = domid, .perms = XS_PERM_NONE },
+					     { .id = 0, .perms = XS_PERM_READ } };
+	struct xs_permissions be_perm[2] = { { .id = 0, .perms = XS_PERM_NONE },
+					     { .id = domid, .perms = XS_PERM_READ } };
+	char fe[MXD_XEN_PATH + 8], be[MXD_XEN_PATH], parent[MXD_XEN_PATH];
+	xs_transaction_t t;
+	int err;
+
+	snprintf(parent, sizeof(parent), "/local/domain/%u/device/%s", domid, MXD_XEN_TYPE);
+	snprintf(fe, sizeof(fe), "%s/0", parent);
+	snprintf(be, sizeof(be), MXD_XEN_BE_ROOT "/%u/0", domid);
+	do {
+		t = xs_transaction_start(x->xs);
+		if (t == XBT_NULL)
+			return -errno;
+		err = 0;
+		if (!xs_mkdir(x->xs, t, parent) || !xs_set_permissions(x->xs, t, parent, be_perm, 2) ||
+		    !xs_mkdir(x->xs, t, fe) || !xs_set_permissions(x->xs, t, fe, fe_perm, 2) ||
+		    !xs_mkdir(x->xs, t, be) || !xs_set_permissions(x->xs, t, be, be_perm, 2))
+			err = -errno;
+		err = err ? err : mxd_xs_printf(x->xs, t, fe, "backend", "%s", be);
+		err = err ? err : mxd_xs_printf(x->xs, t, fe, "backend-id", "0");
+		err = err ? err : mxd_xs_printf(x->xs, t, fe, "state", "%d", MXD_XB_INITIALISING);
+		err = err ? err : mxd_xs_printf(x->xs, t, be, "frontend", "%s", fe);
+		err = err ? err : mxd_xs_printf(x->xs, t, be, "frontend-id", "%u", domid);
+		err = err ? err : mxd_xs_printf(x->xs, t, be, "online", "1");
+		err = err ? err : mxd_xs_printf(x->xs, t, be, "state", "%d", MXD_XB_INITWAIT);
+		if (xs_transaction_end(x->xs, t, err != 0))
+			return err;
+	} while (!err && errno == EAGAIN);
+	return err ? err : -errno;
+}
+
+int mxd_xen_attach(struct mxd_xen *x, uint32_t domid)
+{
+	struct mxd_xen_dom *d;
+	int err;
+
+	if (!x)
+		return -ENOTSUP;
+	if (domid == 0 || domid > MXD_DOMID_MAX)
+		return -EINVAL;
+	if (mxd_xen_dom_find(x, domid))
+		return -EEXIST;
+	if (!xs_is_domain_introduced(x->xs, domid))
+		return -ESRCH;
+	err = mxd_xen_create_nodes(x, domid);
+	if (!err)
+		err = mxd_xen_dom_adopt(x, domid, &d);
+	return err;
+}
+
+int mxd_xen_detach(struct mxd_xen *x, uint32_t domid)
+{
+	struct mxd_xen_dom *d;
+	char path[MXD_XEN_PATH];
+
+	if (!x)
+		return -ENOTSUP;
+	d = mxd_xen_dom_find(x, domid);
+	if (!d)
+		return -ENOENT;
+	mxd_xen_dom_free(d, false);
+	snprintf(path, sizeof(path), "/local/domain/%u/device/%s", domid, MXD_XEN_TYPE);
+	xs_rm(x->xs, XBT_NULL, path);
+	snprintf(path, sizeof(path), MXD_XEN_BE_ROOT "/%u", domid);
+	xs_rm(x->xs, XBT_NULL, path);
+	mxd_log(MXD_LOG_NOTICE, "xen: domain %u detached", domid);
+	return 0;
+}
+
+void mxd_xen_get_stats(const struct mxd_xen *x, struct mxd_xen_stats *out)
+{
+	memset(out, 0, sizeof(*out));
+	if (x)
+		*out = x->st;
+}
