@@ -116,6 +116,7 @@ struct mxd_endpoint {
 	struct mxn_evt *evt_slots;
 	uint8_t *sendq, *recvq;
 	uint32_t evt_cons_seen;     /* last validated guest cons of the event ring */
+	uint32_t evt_pushed;        /* last prod we published */
 	struct mxd_recvq rq;
 	struct mxd_backlog backlog;
 	bool has_stalled;           /* a send waits for receiver room */
@@ -132,6 +133,7 @@ struct mxd_endpoint {
 	const char *fault_why;
 	bool active;                /* on the core's active list */
 	bool dirty;                 /* events staged, push + notify pending */
+	bool dirty_notify;          /* notify at flush even without new events */
 	bool closing;
 	uint64_t last_work_ns;      /* anticipatory polling window start */
 	TAILQ_ENTRY(mxd_endpoint) active_link;

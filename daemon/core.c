@@ -1,0 +1,744 @@
+/* SPDX-License-Identifier: MIT */
+/* Core: lifetime of guests and endpoints, polling, event staging. */
+#include <errno.h>
+#include <stdio.h>
+#include <stdlib.h>
+#include <string.h>
+#include <unistd.h>
+#include "core_priv.h"
+
+static uint64_t derive_nic_id(const char *host)
+{
+	uint64_t h = 1469598103934665603ull;
+
+	/* FNV-1a of the hostname, with the locally administered bit set so it
+	 * cannot collide with a real MAC.  The wire engine overrides it with
+	 * the interface MAC. */
+	for (; *host; host++)
+		h = (h ^ (uint8_t)*host) * 1099511628211ull;
+	return (h & 0xfcffffffffffull) | 0x020000000000ull;
+}
+
+int mxd_core_new(const struct mxd_config *cfg, struct mxd_core **out)
+{
+	struct mxd_core *c;
+	int err = -ENOMEM;
+
+	*out = NULL;
+	c = calloc(1, sizeof(*c));
+	if (!c)
+		goto out;
+	c->bounce = malloc(MXD_BOUNCE_SIZE);
+	if (!c->bounce)
+		goto out;
+	c->cfg = *cfg;
+	LIST_INIT(&c->guests);
+	TAILQ_INIT(&c->active);
+	TAILQ_INIT(&c->dirty);
+	if (cfg->hostname[0])
+		snprintf(c->hostname, sizeof(c->hostname), "%s", cfg->hostname);
+	else if (gethostname(c->hostname, sizeof(c->hostname) - 1))
+		snprintf(c->hostname, sizeof(c->hostname), "localhost");
+	c->nic_id = cfg->nic_id ? cfg->nic_id : derive_nic_id(c->hostname);
+	c->session_next = (uint32_t)(mxd_now_ns() ^ (uint64_t)getpid() << 16) | 1u;
+	c->rl_fault = (struct mxd_ratelimit)MXD_RATELIMIT_INIT(5000, 5);
+	c->st.nic_id = c->nic_id;
+	*out = c;
+	c = NULL;
+	err = 0;
+out:
+	if (c)
+		free(c->bounce);
+	free(c);
+	return err;
+}
+
+void mxd_core_free(struct mxd_core *c)
+{
+	struct mxd_guest *g;
+
+	if (!c)
+		return;
+	for (unsigned i = 0; i < MXN_ENDPOINTS_MAX; i++)
+		if (c->eps[i])
+			mxd_endpoint_detach(c->eps[i]);
+	while ((g = LIST_FIRST(&c->guests))) {
+		LIST_REMOVE(g, link);
+		free(g);
+	}
+	free(c->bounce);
+	free(c);
+}
+
+const struct mxd_config *mxd_core_config(const struct mxd_core *c) { return &c->cfg; }
+uint64_t mxd_core_nic_id(const struct mxd_core *c) { return c->nic_id; }
+const char *mxd_core_hostname(const struct mxd_core *c) { return c->hostname; }
+
+void mxd_core_set_nic_id(struct mxd_core *c, uint64_t nic_id)
+{
+	c->nic_id = nic_id;
+	c->st.nic_id = nic_id;
+}
+
+void mxd_core_set_remote(struct mxd_core *c, const struct mxd_remote_ops *ops, void *priv)
+{
+	c->remote = ops;
+	c->remote_priv = priv;
+}
+
+void mxd_core_set_wakeup(struct mxd_core *c, void (*fn)(void *arg), void *arg)
+{
+	c->wakeup = fn;
+	c->wakeup_arg = arg;
+}
+
+void mxd_core_reconfigure(struct mxd_core *c, const struct mxd_config *cfg)
+{
+	uint64_t nic = c->nic_id;
+
+	c->cfg = *cfg;
+	c->nic_id = nic; /* the board id of live endpoints cannot change */
+}
+
+/* ---- guests ---- */
+
+struct mxd_guest *mxd_guest_find(struct mxd_core *c, enum mxd_guest_kind kind, uint32_t id)
+{
+	struct mxd_guest *g;
+
+	LIST_FOREACH(g, &c->guests, link)
+		if (g->kind == kind && g->id == id)
+			return g;
+	return NULL;
+}
+
+int mxd_guest_get(struct mxd_core *c, enum mxd_guest_kind kind, uint32_t id,
+		  const char *name, struct mxd_guest **out)
+{
+	struct mxd_guest *g = mxd_guest_find(c, kind, id);
+
+	*out = NULL;
+	if (!g) {
+		g = calloc(1, sizeof(*g));
+		if (!g)
+			return -ENOMEM;
+		g->core = c;
+		g->kind = kind;
+		g->id = id;
+		snprintf(g->name, sizeof(g->name), "%s", name ? name : "");
+		LIST_INIT(&g->endpoints);
+		LIST_INSERT_HEAD(&c->guests, g, link);
+		c->st.guests++;
+	}
+	g->refs++;
+	*out = g;
+	return 0;
+}
+
+void mxd_guest_put(struct mxd_guest *g)
+{
+	if (!g || --g->refs)
+		return;
+	LIST_REMOVE(g, link);
+	g->core->st.guests--;
+	free(g);
+}
+
+void mxd_guest_account(struct mxd_guest *g, int64_t bytes)
+{
+	g->registered_bytes += (uint64_t)bytes;
+}
+
+void mxd_guest_cutoff(struct mxd_guest *g, const char *why)
+{
+	struct mxd_core *c = g->core;
+	struct mxd_endpoint *ep;
+
+	if (!g->cut_off) {
+		g->cut_off = true;
+		snprintf(g->cutoff_reason, sizeof(g->cutoff_reason), "%s", why);
+		c->st.guest_cutoffs++;
+		mxd_log_rl(&c->rl_fault, MXD_LOG_WARNING, "guest %s %u (%s) cut off: %s",
+			   g->kind == MXD_GUEST_XEN ? "domain" : "pid", g->id, g->name, why);
+	}
+	g->refs++; /* keep g alive while its endpoints go */
+	while ((ep = LIST_FIRST(&g->endpoints))) {
+		uint32_t cons = atomic_load_explicit(MXN_ATOMIC(&ep->evt.ctl->cons),
+						     memory_order_acquire);
+
+		/* Tell the guest why, straight into the ring when its cons is
+		 * sane and there is room; it will not be polled again, so the
+		 * backlog is no use here. */
+		if (cons - ep->evt_cons_seen <= ep->evt_pushed - ep->evt_cons_seen &&
+		    ep->evt.prod_pvt - cons < mxn_ring_slots(&ep->evt)) {
+			struct mxn_evt *e = mxd_ep_slot(ep);
+
+			memset(e, 0, sizeof(*e));
+			e->type = MXN_EVT_GUEST_ERROR;
+			e->status = MXN_ST_BAD_REQUEST;
+			ep->evt.prod_pvt++;
+			mxn_ring_push(&ep->evt);
+			ep->ops->notify(ep);
+		}
+		mxd_endpoint_detach(ep);
+	}
+	mxd_guest_put(g);
+}
+
+/* ---- endpoints ---- */
+
+static int pick_index(struct mxd_core *c, uint8_t want)
+{
+	if (want != MXN_ENDPOINT_ANY)
+		return !c->eps[want] ? want : -EBUSY;
+	for (unsigned i = 0; i < MXN_ENDPOINTS_MAX; i++)
+		if (!c->eps[i])
+			return (int)i;
+	return -EMFILE;
+}
+
+static void ring_ctl_reset(struct mxn_ring_ctl *ctl)
+{
+	atomic_store_explicit(MXN_ATOMIC(&ctl->prod), 0, memory_order_relaxed);
+	atomic_store_explicit(MXN_ATOMIC(&ctl->prod_event), 1, memory_order_relaxed);
+	atomic_store_explicit(MXN_ATOMIC(&ctl->cons), 0, memory_order_relaxed);
+	atomic_store_explicit(MXN_ATOMIC(&ctl->cons_event), 1, memory_order_relaxed);
+}
+
+int mxd_endpoint_attach(struct mxd_core *c, struct mxd_guest *g,
+			const struct mxd_endpoint_params *p, struct mxd_endpoint **out)
+{
+	struct mxd_endpoint *ep = NULL;
+	struct mxn_layout check;
+	uint32_t outstanding = c->cfg.limits.outstanding ? c->cfg.limits.outstanding : 256;
+	int idx, err;
+
+	*out = NULL;
+	/* The transport's geometry must be exactly what the layout rule gives:
+	 * everything below trusts these offsets. */
+	err = -EINVAL;
+	if (mxn_layout_compute(&check, p->geo.cmd_order, p->geo.evt_order, p->geo.sendq_size,
+			       p->geo.recvq_size) || memcmp(&check, &p->geo, sizeof(check)))
+		goto out;
+	err = -EMFILE;
+	if (g->nendpoints >= c->cfg.limits.endpoints)
+		goto out;
+	idx = pick_index(c, p->endpoint);
+	err = idx;
+	if (idx < 0)
+		goto out;
+	err = -ENOMEM;
+	ep = calloc(1, sizeof(*ep));
+	if (!ep)
+		goto out;
+	ep->rndv_in_cap = outstanding > 0xffff ? 0xffff : outstanding;
+	ep->rndv_in = calloc(ep->rndv_in_cap, sizeof(*ep->rndv_in));
+	if (!ep->rndv_in)
+		goto out;
+	err = mxd_recvq_init(&ep->rq, p->geo.recvq_size, 1u << p->geo.evt_order);
+	if (err)
+		goto out;
+	/* Soft bound: one ring's worth; hard: plus what in-flight operations
+	 * can still complete once we stop reading commands. */
+	err = mxd_backlog_init(&ep->backlog, 1u << p->geo.evt_order,
+			       (1u << p->geo.evt_order) + 2 * outstanding + 64);
+	if (err)
+		goto out;
+	ep->core = c;
+	ep->guest = g;
+	ep->ops = p->ops;
+	ep->tp = p->tp;
+	ep->index = (uint8_t)idx;
+	ep->session = c->session_next;
+	c->session_next = c->session_next * 1103515245u + 12345u;
+	ep->key = p->key;
+	ep->area = p->area;
+	ep->geo = p->geo;
+	ep->cmd_slots = (struct mxn_cmd *)(ep->area + ep->geo.cmd_ring_off);
+	ep->evt_slots = (struct mxn_evt *)(ep->area + ep->geo.evt_ring_off);
+	ep->sendq = ep->area + ep->geo.sendq_off;
+	ep->recvq = ep->area + ep->geo.recvq_off;
+	ring_ctl_reset((struct mxn_ring_ctl *)(ep->area + ep->geo.cmd_ctl_off));
+	ring_ctl_reset((struct mxn_ring_ctl *)(ep->area + ep->geo.evt_ctl_off));
+	mxn_ring_init(&ep->cmd, (struct mxn_ring_ctl *)(ep->area + ep->geo.cmd_ctl_off),
+		      ep->geo.cmd_order);
+	mxn_ring_init(&ep->evt, (struct mxn_ring_ctl *)(ep->area + ep->geo.evt_ctl_off),
+		      ep->geo.evt_order);
+	LIST_INIT(&ep->waiters);
+	LIST_INIT(&ep->rndv_out);
+	c->eps[idx] = ep;
+	LIST_INSERT_HEAD(&g->endpoints, ep, guest_link);
+	g->refs++;
+	g->nendpoints++;
+	g->endpoints_opened++;
+	c->st.endpoints++;
+	c->st.endpoints_opened++;
+	*out = ep;
+	ep = NULL;
+	err = 0;
+out:
+	if (ep) {
+		mxd_recvq_fini(&ep->rq);
+		mxd_backlog_fini(&ep->backlog);
+		free(ep->rndv_in);
+		free(ep);
+	}
+	if (err)
+		c->st.open_refused++;
+	return err;
+}
+
+struct mxd_endpoint *mxd_endpoint_lookup(struct mxd_core *c, uint8_t index)
+{
+	struct mxd_endpoint *ep = c->eps[index];
+
+	return ep && !ep->closing ? ep : NULL;
+}
+
+/* Complete a command of ep through the backlog-aware path. */
+void mxd_ep_done(struct mxd_endpoint *ep, uint8_t type, uint64_t cookie, uint8_t status,
+		 uint32_t xfer)
+{
+	struct mxn_evt e = { .type = type, .status = status };
+
+	if (type == MXN_EVT_CONNECT_DONE || type == MXN_EVT_LOOKUP_DONE)
+		e.u.connect.cookie = cookie; /* same offset in both */
+	else {
+		e.u.done.cookie = cookie;
+		e.u.done.xfer_length = xfer;
+	}
+	mxd_ep_emit(ep, &e);
+}
+
+static void wake_waiters_closed(struct mxd_endpoint *ep)
+{
+	struct mxd_endpoint *w;
+
+	while ((w = LIST_FIRST(&ep->waiters))) {
+		LIST_REMOVE(w, wait_link);
+		w->stalled_on = NULL;
+		if (w->has_stalled) {
+			w->has_stalled = false;
+			if (w->stalled.op == MXN_CMD_LOOKUP)
+				mxd_ep_done(w, MXN_EVT_LOOKUP_DONE, w->stalled.cookie,
+					    MXN_ST_CLOSED, 0);
+			else
+				mxd_ep_done(w, MXN_EVT_SEND_DONE, w->stalled.cookie,
+					    MXN_ST_CLOSED, 0);
+		}
+		mxd_ep_activate(w);
+	}
+}
+
+static void close_rndvs(struct mxd_endpoint *ep)
+{
+	struct mxd_rndv *r;
+
+	/* Rendezvous announced to us: their senders complete CLOSED. */
+	for (uint32_t i = 0; i < ep->rndv_in_cap; i++) {
+		r = ep->rndv_in[i];
+		if (!r)
+			continue;
+		ep->rndv_in[i] = NULL;
+		r->dst = NULL;
+		if (r->src && !r->src_gone) {
+			mxd_ep_done(r->src, MXN_EVT_SEND_DONE, r->cookie, MXN_ST_CLOSED, 0);
+			mxd_ep_activate(r->src);
+		}
+		mxd_rndv_free(r);
+	}
+	/* Our sends: a local receiver's pull completes CLOSED; wire sends go. */
+	while ((r = LIST_FIRST(&ep->rndv_out))) {
+		mxd_rndv_release_src(r);
+		if (!r->dst)
+			mxd_rndv_free(r);
+	}
+}
+
+void mxd_endpoint_detach(struct mxd_endpoint *ep)
+{
+	struct mxd_core *c;
+	struct mxd_guest *g;
+
+	if (!ep || ep->closing)
+		return;
+	c = ep->core;
+	g = ep->guest;
+	ep->closing = true;
+	c->eps[ep->index] = NULL;
+	if (ep->active)
+		TAILQ_REMOVE(&c->active, ep, active_link);
+	if (ep->dirty)
+		TAILQ_REMOVE(&c->dirty, ep, dirty_link);
+	ep->active = ep->dirty = false;
+	if (ep->stalled_on)
+		LIST_REMOVE(ep, wait_link);
+	ep->stalled_on = NULL;
+	wake_waiters_closed(ep);
+	close_rndvs(ep);
+	if (c->remote && c->remote->endpoint_closed)
+		c->remote->endpoint_closed(c->remote_priv,
+					   (struct mxd_epref){ ep->index, ep->session });
+	LIST_REMOVE(ep, guest_link);
+	g->nendpoints--;
+	c->st.endpoints--;
+	c->st.endpoints_closed++;
+	mxd_recvq_fini(&ep->rq);
+	mxd_backlog_fini(&ep->backlog);
+	free(ep->rndv_in);
+	ep->ops->destroy(ep);
+	free(ep);
+	mxd_guest_put(g);
+}
+
+void mxd_ep_activate(struct mxd_endpoint *ep)
+{
+	struct mxd_core *c = ep->core;
+
+	if (ep->closing)
+		return;
+	ep->last_work_ns = mxd_now_ns();
+	if (ep->active)
+		return;
+	ep->active = true;
+	/* Anticipatory polling owns the ring now: no doorbells needed. */
+	mxn_ring_disarm(&ep->cmd);
+	TAILQ_INSERT_TAIL(&c->active, ep, active_link);
+	if (c->wakeup)
+		c->wakeup(c->wakeup_arg);
+}
+
+void mxd_endpoint_kick(struct mxd_endpoint *ep)
+{
+	ep->st.kicks++;
+	ep->core->st.kicks++;
+	mxd_ep_activate(ep);
+}
+
+void mxd_ep_fault(struct mxd_endpoint *ep, const char *why)
+{
+	if (ep->fault)
+		return;
+	ep->fault = -EPROTO;
+	ep->fault_why = why;
+	mxd_ep_activate(ep);
+}
+
+/* ---- event staging ---- */
+
+static void mark_dirty(struct mxd_endpoint *ep)
+{
+	if (!ep->dirty && !ep->closing) {
+		ep->dirty = true;
+		TAILQ_INSERT_TAIL(&ep->core->dirty, ep, dirty_link);
+	}
+}
+
+/*
+ * Re-read the guest's event cons and validate it: it may only move forward,
+ * and not past what we published.  Frees recvq chunks of consumed slots.
+ */
+static int refresh_evt_cons(struct mxd_endpoint *ep)
+{
+	uint32_t cons = atomic_load_explicit(MXN_ATOMIC(&ep->evt.ctl->cons), memory_order_acquire);
+
+	/* Compare with what we published (our private copy: prod lives in
+	 * shared memory and the guest could rewrite it). */
+	if (cons - ep->evt_cons_seen > ep->evt_pushed - ep->evt_cons_seen) {
+		ep->core->st.ring_faults++;
+		mxd_ep_fault(ep, "event ring cons outside [cons, prod]");
+		return -EPROTO;
+	}
+	if (cons != ep->evt_cons_seen) {
+		mxd_recvq_release(&ep->rq, ep->evt_cons_seen, cons);
+		ep->evt_cons_seen = cons;
+	}
+	return 0;
+}
+
+/* Free event slots as far as we can tell (0 on a faulty guest). */
+int mxd_ep_room(struct mxd_endpoint *ep)
+{
+	if (ep->fault || refresh_evt_cons(ep))
+		return 0;
+	return (int)(mxn_ring_slots(&ep->evt) - (ep->evt.prod_pvt - ep->evt_cons_seen));
+}
+
+struct mxn_evt *mxd_ep_slot(struct mxd_endpoint *ep)
+{
+	return &ep->evt_slots[ep->evt.prod_pvt & ep->evt.mask];
+}
+
+void mxd_ep_commit(struct mxd_endpoint *ep)
+{
+	ep->evt.prod_pvt++;
+	ep->st.evts++;
+	mark_dirty(ep);
+}
+
+/* Ask the guest to kick us once it consumes one more event. */
+static void arm_evt_space(struct mxd_endpoint *ep)
+{
+	atomic_store_explicit(MXN_ATOMIC(&ep->evt.ctl->cons_event), ep->evt_cons_seen + 1,
+			      memory_order_relaxed);
+	/* Orders the cons_event store before the cons re-read in the caller's
+	 * final check, pairing with the fence in the guest's mxn_ring_release. */
+	atomic_thread_fence(memory_order_seq_cst);
+}
+
+int mxd_ep_emit(struct mxd_endpoint *ep, const struct mxn_evt *e)
+{
+	if (ep->closing)
+		return -ESHUTDOWN;
+	if (!ep->backlog.count && mxd_ep_room(ep) > 0) {
+		*mxd_ep_slot(ep) = *e;
+		mxd_ep_commit(ep);
+		return 0;
+	}
+	if (mxd_backlog_push(&ep->backlog, e)) {
+		/* More completions than in-flight limits allow: the guest
+		 * stopped consuming events while pushing work.  Never drop:
+		 * cut it off instead (cutoff emits GUEST_ERROR, closes). */
+		mxd_ep_fault(ep, "completion backlog overflow");
+		return -ENOSPC;
+	}
+	ep->st.backlog_peak = ep->backlog.peak;
+	arm_evt_space(ep);
+	return 0;
+}
+
+/* Move backlog entries into free event slots, in order. */
+static int drain_backlog(struct mxd_endpoint *ep)
+{
+	const struct mxn_evt *e;
+	int room = mxd_ep_room(ep), n = 0;
+
+	while (room > 0 && (e = mxd_backlog_peek(&ep->backlog))) {
+		*mxd_ep_slot(ep) = *e;
+		mxd_ep_commit(ep);
+		mxd_backlog_pop(&ep->backlog);
+		room--;
+		n++;
+	}
+	if (ep->backlog.count)
+		arm_evt_space(ep);
+	return n;
+}
+
+void mxd_ep_wait_on(struct mxd_endpoint *sender, struct mxd_endpoint *rcv)
+{
+	if (!sender->stalled_on) {
+		sender->stalled_on = rcv;
+		LIST_INSERT_HEAD(&rcv->waiters, sender, wait_link);
+	}
+	sender->st.stalls++;
+	arm_evt_space(rcv);
+	/* Final check: the receiver may have consumed between our look and
+	 * the arm; then poll it now rather than wait for a kick. */
+	if (atomic_load_explicit(MXN_ATOMIC(&rcv->evt.ctl->cons), memory_order_acquire) !=
+	    rcv->evt_cons_seen)
+		mxd_ep_activate(rcv);
+}
+
+/* Give the senders waiting on ep another chance. */
+static void wake_waiters(struct mxd_endpoint *ep)
+{
+	struct mxd_endpoint *w;
+
+	while ((w = LIST_FIRST(&ep->waiters))) {
+		LIST_REMOVE(w, wait_link);
+		w->stalled_on = NULL;
+		mxd_ep_activate(w);
+	}
+}
+
+/* ---- polling ---- */
+
+static int consume_cmds(struct mxd_endpoint *ep, uint32_t budget)
+{
+	uint32_t prod, n = 0;
+	int err;
+
+	if (ep->has_stalled) {
+		err = mxd_cmd_process(ep, &ep->stalled);
+		if (err == -EAGAIN)
+			return 0;
+		ep->has_stalled = false;
+		if (err)
+			return err;
+		n++;
+	}
+	prod = mxn_ring_peek_prod(&ep->cmd);
+	if (!mxn_ring_sane(&ep->cmd, prod, ep->cmd.cons_pvt)) {
+		ep->core->st.ring_faults++;
+		mxd_ep_fault(ep, "command ring prod out of range");
+		return -EPROTO;
+	}
+	while (n < budget && ep->cmd.cons_pvt != prod && !mxd_backlog_congested(&ep->backlog)) {
+		struct mxn_cmd c;
+
+		/* Copy first; the guest may rewrite the slot at any time. */
+		memcpy(&c, &ep->cmd_slots[ep->cmd.cons_pvt & ep->cmd.mask], sizeof(c));
+		ep->cmd.cons_pvt++;
+		ep->st.cmds++;
+		n++;
+		err = mxd_cmd_process(ep, &c);
+		if (err == -EAGAIN) {
+			ep->stalled = c;
+			ep->has_stalled = true;
+			break;
+		}
+		if (err)
+			return err;
+		if (ep->fault)
+			return ep->fault;
+	}
+	if (n && mxn_ring_release(&ep->cmd)) {
+		/* The guest waits for command slots: notify with the flush. */
+		mark_dirty(ep);
+		ep->dirty_notify = true;
+	}
+	return (int)n;
+}
+
+int mxd_endpoint_poll(struct mxd_endpoint *ep, uint32_t budget)
+{
+	uint32_t seen = ep->evt_cons_seen;
+	int n = 0, err;
+
+	if (ep->fault)
+		return ep->fault;
+	err = refresh_evt_cons(ep);
+	if (err)
+		return err;
+	if (ep->evt_cons_seen != seen) {
+		n++;
+		wake_waiters(ep);
+	}
+	n += drain_backlog(ep);
+	err = consume_cmds(ep, budget);
+	if (err < 0)
+		return err;
+	ep->st.backlog_len = ep->backlog.count;
+	return ep->fault ? ep->fault : n + err;
+}
+
+/* Snapshot the active list by (index, session): polling may close any of them. */
+int mxd_core_poll_active(struct mxd_core *c, uint64_t now_ns)
+{
+	struct { uint8_t idx; uint32_t session; } todo[MXN_ENDPOINTS_MAX];
+	uint64_t window = (uint64_t)c->cfg.poll_window_us * 1000u;
+	uint32_t budget = c->cfg.poll_budget ? c->cfg.poll_budget : 64;
+	struct mxd_endpoint *ep;
+	unsigned n = 0, still = 0;
+
+	TAILQ_FOREACH(ep, &c->active, active_link)
+		if (n < MXN_ENDPOINTS_MAX)
+			todo[n++] = (typeof(todo[0])){ ep->index, ep->session };
+	for (unsigned i = 0; i < n; i++) {
+		int work;
+
+		ep = c->eps[todo[i].idx];
+		if (!ep || ep->session != todo[i].session || !ep->active)
+			continue;
+		work = mxd_endpoint_poll(ep, budget);
+		if (work < 0) {
+			mxd_guest_cutoff(ep->guest, ep->fault_why ? ep->fault_why : "protocol violation");
+			continue;
+		}
+		if (work > 0)
+			ep->last_work_ns = now_ns;
+		if (work > 0 || now_ns - ep->last_work_ns < window)
+			continue;
+		/* Window over: arm the doorbell; the final check catches a
+		 * command that raced with the arm. */
+		if (mxn_ring_arm(&ep->cmd)) {
+			ep->last_work_ns = now_ns;
+			continue;
+		}
+		ep->active = false;
+		TAILQ_REMOVE(&c->active, ep, active_link);
+	}
+	TAILQ_FOREACH(ep, &c->active, active_link)
+		still++;
+	return (int)still;
+}
+
+void mxd_core_flush(struct mxd_core *c)
+{
+	struct mxd_endpoint *ep;
+
+	while ((ep = TAILQ_FIRST(&c->dirty))) {
+		bool kick = ep->dirty_notify;
+
+		TAILQ_REMOVE(&c->dirty, ep, dirty_link);
+		ep->dirty = false;
+		ep->dirty_notify = false;
+		if (ep->evt.prod_pvt != ep->evt_pushed) {
+			ep->evt_pushed = ep->evt.prod_pvt;
+			if (mxn_ring_push(&ep->evt))
+				kick = true;
+		}
+		if (kick && ep->ops->notify) {
+			ep->ops->notify(ep);
+			ep->st.notifies++;
+			c->st.notifies++;
+		}
+	}
+}
+
+/* ---- introspection ---- */
+
+void mxd_core_get_stats(const struct mxd_core *c, struct mxd_core_stats *out)
+{
+	*out = c->st;
+}
+
+void mxd_guest_get_stats(const struct mxd_guest *g, struct mxd_guest_stats *out)
+{
+	memset(out, 0, sizeof(*out));
+	out->kind = g->kind;
+	out->id = g->id;
+	memcpy(out->name, g->name, sizeof(out->name));
+	out->endpoints = g->nendpoints;
+	out->registered_bytes = g->registered_bytes;
+	out->endpoints_opened = g->endpoints_opened;
+	out->cut_off = g->cut_off;
+	memcpy(out->cutoff_reason, g->cutoff_reason, sizeof(out->cutoff_reason));
+}
+
+void mxd_endpoint_get_stats(const struct mxd_endpoint *ep, struct mxd_ep_stats *out)
+{
+	*out = ep->st;
+	out->backlog_len = ep->backlog.count;
+	out->backlog_peak = ep->backlog.peak;
+	out->rndv_out = ep->nrndv_out;
+	out->recvq_used = mxd_recvq_used(&ep->rq);
+	out->rndv_in = 0;
+	for (uint32_t i = 0; i < ep->rndv_in_cap; i++)
+		out->rndv_in += ep->rndv_in[i] != NULL;
+}
+
+int mxd_core_for_each_guest(struct mxd_core *c, int (*fn)(struct mxd_guest *g, void *arg),
+			    void *arg)
+{
+	struct mxd_guest *g;
+	int err;
+
+	LIST_FOREACH(g, &c->guests, link)
+		if ((err = fn(g, arg)))
+			return err;
+	return 0;
+}
+
+int mxd_guest_for_each_endpoint(struct mxd_guest *g,
+				int (*fn)(struct mxd_endpoint *ep, void *arg), void *arg)
+{
+	struct mxd_endpoint *ep;
+	int err;
+
+	LIST_FOREACH(ep, &g->endpoints, guest_link)
+		if ((err = fn(ep, arg)))
+			return err;
+	return 0;
+}

@@ -1,0 +1,535 @@
+/* SPDX-License-Identifier: MIT */
+/*
+ * Command processing and local delivery.  Every function here takes a
+ * validated COPY of a command; the guest's slot is never re-read.
+ * Return convention of the handlers: 0 the command was consumed (its
+ * completion is staged or will follow), -EAGAIN the receiver has no room
+ * (the caller keeps the copy and retries when the receiver frees space),
+ * -EPROTO the guest violated the ABI (cut off).
+ */
+#include <errno.h>
+#include <stdlib.h>
+#include <string.h>
+#include "core_priv.h"
+
+static struct mxd_epref ref_of(const struct mxd_endpoint *ep)
+{
+	return (struct mxd_epref){ ep->index, ep->session };
+}
+
+/* ---- rendezvous table of a receiver (handles it may quote in PULL) ---- */
+
+int mxd_rndv_table_add(struct mxd_endpoint *dst, struct mxd_rndv *r)
+{
+	for (uint32_t i = 0; i < dst->rndv_in_cap; i++) {
+		if (dst->rndv_in[i])
+			continue;
+		/* Generation in the high half: a stale handle never matches. */
+		dst->rndv_gen++;
+		r->handle = (dst->rndv_gen << 16) | i;
+		r->dst = dst;
+		dst->rndv_in[i] = r;
+		return 0;
+	}
+	return -EAGAIN;
+}
+
+struct mxd_rndv *mxd_rndv_table_find(struct mxd_endpoint *dst, uint32_t handle)
+{
+	uint32_t i = handle & 0xffffu;
+
+	if (i >= dst->rndv_in_cap || !dst->rndv_in[i] || dst->rndv_in[i]->handle != handle)
+		return NULL;
+	return dst->rndv_in[i];
+}
+
+void mxd_rndv_table_del(struct mxd_endpoint *dst, struct mxd_rndv *r)
+{
+	uint32_t i = r->handle & 0xffffu;
+
+	if (i < dst->rndv_in_cap && dst->rndv_in[i] == r)
+		dst->rndv_in[i] = NULL;
+	r->dst = NULL;
+}
+
+/* Detach a rendezvous from its local sender (sender closing or send done). */
+void mxd_rndv_release_src(struct mxd_rndv *r)
+{
+	struct mxd_endpoint *src = r->src;
+
+	if (!src)
+		return;
+	LIST_REMOVE(r, src_link);
+	src->nrndv_out--;
+	mxd_guest_account(src->guest, -(int64_t)r->length);
+	r->src = NULL;
+	r->src_gone = true;
+	mxd_region_free(r->region);
+	r->region = NULL;
+}
+
+void mxd_rndv_free(struct mxd_rndv *r)
+{
+	if (!r)
+		return;
+	mxd_rndv_release_src(r);
+	mxd_region_free(r->pull_region);
+	free(r);
+}
+
+/* ---- helpers ---- */
+
+static void fill_src(struct mxn_evt *e, const struct mxd_endpoint *src, uint64_t match,
+		     uint32_t len)
+{
+	e->length = len;
+	e->match_info = match;
+	e->src_nic_id = src->core->nic_id;
+	e->src_peer = MXN_PEER_SELF;
+	e->src_endpoint = src->index;
+	e->src_session = src->session;
+}
+
+/* The local destination of a send, or a status explaining why not. */
+static struct mxd_endpoint *local_dest(struct mxd_endpoint *ep, const struct mxn_cmd *c,
+				       uint8_t *status)
+{
+	struct mxd_endpoint *dst = mxd_endpoint_lookup(ep->core, c->dest_endpoint);
+
+	*status = MXN_ST_OK;
+	if (!dst || dst->fault)
+		*status = MXN_ST_CLOSED;
+	else if (dst->session != c->dest_session)
+		*status = MXN_ST_BAD_SESSION;
+	return *status == MXN_ST_OK ? dst : NULL;
+}
+
+/* Room for one receive event on dst: ring slot, no backlog ahead of it. */
+static bool recv_room(struct mxd_endpoint *dst)
+{
+	return !dst->backlog.count && mxd_ep_room(dst) > 0;
+}
+
+static int remote_unavailable(struct mxd_endpoint *ep, uint8_t type, uint64_t cookie,
+			      uint8_t status)
+{
+	ep->core->st.remote_unavailable++;
+	mxd_ep_done(ep, type, cookie, status, 0);
+	return 0;
+}
+
+/* ---- CONNECT ---- */
+
+static int do_connect(struct mxd_endpoint *ep, const struct mxn_cmd *c)
+{
+	struct mxd_core *core = ep->core;
+	struct mxd_endpoint *dst;
+	struct mxn_evt e = { .type = MXN_EVT_CONNECT_DONE };
+	int err;
+
+	ep->st.connects++;
+	if (c->u.connect.nic_id != core->nic_id) {
+		if (!core->remote || !core->remote->connect)
+			return remote_unavailable(ep, MXN_EVT_CONNECT_DONE, c->cookie,
+						  MXN_ST_BAD_ENDPOINT);
+		err = core->remote->connect(core->remote_priv, ref_of(ep), c->cookie,
+					    &c->u.connect);
+		if (err)
+			mxd_ep_done(ep, MXN_EVT_CONNECT_DONE, c->cookie,
+				    mxd_remote_errno_status(err), 0);
+		return 0;
+	}
+	dst = mxd_endpoint_lookup(core, c->u.connect.endpoint);
+	e.u.connect.cookie = c->cookie;
+	e.u.connect.nic_id = core->nic_id;
+	if (!dst || dst->fault)
+		e.status = MXN_ST_BAD_ENDPOINT;
+	else if (dst->key != c->u.connect.key)
+		e.status = MXN_ST_BAD_KEY;
+	else {
+		e.u.connect.peer = MXN_PEER_SELF;
+		e.u.connect.endpoint = dst->index;
+		e.u.connect.session = dst->session;
+	}
+	return mxd_ep_emit(ep, &e) == -ENOSPC ? -EPROTO : 0;
+}
+
+/* ---- SEND_TINY / SEND_QUEUED ---- */
+
+static int do_send_msg(struct mxd_endpoint *ep, const struct mxn_cmd *c)
+{
+	struct mxd_core *core = ep->core;
+	struct mxd_endpoint *dst;
+	struct mxn_evt *e;
+	uint8_t status;
+	uint32_t off = 0;
+
+	if (c->dest_peer != MXN_PEER_SELF) {
+		const void *payload = c->op == MXN_CMD_SEND_TINY ? (const void *)c->u.tiny
+								 : ep->sendq + c->u.q.off;
+		int err;
+
+		if (!core->remote || !core->remote->send_msg)
+			return remote_unavailable(ep, MXN_EVT_SEND_DONE, c->cookie,
+						  MXN_ST_BAD_ENDPOINT);
+		err = core->remote->send_msg(core->remote_priv, ref_of(ep), c, payload, c->length);
+		if (err)
+			mxd_ep_done(ep, MXN_EVT_SEND_DONE, c->cookie, mxd_remote_errno_status(err), 0);
+		return 0;
+	}
+	dst = local_dest(ep, c, &status);
+	if (!dst) {
+		mxd_ep_done(ep, MXN_EVT_SEND_DONE, c->cookie, status, 0);
+		return 0;
+	}
+	if (!recv_room(dst))
+		goto stall;
+	if (c->op == MXN_CMD_SEND_QUEUED) {
+		int err = mxd_recvq_alloc(&dst->rq, c->length, dst->evt.prod_pvt, &off);
+
+		if (err == -ENOSPC)
+			goto stall;
+		if (err) {
+			/* Longer than the receiver's whole recvq: can never fit. */
+			ep->st.no_resources++;
+			mxd_ep_done(ep, MXN_EVT_SEND_DONE, c->cookie, MXN_ST_NO_RESOURCES, 0);
+			return 0;
+		}
+		/* Straight from one shared area to the other: the bytes are
+		 * payload, never interpreted. */
+		memcpy(dst->recvq + off, ep->sendq + c->u.q.off, c->length);
+	}
+	e = mxd_ep_slot(dst);
+	memset(e, 0, sizeof(*e));
+	fill_src(e, ep, c->match_info, c->length);
+	if (c->op == MXN_CMD_SEND_TINY) {
+		e->type = MXN_EVT_RECV_TINY;
+		memcpy(e->u.tiny, c->u.tiny, c->length);
+		ep->st.sent_tiny++;
+		dst->st.recv_tiny++;
+	} else {
+		e->type = MXN_EVT_RECV_QUEUED;
+		e->u.q.off = off;
+		ep->st.sent_queued++;
+		dst->st.recv_queued++;
+	}
+	mxd_ep_commit(dst);
+	mxd_ep_done(ep, MXN_EVT_SEND_DONE, c->cookie, MXN_ST_OK, c->length);
+	return 0;
+stall:
+	mxd_ep_wait_on(ep, dst);
+	return -EAGAIN;
+}
+
+/* ---- SEND_RNDV ---- */
+
+static int rndv_limits_ok(struct mxd_endpoint *ep, uint32_t length)
+{
+	const struct mxd_conf_limits *lim = &ep->core->cfg.limits;
+
+	if (ep->nrndv_out >= lim->outstanding ||
+	    ep->guest->registered_bytes + length > lim->registered_bytes)
+		return 0;
+	return 1;
+}
+
+static int do_send_rndv(struct mxd_endpoint *ep, const struct mxn_cmd *c)
+{
+	struct mxd_core *core = ep->core;
+	struct mxd_endpoint *dst = NULL;
+	struct mxd_region *region = NULL;
+	struct mxd_rndv *r = NULL;
+	struct mxn_evt *e;
+	uint8_t status = MXN_ST_OK;
+	int err;
+
+	if (c->dest_peer == MXN_PEER_SELF) {
+		dst = local_dest(ep, c, &status);
+		if (!dst)
+			goto complete;
+		/* Check room before copying anything: a stall retries it all. */
+		if (!recv_room(dst)) {
+			mxd_ep_wait_on(ep, dst);
+			return -EAGAIN;
+		}
+	} else if (!core->remote || !core->remote->send_rndv) {
+		core->st.remote_unavailable++;
+		status = MXN_ST_BAD_ENDPOINT;
+		goto complete;
+	}
+	err = mxd_region_copy(ep->sendq, ep->geo.sendq_size, c->u.rndv.desc_off,
+			      c->u.rndv.desc_len, ep->ops->region_kind, &region);
+	if (!err && region->total_len != c->length)
+		err = -EINVAL;
+	if (!err && ep->ops->validate_region)
+		err = ep->ops->validate_region(ep, region);
+	if (err == -ENOMEM) {
+		status = MXN_ST_NO_RESOURCES;
+		goto complete;
+	}
+	if (err) {
+		mxd_ep_fault(ep, "bad region descriptor in SEND_RNDV");
+		err = -EPROTO;
+		goto out;
+	}
+	if (!rndv_limits_ok(ep, c->length)) {
+		ep->st.no_resources++;
+		status = MXN_ST_NO_RESOURCES;
+		goto complete;
+	}
+	r = calloc(1, sizeof(*r));
+	if (!r) {
+		status = MXN_ST_NO_RESOURCES;
+		goto complete;
+	}
+	r->region = region;
+	region = NULL;
+	r->cookie = c->cookie;
+	r->length = c->length;
+	r->src = ep;
+	LIST_INSERT_HEAD(&ep->rndv_out, r, src_link);
+	ep->nrndv_out++;
+	mxd_guest_account(ep->guest, r->length);
+	ep->st.sent_rndv++;
+	if (!dst) {
+		/* The wire engine names this send by a handle of ours. */
+		ep->rndv_gen++;
+		r->handle = ep->rndv_gen;
+		err = core->remote->send_rndv(core->remote_priv, ref_of(ep), c, r->handle);
+		if (err) {
+			status = mxd_remote_errno_status(err);
+			mxd_rndv_free(r);
+			r = NULL;
+			goto complete;
+		}
+		r = NULL;
+		err = 0;
+		goto out;
+	}
+	if (mxd_rndv_table_add(dst, r)) {
+		/* The receiver has too many unpulled announcements: wait. */
+		mxd_rndv_free(r);
+		r = NULL;
+		mxd_ep_wait_on(ep, dst);
+		ep->st.sent_rndv--;
+		err = -EAGAIN;
+		goto out;
+	}
+	e = mxd_ep_slot(dst);
+	memset(e, 0, sizeof(*e));
+	fill_src(e, ep, c->match_info, c->length);
+	e->type = MXN_EVT_RECV_RNDV;
+	e->flags = c->flags & MXN_CMDF_SYNC ? MXN_EVTF_SYNC : 0;
+	e->u.rndv.rndv_handle = r->handle;
+	mxd_ep_commit(dst);
+	dst->st.recv_rndv++;
+	r = NULL;
+	err = 0;
+	goto out;
+complete:
+	if (status == MXN_ST_NO_RESOURCES)
+		ep->st.no_resources++;
+	mxd_ep_done(ep, MXN_EVT_SEND_DONE, c->cookie, status, 0);
+	err = 0;
+out:
+	mxd_region_free(region);
+	return err;
+}
+
+/* ---- PULL ---- */
+
+/* Move len bytes from the sender's region to the receiver's, through the
+ * core's bounce buffer.  Returns the status for both completions. */
+static uint8_t pull_copy(struct mxd_rndv *r, struct mxd_endpoint *dst,
+			 const struct mxd_region *to, uint32_t len)
+{
+	uint8_t *buf = dst->core->bounce;
+	uint64_t off;
+
+	for (off = 0; off < len;) {
+		size_t n = len - off > MXD_BOUNCE_SIZE ? MXD_BOUNCE_SIZE : len - off;
+
+		if (r->src->ops->region_read(r->src, r->region, off, buf, n)) {
+			r->src->st.region_faults++;
+			return MXN_ST_BAD_REQUEST;
+		}
+		if (dst->ops->region_write(dst, to, off, buf, n)) {
+			dst->st.region_faults++;
+			return MXN_ST_BAD_REQUEST;
+		}
+		off += n;
+	}
+	return MXN_ST_OK;
+}
+
+static int do_pull(struct mxd_endpoint *ep, const struct mxn_cmd *c)
+{
+	struct mxd_core *core = ep->core;
+	struct mxd_region *to = NULL;
+	struct mxd_rndv *r;
+	uint32_t len;
+	uint8_t status;
+	int err;
+
+	r = mxd_rndv_table_find(ep, c->u.pull.rndv_handle);
+	if (!r || r->pulling) {
+		/* A stale or invented handle: answer, do not guess. */
+		ep->st.bad_cmds++;
+		core->st.bad_cmds++;
+		mxd_ep_done(ep, MXN_EVT_PULL_DONE, c->cookie, MXN_ST_BAD_REQUEST, 0);
+		return ep->st.bad_cmds > MXD_BAD_CMDS_MAX ? -EPROTO : 0;
+	}
+	err = mxd_region_copy(ep->sendq, ep->geo.sendq_size, c->u.pull.desc_off,
+			      c->u.pull.desc_len, ep->ops->region_kind, &to);
+	if (!err && ep->ops->validate_region)
+		err = ep->ops->validate_region(ep, to);
+	if (err == -ENOMEM) {
+		mxd_ep_done(ep, MXN_EVT_PULL_DONE, c->cookie, MXN_ST_NO_RESOURCES, 0);
+		return 0;
+	}
+	if (err) {
+		mxd_ep_fault(ep, "bad region descriptor in PULL");
+		return -EPROTO;
+	}
+	len = c->u.pull.pull_len;
+	if (len > r->length)
+		len = r->length;
+	if (len > to->total_len)
+		len = (uint32_t)to->total_len;
+	ep->st.pulls++;
+	if (r->remote_src) {
+		r->pulling = true;
+		r->pull_cookie = c->cookie;
+		r->pull_len = len;
+		r->pull_region = to;
+		err = core->remote && core->remote->pull
+			      ? core->remote->pull(core->remote_priv, ref_of(ep), r->remote_ref,
+						   r->handle, len)
+			      : -ENOTCONN;
+		if (err) {
+			mxd_rndv_table_del(ep, r);
+			mxd_rndv_free(r);
+			mxd_ep_done(ep, MXN_EVT_PULL_DONE, c->cookie, mxd_remote_errno_status(err), 0);
+		}
+		return 0;
+	}
+	if (r->src_gone)
+		status = MXN_ST_CLOSED;
+	else
+		status = pull_copy(r, ep, to, len);
+	if (status != MXN_ST_OK)
+		len = 0;
+	ep->st.pull_bytes += len;
+	mxd_ep_done(ep, MXN_EVT_PULL_DONE, c->cookie, status, len);
+	if (r->src) {
+		struct mxd_endpoint *src = r->src;
+
+		mxd_ep_done(src, MXN_EVT_SEND_DONE, r->cookie, status, len);
+		mxd_ep_activate(src);
+	}
+	mxd_rndv_table_del(ep, r);
+	mxd_rndv_free(r);
+	mxd_region_free(to);
+	return 0;
+}
+
+/* ---- LOOKUP ---- */
+
+static int do_lookup(struct mxd_endpoint *ep, const struct mxn_cmd *c)
+{
+	struct mxd_core *core = ep->core;
+	char name[MXN_HOSTNAME_MAX + 1];
+	uint32_t name_len = c->u.lookup.name_len, hl = (uint32_t)strlen(core->hostname);
+	uint32_t off;
+	struct mxn_evt *e;
+	bool ours;
+
+	if (c->u.lookup.nic_id) {
+		name_len = 0;
+		ours = c->u.lookup.nic_id == core->nic_id;
+	} else {
+		memcpy(name, ep->sendq + c->u.lookup.name_off, name_len);
+		name[name_len] = 0;
+		ours = name_len == hl && !memcmp(name, core->hostname, hl);
+	}
+	if (!ours) {
+		int err;
+
+		if (!core->remote || !core->remote->lookup)
+			return remote_unavailable(ep, MXN_EVT_LOOKUP_DONE, c->cookie,
+						  MXN_ST_NOT_FOUND);
+		err = core->remote->lookup(core->remote_priv, ref_of(ep), c->cookie,
+					   c->u.lookup.nic_id, name_len ? name : NULL, name_len);
+		if (err)
+			mxd_ep_done(ep, MXN_EVT_LOOKUP_DONE, c->cookie,
+				    err == -ENOENT ? MXN_ST_NOT_FOUND : mxd_remote_errno_status(err), 0);
+		return 0;
+	}
+	/* The answer carries our hostname in the recvq: needs a slot and room. */
+	if (!recv_room(ep) || mxd_recvq_alloc(&ep->rq, hl ? hl : 1, ep->evt.prod_pvt, &off)) {
+		mxd_ep_wait_on(ep, ep);
+		return -EAGAIN;
+	}
+	memcpy(ep->recvq + off, core->hostname, hl);
+	e = mxd_ep_slot(ep);
+	memset(e, 0, sizeof(*e));
+	e->type = MXN_EVT_LOOKUP_DONE;
+	e->u.lookup.cookie = c->cookie;
+	e->u.lookup.nic_id = core->nic_id;
+	e->u.lookup.peer = MXN_PEER_SELF;
+	e->u.lookup.name_len = (uint16_t)hl;
+	e->u.lookup.name_off = off;
+	mxd_ep_commit(ep);
+	return 0;
+}
+
+/* ---- dispatch ---- */
+
+int mxd_cmd_process(struct mxd_endpoint *ep, const struct mxn_cmd *c)
+{
+	struct mxd_cmd_limits lim = {
+		.sendq_size = ep->geo.sendq_size,
+		.medium_max = ep->core->cfg.limits.medium_max,
+		.region_kind = ep->ops->region_kind,
+	};
+	int err = mxd_cmd_validate(c, &lim);
+
+	if (err == -EOPNOTSUPP) {
+		/* An opcode from a newer ABI: reject cleanly (abi.h rule), but
+		 * a stream of them is a flood. */
+		ep->st.bad_cmds++;
+		ep->core->st.bad_cmds++;
+		mxd_ep_done(ep, MXN_EVT_SEND_DONE, c->cookie, MXN_ST_BAD_REQUEST, 0);
+		if (ep->st.bad_cmds > MXD_BAD_CMDS_MAX) {
+			mxd_ep_fault(ep, "flood of unknown opcodes");
+			return -EPROTO;
+		}
+		return 0;
+	}
+	if (err) {
+		ep->st.bad_cmds++;
+		ep->core->st.bad_cmds++;
+		mxd_ep_fault(ep, "malformed command (length/offset out of range)");
+		return -EPROTO;
+	}
+	switch (c->op) {
+	case MXN_CMD_NOP:
+	case MXN_CMD_DISCONNECT:
+		return 0;
+	case MXN_CMD_CONNECT:
+		return do_connect(ep, c);
+	case MXN_CMD_SEND_TINY:
+	case MXN_CMD_SEND_QUEUED:
+		return do_send_msg(ep, c);
+	case MXN_CMD_SEND_RNDV:
+		return do_send_rndv(ep, c);
+	case MXN_CMD_PULL:
+		return do_pull(ep, c);
+	case MXN_CMD_LOOKUP:
+		return do_lookup(ep, c);
+	case MXN_CMD_WAKE:
+		mxd_ep_done(ep, MXN_EVT_WAKE, c->cookie, MXN_ST_OK, 0);
+		return 0;
+	}
+	return 0;
+}

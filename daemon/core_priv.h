@@ -1,0 +1,77 @@
+/* SPDX-License-Identifier: MIT */
+/* Core internals shared by core.c, core_cmd.c and core_remote.c only. */
+#ifndef MXD_CORE_PRIV_H
+#define MXD_CORE_PRIV_H
+
+#include "core.h"
+#include "log.h"
+#include "remote.h"
+#include "validate.h"
+
+#define MXD_BOUNCE_SIZE (64u * 1024u)
+/* Malformed-but-survivable commands a guest may send before it counts as a flood. */
+#define MXD_BAD_CMDS_MAX 64u
+
+struct mxd_core {
+	struct mxd_config cfg;
+	uint64_t nic_id;
+	char hostname[MXN_HOSTNAME_MAX];
+	struct mxd_endpoint *eps[MXN_ENDPOINTS_MAX];
+	uint32_t session_next;
+	LIST_HEAD(, mxd_guest) guests;
+	TAILQ_HEAD(, mxd_endpoint) active;
+	TAILQ_HEAD(, mxd_endpoint) dirty;
+	const struct mxd_remote_ops *remote;
+	void *remote_priv;
+	void (*wakeup)(void *arg);
+	void *wakeup_arg;
+	uint8_t *bounce;
+	struct mxd_ratelimit rl_fault;
+	struct mxd_core_stats st;
+};
+
+/*
+ * A rendezvous.  Local send: src and dst both set, region = the sender's.
+ * Send to the wire: dst NULL, remote engine reads through the send handle.
+ * Announced from the wire: src NULL, remote_src set, remote_ref = engine's.
+ * A closed side is set to NULL; the other side then completes CLOSED.
+ */
+struct mxd_rndv {
+	struct mxd_endpoint *src;
+	struct mxd_endpoint *dst;
+	bool remote_src;
+	bool src_gone;              /* local sender closed: pulls complete CLOSED */
+	struct mxd_region *region;  /* sender's region (local sender) */
+	uint64_t cookie;            /* sender's cookie */
+	uint32_t length;
+	uint32_t handle;            /* dst table handle, or send handle on src */
+	uint64_t remote_ref;
+	/* pull in progress through the wire engine */
+	bool pulling;
+	uint64_t pull_cookie;
+	uint32_t pull_len;
+	struct mxd_region *pull_region;
+	LIST_ENTRY(mxd_rndv) src_link;
+};
+
+/* core.c */
+int mxd_ep_emit(struct mxd_endpoint *ep, const struct mxn_evt *e);
+int mxd_ep_room(struct mxd_endpoint *ep);
+struct mxn_evt *mxd_ep_slot(struct mxd_endpoint *ep);
+void mxd_ep_commit(struct mxd_endpoint *ep);
+void mxd_ep_fault(struct mxd_endpoint *ep, const char *why);
+void mxd_ep_activate(struct mxd_endpoint *ep);
+void mxd_ep_wait_on(struct mxd_endpoint *sender, struct mxd_endpoint *rcv);
+void mxd_ep_done(struct mxd_endpoint *ep, uint8_t type, uint64_t cookie, uint8_t status,
+		 uint32_t xfer);
+void mxd_rndv_release_src(struct mxd_rndv *r);
+void mxd_guest_account(struct mxd_guest *g, int64_t bytes);
+
+/* core_cmd.c: 0 consumed, -EAGAIN stalled (keep the copy), -EPROTO fault */
+int mxd_cmd_process(struct mxd_endpoint *ep, const struct mxn_cmd *c);
+int mxd_rndv_table_add(struct mxd_endpoint *dst, struct mxd_rndv *r);
+struct mxd_rndv *mxd_rndv_table_find(struct mxd_endpoint *dst, uint32_t handle);
+void mxd_rndv_table_del(struct mxd_endpoint *dst, struct mxd_rndv *r);
+void mxd_rndv_free(struct mxd_rndv *r);
+
+#endif /* MXD_CORE_PRIV_H */

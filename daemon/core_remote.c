@@ -1,0 +1,281 @@
+/* SPDX-License-Identifier: MIT */
+/* The wire engine's entry points into the core (see remote.h). */
+#include <errno.h>
+#include <stdlib.h>
+#include <string.h>
+#include "core_priv.h"
+
+uint8_t mxd_remote_errno_status(int err)
+{
+	switch (err) {
+	case -ENOMEM:
+	case -ENOBUFS:
+		return MXN_ST_NO_RESOURCES;
+	case -ETIMEDOUT:
+		return MXN_ST_TIMEOUT;
+	case -ENOENT:
+		return MXN_ST_NOT_FOUND;
+	default:
+		return MXN_ST_BAD_ENDPOINT;
+	}
+}
+
+static struct mxd_endpoint *ep_of(struct mxd_core *c, struct mxd_epref ref)
+{
+	struct mxd_endpoint *ep = mxd_endpoint_lookup(c, ref.index);
+
+	return ep && ep->session == ref.session && !ep->fault ? ep : NULL;
+}
+
+static void fill_remote_src(struct mxn_evt *e, const struct mxd_src *src, uint64_t match,
+			    uint32_t len)
+{
+	e->length = len;
+	e->match_info = match;
+	e->src_nic_id = src->nic_id;
+	e->src_peer = src->peer;
+	e->src_endpoint = src->endpoint;
+	e->src_session = src->session;
+}
+
+static bool room(struct mxd_endpoint *ep)
+{
+	return !ep->backlog.count && mxd_ep_room(ep) > 0;
+}
+
+int mxd_remote_deliver_tiny(struct mxd_core *c, struct mxd_epref to, const struct mxd_src *src,
+			    uint64_t match_info, const void *data, uint32_t len)
+{
+	struct mxd_endpoint *ep = ep_of(c, to);
+	struct mxn_evt *e;
+
+	if (!ep)
+		return -ESRCH;
+	if (len > MXN_TINY_MAX)
+		return -EINVAL;
+	if (!room(ep))
+		return -EAGAIN;
+	e = mxd_ep_slot(ep);
+	memset(e, 0, sizeof(*e));
+	e->type = MXN_EVT_RECV_TINY;
+	fill_remote_src(e, src, match_info, len);
+	memcpy(e->u.tiny, data, len);
+	mxd_ep_commit(ep);
+	ep->st.recv_tiny++;
+	return 0;
+}
+
+int mxd_remote_deliver_queued(struct mxd_core *c, struct mxd_epref to, const struct mxd_src *src,
+			      uint64_t match_info, const void *data, uint32_t len)
+{
+	struct mxd_endpoint *ep = ep_of(c, to);
+	struct mxn_evt *e;
+	uint32_t off;
+	int err;
+
+	if (!ep)
+		return -ESRCH;
+	if (!len || len > c->cfg.limits.medium_max || len > MXN_MEDIUM_MAX_LIMIT)
+		return -EINVAL;
+	if (!room(ep))
+		return -EAGAIN;
+	err = mxd_recvq_alloc(&ep->rq, len, ep->evt.prod_pvt, &off);
+	if (err)
+		return err == -ENOSPC ? -EAGAIN : err;
+	memcpy(ep->recvq + off, data, len);
+	e = mxd_ep_slot(ep);
+	memset(e, 0, sizeof(*e));
+	e->type = MXN_EVT_RECV_QUEUED;
+	fill_remote_src(e, src, match_info, len);
+	e->u.q.off = off;
+	mxd_ep_commit(ep);
+	ep->st.recv_queued++;
+	return 0;
+}
+
+int mxd_remote_deliver_rndv(struct mxd_core *c, struct mxd_epref to, const struct mxd_src *src,
+			    uint64_t match_info, uint32_t length, uint8_t flags,
+			    uint64_t remote_ref)
+{
+	struct mxd_endpoint *ep = ep_of(c, to);
+	struct mxd_rndv *r;
+	struct mxn_evt *e;
+
+	if (!ep)
+		return -ESRCH;
+	if (length > MXN_LARGE_MAX)
+		return -EINVAL;
+	if (!room(ep))
+		return -EAGAIN;
+	r = calloc(1, sizeof(*r));
+	if (!r)
+		return -ENOMEM;
+	r->remote_src = true;
+	r->remote_ref = remote_ref;
+	r->length = length;
+	if (mxd_rndv_table_add(ep, r)) {
+		free(r);
+		return -EAGAIN;
+	}
+	e = mxd_ep_slot(ep);
+	memset(e, 0, sizeof(*e));
+	e->type = MXN_EVT_RECV_RNDV;
+	e->flags = flags & MXN_EVTF_SYNC;
+	fill_remote_src(e, src, match_info, length);
+	e->u.rndv.rndv_handle = r->handle;
+	mxd_ep_commit(ep);
+	ep->st.recv_rndv++;
+	return 0;
+}
+
+int mxd_remote_connect_done(struct mxd_core *c, struct mxd_epref ref, uint64_t cookie,
+			    uint8_t status, uint64_t nic_id, uint16_t peer, uint8_t endpoint,
+			    uint32_t session)
+{
+	struct mxd_endpoint *ep = ep_of(c, ref);
+	struct mxn_evt e = { .type = MXN_EVT_CONNECT_DONE, .status = status };
+
+	if (!ep)
+		return -ESRCH;
+	e.u.connect.cookie = cookie;
+	e.u.connect.nic_id = nic_id;
+	e.u.connect.peer = peer;
+	e.u.connect.endpoint = endpoint;
+	e.u.connect.session = session;
+	return mxd_ep_emit(ep, &e);
+}
+
+int mxd_remote_send_done(struct mxd_core *c, struct mxd_epref ref, uint64_t cookie,
+			 uint8_t status, uint32_t xfer_length)
+{
+	struct mxd_endpoint *ep = ep_of(c, ref);
+
+	if (!ep)
+		return -ESRCH;
+	mxd_ep_done(ep, MXN_EVT_SEND_DONE, cookie, status, xfer_length);
+	mxd_ep_activate(ep);
+	return 0;
+}
+
+static struct mxd_rndv *send_of(struct mxd_endpoint *ep, uint32_t handle)
+{
+	struct mxd_rndv *r;
+
+	LIST_FOREACH(r, &ep->rndv_out, src_link)
+		if (!r->dst && r->handle == handle)
+			return r;
+	return NULL;
+}
+
+int mxd_remote_rndv_read(struct mxd_core *c, struct mxd_epref ref, uint32_t send_handle,
+			 uint64_t off, void *buf, size_t len)
+{
+	struct mxd_endpoint *ep = ep_of(c, ref);
+	struct mxd_rndv *r = ep ? send_of(ep, send_handle) : NULL;
+
+	if (!r)
+		return -ESRCH;
+	if (off > r->length || len > r->length - off)
+		return -ERANGE;
+	if (ep->ops->region_read(ep, r->region, off, buf, len)) {
+		ep->st.region_faults++;
+		return -EFAULT;
+	}
+	return 0;
+}
+
+int mxd_remote_rndv_done(struct mxd_core *c, struct mxd_epref ref, uint32_t send_handle,
+			 uint8_t status, uint32_t xfer_length)
+{
+	struct mxd_endpoint *ep = ep_of(c, ref);
+	struct mxd_rndv *r = ep ? send_of(ep, send_handle) : NULL;
+
+	if (!r)
+		return -ESRCH;
+	mxd_ep_done(ep, MXN_EVT_SEND_DONE, r->cookie, status, xfer_length);
+	mxd_rndv_free(r);
+	mxd_ep_activate(ep);
+	return 0;
+}
+
+static struct mxd_rndv *pull_of(struct mxd_core *c, struct mxd_epref ref, uint32_t handle,
+				struct mxd_endpoint **epp)
+{
+	struct mxd_endpoint *ep = ep_of(c, ref);
+	struct mxd_rndv *r = ep ? mxd_rndv_table_find(ep, handle) : NULL;
+
+	*epp = ep;
+	return r && r->pulling ? r : NULL;
+}
+
+int mxd_remote_pull_write(struct mxd_core *c, struct mxd_epref ref, uint32_t pull_handle,
+			  uint64_t off, const void *buf, size_t len)
+{
+	struct mxd_endpoint *ep;
+	struct mxd_rndv *r = pull_of(c, ref, pull_handle, &ep);
+
+	if (!r)
+		return -ESRCH;
+	if (off > r->pull_len || len > r->pull_len - off)
+		return -ERANGE;
+	if (ep->ops->region_write(ep, r->pull_region, off, buf, len)) {
+		ep->st.region_faults++;
+		return -EFAULT;
+	}
+	return 0;
+}
+
+int mxd_remote_pull_done(struct mxd_core *c, struct mxd_epref ref, uint32_t pull_handle,
+			 uint8_t status, uint32_t xfer_length)
+{
+	struct mxd_endpoint *ep;
+	struct mxd_rndv *r = pull_of(c, ref, pull_handle, &ep);
+
+	if (!r)
+		return -ESRCH;
+	if (xfer_length > r->pull_len)
+		xfer_length = r->pull_len;
+	ep->st.pull_bytes += xfer_length;
+	mxd_ep_done(ep, MXN_EVT_PULL_DONE, r->pull_cookie, status, xfer_length);
+	mxd_rndv_table_del(ep, r);
+	mxd_rndv_free(r);
+	mxd_ep_activate(ep);
+	return 0;
+}
+
+int mxd_remote_lookup_done(struct mxd_core *c, struct mxd_epref ref, uint64_t cookie,
+			   uint8_t status, uint64_t nic_id, uint16_t peer,
+			   const char *name, uint32_t name_len)
+{
+	struct mxd_endpoint *ep = ep_of(c, ref);
+	struct mxn_evt *e;
+	uint32_t off = 0;
+
+	if (!ep)
+		return -ESRCH;
+	if (name_len > MXN_HOSTNAME_MAX)
+		return -EINVAL;
+	/* A name needs a recvq chunk tied to its slot, so it cannot wait in
+	 * the backlog: without room, answer without the name. */
+	if (!name_len || status != MXN_ST_OK || !room(ep) ||
+	    mxd_recvq_alloc(&ep->rq, name_len, ep->evt.prod_pvt, &off)) {
+		struct mxn_evt ev = { .type = MXN_EVT_LOOKUP_DONE, .status = status };
+
+		ev.u.lookup.cookie = cookie;
+		ev.u.lookup.nic_id = nic_id;
+		ev.u.lookup.peer = peer;
+		return mxd_ep_emit(ep, &ev);
+	}
+	memcpy(ep->recvq + off, name, name_len);
+	e = mxd_ep_slot(ep);
+	memset(e, 0, sizeof(*e));
+	e->type = MXN_EVT_LOOKUP_DONE;
+	e->status = status;
+	e->u.lookup.cookie = cookie;
+	e->u.lookup.nic_id = nic_id;
+	e->u.lookup.peer = peer;
+	e->u.lookup.name_len = (uint16_t)name_len;
+	e->u.lookup.name_off = off;
+	mxd_ep_commit(ep);
+	return 0;
+}

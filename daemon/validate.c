@@ -1,0 +1,198 @@
+/* SPDX-License-Identifier: MIT */
+/* Command and region-descriptor validation (see validate.h).  Pure. */
+#include <errno.h>
+#include <stdlib.h>
+#include <string.h>
+#include "validate.h"
+
+/* [off, off + len) lies inside a queue of 'size' bytes, without overflow. */
+static int in_queue(uint32_t off, uint32_t len, uint32_t size)
+{
+	if (off >= size || len > size - off)
+		return -ERANGE;
+	return 0;
+}
+
+static uint32_t seg_size(uint32_t kind)
+{
+	return kind == MXN_REGION_VADDR ? sizeof(struct mxn_vaddr_seg)
+					: sizeof(struct mxn_grant_seg);
+}
+
+static uint32_t seg_max(uint32_t kind)
+{
+	return kind == MXN_REGION_VADDR ? MXN_REGION_VADDR_SEGS_MAX : MXN_REGION_GRANT_SEGS_MAX;
+}
+
+/* The descriptor length bounds that do not need the descriptor itself. */
+static int check_desc_len(uint32_t off, uint32_t len, const struct mxd_cmd_limits *lim)
+{
+	uint32_t kind = lim->region_kind;
+
+	if (kind != MXN_REGION_VADDR && kind != MXN_REGION_GRANT)
+		return -EOPNOTSUPP;
+	if (len < sizeof(struct mxn_region_desc) + seg_size(kind) ||
+	    len > sizeof(struct mxn_region_desc) + seg_size(kind) * seg_max(kind))
+		return -EINVAL;
+	return in_queue(off, len, lim->sendq_size);
+}
+
+int mxd_cmd_validate(const struct mxn_cmd *c, const struct mxd_cmd_limits *lim)
+{
+	uint8_t allowed_flags = 0;
+	int err = -EINVAL;
+
+	if (c->op == MXN_CMD_SEND_RNDV)
+		allowed_flags = MXN_CMDF_SYNC;
+	if (c->flags & ~allowed_flags)
+		goto out;
+	switch (c->op) {
+	case MXN_CMD_NOP:
+	case MXN_CMD_WAKE:
+		err = c->length ? -EINVAL : 0;
+		break;
+	case MXN_CMD_CONNECT:
+	case MXN_CMD_DISCONNECT:
+		err = c->length || c->u.connect.nic_id >> 48 ? -EINVAL : 0;
+		break;
+	case MXN_CMD_SEND_TINY:
+		err = c->length > MXN_TINY_MAX ? -E2BIG : 0;
+		break;
+	case MXN_CMD_SEND_QUEUED:
+		err = -E2BIG;
+		if (c->length > lim->medium_max || c->length > MXN_MEDIUM_MAX_LIMIT)
+			break;
+		err = -EINVAL;
+		if (c->length <= MXN_TINY_MAX)
+			break; /* tiny rides in the slot; a queued tiny is a library bug */
+		err = in_queue(c->u.q.off, c->length, lim->sendq_size);
+		break;
+	case MXN_CMD_SEND_RNDV:
+		err = c->length > MXN_LARGE_MAX ? -E2BIG : 0;
+		if (!err)
+			err = check_desc_len(c->u.rndv.desc_off, c->u.rndv.desc_len, lim);
+		break;
+	case MXN_CMD_PULL:
+		err = c->length ? -EINVAL : 0;
+		if (!err && c->u.pull.pull_len > MXN_LARGE_MAX)
+			err = -E2BIG;
+		if (!err)
+			err = check_desc_len(c->u.pull.desc_off, c->u.pull.desc_len, lim);
+		break;
+	case MXN_CMD_LOOKUP:
+		err = c->length || c->u.lookup.nic_id >> 48 ? -EINVAL : 0;
+		if (err || c->u.lookup.nic_id)
+			break;
+		err = -EINVAL;
+		if (!c->u.lookup.name_len || c->u.lookup.name_len > MXN_HOSTNAME_MAX)
+			break;
+		err = in_queue(c->u.lookup.name_off, c->u.lookup.name_len, lim->sendq_size);
+		break;
+	default:
+		err = -EOPNOTSUPP;
+		break;
+	}
+out:
+	return err;
+}
+
+static int check_segs(const struct mxd_region *r)
+{
+	uint64_t sum = 0;
+	uint32_t i;
+
+	for (i = 0; i < r->nsegs; i++) {
+		uint64_t len;
+
+		if (r->kind == MXN_REGION_VADDR) {
+			const struct mxn_vaddr_seg *s = &r->seg.vaddr[i];
+
+			len = s->len;
+			if (!len || s->addr + len < s->addr)
+				return -EINVAL;
+		} else {
+			const struct mxn_grant_seg *s = &r->seg.grant[i];
+
+			len = s->len;
+			if (!len || s->offset >= MXN_PAGE_SIZE ||
+			    len > MXN_PAGE_SIZE - (uint32_t)s->offset)
+				return -EINVAL;
+		}
+		/* Each len <= 2^64 is bounded below; stop before sum can overflow. */
+		if (len > MXN_LARGE_MAX || sum + len > MXN_LARGE_MAX)
+			return -E2BIG;
+		sum += len;
+	}
+	return sum == r->total_len ? 0 : -EINVAL;
+}
+
+int mxd_region_copy(const uint8_t *sendq, uint32_t sendq_size, uint32_t off,
+		    uint32_t desc_len, uint32_t want_kind, struct mxd_region **out)
+{
+	struct mxn_region_desc hdr;
+	struct mxd_region *r = NULL;
+	uint32_t segs_len;
+	int err;
+
+	*out = NULL;
+	err = -ERANGE;
+	if (desc_len < sizeof(hdr) || in_queue(off, desc_len, sendq_size))
+		goto out;
+	err = -EOPNOTSUPP;
+	if (want_kind != MXN_REGION_VADDR && want_kind != MXN_REGION_GRANT)
+		goto out;
+	err = -ENOMEM;
+	r = malloc(sizeof(*r) + (desc_len - sizeof(hdr)));
+	if (!r)
+		goto out;
+	/* One copy of header and segments; everything below looks at the copy
+	 * only, so a guest rewriting its sendq meanwhile changes nothing. */
+	memcpy(&hdr, sendq + off, sizeof(hdr));
+	segs_len = desc_len - (uint32_t)sizeof(hdr);
+	r->seg.raw = r + 1;
+	memcpy(r->seg.raw, sendq + off + sizeof(hdr), segs_len);
+	r->kind = hdr.kind;
+	r->nsegs = hdr.nsegs;
+	r->total_len = hdr.total_len;
+	err = -EOPNOTSUPP;
+	if (r->kind != want_kind)
+		goto out;
+	err = -EINVAL;
+	if (!r->nsegs || r->nsegs > seg_max(r->kind) ||
+	    (uint64_t)r->nsegs * seg_size(r->kind) != segs_len)
+		goto out;
+	err = -E2BIG;
+	if (r->total_len > MXN_LARGE_MAX)
+		goto out;
+	err = check_segs(r);
+	if (err)
+		goto out;
+	*out = r;
+	r = NULL;
+out:
+	free(r);
+	return err;
+}
+
+void mxd_region_free(struct mxd_region *r)
+{
+	free(r);
+}
+
+int mxd_region_seek(const struct mxd_region *r, uint64_t off, uint32_t *seg, uint64_t *seg_off)
+{
+	uint32_t i;
+
+	for (i = 0; i < r->nsegs; i++) {
+		uint64_t len = r->kind == MXN_REGION_VADDR ? r->seg.vaddr[i].len
+							   : r->seg.grant[i].len;
+
+		if (off < len) {
+			*seg = i;
+			*seg_off = off;
+			return 0;
+		}
+		off -= len;
+	}
+	return -ERANGE;
+}
