@@ -6,6 +6,7 @@
  */
 #include <linux/interrupt.h>
 #include <linux/mm.h>
+#include <linux/poll.h>
 #include <linux/sched/signal.h>
 #include <linux/slab.h>
 #include <xen/events.h>
@@ -345,6 +346,40 @@ int mxs_ep_wait(struct mxs_ep *ep, const struct mxn_shim_wait *w)
 	if (READ_ONCE(ctl->prod) != w->evt_prod_seen)
 		return 0;
 	return atomic_read(&ep->dead) ? -ENOTCONN : -ETIMEDOUT;
+}
+
+/* eventfd-like doorbell: the count of interrupts since the last read. */
+ssize_t mxs_ep_read_irqs(struct mxs_ep *ep, u64 __user *out, bool nonblock)
+{
+	int now, seen;
+
+	for (;;) {
+		now = atomic_read(&ep->irqs);
+		seen = atomic_read(&ep->irqs_seen);
+		if (now != seen) {
+			if (atomic_cmpxchg(&ep->irqs_seen, seen, now) != seen)
+				continue; /* a concurrent reader took them */
+			return put_user((u64)(u32)(now - seen), out) ? -EFAULT : sizeof(u64);
+		}
+		if (atomic_read(&ep->dead))
+			return -ENOTCONN;
+		if (nonblock)
+			return -EAGAIN;
+		if (wait_event_interruptible(ep->wq, atomic_read(&ep->irqs) != seen ||
+					     atomic_read(&ep->dead)))
+			return -ERESTARTSYS;
+	}
+}
+
+__poll_t mxs_ep_poll(struct mxs_ep *ep)
+{
+	__poll_t mask = 0;
+
+	if (atomic_read(&ep->irqs) != atomic_read(&ep->irqs_seen))
+		mask |= EPOLLIN | EPOLLRDNORM;
+	if (atomic_read(&ep->dead))
+		mask |= EPOLLHUP | EPOLLERR;
+	return mask;
 }
 
 /* Only the control page, the command ring and the sendq are the guest's to

@@ -7,6 +7,7 @@
 #include <linux/fs.h>
 #include <linux/miscdevice.h>
 #include <linux/module.h>
+#include <linux/poll.h>
 #include <linux/slab.h>
 #include <linux/uaccess.h>
 #include <xen/events.h>
@@ -149,7 +150,28 @@ static int mxs_mmap(struct file *file, struct vm_area_struct *vma)
 	return err;
 }
 
+static ssize_t mxs_read(struct file *file, char __user *buf, size_t len, loff_t *off)
+{
+	struct mxs_ep *ep = file->private_data;
+
+	if (len < sizeof(u64))
+		return -EINVAL;
+	if (!READ_ONCE(ep->opened))
+		return -EBADFD;
+	return mxs_ep_read_irqs(ep, (u64 __user *)buf, file->f_flags & O_NONBLOCK);
+}
+
+static __poll_t mxs_poll(struct file *file, poll_table *pt)
+{
+	struct mxs_ep *ep = file->private_data;
+
+	poll_wait(file, &ep->wq, pt);
+	return READ_ONCE(ep->opened) ? mxs_ep_poll(ep) : 0;
+}
+
 const struct file_operations mxs_fops = {
+	.read = mxs_read,
+	.poll = mxs_poll,
 	.owner = THIS_MODULE,
 	.open = mxs_open,
 	.release = mxs_release,

@@ -75,7 +75,8 @@ struct mxs_ep {
 	int irq;
 	domid_t backend_id;
 	wait_queue_head_t wq;
-	atomic_t irqs;
+	atomic_t irqs;                /* event-channel interrupts */
+	atomic_t irqs_seen;           /* ... already reported by read() */
 	struct xarray regions;        /* handle -> struct mxs_region */
 	u32 next_handle;
 	unsigned long pinned_pages;
@@ -90,6 +91,8 @@ int mxs_ep_open(struct mxs_ep *ep, struct mxn_shim_open *op);
 void mxs_ep_release(struct mxs_ep *ep);
 int mxs_ep_mmap(struct mxs_ep *ep, struct vm_area_struct *vma);
 int mxs_ep_wait(struct mxs_ep *ep, const struct mxn_shim_wait *w);
+ssize_t mxs_ep_read_irqs(struct mxs_ep *ep, u64 __user *out, bool nonblock);
+__poll_t mxs_ep_poll(struct mxs_ep *ep);
 
 int mxs_region_register(struct mxs_ep *ep, struct mxn_shim_region *r);
 int mxs_region_deregister(struct mxs_ep *ep, u32 handle);

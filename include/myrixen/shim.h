@@ -11,6 +11,10 @@
  *   mmap(NULL, area_size, PROT_READ, MAP_SHARED, fd, 0);        whole area
  *   mmap(area + ctl, .., PROT_READ|PROT_WRITE, MAP_SHARED|MAP_FIXED, fd, ctl)
  *   mmap(area + sendq, .., PROT_READ|PROT_WRITE, MAP_SHARED|MAP_FIXED, fd, sendq)
+ * The file is also the guest's doorbell, with eventfd semantics: poll()
+ * reports POLLIN once the daemon raised the endpoint's event channel since
+ * the last read(), and read() of 8 bytes returns (and clears) that count,
+ * blocking unless O_NONBLOCK.  POLLHUP/-ENOTCONN: the backend went away.
  * The header page, the event ring and the recvq refuse writable mappings
  * (the daemon is their only writer); the control page, the command ring and
  * the sendq may be mapped writable.  close() (or process death) ends the
