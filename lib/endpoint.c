@@ -1,0 +1,303 @@
+/* SPDX-License-Identifier: MIT */
+/* Opening and closing endpoints; checking the area the daemon hands us. */
+#include <errno.h>
+#include <stdlib.h>
+#include <string.h>
+#include <sys/eventfd.h>
+#include <unistd.h>
+#include "mxl.h"
+
+/* The area header must be exactly what the layout rule gives for the
+ * geometry it claims, and fit the mapping. */
+static int check_area(struct mx_endpoint *ep)
+{
+	const struct mxn_area_hdr *h = ep->t.area;
+	struct mxn_area_hdr want;
+	struct mxn_layout l;
+
+	if (ep->t.area_size < MXN_PAGE_SIZE)
+		return -EPROTO;
+	if (h->magic != MYRIXEN_AREA_MAGIC || h->abi_version != MYRIXEN_ABI_VERSION)
+		return -EPROTO;
+	if (mxn_layout_compute(&l, h->cmd_order, h->evt_order, h->sendq_size, h->recvq_size))
+		return -EPROTO;
+	memset(&want, 0, sizeof(want));
+	mxn_layout_fill_hdr(&l, &want);
+	if (memcmp(&want, h, offsetof(struct mxn_area_hdr, pad0)) ||
+	    l.area_size != ep->t.area_size)
+		return -EPROTO;
+	ep->lay = l;
+	return 0;
+}
+
+static void map_rings(struct mx_endpoint *ep)
+{
+	uint8_t *a = ep->t.area;
+
+	mxn_ring_init(&ep->cmd, (struct mxn_ring_ctl *)(void *)(a + ep->lay.cmd_ctl_off),
+		      ep->lay.cmd_order);
+	mxn_ring_init(&ep->evt, (struct mxn_ring_ctl *)(void *)(a + ep->lay.evt_ctl_off),
+		      ep->lay.evt_order);
+	/* Pick up where the shared indices are (0 on a fresh area). */
+	ep->cmd.prod_pvt = atomic_load_explicit(MXN_ATOMIC(&ep->cmd.ctl->prod), memory_order_relaxed);
+	ep->evt.cons_pvt = atomic_load_explicit(MXN_ATOMIC(&ep->evt.ctl->cons), memory_order_relaxed);
+	mxn_ring_disarm(&ep->evt);
+	ep->cmd_slots = (struct mxn_cmd *)(void *)(a + ep->lay.cmd_ring_off);
+	ep->evt_slots = (struct mxn_evt *)(void *)(a + ep->lay.evt_ring_off);
+	ep->sendq = a + ep->lay.sendq_off;
+	ep->recvq = a + ep->lay.recvq_off;
+}
+
+static uint32_t env_u32(const char *name, uint32_t dflt)
+{
+	const char *v = getenv(name);
+	char *end;
+	unsigned long n;
+
+	if (!v || !*v)
+		return dflt;
+	n = strtoul(v, &end, 0);
+	return *end || n > UINT32_MAX ? dflt : (uint32_t)n;
+}
+
+int mxl_endpoint_open(uint32_t endpoint_id, uint32_t key, struct mx_endpoint **out)
+{
+	pthread_mutexattr_t ma;
+	struct mxn_open_req req;
+	struct mx_endpoint *ep;
+	int err;
+
+	ep = calloc(1, sizeof(*ep));
+	if (!ep)
+		return -ENOMEM;
+	pthread_mutexattr_init(&ma);
+	pthread_mutexattr_settype(&ma, PTHREAD_MUTEX_RECURSIVE);
+	pthread_mutex_init(&ep->lock, &ma);
+	pthread_mutexattr_destroy(&ma);
+	mxl_matcher_init(&ep->m);
+	mxl_list_init(&ep->backlog);
+	mxl_list_init(&ep->done);
+	ep->cookie_free = UINT32_MAX;
+	ep->key = key;
+	ep->wake_fd = eventfd(0, EFD_CLOEXEC | EFD_NONBLOCK);
+	if (ep->wake_fd < 0) {
+		err = -errno;
+		goto out;
+	}
+	memset(&req, 0, sizeof(req));
+	req.abi_version = MYRIXEN_ABI_VERSION;
+	req.key = key;
+	req.endpoint = endpoint_id == MX_ANY_ENDPOINT ? MXN_ENDPOINT_ANY : (uint8_t)endpoint_id;
+	req.cmd_order = (uint8_t)env_u32("MYRIXEN_CMD_ORDER", 0);
+	req.evt_order = (uint8_t)env_u32("MYRIXEN_EVT_ORDER", 0);
+	req.sendq_size = env_u32("MYRIXEN_SENDQ_SIZE", 0);
+	req.recvq_size = env_u32("MYRIXEN_RECVQ_SIZE", 0);
+	ep->t.ops = mxl_transport_select();
+	err = ep->t.ops->open(&ep->t, &req, &ep->info);
+	if (err)
+		goto out;
+	ep->info.hostname[MXN_HOSTNAME_MAX - 1] = '\0';
+	if (ep->info.abi_version != MYRIXEN_ABI_VERSION) {
+		err = -EPROTO;
+		goto out;
+	}
+	err = check_area(ep);
+	if (err)
+		goto out;
+	ep->medium_max = ep->info.medium_max;
+	if (ep->medium_max < MXN_SMALL_MAX || ep->medium_max > MXN_MEDIUM_MAX_LIMIT ||
+	    ep->medium_max > ep->lay.sendq_size / 2) {
+		err = -EPROTO;
+		goto out;
+	}
+	err = mxl_sendq_init(&ep->sq, ep->lay.sendq_size);
+	if (err)
+		goto out;
+	map_rings(ep);
+	mxl_register_endpoint(ep);
+	*out = ep;
+	return 0;
+out:
+	mxl_endpoint_close(ep);
+	return err;
+}
+
+static void drop_unexpected(struct mx_endpoint *ep)
+{
+	struct mxl_unexp *u;
+
+	while ((u = mxl_match_find_unexp(&ep->m, 0, 0, true)) != NULL)
+		mxl_unexp_free(u);
+}
+
+/* Free every request the library still owns; the application's handles to
+ * them die with the endpoint, as in MX. */
+static void drop_requests(struct mx_endpoint *ep)
+{
+	struct mxl_req *r;
+	uint32_t i;
+
+	for (i = 0; i < ep->ncookies; i++) {
+		r = ep->cookies[i].req;
+		if (r) {
+			r->state |= MXL_RS_FORGOTTEN;
+			mxl_req_complete(r, MX_STATUS_ABORTED);
+		}
+	}
+	while (!mxl_list_empty(&ep->backlog)) {
+		r = mxl_container_of(ep->backlog.next, struct mxl_req, link);
+		r->state |= MXL_RS_FORGOTTEN;
+		mxl_req_complete(r, MX_STATUS_ABORTED);
+	}
+	while (ep->m.nposted) {
+		struct mxl_posted *p = mxl_match_arrival(&ep->m, 0);
+
+		if (!p)
+			break;
+		r = mxl_container_of(p, struct mxl_req, posted);
+		r->state &= ~MXL_RS_POSTED;
+		r->state |= MXL_RS_FORGOTTEN;
+		mxl_req_complete(r, MX_STATUS_ABORTED);
+	}
+	while (!mxl_list_empty(&ep->done)) {
+		r = mxl_container_of(ep->done.next, struct mxl_req, done_link);
+		mxl_list_del(&r->done_link);
+		mxl_req_free(r);
+	}
+}
+
+/* Accepts a half-opened endpoint (the open path's unwind uses it). */
+void mxl_endpoint_close(struct mx_endpoint *ep)
+{
+	mxl_unregister_endpoint(ep);
+	if (ep->ncookies || !mxl_list_empty(&ep->done) || ep->m.nposted)
+		drop_requests(ep);
+	drop_unexpected(ep);
+	if (ep->t.ops)
+		ep->t.ops->close(&ep->t);
+	mxl_sendq_fini(&ep->sq);
+	free(ep->cookies);
+	if (ep->wake_fd >= 0)
+		close(ep->wake_fd);
+	pthread_mutex_destroy(&ep->lock);
+	free(ep);
+}
+
+static mx_return_t apply_params(struct mx_endpoint *ep, const mx_param_t *p, uint32_t n)
+{
+	uint32_t i;
+
+	for (i = 0; i < n; i++) {
+		switch (p[i].key) {
+		case MX_PARAM_ERROR_HANDLER:
+			ep->error_handler = p[i].val.error_handler;
+			break;
+		case MX_PARAM_UNEXP_QUEUE_MAX:
+			ep->unexp_queue_max = p[i].val.unexp_queue_max;
+			break;
+		case MX_PARAM_CONTEXT_ID:
+			/* Context ids partition matching in MX; one partition here. */
+			if (p[i].val.context_id.bits != 0)
+				return MX_NOT_SUPPORTED_WITH_CONTEXT_ID;
+			break;
+		default:
+			return MX_BAD_PARAM_NAME;
+		}
+	}
+	return MX_SUCCESS;
+}
+
+MXL_EXPORT mx_return_t mx_open_endpoint(uint32_t board_number, uint32_t endpoint_id,
+					uint32_t endpoint_key, mx_param_t *params_array,
+					uint32_t params_count, mx_endpoint_t *endpoint)
+{
+	struct mx_endpoint *ep;
+	mx_return_t ret;
+	int err;
+
+	if (!mxl_initialized())
+		return mxl_error(NULL, "mx_open_endpoint", MX_NOT_INITIALIZED);
+	if (!endpoint)
+		return mxl_error(NULL, "mx_open_endpoint", MX_BAD_ENDPOINT);
+	if (board_number != 0 && board_number != MX_ANY_NIC)
+		return mxl_error(NULL, "mx_open_endpoint", MX_BOARD_UNKNOWN);
+	if (endpoint_id != MX_ANY_ENDPOINT && endpoint_id >= MXN_ENDPOINTS_MAX - 1)
+		return mxl_error(NULL, "mx_open_endpoint", MX_BAD_ENDPOINT_ID);
+	if (params_count && !params_array)
+		return mxl_error(NULL, "mx_open_endpoint", MX_BAD_PARAM_LIST);
+	err = mxl_endpoint_open(endpoint_id, endpoint_key, &ep);
+	if (err)
+		return mxl_error(NULL, "mx_open_endpoint", mxl_errno_to_ret(err));
+	ret = apply_params(ep, params_array, params_count);
+	if (ret != MX_SUCCESS) {
+		mxl_endpoint_close(ep);
+		return mxl_error(NULL, "mx_open_endpoint", ret);
+	}
+	*endpoint = ep;
+	return MX_SUCCESS;
+}
+
+MXL_EXPORT mx_return_t mx_close_endpoint(mx_endpoint_t ep)
+{
+	if (!ep)
+		return mxl_error(NULL, "mx_close_endpoint", MX_BAD_ENDPOINT);
+	if (ep->in_handler)
+		return mxl_error(ep, "mx_close_endpoint", MX_CLOSE_IN_HANDLER);
+	mxl_endpoint_close(ep);
+	return MX_SUCCESS;
+}
+
+MXL_EXPORT mx_return_t mx_wakeup(mx_endpoint_t ep)
+{
+	uint64_t one = 1;
+
+	if (!ep)
+		return mxl_error(NULL, "mx_wakeup", MX_BAD_ENDPOINT);
+	/* No lock: the waiter sleeps without it, and an eventfd write is atomic. */
+	if (write(ep->wake_fd, &one, sizeof(one)) != (ssize_t)sizeof(one) && errno != EAGAIN)
+		return mxl_error(ep, "mx_wakeup", MX_FAILURE);
+	return MX_SUCCESS;
+}
+
+MXL_EXPORT mx_return_t mx_register_unexp_handler(mx_endpoint_t ep, mx_unexp_handler_t handler,
+						 void *context)
+{
+	if (!ep)
+		return mxl_error(NULL, "mx_register_unexp_handler", MX_BAD_ENDPOINT);
+	mxl_lock(ep);
+	ep->unexp_handler = handler;
+	ep->unexp_ctx = context;
+	mxl_unlock(ep);
+	return MX_SUCCESS;
+}
+
+MXL_EXPORT mx_return_t mx_progress(mx_endpoint_t ep)
+{
+	if (!ep)
+		return mxl_error(NULL, "mx_progress", MX_BAD_ENDPOINT);
+	mxl_lock(ep);
+	mxl_progress(ep);
+	mxl_unlock(ep);
+	return MX_SUCCESS;
+}
+
+MXL_EXPORT mx_return_t mx_disable_progression(mx_endpoint_t ep)
+{
+	if (!ep)
+		return mxl_error(NULL, "mx_disable_progression", MX_BAD_ENDPOINT);
+	mxl_lock(ep);
+	ep->progression_disabled = true;
+	mxl_unlock(ep);
+	return MX_SUCCESS;
+}
+
+MXL_EXPORT mx_return_t mx_reenable_progression(mx_endpoint_t ep)
+{
+	if (!ep)
+		return mxl_error(NULL, "mx_reenable_progression", MX_BAD_ENDPOINT);
+	mxl_lock(ep);
+	ep->progression_disabled = false;
+	mxl_progress(ep);
+	mxl_unlock(ep);
+	return MX_SUCCESS;
+}

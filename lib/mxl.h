@@ -1,0 +1,203 @@
+/* SPDX-License-Identifier: MIT */
+/*
+ * libmyrixen internals: the bodies of the opaque MX objects and the calls
+ * between the library's files.  Nothing here is exported (the version
+ * script exports mx_* only, and everything is built -fvisibility=hidden).
+ *
+ * Error convention: internal functions return 0 or -errno; the public
+ * mx_* entry points translate to mx_return_t in exactly one place each
+ * (mxl_ret / mxl_error).
+ *
+ * Locking: one recursive mutex per endpoint, held by every public call on
+ * that endpoint (recursive so an unexpected handler may call mx_irecv).
+ * Blocking waits drop it around poll(); mx_wakeup only writes an eventfd.
+ */
+#ifndef MXL_H
+#define MXL_H
+
+#include <pthread.h>
+#include <stdbool.h>
+#include <stdint.h>
+#include "myriexpress.h"
+#include "mx_extensions.h"
+#include "myrixen/abi.h"
+#include "myrixen/layout.h"
+#include "myrixen/ring.h"
+#include "classify.h"
+#include "list.h"
+#include "match.h"
+#include "sendq.h"
+#include "transport.h"
+
+#define MXL_EXPORT __attribute__((visibility("default")))
+
+enum mxl_req_kind {
+	MXL_REQ_SEND = 1,
+	MXL_REQ_RECV = 2,
+	MXL_REQ_CONNECT = 3,
+	MXL_REQ_LOOKUP = 4,
+	MXL_REQ_DISCARD = 5,    /* internal pull of 0 bytes releasing a rendezvous */
+};
+
+/* mxl_req.state bits */
+#define MXL_RS_DONE 0x01u       /* status final, queued on ep->done */
+#define MXL_RS_FORGOTTEN 0x02u  /* nobody will test it: free at completion */
+#define MXL_RS_POSTED 0x04u     /* receive in the matcher */
+#define MXL_RS_BACKLOG 0x08u    /* command waiting for ring/sendq room */
+#define MXL_RS_INFLIGHT 0x10u   /* command issued, cookie registered */
+#define MXL_RS_BUFFERED 0x20u   /* send buffers may be reused */
+
+/* An address as mx_endpoint_addr_t carries it (see addr.c). */
+struct mxl_addr {
+	uint64_t nic_id;
+	uint32_t session;
+	uint16_t peer;
+	uint8_t endpoint;
+	bool valid;
+};
+
+#define MXL_IOV_INLINE 2
+
+struct mxl_req {
+	struct mxl_list link;   /* ep->backlog while MXL_RS_BACKLOG */
+	struct mxl_list done_link; /* ep->done while DONE and not forgotten */
+	struct mxl_posted posted;  /* matcher while MXL_RS_POSTED */
+	struct mx_endpoint *ep;
+	uint32_t kind;          /* enum mxl_req_kind */
+	uint32_t state;         /* MXL_RS_* */
+	uint32_t cookie_idx;
+	uint32_t cookie_gen;
+	mx_status_t status;
+	struct mxl_iov *iov;
+	struct mxl_iov iov_inline[MXL_IOV_INLINE];
+	uint32_t niov;
+	uint64_t total;         /* bytes described by iov */
+	/* send */
+	struct mxl_addr dest;
+	uint32_t cls;           /* enum mxl_class */
+	bool sync;
+	/* sendq chunk and region held until the completing event */
+	bool sq_held;
+	uint32_t sq_id;
+	void *region;
+	/* receive of a rendezvous */
+	uint32_t rndv_handle;
+	uint32_t pull_len;
+	/* connect / lookup */
+	uint64_t nic_id;
+	uint32_t key;
+	uint32_t timeout_ms;
+	uint8_t remote_ep;
+	char name[MXN_HOSTNAME_MAX + 1];
+};
+
+union mx_request {
+	struct mxl_req r;
+};
+
+struct mxl_cookie_slot {
+	struct mxl_req *req;
+	uint32_t gen;
+	uint32_t next_free;
+};
+
+enum mxl_counter {
+	MXL_CNT_SEND_TINY, MXL_CNT_SEND_SMALL, MXL_CNT_SEND_MEDIUM, MXL_CNT_SEND_LARGE,
+	MXL_CNT_RECV, MXL_CNT_RECV_UNEXP, MXL_CNT_RECV_TRUNCATED, MXL_CNT_PULL,
+	MXL_CNT_BACKLOG, MXL_CNT_BAD_EVENT, MXL_CNT_SLEEP, MXL_CNT_KICK,
+	MXL_CNT_MAX
+};
+extern const char *const mxl_counter_names[MXL_CNT_MAX];
+
+struct mx_endpoint {
+	pthread_mutex_t lock;
+	struct mx_endpoint *next_open;      /* global list */
+	struct mxl_transport t;
+	struct mxn_open_rsp info;           /* nic_id, session, index, medium_max, hostname */
+	struct mxn_layout lay;
+	struct mxn_ring cmd, evt;
+	struct mxn_cmd *cmd_slots;
+	struct mxn_evt *evt_slots;
+	uint8_t *sendq;
+	const uint8_t *recvq;
+	uint32_t medium_max;
+	uint32_t key;
+	struct mxl_sendq sq;
+	struct mxl_matcher m;
+	struct mxl_list backlog;
+	struct mxl_list done;
+	struct mxl_cookie_slot *cookies;
+	uint32_t ncookies, cookie_free;     /* free list head, UINT32_MAX = empty */
+	int wake_fd;
+	bool dead;
+	bool in_handler;
+	bool in_progress;
+	bool progression_disabled;
+	uint32_t idle_polls;
+	mx_unexp_handler_t unexp_handler;
+	void *unexp_ctx;
+	mx_error_handler_t error_handler;   /* NULL = global one */
+	uint32_t unexp_queue_max;
+	uint64_t counters[MXL_CNT_MAX];
+};
+
+/* ---- library state (init.c) ---- */
+int mxl_initialized(void);
+void mxl_global_lock(void);
+void mxl_global_unlock(void);
+struct mx_endpoint *mxl_first_endpoint(void);
+void mxl_register_endpoint(struct mx_endpoint *ep);
+void mxl_unregister_endpoint(struct mx_endpoint *ep);
+
+/* ---- errors (error.c) ---- */
+/* Report ret through the endpoint's or the global error handler. */
+mx_return_t mxl_error(struct mx_endpoint *ep, const char *fn, mx_return_t ret);
+mx_return_t mxl_errno_to_ret(int err);
+mx_status_code_t mxl_status_from_mxn(uint8_t st);
+
+/* ---- addresses (addr.c) ---- */
+void mxl_addr_pack(const struct mxl_addr *a, mx_endpoint_addr_t *out);
+bool mxl_addr_unpack(const mx_endpoint_addr_t *in, struct mxl_addr *a);
+void mxl_addr_from_source(const struct mxl_source *s, mx_endpoint_addr_t *out);
+
+/* ---- requests (request.c) ---- */
+struct mxl_req *mxl_req_new(struct mx_endpoint *ep, uint32_t kind, void *context);
+int mxl_req_set_iov(struct mxl_req *r, const mx_segment_t *segs, uint32_t n);
+void mxl_req_free(struct mxl_req *r);
+void mxl_req_complete(struct mxl_req *r, mx_status_code_t code);
+void mxl_req_release_resources(struct mxl_req *r);
+int mxl_cookie_get(struct mx_endpoint *ep, struct mxl_req *r, uint64_t *cookie);
+struct mxl_req *mxl_cookie_take(struct mx_endpoint *ep, uint64_t cookie);
+void mxl_scatter(const struct mxl_iov *iov, uint32_t niov, const uint8_t *src, uint32_t len);
+
+/* ---- endpoint engine (progress.c, issue.c, wait.c) ---- */
+void mxl_progress(struct mx_endpoint *ep);
+void mxl_flush(struct mx_endpoint *ep);
+void mxl_fail_all(struct mx_endpoint *ep, mx_status_code_t code);
+/* Issue or backlog the request's command. */
+void mxl_submit(struct mx_endpoint *ep, struct mxl_req *r);
+void mxl_issue_backlog(struct mx_endpoint *ep);
+int mxl_issue_oneway(struct mx_endpoint *ep, const struct mxn_cmd *c);
+void mxl_recv_matched_unexp(struct mx_endpoint *ep, struct mxl_req *r, struct mxl_unexp *u);
+void mxl_unexp_free(struct mxl_unexp *u);
+
+/* Wait until pred(ep, arg) or timeout_ms passes (MX_INFINITE = for ever)
+ * or mx_wakeup; lock held on entry and exit.  True when pred held. */
+bool mxl_wait_until(struct mx_endpoint *ep, uint32_t timeout_ms,
+		    bool (*pred)(struct mx_endpoint *ep, void *arg), void *arg);
+
+/* ---- opening/closing (endpoint.c), naming (info.c) ---- */
+int mxl_endpoint_open(uint32_t endpoint_id, uint32_t key, struct mx_endpoint **out);
+void mxl_endpoint_close(struct mx_endpoint *ep);
+
+static inline void mxl_lock(struct mx_endpoint *ep)
+{
+	pthread_mutex_lock(&ep->lock);
+}
+
+static inline void mxl_unlock(struct mx_endpoint *ep)
+{
+	pthread_mutex_unlock(&ep->lock);
+}
+
+#endif /* MXL_H */

@@ -1,0 +1,350 @@
+/* SPDX-License-Identifier: MIT */
+/*
+ * The event side of an endpoint: consume the event ring, match arrivals,
+ * copy queued payloads out of the recvq before the slot is released,
+ * complete requests named by cookies, and notice the daemon going away.
+ *
+ * The daemon is the smart NIC, not an adversary, but a bad event must not
+ * make us write outside a buffer: lengths and offsets are bounded against
+ * the geometry before any copy, and a cookie is only honoured when its
+ * index and generation name a live request of the right kind.
+ */
+#include <stdlib.h>
+#include <string.h>
+#include "mxl.h"
+
+#define MXL_EVT_BUDGET 64u
+#define MXL_IDLE_CHECK 4096u   /* empty polls between liveness checks */
+
+const char *const mxl_counter_names[MXL_CNT_MAX] = {
+	[MXL_CNT_SEND_TINY] = "Sends (tiny)",
+	[MXL_CNT_SEND_SMALL] = "Sends (small)",
+	[MXL_CNT_SEND_MEDIUM] = "Sends (medium)",
+	[MXL_CNT_SEND_LARGE] = "Sends (rendezvous)",
+	[MXL_CNT_RECV] = "Receives completed",
+	[MXL_CNT_RECV_UNEXP] = "Unexpected messages",
+	[MXL_CNT_RECV_TRUNCATED] = "Truncated receives",
+	[MXL_CNT_PULL] = "Pulls issued",
+	[MXL_CNT_BACKLOG] = "Commands backlogged",
+	[MXL_CNT_BAD_EVENT] = "Bad events dropped",
+	[MXL_CNT_SLEEP] = "Blocking sleeps",
+	[MXL_CNT_KICK] = "Doorbell kicks",
+};
+
+void mxl_unexp_free(struct mxl_unexp *u)
+{
+	free(u);
+}
+
+static void fill_recv_status(struct mxl_req *r, uint64_t match_info,
+			     const struct mxl_source *src, uint32_t len)
+{
+	r->status.match_info = match_info;
+	r->status.msg_length = len;
+	mxl_addr_from_source(src, &r->status.source);
+}
+
+static void deliver_eager(struct mx_endpoint *ep, struct mxl_req *r, uint64_t match_info,
+			  const struct mxl_source *src, const uint8_t *data, uint32_t len)
+{
+	struct mxl_trunc t = mxl_truncate(len, r->total);
+
+	mxl_scatter(r->iov, r->niov, data, t.xfer_length);
+	fill_recv_status(r, match_info, src, len);
+	r->status.xfer_length = t.xfer_length;
+	ep->counters[MXL_CNT_RECV]++;
+	if (t.truncated)
+		ep->counters[MXL_CNT_RECV_TRUNCATED]++;
+	mxl_req_complete(r, t.truncated ? MX_STATUS_TRUNCATED : MX_STATUS_SUCCESS);
+}
+
+static void start_pull(struct mx_endpoint *ep, struct mxl_req *r, uint64_t match_info,
+		       const struct mxl_source *src, uint32_t len, uint32_t handle)
+{
+	fill_recv_status(r, match_info, src, len);
+	r->rndv_handle = handle;
+	r->pull_len = r->total < len ? (uint32_t)r->total : len;
+	ep->counters[MXL_CNT_PULL]++;
+	mxl_submit(ep, r);
+}
+
+void mxl_recv_matched_unexp(struct mx_endpoint *ep, struct mxl_req *r, struct mxl_unexp *u)
+{
+	if (u->kind == MXL_UNEXP_EAGER)
+		deliver_eager(ep, r, u->match_info, &u->src, u->data, u->length);
+	else
+		start_pull(ep, r, u->match_info, &u->src, u->length, u->rndv_handle);
+	mxl_unexp_free(u);
+}
+
+/* A rendezvous the application's handler consumed: release the sender with
+ * an empty pull (it completes with xfer_length 0). */
+static void discard_rndv(struct mx_endpoint *ep, const struct mxl_source *src,
+			 uint64_t match_info, uint32_t len, uint32_t handle)
+{
+	struct mxl_req *r = mxl_req_new(ep, MXL_REQ_DISCARD, NULL);
+
+	if (!r)
+		return;
+	start_pull(ep, r, match_info, src, len, handle);
+}
+
+/* Ask the unexpected handler.  True when it consumed the message. */
+static bool handler_consumed(struct mx_endpoint *ep, const struct mxl_source *src,
+			     uint64_t match_info, uint32_t len, const uint8_t *data)
+{
+	mx_unexp_handler_action_t a;
+	mx_endpoint_addr_t addr;
+
+	if (!ep->unexp_handler || ep->in_handler)
+		return false;
+	mxl_addr_from_source(src, &addr);
+	ep->in_handler = true;
+	a = ep->unexp_handler(ep->unexp_ctx, addr, match_info, len, (void *)(uintptr_t)data);
+	ep->in_handler = false;
+	return a == MX_RECV_FINISHED;
+}
+
+static void on_arrival(struct mx_endpoint *ep, const struct mxn_evt *e, const uint8_t *data)
+{
+	struct mxl_source src = {
+		.nic_id = e->src_nic_id, .session = e->src_session,
+		.peer = e->src_peer, .endpoint = e->src_endpoint,
+	};
+	bool rndv = e->type == MXN_EVT_RECV_RNDV;
+	struct mxl_posted *p;
+	struct mxl_unexp *u;
+
+	p = mxl_match_arrival(&ep->m, e->match_info);
+	if (!p) {
+		if (handler_consumed(ep, &src, e->match_info, e->length, rndv ? NULL : data)) {
+			if (rndv)
+				discard_rndv(ep, &src, e->match_info, e->length, e->u.rndv.rndv_handle);
+			return;
+		}
+		p = mxl_match_arrival(&ep->m, e->match_info);
+	}
+	if (p) {
+		struct mxl_req *r = mxl_container_of(p, struct mxl_req, posted);
+
+		r->state &= ~MXL_RS_POSTED;
+		if (rndv)
+			start_pull(ep, r, e->match_info, &src, e->length, e->u.rndv.rndv_handle);
+		else
+			deliver_eager(ep, r, e->match_info, &src, data, e->length);
+		return;
+	}
+	u = calloc(1, sizeof(*u) + (rndv ? 0 : e->length));
+	if (!u) {
+		ep->counters[MXL_CNT_BAD_EVENT]++;
+		return;
+	}
+	ep->counters[MXL_CNT_RECV_UNEXP]++;
+	u->match_info = e->match_info;
+	u->length = e->length;
+	u->src = src;
+	u->kind = rndv ? MXL_UNEXP_RNDV : MXL_UNEXP_EAGER;
+	u->rndv_handle = e->u.rndv.rndv_handle;
+	u->sync = (e->flags & MXN_EVTF_SYNC) != 0;
+	u->data = (uint8_t *)(u + 1);
+	if (!rndv && e->length)
+		memcpy(u->data, data, e->length);
+	mxl_match_add_unexp(&ep->m, u);
+}
+
+static struct mxl_req *done_req(struct mx_endpoint *ep, uint64_t cookie, uint32_t k1, uint32_t k2)
+{
+	struct mxl_req *r = mxl_cookie_take(ep, cookie);
+
+	if (!r || (r->kind != k1 && r->kind != k2)) {
+		ep->counters[MXL_CNT_BAD_EVENT]++;
+		return NULL;
+	}
+	return r;
+}
+
+static void on_send_done(struct mx_endpoint *ep, const struct mxn_evt *e)
+{
+	struct mxl_req *r = done_req(ep, e->u.done.cookie, MXL_REQ_SEND, MXL_REQ_SEND);
+	mx_status_code_t code;
+
+	if (!r)
+		return;
+	code = mxl_status_from_mxn(e->status);
+	if (r->cls == MXL_CLASS_LARGE)
+		r->status.xfer_length = e->u.done.xfer_length < r->total ?
+					e->u.done.xfer_length : (uint32_t)r->total;
+	else
+		r->status.xfer_length = code == MX_STATUS_SUCCESS ? (uint32_t)r->total : 0;
+	mxl_req_complete(r, code);
+}
+
+static void on_pull_done(struct mx_endpoint *ep, const struct mxn_evt *e)
+{
+	struct mxl_req *r = done_req(ep, e->u.done.cookie, MXL_REQ_RECV, MXL_REQ_DISCARD);
+	mx_status_code_t code;
+	uint32_t x;
+
+	if (!r)
+		return;
+	code = mxl_status_from_mxn(e->status);
+	x = e->u.done.xfer_length < r->pull_len ? e->u.done.xfer_length : r->pull_len;
+	r->status.xfer_length = x;
+	if (code == MX_STATUS_SUCCESS && x < r->status.msg_length)
+		code = MX_STATUS_TRUNCATED;
+	if (r->kind == MXL_REQ_RECV) {
+		ep->counters[MXL_CNT_RECV]++;
+		if (code == MX_STATUS_TRUNCATED)
+			ep->counters[MXL_CNT_RECV_TRUNCATED]++;
+	}
+	mxl_req_complete(r, code);
+}
+
+static void on_connect_done(struct mx_endpoint *ep, const struct mxn_evt *e)
+{
+	struct mxl_req *r = done_req(ep, e->u.connect.cookie, MXL_REQ_CONNECT, MXL_REQ_CONNECT);
+	struct mxl_addr a;
+
+	if (!r)
+		return;
+	if (e->status == MXN_ST_OK) {
+		a.nic_id = e->u.connect.nic_id;
+		a.peer = e->u.connect.peer;
+		a.endpoint = e->u.connect.endpoint;
+		a.session = e->u.connect.session;
+		a.valid = true;
+		mxl_addr_pack(&a, &r->status.source);
+	}
+	mxl_req_complete(r, mxl_status_from_mxn(e->status));
+}
+
+static void on_lookup_done(struct mx_endpoint *ep, const struct mxn_evt *e)
+{
+	struct mxl_req *r = done_req(ep, e->u.lookup.cookie, MXL_REQ_LOOKUP, MXL_REQ_LOOKUP);
+	uint32_t off = e->u.lookup.name_off, n = e->u.lookup.name_len;
+
+	if (!r)
+		return;
+	if (e->status == MXN_ST_OK) {
+		r->nic_id = e->u.lookup.nic_id;
+		if (n && n <= MXN_HOSTNAME_MAX && off <= ep->lay.recvq_size &&
+		    n <= ep->lay.recvq_size - off) {
+			memcpy(r->name, ep->recvq + off, n);
+			r->name[n] = '\0';
+		}
+	}
+	mxl_req_complete(r, mxl_status_from_mxn(e->status));
+}
+
+static bool queued_ok(const struct mx_endpoint *ep, const struct mxn_evt *e)
+{
+	return e->length <= MXN_MEDIUM_MAX_LIMIT && e->u.q.off <= ep->lay.recvq_size &&
+	       e->length <= ep->lay.recvq_size - e->u.q.off;
+}
+
+static void handle_event(struct mx_endpoint *ep, const struct mxn_evt *e)
+{
+	switch (e->type) {
+	case MXN_EVT_RECV_TINY:
+		if (e->length > MXN_TINY_MAX)
+			break;
+		on_arrival(ep, e, e->u.tiny);
+		return;
+	case MXN_EVT_RECV_QUEUED:
+		if (!queued_ok(ep, e))
+			break;
+		on_arrival(ep, e, ep->recvq + e->u.q.off);
+		return;
+	case MXN_EVT_RECV_RNDV:
+		if (e->length > MXN_LARGE_MAX)
+			break;
+		on_arrival(ep, e, NULL);
+		return;
+	case MXN_EVT_SEND_DONE:
+		on_send_done(ep, e);
+		return;
+	case MXN_EVT_PULL_DONE:
+		on_pull_done(ep, e);
+		return;
+	case MXN_EVT_CONNECT_DONE:
+		on_connect_done(ep, e);
+		return;
+	case MXN_EVT_LOOKUP_DONE:
+		on_lookup_done(ep, e);
+		return;
+	case MXN_EVT_WAKE:
+	case MXN_EVT_NONE:
+		return;
+	case MXN_EVT_GUEST_ERROR:
+		ep->dead = true;
+		return;
+	default:
+		break;
+	}
+	ep->counters[MXL_CNT_BAD_EVENT]++;
+}
+
+static uint32_t process_events(struct mx_endpoint *ep)
+{
+	uint32_t prod = mxn_ring_peek_prod(&ep->evt), n = 0;
+	struct mxn_evt e;
+
+	if (!mxn_ring_sane(&ep->evt, prod, ep->evt.cons_pvt)) {
+		ep->counters[MXL_CNT_BAD_EVENT]++;
+		ep->dead = true;
+		return 0;
+	}
+	while (ep->evt.cons_pvt != prod && n < MXL_EVT_BUDGET) {
+		memcpy(&e, &ep->evt_slots[ep->evt.cons_pvt & ep->evt.mask], sizeof(e));
+		handle_event(ep, &e);
+		ep->evt.cons_pvt++;
+		n++;
+	}
+	/* Payloads were copied out above, so the recvq may be reused now. */
+	if (n && mxn_ring_release(&ep->evt))
+		(void)ep->t.ops->kick(&ep->t);
+	return n;
+}
+
+void mxl_fail_all(struct mx_endpoint *ep, mx_status_code_t code)
+{
+	uint32_t i;
+
+	ep->dead = true;
+	for (i = 0; i < ep->ncookies; i++)
+		if (ep->cookies[i].req)
+			mxl_req_complete(ep->cookies[i].req, code);
+	while (!mxl_list_empty(&ep->backlog))
+		mxl_req_complete(mxl_container_of(ep->backlog.next, struct mxl_req, link), code);
+	while (!mxl_list_empty(&ep->m.posted))
+		mxl_req_complete(mxl_container_of(ep->m.posted.next, struct mxl_req, posted.link),
+				 code);
+}
+
+void mxl_progress(struct mx_endpoint *ep)
+{
+	uint32_t n;
+
+	if (ep->in_progress)
+		return; /* a handler's nested call must not re-read the slot being handled */
+	if (ep->dead) {
+		mxl_fail_all(ep, MX_STATUS_ABORTED);
+		return;
+	}
+	ep->in_progress = true;
+	n = process_events(ep);
+	ep->in_progress = false;
+	if (!ep->dead) {
+		mxl_issue_backlog(ep);
+		mxl_flush(ep);
+	}
+	if (n)
+		ep->idle_polls = 0;
+	else if (++ep->idle_polls >= MXL_IDLE_CHECK) {
+		ep->idle_polls = 0;
+		if (ep->t.ops->dead(&ep->t))
+			ep->dead = true;
+	}
+	if (ep->dead)
+		mxl_fail_all(ep, MX_STATUS_ABORTED);
+}

@@ -1,0 +1,157 @@
+/* SPDX-License-Identifier: MIT */
+/* Request lifetime: allocation, segment lists, cookies, completion. */
+#include <errno.h>
+#include <stdlib.h>
+#include <string.h>
+#include "mxl.h"
+
+#define MXL_COOKIE_NONE UINT32_MAX
+
+struct mxl_req *mxl_req_new(struct mx_endpoint *ep, uint32_t kind, void *context)
+{
+	struct mxl_req *r = calloc(1, sizeof(*r));
+
+	if (!r)
+		return NULL;
+	mxl_list_init(&r->link);
+	mxl_list_init(&r->done_link);
+	mxl_list_init(&r->posted.link);
+	r->ep = ep;
+	r->kind = kind;
+	r->cookie_idx = MXL_COOKIE_NONE;
+	r->status.code = MX_STATUS_PENDING;
+	r->status.context = context;
+	r->iov = r->iov_inline;
+	return r;
+}
+
+int mxl_req_set_iov(struct mxl_req *r, const mx_segment_t *segs, uint32_t n)
+{
+	uint32_t i;
+
+	if (n > MXL_IOV_INLINE) {
+		r->iov = calloc(n, sizeof(*r->iov));
+		if (!r->iov) {
+			r->iov = r->iov_inline;
+			return -ENOMEM;
+		}
+	}
+	r->niov = n;
+	r->total = 0;
+	for (i = 0; i < n; i++) {
+		r->iov[i].base = segs[i].segment_ptr;
+		r->iov[i].len = segs[i].segment_length;
+		r->total += segs[i].segment_length;
+	}
+	return 0;
+}
+
+static void cookie_put(struct mx_endpoint *ep, struct mxl_req *r)
+{
+	struct mxl_cookie_slot *s;
+
+	if (r->cookie_idx == MXL_COOKIE_NONE)
+		return;
+	s = &ep->cookies[r->cookie_idx];
+	s->req = NULL;
+	s->gen++;
+	s->next_free = ep->cookie_free;
+	ep->cookie_free = r->cookie_idx;
+	r->cookie_idx = MXL_COOKIE_NONE;
+}
+
+/* Give back what the daemon held: the sendq chunk and the region. */
+void mxl_req_release_resources(struct mxl_req *r)
+{
+	struct mx_endpoint *ep = r->ep;
+
+	cookie_put(ep, r);
+	if (r->sq_held) {
+		mxl_sendq_free(&ep->sq, r->sq_id);
+		r->sq_held = false;
+	}
+	if (r->region) {
+		ep->t.ops->region_release(&ep->t, r->region);
+		r->region = NULL;
+	}
+}
+
+void mxl_req_free(struct mxl_req *r)
+{
+	if (r->iov != r->iov_inline)
+		free(r->iov);
+	free(r);
+}
+
+void mxl_req_complete(struct mxl_req *r, mx_status_code_t code)
+{
+	struct mx_endpoint *ep = r->ep;
+
+	mxl_req_release_resources(r);
+	if (r->state & MXL_RS_BACKLOG)
+		mxl_list_del(&r->link);
+	if (r->state & MXL_RS_POSTED)
+		mxl_match_unpost(&ep->m, &r->posted);
+	r->state &= ~(MXL_RS_BACKLOG | MXL_RS_POSTED | MXL_RS_INFLIGHT);
+	r->state |= MXL_RS_DONE | MXL_RS_BUFFERED;
+	r->status.code = code;
+	if (r->state & MXL_RS_FORGOTTEN || r->kind == MXL_REQ_DISCARD) {
+		mxl_req_free(r);
+		return;
+	}
+	mxl_list_add_tail(&ep->done, &r->done_link);
+}
+
+int mxl_cookie_get(struct mx_endpoint *ep, struct mxl_req *r, uint64_t *cookie)
+{
+	struct mxl_cookie_slot *s;
+	uint32_t idx;
+
+	if (ep->cookie_free == MXL_COOKIE_NONE) {
+		uint32_t n = ep->ncookies ? ep->ncookies * 2 : 64, i;
+		struct mxl_cookie_slot *c = realloc(ep->cookies, n * sizeof(*c));
+
+		if (!c)
+			return -ENOMEM;
+		for (i = ep->ncookies; i < n; i++) {
+			c[i].req = NULL;
+			c[i].gen = 1;
+			c[i].next_free = i + 1 < n ? i + 1 : MXL_COOKIE_NONE;
+		}
+		ep->cookie_free = ep->ncookies;
+		ep->cookies = c;
+		ep->ncookies = n;
+	}
+	idx = ep->cookie_free;
+	s = &ep->cookies[idx];
+	ep->cookie_free = s->next_free;
+	s->req = r;
+	r->cookie_idx = idx;
+	r->cookie_gen = s->gen;
+	*cookie = ((uint64_t)s->gen << 32) | idx;
+	return 0;
+}
+
+/* The request an event's cookie names, or NULL for a stale/forged cookie. */
+struct mxl_req *mxl_cookie_take(struct mx_endpoint *ep, uint64_t cookie)
+{
+	uint32_t idx = (uint32_t)cookie, gen = (uint32_t)(cookie >> 32);
+
+	if (idx >= ep->ncookies || ep->cookies[idx].gen != gen || !ep->cookies[idx].req)
+		return NULL;
+	return ep->cookies[idx].req;
+}
+
+void mxl_scatter(const struct mxl_iov *iov, uint32_t niov, const uint8_t *src, uint32_t len)
+{
+	uint32_t i;
+
+	for (i = 0; i < niov && len; i++) {
+		uint32_t n = iov[i].len < len ? (uint32_t)iov[i].len : len;
+
+		if (n)
+			memcpy(iov[i].base, src, n);
+		src += n;
+		len -= n;
+	}
+}

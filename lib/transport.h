@@ -1,0 +1,84 @@
+/* SPDX-License-Identifier: MIT */
+/*
+ * How libmyrixen reaches myribackd.  A transport opens an endpoint (maps its
+ * shared area and hands back the geometry and the doorbells), rings the
+ * daemon's doorbell, sleeps on the guest's doorbell, describes user memory
+ * as a region descriptor and closes the endpoint.
+ *
+ *  local  (transport_local.c): memfd area + eventfds over a UNIX socket.
+ *  xen    (transport_xen.c, when built): /dev/myrixen from the shim; regions
+ *         are granted pages.
+ *
+ * Error convention: 0 or -errno.  Every op must accept a half-opened
+ * transport in close().
+ */
+#ifndef MXL_TRANSPORT_H
+#define MXL_TRANSPORT_H
+
+#include <stdbool.h>
+#include <stddef.h>
+#include <stdint.h>
+#include "myrixen/abi.h"
+
+struct mxl_iov {
+	void *base;
+	uint64_t len;
+};
+
+/* Results of mxl_transport_ops.wait (bit set). */
+#define MXL_WAIT_IRQ 0x1   /* the daemon rang our doorbell */
+#define MXL_WAIT_WAKE 0x2  /* extra_fd became readable (mx_wakeup) */
+#define MXL_WAIT_DEAD 0x4  /* the daemon is gone: fail everything */
+
+struct mxl_transport;
+
+struct mxl_transport_ops {
+	const char *name;
+	/* Open an endpoint: fill t->area/area_size and *rsp.  The caller
+	 * validates the area header against rsp. */
+	int (*open)(struct mxl_transport *t, const struct mxn_open_req *req,
+		    struct mxn_open_rsp *rsp);
+	/* Ring the daemon's doorbell (new commands, or freed event slots). */
+	int (*kick)(struct mxl_transport *t);
+	/* Sleep until the doorbell rings, extra_fd (>= 0) is readable or
+	 * timeout_ms passes (-1 = for ever).  Returns an MXL_WAIT_* mask, 0 on
+	 * timeout, or -errno.  Consumes the doorbell's pending count. */
+	int (*wait)(struct mxl_transport *t, int timeout_ms, int extra_fd);
+	/* Cheap liveness check for busy-polling callers: true when the daemon
+	 * side is known to be gone. */
+	bool (*dead)(struct mxl_transport *t);
+	/* Upper bound of the descriptor bytes region() writes for these iovs. */
+	uint32_t (*region_size)(struct mxl_transport *t, const struct mxl_iov *iov,
+				uint32_t niov);
+	/* Describe user memory as struct mxn_region_desc + segments into buf
+	 * (cap bytes); zero-length iovs are skipped.  *len is the bytes written;
+	 * *handle (may stay NULL) is given back to region_release once the
+	 * daemon is done with the region. */
+	int (*region)(struct mxl_transport *t, const struct mxl_iov *iov, uint32_t niov,
+		      void *buf, uint32_t cap, uint32_t *len, void **handle);
+	void (*region_release)(struct mxl_transport *t, void *handle);
+	void (*close)(struct mxl_transport *t);
+};
+
+struct mxl_transport {
+	const struct mxl_transport_ops *ops;
+	void *area;             /* the mapped endpoint area */
+	size_t area_size;
+	void *priv;             /* the transport's own state */
+};
+
+extern const struct mxl_transport_ops mxl_transport_local;
+#ifdef MXL_HAVE_XEN_TRANSPORT
+extern const struct mxl_transport_ops mxl_transport_xen;
+#endif
+
+/* The transport for this host: Xen when /dev/myrixen exists (and the Xen
+ * transport is built in), else local. */
+const struct mxl_transport_ops *mxl_transport_select(void);
+
+/* Shared helper: VADDR descriptor of the iovs (local transport and tests). */
+uint32_t mxl_region_vaddr_size(const struct mxl_iov *iov, uint32_t niov);
+int mxl_region_vaddr(const struct mxl_iov *iov, uint32_t niov, void *buf, uint32_t cap,
+		     uint32_t *len);
+
+#endif /* MXL_TRANSPORT_H */
