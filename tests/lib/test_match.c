@@ -1,0 +1,137 @@
+/* Matching: masks, wildcards, FIFO order per sender, unexpected-then-posted
+ * and posted-then-arrival, probe without taking. */
+#include <stdlib.h>
+#include <string.h>
+#include "match.h"
+#include "check.h"
+
+static struct mxl_unexp *unexp(uint64_t mi, uint16_t peer, uint32_t len)
+{
+	struct mxl_unexp *u = calloc(1, sizeof(*u));
+
+	u->match_info = mi;
+	u->length = len;
+	u->kind = MXL_UNEXP_EAGER;
+	u->src.peer = peer;
+	return u;
+}
+
+static void test_masks(void)
+{
+	CHECK(mxl_match_ok(0x1234, 0x1234, ~0ull));
+	CHECK(!mxl_match_ok(0x1235, 0x1234, ~0ull));
+	CHECK(mxl_match_ok(0xdead00001234ull, 0xbeef00001234ull, 0xffffffffull));
+	CHECK(!mxl_match_ok(0xdead00001234ull, 0xbeef00001234ull, 0xffffffff00000000ull));
+	CHECK(mxl_match_ok(0xffffffffffffffffull, 0, 0)); /* mask 0: wildcard */
+	CHECK(mxl_match_ok(1ull << 63, 1ull << 63, 1ull << 63));
+	CHECK(!mxl_match_ok(0, 1ull << 63, 1ull << 63));
+}
+
+static void test_posted_then_arrival(void)
+{
+	struct mxl_matcher m;
+	struct mxl_posted a = { .match_info = 0x10, .mask = ~0ull };
+	struct mxl_posted b = { .match_info = 0x20, .mask = ~0ull };
+	struct mxl_posted any = { .match_info = 0, .mask = 0 };
+
+	mxl_matcher_init(&m);
+	mxl_match_post(&m, &a);
+	mxl_match_post(&m, &b);
+	mxl_match_post(&m, &any);
+	CHECK_EQ(m.nposted, 3);
+	CHECK(mxl_match_arrival(&m, 0x20) == &b);   /* skips non-matching older a */
+	CHECK(mxl_match_arrival(&m, 0x99) == &any); /* wildcard takes the stranger */
+	CHECK(mxl_match_arrival(&m, 0x99) == NULL);
+	CHECK(mxl_match_arrival(&m, 0x10) == &a);
+	CHECK_EQ(m.nposted, 0);
+	CHECK(mxl_match_arrival(&m, 0x10) == NULL);
+}
+
+static void test_unexpected_then_posted(void)
+{
+	struct mxl_matcher m;
+	struct mxl_unexp *u1 = unexp(0x500000001ull, 1, 10), *u2 = unexp(0x600000001ull, 1, 20);
+	struct mxl_unexp *u3 = unexp(0x500000002ull, 2, 30), *got;
+
+	mxl_matcher_init(&m);
+	mxl_match_add_unexp(&m, u1);
+	mxl_match_add_unexp(&m, u2);
+	mxl_match_add_unexp(&m, u3);
+	/* probe does not take */
+	CHECK(mxl_match_find_unexp(&m, 0x600000001ull, ~0ull, false) == u2);
+	CHECK_EQ(m.nunexp, 3);
+	/* high-32 mask: oldest with 0x5 in the top word is u1, then u3 */
+	got = mxl_match_find_unexp(&m, 0x500000000ull, 0xffffffff00000000ull, true);
+	CHECK(got == u1);
+	got = mxl_match_find_unexp(&m, 0x500000000ull, 0xffffffff00000000ull, true);
+	CHECK(got == u3);
+	CHECK(mxl_match_find_unexp(&m, 0x500000000ull, 0xffffffff00000000ull, true) == NULL);
+	CHECK(mxl_match_find_unexp(&m, 0, 0, true) == u2);
+	CHECK_EQ(m.nunexp, 0);
+	free(u1);
+	free(u2);
+	free(u3);
+}
+
+/* Two senders interleave messages with the same match info: each sender's
+ * messages are taken in its send order, whatever the receive pattern. */
+static void test_order_per_sender(void)
+{
+	struct mxl_matcher m;
+	struct mxl_unexp *u[8];
+	uint32_t next_seq[3] = { 0, 0, 0 };
+	int i;
+
+	mxl_matcher_init(&m);
+	for (i = 0; i < 8; i++) {
+		uint16_t peer = (uint16_t)(1 + (i % 3 == 0));
+
+		u[i] = unexp(42, peer, 0);
+		u[i]->length = next_seq[peer]++; /* length field = per-sender sequence */
+		mxl_match_add_unexp(&m, u[i]);
+	}
+	memset(next_seq, 0, sizeof(next_seq));
+	for (i = 0; i < 8; i++) {
+		struct mxl_unexp *got = mxl_match_find_unexp(&m, 42, ~0ull, true);
+
+		CHECK(got != NULL);
+		if (!got)
+			break;
+		CHECK_EQ(got->length, next_seq[got->src.peer]);
+		next_seq[got->src.peer]++;
+		CHECK(got == u[i]); /* and globally arrival order */
+		free(got);
+	}
+	CHECK_EQ(next_seq[1] + next_seq[2], 8);
+}
+
+/* Receives posted with the same match are filled in posting order. */
+static void test_posted_order(void)
+{
+	struct mxl_matcher m;
+	struct mxl_posted p[4];
+	int i;
+
+	mxl_matcher_init(&m);
+	for (i = 0; i < 4; i++) {
+		p[i].match_info = 7;
+		p[i].mask = ~0ull;
+		mxl_match_post(&m, &p[i]);
+	}
+	CHECK(mxl_match_unpost(&m, &p[1]));
+	CHECK(!mxl_match_unpost(&m, &p[1])); /* second cancel: not queued */
+	CHECK(mxl_match_arrival(&m, 7) == &p[0]);
+	CHECK(mxl_match_arrival(&m, 7) == &p[2]);
+	CHECK(mxl_match_arrival(&m, 7) == &p[3]);
+	CHECK(mxl_match_arrival(&m, 7) == NULL);
+}
+
+int main(void)
+{
+	test_masks();
+	test_posted_then_arrival();
+	test_unexpected_then_posted();
+	test_order_per_sender();
+	test_posted_order();
+	DONE();
+}
