@@ -1,0 +1,422 @@
+/* SPDX-License-Identifier: MIT */
+/* Local transport: memfd areas + eventfd doorbells over a UNIX socket. */
+#include <errno.h>
+#include <ev.h>
+#include <fcntl.h>
+#include <grp.h>
+#include <libgen.h>
+#include <stdio.h>
+#include <stdlib.h>
+#include <string.h>
+#include <sys/eventfd.h>
+#include <sys/mman.h>
+#include <sys/queue.h>
+#include <sys/socket.h>
+#include <sys/stat.h>
+#include <sys/un.h>
+#include <unistd.h>
+#include "core.h"
+#include "log.h"
+#include "region_vaddr.h"
+#include "transport_local.h"
+
+struct local_conn {
+	struct mxd_local *l;
+	ev_io sock_w, kick_w;
+	int sock, memfd, kickfd, irqfd;
+	pid_t pid;
+	void *area;
+	size_t area_len;
+	struct mxd_endpoint *ep;
+	LIST_ENTRY(local_conn) link;
+};
+
+struct mxd_local {
+	struct mxd_core *core;
+	struct ev_loop *loop;
+	ev_io listen_w;
+	int lfd;
+	char path[sizeof(((struct sockaddr_un *)0)->sun_path)];
+	LIST_HEAD(, local_conn) conns;
+	struct mxd_ratelimit rl;
+};
+
+static void conn_free(struct local_conn *cn)
+{
+	if (!cn)
+		return;
+	ev_io_stop(cn->l->loop, &cn->sock_w);
+	ev_io_stop(cn->l->loop, &cn->kick_w);
+	LIST_REMOVE(cn, link);
+	if (cn->area)
+		munmap(cn->area, cn->area_len);
+	if (cn->memfd >= 0)
+		close(cn->memfd);
+	if (cn->kickfd >= 0)
+		close(cn->kickfd);
+	if (cn->irqfd >= 0)
+		close(cn->irqfd);
+	if (cn->sock >= 0)
+		close(cn->sock);
+	free(cn);
+}
+
+/* ---- transport ops ---- */
+
+static int local_notify(struct mxd_endpoint *ep)
+{
+	struct local_conn *cn = ep->tp;
+	uint64_t one = 1;
+
+	/* EAGAIN means the counter is saturated: the guest is woken anyway. */
+	if (write(cn->irqfd, &one, sizeof(one)) < 0 && errno != EAGAIN)
+		return -errno;
+	return 0;
+}
+
+static int local_region_read(struct mxd_endpoint *ep, const struct mxd_region *r, uint64_t off,
+			     void *buf, size_t len)
+{
+	return mxd_vaddr_region_copy(((struct local_conn *)ep->tp)->pid, r, off, buf, len, false);
+}
+
+static int local_region_write(struct mxd_endpoint *ep, const struct mxd_region *r,
+			      uint64_t off, const void *buf, size_t len)
+{
+	/* process_vm_writev only reads from buf. */
+	return mxd_vaddr_region_copy(((struct local_conn *)ep->tp)->pid, r, off, (void *)(uintptr_t)buf,
+				     len, true);
+}
+
+static void local_destroy(struct mxd_endpoint *ep)
+{
+	conn_free(ep->tp);
+}
+
+static const struct mxd_transport_ops local_ops = {
+	.name = "local",
+	.region_kind = MXN_REGION_VADDR,
+	.notify = local_notify,
+	.region_read = local_region_read,
+	.region_write = local_region_write,
+	.destroy = local_destroy,
+};
+
+/* ---- open handshake ---- */
+
+static uint32_t clamp_u32(uint32_t v, uint32_t lo, uint32_t hi)
+{
+	return v < lo ? lo : v > hi ? hi : v;
+}
+
+static uint32_t pick_queue(uint32_t req, uint32_t conf)
+{
+	uint32_t max = clamp_u32(mxn_page_round(conf), MXN_QUEUE_MIN, MXN_QUEUE_MAX);
+
+	if (!req)
+		return max;
+	/* Round before clamping so a huge request cannot wrap to a small one. */
+	if (req > MXN_QUEUE_MAX)
+		req = MXN_QUEUE_MAX;
+	return clamp_u32(mxn_page_round(req), MXN_QUEUE_MIN, max);
+}
+
+static int geometry(const struct mxd_config *cfg, const struct mxn_open_req *req,
+		    struct mxn_layout *geo)
+{
+	uint32_t co = req->cmd_order ? req->cmd_order : cfg->limits.cmd_order;
+	uint32_t eo = req->evt_order ? req->evt_order : cfg->limits.evt_order;
+
+	co = clamp_u32(co, MXN_RING_ORDER_MIN, MXN_RING_ORDER_MAX);
+	eo = clamp_u32(eo, MXN_RING_ORDER_MIN, MXN_RING_ORDER_MAX);
+	return mxn_layout_compute(geo, co, eo, pick_queue(req->sendq_size, cfg->limits.sendq_size),
+				  pick_queue(req->recvq_size, cfg->limits.recvq_size));
+}
+
+static int make_area(struct local_conn *cn, const struct mxn_layout *geo)
+{
+	cn->memfd = memfd_create("myrixen-endpoint", MFD_CLOEXEC | MFD_ALLOW_SEALING);
+	if (cn->memfd < 0)
+		return -errno;
+	if (ftruncate(cn->memfd, geo->area_size))
+		return -errno;
+	cn->area = mmap(NULL, geo->area_size, PROT_READ | PROT_WRITE, MAP_SHARED, cn->memfd, 0);
+	if (cn->area == MAP_FAILED) {
+		cn->area = NULL;
+		return -errno;
+	}
+	cn->area_len = geo->area_size;
+	mxn_layout_fill_hdr(geo, cn->area);
+	/* The guest can neither shrink the area under our mapping (SIGBUS)
+	 * nor change the seals. */
+	if (fcntl(cn->memfd, F_ADD_SEALS, F_SEAL_SHRINK | F_SEAL_GROW | F_SEAL_SEAL))
+		return -errno;
+	cn->kickfd = eventfd(0, EFD_NONBLOCK | EFD_CLOEXEC);
+	if (cn->kickfd < 0)
+		return -errno;
+	cn->irqfd = eventfd(0, EFD_NONBLOCK | EFD_CLOEXEC);
+	if (cn->irqfd < 0)
+		return -errno;
+	return 0;
+}
+
+static int send_rsp(struct local_conn *cn, const struct mxn_open_rsp *rsp, bool with_fds)
+{
+	union {
+		char buf[CMSG_SPACE(3 * sizeof(int))];
+		struct cmsghdr align;
+	} u;
+	struct iovec iov = { .iov_base = (void *)(uintptr_t)rsp, .iov_len = sizeof(*rsp) };
+	struct msghdr msg = { .msg_iov = &iov, .msg_iovlen = 1 };
+	int fds[3] = { cn->memfd, cn->kickfd, cn->irqfd };
+
+	if (with_fds) {
+		struct cmsghdr *cm;
+
+		memset(&u, 0, sizeof(u));
+		msg.msg_control = u.buf;
+		msg.msg_controllen = sizeof(u.buf);
+		cm = CMSG_FIRSTHDR(&msg);
+		cm->cmsg_level = SOL_SOCKET;
+		cm->cmsg_type = SCM_RIGHTS;
+		cm->cmsg_len = CMSG_LEN(sizeof(fds));
+		memcpy(CMSG_DATA(cm), fds, sizeof(fds));
+	}
+	if (sendmsg(cn->sock, &msg, MSG_NOSIGNAL) != (ssize_t)sizeof(*rsp))
+		return -EPIPE;
+	return 0;
+}
+
+static void kick_cb(struct ev_loop *loop, ev_io *w, int revents)
+{
+	struct local_conn *cn = w->data;
+	uint64_t v;
+
+	(void)loop;
+	(void)revents;
+	if (read(cn->kickfd, &v, sizeof(v)) < 0 && errno != EAGAIN)
+		return;
+	mxd_endpoint_kick(cn->ep);
+}
+
+static void guest_name(pid_t pid, char *buf, size_t len)
+{
+	char path[64];
+	FILE *f;
+
+	snprintf(buf, len, "pid%d", (int)pid);
+	snprintf(path, sizeof(path), "/proc/%d/comm", (int)pid);
+	f = fopen(path, "re");
+	if (!f)
+		return;
+	if (fgets(buf, (int)len, f))
+		buf[strcspn(buf, "\n")] = 0;
+	fclose(f);
+}
+
+static int open_endpoint(struct local_conn *cn, const struct mxn_open_req *req,
+			 struct mxn_open_rsp *rsp)
+{
+	struct mxd_local *l = cn->l;
+	const struct mxd_config *cfg = mxd_core_config(l->core);
+	struct mxd_endpoint_params p = { .ops = &local_ops, .tp = cn, .key = req->key,
+					 .endpoint = req->endpoint };
+	struct mxd_guest *g = NULL;
+	char name[64];
+	int err;
+
+	err = -EPROTO;
+	if (req->abi_version != MYRIXEN_ABI_VERSION)
+		goto out;
+	err = geometry(cfg, req, &p.geo);
+	if (err)
+		goto out;
+	err = make_area(cn, &p.geo);
+	if (err)
+		goto out;
+	p.area = cn->area;
+	guest_name(cn->pid, name, sizeof(name));
+	err = mxd_guest_get(l->core, MXD_GUEST_LOCAL, (uint32_t)cn->pid, name, &g);
+	if (err)
+		goto out;
+	err = mxd_endpoint_attach(l->core, g, &p, &cn->ep);
+	if (err)
+		goto out;
+	rsp->session = cn->ep->session;
+	rsp->endpoint = cn->ep->index;
+	rsp->area_size = p.geo.area_size;
+	rsp->medium_max = clamp_u32(cfg->limits.medium_max, MXN_TINY_MAX + 1, MXN_MEDIUM_MAX_LIMIT);
+	ev_io_init(&cn->kick_w, kick_cb, cn->kickfd, EV_READ);
+	cn->kick_w.data = cn;
+	ev_io_start(l->loop, &cn->kick_w);
+out:
+	mxd_guest_put(g); /* the endpoint holds its own reference */
+	return err;
+}
+
+static void sock_cb(struct ev_loop *loop, ev_io *w, int revents)
+{
+	struct local_conn *cn = w->data;
+	struct mxn_open_req req;
+	struct mxn_open_rsp rsp;
+	ssize_t n;
+	int err;
+
+	(void)loop;
+	(void)revents;
+	n = recv(cn->sock, &req, sizeof(req), MSG_DONTWAIT);
+	if (n < 0 && (errno == EAGAIN || errno == EINTR))
+		return;
+	if (cn->ep) {
+		/* After the open, the socket only signals the close; anything
+		 * else is a confused client, and closing is the answer. */
+		if (n != 0)
+			mxd_log_rl(&cn->l->rl, MXD_LOG_INFO, "local: pid %d wrote after open, closing",
+				   (int)cn->pid);
+		mxd_endpoint_detach(cn->ep); /* frees cn through local_destroy */
+		return;
+	}
+	if (n <= 0) {
+		conn_free(cn);
+		return;
+	}
+	memset(&rsp, 0, sizeof(rsp));
+	rsp.abi_version = MYRIXEN_ABI_VERSION;
+	rsp.nic_id = mxd_core_nic_id(cn->l->core);
+	snprintf(rsp.hostname, sizeof(rsp.hostname), "%s", mxd_core_hostname(cn->l->core));
+	err = n == (ssize_t)sizeof(req) ? open_endpoint(cn, &req, &rsp) : -EINVAL;
+	rsp.error = err;
+	if (err) {
+		mxd_log_rl(&cn->l->rl, MXD_LOG_INFO, "local: open from pid %d refused: %s",
+			   (int)cn->pid, strerror(-err));
+		send_rsp(cn, &rsp, false);
+		conn_free(cn);
+		return;
+	}
+	if (send_rsp(cn, &rsp, true))
+		mxd_endpoint_detach(cn->ep);
+}
+
+static void accept_cb(struct ev_loop *loop, ev_io *w, int revents)
+{
+	struct mxd_local *l = w->data;
+	struct local_conn *cn;
+	struct ucred cred;
+	socklen_t clen = sizeof(cred);
+	int fd;
+
+	(void)revents;
+	fd = accept4(l->lfd, NULL, NULL, SOCK_NONBLOCK | SOCK_CLOEXEC);
+	if (fd < 0)
+		return;
+	cn = calloc(1, sizeof(*cn));
+	if (!cn || getsockopt(fd, SOL_SOCKET, SO_PEERCRED, &cred, &clen)) {
+		free(cn);
+		close(fd);
+		return;
+	}
+	cn->l = l;
+	cn->sock = fd;
+	cn->memfd = cn->kickfd = cn->irqfd = -1;
+	cn->pid = cred.pid;
+	ev_io_init(&cn->sock_w, sock_cb, fd, EV_READ);
+	cn->sock_w.data = cn;
+	ev_io_init(&cn->kick_w, kick_cb, -1, EV_READ);
+	LIST_INSERT_HEAD(&l->conns, cn, link);
+	ev_io_start(loop, &cn->sock_w);
+}
+
+static int mkdir_parent(const char *path)
+{
+	char dir[sizeof(((struct sockaddr_un *)0)->sun_path)];
+
+	snprintf(dir, sizeof(dir), "%s", path);
+	if (mkdir(dirname(dir), 0755) && errno != EEXIST)
+		return -errno;
+	return 0;
+}
+
+static int socket_perms(const char *path, const char *group)
+{
+	struct group *gr;
+
+	if (!group || !group[0])
+		return chmod(path, 0600) ? -errno : 0;
+	gr = getgrnam(group);
+	if (!gr)
+		return -ENOENT;
+	if (chown(path, (uid_t)-1, gr->gr_gid) || chmod(path, 0660))
+		return -errno;
+	return 0;
+}
+
+int mxd_local_start(struct mxd_core *core, struct ev_loop *loop, const char *path,
+		    struct mxd_local **out)
+{
+	struct sockaddr_un sa = { .sun_family = AF_UNIX };
+	struct mxd_local *l;
+	int err = -ENAMETOOLONG;
+
+	*out = NULL;
+	l = calloc(1, sizeof(*l));
+	if (!l)
+		return -ENOMEM;
+	l->core = core;
+	l->loop = loop;
+	l->lfd = -1;
+	l->rl = (struct mxd_ratelimit)MXD_RATELIMIT_INIT(5000, 5);
+	LIST_INIT(&l->conns);
+	if (strlen(path) >= sizeof(sa.sun_path))
+		goto out;
+	snprintf(l->path, sizeof(l->path), "%s", path);
+	memcpy(sa.sun_path, path, strlen(path));
+	err = mkdir_parent(path);
+	if (err)
+		goto out;
+	l->lfd = socket(AF_UNIX, SOCK_SEQPACKET | SOCK_NONBLOCK | SOCK_CLOEXEC, 0);
+	err = -errno;
+	if (l->lfd < 0)
+		goto out;
+	unlink(path); /* a stale socket from a crashed run */
+	err = bind(l->lfd, (struct sockaddr *)&sa, sizeof(sa)) ? -errno : 0;
+	if (err)
+		goto out;
+	err = socket_perms(path, mxd_core_config(core)->local_group);
+	if (err)
+		goto out;
+	err = listen(l->lfd, 64) ? -errno : 0;
+	if (err)
+		goto out;
+	ev_io_init(&l->listen_w, accept_cb, l->lfd, EV_READ);
+	l->listen_w.data = l;
+	ev_io_start(loop, &l->listen_w);
+	mxd_log(MXD_LOG_INFO, "local transport listening on %s", path);
+	*out = l;
+	return 0;
+out:
+	mxd_log(MXD_LOG_ERR, "local transport: %s: %s", path, strerror(-err));
+	if (l->lfd >= 0)
+		close(l->lfd);
+	free(l);
+	return err;
+}
+
+void mxd_local_stop(struct mxd_local *l)
+{
+	struct local_conn *cn;
+
+	if (!l)
+		return;
+	ev_io_stop(l->loop, &l->listen_w);
+	while ((cn = LIST_FIRST(&l->conns))) {
+		if (cn->ep)
+			mxd_endpoint_detach(cn->ep);
+		else
+			conn_free(cn);
+	}
+	if (l->lfd >= 0) {
+		close(l->lfd);
+		unlink(l->path);
+	}
+	free(l);
+}
