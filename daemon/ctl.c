@@ -107,6 +107,8 @@ static void conn_answer(struct mxd_ctl_conn *c, enum mxd_ctl_rc rc, const char *
 	/* the timeout keeps running: a client that never reads is dropped */
 }
 
+static void refuse(struct mxd_ctl_conn *c);
+
 static const char *class_of(enum mxd_ctl_rc rc)
 {
 	return rc == MXD_CTL_USAGE ? "usage" : "failed";
@@ -127,13 +129,17 @@ static void conn_handle(struct mxd_ctl_conn *c)
 	char err[256] = "";
 	enum mxd_ctl_rc rc;
 
-	ctl->requests++;
 	fmt = strtok_r(c->req, " \t", &save);
 	cmd = strtok_r(NULL, " \t", &save);
 	arg = strtok_r(NULL, " \t", &save);
 	extra = strtok_r(NULL, " \t", &save);
 	c->json = fmt && !strcmp(fmt, "json");
 	mxd_out_init(&c->out, c->json);
+	if (c->refused) {
+		refuse(c);
+		return;
+	}
+	ctl->requests++;
 	if (!fmt || (strcmp(fmt, "json") && strcmp(fmt, "text")) || !cmd || extra) {
 		ctl->bad_requests++;
 		conn_answer(c, MXD_CTL_USAGE, "usage",
@@ -169,6 +175,10 @@ static void conn_read_cb(struct ev_loop *ev, ev_io *w, int revents)
 	c->req_len += (size_t)n;
 	c->req[c->req_len] = 0;
 	nl = memchr(c->req, '\n', c->req_len);
+	if (c->refused && (nl || c->req_len == MXD_CTL_REQ_MAX)) {
+		refuse(c);
+		return;
+	}
 	if (nl) {
 		*nl = 0;
 		if (strlen(c->req) != (size_t)(nl - c->req)) {
@@ -222,38 +232,39 @@ static bool peer_allowed(const struct mxd_ctl *ctl, int fd, struct ucred *cred)
 	return false;
 }
 
-static void refuse(struct mxd_ctl *ctl, int fd, const struct ucred *cred)
+/* The refusal is the answer to the request, like any answer: sending it
+ * before the client's request arrived would make the client see a reset. */
+static void refuse(struct mxd_ctl_conn *c)
 {
 	static struct mxd_ratelimit rl = MXD_RATELIMIT_INIT(5000, 3);
+	struct mxd_ctl *ctl = c->ctl;
 	char msg[256];
-	int n;
 
 	ctl->refused++;
-	n = snprintf(msg, sizeof(msg), "ERR refused uid %u is not root%s%s%s\n",
-		     (unsigned)cred->uid, ctl->has_group ? " nor in group '" : "",
-		     ctl->has_group ? ctl->d->cfg.ctl_group : "", ctl->has_group ? "'" : "");
-	if (n > 0)
-		(void)!send(fd, msg, (size_t)n, MSG_NOSIGNAL | MSG_DONTWAIT);
+	if (ctl->has_group)
+		snprintf(msg, sizeof(msg), "access refused: uid %u is neither root nor in group '%s'",
+			 (unsigned)c->cred.uid, ctl->d->cfg.ctl_group);
+	else
+		snprintf(msg, sizeof(msg), "access refused: uid %u is not root (and no ctl_group is set)",
+			 (unsigned)c->cred.uid);
+	c->json = !strncmp(c->req, "json ", 5);
+	mxd_out_free(&c->out);
+	mxd_out_init(&c->out, c->json);
 	mxd_log_rl(&rl, MXD_LOG_NOTICE, "control socket: refused uid %u pid %d",
-		   (unsigned)cred->uid, (int)cred->pid);
-	close(fd);
+		   (unsigned)c->cred.uid, (int)c->cred.pid);
+	conn_answer(c, MXD_CTL_FAILED, "refused", msg);
 }
 
 static void listen_cb(struct ev_loop *ev, ev_io *w, int revents)
 {
 	struct mxd_ctl *ctl = w->data;
 	struct mxd_ctl_conn *c;
-	struct ucred cred = { .pid = 0, .uid = (uid_t)-1, .gid = (gid_t)-1 };
 	int fd;
 
 	(void)revents;
 	fd = accept4(ctl->fd, NULL, NULL, SOCK_NONBLOCK | SOCK_CLOEXEC);
 	if (fd < 0)
 		return;
-	if (!peer_allowed(ctl, fd, &cred)) {
-		refuse(ctl, fd, &cred);
-		return;
-	}
 	if (ctl->nconns >= MXD_CTL_CONNS_MAX || !(c = calloc(1, sizeof(*c)))) {
 		(void)!send(fd, "ERR failed too many control connections\n", 40,
 			    MSG_NOSIGNAL | MSG_DONTWAIT);
@@ -262,6 +273,8 @@ static void listen_cb(struct ev_loop *ev, ev_io *w, int revents)
 	}
 	c->ctl = ctl;
 	c->fd = fd;
+	c->cred = (struct ucred){ .pid = 0, .uid = (uid_t)-1, .gid = (gid_t)-1 };
+	c->refused = !peer_allowed(ctl, fd, &c->cred);
 	mxd_out_init(&c->out, false);
 	LIST_INSERT_HEAD(&ctl->conns, c, link);
 	ctl->nconns++;

@@ -7,6 +7,7 @@
 #include <stdbool.h>
 #include <stdint.h>
 #include <sys/queue.h>
+#include <sys/socket.h>
 #include <sys/types.h>
 #include <ev.h>
 #include "ctl.h"
@@ -31,6 +32,8 @@ struct mxd_ctl_conn {
 	size_t req_len;
 	bool json;
 	bool pending;
+	bool refused;       /* not authorised: the request only gets a refusal */
+	struct ucred cred;
 	struct mxd_out out;
 	char *resp;
 	size_t resp_len, resp_off;
