@@ -38,6 +38,34 @@ static void conn_free(struct mxd_ctl_conn *c)
 	free(c);
 }
 
+/* Closing with unread client bytes makes the client's kernel report a
+ * reset and drop our answer; so: half-close, discard input until the
+ * client closes (or the timeout), then close. */
+static void conn_drain_cb(struct ev_loop *ev, ev_io *w, int revents)
+{
+	struct mxd_ctl_conn *c = w->data;
+	char scratch[512];
+	ssize_t n;
+
+	(void)ev;
+	(void)revents;
+	do
+		n = recv(c->fd, scratch, sizeof(scratch), MSG_DONTWAIT);
+	while (n > 0);
+	if (n < 0 && (errno == EAGAIN || errno == EWOULDBLOCK || errno == EINTR))
+		return;
+	conn_free(c);
+}
+
+static void linger(struct mxd_ctl_conn *c)
+{
+	shutdown(c->fd, SHUT_WR);
+	ev_io_stop(c->ctl->ev, &c->io);
+	ev_io_init(&c->io, conn_drain_cb, c->fd, EV_READ);
+	c->io.data = c;
+	ev_io_start(c->ctl->ev, &c->io);
+}
+
 static void conn_write_cb(struct ev_loop *ev, ev_io *w, int revents)
 {
 	struct mxd_ctl_conn *c = w->data;
@@ -56,7 +84,11 @@ static void conn_write_cb(struct ev_loop *ev, ev_io *w, int revents)
 			break;  /* the client went away: nothing to tell it */
 		c->resp_off += (size_t)n;
 	}
-	conn_free(c);
+	if (c->resp_off < c->resp_len) {
+		conn_free(c);
+		return;
+	}
+	linger(c);
 }
 
 /* Queue the whole answer: status line + body, and start writing. */

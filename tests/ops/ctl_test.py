@@ -1,0 +1,367 @@
+#!/usr/bin/env python3
+# SPDX-License-Identifier: MIT
+"""Control socket, reload and systemd-notify tests against a real myribackd.
+
+Usage: ctl_test.py CASE MYRIBACKD MYRIXENCTL [MX_HOLD]
+Each case starts its own daemon on private sockets in a temporary
+directory and checks real answers (exit codes, JSON fields, counters).
+Exit 77 (skip) when something needed is absent, with the reason printed.
+"""
+import json
+import os
+import re
+import shutil
+import signal
+import socket
+import subprocess
+import sys
+import tempfile
+import time
+
+SKIP = 77
+NOBODY = 65534
+
+
+class Fail(Exception):
+    pass
+
+
+def check(cond, what):
+    if not cond:
+        raise Fail(what)
+
+
+def skip(why):
+    print("SKIP: " + why)
+    sys.exit(SKIP)
+
+
+def wait_for(pred, what, timeout=10.0):
+    end = time.monotonic() + timeout
+    while time.monotonic() < end:
+        v = pred()
+        if v:
+            return v
+        time.sleep(0.05)
+    raise Fail("timed out waiting for " + what)
+
+
+class Daemon:
+    def __init__(self, tmp, conf, env=None, wait=True):
+        self.tmp = tmp
+        self.ctl_sock = os.path.join(tmp, "ctl.sock")
+        self.conf = os.path.join(tmp, "myribackd.conf")
+        self.write_conf(conf)
+        self.log = open(os.path.join(tmp, "daemon.log"), "w+")
+        e = dict(os.environ)
+        for k in ("MYRIXEN_SOCKET", "MYRIXEN_CTL_SOCKET", "NOTIFY_SOCKET",
+                  "WATCHDOG_USEC", "WATCHDOG_PID", "JOURNAL_STREAM"):
+            e.pop(k, None)
+        e.update(env or {})
+        self.proc = subprocess.Popen([MYRIBACKD, "-f", "-c", self.conf], env=e,
+                                     stdout=self.log, stderr=subprocess.STDOUT)
+        if wait:
+            wait_for(lambda: os.path.exists(self.ctl_sock) or self.proc.poll() is not None,
+                     "the control socket")
+            if self.proc.poll() is not None:
+                raise Fail("myribackd exited %d:\n%s" % (self.proc.returncode, self.logtext()))
+
+    def write_conf(self, body):
+        base = ("local_socket = %s/local.sock\nctl_socket = %s/ctl.sock\n"
+                % (self.tmp, self.tmp))
+        with open(self.conf, "w") as f:
+            f.write(base + body)
+
+    def logtext(self):
+        self.log.flush()
+        with open(self.log.name) as f:
+            return f.read()
+
+    def ctl(self, *args, user=None, json_out=False, sock=None):
+        cmd = [MYRIXENCTL, "--socket", sock or self.ctl_sock]
+        if json_out:
+            cmd.append("--json")
+        cmd += list(args)
+        if user:
+            cmd = ["setpriv"] + user + ["--"] + cmd
+        p = subprocess.run(cmd, capture_output=True, text=True, timeout=30)
+        return p.returncode, p.stdout, p.stderr
+
+    def json(self, *args):
+        rc, out, err = self.ctl(*args, json_out=True)
+        check(rc == 0, "%s --json exited %d: %s" % (" ".join(args), rc, err))
+        return json.loads(out)
+
+    def raw(self, data):
+        s = socket.socket(socket.AF_UNIX, socket.SOCK_STREAM)
+        s.connect(self.ctl_sock)
+        s.sendall(data)
+        chunks = []
+        s.settimeout(10)
+        while True:
+            b = s.recv(65536)
+            if not b:
+                break
+            chunks.append(b)
+        s.close()
+        return b"".join(chunks).decode()
+
+    def stop(self):
+        if self.proc.poll() is None:
+            self.proc.send_signal(signal.SIGTERM)
+            try:
+                self.proc.wait(10)
+            except subprocess.TimeoutExpired:
+                self.proc.kill()
+                self.proc.wait()
+        self.log.close()
+
+
+# ---------------------------------------------------------------- cases
+
+def case_basic(tmp):
+    d = Daemon(tmp, "log_level = info\npeer = node2 02:00:00:00:00:02\n")
+    try:
+        rc, out, err = d.ctl("status")
+        check(rc == 0, "status exited %d: %s" % (rc, err))
+        check("log_level: info" in out and "poll_window_us: 50" in out, "status text:\n" + out)
+        st = d.json("status")
+        check(st["pid"] == d.proc.pid, "status pid %s != %d" % (st["pid"], d.proc.pid))
+        check(st["log_level"] == "info" and st["peers"] == 1 and st["guests"] == 0, str(st))
+        check(st["transports"] == {"local": True, "xen": False}, str(st["transports"]))
+        check(st["wire"]["link"] == "none" and st["limits"]["sendq_size"] == 1 << 20, str(st))
+        check(re.fullmatch(r"[0-9a-f]{2}(:[0-9a-f]{2}){5}", st["nic_id"]), st["nic_id"])
+        peers = d.json("peers")
+        check(peers["peers"] == [{"hostname": "node2", "nic_id": "02:00:00:00:00:02",
+                                  "source": "config"}], str(peers))
+        rc, out, err = d.ctl("attach", "3")
+        check(rc == 1 and "Xen transport not enabled" in err, "attach: %d %r" % (rc, err))
+        rc, out, err = d.ctl("detach", "3", json_out=True)
+        check(rc == 1 and "Xen transport not enabled" in json.loads(out)["error"],
+              "detach --json: %d %r" % (rc, out))
+        rc, out, err = d.ctl("attach", "0")
+        check(rc == 2 and "not a guest domain id" in err, "attach 0: %d %r" % (rc, err))
+        rc, out, err = d.ctl("ping", "node2")
+        check(rc == 1 and "wire not enabled" in err, "ping: %d %r" % (rc, err))
+        rc, out, err = d.ctl("frobnicate")
+        check(rc == 2 and "unknown command" in err, "unknown command: %d %r" % (rc, err))
+        rc, out, err = d.ctl("status", "extra")
+        check(rc == 2, "status with an argument: %d" % rc)
+        # malformed requests straight on the socket: refused cleanly, counted
+        check(d.raw(b"text frobnicate\n").startswith("ERR usage unknown command 'frobnicate'"),
+              "raw unknown command")
+        check(d.raw(b"yaml status\n").startswith("ERR usage malformed request"), "raw bad format")
+        check(d.raw(b"x" * 600).startswith("ERR usage request too long"), "raw long request")
+        check(d.raw(b"json status\x00x\n").startswith("ERR usage request contains a NUL"),
+              "raw NUL")
+        check(d.raw(b"text status extra words\n").startswith("ERR usage"), "raw extra words")
+        c = d.json("counters")
+        check(c["control"]["bad_requests"] >= 5, "bad_requests %s" % c["control"])
+        check(c["core"]["guests"] == 0 and "open_endpoints" in c, str(c))
+        check(d.proc.poll() is None, "daemon died on malformed requests")
+        # daemon unreachable
+        rc, out, err = d.ctl("status", sock=os.path.join(tmp, "nothing.sock"))
+        check(rc == 69 and "cannot reach myribackd" in err, "unreachable: %d %r" % (rc, err))
+    finally:
+        d.stop()
+
+
+def case_list(tmp):
+    if not MX_HOLD or not os.path.exists(MX_HOLD):
+        skip("libmyrixen not built: no MX program to open an endpoint")
+    d = Daemon(tmp, "")
+    hold = None
+    try:
+        env = dict(os.environ, MYRIXEN_SOCKET=os.path.join(tmp, "local.sock"))
+        hold = subprocess.Popen([MX_HOLD], stdin=subprocess.PIPE, stdout=subprocess.PIPE,
+                                env=env, text=True)
+        line = hold.stdout.readline().split()
+        check(len(line) == 3 and line[0] == "open", "mx_hold said %r" % line)
+        pid, eid = int(line[1]), int(line[2])
+        lst = d.json("list")
+        guests = [g for g in lst["guests"] if g["kind"] == "local" and g["id"] == pid]
+        check(len(guests) == 1, "guest pid %d not listed: %s" % (pid, lst))
+        g = guests[0]
+        check(g["state"] == "attached" and g["endpoints_open"] == 1, str(g))
+        check([e["endpoint"] for e in g["endpoints"]] == [eid], str(g["endpoints"]))
+        check(g["endpoints"][0]["state"] == "open", str(g["endpoints"][0]))
+        rc, out, err = d.ctl("list")
+        check(rc == 0 and "kind: local" in out and ("id: %d" % pid) in out, out)
+        st = d.json("status")
+        check(st["guests"] == 1 and st["endpoints"] == 1, str(st))
+        hold.stdin.close()
+        check(hold.wait(10) == 0, "mx_hold failed")
+        wait_for(lambda: d.json("status")["endpoints"] == 0, "the endpoint to close")
+        c = d.json("counters")["core"]
+        check(c["endpoints_opened"] == 1 and c["endpoints_closed"] == 1, str(c))
+    finally:
+        if hold and hold.poll() is None:
+            hold.kill()
+        d.stop()
+
+
+def setpriv_user(uid, gid, groups=None, dac_override=False):
+    u = ["--reuid=%d" % uid, "--regid=%d" % gid]
+    u += ["--groups=" + ",".join(str(g) for g in groups)] if groups else ["--clear-groups"]
+    if dac_override:
+        # passes the socket file's mode, so the daemon's own check is what refuses
+        u += ["--inh-caps=+dac_override", "--ambient-caps=+dac_override"]
+    return u
+
+
+def case_refused(tmp):
+    if os.geteuid() != 0:
+        skip("needs root to run the client as another user")
+    if not shutil.which("setpriv"):
+        skip("setpriv not installed")
+    os.chmod(tmp, 0o755)
+    d = Daemon(tmp, "")
+    try:
+        mode = os.stat(d.ctl_sock).st_mode & 0o777
+        check(mode == 0o600, "socket mode %o without ctl_group" % mode)
+        rc, out, err = d.ctl("status", user=setpriv_user(NOBODY, NOBODY))
+        check(rc == 77 and "permission denied" in err, "nobody: %d %r" % (rc, err))
+        rc, out, err = d.ctl("status", user=setpriv_user(NOBODY, NOBODY, dac_override=True))
+        check(rc == 77 and "access refused: uid 65534 is not root" in err,
+              "nobody past the file mode: %d %r" % (rc, err))
+        rc, out, err = d.ctl("status", json_out=True,
+                             user=setpriv_user(NOBODY, NOBODY, dac_override=True))
+        check(rc == 77 and json.loads(out)["class"] == "refused", "json refusal %r" % out)
+        c = d.json("counters")["control"]
+        check(c["refused"] == 2, "refused counter %s" % c)
+        check(d.proc.poll() is None, "daemon died")
+    finally:
+        d.stop()
+    # with ctl_group: the group (primary or supplementary) is let in
+    gname = "nogroup"
+    import grp
+    try:
+        gid = grp.getgrnam(gname).gr_gid
+    except KeyError:
+        skip("no group %s to test ctl_group with" % gname)
+    d = Daemon(tmp, "ctl_group = %s\n" % gname)
+    try:
+        stt = os.stat(d.ctl_sock)
+        check(stt.st_mode & 0o777 == 0o660 and stt.st_gid == gid,
+              "socket mode %o gid %d" % (stt.st_mode & 0o777, stt.st_gid))
+        rc, out, err = d.ctl("status", user=setpriv_user(NOBODY, gid))
+        check(rc == 0 and "log_level" in out, "primary group member: %d %r" % (rc, err))
+        rc, out, err = d.ctl("status", user=setpriv_user(NOBODY, 4242, groups=[gid]))
+        check(rc == 0, "supplementary group member: %d %r" % (rc, err))
+        rc, out, err = d.ctl("status", user=setpriv_user(NOBODY, 4242, dac_override=True))
+        check(rc == 77 and "nor in group 'nogroup'" in err, "non-member: %d %r" % (rc, err))
+    finally:
+        d.stop()
+
+
+def case_reload(tmp):
+    d = Daemon(tmp, "log_level = notice\npoll_window_us = 50\n")
+    try:
+        st = d.json("status")
+        check(st["log_level"] == "notice" and st["poll_window_us"] == 50, str(st))
+        d.write_conf("log_level = debug\npoll_window_us = 7\npoll_budget = 9\n"
+                     "recvq_size = 4M\npeer = node2 02:00:00:00:00:02\n")
+        d.proc.send_signal(signal.SIGHUP)
+        st = wait_for(lambda: (lambda s: s if s["reloads"] == 1 else None)(d.json("status")),
+                      "the SIGHUP reload")
+        check(st["log_level"] == "debug" and st["poll_window_us"] == 7 and
+              st["poll_budget"] == 9 and st["peers"] == 1 and
+              st["limits"]["recvq_size"] == 4 << 20, "after reload: %s" % st)
+        # a broken file is refused and the running configuration stays
+        d.write_conf("log_level = info\npoll_window_us = 5000000\n")
+        d.proc.send_signal(signal.SIGHUP)
+        st = wait_for(lambda: (lambda s: s if s["reload_failures"] == 1 else None)(
+            d.json("status")), "the refused reload")
+        check(st["log_level"] == "debug" and st["poll_window_us"] == 7 and st["reloads"] == 1,
+              "a refused reload changed something: %s" % st)
+        check(re.search(r"reload refused.*myribackd.conf:4: poll_window_us: 5000000 is out of "
+                        r"range \[0\.\.1000000\]", d.logtext()), "log:\n" + d.logtext())
+        rc, out, err = d.ctl("reload")
+        check(rc == 1 and "myribackd.conf:4: poll_window_us" in err, "ctl reload: %d %r" % (rc, err))
+        # a start-up-only key changes nothing live, and says so
+        d.write_conf("log_level = warning\nctl_group = root\n")
+        rc, out, err = d.ctl("reload")
+        check(rc == 0, "ctl reload of a good file: %d %r" % (rc, err))
+        st = d.json("status")
+        check(st["log_level"] == "warning" and st["poll_window_us"] == 50 and
+              st["reloads"] == 2 and st["reload_failures"] == 2, str(st))
+        check("ctl_group changed; it takes effect after a restart" in d.logtext(), d.logtext())
+        check(d.proc.poll() is None, "daemon died")
+    finally:
+        d.stop()
+
+
+def case_badconf(tmp):
+    conf = os.path.join(tmp, "bad.conf")
+    with open(conf, "w") as f:
+        f.write("# comment\nctl_socket = %s/ctl.sock\nlog_levle = info\n" % tmp)
+    p = subprocess.run([MYRIBACKD, "-f", "-c", conf], capture_output=True, text=True,
+                       timeout=30)
+    check(p.returncode != 0, "myribackd started with a bad config")
+    lines = [l for l in p.stderr.splitlines() if l.strip()]
+    check(len(lines) == 1 and lines[0].endswith("bad.conf:3: unknown key 'log_levle'"),
+          "expected one FILE:LINE message, got %r" % p.stderr)
+    check(not os.path.exists(os.path.join(tmp, "ctl.sock")), "control socket left behind")
+
+
+def case_notify(tmp):
+    path = os.path.join(tmp, "notify.sock")
+    ns = socket.socket(socket.AF_UNIX, socket.SOCK_DGRAM)
+    ns.bind(path)
+    ns.settimeout(0.2)
+    d = Daemon(tmp, "", env={"NOTIFY_SOCKET": path, "WATCHDOG_USEC": "300000"}, wait=False)
+    seen = {"READY=1": 0, "WATCHDOG=1": 0}
+    statuses = []
+    try:
+        end = time.monotonic() + 15
+        while time.monotonic() < end and not (seen["READY=1"] and seen["WATCHDOG=1"] >= 3):
+            try:
+                msg = ns.recv(4096).decode()
+            except socket.timeout:
+                check(d.proc.poll() is None, "myribackd exited:\n" + d.logtext())
+                continue
+            for line in msg.split("\n"):
+                if line in seen:
+                    seen[line] += 1
+                if line.startswith("STATUS="):
+                    statuses.append(line)
+        check(seen["READY=1"] == 1, "READY=1 seen %d times" % seen["READY=1"])
+        check(seen["WATCHDOG=1"] >= 3, "WATCHDOG=1 seen %d times" % seen["WATCHDOG=1"])
+        check(statuses and all(re.fullmatch(
+            r"STATUS=\d+ guests, \d+ endpoints, \d+ peers, link (up|down|none)", s)
+            for s in statuses), "STATUS lines %r" % statuses[:3])
+        check("STATUS=0 guests, 0 endpoints, 0 peers, link none" in statuses, str(statuses[:3]))
+        d.stop()
+        # STOPPING=1 on the way out
+        got = []
+        try:
+            while True:
+                got.append(ns.recv(4096).decode())
+        except socket.timeout:
+            pass
+        check(any("STOPPING=1" in m for m in got), "no STOPPING=1 after SIGTERM: %r" % got)
+    finally:
+        d.stop() if not d.log.closed else None
+        ns.close()
+
+
+CASES = {"basic": case_basic, "list": case_list, "refused": case_refused,
+         "reload": case_reload, "badconf": case_badconf, "notify": case_notify}
+
+if __name__ == "__main__":
+    if len(sys.argv) < 4 or sys.argv[1] not in CASES:
+        print(__doc__)
+        sys.exit(2)
+    MYRIBACKD, MYRIXENCTL = sys.argv[2], sys.argv[3]
+    MX_HOLD = sys.argv[4] if len(sys.argv) > 4 else None
+    if not os.path.exists(MYRIBACKD):
+        skip("myribackd not built")
+    tmpdir = tempfile.mkdtemp(prefix="mxops-")
+    try:
+        CASES[sys.argv[1]](tmpdir)
+    except Fail as e:
+        print("FAIL: %s" % e)
+        sys.exit(1)
+    finally:
+        shutil.rmtree(tmpdir, ignore_errors=True)
+    print("OK: " + sys.argv[1])
