@@ -1,0 +1,600 @@
+/* SPDX-License-Identifier: MIT */
+/*
+ * Core unit tests: endpoints live in this process (areas in plain memory,
+ * region data moved by the real process_vm_readv/writev code on our own
+ * pid); the test plays both guests through the raw ABI and drives
+ * mxd_endpoint_poll / mxd_core_flush directly.  No sockets, no loop.
+ */
+#include <errno.h>
+#include <stdlib.h>
+#include <string.h>
+#include <unistd.h>
+#include "core.h"
+#include "region_vaddr.h"
+#include "remote.h"
+#include "tcheck.h"
+#include "tguest.h"
+
+struct tep {
+	struct mxd_endpoint *ep;
+	struct tguest g;
+	void *area;
+	int notifies;
+	int destroyed;
+};
+
+static int t_notify(struct mxd_endpoint *ep)
+{
+	((struct tep *)ep->tp)->notifies++;
+	return 0;
+}
+
+static int t_read(struct mxd_endpoint *ep, const struct mxd_region *r, uint64_t off, void *buf,
+		  size_t len)
+{
+	(void)ep;
+	return mxd_vaddr_region_copy(getpid(), r, off, buf, len, false);
+}
+
+static int t_write(struct mxd_endpoint *ep, const struct mxd_region *r, uint64_t off,
+		   const void *buf, size_t len)
+{
+	(void)ep;
+	return mxd_vaddr_region_copy(getpid(), r, off, (void *)(uintptr_t)buf, len, true);
+}
+
+static void t_destroy(struct mxd_endpoint *ep)
+{
+	struct tep *t = ep->tp;
+
+	free(t->area);
+	t->area = NULL;
+	t->ep = NULL;
+	t->destroyed++;
+}
+
+static const struct mxd_transport_ops t_ops = {
+	.name = "test", .region_kind = MXN_REGION_VADDR, .notify = t_notify,
+	.region_read = t_read, .region_write = t_write, .destroy = t_destroy,
+};
+
+static struct mxd_core *core;
+static struct mxd_config cfg;
+
+static int open_ep(struct tep *t, uint32_t guest_id, uint8_t index, uint32_t key)
+{
+	struct mxd_endpoint_params p = { .ops = &t_ops, .tp = t, .key = key, .endpoint = index };
+	struct mxd_guest *g;
+	int err;
+
+	memset(t, 0, sizeof(*t));
+	CHECK_EQ(mxn_layout_compute(&p.geo, 4, 4, MXN_QUEUE_MIN, MXN_QUEUE_MIN), 0);
+	t->area = aligned_alloc(MXN_PAGE_SIZE, p.geo.area_size);
+	CHECK(t->area);
+	memset(t->area, 0, p.geo.area_size);
+	p.area = t->area;
+	CHECK_EQ(mxd_guest_get(core, MXD_GUEST_LOCAL, guest_id, "test", &g), 0);
+	err = mxd_endpoint_attach(core, g, &p, &t->ep);
+	mxd_guest_put(g);
+	if (err) {
+		free(t->area);
+		return err;
+	}
+	tg_init(&t->g, t->area, &p.geo);
+	return 0;
+}
+
+static int poll_ep(struct tep *t)
+{
+	int n = mxd_endpoint_poll(t->ep, 64);
+
+	mxd_core_flush(core);
+	return n;
+}
+
+static void post(struct tep *t, const struct mxn_cmd *c)
+{
+	CHECK(tg_post(&t->g, c));
+	tg_push(&t->g);
+}
+
+/* The next event, which must exist. */
+static struct mxn_evt next(struct tep *t)
+{
+	struct mxn_evt e;
+
+	CHECK(tg_next(&t->g, &e));
+	return e;
+}
+
+static void release(struct tep *t)
+{
+	tg_release(&t->g);
+}
+
+static struct mxn_cmd cmd(uint8_t op, uint64_t cookie, const struct tep *to)
+{
+	struct mxn_cmd c = { .op = op, .cookie = cookie };
+
+	if (to) {
+		c.dest_peer = MXN_PEER_SELF;
+		c.dest_endpoint = to->ep->index;
+		c.dest_session = to->ep->session;
+	}
+	return c;
+}
+
+static void test_connect(struct tep *a, struct tep *b)
+{
+	struct mxn_cmd c = cmd(MXN_CMD_CONNECT, 11, NULL);
+	struct mxn_evt e;
+
+	c.u.connect.nic_id = mxd_core_nic_id(core);
+	c.u.connect.endpoint = b->ep->index;
+	c.u.connect.key = 0x1234;
+	post(a, &c);
+	c.cookie = 12;
+	c.u.connect.key = 0x9999;
+	post(a, &c);
+	c.cookie = 13;
+	c.u.connect.key = 0x1234;
+	c.u.connect.endpoint = 200;
+	post(a, &c);
+	c.cookie = 14;
+	c.u.connect.nic_id ^= 1; /* another host, and no wire engine */
+	post(a, &c);
+	CHECK_EQ(poll_ep(a), 4);
+	CHECK(a->notifies >= 1);
+	e = next(a);
+	CHECK_EQ(e.type, MXN_EVT_CONNECT_DONE);
+	CHECK_EQ(e.status, MXN_ST_OK);
+	CHECK_EQ(e.u.connect.cookie, 11);
+	CHECK_EQ(e.u.connect.endpoint, b->ep->index);
+	CHECK_EQ(e.u.connect.session, b->ep->session);
+	CHECK_EQ(e.u.connect.peer, MXN_PEER_SELF);
+	e = next(a);
+	CHECK_EQ(e.status, MXN_ST_BAD_KEY);
+	e = next(a);
+	CHECK_EQ(e.status, MXN_ST_BAD_ENDPOINT);
+	e = next(a);
+	CHECK_EQ(e.u.connect.cookie, 14);
+	CHECK_EQ(e.status, MXN_ST_BAD_ENDPOINT);
+	release(a);
+}
+
+static void test_tiny_queued(struct tep *a, struct tep *b)
+{
+	struct mxn_cmd c = cmd(MXN_CMD_SEND_TINY, 21, b);
+	uint8_t big[5000];
+	struct mxn_evt e;
+
+	memcpy(c.u.tiny, "hello, tiny", 11);
+	c.length = 11;
+	c.match_info = 0xabcdef;
+	post(a, &c);
+	for (unsigned i = 0; i < sizeof(big); i++)
+		big[i] = (uint8_t)(i * 7);
+	c = cmd(MXN_CMD_SEND_QUEUED, 22, b);
+	c.length = sizeof(big);
+	c.u.q.off = tg_sendq_put(&a->g, big, sizeof(big));
+	post(a, &c);
+	c = cmd(MXN_CMD_SEND_TINY, 23, b);
+	c.dest_session ^= 1; /* stale session */
+	post(a, &c);
+	CHECK(poll_ep(a) >= 3);
+	e = next(b);
+	CHECK_EQ(e.type, MXN_EVT_RECV_TINY);
+	CHECK_EQ(e.length, 11);
+	CHECK(!memcmp(e.u.tiny, "hello, tiny", 11));
+	CHECK_EQ(e.match_info, 0xabcdef);
+	CHECK_EQ(e.src_endpoint, a->ep->index);
+	CHECK_EQ(e.src_session, a->ep->session);
+	CHECK_EQ(e.src_nic_id, mxd_core_nic_id(core));
+	e = next(b);
+	CHECK_EQ(e.type, MXN_EVT_RECV_QUEUED);
+	CHECK_EQ(e.length, sizeof(big));
+	CHECK_EQ(e.u.q.off % MXN_QUEUE_ALIGN, 0);
+	CHECK(!memcmp(b->g.recvq + e.u.q.off, big, sizeof(big)));
+	CHECK(!tg_next(&b->g, &e));
+	release(b);
+	e = next(a);
+	CHECK_EQ(e.type, MXN_EVT_SEND_DONE);
+	CHECK_EQ(e.u.done.cookie, 21);
+	CHECK_EQ(e.u.done.xfer_length, 11);
+	e = next(a);
+	CHECK_EQ(e.u.done.cookie, 22);
+	CHECK_EQ(e.u.done.xfer_length, 5000);
+	e = next(a);
+	CHECK_EQ(e.u.done.cookie, 23);
+	CHECK_EQ(e.status, MXN_ST_BAD_SESSION);
+	release(a);
+	poll_ep(b); /* the daemon sees b's cons and frees the recvq chunk */
+	struct mxd_ep_stats st;
+	mxd_endpoint_get_stats(b->ep, &st);
+	CHECK_EQ(st.recvq_used, 0);
+	CHECK_EQ(st.recv_tiny, 1);
+	CHECK_EQ(st.recv_queued, 1);
+}
+
+/* b's event ring (16 slots) fills: the 17th send waits, nothing is lost. */
+static void test_receiver_full(struct tep *a, struct tep *b)
+{
+	struct mxn_cmd c;
+	struct mxn_evt e;
+	struct mxd_ep_stats st;
+
+	for (int i = 0; i < 15; i++) {
+		c = cmd(MXN_CMD_SEND_TINY, 100 + (uint64_t)i, b);
+		c.length = 1;
+		c.u.tiny[0] = (uint8_t)i;
+		post(a, &c);
+	}
+	poll_ep(a);
+	for (int i = 0; i < 15; i++)
+		next(a);
+	release(a);
+	for (int i = 15; i < 18; i++) {
+		c = cmd(MXN_CMD_SEND_TINY, 100 + (uint64_t)i, b);
+		c.length = 1;
+		c.u.tiny[0] = (uint8_t)i;
+		post(a, &c);
+	}
+	poll_ep(a);
+	mxd_endpoint_get_stats(a->ep, &st);
+	CHECK(st.stalls >= 1);
+	CHECK(a->ep->has_stalled);
+	CHECK_EQ(a->ep->stalled.cookie, 116);
+	CHECK(next(a).u.done.cookie == 115);
+	CHECK(!tg_next(&a->g, &e)); /* 116, 117 wait */
+	/* b consumes everything; its release must ask for a kick (cons_event). */
+	for (int i = 0; i < 16; i++) {
+		e = next(b);
+		CHECK_EQ(e.u.tiny[0], i);
+	}
+	CHECK(tg_release(&b->g));
+	poll_ep(b); /* the kick: b's poll wakes the stalled sender */
+	CHECK(a->ep->active);
+	poll_ep(a);
+	CHECK(!a->ep->has_stalled);
+	e = next(b);
+	CHECK_EQ(e.u.tiny[0], 16);
+	e = next(b);
+	CHECK_EQ(e.u.tiny[0], 17);
+	release(b);
+	CHECK_EQ(next(a).u.done.cookie, 116);
+	CHECK_EQ(next(a).u.done.cookie, 117);
+	release(a);
+	poll_ep(b);
+}
+
+static void test_rndv(struct tep *a, struct tep *b, uint32_t len, uint32_t posted, bool sync)
+{
+	uint8_t *src = malloc(len), *dst = calloc(1, posted + 16);
+	uint32_t dlen, xfer = posted < len ? posted : len;
+	struct mxn_cmd c = cmd(MXN_CMD_SEND_RNDV, 31, b);
+	struct mxn_evt e;
+
+	for (uint32_t i = 0; i < len; i++)
+		src[i] = (uint8_t)(i ^ (i >> 8));
+	c.length = len;
+	c.flags = sync ? MXN_CMDF_SYNC : 0;
+	c.match_info = 77;
+	c.u.rndv.desc_off = tg_put_region(&a->g, src, len, &dlen);
+	c.u.rndv.desc_len = dlen;
+	post(a, &c);
+	CHECK(poll_ep(a) >= 1);
+	CHECK(!tg_next(&a->g, &e)); /* no SEND_DONE before the pull */
+	CHECK_EQ(a->ep->guest->registered_bytes, len);
+	e = next(b);
+	release(b);
+	CHECK_EQ(e.type, MXN_EVT_RECV_RNDV);
+	CHECK_EQ(e.length, len);
+	CHECK_EQ(e.flags, sync ? MXN_EVTF_SYNC : 0);
+	c = cmd(MXN_CMD_PULL, 32, NULL);
+	c.u.pull.rndv_handle = e.u.rndv.rndv_handle;
+	c.u.pull.pull_len = posted;
+	c.u.pull.desc_off = tg_put_region(&b->g, dst, posted, &dlen);
+	c.u.pull.desc_len = dlen;
+	post(b, &c);
+	/* A second pull of the same handle is refused cleanly. */
+	c.cookie = 33;
+	post(b, &c);
+	poll_ep(b);
+	e = next(b);
+	CHECK_EQ(e.type, MXN_EVT_PULL_DONE);
+	CHECK_EQ(e.status, MXN_ST_OK);
+	CHECK_EQ(e.u.done.cookie, 32);
+	CHECK_EQ(e.u.done.xfer_length, xfer);
+	e = next(b);
+	CHECK_EQ(e.u.done.cookie, 33);
+	CHECK_EQ(e.status, MXN_ST_BAD_REQUEST);
+	release(b);
+	CHECK(!memcmp(src, dst, xfer));
+	CHECK_EQ(dst[xfer], 0); /* nothing past the pulled length */
+	e = next(a);
+	CHECK_EQ(e.type, MXN_EVT_SEND_DONE);
+	CHECK_EQ(e.u.done.cookie, 31);
+	CHECK_EQ(e.u.done.xfer_length, xfer);
+	release(a);
+	CHECK_EQ(a->ep->guest->registered_bytes, 0);
+	CHECK_EQ(a->ep->nrndv_out, 0);
+	free(src);
+	free(dst);
+}
+
+/* A never reads its events: completions back up, then A's commands wait. */
+static void test_backlog(struct tep *a)
+{
+	uint64_t want = 0;
+	struct mxn_evt e;
+	int posted = 0;
+	uint64_t cmds0 = a->ep->st.cmds;
+
+	for (int round = 0; round < 4; round++) {
+		struct mxn_cmd c;
+
+		for (int i = 0; i < 12; i++) {
+			c = cmd(MXN_CMD_WAKE, 1000 + (uint64_t)posted, NULL);
+			if (!tg_post(&a->g, &c))
+				break;
+			posted++;
+		}
+		tg_push(&a->g);
+		poll_ep(a);
+	}
+	/* 16 in the ring + 16 in the backlog (soft bound): consumption stopped. */
+	CHECK_EQ(a->ep->backlog.count, 16);
+	CHECK(a->ep->st.cmds - cmds0 < (uint64_t)posted);
+	CHECK(mxd_endpoint_poll(a->ep, 64) == 0); /* no progress while congested */
+	while (want < (uint64_t)posted) {
+		while (tg_next(&a->g, &e)) {
+			CHECK_EQ(e.type, MXN_EVT_WAKE);
+			CHECK_EQ(e.u.done.cookie, 1000 + want);
+			want++;
+		}
+		release(a);
+		CHECK(poll_ep(a) > 0 || want == (uint64_t)posted);
+	}
+	CHECK_EQ(a->ep->backlog.count, 0);
+	CHECK_EQ(a->ep->st.backlog_peak, 16);
+}
+
+/* Closing a receiver completes what waits on it with MXN_ST_CLOSED. */
+static void test_close(struct tep *a)
+{
+	struct tep c, d;
+	uint8_t buf[256];
+	uint32_t dlen;
+	struct mxn_cmd m;
+	struct mxn_evt e;
+
+	CHECK_EQ(open_ep(&c, 3, MXN_ENDPOINT_ANY, 1), 0);
+	CHECK_EQ(open_ep(&d, 4, MXN_ENDPOINT_ANY, 1), 0);
+	/* a announces a rendezvous to c, and one to d; d (the sender side of
+	 * another) announces one to a. */
+	m = cmd(MXN_CMD_SEND_RNDV, 41, &c);
+	m.length = sizeof(buf);
+	m.u.rndv.desc_off = tg_put_region(&a->g, buf, sizeof(buf), &dlen);
+	m.u.rndv.desc_len = dlen;
+	post(a, &m);
+	m = cmd(MXN_CMD_SEND_RNDV, 42, a);
+	m.length = sizeof(buf);
+	m.u.rndv.desc_off = tg_put_region(&d.g, buf, sizeof(buf), &dlen);
+	m.u.rndv.desc_len = dlen;
+	post(&d, &m);
+	poll_ep(a);
+	poll_ep(&d);
+	CHECK_EQ(a->ep->nrndv_out, 1);
+	/* c goes away before pulling: a's send completes CLOSED. */
+	mxd_endpoint_detach(c.ep);
+	mxd_core_flush(core);
+	CHECK_EQ(c.destroyed, 1);
+	e = next(a);
+	CHECK_EQ(e.type, MXN_EVT_RECV_RNDV); /* d's announcement came first */
+	{
+		struct mxn_evt done = next(a);
+
+		CHECK_EQ(done.type, MXN_EVT_SEND_DONE);
+		CHECK_EQ(done.u.done.cookie, 41);
+		CHECK_EQ(done.status, MXN_ST_CLOSED);
+	}
+	CHECK_EQ(a->ep->nrndv_out, 0);
+	CHECK_EQ(a->ep->guest->registered_bytes, 0);
+	release(a);
+	/* d goes away before a pulls: the pull completes CLOSED. */
+	mxd_endpoint_detach(d.ep);
+	m = cmd(MXN_CMD_PULL, 43, NULL);
+	m.u.pull.rndv_handle = e.u.rndv.rndv_handle;
+	m.u.pull.pull_len = sizeof(buf);
+	m.u.pull.desc_off = tg_put_region(&a->g, buf, sizeof(buf), &dlen);
+	m.u.pull.desc_len = dlen;
+	post(a, &m);
+	poll_ep(a);
+	e = next(a);
+	CHECK_EQ(e.type, MXN_EVT_PULL_DONE);
+	CHECK_EQ(e.status, MXN_ST_CLOSED);
+	CHECK_EQ(e.u.done.xfer_length, 0);
+	release(a);
+}
+
+/* A hostile guest is cut off; its neighbour keeps working. */
+static void test_hostile(struct tep *a, struct tep *b)
+{
+	struct mxd_core_stats before, after;
+	struct tep h;
+	struct mxn_cmd c;
+	struct mxn_evt e;
+
+	mxd_core_get_stats(core, &before);
+	/* 1: impossible producer index. */
+	CHECK_EQ(open_ep(&h, 9, MXN_ENDPOINT_ANY, 1), 0);
+	h.g.cmd.ctl->prod = 1000;
+	CHECK_EQ(mxd_endpoint_poll(h.ep, 64), -EPROTO);
+	mxd_guest_cutoff(h.ep->guest, "test");
+	CHECK_EQ(h.destroyed, 1);
+	/* 2: queued offset outside the sendq. */
+	CHECK_EQ(open_ep(&h, 9, MXN_ENDPOINT_ANY, 1), 0);
+	c = cmd(MXN_CMD_SEND_QUEUED, 1, b);
+	c.length = 100;
+	c.u.q.off = MXN_QUEUE_MIN - 50;
+	post(&h, &c);
+	CHECK_EQ(mxd_endpoint_poll(h.ep, 64), -EPROTO);
+	CHECK(mxd_core_poll_active(core, 0) >= 0); /* the core cuts it off itself */
+	CHECK_EQ(h.destroyed, 1);
+	/* 3: event cons moved past prod. */
+	CHECK_EQ(open_ep(&h, 9, MXN_ENDPOINT_ANY, 1), 0);
+	h.g.evt.ctl->cons = 5;
+	CHECK_EQ(mxd_endpoint_poll(h.ep, 64), -EPROTO);
+	mxd_guest_cutoff(h.ep->guest, "test");
+	/* 4: bad region descriptor (total_len disagrees with the length). */
+	CHECK_EQ(open_ep(&h, 9, MXN_ENDPOINT_ANY, 1), 0);
+	{
+		uint8_t buf[64];
+		uint32_t dlen;
+
+		c = cmd(MXN_CMD_SEND_RNDV, 2, b);
+		c.length = 65;
+		c.u.rndv.desc_off = tg_put_region(&h.g, buf, sizeof(buf), &dlen);
+		c.u.rndv.desc_len = dlen;
+		post(&h, &c);
+	}
+	CHECK_EQ(mxd_endpoint_poll(h.ep, 64), -EPROTO);
+	mxd_guest_cutoff(h.ep->guest, "test");
+	/* 5: unknown opcodes are answered (ABI rule), a flood of them is not. */
+	CHECK_EQ(open_ep(&h, 9, MXN_ENDPOINT_ANY, 1), 0);
+	c = cmd(MXN_CMD_OP_MAX + 3, 5, NULL);
+	post(&h, &c);
+	CHECK_EQ(poll_ep(&h), 1);
+	e = next(&h);
+	CHECK_EQ(e.status, MXN_ST_BAD_REQUEST);
+	CHECK_EQ(e.u.done.cookie, 5);
+	release(&h);
+	int rc = 0;
+	for (int i = 0; i < 200 && rc >= 0; i++) {
+		if (!tg_post(&h.g, &c)) {
+			tg_push(&h.g);
+			while (tg_next(&h.g, &e))
+				;
+			release(&h);
+			rc = poll_ep(&h);
+			continue;
+		}
+	}
+	CHECK_EQ(rc, -EPROTO);
+	mxd_guest_cutoff(h.ep->guest, "flood");
+	mxd_core_get_stats(core, &after);
+	CHECK_EQ(after.guest_cutoffs - before.guest_cutoffs, 5);
+	CHECK(after.ring_faults - before.ring_faults >= 2);
+	CHECK(mxd_guest_find(core, MXD_GUEST_LOCAL, 9) == NULL); /* all freed */
+	/* The neighbours still talk. */
+	c = cmd(MXN_CMD_SEND_TINY, 51, b);
+	c.length = 3;
+	memcpy(c.u.tiny, "ok!", 3);
+	post(a, &c);
+	poll_ep(a);
+	e = next(b);
+	CHECK(!memcmp(e.u.tiny, "ok!", 3));
+	release(b);
+	CHECK_EQ(next(a).u.done.cookie, 51);
+	release(a);
+}
+
+static void test_limits(struct tep *a, struct tep *b)
+{
+	struct tep x[3];
+	struct mxn_cmd c;
+	struct mxn_evt e;
+	uint8_t *big = malloc(1 << 20);
+	uint32_t dlen;
+
+	/* endpoints per guest: 2 in this configuration. */
+	CHECK_EQ(open_ep(&x[0], 20, MXN_ENDPOINT_ANY, 1), 0);
+	CHECK_EQ(open_ep(&x[1], 20, MXN_ENDPOINT_ANY, 1), 0);
+	CHECK_EQ(open_ep(&x[2], 20, MXN_ENDPOINT_ANY, 1), -EMFILE);
+	/* an index already taken */
+	CHECK_EQ(open_ep(&x[2], 21, a->ep->index, 1), -EBUSY);
+	mxd_endpoint_detach(x[0].ep);
+	mxd_endpoint_detach(x[1].ep);
+	/* registered bytes in flight: 1 MiB + 1 MiB > 1.5 MiB */
+	for (int i = 0; i < 2; i++) {
+		c = cmd(MXN_CMD_SEND_RNDV, 60 + (uint64_t)i, b);
+		c.length = 1 << 20;
+		c.u.rndv.desc_off = tg_put_region(&a->g, big, 1 << 20, &dlen);
+		c.u.rndv.desc_len = dlen;
+		post(a, &c);
+	}
+	poll_ep(a);
+	e = next(a);
+	CHECK_EQ(e.u.done.cookie, 61);
+	CHECK_EQ(e.status, MXN_ST_NO_RESOURCES);
+	release(a);
+	e = next(b);
+	CHECK_EQ(e.type, MXN_EVT_RECV_RNDV);
+	release(b);
+	/* remote destinations without a wire engine */
+	c = cmd(MXN_CMD_SEND_TINY, 62, b);
+	c.dest_peer = 3;
+	post(a, &c);
+	c = cmd(MXN_CMD_LOOKUP, 63, NULL);
+	c.u.lookup.nic_id = 0x0000aabbccddeeffull & 0xffffffffffffull;
+	post(a, &c);
+	c = cmd(MXN_CMD_LOOKUP, 64, NULL);
+	c.u.lookup.name_len = (uint32_t)strlen(mxd_core_hostname(core));
+	c.u.lookup.name_off = tg_sendq_put(&a->g, mxd_core_hostname(core), c.u.lookup.name_len);
+	post(a, &c);
+	poll_ep(a);
+	e = next(a);
+	CHECK_EQ(e.status, MXN_ST_BAD_ENDPOINT);
+	e = next(a);
+	CHECK_EQ(e.type, MXN_EVT_LOOKUP_DONE);
+	CHECK_EQ(e.status, MXN_ST_NOT_FOUND);
+	e = next(a);
+	CHECK_EQ(e.type, MXN_EVT_LOOKUP_DONE);
+	CHECK_EQ(e.status, MXN_ST_OK);
+	CHECK_EQ(e.u.lookup.nic_id, mxd_core_nic_id(core));
+	CHECK(!memcmp(a->g.recvq + e.u.lookup.name_off, mxd_core_hostname(core),
+		      e.u.lookup.name_len));
+	release(a);
+	/* Closing b drops the unpulled announcement: a's send completes CLOSED
+	 * and the registered bytes come back. */
+	mxd_endpoint_detach(b->ep);
+	mxd_core_flush(core);
+	e = next(a);
+	CHECK_EQ(e.u.done.cookie, 60);
+	CHECK_EQ(e.status, MXN_ST_CLOSED);
+	release(a);
+	CHECK_EQ(a->ep->guest->registered_bytes, 0);
+	free(big);
+}
+
+int main(void)
+{
+	struct tep a, b;
+	struct mxd_core_stats st;
+
+	mxd_config_defaults(&cfg);
+	cfg.limits.endpoints = 2;
+	cfg.limits.registered_bytes = 3u << 19;
+	cfg.poll_window_us = 0;
+	CHECK_EQ(mxd_core_new(&cfg, &core), 0);
+	CHECK_EQ(open_ep(&a, 1, 3, 0x1234), 0);
+	CHECK_EQ(open_ep(&b, 2, MXN_ENDPOINT_ANY, 0x1234), 0);
+	CHECK_EQ(a.ep->index, 3);
+	CHECK(a.ep->session != b.ep->session);
+	test_connect(&a, &b);
+	test_tiny_queued(&a, &b);
+	test_receiver_full(&a, &b);
+	test_rndv(&a, &b, 300000, 300000, false);
+	test_rndv(&a, &b, 300000, 1000, true); /* truncation */
+	test_rndv(&a, &b, 1, 4096, false);
+	test_backlog(&a);
+	test_close(&a);
+	test_hostile(&a, &b);
+	test_limits(&a, &b);
+	mxd_core_get_stats(core, &st);
+	CHECK_EQ(st.endpoints, 1);
+	mxd_core_free(core);
+	CHECK_EQ(a.destroyed, 1);
+	printf("daemon core: ok\n");
+	return 0;
+}

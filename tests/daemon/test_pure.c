@@ -1,0 +1,251 @@
+/* SPDX-License-Identifier: MIT */
+/* Unit tests of the daemon's pure logic: recvq allocator, completion
+ * backlog, command validator and region-descriptor copy. */
+#include <errno.h>
+#include <stdint.h>
+#include <string.h>
+#include "backlog.h"
+#include "recvq.h"
+#include "tcheck.h"
+#include "validate.h"
+
+static void test_recvq(void)
+{
+	struct mxd_recvq q;
+	uint32_t off;
+
+	CHECK_EQ(mxd_recvq_init(&q, 1000, 16), -EINVAL); /* not 64-aligned */
+	CHECK_EQ(mxd_recvq_init(&q, 1024, 12), -EINVAL); /* not a power of two */
+	CHECK_EQ(mxd_recvq_init(&q, 1024, 16), 0);
+	CHECK_EQ(mxd_recvq_alloc(&q, 100, 0, &off), 0);
+	CHECK_EQ(off, 0);
+	CHECK_EQ(mxd_recvq_alloc(&q, 1, 1, &off), 0);
+	CHECK_EQ(off, 128); /* 100 rounds up to 128 */
+	CHECK_EQ(mxd_recvq_alloc(&q, 1, 1, &off), -EINVAL); /* slot 1 already owns a chunk */
+	CHECK_EQ(mxd_recvq_alloc(&q, 1025, 2, &off), -EINVAL); /* can never fit */
+	CHECK_EQ(mxd_recvq_alloc(&q, 0, 2, &off), -EINVAL);
+	CHECK_EQ(mxd_recvq_alloc(&q, 700, 2, &off), 0);
+	CHECK_EQ(off, 192);
+	CHECK_EQ(mxd_recvq_used(&q), 192 + 704);
+	/* 128 bytes left at the tail; 200 must skip it and wait for the head. */
+	CHECK_EQ(mxd_recvq_alloc(&q, 200, 3, &off), -ENOSPC);
+	/* Consuming events 0..1 frees only 192 bytes at the head. */
+	mxd_recvq_release(&q, 0, 2);
+	CHECK_EQ(mxd_recvq_used(&q), 704);
+	CHECK_EQ(mxd_recvq_alloc(&q, 200, 3, &off), -ENOSPC);
+	CHECK_EQ(mxd_recvq_alloc(&q, 150, 3, &off), 0);
+	CHECK_EQ(off, 0); /* wrapped, 128-byte tail skipped */
+	CHECK_EQ(mxd_recvq_used(&q), 704 + 128 + 192);
+	CHECK_EQ(mxd_recvq_alloc(&q, 1, 4, &off), -ENOSPC);
+	mxd_recvq_release(&q, 2, 3); /* frees the 704 chunk */
+	CHECK_EQ(mxd_recvq_used(&q), 128 + 192);
+	/* Event 4 carries no chunk (a SEND_DONE, say): releasing 3..5 frees
+	 * the skipped tail and the wrapped chunk. */
+	mxd_recvq_release(&q, 3, 5);
+	CHECK_EQ(mxd_recvq_used(&q), 0);
+	/* Empty again: a full-size chunk fits from offset 0. */
+	CHECK_EQ(mxd_recvq_alloc(&q, 1024, 20, &off), 0);
+	CHECK_EQ(off, 0);
+	mxd_recvq_fini(&q);
+	mxd_recvq_fini(&q); /* idempotent */
+}
+
+static void test_backlog(void)
+{
+	struct mxd_backlog b;
+	struct mxn_evt e = { .type = MXN_EVT_SEND_DONE };
+
+	CHECK_EQ(mxd_backlog_init(&b, 4, 3), -EINVAL);
+	CHECK_EQ(mxd_backlog_init(&b, 2, 4), 0);
+	CHECK(mxd_backlog_peek(&b) == NULL);
+	for (int i = 0; i < 4; i++) {
+		e.u.done.cookie = (uint64_t)i;
+		CHECK_EQ(mxd_backlog_push(&b, &e), 0);
+		CHECK_EQ(mxd_backlog_congested(&b), i >= 1);
+	}
+	CHECK_EQ(mxd_backlog_push(&b, &e), -ENOSPC); /* never silently dropped */
+	for (int i = 0; i < 3; i++) {
+		CHECK_EQ(mxd_backlog_peek(&b)->u.done.cookie, i);
+		mxd_backlog_pop(&b);
+	}
+	e.u.done.cookie = 4;
+	CHECK_EQ(mxd_backlog_push(&b, &e), 0); /* wraps inside the array */
+	CHECK_EQ(mxd_backlog_peek(&b)->u.done.cookie, 3);
+	mxd_backlog_pop(&b);
+	CHECK_EQ(mxd_backlog_peek(&b)->u.done.cookie, 4);
+	CHECK_EQ(b.peak, 4);
+	mxd_backlog_fini(&b);
+}
+
+static const struct mxd_cmd_limits lim = {
+	.sendq_size = 65536, .medium_max = 32768, .region_kind = MXN_REGION_VADDR,
+};
+
+static void test_validate_cmds(void)
+{
+	struct mxn_cmd c;
+
+	memset(&c, 0, sizeof(c));
+	CHECK_EQ(mxd_cmd_validate(&c, &lim), 0); /* NOP */
+	c.op = MXN_CMD_OP_MAX;
+	CHECK_EQ(mxd_cmd_validate(&c, &lim), -EOPNOTSUPP);
+	c.op = 200;
+	CHECK_EQ(mxd_cmd_validate(&c, &lim), -EOPNOTSUPP);
+
+	memset(&c, 0, sizeof(c));
+	c.op = MXN_CMD_SEND_TINY;
+	c.length = 32;
+	CHECK_EQ(mxd_cmd_validate(&c, &lim), 0);
+	c.length = 33;
+	CHECK_EQ(mxd_cmd_validate(&c, &lim), -E2BIG);
+	c.length = 1;
+	c.flags = MXN_CMDF_SYNC; /* synchronous sends are rendezvous only */
+	CHECK_EQ(mxd_cmd_validate(&c, &lim), -EINVAL);
+
+	memset(&c, 0, sizeof(c));
+	c.op = MXN_CMD_SEND_QUEUED;
+	c.length = 1000;
+	c.u.q.off = 65536 - 1000;
+	CHECK_EQ(mxd_cmd_validate(&c, &lim), 0);
+	c.u.q.off++;
+	CHECK_EQ(mxd_cmd_validate(&c, &lim), -ERANGE);
+	c.u.q.off = 0xfffffff0u; /* off + len wraps 32 bits */
+	CHECK_EQ(mxd_cmd_validate(&c, &lim), -ERANGE);
+	c.u.q.off = 0;
+	c.length = 32769;
+	CHECK_EQ(mxd_cmd_validate(&c, &lim), -E2BIG);
+	c.length = 16; /* tiny lengths ride in the slot */
+	CHECK_EQ(mxd_cmd_validate(&c, &lim), -EINVAL);
+
+	memset(&c, 0, sizeof(c));
+	c.op = MXN_CMD_SEND_RNDV;
+	c.flags = MXN_CMDF_SYNC;
+	c.length = 1u << 20;
+	c.u.rndv.desc_off = 64;
+	c.u.rndv.desc_len = 32;
+	CHECK_EQ(mxd_cmd_validate(&c, &lim), 0);
+	c.u.rndv.desc_len = 31;
+	CHECK_EQ(mxd_cmd_validate(&c, &lim), -EINVAL);
+	c.u.rndv.desc_len = 16 + 16 * 257;
+	CHECK_EQ(mxd_cmd_validate(&c, &lim), -EINVAL);
+	c.u.rndv.desc_len = 32;
+	c.u.rndv.desc_off = 65536 - 16;
+	CHECK_EQ(mxd_cmd_validate(&c, &lim), -ERANGE);
+	c.u.rndv.desc_off = 0;
+	c.length = MXN_LARGE_MAX + 1;
+	CHECK_EQ(mxd_cmd_validate(&c, &lim), -E2BIG);
+	c.length = 10;
+	c.flags = 0x80;
+	CHECK_EQ(mxd_cmd_validate(&c, &lim), -EINVAL);
+
+	memset(&c, 0, sizeof(c));
+	c.op = MXN_CMD_PULL;
+	c.u.pull.desc_len = 32;
+	c.u.pull.pull_len = 100;
+	CHECK_EQ(mxd_cmd_validate(&c, &lim), 0);
+	c.length = 5;
+	CHECK_EQ(mxd_cmd_validate(&c, &lim), -EINVAL);
+
+	memset(&c, 0, sizeof(c));
+	c.op = MXN_CMD_CONNECT;
+	c.u.connect.nic_id = 1ull << 48;
+	CHECK_EQ(mxd_cmd_validate(&c, &lim), -EINVAL);
+
+	memset(&c, 0, sizeof(c));
+	c.op = MXN_CMD_LOOKUP;
+	CHECK_EQ(mxd_cmd_validate(&c, &lim), -EINVAL); /* neither id nor name */
+	c.u.lookup.name_len = MXN_HOSTNAME_MAX + 1;
+	CHECK_EQ(mxd_cmd_validate(&c, &lim), -EINVAL);
+	c.u.lookup.name_len = 8;
+	c.u.lookup.name_off = 65530;
+	CHECK_EQ(mxd_cmd_validate(&c, &lim), -ERANGE);
+	c.u.lookup.name_off = 0;
+	CHECK_EQ(mxd_cmd_validate(&c, &lim), 0);
+}
+
+struct desc2 {
+	struct mxn_region_desc h;
+	struct mxn_vaddr_seg s[2];
+};
+
+static void test_region_copy(void)
+{
+	static uint8_t sendq[4096];
+	struct mxd_region *r;
+	struct desc2 d = { { MXN_REGION_VADDR, 2, 300 }, { { 0x1000, 100 }, { 0x9000, 200 } } };
+	struct {
+		struct mxn_region_desc h;
+		struct mxn_grant_seg s[2];
+	} g = { { MXN_REGION_GRANT, 2, 5000 }, { { 7, 100, 3996 }, { 8, 0, 1004 } } };
+	uint32_t seg;
+	uint64_t so;
+
+	memcpy(sendq + 128, &d, sizeof(d));
+	CHECK_EQ(mxd_region_copy(sendq, sizeof(sendq), 128, sizeof(d), MXN_REGION_VADDR, &r), 0);
+	/* The copy is private: scribbling the sendq afterwards changes nothing. */
+	memset(sendq + 128, 0xff, sizeof(d));
+	CHECK_EQ(r->nsegs, 2);
+	CHECK_EQ(r->total_len, 300);
+	CHECK_EQ(r->seg.vaddr[1].addr, 0x9000);
+	CHECK_EQ(mxd_region_seek(r, 150, &seg, &so), 0);
+	CHECK_EQ(seg, 1);
+	CHECK_EQ(so, 50);
+	CHECK_EQ(mxd_region_seek(r, 300, &seg, &so), -ERANGE);
+	mxd_region_free(r);
+
+#define BAD(expect, desc, kind)                                                               \
+	do {                                                                                  \
+		memcpy(sendq, &(desc), sizeof(desc));                                         \
+		CHECK_EQ(mxd_region_copy(sendq, sizeof(sendq), 0, sizeof(desc), kind, &r), expect); \
+		CHECK(r == NULL);                                                             \
+	} while (0)
+	{
+		struct desc2 x = d;
+		BAD(-EOPNOTSUPP, x, MXN_REGION_GRANT); /* wrong kind for the transport */
+		x.h.kind = 77;
+		BAD(-EOPNOTSUPP, x, MXN_REGION_VADDR);
+		x = d;
+		x.h.nsegs = 1; /* disagrees with desc_len */
+		BAD(-EINVAL, x, MXN_REGION_VADDR);
+		x.h.nsegs = 0;
+		BAD(-EINVAL, x, MXN_REGION_VADDR);
+		x = d;
+		x.h.total_len = 301;
+		BAD(-EINVAL, x, MXN_REGION_VADDR);
+		x = d;
+		x.s[1].len = 0;
+		x.h.total_len = 100;
+		BAD(-EINVAL, x, MXN_REGION_VADDR);
+		x = d;
+		x.s[1].addr = UINT64_MAX - 10; /* wraps the address space */
+		BAD(-EINVAL, x, MXN_REGION_VADDR);
+		x = d;
+		x.s[0].addr = 0;
+		x.s[0].len = UINT64_MAX - 50; /* sum would overflow */
+		x.h.total_len = 149;
+		BAD(-E2BIG, x, MXN_REGION_VADDR);
+		x = d;
+		x.s[1].len = MXN_LARGE_MAX;
+		x.h.total_len = MXN_LARGE_MAX + 100;
+		BAD(-E2BIG, x, MXN_REGION_VADDR);
+	}
+	memcpy(sendq, &g, sizeof(g));
+	CHECK_EQ(mxd_region_copy(sendq, sizeof(sendq), 0, sizeof(g), MXN_REGION_GRANT, &r), 0);
+	mxd_region_free(r);
+	g.s[0].len = 3997; /* crosses the page end */
+	g.h.total_len = 5001;
+	BAD(-EINVAL, g, MXN_REGION_GRANT);
+	/* Descriptor running off the end of the sendq. */
+	CHECK_EQ(mxd_region_copy(sendq, sizeof(sendq), 4090, 32, MXN_REGION_VADDR, &r), -ERANGE);
+	CHECK_EQ(mxd_region_copy(sendq, sizeof(sendq), 0, 8, MXN_REGION_VADDR, &r), -ERANGE);
+}
+
+int main(void)
+{
+	test_recvq();
+	test_backlog();
+	test_validate_cmds();
+	test_region_copy();
+	printf("daemon pure logic: ok\n");
+	return 0;
+}
