@@ -1,0 +1,219 @@
+/* SPDX-License-Identifier: MIT */
+/*
+ * Private state of the MXoE protocol engine, shared by mxoe_proto.c
+ * (partners, sequence numbers, acks, connect, NACKs, rx dispatch),
+ * mxoe_large.c (rendezvous, pulls, notify) and mxoe_peers.c (peer table,
+ * host query/reply, lookups).  Not for use outside daemon/wire/.
+ */
+#ifndef MXW_MXOE_INT_H
+#define MXW_MXOE_INT_H
+
+#include <sys/queue.h>
+#include "mxoe_proto.h"
+
+#define MXW_PARTNER_BUCKETS 1024u
+#define MXW_RDMA_IDS 256u           /* rendezvous sends in flight per endpoint */
+#define MXW_RNDV_IN_MAX 4096u       /* announced, not yet pulled, per host */
+#define MXW_PULLS_MAX 1024u
+#define MXW_PULL_BLOCKS_MAX 8u
+#define MXW_TXBUF 16384u
+
+enum mxw_send_kind { MXW_SK_TINY = 1, MXW_SK_SMALL, MXW_SK_MEDIUM, MXW_SK_RNDV, MXW_SK_NOTIFY };
+
+struct mxw_partner;
+
+/* One reliable message: waits in 'throttled' for window room, then in
+ * 'unacked' (and on the engine's resend list) until acked or nacked. */
+struct mxw_send {
+	TAILQ_ENTRY(mxw_send) plink;
+	TAILQ_ENTRY(mxw_send) rlink;
+	struct mxw_partner *pt;
+	uint8_t kind;
+	bool on_resend_list;
+	uint16_t seqnum;
+	uint64_t cookie;
+	uint64_t match;
+	uint32_t length;
+	uint32_t send_handle;       /* RNDV */
+	uint8_t rdma_id, rdma_seqnum;  /* RNDV, NOTIFY */
+	uint64_t last_tx;
+	uint32_t resends;
+	uint8_t *data;              /* TINY/SMALL/MEDIUM copy */
+};
+TAILQ_HEAD(mxw_send_q, mxw_send);
+
+/* (local endpoint, peer, remote endpoint): the unit of ordering. */
+struct mxw_partner {
+	LIST_ENTRY(mxw_partner) hlink;
+	TAILQ_ENTRY(mxw_partner) alink;     /* ack-pending list */
+	uint8_t lep;
+	uint32_t lsession;
+	uint16_t peer;
+	uint8_t rep;
+	uint32_t rsession;          /* the remote endpoint's session */
+	bool rsession_known;
+	bool send_ready;            /* next_send set by a handshake */
+	bool ack_pending;
+	uint16_t next_send, next_acked, next_recv;
+	uint32_t last_send_acknum, last_recv_acknum;
+	uint32_t recv_unacked;
+	uint64_t ack_since;
+	uint32_t inflight;
+	struct mxw_send_q unacked, throttled;
+	/* medium reassembly of seqnum med_seq */
+	bool med_active;
+	uint16_t med_seq;
+	uint32_t med_len, med_got;
+	uint64_t med_match;
+	uint8_t *med_buf;
+	uint64_t med_bits[4];
+};
+
+struct mxw_conn_req {
+	TAILQ_ENTRY(mxw_conn_req) link;
+	struct mxw_ep from;
+	uint64_t cookie;
+	uint16_t peer;
+	uint8_t rep;
+	uint32_t key;
+	uint8_t cseq;
+	uint64_t last_tx;
+	uint32_t resends, resends_max;
+};
+
+struct mxw_rdma_slot {              /* a rendezvous send being pulled */
+	bool used;
+	uint8_t seqnum;
+	uint32_t lsession;
+	uint32_t send_handle;
+	uint32_t length;
+	uint16_t peer;
+	uint8_t rep;
+};
+
+struct mxw_rndv_in {                /* announced to a local endpoint */
+	bool used;
+	uint32_t gen;
+	struct mxw_ep to;
+	uint16_t peer;
+	uint8_t rep;
+	uint32_t msg_length;
+	uint8_t rdma_id, rdma_seqnum;
+	uint16_t rdma_offset;
+};
+
+struct mxw_pull_blk {
+	bool active;
+	uint32_t frame_index, first_frame_offset, block_length, start, nframes, got;
+	uint64_t bits[1];           /* <= 32 frames */
+	uint64_t last_tx;
+	uint32_t resends;
+};
+
+struct mxw_pull {
+	bool used;
+	uint32_t magic;
+	TAILQ_ENTRY(mxw_pull) link;
+	struct mxw_ep to;
+	uint32_t pull_handle;
+	uint16_t peer;
+	uint8_t rep;
+	uint32_t rsession;
+	uint32_t rdma_id;
+	uint8_t rdma_seqnum;
+	uint32_t rdma_offset;
+	uint32_t total, next_start, next_frame_index, done_bytes;
+	struct mxw_pull_blk blk[MXW_PULL_BLOCKS_MAX];
+};
+
+struct mxw_lookup {
+	TAILQ_ENTRY(mxw_lookup) link;
+	struct mxw_ep from;
+	uint64_t cookie;
+	uint64_t nic_id;            /* 0: by name */
+	char name[MXW_HOSTNAME_MAX + 1];
+	uint32_t name_len;
+	uint64_t last_tx;
+	uint32_t resends;
+};
+
+struct mxw_peer {
+	bool used;
+	uint8_t mac[6];
+	uint64_t nic_id;
+	uint16_t reverse_index;     /* our index in that peer's table */
+	bool named;
+	char hostname[MXW_HOSTNAME_MAX + 1];
+	struct mxw_counters st;
+};
+
+struct mxw_proto {
+	struct mxw_proto_params p;
+	struct mxw_proto_cb cb;
+	uint64_t nic_id;
+	uint32_t frag_max, reply_max;
+	struct mxw_counters st;
+	struct mxw_peer peers[MXW_PEERS_MAX];
+	uint32_t npeers;
+	LIST_HEAD(, mxw_partner) buckets[MXW_PARTNER_BUCKETS];
+	TAILQ_HEAD(, mxw_partner) ack_list;
+	struct mxw_send_q resend_list;      /* by last_tx, oldest first */
+	TAILQ_HEAD(, mxw_conn_req) connects;
+	uint8_t next_cseq;
+	struct mxw_rdma_slot *rdma[256];    /* per local endpoint, lazily */
+	struct mxw_rndv_in *rndv_in;
+	uint32_t rndv_in_hint, rndv_gen;
+	struct mxw_pull *pulls;
+	TAILQ_HEAD(, mxw_pull) active_pulls;
+	uint32_t pull_magic;
+	TAILQ_HEAD(, mxw_lookup) lookups;
+	uint8_t txbuf[MXW_TXBUF];
+	uint8_t rdbuf[MXW_TXBUF];           /* pull-reply payload staging */
+};
+
+/* mxoe_proto.c */
+uint64_t mxw_now(struct mxw_proto *pr);
+void mxw_head_for(struct mxw_proto *pr, struct mxw_frame *f, uint16_t peer);
+int mxw_tx_frame(struct mxw_proto *pr, const struct mxw_frame *f, uint16_t peer);
+struct mxw_partner *mxw_partner_find(struct mxw_proto *pr, uint8_t lep, uint16_t peer, uint8_t rep);
+/* The established partner a send to (peer, endpoint, session) uses, or NULL
+ * with *err = -EINVAL/-ENOTCONN/-ESTALE/-ETIMEDOUT. */
+struct mxw_partner *mxw_partner_for_send(struct mxw_proto *pr, struct mxw_ep from, uint16_t peer,
+					 uint8_t endpoint, uint32_t session, int *err);
+int mxw_queue_send(struct mxw_proto *pr, struct mxw_partner *pt, struct mxw_send *s);
+void mxw_bad_frame(struct mxw_proto *pr, int peer);
+uint8_t mxw_nack_status(uint8_t nack_type);
+
+/* mxoe_large.c */
+int mxw_large_init(struct mxw_proto *pr);
+void mxw_large_free(struct mxw_proto *pr);
+void mxw_rx_rndv(struct mxw_proto *pr, struct mxw_partner *pt, const struct mxw_frame *f, int *ret);
+void mxw_rx_notify(struct mxw_proto *pr, struct mxw_partner *pt, const struct mxw_frame *f);
+void mxw_rx_pull(struct mxw_proto *pr, int peer, const struct mxw_frame *f);
+void mxw_rx_pull_reply(struct mxw_proto *pr, int peer, const struct mxw_frame *f);
+void mxw_rx_nack_mcp(struct mxw_proto *pr, int peer, const struct mxw_frame *f);
+void mxw_rndv_send_failed(struct mxw_proto *pr, struct mxw_send *s, uint8_t status);
+void mxw_large_endpoint_closed(struct mxw_proto *pr, struct mxw_ep ep);
+void mxw_large_partner_failed(struct mxw_proto *pr, struct mxw_partner *pt, uint8_t status);
+uint64_t mxw_large_progress(struct mxw_proto *pr, uint64_t now);
+
+/* mxoe_peers.c */
+int mxw_peer_by_mac(const struct mxw_proto *pr, const uint8_t mac[6]);
+void mxw_rx_host_query(struct mxw_proto *pr, const struct mxw_frame *f);
+void mxw_rx_host_reply(struct mxw_proto *pr, const struct mxw_frame *f);
+uint64_t mxw_lookup_progress(struct mxw_proto *pr, uint64_t now);
+void mxw_lookups_free(struct mxw_proto *pr);
+
+static inline uint16_t mxw_seq_add(uint16_t s, uint16_t n)
+{
+	return (uint16_t)((s & MXW_SESNUM_MASK) | ((s + n) & MXW_SEQNUM_MASK));
+}
+
+static inline uint16_t mxw_seq_diff(uint16_t a, uint16_t b)
+{
+	return (uint16_t)((a - b) & MXW_SEQNUM_MASK);
+}
+
+#define MXW_MIN(a, b) ((a) < (b) ? (a) : (b))
+
+#endif /* MXW_MXOE_INT_H */

@@ -1,0 +1,539 @@
+/* SPDX-License-Identifier: MIT */
+/*
+ * Large messages: the sender announces a rendezvous (RNDV, sequenced like
+ * any message) naming an rdma window (id + generation); the receiver pulls
+ * it in blocks of up to 32 PULL_REPLY frames, several blocks in flight,
+ * asking again for a block that stalls; at the end it sends NOTIFY
+ * (sequenced), which completes the send.
+ *
+ * Block geometry follows Open-MX: with R the pull-reply payload and o the
+ * window offset, block 0 starts at message offset 0 with a first frame of
+ * R - o bytes; block k >= 1 starts at 32kR - o.  Frame j of a block sits at
+ * start + (j ? R - ffo + (j - 1) R : 0).  Both ends must use the same R,
+ * i.e. the same MTU, exactly as two native Open-MX hosts must.
+ */
+#include <errno.h>
+#include <stdlib.h>
+#include <string.h>
+#include <myrixen/abi.h>
+#include "mxoe_int.h"
+
+int mxw_large_init(struct mxw_proto *pr)
+{
+	pr->rndv_in = calloc(MXW_RNDV_IN_MAX, sizeof(*pr->rndv_in));
+	pr->pulls = calloc(MXW_PULLS_MAX, sizeof(*pr->pulls));
+	if (!pr->rndv_in || !pr->pulls)
+		return -ENOMEM;
+	pr->pull_magic = 0x5a17c0deu ^ (uint32_t)pr->nic_id;
+	return 0;
+}
+
+void mxw_large_free(struct mxw_proto *pr)
+{
+	for (unsigned i = 0; i < 256; i++)
+		free(pr->rdma[i]);
+	free(pr->rndv_in);
+	free(pr->pulls);
+}
+
+/* ---- sender side ---- */
+
+int mxw_proto_send_rndv(struct mxw_proto *pr, struct mxw_ep from, uint16_t peer,
+			uint8_t endpoint, uint32_t session, uint64_t match_info, uint32_t len,
+			uint32_t send_handle)
+{
+	struct mxw_partner *pt;
+	struct mxw_rdma_slot *slots;
+	struct mxw_send *s;
+	unsigned id;
+	int err;
+
+	pt = mxw_partner_for_send(pr, from, peer, endpoint, session, &err);
+	if (!pt)
+		return err;
+	if (len > MXN_LARGE_MAX)
+		return -EMSGSIZE;
+	if (!pr->rdma[from.index]) {
+		pr->rdma[from.index] = calloc(MXW_RDMA_IDS, sizeof(struct mxw_rdma_slot));
+		if (!pr->rdma[from.index])
+			return -ENOMEM;
+	}
+	slots = pr->rdma[from.index];
+	for (id = 0; id < MXW_RDMA_IDS && slots[id].used; id++)
+		;
+	if (id == MXW_RDMA_IDS)
+		return -ENOBUFS;
+	s = calloc(1, sizeof(*s));
+	if (!s)
+		return -ENOMEM;
+	slots[id].used = true;
+	slots[id].seqnum++;
+	slots[id].lsession = from.session;
+	slots[id].send_handle = send_handle;
+	slots[id].length = len;
+	slots[id].peer = peer;
+	slots[id].rep = endpoint;
+	s->kind = MXW_SK_RNDV;
+	s->match = match_info;
+	s->length = len;
+	s->send_handle = send_handle;
+	s->rdma_id = (uint8_t)id;
+	s->rdma_seqnum = slots[id].seqnum;
+	return mxw_queue_send(pr, pt, s);
+}
+
+static void rdma_finish(struct mxw_proto *pr, uint8_t lep, unsigned id, uint8_t status,
+			uint32_t xfer)
+{
+	struct mxw_rdma_slot *sl = &pr->rdma[lep][id];
+	struct mxw_ep ep = { .index = lep, .session = sl->lsession };
+
+	sl->used = false;
+	if (pr->cb.rndv_done)
+		pr->cb.rndv_done(pr->cb.ctx, ep, sl->send_handle, status, xfer);
+}
+
+void mxw_rndv_send_failed(struct mxw_proto *pr, struct mxw_send *s, uint8_t status)
+{
+	uint8_t lep = s->pt->lep;
+
+	if (pr->rdma[lep] && pr->rdma[lep][s->rdma_id].used &&
+	    pr->rdma[lep][s->rdma_id].seqnum == s->rdma_seqnum)
+		rdma_finish(pr, lep, s->rdma_id, status, 0);
+}
+
+void mxw_rx_notify(struct mxw_proto *pr, struct mxw_partner *pt, const struct mxw_frame *f)
+{
+	struct mxw_rdma_slot *sl;
+
+	if (!pr->rdma[pt->lep])
+		goto stale;
+	sl = &pr->rdma[pt->lep][f->u.notify.rdma_id];
+	if (!sl->used || sl->seqnum != f->u.notify.rdma_seqnum || sl->peer != pt->peer ||
+	    sl->rep != pt->rep)
+		goto stale;
+	rdma_finish(pr, pt->lep, f->u.notify.rdma_id, MXN_ST_OK,
+		    MXW_MIN(f->u.notify.total_length, sl->length));
+	return;
+stale:
+	/* consumed anyway: the seqnum is acked so the sender moves on */
+	pr->st.drops++;
+}
+
+static void tx_nack_mcp(struct mxw_proto *pr, int peer, const struct mxw_frame *f, uint8_t type)
+{
+	struct mxw_frame n;
+
+	memset(&n, 0, sizeof(n));
+	n.type = MXW_PKT_NACK_MCP;
+	mxw_head_for(pr, &n, (uint16_t)peer);
+	n.u.nack_mcp.src_ep = f->u.pull.dst_ep;
+	n.u.nack_mcp.nack_type = type;
+	n.u.nack_mcp.src_pull_handle = f->u.pull.src_pull_handle;
+	n.u.nack_mcp.src_magic = f->u.pull.src_magic;
+	if (mxw_tx_frame(pr, &n, (uint16_t)peer) == 0) {
+		pr->st.nacks_tx++;
+		pr->peers[peer].st.nacks_tx++;
+	}
+}
+
+/* Serve one PULL: send the replies of the block it names. */
+void mxw_rx_pull(struct mxw_proto *pr, int peer, const struct mxw_frame *f)
+{
+	const uint32_t R = pr->reply_max;
+	uint32_t session, key, start, end, off, ffo = f->u.pull.first_frame_offset;
+	struct mxw_rdma_slot *sl;
+	struct mxw_ep ep;
+	struct mxw_frame r;
+	uint8_t *data = pr->rdbuf;
+	uint64_t base;
+	int err;
+
+	err = pr->cb.ep_info(pr->cb.ctx, f->u.pull.dst_ep, &session, &key);
+	if (err) {
+		tx_nack_mcp(pr, peer, f, err == -EINVAL ? MXW_NACK_BAD_ENDPT : MXW_NACK_ENDPT_CLOSED);
+		return;
+	}
+	if (session != f->u.pull.session) {
+		tx_nack_mcp(pr, peer, f, MXW_NACK_BAD_SESSION);
+		return;
+	}
+	sl = pr->rdma[f->u.pull.dst_ep] && f->u.pull.rdma_id < MXW_RDMA_IDS ?
+	     &pr->rdma[f->u.pull.dst_ep][f->u.pull.rdma_id] : NULL;
+	/* the window must exist, belong to this puller, and hold the block */
+	base = (uint64_t)f->u.pull.frame_index * R + ffo;
+	if (!sl || !sl->used || sl->seqnum != f->u.pull.rdma_seqnum) {
+		/* a window that ended (a late duplicate) or never existed */
+		pr->st.drops++;
+		tx_nack_mcp(pr, peer, f, MXW_NACK_BAD_RDMAWIN);
+		return;
+	}
+	if (sl->lsession != session || sl->peer != peer || sl->rep != f->u.pull.src_ep ||
+	    f->u.pull.rdma_offset != 0 ||
+	    ffo >= R || f->u.pull.block_length == 0 ||
+	    f->u.pull.block_length > MXW_PULL_REPLY_PER_BLOCK * R ||
+	    f->u.pull.total_length > sl->length ||
+	    base + f->u.pull.block_length > f->u.pull.total_length) {
+		pr->st.bad_rdmawin++;
+		mxw_bad_frame(pr, peer);
+		tx_nack_mcp(pr, peer, f, MXW_NACK_BAD_RDMAWIN);
+		return;
+	}
+	ep.index = f->u.pull.dst_ep;
+	ep.session = session;
+	start = (uint32_t)base;
+	end = start + f->u.pull.block_length;
+	memset(&r, 0, sizeof(r));
+	r.type = MXW_PKT_PULL_REPLY;
+	mxw_head_for(pr, &r, (uint16_t)peer);
+	r.u.pull_reply.dst_pull_handle = f->u.pull.src_pull_handle;
+	r.u.pull_reply.dst_magic = f->u.pull.src_magic;
+	off = start;
+	for (uint32_t j = 0; off < end; j++) {
+		uint32_t len = MXW_MIN(j ? R : R - ffo, end - off);
+
+		if (pr->cb.rndv_read(pr->cb.ctx, ep, sl->send_handle, off, data, len)) {
+			pr->st.drops++;
+			return;     /* the send went away; the puller times out */
+		}
+		r.u.pull_reply.frame_seqnum = (uint8_t)(f->u.pull.frame_index + j);
+		r.u.pull_reply.msg_offset = off;
+		r.payload = data;
+		r.payload_len = len;
+		(void)mxw_tx_frame(pr, &r, (uint16_t)peer);
+		off += len;
+	}
+}
+
+/* ---- receiver side ---- */
+
+void mxw_rx_rndv(struct mxw_proto *pr, struct mxw_partner *pt, const struct mxw_frame *f, int *ret)
+{
+	struct mxw_delivery d;
+	struct mxw_rndv_in *ri = NULL;
+	unsigned i, idx = 0;
+
+	if (f->u.rndv.msg_length > MXN_LARGE_MAX) {
+		mxw_bad_frame(pr, pt->peer);
+		*ret = -EBADMSG;
+		return;
+	}
+	for (i = 0; i < MXW_RNDV_IN_MAX; i++) {
+		idx = (pr->rndv_in_hint + i) % MXW_RNDV_IN_MAX;
+		if (!pr->rndv_in[idx].used) {
+			ri = &pr->rndv_in[idx];
+			break;
+		}
+	}
+	if (!ri) {
+		*ret = -EAGAIN;
+		return;
+	}
+	pr->rndv_in_hint = idx + 1;
+	memset(ri, 0, sizeof(*ri));
+	ri->gen = ++pr->rndv_gen;
+	ri->to.index = pt->lep;
+	ri->to.session = pt->lsession;
+	ri->peer = pt->peer;
+	ri->rep = pt->rep;
+	ri->msg_length = f->u.rndv.msg_length;
+	ri->rdma_id = f->u.rndv.rdma_id;
+	ri->rdma_seqnum = f->u.rndv.rdma_seqnum;
+	ri->rdma_offset = f->u.rndv.rdma_offset;
+	memset(&d, 0, sizeof(d));
+	d.kind = MXW_DELIVER_RNDV;
+	d.to = ri->to;
+	d.src.peer = pt->peer;
+	d.src.endpoint = pt->rep;
+	d.src.session = pt->rsession;
+	d.src.nic_id = pr->peers[pt->peer].nic_id;
+	d.match_info = f->u.rndv.msg.match_info;
+	d.length = ri->msg_length;
+	d.remote_ref = (uint64_t)ri->gen << 32 | idx;
+	*ret = pr->cb.deliver(pr->cb.ctx, &d);
+	ri->used = *ret == 0;
+}
+
+static void blk_setup(struct mxw_proto *pr, struct mxw_pull *pl, struct mxw_pull_blk *b)
+{
+	const uint32_t R = pr->reply_max;
+	bool first = pl->next_frame_index == 0;
+	uint32_t cap = MXW_PULL_REPLY_PER_BLOCK * R - (first ? pl->rdma_offset : 0);
+	uint32_t flen;
+
+	memset(b, 0, sizeof(*b));
+	b->active = true;
+	b->frame_index = pl->next_frame_index;
+	b->first_frame_offset = first ? pl->rdma_offset : 0;
+	b->start = pl->next_start;
+	b->block_length = MXW_MIN(cap, pl->total - pl->next_start);
+	flen = MXW_MIN(R - b->first_frame_offset, b->block_length);
+	b->nframes = 1 + (b->block_length - flen + R - 1) / R;
+	pl->next_start += b->block_length;
+	pl->next_frame_index += MXW_PULL_REPLY_PER_BLOCK;
+}
+
+static void tx_pull(struct mxw_proto *pr, struct mxw_pull *pl, struct mxw_pull_blk *b, uint64_t now)
+{
+	struct mxw_frame f;
+
+	memset(&f, 0, sizeof(f));
+	f.type = MXW_PKT_PULL;
+	mxw_head_for(pr, &f, pl->peer);
+	f.u.pull.dst_ep = pl->rep;
+	f.u.pull.src_ep = pl->to.index;
+	f.u.pull.session = pl->rsession;
+	f.u.pull.total_length = pl->total;
+	f.u.pull.rdma_id = pl->rdma_id;
+	f.u.pull.rdma_seqnum = pl->rdma_seqnum;
+	f.u.pull.rdma_offset = pl->rdma_offset;
+	f.u.pull.src_pull_handle = (uint32_t)(pl - pr->pulls);
+	f.u.pull.src_magic = pl->magic;
+	f.u.pull.first_frame_offset = b->first_frame_offset;
+	f.u.pull.block_length = b->block_length;
+	f.u.pull.frame_index = b->frame_index;
+	b->last_tx = now;
+	(void)mxw_tx_frame(pr, &f, pl->peer);
+}
+
+static void pull_fill_blocks(struct mxw_proto *pr, struct mxw_pull *pl, uint64_t now)
+{
+	for (unsigned i = 0; i < pr->p.pull_blocks && pl->next_start < pl->total; i++) {
+		if (pl->blk[i].active)
+			continue;
+		blk_setup(pr, pl, &pl->blk[i]);
+		tx_pull(pr, pl, &pl->blk[i], now);
+	}
+}
+
+static void pull_release(struct mxw_proto *pr, struct mxw_pull *pl)
+{
+	TAILQ_REMOVE(&pr->active_pulls, pl, link);
+	pl->used = false;
+}
+
+static void pull_finish(struct mxw_proto *pr, struct mxw_pull *pl, uint8_t status)
+{
+	struct mxw_ep to = pl->to;
+	uint32_t handle = pl->pull_handle, total = pl->total;
+	struct mxw_partner *pt;
+
+	if (status == MXN_ST_OK) {
+		pt = mxw_partner_find(pr, pl->to.index, pl->peer, pl->rep);
+		if (pt && pt->send_ready) {
+			struct mxw_send *s = calloc(1, sizeof(*s));
+
+			if (s) {
+				s->kind = MXW_SK_NOTIFY;
+				s->length = total;
+				s->rdma_id = (uint8_t)pl->rdma_id;
+				s->rdma_seqnum = pl->rdma_seqnum;
+				(void)mxw_queue_send(pr, pt, s);
+			}
+		}
+	}
+	pull_release(pr, pl);
+	if (pr->cb.pull_done)
+		pr->cb.pull_done(pr->cb.ctx, to, handle, status, status == MXN_ST_OK ? total : 0);
+}
+
+int mxw_proto_pull(struct mxw_proto *pr, struct mxw_ep to, uint64_t remote_ref,
+		   uint32_t pull_handle, uint32_t len)
+{
+	uint32_t idx = (uint32_t)remote_ref, gen = (uint32_t)(remote_ref >> 32);
+	struct mxw_rndv_in *ri;
+	struct mxw_partner *pt;
+	struct mxw_pull *pl = NULL;
+	unsigned i;
+
+	if (idx >= MXW_RNDV_IN_MAX)
+		return -ENOENT;
+	ri = &pr->rndv_in[idx];
+	if (!ri->used || ri->gen != gen || ri->to.index != to.index || ri->to.session != to.session)
+		return -ENOENT;
+	pt = mxw_partner_find(pr, to.index, ri->peer, ri->rep);
+	if (!pt || !pt->rsession_known)
+		return -ENOTCONN;
+	for (i = 0; i < MXW_PULLS_MAX; i++)
+		if (!pr->pulls[i].used) {
+			pl = &pr->pulls[i];
+			break;
+		}
+	if (!pl)
+		return -ENOBUFS;
+	memset(pl, 0, sizeof(*pl));
+	pl->used = true;
+	pl->magic = pr->pull_magic = pr->pull_magic * 1103515245u + 12345u;
+	pl->to = to;
+	pl->pull_handle = pull_handle;
+	pl->peer = ri->peer;
+	pl->rep = ri->rep;
+	pl->rsession = pt->rsession;
+	pl->rdma_id = ri->rdma_id;
+	pl->rdma_seqnum = ri->rdma_seqnum;
+	pl->rdma_offset = ri->rdma_offset;
+	pl->total = MXW_MIN(len, ri->msg_length);
+	ri->used = false;
+	TAILQ_INSERT_TAIL(&pr->active_pulls, pl, link);
+	if (pl->rdma_offset >= pr->reply_max) {
+		pull_finish(pr, pl, MXN_ST_BAD_REQUEST);
+		return 0;
+	}
+	if (pl->total == 0) {
+		pull_finish(pr, pl, MXN_ST_OK);
+		return 0;
+	}
+	pull_fill_blocks(pr, pl, mxw_now(pr));
+	return 0;
+}
+
+static struct mxw_pull *pull_lookup(struct mxw_proto *pr, uint32_t handle, uint32_t magic, int peer)
+{
+	struct mxw_pull *pl;
+
+	if (handle >= MXW_PULLS_MAX)
+		return NULL;
+	pl = &pr->pulls[handle];
+	if (!pl->used || pl->magic != magic || pl->peer != peer)
+		return NULL;
+	return pl;
+}
+
+void mxw_rx_pull_reply(struct mxw_proto *pr, int peer, const struct mxw_frame *f)
+{
+	const uint32_t R = pr->reply_max;
+	struct mxw_pull *pl;
+	struct mxw_pull_blk *b = NULL;
+	uint32_t j = 0, off, len;
+	int err;
+
+	pl = pull_lookup(pr, f->u.pull_reply.dst_pull_handle, f->u.pull_reply.dst_magic, peer);
+	if (!pl) {
+		pr->st.drops++;     /* late reply of a finished pull */
+		return;
+	}
+	for (unsigned i = 0; i < pr->p.pull_blocks; i++) {
+		struct mxw_pull_blk *c = &pl->blk[i];
+
+		j = (uint8_t)(f->u.pull_reply.frame_seqnum - (uint8_t)c->frame_index);
+		if (c->active && j < c->nframes) {
+			b = c;
+			break;
+		}
+	}
+	if (!b) {
+		pr->st.dups++;      /* a block already complete */
+		return;
+	}
+	off = b->start + (j ? R - b->first_frame_offset + (j - 1) * R : 0);
+	len = MXW_MIN(j ? R : R - b->first_frame_offset, b->start + b->block_length - off);
+	if (f->u.pull_reply.msg_offset != off || f->payload_len != len) {
+		/* frame seqnums wrap every 8 blocks: a late duplicate of an old
+		 * block lands here; only impossible geometry is hostile */
+		if ((uint64_t)f->u.pull_reply.msg_offset + f->payload_len > pl->total)
+			mxw_bad_frame(pr, peer);
+		else
+			pr->st.dups++;
+		return;
+	}
+	if (b->bits[0] & (1ull << j)) {
+		pr->st.dups++;
+		return;
+	}
+	err = pr->cb.pull_write(pr->cb.ctx, pl->to, pl->pull_handle, off, f->payload, len);
+	if (err) {
+		pull_finish(pr, pl, err == -EFAULT ? MXN_ST_BAD_REQUEST : MXN_ST_CLOSED);
+		return;
+	}
+	b->bits[0] |= 1ull << j;
+	if (++b->got < b->nframes)
+		return;
+	b->active = false;
+	pl->done_bytes += b->block_length;
+	if (pl->done_bytes == pl->total) {
+		pull_finish(pr, pl, MXN_ST_OK);
+		return;
+	}
+	pull_fill_blocks(pr, pl, mxw_now(pr));
+}
+
+void mxw_rx_nack_mcp(struct mxw_proto *pr, int peer, const struct mxw_frame *f)
+{
+	struct mxw_pull *pl;
+	uint8_t status;
+
+	pr->st.nacks_rx++;
+	pr->peers[peer].st.nacks_rx++;
+	pl = pull_lookup(pr, f->u.nack_mcp.src_pull_handle, f->u.nack_mcp.src_magic, peer);
+	if (!pl)
+		return;
+	status = f->u.nack_mcp.nack_type == MXW_NACK_BAD_RDMAWIN ? MXN_ST_BAD_REQUEST :
+		 mxw_nack_status(f->u.nack_mcp.nack_type);
+	pull_finish(pr, pl, status);
+}
+
+/* ---- cleanup and timers ---- */
+
+void mxw_large_endpoint_closed(struct mxw_proto *pr, struct mxw_ep ep)
+{
+	struct mxw_pull *pl, *next;
+
+	free(pr->rdma[ep.index]);
+	pr->rdma[ep.index] = NULL;
+	for (unsigned i = 0; i < MXW_RNDV_IN_MAX; i++)
+		if (pr->rndv_in[i].used && pr->rndv_in[i].to.index == ep.index)
+			pr->rndv_in[i].used = false;
+	for (pl = TAILQ_FIRST(&pr->active_pulls); pl; pl = next) {
+		next = TAILQ_NEXT(pl, link);
+		if (pl->to.index == ep.index)
+			pull_release(pr, pl);
+	}
+}
+
+void mxw_large_partner_failed(struct mxw_proto *pr, struct mxw_partner *pt, uint8_t status)
+{
+	struct mxw_rdma_slot *slots = pr->rdma[pt->lep];
+	struct mxw_pull *pl, *next;
+
+	/* announced sends waiting for a NOTIFY that cannot come any more */
+	for (unsigned id = 0; slots && id < MXW_RDMA_IDS; id++)
+		if (slots[id].used && slots[id].peer == pt->peer && slots[id].rep == pt->rep)
+			rdma_finish(pr, pt->lep, id, status, 0);
+	for (pl = TAILQ_FIRST(&pr->active_pulls); pl; pl = next) {
+		next = TAILQ_NEXT(pl, link);
+		if (pl->to.index == pt->lep && pl->peer == pt->peer && pl->rep == pt->rep)
+			pull_finish(pr, pl, status);
+	}
+}
+
+uint64_t mxw_large_progress(struct mxw_proto *pr, uint64_t now)
+{
+	struct mxw_pull *pl, *next;
+	uint64_t deadline = MXW_NO_DEADLINE;
+
+	for (pl = TAILQ_FIRST(&pr->active_pulls); pl; pl = next) {
+		bool failed = false;
+
+		next = TAILQ_NEXT(pl, link);
+		for (unsigned i = 0; i < pr->p.pull_blocks && !failed; i++) {
+			struct mxw_pull_blk *b = &pl->blk[i];
+
+			if (!b->active)
+				continue;
+			if (b->last_tx + pr->p.pull_resend_us <= now) {
+				if (b->resends >= pr->p.pull_resends_max) {
+					pr->st.timeouts++;
+					pull_finish(pr, pl, MXN_ST_TIMEOUT);
+					failed = true;
+					break;
+				}
+				b->resends++;
+				pr->st.pull_resends++;
+				pr->peers[pl->peer].st.resends++;
+				tx_pull(pr, pl, b, now);
+			}
+			deadline = MXW_MIN(deadline, b->last_tx + pr->p.pull_resend_us);
+		}
+	}
+	return deadline;
+}

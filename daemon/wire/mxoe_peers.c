@@ -1,0 +1,261 @@
+/* SPDX-License-Identifier: MIT */
+/*
+ * The peer table (index -> MAC, hostname) and host discovery.  Index 0 is
+ * this host.  Peers come from the configuration, from connects we make,
+ * from connect requests we receive, and from HOST_REPLY answers to our own
+ * queries (never from an unsolicited reply, so a hostile sender cannot fill
+ * the table with names).  A lookup by name that the table cannot answer
+ * broadcasts a HOST_QUERY; one by nic id asks that MAC directly.
+ */
+#include <errno.h>
+#include <stdlib.h>
+#include <string.h>
+#include <myrixen/abi.h>
+#include "mxoe_int.h"
+
+static const uint8_t broadcast_mac[6] = { 0xff, 0xff, 0xff, 0xff, 0xff, 0xff };
+
+int mxw_peer_by_mac(const struct mxw_proto *pr, const uint8_t mac[6])
+{
+	for (uint32_t i = 0; i < pr->npeers; i++)
+		if (pr->peers[i].used && memcmp(pr->peers[i].mac, mac, 6) == 0)
+			return (int)i;
+	return -ENOENT;
+}
+
+int mxw_proto_peer_by_nic(const struct mxw_proto *pr, uint64_t nic_id)
+{
+	for (uint32_t i = 0; i < pr->npeers; i++)
+		if (pr->peers[i].used && pr->peers[i].nic_id == nic_id)
+			return (int)i;
+	return -ENOENT;
+}
+
+static bool name_ok(const char *name, size_t len)
+{
+	if (len == 0 || len > MXW_HOSTNAME_MAX)
+		return false;
+	for (size_t i = 0; i < len; i++)
+		if ((unsigned char)name[i] <= ' ' || (unsigned char)name[i] >= 0x7f)
+			return false;
+	return true;
+}
+
+static void peer_set_name(struct mxw_peer *p, const char *name, size_t len)
+{
+	memcpy(p->hostname, name, len);
+	p->hostname[len] = '\0';
+	p->named = true;
+}
+
+int mxw_proto_peer_add(struct mxw_proto *pr, uint64_t nic_id, const char *name)
+{
+	int idx;
+
+	if (nic_id == 0 || nic_id >> 48 || (name && !name_ok(name, strlen(name))))
+		return -EINVAL;
+	idx = mxw_proto_peer_by_nic(pr, nic_id);
+	if (idx < 0) {
+		if (pr->npeers >= MXW_PEERS_MAX)
+			return -ENOSPC;
+		idx = (int)pr->npeers++;
+		memset(&pr->peers[idx], 0, sizeof(pr->peers[idx]));
+		pr->peers[idx].used = true;
+		pr->peers[idx].nic_id = nic_id;
+		pr->peers[idx].reverse_index = MXW_PEER_INDEX_UNKNOWN;
+		mxw_u64_to_mac(nic_id, pr->peers[idx].mac);
+	}
+	if (name)
+		peer_set_name(&pr->peers[idx], name, strlen(name));
+	return idx;
+}
+
+int mxw_proto_peer_get(const struct mxw_proto *pr, uint16_t peer, struct mxw_peer_info *out)
+{
+	const struct mxw_peer *p;
+
+	if (peer >= pr->npeers || !pr->peers[peer].used)
+		return -ENOENT;
+	p = &pr->peers[peer];
+	out->nic_id = p->nic_id;
+	memcpy(out->hostname, p->hostname, sizeof(out->hostname));
+	out->named = p->named;
+	out->st = p->st;
+	return 0;
+}
+
+uint32_t mxw_proto_npeers(const struct mxw_proto *pr)
+{
+	return pr->npeers;
+}
+
+static int peer_by_name(const struct mxw_proto *pr, const char *name, uint32_t len)
+{
+	for (uint32_t i = 0; i < pr->npeers; i++)
+		if (pr->peers[i].used && pr->peers[i].named && strlen(pr->peers[i].hostname) == len &&
+		    memcmp(pr->peers[i].hostname, name, len) == 0)
+			return (int)i;
+	return -ENOENT;
+}
+
+static void tx_host_query(struct mxw_proto *pr, const uint8_t mac[6])
+{
+	struct mxw_frame f;
+
+	memset(&f, 0, sizeof(f));
+	f.type = MXW_PKT_HOST_QUERY;
+	memcpy(f.dst_mac, mac, 6);
+	memcpy(f.src_mac, pr->p.mac, 6);
+	f.peer_index = MXW_PEER_INDEX_UNKNOWN;
+	f.u.host.src_dst_peer_index = MXW_PEER_INDEX_UNKNOWN;
+	f.u.host.magic = MXW_HOST_QUERY_MAGIC;
+	(void)mxw_tx_frame(pr, &f, 0);
+}
+
+static void lookup_send(struct mxw_proto *pr, struct mxw_lookup *lk, uint64_t now)
+{
+	uint8_t mac[6];
+
+	lk->last_tx = now;
+	if (lk->nic_id) {
+		mxw_u64_to_mac(lk->nic_id, mac);
+		tx_host_query(pr, mac);
+	} else {
+		tx_host_query(pr, broadcast_mac);
+	}
+}
+
+static void lookup_finish(struct mxw_proto *pr, struct mxw_lookup *lk, uint8_t status, int peer)
+{
+	const struct mxw_peer *p = peer >= 0 ? &pr->peers[peer] : NULL;
+
+	TAILQ_REMOVE(&pr->lookups, lk, link);
+	if (pr->cb.lookup_done)
+		pr->cb.lookup_done(pr->cb.ctx, lk->from, lk->cookie, status, p ? p->nic_id : 0,
+				   p ? (uint16_t)peer : 0, p ? p->hostname : NULL,
+				   p ? (uint32_t)strlen(p->hostname) : 0);
+	free(lk);
+}
+
+int mxw_proto_lookup(struct mxw_proto *pr, struct mxw_ep from, uint64_t cookie,
+		     uint64_t nic_id, const char *name, uint32_t name_len)
+{
+	struct mxw_lookup *lk;
+	int peer;
+
+	if (name_len) {
+		if (!name || !name_ok(name, name_len))
+			return -EINVAL;
+		peer = peer_by_name(pr, name, name_len);
+	} else {
+		if (nic_id == 0 || nic_id >> 48)
+			return -EINVAL;
+		peer = mxw_proto_peer_by_nic(pr, nic_id);
+		if (peer >= 0 && !pr->peers[peer].named)
+			peer = -ENOENT;
+	}
+	lk = calloc(1, sizeof(*lk));
+	if (!lk)
+		return -ENOMEM;
+	lk->from = from;
+	lk->cookie = cookie;
+	lk->nic_id = name_len ? 0 : nic_id;
+	if (name_len)
+		memcpy(lk->name, name, name_len);
+	lk->name_len = name_len;
+	TAILQ_INSERT_TAIL(&pr->lookups, lk, link);
+	if (peer >= 0)
+		lookup_finish(pr, lk, MXN_ST_OK, peer);
+	else
+		lookup_send(pr, lk, mxw_now(pr));
+	return 0;
+}
+
+void mxw_rx_host_query(struct mxw_proto *pr, const struct mxw_frame *f)
+{
+	struct mxw_frame r;
+	size_t len = strlen(pr->p.hostname);
+
+	if (f->u.host.magic != MXW_HOST_QUERY_MAGIC) {
+		mxw_bad_frame(pr, -1);
+		return;
+	}
+	if (memcmp(f->src_mac, pr->p.mac, 6) == 0 || len == 0)
+		return;             /* our own broadcast looping back */
+	memset(&r, 0, sizeof(r));
+	r.type = MXW_PKT_HOST_REPLY;
+	memcpy(r.dst_mac, f->src_mac, 6);
+	memcpy(r.src_mac, pr->p.mac, 6);
+	r.peer_index = MXW_PEER_INDEX_UNKNOWN;
+	r.u.host.src_dst_peer_index = f->u.host.src_dst_peer_index;
+	r.u.host.magic = MXW_HOST_QUERY_MAGIC;
+	r.payload = (const uint8_t *)pr->p.hostname;
+	r.payload_len = (uint32_t)MXW_MIN(len, MXW_HOSTNAME_MAX);
+	(void)mxw_tx_frame(pr, &r, 0);
+}
+
+void mxw_rx_host_reply(struct mxw_proto *pr, const struct mxw_frame *f)
+{
+	uint64_t nic = mxw_mac_to_u64(f->src_mac);
+	const char *name = (const char *)f->payload;
+	struct mxw_lookup *lk, *next;
+	bool wanted = false;
+	int peer;
+
+	if (f->u.host.magic != MXW_HOST_QUERY_MAGIC || !name_ok(name, f->payload_len) ||
+	    memcmp(f->dst_mac, pr->p.mac, 6) != 0 || nic == pr->nic_id) {
+		mxw_bad_frame(pr, -1);
+		return;
+	}
+	TAILQ_FOREACH(lk, &pr->lookups, link)
+		if (lk->nic_id == nic || (lk->name_len == f->payload_len &&
+					  memcmp(lk->name, name, lk->name_len) == 0))
+			wanted = true;
+	peer = mxw_proto_peer_by_nic(pr, nic);
+	if (!wanted && peer < 0) {
+		pr->st.drops++;
+		return;
+	}
+	if (peer < 0) {
+		peer = mxw_proto_peer_add(pr, nic, NULL);
+		if (peer < 0)
+			return;
+	}
+	peer_set_name(&pr->peers[peer], name, f->payload_len);
+	for (lk = TAILQ_FIRST(&pr->lookups); lk; lk = next) {
+		next = TAILQ_NEXT(lk, link);
+		if (lk->nic_id == nic || (lk->name_len == f->payload_len &&
+					  memcmp(lk->name, name, lk->name_len) == 0))
+			lookup_finish(pr, lk, MXN_ST_OK, peer);
+	}
+}
+
+uint64_t mxw_lookup_progress(struct mxw_proto *pr, uint64_t now)
+{
+	struct mxw_lookup *lk, *next;
+	uint64_t deadline = MXW_NO_DEADLINE;
+
+	for (lk = TAILQ_FIRST(&pr->lookups); lk; lk = next) {
+		next = TAILQ_NEXT(lk, link);
+		if (lk->last_tx + pr->p.query_resend_us <= now) {
+			if (lk->resends >= pr->p.query_resends_max) {
+				lookup_finish(pr, lk, MXN_ST_NOT_FOUND, -1);
+				continue;
+			}
+			lk->resends++;
+			lookup_send(pr, lk, now);
+		}
+		deadline = MXW_MIN(deadline, lk->last_tx + pr->p.query_resend_us);
+	}
+	return deadline;
+}
+
+void mxw_lookups_free(struct mxw_proto *pr)
+{
+	struct mxw_lookup *lk;
+
+	while ((lk = TAILQ_FIRST(&pr->lookups))) {
+		TAILQ_REMOVE(&pr->lookups, lk, link);
+		free(lk);
+	}
+}

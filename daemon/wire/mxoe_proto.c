@@ -1,0 +1,1113 @@
+/* SPDX-License-Identifier: MIT */
+/*
+ * MXoE engine: partners, sequence numbers, acks, resends, connect, NACKs,
+ * medium reassembly and the receive dispatch.  Large messages live in
+ * mxoe_large.c, the peer table and lookups in mxoe_peers.c.
+ *
+ * Ordering model (as Open-MX): a receiver accepts only the next expected
+ * sequence number of a partner; an early frame is dropped (the sender
+ * resends it), a late one is a duplicate that triggers an immediate ack.
+ * So delivery is in order and exactly once without a reorder buffer.
+ */
+#include <errno.h>
+#include <stdlib.h>
+#include <string.h>
+#include <myrixen/abi.h>
+#include "mxoe_int.h"
+
+void mxw_proto_params_default(struct mxw_proto_params *p)
+{
+	memset(p, 0, sizeof(*p));
+	p->mtu = 1500;
+	p->resend_us = 20000;
+	p->resends_max = 250;
+	p->ack_delay_us = 2000;
+	p->ack_every = 8;
+	p->window = 128;
+	p->pull_blocks = 4;
+	p->pull_resend_us = 50000;
+	p->pull_resends_max = 100;
+	p->query_resend_us = 100000;
+	p->query_resends_max = 20;
+}
+
+uint64_t mxw_now(struct mxw_proto *pr)
+{
+	return pr->cb.now_us(pr->cb.ctx);
+}
+
+uint32_t mxw_proto_frag_max(const struct mxw_proto *pr)
+{
+	return pr->frag_max;
+}
+
+void mxw_proto_get_counters(const struct mxw_proto *pr, struct mxw_counters *out)
+{
+	*out = pr->st;
+}
+
+void mxw_bad_frame(struct mxw_proto *pr, int peer)
+{
+	pr->st.bad_frames++;
+	if (peer > 0)
+		pr->peers[peer].st.bad_frames++;
+}
+
+uint8_t mxw_nack_status(uint8_t nack_type)
+{
+	switch (nack_type) {
+	case MXW_NACK_BAD_ENDPT: return MXN_ST_BAD_ENDPOINT;
+	case MXW_NACK_ENDPT_CLOSED: return MXN_ST_CLOSED;
+	case MXW_NACK_BAD_SESSION: return MXN_ST_BAD_SESSION;
+	default: return MXN_ST_BAD_REQUEST;
+	}
+}
+
+int mxw_proto_new(const struct mxw_proto_params *p, const struct mxw_proto_cb *cb,
+		  struct mxw_proto **out)
+{
+	struct mxw_proto *pr;
+	int err = -EINVAL;
+
+	*out = NULL;
+	if (!cb->now_us || !cb->tx || !cb->ep_info || !cb->deliver)
+		return -EINVAL;
+	pr = calloc(1, sizeof(*pr));
+	if (!pr)
+		return -ENOMEM;
+	pr->p = *p;
+	pr->cb = *cb;
+	TAILQ_INIT(&pr->ack_list);
+	TAILQ_INIT(&pr->resend_list);
+	TAILQ_INIT(&pr->connects);
+	TAILQ_INIT(&pr->active_pulls);
+	TAILQ_INIT(&pr->lookups);
+	for (unsigned i = 0; i < MXW_PARTNER_BUCKETS; i++)
+		LIST_INIT(&pr->buckets[i]);
+	if (pr->p.window == 0 || pr->p.window > 4096)
+		pr->p.window = 512;
+	if (pr->p.pull_blocks == 0 || pr->p.pull_blocks > MXW_PULL_BLOCKS_MAX)
+		pr->p.pull_blocks = MXW_PULL_BLOCKS_MAX;
+	pr->frag_max = mxw_medium_frag_max(p->mtu);
+	pr->reply_max = mxw_pull_reply_max(p->mtu);
+	/* below ~256 bytes of room a medium would need more than 256 frags */
+	if (pr->frag_max < 512 || p->mtu + MXW_ETH_HLEN > MXW_TXBUF)
+		goto out;
+	pr->nic_id = mxw_mac_to_u64(p->mac);
+	/* peer 0 is this host */
+	pr->peers[0].used = true;
+	memcpy(pr->peers[0].mac, p->mac, 6);
+	pr->peers[0].nic_id = pr->nic_id;
+	pr->peers[0].named = p->hostname[0] != '\0';
+	memcpy(pr->peers[0].hostname, p->hostname, sizeof(pr->peers[0].hostname));
+	pr->peers[0].reverse_index = MXW_PEER_INDEX_UNKNOWN;
+	pr->npeers = 1;
+	err = mxw_large_init(pr);
+	if (err)
+		goto out;
+	*out = pr;
+	return 0;
+out:
+	mxw_proto_free(pr);
+	return err;
+}
+
+static void send_free(struct mxw_send *s)
+{
+	free(s->data);
+	free(s);
+}
+
+static void partner_free(struct mxw_proto *pr, struct mxw_partner *pt)
+{
+	struct mxw_send *s;
+
+	while ((s = TAILQ_FIRST(&pt->unacked))) {
+		TAILQ_REMOVE(&pt->unacked, s, plink);
+		if (s->on_resend_list)
+			TAILQ_REMOVE(&pr->resend_list, s, rlink);
+		send_free(s);
+	}
+	while ((s = TAILQ_FIRST(&pt->throttled))) {
+		TAILQ_REMOVE(&pt->throttled, s, plink);
+		send_free(s);
+	}
+	if (pt->ack_pending)
+		TAILQ_REMOVE(&pr->ack_list, pt, alink);
+	LIST_REMOVE(pt, hlink);
+	free(pt->med_buf);
+	free(pt);
+}
+
+void mxw_proto_free(struct mxw_proto *pr)
+{
+	struct mxw_conn_req *cr;
+
+	if (!pr)
+		return;
+	for (unsigned i = 0; i < MXW_PARTNER_BUCKETS; i++)
+		while (!LIST_EMPTY(&pr->buckets[i]))
+			partner_free(pr, LIST_FIRST(&pr->buckets[i]));
+	while ((cr = TAILQ_FIRST(&pr->connects))) {
+		TAILQ_REMOVE(&pr->connects, cr, link);
+		free(cr);
+	}
+	mxw_large_free(pr);
+	mxw_lookups_free(pr);
+	free(pr);
+}
+
+/* ---- transmit ---- */
+
+void mxw_head_for(struct mxw_proto *pr, struct mxw_frame *f, uint16_t peer)
+{
+	memcpy(f->dst_mac, pr->peers[peer].mac, 6);
+	memcpy(f->src_mac, pr->p.mac, 6);
+	f->peer_index = pr->peers[peer].reverse_index;
+}
+
+int mxw_tx_frame(struct mxw_proto *pr, const struct mxw_frame *f, uint16_t peer)
+{
+	int len = mxw_encode_frame(pr->txbuf, sizeof(pr->txbuf), f);
+	int err;
+
+	if (len < 0) {
+		pr->st.tx_errors++;
+		return len;
+	}
+	err = pr->cb.tx(pr->cb.ctx, pr->txbuf, (size_t)len);
+	if (err) {
+		pr->st.tx_errors++;
+		return err;
+	}
+	pr->st.tx_frames++;
+	pr->st.tx_bytes += (uint64_t)len;
+	if (peer > 0 && peer < MXW_PEERS_MAX) {
+		pr->peers[peer].st.tx_frames++;
+		pr->peers[peer].st.tx_bytes += (uint64_t)len;
+	}
+	return 0;
+}
+
+/* ---- partners ---- */
+
+static unsigned partner_hash(uint8_t lep, uint16_t peer, uint8_t rep)
+{
+	return ((unsigned)lep * 131u + (unsigned)peer * 31u + rep) % MXW_PARTNER_BUCKETS;
+}
+
+struct mxw_partner *mxw_partner_find(struct mxw_proto *pr, uint8_t lep, uint16_t peer, uint8_t rep)
+{
+	struct mxw_partner *pt;
+
+	LIST_FOREACH(pt, &pr->buckets[partner_hash(lep, peer, rep)], hlink)
+		if (pt->lep == lep && pt->peer == peer && pt->rep == rep)
+			return pt;
+	return NULL;
+}
+
+static struct mxw_partner *partner_get(struct mxw_proto *pr, struct mxw_ep ep, uint16_t peer,
+				       uint8_t rep)
+{
+	struct mxw_partner *pt = mxw_partner_find(pr, ep.index, peer, rep);
+
+	if (pt)
+		return pt;
+	pt = calloc(1, sizeof(*pt));
+	if (!pt)
+		return NULL;
+	pt->lep = ep.index;
+	pt->lsession = ep.session;
+	pt->peer = peer;
+	pt->rep = rep;
+	TAILQ_INIT(&pt->unacked);
+	TAILQ_INIT(&pt->throttled);
+	LIST_INSERT_HEAD(&pr->buckets[partner_hash(ep.index, peer, rep)], pt, hlink);
+	return pt;
+}
+
+static void medium_reset(struct mxw_partner *pt)
+{
+	free(pt->med_buf);
+	pt->med_buf = NULL;
+	pt->med_active = false;
+}
+
+static void ack_mark(struct mxw_proto *pr, struct mxw_partner *pt, uint64_t now)
+{
+	pt->recv_unacked++;
+	if (!pt->ack_pending) {
+		pt->ack_pending = true;
+		pt->ack_since = now;
+		TAILQ_INSERT_TAIL(&pr->ack_list, pt, alink);
+	}
+}
+
+static void ack_clear(struct mxw_proto *pr, struct mxw_partner *pt)
+{
+	if (pt->ack_pending) {
+		TAILQ_REMOVE(&pr->ack_list, pt, alink);
+		pt->ack_pending = false;
+	}
+	pt->recv_unacked = 0;
+}
+
+static void send_truc(struct mxw_proto *pr, struct mxw_partner *pt)
+{
+	struct mxw_frame f;
+
+	memset(&f, 0, sizeof(f));
+	f.type = MXW_PKT_TRUC;
+	mxw_head_for(pr, &f, pt->peer);
+	f.u.truc.dst_ep = pt->rep;
+	f.u.truc.src_ep = pt->lep;
+	f.u.truc.session = pt->rsession;
+	f.u.truc.data_type = MXW_TRUC_TYPE_ACK;
+	f.u.truc.ack_before = pt->next_recv;
+	f.u.truc.session_id = pt->rsession;
+	f.u.truc.acknum = ++pt->last_send_acknum;
+	f.u.truc.send_seq = pt->next_recv;
+	if (mxw_tx_frame(pr, &f, pt->peer) == 0) {
+		pr->st.acks_tx++;
+		ack_clear(pr, pt);
+	}
+}
+
+/* ---- sending messages ---- */
+
+static int tx_send(struct mxw_proto *pr, struct mxw_send *s)
+{
+	struct mxw_partner *pt = s->pt;
+	struct mxw_msg_fields m = {
+		.dst_ep = pt->rep, .src_ep = pt->lep, .length = (uint16_t)s->length,
+		.seqnum = s->seqnum, .piggyack = pt->next_recv, .session = pt->rsession,
+		.match_info = s->match,
+	};
+	struct mxw_frame f;
+	int err = 0;
+
+	memset(&f, 0, sizeof(f));
+	mxw_head_for(pr, &f, pt->peer);
+	switch (s->kind) {
+	case MXW_SK_TINY:
+	case MXW_SK_SMALL:
+		f.type = s->kind == MXW_SK_TINY ? MXW_PKT_TINY : MXW_PKT_SMALL;
+		f.u.msg = m;
+		f.payload = s->data;
+		f.payload_len = s->length;
+		err = mxw_tx_frame(pr, &f, pt->peer);
+		break;
+	case MXW_SK_MEDIUM: {
+		uint32_t nfrags = (s->length + pr->frag_max - 1) / pr->frag_max;
+
+		f.type = MXW_PKT_MEDIUM;
+		f.u.medium.msg = m;
+		for (uint32_t i = 0; i < nfrags; i++) {
+			uint32_t off = i * pr->frag_max;
+
+			f.u.medium.frag_seqnum = (uint8_t)i;
+			f.payload = s->data + off;
+			f.payload_len = MXW_MIN(pr->frag_max, s->length - off);
+			err = mxw_tx_frame(pr, &f, pt->peer);
+			if (err)
+				break;
+		}
+		break;
+	}
+	case MXW_SK_RNDV:
+		f.type = MXW_PKT_RNDV;
+		f.u.rndv.msg = m;
+		f.u.rndv.msg_length = s->length;
+		f.u.rndv.rdma_id = s->rdma_id;
+		f.u.rndv.rdma_seqnum = s->rdma_seqnum;
+		f.u.rndv.rdma_offset = 0;
+		err = mxw_tx_frame(pr, &f, pt->peer);
+		break;
+	case MXW_SK_NOTIFY:
+		f.type = MXW_PKT_NOTIFY;
+		f.u.notify.dst_ep = pt->rep;
+		f.u.notify.src_ep = pt->lep;
+		f.u.notify.session = pt->rsession;
+		f.u.notify.total_length = s->length;
+		f.u.notify.rdma_id = s->rdma_id;
+		f.u.notify.rdma_seqnum = s->rdma_seqnum;
+		f.u.notify.seqnum = s->seqnum;
+		f.u.notify.piggyack = pt->next_recv;
+		err = mxw_tx_frame(pr, &f, pt->peer);
+		break;
+	}
+	/* the frame carried our ack: no explicit one needed */
+	if (!err)
+		ack_clear(pr, pt);
+	return err;
+}
+
+static void resend_list_touch(struct mxw_proto *pr, struct mxw_send *s, uint64_t now)
+{
+	if (s->on_resend_list)
+		TAILQ_REMOVE(&pr->resend_list, s, rlink);
+	s->last_tx = now;
+	s->on_resend_list = true;
+	TAILQ_INSERT_TAIL(&pr->resend_list, s, rlink);
+}
+
+static void launch(struct mxw_proto *pr, struct mxw_partner *pt, struct mxw_send *s)
+{
+	s->seqnum = pt->next_send;
+	pt->next_send = mxw_seq_add(pt->next_send, 1);
+	pt->inflight++;
+	TAILQ_INSERT_TAIL(&pt->unacked, s, plink);
+	resend_list_touch(pr, s, mxw_now(pr));
+	/* a failed transmit is retried by the resend timer */
+	(void)tx_send(pr, s);
+}
+
+static void launch_throttled(struct mxw_proto *pr, struct mxw_partner *pt)
+{
+	struct mxw_send *s;
+
+	while (pt->send_ready && pt->inflight < pr->p.window && (s = TAILQ_FIRST(&pt->throttled))) {
+		TAILQ_REMOVE(&pt->throttled, s, plink);
+		launch(pr, pt, s);
+	}
+}
+
+int mxw_queue_send(struct mxw_proto *pr, struct mxw_partner *pt, struct mxw_send *s)
+{
+	s->pt = pt;
+	if (!pt->send_ready || pt->inflight >= pr->p.window || !TAILQ_EMPTY(&pt->throttled))
+		TAILQ_INSERT_TAIL(&pt->throttled, s, plink);
+	else
+		launch(pr, pt, s);
+	return 0;
+}
+
+/* Complete a send (acked, nacked or failed) and free it. */
+static void send_complete(struct mxw_proto *pr, struct mxw_send *s, uint8_t status)
+{
+	struct mxw_partner *pt = s->pt;
+	struct mxw_ep ep = { .index = pt->lep, .session = pt->lsession };
+
+	switch (s->kind) {
+	case MXW_SK_RNDV:
+		/* success waits for NOTIFY; a failure ends the send now */
+		if (status != MXN_ST_OK)
+			mxw_rndv_send_failed(pr, s, status);
+		break;
+	case MXW_SK_NOTIFY:
+		break;
+	default:
+		if (pr->cb.send_done)
+			pr->cb.send_done(pr->cb.ctx, ep, s->cookie, status,
+					 status == MXN_ST_OK ? s->length : 0);
+		break;
+	}
+	send_free(s);
+}
+
+static void unlink_unacked(struct mxw_proto *pr, struct mxw_send *s)
+{
+	TAILQ_REMOVE(&s->pt->unacked, s, plink);
+	if (s->on_resend_list)
+		TAILQ_REMOVE(&pr->resend_list, s, rlink);
+	s->on_resend_list = false;
+	s->pt->inflight--;
+}
+
+/* Everything before 'ack_before' arrived. */
+static void handle_ack(struct mxw_proto *pr, struct mxw_partner *pt, uint16_t ack_before)
+{
+	uint16_t missing = mxw_seq_diff(pt->next_send, pt->next_acked);
+	uint16_t fresh = mxw_seq_diff(ack_before, pt->next_acked);
+	struct mxw_send *s;
+
+	if (!pt->send_ready || ((ack_before ^ pt->next_send) & MXW_SESNUM_MASK))
+		return;
+	if (fresh == 0 || fresh > missing)
+		return;
+	while ((s = TAILQ_FIRST(&pt->unacked)) && mxw_seq_diff(s->seqnum, pt->next_acked) < fresh) {
+		unlink_unacked(pr, s);
+		send_complete(pr, s, MXN_ST_OK);
+	}
+	pt->next_acked = ack_before;
+	/* the partner is alive and moving: retries count from here again, so
+	 * only a partner that stops progressing runs out of them */
+	TAILQ_FOREACH(s, &pt->unacked, plink)
+		s->resends = 0;
+	launch_throttled(pr, pt);
+}
+
+/* A partner stopped answering or vanished: fail all it holds.  The partner
+ * needs a new handshake before it carries messages again. */
+static void partner_fail(struct mxw_proto *pr, struct mxw_partner *pt, uint8_t status)
+{
+	struct mxw_send *s;
+
+	while ((s = TAILQ_FIRST(&pt->unacked))) {
+		unlink_unacked(pr, s);
+		send_complete(pr, s, status);
+	}
+	while ((s = TAILQ_FIRST(&pt->throttled))) {
+		TAILQ_REMOVE(&pt->throttled, s, plink);
+		send_complete(pr, s, status);
+	}
+	mxw_large_partner_failed(pr, pt, status);
+	pt->send_ready = false;
+	pt->next_acked = pt->next_send;
+}
+
+int mxw_proto_send(struct mxw_proto *pr, struct mxw_ep from, uint16_t peer, uint8_t endpoint,
+		   uint32_t session, uint64_t match_info, const void *data, uint32_t len,
+		   uint64_t cookie)
+{
+	struct mxw_partner *pt;
+	struct mxw_send *s;
+
+	int err;
+
+	if (len > MXW_MEDIUM_MAX || len > pr->frag_max * 256u)
+		return -EMSGSIZE;
+	if (len && !data)
+		return -EINVAL;
+	pt = mxw_partner_for_send(pr, from, peer, endpoint, session, &err);
+	if (!pt)
+		return err;
+	s = calloc(1, sizeof(*s));
+	if (!s)
+		return -ENOMEM;
+	s->kind = len <= MXW_TINY_MAX ? MXW_SK_TINY : len <= MXW_SMALL_MAX ? MXW_SK_SMALL :
+		  MXW_SK_MEDIUM;
+	s->cookie = cookie;
+	s->match = match_info;
+	s->length = len;
+	if (len) {
+		s->data = malloc(len);
+		if (!s->data) {
+			free(s);
+			return -ENOMEM;
+		}
+		memcpy(s->data, data, len);
+	}
+	return mxw_queue_send(pr, pt, s);
+}
+
+struct mxw_partner *mxw_partner_for_send(struct mxw_proto *pr, struct mxw_ep from, uint16_t peer,
+					 uint8_t endpoint, uint32_t session, int *err)
+{
+	struct mxw_partner *pt;
+
+	*err = -EINVAL;
+	if (peer == 0 || peer >= MXW_PEERS_MAX || !pr->peers[peer].used)
+		return NULL;
+	pt = mxw_partner_find(pr, from.index, peer, endpoint);
+	*err = -ENOTCONN;
+	if (!pt || pt->lsession != from.session || !pt->rsession_known)
+		return NULL;
+	*err = -ESTALE;
+	if (pt->rsession != session)
+		return NULL;
+	*err = -ETIMEDOUT;
+	if (!pt->send_ready)
+		return NULL;
+	*err = 0;
+	return pt;
+}
+
+/* ---- connect ---- */
+
+static void tx_connect_request(struct mxw_proto *pr, struct mxw_conn_req *cr)
+{
+	struct mxw_partner *pt = mxw_partner_find(pr, cr->from.index, cr->peer, cr->rep);
+	struct mxw_frame f;
+
+	memset(&f, 0, sizeof(f));
+	f.type = MXW_PKT_CONNECT;
+	mxw_head_for(pr, &f, cr->peer);
+	f.u.connect.dst_ep = cr->rep;
+	f.u.connect.src_ep = cr->from.index;
+	f.u.connect.src_dst_peer_index = cr->peer;
+	f.u.connect.src_session = cr->from.session;
+	f.u.connect.app_key = cr->key;
+	f.u.connect.target_recv_seqnum_start = pt ? pt->next_recv : 0;
+	f.u.connect.connect_seqnum = cr->cseq;
+	cr->last_tx = mxw_now(pr);
+	(void)mxw_tx_frame(pr, &f, cr->peer);
+}
+
+int mxw_proto_connect(struct mxw_proto *pr, struct mxw_ep from, uint64_t cookie,
+		      uint64_t nic_id, uint8_t endpoint, uint32_t key, uint32_t timeout_ms)
+{
+	struct mxw_conn_req *cr;
+	struct mxw_partner *pt;
+	int peer;
+
+	if (nic_id == 0 || nic_id == pr->nic_id || nic_id >> 48)
+		return -EINVAL;
+	peer = mxw_proto_peer_by_nic(pr, nic_id);
+	if (peer < 0)
+		peer = mxw_proto_peer_add(pr, nic_id, NULL);
+	if (peer < 0)
+		return peer;
+	/* the partner exists from now on so both directions share one state */
+	pt = partner_get(pr, from, (uint16_t)peer, endpoint);
+	if (!pt)
+		return -ENOMEM;
+	if (pt->lsession != from.session)
+		return -ESRCH;
+	cr = calloc(1, sizeof(*cr));
+	if (!cr)
+		return -ENOMEM;
+	cr->from = from;
+	cr->cookie = cookie;
+	cr->peer = (uint16_t)peer;
+	cr->rep = endpoint;
+	cr->key = key;
+	cr->cseq = pr->next_cseq++;
+	cr->resends_max = pr->p.resends_max;
+	if (timeout_ms && pr->p.resend_us) {
+		uint64_t n = (uint64_t)timeout_ms * 1000u / pr->p.resend_us;
+
+		cr->resends_max = n ? (uint32_t)MXW_MIN(n, 1000000u) : 1;
+	}
+	TAILQ_INSERT_TAIL(&pr->connects, cr, link);
+	tx_connect_request(pr, cr);
+	return 0;
+}
+
+static void connect_finish(struct mxw_proto *pr, struct mxw_conn_req *cr, uint8_t status,
+			   uint32_t rsession)
+{
+	TAILQ_REMOVE(&pr->connects, cr, link);
+	if (pr->cb.connect_done)
+		pr->cb.connect_done(pr->cb.ctx, cr->from, cr->cookie, status,
+				    pr->peers[cr->peer].nic_id, cr->peer, cr->rep, rsession);
+	free(cr);
+}
+
+static void tx_nack_lib(struct mxw_proto *pr, uint16_t peer, uint8_t lep, uint8_t rep,
+			uint8_t type, uint16_t seqnum)
+{
+	struct mxw_frame f;
+
+	memset(&f, 0, sizeof(f));
+	f.type = MXW_PKT_NACK_LIB;
+	mxw_head_for(pr, &f, peer);
+	f.u.nack_lib.src_ep = lep;
+	f.u.nack_lib.dst_ep = rep;
+	f.u.nack_lib.nack_type = type;
+	f.u.nack_lib.src_dst_peer_index = peer;
+	f.u.nack_lib.seqnum = seqnum;
+	if (mxw_tx_frame(pr, &f, peer) == 0) {
+		pr->st.nacks_tx++;
+		pr->peers[peer].st.nacks_tx++;
+	}
+}
+
+/*
+ * The remote endpoint of pt now has session 'rsession'.  If that changed,
+ * the old conversation is over: fail what was in flight and wait for a new
+ * send start.  Only the side answering a request moves its receive side to
+ * a new partner-session number (it reports it in the reply); the
+ * requester's receive start already travelled in its request.
+ */
+static void partner_resync(struct mxw_proto *pr, struct mxw_partner *pt, uint32_t rsession,
+			   bool new_recv_session)
+{
+	if (pt->rsession_known && pt->rsession == rsession)
+		return;
+	if (pt->rsession_known) {
+		partner_fail(pr, pt, MXN_ST_BAD_SESSION);
+		if (new_recv_session)
+			pt->next_recv = (uint16_t)((pt->next_recv & MXW_SESNUM_MASK) +
+						   MXW_SESNUM_ONE);
+		medium_reset(pt);
+	}
+	pt->rsession = rsession;
+	pt->rsession_known = true;
+	pt->send_ready = false;
+	pt->last_recv_acknum = 0;
+}
+
+static void rx_connect_request(struct mxw_proto *pr, int peer, const struct mxw_frame *f)
+{
+	struct mxw_frame r;
+	struct mxw_partner *pt;
+	struct mxw_ep ep;
+	uint32_t session, key;
+	int err;
+
+	err = pr->cb.ep_info(pr->cb.ctx, f->u.connect.dst_ep, &session, &key);
+	if (err) {
+		tx_nack_lib(pr, (uint16_t)peer, f->u.connect.dst_ep, f->u.connect.src_ep,
+			    err == -EINVAL ? MXW_NACK_BAD_ENDPT : MXW_NACK_ENDPT_CLOSED, 0);
+		return;
+	}
+	memset(&r, 0, sizeof(r));
+	r.type = MXW_PKT_CONNECT;
+	r.u.connect.dst_ep = f->u.connect.src_ep;
+	r.u.connect.src_ep = f->u.connect.dst_ep;
+	r.u.connect.src_dst_peer_index = (uint16_t)peer;
+	r.u.connect.src_session = f->u.connect.src_session;
+	r.u.connect.target_session = session;
+	r.u.connect.is_reply = 1;
+	r.u.connect.connect_seqnum = f->u.connect.connect_seqnum;
+	if (key != f->u.connect.app_key) {
+		r.u.connect.status_code = MXW_CONNECT_STATUS_BAD_KEY;
+		goto reply;
+	}
+	ep.index = f->u.connect.dst_ep;
+	ep.session = session;
+	pt = partner_get(pr, ep, (uint16_t)peer, f->u.connect.src_ep);
+	if (!pt)
+		return; /* no memory: the connecter retries */
+	if (pt->lsession != session) {
+		/* our endpoint was reopened: a stale partner from its last life */
+		partner_free(pr, pt);
+		pt = partner_get(pr, ep, (uint16_t)peer, f->u.connect.src_ep);
+		if (!pt)
+			return;
+	}
+	partner_resync(pr, pt, f->u.connect.src_session, true);
+	if (!pt->send_ready) {
+		pt->next_send = pt->next_acked = f->u.connect.target_recv_seqnum_start;
+		pt->send_ready = true;
+		launch_throttled(pr, pt);
+	}
+	r.u.connect.target_recv_seqnum_start = pt->next_recv;
+reply:
+	mxw_head_for(pr, &r, (uint16_t)peer);
+	(void)mxw_tx_frame(pr, &r, (uint16_t)peer);
+}
+
+static void rx_connect_reply(struct mxw_proto *pr, int peer, const struct mxw_frame *f)
+{
+	struct mxw_conn_req *cr;
+	struct mxw_partner *pt;
+
+	TAILQ_FOREACH(cr, &pr->connects, link)
+		if (cr->peer == peer && cr->from.index == f->u.connect.dst_ep &&
+		    cr->rep == f->u.connect.src_ep && cr->cseq == f->u.connect.connect_seqnum &&
+		    cr->from.session == f->u.connect.src_session)
+			break;
+	if (!cr) {
+		pr->st.drops++;     /* a duplicate reply or a stale one */
+		return;
+	}
+	if (f->u.connect.status_code == MXW_CONNECT_STATUS_BAD_KEY) {
+		connect_finish(pr, cr, MXN_ST_BAD_KEY, 0);
+		return;
+	}
+	if (f->u.connect.status_code != MXW_CONNECT_STATUS_SUCCESS) {
+		connect_finish(pr, cr, MXN_ST_BAD_ENDPOINT, 0);
+		return;
+	}
+	pt = partner_get(pr, cr->from, cr->peer, cr->rep);
+	if (!pt)
+		return;
+	partner_resync(pr, pt, f->u.connect.target_session, false);
+	if (!pt->send_ready) {
+		pt->next_send = pt->next_acked = f->u.connect.target_recv_seqnum_start;
+		pt->send_ready = true;
+		launch_throttled(pr, pt);
+	}
+	connect_finish(pr, cr, MXN_ST_OK, f->u.connect.target_session);
+}
+
+/* ---- receiving messages ---- */
+
+static void deliver_src(struct mxw_proto *pr, const struct mxw_partner *pt, struct mxw_delivery *d)
+{
+	d->to.index = pt->lep;
+	d->to.session = pt->lsession;
+	d->src.peer = pt->peer;
+	d->src.endpoint = pt->rep;
+	d->src.session = pt->rsession;
+	d->src.nic_id = pr->peers[pt->peer].nic_id;
+}
+
+/* Returns 0 when the message was consumed (seqnum advances). */
+static int rx_deliver_msg(struct mxw_proto *pr, struct mxw_partner *pt, uint8_t kind,
+			  uint64_t match, const void *data, uint32_t len)
+{
+	struct mxw_delivery d;
+
+	memset(&d, 0, sizeof(d));
+	d.kind = kind;
+	deliver_src(pr, pt, &d);
+	d.match_info = match;
+	d.data = data;
+	d.length = len;
+	return pr->cb.deliver(pr->cb.ctx, &d);
+}
+
+/* Medium fragment of the expected seqnum: 1 complete (delivered),
+ * 0 more to come, <0 dropped. */
+static int rx_medium_frag(struct mxw_proto *pr, struct mxw_partner *pt, const struct mxw_frame *f,
+			  int peer)
+{
+	uint32_t len = f->u.medium.msg.length, idx = f->u.medium.frag_seqnum;
+	uint32_t off = idx * pr->frag_max;
+	int err;
+
+	if (len > MXW_MEDIUM_MAX || off >= len + (len == 0) ||
+	    f->payload_len != MXW_MIN(pr->frag_max, len - MXW_MIN(off, len))) {
+		mxw_bad_frame(pr, peer);
+		return -EBADMSG;
+	}
+	if (pt->med_active && (pt->med_seq != f->u.medium.msg.seqnum || pt->med_len != len ||
+			       pt->med_match != f->u.medium.msg.match_info))
+		medium_reset(pt);
+	if (!pt->med_active) {
+		pt->med_buf = malloc(len ? len : 1);
+		if (!pt->med_buf)
+			return -ENOMEM;
+		pt->med_active = true;
+		pt->med_seq = f->u.medium.msg.seqnum;
+		pt->med_len = len;
+		pt->med_got = 0;
+		pt->med_match = f->u.medium.msg.match_info;
+		memset(pt->med_bits, 0, sizeof(pt->med_bits));
+	}
+	if (pt->med_bits[idx / 64] & (1ull << (idx % 64))) {
+		pr->st.dups++;
+		return 0;
+	}
+	pt->med_bits[idx / 64] |= 1ull << (idx % 64);
+	memcpy(pt->med_buf + off, f->payload, f->payload_len);
+	pt->med_got += f->payload_len;
+	if (pt->med_got < len)
+		return 0;
+	err = rx_deliver_msg(pr, pt, MXW_DELIVER_QUEUED, pt->med_match, pt->med_buf, len);
+	if (err == -EAGAIN) {
+		/* keep the data: the next resent fragment retries delivery */
+		pt->med_got -= f->payload_len;
+		pt->med_bits[idx / 64] &= ~(1ull << (idx % 64));
+		return err;
+	}
+	medium_reset(pt);
+	return err ? err : 1;
+}
+
+/* Common checks of a sequenced frame; returns the partner or NULL. */
+static struct mxw_partner *rx_seq_partner(struct mxw_proto *pr, int peer, uint8_t lep, uint8_t rep,
+					  uint32_t session, uint16_t seqnum, uint16_t piggyack)
+{
+	struct mxw_partner *pt;
+	uint32_t my_session, key;
+	int err;
+
+	err = pr->cb.ep_info(pr->cb.ctx, lep, &my_session, &key);
+	if (err) {
+		tx_nack_lib(pr, (uint16_t)peer, lep, rep,
+			    err == -EINVAL ? MXW_NACK_BAD_ENDPT : MXW_NACK_ENDPT_CLOSED, seqnum);
+		return NULL;
+	}
+	if (session != my_session) {
+		tx_nack_lib(pr, (uint16_t)peer, lep, rep, MXW_NACK_BAD_SESSION, seqnum);
+		return NULL;
+	}
+	pt = mxw_partner_find(pr, lep, (uint16_t)peer, rep);
+	if (!pt || pt->lsession != my_session || !pt->rsession_known) {
+		/* no handshake seen from this sender: nothing to order against */
+		pr->st.drops++;
+		return NULL;
+	}
+	handle_ack(pr, pt, piggyack);
+	return pt;
+}
+
+/* Where seqnum stands against the expected one: 0 expected, 1 early, -1 dup. */
+static int seq_position(const struct mxw_partner *pt, uint16_t seqnum)
+{
+	uint16_t d;
+
+	if ((seqnum ^ pt->next_recv) & MXW_SESNUM_MASK)
+		return 2;           /* another partner session: stale */
+	d = mxw_seq_diff(seqnum, pt->next_recv);
+	if (d == 0)
+		return 0;
+	return d < (MXW_SEQNUM_MASK + 1) / 2 ? 1 : -1;
+}
+
+static void rx_sequenced(struct mxw_proto *pr, int peer, const struct mxw_frame *f)
+{
+	const struct mxw_msg_fields *m = &f->u.msg;  /* shared prefix of msg kinds */
+	struct mxw_partner *pt;
+	uint8_t lep, rep;
+	uint16_t seq, piggy;
+	uint32_t session;
+	uint64_t now = mxw_now(pr);
+	int pos, ret = 0;
+
+	if (f->type == MXW_PKT_NOTIFY) {
+		lep = f->u.notify.dst_ep;
+		rep = f->u.notify.src_ep;
+		session = f->u.notify.session;
+		seq = f->u.notify.seqnum;
+		piggy = f->u.notify.piggyack;
+	} else {
+		lep = m->dst_ep;
+		rep = m->src_ep;
+		session = m->session;
+		seq = m->seqnum;
+		piggy = m->piggyack;
+	}
+	pt = rx_seq_partner(pr, peer, lep, rep, session, seq, piggy);
+	if (!pt)
+		return;
+	pos = seq_position(pt, seq);
+	if (pos == -1) {
+		pr->st.dups++;
+		pr->peers[peer].st.dups++;
+		/* the sender missed our ack: resend it right away */
+		send_truc(pr, pt);
+		return;
+	}
+	if (pos != 0) {
+		pr->st.drops++;
+		pr->peers[peer].st.drops++;
+		return;
+	}
+	switch (f->type) {
+	case MXW_PKT_TINY:
+		ret = rx_deliver_msg(pr, pt, MXW_DELIVER_TINY, m->match_info, f->payload, m->length);
+		break;
+	case MXW_PKT_SMALL:
+		ret = rx_deliver_msg(pr, pt, MXW_DELIVER_QUEUED, m->match_info, f->payload,
+				     m->length);
+		break;
+	case MXW_PKT_MEDIUM:
+		ret = rx_medium_frag(pr, pt, f, peer);
+		if (ret == 0)
+			return;     /* more fragments to come */
+		if (ret == 1)
+			ret = 0;
+		break;
+	case MXW_PKT_RNDV:
+		mxw_rx_rndv(pr, pt, f, &ret);
+		break;
+	case MXW_PKT_NOTIFY:
+		mxw_rx_notify(pr, pt, f);
+		break;
+	}
+	if (ret == -ESRCH) {
+		tx_nack_lib(pr, (uint16_t)peer, lep, rep, MXW_NACK_ENDPT_CLOSED, seq);
+		return;
+	}
+	if (ret) {
+		pr->st.drops++;
+		pr->peers[peer].st.drops++;
+		return;
+	}
+	pt->next_recv = mxw_seq_add(pt->next_recv, 1);
+	ack_mark(pr, pt, now);
+	if (pt->recv_unacked >= pr->p.ack_every)
+		send_truc(pr, pt);
+}
+
+static void rx_truc(struct mxw_proto *pr, int peer, const struct mxw_frame *f)
+{
+	struct mxw_partner *pt;
+
+	if (f->u.truc.data_type != MXW_TRUC_TYPE_ACK) {
+		mxw_bad_frame(pr, peer);
+		return;
+	}
+	pt = mxw_partner_find(pr, f->u.truc.dst_ep, (uint16_t)peer, f->u.truc.src_ep);
+	if (!pt || pt->lsession != f->u.truc.session) {
+		pr->st.drops++;
+		return;
+	}
+	pr->st.acks_rx++;
+	if (f->u.truc.acknum <= pt->last_recv_acknum)
+		return;             /* older than one already applied */
+	pt->last_recv_acknum = f->u.truc.acknum;
+	handle_ack(pr, pt, f->u.truc.ack_before);
+}
+
+static void rx_nack_lib(struct mxw_proto *pr, int peer, const struct mxw_frame *f)
+{
+	uint8_t status = mxw_nack_status(f->u.nack_lib.nack_type);
+	struct mxw_partner *pt;
+	struct mxw_conn_req *cr;
+	struct mxw_send *s;
+
+	pr->st.nacks_rx++;
+	pr->peers[peer].st.nacks_rx++;
+	pt = mxw_partner_find(pr, f->u.nack_lib.dst_ep, (uint16_t)peer, f->u.nack_lib.src_ep);
+	if (pt && pt->send_ready && !((f->u.nack_lib.seqnum ^ pt->next_send) & MXW_SESNUM_MASK)) {
+		TAILQ_FOREACH(s, &pt->unacked, plink)
+			if (s->seqnum == f->u.nack_lib.seqnum)
+				break;
+		if (s) {
+			/* the conversation cannot go on past a refused message */
+			partner_fail(pr, pt, status);
+			return;
+		}
+	}
+	/* MX nacks a connect with seqnum 0: the oldest matching request */
+	TAILQ_FOREACH(cr, &pr->connects, link)
+		if (cr->peer == peer && cr->from.index == f->u.nack_lib.dst_ep &&
+		    cr->rep == f->u.nack_lib.src_ep)
+			break;
+	if (cr)
+		connect_finish(pr, cr, status == MXN_ST_CLOSED ? MXN_ST_BAD_ENDPOINT : status, 0);
+}
+
+void mxw_proto_rx(struct mxw_proto *pr, const uint8_t *frame, size_t len)
+{
+	struct mxw_frame f;
+	int peer;
+
+	if (mxw_decode(frame, len, &f) < 0) {
+		mxw_bad_frame(pr, -1);
+		return;
+	}
+	pr->st.rx_frames++;
+	pr->st.rx_bytes += len;
+	if (f.type == MXW_PKT_HOST_QUERY) {
+		mxw_rx_host_query(pr, &f);
+		return;
+	}
+	if (f.type == MXW_PKT_HOST_REPLY) {
+		mxw_rx_host_reply(pr, &f);
+		return;
+	}
+	if (memcmp(f.dst_mac, pr->p.mac, 6) != 0) {
+		pr->st.drops++;     /* not for us (a bridge flooding) */
+		return;
+	}
+	peer = mxw_peer_by_mac(pr, f.src_mac);
+	if (peer <= 0 && f.type == MXW_PKT_CONNECT && !f.u.connect.is_reply)
+		peer = mxw_proto_peer_add(pr, mxw_mac_to_u64(f.src_mac), NULL);
+	if (peer <= 0) {
+		pr->st.drops++;     /* an unknown sender, or our own MAC */
+		return;
+	}
+	pr->peers[peer].st.rx_frames++;
+	pr->peers[peer].st.rx_bytes += len;
+
+	switch (f.type) {
+	case MXW_PKT_CONNECT:
+		if (f.u.connect.src_dst_peer_index != MXW_PEER_INDEX_UNKNOWN)
+			pr->peers[peer].reverse_index = f.u.connect.src_dst_peer_index;
+		if (f.u.connect.is_reply)
+			rx_connect_reply(pr, peer, &f);
+		else
+			rx_connect_request(pr, peer, &f);
+		break;
+	case MXW_PKT_TINY:
+	case MXW_PKT_SMALL:
+	case MXW_PKT_MEDIUM:
+	case MXW_PKT_RNDV:
+	case MXW_PKT_NOTIFY:
+		rx_sequenced(pr, peer, &f);
+		break;
+	case MXW_PKT_TRUC: rx_truc(pr, peer, &f); break;
+	case MXW_PKT_NACK_LIB: rx_nack_lib(pr, peer, &f); break;
+	case MXW_PKT_PULL: mxw_rx_pull(pr, peer, &f); break;
+	case MXW_PKT_PULL_REPLY: mxw_rx_pull_reply(pr, peer, &f); break;
+	case MXW_PKT_NACK_MCP: mxw_rx_nack_mcp(pr, peer, &f); break;
+	default: mxw_bad_frame(pr, peer); break;
+	}
+}
+
+/* ---- endpoint close ---- */
+
+void mxw_proto_endpoint_closed(struct mxw_proto *pr, struct mxw_ep ep)
+{
+	struct mxw_conn_req *cr, *crn;
+
+	for (unsigned i = 0; i < MXW_PARTNER_BUCKETS; i++) {
+		struct mxw_partner *pt = LIST_FIRST(&pr->buckets[i]), *next;
+
+		for (; pt; pt = next) {
+			next = LIST_NEXT(pt, hlink);
+			if (pt->lep == ep.index)
+				partner_free(pr, pt);
+		}
+	}
+	for (cr = TAILQ_FIRST(&pr->connects); cr; cr = crn) {
+		crn = TAILQ_NEXT(cr, link);
+		if (cr->from.index == ep.index) {
+			TAILQ_REMOVE(&pr->connects, cr, link);
+			free(cr);
+		}
+	}
+	mxw_large_endpoint_closed(pr, ep);
+}
+
+/* ---- timers ---- */
+
+static uint64_t resend_progress(struct mxw_proto *pr, uint64_t now)
+{
+	struct mxw_send *s;
+
+	while ((s = TAILQ_FIRST(&pr->resend_list)) && s->last_tx + pr->p.resend_us <= now) {
+		struct mxw_partner *pt = s->pt;
+
+		if (s->resends >= pr->p.resends_max) {
+			pr->st.timeouts++;
+			partner_fail(pr, pt, MXN_ST_TIMEOUT);
+			continue;
+		}
+		s->resends++;
+		pr->st.resends++;
+		pr->peers[pt->peer].st.resends++;
+		resend_list_touch(pr, s, now);
+		(void)tx_send(pr, s);
+	}
+	return s ? s->last_tx + pr->p.resend_us : MXW_NO_DEADLINE;
+}
+
+static uint64_t connect_progress(struct mxw_proto *pr, uint64_t now)
+{
+	struct mxw_conn_req *cr, *next;
+	uint64_t deadline = MXW_NO_DEADLINE;
+
+	for (cr = TAILQ_FIRST(&pr->connects); cr; cr = next) {
+		next = TAILQ_NEXT(cr, link);
+		if (cr->last_tx + pr->p.resend_us <= now) {
+			if (cr->resends >= cr->resends_max) {
+				pr->st.timeouts++;
+				connect_finish(pr, cr, MXN_ST_TIMEOUT, 0);
+				continue;
+			}
+			cr->resends++;
+			pr->st.resends++;
+			tx_connect_request(pr, cr);
+		}
+		deadline = MXW_MIN(deadline, cr->last_tx + pr->p.resend_us);
+	}
+	return deadline;
+}
+
+static uint64_t ack_progress(struct mxw_proto *pr, uint64_t now)
+{
+	struct mxw_partner *pt;
+
+	while ((pt = TAILQ_FIRST(&pr->ack_list)) && pt->ack_since + pr->p.ack_delay_us <= now) {
+		send_truc(pr, pt);
+		if (pt->ack_pending) {
+			/* transmit failed: try again next round, not now */
+			TAILQ_REMOVE(&pr->ack_list, pt, alink);
+			pt->ack_since = now;
+			TAILQ_INSERT_TAIL(&pr->ack_list, pt, alink);
+			break;
+		}
+	}
+	pt = TAILQ_FIRST(&pr->ack_list);
+	return pt ? pt->ack_since + pr->p.ack_delay_us : MXW_NO_DEADLINE;
+}
+
+uint64_t mxw_proto_progress(struct mxw_proto *pr)
+{
+	uint64_t now = mxw_now(pr), d;
+
+	d = ack_progress(pr, now);
+	d = MXW_MIN(d, resend_progress(pr, now));
+	d = MXW_MIN(d, connect_progress(pr, now));
+	d = MXW_MIN(d, mxw_large_progress(pr, now));
+	d = MXW_MIN(d, mxw_lookup_progress(pr, now));
+	return d;
+}

@@ -1,0 +1,175 @@
+/* SPDX-License-Identifier: MIT */
+/*
+ * The MXoE protocol engine, pure: no sockets, no clock, no loop.  The
+ * caller injects a clock and a transmit callback, feeds received frames to
+ * mxw_proto_rx(), and calls mxw_proto_progress() when the deadline it
+ * returned has passed.  Deliveries and completions go out through
+ * struct mxw_proto_cb, shaped after daemon/remote.h so the daemon glue is
+ * thin and unit tests can drive two engines against each other.
+ *
+ * What it does (Open-MX 1.5 semantics, done by the daemon on behalf of the
+ * guest so progress never depends on the application):
+ *  - connect handshake (session ids, application key; a wrong key answers
+ *    MXN_ST_BAD_KEY), per-partner 14-bit sequence numbers with a 2-bit
+ *    partner-session number, piggy-backed and explicit (TRUC) acks, resend
+ *    on timeout, retries exhausted -> MXN_ST_TIMEOUT for the partner;
+ *  - tiny/small in one frame, medium fragmented by the MTU's frag size;
+ *  - large: RNDV, the receiver PULLs in blocks (several in flight), the
+ *    sender answers PULL_REPLY frames, the receiver NOTIFYs at the end;
+ *  - NACKs for a bad endpoint, a closed endpoint, a stale session, a pull
+ *    outside the registered window; duplicates are suppressed and every
+ *    partner delivers in order, exactly once.
+ * A hostile frame never crashes it: it is counted (bad_frames) and dropped.
+ *
+ * Error convention: 0 or -errno.
+ */
+#ifndef MXW_MXOE_PROTO_H
+#define MXW_MXOE_PROTO_H
+
+#include <stdbool.h>
+#include <stddef.h>
+#include <stdint.h>
+#include "mxoe_wire.h"
+
+#define MXW_PEERS_MAX 256u          /* peer table size (index 0 = this host) */
+#define MXW_NO_DEADLINE UINT64_MAX
+
+struct mxw_proto;
+
+/* A local endpoint: (index, session), never a pointer. */
+struct mxw_ep {
+	uint8_t index;
+	uint32_t session;
+};
+
+/* The sender of a delivered message, as a reply address. */
+struct mxw_src {
+	uint16_t peer;
+	uint8_t endpoint;
+	uint32_t session;
+	uint64_t nic_id;
+};
+
+enum mxw_delivery_kind { MXW_DELIVER_TINY = 1, MXW_DELIVER_QUEUED, MXW_DELIVER_RNDV };
+
+struct mxw_delivery {
+	enum mxw_delivery_kind kind;
+	struct mxw_ep to;
+	struct mxw_src src;
+	uint64_t match_info;
+	const void *data;           /* TINY/QUEUED: the whole message */
+	uint32_t length;            /* message length (RNDV: announced length) */
+	uint64_t remote_ref;        /* RNDV: quote in mxw_proto_pull() */
+};
+
+/* Counters: plain structs the control socket copies out. */
+struct mxw_counters {
+	uint64_t tx_frames, tx_bytes, rx_frames, rx_bytes;
+	uint64_t resends;           /* message frames sent again after a timeout */
+	uint64_t pull_resends;      /* pull requests sent again */
+	uint64_t drops;             /* valid frames dropped (early, no room, stale) */
+	uint64_t dups;              /* duplicates suppressed */
+	uint64_t nacks_tx, nacks_rx;
+	uint64_t acks_tx, acks_rx;  /* explicit TRUC acks */
+	uint64_t bad_frames;        /* malformed or hostile frames */
+	uint64_t bad_rdmawin;       /* pulls outside a registered window */
+	uint64_t tx_errors;         /* the transmit callback failed */
+	uint64_t timeouts;          /* partners/pulls given up */
+};
+
+struct mxw_peer_info {
+	uint64_t nic_id;
+	char hostname[MXW_HOSTNAME_MAX + 1];
+	bool named;
+	struct mxw_counters st;
+};
+
+struct mxw_proto_cb {
+	void *ctx;
+	uint64_t (*now_us)(void *ctx);
+	/* Transmit one frame; 0 or -errno (the engine counts a failure and
+	 * relies on its resend timers). */
+	int (*tx)(void *ctx, const uint8_t *frame, size_t len);
+	/* The local endpoint 'index': 0 with its session and key, -ENOENT if
+	 * not open, -EINVAL if the index is beyond the host's limit. */
+	int (*ep_info)(void *ctx, uint8_t index, uint32_t *session, uint32_t *key);
+	/* 0 delivered, -EAGAIN no room now (dropped; the sender resends),
+	 * -ESRCH endpoint gone (nacked as closed). */
+	int (*deliver)(void *ctx, const struct mxw_delivery *d);
+	void (*connect_done)(void *ctx, struct mxw_ep ep, uint64_t cookie, uint8_t status,
+			     uint64_t nic_id, uint16_t peer, uint8_t endpoint, uint32_t session);
+	void (*send_done)(void *ctx, struct mxw_ep ep, uint64_t cookie, uint8_t status,
+			  uint32_t xfer_length);
+	/* Rendezvous sends: read the sender's data; finish the send. */
+	int (*rndv_read)(void *ctx, struct mxw_ep ep, uint32_t send_handle, uint64_t off,
+			 void *buf, size_t len);
+	void (*rndv_done)(void *ctx, struct mxw_ep ep, uint32_t send_handle, uint8_t status,
+			  uint32_t xfer_length);
+	/* Pulls: write into the receiver's region; finish the pull. */
+	int (*pull_write)(void *ctx, struct mxw_ep ep, uint32_t pull_handle, uint64_t off,
+			  const void *buf, size_t len);
+	void (*pull_done)(void *ctx, struct mxw_ep ep, uint32_t pull_handle, uint8_t status,
+			  uint32_t xfer_length);
+	void (*lookup_done)(void *ctx, struct mxw_ep ep, uint64_t cookie, uint8_t status,
+			    uint64_t nic_id, uint16_t peer, const char *name, uint32_t name_len);
+};
+
+struct mxw_proto_params {
+	uint8_t mac[6];
+	char hostname[MXW_HOSTNAME_MAX + 1];
+	uint32_t mtu;               /* interface MTU: sets frag and pull-reply sizes */
+	uint32_t resend_us;         /* message resend timeout */
+	uint32_t resends_max;       /* then MXN_ST_TIMEOUT */
+	uint32_t ack_delay_us;      /* explicit ack after this without reverse traffic */
+	uint32_t ack_every;         /* ...or after this many unacked receptions */
+	uint32_t window;            /* sends in flight per partner (<= 4096) */
+	uint32_t pull_blocks;       /* pull blocks in flight per pull */
+	uint32_t pull_resend_us;
+	uint32_t pull_resends_max;
+	uint32_t query_resend_us;   /* host query */
+	uint32_t query_resends_max;
+};
+
+/* Defaults: 20 ms resends, 250 retries, 32 pull frames per block, 4 blocks. */
+void mxw_proto_params_default(struct mxw_proto_params *p);
+
+int mxw_proto_new(const struct mxw_proto_params *p, const struct mxw_proto_cb *cb,
+		  struct mxw_proto **out);
+void mxw_proto_free(struct mxw_proto *pr);
+
+/* Medium fragment and pull-reply payload sizes in use. */
+uint32_t mxw_proto_frag_max(const struct mxw_proto *pr);
+
+/* ---- peers ---- */
+/* Add (or rename) a peer; returns its index (>= 1) or -errno.  name may be NULL. */
+int mxw_proto_peer_add(struct mxw_proto *pr, uint64_t nic_id, const char *name);
+int mxw_proto_peer_by_nic(const struct mxw_proto *pr, uint64_t nic_id);
+int mxw_proto_peer_get(const struct mxw_proto *pr, uint16_t peer, struct mxw_peer_info *out);
+uint32_t mxw_proto_npeers(const struct mxw_proto *pr);
+void mxw_proto_get_counters(const struct mxw_proto *pr, struct mxw_counters *out);
+
+/* ---- commands from local endpoints (core -> wire) ---- */
+int mxw_proto_connect(struct mxw_proto *pr, struct mxw_ep from, uint64_t cookie,
+		      uint64_t nic_id, uint8_t endpoint, uint32_t key, uint32_t timeout_ms);
+/* Tiny/small/medium: the engine copies data. */
+int mxw_proto_send(struct mxw_proto *pr, struct mxw_ep from, uint16_t peer, uint8_t endpoint,
+		   uint32_t session, uint64_t match_info, const void *data, uint32_t len,
+		   uint64_t cookie);
+int mxw_proto_send_rndv(struct mxw_proto *pr, struct mxw_ep from, uint16_t peer,
+			uint8_t endpoint, uint32_t session, uint64_t match_info, uint32_t len,
+			uint32_t send_handle);
+int mxw_proto_pull(struct mxw_proto *pr, struct mxw_ep to, uint64_t remote_ref,
+		   uint32_t pull_handle, uint32_t len);
+/* Resolve by name (name_len > 0) or by nic id. */
+int mxw_proto_lookup(struct mxw_proto *pr, struct mxw_ep from, uint64_t cookie,
+		     uint64_t nic_id, const char *name, uint32_t name_len);
+void mxw_proto_endpoint_closed(struct mxw_proto *pr, struct mxw_ep ep);
+
+/* ---- input and time ---- */
+/* One received frame; never fails (bad frames are counted). */
+void mxw_proto_rx(struct mxw_proto *pr, const uint8_t *frame, size_t len);
+/* Send due acks, resends, pull resends, query resends; fail what ran out of
+ * retries.  Returns the next deadline in the clock's microseconds. */
+uint64_t mxw_proto_progress(struct mxw_proto *pr);
+
+#endif /* MXW_MXOE_PROTO_H */

@@ -1,0 +1,751 @@
+/* SPDX-License-Identifier: MIT */
+/*
+ * MXoE protocol tests: real engines (daemon/wire/mxoe_proto.c) on a fake
+ * clock, joined by an in-memory channel that drops, reorders and
+ * duplicates frames from a fixed seed.  Every message carries its stream
+ * index in match_info and a pattern derived from (index, length) in its
+ * bytes, so the receiver checks exactly-once, in-order and intact delivery.
+ */
+#include <errno.h>
+#include <stdio.h>
+#include <stdlib.h>
+#include <string.h>
+#include <myrixen/abi.h>
+#include "mxoe_proto.h"
+
+static int failures;
+#define CHECK(cond)                                                              \
+	do {                                                                     \
+		if (!(cond)) {                                                   \
+			fprintf(stderr, "%s:%d: CHECK failed: %s\n", __FILE__, __LINE__, \
+				#cond);                                          \
+			failures++;                                              \
+		}                                                                \
+	} while (0)
+
+/* ---- fake clock and seeded channel ---- */
+
+static uint64_t now_us;
+static uint64_t rng_state;
+
+static uint32_t rnd(void)
+{
+	rng_state = rng_state * 6364136223846793005ull + 1442695040888963407ull;
+	return (uint32_t)(rng_state >> 33);
+}
+
+struct chan_cfg {
+	unsigned loss_pct, dup_pct, reorder_pct;
+	bool dead[4];               /* host index whose traffic vanishes */
+};
+static struct chan_cfg chan;
+
+struct inflight {
+	uint64_t at;
+	int dst;                    /* -1: broadcast */
+	int src;
+	size_t len;
+	uint8_t *bytes;
+	struct inflight *next;
+};
+static struct inflight *wire_q;
+
+#define NHOSTS 3
+#define NEPS 4
+#define MAXMSG 4096
+
+struct rx_rec {
+	int src_host;
+	uint8_t src_ep;
+	uint64_t match;
+	uint32_t len;
+	bool ok;                    /* pattern verified */
+};
+
+struct pending_pull {
+	int used;
+	struct mxw_ep to;
+	uint64_t ref;
+	uint32_t len;
+	uint64_t match;
+	int src_host;
+};
+
+struct host {
+	int id;
+	struct mxw_proto *pr;
+	uint8_t mac[6];
+	struct { bool open; uint32_t session, key; } ep[NEPS];
+	/* receive log per local endpoint */
+	struct rx_rec rx[NEPS][MAXMSG];
+	unsigned nrx[NEPS];
+	/* completions */
+	unsigned send_ok, send_err[MXN_ST_STATUS_MAX];
+	unsigned connect_status[MXN_ST_STATUS_MAX];
+	struct { uint16_t peer; uint8_t ep; uint32_t session; } conn;
+	/* rendezvous sends, by handle */
+	uint8_t *rndv_buf[MAXMSG];
+	uint32_t rndv_len[MAXMSG];
+	unsigned rndv_ok, rndv_err[MXN_ST_STATUS_MAX];
+	uint32_t next_send_handle;
+	/* pulls, by handle */
+	uint8_t *pull_buf[MAXMSG];
+	uint64_t pull_match[MAXMSG];
+	int pull_src[MAXMSG];
+	unsigned pull_ok, pull_bad, pull_err[MXN_ST_STATUS_MAX];
+	uint32_t next_pull_handle;
+	struct pending_pull pend[MAXMSG];
+	unsigned npend;
+	unsigned lookup_ok, lookup_fail;
+	char lookup_name[96];
+	uint64_t lookup_nic;
+};
+static struct host hosts[NHOSTS];
+
+static void pattern(uint8_t *b, uint32_t len, uint64_t idx)
+{
+	for (uint32_t i = 0; i < len; i++)
+		b[i] = (uint8_t)(idx * 31 + i * 7 + (i >> 8));
+}
+
+static bool pattern_ok(const uint8_t *b, uint32_t len, uint64_t idx)
+{
+	for (uint32_t i = 0; i < len; i++)
+		if (b[i] != (uint8_t)(idx * 31 + i * 7 + (i >> 8)))
+			return false;
+	return true;
+}
+
+static int host_by_mac(const uint8_t *mac)
+{
+	for (int i = 0; i < NHOSTS; i++)
+		if (memcmp(hosts[i].mac, mac, 6) == 0)
+			return i;
+	return -1;
+}
+
+static void enqueue(int src, int dst, const uint8_t *f, size_t len, uint64_t at)
+{
+	struct inflight *q = calloc(1, sizeof(*q)), **pp;
+
+	q->at = at;
+	q->src = src;
+	q->dst = dst;
+	q->len = len;
+	q->bytes = malloc(len);
+	memcpy(q->bytes, f, len);
+	/* keep the queue sorted by time; equal times stay FIFO */
+	for (pp = &wire_q; *pp && (*pp)->at <= at; pp = &(*pp)->next)
+		;
+	q->next = *pp;
+	*pp = q;
+}
+
+static uint64_t cb_now(void *ctx)
+{
+	(void)ctx;
+	return now_us;
+}
+
+static int cb_tx(void *ctx, const uint8_t *frame, size_t len)
+{
+	struct host *h = ctx;
+	int dst = frame[0] == 0xff ? -1 : host_by_mac(frame);
+	uint64_t delay = 5;
+
+	if (chan.dead[h->id] || (dst >= 0 && chan.dead[dst]))
+		return 0;
+	if (chan.loss_pct && rnd() % 100 < chan.loss_pct)
+		return 0;
+	if (chan.reorder_pct && rnd() % 100 < chan.reorder_pct)
+		delay += rnd() % 300;
+	enqueue(h->id, dst, frame, len, now_us + delay);
+	if (chan.dup_pct && rnd() % 100 < chan.dup_pct)
+		enqueue(h->id, dst, frame, len, now_us + delay + rnd() % 200);
+	return 0;
+}
+
+static int cb_ep_info(void *ctx, uint8_t index, uint32_t *session, uint32_t *key)
+{
+	struct host *h = ctx;
+
+	if (index >= NEPS)
+		return -EINVAL;
+	if (!h->ep[index].open)
+		return -ENOENT;
+	*session = h->ep[index].session;
+	*key = h->ep[index].key;
+	return 0;
+}
+
+static int cb_deliver(void *ctx, const struct mxw_delivery *d)
+{
+	struct host *h = ctx;
+	struct rx_rec *r;
+	int src = host_by_mac((const uint8_t[6]){ (uint8_t)(d->src.nic_id >> 40),
+		(uint8_t)(d->src.nic_id >> 32), (uint8_t)(d->src.nic_id >> 24),
+		(uint8_t)(d->src.nic_id >> 16), (uint8_t)(d->src.nic_id >> 8),
+		(uint8_t)d->src.nic_id });
+
+	if (!h->ep[d->to.index].open || h->ep[d->to.index].session != d->to.session)
+		return -ESRCH;
+	if (h->nrx[d->to.index] >= MAXMSG)
+		return -EAGAIN;
+	r = &h->rx[d->to.index][h->nrx[d->to.index]++];
+	r->src_host = src;
+	r->src_ep = d->src.endpoint;
+	r->match = d->match_info;
+	r->len = d->length;
+	if (d->kind == MXW_DELIVER_RNDV) {
+		struct pending_pull *p = &h->pend[h->npend++ % MAXMSG];
+
+		p->used = 1;
+		p->to = d->to;
+		p->ref = d->remote_ref;
+		p->len = d->length;
+		p->match = d->match_info;
+		p->src_host = src;
+		r->ok = true;
+	} else {
+		r->ok = pattern_ok(d->data, d->length, d->match_info) &&
+			(d->kind == MXW_DELIVER_TINY) == (d->length <= 32);
+	}
+	return 0;
+}
+
+static void cb_connect_done(void *ctx, struct mxw_ep ep, uint64_t cookie, uint8_t status,
+			    uint64_t nic_id, uint16_t peer, uint8_t endpoint, uint32_t session)
+{
+	struct host *h = ctx;
+
+	(void)ep; (void)cookie; (void)nic_id;
+	h->connect_status[status]++;
+	h->conn.peer = peer;
+	h->conn.ep = endpoint;
+	h->conn.session = session;
+}
+
+static void cb_send_done(void *ctx, struct mxw_ep ep, uint64_t cookie, uint8_t status,
+			 uint32_t xfer)
+{
+	struct host *h = ctx;
+
+	(void)ep; (void)cookie; (void)xfer;
+	if (status == MXN_ST_OK)
+		h->send_ok++;
+	else
+		h->send_err[status]++;
+}
+
+static int cb_rndv_read(void *ctx, struct mxw_ep ep, uint32_t handle, uint64_t off, void *buf,
+			size_t len)
+{
+	struct host *h = ctx;
+
+	(void)ep;
+	if (handle >= MAXMSG || !h->rndv_buf[handle] || off + len > h->rndv_len[handle])
+		return -ESRCH;
+	memcpy(buf, h->rndv_buf[handle] + off, len);
+	return 0;
+}
+
+static void cb_rndv_done(void *ctx, struct mxw_ep ep, uint32_t handle, uint8_t status,
+			 uint32_t xfer)
+{
+	struct host *h = ctx;
+
+	(void)ep;
+	if (status == MXN_ST_OK && xfer == h->rndv_len[handle])
+		h->rndv_ok++;
+	else
+		h->rndv_err[status]++;
+	free(h->rndv_buf[handle]);
+	h->rndv_buf[handle] = NULL;
+}
+
+static int cb_pull_write(void *ctx, struct mxw_ep ep, uint32_t handle, uint64_t off,
+			 const void *buf, size_t len)
+{
+	struct host *h = ctx;
+
+	(void)ep;
+	memcpy(h->pull_buf[handle] + off, buf, len);
+	return 0;
+}
+
+static void cb_pull_done(void *ctx, struct mxw_ep ep, uint32_t handle, uint8_t status,
+			 uint32_t xfer)
+{
+	struct host *h = ctx;
+
+	(void)ep;
+	if (status != MXN_ST_OK)
+		h->pull_err[status]++;
+	else if (pattern_ok(h->pull_buf[handle], xfer, h->pull_match[handle]))
+		h->pull_ok++;
+	else
+		h->pull_bad++;
+	free(h->pull_buf[handle]);
+	h->pull_buf[handle] = NULL;
+}
+
+static void cb_lookup_done(void *ctx, struct mxw_ep ep, uint64_t cookie, uint8_t status,
+			   uint64_t nic_id, uint16_t peer, const char *name, uint32_t name_len)
+{
+	struct host *h = ctx;
+
+	(void)ep; (void)cookie; (void)peer;
+	if (status != MXN_ST_OK) {
+		h->lookup_fail++;
+		return;
+	}
+	h->lookup_ok++;
+	h->lookup_nic = nic_id;
+	snprintf(h->lookup_name, sizeof(h->lookup_name), "%.*s", (int)name_len, name);
+}
+
+static void host_init(int i, uint32_t mtu)
+{
+	struct host *h = &hosts[i];
+	struct mxw_proto_params p;
+	struct mxw_proto_cb cb = {
+		.ctx = h, .now_us = cb_now, .tx = cb_tx, .ep_info = cb_ep_info,
+		.deliver = cb_deliver, .connect_done = cb_connect_done,
+		.send_done = cb_send_done, .rndv_read = cb_rndv_read, .rndv_done = cb_rndv_done,
+		.pull_write = cb_pull_write, .pull_done = cb_pull_done,
+		.lookup_done = cb_lookup_done,
+	};
+
+	memset(h, 0, sizeof(*h));
+	h->id = i;
+	h->mac[0] = 0x02;
+	h->mac[5] = (uint8_t)(0x10 + i);
+	mxw_proto_params_default(&p);
+	memcpy(p.mac, h->mac, 6);
+	snprintf(p.hostname, sizeof(p.hostname), "host%d", i);
+	p.mtu = mtu;
+	p.resend_us = 2000;
+	p.resends_max = 60;
+	p.ack_delay_us = 300;
+	p.pull_resend_us = 4000;
+	p.pull_resends_max = 60;
+	p.query_resend_us = 2000;
+	p.query_resends_max = 5;
+	for (int e = 0; e < NEPS; e++) {
+		h->ep[e].open = true;
+		h->ep[e].session = 0x1000u * (unsigned)(i + 1) + (unsigned)e;
+		h->ep[e].key = 0x4242;
+	}
+	CHECK(mxw_proto_new(&p, &cb, &h->pr) == 0);
+	h->next_send_handle = 1;
+	h->next_pull_handle = 1;
+}
+
+static void hosts_free(void)
+{
+	struct inflight *q;
+
+	for (int i = 0; i < NHOSTS; i++) {
+		mxw_proto_free(hosts[i].pr);
+		hosts[i].pr = NULL;
+		for (int k = 0; k < MAXMSG; k++) {
+			free(hosts[i].rndv_buf[k]);
+			free(hosts[i].pull_buf[k]);
+		}
+	}
+	while ((q = wire_q)) {
+		wire_q = q->next;
+		free(q->bytes);
+		free(q);
+	}
+}
+
+static void issue_pulls(struct host *h)
+{
+	for (unsigned k = 0; k < MAXMSG; k++) {
+		struct pending_pull *p = &h->pend[k];
+		uint32_t handle;
+
+		if (!p->used)
+			continue;
+		p->used = 0;
+		handle = h->next_pull_handle++ % MAXMSG;
+		h->pull_buf[handle] = malloc(p->len ? p->len : 1);
+		h->pull_match[handle] = p->match;
+		h->pull_src[handle] = p->src_host;
+		CHECK(mxw_proto_pull(h->pr, p->to, p->ref, handle, p->len) == 0);
+	}
+}
+
+/* Run until the wire is quiet and no timer is due before 'limit'. */
+static void run_until(uint64_t limit)
+{
+	while (now_us < limit) {
+		uint64_t next = limit;
+
+		while (wire_q && wire_q->at <= now_us) {
+			struct inflight *q = wire_q;
+
+			wire_q = q->next;
+			for (int i = 0; i < NHOSTS; i++)
+				if (hosts[i].pr && (q->dst == i || (q->dst < 0 && i != q->src)) &&
+				    !chan.dead[i])
+					mxw_proto_rx(hosts[i].pr, q->bytes, q->len);
+			free(q->bytes);
+			free(q);
+		}
+		for (int i = 0; i < NHOSTS; i++) {
+			if (!hosts[i].pr)
+				continue;
+			issue_pulls(&hosts[i]);
+			uint64_t d = mxw_proto_progress(hosts[i].pr);
+
+			if (d < next)
+				next = d;
+		}
+		if (wire_q && wire_q->at < next)
+			next = wire_q->at;
+		if (next == MXW_NO_DEADLINE || next >= limit) {
+			if (!wire_q)
+				break;
+			next = limit;
+		}
+		now_us = next > now_us ? next : now_us + 1;
+	}
+}
+
+static void do_connect(int a, uint8_t aep, int b, uint8_t bep, uint32_t key)
+{
+	struct mxw_ep from = { aep, hosts[a].ep[aep].session };
+	uint64_t nic = 0;
+
+	for (int k = 0; k < 6; k++)
+		nic = nic << 8 | hosts[b].mac[k];
+	CHECK(mxw_proto_connect(hosts[a].pr, from, 1, nic, bep, key, 2000) == 0);
+}
+
+static int send_one(int a, uint8_t aep, uint8_t bep, uint64_t idx, uint32_t len)
+{
+	struct host *h = &hosts[a];
+	struct mxw_ep from = { aep, h->ep[aep].session };
+	int err;
+
+	if (len <= 32768) {
+		uint8_t *buf = malloc(len ? len : 1);
+
+		pattern(buf, len, idx);
+		err = mxw_proto_send(h->pr, from, h->conn.peer, bep, h->conn.session, idx, buf, len,
+				     idx);
+		free(buf);
+		return err;
+	}
+	uint32_t handle = h->next_send_handle++ % MAXMSG;
+
+	h->rndv_buf[handle] = malloc(len);
+	h->rndv_len[handle] = len;
+	pattern(h->rndv_buf[handle], len, idx);
+	return mxw_proto_send_rndv(h->pr, from, h->conn.peer, bep, h->conn.session, idx, len,
+				   handle);
+}
+
+static const uint32_t sizes[] = { 0, 1, 32, 33, 128, 129, 1465, 1466, 1467, 8192, 32767,
+				  32768, 32769, 100000, 4u << 20 };
+#define NSIZES (sizeof(sizes) / sizeof(sizes[0]))
+
+/* Stream every size class from a to b (and b to a) with many in flight. */
+static void exchange(const char *what, uint32_t mtu, int rounds)
+{
+	unsigned total_small = 0, total_large = 0;
+
+	now_us = 0;
+	host_init(0, mtu);
+	host_init(1, mtu);
+	do_connect(0, 1, 1, 2, 0x4242);
+	do_connect(1, 2, 0, 1, 0x4242);
+	run_until(now_us + 200000);
+	CHECK(hosts[0].connect_status[MXN_ST_OK] == 1);
+	CHECK(hosts[1].connect_status[MXN_ST_OK] == 1);
+	for (int r = 0; r < rounds; r++)
+		for (unsigned k = 0; k < NSIZES; k++) {
+			uint64_t idx = (uint64_t)r * NSIZES + k;
+
+			for (int dir = 0; dir < 2; dir++) {
+				int err = send_one(dir, dir ? 2 : 1, dir ? 1 : 2, idx, sizes[k]);
+
+				CHECK(err == 0);
+			}
+			if (sizes[k] > 32768)
+				total_large++;
+			else
+				total_small++;
+		}
+	run_until(now_us + 60u * 1000000u);
+	for (int dir = 0; dir < 2; dir++) {
+		struct host *rx = &hosts[1 - dir], *tx = &hosts[dir];
+		uint8_t ep = dir ? 1 : 2;
+		unsigned n = rx->nrx[ep];
+		bool order = true, intact = true;
+
+		for (unsigned i = 0; i < n; i++) {
+			if (rx->rx[ep][i].match != i)
+				order = false;
+			if (!rx->rx[ep][i].ok || rx->rx[ep][i].len != sizes[i % NSIZES])
+				intact = false;
+		}
+		if (n != total_small + total_large || !order || !intact || tx->send_ok != total_small ||
+		    tx->rndv_ok != total_large || rx->pull_ok != total_large || rx->pull_bad) {
+			fprintf(stderr, "%s dir %d: got %u/%u order %d intact %d send_ok %u "
+				"rndv_ok %u pull_ok %u bad %u\n", what, dir, n,
+				total_small + total_large, order, intact, tx->send_ok, tx->rndv_ok,
+				rx->pull_ok, rx->pull_bad);
+			failures++;
+		}
+	}
+	struct mxw_counters c0, c1;
+
+	mxw_proto_get_counters(hosts[0].pr, &c0);
+	mxw_proto_get_counters(hosts[1].pr, &c1);
+	printf("%-26s mtu %5u: frames %llu/%llu resends %llu/%llu pull-resends %llu/%llu "
+	       "dups %llu/%llu drops %llu/%llu bad %llu/%llu\n", what, mtu,
+	       (unsigned long long)c0.tx_frames, (unsigned long long)c1.tx_frames,
+	       (unsigned long long)c0.resends, (unsigned long long)c1.resends,
+	       (unsigned long long)c0.pull_resends, (unsigned long long)c1.pull_resends,
+	       (unsigned long long)c0.dups, (unsigned long long)c1.dups,
+	       (unsigned long long)c0.drops, (unsigned long long)c1.drops,
+	       (unsigned long long)c0.bad_frames, (unsigned long long)c1.bad_frames);
+	CHECK(c0.bad_frames == 0 && c1.bad_frames == 0);
+	if (chan.loss_pct)
+		CHECK(c0.resends + c1.resends + c0.pull_resends + c1.pull_resends > 0);
+	if (chan.dup_pct)
+		CHECK(c0.dups + c1.dups > 0);
+	hosts_free();
+}
+
+static void test_channels(void)
+{
+	memset(&chan, 0, sizeof(chan));
+	rng_state = 1;
+	exchange("clean", 1500, 3);
+	exchange("clean", 9000, 3);
+	chan.loss_pct = 5;
+	rng_state = 2;
+	exchange("loss 5%", 1500, 3);
+	chan.loss_pct = 0;
+	chan.reorder_pct = 30;
+	rng_state = 3;
+	exchange("reorder 30%", 9000, 3);
+	chan.reorder_pct = 0;
+	chan.dup_pct = 20;
+	rng_state = 4;
+	exchange("duplicate 20%", 1500, 3);
+	chan.loss_pct = 5;
+	chan.reorder_pct = 20;
+	chan.dup_pct = 10;
+	rng_state = 5;
+	exchange("loss+reorder+dup", 9000, 2);
+	memset(&chan, 0, sizeof(chan));
+}
+
+static void test_connect_errors(void)
+{
+	memset(&chan, 0, sizeof(chan));
+	now_us = 0;
+	host_init(0, 1500);
+	host_init(1, 1500);
+	/* wrong key: a BAD_KEY answer, not a hang */
+	do_connect(0, 0, 1, 0, 0x9999);
+	run_until(now_us + 100000);
+	CHECK(hosts[0].connect_status[MXN_ST_BAD_KEY] == 1);
+	/* closed endpoint, and one beyond the host's limit */
+	hosts[1].ep[3].open = false;
+	do_connect(0, 0, 1, 3, 0x4242);
+	run_until(now_us + 100000);
+	CHECK(hosts[0].connect_status[MXN_ST_BAD_ENDPOINT] == 1);
+	do_connect(0, 0, 1, 200, 0x4242);
+	run_until(now_us + 100000);
+	CHECK(hosts[0].connect_status[MXN_ST_BAD_ENDPOINT] == 2);
+	/* nobody answers: a timeout */
+	chan.dead[1] = true;
+	do_connect(0, 0, 1, 0, 0x4242);
+	run_until(now_us + 10u * 1000000u);
+	CHECK(hosts[0].connect_status[MXN_ST_TIMEOUT] == 1);
+	chan.dead[1] = false;
+	hosts_free();
+}
+
+static void test_session_and_death(void)
+{
+	struct mxw_counters c;
+
+	memset(&chan, 0, sizeof(chan));
+	now_us = 0;
+	host_init(0, 1500);
+	host_init(1, 1500);
+	do_connect(0, 1, 1, 2, 0x4242);
+	run_until(now_us + 100000);
+	CHECK(hosts[0].connect_status[MXN_ST_OK] == 1);
+	CHECK(send_one(0, 1, 2, 0, 100) == 0);
+	run_until(now_us + 100000);
+	CHECK(hosts[0].send_ok == 1 && hosts[1].nrx[2] == 1);
+	/* the remote endpoint closes: the next send is nacked CLOSED */
+	hosts[1].ep[2].open = false;
+	mxw_proto_endpoint_closed(hosts[1].pr, (struct mxw_ep){ 2, hosts[1].ep[2].session });
+	CHECK(send_one(0, 1, 2, 1, 100) == 0);
+	run_until(now_us + 100000);
+	CHECK(hosts[0].send_err[MXN_ST_CLOSED] == 1);
+	/* ...and reopens with a new session: the old session is refused */
+	hosts[1].ep[2].open = true;
+	hosts[1].ep[2].session += 0x100;
+	do_connect(0, 1, 1, 2, 0x4242);
+	run_until(now_us + 100000);
+	CHECK(hosts[0].connect_status[MXN_ST_OK] == 2);
+	CHECK(hosts[0].conn.session == hosts[1].ep[2].session);
+	CHECK(send_one(0, 1, 2, 2, 10) == 0);
+	run_until(now_us + 100000);
+	CHECK(hosts[0].send_ok == 2 && hosts[1].nrx[2] == 2 && hosts[1].rx[2][1].match == 2);
+	CHECK(mxw_proto_send(hosts[0].pr, (struct mxw_ep){ 1, hosts[0].ep[1].session },
+			     hosts[0].conn.peer, 2, hosts[0].conn.session - 0x100, 3, "x", 1,
+			     3) == -ESTALE);
+	/* a stale session on the wire (the sender's view forced) is nacked */
+	hosts[1].ep[2].session += 1;
+	CHECK(send_one(0, 1, 2, 3, 40) == 0);
+	run_until(now_us + 100000);
+	CHECK(hosts[0].send_err[MXN_ST_BAD_SESSION] == 1);
+	hosts[1].ep[2].session -= 1;
+	mxw_proto_get_counters(hosts[1].pr, &c);
+	CHECK(c.nacks_tx == 2);
+
+	/* the peer dies with a small and a large send in flight: TIMEOUT */
+	do_connect(0, 1, 1, 2, 0x4242);
+	run_until(now_us + 100000);
+	chan.dead[1] = true;
+	CHECK(send_one(0, 1, 2, 4, 64) == 0);
+	CHECK(send_one(0, 1, 2, 5, 100000) == 0);
+	run_until(now_us + 30u * 1000000u);
+	CHECK(hosts[0].send_err[MXN_ST_TIMEOUT] == 1);
+	CHECK(hosts[0].rndv_err[MXN_ST_TIMEOUT] == 1);
+	mxw_proto_get_counters(hosts[0].pr, &c);
+	CHECK(c.timeouts >= 1 && c.resends > 0);
+	chan.dead[1] = false;
+	hosts_free();
+}
+
+static void test_hostile_pull_and_lookup(void)
+{
+	uint8_t buf[128];
+	struct mxw_frame f;
+	struct mxw_counters c;
+	int len;
+
+	memset(&chan, 0, sizeof(chan));
+	now_us = 0;
+	host_init(0, 1500);
+	host_init(1, 1500);
+	host_init(2, 1500);
+	do_connect(0, 1, 1, 2, 0x4242);
+	run_until(now_us + 100000);
+	/* host 0 asks host 1's endpoint 2 for a window it never registered */
+	memset(&f, 0, sizeof(f));
+	f.type = MXW_PKT_PULL;
+	memcpy(f.dst_mac, hosts[1].mac, 6);
+	memcpy(f.src_mac, hosts[0].mac, 6);
+	f.u.pull.dst_ep = 2;
+	f.u.pull.src_ep = 1;
+	f.u.pull.session = hosts[1].ep[2].session;
+	f.u.pull.total_length = 1 << 20;
+	f.u.pull.rdma_id = 7;
+	f.u.pull.block_length = 1000;
+	len = mxw_encode_frame(buf, sizeof(buf), &f);
+	mxw_proto_rx(hosts[1].pr, buf, (size_t)len);
+	mxw_proto_get_counters(hosts[1].pr, &c);
+	CHECK(c.bad_rdmawin == 0 && c.nacks_tx == 1 && c.drops == 1 && c.bad_frames == 0);
+	/* after a real rendezvous announce, a block past the window's end */
+	CHECK(send_one(0, 1, 2, 0, 40000) == 0);
+	memcpy(f.dst_mac, hosts[0].mac, 6);
+	memcpy(f.src_mac, hosts[1].mac, 6);
+	f.u.pull.dst_ep = 1;
+	f.u.pull.src_ep = 2;
+	f.u.pull.session = hosts[0].ep[1].session;
+	f.u.pull.total_length = 40000;
+	f.u.pull.rdma_id = 0;
+	f.u.pull.rdma_seqnum = 1;
+	f.u.pull.frame_index = 64;
+	f.u.pull.block_length = 1482;
+	len = mxw_encode_frame(buf, sizeof(buf), &f);
+	mxw_proto_rx(hosts[0].pr, buf, (size_t)len);
+	/* a short frame */
+	mxw_proto_rx(hosts[0].pr, buf, 20);
+	mxw_proto_get_counters(hosts[0].pr, &c);
+	CHECK(c.bad_rdmawin == 1 && c.bad_frames == 2 && c.nacks_tx == 1);
+	/* the genuine pull still succeeds */
+	run_until(now_us + 200000);
+	CHECK(hosts[0].rndv_ok == 1 && hosts[1].pull_ok == 1);
+
+	/* name lookup by broadcast HOST_QUERY, then by nic id */
+	CHECK(mxw_proto_lookup(hosts[0].pr, (struct mxw_ep){ 1, hosts[0].ep[1].session }, 9, 0,
+			       "host2", 5) == 0);
+	run_until(now_us + 100000);
+	CHECK(hosts[0].lookup_ok == 1 && strcmp(hosts[0].lookup_name, "host2") == 0);
+	CHECK(hosts[0].lookup_nic == 0x020000000012ull);
+	CHECK(mxw_proto_lookup(hosts[0].pr, (struct mxw_ep){ 1, hosts[0].ep[1].session }, 9,
+			       0x020000000011ull, NULL, 0) == 0);
+	run_until(now_us + 100000);
+	CHECK(hosts[0].lookup_ok == 2 && strcmp(hosts[0].lookup_name, "host1") == 0);
+	CHECK(mxw_proto_lookup(hosts[0].pr, (struct mxw_ep){ 1, hosts[0].ep[1].session }, 9, 0,
+			       "nosuchhost", 10) == 0);
+	run_until(now_us + 1000000);
+	CHECK(hosts[0].lookup_fail == 1);
+	CHECK(mxw_proto_lookup(hosts[0].pr, (struct mxw_ep){ 1, 0 }, 9, 0, "bad name", 8) ==
+	      -EINVAL);
+	hosts_free();
+}
+
+/* More messages than the send window, under loss: throttling and acks. */
+static void test_burst(void)
+{
+	const unsigned n = 3000;
+	struct host *rx;
+	bool order = true, intact = true;
+
+	memset(&chan, 0, sizeof(chan));
+	chan.loss_pct = 5;
+	chan.reorder_pct = 10;
+	rng_state = 6;
+	now_us = 0;
+	host_init(0, 1500);
+	host_init(1, 1500);
+	do_connect(0, 0, 1, 3, 0x4242);
+	run_until(now_us + 200000);
+	CHECK(hosts[0].connect_status[MXN_ST_OK] == 1);
+	for (unsigned i = 0; i < n; i++)
+		CHECK(send_one(0, 0, 3, i, i % 300) == 0);
+	run_until(now_us + 120u * 1000000u);
+	rx = &hosts[1];
+	for (unsigned i = 0; i < rx->nrx[3]; i++) {
+		if (rx->rx[3][i].match != i || rx->rx[3][i].src_ep != 0 || rx->rx[3][i].src_host != 0)
+			order = false;
+		if (!rx->rx[3][i].ok || rx->rx[3][i].len != i % 300)
+			intact = false;
+	}
+	CHECK(rx->nrx[3] == n && order && intact && hosts[0].send_ok == n);
+	printf("burst: timeouts %u send_ok %u\n", hosts[0].send_err[MXN_ST_TIMEOUT], hosts[0].send_ok);
+	printf("burst of %u under 5%% loss: received %u, in order %d, intact %d\n", n, rx->nrx[3],
+	       order, intact);
+	memset(&chan, 0, sizeof(chan));
+	hosts_free();
+}
+
+int main(void)
+{
+	test_connect_errors();
+	test_session_and_death();
+	test_hostile_pull_and_lookup();
+	test_channels();
+	test_burst();
+	if (failures) {
+		fprintf(stderr, "wire proto: %d failures\n", failures);
+		return 1;
+	}
+	printf("wire proto: all checks passed\n");
+	return 0;
+}
