@@ -63,7 +63,16 @@ static int put_region(struct mx_endpoint *ep, struct mxl_req *r, uint64_t limit,
 		if (tmp[n].len > limit)
 			tmp[n].len = limit;
 		limit -= tmp[n].len;
-		n++;
+		n += tmp[n].len != 0;
+	}
+	if (n == 0) {
+		/* The daemon wants at least one non-empty segment; an empty pull
+		 * (pull_len 0) names a private scratch byte it never touches. */
+		static uint8_t scratch;
+
+		tmp[0].base = &scratch;
+		tmp[0].len = 1;
+		n = 1;
 	}
 	sz = ep->t.ops->region_size(&ep->t, tmp, n);
 	err = mxl_sendq_alloc(&ep->sq, sz, off, &r->sq_id);

@@ -1,0 +1,470 @@
+/* SPDX-License-Identifier: MIT */
+/*
+ * MX semantics through the real daemon, one process, several endpoints:
+ * cancel, synchronous send, probe/iprobe, truncation in every class,
+ * peek/test_any/wait_any/context, forget, the unexpected handler, wakeup,
+ * wait timeouts, ordering across classes, connect errors, get_info and
+ * naming, closed and reopened peers, argument errors.
+ */
+#include <pthread.h>
+#include <time.h>
+#include "itest.h"
+
+#define E1 10
+#define E2 11
+#define E3 12
+
+static mx_endpoint_t e1, e2;
+static mx_endpoint_addr_t a2, a1;
+static uint32_t medium_max;
+
+static void send1(mx_endpoint_t ep, mx_endpoint_addr_t to, void *buf, uint32_t len, uint64_t match,
+		  mx_request_t *req)
+{
+	mx_segment_t s = { buf, len };
+
+	it_fill(buf, len, match);
+	IT_OK(mx_isend(ep, &s, 1, to, match, NULL, req));
+}
+
+static void recv1(mx_endpoint_t ep, void *buf, uint32_t len, uint64_t match, uint64_t mask,
+		  mx_request_t *req)
+{
+	mx_segment_t s = { buf, len };
+
+	IT_OK(mx_irecv(ep, &s, 1, match, mask, NULL, req));
+}
+
+static void test_cancel(void)
+{
+	char buf[64];
+	mx_request_t r, s;
+	mx_status_t st;
+	uint32_t res = 9;
+
+	recv1(e2, buf, sizeof(buf), 0x100, MX_MATCH_MASK_NONE, &r);
+	IT_OK(mx_cancel(e2, &r, &res));
+	IT_EQ(res, 1);
+	IT_CHECK(r == NULL);
+	/* the cancelled receive must not swallow the message */
+	send1(e1, a2, buf, 10, 0x100, &s);
+	it_wait(e1, &s, &st);
+	res = 0;
+	IT_OK(mx_probe(e2, IT_WAIT_MS, 0x100, MX_MATCH_MASK_NONE, &st, &res));
+	IT_EQ(res, 1);
+	recv1(e2, buf, sizeof(buf), 0x100, MX_MATCH_MASK_NONE, &r);
+	if (!it_wait(e2, &r, &st)) {
+		IT_EQ(st.code, MX_STATUS_SUCCESS);
+		IT_EQ(st.xfer_length, 10);
+	}
+	/* a completed send cannot be cancelled */
+	send1(e1, a2, buf, 4, 0x101, &s);
+	recv1(e2, buf, sizeof(buf), 0x101, MX_MATCH_MASK_NONE, &r);
+	it_wait(e2, &r, &st);
+	res = 9;
+	IT_OK(mx_cancel(e1, &s, &res));
+	IT_EQ(res, 0);
+	it_wait(e1, &s, &st);
+}
+
+static void test_issend(uint32_t len)
+{
+	char *sb = malloc(len + 1), *rb = malloc(len + 1);
+	mx_request_t s, r;
+	mx_status_t st;
+	uint32_t res = 9;
+	mx_segment_t seg = { sb, len };
+
+	it_fill(sb, len, 0x200 + len);
+	IT_OK(mx_issend(e1, &seg, 1, a2, 0x200 + len, NULL, &s));
+	if (len) { /* empty sync sends ride eagerly (see lib/classify.h) */
+		/* not matched yet: a synchronous send cannot complete */
+		IT_OK(mx_wait(e1, &s, 200, &st, &res));
+		IT_EQ(res, 0);
+		IT_OK(mx_ibuffered(e1, &s, &res));
+		IT_EQ(res, 0);
+	}
+	recv1(e2, rb, len, 0x200 + len, MX_MATCH_MASK_NONE, &r);
+	if (!it_wait(e2, &r, &st)) {
+		IT_EQ(st.code, MX_STATUS_SUCCESS);
+		IT_EQ(st.xfer_length, len);
+		IT_CHECK(it_verify(rb, len, 0x200 + len) < 0);
+	}
+	if (!it_wait(e1, &s, &st)) {
+		IT_EQ(st.code, MX_STATUS_SUCCESS);
+		IT_EQ(st.xfer_length, len);
+	}
+	free(sb);
+	free(rb);
+}
+
+static void test_probe(void)
+{
+	char buf[256];
+	mx_request_t s, r;
+	mx_status_t st;
+	uint32_t res = 9, eid;
+	uint64_t nic, mynic;
+
+	IT_OK(mx_iprobe(e2, 0x300, MX_MATCH_MASK_NONE, &st, &res));
+	IT_EQ(res, 0);
+	send1(e1, a2, buf, 77, 0xabcd00000300ull, &s);
+	it_wait(e1, &s, &st);
+	res = 0;
+	IT_OK(mx_probe(e2, IT_WAIT_MS, 0xabcd00000000ull, 0xffff00000000ull, &st, &res));
+	IT_EQ(res, 1);
+	IT_EQ(st.msg_length, 77);
+	IT_EQ(st.match_info, 0xabcd00000300ull);
+	IT_OK(mx_decompose_endpoint_addr(st.source, &nic, &eid));
+	IT_OK(mx_board_number_to_nic_id(0, &mynic));
+	IT_EQ(nic, mynic);
+	IT_EQ(eid, E1);
+	res = 9;
+	IT_OK(mx_iprobe(e2, 0xabce00000000ull, 0xffff00000000ull, &st, &res));
+	IT_EQ(res, 0);
+	res = 9;
+	IT_OK(mx_iprobe(e2, 0x300, 0xffff, &st, &res)); /* still there: probe does not take */
+	IT_EQ(res, 1);
+	recv1(e2, buf, sizeof(buf), 0x300, 0xffff, &r);
+	if (!it_wait(e2, &r, &st))
+		IT_CHECK(it_verify(buf, 77, 0xabcd00000300ull) < 0);
+	res = 9;
+	IT_OK(mx_iprobe(e2, 0x300, 0xffff, &st, &res));
+	IT_EQ(res, 0);
+	IT_EQ(mx_iprobe(e2, 0x1, 0x0, &st, &res), MX_BAD_MATCH_MASK);
+}
+
+static void test_truncation(uint32_t len, uint32_t posted)
+{
+	char *sb = malloc(len + 1), *rb = malloc(posted + 16);
+	uint64_t match = 0x400000000ull + len;
+	mx_request_t s, r;
+	mx_status_t st;
+
+	memset(rb, 0x77, posted + 16);
+	recv1(e2, rb, posted, match, MX_MATCH_MASK_NONE, &r);
+	send1(e1, a2, sb, len, match, &s);
+	if (!it_wait(e2, &r, &st)) {
+		IT_EQ(st.code, MX_STATUS_TRUNCATED);
+		IT_EQ(st.msg_length, len);
+		IT_EQ(st.xfer_length, posted);
+		IT_CHECK(it_verify(rb, posted, match) < 0);
+		IT_EQ((uint8_t)rb[posted], 0x77); /* nothing written past the buffer */
+	}
+	if (!it_wait(e1, &s, &st)) {
+		IT_CHECK(st.code == MX_STATUS_SUCCESS || st.code == MX_STATUS_TRUNCATED);
+		IT_EQ(st.msg_length, len);
+		IT_CHECK(st.xfer_length <= len);
+	}
+	free(sb);
+	free(rb);
+}
+
+static void test_peek_any_context(void)
+{
+	char b1[8], b2[8], sb[8];
+	mx_request_t r1, r2, s, got;
+	mx_segment_t g1 = { b1, 8 }, g2 = { b2, 8 };
+	mx_status_t st;
+	uint32_t res = 9;
+	void *ctx = NULL;
+	int k1, k2;
+
+	IT_OK(mx_irecv(e2, &g1, 1, 0x501, MX_MATCH_MASK_NONE, &k1, &r1));
+	IT_OK(mx_irecv(e2, &g2, 1, 0x502, MX_MATCH_MASK_NONE, &k2, &r2));
+	IT_OK(mx_context(&r2, &ctx));
+	IT_CHECK(ctx == &k2);
+	IT_OK(mx_ipeek(e2, &got, &res));
+	IT_EQ(res, 0);
+	send1(e1, a2, sb, 8, 0x502, &s);
+	it_wait(e1, &s, &st);
+	res = 0;
+	IT_OK(mx_peek(e2, IT_WAIT_MS, &got, &res));
+	IT_EQ(res, 1);
+	IT_CHECK(got == r2);
+	IT_OK(mx_context(&got, &ctx));
+	IT_CHECK(ctx == &k2);
+	res = 0;
+	IT_OK(mx_test(e2, &got, &st, &res));
+	IT_EQ(res, 1);
+	IT_CHECK(st.context == &k2);
+	IT_EQ(st.match_info, 0x502);
+	/* test_any / wait_any select by match */
+	send1(e1, a2, sb, 8, 0x501, &s);
+	it_wait(e1, &s, &st);
+	res = 9;
+	IT_OK(mx_wait_any(e2, IT_WAIT_MS, 0x501, MX_MATCH_MASK_NONE, &st, &res));
+	IT_EQ(res, 1);
+	IT_CHECK(st.context == &k1);
+	res = 9;
+	IT_OK(mx_test_any(e2, 0x501, MX_MATCH_MASK_NONE, &st, &res));
+	IT_EQ(res, 0);
+}
+
+static void test_forget(void)
+{
+	char sb[100], rb[100];
+	mx_request_t s, r;
+	mx_status_t st;
+
+	send1(e1, a2, sb, 100, 0x600, &s);
+	IT_OK(mx_forget(e1, &s));
+	IT_CHECK(s == NULL);
+	recv1(e2, rb, 100, 0x600, MX_MATCH_MASK_NONE, &r);
+	if (!it_wait(e2, &r, &st))
+		IT_CHECK(it_verify(rb, 100, 0x600) < 0);
+	IT_OK(mx_progress(e1));
+}
+
+static int handler_calls, handler_mode;
+static uint32_t handler_len;
+static int handler_data_ok;
+
+static mx_unexp_handler_action_t handler(void *ctx, mx_endpoint_addr_t src, uint64_t match,
+					 uint32_t len, void *data)
+{
+	(void)src;
+	IT_CHECK(ctx == &handler_calls);
+	handler_calls++;
+	handler_len = len;
+	handler_data_ok = data ? it_verify(data, len, match) < 0 : -1;
+	return handler_mode ? MX_RECV_FINISHED : MX_RECV_CONTINUE;
+}
+
+static void test_unexp_handler(void)
+{
+	char sb[64], rb[64];
+	char *big = malloc(1u << 20);
+	mx_segment_t bs = { big, 1u << 20 };
+	mx_request_t s, r;
+	mx_status_t st;
+	uint32_t res = 9;
+
+	IT_OK(mx_register_unexp_handler(e2, handler, &handler_calls));
+	handler_mode = 1; /* consume */
+	send1(e1, a2, sb, 20, 0x700, &s);
+	it_wait(e1, &s, &st);
+	for (int i = 0; i < 2000 && handler_calls == 0; i++) {
+		IT_OK(mx_progress(e2));
+		usleep(1000);
+	}
+	IT_EQ(handler_calls, 1);
+	IT_EQ(handler_len, 20);
+	IT_EQ(handler_data_ok, 1);
+	IT_OK(mx_iprobe(e2, 0x700, MX_MATCH_MASK_NONE, &st, &res));
+	IT_EQ(res, 0); /* consumed */
+	/* a consumed rendezvous releases its sender */
+	IT_OK(mx_isend(e1, &bs, 1, a2, 0x701, NULL, &s));
+	for (int i = 0; i < 2000 && handler_calls == 1; i++) {
+		IT_OK(mx_progress(e2));
+		usleep(1000);
+	}
+	IT_EQ(handler_calls, 2);
+	IT_EQ(handler_data_ok, -1); /* no data for a rendezvous */
+	if (!it_wait(e1, &s, &st))
+		IT_EQ(st.xfer_length, 0);
+	/* CONTINUE keeps it for a later receive */
+	handler_mode = 0;
+	send1(e1, a2, sb, 30, 0x702, &s);
+	it_wait(e1, &s, &st);
+	res = 0;
+	IT_OK(mx_probe(e2, IT_WAIT_MS, 0x702, MX_MATCH_MASK_NONE, &st, &res));
+	IT_EQ(res, 1);
+	IT_EQ(handler_calls, 3);
+	recv1(e2, rb, sizeof(rb), 0x702, MX_MATCH_MASK_NONE, &r);
+	if (!it_wait(e2, &r, &st))
+		IT_CHECK(it_verify(rb, 30, 0x702) < 0);
+	IT_OK(mx_register_unexp_handler(e2, NULL, NULL));
+	free(big);
+}
+
+static void *waker(void *arg)
+{
+	usleep(200000);
+	mx_wakeup(arg);
+	return NULL;
+}
+
+static void test_wakeup_and_timeout(void)
+{
+	struct timespec t0, t1;
+	char rb[8];
+	mx_request_t r;
+	mx_status_t st;
+	uint32_t res = 9;
+	pthread_t th;
+	uint32_t cancelled;
+
+	recv1(e2, rb, 8, 0x800, MX_MATCH_MASK_NONE, &r);
+	clock_gettime(CLOCK_MONOTONIC, &t0);
+	IT_OK(mx_wait(e2, &r, 50, &st, &res));
+	clock_gettime(CLOCK_MONOTONIC, &t1);
+	IT_EQ(res, 0);
+	IT_CHECK(t1.tv_sec - t0.tv_sec < 5); /* returned: not stuck */
+	pthread_create(&th, NULL, waker, e2);
+	res = 9;
+	IT_OK(mx_wait(e2, &r, MX_INFINITE, &st, &res)); /* only mx_wakeup ends this */
+	IT_EQ(res, 0);
+	pthread_join(th, NULL);
+	IT_OK(mx_cancel(e2, &r, &cancelled));
+	IT_EQ(cancelled, 1);
+}
+
+/* Messages of mixed classes with one match arrive in send order. */
+static void test_order_mixed(void)
+{
+	enum { N = 40 };
+	static char sbuf[N][70000], rbuf[N][70000];
+	uint32_t lens[4] = { 5, 100, 5000, 70000 };
+	mx_request_t s[N], r[N];
+	mx_status_t st;
+	int i;
+
+	for (i = 0; i < N; i++) {
+		mx_segment_t seg = { sbuf[i], lens[i % 4] };
+
+		it_fill(sbuf[i], lens[i % 4], 0x900 + i);
+		sbuf[i][0] = (char)i;
+		IT_OK(mx_isend(e1, &seg, 1, a2, 0x900, NULL, &s[i]));
+	}
+	for (i = 0; i < N; i++)
+		recv1(e2, rbuf[i], sizeof(rbuf[i]), 0x900, MX_MATCH_MASK_NONE, &r[i]);
+	for (i = 0; i < N; i++) {
+		if (it_wait(e2, &r[i], &st))
+			continue;
+		IT_EQ(st.msg_length, lens[i % 4]);
+		IT_EQ((uint8_t)rbuf[i][0], i);
+	}
+	for (i = 0; i < N; i++)
+		it_wait(e1, &s[i], &st);
+}
+
+static void test_connect_errors(void)
+{
+	mx_endpoint_addr_t a;
+	mx_request_t r;
+	mx_status_t st;
+	uint64_t nic, nic2;
+	uint32_t eid;
+
+	IT_OK(mx_board_number_to_nic_id(0, &nic));
+	IT_EQ(mx_connect(e1, nic, E2, IT_KEY + 1, 2000, &a), MX_BAD_CONNECTION_KEY);
+	IT_CHECK(mx_connect(e1, nic, 200, IT_KEY, 2000, &a) != MX_SUCCESS);
+	IT_EQ(mx_connect(e1, nic, 999, IT_KEY, 2000, &a), MX_BAD_ENDPOINT_ID);
+	IT_OK(mx_iconnect(e1, nic, E2, IT_KEY, 0x77, &a, &r));
+	if (!it_wait(e1, &r, &st)) {
+		IT_EQ(st.code, MX_STATUS_SUCCESS);
+		IT_EQ(st.match_info, 0x77);
+		IT_CHECK(st.context == &a);
+		IT_OK(mx_decompose_endpoint_addr(st.source, &nic2, &eid));
+		IT_EQ(nic2, nic);
+		IT_EQ(eid, E2);
+	}
+	IT_OK(mx_iconnect(e1, nic, E2, IT_KEY + 5, 0, NULL, &r));
+	if (!it_wait(e1, &r, &st))
+		IT_EQ(st.code, MX_STATUS_BAD_KEY);
+}
+
+static void test_closed_peer(void)
+{
+	mx_endpoint_t e3 = it_open(E3);
+	mx_endpoint_addr_t a3;
+	char b[64];
+	mx_request_t s;
+	mx_status_t st;
+
+	a3 = it_connect(e1, E3);
+	IT_OK(mx_close_endpoint(e3));
+	send1(e1, a3, b, 10, 0xa00, &s);
+	if (!it_wait(e1, &s, &st))
+		IT_CHECK(st.code != MX_STATUS_SUCCESS);
+	/* reopened endpoint, old address: a stale session must not deliver */
+	e3 = it_open(E3);
+	send1(e1, a3, b, 10, 0xa01, &s);
+	if (!it_wait(e1, &s, &st))
+		IT_CHECK(st.code != MX_STATUS_SUCCESS);
+	IT_OK(mx_close_endpoint(e3));
+}
+
+static void test_info(void)
+{
+	uint32_t v = 0;
+	uint64_t ids[2] = { 0, 0 }, nic, nic2;
+	char host[MX_MAX_HOSTNAME_LEN];
+	uint32_t board = 9;
+
+	IT_OK(mx_get_info(NULL, MX_NIC_COUNT, NULL, 0, &v, sizeof(v)));
+	IT_EQ(v, 1);
+	IT_OK(mx_get_info(NULL, MX_NIC_IDS, NULL, 0, ids, sizeof(ids)));
+	IT_OK(mx_board_number_to_nic_id(0, &nic));
+	IT_EQ(ids[0], nic);
+	IT_CHECK(nic != 0);
+	IT_OK(mx_get_info(e1, MX_PIO_SEND_MAX, NULL, 0, &v, sizeof(v)));
+	IT_EQ(v, 32);
+	IT_OK(mx_get_info(e1, MX_COPY_SEND_MAX, NULL, 0, &v, sizeof(v)));
+	IT_EQ(v, medium_max);
+	IT_OK(mx_get_info(NULL, MX_MAX_NATIVE_ENDPOINTS, NULL, 0, &v, sizeof(v)));
+	IT_CHECK(v >= 1);
+	IT_EQ(mx_get_info(NULL, (mx_get_info_key_t)99, NULL, 0, &v, sizeof(v)), MX_BAD_INFO_KEY);
+	IT_EQ(mx_get_info(NULL, MX_NIC_IDS, NULL, 0, ids, 4), MX_BAD_INFO_LENGTH);
+	IT_OK(mx_nic_id_to_hostname(nic, host));
+	IT_OK(mx_hostname_to_nic_id(host, &nic2));
+	IT_EQ(nic2, nic);
+	IT_OK(mx_nic_id_to_board_number(nic, &board));
+	IT_EQ(board, 0);
+	IT_EQ(mx_nic_id_to_board_number(nic ^ 1, &board), MX_NIC_NOT_FOUND);
+	IT_CHECK(strcmp(mx_strerror(MX_TIMEOUT), mx_strerror(MX_SUCCESS)) != 0);
+	IT_CHECK(strcmp(mx_strstatus(MX_STATUS_TRUNCATED), mx_strstatus(MX_STATUS_SUCCESS)) != 0);
+}
+
+static void test_bad_args(void)
+{
+	char b[8];
+	mx_segment_t seg = { b, 8 };
+	mx_request_t r;
+	mx_endpoint_t dup;
+	mx_endpoint_addr_t zero;
+
+	memset(&zero, 0, sizeof(zero));
+	IT_EQ(mx_isend(e1, &seg, 1, a2, 1, NULL, NULL), MX_BAD_REQUEST);
+	IT_EQ(mx_isend(e1, &seg, MX_MAX_SEGMENTS + 1, a2, 1, NULL, &r), MX_BAD_SEG_CNT);
+	IT_EQ(mx_isend(e1, NULL, 1, a2, 1, NULL, &r), MX_BAD_SEG_LIST);
+	IT_EQ(mx_isend(e1, &seg, 1, zero, 1, NULL, &r), MX_BAD_ENDPOINT);
+	IT_EQ(mx_irecv(e2, &seg, 1, 0x10, 0x01, NULL, &r), MX_BAD_MATCH_MASK);
+	IT_CHECK(mx_open_endpoint(MX_ANY_NIC, E1, IT_KEY, NULL, 0, &dup) != MX_SUCCESS);
+	IT_EQ(mx_open_endpoint(7, E3, IT_KEY, NULL, 0, &dup), MX_BOARD_UNKNOWN);
+	IT_OK(mx_disconnect(e1, a2));
+}
+
+int main(void)
+{
+	it_init();
+	e1 = it_open(E1);
+	e2 = it_open(E2);
+	IT_OK(mx_get_endpoint_addr(e1, &a1));
+	IT_FATAL(mx_get_info(e1, MX_COPY_SEND_MAX, NULL, 0, &medium_max, sizeof(medium_max)));
+	a2 = it_connect(e1, E2);
+	test_cancel();
+	test_issend(0);
+	test_issend(10);
+	test_issend(4u << 20);
+	test_probe();
+	test_truncation(100, 50);
+	test_truncation(20000, 1000);
+	test_truncation(1u << 20, 1000);
+	test_truncation(1u << 20, 0);
+	test_truncation(40, 0);
+	test_peek_any_context();
+	test_forget();
+	test_unexp_handler();
+	test_wakeup_and_timeout();
+	test_order_mixed();
+	test_connect_errors();
+	test_closed_peer();
+	test_info();
+	test_bad_args();
+	IT_OK(mx_close_endpoint(e1));
+	IT_OK(mx_close_endpoint(e2));
+	mx_finalize();
+	return it_done("semantics");
+}
