@@ -2,9 +2,11 @@
 # `cmake --install` into a staging prefix lays out every piece, and an MX
 # program builds against the installed header and myrixen.pc ONLY (nothing
 # from the source or build tree), and the library exports nothing but the
-# MX API.  Usage: install_test.sh BUILD_DIR VERSION
+# MX API.  Usage: install_test.sh BUILD_DIR VERSION [SANITIZERS]
+# (a sanitized build's library needs the application linked with the same
+# sanitizer runtime, so SANITIZERS is passed on to the test program).
 set -u
-build=$1 version=$2
+build=$1 version=$2 sanitize=${3:-}
 tmp=$(mktemp -d); trap 'rm -rf "$tmp"' EXIT
 stage=$tmp/stage
 fail() { echo "FAIL: $*"; exit 1; }
@@ -68,7 +70,7 @@ flags=$(pkg-config --define-prefix --cflags --libs myrixen) || fail "pkg-config 
 echo "pkg-config: $flags"
 case "$flags" in *"$stage"*) ;; *) fail "myrixen.pc does not relocate to the install prefix (libdir/includedir must use \${prefix})";; esac
 # shellcheck disable=SC2086
-cc -std=c11 -Wall -Wextra -Werror -o "$tmp/hello" "$tmp/hello.c" $flags || fail "compile/link against the installed library"
+cc -std=c11 -Wall -Wextra -Werror ${sanitize:+-fsanitize=$sanitize} -o "$tmp/hello" "$tmp/hello.c" $flags || fail "compile/link against the installed library"
 libdir=$(pkg-config --define-prefix --variable=libdir myrixen)
 LD_LIBRARY_PATH=$libdir "$tmp/hello" || fail "the MX program does not run"
 ldd_out=$(LD_LIBRARY_PATH=$libdir ldd "$tmp/hello")
