@@ -1,0 +1,93 @@
+#!/bin/bash
+# Emulated Xen test runner: Xen 4.17 + Debian dom0/domU kernels under QEMU TCG.
+#
+#   tests/xen/run.sh [-B BUILD_DIR] SCENARIO     run one scenario, verdict in the exit code
+#   tests/xen/run.sh [-B BUILD_DIR] demo         MX ping-pong between two domUs, live
+#   tests/xen/run.sh [-B BUILD_DIR] shell        interactive dom0 (Ctrl-a x quits)
+#   tests/xen/run.sh list                        the scenarios
+#
+# Exit: 0 pass, 1 fail (the relevant part of the serial log is printed),
+# 77 skip (qemu/xen packages, kernel headers or the kernel image missing).
+# Serial logs: tests/xen/artifacts/<build dir name>-<scenario>.log; one QEMU per
+# machine at a time (flock), a run that waits too long for it exits 77.
+# Env: MYRIXEN_XEN_CACHE (download cache), MXT_TIMEOUT (s), MXT_MEM (MiB).
+set -uo pipefail
+SRC=$(cd "$(dirname "$0")" && pwd)
+BUILD=${MYRIXEN_BUILD_DIR:-$SRC/../../build}
+if [ "${1:-}" = -B ]; then BUILD=$2; shift 2; fi
+SCEN=${1:-}
+ART=${MXT_ARTIFACTS:-$SRC/artifacts}
+if [ "$SCEN" = list ] || [ -z "$SCEN" ]; then
+  ls "$SRC/scenarios" | sed -n 's/\.sh$//p'; exit 0
+fi
+[ "$SCEN" = demo ] && SCEN=pingpong-pv && DEMO=1
+[ -f "$SRC/scenarios/$SCEN.sh" ] || [ "$SCEN" = shell ] || { echo "run.sh: unknown scenario '$SCEN'" >&2; exit 2; }
+[ -d "$BUILD" ] || { echo "run.sh: no build directory $BUILD (use -B)" >&2; exit 2; }
+BUILD=$(cd "$BUILD" && pwd)
+mkdir -p "$ART"
+TAG=$(basename "$BUILD")
+# One emulated Xen host per machine at a time (2 cores, 2 GiB each): a
+# machine-wide lock; a run that cannot get it soon is skipped, not queued.
+exec 9>"${TMPDIR:-/tmp}/myrixen-xen-qemu.lock"
+if ! flock -w "${MXT_LOCK_WAIT:-90}" 9; then
+  echo "run.sh: SKIP: another emulated Xen run holds the lock (${TMPDIR:-/tmp}/myrixen-xen-qemu.lock)"; exit 77
+fi
+t0=$EPOCHREALTIME
+stamp() { echo "TIMING $1: $(echo "$EPOCHREALTIME - $2" | bc)s" | tee -a "$ART/$TAG-timings.txt"; }
+
+# 1. kernel + hypervisor (cached), skip when unavailable
+ENVLINE=$("$SRC/fetch.sh") || exit $?
+eval "export $ENVLINE"
+stamp "fetch" "$t0"
+# the scenario needs the shim; every scenario needs a guest module to be meaningful
+ls "$BUILD"/shim/kbuild/myrixen.ko >/dev/null 2>&1 || { echo "run.sh: SKIP: myrixen.ko not built (linux headers missing?)"; exit 77; }
+if grep -q '^# needs: myribackd' "$SRC/scenarios/$SCEN.sh" 2>/dev/null && [ ! -x "$BUILD/daemon/myribackd" ]; then
+  echo "run.sh: SKIP: scenario $SCEN needs myribackd, not built in $BUILD"; exit 77
+fi
+if grep -q '^# needs: mx-tests' "$SRC/scenarios/$SCEN.sh" 2>/dev/null &&
+   ! ls "$BUILD"/tests/integration/mxt_* "$BUILD"/tools/mx_pingpong >/dev/null 2>&1; then
+  echo "run.sh: SKIP: scenario $SCEN needs the MX test programs, not built in $BUILD"; exit 77
+fi
+
+# 2. images (one set per build dir)
+IMG=$BUILD/tests/xen/img
+t1=$EPOCHREALTIME
+"$SRC/images.sh" "$BUILD" "$IMG" || { echo "run.sh: image build failed"; exit 1; }
+stamp "images" "$t1"
+
+# 3. boot
+MEM=${MXT_MEM:-2048}
+TIMEOUT=${MXT_TIMEOUT:-$(sed -n 's/^# timeout: //p' "$SRC/scenarios/$SCEN.sh" 2>/dev/null)}
+TIMEOUT=${TIMEOUT:-240}
+XENARGS="loglvl=all guest_loglvl=all console=com1 com1=115200,8n1 console_timestamps=boot dom0_mem=1024M,max:1024M dom0_max_vcpus=1"
+DOM0ARGS="console=hvc0 earlyprintk=xen rdinit=/init loglevel=4 mxt.scenario=$SCEN"
+QEMU=(qemu-system-x86_64 -accel tcg,thread=multi -cpu qemu64,+svm,+npt -smp 2 -m "$MEM"
+      -nographic -no-reboot -device isa-debug-exit,iobase=0xf4,iosize=0x04
+      -kernel "$IMG/xen" -append "$XENARGS" -initrd "$IMG/vmlinuz $DOM0ARGS,$IMG/dom0.cpio.gz")
+if [ "$SCEN" = shell ]; then exec "${QEMU[@]}" -serial mon:stdio; fi
+LOG=$ART/$TAG-$SCEN.log
+t2=$EPOCHREALTIME
+s0=${t2/./}
+if [ -n "${DEMO:-}" ]; then
+  echo "demo: booting Xen + dom0 + two PV domUs under QEMU (about a minute); the MX ping-pong follows"
+fi
+timeout -k 5 "$TIMEOUT" "${QEMU[@]}" -monitor none -serial stdio </dev/null 2>&1 |
+  while IFS= read -r l; do
+    n=${EPOCHREALTIME/./}; d=$(( (n - s0) / 10000 ))
+    printf '[host %4d.%02d] %s\n' $((d / 100)) $((d % 100)) "$l"
+    [ -n "${DEMO:-}" ] && case "$l" in *MXT*|*MX-PINGPONG*|*mx_pingpong*) echo "$l" >&2;; esac
+  done > "$LOG"
+rc=${PIPESTATUS[0]}
+stamp "boot $SCEN (qemu rc=$rc)" "$t2"
+if grep -q "MXT-RESULT: PASS $SCEN" "$LOG"; then
+  echo "run.sh: $SCEN PASSED ($(grep -c 'MXT: .*ok:' "$LOG") checks), log $LOG"
+  exit 0
+fi
+echo "run.sh: $SCEN FAILED (qemu rc=$rc; 124 = killed after ${TIMEOUT}s, 33 = dom0 finished), log $LOG"
+echo "---- verdict and failed checks ----"
+grep -E 'MXT-RESULT|FAIL|Oops|BUG|panic|Call Trace|myribackd.*(err|warn)' "$LOG" | head -40
+echo "---- harness progress ----"
+grep -E 'MXT: |MXS-PROBE' "$LOG" | tail -40
+echo "---- last 40 lines ----"
+tail -40 "$LOG"
+exit 1

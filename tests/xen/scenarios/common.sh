@@ -1,0 +1,42 @@
+# dom0 helpers shared by the scenarios (sourced; busybox sh).
+GUEST_MEM=${GUEST_MEM:-160}
+domu_create() { # NAME TYPE(pv|pvh) ROLE [EXTRA_CMDLINE] -> prints the domid
+  cat > /tmp/$1.cfg <<CFG
+name = "$1"
+type = "$2"
+kernel = "/guest/vmlinuz"
+ramdisk = "/guest/initrd.gz"
+extra = "console=hvc0 loglevel=4 mxt.role=$3 ${4:-}"
+memory = $GUEST_MEM
+vcpus = 1
+on_poweroff = "destroy"
+on_reboot = "destroy"
+on_crash = "destroy"
+CFG
+  xl create /tmp/$1.cfg >/tmp/xl-create-$1.txt 2>&1 || { say "xl create $1 failed: $(cat /tmp/xl-create-$1.txt)"; return 1; }
+  xl domid "$1"
+}
+guest_log() { echo "/var/log/xen/console/guest-$1.log"; }
+guest_says() { grep -q -- "$2" "$(guest_log "$1")" 2>/dev/null; }
+domu_result() { # NAME TIMEOUT: wait for the guest's verdict; 0 on PASS
+  wait_for "$2" guest_says "$1" 'DOMU-RESULT:' || { say "$1: no verdict after $2 s"; return 1; }
+  guest_says "$1" 'DOMU-RESULT: PASS'
+}
+domu_gone() { ! xl list | grep -q "^$1 "; }
+no_zombies() { ! xl list | grep -q '(null)'; }
+xs_is() { [ "$(xenstore-read "$1" 2>/dev/null)" = "$2" ]; }
+daemon_start() { # starts myribackd with the Xen transport; logs to /tmp/myribackd.log
+  mkdir -p /etc/myrixen /run/myrixen
+  printf 'transports = local,xen\nhostname = %s\n%s\n' "${MXD_HOSTNAME:-emuhost}" "${MXD_EXTRA_CONF:-}" > /etc/myrixen/myribackd.conf
+  myribackd -c /etc/myrixen/myribackd.conf -f >>/tmp/myribackd.log 2>&1 &
+  MXD_PID=$!
+  wait_for 15 test -S /run/myrixen/ctl.sock || { say "myribackd did not come up"; return 1; }
+  say "myribackd up (pid $MXD_PID)"
+}
+daemon_stop() {
+  kill "$MXD_PID" 2>/dev/null
+  wait_for 10 sh -c "! kill -0 $MXD_PID" || { say "myribackd ignored SIGTERM"; kill -9 "$MXD_PID"; return 1; }
+}
+gntdev_maps() { # grant mappings the daemon holds
+  grep -c /dev/xen/gntdev /proc/"$MXD_PID"/maps 2>/dev/null || echo 0
+}
