@@ -73,7 +73,8 @@ class Daemon:
             f.write(base + body)
 
     def logtext(self):
-        self.log.flush()
+        if not self.log.closed:
+            self.log.flush()
         with open(self.log.name) as f:
             return f.read()
 
@@ -345,7 +346,36 @@ def case_notify(tmp):
         ns.close()
 
 
-CASES = {"basic": case_basic, "list": case_list, "refused": case_refused,
+def case_logging(tmp):
+    # under systemd (JOURNAL_STREAM) every line carries its journal priority
+    d = Daemon(tmp, "log_level = info\n", env={"JOURNAL_STREAM": "8:12345"})
+    try:
+        wait_for(lambda: "ready" in d.logtext(), "the ready message")
+    finally:
+        d.stop()
+    lines = [l for l in d.logtext().splitlines() if l]
+    check(lines and all(re.match(r"<[3-7]>", l) for l in lines), "journal lines %r" % lines)
+    check(any(l.startswith("<6>") for l in lines) and
+          any(l.startswith("<5>") and "ready" in l for l in lines), "levels %r" % lines)
+    # in the foreground: plain lines on stderr, filtered by log_level
+    d = Daemon(tmp, "log_level = warning\n")
+    try:
+        d.json("status")
+        check("ready" not in d.logtext(), "notice printed at warning level:\n" + d.logtext())
+        d.write_conf("log_level = warning\nctl_group = root\n")
+        rc, out, err = d.ctl("reload")
+        check(rc == 0, "reload: %r" % err)
+        check("myribackd: warning: reload: ctl_group changed" in d.logtext(), d.logtext())
+        check(not re.search(r"^<\d>", d.logtext(), re.M), "journal prefix in the foreground")
+        d.write_conf("log_level = info\nctl_group = root\n")
+        rc, out, err = d.ctl("reload")
+        check(rc == 0 and d.json("status")["log_level"] == "info", "reload to info")
+        check("myribackd: notice: configuration reloaded" in d.logtext(), d.logtext())
+    finally:
+        d.stop()
+
+
+CASES = {"logging": case_logging, "basic": case_basic, "list": case_list, "refused": case_refused,
          "reload": case_reload, "badconf": case_badconf, "notify": case_notify}
 
 if __name__ == "__main__":
