@@ -6,6 +6,8 @@
  *   mxs_probe wake                  + WAKE command -> WAKE event via myribackd
  *   mxs_probe hostile               + scribble over the command ring indices:
  *                                   the daemon must cut this guest off
+ *   mxs_probe hold                  open, register a region, then sleep until
+ *                                   killed (the domain gets destroyed)
  * Prints "MXS-PROBE: ..." lines; exit 0 when every check held.
  */
 #include <errno.h>
@@ -201,6 +203,11 @@ int main(int argc, char **argv)
 		probe_wake(&p);
 	if (!strcmp(mode, "hostile"))
 		probe_hostile(&p);
+	if (!strcmp(mode, "hold")) {
+		probe_wake(&p);
+		printf("MXS-PROBE: holding the endpoint\n");
+		pause();
+	}
 	close(p.fd);
 	printf("MXS-PROBE: %s %s\n", mode, failures ? "FAILED" : "PASSED");
 	return failures != 0;

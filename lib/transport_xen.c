@@ -1,0 +1,231 @@
+/* SPDX-License-Identifier: MIT */
+/*
+ * Xen transport: the endpoint is an open file of /dev/myrixen (shim/).  The
+ * shim grants the area to dom0 and runs the xenstore handshake during
+ * MYRIXEN_IOC_OPEN; we map the area (read-only, with the guest-written
+ * parts mapped writable on top), kick with MYRIXEN_IOC_NOTIFY and sleep on
+ * the file, which behaves like the local transport's irq eventfd.  Regions
+ * are user pages pinned and granted by the shim (MXN_REGION_GRANT).
+ */
+#include <errno.h>
+#include <fcntl.h>
+#include <poll.h>
+#include <stdint.h>
+#include <stdlib.h>
+#include <string.h>
+#include <sys/ioctl.h>
+#include <sys/mman.h>
+#include <unistd.h>
+#include "myrixen/layout.h"
+#include "myrixen/shim.h"
+#include "transport.h"
+
+struct mxl_xen {
+	int fd;
+	bool dead;
+};
+
+static int xen_map_range(struct mxl_transport *t, int fd, uint32_t off, uint32_t len)
+{
+	void *p = mmap((uint8_t *)t->area + off, len, PROT_READ | PROT_WRITE,
+		       MAP_SHARED | MAP_FIXED, fd, off);
+
+	return p == MAP_FAILED ? -errno : 0;
+}
+
+/* Whole area read-only, then the control page + command ring and the sendq
+ * writable at the same addresses (the shim refuses writable mappings of
+ * the header, the event ring and the recvq). */
+static int xen_map_area(struct mxl_transport *t, int fd, uint32_t area_size)
+{
+	const struct mxn_area_hdr *h;
+	struct mxn_layout l;
+	void *p;
+	int err;
+
+	p = mmap(NULL, area_size, PROT_READ, MAP_SHARED, fd, 0);
+	if (p == MAP_FAILED)
+		return -errno;
+	t->area = p;
+	t->area_size = area_size;
+	h = p;
+	if (h->magic != MYRIXEN_AREA_MAGIC || h->area_size != area_size ||
+	    mxn_layout_compute(&l, h->cmd_order, h->evt_order, h->sendq_size, h->recvq_size) ||
+	    l.area_size != area_size)
+		return -EPROTO;
+	err = xen_map_range(t, fd, l.cmd_ctl_off, l.evt_ring_off - l.cmd_ctl_off);
+	if (!err)
+		err = xen_map_range(t, fd, l.sendq_off, l.sendq_size);
+	return err;
+}
+
+static int xen_open(struct mxl_transport *t, const struct mxn_open_req *req,
+		    struct mxn_open_rsp *rsp)
+{
+	struct mxn_shim_open op;
+	struct mxl_xen *x = calloc(1, sizeof(*x));
+
+	if (!x)
+		return -ENOMEM;
+	t->priv = x;
+	x->fd = open(MXN_SHIM_DEVICE, O_RDWR | O_CLOEXEC | O_NONBLOCK);
+	if (x->fd < 0)
+		return -errno;
+	memset(&op, 0, sizeof(op));
+	op.req = *req;
+	if (ioctl(x->fd, MYRIXEN_IOC_OPEN, &op) < 0) {
+		*rsp = op.rsp;
+		return -errno;
+	}
+	*rsp = op.rsp;
+	return xen_map_area(t, x->fd, rsp->area_size);
+}
+
+static int xen_kick(struct mxl_transport *t)
+{
+	struct mxl_xen *x = t->priv;
+
+	if (ioctl(x->fd, MYRIXEN_IOC_NOTIFY) < 0) {
+		if (errno == ENOTCONN)
+			x->dead = true;
+		return -errno;
+	}
+	return 0;
+}
+
+static int xen_wait(struct mxl_transport *t, int timeout_ms, int extra_fd)
+{
+	struct mxl_xen *x = t->priv;
+	struct pollfd p[2] = { { .fd = x->fd, .events = POLLIN },
+			       { .fd = extra_fd, .events = POLLIN } };
+	uint64_t count;
+	int n, res = 0;
+
+	n = poll(p, extra_fd >= 0 ? 2 : 1, timeout_ms);
+	if (n < 0)
+		return errno == EINTR ? 0 : -errno;
+	if (p[0].revents & POLLIN) {
+		(void)!read(x->fd, &count, sizeof(count)); /* non-blocking: clears */
+		res |= MXL_WAIT_IRQ;
+	}
+	if (p[0].revents & (POLLHUP | POLLERR)) {
+		x->dead = true;
+		res |= MXL_WAIT_DEAD;
+	}
+	if (extra_fd >= 0 && (p[1].revents & POLLIN))
+		res |= MXL_WAIT_WAKE;
+	return res;
+}
+
+static bool xen_dead(struct mxl_transport *t)
+{
+	struct mxl_xen *x = t->priv;
+	struct pollfd p = { .fd = x->fd, .events = POLLIN };
+
+	if (!x->dead && poll(&p, 1, 0) > 0 && (p.revents & (POLLHUP | POLLERR)))
+		x->dead = true;
+	return x->dead;
+}
+
+static uint64_t xen_iov_pages(const struct mxl_iov *v)
+{
+	uintptr_t a = (uintptr_t)v->base;
+
+	if (!v->len)
+		return 0;
+	return ((a + v->len - 1) / MXN_PAGE_SIZE) - (a / MXN_PAGE_SIZE) + 1;
+}
+
+static uint32_t xen_region_size(struct mxl_transport *t, const struct mxl_iov *iov,
+				uint32_t niov)
+{
+	uint64_t pages = 0;
+	uint32_t i;
+
+	(void)t;
+	for (i = 0; i < niov; i++)
+		pages += xen_iov_pages(&iov[i]);
+	if (pages > MXN_REGION_GRANT_SEGS_MAX)
+		pages = MXN_REGION_GRANT_SEGS_MAX + 1; /* region() then says -E2BIG */
+	return (uint32_t)(sizeof(struct mxn_region_desc) + pages * sizeof(struct mxn_grant_seg));
+}
+
+static int xen_region(struct mxl_transport *t, const struct mxl_iov *iov, uint32_t niov,
+		      void *buf, uint32_t cap, uint32_t *len, void **handle)
+{
+	struct mxl_xen *x = t->priv;
+	struct mxn_vaddr_seg v[MXN_REGION_VADDR_SEGS_MAX];
+	struct mxn_region_desc desc = { .kind = MXN_REGION_GRANT };
+	struct mxn_shim_region r;
+	uint32_t i, nv = 0;
+
+	*handle = NULL;
+	if (cap < sizeof(desc))
+		return -E2BIG;
+	for (i = 0; i < niov; i++) {
+		if (!iov[i].len)
+			continue;
+		if (nv == MXN_REGION_VADDR_SEGS_MAX)
+			return -E2BIG;
+		v[nv].addr = (uintptr_t)iov[i].base;
+		v[nv].len = iov[i].len;
+		desc.total_len += iov[i].len;
+		nv++;
+	}
+	if (!nv)
+		return -EINVAL;
+	memset(&r, 0, sizeof(r));
+	r.vsegs = (uintptr_t)v;
+	r.gsegs = (uintptr_t)((uint8_t *)buf + sizeof(desc));
+	r.nvsegs = nv;
+	r.max_gsegs = (cap - (uint32_t)sizeof(desc)) / (uint32_t)sizeof(struct mxn_grant_seg);
+	if (ioctl(x->fd, MYRIXEN_IOC_REG_REGION, &r) < 0) {
+		/* read-only memory (a const send buffer): grant it read-only */
+		if (errno != EFAULT)
+			return -errno;
+		r.flags = MXN_SHIM_REGION_READONLY;
+		if (ioctl(x->fd, MYRIXEN_IOC_REG_REGION, &r) < 0)
+			return -errno;
+	}
+	desc.nsegs = r.ngsegs;
+	memcpy(buf, &desc, sizeof(desc));
+	*len = (uint32_t)(sizeof(desc) + r.ngsegs * sizeof(struct mxn_grant_seg));
+	*handle = (void *)(uintptr_t)r.handle; /* the shim never hands out 0 */
+	return 0;
+}
+
+static void xen_region_release(struct mxl_transport *t, void *handle)
+{
+	struct mxl_xen *x = t->priv;
+	uint32_t h = (uint32_t)(uintptr_t)handle;
+
+	if (x && h)
+		(void)ioctl(x->fd, MYRIXEN_IOC_DEREG_REGION, &h);
+}
+
+static void xen_close(struct mxl_transport *t)
+{
+	struct mxl_xen *x = t->priv;
+
+	if (t->area)
+		munmap(t->area, t->area_size);
+	t->area = NULL;
+	if (!x)
+		return;
+	if (x->fd >= 0)
+		close(x->fd); /* the shim revokes grants, unpins, closes the port */
+	free(x);
+	t->priv = NULL;
+}
+
+const struct mxl_transport_ops mxl_transport_xen = {
+	.name = "xen",
+	.open = xen_open,
+	.kick = xen_kick,
+	.wait = xen_wait,
+	.dead = xen_dead,
+	.region_size = xen_region_size,
+	.region = xen_region,
+	.region_release = xen_region_release,
+	.close = xen_close,
+};
