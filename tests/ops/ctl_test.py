@@ -61,10 +61,22 @@ class Daemon:
         self.proc = subprocess.Popen([MYRIBACKD, "-f", "-c", self.conf], env=e,
                                      stdout=self.log, stderr=subprocess.STDOUT)
         if wait:
-            wait_for(lambda: os.path.exists(self.ctl_sock) or self.proc.poll() is not None,
+            # the socket file appears at bind(), before listen(): wait for a
+            # connection to go through
+            wait_for(lambda: self.accepting() or self.proc.poll() is not None,
                      "the control socket")
             if self.proc.poll() is not None:
                 raise Fail("myribackd exited %d:\n%s" % (self.proc.returncode, self.logtext()))
+
+    def accepting(self):
+        s = socket.socket(socket.AF_UNIX, socket.SOCK_STREAM)
+        try:
+            s.connect(self.ctl_sock)
+            return True
+        except OSError:
+            return False
+        finally:
+            s.close()
 
     def write_conf(self, body):
         base = ("local_socket = %s/local.sock\nctl_socket = %s/ctl.sock\n"
