@@ -1,0 +1,405 @@
+/* SPDX-License-Identifier: MIT */
+/*
+ * Integration: start the real myribackd on private sockets and speak the
+ * raw ABI to it from several clients (some in child processes, since a
+ * guest is a process): tiny/queued/rendezvous exchange, hostile clients cut
+ * off alone, a client killed mid-transfer.  Counters come from the control
+ * socket, as myrixenctl reads them.
+ * usage: test_daemon_integration PATH/TO/myribackd
+ */
+#include <errno.h>
+#include <signal.h>
+#include <stdio.h>
+#include <stdlib.h>
+#include <string.h>
+#include <sys/wait.h>
+#include <time.h>
+#include <unistd.h>
+#include "rawclient.h"
+#include "tcheck.h"
+
+#define KEY 0x5eed
+#define WAIT_MS 5000
+
+static char dir[64], sock_path[128], ctl_path[128];
+static pid_t daemon_pid;
+
+static void sleep_ms(int ms)
+{
+	struct timespec ts = { ms / 1000, (ms % 1000) * 1000000L };
+
+	nanosleep(&ts, NULL);
+}
+
+static void start_daemon(const char *bin)
+{
+	struct rawclient probe;
+
+	snprintf(dir, sizeof(dir), "/tmp/mxd-it-XXXXXX");
+	CHECK(mkdtemp(dir));
+	snprintf(sock_path, sizeof(sock_path), "%s/run/local.sock", dir);
+	snprintf(ctl_path, sizeof(ctl_path), "%s/ctl.sock", dir);
+	daemon_pid = fork();
+	CHECK(daemon_pid >= 0);
+	if (daemon_pid == 0) {
+		setenv("MYRIXEN_CTL_SOCKET", ctl_path, 1);
+		unsetenv("NOTIFY_SOCKET");
+		execl(bin, bin, "-f", "-s", sock_path, (char *)NULL);
+		perror("exec myribackd");
+		_exit(127);
+	}
+	/* Bounded wait for the listener (not a timing assertion). */
+	for (int i = 0; i < 500; i++) {
+		if (access(sock_path, F_OK) == 0 && rc_open(&probe, sock_path, MXN_ENDPOINT_ANY, 0) == 0) {
+			rc_close(&probe);
+			return;
+		}
+		sleep_ms(20);
+	}
+	fprintf(stderr, "myribackd did not come up\n");
+	kill(daemon_pid, SIGKILL);
+	exit(1);
+}
+
+static long long counter(const char *key)
+{
+	static char body[16384];
+
+	CHECK_EQ(ctl_request(ctl_path, "json counters\n", body, sizeof(body)), 0);
+	return json_field(body, key);
+}
+
+/* Wait (bounded) until a counter reaches a value. */
+static void await_counter(const char *key, long long want)
+{
+	for (int i = 0; i < 250 && counter(key) != want; i++)
+		sleep_ms(20);
+	CHECK_EQ(counter(key), want);
+}
+
+static struct mxn_evt wait_evt(struct rawclient *rc, uint8_t type)
+{
+	struct mxn_evt e;
+
+	CHECK(rc_wait(rc, &e, WAIT_MS));
+	CHECK_EQ(e.type, type);
+	return e;
+}
+
+static struct mxn_cmd to(const struct rawclient *dst, uint8_t op, uint64_t cookie)
+{
+	struct mxn_cmd c = { .op = op, .cookie = cookie, .dest_peer = MXN_PEER_SELF,
+			     .dest_endpoint = dst->rsp.endpoint, .dest_session = dst->rsp.session };
+	return c;
+}
+
+static void connect_to(struct rawclient *a, const struct rawclient *b, uint32_t key, uint8_t want)
+{
+	struct mxn_cmd c = { .op = MXN_CMD_CONNECT, .cookie = 7 };
+	struct mxn_evt e;
+
+	c.u.connect.nic_id = b->rsp.nic_id;
+	c.u.connect.endpoint = b->rsp.endpoint;
+	c.u.connect.key = key;
+	CHECK(rc_send(a, &c));
+	e = wait_evt(a, MXN_EVT_CONNECT_DONE);
+	CHECK_EQ(e.status, want);
+	CHECK_EQ(e.u.connect.cookie, 7);
+	if (want == MXN_ST_OK) {
+		CHECK_EQ(e.u.connect.session, b->rsp.session);
+		CHECK_EQ(e.u.connect.endpoint, b->rsp.endpoint);
+		CHECK_EQ(e.u.connect.peer, MXN_PEER_SELF);
+	}
+	rc_release(a);
+}
+
+static void ping(struct rawclient *a, struct rawclient *b, const char *msg)
+{
+	struct mxn_cmd c = to(b, MXN_CMD_SEND_TINY, 1);
+	struct mxn_evt e;
+	size_t n = strlen(msg);
+
+	memcpy(c.u.tiny, msg, n);
+	c.length = (uint32_t)n;
+	CHECK(rc_send(a, &c));
+	e = wait_evt(b, MXN_EVT_RECV_TINY);
+	CHECK_EQ(e.length, n);
+	CHECK(!memcmp(e.u.tiny, msg, n));
+	rc_release(b);
+	e = wait_evt(a, MXN_EVT_SEND_DONE);
+	CHECK_EQ(e.status, MXN_ST_OK);
+	rc_release(a);
+}
+
+static void exchange(struct rawclient *a, struct rawclient *b)
+{
+	enum { QLEN = 20000, RLEN = 4 << 20 };
+	uint8_t *q = malloc(QLEN), *src = malloc(RLEN), *dst = calloc(1, RLEN);
+	struct mxn_cmd c;
+	struct mxn_evt e;
+	uint32_t dlen;
+
+	connect_to(a, b, KEY, MXN_ST_OK);
+	connect_to(a, b, KEY + 1, MXN_ST_BAD_KEY);
+	/* tiny, answered to the reply address carried by the event */
+	c = to(b, MXN_CMD_SEND_TINY, 2);
+	memcpy(c.u.tiny, "ping", 4);
+	c.length = 4;
+	c.match_info = 0x1122334455667788ull;
+	CHECK(rc_send(a, &c));
+	e = wait_evt(b, MXN_EVT_RECV_TINY);
+	CHECK(!memcmp(e.u.tiny, "ping", 4));
+	CHECK_EQ(e.match_info, 0x1122334455667788ull);
+	CHECK_EQ(e.src_endpoint, a->rsp.endpoint);
+	CHECK_EQ(e.src_nic_id, a->rsp.nic_id);
+	rc_release(b);
+	c = (struct mxn_cmd){ .op = MXN_CMD_SEND_TINY, .cookie = 3, .dest_peer = e.src_peer,
+			      .dest_endpoint = e.src_endpoint, .dest_session = e.src_session };
+	memcpy(c.u.tiny, "pong", 4);
+	c.length = 4;
+	CHECK(rc_send(b, &c));
+	e = wait_evt(a, MXN_EVT_SEND_DONE);
+	CHECK_EQ(e.u.done.cookie, 2);
+	CHECK_EQ(e.u.done.xfer_length, 4);
+	e = wait_evt(a, MXN_EVT_RECV_TINY);
+	CHECK(!memcmp(e.u.tiny, "pong", 4));
+	rc_release(a);
+	e = wait_evt(b, MXN_EVT_SEND_DONE);
+	CHECK_EQ(e.u.done.cookie, 3);
+	rc_release(b);
+
+	/* queued: the payload travels sendq -> recvq */
+	for (int i = 0; i < QLEN; i++)
+		q[i] = (uint8_t)(i * 13 + 1);
+	c = to(b, MXN_CMD_SEND_QUEUED, 4);
+	c.length = QLEN;
+	c.u.q.off = tg_sendq_put(&a->g, q, QLEN);
+	CHECK(rc_send(a, &c));
+	e = wait_evt(b, MXN_EVT_RECV_QUEUED);
+	CHECK_EQ(e.length, QLEN);
+	CHECK(e.u.q.off + QLEN <= b->g.geo.recvq_size);
+	CHECK(!memcmp(b->g.recvq + e.u.q.off, q, QLEN));
+	rc_release(b);
+	e = wait_evt(a, MXN_EVT_SEND_DONE);
+	CHECK_EQ(e.u.done.cookie, 4);
+	CHECK_EQ(e.u.done.xfer_length, QLEN);
+	rc_release(a);
+
+	/* synchronous rendezvous of 4 MiB from a three-segment region */
+	for (int i = 0; i < RLEN; i++)
+		src[i] = (uint8_t)(i ^ (i >> 11));
+	{
+		struct {
+			struct mxn_region_desc h;
+			struct mxn_vaddr_seg s[3];
+		} d = { { MXN_REGION_VADDR, 3, RLEN },
+			{ { (uintptr_t)src, 1000 },
+			  { (uintptr_t)src + 1000, (1 << 20) },
+			  { (uintptr_t)src + 1000 + (1 << 20), RLEN - 1000 - (1 << 20) } } };
+
+		c = to(b, MXN_CMD_SEND_RNDV, 5);
+		c.flags = MXN_CMDF_SYNC;
+		c.length = RLEN;
+		c.u.rndv.desc_off = tg_sendq_put(&a->g, &d, sizeof(d));
+		c.u.rndv.desc_len = sizeof(d);
+	}
+	CHECK(rc_send(a, &c));
+	e = wait_evt(b, MXN_EVT_RECV_RNDV);
+	CHECK_EQ(e.length, RLEN);
+	CHECK_EQ(e.flags, MXN_EVTF_SYNC);
+	rc_release(b);
+	c = (struct mxn_cmd){ .op = MXN_CMD_PULL, .cookie = 6 };
+	c.u.pull.rndv_handle = e.u.rndv.rndv_handle;
+	c.u.pull.pull_len = RLEN;
+	c.u.pull.desc_off = tg_put_region(&b->g, dst, RLEN, &dlen);
+	c.u.pull.desc_len = dlen;
+	CHECK(rc_send(b, &c));
+	e = wait_evt(b, MXN_EVT_PULL_DONE);
+	CHECK_EQ(e.status, MXN_ST_OK);
+	CHECK_EQ(e.u.done.cookie, 6);
+	CHECK_EQ(e.u.done.xfer_length, RLEN);
+	rc_release(b);
+	e = wait_evt(a, MXN_EVT_SEND_DONE);
+	CHECK_EQ(e.u.done.cookie, 5);
+	CHECK_EQ(e.u.done.xfer_length, RLEN);
+	rc_release(a);
+	CHECK(!memcmp(src, dst, RLEN));
+	free(q);
+	free(src);
+	free(dst);
+}
+
+/* Child: misbehave as told; exit 0 when the daemon cut us off and said so. */
+static int hostile_child(const struct rawclient *victim, int how)
+{
+	struct rawclient h;
+	struct mxn_cmd c = to(victim, MXN_CMD_SEND_QUEUED, 1);
+	struct mxn_evt e;
+	bool told = false;
+
+	if (rc_open(&h, sock_path, MXN_ENDPOINT_ANY, KEY))
+		return 2;
+	switch (how) {
+	case 0: /* impossible producer index */
+		h.g.cmd.ctl->prod = h.g.cmd.cons_pvt + 5000;
+		rc_kick(&h);
+		break;
+	case 1: /* queued payload reaching past the sendq */
+		c.length = 4000;
+		c.u.q.off = h.g.geo.sendq_size - 100;
+		rc_send(&h, &c);
+		rc_kick(&h);
+		break;
+	case 2: /* a flood of garbage slots */
+		for (uint32_t i = 0; i < 4096; i++)
+			((uint8_t *)h.g.cmds)[i % (64u << h.g.geo.cmd_order)] = (uint8_t)(i * 151);
+		h.g.cmd.ctl->prod = 1u << h.g.geo.cmd_order;
+		rc_kick(&h);
+		break;
+	}
+	if (!rc_closed_by_daemon(&h, WAIT_MS))
+		return 3;
+	while (tg_next(&h.g, &e))
+		told |= e.type == MXN_EVT_GUEST_ERROR;
+	return told ? 0 : 4;
+}
+
+static void hostile(struct rawclient *a, struct rawclient *b, int how, long long cutoffs)
+{
+	pid_t pid = fork();
+	int status;
+
+	CHECK(pid >= 0);
+	if (pid == 0)
+		_exit(hostile_child(b, how));
+	CHECK_EQ(waitpid(pid, &status, 0), pid);
+	CHECK(WIFEXITED(status));
+	CHECK_EQ(WEXITSTATUS(status), 0);
+	await_counter("guest_cutoffs", cutoffs);
+	await_counter("endpoints", 2);
+	/* Only the hostile guest went: the others keep talking. */
+	ping(a, b, "still here");
+	ping(b, a, "me too");
+}
+
+/* A client announces a rendezvous and queues messages, then dies. */
+static void killed_mid_transfer(struct rawclient *a, struct rawclient *b)
+{
+	static uint8_t big[1 << 20];
+	int pfd[2], status;
+	struct rawclient again;
+	struct mxn_evt e;
+	struct mxn_cmd c;
+	uint32_t rndv = 0;
+	int queued = 0;
+	pid_t pid;
+	char ready;
+
+	CHECK_EQ(pipe(pfd), 0);
+	pid = fork();
+	CHECK(pid >= 0);
+	if (pid == 0) {
+		struct rawclient k;
+		uint32_t dlen;
+
+		close(pfd[0]);
+		if (rc_open(&k, sock_path, 200, KEY))
+			_exit(2);
+		memset(big, 0x5a, sizeof(big));
+		c = to(b, MXN_CMD_SEND_RNDV, 1);
+		c.length = sizeof(big);
+		c.u.rndv.desc_off = tg_put_region(&k.g, big, sizeof(big), &dlen);
+		c.u.rndv.desc_len = dlen;
+		rc_send(&k, &c);
+		for (int i = 0; i < 40; i++) {
+			c = to(b, MXN_CMD_SEND_QUEUED, 100 + (uint64_t)i);
+			c.length = 1000;
+			c.u.q.off = tg_sendq_put(&k.g, big, 1000);
+			rc_send(&k, &c);
+		}
+		if (write(pfd[1], "r", 1) != 1)
+			_exit(3);
+		pause();
+		_exit(0);
+	}
+	close(pfd[1]);
+	CHECK_EQ(read(pfd[0], &ready, 1), 1);
+	close(pfd[0]);
+	await_counter("endpoints", 3);
+	/* Let the daemon take (some of) the commands, then kill the client. */
+	CHECK(rc_wait(b, &e, WAIT_MS));
+	CHECK_EQ(e.type, MXN_EVT_RECV_RNDV);
+	rndv = e.u.rndv.rndv_handle;
+	kill(pid, SIGKILL);
+	CHECK_EQ(waitpid(pid, &status, 0), pid);
+	await_counter("endpoints", 2);
+	while (rc_wait(b, &e, 200)) {
+		CHECK_EQ(e.type, MXN_EVT_RECV_QUEUED);
+		queued++;
+	}
+	rc_release(b);
+	CHECK(queued <= 40);
+	/* Pulling from the dead sender completes CLOSED, nothing moved. */
+	c = (struct mxn_cmd){ .op = MXN_CMD_PULL, .cookie = 9 };
+	c.u.pull.rndv_handle = rndv;
+	c.u.pull.pull_len = sizeof(big);
+	{
+		uint32_t dlen;
+
+		memset(big, 0, sizeof(big));
+		c.u.pull.desc_off = tg_put_region(&b->g, big, sizeof(big), &dlen);
+		c.u.pull.desc_len = dlen;
+	}
+	CHECK(rc_send(b, &c));
+	e = wait_evt(b, MXN_EVT_PULL_DONE);
+	CHECK_EQ(e.status, MXN_ST_CLOSED);
+	CHECK_EQ(e.u.done.xfer_length, 0);
+	CHECK_EQ(big[0], 0);
+	rc_release(b);
+	/* Its endpoint index was freed, and the daemon still serves. */
+	CHECK_EQ(rc_open(&again, sock_path, 200, KEY), 0);
+	CHECK_EQ(again.rsp.endpoint, 200);
+	ping(a, &again, "hello again");
+	rc_close(&again);
+	await_counter("endpoints", 2);
+	CHECK_EQ(counter("guest_cutoffs"), 3); /* dying is not misbehaving */
+}
+
+int main(int argc, char **argv)
+{
+	struct rawclient a, b, dup;
+	int status;
+
+	if (argc != 2) {
+		fprintf(stderr, "usage: %s MYRIBACKD\n", argv[0]);
+		return 2;
+	}
+	signal(SIGPIPE, SIG_IGN);
+	start_daemon(argv[1]);
+	CHECK_EQ(rc_open(&a, sock_path, MXN_ENDPOINT_ANY, KEY), 0);
+	CHECK_EQ(rc_open(&b, sock_path, MXN_ENDPOINT_ANY, KEY), 0);
+	CHECK(a.rsp.endpoint != b.rsp.endpoint);
+	CHECK_EQ(a.rsp.abi_version, MYRIXEN_ABI_VERSION);
+	CHECK(a.rsp.medium_max > MXN_TINY_MAX);
+	/* An index in use is refused with a clear error. */
+	CHECK_EQ(rc_open(&dup, sock_path, a.rsp.endpoint, KEY), -EBUSY);
+	exchange(&a, &b);
+	CHECK(counter("sent_rndv") >= 1);
+	CHECK_EQ(counter("pull_bytes"), 4 << 20);
+	hostile(&a, &b, 0, 1);
+	hostile(&a, &b, 1, 2);
+	hostile(&a, &b, 2, 3);
+	CHECK(counter("ring_faults") >= 1);
+	killed_mid_transfer(&a, &b);
+	rc_close(&a);
+	rc_close(&b);
+	await_counter("endpoints", 0);
+	/* Clean shutdown on SIGTERM removes the socket. */
+	kill(daemon_pid, SIGTERM);
+	CHECK_EQ(waitpid(daemon_pid, &status, 0), daemon_pid);
+	CHECK(WIFEXITED(status));
+	CHECK_EQ(WEXITSTATUS(status), 0);
+	CHECK(access(sock_path, F_OK) != 0);
+	printf("daemon integration: ok\n");
+	return 0;
+}
