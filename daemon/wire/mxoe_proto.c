@@ -894,7 +894,12 @@ static void rx_sequenced(struct mxw_proto *pr, int peer, const struct mxw_frame 
 		tx_nack_lib(pr, (uint16_t)peer, lep, rep, MXW_NACK_ENDPT_CLOSED, seq);
 		return;
 	}
-	if (ret) {
+	if (ret == -EINVAL) {
+		/* the local side cannot ever take it (e.g. above its medium
+		 * limit): consume and count it rather than let it retry */
+		pr->st.drops++;
+		pr->peers[peer].st.drops++;
+	} else if (ret) {
 		pr->st.drops++;
 		pr->peers[peer].st.drops++;
 		return;

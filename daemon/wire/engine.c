@@ -1,0 +1,454 @@
+/* SPDX-License-Identifier: MIT */
+/*
+ * Wire engine glue: one ev_io on the receive ring, one on the link watch,
+ * one ev_timer for the protocol's next deadline, and an ev_prepare that
+ * runs due timers and flushes the transmit batch once per loop iteration.
+ */
+#include <errno.h>
+#include <ev.h>
+#include <stdio.h>
+#include <stdlib.h>
+#include <string.h>
+#include <time.h>
+#include "core.h"
+#include "daemon.h"
+#include "engine.h"
+#include "log.h"
+#include "remote.h"
+
+#define RX_BUDGET 512u
+
+struct mxw_engine {
+	struct mxd_core *core;
+	struct ev_loop *ev;
+	struct mxw_link_info link;
+	char why[128];
+	uint64_t link_changes;
+	struct mxw_pio *pio;
+	struct mxw_link_watch *watch;
+	struct mxw_proto *pr;
+	ev_io rx_io, nl_io;
+	ev_timer timer;
+	ev_prepare prepare;
+};
+
+static struct mxd_epref ref_of(struct mxw_ep e)
+{
+	return (struct mxd_epref){ .index = e.index, .session = e.session };
+}
+
+static struct mxw_ep ep_of(struct mxd_epref r)
+{
+	return (struct mxw_ep){ .index = r.index, .session = r.session };
+}
+
+/* ---- protocol callbacks (wire -> core) ---- */
+
+static uint64_t cb_now(void *ctx)
+{
+	struct timespec ts;
+
+	(void)ctx;
+	clock_gettime(CLOCK_MONOTONIC, &ts);
+	return (uint64_t)ts.tv_sec * 1000000u + (uint64_t)ts.tv_nsec / 1000u;
+}
+
+static int cb_tx(void *ctx, const uint8_t *frame, size_t len)
+{
+	struct mxw_engine *e = ctx;
+
+	if (e->link.state != MXW_LINK_OK)
+		return -ENETDOWN;
+	return mxw_pio_tx(e->pio, frame, len);
+}
+
+static int cb_ep_info(void *ctx, uint8_t index, uint32_t *session, uint32_t *key)
+{
+	struct mxw_engine *e = ctx;
+	struct mxd_endpoint *ep = mxd_endpoint_lookup(e->core, index);
+
+	if (!ep || ep->fault || ep->closing)
+		return -ENOENT;
+	*session = ep->session;
+	*key = ep->key;
+	return 0;
+}
+
+static int cb_deliver(void *ctx, const struct mxw_delivery *d)
+{
+	struct mxw_engine *e = ctx;
+	struct mxd_src src = { .peer = d->src.peer, .endpoint = d->src.endpoint,
+			       .session = d->src.session, .nic_id = d->src.nic_id };
+
+	switch (d->kind) {
+	case MXW_DELIVER_TINY:
+		return mxd_remote_deliver_tiny(e->core, ref_of(d->to), &src, d->match_info, d->data,
+					       d->length);
+	case MXW_DELIVER_QUEUED:
+		return mxd_remote_deliver_queued(e->core, ref_of(d->to), &src, d->match_info,
+						 d->data, d->length);
+	case MXW_DELIVER_RNDV:
+		return mxd_remote_deliver_rndv(e->core, ref_of(d->to), &src, d->match_info,
+					       d->length, 0, d->remote_ref);
+	}
+	return -EINVAL;
+}
+
+static void cb_connect_done(void *ctx, struct mxw_ep ep, uint64_t cookie, uint8_t status,
+			    uint64_t nic_id, uint16_t peer, uint8_t endpoint, uint32_t session)
+{
+	struct mxw_engine *e = ctx;
+
+	(void)mxd_remote_connect_done(e->core, ref_of(ep), cookie, status, nic_id, peer, endpoint,
+				      session);
+}
+
+static void cb_send_done(void *ctx, struct mxw_ep ep, uint64_t cookie, uint8_t status,
+			 uint32_t xfer)
+{
+	struct mxw_engine *e = ctx;
+
+	(void)mxd_remote_send_done(e->core, ref_of(ep), cookie, status, xfer);
+}
+
+static int cb_rndv_read(void *ctx, struct mxw_ep ep, uint32_t handle, uint64_t off, void *buf,
+			size_t len)
+{
+	struct mxw_engine *e = ctx;
+
+	return mxd_remote_rndv_read(e->core, ref_of(ep), handle, off, buf, len);
+}
+
+static void cb_rndv_done(void *ctx, struct mxw_ep ep, uint32_t handle, uint8_t status,
+			 uint32_t xfer)
+{
+	struct mxw_engine *e = ctx;
+
+	(void)mxd_remote_rndv_done(e->core, ref_of(ep), handle, status, xfer);
+}
+
+static int cb_pull_write(void *ctx, struct mxw_ep ep, uint32_t handle, uint64_t off,
+			 const void *buf, size_t len)
+{
+	struct mxw_engine *e = ctx;
+
+	return mxd_remote_pull_write(e->core, ref_of(ep), handle, off, buf, len);
+}
+
+static void cb_pull_done(void *ctx, struct mxw_ep ep, uint32_t handle, uint8_t status,
+			 uint32_t xfer)
+{
+	struct mxw_engine *e = ctx;
+
+	(void)mxd_remote_pull_done(e->core, ref_of(ep), handle, status, xfer);
+}
+
+static void cb_lookup_done(void *ctx, struct mxw_ep ep, uint64_t cookie, uint8_t status,
+			   uint64_t nic_id, uint16_t peer, const char *name, uint32_t name_len)
+{
+	struct mxw_engine *e = ctx;
+
+	(void)mxd_remote_lookup_done(e->core, ref_of(ep), cookie, status, nic_id, peer, name,
+				     name_len);
+}
+
+/* ---- remote ops (core -> wire) ---- */
+
+static void engine_kick(struct mxw_engine *e);
+
+static int op_connect(void *priv, struct mxd_epref from, uint64_t cookie,
+		      const struct mxn_cmd_connect *req)
+{
+	struct mxw_engine *e = priv;
+	int err = mxw_proto_connect(e->pr, ep_of(from), cookie, req->nic_id, req->endpoint,
+				    req->key, req->timeout_ms);
+
+	engine_kick(e);
+	return err;
+}
+
+static int op_send_msg(void *priv, struct mxd_epref from, const struct mxn_cmd *c,
+		       const void *payload, uint32_t len)
+{
+	struct mxw_engine *e = priv;
+	int err = mxw_proto_send(e->pr, ep_of(from), c->dest_peer, c->dest_endpoint,
+				 c->dest_session, c->match_info, payload, len, c->cookie);
+
+	if (err == -ESTALE) {
+		/* the remote endpoint has a newer session than the one quoted */
+		(void)mxd_remote_send_done(e->core, from, c->cookie, MXN_ST_BAD_SESSION, 0);
+		err = 0;
+	}
+	engine_kick(e);
+	return err;
+}
+
+static int op_send_rndv(void *priv, struct mxd_epref from, const struct mxn_cmd *c,
+			uint32_t send_handle)
+{
+	struct mxw_engine *e = priv;
+	int err = mxw_proto_send_rndv(e->pr, ep_of(from), c->dest_peer, c->dest_endpoint,
+				      c->dest_session, c->match_info, c->length, send_handle);
+
+	if (err == -ESTALE) {
+		(void)mxd_remote_rndv_done(e->core, from, send_handle, MXN_ST_BAD_SESSION, 0);
+		err = 0;
+	}
+	engine_kick(e);
+	return err;
+}
+
+static int op_pull(void *priv, struct mxd_epref to, uint64_t remote_ref, uint32_t pull_handle,
+		   uint32_t len)
+{
+	struct mxw_engine *e = priv;
+	int err = mxw_proto_pull(e->pr, ep_of(to), remote_ref, pull_handle, len);
+
+	engine_kick(e);
+	return err;
+}
+
+static int op_lookup(void *priv, struct mxd_epref from, uint64_t cookie, uint64_t nic_id,
+		     const char *name, uint32_t name_len)
+{
+	struct mxw_engine *e = priv;
+	int err = mxw_proto_lookup(e->pr, ep_of(from), cookie, nic_id, name, name_len);
+
+	engine_kick(e);
+	return err;
+}
+
+static void op_endpoint_closed(void *priv, struct mxd_epref ep)
+{
+	struct mxw_engine *e = priv;
+
+	mxw_proto_endpoint_closed(e->pr, ep_of(ep));
+}
+
+static const struct mxd_remote_ops wire_ops = {
+	.connect = op_connect,
+	.send_msg = op_send_msg,
+	.send_rndv = op_send_rndv,
+	.pull = op_pull,
+	.lookup = op_lookup,
+	.endpoint_closed = op_endpoint_closed,
+};
+
+/* ---- loop watchers ---- */
+
+/* Run due timers, send what is batched, arm the timer for the next deadline. */
+static void engine_kick(struct mxw_engine *e)
+{
+	uint64_t deadline = mxw_proto_progress(e->pr), now;
+
+	if (e->pio)
+		(void)mxw_pio_flush(e->pio);
+	ev_timer_stop(e->ev, &e->timer);
+	if (deadline == MXW_NO_DEADLINE)
+		return;
+	now = cb_now(NULL);
+	ev_timer_set(&e->timer, deadline > now ? (double)(deadline - now) / 1e6 : 0., 0.);
+	ev_timer_start(e->ev, &e->timer);
+}
+
+static void rx_frame(void *arg, const uint8_t *frame, size_t len)
+{
+	struct mxw_engine *e = arg;
+
+	mxw_proto_rx(e->pr, frame, len);
+}
+
+static void on_rx(struct ev_loop *loop, ev_io *w, int revents)
+{
+	struct mxw_engine *e = w->data;
+
+	(void)loop;
+	(void)revents;
+	(void)mxw_pio_rx(e->pio, rx_frame, e, RX_BUDGET);
+	engine_kick(e);
+}
+
+static void on_timer(struct ev_loop *loop, ev_timer *w, int revents)
+{
+	(void)loop;
+	(void)revents;
+	engine_kick(w->data);
+}
+
+static void on_prepare(struct ev_loop *loop, ev_prepare *w, int revents)
+{
+	struct mxw_engine *e = w->data;
+
+	(void)loop;
+	(void)revents;
+	/* a ring left unread (budget spent) must not wait for a new frame */
+	if (mxw_pio_rx(e->pio, rx_frame, e, RX_BUDGET) > 0)
+		engine_kick(e);
+	else if (e->pio)
+		(void)mxw_pio_flush(e->pio);
+}
+
+static void on_link(struct ev_loop *loop, ev_io *w, int revents)
+{
+	struct mxw_engine *e = w->data;
+	struct mxw_link_info now;
+	char why[128];
+
+	(void)loop;
+	(void)revents;
+	if (mxw_link_watch_drain(e->watch) <= 0)
+		return;
+	(void)mxw_link_query(e->link.name, &now, why, sizeof(why));
+	if (now.state == e->link.state && now.mtu == e->link.mtu)
+		return;
+	e->link_changes++;
+	if (now.state == MXW_LINK_OK && now.mtu != e->link.mtu && e->link.mtu)
+		mxd_log(MXD_LOG_WARNING, "wire: %s MTU changed %u -> %u; fragment sizes stay "
+			"those of MTU %u until restart", now.name, e->link.mtu, now.mtu, e->link.mtu);
+	mxd_log(now.state == MXW_LINK_OK ? MXD_LOG_NOTICE : MXD_LOG_WARNING, "wire: %s", why);
+	now.mtu = e->link.mtu ? e->link.mtu : now.mtu;
+	e->link = now;
+	snprintf(e->why, sizeof(e->why), "%s", why);
+}
+
+/* ---- start / stop ---- */
+
+static void engine_free(struct mxw_engine *e)
+{
+	if (!e)
+		return;
+	if (e->ev) {
+		ev_io_stop(e->ev, &e->rx_io);
+		ev_io_stop(e->ev, &e->nl_io);
+		ev_timer_stop(e->ev, &e->timer);
+		ev_prepare_stop(e->ev, &e->prepare);
+	}
+	mxw_proto_free(e->pr);
+	mxw_pio_close(e->pio);
+	mxw_link_watch_close(e->watch);
+	free(e);
+}
+
+static int engine_proto(struct mxw_engine *e, const struct mxd_config *cfg)
+{
+	struct mxw_proto_params p;
+	struct mxw_proto_cb cb = {
+		.ctx = e, .now_us = cb_now, .tx = cb_tx, .ep_info = cb_ep_info,
+		.deliver = cb_deliver, .connect_done = cb_connect_done, .send_done = cb_send_done,
+		.rndv_read = cb_rndv_read, .rndv_done = cb_rndv_done, .pull_write = cb_pull_write,
+		.pull_done = cb_pull_done, .lookup_done = cb_lookup_done,
+	};
+	int err;
+
+	mxw_proto_params_default(&p);
+	memcpy(p.mac, e->link.mac, 6);
+	snprintf(p.hostname, sizeof(p.hostname), "%s", mxd_core_hostname(e->core));
+	p.mtu = e->link.mtu;
+	err = mxw_proto_new(&p, &cb, &e->pr);
+	if (err)
+		return err;
+	for (uint32_t i = 0; i < cfg->npeers; i++) {
+		if (cfg->peers[i].nic_id == mxw_mac_to_u64(e->link.mac))
+			continue;   /* ourselves, listed in a shared peer file */
+		err = mxw_proto_peer_add(e->pr, cfg->peers[i].nic_id, cfg->peers[i].hostname);
+		if (err < 0) {
+			mxd_log(MXD_LOG_ERR, "wire: peer %s: %s", cfg->peers[i].hostname,
+				strerror(-err));
+			return err;
+		}
+	}
+	return 0;
+}
+
+int mxw_engine_start(struct mxd_daemon *d)
+{
+	struct mxw_engine *e;
+	int err;
+
+	e = calloc(1, sizeof(*e));
+	if (!e)
+		return -ENOMEM;
+	e->core = d->core;
+	err = mxw_link_query(d->cfg.interface, &e->link, e->why, sizeof(e->why));
+	if (err || e->link.state == MXW_LINK_MTU_SMALL) {
+		mxd_log(MXD_LOG_ERR, "wire: %s", e->why);
+		err = err ? err : -EMSGSIZE;
+		goto out;
+	}
+	if (e->link.state == MXW_LINK_DOWN)
+		mxd_log(MXD_LOG_ERR, "wire: %s; waiting for it to come up", e->why);
+	if (e->link.mtu < MXW_MTU_OPEN_MX)
+		mxd_log(MXD_LOG_NOTICE, "wire: %s has MTU %u; a default native Open-MX peer needs "
+			"%u (fragment sizes must match)", e->link.name, e->link.mtu,
+			MXW_MTU_OPEN_MX);
+	err = mxw_pio_open(e->link.ifindex, 0, &e->pio);
+	if (err) {
+		mxd_log(MXD_LOG_ERR, "wire: AF_PACKET on %s: %s", e->link.name, strerror(-err));
+		goto out;
+	}
+	err = mxw_link_watch_open(&e->watch);
+	if (err) {
+		mxd_log(MXD_LOG_ERR, "wire: netlink link watch: %s", strerror(-err));
+		goto out;
+	}
+	err = engine_proto(e, &d->cfg);
+	if (err)
+		goto out;
+	e->ev = d->ev;
+	ev_io_init(&e->rx_io, on_rx, mxw_pio_fd(e->pio), EV_READ);
+	ev_io_init(&e->nl_io, on_link, mxw_link_watch_fd(e->watch), EV_READ);
+	ev_init(&e->timer, on_timer);
+	ev_prepare_init(&e->prepare, on_prepare);
+	e->rx_io.data = e->nl_io.data = e->timer.data = e->prepare.data = e;
+	ev_io_start(e->ev, &e->rx_io);
+	ev_io_start(e->ev, &e->nl_io);
+	ev_prepare_start(e->ev, &e->prepare);
+	mxd_core_set_nic_id(d->core, mxw_mac_to_u64(e->link.mac));
+	mxd_core_set_remote(d->core, &wire_ops, e);
+	d->wire = e;
+	mxd_log(MXD_LOG_NOTICE, "wire: MXoE on %s (ifindex %d, MTU %u, medium fragment %u, "
+		"%u configured peers)", e->link.name, e->link.ifindex, e->link.mtu,
+		mxw_proto_frag_max(e->pr), mxw_proto_npeers(e->pr) - 1);
+	return 0;
+out:
+	engine_free(e);
+	return err;
+}
+
+void mxw_engine_stop(struct mxd_daemon *d)
+{
+	struct mxw_engine *e = d->wire;
+
+	if (!e)
+		return;
+	mxd_core_set_remote(d->core, NULL, NULL);
+	engine_free(e);
+	d->wire = NULL;
+}
+
+int mxw_engine_get_stats(void *wire, struct mxw_engine_stats *out)
+{
+	struct mxw_engine *e = wire;
+
+	memset(out, 0, sizeof(*out));
+	if (!e)
+		return -ENOENT;
+	out->link = e->link;
+	snprintf(out->state_why, sizeof(out->state_why), "%s", e->why);
+	out->nic_id = mxw_mac_to_u64(e->link.mac);
+	out->frag_max = mxw_proto_frag_max(e->pr);
+	out->npeers = mxw_proto_npeers(e->pr);
+	mxw_proto_get_counters(e->pr, &out->proto);
+	mxw_pio_get_stats(e->pio, &out->io);
+	out->link_changes = e->link_changes;
+	return 0;
+}
+
+int mxw_engine_get_peer(void *wire, uint16_t index, struct mxw_peer_info *out)
+{
+	struct mxw_engine *e = wire;
+
+	if (!e)
+		return -ENOENT;
+	return mxw_proto_peer_get(e->pr, index, out);
+}

@@ -1,0 +1,35 @@
+/* SPDX-License-Identifier: MIT */
+/*
+ * Raw MXoE frames on one interface: an AF_PACKET socket bound to the
+ * interface and EtherType 0x86DF with a TPACKET_V3 mmap receive ring, and
+ * a second AF_PACKET socket for batched transmission (sendmmsg, qdisc
+ * bypassed).  Error convention: 0 / a count, or -errno.
+ */
+#ifndef MXW_PACKET_IO_H
+#define MXW_PACKET_IO_H
+
+#include <stddef.h>
+#include <stdint.h>
+
+struct mxw_pio;
+
+struct mxw_pio_stats {
+	uint64_t rx_frames, rx_blocks, tx_frames, tx_batches, tx_drops;
+	uint64_t kernel_drops;      /* PACKET_STATISTICS tp_drops */
+};
+
+/* ring_mb: receive ring size in MiB (0 = 8). */
+int mxw_pio_open(int ifindex, unsigned ring_mb, struct mxw_pio **out);
+void mxw_pio_close(struct mxw_pio *p);
+/* Poll this fd for POLLIN; the ring is then drained by mxw_pio_rx. */
+int mxw_pio_fd(const struct mxw_pio *p);
+/* Hand up to 'budget' received frames to fn; returns how many. */
+int mxw_pio_rx(struct mxw_pio *p, void (*fn)(void *arg, const uint8_t *frame, size_t len),
+	       void *arg, unsigned budget);
+/* Queue a copy of one frame; sent at the next flush or when the batch fills. */
+int mxw_pio_tx(struct mxw_pio *p, const uint8_t *frame, size_t len);
+/* Send everything queued; returns frames sent or -errno. */
+int mxw_pio_flush(struct mxw_pio *p);
+void mxw_pio_get_stats(struct mxw_pio *p, struct mxw_pio_stats *out);
+
+#endif /* MXW_PACKET_IO_H */
