@@ -22,6 +22,9 @@
 #ifdef MXD_XEN
 #include "xen/xen.h"
 #endif
+#ifdef MXW
+#include "wire/engine.h"
+#endif
 
 static void usage(FILE *f)
 {
@@ -128,6 +131,10 @@ int main(int argc, char **argv)
 	}
 #endif
 	/* wire engine starts here */
+#ifdef MXW
+	if (d.cfg.interface[0] && (err = mxw_engine_start(&d)))
+		goto out;
+#endif
 #ifdef MXD_HAVE_CTL
 	err = mxd_ctl_start(&d);
 	if (err)
@@ -145,6 +152,9 @@ out:
 	/* Stop in reverse order; each stop accepts a subsystem never started. */
 #ifdef MXD_HAVE_CTL
 	mxd_ctl_stop(&d);
+#endif
+#ifdef MXW
+	mxw_engine_stop(&d);
 #endif
 #ifdef MXD_XEN
 	mxd_xen_stop(d.xen);
