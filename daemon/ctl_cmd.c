@@ -121,16 +121,22 @@ static enum mxd_ctl_rc cmd_status(struct mxd_ctl *ctl, struct mxd_ctl_conn *c,
 	return MXD_CTL_OK;
 }
 
+struct list_ctx {
+	struct mxd_out *o;
+	bool cut_off;               /* the guest's, from mxd_guest_get_stats */
+};
+
 static int list_endpoint(struct mxd_endpoint *ep, void *arg)
 {
-	struct mxd_out *o = arg;
+	struct list_ctx *lc = arg;
+	struct mxd_out *o = lc->o;
 	struct mxd_ep_stats s;
 
 	mxd_endpoint_get_stats(ep, &s);
 	mxd_out_obj_begin(o, NULL);
 	mxd_out_u64(o, "endpoint", ep->index);
 	mxd_out_u64(o, "session", ep->session);
-	mxd_out_str(o, "state", ep->guest->cut_off ? "cut-off" : "open");
+	mxd_out_str(o, "state", lc->cut_off ? "cut-off" : "open");
 	mxd_out_u64(o, "cmd_slots", 1u << ep->geo.cmd_order);
 	mxd_out_u64(o, "evt_slots", 1u << ep->geo.evt_order);
 	mxd_out_u64(o, "sendq_size", ep->geo.sendq_size);
@@ -165,8 +171,10 @@ static int list_guest(struct mxd_guest *g, void *arg)
 	mxd_out_u64(o, "endpoints_open", s.endpoints);
 	mxd_out_u64(o, "endpoints_opened", s.endpoints_opened);
 	mxd_out_u64(o, "registered_bytes", s.registered_bytes);
+	struct list_ctx lc = { .o = o, .cut_off = s.cut_off };
+
 	mxd_out_arr_begin(o, "endpoints");
-	mxd_guest_for_each_endpoint(g, list_endpoint, o);
+	mxd_guest_for_each_endpoint(g, list_endpoint, &lc);
 	mxd_out_arr_end(o);
 	mxd_out_obj_end(o);
 	return 0;
