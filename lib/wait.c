@@ -30,11 +30,14 @@ static uint64_t spin_ns(void)
 
 	if (v < 0) {
 		const char *s = getenv("MYRIXEN_SPIN_US");
+		/* Spinning only pays when the daemon and the peer have cores of
+		 * their own; on a 2-CPU host it steals the daemon's time. */
+		unsigned long dflt = sysconf(_SC_NPROCESSORS_ONLN) > 2 ? MXL_SPIN_US_DEFAULT : 0;
 		char *end;
-		unsigned long us = s && *s ? strtoul(s, &end, 10) : MXL_SPIN_US_DEFAULT;
+		unsigned long us = s && *s ? strtoul(s, &end, 10) : dflt;
 
 		if (s && *s && *end)
-			us = MXL_SPIN_US_DEFAULT;
+			us = dflt;
 		if (us > 1000000ul)
 			us = 1000000ul;
 		v = (int64_t)us * 1000;
