@@ -60,16 +60,14 @@ static uint32_t env_u32(const char *name, uint32_t dflt)
 	return *end || n > UINT32_MAX ? dflt : (uint32_t)n;
 }
 
-int mxl_endpoint_open(uint32_t endpoint_id, uint32_t key, struct mx_endpoint **out)
+struct mx_endpoint *mxl_endpoint_alloc(uint32_t key)
 {
 	pthread_mutexattr_t ma;
-	struct mxn_open_req req;
 	struct mx_endpoint *ep;
-	int err;
 
 	ep = calloc(1, sizeof(*ep));
 	if (!ep)
-		return -ENOMEM;
+		return NULL;
 	pthread_mutexattr_init(&ma);
 	pthread_mutexattr_settype(&ma, PTHREAD_MUTEX_RECURSIVE);
 	pthread_mutex_init(&ep->lock, &ma);
@@ -81,9 +79,42 @@ int mxl_endpoint_open(uint32_t endpoint_id, uint32_t key, struct mx_endpoint **o
 	ep->key = key;
 	ep->wake_fd = eventfd(0, EFD_CLOEXEC | EFD_NONBLOCK);
 	if (ep->wake_fd < 0) {
-		err = -errno;
-		goto out;
+		mxl_endpoint_close(ep);
+		return NULL;
 	}
+	return ep;
+}
+
+int mxl_endpoint_attach(struct mx_endpoint *ep)
+{
+	int err;
+
+	ep->info.hostname[MXN_HOSTNAME_MAX - 1] = '\0';
+	if (ep->info.abi_version != MYRIXEN_ABI_VERSION)
+		return -EPROTO;
+	err = check_area(ep);
+	if (err)
+		return err;
+	ep->medium_max = ep->info.medium_max;
+	if (ep->medium_max < MXN_SMALL_MAX || ep->medium_max > MXN_MEDIUM_MAX_LIMIT ||
+	    ep->medium_max > ep->lay.sendq_size / 2)
+		return -EPROTO;
+	err = mxl_sendq_init(&ep->sq, ep->lay.sendq_size);
+	if (err)
+		return err;
+	map_rings(ep);
+	return 0;
+}
+
+int mxl_endpoint_open(uint32_t endpoint_id, uint32_t key, struct mx_endpoint **out)
+{
+	struct mxn_open_req req;
+	struct mx_endpoint *ep;
+	int err;
+
+	ep = mxl_endpoint_alloc(key);
+	if (!ep)
+		return -ENOMEM;
 	memset(&req, 0, sizeof(req));
 	req.abi_version = MYRIXEN_ABI_VERSION;
 	req.key = key;
@@ -94,26 +125,10 @@ int mxl_endpoint_open(uint32_t endpoint_id, uint32_t key, struct mx_endpoint **o
 	req.recvq_size = env_u32("MYRIXEN_RECVQ_SIZE", 0);
 	ep->t.ops = mxl_transport_select();
 	err = ep->t.ops->open(&ep->t, &req, &ep->info);
+	if (!err)
+		err = mxl_endpoint_attach(ep);
 	if (err)
 		goto out;
-	ep->info.hostname[MXN_HOSTNAME_MAX - 1] = '\0';
-	if (ep->info.abi_version != MYRIXEN_ABI_VERSION) {
-		err = -EPROTO;
-		goto out;
-	}
-	err = check_area(ep);
-	if (err)
-		goto out;
-	ep->medium_max = ep->info.medium_max;
-	if (ep->medium_max < MXN_SMALL_MAX || ep->medium_max > MXN_MEDIUM_MAX_LIMIT ||
-	    ep->medium_max > ep->lay.sendq_size / 2) {
-		err = -EPROTO;
-		goto out;
-	}
-	err = mxl_sendq_init(&ep->sq, ep->lay.sendq_size);
-	if (err)
-		goto out;
-	map_rings(ep);
 	mxl_register_endpoint(ep);
 	*out = ep;
 	return 0;

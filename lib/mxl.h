@@ -188,6 +188,10 @@ bool mxl_wait_until(struct mx_endpoint *ep, uint32_t timeout_ms,
 
 /* ---- opening/closing (endpoint.c), naming (info.c) ---- */
 int mxl_endpoint_open(uint32_t endpoint_id, uint32_t key, struct mx_endpoint **out);
+/* The two halves of open, for harnesses that bring their own area:
+ * allocate, then (t and info filled) validate the area and map the rings. */
+struct mx_endpoint *mxl_endpoint_alloc(uint32_t key);
+int mxl_endpoint_attach(struct mx_endpoint *ep);
 void mxl_endpoint_close(struct mx_endpoint *ep);
 
 static inline void mxl_lock(struct mx_endpoint *ep)
