@@ -1028,8 +1028,13 @@ void mxw_proto_endpoint_closed(struct mxw_proto *pr, struct mxw_ep ep)
 
 		for (; pt; pt = next) {
 			next = LIST_NEXT(pt, hlink);
-			if (pt->lep == ep.index)
-				partner_free(pr, pt);
+			if (pt->lep != ep.index)
+				continue;
+			/* what reached the endpoint was delivered: say so before
+			 * forgetting, or the sender would see it refused */
+			if (pt->ack_pending)
+				send_truc(pr, pt);
+			partner_free(pr, pt);
 		}
 	}
 	for (cr = TAILQ_FIRST(&pr->connects); cr; cr = crn) {
