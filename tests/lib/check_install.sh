@@ -7,14 +7,16 @@ cc=${CC:-cc}
 command -v pkg-config >/dev/null || { echo "SKIP: pkg-config missing"; exit 77; }
 tmp=$(mktemp -d)
 trap 'rm -rf "$tmp"' EXIT
-cmake --install "$build" --prefix "$tmp/p" --component Unspecified >/dev/null
-pc=$(find "$tmp/p" -name myrixen.pc | head -n1)
+# DESTDIR keeps every file (even absolute destinations) inside $tmp.
+DESTDIR=$tmp/d cmake --install "$build" --prefix /p >/dev/null
+root=$tmp/d/p
+pc=$(find "$root" -name myrixen.pc | head -n1)
 [ -n "$pc" ] || { echo "FAIL: myrixen.pc not installed"; exit 1; }
 for h in myriexpress.h mx_extensions.h; do
-	[ -f "$tmp/p/include/$h" ] || { echo "FAIL: $h not installed"; exit 1; }
+	[ -f "$root/include/$h" ] || { echo "FAIL: $h not installed"; exit 1; }
 done
 # The .pc names the configured prefix; point it at the scratch one.
-sed "s|^prefix=.*|prefix=$tmp/p|; s|^libdir=.*|libdir=\${prefix}/$(basename "$(dirname "$(dirname "$pc")")")|; s|^includedir=.*|includedir=\${prefix}/include|" "$pc" > "$tmp/myrixen.pc"
+sed "s|^prefix=.*|prefix=$root|; s|^libdir=.*|libdir=$(dirname "$(dirname "$pc")")|; s|^includedir=.*|includedir=\${prefix}/include|" "$pc" > "$tmp/myrixen.pc"
 flags=$(PKG_CONFIG_PATH=$tmp pkg-config --cflags --libs myrixen)
 $cc -Wall -Wextra -Werror -o "$tmp/prog" "$src" $flags
 LD_LIBRARY_PATH=$(dirname "$(dirname "$pc")") "$tmp/prog"
