@@ -164,15 +164,10 @@ static void drop_requests(struct mx_endpoint *ep)
 		r->state |= MXL_RS_FORGOTTEN;
 		mxl_req_complete(r, MX_STATUS_ABORTED);
 	}
-	while (ep->m.nposted) {
-		struct mxl_posted *p = mxl_match_arrival(&ep->m, 0);
-
-		if (!p)
-			break;
-		r = mxl_container_of(p, struct mxl_req, posted);
-		r->state &= ~MXL_RS_POSTED;
+	while (!mxl_list_empty(&ep->m.posted)) {
+		r = mxl_container_of(ep->m.posted.next, struct mxl_req, posted.link);
 		r->state |= MXL_RS_FORGOTTEN;
-		mxl_req_complete(r, MX_STATUS_ABORTED);
+		mxl_req_complete(r, MX_STATUS_ABORTED); /* unposts it */
 	}
 	while (!mxl_list_empty(&ep->done)) {
 		r = mxl_container_of(ep->done.next, struct mxl_req, done_link);
@@ -185,7 +180,8 @@ static void drop_requests(struct mx_endpoint *ep)
 void mxl_endpoint_close(struct mx_endpoint *ep)
 {
 	mxl_unregister_endpoint(ep);
-	if (ep->ncookies || !mxl_list_empty(&ep->done) || ep->m.nposted)
+	if (ep->ncookies || !mxl_list_empty(&ep->done) || !mxl_list_empty(&ep->backlog) ||
+	    ep->m.nposted)
 		drop_requests(ep);
 	drop_unexpected(ep);
 	if (ep->t.ops)

@@ -9,6 +9,6 @@ bad=$(echo "$syms" | grep -Ev '^(mx_|mx__|MX_ERRORS_ARE_FATAL$|MX_ERRORS_RETURN$
 [ -z "$bad" ] || { echo "FAIL: non-MX symbols exported:"; echo "$bad"; exit 1; }
 for s in mx__init_api mx_finalize mx_open_endpoint mx_isend mx_issend mx_irecv mx_wait mx_test \
 	 mx_iconnect mx_forget mx_register_unexp_handler mx_progress mx_wakeup MX_ERRORS_RETURN; do
-	echo "$syms" | grep -qx "$s" || { echo "FAIL: $s not exported"; exit 1; }
+	grep -qx "$s" <<<"$syms" || { echo "FAIL: $s not exported"; exit 1; }
 done
 echo "ok: $(echo "$syms" | wc -l) MX symbols, SONAME $soname"

@@ -18,6 +18,8 @@ done
 # The .pc names the configured prefix; point it at the scratch one.
 sed "s|^prefix=.*|prefix=$root|; s|^libdir=.*|libdir=$(dirname "$(dirname "$pc")")|; s|^includedir=.*|includedir=\${prefix}/include|" "$pc" > "$tmp/myrixen.pc"
 flags=$(PKG_CONFIG_PATH=$tmp pkg-config --cflags --libs myrixen)
-$cc -Wall -Wextra -Werror -o "$tmp/prog" "$src" $flags
+# A sanitizer build's library needs the same runtime in the program.
+san=${MYRIXEN_SANITIZE:+-fsanitize=$MYRIXEN_SANITIZE}
+$cc -Wall -Wextra -Werror $san -o "$tmp/prog" "$src" $flags
 LD_LIBRARY_PATH=$(dirname "$(dirname "$pc")") "$tmp/prog"
 echo "ok: installed headers + pkg-config build and run"
