@@ -9,63 +9,14 @@
  */
 #include <stdlib.h>
 #include <string.h>
-#include "mxl.h"
-
-static int fz_kick(struct mxl_transport *t) { (void)t; return 0; }
-static int fz_wait(struct mxl_transport *t, int ms, int fd) { (void)t; (void)ms; (void)fd; return 0; }
-static bool fz_dead(struct mxl_transport *t) { (void)t; return false; }
-static uint32_t fz_region_size(struct mxl_transport *t, const struct mxl_iov *iov, uint32_t n)
-{
-	(void)t;
-	return mxl_region_vaddr_size(iov, n);
-}
-static int fz_region(struct mxl_transport *t, const struct mxl_iov *iov, uint32_t n, void *buf,
-		     uint32_t cap, uint32_t *len, void **h)
-{
-	(void)t;
-	*h = NULL;
-	return mxl_region_vaddr(iov, n, buf, cap, len);
-}
-static void fz_release(struct mxl_transport *t, void *h) { (void)t; (void)h; }
-static void fz_close(struct mxl_transport *t) { free(t->area); t->area = NULL; }
-
-static const struct mxl_transport_ops fz_ops = {
-	.name = "fuzz", .kick = fz_kick, .wait = fz_wait, .dead = fz_dead,
-	.region_size = fz_region_size, .region = fz_region, .region_release = fz_release,
-	.close = fz_close,
-};
-
-static struct mx_endpoint *fz_endpoint(void)
-{
-	struct mx_endpoint *ep = mxl_endpoint_alloc(0);
-	struct mxn_layout l;
-
-	if (!ep)
-		return NULL;
-	mxn_layout_compute(&l, 4, 4, MXN_QUEUE_MIN, MXN_QUEUE_MIN);
-	ep->t.ops = &fz_ops;
-	ep->t.area = calloc(1, l.area_size);
-	ep->t.area_size = l.area_size;
-	if (!ep->t.area) {
-		mxl_endpoint_close(ep);
-		return NULL;
-	}
-	mxn_layout_fill_hdr(&l, ep->t.area);
-	ep->info.abi_version = MYRIXEN_ABI_VERSION;
-	ep->info.medium_max = MXN_MEDIUM_MAX_DEFAULT;
-	if (mxl_endpoint_attach(ep)) {
-		mxl_endpoint_close(ep);
-		return NULL;
-	}
-	return ep;
-}
+#include "area.h"
 
 static char rbuf[4][70000];
 
 int LLVMFuzzerTestOneInput(const uint8_t *data, size_t size);
 int LLVMFuzzerTestOneInput(const uint8_t *data, size_t size)
 {
-	struct mx_endpoint *ep = fz_endpoint();
+	struct mx_endpoint *ep = ta_endpoint();
 	mx_segment_t segs[3] = { { rbuf[0], 10 }, { rbuf[1], 0 }, { rbuf[2], 70000 } };
 	mx_request_t req[4];
 	uint32_t slots, prod, i, n, res;
