@@ -140,8 +140,13 @@ int mxw_link_watch_fd(const struct mxw_link_watch *w)
 
 int mxw_link_watch_drain(struct mxw_link_watch *w)
 {
-	struct nl_cb *cb = nl_cb_alloc(NL_CB_DEFAULT);
+	/* a clone of the socket's callbacks keeps nl_socket_disable_seq_check:
+	 * notifications carry seq 0 and a fresh set would reject them all */
+	struct nl_cb *sk_cb = nl_socket_get_cb(w->sk); /* takes a reference */
+	struct nl_cb *cb = nl_cb_clone(sk_cb);
 	int n = 0;
+
+	nl_cb_put(sk_cb);
 
 	if (!cb)
 		return -ENOMEM;

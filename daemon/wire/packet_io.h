@@ -3,7 +3,7 @@
  * Raw MXoE frames on one interface: an AF_PACKET socket bound to the
  * interface and EtherType 0x86DF with a TPACKET_V3 mmap receive ring, and
  * a second AF_PACKET socket for batched transmission (sendmmsg, qdisc
- * bypassed).  Error convention: 0 / a count, or -errno.
+ * Error convention: 0 / a count, or -errno.
  */
 #ifndef MXW_PACKET_IO_H
 #define MXW_PACKET_IO_H

@@ -5,6 +5,8 @@
  *   mxw_xfer -e EP -d HOST:EP [-n ROUNDS] [-k KEY]   symmetric exchange
  *   mxw_xfer -e EP -d HOST:EP -K                       send until the peer dies
  *   mxw_xfer -e EP -d HOST:EP -k WRONGKEY -B           expect a refused connect
+ *   mxw_xfer -e EP -d HOST:EP -C                       expect a failed connect
+ *   mxw_xfer -e EP -k KEY -n SECONDS -H                hold an endpoint open
  *
  * Exchange: both sides send every size class across its boundaries
  * (0, 1, 32, 33, 128, 129, 32 KiB +- 1, 4 MiB, ...) ROUNDS times, all sends
@@ -150,10 +152,10 @@ static int barrier(mx_endpoint_t ep, mx_endpoint_addr_t peer)
 	return 0;
 }
 
-/* Send 64 KiB messages one by one until one fails; the peer is being killed. */
+/* Send 1 KiB messages one by one until one fails; the peer is being killed. */
 static int until_dead(mx_endpoint_t ep, mx_endpoint_addr_t peer)
 {
-	static uint8_t buf[65536];
+	static uint8_t buf[1024];
 	mx_segment_t seg = { buf, sizeof(buf) };
 
 	for (int i = 0; i < 100000; i++) {
@@ -185,7 +187,7 @@ int main(int argc, char **argv)
 	mx_endpoint_t ep;
 	mx_endpoint_addr_t peer;
 
-	while ((c = getopt(argc, argv, "e:d:n:k:KB")) != -1) {
+	while ((c = getopt(argc, argv, "e:d:n:k:KBCH")) != -1) {
 		switch (c) {
 		case 'e': eid = (uint32_t)atoi(optarg); break;
 		case 'd': dest = optarg; break;
@@ -193,11 +195,20 @@ int main(int argc, char **argv)
 		case 'k': key = (uint32_t)strtoul(optarg, NULL, 0); break;
 		case 'K': mode = 'K'; break;
 		case 'B': mode = 'B'; break;
+		case 'C': mode = 'C'; break;
+		case 'H': mode = 'H'; break;
 		default: return 2;
 		}
 	}
+	if (mode == 'H') {
+		/* hold an endpoint open (key from -k) for others to connect to */
+		if (mx_init() != MX_SUCCESS || mx_open_endpoint(MX_ANY_NIC, eid, key, NULL, 0, &ep))
+			return 1;
+		sleep(rounds);
+		return 0;
+	}
 	if (!dest || rounds < 1 || rounds > MAXROUNDS) {
-		fprintf(stderr, "usage: mxw_xfer -e EP -d HOST:EP [-n ROUNDS<=16] [-k KEY] [-K|-B]\n");
+		fprintf(stderr, "usage: mxw_xfer -e EP -d HOST:EP [-n ROUNDS<=16] [-k KEY] [-K|-B|-C]\n");
 		return 2;
 	}
 	mx_set_error_handler(MX_ERRORS_RETURN);
@@ -207,7 +218,11 @@ int main(int argc, char **argv)
 		fprintf(stderr, "mxw_xfer: cannot open endpoint %u\n", eid);
 		return 1;
 	}
-	rc = connect_peer(ep, dest, key, &peer, mode == 'B' ? 20 : 300);
+	rc = connect_peer(ep, dest, key, &peer, mode == 'B' ? 20 : mode == 'C' ? 1 : 300);
+	if (mode == 'C') {
+		printf("connect to a closed endpoint: %s\n", rc ? "failed" : "succeeded");
+		return rc ? 0 : 1;
+	}
 	if (mode == 'B') {
 		printf("connect with a wrong key: %s\n", rc == -3 ? "refused (bad key)" : "other");
 		return rc == -3 ? 0 : 1;
