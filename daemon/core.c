@@ -541,7 +541,7 @@ void mxd_ep_wait_on(struct mxd_endpoint *sender, struct mxd_endpoint *rcv)
 }
 
 /* Give the senders waiting on ep another chance. */
-static void wake_waiters(struct mxd_endpoint *ep)
+void mxd_ep_wake_waiters(struct mxd_endpoint *ep)
 {
 	struct mxd_endpoint *w;
 
@@ -613,7 +613,7 @@ int mxd_endpoint_poll(struct mxd_endpoint *ep, uint32_t budget)
 		return err;
 	if (ep->evt_cons_seen != seen) {
 		n++;
-		wake_waiters(ep);
+		mxd_ep_wake_waiters(ep);
 	}
 	n += drain_backlog(ep);
 	err = consume_cmds(ep, budget);

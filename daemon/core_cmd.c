@@ -430,6 +430,9 @@ static int do_pull(struct mxd_endpoint *ep, const struct mxn_cmd *c)
 	mxd_rndv_table_del(ep, r);
 	mxd_rndv_free(r);
 	mxd_region_free(to);
+	/* A table slot came free: senders stalled on a full table may go on
+	 * (their retry is not tied to an event-ring cons movement). */
+	mxd_ep_wake_waiters(ep);
 	return 0;
 }
 

@@ -62,6 +62,7 @@ void mxd_ep_commit(struct mxd_endpoint *ep);
 void mxd_ep_fault(struct mxd_endpoint *ep, const char *why);
 void mxd_ep_activate(struct mxd_endpoint *ep);
 void mxd_ep_wait_on(struct mxd_endpoint *sender, struct mxd_endpoint *rcv);
+void mxd_ep_wake_waiters(struct mxd_endpoint *ep);
 void mxd_ep_done(struct mxd_endpoint *ep, uint8_t type, uint64_t cookie, uint8_t status,
 		 uint32_t xfer);
 void mxd_rndv_release_src(struct mxd_rndv *r);

@@ -239,6 +239,7 @@ int mxd_remote_pull_done(struct mxd_core *c, struct mxd_epref ref, uint32_t pull
 	mxd_ep_done(ep, MXN_EVT_PULL_DONE, r->pull_cookie, status, xfer_length);
 	mxd_rndv_table_del(ep, r);
 	mxd_rndv_free(r);
+	mxd_ep_wake_waiters(ep);
 	mxd_ep_activate(ep);
 	return 0;
 }
