@@ -160,7 +160,7 @@ out:
 	mxd_xen_stop(d.xen);
 #endif
 	mxd_local_stop(d.local);
+	mxd_loop_free(d.loop); /* unhooks itself from the core first */
 	mxd_core_free(d.core);
-	mxd_loop_free(d.loop);
 	return err ? 1 : 0;
 }
