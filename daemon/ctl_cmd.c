@@ -19,6 +19,9 @@
 #ifdef MXD_XEN
 #include "xen/xen.h"
 #endif
+#ifdef MXW
+#include "wire/engine.h"
+#endif
 
 #ifndef MYRIXEN_VERSION
 #define MYRIXEN_VERSION "unknown"
@@ -47,22 +50,36 @@ int mxd_ctl_link_state(const char *ifname)
 
 uint32_t mxd_ctl_peer_count(const struct mxd_ctl *ctl)
 {
+#ifdef MXW
+	struct mxw_engine_stats ws;
+
+	/* the engine's table counts this host as index 0 */
+	if (ctl->d->wire && !mxw_engine_get_stats(ctl->d->wire, &ws))
+		return ws.npeers ? ws.npeers - 1 : 0;
+#endif
 	return ctl->d->cfg.npeers;
+}
+
+const char *mxd_ctl_link_name(const struct mxd_ctl *ctl)
+{
+	const struct mxd_config *cfg = &ctl->d->cfg;
+	int up;
+
+#ifdef MXW
+	struct mxw_engine_stats ws;
+
+	if (ctl->d->wire && !mxw_engine_get_stats(ctl->d->wire, &ws))
+		return mxw_link_state_name(ws.link.state);
+#endif
+	if (!cfg->interface[0])
+		return "none";
+	up = mxd_ctl_link_state(cfg->interface);
+	return up > 0 ? "up" : up == 0 ? "down" : "missing";
 }
 
 static const char *kind_name(enum mxd_guest_kind k)
 {
 	return k == MXD_GUEST_XEN ? "xen" : k == MXD_GUEST_LOCAL ? "local" : "unknown";
-}
-
-static const char *wire_link(const struct mxd_config *cfg)
-{
-	int up;
-
-	if (!cfg->interface[0])
-		return "none";
-	up = mxd_ctl_link_state(cfg->interface);
-	return up > 0 ? "up" : up == 0 ? "down" : "missing";
 }
 
 static void out_limits(struct mxd_out *o, const struct mxd_conf_limits *l)
@@ -78,6 +95,41 @@ static void out_limits(struct mxd_out *o, const struct mxd_conf_limits *l)
 	mxd_out_u64(o, "outstanding", l->outstanding);
 	mxd_out_obj_end(o);
 }
+
+#ifdef MXW
+static void out_wire_counters(struct mxd_out *o, const char *key, const struct mxw_counters *c)
+{
+	mxd_out_obj_begin(o, key);
+	mxd_out_u64(o, "tx_frames", c->tx_frames);
+	mxd_out_u64(o, "tx_bytes", c->tx_bytes);
+	mxd_out_u64(o, "rx_frames", c->rx_frames);
+	mxd_out_u64(o, "rx_bytes", c->rx_bytes);
+	mxd_out_u64(o, "resends", c->resends);
+	mxd_out_u64(o, "pull_resends", c->pull_resends);
+	mxd_out_u64(o, "drops", c->drops);
+	mxd_out_u64(o, "dups", c->dups);
+	mxd_out_u64(o, "nacks_tx", c->nacks_tx);
+	mxd_out_u64(o, "nacks_rx", c->nacks_rx);
+	mxd_out_u64(o, "acks_tx", c->acks_tx);
+	mxd_out_u64(o, "acks_rx", c->acks_rx);
+	mxd_out_u64(o, "bad_frames", c->bad_frames);
+	mxd_out_u64(o, "bad_rdmawin", c->bad_rdmawin);
+	mxd_out_u64(o, "tx_errors", c->tx_errors);
+	mxd_out_u64(o, "timeouts", c->timeouts);
+	mxd_out_obj_end(o);
+}
+
+static void out_wire_peer(struct mxd_out *o, uint16_t index, const struct mxw_peer_info *pi)
+{
+	mxd_out_obj_begin(o, NULL);
+	mxd_out_u64(o, "peer", index);
+	mxd_out_str(o, "hostname", pi->named ? pi->hostname : "");
+	mxd_out_mac(o, "nic_id", pi->nic_id);
+	mxd_out_str(o, "source", "wire");
+	out_wire_counters(o, "counters", &pi->st);
+	mxd_out_obj_end(o);
+}
+#endif
 
 static enum mxd_ctl_rc cmd_status(struct mxd_ctl *ctl, struct mxd_ctl_conn *c,
 				  const char *arg, struct mxd_out *o, char *err, size_t errlen)
@@ -106,7 +158,18 @@ static enum mxd_ctl_rc cmd_status(struct mxd_ctl *ctl, struct mxd_ctl_conn *c,
 	mxd_out_obj_begin(o, "wire");
 	mxd_out_str(o, "interface", cfg->interface[0] ? cfg->interface : "none");
 	mxd_out_bool(o, "engine", d->wire != NULL);
-	mxd_out_str(o, "link", wire_link(cfg));
+	mxd_out_str(o, "link", mxd_ctl_link_name(ctl));
+#ifdef MXW
+	struct mxw_engine_stats ws;
+
+	if (d->wire && !mxw_engine_get_stats(d->wire, &ws)) {
+		mxd_out_u64(o, "mtu", ws.link.mtu);
+		mxd_out_u64(o, "medium_fragment", ws.frag_max);
+		mxd_out_u64(o, "link_changes", ws.link_changes);
+		if (ws.state_why[0])
+			mxd_out_str(o, "why", ws.state_why);
+	}
+#endif
 	mxd_out_obj_end(o);
 	mxd_out_u64(o, "guests", st.guests);
 	mxd_out_u64(o, "endpoints", st.endpoints);
@@ -281,6 +344,24 @@ static enum mxd_ctl_rc cmd_counters(struct mxd_ctl *ctl, struct mxd_ctl_conn *c,
 		mxd_out_obj_end(o);
 	}
 #endif
+#ifdef MXW
+	struct mxw_engine_stats ws;
+
+	if (ctl->d->wire && !mxw_engine_get_stats(ctl->d->wire, &ws)) {
+		mxd_out_obj_begin(o, "wire");
+		out_wire_counters(o, "protocol", &ws.proto);
+		mxd_out_obj_begin(o, "io");
+		mxd_out_u64(o, "rx_frames", ws.io.rx_frames);
+		mxd_out_u64(o, "rx_blocks", ws.io.rx_blocks);
+		mxd_out_u64(o, "tx_frames", ws.io.tx_frames);
+		mxd_out_u64(o, "tx_batches", ws.io.tx_batches);
+		mxd_out_u64(o, "tx_drops", ws.io.tx_drops);
+		mxd_out_u64(o, "kernel_drops", ws.io.kernel_drops);
+		mxd_out_obj_end(o);
+		mxd_out_u64(o, "link_changes", ws.link_changes);
+		mxd_out_obj_end(o);
+	}
+#endif
 	mxd_out_obj_begin(o, "control");
 	mxd_out_u64(o, "requests", ctl->requests);
 	mxd_out_u64(o, "refused", ctl->refused);
@@ -303,8 +384,20 @@ static enum mxd_ctl_rc cmd_peers(struct mxd_ctl *ctl, struct mxd_ctl_conn *c,
 	(void)errlen;
 	mxd_out_obj_begin(o, NULL);
 	mxd_out_str(o, "interface", cfg->interface[0] ? cfg->interface : "none");
-	mxd_out_str(o, "link", wire_link(cfg));
+	mxd_out_str(o, "link", mxd_ctl_link_name(ctl));
 	mxd_out_arr_begin(o, "peers");
+#ifdef MXW
+	if (ctl->d->wire) {
+		struct mxw_peer_info pi;
+
+		/* index 0 is this host */
+		for (uint16_t i = 1; !mxw_engine_get_peer(ctl->d->wire, i, &pi); i++)
+			out_wire_peer(o, i, &pi);
+		mxd_out_arr_end(o);
+		mxd_out_obj_end(o);
+		return MXD_CTL_OK;
+	}
+#endif
 	for (uint32_t i = 0; i < cfg->npeers; i++) {
 		mxd_out_obj_begin(o, NULL);
 		mxd_out_str(o, "hostname", cfg->peers[i].hostname);

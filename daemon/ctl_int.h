@@ -65,6 +65,8 @@ void mxd_ctl_conn_finish(struct mxd_ctl_conn *c, enum mxd_ctl_rc rc, const char 
 
 /* The link state of the wire interface: 1 up, 0 down, -errno unknown/none. */
 int mxd_ctl_link_state(const char *ifname);
+/* "up", "down", "missing", ... or "none" without a wire interface. */
+const char *mxd_ctl_link_name(const struct mxd_ctl *ctl);
 /* Peers count for status lines: known to the wire engine, or configured. */
 uint32_t mxd_ctl_peer_count(const struct mxd_ctl *ctl);
 

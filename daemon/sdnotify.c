@@ -10,6 +10,7 @@
 #include <errno.h>
 #include <stdio.h>
 #include <stdlib.h>
+#include <string.h>
 #include <systemd/sd-daemon.h>
 #include "core.h"
 #include "ctl_int.h"
@@ -28,15 +29,13 @@ static void send_status(struct mxd_sdnotify *n, bool keepalive)
 {
 	struct mxd_daemon *d = n->ctl->d;
 	struct mxd_core_stats st = { 0 };
-	const char *link = "none";
-	int up;
+	const char *link = mxd_ctl_link_name(n->ctl);
 
 	if (d->core)
 		mxd_core_get_stats(d->core, &st);
-	if (d->cfg.interface[0]) {
-		up = mxd_ctl_link_state(d->cfg.interface);
-		link = up > 0 ? "up" : "down";
-	}
+	/* one word a person reads at a glance: up, down, or none */
+	if (strcmp(link, "up") && strcmp(link, "none"))
+		link = "down";
 	sd_notifyf(0, "%sSTATUS=%u guests, %u endpoints, %u peers, link %s",
 		   keepalive ? "WATCHDOG=1\n" : "", st.guests, st.endpoints,
 		   mxd_ctl_peer_count(n->ctl), link);

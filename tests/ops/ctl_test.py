@@ -47,7 +47,7 @@ def wait_for(pred, what, timeout=10.0):
 
 
 class Daemon:
-    def __init__(self, tmp, conf, env=None, wait=True):
+    def __init__(self, tmp, conf, env=None, wait=True, prefix=None):
         self.tmp = tmp
         self.ctl_sock = os.path.join(tmp, "ctl.sock")
         self.conf = os.path.join(tmp, "myribackd.conf")
@@ -58,7 +58,7 @@ class Daemon:
                   "WATCHDOG_USEC", "WATCHDOG_PID", "JOURNAL_STREAM"):
             e.pop(k, None)
         e.update(env or {})
-        self.proc = subprocess.Popen([MYRIBACKD, "-f", "-c", self.conf], env=e,
+        self.proc = subprocess.Popen((prefix or []) + [MYRIBACKD, "-f", "-c", self.conf], env=e,
                                      stdout=self.log, stderr=subprocess.STDOUT)
         if wait:
             # the socket file appears at bind(), before listen(): wait for a
@@ -387,7 +387,53 @@ def case_logging(tmp):
         d.stop()
 
 
-CASES = {"logging": case_logging, "basic": case_basic, "list": case_list, "refused": case_refused,
+def case_wire(tmp):
+    if os.geteuid() != 0 or not shutil.which("ip"):
+        skip("needs root and iproute2 to create a network namespace")
+    ns = "mxops%d" % os.getpid()
+    if subprocess.run(["ip", "netns", "add", ns], capture_output=True).returncode:
+        skip("cannot create a network namespace here")
+    d = None
+    try:
+        def ip(*a):
+            subprocess.run(["ip", "-n", ns] + list(a), check=True, capture_output=True)
+        ip("link", "add", "veth0", "type", "veth", "peer", "name", "veth1")
+        ip("link", "set", "veth0", "address", "02:00:00:00:00:01")
+        ip("link", "set", "veth0", "up")
+        ip("link", "set", "veth1", "up")
+        d = Daemon(tmp, "interface = veth0\npeer = node2 02:00:00:00:00:02\n"
+                   "peer = node3 02:00:00:00:00:03\n", prefix=["ip", "netns", "exec", ns])
+        st = d.json("status")
+        w = st["wire"]
+        if not w["engine"]:
+            skip("myribackd built without the wire engine")
+        check(w["interface"] == "veth0" and w["mtu"] == 1500, str(w))
+        check(st["nic_id"] == "02:00:00:00:00:01", "nic_id %s is not veth0's MAC" % st["nic_id"])
+        wait_for(lambda: d.json("status")["wire"]["link"] == "up", "link up")
+        check(st["peers"] == 2, "peers %s" % st["peers"])
+        peers = d.json("peers")["peers"]
+        check([(p["peer"], p["nic_id"], p["source"]) for p in peers] ==
+              [(1, "02:00:00:00:00:02", "wire"), (2, "02:00:00:00:00:03", "wire")], str(peers))
+        check("tx_frames" in peers[0]["counters"], str(peers[0]))
+        c = d.json("counters")
+        check("wire" in c and c["wire"]["protocol"]["bad_frames"] == 0, str(c.get("wire")))
+        rc, out, err = d.ctl("peers")
+        check(rc == 0 and "nic_id: 02:00:00:00:00:03" in out, out)
+        # carrier lost on the other end: the link reads down, without a restart
+        ip("link", "set", "veth1", "down")
+        wait_for(lambda: d.json("status")["wire"]["link"] == "down", "link down")
+        ip("link", "set", "veth1", "up")
+        wait_for(lambda: d.json("status")["wire"]["link"] == "up", "link up again")
+        check(d.json("status")["wire"]["link_changes"] >= 2, "link changes not counted")
+        rc, out, err = d.ctl("ping", "nowhere")
+        check(rc == 1 and "not a configured peer" in err, "ping unknown: %d %r" % (rc, err))
+    finally:
+        if d:
+            d.stop()
+        subprocess.run(["ip", "netns", "del", ns], capture_output=True)
+
+
+CASES = {"wire": case_wire, "logging": case_logging, "basic": case_basic, "list": case_list, "refused": case_refused,
          "reload": case_reload, "badconf": case_badconf, "notify": case_notify}
 
 if __name__ == "__main__":
