@@ -33,6 +33,12 @@ int rc_open(struct rawclient *rc, const char *path, uint8_t endpoint, uint32_t k
 {
 	struct mxn_open_req req = { .abi_version = MYRIXEN_ABI_VERSION, .key = key,
 				    .endpoint = endpoint };
+
+	return rc_open_req(rc, path, &req);
+}
+
+int rc_open_req(struct rawclient *rc, const char *path, const struct mxn_open_req *req)
+{
 	union {
 		char buf[CMSG_SPACE(3 * sizeof(int))];
 		struct cmsghdr align;
@@ -53,7 +59,7 @@ int rc_open(struct rawclient *rc, const char *path, uint8_t endpoint, uint32_t k
 	if (rc->sock < 0)
 		return rc->sock;
 	err = -EIO;
-	if (send(rc->sock, &req, sizeof(req), MSG_NOSIGNAL) != sizeof(req))
+	if (send(rc->sock, req, sizeof(*req), MSG_NOSIGNAL) != sizeof(*req))
 		goto out;
 	if (recvmsg(rc->sock, &msg, MSG_CMSG_CLOEXEC) != sizeof(rc->rsp))
 		goto out;

@@ -10,6 +10,7 @@
 #include <string.h>
 #include <unistd.h>
 #include "core.h"
+#include "log.h"
 #include "region_vaddr.h"
 #include "remote.h"
 #include "tcheck.h"
@@ -567,6 +568,73 @@ static void test_limits(struct tep *a, struct tep *b)
 	free(big);
 }
 
+static int wakeups;
+
+static void on_wakeup(void *arg)
+{
+	(void)arg;
+	wakeups++;
+}
+
+/* Anticipatory polling: an endpoint stays active for the window after its
+ * last work, then arms its doorbell with a final check. */
+static void test_poll_window(struct tep *a)
+{
+	struct mxd_config c2 = cfg;
+	struct mxn_cmd c = cmd(MXN_CMD_WAKE, 70, NULL);
+	uint32_t prod_event;
+	uint64_t t0;
+
+	/* Start from a quiet core: every endpoint armed and idle. */
+	for (int i = 0; i < 10 && mxd_core_poll_active(core, mxd_now_ns() + 10000000000ull); i++)
+		;
+	CHECK(!a->ep->active);
+	c2.poll_window_us = 1000;
+	mxd_core_reconfigure(core, &c2);
+	mxd_core_set_wakeup(core, on_wakeup, NULL);
+	wakeups = 0;
+	mxd_endpoint_kick(a->ep);
+	CHECK_EQ(wakeups, 1);
+	CHECK(a->ep->active);
+	/* While active the doorbell is disarmed: pushes ask for no kick. */
+	CHECK(tg_post(&a->g, &c));
+	CHECK(!tg_push(&a->g));
+	t0 = mxd_now_ns();
+	CHECK_EQ(mxd_core_poll_active(core, t0), 1); /* did work */
+	mxd_core_flush(core);
+	CHECK_EQ(next(a).u.done.cookie, 70);
+	release(a);
+	CHECK_EQ(mxd_core_poll_active(core, t0 + 500000), 1); /* inside the window */
+	CHECK(a->ep->active);
+	/* Window over, but a command raced in before the arm: still active. */
+	c.cookie = 71;
+	CHECK(tg_post(&a->g, &c));
+	tg_push(&a->g);
+	CHECK_EQ(mxd_core_poll_active(core, t0 + 2000000), 1);
+	CHECK(a->ep->active);
+	mxd_core_flush(core);
+	CHECK_EQ(next(a).u.done.cookie, 71);
+	release(a);
+	/* Quiet for a whole window: armed (prod_event = cons + 1) and idle. */
+	mxd_core_poll_active(core, t0 + 4000000); /* sees the released events */
+	CHECK_EQ(mxd_core_poll_active(core, t0 + 6000000), 0);
+	CHECK(!a->ep->active);
+	prod_event = a->g.cmd.ctl->prod_event;
+	CHECK_EQ(prod_event, a->ep->cmd.cons_pvt + 1);
+	/* Now the next command asks for a kick. */
+	c.cookie = 72;
+	CHECK(tg_post(&a->g, &c));
+	CHECK(tg_push(&a->g));
+	mxd_endpoint_kick(a->ep);
+	CHECK_EQ(wakeups, 2);
+	mxd_core_poll_active(core, mxd_now_ns());
+	mxd_core_flush(core);
+	CHECK_EQ(next(a).u.done.cookie, 72);
+	release(a);
+	mxd_core_set_wakeup(core, NULL, NULL);
+	mxd_core_reconfigure(core, &cfg);
+}
+
 int main(void)
 {
 	struct tep a, b;
@@ -588,6 +656,7 @@ int main(void)
 	test_rndv(&a, &b, 300000, 1000, true); /* truncation */
 	test_rndv(&a, &b, 1, 4096, false);
 	test_backlog(&a);
+	test_poll_window(&a);
 	test_close(&a);
 	test_hostile(&a, &b);
 	test_limits(&a, &b);

@@ -8,6 +8,7 @@
  * usage: test_daemon_integration PATH/TO/myribackd
  */
 #include <errno.h>
+#include <fcntl.h>
 #include <signal.h>
 #include <stdio.h>
 #include <stdlib.h>
@@ -365,6 +366,34 @@ static void killed_mid_transfer(struct rawclient *a, struct rawclient *b)
 	CHECK_EQ(counter("guest_cutoffs"), 3); /* dying is not misbehaving */
 }
 
+/* Geometry requests are clamped; a foreign ABI version is refused. */
+static void open_requests(void)
+{
+	struct mxn_open_req req = { .abi_version = MYRIXEN_ABI_VERSION + 98, .endpoint = MXN_ENDPOINT_ANY };
+	const struct mxn_area_hdr *h;
+	struct rawclient rc;
+
+	CHECK_EQ(rc_open_req(&rc, sock_path, &req), -EPROTO);
+	req.abi_version = MYRIXEN_ABI_VERSION;
+	req.cmd_order = 30;
+	req.evt_order = 1;
+	req.sendq_size = 0xffffffffu;
+	req.recvq_size = 1;
+	CHECK_EQ(rc_open_req(&rc, sock_path, &req), 0);
+	h = rc.area;
+	CHECK_EQ(h->cmd_order, MXN_RING_ORDER_MAX);
+	CHECK_EQ(h->evt_order, MXN_RING_ORDER_MIN);
+	CHECK_EQ(h->sendq_size, 1024 * 1024); /* the configured maximum */
+	CHECK_EQ(h->recvq_size, MXN_QUEUE_MIN);
+	CHECK_EQ(h->area_size, rc.rsp.area_size);
+	/* Sealed: the guest cannot shrink the area under the daemon's mapping. */
+	CHECK_EQ(fcntl(rc.memfd, F_GET_SEALS) & (F_SEAL_SHRINK | F_SEAL_GROW | F_SEAL_SEAL),
+		 F_SEAL_SHRINK | F_SEAL_GROW | F_SEAL_SEAL);
+	CHECK(ftruncate(rc.memfd, 4096) != 0);
+	rc_close(&rc);
+	await_counter("endpoints", 2);
+}
+
 int main(int argc, char **argv)
 {
 	struct rawclient a, b, dup;
@@ -383,6 +412,7 @@ int main(int argc, char **argv)
 	CHECK(a.rsp.medium_max > MXN_TINY_MAX);
 	/* An index in use is refused with a clear error. */
 	CHECK_EQ(rc_open(&dup, sock_path, a.rsp.endpoint, KEY), -EBUSY);
+	open_requests();
 	exchange(&a, &b);
 	CHECK(counter("sent_rndv") >= 1);
 	CHECK_EQ(counter("pull_bytes"), 4 << 20);
