@@ -19,8 +19,10 @@
  * Commands: status, list, counters, peers, attach DOMID, detach DOMID,
  * ping HOST, reload.  Reload (also on SIGHUP) re-reads the configuration
  * file and applies what can change live: log level, poll window and budget,
- * per-guest limits (for new endpoints), peers.  A file that does not parse
- * is refused and the running configuration is kept.
+ * per-guest limits (for new endpoints).  A changed peer list is logged: the
+ * running wire engine keeps its table until a restart (it offers no call to
+ * replace it).  A file that does not parse is refused and the running
+ * configuration is kept.
  *
  * Error convention: 0 or -errno.
  */

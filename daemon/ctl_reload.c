@@ -44,6 +44,17 @@ static void keep_restart_only(const struct mxd_config *old, struct mxd_config *n
 #undef KEEP_VAL
 }
 
+static bool same_peers(const struct mxd_config *a, const struct mxd_config *b)
+{
+	if (a->npeers != b->npeers)
+		return false;
+	for (uint32_t i = 0; i < a->npeers; i++)
+		if (a->peers[i].nic_id != b->peers[i].nic_id ||
+		    strcmp(a->peers[i].hostname, b->peers[i].hostname))
+			return false;
+	return true;
+}
+
 int mxd_ctl_reload(struct mxd_daemon *d, char *err, size_t errlen)
 {
 	struct mxd_ctl *ctl = d->ctl;
@@ -66,6 +77,12 @@ int mxd_ctl_reload(struct mxd_daemon *d, char *err, size_t errlen)
 	if (rc)
 		goto out;
 	keep_restart_only(&d->cfg, nc);
+	/* The engine owns its peer table once started and has no call to
+	 * replace it; say so rather than pretend (`myrixenctl peers` shows
+	 * the engine's table). */
+	if (d->wire && !same_peers(&d->cfg, nc))
+		mxd_log(MXD_LOG_WARNING, "reload: peers changed; the running wire engine keeps "
+			"its peer table until a restart");
 	d->cfg = *nc;
 	mxd_log_set_level(d->cfg.log_level);
 	mxd_core_reconfigure(d->core, &d->cfg);
