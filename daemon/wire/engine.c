@@ -360,6 +360,15 @@ static int engine_proto(struct mxw_engine *e, const struct mxd_config *cfg)
 	return 0;
 }
 
+/* MYRIXEN_WIRE_RING=v2 trades the V3 ring's burst batching for per-frame
+ * wake-ups (latency without the block timer); see packet_io.h. */
+static int ring_version(void)
+{
+	const char *v = getenv("MYRIXEN_WIRE_RING");
+
+	return v && !strcmp(v, "v2") ? 2 : 3;
+}
+
 int mxw_engine_start(struct mxd_daemon *d)
 {
 	struct mxw_engine *e;
@@ -381,7 +390,7 @@ int mxw_engine_start(struct mxd_daemon *d)
 		mxd_log(MXD_LOG_NOTICE, "wire: %s has MTU %u; a default native Open-MX peer needs "
 			"%u (fragment sizes must match)", e->link.name, e->link.mtu,
 			MXW_MTU_OPEN_MX);
-	err = mxw_pio_open(e->link.ifindex, 0, &e->pio);
+	err = mxw_pio_open(e->link.ifindex, 0, ring_version(), &e->pio);
 	if (err) {
 		mxd_log(MXD_LOG_ERR, "wire: AF_PACKET on %s: %s", e->link.name, strerror(-err));
 		goto out;
@@ -390,6 +399,18 @@ int mxw_engine_start(struct mxd_daemon *d)
 	if (err) {
 		mxd_log(MXD_LOG_ERR, "wire: netlink link watch: %s", strerror(-err));
 		goto out;
+	}
+	/* the link may have changed between the query and the subscription */
+	if (e->link.state != MXW_LINK_OK) {
+		struct mxw_link_info again;
+		char why[128];
+
+		if (mxw_link_query(e->link.name, &again, why, sizeof(why)) == 0 &&
+		    again.state == MXW_LINK_OK && again.mtu == e->link.mtu) {
+			e->link = again;
+			snprintf(e->why, sizeof(e->why), "%s", why);
+			mxd_log(MXD_LOG_NOTICE, "wire: %s", why);
+		}
 	}
 	err = engine_proto(e, &d->cfg);
 	if (err)

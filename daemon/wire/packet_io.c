@@ -20,11 +20,13 @@
 #include "packet_io.h"
 
 #define PIO_BLOCK_SIZE (1u << 20)
+#define PIO_V2_FRAME (16u << 10)        /* holds a 9000-MTU frame + headers */
 #define PIO_TX_BATCH 64u
 #define PIO_FRAME_MAX 16384u
 
 struct mxw_pio {
-	int rx_fd, tx_fd, ifindex;
+	int rx_fd, tx_fd, ifindex, version;
+	unsigned nframes;
 	uint8_t *ring;
 	size_t ring_len;
 	unsigned nblocks, cur;
@@ -45,7 +47,7 @@ static int bind_packet(int fd, int ifindex, uint16_t proto)
 
 static int setup_rx(struct mxw_pio *p, unsigned ring_mb)
 {
-	int v = TPACKET_V3, one = 1;
+	int v = p->version == 2 ? TPACKET_V2 : TPACKET_V3, one = 1;
 	struct tpacket_req3 req;
 
 	p->rx_fd = socket(AF_PACKET, SOCK_RAW | SOCK_NONBLOCK | SOCK_CLOEXEC, htons(MXW_ETHERTYPE));
@@ -62,7 +64,14 @@ static int setup_rx(struct mxw_pio *p, unsigned ring_mb)
 	req.tp_frame_size = 2048;
 	req.tp_frame_nr = PIO_BLOCK_SIZE / 2048 * p->nblocks;
 	req.tp_retire_blk_tov = 1;  /* ms: a partly filled block is handed up soon */
-	if (setsockopt(p->rx_fd, SOL_PACKET, PACKET_RX_RING, &req, sizeof(req)))
+	if (p->version == 2) {
+		/* per-frame hand-over: no block timer in the latency */
+		req.tp_frame_size = PIO_V2_FRAME;
+		req.tp_frame_nr = PIO_BLOCK_SIZE / PIO_V2_FRAME * p->nblocks;
+		p->nframes = req.tp_frame_nr;
+	}
+	if (setsockopt(p->rx_fd, SOL_PACKET, PACKET_RX_RING, &req,
+		       p->version == 2 ? sizeof(struct tpacket_req) : sizeof(req)))
 		return -errno;
 	p->ring_len = (size_t)PIO_BLOCK_SIZE * p->nblocks;
 	p->ring = mmap(NULL, p->ring_len, PROT_READ | PROT_WRITE, MAP_SHARED | MAP_LOCKED,
@@ -90,7 +99,7 @@ static int setup_tx(struct mxw_pio *p)
 	return bind_packet(p->tx_fd, p->ifindex, 0);
 }
 
-int mxw_pio_open(int ifindex, unsigned ring_mb, struct mxw_pio **out)
+int mxw_pio_open(int ifindex, unsigned ring_mb, int version, struct mxw_pio **out)
 {
 	struct mxw_pio *p = calloc(1, sizeof(*p));
 	int err;
@@ -100,6 +109,7 @@ int mxw_pio_open(int ifindex, unsigned ring_mb, struct mxw_pio **out)
 		return -ENOMEM;
 	p->rx_fd = p->tx_fd = -1;
 	p->ifindex = ifindex;
+	p->version = version == 2 ? 2 : 3;
 	p->txbuf = malloc(sizeof(*p->txbuf) * PIO_TX_BATCH);
 	err = p->txbuf ? 0 : -ENOMEM;
 	if (!err)
@@ -133,10 +143,35 @@ int mxw_pio_fd(const struct mxw_pio *p)
 	return p->rx_fd;
 }
 
+static int rx_v2(struct mxw_pio *p, void (*fn)(void *arg, const uint8_t *frame, size_t len),
+		 void *arg, unsigned budget)
+{
+	unsigned n = 0;
+
+	while (n < budget) {
+		struct tpacket2_hdr *h = (void *)(p->ring + (size_t)p->cur * PIO_V2_FRAME);
+
+		/* acquire: the frame's bytes are visible once we see TP_STATUS_USER */
+		if (!(__atomic_load_n(&h->tp_status, __ATOMIC_ACQUIRE) & TP_STATUS_USER))
+			break;
+		if (h->tp_mac + h->tp_snaplen <= PIO_V2_FRAME)
+			fn(arg, (const uint8_t *)h + h->tp_mac, h->tp_snaplen);
+		/* release: done reading before the kernel may reuse the frame */
+		__atomic_store_n(&h->tp_status, TP_STATUS_KERNEL, __ATOMIC_RELEASE);
+		p->cur = (p->cur + 1) % p->nframes;
+		p->st.rx_frames++;
+		n++;
+	}
+	return (int)n;
+}
+
 int mxw_pio_rx(struct mxw_pio *p, void (*fn)(void *arg, const uint8_t *frame, size_t len),
 	       void *arg, unsigned budget)
 {
 	unsigned n = 0;
+
+	if (p->version == 2)
+		return rx_v2(p, fn, arg, budget);
 
 	while (n < budget) {
 		struct tpacket_block_desc *bd =
@@ -221,7 +256,7 @@ int mxw_pio_tx(struct mxw_pio *p, const uint8_t *frame, size_t len)
 void mxw_pio_get_stats(struct mxw_pio *p, struct mxw_pio_stats *out)
 {
 	struct tpacket_stats_v3 ks;
-	socklen_t l = sizeof(ks);
+	socklen_t l = p->version == 2 ? sizeof(struct tpacket_stats) : sizeof(ks);
 
 	if (getsockopt(p->rx_fd, SOL_PACKET, PACKET_STATISTICS, &ks, &l) == 0)
 		p->st.kernel_drops += ks.tp_drops; /* the kernel resets on read */

@@ -1,8 +1,8 @@
 /* SPDX-License-Identifier: MIT */
 /*
  * Raw MXoE frames on one interface: an AF_PACKET socket bound to the
- * interface and EtherType 0x86DF with a TPACKET_V3 mmap receive ring, and
- * a second AF_PACKET socket for batched transmission (sendmmsg, qdisc
+ * interface and EtherType 0x86DF with a TPACKET_V3 (or V2) mmap receive ring, and
+ * a second AF_PACKET socket for batched transmission (sendmmsg).
  * Error convention: 0 / a count, or -errno.
  */
 #ifndef MXW_PACKET_IO_H
@@ -18,8 +18,10 @@ struct mxw_pio_stats {
 	uint64_t kernel_drops;      /* PACKET_STATISTICS tp_drops */
 };
 
-/* ring_mb: receive ring size in MiB (0 = 8). */
-int mxw_pio_open(int ifindex, unsigned ring_mb, struct mxw_pio **out);
+/* ring_mb: receive ring size in MiB (0 = 8).  version 3: TPACKET_V3 block
+ * ring (a burst costs one wake-up, but a lone frame waits up to the 1 ms
+ * block timer); version 2: TPACKET_V2 frame ring (each frame wakes us). */
+int mxw_pio_open(int ifindex, unsigned ring_mb, int version, struct mxw_pio **out);
 void mxw_pio_close(struct mxw_pio *p);
 /* Poll this fd for POLLIN; the ring is then drained by mxw_pio_rx. */
 int mxw_pio_fd(const struct mxw_pio *p);
