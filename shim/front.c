@@ -75,6 +75,8 @@ static void mxs_backend_changed(struct xenbus_device *dev, enum xenbus_state bst
 {
 	int err = 0;
 
+	dev_info(&dev->dev, "myrixen: backend %s, frontend %s\n", xenbus_strstate(bstate),
+		 xenbus_strstate(dev->state));
 	mutex_lock(&mxs_front.lock);
 	switch (bstate) {
 	case XenbusStateInitWait:
@@ -120,6 +122,9 @@ static int mxs_probe(struct xenbus_device *dev, const struct xenbus_device_id *i
 		goto out;
 	}
 	mxs_front.xdev = dev;
+	dev_info(&dev->dev, "myrixen: probed %s, backend %s (domain %u) in %s\n", dev->nodename,
+		 dev->otherend, dev->otherend_id,
+		 xenbus_strstate(xenbus_read_driver_state(dev->otherend)));
 	if (xenbus_read_driver_state(dev->otherend) == XenbusStateInitWait)
 		err = mxs_front_initialise_locked(dev);
 out:

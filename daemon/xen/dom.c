@@ -23,6 +23,22 @@ struct mxd_xen_dom *mxd_xen_dom_find(struct mxd_xen *x, uint32_t domid)
 	return NULL;
 }
 
+/* xenstored may keep a destroyed domain "introduced" while nodes still name
+ * it, so a domain whose home directory is gone counts as gone too. */
+bool mxd_xen_dom_alive(struct mxd_xen *x, uint32_t domid)
+{
+	char path[48];
+	unsigned int len;
+	char *v;
+
+	if (!xs_is_domain_introduced(x->xs, domid))
+		return false;
+	snprintf(path, sizeof(path), "/local/domain/%u/domid", domid);
+	v = xs_read(x->xs, XBT_NULL, path, &len);
+	free(v);
+	return v != NULL;
+}
+
 static void mxd_xen_dom_set_state(struct mxd_xen_dom *d, int state)
 {
 	if (mxd_xs_printf(d->x->xs, XBT_NULL, d->be, "state", "%d", state) == 0)
@@ -113,8 +129,10 @@ void mxd_xen_dom_refresh(struct mxd_xen_dom *d)
 {
 	uint32_t fe_state;
 
-	if (!xs_is_domain_introduced(d->x->xs, d->domid))
-		return; /* @releaseDomain handles it */
+	if (!mxd_xen_dom_alive(d->x, d->domid)) {
+		mxd_xen_dom_detach_eps(d); /* unmapped now; @releaseDomain forgets it */
+		return;
+	}
 	if (mxd_xs_read_u32(d->x->xs, d->fe, "state", &fe_state))
 		fe_state = MXD_XB_UNKNOWN;
 	if (d->be_state == MXD_XB_CONNECTED &&

@@ -24,7 +24,7 @@ static void mxd_xen_reap(struct mxd_xen *x)
 
 	for (d = LIST_FIRST(&x->doms); d; d = next) {
 		next = LIST_NEXT(d, link);
-		if (xs_is_domain_introduced(x->xs, d->domid))
+		if (mxd_xen_dom_alive(x, d->domid))
 			continue;
 		mxd_log(MXD_LOG_NOTICE, "xen: domain %u is gone, releasing its endpoints",
 			d->domid);
@@ -92,7 +92,7 @@ static void mxd_xen_adopt_existing(struct mxd_xen *x)
 	for (i = 0; names && i < num; i++) {
 		if (mxd_xs_parse_u32(names[i], &domid) || domid == 0 || domid > MXD_DOMID_MAX)
 			continue;
-		if (xs_is_domain_introduced(x->xs, domid)) {
+		if (mxd_xen_dom_alive(x, domid)) {
 			mxd_xen_dom_adopt(x, domid, &d);
 			continue;
 		}
@@ -216,7 +216,7 @@ int mxd_xen_attach(struct mxd_xen *x, uint32_t domid)
 		return -EINVAL;
 	if (mxd_xen_dom_find(x, domid))
 		return -EEXIST;
-	if (!xs_is_domain_introduced(x->xs, domid))
+	if (!mxd_xen_dom_alive(x, domid))
 		return -ESRCH;
 	err = mxd_xen_create_nodes(x, domid);
 	if (!err)

@@ -81,6 +81,7 @@ int mxd_xs_printf(struct xs_handle *xs, xs_transaction_t t, const char *dir, con
 int mxd_xs_parse_u32(const char *s, uint32_t *out);
 
 /* dom.c: devices */
+bool mxd_xen_dom_alive(struct mxd_xen *x, uint32_t domid);
 struct mxd_xen_dom *mxd_xen_dom_find(struct mxd_xen *x, uint32_t domid);
 int mxd_xen_dom_adopt(struct mxd_xen *x, uint32_t domid, struct mxd_xen_dom **out);
 void mxd_xen_dom_refresh(struct mxd_xen_dom *d);

@@ -61,7 +61,7 @@ cp "$SRC/guest/lib.sh" "$R/mxt/"
 cp -r "$SRC/scenarios" "$R/mxt/"
 for b in xl xenstored xenconsoled xenconsole xen-init-dom0 libxl-save-helper; do add_bin "$R" $XENBIN/$b; done
 add_bin "$R" /usr/bin/xenstore
-for a in read write ls list rm exists chmod watch mkdir; do ln -sf xenstore "$R/usr/bin/xenstore-$a"; done
+for a in read write ls list rm exists chmod watch; do ln -sf xenstore "$R/usr/bin/xenstore-$a"; done
 for b in daemon/myribackd ctl/myrixenctl; do
   [ -x "$BUILD/$b" ] && add_bin "$R" "$BUILD/$b" "/usr/sbin/$(basename $b)"
 done

@@ -12,6 +12,9 @@
 # machine at a time (flock), a run that waits too long for it exits 77.
 # Env: MYRIXEN_XEN_CACHE (download cache), MXT_TIMEOUT (s), MXT_MEM (MiB).
 set -uo pipefail
+# Everything in one function: bash parses it whole, so editing this file
+# while a run is going cannot derail that run.
+main() {
 SRC=$(cd "$(dirname "$0")" && pwd)
 BUILD=${MYRIXEN_BUILD_DIR:-$SRC/../../build}
 if [ "${1:-}" = -B ]; then BUILD=$2; shift 2; fi
@@ -45,7 +48,7 @@ if grep -q '^# needs: myribackd' "$SRC/scenarios/$SCEN.sh" 2>/dev/null && [ ! -x
   echo "run.sh: SKIP: scenario $SCEN needs myribackd, not built in $BUILD"; exit 77
 fi
 if grep -q '^# needs: mx-tests' "$SRC/scenarios/$SCEN.sh" 2>/dev/null &&
-   ! ls "$BUILD"/tests/integration/mxt_* "$BUILD"/tools/mx_pingpong >/dev/null 2>&1; then
+   ! ls "$BUILD"/tests/integration/it_classes "$BUILD"/tools/mx_pingpong >/dev/null 2>&1; then
   echo "run.sh: SKIP: scenario $SCEN needs the MX test programs, not built in $BUILD"; exit 77
 fi
 
@@ -60,7 +63,7 @@ MEM=${MXT_MEM:-2048}
 TIMEOUT=${MXT_TIMEOUT:-$(sed -n 's/^# timeout: //p' "$SRC/scenarios/$SCEN.sh" 2>/dev/null)}
 TIMEOUT=${TIMEOUT:-240}
 XENARGS="loglvl=all guest_loglvl=all console=com1 com1=115200,8n1 console_timestamps=boot dom0_mem=1024M,max:1024M dom0_max_vcpus=1"
-DOM0ARGS="console=hvc0 earlyprintk=xen rdinit=/init loglevel=4 mxt.scenario=$SCEN"
+DOM0ARGS="console=hvc0 earlyprintk=xen rdinit=/init loglevel=4 mxt.scenario=$SCEN${MXT_DEBUG:+ mxt.debug=$MXT_DEBUG}"
 QEMU=(qemu-system-x86_64 -accel tcg,thread=multi -cpu qemu64,+svm,+npt -smp 2 -m "$MEM"
       -nographic -no-reboot -device isa-debug-exit,iobase=0xf4,iosize=0x04
       -kernel "$IMG/xen" -append "$XENARGS" -initrd "$IMG/vmlinuz $DOM0ARGS,$IMG/dom0.cpio.gz")
@@ -90,4 +93,7 @@ echo "---- harness progress ----"
 grep -E 'MXT: |MXS-PROBE' "$LOG" | tail -40
 echo "---- last 40 lines ----"
 tail -40 "$LOG"
-exit 1
+return 1
+}
+main "$@"
+exit $?

@@ -1,8 +1,9 @@
 # WAKE round trip; then again after myribackd restarted.
+need "myrixen device connected" wait_for 200 shim_is Connected || return
 mxs_probe wake > /tmp/p1.txt 2>&1; rc=$?; cat /tmp/p1.txt
 check "round trip through myribackd" [ $rc = 0 ]
-st() { cat /sys/bus/xen/devices/myrixen-0/state 2>/dev/null; }
-check "backend goes away" wait_for 120 sh -c '[ "$(cat /sys/bus/xen/devices/myrixen-0/state)" != Connected ]'
-check "backend is back" wait_for 60 sh -c '[ "$(cat /sys/bus/xen/devices/myrixen-0/state)" = Connected ]'
+check "backend goes away" wait_for 200 shim_isnt Connected
+say "shim state now $(shim_state)"
+check "backend is back" wait_for 90 shim_is Connected
 mxs_probe wake > /tmp/p2.txt 2>&1; rc=$?; cat /tmp/p2.txt
 check "round trip after the restart" [ $rc = 0 ]

@@ -9,13 +9,16 @@ FAILED=
 fail() { say "FAIL: $*"; FAILED="${FAILED:+$FAILED; }$*"; }
 check() { # check DESCRIPTION COMMAND...: run, record a failure when it fails
   local what=$1; shift
-  if "$@"; then say "ok: $what"; else fail "$what"; fi
+  if "$@"; then say "ok: $what"; else fail "$what"; return 1; fi
 }
+# need DESCRIPTION COMMAND...: like check; the caller stops on failure:
+#   need "..." cmd || return
+need() { check "$@"; [ -z "$FAILED" ]; }
 # wait_for TIMEOUT_S COMMAND...: poll every 0.25 s until COMMAND succeeds
 wait_for() {
-  local t=$1 n=0; shift
+  local end=$(( $(cut -d. -f1 /proc/uptime) + $1 )); shift
   while ! "$@" 2>/dev/null; do
-    n=$((n + 1)); [ $n -ge $((t * 4)) ] && return 1; sleep 0.25
+    [ "$(cut -d. -f1 /proc/uptime)" -ge $end ] && return 1; sleep 0.25
   done
 }
 mount_basics() {
@@ -26,3 +29,7 @@ mount_basics() {
   mount -t tmpfs tmpfs /run
   mkdir -p /var/lock /var/run /tmp
 }
+# domU: the shim's xenbus state (Initialising ... Connected, Closed)
+shim_state() { cat /sys/bus/xen/devices/myrixen-0/state 2>/dev/null; }
+shim_is() { [ "$(shim_state)" = "$1" ]; }
+shim_isnt() { [ "$(shim_state)" != "$1" ]; }

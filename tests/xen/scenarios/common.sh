@@ -13,8 +13,10 @@ on_poweroff = "destroy"
 on_reboot = "destroy"
 on_crash = "destroy"
 CFG
-  xl create /tmp/$1.cfg >/tmp/xl-create-$1.txt 2>&1 || { say "xl create $1 failed: $(cat /tmp/xl-create-$1.txt)"; return 1; }
+  say "xl create $1 ($2, role $3)" >&2
+  xl create /tmp/$1.cfg >/tmp/xl-create-$1.txt 2>&1 || { say "xl create $1 failed: $(cat /tmp/xl-create-$1.txt)" >&2; return 1; }
   xl domid "$1"
+  say "$1 is domain $(xl domid "$1")" >&2
 }
 guest_log() { echo "/var/log/xen/console/guest-$1.log"; }
 guest_says() { grep -q -- "$2" "$(guest_log "$1")" 2>/dev/null; }
@@ -37,6 +39,6 @@ daemon_stop() {
   kill "$MXD_PID" 2>/dev/null
   wait_for 10 sh -c "! kill -0 $MXD_PID" || { say "myribackd ignored SIGTERM"; kill -9 "$MXD_PID"; return 1; }
 }
-gntdev_maps() { # grant mappings the daemon holds
-  grep -c /dev/xen/gntdev /proc/"$MXD_PID"/maps 2>/dev/null || echo 0
+gntdev_maps() { # grant mappings the daemon holds (VMAs of /dev/xen/gntdev)
+  awk '/\/dev\/xen\/gntdev/ { n++ } END { print n + 0 }' /proc/"$MXD_PID"/maps 2>/dev/null || echo 0
 }

@@ -7,16 +7,21 @@ D=$(domu_create u1 pv shim-xenbus) || { fail "xl create"; return; }
 FE=/local/domain/$D/device/myrixen/0
 BE=/local/domain/0/backend/myrixen/$D/0
 fe_is() { xs_is $FE/state "$1"; }
-# backend first (readable by the guest), then the frontend in one transaction
+# What myribackd does in one transaction, step by step: backend readable
+# by the guest, frontend owned by the guest, its state (1) written last as
+# xenbus only probes a node in Initialising.
+# Children inherit the directory's permissions, so chmod comes first.
+xenstore-write $BE "" && xenstore-chmod $BE n0 r$D
 xenstore-write $BE/frontend $FE $BE/frontend-id $D $BE/online 1 $BE/state 2
-xenstore-chmod $BE n0 r$D
-xenstore-write $FE/backend $BE $FE/backend-id 0 $FE/state 1
-check "frontend reaches Initialised" wait_for 90 fe_is 3
+xenstore-write $FE "" && xenstore-chmod $FE n$D r0
+xenstore-write $FE/backend $BE $FE/backend-id 0
+xenstore-write $FE/state 1
+need "frontend reaches Initialised" wait_for 90 fe_is 3 || return
 check "frontend publishes abi-version 1" xs_is $FE/abi-version 1
 xenstore-write $BE/state 4
-check "frontend reaches Connected" wait_for 20 fe_is 4
+need "frontend reaches Connected" wait_for 20 fe_is 4 || return
 
-check "endpoint open request appears" wait_for 60 xs_is $FE/ep/0/state open
+need "endpoint open request appears" wait_for 60 xs_is $FE/ep/0/state open || return
 N=$(xenstore-read $FE/ep/0/nonce)
 PAGES=$(xenstore-read $FE/ep/0/area-pages)
 REFS=$(xenstore-read $FE/ep/0/dir-refs)
@@ -35,8 +40,8 @@ check "frontend follows to Closed" wait_for 20 fe_is 6
 xenstore-write $BE/state 2
 check "frontend re-initialises" wait_for 20 fe_is 3
 xenstore-write $BE/state 4
-check "frontend reconnects" wait_for 20 fe_is 4
-check "second open request appears" wait_for 60 xs_is $FE/ep/0/state open
+need "frontend reconnects" wait_for 20 fe_is 4 || return
+need "second open request appears" wait_for 60 xs_is $FE/ep/0/state open || return
 N2=$(xenstore-read $FE/ep/0/nonce)
 check "fresh nonce" [ "$N2" != "$N" ]
 xenstore-write $BE/ep/0/nonce $N2 $BE/ep/0/error -28 $BE/ep/0/endpoint 0 $BE/ep/0/session 0 \

@@ -1,0 +1,12 @@
+# MX programs through the Xen transport, then a verified sweep against u1.
+need "myrixen device connected" wait_for 200 shim_is Connected || return
+for t in it_classes it_vectors it_semantics; do
+  [ -x /mxt/bin/$t ] || { say "$t not built"; continue; }
+  s=$(up); $t > /tmp/$t.txt 2>&1; rc=$?; tail -15 /tmp/$t.txt
+  check "$t through /dev/myrixen (took $(echo "$(up) - $s" | bc 2>/dev/null || echo ?)s)" [ $rc = 0 ]
+done
+HOST=$(mx_info 2>/dev/null | sed -n 's/.*[Hh]ostname[^:]*: *\([^ ]*\).*/\1/p' | head -1)
+say "driving mx_pingpong against ${HOST:-emuhost}:1 (u1)"
+mx_pingpong -d ${HOST:-emuhost}:1 -V -n 2 -w 1 > /tmp/pp.txt 2>&1; rc=$?; cat /tmp/pp.txt
+check "verified ping-pong sweep 0 B .. 4 MiB between two domUs" [ $rc = 0 ]
+check "sweep reached 4 MiB" grep -q '^ *4194304 ' /tmp/pp.txt
