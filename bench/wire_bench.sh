@@ -3,7 +3,7 @@
 # (0 B .. 4 MiB) and streaming bandwidth between two network namespaces.
 # Prints both tables with MX/UDP ratios and writes CSV.  Not a test.
 #   bench/wire_bench.sh [BUILD_DIR] [OUT.csv]     (root; release build advised)
-# Env: MTU (9000), RING (v2|v3: the daemon's receive ring), ITERS (1000).
+# Env: MTU (9000), RING (v2|v3: the daemon's receive ring, default v2), ITERS (1000).
 set -eEu
 B=$(realpath "${1:-build}")
 OUT=${2:-wire_bench.csv}

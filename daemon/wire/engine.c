@@ -360,13 +360,18 @@ static int engine_proto(struct mxw_engine *e, const struct mxd_config *cfg)
 	return 0;
 }
 
-/* MYRIXEN_WIRE_RING=v2 trades the V3 ring's burst batching for per-frame
- * wake-ups (latency without the block timer); see packet_io.h. */
+/*
+ * The receive ring: TPACKET_V2 by default, MYRIXEN_WIRE_RING=v3 for the
+ * block ring.  Measured on veth (bench/wire_bench.sh): a V3 block is handed
+ * over when full or when its 1 ms timer fires, so a lone small frame waits
+ * ~0.5-1 ms (ping-pong ~500 us one-way) against ~20-100 us with V2's
+ * per-frame hand-over; V3 only pays off for sustained bulk input.
+ */
 static int ring_version(void)
 {
 	const char *v = getenv("MYRIXEN_WIRE_RING");
 
-	return v && !strcmp(v, "v2") ? 2 : 3;
+	return v && !strcmp(v, "v3") ? 3 : 2;
 }
 
 int mxw_engine_start(struct mxd_daemon *d)
@@ -428,8 +433,9 @@ int mxw_engine_start(struct mxd_daemon *d)
 	mxd_core_set_remote(d->core, &wire_ops, e);
 	d->wire = e;
 	mxd_log(MXD_LOG_NOTICE, "wire: MXoE on %s (ifindex %d, MTU %u, medium fragment %u, "
-		"%u configured peers)", e->link.name, e->link.ifindex, e->link.mtu,
-		mxw_proto_frag_max(e->pr), mxw_proto_npeers(e->pr) - 1);
+		"%u configured peers, TPACKET_V%d ring)", e->link.name, e->link.ifindex,
+		e->link.mtu, mxw_proto_frag_max(e->pr), mxw_proto_npeers(e->pr) - 1,
+		ring_version());
 	return 0;
 out:
 	engine_free(e);
