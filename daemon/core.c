@@ -238,10 +238,12 @@ int mxd_endpoint_attach(struct mxd_core *c, struct mxd_guest *g,
 	err = mxd_recvq_init(&ep->rq, p->geo.recvq_size, 1u << p->geo.evt_order);
 	if (err)
 		goto out;
-	/* Soft bound: one ring's worth; hard: plus what in-flight operations
-	 * can still complete once we stop reading commands. */
+	/* Soft bound: one ring's worth.  Hard: plus every completion still
+	 * owed once we stop reading commands: rendezvous sends and pulls
+	 * (each <= outstanding), engine-held commands (<= outstanding, see
+	 * consume_cmds), one stalled send, and slack. */
 	err = mxd_backlog_init(&ep->backlog, 1u << p->geo.evt_order,
-			       (1u << p->geo.evt_order) + 2 * outstanding + 64);
+			       (1u << p->geo.evt_order) + 3 * outstanding + 64);
 	if (err)
 		goto out;
 	ep->core = c;
@@ -556,6 +558,8 @@ void mxd_ep_wake_waiters(struct mxd_endpoint *ep)
 
 static int consume_cmds(struct mxd_endpoint *ep, uint32_t budget)
 {
+	/* The bound fixed at attach (the backlog was sized with it). */
+	uint32_t outstanding = ep->rndv_in_cap;
 	uint32_t prod, n = 0;
 	int err;
 
@@ -574,7 +578,8 @@ static int consume_cmds(struct mxd_endpoint *ep, uint32_t budget)
 		mxd_ep_fault(ep, "command ring prod out of range");
 		return -EPROTO;
 	}
-	while (n < budget && ep->cmd.cons_pvt != prod && !mxd_backlog_congested(&ep->backlog)) {
+	while (n < budget && ep->cmd.cons_pvt != prod && !mxd_backlog_congested(&ep->backlog) &&
+	       ep->remote_inflight < outstanding) {
 		struct mxn_cmd c;
 
 		/* Copy first; the guest may rewrite the slot at any time. */

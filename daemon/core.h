@@ -125,10 +125,12 @@ struct mxd_endpoint {
 	LIST_HEAD(, mxd_endpoint) waiters;    /* senders stalled on us */
 	LIST_ENTRY(mxd_endpoint) wait_link;
 	struct mxd_rndv **rndv_in;  /* announced to us, indexed by handle slot */
-	uint32_t rndv_in_cap;
+	uint32_t rndv_in_cap;       /* limits.outstanding at attach: bounds rndv in
+				     * and out, and engine-held commands */
 	uint32_t rndv_gen;
 	LIST_HEAD(, mxd_rndv) rndv_out;       /* our sends being pulled */
 	uint32_t nrndv_out;
+	uint32_t remote_inflight;   /* connects/sends/lookups the wire engine holds */
 	int fault;                  /* -errno: cut off at the next poll */
 	const char *fault_why;
 	bool active;                /* on the core's active list */

@@ -137,6 +137,8 @@ static int do_connect(struct mxd_endpoint *ep, const struct mxn_cmd *c)
 		if (err)
 			mxd_ep_done(ep, MXN_EVT_CONNECT_DONE, c->cookie,
 				    mxd_remote_errno_status(err), 0);
+		else
+			ep->remote_inflight++;
 		return 0;
 	}
 	dst = mxd_endpoint_lookup(core, c->u.connect.endpoint);
@@ -175,6 +177,8 @@ static int do_send_msg(struct mxd_endpoint *ep, const struct mxn_cmd *c)
 		err = core->remote->send_msg(core->remote_priv, ref_of(ep), c, payload, c->length);
 		if (err)
 			mxd_ep_done(ep, MXN_EVT_SEND_DONE, c->cookie, mxd_remote_errno_status(err), 0);
+		else
+			ep->remote_inflight++;
 		return 0;
 	}
 	dst = local_dest(ep, c, &status);
@@ -227,7 +231,7 @@ static int rndv_limits_ok(struct mxd_endpoint *ep, uint32_t length)
 {
 	const struct mxd_conf_limits *lim = &ep->core->cfg.limits;
 
-	if (ep->nrndv_out >= lim->outstanding ||
+	if (ep->nrndv_out >= ep->rndv_in_cap ||
 	    ep->guest->registered_bytes + length > lim->registered_bytes)
 		return 0;
 	return 1;
@@ -466,6 +470,8 @@ static int do_lookup(struct mxd_endpoint *ep, const struct mxn_cmd *c)
 		if (err)
 			mxd_ep_done(ep, MXN_EVT_LOOKUP_DONE, c->cookie,
 				    err == -ENOENT ? MXN_ST_NOT_FOUND : mxd_remote_errno_status(err), 0);
+		else
+			ep->remote_inflight++;
 		return 0;
 	}
 	/* The answer carries our hostname in the recvq: needs a slot and room. */

@@ -27,6 +27,15 @@ static struct mxd_endpoint *ep_of(struct mxd_core *c, struct mxd_epref ref)
 	return ep && ep->session == ref.session && !ep->fault ? ep : NULL;
 }
 
+/* A connect/send/lookup the engine took has completed: one less owed. */
+static void remote_landed(struct mxd_endpoint *ep)
+{
+	if (ep->remote_inflight)
+		ep->remote_inflight--;
+	/* Consumption may have paused on the in-flight bound. */
+	mxd_ep_activate(ep);
+}
+
 static void fill_remote_src(struct mxn_evt *e, const struct mxd_src *src, uint64_t match,
 			    uint32_t len)
 {
@@ -142,6 +151,7 @@ int mxd_remote_connect_done(struct mxd_core *c, struct mxd_epref ref, uint64_t c
 	e.u.connect.peer = peer;
 	e.u.connect.endpoint = endpoint;
 	e.u.connect.session = session;
+	remote_landed(ep);
 	return mxd_ep_emit(ep, &e);
 }
 
@@ -153,7 +163,7 @@ int mxd_remote_send_done(struct mxd_core *c, struct mxd_epref ref, uint64_t cook
 	if (!ep)
 		return -ESRCH;
 	mxd_ep_done(ep, MXN_EVT_SEND_DONE, cookie, status, xfer_length);
-	mxd_ep_activate(ep);
+	remote_landed(ep);
 	return 0;
 }
 
@@ -256,6 +266,7 @@ int mxd_remote_lookup_done(struct mxd_core *c, struct mxd_epref ref, uint64_t co
 		return -ESRCH;
 	if (name_len > MXN_HOSTNAME_MAX)
 		return -EINVAL;
+	remote_landed(ep);
 	/* A name needs a recvq chunk tied to its slot, so it cannot wait in
 	 * the backlog: without room, answer without the name. */
 	if (!name_len || status != MXN_ST_OK || !room(ep) ||
