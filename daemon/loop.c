@@ -76,6 +76,10 @@ int mxd_loop_new(struct mxd_core *core, struct mxd_loop **out)
 	}
 	l->core = core;
 	ev_idle_init(&l->poll_w, poll_cb);
+	/* Idle watchers only run when nothing of the same or higher priority
+	 * is pending: at the top priority, a busy wire or control socket
+	 * cannot starve ring polling. */
+	ev_set_priority(&l->poll_w, EV_MAXPRI);
 	l->poll_w.data = l;
 	ev_prepare_init(&l->flush_w, flush_cb);
 	l->flush_w.data = l;

@@ -35,6 +35,7 @@ struct mxd_local {
 	struct mxd_core *core;
 	struct ev_loop *loop;
 	ev_io listen_w;
+	ev_timer pause_w;           /* listener paused while out of fds */
 	int lfd;
 	char path[sizeof(((struct sockaddr_un *)0)->sun_path)];
 	LIST_HEAD(, local_conn) conns;
@@ -307,8 +308,18 @@ static void accept_cb(struct ev_loop *loop, ev_io *w, int revents)
 
 	(void)revents;
 	fd = accept4(l->lfd, NULL, NULL, SOCK_NONBLOCK | SOCK_CLOEXEC);
-	if (fd < 0)
+	if (fd < 0) {
+		if (errno == EMFILE || errno == ENFILE || errno == ENOBUFS || errno == ENOMEM) {
+			/* The pending connection keeps the socket readable: pause
+			 * instead of spinning, and try again shortly. */
+			mxd_log_rl(&l->rl, MXD_LOG_WARNING, "local: accept: %s, pausing",
+				   strerror(errno));
+			ev_io_stop(loop, &l->listen_w);
+			ev_timer_set(&l->pause_w, 0.1, 0.);
+			ev_timer_start(loop, &l->pause_w);
+		}
 		return;
+	}
 	cn = calloc(1, sizeof(*cn));
 	if (!cn || getsockopt(fd, SOL_SOCKET, SO_PEERCRED, &cred, &clen)) {
 		free(cn);
@@ -324,6 +335,14 @@ static void accept_cb(struct ev_loop *loop, ev_io *w, int revents)
 	ev_io_init(&cn->kick_w, kick_cb, -1, EV_READ);
 	LIST_INSERT_HEAD(&l->conns, cn, link);
 	ev_io_start(loop, &cn->sock_w);
+}
+
+static void resume_cb(struct ev_loop *loop, ev_timer *w, int revents)
+{
+	struct mxd_local *l = w->data;
+
+	(void)revents;
+	ev_io_start(loop, &l->listen_w);
 }
 
 static int mkdir_parent(const char *path)
@@ -389,6 +408,8 @@ int mxd_local_start(struct mxd_core *core, struct ev_loop *loop, const char *pat
 		goto out;
 	ev_io_init(&l->listen_w, accept_cb, l->lfd, EV_READ);
 	l->listen_w.data = l;
+	ev_timer_init(&l->pause_w, resume_cb, 0.1, 0.);
+	l->pause_w.data = l;
 	ev_io_start(loop, &l->listen_w);
 	mxd_log(MXD_LOG_INFO, "local transport listening on %s", path);
 	*out = l;
@@ -408,6 +429,7 @@ void mxd_local_stop(struct mxd_local *l)
 	if (!l)
 		return;
 	ev_io_stop(l->loop, &l->listen_w);
+	ev_timer_stop(l->loop, &l->pause_w);
 	while ((cn = LIST_FIRST(&l->conns))) {
 		if (cn->ep)
 			mxd_endpoint_detach(cn->ep);
