@@ -44,7 +44,7 @@ need "frontend reconnects" wait_for 20 fe_is 4 || return
 need "second open request appears" wait_for 60 xs_is $FE/ep/0/state open || return
 N2=$(xenstore-read $FE/ep/0/nonce)
 check "fresh nonce" [ "$N2" != "$N" ]
-xenstore-write $BE/ep/0/nonce $N2 $BE/ep/0/error -28 $BE/ep/0/endpoint 0 $BE/ep/0/session 0 \
+xenstore-write -- $BE/ep/0/nonce $N2 $BE/ep/0/error -28 $BE/ep/0/endpoint 0 $BE/ep/0/session 0 \
   $BE/ep/0/nic-id 0 $BE/ep/0/medium-max 0
 check "guest verdict" domu_result u1 60
 check "failed open leaves no endpoint node" wait_for 10 sh -c "! xenstore-exists $FE/ep/0"
