@@ -27,6 +27,7 @@ static void conn_free(struct mxd_ctl_conn *c)
 {
 	struct mxd_ctl *ctl = c->ctl;
 
+	mxd_ctl_ping_free(c->ping);
 	ev_io_stop(ctl->ev, &c->io);
 	ev_timer_stop(ctl->ev, &c->timeout);
 	if (c->fd >= 0)

@@ -486,27 +486,26 @@ static enum mxd_ctl_rc cmd_ping(struct mxd_ctl *ctl, struct mxd_ctl_conn *c,
 				const char *arg, struct mxd_out *o, char *err, size_t errlen)
 {
 	const struct mxd_config *cfg = &ctl->d->cfg;
-	bool known = false;
+	uint64_t nic_id = 0;
 
-	(void)c;
 	(void)o;
 	if (!arg || !*arg) {
 		snprintf(err, errlen, "missing HOST");
 		return MXD_CTL_USAGE;
 	}
-	for (uint32_t i = 0; i < cfg->npeers; i++)
-		known |= !strcmp(cfg->peers[i].hostname, arg);
-	if (!cfg->interface[0] || !ctl->d->wire) {
-		snprintf(err, errlen, "ping %s: wire not enabled (set 'interface' in the configuration%s)",
-			 arg, ctl->d->wire ? "" : "; the wire engine is not running");
+	if (!cfg->interface[0]) {
+		snprintf(err, errlen, "ping %s: wire not enabled (set 'interface' in the configuration)",
+			 arg);
 		return MXD_CTL_FAILED;
 	}
-	if (!known) {
+	for (uint32_t i = 0; i < cfg->npeers; i++)
+		if (!strcmp(cfg->peers[i].hostname, arg))
+			nic_id = cfg->peers[i].nic_id;
+	if (!nic_id) {
 		snprintf(err, errlen, "ping %s: not a configured peer", arg);
 		return MXD_CTL_FAILED;
 	}
-	snprintf(err, errlen, "ping %s: the wire engine offers no round-trip probe in this build", arg);
-	return MXD_CTL_FAILED;
+	return mxd_ctl_ping_start(ctl, c, arg, nic_id, err, errlen);
 }
 
 static enum mxd_ctl_rc cmd_reload(struct mxd_ctl *ctl, struct mxd_ctl_conn *c,

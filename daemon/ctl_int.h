@@ -21,6 +21,7 @@ enum mxd_ctl_rc {
 };
 
 struct mxd_ctl;
+struct mxd_ctl_ping;
 struct mxd_sdnotify;
 
 struct mxd_ctl_conn {
@@ -34,6 +35,7 @@ struct mxd_ctl_conn {
 	bool pending;
 	bool refused;       /* not authorised: the request only gets a refusal */
 	struct ucred cred;
+	struct mxd_ctl_ping *ping;  /* a ping in flight owns the answer */
 	struct mxd_out out;
 	char *resp;
 	size_t resp_len, resp_off;
@@ -62,6 +64,13 @@ enum mxd_ctl_rc mxd_ctl_dispatch(struct mxd_ctl *ctl, struct mxd_ctl_conn *c,
 				 char *err, size_t errlen);
 /* Complete a MXD_CTL_PENDING request. */
 void mxd_ctl_conn_finish(struct mxd_ctl_conn *c, enum mxd_ctl_rc rc, const char *err);
+
+/* ping: an MXoE host query round trip to nic_id (ctl_ping.c).  Returns
+ * MXD_CTL_PENDING and answers through mxd_ctl_conn_finish, or fails at once. */
+enum mxd_ctl_rc mxd_ctl_ping_start(struct mxd_ctl *ctl, struct mxd_ctl_conn *c,
+				   const char *host, uint64_t nic_id, char *err, size_t errlen);
+/* Cancel a ping (its connection is going away).  Accepts NULL. */
+void mxd_ctl_ping_free(struct mxd_ctl_ping *p);
 
 /* The link state of the wire interface: 1 up, 0 down, -errno unknown/none. */
 int mxd_ctl_link_state(const char *ifname);

@@ -444,13 +444,68 @@ def case_wire(tmp):
         check(len(d.json("peers")["peers"]) == 2, "engine peers changed without support")
         rc, out, err = d.ctl("ping", "nowhere")
         check(rc == 1 and "not a configured peer" in err, "ping unknown: %d %r" % (rc, err))
+        rc, out, err = d.ctl("ping")
+        check(rc == 2, "ping without HOST: %d" % rc)
     finally:
         if d:
             d.stop()
         subprocess.run(["ip", "netns", "del", ns], capture_output=True)
 
 
-CASES = {"wire": case_wire, "logging": case_logging, "basic": case_basic, "list": case_list, "refused": case_refused,
+def case_ping(tmp):
+    if os.geteuid() != 0 or not shutil.which("ip"):
+        skip("needs root and iproute2 to create a network namespace")
+    ns = "mxping%d" % os.getpid()
+    if subprocess.run(["ip", "netns", "add", ns], capture_output=True).returncode:
+        skip("cannot create a network namespace here")
+    a = b = None
+    try:
+        def ip(*args):
+            subprocess.run(["ip", "-n", ns] + list(args), check=True, capture_output=True)
+        ip("link", "add", "veth0", "type", "veth", "peer", "name", "veth1")
+        ip("link", "set", "veth0", "address", "02:00:00:00:00:0a")
+        ip("link", "set", "veth1", "address", "02:00:00:00:00:0b")
+        ip("link", "set", "veth0", "up")
+        ip("link", "set", "veth1", "up")
+        exe = ["ip", "netns", "exec", ns]
+        ta, tb = os.path.join(tmp, "a"), os.path.join(tmp, "b")
+        os.mkdir(ta)
+        os.mkdir(tb)
+        a = Daemon(ta, "interface = veth0\nhostname = nodeA\npeer = nodeB 02:00:00:00:00:0b\n"
+                   "peer = nodeC 02:00:00:00:00:0c\n", prefix=exe)
+        if not a.json("status")["wire"]["engine"]:
+            skip("myribackd built without the wire engine")
+        b = Daemon(tb, "interface = veth1\nhostname = nodeB\npeer = nodeA 02:00:00:00:00:0a\n",
+                   prefix=exe)
+        wait_for(lambda: a.json("status")["wire"]["link"] == "up" and
+                 b.json("status")["wire"]["link"] == "up", "both links up")
+        rc, out, err = a.ctl("ping", "nodeB", json_out=True)
+        check(rc == 0, "ping nodeB: %d %r %r" % (rc, out, err))
+        r = json.loads(out)
+        check(r["host"] == "nodeB" and r["nic_id"] == "02:00:00:00:00:0b" and
+              r["remote_hostname"] == "nodeB" and r["rtt_us"] > 0 and r["queries"] == 1, str(r))
+        rc, out, err = b.ctl("ping", "nodeA")
+        check(rc == 0 and "remote_hostname: nodeA" in out, "text ping: %d %r %r" % (rc, out, err))
+        # the probe leaves the engines' protocol state alone: no bad frames, no drops
+        for d in (a, b):
+            proto = d.json("counters")["wire"]["protocol"]
+            check(proto["bad_frames"] == 0 and proto["drops"] == 0, str(proto))
+        # nobody at nodeC's MAC: three queries, then a clear failure
+        rc, out, err = a.ctl("ping", "nodeC")
+        check(rc == 1 and "no answer to 3 host queries" in err, "ping nodeC: %d %r" % (rc, err))
+        b.stop()
+        b = None
+        rc, out, err = a.ctl("ping", "nodeB")
+        check(rc == 1 and "no answer" in err, "ping a stopped peer: %d %r" % (rc, err))
+        check(a.proc.poll() is None, "daemon died")
+    finally:
+        for d in (a, b):
+            if d:
+                d.stop()
+        subprocess.run(["ip", "netns", "del", ns], capture_output=True)
+
+
+CASES = {"ping": case_ping, "wire": case_wire, "logging": case_logging, "basic": case_basic, "list": case_list, "refused": case_refused,
          "reload": case_reload, "badconf": case_badconf, "notify": case_notify}
 
 if __name__ == "__main__":
