@@ -486,6 +486,54 @@ static void stress(void)
 	await_counter("endpoints", 2);
 }
 
+/* Run the daemon with bad arguments: a clear message and a distinct exit code. */
+static void cli_case(const char *bin, const char *a1, const char *a2, int want_status,
+		     const char *want_text)
+{
+	char out[4096] = "";
+	int pfd[2], status;
+	ssize_t n, got = 0;
+	pid_t pid;
+
+	CHECK_EQ(pipe(pfd), 0);
+	pid = fork();
+	CHECK(pid >= 0);
+	if (pid == 0) {
+		dup2(pfd[1], 2);
+		close(pfd[0]);
+		setenv("MYRIXEN_SOCKET", sock_path, 1); /* never the system socket */
+		execl(bin, bin, "-f", a1, a2, (char *)NULL);
+		_exit(127);
+	}
+	close(pfd[1]);
+	while ((n = read(pfd[0], out + got, sizeof(out) - 1 - (size_t)got)) > 0)
+		got += n;
+	out[got] = 0;
+	close(pfd[0]);
+	CHECK_EQ(waitpid(pid, &status, 0), pid);
+	CHECK(WIFEXITED(status));
+	CHECK_EQ(WEXITSTATUS(status), want_status);
+	if (!strstr(out, want_text)) {
+		fprintf(stderr, "expected '%s' in: %s\n", want_text, out);
+		CHECK(!"message");
+	}
+}
+
+static void cli_errors(const char *bin)
+{
+	char conf[160];
+	FILE *f;
+
+	cli_case(bin, "-x", NULL, 2, "usage: myribackd");
+	cli_case(bin, "extra", NULL, 2, "unexpected argument 'extra'");
+	snprintf(conf, sizeof(conf), "%s/bad.conf", dir);
+	f = fopen(conf, "w");
+	CHECK(f);
+	fprintf(f, "poll_budget = 64\nno_such_key = 1\n");
+	fclose(f);
+	cli_case(bin, "-c", conf, 1, "bad.conf:2");
+}
+
 int main(int argc, char **argv)
 {
 	struct rawclient a, b, dup;
@@ -514,6 +562,7 @@ int main(int argc, char **argv)
 	hostile(&a, &b, 2, 3);
 	CHECK(counter("ring_faults") >= 1);
 	killed_mid_transfer(&a, &b);
+	cli_errors(argv[1]);
 	rc_close(&a);
 	rc_close(&b);
 	await_counter("endpoints", 0);

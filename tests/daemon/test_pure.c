@@ -4,7 +4,10 @@
 #include <errno.h>
 #include <stdint.h>
 #include <string.h>
+#include <stdlib.h>
+#include <unistd.h>
 #include "backlog.h"
+#include "log.h"
 #include "recvq.h"
 #include "tcheck.h"
 #include "validate.h"
@@ -240,12 +243,64 @@ static void test_region_copy(void)
 	CHECK_EQ(mxd_region_copy(sendq, sizeof(sendq), 0, 8, MXN_REGION_VADDR, &r), -ERANGE);
 }
 
+/* Capture what mxd_log writes to stderr while fn runs. */
+static void capture(void (*fn)(void), char *out, size_t len)
+{
+	FILE *tmp = tmpfile();
+	int saved = dup(2);
+	size_t n;
+
+	CHECK(tmp && saved >= 0);
+	fflush(stderr);
+	dup2(fileno(tmp), 2);
+	fn();
+	fflush(stderr);
+	dup2(saved, 2);
+	close(saved);
+	rewind(tmp);
+	n = fread(out, 1, len - 1, tmp);
+	out[n] = 0;
+	fclose(tmp);
+}
+
+static void log_lines(void)
+{
+	struct mxd_ratelimit rl = MXD_RATELIMIT_INIT(60000, 2);
+
+	mxd_log(MXD_LOG_WARNING, "warned %d", 1);
+	mxd_log(MXD_LOG_DEBUG, "filtered out");
+	for (int i = 0; i < 5; i++)
+		mxd_log_rl(&rl, MXD_LOG_ERR, "limited %d", i);
+	CHECK_EQ(rl.printed, 2);
+	CHECK_EQ(rl.suppressed, 3);
+}
+
+static void test_log(void)
+{
+	char out[1024];
+
+	unsetenv("JOURNAL_STREAM");
+	mxd_log_init(MXD_LOG_INFO);
+	capture(log_lines, out, sizeof(out));
+	CHECK(strstr(out, "myribackd: warning: warned 1\n"));
+	CHECK(!strstr(out, "filtered out"));
+	CHECK(strstr(out, "limited 1") && !strstr(out, "limited 2"));
+	/* Under systemd: sd-daemon priority prefixes for the journal. */
+	setenv("JOURNAL_STREAM", "8:1234", 1);
+	mxd_log_init(MXD_LOG_INFO);
+	capture(log_lines, out, sizeof(out));
+	CHECK(strstr(out, "<4>warned 1\n"));
+	CHECK(strstr(out, "<3>limited 0\n"));
+	unsetenv("JOURNAL_STREAM");
+}
+
 int main(void)
 {
 	test_recvq();
 	test_backlog();
 	test_validate_cmds();
 	test_region_copy();
+	test_log();
 	printf("daemon pure logic: ok\n");
 	return 0;
 }
