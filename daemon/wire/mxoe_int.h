@@ -145,6 +145,10 @@ struct mxw_peer {
 	bool named;
 	char hostname[MXW_HOSTNAME_MAX + 1];
 	struct mxw_counters st;
+	/* liveness while rendezvous sends wait for this peer's NOTIFY */
+	uint32_t rndv_waiting;
+	uint64_t last_rx_us, last_probe_us;
+	uint32_t probes;
 };
 
 struct mxw_proto {
@@ -182,6 +186,8 @@ struct mxw_partner *mxw_partner_for_send(struct mxw_proto *pr, struct mxw_ep fro
 					 uint8_t endpoint, uint32_t session, int *err);
 int mxw_queue_send(struct mxw_proto *pr, struct mxw_partner *pt, struct mxw_send *s);
 void mxw_bad_frame(struct mxw_proto *pr, int peer);
+/* Fail everything that involves 'peer' (it stopped answering). */
+void mxw_peer_failed(struct mxw_proto *pr, uint16_t peer, uint8_t status);
 uint8_t mxw_nack_status(uint8_t nack_type);
 
 /* mxoe_large.c */
@@ -202,6 +208,8 @@ int mxw_peer_by_mac(const struct mxw_proto *pr, const uint8_t mac[6]);
 void mxw_rx_host_query(struct mxw_proto *pr, const struct mxw_frame *f);
 void mxw_rx_host_reply(struct mxw_proto *pr, const struct mxw_frame *f);
 uint64_t mxw_lookup_progress(struct mxw_proto *pr, uint64_t now);
+void mxw_peer_heard(struct mxw_proto *pr, int peer);
+uint64_t mxw_liveness_progress(struct mxw_proto *pr, uint64_t now);
 void mxw_lookups_free(struct mxw_proto *pr);
 
 static inline uint16_t mxw_seq_add(uint16_t s, uint16_t n)

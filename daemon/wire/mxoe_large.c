@@ -73,6 +73,8 @@ int mxw_proto_send_rndv(struct mxw_proto *pr, struct mxw_ep from, uint16_t peer,
 	slots[id].length = len;
 	slots[id].peer = peer;
 	slots[id].rep = endpoint;
+	if (pr->peers[peer].rndv_waiting++ == 0)
+		mxw_peer_heard(pr, peer);   /* the probe clock starts now */
 	s->kind = MXW_SK_RNDV;
 	s->match = match_info;
 	s->length = len;
@@ -89,6 +91,7 @@ static void rdma_finish(struct mxw_proto *pr, uint8_t lep, unsigned id, uint8_t 
 	struct mxw_ep ep = { .index = lep, .session = sl->lsession };
 
 	sl->used = false;
+	pr->peers[sl->peer].rndv_waiting--;
 	if (pr->cb.rndv_done)
 		pr->cb.rndv_done(pr->cb.ctx, ep, sl->send_handle, status, xfer);
 }
@@ -478,6 +481,9 @@ void mxw_large_endpoint_closed(struct mxw_proto *pr, struct mxw_ep ep)
 {
 	struct mxw_pull *pl, *next;
 
+	for (unsigned id = 0; pr->rdma[ep.index] && id < MXW_RDMA_IDS; id++)
+		if (pr->rdma[ep.index][id].used)
+			pr->peers[pr->rdma[ep.index][id].peer].rndv_waiting--;
 	free(pr->rdma[ep.index]);
 	pr->rdma[ep.index] = NULL;
 	for (unsigned i = 0; i < MXW_RNDV_IN_MAX; i++)

@@ -180,7 +180,7 @@ void mxw_rx_host_query(struct mxw_proto *pr, const struct mxw_frame *f)
 		mxw_bad_frame(pr, -1);
 		return;
 	}
-	if (memcmp(f->src_mac, pr->p.mac, 6) == 0 || len == 0)
+	if (memcmp(f->src_mac, pr->p.mac, 6) == 0)
 		return;             /* our own broadcast looping back */
 	memset(&r, 0, sizeof(r));
 	r.type = MXW_PKT_HOST_REPLY;
@@ -202,16 +202,20 @@ void mxw_rx_host_reply(struct mxw_proto *pr, const struct mxw_frame *f)
 	bool wanted = false;
 	int peer;
 
-	if (f->u.host.magic != MXW_HOST_QUERY_MAGIC || !name_ok(name, f->payload_len) ||
-	    memcmp(f->dst_mac, pr->p.mac, 6) != 0 || nic == pr->nic_id) {
+	if (f->u.host.magic != MXW_HOST_QUERY_MAGIC || memcmp(f->dst_mac, pr->p.mac, 6) != 0 ||
+	    nic == pr->nic_id || (f->payload_len && !name_ok(name, f->payload_len))) {
 		mxw_bad_frame(pr, -1);
 		return;
 	}
+	peer = mxw_proto_peer_by_nic(pr, nic);
+	if (peer > 0)
+		mxw_peer_heard(pr, peer);
+	if (f->payload_len == 0)
+		return;             /* a nameless host: only a sign of life */
 	TAILQ_FOREACH(lk, &pr->lookups, link)
 		if (lk->nic_id == nic || (lk->name_len == f->payload_len &&
 					  memcmp(lk->name, name, lk->name_len) == 0))
 			wanted = true;
-	peer = mxw_proto_peer_by_nic(pr, nic);
 	if (!wanted && peer < 0) {
 		pr->st.drops++;
 		return;
@@ -258,4 +262,46 @@ void mxw_lookups_free(struct mxw_proto *pr)
 		TAILQ_REMOVE(&pr->lookups, lk, link);
 		free(lk);
 	}
+}
+
+/* ---- liveness ---- */
+
+void mxw_peer_heard(struct mxw_proto *pr, int peer)
+{
+	pr->peers[peer].last_rx_us = mxw_now(pr);
+	pr->peers[peer].probes = 0;
+}
+
+uint64_t mxw_liveness_progress(struct mxw_proto *pr, uint64_t now)
+{
+	const uint64_t every = pr->p.keepalive_us;
+	uint64_t deadline = MXW_NO_DEADLINE;
+
+	if (!every)
+		return deadline;
+	for (uint32_t i = 1; i < pr->npeers; i++) {
+		struct mxw_peer *p = &pr->peers[i];
+		uint64_t due;
+
+		if (!p->used || !p->rndv_waiting)
+			continue;
+		/* a probe is due 'every' after the last word or the last probe */
+		due = (p->last_rx_us > p->last_probe_us ? p->last_rx_us : p->last_probe_us) + every;
+		if (due > now) {
+			deadline = MXW_MIN(deadline, due);
+			continue;
+		}
+		if (p->probes >= pr->p.keepalive_probes) {
+			pr->st.timeouts++;
+			p->probes = 0;
+			p->last_rx_us = now;
+			mxw_peer_failed(pr, (uint16_t)i, MXN_ST_TIMEOUT);
+			continue;
+		}
+		p->probes++;
+		p->last_probe_us = now;
+		tx_host_query(pr, p->mac);
+		deadline = MXW_MIN(deadline, now + every);
+	}
+	return deadline;
 }

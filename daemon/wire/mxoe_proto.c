@@ -29,6 +29,8 @@ void mxw_proto_params_default(struct mxw_proto_params *p)
 	p->pull_resends_max = 100;
 	p->query_resend_us = 100000;
 	p->query_resends_max = 20;
+	p->keepalive_us = 1000000;
+	p->keepalive_probes = 5;
 }
 
 uint64_t mxw_now(struct mxw_proto *pr)
@@ -991,6 +993,7 @@ void mxw_proto_rx(struct mxw_proto *pr, const uint8_t *frame, size_t len)
 	}
 	pr->peers[peer].st.rx_frames++;
 	pr->peers[peer].st.rx_bytes += len;
+	mxw_peer_heard(pr, peer);
 
 	switch (f.type) {
 	case MXW_PKT_CONNECT:
@@ -1045,6 +1048,17 @@ void mxw_proto_endpoint_closed(struct mxw_proto *pr, struct mxw_ep ep)
 		}
 	}
 	mxw_large_endpoint_closed(pr, ep);
+}
+
+void mxw_peer_failed(struct mxw_proto *pr, uint16_t peer, uint8_t status)
+{
+	for (unsigned i = 0; i < MXW_PARTNER_BUCKETS; i++) {
+		struct mxw_partner *pt;
+
+		LIST_FOREACH(pt, &pr->buckets[i], hlink)
+			if (pt->peer == peer)
+				partner_fail(pr, pt, status);
+	}
 }
 
 /* ---- timers ---- */
@@ -1119,5 +1133,6 @@ uint64_t mxw_proto_progress(struct mxw_proto *pr)
 	d = MXW_MIN(d, connect_progress(pr, now));
 	d = MXW_MIN(d, mxw_large_progress(pr, now));
 	d = MXW_MIN(d, mxw_lookup_progress(pr, now));
+	d = MXW_MIN(d, mxw_liveness_progress(pr, now));
 	return d;
 }

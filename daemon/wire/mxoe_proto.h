@@ -128,6 +128,12 @@ struct mxw_proto_params {
 	uint32_t pull_resends_max;
 	uint32_t query_resend_us;   /* host query */
 	uint32_t query_resends_max;
+	/* A rendezvous send whose RNDV was acked waits for the receiver's
+	 * NOTIFY for as long as the receiving application takes; meanwhile a
+	 * silent peer is probed (unicast HOST_QUERY) every keepalive_us and
+	 * declared dead (MXN_ST_TIMEOUT) after keepalive_probes unanswered. */
+	uint32_t keepalive_us;
+	uint32_t keepalive_probes;
 };
 
 /* Defaults: 20 ms resends, 250 retries, 32 pull frames per block, 4 blocks. */

@@ -97,6 +97,7 @@ struct host {
 	struct pending_pull pend[MAXMSG];
 	unsigned npend;
 	unsigned lookup_ok, lookup_fail;
+	bool hold_pulls;            /* the receiving application never matches */
 	char lookup_name[96];
 	uint64_t lookup_nic;
 };
@@ -362,6 +363,8 @@ static void hosts_free(void)
 
 static void issue_pulls(struct host *h)
 {
+	if (h->hold_pulls)
+		return;
 	for (unsigned k = 0; k < MAXMSG; k++) {
 		struct pending_pull *p = &h->pend[k];
 		uint32_t handle;
@@ -626,6 +629,20 @@ static void test_session_and_death(void)
 	CHECK(hosts[0].rndv_err[MXN_ST_TIMEOUT] == 1);
 	mxw_proto_get_counters(hosts[0].pr, &c);
 	CHECK(c.timeouts >= 1 && c.resends > 0);
+	chan.dead[1] = false;
+
+	/* a rendezvous acked but never pulled (the receiving application is
+	 * slow): the sender waits as long as the peer answers its probes... */
+	do_connect(0, 1, 1, 2, 0x4242);
+	run_until(now_us + 100000);
+	hosts[1].hold_pulls = true;
+	CHECK(send_one(0, 1, 2, 6, 50000) == 0);
+	run_until(now_us + 20u * 1000000u);
+	CHECK(hosts[0].rndv_ok == 0 && hosts[0].rndv_err[MXN_ST_TIMEOUT] == 1);
+	/* ...and learns of the peer's death from unanswered probes */
+	chan.dead[1] = true;
+	run_until(now_us + 20u * 1000000u);
+	CHECK(hosts[0].rndv_err[MXN_ST_TIMEOUT] == 2);
 	chan.dead[1] = false;
 	hosts_free();
 }
