@@ -245,10 +245,32 @@ static void local_region_release(struct mxl_transport *t, void *handle)
 	(void)handle;
 }
 
+/* MX's close is synchronous: once it returns, senders must see the
+ * endpoint gone.  Half-close our side and wait (bounded) for the daemon to
+ * tear the endpoint down and hang up. */
+#define MXL_CLOSE_WAIT_MS 2000
+
+static void wait_hangup(struct mxl_local *l)
+{
+	struct pollfd p = { .fd = l->sock, .events = POLLIN };
+	char c;
+
+	if (l->dead || shutdown(l->sock, SHUT_WR) < 0)
+		return;
+	while (poll(&p, 1, MXL_CLOSE_WAIT_MS) > 0) {
+		ssize_t n = recv(l->sock, &c, 1, MSG_DONTWAIT);
+
+		if (n == 0 || (n < 0 && errno != EAGAIN && errno != EINTR))
+			return;
+	}
+}
+
 static void local_close(struct mxl_transport *t)
 {
 	struct mxl_local *l = t->priv;
 
+	if (l && l->sock >= 0 && t->area)
+		wait_hangup(l);
 	if (t->area)
 		munmap(t->area, t->area_size);
 	t->area = NULL;

@@ -36,8 +36,8 @@ CONF
 echo "=== myribackd on $dir/local.sock ==="
 "$B/daemon/myribackd" -f -c "$dir/myribackd.conf" >"$dir/daemon.log" 2>&1 &
 dpid=$!
-for _ in $(seq 100); do [ -S "$dir/local.sock" ] && break; sleep 0.05; done
-[ -S "$dir/local.sock" ] || { cat "$dir/daemon.log"; exit 1; }
+for _ in $(seq 200); do grep -q ready "$dir/daemon.log" && break; sleep 0.05; done
+grep -q ready "$dir/daemon.log" || { cat "$dir/daemon.log"; exit 1; }
 export MYRIXEN_SOCKET=$dir/local.sock
 
 "$B/tools/mx_info" | head -n 12

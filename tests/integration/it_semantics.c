@@ -310,6 +310,38 @@ static void test_wakeup_and_timeout(void)
 	IT_EQ(cancelled, 1);
 }
 
+static void *late_sender(void *arg)
+{
+	static char sb[20000];
+	mx_request_t s;
+	mx_status_t st;
+
+	(void)arg;
+	usleep(100000);
+	send1(e1, a2, sb, sizeof(sb), 0x850, &s);
+	it_wait(e1, &s, &st);
+	return NULL;
+}
+
+/* One thread sleeps in mx_wait (lock released) while another sends to it
+ * through the same library. */
+static void test_threaded_wait(void)
+{
+	static char rb[20000];
+	mx_request_t r;
+	mx_status_t st;
+	uint32_t res = 0;
+	pthread_t th;
+
+	recv1(e2, rb, sizeof(rb), 0x850, MX_MATCH_MASK_NONE, &r);
+	pthread_create(&th, NULL, late_sender, NULL);
+	IT_OK(mx_wait(e2, &r, MX_INFINITE, &st, &res));
+	IT_EQ(res, 1);
+	IT_EQ(st.xfer_length, sizeof(rb));
+	IT_CHECK(it_verify(rb, sizeof(rb), 0x850) < 0);
+	pthread_join(th, NULL);
+}
+
 /* Messages of mixed classes with one match arrive in send order. */
 static void test_order_mixed(void)
 {
@@ -458,6 +490,7 @@ int main(void)
 	test_forget();
 	test_unexp_handler();
 	test_wakeup_and_timeout();
+	test_threaded_wait();
 	test_order_mixed();
 	test_connect_errors();
 	test_closed_peer();

@@ -28,12 +28,14 @@ ctl_socket = $dir/ctl.sock
 CONF
 "$daemon" -f -c "$dir/myribackd.conf" >"$dir/daemon.log" 2>&1 &
 dpid=$!
-for _ in $(seq 100); do
-	[ -S "$dir/local.sock" ] && break
+# The socket file appears at bind(), before listen(): wait for "ready",
+# which the daemon logs once every subsystem is up.
+for _ in $(seq 200); do
+	[ -S "$dir/local.sock" ] && grep -q "ready" "$dir/daemon.log" && break
 	kill -0 "$dpid" 2>/dev/null || break
 	sleep 0.05
 done
-if [ ! -S "$dir/local.sock" ]; then
+if [ ! -S "$dir/local.sock" ] || ! grep -q "ready" "$dir/daemon.log"; then
 	echo "FAIL: myribackd did not start:"; cat "$dir/daemon.log"
 	exit 1
 fi
