@@ -20,9 +20,13 @@
 #include "region_vaddr.h"
 #include "transport_local.h"
 
+/* A connection that has not sent its open request by then is dropped. */
+#define MXD_LOCAL_OPEN_TIMEOUT_S 5.
+
 struct local_conn {
 	struct mxd_local *l;
 	ev_io sock_w, kick_w;
+	ev_timer open_w;            /* a connection must ask to open in time */
 	int sock, memfd, kickfd, irqfd;
 	pid_t pid;
 	void *area;
@@ -48,6 +52,7 @@ static void conn_free(struct local_conn *cn)
 		return;
 	ev_io_stop(cn->l->loop, &cn->sock_w);
 	ev_io_stop(cn->l->loop, &cn->kick_w);
+	ev_timer_stop(cn->l->loop, &cn->open_w);
 	LIST_REMOVE(cn, link);
 	if (cn->area)
 		munmap(cn->area, cn->area_len);
@@ -250,6 +255,7 @@ static int open_endpoint(struct local_conn *cn, const struct mxn_open_req *req,
 	ev_io_init(&cn->kick_w, kick_cb, cn->kickfd, EV_READ);
 	cn->kick_w.data = cn;
 	ev_io_start(l->loop, &cn->kick_w);
+	ev_timer_stop(l->loop, &cn->open_w);
 out:
 	mxd_guest_put(g); /* the endpoint holds its own reference */
 	return err;
@@ -298,6 +304,17 @@ static void sock_cb(struct ev_loop *loop, ev_io *w, int revents)
 		mxd_endpoint_detach(cn->ep);
 }
 
+static void open_timeout_cb(struct ev_loop *loop, ev_timer *w, int revents)
+{
+	struct local_conn *cn = w->data;
+
+	(void)loop;
+	(void)revents;
+	mxd_log_rl(&cn->l->rl, MXD_LOG_INFO, "local: pid %d never asked to open, closing",
+		   (int)cn->pid);
+	conn_free(cn);
+}
+
 static void accept_cb(struct ev_loop *loop, ev_io *w, int revents)
 {
 	struct mxd_local *l = w->data;
@@ -333,8 +350,11 @@ static void accept_cb(struct ev_loop *loop, ev_io *w, int revents)
 	ev_io_init(&cn->sock_w, sock_cb, fd, EV_READ);
 	cn->sock_w.data = cn;
 	ev_io_init(&cn->kick_w, kick_cb, -1, EV_READ);
+	ev_timer_init(&cn->open_w, open_timeout_cb, MXD_LOCAL_OPEN_TIMEOUT_S, 0.);
+	cn->open_w.data = cn;
 	LIST_INSERT_HEAD(&l->conns, cn, link);
 	ev_io_start(loop, &cn->sock_w);
+	ev_timer_start(loop, &cn->open_w);
 }
 
 static void resume_cb(struct ev_loop *loop, ev_timer *w, int revents)

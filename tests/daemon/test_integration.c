@@ -14,6 +14,8 @@
 #include <stdio.h>
 #include <stdlib.h>
 #include <string.h>
+#include <sys/socket.h>
+#include <sys/un.h>
 #include <sys/wait.h>
 #include <time.h>
 #include <unistd.h>
@@ -23,7 +25,7 @@
 #define KEY 0x5eed
 #define WAIT_MS 5000
 
-static char dir[64], sock_path[128], ctl_path[128];
+static char dir[64], sock_path[100], ctl_path[100];
 static pid_t daemon_pid;
 
 static void sleep_ms(int ms)
@@ -534,6 +536,22 @@ static void cli_errors(const char *bin)
 	cli_case(bin, "-c", conf, 1, "bad.conf:2");
 }
 
+/* A client that connects and never asks to open is dropped (bounded wait). */
+static void silent_client(void)
+{
+	struct sockaddr_un sa = { .sun_family = AF_UNIX };
+	int fd = socket(AF_UNIX, SOCK_SEQPACKET | SOCK_CLOEXEC, 0);
+	struct pollfd p = { .fd = fd, .events = POLLIN };
+	char c;
+
+	CHECK(fd >= 0);
+	snprintf(sa.sun_path, sizeof(sa.sun_path), "%s", sock_path);
+	CHECK_EQ(connect(fd, (struct sockaddr *)&sa, sizeof(sa)), 0);
+	CHECK_EQ(poll(&p, 1, 15000), 1);
+	CHECK_EQ(recv(fd, &c, 1, 0), 0);
+	close(fd);
+}
+
 int main(int argc, char **argv)
 {
 	struct rawclient a, b, dup;
@@ -563,6 +581,7 @@ int main(int argc, char **argv)
 	CHECK(counter("ring_faults") >= 1);
 	killed_mid_transfer(&a, &b);
 	cli_errors(argv[1]);
+	silent_client();
 	rc_close(&a);
 	rc_close(&b);
 	await_counter("endpoints", 0);
