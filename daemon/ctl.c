@@ -33,7 +33,9 @@ static void conn_free(struct mxd_ctl_conn *c)
 	if (c->fd >= 0)
 		close(c->fd);
 	LIST_REMOVE(c, link);
-	ctl->nconns--;
+	/* at the limit the listener paused: clients waited in the backlog */
+	if (ctl->nconns-- == MXD_CTL_CONNS_MAX && ctl->fd >= 0)
+		ev_io_start(ctl->ev, &ctl->listen_io);
 	mxd_out_free(&c->out);
 	free(c->resp);
 	free(c);
@@ -298,9 +300,8 @@ static void listen_cb(struct ev_loop *ev, ev_io *w, int revents)
 	fd = accept4(ctl->fd, NULL, NULL, SOCK_NONBLOCK | SOCK_CLOEXEC);
 	if (fd < 0)
 		return;
-	if (ctl->nconns >= MXD_CTL_CONNS_MAX || !(c = calloc(1, sizeof(*c)))) {
-		(void)!send(fd, "ERR failed too many control connections\n", 40,
-			    MSG_NOSIGNAL | MSG_DONTWAIT);
+	c = calloc(1, sizeof(*c));
+	if (!c) {
 		close(fd);
 		return;
 	}
@@ -310,7 +311,8 @@ static void listen_cb(struct ev_loop *ev, ev_io *w, int revents)
 	c->refused = !peer_allowed(ctl, fd, &c->cred);
 	mxd_out_init(&c->out, false);
 	LIST_INSERT_HEAD(&ctl->conns, c, link);
-	ctl->nconns++;
+	if (++ctl->nconns == MXD_CTL_CONNS_MAX)
+		ev_io_stop(ev, &ctl->listen_io);
 	ev_io_init(&c->io, conn_read_cb, fd, EV_READ);
 	c->io.data = c;
 	ev_io_start(ev, &c->io);

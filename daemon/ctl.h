@@ -14,7 +14,9 @@
  * BODY is the rendering asked for (ctl_out.h); for an error in json form it
  * is {"error":MESSAGE,"class":CLASS}, in text form it is empty.
  * Requests are at most MXD_CTL_REQ_MAX bytes; a client has
- * MXD_CTL_TIMEOUT_S seconds to send its line.
+ * MXD_CTL_TIMEOUT_S seconds to send its line.  At MXD_CTL_CONNS_MAX open
+ * connections the daemon stops accepting; further clients wait in the
+ * listen backlog.
  *
  * Commands: status, list, counters, peers, attach DOMID, detach DOMID,
  * ping HOST, reload.  Reload (also on SIGHUP) re-reads the configuration

@@ -176,6 +176,20 @@ def case_basic(tmp):
         check(d.raw(b"json status\x00x\n").startswith("ERR usage request contains a NUL"),
               "raw NUL")
         check(d.raw(b"text status extra words\n").startswith("ERR usage"), "raw extra words")
+        # idle clients fill every slot (16): the next one waits in the backlog
+        # and is served as soon as a slot frees
+        idle = []
+        for _ in range(16):
+            sk = socket.socket(socket.AF_UNIX, socket.SOCK_STREAM)
+            sk.connect(d.ctl_sock)
+            idle.append(sk)
+        waiting = subprocess.Popen([MYRIXENCTL, "--socket", d.ctl_sock, "status"],
+                                   stdout=subprocess.PIPE, stderr=subprocess.PIPE, text=True)
+        for sk in idle:
+            sk.close()
+        out, err = waiting.communicate(timeout=30)
+        check(waiting.returncode == 0 and "log_level: info" in out,
+              "client queued behind idle ones: %d %r" % (waiting.returncode, err))
         c = d.json("counters")
         check(c["control"]["bad_requests"] >= 5, "bad_requests %s" % c["control"])
         check(c["core"]["guests"] == 0 and "open_endpoints" in c, str(c))
