@@ -500,16 +500,6 @@ static int check_whole(struct parse *p, const unsigned seen_line[NKEYS])
 		if (!p->wire_on)
 			c->interface[0] = 0; /* empty interface is how "no wire" is held */
 	}
-	for (uint32_t i = 0; i < c->npeers; i++) {
-		if (c->nic_id && c->peers[i].nic_id == c->nic_id) {
-			p->line = key_line(seen_line, "nic_id");
-			return fail(p, "nic_id is also the MAC of peer '%s'", c->peers[i].hostname);
-		}
-		if (c->hostname[0] && !strcmp(c->peers[i].hostname, c->hostname)) {
-			p->line = key_line(seen_line, "hostname");
-			return fail(p, "hostname '%s' is also a peer", c->hostname);
-		}
-	}
 	if (c->limits.medium_max > c->limits.sendq_size / 2 ||
 	    c->limits.medium_max > c->limits.recvq_size / 2) {
 		unsigned a = key_line(seen_line, "medium_max");
