@@ -191,7 +191,8 @@ static int pick_index(struct mxd_core *c, uint8_t want)
 {
 	if (want != MXN_ENDPOINT_ANY)
 		return !c->eps[want] ? want : -EBUSY;
-	for (unsigned i = 0; i < MXN_ENDPOINTS_MAX; i++)
+	/* 0xff is MXN_ENDPOINT_ANY on the wire of the open request: never hand it out. */
+	for (unsigned i = 0; i < MXN_ENDPOINT_ANY; i++)
 		if (!c->eps[i])
 			return (int)i;
 	return -EMFILE;
@@ -252,7 +253,11 @@ int mxd_endpoint_attach(struct mxd_core *c, struct mxd_guest *g,
 	ep->tp = p->tp;
 	ep->index = (uint8_t)idx;
 	ep->session = c->session_next;
-	c->session_next = c->session_next * 1103515245u + 12345u;
+	/* Sessions only need to differ from the previous occupant's; 0 is
+	 * skipped so that it can mean "no session" to the library. */
+	do
+		c->session_next = c->session_next * 1103515245u + 12345u;
+	while (!c->session_next);
 	ep->key = p->key;
 	ep->area = p->area;
 	ep->geo = p->geo;
