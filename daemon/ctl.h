@@ -21,10 +21,10 @@
  * Commands: status, list, counters, peers, attach DOMID, detach DOMID,
  * ping HOST, reload.  Reload (also on SIGHUP) re-reads the configuration
  * file and applies what can change live: log level, poll window and budget,
- * per-guest limits (for new endpoints).  A changed peer list is logged: the
- * running wire engine keeps its table until a restart (it offers no call to
- * replace it).  A file that does not parse is refused and the running
- * configuration is kept.
+ * per-guest limits (for new endpoints), new or renamed peers (added to the
+ * running wire engine; a peer removed from the file stays in the engine
+ * until a restart, with a warning).  A file that does not parse is refused
+ * and the running configuration is kept.
  *
  * Error convention: 0 or -errno.
  */

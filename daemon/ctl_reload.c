@@ -13,6 +13,9 @@
 #include "ctl_int.h"
 #include "daemon.h"
 #include "log.h"
+#ifdef MXW
+#include "wire/engine.h"
+#endif
 
 /* Keep start-up-only fields of 'old' in 'nc'; warn for each that differed. */
 static void keep_restart_only(const struct mxd_config *old, struct mxd_config *nc)
@@ -55,6 +58,42 @@ static bool same_peers(const struct mxd_config *a, const struct mxd_config *b)
 	return true;
 }
 
+static bool has_peer(const struct mxd_config *c, const struct mxd_conf_peer *p)
+{
+	for (uint32_t i = 0; i < c->npeers; i++)
+		if (c->peers[i].nic_id == p->nic_id && !strcmp(c->peers[i].hostname, p->hostname))
+			return true;
+	return false;
+}
+
+/* New and renamed peers go into the running engine; a removed one stays
+ * there (live partners may use it) until a restart, which is logged. */
+static void apply_peers(struct mxd_daemon *d, const struct mxd_config *old,
+			const struct mxd_config *nc)
+{
+	for (uint32_t i = 0; i < old->npeers; i++)
+		if (!has_peer(nc, &old->peers[i]))
+			mxd_log(MXD_LOG_WARNING, "reload: peer %s left the file; the wire engine "
+				"keeps it until a restart", old->peers[i].hostname);
+#ifdef MXW
+	for (uint32_t i = 0; i < nc->npeers; i++) {
+		int rc;
+
+		if (has_peer(old, &nc->peers[i]))
+			continue;
+		rc = mxw_engine_add_peer(d->wire, nc->peers[i].nic_id, nc->peers[i].hostname);
+		if (rc < 0)
+			mxd_log(MXD_LOG_ERR, "reload: peer %s: %s", nc->peers[i].hostname,
+				strerror(-rc));
+		else
+			mxd_log(MXD_LOG_NOTICE, "reload: peer %s added to the wire engine",
+				nc->peers[i].hostname);
+	}
+#else
+	(void)d;
+#endif
+}
+
 int mxd_ctl_reload(struct mxd_daemon *d, char *err, size_t errlen)
 {
 	struct mxd_ctl *ctl = d->ctl;
@@ -77,12 +116,8 @@ int mxd_ctl_reload(struct mxd_daemon *d, char *err, size_t errlen)
 	if (rc)
 		goto out;
 	keep_restart_only(&d->cfg, nc);
-	/* The engine owns its peer table once started and has no call to
-	 * replace it; say so rather than pretend (`myrixenctl peers` shows
-	 * the engine's table). */
 	if (d->wire && !same_peers(&d->cfg, nc))
-		mxd_log(MXD_LOG_WARNING, "reload: peers changed; the running wire engine keeps "
-			"its peer table until a restart");
+		apply_peers(d, &d->cfg, nc);
 	d->cfg = *nc;
 	mxd_log_set_level(d->cfg.log_level);
 	mxd_core_reconfigure(d->core, &d->cfg);

@@ -471,6 +471,17 @@ int mxw_engine_get_stats(void *wire, struct mxw_engine_stats *out)
 	return 0;
 }
 
+int mxw_engine_add_peer(void *wire, uint64_t nic_id, const char *hostname)
+{
+	struct mxw_engine *e = wire;
+
+	if (!e)
+		return -ENOENT;
+	if (nic_id == mxw_mac_to_u64(e->link.mac))
+		return 0;
+	return mxw_proto_peer_add(e->pr, nic_id, hostname);
+}
+
 int mxw_engine_get_peer(void *wire, uint16_t index, struct mxw_peer_info *out)
 {
 	struct mxw_engine *e = wire;

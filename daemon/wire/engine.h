@@ -37,5 +37,9 @@ struct mxw_engine_stats {
 int mxw_engine_get_stats(void *wire, struct mxw_engine_stats *out);
 /* Peer 'index' (0 = this host): -ENOENT past the end. */
 int mxw_engine_get_peer(void *wire, uint16_t index, struct mxw_peer_info *out);
+/* Reload: add (or rename) a configured peer; our own MAC is skipped (0).
+ * Returns the peer index (>= 1), 0, or -errno.  Peers are never removed
+ * from a running engine (partners may reference them). */
+int mxw_engine_add_peer(void *wire, uint64_t nic_id, const char *hostname);
 
 #endif /* MXW_ENGINE_H */

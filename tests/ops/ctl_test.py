@@ -447,15 +447,19 @@ def case_wire(tmp):
         ip("link", "set", "veth1", "up")
         wait_for(lambda: d.json("status")["wire"]["link"] == "up", "link up again")
         check(d.json("status")["wire"]["link_changes"] >= 2, "link changes not counted")
-        # the engine keeps its peer table on reload, and says so
+        # reload: a new peer joins the running engine, a removed one stays
+        # there until a restart (and the log says so)
         d.write_conf("interface = veth0\npeer = node2 02:00:00:00:00:02\n"
-                     "peer = node3 02:00:00:00:00:03\npeer = node4 02:00:00:00:00:04\n"
-                     "log_level = info\n")
+                     "peer = node4 02:00:00:00:00:04\nlog_level = info\n")
         rc, out, err = d.ctl("reload")
         check(rc == 0 and d.json("status")["log_level"] == "info", "reload: %r" % err)
-        check("peers changed; the running wire engine keeps its peer table" in d.logtext(),
-              d.logtext())
-        check(len(d.json("peers")["peers"]) == 2, "engine peers changed without support")
+        peers = d.json("peers")["peers"]
+        check([(p["hostname"], p["nic_id"]) for p in peers] ==
+              [("node2", "02:00:00:00:00:02"), ("node3", "02:00:00:00:00:03"),
+               ("node4", "02:00:00:00:00:04")], "after reload: %s" % peers)
+        check(d.json("status")["peers"] == 3, "status peers after reload")
+        check("peer node4 added to the wire engine" in d.logtext() and
+              "peer node3 left the file; the wire engine keeps it" in d.logtext(), d.logtext())
         rc, out, err = d.ctl("ping", "nowhere")
         check(rc == 1 and "not a configured peer" in err, "ping unknown: %d %r" % (rc, err))
         rc, out, err = d.ctl("ping")
