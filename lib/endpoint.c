@@ -264,7 +264,10 @@ MXL_EXPORT mx_return_t mx_wakeup(mx_endpoint_t ep)
 
 	if (!ep)
 		return mxl_error(NULL, "mx_wakeup", MX_BAD_ENDPOINT);
-	/* No lock: the waiter sleeps without it, and an eventfd write is atomic. */
+	/* No lock: the waiter sleeps without it, and an eventfd write is atomic.
+	 * The generation tells waits in progress from later ones: a wakeup
+	 * nobody was waiting for must not cut a future wait short. */
+	atomic_fetch_add(&ep->wake_gen, 1);
 	if (write(ep->wake_fd, &one, sizeof(one)) != (ssize_t)sizeof(one) && errno != EAGAIN)
 		return mxl_error(ep, "mx_wakeup", MX_FAILURE);
 	return MX_SUCCESS;

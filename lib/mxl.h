@@ -16,6 +16,7 @@
 #define MXL_H
 
 #include <pthread.h>
+#include <stdatomic.h>
 #include <stdbool.h>
 #include <stdint.h>
 #include "myriexpress.h"
@@ -129,6 +130,7 @@ struct mx_endpoint {
 	struct mxl_cookie_slot *cookies;
 	uint32_t ncookies, cookie_free;     /* free list head, UINT32_MAX = empty */
 	int wake_fd;
+	_Atomic uint32_t wake_gen;          /* bumped by each mx_wakeup */
 	bool dead;
 	bool in_handler;
 	bool in_progress;

@@ -71,6 +71,7 @@ bool mxl_wait_until(struct mx_endpoint *ep, uint32_t timeout_ms,
 	uint64_t t = now_ns();
 	uint64_t deadline = timeout_ms == MX_INFINITE ? UINT64_MAX : t + timeout_ms * 1000000ull;
 	uint64_t spin_end = t + spin_ns();
+	uint32_t gen0 = atomic_load(&ep->wake_gen);
 	int r;
 
 	for (;;) {
@@ -88,6 +89,8 @@ bool mxl_wait_until(struct mx_endpoint *ep, uint32_t timeout_ms,
 		}
 		if (mxn_ring_arm(&ep->evt))
 			continue; /* an event slipped in before we armed */
+		if (atomic_load(&ep->wake_gen) != gen0)
+			return false; /* mx_wakeup since we started */
 		ep->counters[MXL_CNT_SLEEP]++;
 		mxl_unlock(ep);
 		/* Backlogged commands wait for ring room, which is not an event:
@@ -101,9 +104,12 @@ bool mxl_wait_until(struct mx_endpoint *ep, uint32_t timeout_ms,
 		if (r > 0 && (r & MXL_WAIT_WAKE)) {
 			uint64_t v;
 
-			(void)!read(ep->wake_fd, &v, sizeof(v));
-			mxl_progress(ep);
-			return pred(ep, arg);
+			if (atomic_load(&ep->wake_gen) != gen0) {
+				/* Leave the eventfd readable: other sleepers wake too. */
+				mxl_progress(ep);
+				return pred(ep, arg);
+			}
+			(void)!read(ep->wake_fd, &v, sizeof(v)); /* stale: predates us */
 		}
 		spin_end = now_ns() + spin_ns();
 	}
