@@ -83,6 +83,10 @@ static int put_region(struct mx_endpoint *ep, struct mxl_req *r, uint64_t limit,
 	if (err) {
 		mxl_sendq_free(&ep->sq, r->sq_id);
 		r->sq_held = false;
+		/* Only sendq room is worth waiting for; a region that cannot be
+		 * described (bad memory, too many pages) fails the request. */
+		if (err == -ENOSPC || err == -EAGAIN)
+			err = -EINVAL;
 	}
 	return err;
 }
