@@ -452,6 +452,28 @@ static void test_info(void)
 	IT_CHECK(strcmp(mx_strstatus(MX_STATUS_TRUNCATED), mx_strstatus(MX_STATUS_SUCCESS)) != 0);
 }
 
+/* An endpoint's own address (mx_get_endpoint_addr) works without connect. */
+static void test_self_send(void)
+{
+	char sb[3000], rb[3000];
+	mx_request_t s, r;
+	mx_status_t st;
+	uint32_t eid;
+	uint64_t nic, mynic;
+
+	recv1(e1, rb, sizeof(rb), 0xb00, MX_MATCH_MASK_NONE, &r);
+	send1(e1, a1, sb, sizeof(sb), 0xb00, &s);
+	if (!it_wait(e1, &r, &st)) {
+		IT_EQ(st.code, MX_STATUS_SUCCESS);
+		IT_CHECK(it_verify(rb, sizeof(rb), 0xb00) < 0);
+		IT_OK(mx_decompose_endpoint_addr(st.source, &nic, &eid));
+		IT_OK(mx_board_number_to_nic_id(0, &mynic));
+		IT_EQ(nic, mynic);
+		IT_EQ(eid, E1);
+	}
+	it_wait(e1, &s, &st);
+}
+
 static void test_bad_args(void)
 {
 	char b[8];
@@ -498,6 +520,7 @@ int main(void)
 	test_connect_errors();
 	test_closed_peer();
 	test_info();
+	test_self_send();
 	test_bad_args();
 	IT_OK(mx_close_endpoint(e1));
 	IT_OK(mx_close_endpoint(e2));
