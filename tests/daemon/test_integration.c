@@ -552,6 +552,18 @@ static void silent_client(void)
 	close(fd);
 }
 
+static void cleanup(void)
+{
+	char p[160];
+
+	snprintf(p, sizeof(p), "%s/bad.conf", dir);
+	unlink(p);
+	unlink(ctl_path);
+	snprintf(p, sizeof(p), "%s/run", dir);
+	rmdir(p);
+	rmdir(dir);
+}
+
 int main(int argc, char **argv)
 {
 	struct rawclient a, b, dup;
@@ -585,12 +597,17 @@ int main(int argc, char **argv)
 	rc_close(&a);
 	rc_close(&b);
 	await_counter("endpoints", 0);
-	/* Clean shutdown on SIGTERM removes the socket. */
+	/* Clean shutdown on SIGTERM with a client attached: its connection is
+	 * closed, the daemon exits 0 and removes its socket. */
+	CHECK_EQ(rc_open(&a, sock_path, MXN_ENDPOINT_ANY, KEY), 0);
 	kill(daemon_pid, SIGTERM);
 	CHECK_EQ(waitpid(daemon_pid, &status, 0), daemon_pid);
 	CHECK(WIFEXITED(status));
 	CHECK_EQ(WEXITSTATUS(status), 0);
+	CHECK(rc_closed_by_daemon(&a, WAIT_MS));
+	rc_close(&a);
 	CHECK(access(sock_path, F_OK) != 0);
+	cleanup();
 	printf("daemon integration: ok\n");
 	return 0;
 }
