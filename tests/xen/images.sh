@@ -15,7 +15,8 @@ mkdir -p "$OUT" "$W"
 init_root() {
   local r=$1
   rm -rf "$r"
-  mkdir -p "$r"/{bin,sbin,etc,proc,sys,dev,tmp,run,root,lib/modules,usr/bin,usr/sbin,usr/lib,var/log,var/run,var/lib,lib64,lib/x86_64-linux-gnu,mxt}
+  mkdir -p "$r"/{bin,sbin,etc,proc,sys,dev,tmp,run,root,lib/modules,usr/bin,usr/sbin,usr/lib,var/log,var/lib,lib64,lib/x86_64-linux-gnu,mxt}
+  ln -s ../run "$r/var/run"   # libxl keeps its locks in /var/run/xen
   cp /bin/busybox "$r/bin/busybox"
   for a in $(/bin/busybox --list); do [ -e "$r/bin/$a" ] || ln -s busybox "$r/bin/$a"; done
   # glibc dlopen()s libgcc_s for pthread_cancel; ldd does not list it
