@@ -232,7 +232,8 @@ int mxd_endpoint_attach(struct mxd_core *c, struct mxd_guest *g,
 	ep = calloc(1, sizeof(*ep));
 	if (!ep)
 		goto out;
-	ep->rndv_in_cap = outstanding > 0xffff ? 0xffff : outstanding;
+	ep->outstanding = outstanding;
+	ep->rndv_in_cap = outstanding > MXD_RNDV_IN_MAX ? MXD_RNDV_IN_MAX : outstanding;
 	ep->rndv_in = calloc(ep->rndv_in_cap, sizeof(*ep->rndv_in));
 	if (!ep->rndv_in)
 		goto out;
@@ -564,7 +565,7 @@ void mxd_ep_wake_waiters(struct mxd_endpoint *ep)
 static int consume_cmds(struct mxd_endpoint *ep, uint32_t budget)
 {
 	/* The bound fixed at attach (the backlog was sized with it). */
-	uint32_t outstanding = ep->rndv_in_cap;
+	uint32_t outstanding = ep->outstanding;
 	uint32_t prod, n = 0;
 	int err;
 

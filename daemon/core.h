@@ -125,8 +125,9 @@ struct mxd_endpoint {
 	LIST_HEAD(, mxd_endpoint) waiters;    /* senders stalled on us */
 	LIST_ENTRY(mxd_endpoint) wait_link;
 	struct mxd_rndv **rndv_in;  /* announced to us, indexed by handle slot */
-	uint32_t rndv_in_cap;       /* limits.outstanding at attach: bounds rndv in
-				     * and out, and engine-held commands */
+	uint32_t rndv_in_cap;       /* table size; grows up to MXD_RNDV_IN_MAX */
+	uint32_t outstanding;       /* limits.outstanding at attach: bounds our
+				     * rndv sends and engine-held commands */
 	uint32_t rndv_gen;
 	LIST_HEAD(, mxd_rndv) rndv_out;       /* our sends being pulled */
 	uint32_t nrndv_out;

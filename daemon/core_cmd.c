@@ -19,9 +19,27 @@ static struct mxd_epref ref_of(const struct mxd_endpoint *ep)
 
 /* ---- rendezvous table of a receiver (handles it may quote in PULL) ---- */
 
+/* Double the table; -EAGAIN at the cap (the sender waits). */
+static int rndv_table_grow(struct mxd_endpoint *dst)
+{
+	uint32_t cap = dst->rndv_in_cap * 2 > MXD_RNDV_IN_MAX ? MXD_RNDV_IN_MAX
+							      : dst->rndv_in_cap * 2;
+	struct mxd_rndv **t;
+
+	if (cap <= dst->rndv_in_cap)
+		return -EAGAIN;
+	t = realloc(dst->rndv_in, cap * sizeof(*t));
+	if (!t)
+		return -EAGAIN;
+	memset(t + dst->rndv_in_cap, 0, (cap - dst->rndv_in_cap) * sizeof(*t));
+	dst->rndv_in = t;
+	dst->rndv_in_cap = cap;
+	return 0;
+}
+
 int mxd_rndv_table_add(struct mxd_endpoint *dst, struct mxd_rndv *r)
 {
-	for (uint32_t i = 0; i < dst->rndv_in_cap; i++) {
+	for (uint32_t i = 0; i < dst->rndv_in_cap || !rndv_table_grow(dst); i++) {
 		if (dst->rndv_in[i])
 			continue;
 		/* Generation in the high half: a stale handle never matches. */
@@ -231,7 +249,7 @@ static int rndv_limits_ok(struct mxd_endpoint *ep, uint32_t length)
 {
 	const struct mxd_conf_limits *lim = &ep->core->cfg.limits;
 
-	if (ep->nrndv_out >= ep->rndv_in_cap ||
+	if (ep->nrndv_out >= ep->outstanding ||
 	    ep->guest->registered_bytes + length > lim->registered_bytes)
 		return 0;
 	return 1;
@@ -414,6 +432,8 @@ static int do_pull(struct mxd_endpoint *ep, const struct mxn_cmd *c)
 			mxd_rndv_table_del(ep, r);
 			mxd_rndv_free(r);
 			mxd_ep_done(ep, MXN_EVT_PULL_DONE, c->cookie, mxd_remote_errno_status(err), 0);
+		} else {
+			ep->remote_inflight++; /* bounded like sends: see consume_cmds */
 		}
 		return 0;
 	}

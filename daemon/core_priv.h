@@ -11,6 +11,10 @@
 #define MXD_BOUNCE_SIZE (64u * 1024u)
 /* Malformed-but-survivable commands a guest may send before it counts as a flood. */
 #define MXD_BAD_CMDS_MAX 64u
+/* Announcements a receiver may hold unpulled: every local sender's
+ * 'outstanding' fits (255 x 256), so a local sender never waits on a full
+ * table in practice; handles keep the slot in 16 bits. */
+#define MXD_RNDV_IN_MAX 0xffffu
 
 struct mxd_core {
 	struct mxd_config cfg;

@@ -250,7 +250,7 @@ int mxd_remote_pull_done(struct mxd_core *c, struct mxd_epref ref, uint32_t pull
 	mxd_rndv_table_del(ep, r);
 	mxd_rndv_free(r);
 	mxd_ep_wake_waiters(ep);
-	mxd_ep_activate(ep);
+	remote_landed(ep);
 	return 0;
 }
 

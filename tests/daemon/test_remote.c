@@ -301,6 +301,35 @@ int main(void)
 	CHECK(!memcmp(got, buf, 2500));
 	CHECK_EQ(got[2500], 0);
 
+	/* The announcement table grows past 'outstanding'; pulls held by the
+	 * engine are bounded like sends. */
+	{
+		uint32_t handles[10], pulls0 = (uint32_t)eng.pulls;
+
+		for (int i = 0; i < 10; i++)
+			CHECK_EQ(mxd_remote_deliver_rndv(core, ref, &src, 0x50, 100, 0, 0x100 + (uint64_t)i), 0);
+		mxd_core_flush(core);
+		for (int i = 0; i < 10; i++) {
+			e = next();
+			CHECK_EQ(e.type, MXN_EVT_RECV_RNDV);
+			handles[i] = e.u.rndv.rndv_handle;
+		}
+		for (int i = 0; i < 10; i++) {
+			c = (struct mxn_cmd){ .op = MXN_CMD_PULL, .cookie = 200 + (uint64_t)i };
+			c.u.pull.rndv_handle = handles[i];
+			c.u.pull.pull_len = 100;
+			c.u.pull.desc_off = tg_put_region(&g, got + 100 * i, 100, &dlen);
+			c.u.pull.desc_len = dlen;
+			CHECK(tg_post(&g, &c));
+		}
+		tg_push(&g);
+		pump();
+		CHECK_EQ((uint32_t)eng.pulls - pulls0, 4);
+		CHECK_EQ(mxd_remote_pull_done(core, ref, eng.pull_handle, MXN_ST_OK, 100), 0);
+		pump();
+		CHECK_EQ((uint32_t)eng.pulls - pulls0, 5);
+	}
+
 	mxd_endpoint_detach(ep);
 	CHECK_EQ(eng.closed, 1);
 	CHECK_EQ(mxd_remote_deliver_tiny(core, ref, &src, 0, "x", 1), -ESRCH);
