@@ -69,7 +69,8 @@ static int parse_args(struct mxd_daemon *d, int argc, char **argv, bool *fg, int
 	while ((opt = getopt(argc, argv, "fc:s:vh")) != -1) {
 		switch (opt) {
 		case 'f': *fg = true; break;
-		case 'c': d->config_path = optarg; break;
+		/* absolute: daemon() moves to / and SIGHUP re-reads the path */
+		case 'c': d->config_path = realpath(optarg, NULL) ?: optarg; break;
 		case 's': *sock = optarg; break;
 		case 'v': (*verbose)++; break;
 		case 'h': usage(stdout); exit(0);

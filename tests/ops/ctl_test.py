@@ -523,7 +523,44 @@ def case_ping(tmp):
         subprocess.run(["ip", "netns", "del", ns], capture_output=True)
 
 
-CASES = {"ping": case_ping, "wire": case_wire, "logging": case_logging, "basic": case_basic, "list": case_list, "refused": case_refused,
+def case_detached(tmp):
+    """Without -f the daemon detaches (and moves to /): a relative -c path
+    must still be re-read by a reload."""
+    conf = "rel.conf"
+    sock = os.path.join(tmp, "ctl.sock")
+    with open(os.path.join(tmp, conf), "w") as f:
+        f.write("local_socket = %s/local.sock\nctl_socket = %s\nlog_level = notice\n"
+                % (tmp, sock))
+    env = {k: v for k, v in os.environ.items()
+           if k not in ("NOTIFY_SOCKET", "MYRIXEN_SOCKET", "MYRIXEN_CTL_SOCKET")}
+    # a file, not a pipe: the detached daemon keeps stderr open
+    with open(os.path.join(tmp, "daemon.log"), "w") as log:
+        p = subprocess.run([MYRIBACKD, "-c", conf], cwd=tmp, env=env, stdout=log,
+                           stderr=log, timeout=30)
+    check(p.returncode == 0, "detaching start failed: %d" % p.returncode)
+    pid = None
+    try:
+        def status():
+            r = subprocess.run([MYRIXENCTL, "--socket", sock, "--json", "status"],
+                               capture_output=True, text=True, timeout=30)
+            return json.loads(r.stdout) if r.returncode == 0 else None
+        st = wait_for(status, "the detached daemon")
+        pid = st["pid"]
+        check(st["config"] == os.path.join(os.path.realpath(tmp), conf),
+              "config path %r is not absolute" % st["config"])
+        with open(os.path.join(tmp, conf), "a") as f:
+            f.write("poll_budget = 5\n")
+        r = subprocess.run([MYRIXENCTL, "--socket", sock, "reload"], capture_output=True,
+                           text=True, timeout=30)
+        check(r.returncode == 0, "reload after detaching: %r" % r.stderr)
+        check(status()["poll_budget"] == 5, "reload not applied")
+    finally:
+        if pid:
+            os.kill(pid, signal.SIGTERM)
+            wait_for(lambda: not os.path.exists("/proc/%d" % pid), "the daemon to exit")
+
+
+CASES = {"detached": case_detached, "ping": case_ping, "wire": case_wire, "logging": case_logging, "basic": case_basic, "list": case_list, "refused": case_refused,
          "reload": case_reload, "badconf": case_badconf, "notify": case_notify}
 
 if __name__ == "__main__":
