@@ -76,6 +76,7 @@ struct mx_endpoint *mxl_endpoint_alloc(uint32_t key)
 	mxl_list_init(&ep->backlog);
 	mxl_list_init(&ep->done);
 	ep->cookie_free = UINT32_MAX;
+	ep->unexp_queue_max = MXL_UNEXP_QUEUE_MAX_DEFAULT;
 	ep->key = key;
 	ep->wake_fd = eventfd(0, EFD_CLOEXEC | EFD_NONBLOCK);
 	if (ep->wake_fd < 0) {
@@ -142,7 +143,7 @@ static void drop_unexpected(struct mx_endpoint *ep)
 	struct mxl_unexp *u;
 
 	while ((u = mxl_match_find_unexp(&ep->m, 0, 0, true)) != NULL)
-		mxl_unexp_free(u);
+		mxl_unexp_free(ep, u);
 }
 
 /* Free every request the library still owns; the application's handles to
@@ -204,6 +205,8 @@ static mx_return_t apply_params(struct mx_endpoint *ep, const mx_param_t *p, uin
 			ep->error_handler = p[i].val.error_handler;
 			break;
 		case MX_PARAM_UNEXP_QUEUE_MAX:
+			if (p[i].val.unexp_queue_max == 0)
+				return MX_BAD_PARAM_VAL;
 			ep->unexp_queue_max = p[i].val.unexp_queue_max;
 			break;
 		case MX_PARAM_CONTEXT_ID:

@@ -40,6 +40,19 @@ struct mxl_posted *mxl_match_arrival(struct mxl_matcher *m, uint64_t match_info)
 	return NULL;
 }
 
+bool mxl_match_has_posted(struct mxl_matcher *m, uint64_t match_info)
+{
+	struct mxl_list *pos;
+
+	mxl_list_for_each(pos, &m->posted) {
+		struct mxl_posted *p = mxl_container_of(pos, struct mxl_posted, link);
+
+		if (mxl_match_ok(match_info, p->match_info, p->mask))
+			return true;
+	}
+	return false;
+}
+
 void mxl_match_add_unexp(struct mxl_matcher *m, struct mxl_unexp *u)
 {
 	mxl_list_add_tail(&m->unexp, &u->link);

@@ -74,6 +74,9 @@ bool mxl_match_unpost(struct mxl_matcher *m, struct mxl_posted *p);
  * or NULL (the caller then queues the message as unexpected). */
 struct mxl_posted *mxl_match_arrival(struct mxl_matcher *m, uint64_t match_info);
 
+/* Would an arrival with this match info find a posted receive? */
+bool mxl_match_has_posted(struct mxl_matcher *m, uint64_t match_info);
+
 /* Queue a message nobody was waiting for. */
 void mxl_match_add_unexp(struct mxl_matcher *m, struct mxl_unexp *u);
 

@@ -58,6 +58,7 @@ struct mxl_addr {
 };
 
 #define MXL_IOV_INLINE 2
+#define MXL_UNEXP_QUEUE_MAX_DEFAULT (64u << 20)
 
 struct mxl_req {
 	struct mxl_list link;   /* ep->backlog while MXL_RS_BACKLOG */
@@ -105,7 +106,7 @@ struct mxl_cookie_slot {
 enum mxl_counter {
 	MXL_CNT_SEND_TINY, MXL_CNT_SEND_SMALL, MXL_CNT_SEND_MEDIUM, MXL_CNT_SEND_LARGE,
 	MXL_CNT_RECV, MXL_CNT_RECV_UNEXP, MXL_CNT_RECV_TRUNCATED, MXL_CNT_PULL,
-	MXL_CNT_BACKLOG, MXL_CNT_BAD_EVENT, MXL_CNT_SLEEP, MXL_CNT_KICK,
+	MXL_CNT_BACKLOG, MXL_CNT_BAD_EVENT, MXL_CNT_SLEEP, MXL_CNT_KICK, MXL_CNT_UNEXP_STALL,
 	MXL_CNT_MAX
 };
 extern const char *const mxl_counter_names[MXL_CNT_MAX];
@@ -139,7 +140,9 @@ struct mx_endpoint {
 	mx_unexp_handler_t unexp_handler;
 	void *unexp_ctx;
 	mx_error_handler_t error_handler;   /* NULL = global one */
-	uint32_t unexp_queue_max;
+	uint32_t unexp_queue_max;           /* bytes; beyond it arrivals wait in the ring */
+	uint64_t unexp_bytes;               /* buffered unexpected payload + records */
+	bool unexp_stalled;                 /* the ring head waits for a receive */
 	uint64_t counters[MXL_CNT_MAX];
 };
 
@@ -181,7 +184,7 @@ void mxl_submit(struct mx_endpoint *ep, struct mxl_req *r);
 void mxl_issue_backlog(struct mx_endpoint *ep);
 int mxl_issue_oneway(struct mx_endpoint *ep, const struct mxn_cmd *c);
 void mxl_recv_matched_unexp(struct mx_endpoint *ep, struct mxl_req *r, struct mxl_unexp *u);
-void mxl_unexp_free(struct mxl_unexp *u);
+void mxl_unexp_free(struct mx_endpoint *ep, struct mxl_unexp *u);
 
 /* Wait until pred(ep, arg) or timeout_ms passes (MX_INFINITE = for ever)
  * or mx_wakeup; lock held on entry and exit.  True when pred held. */

@@ -29,10 +29,17 @@ const char *const mxl_counter_names[MXL_CNT_MAX] = {
 	[MXL_CNT_BAD_EVENT] = "Bad events dropped",
 	[MXL_CNT_SLEEP] = "Blocking sleeps",
 	[MXL_CNT_KICK] = "Doorbell kicks",
+	[MXL_CNT_UNEXP_STALL] = "Unexpected queue full stalls",
 };
 
-void mxl_unexp_free(struct mxl_unexp *u)
+static uint64_t unexp_cost(uint32_t kind, uint32_t length)
 {
+	return sizeof(struct mxl_unexp) + (kind == MXL_UNEXP_EAGER ? length : 0);
+}
+
+void mxl_unexp_free(struct mx_endpoint *ep, struct mxl_unexp *u)
+{
+	ep->unexp_bytes -= unexp_cost(u->kind, u->length);
 	free(u);
 }
 
@@ -74,7 +81,7 @@ void mxl_recv_matched_unexp(struct mx_endpoint *ep, struct mxl_req *r, struct mx
 		deliver_eager(ep, r, u->match_info, &u->src, u->data, u->length);
 	else
 		start_pull(ep, r, u->match_info, &u->src, u->length, u->rndv_handle);
-	mxl_unexp_free(u);
+	mxl_unexp_free(ep, u);
 }
 
 /* A rendezvous the application's handler consumed: release the sender with
@@ -149,6 +156,7 @@ static void on_arrival(struct mx_endpoint *ep, const struct mxn_evt *e, const ui
 	u->data = (uint8_t *)(u + 1);
 	if (!rndv && e->length)
 		memcpy(u->data, data, e->length);
+	ep->unexp_bytes += unexp_cost(u->kind, u->length);
 	mxl_match_add_unexp(&ep->m, u);
 }
 
@@ -284,6 +292,20 @@ static void handle_event(struct mx_endpoint *ep, const struct mxn_evt *e)
 	ep->counters[MXL_CNT_BAD_EVENT]++;
 }
 
+static bool is_arrival(uint8_t type)
+{
+	return type == MXN_EVT_RECV_TINY || type == MXN_EVT_RECV_QUEUED || type == MXN_EVT_RECV_RNDV;
+}
+
+/* Flow control (MX_PARAM_UNEXP_QUEUE_MAX): with the unexpected queue full,
+ * an arrival no receive wants stays in the ring, which backs the daemon and
+ * the sender up, until the application receives something. */
+static bool must_stall(struct mx_endpoint *ep, const struct mxn_evt *e)
+{
+	return is_arrival(e->type) && ep->unexp_bytes >= ep->unexp_queue_max &&
+	       !ep->unexp_handler && !mxl_match_has_posted(&ep->m, e->match_info);
+}
+
 static uint32_t process_events(struct mx_endpoint *ep)
 {
 	uint32_t prod = mxn_ring_peek_prod(&ep->evt), n = 0;
@@ -294,8 +316,14 @@ static uint32_t process_events(struct mx_endpoint *ep)
 		ep->dead = true;
 		return 0;
 	}
+	ep->unexp_stalled = false;
 	while (ep->evt.cons_pvt != prod && n < MXL_EVT_BUDGET) {
 		memcpy(&e, &ep->evt_slots[ep->evt.cons_pvt & ep->evt.mask], sizeof(e));
+		if (must_stall(ep, &e)) {
+			ep->unexp_stalled = true;
+			ep->counters[MXL_CNT_UNEXP_STALL]++;
+			break;
+		}
 		handle_event(ep, &e);
 		ep->evt.cons_pvt++;
 		n++;

@@ -87,15 +87,16 @@ bool mxl_wait_until(struct mx_endpoint *ep, uint32_t timeout_ms,
 			cpu_relax();
 			continue;
 		}
-		if (mxn_ring_arm(&ep->evt))
+		if (mxn_ring_arm(&ep->evt) && !ep->unexp_stalled)
 			continue; /* an event slipped in before we armed */
 		if (atomic_load(&ep->wake_gen) != gen0)
 			return false; /* mx_wakeup since we started */
 		ep->counters[MXL_CNT_SLEEP]++;
 		mxl_unlock(ep);
-		/* Backlogged commands wait for ring room, which is not an event:
-		 * nap briefly instead of sleeping to the deadline. */
-		r = ep->t.ops->wait(&ep->t, sleep_ms(t, deadline, !mxl_list_empty(&ep->backlog)),
+		/* Backlogged commands wait for ring room, and a stalled ring for a
+		 * receive from another thread; neither is an event: nap briefly. */
+		r = ep->t.ops->wait(&ep->t, sleep_ms(t, deadline, !mxl_list_empty(&ep->backlog) ||
+							       ep->unexp_stalled),
 				    ep->wake_fd);
 		mxl_lock(ep);
 		mxn_ring_disarm(&ep->evt);

@@ -452,6 +452,64 @@ static void test_info(void)
 	IT_CHECK(strcmp(mx_strstatus(MX_STATUS_TRUNCATED), mx_strstatus(MX_STATUS_SUCCESS)) != 0);
 }
 
+static uint32_t counter(mx_endpoint_t ep, const char *label)
+{
+	uint32_t n = 0, i, vals[64];
+	static char labels[64][MX_MAX_STR_LEN];
+
+	IT_OK(mx_get_info(ep, MX_COUNTERS_COUNT, NULL, 0, &n, sizeof(n)));
+	if (n > 64)
+		return 0;
+	IT_OK(mx_get_info(ep, MX_COUNTERS_LABELS, NULL, 0, labels, sizeof(labels)));
+	IT_OK(mx_get_info(ep, MX_COUNTERS_VALUES, NULL, 0, vals, sizeof(vals)));
+	for (i = 0; i < n; i++)
+		if (!strcmp(labels[i], label))
+			return vals[i];
+	it_failures++;
+	return 0;
+}
+
+/* MX_PARAM_UNEXP_QUEUE_MAX: a flood nobody receives is buffered only up to
+ * the limit; the rest waits upstream and arrives intact, in order. */
+static void test_unexp_limit(void)
+{
+	enum { N = 50, LEN = 5000 };
+	static char sb[N][LEN], rb[LEN];
+	mx_param_t prm = { .key = MX_PARAM_UNEXP_QUEUE_MAX, .val.unexp_queue_max = 20000 };
+	mx_segment_t rs = { rb, LEN };
+	mx_endpoint_t e4;
+	mx_endpoint_addr_t a4;
+	mx_request_t s[N], r;
+	mx_status_t st;
+	int i;
+
+	IT_FATAL(mx_open_endpoint(MX_ANY_NIC, 13, IT_KEY, &prm, 1, &e4));
+	a4 = it_connect(e1, 13);
+	for (i = 0; i < N; i++)
+		send1(e1, a4, sb[i], LEN, 0xc00 + i, &s[i]);
+	for (i = 0; i < 200; i++) {
+		IT_OK(mx_progress(e1));
+		IT_OK(mx_progress(e4));
+		usleep(1000);
+	}
+	IT_CHECK(counter(e4, "Unexpected messages") <= 20000 / LEN + 1);
+	IT_CHECK(counter(e4, "Unexpected queue full stalls") > 0);
+	for (i = 0; i < N; i++) {
+		IT_OK(mx_irecv(e4, &rs, 1, 0, 0, NULL, &r));
+		if (it_wait(e4, &r, &st))
+			break;
+		IT_EQ(st.match_info, 0xc00 + i);
+		IT_CHECK(it_verify(rb, LEN, 0xc00 + i) < 0);
+	}
+	for (i = 0; i < N; i++) {
+		if (!it_wait(e1, &s[i], &st))
+			IT_EQ(st.code, MX_STATUS_SUCCESS);
+	}
+	IT_OK(mx_close_endpoint(e4));
+	prm.val.unexp_queue_max = 0;
+	IT_EQ(mx_open_endpoint(MX_ANY_NIC, 13, IT_KEY, &prm, 1, &e4), MX_BAD_PARAM_VAL);
+}
+
 /* An endpoint's own address (mx_get_endpoint_addr) works without connect. */
 static void test_self_send(void)
 {
@@ -521,6 +579,7 @@ int main(void)
 	test_closed_peer();
 	test_info();
 	test_self_send();
+	test_unexp_limit();
 	test_bad_args();
 	IT_OK(mx_close_endpoint(e1));
 	IT_OK(mx_close_endpoint(e2));

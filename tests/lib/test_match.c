@@ -39,11 +39,15 @@ static void test_posted_then_arrival(void)
 	mxl_match_post(&m, &b);
 	mxl_match_post(&m, &any);
 	CHECK_EQ(m.nposted, 3);
+	CHECK(mxl_match_has_posted(&m, 0x20));
+	CHECK(mxl_match_has_posted(&m, 0x77)); /* the wildcard */
+	CHECK_EQ(m.nposted, 3);                 /* peeking takes nothing */
 	CHECK(mxl_match_arrival(&m, 0x20) == &b);   /* skips non-matching older a */
 	CHECK(mxl_match_arrival(&m, 0x99) == &any); /* wildcard takes the stranger */
 	CHECK(mxl_match_arrival(&m, 0x99) == NULL);
 	CHECK(mxl_match_arrival(&m, 0x10) == &a);
 	CHECK_EQ(m.nposted, 0);
+	CHECK(!mxl_match_has_posted(&m, 0x10));
 	CHECK(mxl_match_arrival(&m, 0x10) == NULL);
 }
 
