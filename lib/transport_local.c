@@ -15,6 +15,7 @@
 #include <sys/prctl.h>
 #include <sys/socket.h>
 #include <sys/stat.h>
+#include <sys/time.h>
 #include <sys/un.h>
 #include <unistd.h>
 #include "transport.h"
@@ -81,7 +82,7 @@ static int recv_reply(struct mxl_local *l, struct mxn_open_rsp *rsp)
 		n = recvmsg(l->sock, &msg, MSG_CMSG_CLOEXEC);
 	while (n < 0 && errno == EINTR);
 	if (n < 0)
-		return -errno;
+		return errno == EAGAIN || errno == EWOULDBLOCK ? -ETIMEDOUT : -errno;
 	for (cm = CMSG_FIRSTHDR(&msg); cm; cm = CMSG_NXTHDR(&msg, cm)) {
 		if (cm->cmsg_level != SOL_SOCKET || cm->cmsg_type != SCM_RIGHTS)
 			continue;
@@ -108,6 +109,9 @@ static int recv_reply(struct mxl_local *l, struct mxn_open_rsp *rsp)
 	l->area_fd = fds[0];
 	l->kick_fd = fds[1];
 	l->irq_fd = fds[2];
+	/* Doorbells never block us, whatever the daemon handed over. */
+	for (i = 1; i < 3; i++)
+		(void)fcntl(fds[i], F_SETFL, fcntl(fds[i], F_GETFL) | O_NONBLOCK);
 	return 0;
 }
 
@@ -138,6 +142,22 @@ static int map_area(struct mxl_transport *t, struct mxl_local *l, const struct m
 	return 0;
 }
 
+/* A daemon that accepts but never answers must not hang mx_open_endpoint. */
+#define MXL_OPEN_TIMEOUT_MS_DEFAULT 10000
+
+static void set_reply_timeout(int sock)
+{
+	const char *v = getenv("MYRIXEN_OPEN_TIMEOUT_MS");
+	long ms = v && *v ? strtol(v, NULL, 10) : MXL_OPEN_TIMEOUT_MS_DEFAULT;
+	struct timeval tv;
+
+	if (ms <= 0)
+		ms = MXL_OPEN_TIMEOUT_MS_DEFAULT;
+	tv.tv_sec = ms / 1000;
+	tv.tv_usec = (ms % 1000) * 1000;
+	(void)setsockopt(sock, SOL_SOCKET, SO_RCVTIMEO, &tv, sizeof(tv));
+}
+
 static int local_open(struct mxl_transport *t, const struct mxn_open_req *req,
 		      struct mxn_open_rsp *rsp)
 {
@@ -154,6 +174,7 @@ static int local_open(struct mxl_transport *t, const struct mxn_open_req *req,
 	if (err)
 		goto out;
 	allow_daemon_ptrace(l->sock);
+	set_reply_timeout(l->sock);
 	do
 		n = send(l->sock, req, sizeof(*req), MSG_NOSIGNAL);
 	while (n < 0 && errno == EINTR);
