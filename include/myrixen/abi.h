@@ -216,6 +216,10 @@ enum mxn_region_kind {
 	MXN_REGION_GRANT = 2,     /* segs are struct mxn_grant_seg */
 };
 
+/* A region holds at least one segment and every segment is non-empty (the
+ * daemon rejects anything else as malformed).  So an empty pull quotes any
+ * valid byte with pull_len 0, and an empty synchronous send, which has no
+ * byte to describe, travels as MXN_CMD_SEND_TINY (libmyrixen does both). */
 struct mxn_region_desc {
 	uint32_t kind;            /* enum mxn_region_kind */
 	uint32_t nsegs;
