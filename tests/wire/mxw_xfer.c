@@ -145,10 +145,17 @@ static int barrier(mx_endpoint_t ep, mx_endpoint_addr_t peer)
 	if (mx_irecv(ep, &none, 1, MATCH_DONE, MX_MATCH_MASK_NONE, NULL, &r) != MX_SUCCESS ||
 	    mx_isend(ep, &none, 1, peer, MATCH_DONE, NULL, &s) != MX_SUCCESS)
 		return 1;
-	if (mx_wait(ep, &s, 60000, &st, &res) != MX_SUCCESS || !res || st.code)
+	if (mx_wait(ep, &s, 60000, &st, &res) != MX_SUCCESS || !res || st.code) {
+		fprintf(stderr, "barrier: own word: %s\n", res ? mx_strstatus(st.code) : "no completion");
 		return 1;
-	if (mx_wait(ep, &r, 60000, &st, &res) != MX_SUCCESS || !res || st.code)
+	}
+	if (mx_wait(ep, &r, 60000, &st, &res) != MX_SUCCESS || !res || st.code) {
+		fprintf(stderr, "barrier: peer's word: %s\n", res ? mx_strstatus(st.code) : "no completion");
 		return 1;
+	}
+	/* stay open a moment: if our daemon's ack of the peer's word is lost,
+	 * the peer's resend must still find this endpoint (closed = refused) */
+	usleep(500000);
 	return 0;
 }
 

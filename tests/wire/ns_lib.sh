@@ -10,7 +10,15 @@ PIDS=()
 : "${MYRIBACKD:?}" "${MXW_XFER:?}"
 
 ns_skip() { echo "SKIP: $*"; exit 77; }
-ns_fail() { echo "FAIL: $*"; for f in "$DIR"/*.log; do [ -f "$f" ] && { echo "--- $f"; tail -20 "$f"; }; done; exit 1; }
+ns_fail() {
+	echo "FAIL: $*"
+	for f in "$DIR"/*.log; do [ -f "$f" ] && { echo "--- $f"; tail -20 "$f"; }; done
+	# the wire counters of every daemon still up, when myrixenctl is built
+	for c in "$DIR"/*.ctl; do
+		[ -S "$c" ] && [ -n "${MXW_CTL:-}" ] && { echo "--- $c"; "$MXW_CTL" -s "$c" peers | grep -v ': 0$'; }
+	done
+	exit 1
+}
 
 ns_cleanup() {
 	local p
