@@ -364,38 +364,42 @@ static int make_parent(const char *path)
 	return 0;
 }
 
+/* Bound under a temporary name and renamed into place once listening, so
+ * the path never exists without a listener behind it: a client that sees
+ * the file (a test, a unit ordered after us) is never refused. */
 static int listen_socket(struct mxd_ctl *ctl)
 {
 	struct sockaddr_un sa = { .sun_family = AF_UNIX };
 	struct stat st;
-	int rc;
+	mode_t old;
+	int rc, n;
 
-	if (strlen(ctl->path) >= sizeof(sa.sun_path))
+	n = snprintf(sa.sun_path, sizeof(sa.sun_path), "%s~", ctl->path);
+	if (n < 0 || (size_t)n >= sizeof(sa.sun_path))
 		return -ENAMETOOLONG;
-	memcpy(sa.sun_path, ctl->path, strlen(ctl->path) + 1);
 	rc = make_parent(ctl->path);
 	if (rc)
 		return rc;
 	/* replace a stale socket, never another kind of file */
-	if (lstat(ctl->path, &st) == 0) {
-		if (!S_ISSOCK(st.st_mode))
-			return -EEXIST;
-		unlink(ctl->path);
-	}
+	if (lstat(ctl->path, &st) == 0 && !S_ISSOCK(st.st_mode))
+		return -EEXIST;
+	unlink(sa.sun_path);
 	ctl->fd = socket(AF_UNIX, SOCK_STREAM | SOCK_NONBLOCK | SOCK_CLOEXEC, 0);
 	if (ctl->fd < 0)
 		return -errno;
 	/* bind under a tight umask so the socket is never briefly open */
-	mode_t old = umask(0177);
-
+	old = umask(0177);
 	rc = bind(ctl->fd, (struct sockaddr *)&sa, sizeof(sa));
 	umask(old);
 	if (rc < 0)
 		return -errno;
-	if (ctl->has_group && (chown(ctl->path, 0, ctl->gid) < 0 || chmod(ctl->path, 0660) < 0))
-		return -errno;
-	if (listen(ctl->fd, 16) < 0)
-		return -errno;
+	if ((ctl->has_group && (chown(sa.sun_path, 0, ctl->gid) < 0 ||
+				chmod(sa.sun_path, 0660) < 0)) ||
+	    listen(ctl->fd, 16) < 0 || rename(sa.sun_path, ctl->path) < 0) {
+		rc = -errno;
+		unlink(sa.sun_path);
+		return rc;
+	}
 	return 0;
 }
 
