@@ -5,6 +5,7 @@
 #include <fcntl.h>
 #include <grp.h>
 #include <libgen.h>
+#include <poll.h>
 #include <stdio.h>
 #include <stdlib.h>
 #include <string.h>
@@ -13,6 +14,7 @@
 #include <sys/queue.h>
 #include <sys/socket.h>
 #include <sys/stat.h>
+#include <sys/syscall.h>
 #include <sys/un.h>
 #include <unistd.h>
 #include "core.h"
@@ -28,6 +30,7 @@ struct local_conn {
 	ev_io sock_w, kick_w;
 	ev_timer open_w;            /* a connection must ask to open in time */
 	int sock, memfd, kickfd, irqfd;
+	int pidfd;                  /* the peer process itself, not just its number */
 	pid_t pid;
 	void *area;
 	size_t area_len;
@@ -62,6 +65,8 @@ static void conn_free(struct local_conn *cn)
 		close(cn->kickfd);
 	if (cn->irqfd >= 0)
 		close(cn->irqfd);
+	if (cn->pidfd >= 0)
+		close(cn->pidfd);
 	if (cn->sock >= 0)
 		close(cn->sock);
 	free(cn);
@@ -80,18 +85,37 @@ static int local_notify(struct mxd_endpoint *ep)
 	return 0;
 }
 
+/*
+ * process_vm_* names a process by pid.  If the client exited (its socket
+ * inherited by a child, say) the number could be reused by an unrelated
+ * process: the pidfd taken at accept becomes readable on exit, so refuse.
+ */
+static int peer_alive(const struct local_conn *cn)
+{
+	struct pollfd p = { .fd = cn->pidfd, .events = POLLIN };
+
+	if (cn->pidfd < 0)
+		return 0; /* kernel without pidfd_open: best effort */
+	return poll(&p, 1, 0) == 0 ? 0 : -ESRCH;
+}
+
 static int local_region_read(struct mxd_endpoint *ep, const struct mxd_region *r, uint64_t off,
 			     void *buf, size_t len)
 {
-	return mxd_vaddr_region_copy(((struct local_conn *)ep->tp)->pid, r, off, buf, len, false);
+	struct local_conn *cn = ep->tp;
+	int err = peer_alive(cn);
+
+	return err ? err : mxd_vaddr_region_copy(cn->pid, r, off, buf, len, false);
 }
 
 static int local_region_write(struct mxd_endpoint *ep, const struct mxd_region *r,
 			      uint64_t off, const void *buf, size_t len)
 {
+	struct local_conn *cn = ep->tp;
+	int err = peer_alive(cn);
+
 	/* process_vm_writev only reads from buf. */
-	return mxd_vaddr_region_copy(((struct local_conn *)ep->tp)->pid, r, off, (void *)(uintptr_t)buf,
-				     len, true);
+	return err ? err : mxd_vaddr_region_copy(cn->pid, r, off, (void *)(uintptr_t)buf, len, true);
 }
 
 static void local_destroy(struct mxd_endpoint *ep)
@@ -347,6 +371,7 @@ static void accept_cb(struct ev_loop *loop, ev_io *w, int revents)
 	cn->sock = fd;
 	cn->memfd = cn->kickfd = cn->irqfd = -1;
 	cn->pid = cred.pid;
+	cn->pidfd = (int)syscall(SYS_pidfd_open, cred.pid, 0);
 	ev_io_init(&cn->sock_w, sock_cb, fd, EV_READ);
 	cn->sock_w.data = cn;
 	ev_io_init(&cn->kick_w, kick_cb, -1, EV_READ);

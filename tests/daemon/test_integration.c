@@ -369,6 +369,69 @@ static void killed_mid_transfer(struct rawclient *a, struct rawclient *b)
 	CHECK_EQ(counter("guest_cutoffs"), 3); /* dying is not misbehaving */
 }
 
+/*
+ * The client exits but a child inherited its connection, so the endpoint
+ * lives on: its process is gone, and the daemon must not touch whatever
+ * process gets that pid next.  Pulling from it fails cleanly.
+ */
+static void inherited_socket(struct rawclient *b)
+{
+	static uint8_t data[4096];
+	int pfd[2], status;
+	pid_t pid, grandchild;
+	struct mxn_evt e;
+	struct mxn_cmd c;
+	uint32_t dlen;
+	long long faults0 = counter("region_faults");
+
+	CHECK_EQ(pipe(pfd), 0);
+	pid = fork();
+	CHECK(pid >= 0);
+	if (pid == 0) {
+		struct rawclient k;
+		pid_t g;
+
+		close(pfd[0]);
+		if (rc_open(&k, sock_path, MXN_ENDPOINT_ANY, KEY))
+			_exit(2);
+		memset(data, 0x77, sizeof(data));
+		c = to(b, MXN_CMD_SEND_RNDV, 1);
+		c.length = sizeof(data);
+		c.u.rndv.desc_off = tg_put_region(&k.g, data, sizeof(data), &dlen);
+		c.u.rndv.desc_len = dlen;
+		rc_send(&k, &c);
+		g = fork();
+		if (g == 0) {
+			pause(); /* holds the connection */
+			_exit(0);
+		}
+		if (write(pfd[1], &g, sizeof(g)) != sizeof(g))
+			_exit(3);
+		_exit(0);
+	}
+	close(pfd[1]);
+	CHECK_EQ(read(pfd[0], &grandchild, sizeof(grandchild)), sizeof(grandchild));
+	close(pfd[0]);
+	CHECK_EQ(waitpid(pid, &status, 0), pid);
+	e = wait_evt(b, MXN_EVT_RECV_RNDV);
+	rc_release(b);
+	c = (struct mxn_cmd){ .op = MXN_CMD_PULL, .cookie = 11 };
+	c.u.pull.rndv_handle = e.u.rndv.rndv_handle;
+	c.u.pull.pull_len = sizeof(data);
+	memset(data, 0, sizeof(data));
+	c.u.pull.desc_off = tg_put_region(&b->g, data, sizeof(data), &dlen);
+	c.u.pull.desc_len = dlen;
+	CHECK(rc_send(b, &c));
+	e = wait_evt(b, MXN_EVT_PULL_DONE);
+	CHECK_EQ(e.status, MXN_ST_BAD_REQUEST);
+	CHECK_EQ(e.u.done.xfer_length, 0);
+	CHECK_EQ(data[0], 0);
+	rc_release(b);
+	CHECK(counter("region_faults") > faults0);
+	kill(grandchild, SIGKILL);
+	await_counter("endpoints", 2);
+}
+
 /* Geometry requests are clamped; a foreign ABI version is refused. */
 static void open_requests(void)
 {
@@ -592,6 +655,7 @@ int main(int argc, char **argv)
 	hostile(&a, &b, 2, 3);
 	CHECK(counter("ring_faults") >= 1);
 	killed_mid_transfer(&a, &b);
+	inherited_socket(&b);
 	cli_errors(argv[1]);
 	silent_client();
 	rc_close(&a);
