@@ -24,6 +24,7 @@ ip -n "${P}b" link set "${P}vb" mtu 9000
 ns_daemon a va
 grep -q "no carrier" "$DIR/a.log" || ns_fail "down link not reported at start"
 if [ -n "${MXW_CTL:-}" ]; then
+	for _ in $(seq 100); do [ -S "$DIR/a.ctl" ] && break; sleep 0.05; done
 	"$MXW_CTL" -s "$DIR/a.ctl" status > "$DIR/st1.txt" || ns_fail "myrixenctl status"
 	grep -q "link: down" "$DIR/st1.txt" || ns_fail "status does not show the link down"
 fi
