@@ -30,6 +30,9 @@ struct mxw_engine {
 	ev_io rx_io, nl_io;
 	ev_timer timer;
 	ev_prepare prepare;
+	/* what was last reported in the log, so only news is (rate-limited) */
+	uint64_t seen_timeouts, seen_bad;
+	struct mxd_ratelimit rl_timeouts, rl_bad;
 };
 
 static struct mxd_epref ref_of(struct mxw_ep e)
@@ -236,10 +239,33 @@ static const struct mxd_remote_ops wire_ops = {
 
 /* ---- loop watchers ---- */
 
+/* Peers that stopped answering and hostile frames are counted by the
+ * engine; the log hears about them too, but never faster than the limiter. */
+static void report_news(struct mxw_engine *e)
+{
+	struct mxw_counters c;
+
+	mxw_proto_get_counters(e->pr, &c);
+	if (c.timeouts != e->seen_timeouts) {
+		mxd_log_rl(&e->rl_timeouts, MXD_LOG_WARNING,
+			   "wire: %llu more transfer(s) given up: a peer stopped answering",
+			   (unsigned long long)(c.timeouts - e->seen_timeouts));
+		e->seen_timeouts = c.timeouts;
+	}
+	if (c.bad_frames != e->seen_bad) {
+		mxd_log_rl(&e->rl_bad, MXD_LOG_WARNING,
+			   "wire: %llu malformed or hostile frame(s) dropped on %s",
+			   (unsigned long long)(c.bad_frames - e->seen_bad), e->link.name);
+		e->seen_bad = c.bad_frames;
+	}
+}
+
 /* Run due timers, send what is batched, arm the timer for the next deadline. */
 static void engine_kick(struct mxw_engine *e)
 {
 	uint64_t deadline = mxw_proto_progress(e->pr), now;
+
+	report_news(e);
 
 	if (e->pio)
 		(void)mxw_pio_flush(e->pio);
@@ -383,6 +409,8 @@ int mxw_engine_start(struct mxd_daemon *d)
 	if (!e)
 		return -ENOMEM;
 	e->core = d->core;
+	e->rl_timeouts = (struct mxd_ratelimit)MXD_RATELIMIT_INIT(10000, 3);
+	e->rl_bad = (struct mxd_ratelimit)MXD_RATELIMIT_INIT(10000, 3);
 	err = mxw_link_query(d->cfg.interface, &e->link, e->why, sizeof(e->why));
 	if (err || e->link.state == MXW_LINK_MTU_SMALL) {
 		mxd_log(MXD_LOG_ERR, "wire: %s", e->why);
