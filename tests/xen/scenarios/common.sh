@@ -20,8 +20,10 @@ CFG
 }
 guest_log() { echo "/var/log/xen/console/guest-$1.log"; }
 guest_says() { grep -q -- "$2" "$(guest_log "$1")" 2>/dev/null; }
+verdict_or_gone() { guest_says "$1" 'DOMU-RESULT:' || domu_gone "$1"; }
 domu_result() { # NAME TIMEOUT: wait for the guest's verdict; 0 on PASS
-  wait_for "$2" guest_says "$1" 'DOMU-RESULT:' || { say "$1: no verdict after $2 s"; return 1; }
+  wait_for "$2" verdict_or_gone "$1" || { say "$1: no verdict after $2 s"; return 1; }
+  guest_says "$1" 'DOMU-RESULT:' || { say "$1 died without a verdict"; return 1; }
   guest_says "$1" 'DOMU-RESULT: PASS'
 }
 domu_gone() { ! xl list | grep -q "^$1 "; }
