@@ -4,16 +4,51 @@
 #   tests/xen/run.sh [-B BUILD_DIR] SCENARIO     run one scenario, verdict in the exit code
 #   tests/xen/run.sh [-B BUILD_DIR] demo         MX ping-pong between two domUs, live
 #   tests/xen/run.sh [-B BUILD_DIR] shell        interactive dom0 (Ctrl-a x quits)
+#   tests/xen/run.sh [-B BUILD_DIR] pair         two emulated hosts, MX across the wire
 #   tests/xen/run.sh list                        the scenarios
 #
 # Exit: 0 pass, 1 fail (the relevant part of the serial log is printed),
 # 77 skip (qemu/xen packages, kernel headers or the kernel image missing).
 # Serial logs: tests/xen/artifacts/<build dir name>-<scenario>.log; one QEMU per
 # machine at a time (flock), a run that waits too long for it exits 77.
-# Env: MYRIXEN_XEN_CACHE (download cache), MXT_TIMEOUT (s), MXT_MEM (MiB).
+# Env: MYRIXEN_XEN_CACHE (download cache), MXT_TIMEOUT (s), MXT_MEM (MiB), MXT_SMP,
+# MXT_DEBUG=1|2 (2: trace the scenario), MXT_LOCK_WAIT (s).
 set -uo pipefail
 # Everything in one function: bash parses it whole, so editing this file
 # while a run is going cannot derail that run.
+# Two emulated hosts whose e1000 NICs are joined by QEMU's socket netdev on
+# 127.0.0.1 (the only network they have); host A listens, B connects.
+run_pair() {
+  local port=${MXT_PAIR_PORT:-$((20000 + RANDOM % 20000))} ok=0 a b
+  local common=(qemu-system-x86_64 -accel tcg,thread=multi -cpu qemu64,+svm,+npt -smp 1 -m 1280
+      -nographic -no-reboot -monitor none -serial stdio -device isa-debug-exit,iobase=0xf4,iosize=0x04
+      -kernel "$IMG/xen")
+  local xa="${XENARGS/dom0_mem=1024M,max:1024M/dom0_mem=640M,max:640M}"
+  t2=$EPOCHREALTIME
+  timeout -k 5 "$TIMEOUT" "${common[@]}" -append "$xa" \
+    -initrd "$IMG/vmlinuz ${DOM0ARGS/mxt.scenario=pair-a/mxt.scenario=pair-a},$IMG/dom0.cpio.gz" \
+    -netdev socket,id=n0,listen=127.0.0.1:$port -device e1000,netdev=n0,mac=52:54:00:12:00:01 \
+    </dev/null > "$ART/$TAG-pair-a.log" 2>&1 &
+  a=$!
+  sleep 2
+  timeout -k 5 "$TIMEOUT" "${common[@]}" -append "$xa" \
+    -initrd "$IMG/vmlinuz ${DOM0ARGS/mxt.scenario=pair-a/mxt.scenario=pair-b},$IMG/dom0.cpio.gz" \
+    -netdev socket,id=n0,connect=127.0.0.1:$port -device e1000,netdev=n0,mac=52:54:00:12:00:02 \
+    </dev/null > "$ART/$TAG-pair-b.log" 2>&1 &
+  b=$!
+  wait $a $b
+  stamp "boot pair" "$t2"
+  for h in a b; do
+    if grep -q "MXT-RESULT: PASS pair-$h" "$ART/$TAG-pair-$h.log"; then
+      echo "run.sh: host $h PASSED"; ok=$((ok + 1))
+    else
+      echo "run.sh: host $h FAILED, log $ART/$TAG-pair-$h.log"
+      grep -aE 'MXT-RESULT|FAIL|MXT: ' "$ART/$TAG-pair-$h.log" | tail -25
+    fi
+  done
+  [ $ok = 2 ]
+}
+
 main() {
 SRC=$(cd "$(dirname "$0")" && pwd)
 BUILD=${MYRIXEN_BUILD_DIR:-$SRC/../../build}
@@ -24,6 +59,7 @@ if [ "$SCEN" = list ] || [ -z "$SCEN" ]; then
   ls "$SRC/scenarios" | sed -n 's/\.sh$//p'; exit 0
 fi
 [ "$SCEN" = demo ] && SCEN=pingpong-pv && DEMO=1
+if [ "$SCEN" = pair ]; then PAIR=1; SCEN=pair-a; fi
 [ -f "$SRC/scenarios/$SCEN.sh" ] || [ "$SCEN" = shell ] || { echo "run.sh: unknown scenario '$SCEN'" >&2; exit 2; }
 [ -d "$BUILD" ] || { echo "run.sh: no build directory $BUILD (use -B)" >&2; exit 2; }
 BUILD=$(cd "$BUILD" && pwd)
@@ -64,10 +100,11 @@ TIMEOUT=${MXT_TIMEOUT:-$(sed -n 's/^# timeout: //p' "$SRC/scenarios/$SCEN.sh" 2>
 TIMEOUT=${TIMEOUT:-240}
 XENARGS="loglvl=all guest_loglvl=all console=com1 com1=115200,8n1 console_timestamps=boot dom0_mem=1024M,max:1024M dom0_max_vcpus=1"
 DOM0ARGS="console=hvc0 earlyprintk=xen rdinit=/init loglevel=4 mxt.scenario=$SCEN${MXT_DEBUG:+ mxt.debug=$MXT_DEBUG}"
-QEMU=(qemu-system-x86_64 -accel tcg,thread=multi -cpu qemu64,+svm,+npt -smp 2 -m "$MEM"
+QEMU=(qemu-system-x86_64 -accel tcg,thread=multi -cpu qemu64,+svm,+npt -smp "${MXT_SMP:-2}" -m "$MEM"
       -nographic -no-reboot -device isa-debug-exit,iobase=0xf4,iosize=0x04
       -kernel "$IMG/xen" -append "$XENARGS" -initrd "$IMG/vmlinuz $DOM0ARGS,$IMG/dom0.cpio.gz")
 if [ "$SCEN" = shell ]; then exec "${QEMU[@]}" -serial mon:stdio; fi
+if [ -n "${PAIR:-}" ]; then run_pair; return $?; fi
 LOG=$ART/$TAG-$SCEN.log
 t2=$EPOCHREALTIME
 s0=${t2/./}

@@ -44,3 +44,8 @@ daemon_stop() {
 gntdev_maps() { # grant mappings the daemon holds (VMAs of /dev/xen/gntdev)
   awk '/\/dev\/xen\/gntdev/ { n++ } END { print n + 0 }' /proc/"$MXD_PID"/maps 2>/dev/null || echo 0
 }
+pair_net_up() { # the e1000 NIC of the two-host pair
+  insmod /lib/modules/*/e1000.ko 2>/dev/null
+  wait_for 10 test -e /sys/class/net/eth0 || { say "no eth0"; return 1; }
+  ip link set eth0 up && say "eth0 $(cat /sys/class/net/eth0/address) up"
+}
