@@ -18,10 +18,7 @@
 #include "daemon.h"
 #include "log.h"
 #include "loop.h"
-
-#ifndef SO_PEERGROUPS
-#define SO_PEERGROUPS 59
-#endif
+#include "unix_listen.h"
 
 static void conn_free(struct mxd_ctl_conn *c)
 {
@@ -247,24 +244,7 @@ static void conn_timeout_cb(struct ev_loop *ev, ev_timer *w, int revents)
 /* root, or ctl_group as primary or supplementary group of the peer. */
 static bool peer_allowed(const struct mxd_ctl *ctl, int fd, struct ucred *cred)
 {
-	socklen_t len = sizeof(*cred);
-	gid_t groups[256];
-
-	if (getsockopt(fd, SOL_SOCKET, SO_PEERCRED, cred, &len) < 0)
-		return false;
-	if (cred->uid == 0)
-		return true;
-	if (!ctl->has_group)
-		return false;
-	if (cred->gid == ctl->gid)
-		return true;
-	len = sizeof(groups);
-	if (getsockopt(fd, SOL_SOCKET, SO_PEERGROUPS, groups, &len) < 0)
-		return false;
-	for (size_t i = 0; i < len / sizeof(gid_t); i++)
-		if (groups[i] == ctl->gid)
-			return true;
-	return false;
+	return mxd_peer_admitted(fd, 0, ctl->has_group ? ctl->gid : MXD_NO_GROUP, cred);
 }
 
 /* The refusal is the answer to the request, like any answer: sending it
@@ -324,83 +304,21 @@ static void listen_cb(struct ev_loop *ev, ev_io *w, int revents)
 
 static int resolve_group(struct mxd_ctl *ctl, const char *name)
 {
-	struct group gr, *res = NULL;
-	char buf[4096];
-	int rc;
-
 	if (!name[0])
 		return 0;
-	rc = getgrnam_r(name, &gr, buf, sizeof(buf), &res);
-	if (rc || !res) {
+	if (mxd_group_gid(name, &ctl->gid)) {
 		mxd_log(MXD_LOG_ERR, "ctl_group '%s': no such group", name);
 		return -ENOENT;
 	}
 	ctl->has_group = true;
-	ctl->gid = gr.gr_gid;
 	return 0;
 }
 
-/* mkdir -p of the socket's parent (mode 0755: the socket mode guards it). */
-static int make_parent(const char *path)
-{
-	char dir[sizeof(((struct sockaddr_un *)0)->sun_path)];
-	char *slash;
-
-	snprintf(dir, sizeof(dir), "%s", path);
-	slash = strrchr(dir, '/');
-	if (!slash || slash == dir)
-		return 0;
-	*slash = 0;
-	for (char *p = dir + 1; *p; p++) {
-		if (*p != '/')
-			continue;
-		*p = 0;
-		if (mkdir(dir, 0755) < 0 && errno != EEXIST)
-			return -errno;
-		*p = '/';
-	}
-	if (mkdir(dir, 0755) < 0 && errno != EEXIST)
-		return -errno;
-	return 0;
-}
-
-/* Bound under a temporary name and renamed into place once listening, so
- * the path never exists without a listener behind it: a client that sees
- * the file (a test, a unit ordered after us) is never refused. */
+/* 0600 root, or 0660 root:ctl_group; the path appears once listening. */
 static int listen_socket(struct mxd_ctl *ctl)
 {
-	struct sockaddr_un sa = { .sun_family = AF_UNIX };
-	struct stat st;
-	mode_t old;
-	int rc, n;
-
-	n = snprintf(sa.sun_path, sizeof(sa.sun_path), "%s~", ctl->path);
-	if (n < 0 || (size_t)n >= sizeof(sa.sun_path))
-		return -ENAMETOOLONG;
-	rc = make_parent(ctl->path);
-	if (rc)
-		return rc;
-	/* replace a stale socket, never another kind of file */
-	if (lstat(ctl->path, &st) == 0 && !S_ISSOCK(st.st_mode))
-		return -EEXIST;
-	unlink(sa.sun_path);
-	ctl->fd = socket(AF_UNIX, SOCK_STREAM | SOCK_NONBLOCK | SOCK_CLOEXEC, 0);
-	if (ctl->fd < 0)
-		return -errno;
-	/* bind under a tight umask so the socket is never briefly open */
-	old = umask(0177);
-	rc = bind(ctl->fd, (struct sockaddr *)&sa, sizeof(sa));
-	umask(old);
-	if (rc < 0)
-		return -errno;
-	if ((ctl->has_group && (chown(sa.sun_path, 0, ctl->gid) < 0 ||
-				chmod(sa.sun_path, 0660) < 0)) ||
-	    listen(ctl->fd, 16) < 0 || rename(sa.sun_path, ctl->path) < 0) {
-		rc = -errno;
-		unlink(sa.sun_path);
-		return rc;
-	}
-	return 0;
+	return mxd_unix_listen(ctl->path, SOCK_STREAM, 16, ctl->has_group ? 0660 : 0600,
+			       ctl->has_group ? ctl->gid : MXD_NO_GROUP, &ctl->fd);
 }
 
 static void reload_hook(void *arg)

@@ -3,8 +3,6 @@
 #include <errno.h>
 #include <ev.h>
 #include <fcntl.h>
-#include <grp.h>
-#include <libgen.h>
 #include <poll.h>
 #include <stdio.h>
 #include <stdlib.h>
@@ -21,6 +19,7 @@
 #include "log.h"
 #include "region_vaddr.h"
 #include "transport_local.h"
+#include "unix_listen.h"
 
 /* A connection that has not sent its open request by then is dropped. */
 #define MXD_LOCAL_OPEN_TIMEOUT_S 5.
@@ -390,34 +389,20 @@ static void resume_cb(struct ev_loop *loop, ev_timer *w, int revents)
 	ev_io_start(loop, &l->listen_w);
 }
 
-static int mkdir_parent(const char *path)
+/* 0600, or 0660 with group local_group. */
+static int listen_local(struct mxd_local *l, const char *group)
 {
-	char dir[sizeof(((struct sockaddr_un *)0)->sun_path)];
+	gid_t gid = MXD_NO_GROUP;
 
-	snprintf(dir, sizeof(dir), "%s", path);
-	if (mkdir(dirname(dir), 0755) && errno != EEXIST)
-		return -errno;
-	return 0;
-}
-
-static int socket_perms(const char *path, const char *group)
-{
-	struct group *gr;
-
-	if (!group || !group[0])
-		return chmod(path, 0600) ? -errno : 0;
-	gr = getgrnam(group);
-	if (!gr)
+	if (group && group[0] && mxd_group_gid(group, &gid))
 		return -ENOENT;
-	if (chown(path, (uid_t)-1, gr->gr_gid) || chmod(path, 0660))
-		return -errno;
-	return 0;
+	return mxd_unix_listen(l->path, SOCK_SEQPACKET, 64, gid == MXD_NO_GROUP ? 0600 : 0660,
+			       gid, &l->lfd);
 }
 
 int mxd_local_start(struct mxd_core *core, struct ev_loop *loop, const char *path,
 		    struct mxd_local **out)
 {
-	struct sockaddr_un sa = { .sun_family = AF_UNIX };
 	struct mxd_local *l;
 	int err = -ENAMETOOLONG;
 
@@ -430,25 +415,10 @@ int mxd_local_start(struct mxd_core *core, struct ev_loop *loop, const char *pat
 	l->lfd = -1;
 	l->rl = (struct mxd_ratelimit)MXD_RATELIMIT_INIT(5000, 5);
 	LIST_INIT(&l->conns);
-	if (strlen(path) >= sizeof(sa.sun_path))
+	if (strlen(path) >= sizeof(l->path))
 		goto out;
 	snprintf(l->path, sizeof(l->path), "%s", path);
-	memcpy(sa.sun_path, path, strlen(path));
-	err = mkdir_parent(path);
-	if (err)
-		goto out;
-	l->lfd = socket(AF_UNIX, SOCK_SEQPACKET | SOCK_NONBLOCK | SOCK_CLOEXEC, 0);
-	err = -errno;
-	if (l->lfd < 0)
-		goto out;
-	unlink(path); /* a stale socket from a crashed run */
-	err = bind(l->lfd, (struct sockaddr *)&sa, sizeof(sa)) ? -errno : 0;
-	if (err)
-		goto out;
-	err = socket_perms(path, mxd_core_config(core)->local_group);
-	if (err)
-		goto out;
-	err = listen(l->lfd, 64) ? -errno : 0;
+	err = listen_local(l, mxd_core_config(core)->local_group);
 	if (err)
 		goto out;
 	ev_io_init(&l->listen_w, accept_cb, l->lfd, EV_READ);

@@ -36,8 +36,13 @@ CONF
 echo "=== myribackd on $dir/local.sock ==="
 "$B/daemon/myribackd" -f -c "$dir/myribackd.conf" >"$dir/daemon.log" 2>&1 &
 dpid=$!
-for _ in $(seq 200); do grep -q ready "$dir/daemon.log" && break; sleep 0.05; done
-grep -q ready "$dir/daemon.log" || { cat "$dir/daemon.log"; exit 1; }
+# The socket path appears only once the daemon listens on it.
+for _ in $(seq 400); do
+	[ -S "$dir/local.sock" ] && break
+	kill -0 "$dpid" 2>/dev/null || break
+	sleep 0.05
+done
+[ -S "$dir/local.sock" ] || { echo "demo: myribackd did not start:" >&2; cat "$dir/daemon.log"; exit 1; }
 export MYRIXEN_SOCKET=$dir/local.sock
 
 "$B/tools/mx_info" | head -n 12
