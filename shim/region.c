@@ -56,7 +56,7 @@ static int mxs_region_count(const struct mxn_vaddr_seg *v, u32 n, unsigned long 
 	return 0;
 }
 
-static int mxs_region_pin(struct mxs_region *reg, unsigned int at, u64 addr,
+static int mxs_region_pin(struct mxs_ep *ep, struct mxs_region *reg, unsigned int at, u64 addr,
 			  unsigned int n, bool readonly)
 {
 	unsigned int done = 0;
@@ -69,6 +69,7 @@ static int mxs_region_pin(struct mxs_region *reg, unsigned int at, u64 addr,
 		if (got <= 0)
 			return got ? got : -EFAULT;
 		done += got;
+		ep->pinned_pages += got; /* mxs_region_free subtracts what it unpins */
 	}
 	return 0;
 }
@@ -87,8 +88,7 @@ static int mxs_region_build(struct mxs_ep *ep, struct mxs_region *reg,
 		if (!left)
 			continue;
 		n = ((addr + left - 1) >> PAGE_SHIFT) - (addr >> PAGE_SHIFT) + 1;
-		err = mxs_region_pin(reg, k, addr, n, readonly);
-		ep->pinned_pages += n; /* counted even on partial failure: free() subtracts */
+		err = mxs_region_pin(ep, reg, k, addr, n, readonly);
 		if (err)
 			return err;
 		for (j = 0; j < n; j++, k++) {

@@ -100,7 +100,10 @@ TIMEOUT=${MXT_TIMEOUT:-$(sed -n 's/^# timeout: //p' "$SRC/scenarios/$SCEN.sh" 2>
 TIMEOUT=${TIMEOUT:-240}
 XENARGS="loglvl=all guest_loglvl=all console=com1 com1=115200,8n1 console_timestamps=boot dom0_mem=1024M,max:1024M dom0_max_vcpus=1"
 DOM0ARGS="console=hvc0 earlyprintk=xen rdinit=/init loglevel=4 mxt.scenario=$SCEN${MXT_DEBUG:+ mxt.debug=$MXT_DEBUG}"
-QEMU=(qemu-system-x86_64 -accel tcg,thread=multi -cpu qemu64,+svm,+npt -smp "${MXT_SMP:-2}" -m "$MEM"
+# "# smp: N" in a scenario pins the emulated CPU count (PVH guests
+# triple-fault now and then under 2-vCPU multi-threaded TCG)
+SMP=${MXT_SMP:-$(sed -n 's/^# smp: //p' "$SRC/scenarios/$SCEN.sh" 2>/dev/null)}
+QEMU=(qemu-system-x86_64 -accel tcg,thread=multi -cpu qemu64,+svm,+npt -smp "${SMP:-2}" -m "$MEM"
       -nographic -no-reboot -device isa-debug-exit,iobase=0xf4,iosize=0x04
       -kernel "$IMG/xen" -append "$XENARGS" -initrd "$IMG/vmlinuz $DOM0ARGS,$IMG/dom0.cpio.gz")
 if [ "$SCEN" = shell ]; then exec "${QEMU[@]}" -serial mon:stdio; fi

@@ -1,6 +1,7 @@
 # MX between two PVH domUs through myribackd (see pingpong.inc).
 # needs: myribackd
 # needs: mx-tests
-# timeout: 560
+# timeout: 420
+# smp: 1
 GUEST_TYPE=pvh
 . /mxt/scenarios/pingpong.inc
