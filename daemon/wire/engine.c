@@ -155,6 +155,13 @@ static void cb_lookup_done(void *ctx, struct mxw_ep ep, uint64_t cookie, uint8_t
 				     name_len);
 }
 
+static void cb_note(void *ctx, const char *line)
+{
+	struct mxw_engine *e = ctx;
+
+	mxd_log_rl(&e->rl_timeouts, MXD_LOG_WARNING, "wire: %s", line);
+}
+
 /* ---- remote ops (core -> wire) ---- */
 
 static void engine_kick(struct mxw_engine *e);
@@ -362,7 +369,7 @@ static int engine_proto(struct mxw_engine *e, const struct mxd_config *cfg)
 		.ctx = e, .now_us = cb_now, .tx = cb_tx, .ep_info = cb_ep_info,
 		.deliver = cb_deliver, .connect_done = cb_connect_done, .send_done = cb_send_done,
 		.rndv_read = cb_rndv_read, .rndv_done = cb_rndv_done, .pull_write = cb_pull_write,
-		.pull_done = cb_pull_done, .lookup_done = cb_lookup_done,
+		.pull_done = cb_pull_done, .lookup_done = cb_lookup_done, .note = cb_note,
 	};
 	int err;
 

@@ -407,7 +407,7 @@ void mxw_rx_pull_reply(struct mxw_proto *pr, int peer, const struct mxw_frame *f
 	const uint32_t R = pr->reply_max;
 	struct mxw_pull *pl;
 	struct mxw_pull_blk *b = NULL;
-	uint32_t j = 0, off, len;
+	uint32_t j = 0, off = 0, len = 0;
 	int err;
 
 	pl = pull_lookup(pr, f->u.pull_reply.dst_pull_handle, f->u.pull_reply.dst_magic, peer);
@@ -415,24 +415,21 @@ void mxw_rx_pull_reply(struct mxw_proto *pr, int peer, const struct mxw_frame *f
 		pr->st.drops++;     /* late reply of a finished pull */
 		return;
 	}
-	for (unsigned i = 0; i < pr->p.pull_blocks; i++) {
+	/* frame seqnums are 8 bits: blocks 8 apart share them, so the block
+	 * is the one whose seqnum range and message offset both fit */
+	for (unsigned i = 0; i < pr->p.pull_blocks && !b; i++) {
 		struct mxw_pull_blk *c = &pl->blk[i];
 
 		j = (uint8_t)(f->u.pull_reply.frame_seqnum - (uint8_t)c->frame_index);
-		if (c->active && j < c->nframes) {
+		if (!c->active || j >= c->nframes)
+			continue;
+		off = c->start + (j ? R - c->first_frame_offset + (j - 1) * R : 0);
+		len = MXW_MIN(j ? R : R - c->first_frame_offset, c->start + c->block_length - off);
+		if (f->u.pull_reply.msg_offset == off && f->payload_len == len)
 			b = c;
-			break;
-		}
 	}
 	if (!b) {
-		pr->st.dups++;      /* a block already complete */
-		return;
-	}
-	off = b->start + (j ? R - b->first_frame_offset + (j - 1) * R : 0);
-	len = MXW_MIN(j ? R : R - b->first_frame_offset, b->start + b->block_length - off);
-	if (f->u.pull_reply.msg_offset != off || f->payload_len != len) {
-		/* frame seqnums wrap every 8 blocks: a late duplicate of an old
-		 * block lands here; only impossible geometry is hostile */
+		/* a late duplicate of a finished block, or impossible geometry */
 		if ((uint64_t)f->u.pull_reply.msg_offset + f->payload_len > pl->total)
 			mxw_bad_frame(pr, peer);
 		else
@@ -449,6 +446,7 @@ void mxw_rx_pull_reply(struct mxw_proto *pr, int peer, const struct mxw_frame *f
 		return;
 	}
 	b->bits[0] |= 1ull << j;
+	b->resends = 0;     /* progress: only a block that stalls runs out of retries */
 	if (++b->got < b->nframes)
 		return;
 	b->active = false;

@@ -10,6 +10,7 @@
  * So delivery is in order and exactly once without a reorder buffer.
  */
 #include <errno.h>
+#include <stdio.h>
 #include <stdlib.h>
 #include <string.h>
 #include <myrixen/abi.h>
@@ -443,7 +444,19 @@ static void handle_ack(struct mxw_proto *pr, struct mxw_partner *pt, uint16_t ac
  * needs a new handshake before it carries messages again. */
 static void partner_fail(struct mxw_proto *pr, struct mxw_partner *pt, uint8_t status)
 {
-	struct mxw_send *s;
+	struct mxw_send *s = TAILQ_FIRST(&pt->unacked);
+
+	if (pr->cb.note) {
+		char line[200];
+
+		snprintf(line, sizeof(line), "partner ep %u -> peer %u ep %u failed (status %u): "
+			 "next_send %04x acked %04x next_recv %04x inflight %u oldest %s seq %04x "
+			 "resends %u", pt->lep, pt->peer, pt->rep, status, pt->next_send,
+			 pt->next_acked, pt->next_recv, pt->inflight,
+			 s ? (s->kind == MXW_SK_NOTIFY ? "notify" : s->kind == MXW_SK_RNDV ? "rndv" :
+			      "msg") : "none", s ? s->seqnum : 0, s ? s->resends : 0);
+		pr->cb.note(pr->cb.ctx, line);
+	}
 
 	while ((s = TAILQ_FIRST(&pt->unacked))) {
 		unlink_unacked(pr, s);

@@ -112,6 +112,8 @@ struct mxw_proto_cb {
 			  uint32_t xfer_length);
 	void (*lookup_done)(void *ctx, struct mxw_ep ep, uint64_t cookie, uint8_t status,
 			    uint64_t nic_id, uint16_t peer, const char *name, uint32_t name_len);
+	/* Optional: one line about a rare event (a partner given up). */
+	void (*note)(void *ctx, const char *line);
 };
 
 struct mxw_proto_params {

@@ -11,7 +11,9 @@ ns_veth r rb b vb
 ns_daemon a va
 ns_daemon b vb
 phase=0
-for imp in "-l 5" "-r 25" "-u 20" "-l 3 -r 10 -u 10"; do
+# MXW_PHASES="-l 5;-u 20" runs chosen phases (for chasing a failure)
+IFS=';' read -r -a phases <<< "${MXW_PHASES:--l 5;-r 25;-u 20;-l 3 -r 10 -u 10}"
+for imp in "${phases[@]}"; do
 	phase=$((phase + 1))
 	ip netns exec "${P}r" "$MXW_RELAY" "${P}ra" "${P}rb" -s $phase $imp > "$DIR/relay$phase.out" 2>&1 &
 	relay=$!
