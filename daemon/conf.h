@@ -39,7 +39,7 @@ struct mxd_config {
 	bool transport_local;
 	bool transport_xen;
 	char local_socket[MXD_PATH_MAX];
-	char local_group[MXD_NAME_MAX];     /* "" = root only... plus socket owner */
+	char local_group[MXD_NAME_MAX];     /* "" = the daemon's own group */
 	char ctl_socket[MXD_PATH_MAX];
 	char ctl_group[MXD_NAME_MAX];
 	/* wire; empty interface = no wire (host-local only) */

@@ -31,6 +31,8 @@ struct local_conn {
 	int sock, memfd, kickfd, irqfd;
 	int pidfd;                  /* the peer process itself, not just its number */
 	pid_t pid;
+	uid_t uid;
+	bool refused;               /* not admitted: the open gets -EACCES */
 	void *area;
 	size_t area_len;
 	struct mxd_endpoint *ep;
@@ -43,6 +45,8 @@ struct mxd_local {
 	ev_io listen_w;
 	ev_timer pause_w;           /* listener paused while out of fds */
 	int lfd;
+	uid_t owner;                /* admitted besides root and the group */
+	gid_t gid;                  /* the socket's group */
 	char path[sizeof(((struct sockaddr_un *)0)->sun_path)];
 	LIST_HEAD(, local_conn) conns;
 	struct mxd_ratelimit rl;
@@ -314,11 +318,15 @@ static void sock_cb(struct ev_loop *loop, ev_io *w, int revents)
 	rsp.abi_version = MYRIXEN_ABI_VERSION;
 	rsp.nic_id = mxd_core_nic_id(cn->l->core);
 	snprintf(rsp.hostname, sizeof(rsp.hostname), "%s", mxd_core_hostname(cn->l->core));
-	err = n == (ssize_t)sizeof(req) ? open_endpoint(cn, &req, &rsp) : -EINVAL;
+	/* The refusal answers the request, so the client reads a reason. */
+	if (cn->refused)
+		err = -EACCES;
+	else
+		err = n == (ssize_t)sizeof(req) ? open_endpoint(cn, &req, &rsp) : -EINVAL;
 	rsp.error = err;
 	if (err) {
-		mxd_log_rl(&cn->l->rl, MXD_LOG_INFO, "local: open from pid %d refused: %s",
-			   (int)cn->pid, strerror(-err));
+		mxd_log_rl(&cn->l->rl, MXD_LOG_INFO, "local: open from pid %d uid %u refused: %s",
+			   (int)cn->pid, (unsigned)cn->uid, strerror(-err));
 		send_rsp(cn, &rsp, false);
 		conn_free(cn);
 		return;
@@ -342,8 +350,7 @@ static void accept_cb(struct ev_loop *loop, ev_io *w, int revents)
 {
 	struct mxd_local *l = w->data;
 	struct local_conn *cn;
-	struct ucred cred;
-	socklen_t clen = sizeof(cred);
+	struct ucred cred = { .pid = 0, .uid = (uid_t)-1, .gid = (gid_t)-1 };
 	int fd;
 
 	(void)revents;
@@ -361,16 +368,18 @@ static void accept_cb(struct ev_loop *loop, ev_io *w, int revents)
 		return;
 	}
 	cn = calloc(1, sizeof(*cn));
-	if (!cn || getsockopt(fd, SOL_SOCKET, SO_PEERCRED, &cred, &clen)) {
-		free(cn);
+	if (!cn) {
 		close(fd);
 		return;
 	}
 	cn->l = l;
 	cn->sock = fd;
-	cn->memfd = cn->kickfd = cn->irqfd = -1;
+	cn->memfd = cn->kickfd = cn->irqfd = cn->pidfd = -1;
+	cn->refused = !mxd_peer_admitted(fd, l->owner, l->gid, &cred);
 	cn->pid = cred.pid;
-	cn->pidfd = (int)syscall(SYS_pidfd_open, cred.pid, 0);
+	cn->uid = cred.uid;
+	if (!cn->refused)
+		cn->pidfd = (int)syscall(SYS_pidfd_open, cred.pid, 0);
 	ev_io_init(&cn->sock_w, sock_cb, fd, EV_READ);
 	cn->sock_w.data = cn;
 	ev_io_init(&cn->kick_w, kick_cb, -1, EV_READ);
@@ -389,15 +398,17 @@ static void resume_cb(struct ev_loop *loop, ev_timer *w, int revents)
 	ev_io_start(loop, &l->listen_w);
 }
 
-/* 0600, or 0660 with group local_group. */
+/* Mode 0660, group local_group or else the daemon's own group (root for a
+ * root daemon); admitted: root, the daemon's user, members of that group. */
 static int listen_local(struct mxd_local *l, const char *group)
 {
-	gid_t gid = MXD_NO_GROUP;
-
-	if (group && group[0] && mxd_group_gid(group, &gid))
+	l->owner = geteuid();
+	l->gid = getegid();
+	if (group && group[0] && mxd_group_gid(group, &l->gid)) {
+		mxd_log(MXD_LOG_ERR, "local_group '%s': no such group", group);
 		return -ENOENT;
-	return mxd_unix_listen(l->path, SOCK_SEQPACKET, 64, gid == MXD_NO_GROUP ? 0600 : 0660,
-			       gid, &l->lfd);
+	}
+	return mxd_unix_listen(l->path, SOCK_SEQPACKET, 64, 0660, l->gid, &l->lfd);
 }
 
 int mxd_local_start(struct mxd_core *core, struct ev_loop *loop, const char *path,

@@ -4,14 +4,23 @@
  *  - start-up: the local and control socket paths appear only once they
  *    listen.  listen() is slowed down (delay_listen.so preloaded) and the
  *    client connects the moment the file exists: it must never be refused.
- * usage: test_local_socket MYRIBACKD DELAY_LISTEN_SO gap
+ *  - access (needs root, else exit 77): the local socket is 0660 with
+ *    local_group (default: the daemon's group) and SO_PEERCRED admits root,
+ *    the daemon's user and members of the group (primary or supplementary),
+ *    like the control socket.  Clients run as 'nobody' with chosen groups;
+ *    a socket made world-writable by mistake still refuses outsiders.
+ * usage: test_local_socket MYRIBACKD DELAY_LISTEN_SO gap|access
  */
 #include <errno.h>
+#include <grp.h>
+#include <pwd.h>
 #include <signal.h>
 #include <stdio.h>
 #include <stdlib.h>
 #include <string.h>
+#include <sys/socket.h>
 #include <sys/stat.h>
+#include <sys/un.h>
 #include <sys/wait.h>
 #include <time.h>
 #include <unistd.h>
@@ -19,7 +28,7 @@
 #include "tcheck.h"
 
 static const char *daemon_bin, *delay_so;
-static char dir[64], sock_path[128], ctl_path[128], conf_path[128];
+static char dir[64], sock_path[96], ctl_path[96], conf_path[96];
 static pid_t daemon_pid, main_pid;
 
 /* A failed check exits: never leave a daemon behind (children too exit). */
@@ -123,10 +132,123 @@ static void no_startup_gap(void)
 	stop_daemon();
 }
 
+/* How far a client with these credentials gets. */
+enum outcome { OPENED = 0, FS_REFUSED = 1, DAEMON_REFUSED = 2, OTHER = 3 };
+
+static enum outcome try_open(void)
+{
+	struct sockaddr_un sa = { .sun_family = AF_UNIX };
+	struct rawclient c;
+	int fd, err;
+
+	/* first the file-system gate alone, then the whole open */
+	snprintf(sa.sun_path, sizeof(sa.sun_path), "%s", sock_path);
+	fd = socket(AF_UNIX, SOCK_SEQPACKET | SOCK_CLOEXEC, 0);
+	if (fd < 0)
+		return OTHER;
+	if (connect(fd, (struct sockaddr *)&sa, sizeof(sa)))
+		return errno == EACCES ? FS_REFUSED : OTHER;
+	close(fd);
+	err = rc_open(&c, sock_path, MXN_ENDPOINT_ANY, 1);
+	if (!err)
+		rc_close(&c);
+	return !err ? OPENED : err == -EACCES ? DAEMON_REFUSED : OTHER;
+}
+
+/* Run try_open as uid/gid with the supplementary groups given. */
+static enum outcome open_as(uid_t uid, gid_t gid, const gid_t *groups, size_t ngroups)
+{
+	int status;
+	pid_t pid = fork();
+
+	CHECK(pid >= 0);
+	if (pid == 0) {
+		if (setgroups(ngroups, groups) || setgid(gid) || setuid(uid))
+			_exit(OTHER + 1);
+		_exit(try_open());
+	}
+	CHECK_EQ(waitpid(pid, &status, 0), pid);
+	CHECK(WIFEXITED(status));
+	return (enum outcome)WEXITSTATUS(status);
+}
+
+static void check_socket(mode_t mode, gid_t gid)
+{
+	struct stat st;
+
+	CHECK_EQ(stat(sock_path, &st), 0);
+	CHECK(S_ISSOCK(st.st_mode));
+	CHECK_EQ(st.st_mode & 07777, mode);
+	CHECK_EQ(st.st_gid, gid);
+	CHECK_EQ(st.st_uid, geteuid());
+}
+
+static void access_rules(void)
+{
+	const struct passwd *pw = getpwnam("nobody");
+	const gid_t root_grp = 0, other = 54321; /* no name needed for a gid */
+	const struct group *gr;
+	char conf[128];
+	uid_t nobody;
+	gid_t nogroup;
+
+	if (geteuid() != 0) {
+		printf("SKIP: the access test runs clients as 'nobody': needs root\n");
+		exit(77);
+	}
+	if (!pw || !(gr = getgrgid(pw->pw_gid)) || !pw->pw_uid || !gr->gr_gid) {
+		printf("SKIP: no user 'nobody' with a non-root named primary group\n");
+		exit(77);
+	}
+	nobody = pw->pw_uid;
+	nogroup = gr->gr_gid;
+	/* 'nobody' must reach the socket through the private directory */
+	CHECK_EQ(chmod(dir, 0755), 0);
+
+	/* Default: 0660 root:root (the daemon's group), root and group root. */
+	start_daemon("", 0);
+	await_path(ctl_path);
+	check_socket(0660, getegid());
+	CHECK_EQ(open_as(0, 0, NULL, 0), OPENED);
+	CHECK_EQ(open_as(nobody, nogroup, NULL, 0), FS_REFUSED);
+	CHECK_EQ(open_as(nobody, nogroup, &root_grp, 1), OPENED);
+	CHECK_EQ(open_as(nobody, root_grp, NULL, 0), OPENED);
+	/* Made world-writable by mistake: the credential check still refuses. */
+	CHECK_EQ(chmod(sock_path, 0666), 0);
+	CHECK_EQ(open_as(nobody, nogroup, NULL, 0), DAEMON_REFUSED);
+	CHECK_EQ(open_as(nobody, nogroup, &root_grp, 1), OPENED);
+	stop_daemon();
+
+	/* local_group = nobody's group: primary or supplementary member in. */
+	snprintf(conf, sizeof(conf), "local_group = %s\n", gr->gr_name);
+	start_daemon(conf, 0);
+	await_path(ctl_path);
+	check_socket(0660, nogroup);
+	CHECK_EQ(open_as(0, 0, NULL, 0), OPENED);
+	CHECK_EQ(open_as(nobody, nogroup, NULL, 0), OPENED);
+	CHECK_EQ(open_as(nobody, other, &nogroup, 1), OPENED);
+	CHECK_EQ(open_as(nobody, other, NULL, 0), FS_REFUSED);
+	CHECK_EQ(chmod(sock_path, 0666), 0);
+	CHECK_EQ(open_as(nobody, other, NULL, 0), DAEMON_REFUSED);
+	CHECK_EQ(open_as(nobody, other, &nogroup, 1), OPENED);
+	stop_daemon();
+
+	/* A group that does not exist: the daemon refuses to start. */
+	start_daemon("local_group = myrixen-no-such-group\n", 0);
+	{
+		int status;
+
+		CHECK_EQ(waitpid(daemon_pid, &status, 0), daemon_pid);
+		daemon_pid = 0;
+		CHECK(WIFEXITED(status) && WEXITSTATUS(status) != 0);
+		CHECK(access(sock_path, F_OK) != 0);
+	}
+}
+
 int main(int argc, char **argv)
 {
-	if (argc != 4 || strcmp(argv[3], "gap")) {
-		fprintf(stderr, "usage: %s MYRIBACKD DELAY_LISTEN_SO gap\n", argv[0]);
+	if (argc != 4 || (strcmp(argv[3], "gap") && strcmp(argv[3], "access"))) {
+		fprintf(stderr, "usage: %s MYRIBACKD DELAY_LISTEN_SO gap|access\n", argv[0]);
 		return 2;
 	}
 	daemon_bin = argv[1];
@@ -139,7 +261,10 @@ int main(int argc, char **argv)
 	snprintf(sock_path, sizeof(sock_path), "%s/run/local.sock", dir);
 	snprintf(ctl_path, sizeof(ctl_path), "%s/run/ctl.sock", dir);
 	snprintf(conf_path, sizeof(conf_path), "%s/myribackd.conf", dir);
-	no_startup_gap();
+	if (!strcmp(argv[3], "gap"))
+		no_startup_gap();
+	else
+		access_rules();
 	unlink(conf_path);
 	rmdir(strcat(strcpy(conf_path, dir), "/run"));
 	rmdir(dir);
