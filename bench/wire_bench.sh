@@ -47,15 +47,15 @@ ip -n ${P}a addr add 10.77.0.1/24 dev ${P}va
 ip -n ${P}b addr add 10.77.0.2/24 dev ${P}vb
 for _ in $(seq 50); do [ -S "$DIR/a.sock" ] && [ -S "$DIR/b.sock" ] && break; sleep 0.1; done
 runa() { MYRIXEN_SOCKET=$DIR/a.sock ip netns exec ${P}a "$@"; }
-runb() { MYRIXEN_SOCKET=$DIR/b.sock ip netns exec ${P}b "$@"; }
 
 # --- ping-pong ---
-runb "$B/tools/mx_pingpong" -e 1 > "$DIR/ppserve.log" 2>&1 &
-sleep 0.5
+# servers start without the helper functions so $! is the server itself
+MYRIXEN_SOCKET=$DIR/b.sock ip netns exec ${P}b "$B/tools/mx_pingpong" -e 1 > "$DIR/ppserve.log" 2>&1 &
 PIDS+=($!)
+sleep 0.5
 runa "$B/tools/mx_pingpong" -d benchb:1 -n "$ITERS" -w 20 -s 0 -S $((4 << 20)) -c "$DIR/mx_pp.csv" \
 	> /dev/null
-runb "$B/bench/udp_bench" -l 7777 > /dev/null 2>&1 &
+ip netns exec ${P}b "$B/bench/udp_bench" -l 7777 > /dev/null 2>&1 &
 PIDS+=($!)
 sleep 0.2
 : > "$DIR/udp_pp.txt"
@@ -65,7 +65,7 @@ tail -n +2 "$DIR/mx_pp.csv" | while IFS=, read -r size _ _; do
 done
 
 # --- streaming ---
-runb "$B/bench/mxw_stream" -e 2 > /dev/null 2>&1 &
+MYRIXEN_SOCKET=$DIR/b.sock ip netns exec ${P}b "$B/bench/mxw_stream" -e 2 > /dev/null 2>&1 &
 PIDS+=($!)
 : > "$DIR/mx_st.txt"; : > "$DIR/udp_st.txt"
 for size in 1024 8192 32768 65536 262144 1048576 4194304; do
