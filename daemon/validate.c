@@ -31,8 +31,10 @@ static int check_desc_len(uint32_t off, uint32_t len, const struct mxd_cmd_limit
 
 	if (kind != MXN_REGION_VADDR && kind != MXN_REGION_GRANT)
 		return -EOPNOTSUPP;
-	if (len < sizeof(struct mxn_region_desc) + seg_size(kind) ||
-	    len > sizeof(struct mxn_region_desc) + seg_size(kind) * seg_max(kind))
+	/* a header alone is the empty region (see mxd_region_copy) */
+	if (len < sizeof(struct mxn_region_desc) ||
+	    len > sizeof(struct mxn_region_desc) + seg_size(kind) * seg_max(kind) ||
+	    (len - sizeof(struct mxn_region_desc)) % seg_size(kind))
 		return -EINVAL;
 	return in_queue(off, len, lim->sendq_size);
 }
@@ -158,8 +160,11 @@ int mxd_region_copy(const uint8_t *sendq, uint32_t sendq_size, uint32_t off,
 	if (r->kind != want_kind)
 		goto out;
 	err = -EINVAL;
-	if (!r->nsegs || r->nsegs > seg_max(r->kind) ||
-	    (uint64_t)r->nsegs * seg_size(r->kind) != segs_len)
+	if (r->nsegs > seg_max(r->kind) || (uint64_t)r->nsegs * seg_size(r->kind) != segs_len)
+		goto out;
+	/* No segment describes zero bytes: an empty synchronous send (its
+	 * completion must still mean "matched") or an empty pull. */
+	if (!r->nsegs && r->total_len)
 		goto out;
 	err = -E2BIG;
 	if (r->total_len > MXN_LARGE_MAX)

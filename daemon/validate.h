@@ -35,7 +35,9 @@ int mxd_cmd_validate(const struct mxn_cmd *c, const struct mxd_cmd_limits *lim);
 /*
  * Copy a region descriptor of desc_len bytes at sendq[off] into a private
  * allocation and validate the copy: kind == want_kind, nsegs in 1..max for
- * the kind, desc_len == header + nsegs * seg size, each segment non-empty,
+ * the kind, or 0 only when total_len == 0 (the empty region of a 0-byte
+ * synchronous send or pull), desc_len == header + nsegs * seg size, each
+ * segment non-empty,
  * vaddr segments do not wrap the address space, grant segments stay inside
  * one page, sum of lengths (overflow-checked) == total_len <= MXN_LARGE_MAX.
  * The caller has already bounded off/desc_len with mxd_cmd_validate.

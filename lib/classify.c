@@ -6,9 +6,7 @@ enum mxl_class mxl_classify(uint64_t length, uint32_t medium_max, bool sync)
 {
 	if (medium_max > MXN_MEDIUM_MAX_LIMIT)
 		medium_max = MXN_MEDIUM_MAX_LIMIT;
-	/* An empty synchronous send cannot be a rendezvous: regions must hold
-	 * a byte (daemon rule), so it rides in the slot and completes on send. */
-	if ((sync && length > 0) || length > medium_max)
+	if (sync || length > medium_max)
 		return MXL_CLASS_LARGE;
 	if (length <= MXN_TINY_MAX)
 		return MXL_CLASS_TINY;

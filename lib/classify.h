@@ -14,9 +14,9 @@ enum mxl_class {
 	MXL_CLASS_LARGE = 4,    /* rendezvous: region descriptor + pull */
 };
 
-/* Synchronous sends take the rendezvous path: their completion means
- * "matched", which only the pull can tell.  Exception: an empty one (a
- * region must hold at least one byte), sent tiny. */
+/* Synchronous sends take the rendezvous path, whatever their size (0 bytes
+ * included, with an empty region): their completion means "matched", which
+ * only the pull can tell. */
 enum mxl_class mxl_classify(uint64_t length, uint32_t medium_max, bool sync);
 
 /* What a receive of 'posted' bytes gets of a 'msg_length' message. */

@@ -65,15 +65,8 @@ static int put_region(struct mx_endpoint *ep, struct mxl_req *r, uint64_t limit,
 		limit -= tmp[n].len;
 		n += tmp[n].len != 0;
 	}
-	if (n == 0) {
-		/* The daemon wants at least one non-empty segment; an empty pull
-		 * (pull_len 0) names a private scratch byte it never touches. */
-		static uint8_t scratch;
-
-		tmp[0].base = &scratch;
-		tmp[0].len = 1;
-		n = 1;
-	}
+	/* n == 0 is the empty region (0-byte issend, empty pull): a header
+	 * without segments, which the daemon accepts for 0 bytes. */
 	sz = ep->t.ops->region_size(&ep->t, tmp, n);
 	err = mxl_sendq_alloc(&ep->sq, sz, off, &r->sq_id);
 	if (err)

@@ -172,8 +172,12 @@ static int xen_region(struct mxl_transport *t, const struct mxl_iov *iov, uint32
 		desc.total_len += iov[i].len;
 		nv++;
 	}
-	if (!nv)
-		return -EINVAL;
+	if (!nv) {
+		/* the empty region: nothing to grant */
+		memcpy(buf, &desc, sizeof(desc));
+		*len = sizeof(desc);
+		return 0;
+	}
 	memset(&r, 0, sizeof(r));
 	r.vsegs = (uintptr_t)v;
 	r.gsegs = (uintptr_t)((uint8_t *)buf + sizeof(desc));

@@ -216,10 +216,11 @@ enum mxn_region_kind {
 	MXN_REGION_GRANT = 2,     /* segs are struct mxn_grant_seg */
 };
 
-/* A region holds at least one segment and every segment is non-empty (the
- * daemon rejects anything else as malformed).  So an empty pull quotes any
- * valid byte with pull_len 0, and an empty synchronous send, which has no
- * byte to describe, travels as MXN_CMD_SEND_TINY (libmyrixen does both). */
+/* Every segment is non-empty.  A region with nsegs == 0 (the descriptor
+ * header alone) is valid only with total_len == 0: the empty region of a
+ * 0-byte synchronous send (still MXN_CMD_SEND_RNDV, so its completion means
+ * "matched") or of an empty pull.  The daemon rejects anything else as
+ * malformed.  (Accepted since this comment; no layout change.) */
 struct mxn_region_desc {
 	uint32_t kind;            /* enum mxn_region_kind */
 	uint32_t nsegs;

@@ -655,6 +655,10 @@ int main(void)
 	test_rndv(&a, &b, 300000, 300000, false);
 	test_rndv(&a, &b, 300000, 1000, true); /* truncation */
 	test_rndv(&a, &b, 1, 4096, false);
+	/* empty regions: a 0-byte synchronous send, empty pulls */
+	test_rndv(&a, &b, 0, 0, true);
+	test_rndv(&a, &b, 0, 4096, true);
+	test_rndv(&a, &b, 5000, 0, false);
 	test_backlog(&a);
 	test_poll_window(&a);
 	test_close(&a);

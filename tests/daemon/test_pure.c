@@ -129,6 +129,13 @@ static void test_validate_cmds(void)
 	CHECK_EQ(mxd_cmd_validate(&c, &lim), 0);
 	c.u.rndv.desc_len = 31;
 	CHECK_EQ(mxd_cmd_validate(&c, &lim), -EINVAL);
+	c.u.rndv.desc_len = 15;
+	CHECK_EQ(mxd_cmd_validate(&c, &lim), -EINVAL);
+	/* a 0-byte synchronous send: the empty region, a header alone */
+	c.length = 0;
+	c.u.rndv.desc_len = 16;
+	CHECK_EQ(mxd_cmd_validate(&c, &lim), 0);
+	c.length = 1u << 20;
 	c.u.rndv.desc_len = 16 + 16 * 257;
 	CHECK_EQ(mxd_cmd_validate(&c, &lim), -EINVAL);
 	c.u.rndv.desc_len = 32;
@@ -146,6 +153,12 @@ static void test_validate_cmds(void)
 	c.u.pull.desc_len = 32;
 	c.u.pull.pull_len = 100;
 	CHECK_EQ(mxd_cmd_validate(&c, &lim), 0);
+	c.u.pull.desc_len = 16; /* empty pull */
+	c.u.pull.pull_len = 0;
+	CHECK_EQ(mxd_cmd_validate(&c, &lim), 0);
+	c.u.pull.desc_len = 40;
+	CHECK_EQ(mxd_cmd_validate(&c, &lim), -EINVAL);
+	c.u.pull.desc_len = 32;
 	c.length = 5;
 	CHECK_EQ(mxd_cmd_validate(&c, &lim), -EINVAL);
 
@@ -212,6 +225,9 @@ static void test_region_copy(void)
 		BAD(-EINVAL, x, MXN_REGION_VADDR);
 		x.h.nsegs = 0;
 		BAD(-EINVAL, x, MXN_REGION_VADDR);
+		/* no segment but bytes claimed */
+		x.h.total_len = 1;
+		BAD(-EINVAL, x.h, MXN_REGION_VADDR);
 		x = d;
 		x.h.total_len = 301;
 		BAD(-EINVAL, x, MXN_REGION_VADDR);
@@ -238,6 +254,21 @@ static void test_region_copy(void)
 	g.s[0].len = 3997; /* crosses the page end */
 	g.h.total_len = 5001;
 	BAD(-EINVAL, g, MXN_REGION_GRANT);
+	/* The empty region: no segment, no byte, header only. */
+	{
+		struct mxn_region_desc e = { MXN_REGION_VADDR, 0, 0 };
+
+		memcpy(sendq, &e, sizeof(e));
+		CHECK_EQ(mxd_region_copy(sendq, sizeof(sendq), 0, sizeof(e), MXN_REGION_VADDR, &r), 0);
+		CHECK_EQ(r->nsegs, 0);
+		CHECK_EQ(r->total_len, 0);
+		CHECK_EQ(mxd_region_seek(r, 0, &seg, &so), -ERANGE);
+		mxd_region_free(r);
+		e.kind = MXN_REGION_GRANT;
+		memcpy(sendq, &e, sizeof(e));
+		CHECK_EQ(mxd_region_copy(sendq, sizeof(sendq), 0, sizeof(e), MXN_REGION_GRANT, &r), 0);
+		mxd_region_free(r);
+	}
 	/* Descriptor running off the end of the sendq. */
 	CHECK_EQ(mxd_region_copy(sendq, sizeof(sendq), 4090, 32, MXN_REGION_VADDR, &r), -ERANGE);
 	CHECK_EQ(mxd_region_copy(sendq, sizeof(sendq), 0, 8, MXN_REGION_VADDR, &r), -ERANGE);

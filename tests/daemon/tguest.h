@@ -81,17 +81,18 @@ static inline uint32_t tg_sendq_put(struct tguest *t, const void *data, uint32_t
 	return off;
 }
 
-/* A one-segment vaddr region descriptor for buf, placed in the sendq. */
+/* A one-segment vaddr region descriptor for buf, placed in the sendq; for
+ * len 0 the empty region (header only, no segment). */
 static inline uint32_t tg_put_region(struct tguest *t, const void *buf, uint64_t len,
 				     uint32_t *desc_len)
 {
 	struct {
 		struct mxn_region_desc h;
 		struct mxn_vaddr_seg s;
-	} d = { { MXN_REGION_VADDR, 1, len }, { (uint64_t)(uintptr_t)buf, len } };
+	} d = { { MXN_REGION_VADDR, len ? 1 : 0, len }, { (uint64_t)(uintptr_t)buf, len } };
 
-	*desc_len = sizeof(d);
-	return tg_sendq_put(t, &d, sizeof(d));
+	*desc_len = len ? sizeof(d) : sizeof(d.h);
+	return tg_sendq_put(t, &d, *desc_len);
 }
 
 #endif /* TGUEST_H */

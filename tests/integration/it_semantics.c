@@ -77,16 +77,19 @@ static void test_issend(uint32_t len)
 
 	it_fill(sb, len, 0x200 + len);
 	IT_OK(mx_issend(e1, &seg, 1, a2, 0x200 + len, NULL, &s));
-	if (len) { /* empty sync sends ride eagerly (see lib/classify.h) */
-		/* not matched yet: a synchronous send cannot complete */
-		IT_OK(mx_wait(e1, &s, 200, &st, &res));
-		IT_EQ(res, 0);
-		IT_OK(mx_ibuffered(e1, &s, &res));
+	/* not matched yet: a synchronous send (even of 0 bytes) cannot complete */
+	for (int i = 0; i < 20; i++) {
+		IT_OK(mx_test(e1, &s, &st, &res));
 		IT_EQ(res, 0);
 	}
+	IT_OK(mx_wait(e1, &s, 200, &st, &res));
+	IT_EQ(res, 0);
+	IT_OK(mx_ibuffered(e1, &s, &res));
+	IT_EQ(res, 0);
 	recv1(e2, rb, len, 0x200 + len, MX_MATCH_MASK_NONE, &r);
 	if (!it_wait(e2, &r, &st)) {
 		IT_EQ(st.code, MX_STATUS_SUCCESS);
+		IT_EQ(st.msg_length, len);
 		IT_EQ(st.xfer_length, len);
 		IT_CHECK(it_verify(rb, len, 0x200 + len) < 0);
 	}

@@ -27,7 +27,7 @@ int main(void)
 	/* a daemon announcing more than the ABI limit is clamped */
 	CHECK_EQ(mxl_classify(MXN_MEDIUM_MAX_LIMIT + 1, 1u << 20, false), MXL_CLASS_LARGE);
 	/* synchronous sends always rendezvous, even empty ones */
-	CHECK_EQ(mxl_classify(0, MXN_MEDIUM_MAX_DEFAULT, true), MXL_CLASS_TINY); /* no empty regions */
+	CHECK_EQ(mxl_classify(0, MXN_MEDIUM_MAX_DEFAULT, true), MXL_CLASS_LARGE); /* empty region */
 	CHECK_EQ(mxl_classify(1, MXN_MEDIUM_MAX_DEFAULT, true), MXL_CLASS_LARGE);
 	CHECK_EQ(mxl_classify(32, MXN_MEDIUM_MAX_DEFAULT, true), MXL_CLASS_LARGE);
 	CHECK_EQ(mxl_classify(1000, MXN_MEDIUM_MAX_DEFAULT, true), MXL_CLASS_LARGE);

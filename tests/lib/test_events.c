@@ -222,7 +222,7 @@ static void test_rendezvous(void)
 	CHECK_EQ(st.xfer_length, 2000);
 	CHECK_EQ(mxl_sendq_used(&ep->sq), 0);
 
-	/* an empty receive still pulls (0 bytes), naming a non-empty region */
+	/* an empty receive still pulls (0 bytes), with the empty region */
 	CHECK_EQ(mx_irecv(ep, NULL, 0, 0x21, MX_MATCH_MASK_NONE, NULL, &r), MX_SUCCESS);
 	e = ta_arrival(MXN_EVT_RECV_RNDV, 0x21, 10);
 	ta_put_evt(ep, &e);
@@ -230,9 +230,25 @@ static void test_rendezvous(void)
 	CHECK(ta_take_cmd(ep, &c));
 	CHECK_EQ(c.op, MXN_CMD_PULL);
 	CHECK_EQ(c.u.pull.pull_len, 0);
-	memcpy(&d, ep->sendq + c.u.pull.desc_off, sizeof(d));
-	CHECK_EQ(d.nsegs, 1);
+	CHECK_EQ(c.u.pull.desc_len, sizeof(struct mxn_region_desc));
+	memcpy(&d, ep->sendq + c.u.pull.desc_off, sizeof(struct mxn_region_desc));
+	CHECK_EQ(d.nsegs, 0);
+	CHECK_EQ(d.total_len, 0);
 	CHECK_EQ(mx_forget(ep, &r), MX_SUCCESS);
+
+	/* a 0-byte issend is a rendezvous too (completion = matched) */
+	CHECK_EQ(mx_issend(ep, NULL, 0, peer_addr(), 0x22, NULL, &r), MX_SUCCESS);
+	CHECK(ta_take_cmd(ep, &c));
+	CHECK_EQ(c.op, MXN_CMD_SEND_RNDV);
+	CHECK_EQ(c.flags, MXN_CMDF_SYNC);
+	CHECK_EQ(c.length, 0);
+	CHECK_EQ(c.u.rndv.desc_len, sizeof(struct mxn_region_desc));
+	memcpy(&d, ep->sendq + c.u.rndv.desc_off, sizeof(struct mxn_region_desc));
+	CHECK_EQ(d.kind, MXN_REGION_VADDR);
+	CHECK_EQ(d.nsegs, 0);
+	CHECK_EQ(d.total_len, 0);
+	CHECK_EQ(mx_test(ep, &r, &st, &res), MX_SUCCESS);
+	CHECK_EQ(res, 0);
 	mxl_endpoint_close(ep);
 }
 
