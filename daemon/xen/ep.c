@@ -19,77 +19,21 @@
 #include "xen_int.h"
 #include <xen/grant_table.h> /* GNTCOPY_*, GNTST_okay */
 
-#define MXD_XEN_REFS_PER_PAGE (MXN_PAGE_SIZE / sizeof(uint32_t))
 #define MXD_XEN_COPY_BATCH 64u
 
 static struct mxd_ratelimit mxd_xen_refuse_rl = MXD_RATELIMIT_INIT(5000, 5);
 
-struct mxd_xen_open {
-	uint32_t nonce, abi, key, endpoint;
-	uint32_t cmd_order, evt_order, sendq_size, recvq_size;
-	uint32_t npages, port, ndir;
-	uint32_t dir[MXD_XEN_DIR_MAX];
-	struct mxn_layout geo;
-};
-
-static int mxd_xen_parse_refs(const char *s, uint32_t *refs, uint32_t max, uint32_t *n)
-{
-	char tok[16];
-	uint32_t k = 0;
-	size_t len;
-
-	while (*s) {
-		len = strcspn(s, " ");
-		if (len == 0 || len >= sizeof(tok) || k == max)
-			return -EINVAL;
-		memcpy(tok, s, len);
-		tok[len] = 0;
-		if (mxd_xs_parse_u32(tok, &refs[k++]))
-			return -EINVAL;
-		s += len;
-		if (*s == ' ')
-			s++;
-	}
-	*n = k;
-	return 0;
-}
-
 static int mxd_xen_read_open(struct mxd_xen *x, const char *node, struct mxd_xen_open *o)
 {
 	const struct mxd_conf_limits *lim = &mxd_core_config(x->core)->limits;
-	char refs[MXD_XEN_DIR_MAX * 11 + 2];
-	int err = 0;
+	char buf[MXD_XO_NFIELDS][MXD_XEN_DIR_MAX * 11 + 2];
+	const char *val[MXD_XO_NFIELDS];
+	uint32_t i;
 
-#define R(name, field) if (!err) err = mxd_xs_read_u32(x->xs, node, name, &o->field)
-	R("abi-version", abi);
-	R("key", key);
-	R("endpoint", endpoint);
-	R("cmd-order", cmd_order);
-	R("evt-order", evt_order);
-	R("sendq-size", sendq_size);
-	R("recvq-size", recvq_size);
-	R("area-pages", npages);
-	R("event-channel", port);
-#undef R
-	if (!err)
-		err = mxd_xs_read_str(x->xs, node, "dir-refs", refs, sizeof(refs));
-	if (!err)
-		err = mxd_xen_parse_refs(refs, o->dir, MXD_XEN_DIR_MAX, &o->ndir);
-	if (err)
-		return -EINVAL;
-	if (o->abi != MYRIXEN_ABI_VERSION)
-		return -EPROTO;
-	if (o->endpoint >= MXN_ENDPOINTS_MAX && o->endpoint != MXN_ENDPOINT_ANY)
-		return -EINVAL;
-	if (o->sendq_size > lim->sendq_size || o->recvq_size > lim->recvq_size)
-		return -E2BIG;
-	if (mxn_layout_compute(&o->geo, o->cmd_order, o->evt_order, o->sendq_size,
-			       o->recvq_size))
-		return -EINVAL;
-	if ((uint64_t)o->npages * MXN_PAGE_SIZE != o->geo.area_size ||
-	    o->ndir != (o->npages + MXD_XEN_REFS_PER_PAGE - 1) / MXD_XEN_REFS_PER_PAGE)
-		return -EINVAL;
-	return 0;
+	for (i = 0; i < MXD_XO_NFIELDS; i++)
+		val[i] = mxd_xs_read_str(x->xs, node, mxd_xen_open_nodes[i], buf[i],
+					 sizeof(buf[i])) ? NULL : buf[i];
+	return mxd_xen_open_parse(val, lim->sendq_size, lim->recvq_size, o);
 }
 
 /* Map the directory pages, copy the area's refs out, unmap. */
@@ -295,7 +239,7 @@ static int mxd_xen_ep_open(struct mxd_xen_dom *d, uint32_t slot, uint32_t nonce)
 {
 	struct mxd_xen *x = d->x;
 	struct mxd_endpoint_params p = { .ops = &mxd_xen_ops };
-	struct mxd_xen_open o = { .nonce = nonce };
+	struct mxd_xen_open o = { 0 };
 	struct mxd_endpoint *ep = NULL;
 	struct mxd_xen_ep *xe;
 	char node[MXD_XEN_PATH + 16];

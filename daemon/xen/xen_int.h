@@ -19,11 +19,11 @@
 #include <xenevtchn.h>
 #include <myrixen/abi.h>
 #include <myrixen/layout.h>
+#include "open_req.h"
 #include "xen.h"
 
 #define MXD_XEN_TYPE "myrixen"
 #define MXD_XEN_SLOTS 256u
-#define MXD_XEN_DIR_MAX 16u
 #define MXD_XEN_PATH 128
 
 enum mxd_xenbus_state {
@@ -78,7 +78,6 @@ int mxd_xs_read_str(struct xs_handle *xs, const char *dir, const char *node, cha
 		    size_t len);
 int mxd_xs_printf(struct xs_handle *xs, xs_transaction_t t, const char *dir, const char *node,
 		  const char *fmt, ...) __attribute__((format(printf, 5, 6)));
-int mxd_xs_parse_u32(const char *s, uint32_t *out);
 
 /* dom.c: devices */
 bool mxd_xen_dom_alive(struct mxd_xen *x, uint32_t domid);

@@ -10,21 +10,6 @@
 #include <string.h>
 #include "xen_int.h"
 
-int mxd_xs_parse_u32(const char *s, uint32_t *out)
-{
-	unsigned long long v;
-	char *end;
-
-	if (!s || *s < '0' || *s > '9')
-		return -EINVAL;
-	errno = 0;
-	v = strtoull(s, &end, 10);
-	if (errno || *end || v > UINT32_MAX)
-		return -EINVAL;
-	*out = (uint32_t)v;
-	return 0;
-}
-
 int mxd_xs_read_str(struct xs_handle *xs, const char *dir, const char *node, char *buf,
 		    size_t len)
 {

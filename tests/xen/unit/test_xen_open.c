@@ -1,0 +1,111 @@
+/* SPDX-License-Identifier: MIT */
+/*
+ * The daemon's parser of a guest's endpoint open request (daemon/xen/
+ * open_req.c): a valid request, then one bad field at a time.  Each case
+ * asserts the exact error and, for the valid ones, the resulting geometry.
+ */
+#include <errno.h>
+#include <stdio.h>
+#include <string.h>
+#include "open_req.h"
+
+static int failures;
+
+#define EXPECT(cond, ...)                                                   \
+	do {                                                                \
+		if (!(cond)) {                                              \
+			fprintf(stderr, "%s:%d: ", __FILE__, __LINE__);     \
+			fprintf(stderr, __VA_ARGS__);                       \
+			fprintf(stderr, "\n");                              \
+			failures++;                                         \
+		}                                                           \
+	} while (0)
+
+#define MIB (1024u * 1024u)
+
+/* defaults of the shim: 2^8 commands, 2^10 events, 1 MiB + 2 MiB -> 790 pages */
+static const char *const good[MXD_XO_NFIELDS] = {
+	"1", "4660", "255", "8", "10", "1048576", "2097152", "790", "8", "798",
+};
+
+static int parse_with(int field, const char *value, struct mxd_xen_open *o)
+{
+	const char *v[MXD_XO_NFIELDS];
+
+	memcpy(v, good, sizeof(v));
+	if (field >= 0)
+		v[field] = value;
+	memset(o, 0, sizeof(*o));
+	return mxd_xen_open_parse(v, 16 * MIB, 16 * MIB, o);
+}
+
+static void test_valid(void)
+{
+	struct mxd_xen_open o;
+
+	EXPECT(parse_with(-1, NULL, &o) == 0, "valid request refused");
+	EXPECT(o.key == 4660 && o.endpoint == 255 && o.port == 8 && o.ndir == 1 && o.dir[0] == 798,
+	       "fields not carried over");
+	EXPECT(o.geo.area_size == 790u * 4096u && o.geo.recvq_off + o.geo.recvq_size == o.geo.area_size,
+	       "geometry %u", o.geo.area_size);
+	EXPECT(parse_with(MXD_XO_ENDPOINT, "0", &o) == 0, "endpoint 0");
+	EXPECT(parse_with(MXD_XO_KEY, "4294967295", &o) == 0 && o.key == UINT32_MAX, "max key");
+}
+
+static void test_numbers(void)
+{
+	static const char *const bad[] = { "", "+5", " 5", "5 ", "0x10", "-1", "4294967296",
+					   "99999999999999999999999", "1e3", "8\n" };
+	struct mxd_xen_open o;
+	unsigned i;
+	int f;
+
+	for (f = 0; f < MXD_XO_DIR_REFS; f++) {
+		EXPECT(parse_with(f, NULL, &o) == -EINVAL, "missing field %d accepted", f);
+		for (i = 0; i < sizeof(bad) / sizeof(bad[0]); i++)
+			EXPECT(parse_with(f, bad[i], &o) == -EINVAL, "field %d value '%s' accepted",
+			       f, bad[i]);
+	}
+}
+
+static void test_limits(void)
+{
+	struct mxd_xen_open o;
+	const char *v[MXD_XO_NFIELDS];
+
+	EXPECT(parse_with(MXD_XO_ABI, "2", &o) == -EPROTO, "ABI 2");
+	EXPECT(parse_with(MXD_XO_ENDPOINT, "256", &o) == -EINVAL, "endpoint 256");
+	EXPECT(parse_with(MXD_XO_CMD_ORDER, "3", &o) == -EINVAL, "cmd order 3");
+	EXPECT(parse_with(MXD_XO_EVT_ORDER, "13", &o) == -EINVAL, "evt order 13");
+	EXPECT(parse_with(MXD_XO_SENDQ, "1048577", &o) == -EINVAL, "unaligned sendq");
+	EXPECT(parse_with(MXD_XO_PAGES, "789", &o) == -EINVAL, "page count off by one");
+	EXPECT(parse_with(MXD_XO_PAGES, "4294967295", &o) == -EINVAL, "huge page count");
+	memcpy(v, good, sizeof(v));
+	EXPECT(mxd_xen_open_parse(v, 512 * 1024, 16 * MIB, &o) == -E2BIG, "sendq over limit");
+	EXPECT(mxd_xen_open_parse(v, 16 * MIB, MIB, &o) == -E2BIG, "recvq over limit");
+}
+
+static void test_dir_refs(void)
+{
+	static const char *const bad[] = { "", " ", "1 2", "798 ", " 798", "798  1", "x",
+		"1 2 3 4 5 6 7 8 9 10 11 12 13 14 15 16 17", "12345678901234567" };
+	struct mxd_xen_open o;
+	uint32_t refs[4], n = 0;
+	unsigned i;
+
+	for (i = 0; i < sizeof(bad) / sizeof(bad[0]); i++)
+		EXPECT(parse_with(MXD_XO_DIR_REFS, bad[i], &o) == -EINVAL, "dir-refs '%s'", bad[i]);
+	EXPECT(mxd_xen_parse_refs("7 8 9", refs, 4, &n) == 0 && n == 3 && refs[2] == 9, "3 refs");
+	EXPECT(mxd_xen_parse_refs("1 2 3 4 5", refs, 4, &n) == -EINVAL, "more refs than room");
+}
+
+int main(void)
+{
+	test_valid();
+	test_numbers();
+	test_limits();
+	test_dir_refs();
+	if (failures)
+		fprintf(stderr, "%d failure(s)\n", failures);
+	return failures != 0;
+}
