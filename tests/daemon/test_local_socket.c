@@ -8,7 +8,8 @@
  *    local_group (default: the daemon's group) and SO_PEERCRED admits root,
  *    the daemon's user and members of the group (primary or supplementary),
  *    like the control socket.  Clients run as 'nobody' with chosen groups;
- *    a socket made world-writable by mistake still refuses outsiders.
+ *    a socket made world-writable by mistake still refuses outsiders; the
+ *    library reports every refusal as MX_NO_PERM.
  * usage: test_local_socket MYRIBACKD DELAY_LISTEN_SO gap|access
  */
 #include <errno.h>
@@ -24,6 +25,7 @@
 #include <sys/wait.h>
 #include <time.h>
 #include <unistd.h>
+#include <myriexpress.h>
 #include "rawclient.h"
 #include "tcheck.h"
 
@@ -155,6 +157,23 @@ static enum outcome try_open(void)
 	return !err ? OPENED : err == -EACCES ? DAEMON_REFUSED : OTHER;
 }
 
+/* The library's view of the same refusal: MX_NO_PERM, nothing else. */
+static bool library_agrees(enum outcome o)
+{
+	mx_endpoint_t ep;
+	mx_return_t rc;
+
+	setenv("MYRIXEN_SOCKET", sock_path, 1);
+	mx_set_error_handler(MX_ERRORS_RETURN);
+	if (mx_init() != MX_SUCCESS)
+		return false;
+	rc = mx_open_endpoint(MX_ANY_NIC, MX_ANY_ENDPOINT, 1, NULL, 0, &ep);
+	if (rc == MX_SUCCESS)
+		mx_close_endpoint(ep);
+	mx_finalize();
+	return o == OPENED ? rc == MX_SUCCESS : rc == MX_NO_PERM;
+}
+
 /* Run try_open as uid/gid with the supplementary groups given. */
 static enum outcome open_as(uid_t uid, gid_t gid, const gid_t *groups, size_t ngroups)
 {
@@ -165,7 +184,9 @@ static enum outcome open_as(uid_t uid, gid_t gid, const gid_t *groups, size_t ng
 	if (pid == 0) {
 		if (setgroups(ngroups, groups) || setgid(gid) || setuid(uid))
 			_exit(OTHER + 1);
-		_exit(try_open());
+		enum outcome o = try_open();
+
+		_exit(o == OTHER || library_agrees(o) ? o : OTHER + 2);
 	}
 	CHECK_EQ(waitpid(pid, &status, 0), pid);
 	CHECK(WIFEXITED(status));
