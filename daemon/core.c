@@ -296,6 +296,11 @@ out:
 	return err;
 }
 
+void mxd_core_count_open_refused(struct mxd_core *c)
+{
+	c->st.open_refused++;
+}
+
 struct mxd_endpoint *mxd_endpoint_lookup(struct mxd_core *c, uint8_t index)
 {
 	struct mxd_endpoint *ep = c->eps[index];

@@ -76,7 +76,7 @@ struct mxd_core_stats {
 	uint64_t ring_faults;       /* impossible prod/cons seen */
 	uint64_t bad_cmds;          /* malformed commands (all guests) */
 	uint64_t remote_unavailable;/* remote commands without a wire engine */
-	uint64_t open_refused;      /* attach refused (limits, bad geometry) */
+	uint64_t open_refused;      /* attach refused (limits, bad geometry, access) */
 	uint64_t notifies, kicks;
 };
 
@@ -224,6 +224,8 @@ void mxd_core_flush(struct mxd_core *c);
 
 /* ---- introspection, for the control socket ---- */
 void mxd_core_get_stats(const struct mxd_core *c, struct mxd_core_stats *out);
+/* A transport refused an open before attaching (access): open_refused. */
+void mxd_core_count_open_refused(struct mxd_core *c);
 void mxd_guest_get_stats(const struct mxd_guest *g, struct mxd_guest_stats *out);
 void mxd_endpoint_get_stats(const struct mxd_endpoint *ep, struct mxd_ep_stats *out);
 /* Iterate; a non-zero return from fn stops and is returned.  fn must not

@@ -319,9 +319,10 @@ static void sock_cb(struct ev_loop *loop, ev_io *w, int revents)
 	rsp.nic_id = mxd_core_nic_id(cn->l->core);
 	snprintf(rsp.hostname, sizeof(rsp.hostname), "%s", mxd_core_hostname(cn->l->core));
 	/* The refusal answers the request, so the client reads a reason. */
-	if (cn->refused)
+	if (cn->refused) {
 		err = -EACCES;
-	else
+		mxd_core_count_open_refused(cn->l->core);
+	} else
 		err = n == (ssize_t)sizeof(req) ? open_endpoint(cn, &req, &rsp) : -EINVAL;
 	rsp.error = err;
 	if (err) {

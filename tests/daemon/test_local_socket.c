@@ -193,6 +193,14 @@ static enum outcome open_as(uid_t uid, gid_t gid, const gid_t *groups, size_t ng
 	return (enum outcome)WEXITSTATUS(status);
 }
 
+static long long open_refused(void)
+{
+	static char body[16384];
+
+	CHECK_EQ(ctl_request(ctl_path, "json counters\n", body, sizeof(body)), 0);
+	return json_field(body, "open_refused");
+}
+
 static void check_socket(mode_t mode, gid_t gid)
 {
 	struct stat st;
@@ -234,9 +242,12 @@ static void access_rules(void)
 	CHECK_EQ(open_as(nobody, nogroup, NULL, 0), FS_REFUSED);
 	CHECK_EQ(open_as(nobody, nogroup, &root_grp, 1), OPENED);
 	CHECK_EQ(open_as(nobody, root_grp, NULL, 0), OPENED);
-	/* Made world-writable by mistake: the credential check still refuses. */
+	/* Made world-writable by mistake: the credential check still refuses
+	 * (twice: raw open and library open), and counts it. */
+	CHECK_EQ(open_refused(), 0);
 	CHECK_EQ(chmod(sock_path, 0666), 0);
 	CHECK_EQ(open_as(nobody, nogroup, NULL, 0), DAEMON_REFUSED);
+	CHECK_EQ(open_refused(), 2);
 	CHECK_EQ(open_as(nobody, nogroup, &root_grp, 1), OPENED);
 	stop_daemon();
 
