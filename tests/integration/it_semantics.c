@@ -101,6 +101,31 @@ static void test_issend(uint32_t len)
 	free(rb);
 }
 
+/* A synchronous send matching a receive already posted (the expected path),
+ * including one that the receive truncates to nothing. */
+static void test_issend_expected(uint32_t len, uint32_t posted)
+{
+	char *sb = malloc(len + 1), *rb = malloc(posted + 1);
+	uint32_t xfer = len < posted ? len : posted;
+	mx_segment_t seg = { sb, len };
+	mx_request_t s, r;
+	mx_status_t st;
+
+	it_fill(sb, len, 0x300 + len);
+	recv1(e2, rb, posted, 0x300 + len, MX_MATCH_MASK_NONE, &r);
+	IT_OK(mx_issend(e1, &seg, 1, a2, 0x300 + len, NULL, &s));
+	if (!it_wait(e2, &r, &st)) {
+		IT_EQ(st.code, len > posted ? MX_STATUS_TRUNCATED : MX_STATUS_SUCCESS);
+		IT_EQ(st.msg_length, len);
+		IT_EQ(st.xfer_length, xfer);
+		IT_CHECK(it_verify(rb, xfer, 0x300 + len) < 0);
+	}
+	if (!it_wait(e1, &s, &st))
+		IT_EQ(st.xfer_length, xfer);
+	free(sb);
+	free(rb);
+}
+
 static void test_probe(void)
 {
 	char buf[256];
@@ -566,6 +591,9 @@ int main(void)
 	test_issend(0);
 	test_issend(10);
 	test_issend(4u << 20);
+	test_issend_expected(0, 0);
+	test_issend_expected(0, 64);
+	test_issend_expected(100, 0);
 	test_probe();
 	test_truncation(100, 50);
 	test_truncation(20000, 1000);
