@@ -118,8 +118,9 @@ timeout -k 5 "$TIMEOUT" "${QEMU[@]}" -monitor none -serial stdio </dev/null 2>&1
   while IFS= read -r l; do
     n=${EPOCHREALTIME/./}; d=$(( (n - s0) / 10000 ))
     printf '[host %4d.%02d] %s\n' $((d / 100)) $((d % 100)) "$l"
-    if [ -n "${DEMO:-}" ] && [[ $l =~ MXT:|mx_pingpong|latency|^\[[^]]*\]\ +[0-9]+\ +[0-9.]+\ +[0-9.]+$ ]]; then
-      echo "$l" >&2
+    if [ -n "${DEMO:-}" ]; then
+      l=${l%$'\r'}
+      [[ $l =~ MXT:|mx_pingpong|latency|^\ *[0-9]+\ +[0-9.]+\ +[0-9.]+$ ]] && echo "$l" >&2
     fi
   done > "$LOG"
 rc=${PIPESTATUS[0]}
