@@ -119,7 +119,7 @@ timeout -k 5 "$TIMEOUT" "${QEMU[@]}" -monitor none -serial stdio </dev/null 2>&1
     n=${EPOCHREALTIME/./}; d=$(( (n - s0) / 10000 ))
     printf '[host %4d.%02d] %s\n' $((d / 100)) $((d % 100)) "$l"
     if [ -n "${DEMO:-}" ]; then
-      l=${l%$'\r'}
+      l=${l//$'\r'/}
       [[ $l =~ MXT:|mx_pingpong|latency|^\ *[0-9]+\ +[0-9.]+\ +[0-9.]+$ ]] && echo "$l" >&2
     fi
   done > "$LOG"
