@@ -1,25 +1,44 @@
 #!/bin/bash
 # The whole test suite, as CI runs it (.ci/run calls exactly this).
-# Stages: 1. release build + every ctest (unit, integration, netns, Xen);
-#         2. ASan+UBSan build + the same minus the Xen boot;
-#         3. clang libFuzzer build, each fuzzer for a short bounded run.
-set -euo pipefail
+#   1. release build: every ctest (unit, integration, netns, ops, real Xen under QEMU)
+#   2. ASan+UBSan build: the same minus the Xen boots
+#   3. TSan build: the library and integration tests (where threads meet)
+#   4. clang libFuzzer build: each fuzzer for a short bounded run
+# Every stage runs even when an earlier one failed; the exit status and the
+# closing "summary: N passed, N failed, N skipped" line cover all of them.
+set -uo pipefail
 cd "$(dirname "$0")/.."
 JOBS=${JOBS:-$(nproc)}
 B=${BUILD_ROOT:-build-test}
-stage() { echo; echo "=== $* ==="; }
+LOGS="$B/logs"
+mkdir -p "$LOGS"
+passed=0 failed=0 skipped=0 broken=0
 
-stage "1/3 build and test (release)"
-cmake -S . -B "$B/rel" -DCMAKE_BUILD_TYPE=RelWithDebInfo >/dev/null
-cmake --build "$B/rel" -j "$JOBS"
-(cd "$B/rel" && ctest --output-on-failure -j "$JOBS" ${CTEST_ARGS:-})
+# run_stage NAME BUILD_DIR "CMAKE ARGS" "CTEST ARGS" [CC]
+run_stage() {
+	local name=$1 dir=$2 cargs=$3 targs=$4 cc=${5:-}
+	local log="$LOGS/$name.log" total nfail nskip
+	echo; echo "=== $name ==="
+	if ! env ${cc:+CC=$cc} cmake -S . -B "$dir" $cargs >"$LOGS/$name.configure.log" 2>&1 ||
+	   ! cmake --build "$dir" -j "$JOBS" >"$LOGS/$name.build.log" 2>&1; then
+		echo "$name: build FAILED"; tail -40 "$LOGS/$name.configure.log" "$LOGS/$name.build.log"
+		broken=$((broken + 1)); return
+	fi
+	(cd "$dir" && ctest --output-on-failure -j "$JOBS" $targs) 2>&1 | tee "$log"
+	total=$(sed -n 's/.*tests failed out of \([0-9]*\).*/\1/p' "$log" | tail -1)
+	nfail=$(sed -n 's/.*tests passed, \([0-9]*\) tests failed out of.*/\1/p' "$log" | tail -1)
+	nskip=$(grep -c '\*\*\*Skipped' "$log" || true)
+	if [ -z "$total" ]; then broken=$((broken + 1)); return; fi
+	failed=$((failed + nfail)); skipped=$((skipped + nskip))
+	passed=$((passed + total - nfail - nskip))
+}
 
-stage "2/3 ASan+UBSan build and test"
-cmake -S . -B "$B/asan" -DCMAKE_BUILD_TYPE=Debug -DMYRIXEN_SANITIZE=address,undefined -DMYRIXEN_SHIM=OFF >/dev/null
-cmake --build "$B/asan" -j "$JOBS"
-(cd "$B/asan" && ctest --output-on-failure -j "$JOBS" -LE 'xen|bench')
+run_stage release "$B/rel" "-DCMAKE_BUILD_TYPE=RelWithDebInfo" "${CTEST_ARGS:-}"
+run_stage asan-ubsan "$B/asan" "-DCMAKE_BUILD_TYPE=Debug -DMYRIXEN_SANITIZE=address,undefined -DMYRIXEN_SHIM=OFF" "-LE xen|bench"
+run_stage tsan "$B/tsan" "-DCMAKE_BUILD_TYPE=Debug -DMYRIXEN_SANITIZE=thread -DMYRIXEN_SHIM=OFF -DMYRIXEN_XEN=OFF" "-L ^lib|integration"
+run_stage fuzz "$B/fuzz" "-DMYRIXEN_FUZZ=ON -DMYRIXEN_SHIM=OFF" "-L fuzz" clang
 
-stage "3/3 fuzzers (clang, libFuzzer)"
-CC=clang cmake -S . -B "$B/fuzz" -DMYRIXEN_FUZZ=ON -DMYRIXEN_SHIM=OFF -DMYRIXEN_XEN=OFF >/dev/null
-cmake --build "$B/fuzz" -j "$JOBS"
-(cd "$B/fuzz" && ctest --output-on-failure -L fuzz)
+echo
+[ "$broken" -eq 0 ] || echo "test.sh: $broken stage(s) did not build or did not run"
+echo "summary: $passed passed, $failed failed, $skipped skipped"
+[ "$failed" -eq 0 ] && [ "$broken" -eq 0 ]
