@@ -145,8 +145,9 @@ struct mxw_peer {
 	bool named;
 	char hostname[MXW_HOSTNAME_MAX + 1];
 	struct mxw_counters st;
-	/* liveness while rendezvous sends wait for this peer's NOTIFY */
-	uint32_t rndv_waiting;
+	/* liveness: what this peer owes us (see mxw_liveness_progress) */
+	uint32_t rndv_waiting;      /* rendezvous sends waiting for its NOTIFY */
+	uint32_t pending;           /* our unacked sends to it + our pulls from it */
 	uint64_t last_rx_us, last_probe_us;
 	uint32_t probes;
 };
@@ -209,6 +210,9 @@ void mxw_rx_host_query(struct mxw_proto *pr, const struct mxw_frame *f);
 void mxw_rx_host_reply(struct mxw_proto *pr, const struct mxw_frame *f);
 uint64_t mxw_lookup_progress(struct mxw_proto *pr, uint64_t now);
 void mxw_peer_heard(struct mxw_proto *pr, int peer);
+/* Something more is owed by 'peer' / one thing less (sends, pulls). */
+void mxw_peer_owes(struct mxw_proto *pr, uint16_t peer);
+void mxw_peer_paid(struct mxw_proto *pr, uint16_t peer);
 uint64_t mxw_liveness_progress(struct mxw_proto *pr, uint64_t now);
 void mxw_lookups_free(struct mxw_proto *pr);
 

@@ -73,7 +73,7 @@ int mxw_proto_send_rndv(struct mxw_proto *pr, struct mxw_ep from, uint16_t peer,
 	slots[id].length = len;
 	slots[id].peer = peer;
 	slots[id].rep = endpoint;
-	if (pr->peers[peer].rndv_waiting++ == 0)
+	if (pr->peers[peer].rndv_waiting++ == 0 && !pr->peers[peer].pending)
 		mxw_peer_heard(pr, peer);   /* the probe clock starts now */
 	s->kind = MXW_SK_RNDV;
 	s->match = match_info;
@@ -276,9 +276,40 @@ static void blk_setup(struct mxw_proto *pr, struct mxw_pull *pl, struct mxw_pull
 	pl->next_frame_index += MXW_PULL_REPLY_PER_BLOCK;
 }
 
+/* Message offset and length of frame j of block b. */
+static uint32_t blk_frame_off(const struct mxw_proto *pr, const struct mxw_pull_blk *b, uint32_t j)
+{
+	const uint32_t R = pr->reply_max;
+
+	return b->start + (j ? R - b->first_frame_offset + (j - 1) * R : 0);
+}
+
+static uint32_t blk_frame_len(const struct mxw_proto *pr, const struct mxw_pull_blk *b, uint32_t j)
+{
+	const uint32_t R = pr->reply_max;
+
+	return MXW_MIN(j ? R : R - b->first_frame_offset,
+		       b->start + b->block_length - blk_frame_off(pr, b, j));
+}
+
+/*
+ * Ask for the frames of b still missing: from the first missing one to the
+ * last.  Asking for the whole block again would put the missing frames at
+ * the tail of a burst of already-received ones, which is exactly where a
+ * full queue (a busy receiver, a starved forwarder) drops them, every time.
+ * The sub-range is a valid Open-MX pull: frame_index is that of its first
+ * frame and every reply carries its own frame seqnum and message offset.
+ */
 static void tx_pull(struct mxw_proto *pr, struct mxw_pull *pl, struct mxw_pull_blk *b, uint64_t now)
 {
+	uint32_t first = 0, last = b->nframes - 1, off;
 	struct mxw_frame f;
+
+	while (first < last && (b->bits[0] & (1ull << first)))
+		first++;
+	while (last > first && (b->bits[0] & (1ull << last)))
+		last--;
+	off = blk_frame_off(pr, b, first);
 
 	memset(&f, 0, sizeof(f));
 	f.type = MXW_PKT_PULL;
@@ -292,9 +323,9 @@ static void tx_pull(struct mxw_proto *pr, struct mxw_pull *pl, struct mxw_pull_b
 	f.u.pull.rdma_offset = pl->rdma_offset;
 	f.u.pull.src_pull_handle = (uint32_t)(pl - pr->pulls);
 	f.u.pull.src_magic = pl->magic;
-	f.u.pull.first_frame_offset = b->first_frame_offset;
-	f.u.pull.block_length = b->block_length;
-	f.u.pull.frame_index = b->frame_index;
+	f.u.pull.first_frame_offset = first ? 0 : b->first_frame_offset;
+	f.u.pull.block_length = blk_frame_off(pr, b, last) + blk_frame_len(pr, b, last) - off;
+	f.u.pull.frame_index = b->frame_index + first;
 	b->last_tx = now;
 	(void)mxw_tx_frame(pr, &f, pl->peer);
 }
@@ -313,6 +344,7 @@ static void pull_release(struct mxw_proto *pr, struct mxw_pull *pl)
 {
 	TAILQ_REMOVE(&pr->active_pulls, pl, link);
 	pl->used = false;
+	mxw_peer_paid(pr, pl->peer);
 }
 
 static void pull_finish(struct mxw_proto *pr, struct mxw_pull *pl, uint8_t status)
@@ -378,6 +410,7 @@ int mxw_proto_pull(struct mxw_proto *pr, struct mxw_ep to, uint64_t remote_ref,
 	pl->total = MXW_MIN(len, ri->msg_length);
 	ri->used = false;
 	TAILQ_INSERT_TAIL(&pr->active_pulls, pl, link);
+	mxw_peer_owes(pr, pl->peer);
 	if (pl->rdma_offset >= pr->reply_max) {
 		pull_finish(pr, pl, MXN_ST_BAD_REQUEST);
 		return 0;
@@ -404,7 +437,6 @@ static struct mxw_pull *pull_lookup(struct mxw_proto *pr, uint32_t handle, uint3
 
 void mxw_rx_pull_reply(struct mxw_proto *pr, int peer, const struct mxw_frame *f)
 {
-	const uint32_t R = pr->reply_max;
 	struct mxw_pull *pl;
 	struct mxw_pull_blk *b = NULL;
 	uint32_t j = 0, off = 0, len = 0;
@@ -423,8 +455,8 @@ void mxw_rx_pull_reply(struct mxw_proto *pr, int peer, const struct mxw_frame *f
 		j = (uint8_t)(f->u.pull_reply.frame_seqnum - (uint8_t)c->frame_index);
 		if (!c->active || j >= c->nframes)
 			continue;
-		off = c->start + (j ? R - c->first_frame_offset + (j - 1) * R : 0);
-		len = MXW_MIN(j ? R : R - c->first_frame_offset, c->start + c->block_length - off);
+		off = blk_frame_off(pr, c, j);
+		len = blk_frame_len(pr, c, j);
 		if (f->u.pull_reply.msg_offset == off && f->payload_len == len)
 			b = c;
 	}
@@ -446,7 +478,7 @@ void mxw_rx_pull_reply(struct mxw_proto *pr, int peer, const struct mxw_frame *f
 		return;
 	}
 	b->bits[0] |= 1ull << j;
-	b->resends = 0;     /* progress: only a block that stalls runs out of retries */
+	b->resends = 0;     /* progress: the next stall starts from the short timeout */
 	if (++b->got < b->nframes)
 		return;
 	b->active = false;
@@ -510,33 +542,39 @@ void mxw_large_partner_failed(struct mxw_proto *pr, struct mxw_partner *pt, uint
 	}
 }
 
+/* When block b asks again: the timeout doubles while it stalls (a
+ * congested path gets fewer bursts), back to the short one on progress. */
+static uint64_t blk_due(const struct mxw_proto *pr, const struct mxw_pull_blk *b)
+{
+	uint32_t shift = MXW_MIN(b->resends, pr->p.pull_backoff_max);
+
+	return b->last_tx + ((uint64_t)pr->p.pull_resend_us << shift);
+}
+
+/*
+ * A stalled block is asked for again, for as long as it takes: a pull
+ * never gives up by itself.  Only the peer's silence ends it (liveness
+ * probes, mxw_liveness_progress -> mxw_peer_failed), since a peer that
+ * keeps answering will serve the block once the path clears.
+ */
 uint64_t mxw_large_progress(struct mxw_proto *pr, uint64_t now)
 {
-	struct mxw_pull *pl, *next;
+	struct mxw_pull *pl;
 	uint64_t deadline = MXW_NO_DEADLINE;
 
-	for (pl = TAILQ_FIRST(&pr->active_pulls); pl; pl = next) {
-		bool failed = false;
-
-		next = TAILQ_NEXT(pl, link);
-		for (unsigned i = 0; i < pr->p.pull_blocks && !failed; i++) {
+	TAILQ_FOREACH(pl, &pr->active_pulls, link) {
+		for (unsigned i = 0; i < pr->p.pull_blocks; i++) {
 			struct mxw_pull_blk *b = &pl->blk[i];
 
 			if (!b->active)
 				continue;
-			if (b->last_tx + pr->p.pull_resend_us <= now) {
-				if (b->resends >= pr->p.pull_resends_max) {
-					pr->st.timeouts++;
-					pull_finish(pr, pl, MXN_ST_TIMEOUT);
-					failed = true;
-					break;
-				}
+			if (blk_due(pr, b) <= now) {
 				b->resends++;
 				pr->st.pull_resends++;
 				pr->peers[pl->peer].st.resends++;
 				tx_pull(pr, pl, b, now);
 			}
-			deadline = MXW_MIN(deadline, b->last_tx + pr->p.pull_resend_us);
+			deadline = MXW_MIN(deadline, blk_due(pr, b));
 		}
 	}
 	return deadline;

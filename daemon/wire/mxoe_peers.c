@@ -272,6 +272,18 @@ void mxw_peer_heard(struct mxw_proto *pr, int peer)
 	pr->peers[peer].probes = 0;
 }
 
+void mxw_peer_owes(struct mxw_proto *pr, uint16_t peer)
+{
+	/* nothing was owed before: the silence clock starts now */
+	if (pr->peers[peer].pending++ == 0 && !pr->peers[peer].rndv_waiting)
+		mxw_peer_heard(pr, peer);
+}
+
+void mxw_peer_paid(struct mxw_proto *pr, uint16_t peer)
+{
+	pr->peers[peer].pending--;
+}
+
 uint64_t mxw_liveness_progress(struct mxw_proto *pr, uint64_t now)
 {
 	const uint64_t every = pr->p.keepalive_us;
@@ -283,7 +295,7 @@ uint64_t mxw_liveness_progress(struct mxw_proto *pr, uint64_t now)
 		struct mxw_peer *p = &pr->peers[i];
 		uint64_t due;
 
-		if (!p->used || !p->rndv_waiting)
+		if (!p->used || (!p->rndv_waiting && !p->pending))
 			continue;
 		/* a probe is due 'every' after the last word or the last probe */
 		due = (p->last_rx_us > p->last_probe_us ? p->last_rx_us : p->last_probe_us) + every;

@@ -27,7 +27,7 @@ void mxw_proto_params_default(struct mxw_proto_params *p)
 	p->window = 128;
 	p->pull_blocks = 4;
 	p->pull_resend_us = 50000;
-	p->pull_resends_max = 100;
+	p->pull_backoff_max = 3;
 	p->query_resend_us = 100000;
 	p->query_resends_max = 20;
 	p->keepalive_us = 1000000;
@@ -129,6 +129,7 @@ static void partner_free(struct mxw_proto *pr, struct mxw_partner *pt)
 		TAILQ_REMOVE(&pt->unacked, s, plink);
 		if (s->on_resend_list)
 			TAILQ_REMOVE(&pr->resend_list, s, rlink);
+		mxw_peer_paid(pr, pt->peer);
 		send_free(s);
 	}
 	while ((s = TAILQ_FIRST(&pt->throttled))) {
@@ -359,6 +360,7 @@ static void launch(struct mxw_proto *pr, struct mxw_partner *pt, struct mxw_send
 	s->seqnum = pt->next_send;
 	pt->next_send = mxw_seq_add(pt->next_send, 1);
 	pt->inflight++;
+	mxw_peer_owes(pr, pt->peer);
 	TAILQ_INSERT_TAIL(&pt->unacked, s, plink);
 	resend_list_touch(pr, s, mxw_now(pr));
 	/* a failed transmit is retried by the resend timer */
@@ -415,6 +417,7 @@ static void unlink_unacked(struct mxw_proto *pr, struct mxw_send *s)
 		TAILQ_REMOVE(&pr->resend_list, s, rlink);
 	s->on_resend_list = false;
 	s->pt->inflight--;
+	mxw_peer_paid(pr, s->pt->peer);
 }
 
 /* Everything before 'ack_before' arrived. */
@@ -433,8 +436,8 @@ static void handle_ack(struct mxw_proto *pr, struct mxw_partner *pt, uint16_t ac
 		send_complete(pr, s, MXN_ST_OK);
 	}
 	pt->next_acked = ack_before;
-	/* the partner is alive and moving: retries count from here again, so
-	 * only a partner that stops progressing runs out of them */
+	/* the partner is moving: the resend counts (shown in the partner
+	 * failure note) start again */
 	TAILQ_FOREACH(s, &pt->unacked, plink)
 		s->resends = 0;
 	launch_throttled(pr, pt);
@@ -1076,6 +1079,13 @@ void mxw_peer_failed(struct mxw_proto *pr, uint16_t peer, uint8_t status)
 
 /* ---- timers ---- */
 
+/*
+ * Unacked messages go out again every resend_us, for as long as it takes:
+ * a peer that keeps sending frames (acks of others, pull replies, probe
+ * answers) is alive and will take them once the path or its receiver
+ * clears.  Giving up is the liveness probes' call (peer silence), never a
+ * count of retries, which a loaded host can burn through in seconds.
+ */
 static uint64_t resend_progress(struct mxw_proto *pr, uint64_t now)
 {
 	struct mxw_send *s;
@@ -1083,11 +1093,6 @@ static uint64_t resend_progress(struct mxw_proto *pr, uint64_t now)
 	while ((s = TAILQ_FIRST(&pr->resend_list)) && s->last_tx + pr->p.resend_us <= now) {
 		struct mxw_partner *pt = s->pt;
 
-		if (s->resends >= pr->p.resends_max) {
-			pr->st.timeouts++;
-			partner_fail(pr, pt, MXN_ST_TIMEOUT);
-			continue;
-		}
 		s->resends++;
 		pr->st.resends++;
 		pr->peers[pt->peer].st.resends++;

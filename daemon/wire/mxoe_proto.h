@@ -121,19 +121,24 @@ struct mxw_proto_params {
 	char hostname[MXW_HOSTNAME_MAX + 1];
 	uint32_t mtu;               /* interface MTU: sets frag and pull-reply sizes */
 	uint32_t resend_us;         /* message resend timeout */
-	uint32_t resends_max;       /* then MXN_ST_TIMEOUT */
+	uint32_t resends_max;       /* connect retries when the caller gives no timeout */
 	uint32_t ack_delay_us;      /* explicit ack after this without reverse traffic */
 	uint32_t ack_every;         /* ...or after this many unacked receptions */
 	uint32_t window;            /* sends in flight per partner (<= 4096) */
 	uint32_t pull_blocks;       /* pull blocks in flight per pull */
+	/* a stalled pull block asks again for its missing frames after
+	 * pull_resend_us, doubling up to pull_resend_us << pull_backoff_max */
 	uint32_t pull_resend_us;
-	uint32_t pull_resends_max;
+	uint32_t pull_backoff_max;
 	uint32_t query_resend_us;   /* host query */
 	uint32_t query_resends_max;
-	/* A rendezvous send whose RNDV was acked waits for the receiver's
-	 * NOTIFY for as long as the receiving application takes; meanwhile a
-	 * silent peer is probed (unicast HOST_QUERY) every keepalive_us and
-	 * declared dead (MXN_ST_TIMEOUT) after keepalive_probes unanswered. */
+	/* Liveness is judged by silence, never by a count of retries: while a
+	 * peer owes us anything (an ack, pull replies, the NOTIFY of a
+	 * rendezvous, which can take as long as the receiving application
+	 * takes) and has sent no frame at all for keepalive_us, it is probed
+	 * (unicast HOST_QUERY) every keepalive_us and declared dead
+	 * (MXN_ST_TIMEOUT for everything it holds) after keepalive_probes
+	 * unanswered probes.  Any frame from it counts as an answer. */
 	uint32_t keepalive_us;
 	uint32_t keepalive_probes;
 };

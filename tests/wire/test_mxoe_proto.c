@@ -37,8 +37,16 @@ static uint32_t rnd(void)
 struct chan_cfg {
 	unsigned loss_pct, dup_pct, reorder_pct;
 	bool dead[4];               /* host index whose traffic vanishes */
+	/* A starved forwarder (the relay, or a receiver's socket): it runs
+	 * every drain_us and holds at most queue_cap frames per destination
+	 * in between; more is tail-dropped.  Every stall_every it does not
+	 * run for stall_us (a CPU hog took it), still holding queue_cap. */
+	unsigned queue_cap;
+	uint64_t drain_us, stall_every, stall_us;
 };
 static struct chan_cfg chan;
+static uint64_t q_window[4];
+static unsigned q_count[4];
 
 struct inflight {
 	uint64_t at;
@@ -148,6 +156,14 @@ static uint64_t cb_now(void *ctx)
 	return now_us;
 }
 
+/* When the starved forwarder next runs after time t. */
+static uint64_t forwarder_runs(uint64_t t)
+{
+	if (chan.stall_every && t % chan.stall_every < chan.stall_us)
+		return t - t % chan.stall_every + chan.stall_us;
+	return (t / chan.drain_us + 1) * chan.drain_us;
+}
+
 static int cb_tx(void *ctx, const uint8_t *frame, size_t len)
 {
 	struct host *h = ctx;
@@ -158,6 +174,18 @@ static int cb_tx(void *ctx, const uint8_t *frame, size_t len)
 		return 0;
 	if (chan.loss_pct && rnd() % 100 < chan.loss_pct)
 		return 0;
+	if (chan.queue_cap && dst >= 0) {
+		uint64_t at = forwarder_runs(now_us);
+
+		if (q_window[dst] != at) {
+			q_window[dst] = at;
+			q_count[dst] = 0;
+		}
+		if (q_count[dst]++ >= chan.queue_cap)
+			return 0;       /* tail drop: the queue is full */
+		enqueue(h->id, dst, frame, len, at);
+		return 0;
+	}
 	if (chan.reorder_pct && rnd() % 100 < chan.reorder_pct)
 		delay += rnd() % 300;
 	enqueue(h->id, dst, frame, len, now_us + delay);
@@ -329,7 +357,7 @@ static void host_init(int i, uint32_t mtu)
 	p.resends_max = 60;
 	p.ack_delay_us = 300;
 	p.pull_resend_us = 4000;
-	p.pull_resends_max = 60;
+	p.pull_backoff_max = 3;
 	p.query_resend_us = 2000;
 	p.query_resends_max = 5;
 	for (int e = 0; e < NEPS; e++) {
@@ -752,8 +780,72 @@ static void test_burst(void)
 	hosts_free();
 }
 
+/*
+ * Large pulls through a starved forwarder: 5% loss, a queue of 24 frames
+ * drained every 5 ms, and a 300 ms stall every second.  A re-requested block
+ * must ask for its missing frames first (a whole-block re-request puts them
+ * at the tail of the burst, where the full queue drops them every time),
+ * and stalls shorter than the liveness probes are no reason to give up:
+ * the peer is alive, it answers.  Everything arrives, nothing times out.
+ */
+static void test_starved_forwarder(void)
+{
+	static const uint32_t big[] = { 40000, 1u << 20, 4u << 20, 100, 65536 };
+	const unsigned nbig = sizeof(big) / sizeof(big[0]), rounds = 2;
+	struct mxw_counters c0, c1;
+
+	memset(&chan, 0, sizeof(chan));
+	chan.loss_pct = 5;
+	chan.queue_cap = 24;
+	chan.drain_us = 5000;
+	chan.stall_every = 1000000;
+	chan.stall_us = 300000;
+	memset(q_window, 0, sizeof(q_window));
+	rng_state = 7;
+	now_us = 0;
+	host_init(0, 9000);
+	host_init(1, 9000);
+	do_connect(0, 1, 1, 2, 0x4242);
+	do_connect(1, 2, 0, 1, 0x4242);
+	run_until(now_us + 500000);
+	CHECK(hosts[0].connect_status[MXN_ST_OK] == 1 && hosts[1].connect_status[MXN_ST_OK] == 1);
+	for (unsigned r = 0; r < rounds; r++)
+		for (unsigned k = 0; k < nbig; k++)
+			for (int dir = 0; dir < 2; dir++)
+				CHECK(send_one(dir, dir ? 2 : 1, dir ? 1 : 2, r * nbig + k, big[k]) == 0);
+	run_until(now_us + 300u * 1000000u);
+	for (int dir = 0; dir < 2; dir++) {
+		struct host *rx = &hosts[1 - dir], *tx = &hosts[dir];
+		uint8_t ep = dir ? 1 : 2;
+		bool order = true, intact = true;
+
+		for (unsigned i = 0; i < rx->nrx[ep]; i++) {
+			if (rx->rx[ep][i].match != i)
+				order = false;
+			if (!rx->rx[ep][i].ok || rx->rx[ep][i].len != big[i % nbig])
+				intact = false;
+		}
+		CHECK(rx->nrx[ep] == rounds * nbig && order && intact);
+		CHECK(tx->send_ok + tx->rndv_ok == rounds * nbig);
+		CHECK(rx->pull_ok == rounds * 4 && rx->pull_bad == 0);
+		CHECK(tx->send_err[MXN_ST_TIMEOUT] == 0 && tx->rndv_err[MXN_ST_TIMEOUT] == 0 &&
+		      rx->pull_err[MXN_ST_TIMEOUT] == 0);
+	}
+	mxw_proto_get_counters(hosts[0].pr, &c0);
+	mxw_proto_get_counters(hosts[1].pr, &c1);
+	printf("starved forwarder: done at %.1f s, pull-resends %llu/%llu resends %llu/%llu "
+	       "timeouts %llu/%llu\n", (double)now_us / 1e6,
+	       (unsigned long long)c0.pull_resends, (unsigned long long)c1.pull_resends,
+	       (unsigned long long)c0.resends, (unsigned long long)c1.resends,
+	       (unsigned long long)c0.timeouts, (unsigned long long)c1.timeouts);
+	CHECK(c0.timeouts == 0 && c1.timeouts == 0);
+	memset(&chan, 0, sizeof(chan));
+	hosts_free();
+}
+
 int main(void)
 {
+	test_starved_forwarder();
 	test_connect_errors();
 	test_session_and_death();
 	test_hostile_pull_and_lookup();
