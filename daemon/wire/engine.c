@@ -303,9 +303,15 @@ static void on_rx(struct ev_loop *loop, ev_io *w, int revents)
 
 static void on_timer(struct ev_loop *loop, ev_timer *w, int revents)
 {
+	struct mxw_engine *e = w->data;
+
 	(void)loop;
 	(void)revents;
-	engine_kick(w->data);
+	/* frames that arrived while this daemon was not scheduled are heard
+	 * before the timers judge the peers' silence */
+	if (e->pio)
+		(void)mxw_pio_rx(e->pio, rx_frame, e, RX_BUDGET);
+	engine_kick(e);
 }
 
 static void on_prepare(struct ev_loop *loop, ev_prepare *w, int revents)

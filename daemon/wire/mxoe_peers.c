@@ -8,6 +8,7 @@
  * broadcasts a HOST_QUERY; one by nic id asks that MAC directly.
  */
 #include <errno.h>
+#include <stdio.h>
 #include <stdlib.h>
 #include <string.h>
 #include <myrixen/abi.h>
@@ -175,6 +176,7 @@ void mxw_rx_host_query(struct mxw_proto *pr, const struct mxw_frame *f)
 {
 	struct mxw_frame r;
 	size_t len = strlen(pr->p.hostname);
+	int peer;
 
 	if (f->u.host.magic != MXW_HOST_QUERY_MAGIC) {
 		mxw_bad_frame(pr, -1);
@@ -182,6 +184,9 @@ void mxw_rx_host_query(struct mxw_proto *pr, const struct mxw_frame *f)
 	}
 	if (memcmp(f->src_mac, pr->p.mac, 6) == 0)
 		return;             /* our own broadcast looping back */
+	peer = mxw_peer_by_mac(pr, f->src_mac);
+	if (peer > 0)
+		mxw_peer_heard(pr, peer);   /* a peer probing us is alive */
 	memset(&r, 0, sizeof(r));
 	r.type = MXW_PKT_HOST_REPLY;
 	memcpy(r.dst_mac, f->src_mac, 6);
@@ -304,6 +309,15 @@ uint64_t mxw_liveness_progress(struct mxw_proto *pr, uint64_t now)
 			continue;
 		}
 		if (p->probes >= pr->p.keepalive_probes) {
+			if (pr->cb.note) {
+				char line[160];
+
+				snprintf(line, sizeof(line), "peer %u silent for %llu ms, %u probes "
+					 "unanswered (owes %u sends/pulls, %u rendezvous): given up",
+					 i, (unsigned long long)((now - p->last_rx_us) / 1000),
+					 p->probes, p->pending, p->rndv_waiting);
+				pr->cb.note(pr->cb.ctx, line);
+			}
 			pr->st.timeouts++;
 			p->probes = 0;
 			p->last_rx_us = now;

@@ -2,7 +2,7 @@
 /*
  * MX-level wire test program, run once per network namespace.
  *
- *   mxw_xfer -e EP -d HOST:EP [-n ROUNDS] [-k KEY]   symmetric exchange
+ *   mxw_xfer -e EP -d HOST:EP [-n ROUNDS] [-k KEY] [-m MAXLEN]   symmetric exchange
  *   mxw_xfer -e EP -d HOST:EP -K                       send until the peer dies
  *   mxw_xfer -e EP -d HOST:EP -k WRONGKEY -B           expect a refused connect
  *   mxw_xfer -e EP -d HOST:EP -C                       expect a failed connect
@@ -10,7 +10,7 @@
  *
  * Exchange: both sides send every size class across its boundaries
  * (0, 1, 32, 33, 128, 129, 32 KiB +- 1, 4 MiB, ...) ROUNDS times, all sends
- * and receives in flight at once.  match_info = class << 32 | round; each
+ * and receives in flight at once (-m: only the classes up to MAXLEN bytes).  match_info = class << 32 | round; each
  * class has its own receives (mask on the class bits), so MX order within
  * a class is visible: round r must complete r-th.  Every byte is checked.
  * Exit: 0 ok, 1 failure (printed), 2 usage.
@@ -26,6 +26,8 @@ static const uint32_t sizes[] = { 0, 1, 32, 33, 128, 129, 1466, 8192, 8193, 3276
 #define NSIZES (sizeof(sizes) / sizeof(sizes[0]))
 #define MAXROUNDS 16
 #define MATCH_DONE 0xd0d0d0d000000000ull
+
+static uint32_t max_len = UINT32_MAX;
 
 static uint8_t pat(uint64_t match, uint32_t i)
 {
@@ -63,10 +65,13 @@ static int exchange(mx_endpoint_t ep, mx_endpoint_addr_t peer, uint32_t rounds)
 	static mx_request_t sreq[NSIZES][MAXROUNDS], rreq[NSIZES][MAXROUNDS];
 	static uint8_t *sbuf[NSIZES][MAXROUNDS], *rbuf[NSIZES][MAXROUNDS];
 	mx_status_t st;
-	uint32_t result;
+	uint32_t result, nsizes = 0;
 	int bad = 0;
 
-	for (uint32_t k = 0; k < NSIZES; k++)
+	while (nsizes < NSIZES && sizes[nsizes] <= max_len)
+		nsizes++;
+
+	for (uint32_t k = 0; k < nsizes; k++)
 		for (uint32_t r = 0; r < rounds; r++) {
 			mx_segment_t seg;
 			uint64_t m = (uint64_t)k << 32 | r;
@@ -83,7 +88,7 @@ static int exchange(mx_endpoint_t ep, mx_endpoint_addr_t peer, uint32_t rounds)
 		}
 	/* every send in flight at once, interleaving the classes */
 	for (uint32_t r = 0; r < rounds; r++)
-		for (uint32_t k = 0; k < NSIZES; k++) {
+		for (uint32_t k = 0; k < nsizes; k++) {
 			mx_segment_t seg = { sbuf[k][r], sizes[k] };
 
 			if (mx_isend(ep, &seg, 1, peer, (uint64_t)k << 32 | r, NULL, &sreq[k][r]) !=
@@ -91,7 +96,7 @@ static int exchange(mx_endpoint_t ep, mx_endpoint_addr_t peer, uint32_t rounds)
 				return 1;
 		}
 	for (uint32_t r = 0; r < rounds; r++)
-		for (uint32_t k = 0; k < NSIZES; k++) {
+		for (uint32_t k = 0; k < nsizes; k++) {
 			if (mx_wait(ep, &sreq[k][r], 120000, &st, &result) != MX_SUCCESS || !result ||
 			    st.code != MX_STATUS_SUCCESS || st.xfer_length != sizes[k]) {
 				fprintf(stderr, "send class %u round %u: %s (xfer %u)\n", k, r,
@@ -100,7 +105,7 @@ static int exchange(mx_endpoint_t ep, mx_endpoint_addr_t peer, uint32_t rounds)
 				bad++;
 			}
 		}
-	for (uint32_t k = 0; k < NSIZES; k++)
+	for (uint32_t k = 0; k < nsizes; k++)
 		for (uint32_t r = 0; r < rounds; r++) {
 			uint64_t m = (uint64_t)k << 32 | r;
 
@@ -126,7 +131,7 @@ static int exchange(mx_endpoint_t ep, mx_endpoint_addr_t peer, uint32_t rounds)
 					break;
 				}
 		}
-	for (uint32_t k = 0; k < NSIZES; k++)
+	for (uint32_t k = 0; k < nsizes; k++)
 		for (uint32_t r = 0; r < rounds; r++) {
 			free(sbuf[k][r]);
 			free(rbuf[k][r]);
@@ -194,12 +199,13 @@ int main(int argc, char **argv)
 	mx_endpoint_t ep;
 	mx_endpoint_addr_t peer;
 
-	while ((c = getopt(argc, argv, "e:d:n:k:KBCH")) != -1) {
+	while ((c = getopt(argc, argv, "e:d:n:k:m:KBCH")) != -1) {
 		switch (c) {
 		case 'e': eid = (uint32_t)atoi(optarg); break;
 		case 'd': dest = optarg; break;
 		case 'n': rounds = (uint32_t)atoi(optarg); break;
 		case 'k': key = (uint32_t)strtoul(optarg, NULL, 0); break;
+		case 'm': max_len = (uint32_t)strtoul(optarg, NULL, 0); break;
 		case 'K': mode = 'K'; break;
 		case 'B': mode = 'B'; break;
 		case 'C': mode = 'C'; break;
@@ -215,7 +221,7 @@ int main(int argc, char **argv)
 		return 0;
 	}
 	if (!dest || rounds < 1 || rounds > MAXROUNDS) {
-		fprintf(stderr, "usage: mxw_xfer -e EP -d HOST:EP [-n ROUNDS<=16] [-k KEY] [-K|-B|-C]\n");
+		fprintf(stderr, "usage: mxw_xfer -e EP -d HOST:EP [-n ROUNDS<=16] [-k KEY] [-m MAXLEN] [-K|-B|-C]\n");
 		return 2;
 	}
 	mx_set_error_handler(MX_ERRORS_RETURN);
@@ -241,7 +247,8 @@ int main(int argc, char **argv)
 	rc = exchange(ep, peer, rounds);
 	if (!rc)
 		rc = barrier(ep, peer);
-	printf("mxw_xfer: %u rounds x %zu size classes each way: %s\n", rounds, NSIZES,
+	printf("mxw_xfer: %u rounds x classes up to %u bytes each way: %s\n", rounds,
+	       max_len < sizes[NSIZES - 1] ? max_len : sizes[NSIZES - 1],
 	       rc ? "FAILED" : "ok");
 	mx_close_endpoint(ep);
 	mx_finalize();

@@ -32,9 +32,25 @@ ns_cleanup() {
 }
 trap ns_cleanup EXIT
 
+# A test killed by a ctest timeout (SIGKILL) never runs its EXIT trap, so
+# its namespaces and the daemons in them stay.  Namespaces are named
+# mxw<pid of the test shell><host>: remove those whose shell is gone.
+ns_reap_stale() {
+	local n pid p
+	for n in $(ip netns list 2>/dev/null | awk '{print $1}'); do
+		[[ $n =~ ^mxw([0-9]+)[a-z] ]] || continue
+		pid=${BASH_REMATCH[1]}
+		[ "$pid" = "$$" ] && continue
+		kill -0 "$pid" 2>/dev/null && continue
+		for p in $(ip netns pids "$n" 2>/dev/null); do kill -KILL "$p" 2>/dev/null; done
+		ip netns del "$n" 2>/dev/null && echo "removed stale namespace $n (test $pid is gone)"
+	done
+}
+
 ns_require() {
 	[ "$(id -u)" -eq 0 ] || ns_skip "needs root (network namespaces, AF_PACKET)"
 	command -v ip >/dev/null || ns_skip "iproute2 missing"
+	ns_reap_stale
 	ip netns add "${P}probe" 2>/dev/null || ns_skip "cannot create network namespaces here"
 	ip netns del "${P}probe"
 }
