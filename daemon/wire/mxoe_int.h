@@ -202,6 +202,7 @@ void mxw_rx_nack_mcp(struct mxw_proto *pr, int peer, const struct mxw_frame *f);
 void mxw_rndv_send_failed(struct mxw_proto *pr, struct mxw_send *s, uint8_t status);
 void mxw_large_endpoint_closed(struct mxw_proto *pr, struct mxw_ep ep);
 void mxw_large_partner_failed(struct mxw_proto *pr, struct mxw_partner *pt, uint8_t status);
+void mxw_large_peer_failed(struct mxw_proto *pr, uint16_t peer, uint8_t status);
 uint64_t mxw_large_progress(struct mxw_proto *pr, uint64_t now);
 
 /* mxoe_peers.c */

@@ -557,6 +557,23 @@ static uint64_t blk_due(const struct mxw_proto *pr, const struct mxw_pull_blk *b
  * probes, mxw_liveness_progress -> mxw_peer_failed), since a peer that
  * keeps answering will serve the block once the path clears.
  */
+void mxw_large_peer_failed(struct mxw_proto *pr, uint16_t peer, uint8_t status)
+{
+	struct mxw_pull *pl, *next;
+
+	/* what no partner holds any more (its endpoint was reopened) still
+	 * ends: the peer is gone, and it would be probed forever otherwise */
+	for (unsigned lep = 0; lep < 256; lep++)
+		for (unsigned id = 0; pr->rdma[lep] && id < MXW_RDMA_IDS; id++)
+			if (pr->rdma[lep][id].used && pr->rdma[lep][id].peer == peer)
+				rdma_finish(pr, (uint8_t)lep, id, status, 0);
+	for (pl = TAILQ_FIRST(&pr->active_pulls); pl; pl = next) {
+		next = TAILQ_NEXT(pl, link);
+		if (pl->peer == peer)
+			pull_finish(pr, pl, status);
+	}
+}
+
 uint64_t mxw_large_progress(struct mxw_proto *pr, uint64_t now)
 {
 	struct mxw_pull *pl;

@@ -1075,6 +1075,7 @@ void mxw_peer_failed(struct mxw_proto *pr, uint16_t peer, uint8_t status)
 			if (pt->peer == peer)
 				partner_fail(pr, pt, status);
 	}
+	mxw_large_peer_failed(pr, peer, status);
 }
 
 /* ---- timers ---- */

@@ -10,7 +10,7 @@ ns_add a; ns_add b
 ns_veth a va b vb
 ns_daemon a va
 ns_daemon b vb
-ip netns exec "${P}a" tcpdump -i "${P}va" -s 0 -U -w "$DIR/cap.pcap" ether proto 0x86df \
+ip netns exec "${P}a" tcpdump -i "${P}va" -s 0 -B 32768 -U -w "$DIR/cap.pcap" ether proto 0x86df \
 	> "$DIR/tcpdump.log" 2>&1 &
 tcpd=$!
 PIDS+=($tcpd)
@@ -25,7 +25,14 @@ sleep 0.5
 ns_run b timeout 60 "$MXW_XFER" -e 3 -d a:7 -k 0x999 -B > /dev/null 2>&1
 wait $holder
 ns_run a timeout 60 "$MXW_XFER" -e 1 -d b:9 -C > /dev/null 2>&1
-sleep 0.5
+# SIGINT makes tcpdump stop without reading what is still queued for it
+# (on a loaded machine the last NACK went missing): wait until the capture
+# (written per packet, -U) stops growing first
+for _ in $(seq 20); do
+	s1=$(stat -c %s "$DIR/cap.pcap")
+	sleep 0.5
+	[ "$s1" = "$(stat -c %s "$DIR/cap.pcap")" ] && break
+done
 kill -INT $tcpd; wait $tcpd
 python3 "$MXW_DECODE" "$DIR/cap.pcap" --require \
 	HOST_QUERY,HOST_REPLY,CONNECT_OK,CONNECT_BAD_KEY,TINY,SMALL,MEDIUM,RNDV,PULL,PULL_REPLY,NOTIFY,TRUC,NACK_LIB \
