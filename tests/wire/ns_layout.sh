@@ -14,7 +14,12 @@ ip netns exec "${P}a" tcpdump -i "${P}va" -s 0 -B 32768 -U -w "$DIR/cap.pcap" et
 	> "$DIR/tcpdump.log" 2>&1 &
 tcpd=$!
 PIDS+=($tcpd)
-sleep 1
+# capture from the first frame on: tcpdump says 'listening' once it is open
+for _ in $(seq 100); do
+	grep -q listening "$DIR/tcpdump.log" 2>/dev/null && break
+	sleep 0.1
+done
+sleep 0.2
 ns_run a timeout 120 "$MXW_XFER" -e 1 -d b:2 -n 1 > "$DIR/xa.log" 2>&1 &
 xa=$!
 ns_run b timeout 120 "$MXW_XFER" -e 2 -d a:1 -n 1 > "$DIR/xb.log" 2>&1 || ns_fail "exchange b"
