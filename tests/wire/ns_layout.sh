@@ -10,7 +10,7 @@ ns_add a; ns_add b
 ns_veth a va b vb
 ns_daemon a va
 ns_daemon b vb
-ip netns exec "${P}a" tcpdump -i "${P}va" -s 0 -B 32768 -U -w "$DIR/cap.pcap" ether proto 0x86df \
+ip netns exec "${P}a" tcpdump -i "${P}va" -s 0 -B 32768 --immediate-mode -U -w "$DIR/cap.pcap" ether proto 0x86df \
 	> "$DIR/tcpdump.log" 2>&1 &
 tcpd=$!
 PIDS+=($tcpd)
@@ -31,8 +31,9 @@ ns_run b timeout 60 "$MXW_XFER" -e 3 -d a:7 -k 0x999 -B > /dev/null 2>&1
 wait $holder
 ns_run a timeout 60 "$MXW_XFER" -e 1 -d b:9 -C > /dev/null 2>&1
 # SIGINT makes tcpdump stop without reading what is still queued for it
-# (on a loaded machine the last NACK went missing): wait until the capture
-# (written per packet, -U) stops growing first
+# (on a loaded machine the last NACK went missing; libpcap hands its
+# TPACKET_V3 blocks over late unless --immediate-mode): wait until the
+# capture (written per packet, -U) stops growing first
 for _ in $(seq 20); do
 	s1=$(stat -c %s "$DIR/cap.pcap")
 	sleep 0.5
