@@ -44,6 +44,10 @@ daemon_stop() {
 gntdev_maps() { # grant mappings the daemon holds (VMAs of /dev/xen/gntdev)
   awk '/\/dev\/xen\/gntdev/ { n++ } END { print n + 0 }' /proc/"$MXD_PID"/maps 2>/dev/null || echo 0
 }
+maps_at_most() { [ "$(gntdev_maps)" -le "$1" ]; }
+pulled_bytes() { # bytes the daemon has pulled for every endpoint listed
+  myrixenctl list 2>/dev/null | awk '/pull_bytes:/ { s += $2 } END { print s + 0 }'
+}
 pair_net_up() { # the e1000 NIC of the two-host pair
   insmod /lib/modules/*/e1000.ko 2>/dev/null
   wait_for 10 test -e /sys/class/net/eth0 || { say "no eth0"; return 1; }
