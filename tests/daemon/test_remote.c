@@ -13,28 +13,17 @@
 #include "remote.h"
 #include "tcheck.h"
 #include "tguest.h"
+#include "tself_region.h"
 
 static struct mxd_core *core;
 static struct tguest g;
 static void *area;
 
 static int t_notify(struct mxd_endpoint *ep) { (void)ep; return 0; }
-static int t_read(struct mxd_endpoint *ep, const struct mxd_region *r, uint64_t off, void *buf,
-		  size_t len)
-{
-	(void)ep;
-	return mxd_vaddr_region_copy(getpid(), r, off, buf, len, false);
-}
-static int t_write(struct mxd_endpoint *ep, const struct mxd_region *r, uint64_t off,
-		   const void *buf, size_t len)
-{
-	(void)ep;
-	return mxd_vaddr_region_copy(getpid(), r, off, (void *)(uintptr_t)buf, len, true);
-}
 static void t_destroy(struct mxd_endpoint *ep) { (void)ep; free(area); area = NULL; }
 static const struct mxd_transport_ops t_ops = {
 	.name = "test", .region_kind = MXN_REGION_VADDR, .notify = t_notify,
-	.region_read = t_read, .region_write = t_write, .destroy = t_destroy,
+	.region_read = tself_region_read, .region_write = tself_region_write, .destroy = t_destroy,
 };
 
 /* ---- the recording engine ---- */
