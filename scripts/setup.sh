@@ -1,6 +1,6 @@
 #!/bin/bash
 # Installs every package myrixen needs to build, test and demo on Debian 12.
-# Idempotent; run as root (or with sudo).  Nothing is fetched outside apt.
+# Idempotent; run as root (sudo is used only when present and needed).  Nothing is fetched outside apt.
 set -euo pipefail
 export DEBIAN_FRONTEND=noninteractive
 SUDO=; [ "$(id -u)" -eq 0 ] || SUDO=sudo
@@ -13,6 +13,9 @@ PKGS=(
   systemd man-db                                          # systemd-analyze verify, man pages
   python3                                                 # test helpers
   qemu-system-x86 xen-utils-4.17 linux-headers-amd64 busybox-static cpio bc time  # Xen under QEMU
+  libfabric-dev libfabric-bin openmpi-bin libopenmpi-dev netpipe-openmpi  # MPI over libfabric
+  tshark                                                  # MXoE dissector test
+  gnuplot-nox linux-perf strace valgrind                  # benchmarks: plots and counts
 )
 missing=()
 for p in "${PKGS[@]}"; do
