@@ -125,6 +125,7 @@ static mx_return_t post_connect(mx_endpoint_t ep, uint64_t nic_id, uint32_t eid,
 {
 	struct mxl_req *r;
 
+	*out = NULL; /* defined on every path: gcc -O3 cannot see mxl_error != MX_SUCCESS */
 	if (!ep)
 		return mxl_error(NULL, fn, MX_BAD_ENDPOINT);
 	if (eid >= MXN_ENDPOINTS_MAX - 1)

@@ -1,6 +1,6 @@
 #!/bin/bash
 # The whole test suite, as CI runs it (.ci/run calls exactly this).
-#   1. release build: every ctest (unit, integration, netns, ops, real Xen under QEMU)
+#   1. release build (-O3 Release, so -Werror holds there too): every ctest (unit, integration, netns, ops, real Xen under QEMU)
 #   2. ASan+UBSan build: the same minus the Xen boots
 #   3. TSan build: the library and integration tests (where threads meet)
 #   4. clang libFuzzer build: each fuzzer for a short bounded run
@@ -33,7 +33,7 @@ run_stage() {
 	passed=$((passed + total - nfail - nskip))
 }
 
-run_stage release "$B/rel" "-DCMAKE_BUILD_TYPE=RelWithDebInfo" "${CTEST_ARGS:-}"
+run_stage release "$B/rel" "-DCMAKE_BUILD_TYPE=Release" "${CTEST_ARGS:-}"
 run_stage asan-ubsan "$B/asan" "-DCMAKE_BUILD_TYPE=Debug -DMYRIXEN_SANITIZE=address,undefined -DMYRIXEN_SHIM=OFF" "-LE xen|bench"
 run_stage tsan "$B/tsan" "-DCMAKE_BUILD_TYPE=Debug -DMYRIXEN_SANITIZE=thread -DMYRIXEN_SHIM=OFF -DMYRIXEN_XEN=OFF" "-L ^lib|integration"
 run_stage fuzz "$B/fuzz" "-DMYRIXEN_FUZZ=ON -DMYRIXEN_SHIM=OFF" "-L fuzz" clang

@@ -218,7 +218,9 @@ static int drive(mx_endpoint_t ep, const struct opts *o)
 	return 0;
 }
 
-static int run(const struct opts *o, int serving)
+/* ready_fd >= 0: the echo side of -b tells the driver its endpoint is open
+ * (one byte; EOF means it failed), so the driver's ANY cannot take it. */
+static int run(const struct opts *o, int serving, int ready_fd)
 {
 	mx_endpoint_t ep;
 	int rc;
@@ -228,6 +230,10 @@ static int run(const struct opts *o, int serving)
 	if (check(mx_open_endpoint(MX_ANY_NIC, serving ? o->ep : MX_ANY_ENDPOINT, o->key, NULL, 0, &ep),
 		  "mx_open_endpoint"))
 		return 1;
+	if (ready_fd >= 0) {
+		(void)!write(ready_fd, "r", 1);
+		close(ready_fd);
+	}
 	rc = serving ? serve(ep, o->max) : drive(ep, o);
 	mx_close_endpoint(ep);
 	mx_finalize();
@@ -237,20 +243,34 @@ static int run(const struct opts *o, int serving)
 static int both(struct opts *o)
 {
 	static char dest[64];
-	int status = 0, rc;
+	int status = 0, rc, ready[2];
 	pid_t pid;
+	char c;
 
 	fflush(stdout);
+	if (pipe(ready)) {
+		perror("pipe");
+		return 1;
+	}
 	pid = fork();
 	if (pid < 0) {
 		perror("fork");
 		return 1;
 	}
-	if (pid == 0)
-		_exit(run(o, 1));
+	if (pid == 0) {
+		close(ready[0]);
+		_exit(run(o, 1, ready[1]));
+	}
+	close(ready[1]);
+	/* Open only once the echo side holds its endpoint (see run). */
+	rc = read(ready[0], &c, 1) == 1 ? 0 : 1;
+	close(ready[0]);
 	snprintf(dest, sizeof(dest), "localhost:%u", o->ep);
 	o->dest = dest;
-	rc = run(o, 0);
+	if (rc)
+		fprintf(stderr, "mx_pingpong: echo side could not open endpoint %u\n", o->ep);
+	else
+		rc = run(o, 0, -1);
 	if (rc)
 		kill(pid, SIGTERM);
 	waitpid(pid, &status, 0);
@@ -303,5 +323,5 @@ int main(int argc, char **argv)
 	mx_set_error_handler(MX_ERRORS_RETURN);
 	if (o.both)
 		return both(&o);
-	return run(&o, o.dest == NULL);
+	return run(&o, o.dest == NULL, -1);
 }
