@@ -55,7 +55,7 @@ uint32_t mxd_ctl_peer_count(const struct mxd_ctl *ctl)
 
 	/* the engine's table counts this host as index 0 */
 	if (ctl->d->wire && !mxw_engine_get_stats(ctl->d->wire, &ws))
-		return ws.npeers ? ws.npeers - 1 : 0;
+		return ws.usage.peers;
 #endif
 	return ctl->d->cfg.npeers;
 }
@@ -116,6 +116,12 @@ static void out_wire_counters(struct mxd_out *o, const char *key, const struct m
 	mxd_out_u64(o, "bad_rdmawin", c->bad_rdmawin);
 	mxd_out_u64(o, "tx_errors", c->tx_errors);
 	mxd_out_u64(o, "timeouts", c->timeouts);
+	mxd_out_u64(o, "peers_refused", c->peers_refused);
+	mxd_out_u64(o, "peers_evicted", c->peers_evicted);
+	mxd_out_u64(o, "partners_refused", c->partners_refused);
+	mxd_out_u64(o, "partners_evicted", c->partners_evicted);
+	mxd_out_u64(o, "reasm_refused", c->reasm_refused);
+	mxd_out_u64(o, "reasm_expired", c->reasm_expired);
 	mxd_out_obj_end(o);
 }
 
@@ -166,6 +172,8 @@ static enum mxd_ctl_rc cmd_status(struct mxd_ctl *ctl, struct mxd_ctl_conn *c,
 		mxd_out_u64(o, "mtu", ws.link.mtu);
 		mxd_out_u64(o, "medium_fragment", ws.frag_max);
 		mxd_out_u64(o, "link_changes", ws.link_changes);
+		mxd_out_u64(o, "partners", ws.usage.partners);
+		mxd_out_u64(o, "reassembly_bytes", ws.usage.reasm_bytes);
 		if (ws.state_why[0])
 			mxd_out_str(o, "why", ws.state_why);
 	}
@@ -359,6 +367,8 @@ static enum mxd_ctl_rc cmd_counters(struct mxd_ctl *ctl, struct mxd_ctl_conn *c,
 		mxd_out_u64(o, "kernel_drops", ws.io.kernel_drops);
 		mxd_out_obj_end(o);
 		mxd_out_u64(o, "link_changes", ws.link_changes);
+		mxd_out_u64(o, "partners", ws.usage.partners);
+		mxd_out_u64(o, "reassembly_bytes", ws.usage.reasm_bytes);
 		mxd_out_obj_end(o);
 	}
 #endif

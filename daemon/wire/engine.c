@@ -506,6 +506,7 @@ int mxw_engine_get_stats(void *wire, struct mxw_engine_stats *out)
 	out->nic_id = mxw_mac_to_u64(e->link.mac);
 	out->frag_max = mxw_proto_frag_max(e->pr);
 	out->npeers = mxw_proto_npeers(e->pr);
+	mxw_proto_get_usage(e->pr, &out->usage);
 	mxw_proto_get_counters(e->pr, &out->proto);
 	mxw_pio_get_stats(e->pio, &out->io);
 	out->link_changes = e->link_changes;

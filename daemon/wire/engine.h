@@ -30,6 +30,7 @@ struct mxw_engine_stats {
 	uint64_t nic_id;
 	uint32_t frag_max;
 	uint32_t npeers;
+	struct mxw_usage usage;     /* peers, partners, reassembly bytes held now */
 	struct mxw_counters proto;  /* frames, bytes, resends, drops, NACKs, bad frames */
 	struct mxw_pio_stats io;
 	uint64_t link_changes;
@@ -38,8 +39,8 @@ int mxw_engine_get_stats(void *wire, struct mxw_engine_stats *out);
 /* Peer 'index' (0 = this host): -ENOENT past the end. */
 int mxw_engine_get_peer(void *wire, uint16_t index, struct mxw_peer_info *out);
 /* Reload: add (or rename) a configured peer; our own MAC is skipped (0).
- * Returns the peer index (>= 1), 0, or -errno.  Peers are never removed
- * from a running engine (partners may reference them). */
+ * Returns the peer index (>= 1), 0, or -errno.  Configured peers are never
+ * removed from a running engine (partners may reference them). */
 int mxw_engine_add_peer(void *wire, uint64_t nic_id, const char *hostname);
 
 #endif /* MXW_ENGINE_H */

@@ -17,6 +17,13 @@
 #define MXW_PULLS_MAX 1024u
 #define MXW_PULL_BLOCKS_MAX 8u
 #define MXW_TXBUF 16384u
+/* What a wire peer can make us hold (issue 8.5/8.6): every entry below is
+ * created by frames anyone on the segment can forge. */
+#define MXW_PARTNERS_MAX 8192u      /* partners, all peers */
+#define MXW_PARTNERS_PER_PEER 1024u
+#define MXW_REASM_BYTES_MAX (8u << 20)     /* medium reassembly, all peers */
+#define MXW_REASM_BYTES_PER_PEER (1u << 20)
+#define MXW_EVICT_SCAN 64u          /* idle partners examined per eviction */
 
 enum mxw_send_kind { MXW_SK_TINY = 1, MXW_SK_SMALL, MXW_SK_MEDIUM, MXW_SK_RNDV, MXW_SK_NOTIFY };
 
@@ -45,7 +52,11 @@ TAILQ_HEAD(mxw_send_q, mxw_send);
 /* (local endpoint, peer, remote endpoint): the unit of ordering. */
 struct mxw_partner {
 	LIST_ENTRY(mxw_partner) hlink;
+	LIST_ENTRY(mxw_partner) peer_link;  /* the peer's partners */
 	TAILQ_ENTRY(mxw_partner) alink;     /* ack-pending list */
+	TAILQ_ENTRY(mxw_partner) lru_link;  /* all partners, least recently used first */
+	TAILQ_ENTRY(mxw_partner) med_link;  /* reassemblies, oldest fragment first */
+	uint64_t last_use;
 	uint8_t lep;
 	uint32_t lsession;
 	uint16_t peer;
@@ -66,8 +77,11 @@ struct mxw_partner {
 	uint32_t med_len, med_got;
 	uint64_t med_match;
 	uint8_t *med_buf;
+	uint32_t med_alloc;         /* bytes of med_buf, in the budgets */
 	uint64_t med_bits[4];
+	uint64_t med_touch;         /* last fragment: a stalled reassembly expires */
 };
+LIST_HEAD(mxw_partner_list, mxw_partner);
 
 struct mxw_conn_req {
 	TAILQ_ENTRY(mxw_conn_req) link;
@@ -139,6 +153,7 @@ struct mxw_lookup {
 
 struct mxw_peer {
 	bool used;
+	bool configured;            /* from the configuration: never evicted */
 	uint8_t mac[6];
 	uint64_t nic_id;
 	uint16_t reverse_index;     /* our index in that peer's table */
@@ -150,6 +165,10 @@ struct mxw_peer {
 	uint32_t pending;           /* our unacked sends to it + our pulls from it */
 	uint64_t last_rx_us, last_probe_us;
 	uint32_t probes;
+	/* what else holds this index (an evictable peer holds nothing) */
+	struct mxw_partner_list partners;
+	uint32_t npartners, rndv_in, connecting;
+	uint32_t reasm_bytes;
 };
 
 struct mxw_proto {
@@ -159,8 +178,13 @@ struct mxw_proto {
 	uint32_t frag_max, reply_max;
 	struct mxw_counters st;
 	struct mxw_peer peers[MXW_PEERS_MAX];
-	uint32_t npeers;
-	LIST_HEAD(, mxw_partner) buckets[MXW_PARTNER_BUCKETS];
+	uint32_t npeers;            /* high-water mark of the table */
+	uint32_t peers_used;
+	uint64_t peer_evict_after;  /* no dynamic peer is idle enough before */
+	struct mxw_partner_list buckets[MXW_PARTNER_BUCKETS];
+	TAILQ_HEAD(, mxw_partner) lru, reasm;
+	uint32_t npartners;
+	uint64_t reasm_bytes;
 	TAILQ_HEAD(, mxw_partner) ack_list;
 	struct mxw_send_q resend_list;      /* by last_tx, oldest first */
 	TAILQ_HEAD(, mxw_conn_req) connects;
@@ -187,9 +211,29 @@ struct mxw_partner *mxw_partner_for_send(struct mxw_proto *pr, struct mxw_ep fro
 					 uint8_t endpoint, uint32_t session, int *err);
 int mxw_queue_send(struct mxw_proto *pr, struct mxw_partner *pt, struct mxw_send *s);
 void mxw_bad_frame(struct mxw_proto *pr, int peer);
+/* An explicit ack (TRUC) of what pt received. */
+void mxw_send_ack(struct mxw_proto *pr, struct mxw_partner *pt);
 /* Fail everything that involves 'peer' (it stopped answering). */
 void mxw_peer_failed(struct mxw_proto *pr, uint16_t peer, uint8_t status);
 uint8_t mxw_nack_status(uint8_t nack_type);
+
+/* mxoe_bounds.c: partner and reassembly limits, idle eviction */
+bool mxw_partner_idle(const struct mxw_partner *pt);
+bool mxw_peer_evictable(const struct mxw_proto *pr, uint16_t peer);
+/* Room for one more partner of 'peer': 0, or -ENOSPC (counted). */
+int mxw_partner_room(struct mxw_proto *pr, uint16_t peer);
+void mxw_partner_linked(struct mxw_proto *pr, struct mxw_partner *pt);
+void mxw_partner_unlinked(struct mxw_proto *pr, struct mxw_partner *pt);
+void mxw_partner_touch(struct mxw_proto *pr, struct mxw_partner *pt);
+/* Free every partner of an evictable peer. */
+void mxw_peer_drop_partners(struct mxw_proto *pr, uint16_t peer);
+/* Reassembly buffers: allocate within the budgets, free, expire. */
+int mxw_reasm_get(struct mxw_proto *pr, struct mxw_partner *pt, uint32_t len);
+void mxw_reasm_put(struct mxw_proto *pr, struct mxw_partner *pt);
+void mxw_reasm_touch(struct mxw_proto *pr, struct mxw_partner *pt);
+uint64_t mxw_reasm_progress(struct mxw_proto *pr, uint64_t now);
+/* Provided by mxoe_proto.c to the eviction code. */
+void mxw_partner_free(struct mxw_proto *pr, struct mxw_partner *pt);
 
 /* mxoe_large.c */
 int mxw_large_init(struct mxw_proto *pr);
@@ -207,6 +251,9 @@ uint64_t mxw_large_progress(struct mxw_proto *pr, uint64_t now);
 
 /* mxoe_peers.c */
 int mxw_peer_by_mac(const struct mxw_proto *pr, const uint8_t mac[6]);
+/* A peer met on the wire or by a connect of ours: may evict an idle
+ * dynamic peer when the table is full; index or -ENOSPC (counted). */
+int mxw_peer_add_dynamic(struct mxw_proto *pr, uint64_t nic_id);
 void mxw_rx_host_query(struct mxw_proto *pr, const struct mxw_frame *f);
 void mxw_rx_host_reply(struct mxw_proto *pr, const struct mxw_frame *f);
 uint64_t mxw_lookup_progress(struct mxw_proto *pr, uint64_t now);

@@ -255,6 +255,8 @@ void mxw_rx_rndv(struct mxw_proto *pr, struct mxw_partner *pt, const struct mxw_
 	d.remote_ref = (uint64_t)ri->gen << 32 | idx;
 	*ret = pr->cb.deliver(pr->cb.ctx, &d);
 	ri->used = *ret == 0;
+	if (ri->used)
+		pr->peers[ri->peer].rndv_in++;
 }
 
 static void blk_setup(struct mxw_proto *pr, struct mxw_pull *pl, struct mxw_pull_blk *b)
@@ -409,6 +411,7 @@ int mxw_proto_pull(struct mxw_proto *pr, struct mxw_ep to, uint64_t remote_ref,
 	pl->rdma_offset = ri->rdma_offset;
 	pl->total = MXW_MIN(len, ri->msg_length);
 	ri->used = false;
+	pr->peers[ri->peer].rndv_in--;
 	TAILQ_INSERT_TAIL(&pr->active_pulls, pl, link);
 	mxw_peer_owes(pr, pl->peer);
 	if (pl->rdma_offset >= pr->reply_max) {
@@ -517,8 +520,10 @@ void mxw_large_endpoint_closed(struct mxw_proto *pr, struct mxw_ep ep)
 	free(pr->rdma[ep.index]);
 	pr->rdma[ep.index] = NULL;
 	for (unsigned i = 0; i < MXW_RNDV_IN_MAX; i++)
-		if (pr->rndv_in[i].used && pr->rndv_in[i].to.index == ep.index)
+		if (pr->rndv_in[i].used && pr->rndv_in[i].to.index == ep.index) {
 			pr->rndv_in[i].used = false;
+			pr->peers[pr->rndv_in[i].peer].rndv_in--;
+		}
 	for (pl = TAILQ_FIRST(&pr->active_pulls); pl; pl = next) {
 		next = TAILQ_NEXT(pl, link);
 		if (pl->to.index == ep.index)

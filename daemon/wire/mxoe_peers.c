@@ -49,23 +49,93 @@ static void peer_set_name(struct mxw_peer *p, const char *name, size_t len)
 	p->named = true;
 }
 
+static void peer_init(struct mxw_proto *pr, int idx, uint64_t nic_id)
+{
+	struct mxw_peer *p = &pr->peers[idx];
+
+	memset(p, 0, sizeof(*p));
+	p->used = true;
+	p->nic_id = nic_id;
+	p->reverse_index = MXW_PEER_INDEX_UNKNOWN;
+	LIST_INIT(&p->partners);
+	mxw_u64_to_mac(nic_id, p->mac);
+	pr->peers_used++;
+}
+
+/*
+ * The dynamic peer silent longest with nothing in flight, if it has been
+ * silent for evict_idle_us; -ENOSPC otherwise.  Only runs when the table
+ * is full; 'peer_evict_after' (the oldest silence plus the idle time, a
+ * lower bound since silences only get shorter) keeps a flood of new MACs
+ * from rescanning the table on every frame.
+ */
+static int peer_victim(struct mxw_proto *pr, uint64_t now)
+{
+	uint64_t oldest = UINT64_MAX;
+	int victim = -ENOSPC;
+
+	if (now < pr->peer_evict_after)
+		return -ENOSPC;
+	for (uint32_t i = 1; i < pr->npeers; i++) {
+		const struct mxw_peer *p = &pr->peers[i];
+
+		if (!p->used || p->configured || p->last_rx_us >= oldest)
+			continue;
+		if (!mxw_peer_evictable(pr, (uint16_t)i))
+			continue;
+		oldest = p->last_rx_us;
+		victim = (int)i;
+	}
+	if (victim > 0 && oldest + pr->p.evict_idle_us <= now)
+		return victim;
+	/* nothing idle long enough before then (busy peers may become idle
+	 * sooner: look again after a tenth of the idle time at the latest) */
+	pr->peer_evict_after = victim > 0 ? oldest + pr->p.evict_idle_us :
+			       now + pr->p.evict_idle_us / 10;
+	return -ENOSPC;
+}
+
+static int peer_slot(struct mxw_proto *pr, uint64_t nic_id)
+{
+	uint64_t now = mxw_now(pr);
+	int idx;
+
+	if (pr->npeers < MXW_PEERS_MAX) {
+		idx = (int)pr->npeers++;
+	} else {
+		idx = peer_victim(pr, now);
+		if (idx < 0) {
+			pr->st.peers_refused++;
+			return idx;
+		}
+		mxw_peer_drop_partners(pr, (uint16_t)idx);
+		pr->peers_used--;
+		pr->st.peers_evicted++;
+	}
+	peer_init(pr, idx, nic_id);
+	pr->peers[idx].last_rx_us = now;
+	return idx;
+}
+
+int mxw_peer_add_dynamic(struct mxw_proto *pr, uint64_t nic_id)
+{
+	int idx = mxw_proto_peer_by_nic(pr, nic_id);
+
+	if (nic_id == 0 || nic_id >> 48)
+		return -EINVAL;
+	return idx >= 0 ? idx : peer_slot(pr, nic_id);
+}
+
 int mxw_proto_peer_add(struct mxw_proto *pr, uint64_t nic_id, const char *name)
 {
 	int idx;
 
 	if (nic_id == 0 || nic_id >> 48 || (name && !name_ok(name, strlen(name))))
 		return -EINVAL;
-	idx = mxw_proto_peer_by_nic(pr, nic_id);
-	if (idx < 0) {
-		if (pr->npeers >= MXW_PEERS_MAX)
-			return -ENOSPC;
-		idx = (int)pr->npeers++;
-		memset(&pr->peers[idx], 0, sizeof(pr->peers[idx]));
-		pr->peers[idx].used = true;
-		pr->peers[idx].nic_id = nic_id;
-		pr->peers[idx].reverse_index = MXW_PEER_INDEX_UNKNOWN;
-		mxw_u64_to_mac(nic_id, pr->peers[idx].mac);
-	}
+	idx = mxw_peer_add_dynamic(pr, nic_id);
+	if (idx < 0)
+		return idx;
+	pr->peers[idx].configured = true;
 	if (name)
 		peer_set_name(&pr->peers[idx], name, strlen(name));
 	return idx;
@@ -88,6 +158,13 @@ int mxw_proto_peer_get(const struct mxw_proto *pr, uint16_t peer, struct mxw_pee
 uint32_t mxw_proto_npeers(const struct mxw_proto *pr)
 {
 	return pr->npeers;
+}
+
+void mxw_proto_get_usage(const struct mxw_proto *pr, struct mxw_usage *out)
+{
+	out->peers = pr->peers_used - 1;
+	out->partners = pr->npartners;
+	out->reasm_bytes = pr->reasm_bytes;
 }
 
 static int peer_by_name(const struct mxw_proto *pr, const char *name, uint32_t len)
@@ -226,7 +303,7 @@ void mxw_rx_host_reply(struct mxw_proto *pr, const struct mxw_frame *f)
 		return;
 	}
 	if (peer < 0) {
-		peer = mxw_proto_peer_add(pr, nic, NULL);
+		peer = mxw_peer_add_dynamic(pr, nic);
 		if (peer < 0)
 			return;
 	}

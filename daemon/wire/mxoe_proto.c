@@ -32,6 +32,8 @@ void mxw_proto_params_default(struct mxw_proto_params *p)
 	p->query_resends_max = 20;
 	p->keepalive_us = 1000000;
 	p->keepalive_probes = 5;
+	p->evict_idle_us = 2000000;
+	p->reasm_timeout_us = 1000000;
 }
 
 uint64_t mxw_now(struct mxw_proto *pr)
@@ -85,6 +87,8 @@ int mxw_proto_new(const struct mxw_proto_params *p, const struct mxw_proto_cb *c
 	TAILQ_INIT(&pr->connects);
 	TAILQ_INIT(&pr->active_pulls);
 	TAILQ_INIT(&pr->lookups);
+	TAILQ_INIT(&pr->lru);
+	TAILQ_INIT(&pr->reasm);
 	for (unsigned i = 0; i < MXW_PARTNER_BUCKETS; i++)
 		LIST_INIT(&pr->buckets[i]);
 	if (pr->p.window == 0 || pr->p.window > 4096)
@@ -104,7 +108,10 @@ int mxw_proto_new(const struct mxw_proto_params *p, const struct mxw_proto_cb *c
 	pr->peers[0].named = p->hostname[0] != '\0';
 	memcpy(pr->peers[0].hostname, p->hostname, sizeof(pr->peers[0].hostname));
 	pr->peers[0].reverse_index = MXW_PEER_INDEX_UNKNOWN;
+	pr->peers[0].configured = true;
+	LIST_INIT(&pr->peers[0].partners);
 	pr->npeers = 1;
+	pr->peers_used = 1;
 	err = mxw_large_init(pr);
 	if (err)
 		goto out;
@@ -121,7 +128,7 @@ static void send_free(struct mxw_send *s)
 	free(s);
 }
 
-static void partner_free(struct mxw_proto *pr, struct mxw_partner *pt)
+void mxw_partner_free(struct mxw_proto *pr, struct mxw_partner *pt)
 {
 	struct mxw_send *s;
 
@@ -139,7 +146,8 @@ static void partner_free(struct mxw_proto *pr, struct mxw_partner *pt)
 	if (pt->ack_pending)
 		TAILQ_REMOVE(&pr->ack_list, pt, alink);
 	LIST_REMOVE(pt, hlink);
-	free(pt->med_buf);
+	mxw_reasm_put(pr, pt);
+	mxw_partner_unlinked(pr, pt);
 	free(pt);
 }
 
@@ -151,7 +159,7 @@ void mxw_proto_free(struct mxw_proto *pr)
 		return;
 	for (unsigned i = 0; i < MXW_PARTNER_BUCKETS; i++)
 		while (!LIST_EMPTY(&pr->buckets[i]))
-			partner_free(pr, LIST_FIRST(&pr->buckets[i]));
+			mxw_partner_free(pr, LIST_FIRST(&pr->buckets[i]));
 	while ((cr = TAILQ_FIRST(&pr->connects))) {
 		TAILQ_REMOVE(&pr->connects, cr, link);
 		free(cr);
@@ -217,6 +225,8 @@ static struct mxw_partner *partner_get(struct mxw_proto *pr, struct mxw_ep ep, u
 
 	if (pt)
 		return pt;
+	if (mxw_partner_room(pr, peer))
+		return NULL;
 	pt = calloc(1, sizeof(*pt));
 	if (!pt)
 		return NULL;
@@ -227,14 +237,8 @@ static struct mxw_partner *partner_get(struct mxw_proto *pr, struct mxw_ep ep, u
 	TAILQ_INIT(&pt->unacked);
 	TAILQ_INIT(&pt->throttled);
 	LIST_INSERT_HEAD(&pr->buckets[partner_hash(ep.index, peer, rep)], pt, hlink);
+	mxw_partner_linked(pr, pt);
 	return pt;
-}
-
-static void medium_reset(struct mxw_partner *pt)
-{
-	free(pt->med_buf);
-	pt->med_buf = NULL;
-	pt->med_active = false;
 }
 
 static void ack_mark(struct mxw_proto *pr, struct mxw_partner *pt, uint64_t now)
@@ -256,7 +260,7 @@ static void ack_clear(struct mxw_proto *pr, struct mxw_partner *pt)
 	pt->recv_unacked = 0;
 }
 
-static void send_truc(struct mxw_proto *pr, struct mxw_partner *pt)
+void mxw_send_ack(struct mxw_proto *pr, struct mxw_partner *pt)
 {
 	struct mxw_frame f;
 
@@ -380,6 +384,7 @@ static void launch_throttled(struct mxw_proto *pr, struct mxw_partner *pt)
 int mxw_queue_send(struct mxw_proto *pr, struct mxw_partner *pt, struct mxw_send *s)
 {
 	s->pt = pt;
+	mxw_partner_touch(pr, pt);
 	if (!pt->send_ready || pt->inflight >= pr->p.window || !TAILQ_EMPTY(&pt->throttled))
 		TAILQ_INSERT_TAIL(&pt->throttled, s, plink);
 	else
@@ -561,9 +566,7 @@ int mxw_proto_connect(struct mxw_proto *pr, struct mxw_ep from, uint64_t cookie,
 
 	if (nic_id == 0 || nic_id == pr->nic_id || nic_id >> 48)
 		return -EINVAL;
-	peer = mxw_proto_peer_by_nic(pr, nic_id);
-	if (peer < 0)
-		peer = mxw_proto_peer_add(pr, nic_id, NULL);
+	peer = mxw_peer_add_dynamic(pr, nic_id);
 	if (peer < 0)
 		return peer;
 	/* the partner exists from now on so both directions share one state */
@@ -588,6 +591,7 @@ int mxw_proto_connect(struct mxw_proto *pr, struct mxw_ep from, uint64_t cookie,
 		cr->resends_max = n ? (uint32_t)MXW_MIN(n, 1000000u) : 1;
 	}
 	TAILQ_INSERT_TAIL(&pr->connects, cr, link);
+	pr->peers[peer].connecting++;
 	tx_connect_request(pr, cr);
 	return 0;
 }
@@ -596,10 +600,22 @@ static void connect_finish(struct mxw_proto *pr, struct mxw_conn_req *cr, uint8_
 			   uint32_t rsession)
 {
 	TAILQ_REMOVE(&pr->connects, cr, link);
+	pr->peers[cr->peer].connecting--;
 	if (pr->cb.connect_done)
 		pr->cb.connect_done(pr->cb.ctx, cr->from, cr->cookie, status,
 				    pr->peers[cr->peer].nic_id, cr->peer, cr->rep, rsession);
 	free(cr);
+}
+
+static void nack_lib_frame(struct mxw_frame *f, uint16_t peer, uint8_t lep, uint8_t rep,
+			   uint8_t type, uint16_t seqnum)
+{
+	f->type = MXW_PKT_NACK_LIB;
+	f->u.nack_lib.src_ep = lep;
+	f->u.nack_lib.dst_ep = rep;
+	f->u.nack_lib.nack_type = type;
+	f->u.nack_lib.src_dst_peer_index = peer;
+	f->u.nack_lib.seqnum = seqnum;
 }
 
 static void tx_nack_lib(struct mxw_proto *pr, uint16_t peer, uint8_t lep, uint8_t rep,
@@ -608,17 +624,42 @@ static void tx_nack_lib(struct mxw_proto *pr, uint16_t peer, uint8_t lep, uint8_
 	struct mxw_frame f;
 
 	memset(&f, 0, sizeof(f));
-	f.type = MXW_PKT_NACK_LIB;
 	mxw_head_for(pr, &f, peer);
-	f.u.nack_lib.src_ep = lep;
-	f.u.nack_lib.dst_ep = rep;
-	f.u.nack_lib.nack_type = type;
-	f.u.nack_lib.src_dst_peer_index = peer;
-	f.u.nack_lib.seqnum = seqnum;
+	nack_lib_frame(&f, peer, lep, rep, type, seqnum);
 	if (mxw_tx_frame(pr, &f, peer) == 0) {
 		pr->st.nacks_tx++;
 		pr->peers[peer].st.nacks_tx++;
 	}
+}
+
+/*
+ * A sequenced frame from a MAC outside the peer table that quotes the
+ * session of one of our open endpoints: a peer evicted while idle (see
+ * mxoe_bounds.c) still talking to us.  It is told its session is over,
+ * without taking a table entry; dropping it would have it resend forever.
+ */
+static void rx_unknown_sender(struct mxw_proto *pr, const struct mxw_frame *f)
+{
+	bool notify = f->type == MXW_PKT_NOTIFY;
+	uint8_t lep = notify ? f->u.notify.dst_ep : f->u.msg.dst_ep;
+	uint8_t rep = notify ? f->u.notify.src_ep : f->u.msg.src_ep;
+	uint32_t want = notify ? f->u.notify.session : f->u.msg.session, session, key;
+	struct mxw_frame n;
+
+	pr->st.drops++;
+	if (f->type < MXW_PKT_TINY || f->type > MXW_PKT_NOTIFY || f->type == MXW_PKT_PULL ||
+	    f->type == MXW_PKT_PULL_REPLY)
+		return;
+	if (pr->cb.ep_info(pr->cb.ctx, lep, &session, &key) || session != want)
+		return;
+	memset(&n, 0, sizeof(n));
+	memcpy(n.dst_mac, f->src_mac, 6);
+	memcpy(n.src_mac, pr->p.mac, 6);
+	n.peer_index = MXW_PEER_INDEX_UNKNOWN;
+	nack_lib_frame(&n, MXW_PEER_INDEX_UNKNOWN, lep, rep, MXW_NACK_BAD_SESSION,
+		       notify ? f->u.notify.seqnum : f->u.msg.seqnum);
+	if (mxw_tx_frame(pr, &n, 0) == 0)
+		pr->st.nacks_tx++;
 }
 
 /*
@@ -638,12 +679,31 @@ static void partner_resync(struct mxw_proto *pr, struct mxw_partner *pt, uint32_
 		if (new_recv_session)
 			pt->next_recv = (uint16_t)((pt->next_recv & MXW_SESNUM_MASK) +
 						   MXW_SESNUM_ONE);
-		medium_reset(pt);
+		mxw_reasm_put(pr, pt);
 	}
 	pt->rsession = rsession;
 	pt->rsession_known = true;
 	pt->send_ready = false;
 	pt->last_recv_acknum = 0;
+}
+
+/*
+ * A handshake tells us where the other side expects our next message.  A
+ * start outside what we have in flight (next_acked..next_send) means it
+ * lost its partner state (evicted while idle, see mxoe_bounds.c): what was
+ * in flight fails, and we start again where it expects.
+ */
+static void partner_send_start(struct mxw_proto *pr, struct mxw_partner *pt, uint16_t start)
+{
+	if (pt->send_ready &&
+	    (((start ^ pt->next_send) & MXW_SESNUM_MASK) ||
+	     mxw_seq_diff(start, pt->next_acked) > mxw_seq_diff(pt->next_send, pt->next_acked)))
+		partner_fail(pr, pt, MXN_ST_BAD_SESSION);
+	if (!pt->send_ready) {
+		pt->next_send = pt->next_acked = start;
+		pt->send_ready = true;
+		launch_throttled(pr, pt);
+	}
 }
 
 static void rx_connect_request(struct mxw_proto *pr, int peer, const struct mxw_frame *f)
@@ -680,17 +740,13 @@ static void rx_connect_request(struct mxw_proto *pr, int peer, const struct mxw_
 		return; /* no memory: the connecter retries */
 	if (pt->lsession != session) {
 		/* our endpoint was reopened: a stale partner from its last life */
-		partner_free(pr, pt);
+		mxw_partner_free(pr, pt);
 		pt = partner_get(pr, ep, (uint16_t)peer, f->u.connect.src_ep);
 		if (!pt)
 			return;
 	}
 	partner_resync(pr, pt, f->u.connect.src_session, true);
-	if (!pt->send_ready) {
-		pt->next_send = pt->next_acked = f->u.connect.target_recv_seqnum_start;
-		pt->send_ready = true;
-		launch_throttled(pr, pt);
-	}
+	partner_send_start(pr, pt, f->u.connect.target_recv_seqnum_start);
 	r.u.connect.target_recv_seqnum_start = pt->next_recv;
 reply:
 	mxw_head_for(pr, &r, (uint16_t)peer);
@@ -723,11 +779,7 @@ static void rx_connect_reply(struct mxw_proto *pr, int peer, const struct mxw_fr
 	if (!pt)
 		return;
 	partner_resync(pr, pt, f->u.connect.target_session, false);
-	if (!pt->send_ready) {
-		pt->next_send = pt->next_acked = f->u.connect.target_recv_seqnum_start;
-		pt->send_ready = true;
-		launch_throttled(pr, pt);
-	}
+	partner_send_start(pr, pt, f->u.connect.target_recv_seqnum_start);
 	connect_finish(pr, cr, MXN_ST_OK, f->u.connect.target_session);
 }
 
@@ -774,11 +826,12 @@ static int rx_medium_frag(struct mxw_proto *pr, struct mxw_partner *pt, const st
 	}
 	if (pt->med_active && (pt->med_seq != f->u.medium.msg.seqnum || pt->med_len != len ||
 			       pt->med_match != f->u.medium.msg.match_info))
-		medium_reset(pt);
+		mxw_reasm_put(pr, pt);
 	if (!pt->med_active) {
-		pt->med_buf = malloc(len ? len : 1);
-		if (!pt->med_buf)
-			return -ENOMEM;
+		int err2 = mxw_reasm_get(pr, pt, len);
+
+		if (err2)
+			return err2;    /* over budget: the sender resends */
 		pt->med_active = true;
 		pt->med_seq = f->u.medium.msg.seqnum;
 		pt->med_len = len;
@@ -792,6 +845,7 @@ static int rx_medium_frag(struct mxw_proto *pr, struct mxw_partner *pt, const st
 	}
 	pt->med_bits[idx / 64] |= 1ull << (idx % 64);
 	memcpy(pt->med_buf + off, f->payload, f->payload_len);
+	mxw_reasm_touch(pr, pt);
 	pt->med_got += f->payload_len;
 	if (pt->med_got < len)
 		return 0;
@@ -802,7 +856,7 @@ static int rx_medium_frag(struct mxw_proto *pr, struct mxw_partner *pt, const st
 		pt->med_bits[idx / 64] &= ~(1ull << (idx % 64));
 		return err;
 	}
-	medium_reset(pt);
+	mxw_reasm_put(pr, pt);
 	return err ? err : 1;
 }
 
@@ -825,11 +879,20 @@ static struct mxw_partner *rx_seq_partner(struct mxw_proto *pr, int peer, uint8_
 		return NULL;
 	}
 	pt = mxw_partner_find(pr, lep, (uint16_t)peer, rep);
-	if (!pt || pt->lsession != my_session || !pt->rsession_known) {
+	if (!pt) {
+		/* it knows our session but we hold no partner: evicted while
+		 * idle (or never connected).  A NACK ends its conversation;
+		 * dropping would have it resend forever to a live peer. */
+		pr->st.drops++;
+		tx_nack_lib(pr, (uint16_t)peer, lep, rep, MXW_NACK_BAD_SESSION, seqnum);
+		return NULL;
+	}
+	if (pt->lsession != my_session || !pt->rsession_known) {
 		/* no handshake seen from this sender: nothing to order against */
 		pr->st.drops++;
 		return NULL;
 	}
+	mxw_partner_touch(pr, pt);
 	handle_ack(pr, pt, piggyack);
 	return pt;
 }
@@ -878,7 +941,7 @@ static void rx_sequenced(struct mxw_proto *pr, int peer, const struct mxw_frame 
 		pr->st.dups++;
 		pr->peers[peer].st.dups++;
 		/* the sender missed our ack: resend it right away */
-		send_truc(pr, pt);
+		mxw_send_ack(pr, pt);
 		return;
 	}
 	if (pos != 0) {
@@ -925,7 +988,7 @@ static void rx_sequenced(struct mxw_proto *pr, int peer, const struct mxw_frame 
 	pt->next_recv = mxw_seq_add(pt->next_recv, 1);
 	ack_mark(pr, pt, now);
 	if (pt->recv_unacked >= pr->p.ack_every)
-		send_truc(pr, pt);
+		mxw_send_ack(pr, pt);
 }
 
 static void rx_truc(struct mxw_proto *pr, int peer, const struct mxw_frame *f)
@@ -1001,10 +1064,14 @@ void mxw_proto_rx(struct mxw_proto *pr, const uint8_t *frame, size_t len)
 		return;
 	}
 	peer = mxw_peer_by_mac(pr, f.src_mac);
-	if (peer <= 0 && f.type == MXW_PKT_CONNECT && !f.u.connect.is_reply)
-		peer = mxw_proto_peer_add(pr, mxw_mac_to_u64(f.src_mac), NULL);
+	if (peer < 0 && f.type == MXW_PKT_CONNECT && !f.u.connect.is_reply)
+		peer = mxw_peer_add_dynamic(pr, mxw_mac_to_u64(f.src_mac));
+	if (peer == -ENOENT) {
+		rx_unknown_sender(pr, &f);
+		return;
+	}
 	if (peer <= 0) {
-		pr->st.drops++;     /* an unknown sender, or our own MAC */
+		pr->st.drops++;     /* refused (table full), or our own MAC */
 		return;
 	}
 	pr->peers[peer].st.rx_frames++;
@@ -1052,14 +1119,15 @@ void mxw_proto_endpoint_closed(struct mxw_proto *pr, struct mxw_ep ep)
 			/* what reached the endpoint was delivered: say so before
 			 * forgetting, or the sender would see it refused */
 			if (pt->ack_pending)
-				send_truc(pr, pt);
-			partner_free(pr, pt);
+				mxw_send_ack(pr, pt);
+			mxw_partner_free(pr, pt);
 		}
 	}
 	for (cr = TAILQ_FIRST(&pr->connects); cr; cr = crn) {
 		crn = TAILQ_NEXT(cr, link);
 		if (cr->from.index == ep.index) {
 			TAILQ_REMOVE(&pr->connects, cr, link);
+			pr->peers[cr->peer].connecting--;
 			free(cr);
 		}
 	}
@@ -1068,13 +1136,10 @@ void mxw_proto_endpoint_closed(struct mxw_proto *pr, struct mxw_ep ep)
 
 void mxw_peer_failed(struct mxw_proto *pr, uint16_t peer, uint8_t status)
 {
-	for (unsigned i = 0; i < MXW_PARTNER_BUCKETS; i++) {
-		struct mxw_partner *pt;
+	struct mxw_partner *pt;
 
-		LIST_FOREACH(pt, &pr->buckets[i], hlink)
-			if (pt->peer == peer)
-				partner_fail(pr, pt, status);
-	}
+	LIST_FOREACH(pt, &pr->peers[peer].partners, peer_link)
+		partner_fail(pr, pt, status);
 	mxw_large_peer_failed(pr, peer, status);
 }
 
@@ -1130,7 +1195,7 @@ static uint64_t ack_progress(struct mxw_proto *pr, uint64_t now)
 	struct mxw_partner *pt;
 
 	while ((pt = TAILQ_FIRST(&pr->ack_list)) && pt->ack_since + pr->p.ack_delay_us <= now) {
-		send_truc(pr, pt);
+		mxw_send_ack(pr, pt);
 		if (pt->ack_pending) {
 			/* transmit failed: try again next round, not now */
 			TAILQ_REMOVE(&pr->ack_list, pt, alink);
@@ -1153,5 +1218,6 @@ uint64_t mxw_proto_progress(struct mxw_proto *pr)
 	d = MXW_MIN(d, mxw_large_progress(pr, now));
 	d = MXW_MIN(d, mxw_lookup_progress(pr, now));
 	d = MXW_MIN(d, mxw_liveness_progress(pr, now));
+	d = MXW_MIN(d, mxw_reasm_progress(pr, now));
 	return d;
 }

@@ -75,6 +75,20 @@ struct mxw_counters {
 	uint64_t bad_rdmawin;       /* pulls outside a registered window */
 	uint64_t tx_errors;         /* the transmit callback failed */
 	uint64_t timeouts;          /* partners/pulls given up */
+	/* bounds on what a wire peer can make us hold (mxoe_bounds.c) */
+	uint64_t peers_refused;     /* a new peer found the table full of busy ones */
+	uint64_t peers_evicted;     /* an idle dynamic peer made room */
+	uint64_t partners_refused;  /* over MXW_PARTNERS_MAX or the per-peer cap */
+	uint64_t partners_evicted;  /* an idle partner made room */
+	uint64_t reasm_refused;     /* a medium fragment over the reassembly budget */
+	uint64_t reasm_expired;     /* a half-done medium that stalled, freed */
+};
+
+/* What the engine holds now (gauges, not counters). */
+struct mxw_usage {
+	uint32_t peers;             /* used entries, this host excluded */
+	uint32_t partners;
+	uint64_t reasm_bytes;
 };
 
 struct mxw_peer_info {
@@ -141,6 +155,12 @@ struct mxw_proto_params {
 	 * unanswered probes.  Any frame from it counts as an answer. */
 	uint32_t keepalive_us;
 	uint32_t keepalive_probes;
+	/* A dynamic peer (not configured) or a partner with nothing in flight
+	 * may be evicted to make room once silent for evict_idle_us; a medium
+	 * reassembly with no new fragment for reasm_timeout_us is freed (the
+	 * sender resends the whole message). */
+	uint32_t evict_idle_us;
+	uint32_t reasm_timeout_us;
 };
 
 /* Defaults: 20 ms resends, 250 retries, 32 pull frames per block, 4 blocks. */
@@ -154,11 +174,16 @@ void mxw_proto_free(struct mxw_proto *pr);
 uint32_t mxw_proto_frag_max(const struct mxw_proto *pr);
 
 /* ---- peers ---- */
-/* Add (or rename) a peer; returns its index (>= 1) or -errno.  name may be NULL. */
+/* Add (or rename) a configured peer, never evicted; returns its index
+ * (>= 1) or -errno.  name may be NULL.  Peers met on the wire are dynamic:
+ * when the table is full, the one silent longest with nothing in flight
+ * gives its index to a newcomer (an old address naming it then fails with
+ * a stale session, never reaches the newcomer's endpoints). */
 int mxw_proto_peer_add(struct mxw_proto *pr, uint64_t nic_id, const char *name);
 int mxw_proto_peer_by_nic(const struct mxw_proto *pr, uint64_t nic_id);
 int mxw_proto_peer_get(const struct mxw_proto *pr, uint16_t peer, struct mxw_peer_info *out);
 uint32_t mxw_proto_npeers(const struct mxw_proto *pr);
+void mxw_proto_get_usage(const struct mxw_proto *pr, struct mxw_usage *out);
 void mxw_proto_get_counters(const struct mxw_proto *pr, struct mxw_counters *out);
 
 /* ---- commands from local endpoints (core -> wire) ---- */
