@@ -76,36 +76,38 @@ MXL_EXPORT mx_return_t mx_issend(mx_endpoint_t ep, mx_segment_t *segments_list,
 			 request, true, "mx_issend");
 }
 
-MXL_EXPORT mx_return_t mx_irecv(mx_endpoint_t ep, mx_segment_t *segments_list,
-				uint32_t segments_count, uint64_t match_info, uint64_t match_mask,
-				void *context, mx_request_t *request)
+mx_return_t mxl_post_recv(mx_endpoint_t ep, mx_segment_t *segs, uint32_t n, uint64_t match_info,
+			  uint64_t match_mask, const struct mxl_srcsel *from, void *context,
+			  mx_request_t *request, const char *fn)
 {
 	struct mxl_unexp *u;
 	struct mxl_req *r;
 	mx_return_t ret;
 
 	if (!ep)
-		return mxl_error(NULL, "mx_irecv", MX_BAD_ENDPOINT);
-	ret = check_segs(segments_list, segments_count);
+		return mxl_error(NULL, fn, MX_BAD_ENDPOINT);
+	ret = check_segs(segs, n);
 	if (ret != MX_SUCCESS)
-		return mxl_error(ep, "mx_irecv", ret);
+		return mxl_error(ep, fn, ret);
 	if (match_info & ~match_mask)
-		return mxl_error(ep, "mx_irecv", MX_BAD_MATCH_MASK);
+		return mxl_error(ep, fn, MX_BAD_MATCH_MASK);
 	r = mxl_req_new(ep, MXL_REQ_RECV, context);
-	if (!r || mxl_req_set_iov(r, segments_list, segments_count)) {
+	if (!r || mxl_req_set_iov(r, segs, n)) {
 		if (r)
 			mxl_req_free(r);
-		return mxl_error(ep, "mx_irecv", MX_NO_RESOURCES);
+		return mxl_error(ep, fn, MX_NO_RESOURCES);
 	}
 	r->posted.match_info = match_info;
 	r->posted.mask = match_mask;
+	if (from)
+		r->posted.from = *from;
 	mxl_lock(ep);
 	/* Open-MX/MX allow a NULL request for a receive nobody will test. */
 	if (request)
 		*request = (mx_request_t)(void *)r;
 	else
 		r->state |= MXL_RS_FORGOTTEN;
-	u = mxl_match_find_unexp(&ep->m, match_info, match_mask, true);
+	u = mxl_match_find_unexp_from(&ep->m, match_info, match_mask, from, true);
 	if (u) {
 		mxl_recv_matched_unexp(ep, r, u);
 		mxl_flush(ep);
@@ -117,6 +119,14 @@ MXL_EXPORT mx_return_t mx_irecv(mx_endpoint_t ep, mx_segment_t *segments_list,
 	}
 	mxl_unlock(ep);
 	return MX_SUCCESS;
+}
+
+MXL_EXPORT mx_return_t mx_irecv(mx_endpoint_t ep, mx_segment_t *segments_list,
+				uint32_t segments_count, uint64_t match_info, uint64_t match_mask,
+				void *context, mx_request_t *request)
+{
+	return mxl_post_recv(ep, segments_list, segments_count, match_info, match_mask, NULL,
+			     context, request, "mx_irecv");
 }
 
 static mx_return_t post_connect(mx_endpoint_t ep, uint64_t nic_id, uint32_t eid, uint32_t key,

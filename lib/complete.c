@@ -188,7 +188,7 @@ static bool probe_found(struct mx_endpoint *ep, void *arg)
 	return p->u != NULL;
 }
 
-static void probe_status(const struct mxl_unexp *u, mx_status_t *status)
+void mxl_probe_status(const struct mxl_unexp *u, mx_status_t *status)
 {
 	if (!status)
 		return;
@@ -215,7 +215,7 @@ MXL_EXPORT mx_return_t mx_iprobe(mx_endpoint_t ep, uint64_t match_info, uint64_t
 	mxl_progress(ep);
 	*result = probe_found(ep, &p);
 	if (*result)
-		probe_status(p.u, status);
+		mxl_probe_status(p.u, status);
 	mxl_unlock(ep);
 	return MX_SUCCESS;
 }
@@ -234,7 +234,7 @@ MXL_EXPORT mx_return_t mx_probe(mx_endpoint_t ep, uint32_t timeout, uint64_t mat
 	mxl_lock(ep);
 	*result = mxl_wait_until(ep, timeout, probe_found, &p);
 	if (*result)
-		probe_status(p.u, status);
+		mxl_probe_status(p.u, status);
 	mxl_unlock(ep);
 	return MX_SUCCESS;
 }

@@ -75,6 +75,7 @@ struct mx_endpoint *mxl_endpoint_alloc(uint32_t key)
 	mxl_matcher_init(&ep->m);
 	mxl_list_init(&ep->backlog);
 	mxl_list_init(&ep->done);
+	mxl_list_init(&ep->claimed);
 	ep->cookie_free = UINT32_MAX;
 	ep->unexp_queue_max = MXL_UNEXP_QUEUE_MAX_DEFAULT;
 	ep->key = key;
@@ -144,6 +145,11 @@ static void drop_unexpected(struct mx_endpoint *ep)
 
 	while ((u = mxl_match_find_unexp(&ep->m, 0, 0, true)) != NULL)
 		mxl_unexp_free(ep, u);
+	while (!mxl_list_empty(&ep->claimed)) {
+		u = mxl_container_of(ep->claimed.next, struct mxl_unexp, link);
+		mxl_list_del(&u->link);
+		mxl_unexp_free(ep, u);
+	}
 }
 
 /* Free every request the library still owns; the application's handles to

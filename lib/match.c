@@ -24,14 +24,21 @@ bool mxl_match_unpost(struct mxl_matcher *m, struct mxl_posted *p)
 	return true;
 }
 
-struct mxl_posted *mxl_match_arrival(struct mxl_matcher *m, uint64_t match_info)
+static bool posted_wants(const struct mxl_posted *p, uint64_t match_info,
+			 const struct mxl_source *src)
+{
+	return mxl_match_ok(match_info, p->match_info, p->mask) && mxl_srcsel_ok(&p->from, src);
+}
+
+struct mxl_posted *mxl_match_arrival(struct mxl_matcher *m, uint64_t match_info,
+				     const struct mxl_source *src)
 {
 	struct mxl_list *pos;
 
 	mxl_list_for_each(pos, &m->posted) {
 		struct mxl_posted *p = mxl_container_of(pos, struct mxl_posted, link);
 
-		if (mxl_match_ok(match_info, p->match_info, p->mask)) {
+		if (posted_wants(p, match_info, src)) {
 			mxl_list_del(&p->link);
 			m->nposted--;
 			return p;
@@ -40,14 +47,15 @@ struct mxl_posted *mxl_match_arrival(struct mxl_matcher *m, uint64_t match_info)
 	return NULL;
 }
 
-bool mxl_match_has_posted(struct mxl_matcher *m, uint64_t match_info)
+bool mxl_match_has_posted(struct mxl_matcher *m, uint64_t match_info,
+			  const struct mxl_source *src)
 {
 	struct mxl_list *pos;
 
 	mxl_list_for_each(pos, &m->posted) {
 		struct mxl_posted *p = mxl_container_of(pos, struct mxl_posted, link);
 
-		if (mxl_match_ok(match_info, p->match_info, p->mask))
+		if (posted_wants(p, match_info, src))
 			return true;
 	}
 	return false;
@@ -62,12 +70,19 @@ void mxl_match_add_unexp(struct mxl_matcher *m, struct mxl_unexp *u)
 struct mxl_unexp *mxl_match_find_unexp(struct mxl_matcher *m, uint64_t match_info,
 				       uint64_t mask, bool take)
 {
+	return mxl_match_find_unexp_from(m, match_info, mask, NULL, take);
+}
+
+struct mxl_unexp *mxl_match_find_unexp_from(struct mxl_matcher *m, uint64_t match_info,
+					    uint64_t mask, const struct mxl_srcsel *from,
+					    bool take)
+{
 	struct mxl_list *pos;
 
 	mxl_list_for_each(pos, &m->unexp) {
 		struct mxl_unexp *u = mxl_container_of(pos, struct mxl_unexp, link);
 
-		if (!mxl_match_ok(u->match_info, match_info, mask))
+		if (!mxl_match_ok(u->match_info, match_info, mask) || !mxl_srcsel_ok(from, &u->src))
 			continue;
 		if (take) {
 			mxl_list_del(&u->link);

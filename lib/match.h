@@ -17,11 +17,20 @@
 #include <stdint.h>
 #include "list.h"
 
+/* A source filter (mx_irecv_from, mx_iprobe_from, mx_iclaim): when 'on',
+ * only messages from this nic id and endpoint match.  Zeroed = any source. */
+struct mxl_srcsel {
+	uint64_t nic_id;
+	uint8_t endpoint;
+	bool on;
+};
+
 /* A posted receive, embedded in the library's request. */
 struct mxl_posted {
 	struct mxl_list link;
 	uint64_t match_info;
 	uint64_t mask;
+	struct mxl_srcsel from;
 };
 
 /* Where a message came from: enough to reply and to decompose. */
@@ -64,18 +73,26 @@ static inline bool mxl_match_ok(uint64_t msg, uint64_t want, uint64_t mask)
 	return ((msg ^ want) & mask) == 0;
 }
 
+static inline bool mxl_srcsel_ok(const struct mxl_srcsel *f, const struct mxl_source *s)
+{
+	return !f || !f->on || (f->nic_id == s->nic_id && f->endpoint == s->endpoint);
+}
+
 /* Queue a receive that found no unexpected message. */
 void mxl_match_post(struct mxl_matcher *m, struct mxl_posted *p);
 
 /* Take a posted receive out (mx_cancel).  False when it is not queued. */
 bool mxl_match_unpost(struct mxl_matcher *m, struct mxl_posted *p);
 
-/* A message arrived: remove and return the oldest matching posted receive,
- * or NULL (the caller then queues the message as unexpected). */
-struct mxl_posted *mxl_match_arrival(struct mxl_matcher *m, uint64_t match_info);
+/* A message from src arrived: remove and return the oldest matching posted
+ * receive (match bits and, for a directed one, source), or NULL (the caller
+ * then queues the message as unexpected). */
+struct mxl_posted *mxl_match_arrival(struct mxl_matcher *m, uint64_t match_info,
+				     const struct mxl_source *src);
 
-/* Would an arrival with this match info find a posted receive? */
-bool mxl_match_has_posted(struct mxl_matcher *m, uint64_t match_info);
+/* Would an arrival with this match info from src find a posted receive? */
+bool mxl_match_has_posted(struct mxl_matcher *m, uint64_t match_info,
+			  const struct mxl_source *src);
 
 /* Queue a message nobody was waiting for. */
 void mxl_match_add_unexp(struct mxl_matcher *m, struct mxl_unexp *u);
@@ -84,5 +101,10 @@ void mxl_match_add_unexp(struct mxl_matcher *m, struct mxl_unexp *u);
  * queue when 'take' (mx_irecv), left in place otherwise (mx_iprobe). */
 struct mxl_unexp *mxl_match_find_unexp(struct mxl_matcher *m, uint64_t match_info,
 				       uint64_t mask, bool take);
+
+/* The same, only among messages the source filter admits (NULL = any). */
+struct mxl_unexp *mxl_match_find_unexp_from(struct mxl_matcher *m, uint64_t match_info,
+					    uint64_t mask, const struct mxl_srcsel *from,
+					    bool take);
 
 #endif /* MXL_MATCH_H */

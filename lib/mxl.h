@@ -128,6 +128,7 @@ struct mx_endpoint {
 	struct mxl_matcher m;
 	struct mxl_list backlog;
 	struct mxl_list done;
+	struct mxl_list claimed;            /* unexpected messages taken by mx_iclaim */
 	struct mxl_cookie_slot *cookies;
 	uint32_t ncookies, cookie_free;     /* free list head, UINT32_MAX = empty */
 	int wake_fd;
@@ -184,6 +185,14 @@ void mxl_submit(struct mx_endpoint *ep, struct mxl_req *r);
 void mxl_issue_backlog(struct mx_endpoint *ep);
 int mxl_issue_oneway(struct mx_endpoint *ep, const struct mxn_cmd *c);
 void mxl_recv_matched_unexp(struct mx_endpoint *ep, struct mxl_req *r, struct mxl_unexp *u);
+
+/* ---- posting and probing (comm.c, complete.c), shared by directed.c ---- */
+/* mx_irecv with an optional source filter (NULL = any source). */
+mx_return_t mxl_post_recv(mx_endpoint_t ep, mx_segment_t *segs, uint32_t n, uint64_t match_info,
+			  uint64_t match_mask, const struct mxl_srcsel *from, void *context,
+			  mx_request_t *request, const char *fn);
+/* What mx_iprobe reports for an unexpected message. */
+void mxl_probe_status(const struct mxl_unexp *u, mx_status_t *status);
 void mxl_unexp_free(struct mx_endpoint *ep, struct mxl_unexp *u);
 
 /* Wait until pred(ep, arg) or timeout_ms passes (MX_INFINITE = for ever)

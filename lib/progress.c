@@ -112,24 +112,31 @@ static bool handler_consumed(struct mx_endpoint *ep, const struct mxl_source *sr
 	return a == MX_RECV_FINISHED;
 }
 
-static void on_arrival(struct mx_endpoint *ep, const struct mxn_evt *e, const uint8_t *data)
+static struct mxl_source evt_source(const struct mxn_evt *e)
 {
 	struct mxl_source src = {
 		.nic_id = e->src_nic_id, .session = e->src_session,
 		.peer = e->src_peer, .endpoint = e->src_endpoint,
 	};
+
+	return src;
+}
+
+static void on_arrival(struct mx_endpoint *ep, const struct mxn_evt *e, const uint8_t *data)
+{
+	struct mxl_source src = evt_source(e);
 	bool rndv = e->type == MXN_EVT_RECV_RNDV;
 	struct mxl_posted *p;
 	struct mxl_unexp *u;
 
-	p = mxl_match_arrival(&ep->m, e->match_info);
+	p = mxl_match_arrival(&ep->m, e->match_info, &src);
 	if (!p) {
 		if (handler_consumed(ep, &src, e->match_info, e->length, rndv ? NULL : data)) {
 			if (rndv)
 				discard_rndv(ep, &src, e->match_info, e->length, e->u.rndv.rndv_handle);
 			return;
 		}
-		p = mxl_match_arrival(&ep->m, e->match_info);
+		p = mxl_match_arrival(&ep->m, e->match_info, &src);
 	}
 	if (p) {
 		struct mxl_req *r = mxl_container_of(p, struct mxl_req, posted);
@@ -302,8 +309,10 @@ static bool is_arrival(uint8_t type)
  * the sender up, until the application receives something. */
 static bool must_stall(struct mx_endpoint *ep, const struct mxn_evt *e)
 {
+	struct mxl_source src = evt_source(e);
+
 	return is_arrival(e->type) && ep->unexp_bytes >= ep->unexp_queue_max &&
-	       !ep->unexp_handler && !mxl_match_has_posted(&ep->m, e->match_info);
+	       !ep->unexp_handler && !mxl_match_has_posted(&ep->m, e->match_info, &src);
 }
 
 static uint32_t process_events(struct mx_endpoint *ep)

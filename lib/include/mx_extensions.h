@@ -2,7 +2,10 @@
 /*
  * mx_extensions.h -- the MX 1.2 extensions implemented by libmyrixen:
  * non-blocking connect, disconnect, forgetting a request, an unexpected
- * message handler and explicit progression.
+ * message handler and explicit progression; and myrixen's own additions
+ * for message-passing layers that match on the sender (MPI over
+ * libfabric): a receive and a probe filtered by source, and claiming a
+ * probed message so that only a later receive of that claim gets it.
  */
 #ifndef MX_EXTENSIONS_H
 #define MX_EXTENSIONS_H
@@ -35,6 +38,36 @@ MX_FUNC(mx_return_t) mx_register_unexp_handler(mx_endpoint_t ep, mx_unexp_handle
 					       void *context);
 MX_FUNC(mx_return_t) mx_forget(mx_endpoint_t endpoint, mx_request_t *request);
 MX_FUNC(mx_return_t) mx_progress(mx_endpoint_t ep);
+
+/* ---- myrixen: source-filtered matching (library side only; nothing of it
+ * travels on the wire, so native MX/Open-MX peers are unaffected) ---- */
+#define MX_HAS_SOURCE_MATCHING 1
+
+/* A message matched and then set aside by mx_iclaim. */
+typedef struct mx_claim *mx_claim_t;
+
+/* mx_irecv that only a message from 'source' (its nic id and endpoint id,
+ * whatever the route) can match.  Per-sender order is kept: the oldest
+ * matching message of that sender is taken. */
+MX_FUNC(mx_return_t) mx_irecv_from(mx_endpoint_t endpoint, mx_segment_t *segments_list,
+				   uint32_t segments_count, mx_endpoint_addr_t source,
+				   uint64_t match_info, uint64_t match_mask, void *context,
+				   mx_request_t *request);
+/* mx_iprobe restricted to messages from 'source'. */
+MX_FUNC(mx_return_t) mx_iprobe_from(mx_endpoint_t endpoint, mx_endpoint_addr_t source,
+				    uint64_t match_info, uint64_t match_mask, mx_status_t *status,
+				    uint32_t *result);
+/* Probe (source NULL = any) and, when *result is 1, take the message out of
+ * matching: no receive can match it any more; *claim names it for
+ * mx_irecv_claimed, which must follow (the claim holds its buffer, and a
+ * rendezvous holds its sender, until then; closing the endpoint drops it). */
+MX_FUNC(mx_return_t) mx_iclaim(mx_endpoint_t endpoint, const mx_endpoint_addr_t *source,
+			       uint64_t match_info, uint64_t match_mask, mx_status_t *status,
+			       mx_claim_t *claim, uint32_t *result);
+/* Receive the claimed message into segments_list; the claim is spent. */
+MX_FUNC(mx_return_t) mx_irecv_claimed(mx_endpoint_t endpoint, mx_segment_t *segments_list,
+				      uint32_t segments_count, mx_claim_t claim, void *context,
+				      mx_request_t *request);
 
 #ifdef __cplusplus
 }

@@ -5,6 +5,8 @@
 #include "match.h"
 #include "check.h"
 
+static const struct mxl_source anyone = { .nic_id = 0x1234, .endpoint = 3 };
+
 static struct mxl_unexp *unexp(uint64_t mi, uint16_t peer, uint32_t len)
 {
 	struct mxl_unexp *u = calloc(1, sizeof(*u));
@@ -39,16 +41,16 @@ static void test_posted_then_arrival(void)
 	mxl_match_post(&m, &b);
 	mxl_match_post(&m, &any);
 	CHECK_EQ(m.nposted, 3);
-	CHECK(mxl_match_has_posted(&m, 0x20));
-	CHECK(mxl_match_has_posted(&m, 0x77)); /* the wildcard */
+	CHECK(mxl_match_has_posted(&m, 0x20, &anyone));
+	CHECK(mxl_match_has_posted(&m, 0x77, &anyone)); /* the wildcard */
 	CHECK_EQ(m.nposted, 3);                 /* peeking takes nothing */
-	CHECK(mxl_match_arrival(&m, 0x20) == &b);   /* skips non-matching older a */
-	CHECK(mxl_match_arrival(&m, 0x99) == &any); /* wildcard takes the stranger */
-	CHECK(mxl_match_arrival(&m, 0x99) == NULL);
-	CHECK(mxl_match_arrival(&m, 0x10) == &a);
+	CHECK(mxl_match_arrival(&m, 0x20, &anyone) == &b);   /* skips non-matching older a */
+	CHECK(mxl_match_arrival(&m, 0x99, &anyone) == &any); /* wildcard takes the stranger */
+	CHECK(mxl_match_arrival(&m, 0x99, &anyone) == NULL);
+	CHECK(mxl_match_arrival(&m, 0x10, &anyone) == &a);
 	CHECK_EQ(m.nposted, 0);
-	CHECK(!mxl_match_has_posted(&m, 0x10));
-	CHECK(mxl_match_arrival(&m, 0x10) == NULL);
+	CHECK(!mxl_match_has_posted(&m, 0x10, &anyone));
+	CHECK(mxl_match_arrival(&m, 0x10, &anyone) == NULL);
 }
 
 static void test_unexpected_then_posted(void)
@@ -116,6 +118,7 @@ static void test_posted_order(void)
 	struct mxl_posted p[4];
 	int i;
 
+	memset(p, 0, sizeof(p));
 	mxl_matcher_init(&m);
 	for (i = 0; i < 4; i++) {
 		p[i].match_info = 7;
@@ -124,10 +127,55 @@ static void test_posted_order(void)
 	}
 	CHECK(mxl_match_unpost(&m, &p[1]));
 	CHECK(!mxl_match_unpost(&m, &p[1])); /* second cancel: not queued */
-	CHECK(mxl_match_arrival(&m, 7) == &p[0]);
-	CHECK(mxl_match_arrival(&m, 7) == &p[2]);
-	CHECK(mxl_match_arrival(&m, 7) == &p[3]);
-	CHECK(mxl_match_arrival(&m, 7) == NULL);
+	CHECK(mxl_match_arrival(&m, 7, &anyone) == &p[0]);
+	CHECK(mxl_match_arrival(&m, 7, &anyone) == &p[2]);
+	CHECK(mxl_match_arrival(&m, 7, &anyone) == &p[3]);
+	CHECK(mxl_match_arrival(&m, 7, &anyone) == NULL);
+}
+
+/* Directed receives (mx_irecv_from): a posted receive filtered by source
+ * takes only that sender's message, an older undirected one takes any; an
+ * unexpected search with a filter skips other senders but keeps each
+ * sender's order. */
+static void test_directed(void)
+{
+	const struct mxl_source s1 = { .nic_id = 0xa1, .endpoint = 1, .peer = 1 };
+	const struct mxl_source s2 = { .nic_id = 0xa1, .endpoint = 2, .peer = 1 };
+	const struct mxl_source s3 = { .nic_id = 0xb2, .endpoint = 1, .peer = 2 };
+	struct mxl_srcsel from2 = { .nic_id = 0xa1, .endpoint = 2, .on = true };
+	struct mxl_posted d = { .match_info = 5, .mask = ~0ull, .from = from2 };
+	struct mxl_posted any = { .match_info = 5, .mask = ~0ull };
+	struct mxl_unexp *a = unexp(5, 1, 1), *b = unexp(5, 1, 2), *c = unexp(5, 1, 3), *got;
+	struct mxl_matcher m;
+
+	mxl_matcher_init(&m);
+	mxl_match_post(&m, &d);
+	CHECK(!mxl_match_has_posted(&m, 5, &s1)); /* same nic, other endpoint */
+	CHECK(!mxl_match_has_posted(&m, 5, &s3)); /* same endpoint id, other nic */
+	CHECK(mxl_match_has_posted(&m, 5, &s2));
+	CHECK(mxl_match_arrival(&m, 5, &s1) == NULL);
+	mxl_match_post(&m, &any);
+	CHECK(mxl_match_arrival(&m, 5, &s3) == &any); /* directed d is older but not for s3 */
+	CHECK(mxl_match_arrival(&m, 5, &s2) == &d);
+	CHECK_EQ(m.nposted, 0);
+
+	a->src = s1;
+	b->src = s2;
+	c->src = s2;
+	mxl_match_add_unexp(&m, a);
+	mxl_match_add_unexp(&m, b);
+	mxl_match_add_unexp(&m, c);
+	CHECK(mxl_match_find_unexp_from(&m, 5, ~0ull, &from2, false) == b);
+	got = mxl_match_find_unexp_from(&m, 5, ~0ull, &from2, true);
+	CHECK(got == b);
+	got = mxl_match_find_unexp_from(&m, 5, ~0ull, &from2, true);
+	CHECK(got == c);
+	CHECK(mxl_match_find_unexp_from(&m, 5, ~0ull, &from2, true) == NULL);
+	CHECK(mxl_match_find_unexp_from(&m, 5, ~0ull, NULL, true) == a);
+	CHECK_EQ(m.nunexp, 0);
+	free(a);
+	free(b);
+	free(c);
 }
 
 int main(void)
@@ -137,5 +185,6 @@ int main(void)
 	test_unexpected_then_posted();
 	test_order_per_sender();
 	test_posted_order();
+	test_directed();
 	DONE();
 }
