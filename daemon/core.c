@@ -396,6 +396,7 @@ void mxd_endpoint_detach(struct mxd_endpoint *ep)
 	g->nendpoints--;
 	c->st.endpoints--;
 	c->st.endpoints_closed++;
+	mxd_ep_stats_add(&c->closed_eps, &ep->st);
 	mxd_recvq_fini(&ep->rq);
 	mxd_backlog_fini(&ep->backlog);
 	free(ep->rndv_in);
@@ -721,6 +722,29 @@ void mxd_guest_get_stats(const struct mxd_guest *g, struct mxd_guest_stats *out)
 	out->endpoints_opened = g->endpoints_opened;
 	out->cut_off = g->cut_off;
 	memcpy(out->cutoff_reason, g->cutoff_reason, sizeof(out->cutoff_reason));
+}
+
+void mxd_ep_stats_add(struct mxd_ep_stats *sum, const struct mxd_ep_stats *s)
+{
+	sum->cmds += s->cmds;
+	sum->evts += s->evts;
+	sum->sent_tiny += s->sent_tiny;
+	sum->sent_queued += s->sent_queued;
+	sum->sent_rndv += s->sent_rndv;
+	sum->recv_tiny += s->recv_tiny;
+	sum->recv_queued += s->recv_queued;
+	sum->recv_rndv += s->recv_rndv;
+	sum->pulls += s->pulls;
+	sum->pull_bytes += s->pull_bytes;
+	sum->bad_cmds += s->bad_cmds;
+	sum->no_resources += s->no_resources;
+	sum->region_faults += s->region_faults;
+	sum->stalls += s->stalls;
+}
+
+void mxd_core_get_closed_stats(const struct mxd_core *c, struct mxd_ep_stats *out)
+{
+	*out = c->closed_eps;
 }
 
 void mxd_endpoint_get_stats(const struct mxd_endpoint *ep, struct mxd_ep_stats *out)

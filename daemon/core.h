@@ -224,6 +224,11 @@ void mxd_core_flush(struct mxd_core *c);
 
 /* ---- introspection, for the control socket ---- */
 void mxd_core_get_stats(const struct mxd_core *c, struct mxd_core_stats *out);
+/* The summed counters of the endpoints already closed (traffic of short
+ * jobs stays visible after they exit). */
+void mxd_core_get_closed_stats(const struct mxd_core *c, struct mxd_ep_stats *out);
+/* sum += s for the cumulative counters (not the instantaneous levels). */
+void mxd_ep_stats_add(struct mxd_ep_stats *sum, const struct mxd_ep_stats *s);
 /* A transport refused an open before attaching (access): open_refused. */
 void mxd_core_count_open_refused(struct mxd_core *c);
 void mxd_guest_get_stats(const struct mxd_guest *g, struct mxd_guest_stats *out);

@@ -32,6 +32,7 @@ struct mxd_core {
 	uint8_t *bounce;
 	struct mxd_ratelimit rl_fault;
 	struct mxd_core_stats st;
+	struct mxd_ep_stats closed_eps;  /* counters of every endpoint closed so far */
 };
 
 /*

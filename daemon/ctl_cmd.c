@@ -268,23 +268,10 @@ static enum mxd_ctl_rc cmd_list(struct mxd_ctl *ctl, struct mxd_ctl_conn *c,
 
 static int sum_endpoint(struct mxd_endpoint *ep, void *arg)
 {
-	struct mxd_ep_stats *sum = arg, s;
+	struct mxd_ep_stats s;
 
 	mxd_endpoint_get_stats(ep, &s);
-	sum->cmds += s.cmds;
-	sum->evts += s.evts;
-	sum->sent_tiny += s.sent_tiny;
-	sum->sent_queued += s.sent_queued;
-	sum->sent_rndv += s.sent_rndv;
-	sum->recv_tiny += s.recv_tiny;
-	sum->recv_queued += s.recv_queued;
-	sum->recv_rndv += s.recv_rndv;
-	sum->pulls += s.pulls;
-	sum->pull_bytes += s.pull_bytes;
-	sum->bad_cmds += s.bad_cmds;
-	sum->no_resources += s.no_resources;
-	sum->region_faults += s.region_faults;
-	sum->stalls += s.stalls;
+	mxd_ep_stats_add(arg, &s);
 	return 0;
 }
 
@@ -293,11 +280,31 @@ static int sum_guest(struct mxd_guest *g, void *arg)
 	return mxd_guest_for_each_endpoint(g, sum_endpoint, arg);
 }
 
+static void out_ep_sums(struct mxd_out *o, const char *name, const struct mxd_ep_stats *sum)
+{
+	mxd_out_obj_begin(o, name);
+	mxd_out_u64(o, "cmds", sum->cmds);
+	mxd_out_u64(o, "evts", sum->evts);
+	mxd_out_u64(o, "sent_tiny", sum->sent_tiny);
+	mxd_out_u64(o, "sent_queued", sum->sent_queued);
+	mxd_out_u64(o, "sent_rndv", sum->sent_rndv);
+	mxd_out_u64(o, "recv_tiny", sum->recv_tiny);
+	mxd_out_u64(o, "recv_queued", sum->recv_queued);
+	mxd_out_u64(o, "recv_rndv", sum->recv_rndv);
+	mxd_out_u64(o, "pulls", sum->pulls);
+	mxd_out_u64(o, "pull_bytes", sum->pull_bytes);
+	mxd_out_u64(o, "bad_cmds", sum->bad_cmds);
+	mxd_out_u64(o, "no_resources", sum->no_resources);
+	mxd_out_u64(o, "region_faults", sum->region_faults);
+	mxd_out_u64(o, "stalls", sum->stalls);
+	mxd_out_obj_end(o);
+}
+
 static enum mxd_ctl_rc cmd_counters(struct mxd_ctl *ctl, struct mxd_ctl_conn *c,
 				    const char *arg, struct mxd_out *o, char *err, size_t errlen)
 {
 	struct mxd_core_stats st;
-	struct mxd_ep_stats sum = { 0 };
+	struct mxd_ep_stats sum = { 0 }, closed;
 
 	(void)c;
 	(void)arg;
@@ -319,22 +326,10 @@ static enum mxd_ctl_rc cmd_counters(struct mxd_ctl *ctl, struct mxd_ctl_conn *c,
 	mxd_out_u64(o, "kicks", st.kicks);
 	mxd_out_u64(o, "notifies", st.notifies);
 	mxd_out_obj_end(o);
-	mxd_out_obj_begin(o, "open_endpoints");
-	mxd_out_u64(o, "cmds", sum.cmds);
-	mxd_out_u64(o, "evts", sum.evts);
-	mxd_out_u64(o, "sent_tiny", sum.sent_tiny);
-	mxd_out_u64(o, "sent_queued", sum.sent_queued);
-	mxd_out_u64(o, "sent_rndv", sum.sent_rndv);
-	mxd_out_u64(o, "recv_tiny", sum.recv_tiny);
-	mxd_out_u64(o, "recv_queued", sum.recv_queued);
-	mxd_out_u64(o, "recv_rndv", sum.recv_rndv);
-	mxd_out_u64(o, "pulls", sum.pulls);
-	mxd_out_u64(o, "pull_bytes", sum.pull_bytes);
-	mxd_out_u64(o, "bad_cmds", sum.bad_cmds);
-	mxd_out_u64(o, "no_resources", sum.no_resources);
-	mxd_out_u64(o, "region_faults", sum.region_faults);
-	mxd_out_u64(o, "stalls", sum.stalls);
-	mxd_out_obj_end(o);
+	out_ep_sums(o, "open_endpoints", &sum);
+	mxd_core_get_closed_stats(ctl->d->core, &closed);
+	mxd_ep_stats_add(&closed, &sum);
+	out_ep_sums(o, "all_endpoints", &closed);
 #ifdef MXD_XEN
 	if (ctl->d->xen) {
 		struct mxd_xen_stats xs;

@@ -1,0 +1,371 @@
+/* SPDX-License-Identifier: MIT */
+/*
+ * Data transfer: fi_send/fi_recv and fi_tsend/fi_trecv families as MX requests.
+ * The request's MX context is the struct myx_req; progress (ep.c) turns
+ * its completion into a CQ entry.  Remote CQ data is not offered
+ * (cq_data_size 0): the senddata and injectdata calls return -FI_ENOSYS.
+ */
+#include <stdlib.h>
+#include <string.h>
+#include "myrixen/abi.h"
+#include "myx.h"
+
+struct myx_op {
+	const struct iovec *iov;
+	size_t count;
+	fi_addr_t addr;
+	uint64_t tag, ignore;
+	void *context;
+	uint64_t flags;         /* op flags: FI_COMPLETION, FI_INJECT, FI_PEEK, FI_CLAIM, ... */
+	bool tagged;
+};
+
+static struct myx_ep *ep_of(struct fid_ep *e)
+{
+	return container_of(e, struct myx_ep, e);
+}
+
+static int to_segs(const struct iovec *iov, size_t count, mx_segment_t *segs, uint64_t *total)
+{
+	size_t i;
+
+	if (count > MYX_IOV_LIMIT || (count && !iov))
+		return -FI_EINVAL;
+	*total = 0;
+	for (i = 0; i < count; i++) {
+		if (iov[i].iov_len > UINT32_MAX)
+			return -FI_EMSGSIZE;
+		segs[i].segment_ptr = iov[i].iov_base;
+		segs[i].segment_length = (uint32_t)iov[i].iov_len;
+		*total += iov[i].iov_len;
+	}
+	return *total > MXN_LARGE_MAX ? -FI_EMSGSIZE : 0;
+}
+
+static struct myx_req *req_new(struct myx_op *op, size_t extra, bool recv)
+{
+	struct myx_req *r = malloc(sizeof(*r) + extra);
+
+	if (!r)
+		return NULL;
+	memset(r, 0, sizeof(*r));
+	r->context = op->context;
+	r->flags = (recv ? FI_RECV : FI_SEND) | (op->tagged ? FI_TAGGED : FI_MSG);
+	r->is_recv = recv;
+	return r;
+}
+
+static ssize_t do_send(struct myx_ep *ep, struct myx_op *op)
+{
+	mx_segment_t segs[MYX_IOV_LIMIT];
+	mx_endpoint_addr_t dest;
+	bool inject = (op->flags & FI_INJECT) != 0;
+	struct myx_req *r;
+	uint64_t total;
+	uint32_t n = (uint32_t)op->count;
+	int err;
+
+	err = to_segs(op->iov, op->count, segs, &total);
+	if (err)
+		return err;
+	if (inject && total > MYX_INJECT_SIZE)
+		return -FI_EMSGSIZE;
+	r = req_new(op, inject ? total : 0, false);
+	if (!r)
+		return -FI_EAGAIN;
+	if (inject) {
+		/* The caller may reuse its buffer on return: send from a copy. */
+		uint8_t *p = r->inject;
+		size_t i;
+
+		for (i = 0; i < op->count; i++) {
+			memcpy(p, op->iov[i].iov_base, op->iov[i].iov_len);
+			p += op->iov[i].iov_len;
+		}
+		segs[0].segment_ptr = r->inject;
+		segs[0].segment_length = (uint32_t)total;
+		n = 1;
+	}
+	r->want_cq = !inject && (!ep->tx_selective || (op->flags & FI_COMPLETION));
+	myx_lock(ep->dom);
+	err = myx_ep_dest(ep, op->addr, &dest);
+	if (!err && mx_isend(ep->mx, segs, n, dest, myx_send_match(op->tag, op->tagged), r,
+			     &r->mx) != MX_SUCCESS)
+		err = -FI_EIO;
+	if (!err)
+		myx_req_link(ep, r);
+	myx_unlock(ep->dom);
+	if (err)
+		free(r);
+	return err;
+}
+
+/* FI_PEEK: report (and with FI_CLAIM set aside) a matching message now. */
+static ssize_t do_peek(struct myx_ep *ep, struct myx_op *op, struct myx_match m,
+		       const mx_endpoint_addr_t *from)
+{
+	struct fi_cq_tagged_entry e = { .op_context = op->context };
+	struct fi_context *fc = op->context;
+	mx_claim_t claim = NULL;
+	mx_status_t st;
+	uint32_t found = 0;
+	mx_return_t rc;
+
+	if (op->flags & FI_CLAIM)
+		rc = mx_iclaim(ep->mx, from, m.info, m.mask, &st, &claim, &found);
+	else if (from)
+		rc = mx_iprobe_from(ep->mx, *from, m.info, m.mask, &st, &found);
+	else
+		rc = mx_iprobe(ep->mx, m.info, m.mask, &st, &found);
+	if (rc != MX_SUCCESS)
+		return -FI_EIO;
+	e.flags = FI_RECV | (op->tagged ? FI_TAGGED : FI_MSG);
+	if (!found)
+		return ep->rxcq ? myx_cq_push(ep->rxcq, &e, FI_ENOMSG, 0) : 0;
+	if (claim && fc)
+		fc->internal[0] = claim;
+	e.len = st.msg_length;
+	e.tag = op->tagged ? myx_tag_of(st.match_info) : 0;
+	return ep->rxcq ? myx_cq_push(ep->rxcq, &e, 0, 0) : 0;
+}
+
+static ssize_t post_recv(struct myx_ep *ep, struct myx_op *op, struct myx_match m,
+			 const mx_endpoint_addr_t *from)
+{
+	mx_segment_t segs[MYX_IOV_LIMIT];
+	struct myx_req *r;
+	uint64_t total;
+	uint32_t n = (uint32_t)op->count;
+	mx_return_t rc;
+	int err;
+
+	err = to_segs(op->iov, op->count, segs, &total);
+	if (err)
+		return err;
+	r = req_new(op, 0, true);
+	if (!r)
+		return -FI_EAGAIN;
+	r->buf = op->count ? op->iov[0].iov_base : NULL;
+	r->want_cq = !ep->rx_selective || (op->flags & FI_COMPLETION);
+	if (op->flags & FI_DISCARD)
+		n = 0;
+	if (op->flags & FI_CLAIM) {
+		struct fi_context *fc = op->context;
+
+		rc = fc ? mx_irecv_claimed(ep->mx, segs, n, fc->internal[0], r, &r->mx) :
+			  MX_BAD_REQUEST;
+	} else if (from) {
+		rc = mx_irecv_from(ep->mx, segs, n, *from, m.info, m.mask, r, &r->mx);
+	} else {
+		rc = mx_irecv(ep->mx, segs, n, m.info, m.mask, r, &r->mx);
+	}
+	if (rc != MX_SUCCESS) {
+		free(r);
+		return -FI_EINVAL;
+	}
+	myx_req_link(ep, r);
+	return 0;
+}
+
+static ssize_t do_recv(struct myx_ep *ep, struct myx_op *op)
+{
+	struct myx_match m = myx_recv_match(op->tag, op->ignore, op->tagged);
+	mx_endpoint_addr_t src;
+	bool directed = (ep->caps & FI_DIRECTED_RECV) && op->addr != FI_ADDR_UNSPEC &&
+			!(op->flags & FI_CLAIM && !(op->flags & FI_PEEK));
+	ssize_t ret;
+
+	myx_lock(ep->dom);
+	ret = directed ? myx_ep_dest(ep, op->addr, &src) : 0;
+	if (!ret && (op->flags & FI_PEEK))
+		ret = do_peek(ep, op, m, directed ? &src : NULL);
+	else if (!ret)
+		ret = post_recv(ep, op, m, directed ? &src : NULL);
+	myx_unlock(ep->dom);
+	return ret;
+}
+
+/* ---- untagged ---- */
+static ssize_t m_recv(struct fid_ep *e, void *buf, size_t len, void *desc, fi_addr_t src,
+		      void *context)
+{
+	struct iovec iov = { buf, len };
+	struct myx_op op = { &iov, 1, src, 0, 0, context, ep_of(e)->rx_op_flags, false };
+
+	(void)desc;
+	return do_recv(ep_of(e), &op);
+}
+
+static ssize_t m_recvv(struct fid_ep *e, const struct iovec *iov, void **desc, size_t count,
+		       fi_addr_t src, void *context)
+{
+	struct myx_op op = { iov, count, src, 0, 0, context, ep_of(e)->rx_op_flags, false };
+
+	(void)desc;
+	return do_recv(ep_of(e), &op);
+}
+
+static ssize_t m_recvmsg(struct fid_ep *e, const struct fi_msg *msg, uint64_t flags)
+{
+	struct myx_op op = { msg->msg_iov, msg->iov_count, msg->addr, 0, 0, msg->context,
+			     flags, false };
+
+	return do_recv(ep_of(e), &op);
+}
+
+static ssize_t m_send(struct fid_ep *e, const void *buf, size_t len, void *desc,
+		      fi_addr_t dest, void *context)
+{
+	struct iovec iov = { (void *)(uintptr_t)buf, len };
+	struct myx_op op = { &iov, 1, dest, 0, 0, context, ep_of(e)->tx_op_flags, false };
+
+	(void)desc;
+	return do_send(ep_of(e), &op);
+}
+
+static ssize_t m_sendv(struct fid_ep *e, const struct iovec *iov, void **desc, size_t count,
+		       fi_addr_t dest, void *context)
+{
+	struct myx_op op = { iov, count, dest, 0, 0, context, ep_of(e)->tx_op_flags, false };
+
+	(void)desc;
+	return do_send(ep_of(e), &op);
+}
+
+static ssize_t m_sendmsg(struct fid_ep *e, const struct fi_msg *msg, uint64_t flags)
+{
+	struct myx_op op = { msg->msg_iov, msg->iov_count, msg->addr, 0, 0, msg->context,
+			     flags, false };
+
+	if (flags & FI_REMOTE_CQ_DATA)
+		return -FI_ENOSYS;
+	return do_send(ep_of(e), &op);
+}
+
+static ssize_t m_inject(struct fid_ep *e, const void *buf, size_t len, fi_addr_t dest)
+{
+	struct iovec iov = { (void *)(uintptr_t)buf, len };
+	struct myx_op op = { &iov, 1, dest, 0, 0, NULL, FI_INJECT, false };
+
+	return do_send(ep_of(e), &op);
+}
+
+static ssize_t m_senddata(struct fid_ep *e, const void *buf, size_t len, void *desc,
+			  uint64_t data, fi_addr_t dest, void *context)
+{
+	(void)e; (void)buf; (void)len; (void)desc; (void)data; (void)dest; (void)context;
+	return -FI_ENOSYS;
+}
+
+static ssize_t m_injectdata(struct fid_ep *e, const void *buf, size_t len, uint64_t data,
+			    fi_addr_t dest)
+{
+	(void)e; (void)buf; (void)len; (void)data; (void)dest;
+	return -FI_ENOSYS;
+}
+
+struct fi_ops_msg myx_msg_ops = {
+	.size = sizeof(struct fi_ops_msg),
+	.recv = m_recv,
+	.recvv = m_recvv,
+	.recvmsg = m_recvmsg,
+	.send = m_send,
+	.sendv = m_sendv,
+	.sendmsg = m_sendmsg,
+	.inject = m_inject,
+	.senddata = m_senddata,
+	.injectdata = m_injectdata,
+};
+
+/* ---- tagged ---- */
+static ssize_t t_recv(struct fid_ep *e, void *buf, size_t len, void *desc, fi_addr_t src,
+		      uint64_t tag, uint64_t ignore, void *context)
+{
+	struct iovec iov = { buf, len };
+	struct myx_op op = { &iov, 1, src, tag, ignore, context, ep_of(e)->rx_op_flags, true };
+
+	(void)desc;
+	return do_recv(ep_of(e), &op);
+}
+
+static ssize_t t_recvv(struct fid_ep *e, const struct iovec *iov, void **desc, size_t count,
+		       fi_addr_t src, uint64_t tag, uint64_t ignore, void *context)
+{
+	struct myx_op op = { iov, count, src, tag, ignore, context, ep_of(e)->rx_op_flags, true };
+
+	(void)desc;
+	return do_recv(ep_of(e), &op);
+}
+
+static ssize_t t_recvmsg(struct fid_ep *e, const struct fi_msg_tagged *msg, uint64_t flags)
+{
+	struct myx_op op = { msg->msg_iov, msg->iov_count, msg->addr, msg->tag, msg->ignore,
+			     msg->context, flags, true };
+
+	return do_recv(ep_of(e), &op);
+}
+
+static ssize_t t_send(struct fid_ep *e, const void *buf, size_t len, void *desc,
+		      fi_addr_t dest, uint64_t tag, void *context)
+{
+	struct iovec iov = { (void *)(uintptr_t)buf, len };
+	struct myx_op op = { &iov, 1, dest, tag, 0, context, ep_of(e)->tx_op_flags, true };
+
+	(void)desc;
+	return do_send(ep_of(e), &op);
+}
+
+static ssize_t t_sendv(struct fid_ep *e, const struct iovec *iov, void **desc, size_t count,
+		       fi_addr_t dest, uint64_t tag, void *context)
+{
+	struct myx_op op = { iov, count, dest, tag, 0, context, ep_of(e)->tx_op_flags, true };
+
+	(void)desc;
+	return do_send(ep_of(e), &op);
+}
+
+static ssize_t t_sendmsg(struct fid_ep *e, const struct fi_msg_tagged *msg, uint64_t flags)
+{
+	struct myx_op op = { msg->msg_iov, msg->iov_count, msg->addr, msg->tag, 0, msg->context,
+			     flags, true };
+
+	if (flags & FI_REMOTE_CQ_DATA)
+		return -FI_ENOSYS;
+	return do_send(ep_of(e), &op);
+}
+
+static ssize_t t_inject(struct fid_ep *e, const void *buf, size_t len, fi_addr_t dest,
+			uint64_t tag)
+{
+	struct iovec iov = { (void *)(uintptr_t)buf, len };
+	struct myx_op op = { &iov, 1, dest, tag, 0, NULL, FI_INJECT, true };
+
+	return do_send(ep_of(e), &op);
+}
+
+static ssize_t t_senddata(struct fid_ep *e, const void *buf, size_t len, void *desc,
+			  uint64_t data, fi_addr_t dest, uint64_t tag, void *context)
+{
+	(void)tag;
+	return m_senddata(e, buf, len, desc, data, dest, context);
+}
+
+static ssize_t t_injectdata(struct fid_ep *e, const void *buf, size_t len, uint64_t data,
+			    fi_addr_t dest, uint64_t tag)
+{
+	(void)tag;
+	return m_injectdata(e, buf, len, data, dest);
+}
+
+struct fi_ops_tagged myx_tagged_ops = {
+	.size = sizeof(struct fi_ops_tagged),
+	.recv = t_recv,
+	.recvv = t_recvv,
+	.recvmsg = t_recvmsg,
+	.send = t_send,
+	.sendv = t_sendv,
+	.sendmsg = t_sendmsg,
+	.inject = t_inject,
+	.senddata = t_senddata,
+	.injectdata = t_injectdata,
+};
