@@ -60,7 +60,7 @@ MXL_EXPORT mx_return_t mx_iprobe_from(mx_endpoint_t ep, mx_endpoint_addr_t sourc
 				      uint64_t match_info, uint64_t match_mask,
 				      mx_status_t *status, uint32_t *result)
 {
-	struct mxl_unexp *u;
+	struct mxl_unexp *u = NULL;
 	mx_return_t ret;
 
 	ret = find(ep, &source, match_info, match_mask, result, "mx_iprobe_from", &u);
@@ -76,7 +76,7 @@ MXL_EXPORT mx_return_t mx_iclaim(mx_endpoint_t ep, const mx_endpoint_addr_t *sou
 				 uint64_t match_info, uint64_t match_mask, mx_status_t *status,
 				 mx_claim_t *claim, uint32_t *result)
 {
-	struct mxl_unexp *u;
+	struct mxl_unexp *u = NULL;
 	mx_return_t ret;
 
 	if (!claim)

@@ -6,7 +6,6 @@
  * fi_cq_read return -FI_EAVAIL until fi_cq_readerr takes it.
  */
 #include <sched.h>
-#include <stdio.h>
 #include <stdlib.h>
 #include <string.h>
 #include <time.h>
@@ -204,9 +203,7 @@ static const char *cq_strerror(struct fid_cq *c, int prov_errno, const void *err
 {
 	(void)c;
 	(void)err_data;
-	if (buf && len)
-		snprintf(buf, len, "%s", fi_strerror(prov_errno));
-	return buf ? buf : fi_strerror(prov_errno);
+	return myx_strerror(prov_errno, buf, len);
 }
 
 static int cq_close(struct fid *fid)

@@ -275,14 +275,19 @@ static ssize_t eq_sread(struct fid_eq *eq, uint32_t *event, void *buf, size_t le
 	return eq_read(eq, event, buf, len, flags);
 }
 
+const char *myx_strerror(int prov_errno, char *buf, size_t len)
+{
+	if (buf && len)
+		snprintf(buf, len, "%s", fi_strerror(prov_errno));
+	return buf ? buf : fi_strerror(prov_errno);
+}
+
 static const char *eq_strerror(struct fid_eq *eq, int prov_errno, const void *err_data,
 			       char *buf, size_t len)
 {
 	(void)eq;
 	(void)err_data;
-	if (buf && len)
-		snprintf(buf, len, "%s", fi_strerror(prov_errno));
-	return buf ? buf : fi_strerror(prov_errno);
+	return myx_strerror(prov_errno, buf, len);
 }
 
 static int eq_close(struct fid *fid)

@@ -135,6 +135,8 @@ int myx_eq_open(struct fid_fabric *fabric, struct fi_eq_attr *attr, struct fid_e
 int myx_no_bind(struct fid *fid, struct fid *bfid, uint64_t flags);
 int myx_no_control(struct fid *fid, int command, void *arg);
 int myx_no_ops_open(struct fid *fid, const char *name, uint64_t flags, void **ops, void *ctx);
+/* fi_cq_strerror / fi_eq_strerror: prov_errno is a positive FI_E* code. */
+const char *myx_strerror(int prov_errno, char *buf, size_t len);
 
 /* ---- cq.c ---- */
 int myx_cq_open(struct fid_domain *domain, struct fi_cq_attr *attr, struct fid_cq **cq,
