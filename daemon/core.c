@@ -4,6 +4,7 @@
 #include <stdio.h>
 #include <stdlib.h>
 #include <string.h>
+#include <sys/random.h>
 #include <unistd.h>
 #include "core_priv.h"
 
@@ -40,7 +41,6 @@ int mxd_core_new(const struct mxd_config *cfg, struct mxd_core **out)
 	else if (gethostname(c->hostname, sizeof(c->hostname) - 1))
 		snprintf(c->hostname, sizeof(c->hostname), "localhost");
 	c->nic_id = cfg->nic_id ? cfg->nic_id : derive_nic_id(c->hostname);
-	c->session_next = (uint32_t)(mxd_now_ns() ^ (uint64_t)getpid() << 16) | 1u;
 	c->rl_fault = (struct mxd_ratelimit)MXD_RATELIMIT_INIT(5000, 5);
 	c->st.nic_id = c->nic_id;
 	*out = c;
@@ -198,6 +198,24 @@ static int pick_index(struct mxd_core *c, uint8_t want)
 	return -EMFILE;
 }
 
+/*
+ * A session for a new occupant of index idx: unguessable (a session is what
+ * wire peers quote, and local senders must not derive one), never 0 (the
+ * library's "no session") and never the previous occupant's.
+ */
+static int new_session(struct mxd_core *c, unsigned idx, uint32_t *out)
+{
+	uint32_t s;
+
+	do {
+		if (getrandom(&s, sizeof(s), 0) != (ssize_t)sizeof(s))
+			return errno ? -errno : -EIO;
+	} while (!s || s == c->last_session[idx]);
+	c->last_session[idx] = s;
+	*out = s;
+	return 0;
+}
+
 static void ring_ctl_reset(struct mxn_ring_ctl *ctl)
 {
 	atomic_store_explicit(MXN_ATOMIC(&ctl->prod), 0, memory_order_relaxed);
@@ -232,6 +250,10 @@ int mxd_endpoint_attach(struct mxd_core *c, struct mxd_guest *g,
 	ep = calloc(1, sizeof(*ep));
 	if (!ep)
 		goto out;
+	err = new_session(c, (unsigned)idx, &ep->session);
+	if (err)
+		goto out;
+	err = -ENOMEM;
 	ep->outstanding = outstanding;
 	ep->rndv_in_cap = outstanding > MXD_RNDV_IN_MAX ? MXD_RNDV_IN_MAX : outstanding;
 	ep->rndv_in = calloc(ep->rndv_in_cap, sizeof(*ep->rndv_in));
@@ -253,12 +275,7 @@ int mxd_endpoint_attach(struct mxd_core *c, struct mxd_guest *g,
 	ep->ops = p->ops;
 	ep->tp = p->tp;
 	ep->index = (uint8_t)idx;
-	ep->session = c->session_next;
-	/* Sessions only need to differ from the previous occupant's; 0 is
-	 * skipped so that it can mean "no session" to the library. */
-	do
-		c->session_next = c->session_next * 1103515245u + 12345u;
-	while (!c->session_next);
+	ep->conn[idx] = ep->session; /* sending to oneself needs no CONNECT */
 	ep->key = p->key;
 	ep->area = p->area;
 	ep->geo = p->geo;
@@ -737,6 +754,7 @@ void mxd_ep_stats_add(struct mxd_ep_stats *sum, const struct mxd_ep_stats *s)
 	sum->pulls += s->pulls;
 	sum->pull_bytes += s->pull_bytes;
 	sum->bad_cmds += s->bad_cmds;
+	sum->unconnected += s->unconnected;
 	sum->no_resources += s->no_resources;
 	sum->region_faults += s->region_faults;
 	sum->stalls += s->stalls;

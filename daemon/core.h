@@ -47,6 +47,7 @@ struct mxd_ep_stats {
 	uint64_t pulls, pull_bytes;
 	uint64_t connects;
 	uint64_t bad_cmds;          /* completed with MXN_ST_BAD_REQUEST */
+	uint64_t unconnected;       /* local sends naming no connection of ours */
 	uint64_t no_resources;      /* completed with MXN_ST_NO_RESOURCES */
 	uint64_t region_faults;     /* region copy failed (-EFAULT) */
 	uint64_t stalls;            /* a send waited for receiver room */
@@ -75,6 +76,7 @@ struct mxd_core_stats {
 	uint64_t guest_cutoffs;     /* guests cut off for violating the ABI */
 	uint64_t ring_faults;       /* impossible prod/cons seen */
 	uint64_t bad_cmds;          /* malformed commands (all guests) */
+	uint64_t sends_unconnected; /* local sends naming no connection (all guests) */
 	uint64_t remote_unavailable;/* remote commands without a wire engine */
 	uint64_t open_refused;      /* attach refused (limits, bad geometry, access) */
 	uint64_t notifies, kicks;
@@ -104,12 +106,17 @@ struct mxd_endpoint {
 	const struct mxd_transport_ops *ops;
 	void *tp;                   /* transport private */
 	uint8_t index;              /* MX endpoint number on this host */
-	uint32_t session;
+	uint32_t session;           /* getrandom(), never 0: names this opening */
 	uint32_t key;
 	uint8_t *area;              /* mapped shared area (hostile) */
 	struct mxn_layout geo;      /* daemon-private geometry */
 
 	/* ---- private to the core ---- */
+	/* Local connections: conn[i] is the session of local endpoint i that
+	 * this endpoint may send to (0: none).  Set by a CONNECT that passed
+	 * i's key check, in both directions, and for the endpoint itself; a
+	 * local send must name one of them (knowing a session is not enough). */
+	uint32_t conn[MXN_ENDPOINTS_MAX];
 	struct mxn_ring cmd;        /* we consume */
 	struct mxn_ring evt;        /* we produce */
 	struct mxn_cmd *cmd_slots;

@@ -108,14 +108,22 @@ static void fill_src(struct mxn_evt *e, const struct mxd_endpoint *src, uint64_t
 	e->src_session = src->session;
 }
 
-/* The local destination of a send, or a status explaining why not. */
+/*
+ * The local destination of a send, or a status explaining why not.  The
+ * send must name a connection of ep (see mxd_endpoint.conn): a session
+ * value alone, guessed or read from an event, delivers nothing.
+ */
 static struct mxd_endpoint *local_dest(struct mxd_endpoint *ep, const struct mxn_cmd *c,
 				       uint8_t *status)
 {
 	struct mxd_endpoint *dst = mxd_endpoint_lookup(ep->core, c->dest_endpoint);
 
 	*status = MXN_ST_OK;
-	if (!dst || dst->fault)
+	if (!c->dest_session || ep->conn[c->dest_endpoint] != c->dest_session) {
+		ep->st.unconnected++;
+		ep->core->st.sends_unconnected++;
+		*status = MXN_ST_BAD_SESSION;
+	} else if (!dst || dst->fault)
 		*status = MXN_ST_CLOSED;
 	else if (dst->session != c->dest_session)
 		*status = MXN_ST_BAD_SESSION;
@@ -170,6 +178,10 @@ static int do_connect(struct mxd_endpoint *ep, const struct mxn_cmd *c)
 		e.u.connect.peer = MXN_PEER_SELF;
 		e.u.connect.endpoint = dst->index;
 		e.u.connect.session = dst->session;
+		/* The key check passed: ep may send to dst, and dst may answer
+		 * (as a wire partner may, Open-MX semantics). */
+		ep->conn[dst->index] = dst->session;
+		dst->conn[ep->index] = ep->session;
 	}
 	return mxd_ep_emit(ep, &e) == -ENOSPC ? -EPROTO : 0;
 }

@@ -21,7 +21,7 @@ struct mxd_core {
 	uint64_t nic_id;
 	char hostname[MXN_HOSTNAME_MAX];
 	struct mxd_endpoint *eps[MXN_ENDPOINTS_MAX];
-	uint32_t session_next;
+	uint32_t last_session[MXN_ENDPOINTS_MAX]; /* of each index's last occupant */
 	LIST_HEAD(, mxd_guest) guests;
 	TAILQ_HEAD(, mxd_endpoint) active;
 	TAILQ_HEAD(, mxd_endpoint) dirty;

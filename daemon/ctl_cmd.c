@@ -218,6 +218,7 @@ static int list_endpoint(struct mxd_endpoint *ep, void *arg)
 	mxd_out_u64(o, "received", s.recv_tiny + s.recv_queued + s.recv_rndv);
 	mxd_out_u64(o, "pull_bytes", s.pull_bytes);
 	mxd_out_u64(o, "bad_cmds", s.bad_cmds);
+	mxd_out_u64(o, "unconnected", s.unconnected);
 	mxd_out_u64(o, "no_resources", s.no_resources);
 	mxd_out_u64(o, "stalls", s.stalls);
 	mxd_out_u64(o, "backlog", s.backlog_len);
@@ -294,6 +295,7 @@ static void out_ep_sums(struct mxd_out *o, const char *name, const struct mxd_ep
 	mxd_out_u64(o, "pulls", sum->pulls);
 	mxd_out_u64(o, "pull_bytes", sum->pull_bytes);
 	mxd_out_u64(o, "bad_cmds", sum->bad_cmds);
+	mxd_out_u64(o, "unconnected", sum->unconnected);
 	mxd_out_u64(o, "no_resources", sum->no_resources);
 	mxd_out_u64(o, "region_faults", sum->region_faults);
 	mxd_out_u64(o, "stalls", sum->stalls);
@@ -321,6 +323,7 @@ static enum mxd_ctl_rc cmd_counters(struct mxd_ctl *ctl, struct mxd_ctl_conn *c,
 	mxd_out_u64(o, "guest_cutoffs", st.guest_cutoffs);
 	mxd_out_u64(o, "ring_faults", st.ring_faults);
 	mxd_out_u64(o, "bad_cmds", st.bad_cmds);
+	mxd_out_u64(o, "sends_unconnected", st.sends_unconnected);
 	mxd_out_u64(o, "remote_unavailable", st.remote_unavailable);
 	mxd_out_u64(o, "open_refused", st.open_refused);
 	mxd_out_u64(o, "kicks", st.kicks);

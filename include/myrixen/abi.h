@@ -306,6 +306,11 @@ struct mxn_evt_connect {
 	uint32_t session;         /* use as mxn_cmd.dest_session */
 	uint64_t pad1;
 };
+/* A session is random and names one opening of an endpoint.  Quoting it is
+ * not enough to send: the daemon delivers a local send only along a
+ * connection it recorded for the sending endpoint (a CONNECT that passed
+ * the key check, either direction, or the endpoint itself); others
+ * complete MXN_ST_BAD_SESSION. */
 _Static_assert(sizeof(struct mxn_evt_connect) == 32, "mxn_evt_connect");
 
 struct mxn_evt_lookup {

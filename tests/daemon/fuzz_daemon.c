@@ -142,6 +142,19 @@ static void fuzz_core(const uint8_t *data, size_t size)
 		goto out;
 	tg_init(&hg, h->area, &h->geo);
 	tg_init(&bg, b->area, &b->geo);
+	{
+		/* b connects to h (same key), so h may answer b: the steered
+		 * sends below reach the delivery paths, not only the refusal. */
+		struct mxn_cmd c = { .op = MXN_CMD_CONNECT, .cookie = 1 };
+
+		c.u.connect.nic_id = mxd_core_nic_id(core);
+		c.u.connect.endpoint = h->index;
+		c.u.connect.key = 1;
+		tg_post(&bg, &c);
+		tg_push(&bg);
+		if (mxd_endpoint_poll(b, 16) < 0)
+			abort();
+	}
 	for (int round = 0; round < 8 && pos + 8 <= size; round++) {
 		uint32_t nslots = size - pos > 8 + 64 * 4 ? 4 : (uint32_t)((size - pos - 8) / 64);
 		uint32_t prod, cons, n;

@@ -112,6 +112,23 @@ static struct mxn_cmd cmd(uint8_t op, uint64_t cookie, const struct tep *to)
 	return c;
 }
 
+/* CONNECT from -> to with to's key; the daemon records the connection. */
+static void connect_eps(struct tep *from, struct tep *to)
+{
+	struct mxn_cmd c = cmd(MXN_CMD_CONNECT, 99, NULL);
+	struct mxn_evt e;
+
+	c.u.connect.nic_id = mxd_core_nic_id(core);
+	c.u.connect.endpoint = to->ep->index;
+	c.u.connect.key = to->ep->key;
+	post(from, &c);
+	CHECK(poll_ep(from) >= 1);
+	e = next(from);
+	CHECK_EQ(e.type, MXN_EVT_CONNECT_DONE);
+	CHECK_EQ(e.status, MXN_ST_OK);
+	release(from);
+}
+
 static void test_connect(struct tep *a, struct tep *b)
 {
 	struct mxn_cmd c = cmd(MXN_CMD_CONNECT, 11, NULL);
@@ -358,6 +375,8 @@ static void test_close(struct tep *a)
 
 	CHECK_EQ(open_ep(&c, 3, MXN_ENDPOINT_ANY, 1), 0);
 	CHECK_EQ(open_ep(&d, 4, MXN_ENDPOINT_ANY, 1), 0);
+	connect_eps(a, &c);
+	connect_eps(&d, a);
 	/* a announces a rendezvous to c, and one to d; d (the sender side of
 	 * another) announces one to a. */
 	m = cmd(MXN_CMD_SEND_RNDV, 41, &c);
@@ -436,6 +455,7 @@ static void test_hostile(struct tep *a, struct tep *b)
 	mxd_guest_cutoff(h.ep->guest, "test");
 	/* 4: bad region descriptor (total_len disagrees with the length). */
 	CHECK_EQ(open_ep(&h, 9, MXN_ENDPOINT_ANY, 1), 0);
+	connect_eps(&h, b);
 	{
 		uint8_t buf[64];
 		uint32_t dlen;
@@ -485,6 +505,95 @@ static void test_hostile(struct tep *a, struct tep *b)
 	release(b);
 	CHECK_EQ(next(a).u.done.cookie, 51);
 	release(a);
+}
+
+/*
+ * Keyless injection: an endpoint that never passed b's key check quotes
+ * b's session (as the old LCG let anyone derive it, or leaked) - tiny,
+ * queued and rendezvous sends are refused BAD_SESSION, b sees nothing, and
+ * it is counted.  A session of another opening of the same index, known to
+ * the sender from an older connection, does not carry over either.
+ */
+static void test_unconnected(struct tep *a, struct tep *b)
+{
+	struct mxd_core_stats before, after;
+	uint8_t buf[300];
+	uint32_t dlen, s;
+	struct tep x, v;
+	struct mxn_cmd c;
+	struct mxn_evt e;
+
+	mxd_core_get_stats(core, &before);
+	CHECK_EQ(open_ep(&x, 30, MXN_ENDPOINT_ANY, 0x7777), 0);
+	CHECK_EQ(open_ep(&v, 31, MXN_ENDPOINT_ANY, 0x1234), 0);
+	/* what the old daemon handed v: the LCG step after x's session */
+	s = x.ep->session * 1103515245u + 12345u;
+	c = cmd(MXN_CMD_SEND_TINY, 80, &v);
+	c.dest_session = s;
+	c.length = 2;
+	post(&x, &c);
+	c = cmd(MXN_CMD_SEND_TINY, 81, b); /* b's real session */
+	c.length = 2;
+	post(&x, &c);
+	c = cmd(MXN_CMD_SEND_QUEUED, 82, b);
+	c.length = 100;
+	c.u.q.off = tg_sendq_put(&x.g, buf, 100);
+	post(&x, &c);
+	c = cmd(MXN_CMD_SEND_RNDV, 83, b);
+	c.length = sizeof(buf);
+	c.u.rndv.desc_off = tg_put_region(&x.g, buf, sizeof(buf), &dlen);
+	c.u.rndv.desc_len = dlen;
+	post(&x, &c);
+	CHECK_EQ(poll_ep(&x), 4);
+	for (uint64_t k = 80; k <= 83; k++) {
+		e = next(&x);
+		CHECK_EQ(e.type, MXN_EVT_SEND_DONE);
+		CHECK_EQ(e.u.done.cookie, k);
+		CHECK_EQ(e.status, MXN_ST_BAD_SESSION);
+	}
+	release(&x);
+	CHECK(!tg_next(&v.g, &e));
+	CHECK(!tg_next(&b->g, &e));
+	CHECK_EQ(x.ep->st.unconnected, 4);
+	mxd_core_get_stats(core, &after);
+	CHECK_EQ(after.sends_unconnected - before.sends_unconnected, 4);
+	/* v connected to x gives x the right to answer; not to reach b. */
+	connect_eps(&v, &x);
+	c = cmd(MXN_CMD_SEND_TINY, 84, &v);
+	c.length = 1;
+	post(&x, &c);
+	poll_ep(&x);
+	CHECK_EQ(next(&v).type, MXN_EVT_RECV_TINY);
+	release(&v);
+	e = next(&x);
+	CHECK_EQ(e.status, MXN_ST_OK);
+	release(&x);
+	CHECK(a->ep->index != x.ep->index);
+	/* v reopened at the same index: x's old connection names the old
+	 * opening (stale), and the new session alone is not a connection. */
+	{
+		uint8_t idx = v.ep->index;
+		uint32_t old = v.ep->session;
+
+		mxd_endpoint_detach(v.ep);
+		CHECK_EQ(open_ep(&v, 31, idx, 0x1234), 0);
+		CHECK(v.ep->session != old);
+		c = cmd(MXN_CMD_SEND_TINY, 85, &v);
+		post(&x, &c);
+		c.dest_session = old;
+		c.cookie = 86;
+		post(&x, &c);
+		poll_ep(&x);
+		e = next(&x);
+		CHECK_EQ(e.status, MXN_ST_BAD_SESSION);
+		e = next(&x);
+		CHECK_EQ(e.status, MXN_ST_BAD_SESSION);
+		release(&x);
+		CHECK(!tg_next(&v.g, &e));
+		CHECK_EQ(x.ep->st.unconnected, 5);
+	}
+	mxd_endpoint_detach(v.ep);
+	mxd_endpoint_detach(x.ep);
 }
 
 static void test_limits(struct tep *a, struct tep *b)
@@ -650,6 +759,7 @@ int main(void)
 	test_poll_window(&a);
 	test_close(&a);
 	test_hostile(&a, &b);
+	test_unconnected(&a, &b);
 	test_limits(&a, &b);
 	mxd_core_get_stats(core, &st);
 	CHECK_EQ(st.endpoints, 1);

@@ -309,6 +309,7 @@ static void killed_mid_transfer(struct rawclient *a, struct rawclient *b)
 		close(pfd[0]);
 		if (rc_open(&k, sock_path, 200, KEY))
 			_exit(2);
+		connect_to(&k, b, KEY, MXN_ST_OK);
 		memset(big, 0x5a, sizeof(big));
 		c = to(b, MXN_CMD_SEND_RNDV, 1);
 		c.length = sizeof(big);
@@ -363,6 +364,7 @@ static void killed_mid_transfer(struct rawclient *a, struct rawclient *b)
 	/* Its endpoint index was freed, and the daemon still serves. */
 	CHECK_EQ(rc_open(&again, sock_path, 200, KEY), 0);
 	CHECK_EQ(again.rsp.endpoint, 200);
+	connect_to(a, &again, KEY, MXN_ST_OK);
 	ping(a, &again, "hello again");
 	rc_close(&again);
 	await_counter("endpoints", 2);
@@ -394,6 +396,7 @@ static void inherited_socket(struct rawclient *b)
 		close(pfd[0]);
 		if (rc_open(&k, sock_path, MXN_ENDPOINT_ANY, KEY))
 			_exit(2);
+		connect_to(&k, b, KEY, MXN_ST_OK);
 		memset(data, 0x77, sizeof(data));
 		c = to(b, MXN_CMD_SEND_RNDV, 1);
 		c.length = sizeof(data);
@@ -485,6 +488,7 @@ static void stress(void)
 
 	CHECK_EQ(rc_open_req(&a, sock_path, &req), 0);
 	CHECK_EQ(rc_open_req(&b, sock_path, &req), 0);
+	connect_to(&a, &b, KEY, MXN_ST_OK);
 	while (done < N || recvd < N) {
 		struct pollfd p[2] = { { .fd = a.irq, .events = POLLIN }, { .fd = b.irq, .events = POLLIN } };
 		struct mxn_evt e;
@@ -548,6 +552,42 @@ static void stress(void)
 	CHECK(counter("stalls") > stalls0); /* the stall path really ran */
 	rc_close(&a);
 	rc_close(&b);
+	await_counter("endpoints", 2);
+}
+
+/*
+ * A client that never knew the victim's key sends to it: with the session
+ * the old daemon would have handed out next (an LCG of the client's own),
+ * and with the victim's real session (as if leaked).  Neither delivers,
+ * both are counted; after a CONNECT with the key the same client is served.
+ */
+static void keyless_injection(void)
+{
+	struct rawclient x, v;
+	long long before = counter("sends_unconnected");
+	struct mxn_evt e;
+
+	CHECK_EQ(rc_open(&x, sock_path, MXN_ENDPOINT_ANY, KEY + 7), 0);
+	CHECK_EQ(rc_open(&v, sock_path, MXN_ENDPOINT_ANY, KEY), 0);
+	for (int i = 0; i < 2; i++) {
+		struct mxn_cmd c = to(&v, MXN_CMD_SEND_TINY, 30 + (uint64_t)i);
+
+		c.dest_session = i ? v.rsp.session : x.rsp.session * 1103515245u + 12345u;
+		memcpy(c.u.tiny, "inject", 6);
+		c.length = 6;
+		CHECK(rc_send(&x, &c));
+		e = wait_evt(&x, MXN_EVT_SEND_DONE);
+		CHECK_EQ(e.u.done.cookie, 30 + (uint64_t)i);
+		CHECK_EQ(e.status, MXN_ST_BAD_SESSION);
+		rc_release(&x);
+	}
+	CHECK(!rc_wait(&v, &e, 200)); /* the victim saw nothing */
+	CHECK_EQ(counter("sends_unconnected") - before, 2);
+	connect_to(&x, &v, KEY, MXN_ST_OK);
+	ping(&x, &v, "with the key");
+	ping(&v, &x, "and back"); /* the endpoint connected to may answer */
+	rc_close(&x);
+	rc_close(&v);
 	await_counter("endpoints", 2);
 }
 
@@ -646,6 +686,7 @@ int main(int argc, char **argv)
 	/* An index in use is refused with a clear error. */
 	CHECK_EQ(rc_open(&dup, sock_path, a.rsp.endpoint, KEY), -EBUSY);
 	open_requests();
+	keyless_injection();
 	exchange(&a, &b);
 	stress();
 	CHECK(counter("sent_rndv") >= 1);
