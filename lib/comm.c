@@ -91,6 +91,8 @@ mx_return_t mxl_post_recv(mx_endpoint_t ep, mx_segment_t *segs, uint32_t n, uint
 		return mxl_error(ep, fn, ret);
 	if (match_info & ~match_mask)
 		return mxl_error(ep, fn, MX_BAD_MATCH_MASK);
+	if (!mxl_ctxid_ok(ep, match_mask))
+		return mxl_error(ep, fn, MX_BAD_MATCHING_FOR_CONTEXT_ID_MASK);
 	r = mxl_req_new(ep, MXL_REQ_RECV, context);
 	if (!r || mxl_req_set_iov(r, segs, n)) {
 		if (r)
@@ -129,11 +131,16 @@ MXL_EXPORT mx_return_t mx_irecv(mx_endpoint_t ep, mx_segment_t *segments_list,
 			     context, request, "mx_irecv");
 }
 
+/* mx_iconnect keeps trying an endpoint that is not open for the request
+ * timeout (mx_set_request_timeout), this long when none was set. */
+#define MXL_ICONNECT_TIMEOUT_MS 10000u
+
 static mx_return_t post_connect(mx_endpoint_t ep, uint64_t nic_id, uint32_t eid, uint32_t key,
 				uint32_t timeout_ms, uint64_t match_info, void *context,
-				struct mxl_req **out, const char *fn)
+				bool internal, struct mxl_req **out, const char *fn)
 {
 	struct mxl_req *r;
+	uint64_t now = mxl_now_ns();
 
 	*out = NULL; /* defined on every path: gcc -O3 cannot see mxl_error != MX_SUCCESS */
 	if (!ep)
@@ -146,9 +153,15 @@ static mx_return_t post_connect(mx_endpoint_t ep, uint64_t nic_id, uint32_t eid,
 	r->nic_id = nic_id;
 	r->remote_ep = (uint8_t)eid;
 	r->key = key;
-	r->timeout_ms = timeout_ms;
 	r->status.match_info = match_info;
+	if (internal)
+		r->state |= MXL_RS_INTERNAL;
 	mxl_lock(ep);
+	if (!internal)
+		timeout_ms = ep->request_timeout_ms ? ep->request_timeout_ms : MXL_ICONNECT_TIMEOUT_MS;
+	/* MX_INFINITE: for ever (the daemon bounds each try by this too). */
+	r->deadline_ns = timeout_ms == MX_INFINITE ? UINT64_MAX : now + timeout_ms * 1000000ull;
+	r->timeout_ms = timeout_ms; /* MX_INFINITE is 0: the daemon's default */
 	mxl_submit(ep, r);
 	mxl_flush(ep);
 	mxl_unlock(ep);
@@ -164,7 +177,7 @@ MXL_EXPORT mx_return_t mx_iconnect(mx_endpoint_t ep, uint64_t nic_id, uint32_t e
 
 	if (!request)
 		return mxl_error(ep, "mx_iconnect", MX_BAD_REQUEST);
-	ret = post_connect(ep, nic_id, eid, key, 0, match_info, context, &r, "mx_iconnect");
+	ret = post_connect(ep, nic_id, eid, key, 0, match_info, context, false, &r, "mx_iconnect");
 	if (ret == MX_SUCCESS)
 		*request = (mx_request_t)(void *)r;
 	return ret;
@@ -199,7 +212,7 @@ MXL_EXPORT mx_return_t mx_connect(mx_endpoint_t ep, uint64_t nic_id, uint32_t en
 
 	if (!addr)
 		return mxl_error(ep, "mx_connect", MX_BAD_ENDPOINT);
-	ret = post_connect(ep, nic_id, endpoint_id, key, timeout, 0, NULL, &r, "mx_connect");
+	ret = post_connect(ep, nic_id, endpoint_id, key, timeout, 0, NULL, true, &r, "mx_connect");
 	if (ret != MX_SUCCESS)
 		return ret;
 	mxl_lock(ep);
@@ -215,7 +228,6 @@ MXL_EXPORT mx_return_t mx_connect(mx_endpoint_t ep, uint64_t nic_id, uint32_t en
 	code = r->status.code;
 	if (code == MX_STATUS_SUCCESS)
 		*addr = r->status.source;
-	mxl_list_del(&r->done_link);
 	mxl_req_free(r);
 	mxl_unlock(ep);
 	return code == MX_STATUS_SUCCESS ? MX_SUCCESS : mxl_error(ep, "mx_connect", connect_ret(code));
@@ -245,4 +257,23 @@ MXL_EXPORT mx_return_t mx_disconnect(mx_endpoint_t ep, mx_endpoint_addr_t addr)
 	if (err == -EPIPE)
 		return mxl_error(ep, "mx_disconnect", MX_NIC_DEAD);
 	return err ? mxl_error(ep, "mx_disconnect", MX_NO_RESOURCES) : MX_SUCCESS;
+}
+
+/* Declared by MX, implemented by neither MX 1.2 nor Open-MX. */
+MXL_EXPORT mx_return_t mx_iput(mx_endpoint_t endpoint, void *local_addr, uint32_t length,
+			       mx_endpoint_addr_t dest_endpoint, uint64_t remote_addr,
+			       void *context, mx_request_t *request)
+{
+	(void)local_addr, (void)length, (void)dest_endpoint, (void)remote_addr;
+	(void)context, (void)request;
+	return mxl_error(endpoint, "mx_iput", MX_FAILURE);
+}
+
+MXL_EXPORT mx_return_t mx_iget(mx_endpoint_t endpoint, void *local_addr, uint32_t length,
+			       mx_endpoint_addr_t dest_endpoint, uint64_t remote_addr,
+			       void *context, mx_request_t *request)
+{
+	(void)local_addr, (void)length, (void)dest_endpoint, (void)remote_addr;
+	(void)context, (void)request;
+	return mxl_error(endpoint, "mx_iget", MX_FAILURE);
 }

@@ -104,6 +104,8 @@ MXL_EXPORT mx_return_t mx_test_any(mx_endpoint_t ep, uint64_t match_info, uint64
 		return mxl_error(ep, "mx_test_any", MX_BAD_REQUEST);
 	if (match_info & ~match_mask)
 		return mxl_error(ep, "mx_test_any", MX_BAD_MATCH_MASK);
+	if (!mxl_ctxid_ok(ep, match_mask))
+		return mxl_error(ep, "mx_test_any", MX_BAD_MATCHING_FOR_CONTEXT_ID_MASK);
 	mxl_lock(ep);
 	mxl_progress(ep);
 	*result = any_done(ep, &a);
@@ -124,6 +126,8 @@ MXL_EXPORT mx_return_t mx_wait_any(mx_endpoint_t ep, uint32_t timeout, uint64_t 
 		return mxl_error(ep, "mx_wait_any", MX_BAD_REQUEST);
 	if (match_info & ~match_mask)
 		return mxl_error(ep, "mx_wait_any", MX_BAD_MATCH_MASK);
+	if (!mxl_ctxid_ok(ep, match_mask))
+		return mxl_error(ep, "mx_wait_any", MX_BAD_MATCHING_FOR_CONTEXT_ID_MASK);
 	mxl_lock(ep);
 	*result = mxl_wait_until(ep, timeout, any_done, &a);
 	if (*result)
@@ -151,6 +155,10 @@ MXL_EXPORT mx_return_t mx_ipeek(mx_endpoint_t ep, mx_request_t *request, uint32_
 		return mxl_error(NULL, "mx_ipeek", MX_BAD_ENDPOINT);
 	if (!request || !result)
 		return mxl_error(ep, "mx_ipeek", MX_BAD_REQUEST);
+	/* A peek names no match info, hence no context: with context ids it
+	 * would see every context's completions. */
+	if (ep->ctxid_mask)
+		return mxl_error(ep, "mx_ipeek", MX_NOT_SUPPORTED_WITH_CONTEXT_ID);
 	mxl_lock(ep);
 	mxl_progress(ep);
 	*result = peek_done(ep, NULL);
@@ -167,6 +175,10 @@ MXL_EXPORT mx_return_t mx_peek(mx_endpoint_t ep, uint32_t timeout, mx_request_t 
 		return mxl_error(NULL, "mx_peek", MX_BAD_ENDPOINT);
 	if (!request || !result)
 		return mxl_error(ep, "mx_peek", MX_BAD_REQUEST);
+	/* A peek names no match info, hence no context: with context ids it
+	 * would see every context's completions. */
+	if (ep->ctxid_mask)
+		return mxl_error(ep, "mx_peek", MX_NOT_SUPPORTED_WITH_CONTEXT_ID);
 	mxl_lock(ep);
 	*result = mxl_wait_until(ep, timeout, peek_done, NULL);
 	if (*result)
@@ -188,12 +200,13 @@ static bool probe_found(struct mx_endpoint *ep, void *arg)
 	return p->u != NULL;
 }
 
-void mxl_probe_status(const struct mxl_unexp *u, mx_status_t *status)
+void mxl_probe_status(const struct mx_endpoint *ep, const struct mxl_unexp *u,
+		      mx_status_t *status)
 {
 	if (!status)
 		return;
 	status->code = MX_STATUS_SUCCESS;
-	mxl_addr_from_source(&u->src, &status->source);
+	mxl_addr_from_source(ep, &u->src, &status->source);
 	status->match_info = u->match_info;
 	status->msg_length = u->length;
 	status->xfer_length = u->length;
@@ -211,11 +224,13 @@ MXL_EXPORT mx_return_t mx_iprobe(mx_endpoint_t ep, uint64_t match_info, uint64_t
 		return mxl_error(ep, "mx_iprobe", MX_BAD_REQUEST);
 	if (match_info & ~match_mask)
 		return mxl_error(ep, "mx_iprobe", MX_BAD_MATCH_MASK);
+	if (!mxl_ctxid_ok(ep, match_mask))
+		return mxl_error(ep, "mx_iprobe", MX_BAD_MATCHING_FOR_CONTEXT_ID_MASK);
 	mxl_lock(ep);
 	mxl_progress(ep);
 	*result = probe_found(ep, &p);
 	if (*result)
-		mxl_probe_status(p.u, status);
+		mxl_probe_status(ep, p.u, status);
 	mxl_unlock(ep);
 	return MX_SUCCESS;
 }
@@ -231,10 +246,12 @@ MXL_EXPORT mx_return_t mx_probe(mx_endpoint_t ep, uint32_t timeout, uint64_t mat
 		return mxl_error(ep, "mx_probe", MX_BAD_REQUEST);
 	if (match_info & ~match_mask)
 		return mxl_error(ep, "mx_probe", MX_BAD_MATCH_MASK);
+	if (!mxl_ctxid_ok(ep, match_mask))
+		return mxl_error(ep, "mx_probe", MX_BAD_MATCHING_FOR_CONTEXT_ID_MASK);
 	mxl_lock(ep);
 	*result = mxl_wait_until(ep, timeout, probe_found, &p);
 	if (*result)
-		mxl_probe_status(p.u, status);
+		mxl_probe_status(ep, p.u, status);
 	mxl_unlock(ep);
 	return MX_SUCCESS;
 }

@@ -47,6 +47,8 @@ static mx_return_t find(mx_endpoint_t ep, const mx_endpoint_addr_t *source, uint
 		return mxl_error(ep, fn, MX_BAD_REQUEST);
 	if (match_info & ~match_mask)
 		return mxl_error(ep, fn, MX_BAD_MATCH_MASK);
+	if (!mxl_ctxid_ok(ep, match_mask))
+		return mxl_error(ep, fn, MX_BAD_MATCHING_FOR_CONTEXT_ID_MASK);
 	if (!srcsel_of(source, &f))
 		return mxl_error(ep, fn, MX_BAD_ENDPOINT);
 	mxl_lock(ep);
@@ -67,7 +69,7 @@ MXL_EXPORT mx_return_t mx_iprobe_from(mx_endpoint_t ep, mx_endpoint_addr_t sourc
 	if (ret != MX_SUCCESS)
 		return ret;
 	if (u)
-		mxl_probe_status(u, status);
+		mxl_probe_status(ep, u, status);
 	mxl_unlock(ep);
 	return MX_SUCCESS;
 }
@@ -85,7 +87,7 @@ MXL_EXPORT mx_return_t mx_iclaim(mx_endpoint_t ep, const mx_endpoint_addr_t *sou
 	if (ret != MX_SUCCESS)
 		return ret;
 	if (u) {
-		mxl_probe_status(u, status);
+		mxl_probe_status(ep, u, status);
 		mxl_list_del(&u->link);
 		ep->m.nunexp--;
 		mxl_list_add_tail(&ep->claimed, &u->link);

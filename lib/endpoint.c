@@ -4,6 +4,7 @@
 #include <stdlib.h>
 #include <string.h>
 #include <sys/eventfd.h>
+#include <time.h>
 #include <unistd.h>
 #include "mxl.h"
 
@@ -60,9 +61,12 @@ static uint32_t env_u32(const char *name, uint32_t dflt)
 	return *end || n > UINT32_MAX ? dflt : (uint32_t)n;
 }
 
+static _Atomic uint32_t mxl_serial;
+
 struct mx_endpoint *mxl_endpoint_alloc(uint32_t key)
 {
 	pthread_mutexattr_t ma;
+	pthread_condattr_t ca;
 	struct mx_endpoint *ep;
 
 	ep = calloc(1, sizeof(*ep));
@@ -72,10 +76,19 @@ struct mx_endpoint *mxl_endpoint_alloc(uint32_t key)
 	pthread_mutexattr_settype(&ma, PTHREAD_MUTEX_RECURSIVE);
 	pthread_mutex_init(&ep->lock, &ma);
 	pthread_mutexattr_destroy(&ma);
+	/* Deadlines are CLOCK_MONOTONIC, like the rest of wait.c. */
+	pthread_condattr_init(&ca);
+	pthread_condattr_setclock(&ca, CLOCK_MONOTONIC);
+	pthread_cond_init(&ep->cond, &ca);
+	pthread_condattr_destroy(&ca);
+	do
+		ep->serial = (uint16_t)atomic_fetch_add(&mxl_serial, 1);
+	while (ep->serial == 0);
 	mxl_matcher_init(&ep->m);
 	mxl_list_init(&ep->backlog);
 	mxl_list_init(&ep->done);
 	mxl_list_init(&ep->claimed);
+	mxl_list_init(&ep->retry);
 	ep->cookie_free = UINT32_MAX;
 	ep->unexp_queue_max = MXL_UNEXP_QUEUE_MAX_DEFAULT;
 	ep->key = key;
@@ -171,6 +184,11 @@ static void drop_requests(struct mx_endpoint *ep)
 		r->state |= MXL_RS_FORGOTTEN;
 		mxl_req_complete(r, MX_STATUS_ABORTED);
 	}
+	while (!mxl_list_empty(&ep->retry)) {
+		r = mxl_container_of(ep->retry.next, struct mxl_req, link);
+		r->state |= MXL_RS_FORGOTTEN;
+		mxl_req_complete(r, MX_STATUS_ABORTED);
+	}
 	while (!mxl_list_empty(&ep->m.posted)) {
 		r = mxl_container_of(ep->m.posted.next, struct mxl_req, posted.link);
 		r->state |= MXL_RS_FORGOTTEN;
@@ -188,7 +206,7 @@ void mxl_endpoint_close(struct mx_endpoint *ep)
 {
 	mxl_unregister_endpoint(ep);
 	if (ep->ncookies || !mxl_list_empty(&ep->done) || !mxl_list_empty(&ep->backlog) ||
-	    ep->m.nposted)
+	    !mxl_list_empty(&ep->retry) || ep->m.nposted)
 		drop_requests(ep);
 	drop_unexpected(ep);
 	if (ep->t.ops)
@@ -197,6 +215,7 @@ void mxl_endpoint_close(struct mx_endpoint *ep)
 	free(ep->cookies);
 	if (ep->wake_fd >= 0)
 		close(ep->wake_fd);
+	pthread_cond_destroy(&ep->cond);
 	pthread_mutex_destroy(&ep->lock);
 	free(ep);
 }
@@ -215,11 +234,16 @@ static mx_return_t apply_params(struct mx_endpoint *ep, const mx_param_t *p, uin
 				return MX_BAD_PARAM_VAL;
 			ep->unexp_queue_max = p[i].val.unexp_queue_max;
 			break;
-		case MX_PARAM_CONTEXT_ID:
-			/* Context ids partition matching in MX; one partition here. */
-			if (p[i].val.context_id.bits != 0)
-				return MX_NOT_SUPPORTED_WITH_CONTEXT_ID;
+		case MX_PARAM_CONTEXT_ID: {
+			/* bits of match_info, from shift up, name the context:
+			 * every matching call must then name exactly one. */
+			uint32_t bits = p[i].val.context_id.bits, shift = p[i].val.context_id.shift;
+
+			if (bits > MX_CONTEXT_ID_BITS_MAX || bits + shift > 64)
+				return MX_BAD_PARAM_VAL;
+			ep->ctxid_mask = bits ? ((~0ull >> (64 - bits)) << shift) : 0;
 			break;
+		}
 		default:
 			return MX_BAD_PARAM_NAME;
 		}
@@ -273,12 +297,16 @@ MXL_EXPORT mx_return_t mx_wakeup(mx_endpoint_t ep)
 
 	if (!ep)
 		return mxl_error(NULL, "mx_wakeup", MX_BAD_ENDPOINT);
-	/* No lock: the waiter sleeps without it, and an eventfd write is atomic.
+	/* The doorbell sleeper polls the eventfd without the lock held.
 	 * The generation tells waits in progress from later ones: a wakeup
 	 * nobody was waiting for must not cut a future wait short. */
 	atomic_fetch_add(&ep->wake_gen, 1);
 	if (write(ep->wake_fd, &one, sizeof(one)) != (ssize_t)sizeof(one) && errno != EAGAIN)
 		return mxl_error(ep, "mx_wakeup", MX_FAILURE);
+	/* Threads sleeping on ep->cond rather than the doorbell. */
+	mxl_lock(ep);
+	pthread_cond_broadcast(&ep->cond);
+	mxl_unlock(ep);
 	return MX_SUCCESS;
 }
 
@@ -290,6 +318,60 @@ MXL_EXPORT mx_return_t mx_register_unexp_handler(mx_endpoint_t ep, mx_unexp_hand
 	mxl_lock(ep);
 	ep->unexp_handler = handler;
 	ep->unexp_ctx = context;
+	ep->unexp_cb = NULL;
+	mxl_unlock(ep);
+	return MX_SUCCESS;
+}
+
+/* The deprecated form: a notification, after which the message goes on to
+ * matching (an MX_RECV_CONTINUE handler). */
+static mx_unexp_handler_action_t callback_shim(void *context, mx_endpoint_addr_t source,
+					       uint64_t match_value, uint32_t length,
+					       void *data_if_available)
+{
+	struct mx_endpoint *ep = context;
+
+	(void)source, (void)data_if_available;
+	ep->unexp_cb(ep->unexp_cb_ctx, match_value, (int)length);
+	return MX_RECV_CONTINUE;
+}
+
+MXL_EXPORT mx_return_t mx_register_unexp_callback(mx_endpoint_t ep, mx_matching_callback_t cb,
+						  void *ctxt)
+{
+	if (!ep)
+		return mxl_error(NULL, "mx_register_unexp_callback", MX_BAD_ENDPOINT);
+	mxl_lock(ep);
+	ep->unexp_cb = cb;
+	ep->unexp_cb_ctx = ctxt;
+	ep->unexp_handler = cb ? callback_shim : NULL;
+	ep->unexp_ctx = ep;
+	mxl_unlock(ep);
+	return MX_SUCCESS;
+}
+
+/* Only connects are bounded by it: the daemon owns acks and resends, and
+ * gives up on a silent peer by itself (lib/README.md). */
+MXL_EXPORT mx_return_t mx_set_request_timeout(mx_endpoint_t ep, mx_request_t request,
+					      uint32_t milli_seconds)
+{
+	struct mxl_req *r;
+
+	if (!ep)
+		return mxl_error(NULL, "mx_set_request_timeout", MX_BAD_ENDPOINT);
+	mxl_lock(ep);
+	if (!request) {
+		ep->request_timeout_ms = milli_seconds;
+	} else {
+		r = &request->r;
+		if (r->ep != ep) {
+			mxl_unlock(ep);
+			return mxl_error(ep, "mx_set_request_timeout", MX_BAD_REQUEST);
+		}
+		if (r->kind == MXL_REQ_CONNECT && !(r->state & MXL_RS_DONE))
+			r->deadline_ns = milli_seconds == MX_INFINITE ? UINT64_MAX :
+					 mxl_now_ns() + milli_seconds * 1000000ull;
+	}
 	mxl_unlock(ep);
 	return MX_SUCCESS;
 }

@@ -247,6 +247,7 @@ static int lookup(const char *name, uint64_t nic_id, uint64_t *nic_out, char *na
 		err = -ENOMEM;
 		goto out;
 	}
+	r->state |= MXL_RS_INTERNAL;
 	r->nic_id = nic_id;
 	if (name) {
 		size_t n = strnlen(name, MXN_HOSTNAME_MAX);
@@ -270,7 +271,6 @@ static int lookup(const char *name, uint64_t nic_id, uint64_t *nic_out, char *na
 			memcpy(name_out, r->name, n);
 			name_out[n] = '\0';
 		}
-		mxl_list_del(&r->done_link);
 		mxl_req_free(r);
 	}
 	mxl_unlock(ep);

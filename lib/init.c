@@ -81,5 +81,6 @@ MXL_EXPORT mx_return_t mx_finalize(void)
 	/* Last finalize closes whatever the application left open. */
 	while ((ep = mxl_first_endpoint()) != NULL)
 		mxl_endpoint_close(ep);
+	mxl_addr_contexts_clear();
 	return MX_SUCCESS;
 }

@@ -199,8 +199,10 @@ static int issue(struct mx_endpoint *ep, struct mxl_req *r)
 	}
 	cmd_put(ep, &c);
 	r->state |= MXL_RS_INFLIGHT;
-	if (r->kind == MXL_REQ_SEND && r->cls != MXL_CLASS_LARGE)
+	if (r->kind == MXL_REQ_SEND && r->cls != MXL_CLASS_LARGE) {
 		r->state |= MXL_RS_BUFFERED; /* the payload is in the slot or the sendq now */
+		mxl_wake_waiters(ep);        /* mx_buffered in another thread */
+	}
 	return 0;
 }
 

@@ -10,7 +10,9 @@
  *
  * Locking: one recursive mutex per endpoint, held by every public call on
  * that endpoint (recursive so an unexpected handler may call mx_irecv).
- * Blocking waits drop it around poll(); mx_wakeup only writes an eventfd.
+ * Blocking waits drop it while they sleep: at most one of them sleeps on
+ * the doorbell, the others on ep->cond (wait.c); whoever changes what a
+ * waiter may be waiting for calls mxl_wake_waiters().
  */
 #ifndef MXL_H
 #define MXL_H
@@ -47,12 +49,17 @@ enum mxl_req_kind {
 #define MXL_RS_BACKLOG 0x08u    /* command waiting for ring/sendq room */
 #define MXL_RS_INFLIGHT 0x10u   /* command issued, cookie registered */
 #define MXL_RS_BUFFERED 0x20u   /* send buffers may be reused */
+#define MXL_RS_INTERNAL 0x40u   /* the library's own (blocking connect, lookup):
+				 * never on ep->done, never seen by peek/test_any */
+#define MXL_RS_RETRY 0x80u      /* connect waiting on ep->retry for its next try */
+#define MXL_RS_SENDWAIT 0x100u  /* send waiting on ep->send_wait for rendezvous room */
 
 /* An address as mx_endpoint_addr_t carries it (see addr.c). */
 struct mxl_addr {
 	uint64_t nic_id;
 	uint32_t session;
 	uint16_t peer;
+	uint16_t owner;         /* serial of the local endpoint that made it */
 	uint8_t endpoint;
 	bool valid;
 };
@@ -89,6 +96,9 @@ struct mxl_req {
 	uint64_t nic_id;
 	uint32_t key;
 	uint32_t timeout_ms;
+	uint64_t deadline_ns;   /* connect: keep trying until then (0 = once) */
+	uint64_t retry_at_ns;   /* connect: next try while MXL_RS_RETRY */
+	uint32_t retry_ms;      /* connect: current back-off */
 	uint8_t remote_ep;
 	char name[MXN_HOSTNAME_MAX + 1];
 };
@@ -107,6 +117,7 @@ enum mxl_counter {
 	MXL_CNT_SEND_TINY, MXL_CNT_SEND_SMALL, MXL_CNT_SEND_MEDIUM, MXL_CNT_SEND_LARGE,
 	MXL_CNT_RECV, MXL_CNT_RECV_UNEXP, MXL_CNT_RECV_TRUNCATED, MXL_CNT_PULL,
 	MXL_CNT_BACKLOG, MXL_CNT_BAD_EVENT, MXL_CNT_SLEEP, MXL_CNT_KICK, MXL_CNT_UNEXP_STALL,
+	MXL_CNT_CONNECT_RETRY, MXL_CNT_SEND_WAIT,
 	MXL_CNT_MAX
 };
 extern const char *const mxl_counter_names[MXL_CNT_MAX];
@@ -133,6 +144,16 @@ struct mx_endpoint {
 	uint32_t ncookies, cookie_free;     /* free list head, UINT32_MAX = empty */
 	int wake_fd;
 	_Atomic uint32_t wake_gen;          /* bumped by each mx_wakeup */
+	/* Waiters (wait.c): one sleeps on the doorbell, the rest on cond. */
+	pthread_cond_t cond;
+	uint32_t ncond_waiters;
+	bool doorbell_sleeper;              /* a thread sleeps in t.ops->wait */
+	bool nudged;                        /* wake_fd written to rouse that thread */
+	uint16_t serial;                    /* owner tag of the addresses we hand out */
+	/* Context ids (MX_PARAM_CONTEXT_ID): bits of match_info naming a context. */
+	uint64_t ctxid_mask;
+	struct mxl_list retry;              /* connects waiting for their next try */
+	uint32_t request_timeout_ms;        /* mx_set_request_timeout(ep, NULL, ms) */
 	bool dead;
 	bool in_handler;
 	bool in_progress;
@@ -140,6 +161,8 @@ struct mx_endpoint {
 	uint32_t idle_polls;
 	mx_unexp_handler_t unexp_handler;
 	void *unexp_ctx;
+	mx_matching_callback_t unexp_cb;    /* mx_register_unexp_callback */
+	void *unexp_cb_ctx;
 	mx_error_handler_t error_handler;   /* NULL = global one */
 	uint32_t unexp_queue_max;           /* bytes; beyond it arrivals wait in the ring */
 	uint64_t unexp_bytes;               /* buffered unexpected payload + records */
@@ -164,7 +187,14 @@ mx_status_code_t mxl_status_from_mxn(uint8_t st);
 /* ---- addresses (addr.c) ---- */
 void mxl_addr_pack(const struct mxl_addr *a, mx_endpoint_addr_t *out);
 bool mxl_addr_unpack(const mx_endpoint_addr_t *in, struct mxl_addr *a);
-void mxl_addr_from_source(const struct mxl_source *s, mx_endpoint_addr_t *out);
+void mxl_addr_from_source(const struct mx_endpoint *ep, const struct mxl_source *s,
+			  mx_endpoint_addr_t *out);
+void mxl_addr_contexts_clear(void);
+/* Context ids: does the mask select exactly one context? */
+static inline bool mxl_ctxid_ok(const struct mx_endpoint *ep, uint64_t mask)
+{
+	return (ep->ctxid_mask & ~mask) == 0;
+}
 
 /* ---- requests (request.c) ---- */
 struct mxl_req *mxl_req_new(struct mx_endpoint *ep, uint32_t kind, void *context);
@@ -192,13 +222,26 @@ mx_return_t mxl_post_recv(mx_endpoint_t ep, mx_segment_t *segs, uint32_t n, uint
 			  uint64_t match_mask, const struct mxl_srcsel *from, void *context,
 			  mx_request_t *request, const char *fn);
 /* What mx_iprobe reports for an unexpected message. */
-void mxl_probe_status(const struct mxl_unexp *u, mx_status_t *status);
+void mxl_probe_status(const struct mx_endpoint *ep, const struct mxl_unexp *u,
+		      mx_status_t *status);
 void mxl_unexp_free(struct mx_endpoint *ep, struct mxl_unexp *u);
 
 /* Wait until pred(ep, arg) or timeout_ms passes (MX_INFINITE = for ever)
  * or mx_wakeup; lock held on entry and exit.  True when pred held. */
 bool mxl_wait_until(struct mx_endpoint *ep, uint32_t timeout_ms,
 		    bool (*pred)(struct mx_endpoint *ep, void *arg), void *arg);
+/* Something a waiter may wait for changed (a completion, an unexpected
+ * message, room): let every blocked thread re-check.  Lock held. */
+void mxl_wake_waiters(struct mx_endpoint *ep);
+uint64_t mxl_now_ns(void);
+
+/* ---- connect retries (connect.c) ---- */
+/* A connect answered "no such endpoint (yet)": true when it was queued for
+ * another try before its deadline (MX keeps trying until the timeout). */
+bool mxl_connect_retry(struct mx_endpoint *ep, struct mxl_req *r, mx_status_code_t code);
+/* Reissue the connects that are due; the nearest next due time, or
+ * UINT64_MAX. */
+uint64_t mxl_connect_retry_due(struct mx_endpoint *ep);
 
 /* ---- opening/closing (endpoint.c), naming (info.c) ---- */
 int mxl_endpoint_open(uint32_t endpoint_id, uint32_t key, struct mx_endpoint **out);

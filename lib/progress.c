@@ -30,6 +30,8 @@ const char *const mxl_counter_names[MXL_CNT_MAX] = {
 	[MXL_CNT_SLEEP] = "Blocking sleeps",
 	[MXL_CNT_KICK] = "Doorbell kicks",
 	[MXL_CNT_UNEXP_STALL] = "Unexpected queue full stalls",
+	[MXL_CNT_CONNECT_RETRY] = "Connect retries",
+	[MXL_CNT_SEND_WAIT] = "Sends waiting for rendezvous room",
 };
 
 static uint64_t unexp_cost(uint32_t kind, uint32_t length)
@@ -48,7 +50,7 @@ static void fill_recv_status(struct mxl_req *r, uint64_t match_info,
 {
 	r->status.match_info = match_info;
 	r->status.msg_length = len;
-	mxl_addr_from_source(src, &r->status.source);
+	mxl_addr_from_source(r->ep, src, &r->status.source);
 }
 
 static void deliver_eager(struct mx_endpoint *ep, struct mxl_req *r, uint64_t match_info,
@@ -105,7 +107,7 @@ static bool handler_consumed(struct mx_endpoint *ep, const struct mxl_source *sr
 
 	if (!ep->unexp_handler || ep->in_handler)
 		return false;
-	mxl_addr_from_source(src, &addr);
+	mxl_addr_from_source(ep, src, &addr);
 	ep->in_handler = true;
 	a = ep->unexp_handler(ep->unexp_ctx, addr, match_info, len, (void *)(uintptr_t)data);
 	ep->in_handler = false;
@@ -165,6 +167,7 @@ static void on_arrival(struct mx_endpoint *ep, const struct mxn_evt *e, const ui
 		memcpy(u->data, data, e->length);
 	ep->unexp_bytes += unexp_cost(u->kind, u->length);
 	mxl_match_add_unexp(&ep->m, u);
+	mxl_wake_waiters(ep); /* mx_probe */
 }
 
 static struct mxl_req *done_req(struct mx_endpoint *ep, uint64_t cookie, uint32_t k1, uint32_t k2)
@@ -222,11 +225,14 @@ static void on_connect_done(struct mx_endpoint *ep, const struct mxn_evt *e)
 
 	if (!r)
 		return;
+	if (mxl_connect_retry(ep, r, mxl_status_from_mxn(e->status)))
+		return;
 	if (e->status == MXN_ST_OK) {
 		a.nic_id = e->u.connect.nic_id;
 		a.peer = e->u.connect.peer;
 		a.endpoint = e->u.connect.endpoint;
 		a.session = e->u.connect.session;
+		a.owner = ep->serial;
 		a.valid = true;
 		mxl_addr_pack(&a, &r->status.source);
 	}
@@ -353,6 +359,8 @@ void mxl_fail_all(struct mx_endpoint *ep, mx_status_code_t code)
 			mxl_req_complete(ep->cookies[i].req, code);
 	while (!mxl_list_empty(&ep->backlog))
 		mxl_req_complete(mxl_container_of(ep->backlog.next, struct mxl_req, link), code);
+	while (!mxl_list_empty(&ep->retry))
+		mxl_req_complete(mxl_container_of(ep->retry.next, struct mxl_req, link), code);
 	while (!mxl_list_empty(&ep->m.posted))
 		mxl_req_complete(mxl_container_of(ep->m.posted.next, struct mxl_req, posted.link),
 				 code);
@@ -372,6 +380,7 @@ void mxl_progress(struct mx_endpoint *ep)
 	n = process_events(ep);
 	ep->in_progress = false;
 	if (!ep->dead) {
+		mxl_connect_retry_due(ep);
 		mxl_issue_backlog(ep);
 		mxl_flush(ep);
 	}

@@ -90,16 +90,23 @@ void mxl_req_complete(struct mxl_req *r, mx_status_code_t code)
 	mxl_req_release_resources(r);
 	if (r->state & MXL_RS_BACKLOG)
 		mxl_list_del(&r->link);
+	if (r->state & (MXL_RS_RETRY | MXL_RS_SENDWAIT))
+		mxl_list_del(&r->link);
 	if (r->state & MXL_RS_POSTED)
 		mxl_match_unpost(&ep->m, &r->posted);
-	r->state &= ~(MXL_RS_BACKLOG | MXL_RS_POSTED | MXL_RS_INFLIGHT);
+	r->state &= ~(MXL_RS_BACKLOG | MXL_RS_POSTED | MXL_RS_INFLIGHT | MXL_RS_RETRY |
+		      MXL_RS_SENDWAIT);
 	r->state |= MXL_RS_DONE | MXL_RS_BUFFERED;
 	r->status.code = code;
 	if (r->state & MXL_RS_FORGOTTEN || r->kind == MXL_REQ_DISCARD) {
 		mxl_req_free(r);
 		return;
 	}
-	mxl_list_add_tail(&ep->done, &r->done_link);
+	/* The library's own requests are reaped by the call that made them;
+	 * mx_peek/test_any/wait_any must never hand them out. */
+	if (!(r->state & MXL_RS_INTERNAL))
+		mxl_list_add_tail(&ep->done, &r->done_link);
+	mxl_wake_waiters(ep);
 }
 
 int mxl_cookie_get(struct mx_endpoint *ep, struct mxl_req *r, uint64_t *cookie)

@@ -1,10 +1,18 @@
 /* SPDX-License-Identifier: MIT */
 /*
  * Blocking.  A waiter first polls the event ring for a short spin window
- * (latency), then arms the event ring (prod_event, with the final check of
- * mxn_ring_arm) and sleeps in poll() on the doorbell, the wake eventfd and
- * the daemon connection, for at most the remaining timeout.  It never
- * spins for ever and never sleeps past its deadline.
+ * (latency), then sleeps for at most the remaining timeout.  Several threads
+ * may block on one endpoint: exactly one of them (the doorbell sleeper) arms
+ * the event ring (prod_event, with the final check of mxn_ring_arm) and
+ * sleeps in the transport's wait on the doorbell and the wake eventfd; the
+ * others sleep on ep->cond.  Whoever makes progress that may satisfy another
+ * thread's wait (any thread, in any call) calls mxl_wake_waiters(): it
+ * broadcasts ep->cond and, when the doorbell sleeper is not the caller,
+ * nudges it through the wake eventfd (without bumping wake_gen, so it is not
+ * taken for an mx_wakeup).  The doorbell sleeper broadcasts whenever it
+ * wakes, so one of the others takes its place.  How the transport sleeps is
+ * its own business: this file only calls t.ops->wait.  Nobody spins for
+ * ever or sleeps past its deadline.
  */
 #include <errno.h>
 #include <stdlib.h>
@@ -15,7 +23,7 @@
 
 #define MXL_SPIN_US_DEFAULT 20u
 
-static uint64_t now_ns(void)
+uint64_t mxl_now_ns(void)
 {
 	struct timespec ts;
 
@@ -65,14 +73,86 @@ static int sleep_ms(uint64_t now, uint64_t deadline, bool short_nap)
 	return left > 60000 ? 60000 : (int)left;
 }
 
+void mxl_wake_waiters(struct mx_endpoint *ep)
+{
+	uint64_t one = 1;
+
+	if (ep->ncond_waiters)
+		pthread_cond_broadcast(&ep->cond);
+	if (ep->doorbell_sleeper && !ep->nudged) {
+		ep->nudged = true;
+		(void)!write(ep->wake_fd, &one, sizeof(one));
+	}
+}
+
+/* Sleep on ep->cond until a broadcast, the deadline or (a nap) 1 ms. */
+static void cond_sleep(struct mx_endpoint *ep, uint64_t deadline)
+{
+	struct timespec ts;
+
+	ep->ncond_waiters++;
+	if (deadline == UINT64_MAX) {
+		pthread_cond_wait(&ep->cond, &ep->lock);
+	} else {
+		ts.tv_sec = (time_t)(deadline / 1000000000ull);
+		ts.tv_nsec = (long)(deadline % 1000000000ull);
+		pthread_cond_timedwait(&ep->cond, &ep->lock, &ts);
+	}
+	ep->ncond_waiters--;
+}
+
+/* The one thread sleeping on the doorbell.  Returns false when a wakeup
+ * since gen0 ends the wait. */
+static bool doorbell_sleep(struct mx_endpoint *ep, uint64_t now, uint64_t deadline,
+			   uint32_t gen0)
+{
+	bool nap = !mxl_list_empty(&ep->backlog) || ep->unexp_stalled;
+	bool nudged;
+	int r;
+
+	ep->counters[MXL_CNT_SLEEP]++;
+	ep->doorbell_sleeper = true;
+	ep->nudged = false;
+	mxl_unlock(ep);
+	/* Backlogged commands wait for ring room, and a stalled ring for a
+	 * receive from another thread; neither is an event: nap briefly. */
+	r = ep->t.ops->wait(&ep->t, sleep_ms(now, deadline, nap), ep->wake_fd);
+	mxl_lock(ep);
+	ep->doorbell_sleeper = false;
+	mxn_ring_disarm(&ep->evt);
+	if (r > 0 && (r & MXL_WAIT_DEAD))
+		ep->dead = true;
+	nudged = ep->nudged;
+	ep->nudged = false;
+	if (((r > 0 && (r & MXL_WAIT_WAKE)) || nudged) && atomic_load(&ep->wake_gen) == gen0) {
+		uint64_t v;
+
+		/* A nudge, or a wakeup older than this wait: consume it.  A
+		 * wakeup racing with this read bumped wake_gen first, so the
+		 * check below still ends the wait. */
+		(void)!read(ep->wake_fd, &v, sizeof(v));
+	}
+	/* Hand the doorbell over: the others re-check, one of them sleeps. */
+	if (ep->ncond_waiters)
+		pthread_cond_broadcast(&ep->cond);
+	return atomic_load(&ep->wake_gen) == gen0;
+}
+
+/* Deadline of this sleep: the caller's, or sooner for a connect retry. */
+static uint64_t sleep_until(struct mx_endpoint *ep, uint64_t deadline)
+{
+	uint64_t due = mxl_connect_retry_due(ep);
+
+	return due < deadline ? due : deadline;
+}
+
 bool mxl_wait_until(struct mx_endpoint *ep, uint32_t timeout_ms,
 		    bool (*pred)(struct mx_endpoint *ep, void *arg), void *arg)
 {
-	uint64_t t = now_ns();
+	uint64_t t = mxl_now_ns();
 	uint64_t deadline = timeout_ms == MX_INFINITE ? UINT64_MAX : t + timeout_ms * 1000000ull;
 	uint64_t spin_end = t + spin_ns();
 	uint32_t gen0 = atomic_load(&ep->wake_gen);
-	int r;
 
 	for (;;) {
 		mxl_progress(ep);
@@ -80,38 +160,27 @@ bool mxl_wait_until(struct mx_endpoint *ep, uint32_t timeout_ms,
 			return true;
 		if (ep->dead)
 			return false; /* nothing more will ever arrive */
-		t = now_ns();
+		if (atomic_load(&ep->wake_gen) != gen0)
+			return false; /* mx_wakeup since we started */
+		t = mxl_now_ns();
 		if (t >= deadline)
 			return false;
 		if (t < spin_end) {
 			cpu_relax();
 			continue;
 		}
+		if (ep->doorbell_sleeper) {
+			/* Another thread watches the doorbell; it (or whoever
+			 * completes something) broadcasts. */
+			cond_sleep(ep, sleep_until(ep, deadline));
+			continue;
+		}
 		if (mxn_ring_arm(&ep->evt) && !ep->unexp_stalled)
 			continue; /* an event slipped in before we armed */
-		if (atomic_load(&ep->wake_gen) != gen0)
-			return false; /* mx_wakeup since we started */
-		ep->counters[MXL_CNT_SLEEP]++;
-		mxl_unlock(ep);
-		/* Backlogged commands wait for ring room, and a stalled ring for a
-		 * receive from another thread; neither is an event: nap briefly. */
-		r = ep->t.ops->wait(&ep->t, sleep_ms(t, deadline, !mxl_list_empty(&ep->backlog) ||
-							       ep->unexp_stalled),
-				    ep->wake_fd);
-		mxl_lock(ep);
-		mxn_ring_disarm(&ep->evt);
-		if (r > 0 && (r & MXL_WAIT_DEAD))
-			ep->dead = true;
-		if (r > 0 && (r & MXL_WAIT_WAKE)) {
-			uint64_t v;
-
-			if (atomic_load(&ep->wake_gen) != gen0) {
-				/* Leave the eventfd readable: other sleepers wake too. */
-				mxl_progress(ep);
-				return pred(ep, arg);
-			}
-			(void)!read(ep->wake_fd, &v, sizeof(v)); /* stale: predates us */
+		if (!doorbell_sleep(ep, t, sleep_until(ep, deadline), gen0)) {
+			mxl_progress(ep);
+			return pred(ep, arg);
 		}
-		spin_end = now_ns() + spin_ns();
+		spin_end = mxl_now_ns() + spin_ns();
 	}
 }

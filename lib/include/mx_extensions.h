@@ -2,7 +2,8 @@
 /*
  * mx_extensions.h -- the MX 1.2 extensions implemented by libmyrixen:
  * non-blocking connect, disconnect, forgetting a request, an unexpected
- * message handler and explicit progression; and myrixen's own additions
+ * message handler, explicit progression, address contexts, request
+ * timeouts and the session of an address; and myrixen's own additions
  * for message-passing layers that match on the sender (MPI over
  * libfabric): a receive and a probe filtered by source, and claiming a
  * probed message so that only a later receive of that claim gets it.
@@ -38,6 +39,19 @@ MX_FUNC(mx_return_t) mx_register_unexp_handler(mx_endpoint_t ep, mx_unexp_handle
 					       void *context);
 MX_FUNC(mx_return_t) mx_forget(mx_endpoint_t endpoint, mx_request_t *request);
 MX_FUNC(mx_return_t) mx_progress(mx_endpoint_t ep);
+
+/* A pointer the application attaches to a peer's address (every copy of an
+ * address obtained through the same local endpoint shares it). */
+MX_FUNC(mx_return_t) mx_set_endpoint_addr_context(mx_endpoint_addr_t endpoint_addr, void *context);
+MX_FUNC(mx_return_t) mx_get_endpoint_addr_context(mx_endpoint_addr_t endpoint_addr,
+						  void **context);
+/* Give up on a request (NULL: every later request of the endpoint) after
+ * milli_seconds without progress; see lib/README.md for what it bounds. */
+MX_FUNC(mx_return_t) mx_set_request_timeout(mx_endpoint_t endpoint, mx_request_t request,
+					    uint32_t milli_seconds);
+MX_FUNC(mx_return_t) mx_decompose_endpoint_addr2(mx_endpoint_addr_t endpoint_addr,
+						 uint64_t *nic_id, uint32_t *endpoint_id,
+						 uint32_t *session_id);
 
 /* ---- myrixen: source-filtered matching (library side only; nothing of it
  * travels on the wire, so native MX/Open-MX peers are unaffected) ---- */

@@ -12,6 +12,7 @@
 #ifndef MYRIEXPRESS_H
 #define MYRIEXPRESS_H
 
+#include <inttypes.h>  /* MX's header provides PRIx64/SCNx64 to its programs */
 #include <stdint.h>
 
 #ifdef __cplusplus
@@ -19,6 +20,10 @@ extern "C" {
 #endif
 
 #define MX_API 0x301
+
+/* The library may be called from several threads at once, blocking calls
+ * included (MX programs test this to enable their threaded paths). */
+#define MX_THREAD_SAFE 1
 
 #if defined(__GNUC__)
 #define MX_FUNC(type) __attribute__((visibility("default"))) type
@@ -260,6 +265,19 @@ MX_FUNC(mx_return_t) mx_get_endpoint_addr(mx_endpoint_t endpoint,
 
 MX_FUNC(const char *) mx_strerror(mx_return_t return_code);
 MX_FUNC(const char *) mx_strstatus(mx_status_code_t status);
+
+/* Deprecated by mx_register_unexp_handler (mx_extensions.h): cb is told of
+ * each unexpected arrival, which then goes on to matching. */
+MX_FUNC(mx_return_t) mx_register_unexp_callback(mx_endpoint_t ep, mx_matching_callback_t cb,
+						void *ctxt);
+/* One-sided operations: declared by MX, implemented by neither MX 1.2 nor
+ * Open-MX; they fail with MX_FAILURE. */
+MX_FUNC(mx_return_t) mx_iput(mx_endpoint_t endpoint, void *local_addr, uint32_t length,
+			     mx_endpoint_addr_t dest_endpoint, uint64_t remote_addr, void *context,
+			     mx_request_t *request);
+MX_FUNC(mx_return_t) mx_iget(mx_endpoint_t endpoint, void *local_addr, uint32_t length,
+			     mx_endpoint_addr_t dest_endpoint, uint64_t remote_addr, void *context,
+			     mx_request_t *request);
 
 #ifdef __cplusplus
 }
