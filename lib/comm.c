@@ -260,20 +260,25 @@ MXL_EXPORT mx_return_t mx_disconnect(mx_endpoint_t ep, mx_endpoint_addr_t addr)
 }
 
 /* Declared by MX, implemented by neither MX 1.2 nor Open-MX. */
+static mx_return_t one_sided(mx_endpoint_t ep, const char *fn)
+{
+	return mxl_error(ep, fn, MX_FAILURE);
+}
+
 MXL_EXPORT mx_return_t mx_iput(mx_endpoint_t endpoint, void *local_addr, uint32_t length,
 			       mx_endpoint_addr_t dest_endpoint, uint64_t remote_addr,
 			       void *context, mx_request_t *request)
 {
 	(void)local_addr, (void)length, (void)dest_endpoint, (void)remote_addr;
 	(void)context, (void)request;
-	return mxl_error(endpoint, "mx_iput", MX_FAILURE);
+	return one_sided(endpoint, "mx_iput");
 }
 
 MXL_EXPORT mx_return_t mx_iget(mx_endpoint_t endpoint, void *local_addr, uint32_t length,
 			       mx_endpoint_addr_t dest_endpoint, uint64_t remote_addr,
 			       void *context, mx_request_t *request)
 {
-	(void)local_addr, (void)length, (void)dest_endpoint, (void)remote_addr;
-	(void)context, (void)request;
-	return mxl_error(endpoint, "mx_iget", MX_FAILURE);
+	(void)remote_addr, (void)local_addr, (void)length, (void)dest_endpoint;
+	(void)request, (void)context;
+	return one_sided(endpoint, "mx_iget");
 }

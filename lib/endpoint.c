@@ -310,17 +310,24 @@ MXL_EXPORT mx_return_t mx_wakeup(mx_endpoint_t ep)
 	return MX_SUCCESS;
 }
 
-MXL_EXPORT mx_return_t mx_register_unexp_handler(mx_endpoint_t ep, mx_unexp_handler_t handler,
-						 void *context)
+static mx_return_t set_unexp(mx_endpoint_t ep, mx_unexp_handler_t handler, void *context,
+			     mx_matching_callback_t cb, void *cb_ctx, const char *fn)
 {
 	if (!ep)
-		return mxl_error(NULL, "mx_register_unexp_handler", MX_BAD_ENDPOINT);
+		return mxl_error(NULL, fn, MX_BAD_ENDPOINT);
 	mxl_lock(ep);
 	ep->unexp_handler = handler;
 	ep->unexp_ctx = context;
-	ep->unexp_cb = NULL;
+	ep->unexp_cb = cb;
+	ep->unexp_cb_ctx = cb_ctx;
 	mxl_unlock(ep);
 	return MX_SUCCESS;
+}
+
+MXL_EXPORT mx_return_t mx_register_unexp_handler(mx_endpoint_t ep, mx_unexp_handler_t handler,
+						 void *context)
+{
+	return set_unexp(ep, handler, context, NULL, NULL, "mx_register_unexp_handler");
 }
 
 /* The deprecated form: a notification, after which the message goes on to
@@ -339,15 +346,7 @@ static mx_unexp_handler_action_t callback_shim(void *context, mx_endpoint_addr_t
 MXL_EXPORT mx_return_t mx_register_unexp_callback(mx_endpoint_t ep, mx_matching_callback_t cb,
 						  void *ctxt)
 {
-	if (!ep)
-		return mxl_error(NULL, "mx_register_unexp_callback", MX_BAD_ENDPOINT);
-	mxl_lock(ep);
-	ep->unexp_cb = cb;
-	ep->unexp_cb_ctx = ctxt;
-	ep->unexp_handler = cb ? callback_shim : NULL;
-	ep->unexp_ctx = ep;
-	mxl_unlock(ep);
-	return MX_SUCCESS;
+	return set_unexp(ep, cb ? callback_shim : NULL, ep, cb, ctxt, "mx_register_unexp_callback");
 }
 
 /* Only connects are bounded by it: the daemon owns acks and resends, and
