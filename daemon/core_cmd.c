@@ -10,6 +10,7 @@
 #include <errno.h>
 #include <stdlib.h>
 #include <string.h>
+#include <myrixen/board_name.h>
 #include "core_priv.h"
 
 static struct mxd_epref ref_of(const struct mxd_endpoint *ep)
@@ -489,7 +490,8 @@ static int do_lookup(struct mxd_endpoint *ep, const struct mxn_cmd *c)
 	} else {
 		memcpy(name, ep->sendq + c->u.lookup.name_off, name_len);
 		name[name_len] = 0;
-		ours = name_len == hl && !memcmp(name, core->hostname, hl);
+		/* "host" and "host:0" both name our only board */
+		ours = mxn_board_name_eq(name, name_len, core->hostname, hl);
 	}
 	if (!ours) {
 		int err;

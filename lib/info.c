@@ -4,10 +4,10 @@
  * come from the daemon's open reply; when the application has no endpoint
  * open we open a throw-away one to ask, and remember the answer.
  */
-#include <ctype.h>
 #include <errno.h>
 #include <stdio.h>
 #include <string.h>
+#include <myrixen/board_name.h>
 #include "mxl.h"
 
 static struct mxn_open_rsp mxl_board_cache;
@@ -280,30 +280,24 @@ out:
 	return err;
 }
 
-/* "host" or "host:board" -> "host" */
-static void strip_board(const char *in, char *out, size_t n)
-{
-	char *colon;
-
-	snprintf(out, n, "%s", in);
-	colon = strrchr(out, ':');
-	if (colon && colon[1] && isdigit((unsigned char)colon[1]))
-		*colon = '\0';
-}
-
 MXL_EXPORT mx_return_t mx_hostname_to_nic_id(char *hostname, uint64_t *nic_id)
 {
 	char name[MX_MAX_HOSTNAME_LEN + 1];
 	struct mxn_open_rsp b;
+	uint32_t len;
 	int err;
 
 	if (!hostname || !nic_id || !*hostname)
 		return mxl_error(NULL, "mx_hostname_to_nic_id", MX_BAD_HOSTNAME_ARGS);
-	strip_board(hostname, name, sizeof(name));
+	/* MX names a board "host:board", "host" alone being board 0
+	 * (myrixen/board_name.h); the daemon matches names by that rule */
+	snprintf(name, sizeof(name), "%s", hostname);
+	len = (uint32_t)strlen(name);
 	err = board_info(&b, NULL);
 	if (err)
 		return mxl_error(NULL, "mx_hostname_to_nic_id", mxl_errno_to_ret(err));
-	if (!strcmp(name, b.hostname) || !strcmp(name, "localhost")) {
+	if (mxn_board_name_eq(name, len, b.hostname, (uint32_t)strnlen(b.hostname, sizeof(b.hostname))) ||
+	    mxn_board_name_eq(name, len, "localhost", 9)) {
 		*nic_id = b.nic_id;
 		return MX_SUCCESS;
 	}

@@ -382,7 +382,10 @@ static int engine_proto(struct mxw_engine *e, const struct mxd_config *cfg)
 	mxw_proto_params_default(&p);
 	memcpy(p.mac, e->link.mac, 6);
 	snprintf(p.hostname, sizeof(p.hostname), "%s", mxd_core_hostname(e->core));
-	p.mtu = e->link.mtu;
+	/* Open-MX's MTU bounds the whole frame; a default Open-MX build uses
+	 * 9000 on any interface that takes it, so a larger interface MTU does
+	 * not make our frames larger (the geometry must match the peers') */
+	p.mtu = e->link.mtu < MXW_MTU_OPEN_MX ? e->link.mtu : MXW_MTU_OPEN_MX;
 	err = mxw_proto_new(&p, &cb, &e->pr);
 	if (err)
 		return err;

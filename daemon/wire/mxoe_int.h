@@ -75,6 +75,7 @@ struct mxw_partner {
 	bool med_active;
 	uint16_t med_seq;
 	uint32_t med_len, med_got;
+	uint32_t med_frag;          /* the sender's fragment size, once known */
 	uint64_t med_match;
 	uint8_t *med_buf;
 	uint32_t med_alloc;         /* bytes of med_buf, in the budgets */
@@ -158,6 +159,7 @@ struct mxw_peer {
 	uint64_t nic_id;
 	uint16_t reverse_index;     /* our index in that peer's table */
 	bool named;
+	bool name_fixed;            /* configured: a HOST_REPLY does not rename it */
 	char hostname[MXW_HOSTNAME_MAX + 1];
 	struct mxw_counters st;
 	/* liveness: what this peer owes us (see mxw_liveness_progress) */
@@ -175,6 +177,7 @@ struct mxw_proto {
 	struct mxw_proto_params p;
 	struct mxw_proto_cb cb;
 	uint64_t nic_id;
+	char board_name[MXW_HOSTNAME_MAX + 1];  /* what our HOST_REPLY says: "host:0" */
 	uint32_t frag_max, reply_max;
 	struct mxw_counters st;
 	struct mxw_peer peers[MXW_PEERS_MAX];
@@ -263,6 +266,7 @@ void mxw_peer_owes(struct mxw_proto *pr, uint16_t peer);
 void mxw_peer_paid(struct mxw_proto *pr, uint16_t peer);
 uint64_t mxw_liveness_progress(struct mxw_proto *pr, uint64_t now);
 void mxw_lookups_free(struct mxw_proto *pr);
+void mxw_board_name_set(struct mxw_proto *pr, const char *hostname);
 
 static inline uint16_t mxw_seq_add(uint16_t s, uint16_t n)
 {

@@ -6,12 +6,21 @@
  * queries (never from an unsolicited reply, so a hostile sender cannot fill
  * the table with names).  A lookup by name that the table cannot answer
  * broadcasts a HOST_QUERY; one by nic id asks that MAC directly.
+ *
+ * Names follow MX's "hostname:board" (myrixen/board_name.h): "omxnode"
+ * and "omxnode:0" are one board.  We answer as "ourhost:0" with the NUL
+ * counted, as Open-MX does.  A configured name is never replaced by what
+ * a reply says (Open-MX calls itself "omxnode:0" where the file may say
+ * "omxnode").  Native Open-MX answers only queries sent to its own MAC by
+ * a host in its peer table, so a mixed cluster lists peers on both sides
+ * (docs/interop.md).
  */
 #include <errno.h>
 #include <stdio.h>
 #include <stdlib.h>
 #include <string.h>
 #include <myrixen/abi.h>
+#include <myrixen/board_name.h>
 #include "mxoe_int.h"
 
 static const uint8_t broadcast_mac[6] = { 0xff, 0xff, 0xff, 0xff, 0xff, 0xff };
@@ -126,6 +135,18 @@ int mxw_peer_add_dynamic(struct mxw_proto *pr, uint64_t nic_id)
 	return idx >= 0 ? idx : peer_slot(pr, nic_id);
 }
 
+void mxw_board_name_set(struct mxw_proto *pr, const char *hostname)
+{
+	uint32_t len = (uint32_t)strnlen(hostname, MXW_HOST_REPLY_NAME_MAX), board;
+
+	/* "host" is board 0 of host; say so explicitly, as MX and Open-MX do */
+	if (len && mxn_board_split(hostname, len, &board) == len &&
+	    len + 2 <= MXW_HOST_REPLY_NAME_MAX)
+		snprintf(pr->board_name, sizeof(pr->board_name), "%.*s:0", (int)len, hostname);
+	else
+		snprintf(pr->board_name, sizeof(pr->board_name), "%.*s", (int)len, hostname);
+}
+
 int mxw_proto_peer_add(struct mxw_proto *pr, uint64_t nic_id, const char *name)
 {
 	int idx;
@@ -136,8 +157,10 @@ int mxw_proto_peer_add(struct mxw_proto *pr, uint64_t nic_id, const char *name)
 	if (idx < 0)
 		return idx;
 	pr->peers[idx].configured = true;
-	if (name)
+	if (name) {
 		peer_set_name(&pr->peers[idx], name, strlen(name));
+		pr->peers[idx].name_fixed = true;
+	}
 	return idx;
 }
 
@@ -170,13 +193,16 @@ void mxw_proto_get_usage(const struct mxw_proto *pr, struct mxw_usage *out)
 static int peer_by_name(const struct mxw_proto *pr, const char *name, uint32_t len)
 {
 	for (uint32_t i = 0; i < pr->npeers; i++)
-		if (pr->peers[i].used && pr->peers[i].named && strlen(pr->peers[i].hostname) == len &&
-		    memcmp(pr->peers[i].hostname, name, len) == 0)
+		if (pr->peers[i].used && pr->peers[i].named &&
+		    mxn_board_name_eq(pr->peers[i].hostname, (uint32_t)strlen(pr->peers[i].hostname),
+				      name, len))
 			return (int)i;
 	return -ENOENT;
 }
 
-static void tx_host_query(struct mxw_proto *pr, const uint8_t mac[6])
+/* 'peer': our index of the host asked (Open-MX stores it as its reverse
+ * index of us), 0 for a broadcast. */
+static void tx_host_query(struct mxw_proto *pr, const uint8_t mac[6], uint16_t peer)
 {
 	struct mxw_frame f;
 
@@ -184,8 +210,8 @@ static void tx_host_query(struct mxw_proto *pr, const uint8_t mac[6])
 	f.type = MXW_PKT_HOST_QUERY;
 	memcpy(f.dst_mac, mac, 6);
 	memcpy(f.src_mac, pr->p.mac, 6);
-	f.peer_index = MXW_PEER_INDEX_UNKNOWN;
-	f.u.host.src_dst_peer_index = MXW_PEER_INDEX_UNKNOWN;
+	f.peer_index = peer ? pr->peers[peer].reverse_index : MXW_PEER_INDEX_UNKNOWN;
+	f.u.host.src_dst_peer_index = peer ? peer : MXW_PEER_INDEX_UNKNOWN;
 	f.u.host.magic = MXW_HOST_QUERY_MAGIC;
 	(void)mxw_tx_frame(pr, &f, 0);
 }
@@ -193,13 +219,15 @@ static void tx_host_query(struct mxw_proto *pr, const uint8_t mac[6])
 static void lookup_send(struct mxw_proto *pr, struct mxw_lookup *lk, uint64_t now)
 {
 	uint8_t mac[6];
+	int peer;
 
 	lk->last_tx = now;
 	if (lk->nic_id) {
 		mxw_u64_to_mac(lk->nic_id, mac);
-		tx_host_query(pr, mac);
+		peer = mxw_proto_peer_by_nic(pr, lk->nic_id);
+		tx_host_query(pr, mac, (uint16_t)(peer > 0 ? peer : 0));
 	} else {
-		tx_host_query(pr, broadcast_mac);
+		tx_host_query(pr, broadcast_mac, 0);
 	}
 }
 
@@ -249,10 +277,21 @@ int mxw_proto_lookup(struct mxw_proto *pr, struct mxw_ep from, uint64_t cookie,
 	return 0;
 }
 
+static void set_reverse_index(struct mxw_proto *pr, int peer, uint16_t idx)
+{
+	if (peer > 0 && idx != MXW_PEER_INDEX_UNKNOWN)
+		pr->peers[peer].reverse_index = idx;
+}
+
+/*
+ * Answer a query sent to us (or broadcast by one of ours): our board name
+ * with its NUL, our index of the asker (Open-MX keeps it as its reverse
+ * index of us), the asker's magic.  An unknown asker is answered too but
+ * not added: it may be a new host resolving us by name.
+ */
 void mxw_rx_host_query(struct mxw_proto *pr, const struct mxw_frame *f)
 {
 	struct mxw_frame r;
-	size_t len = strlen(pr->p.hostname);
 	int peer;
 
 	if (f->u.host.magic != MXW_HOST_QUERY_MAGIC) {
@@ -261,43 +300,66 @@ void mxw_rx_host_query(struct mxw_proto *pr, const struct mxw_frame *f)
 	}
 	if (memcmp(f->src_mac, pr->p.mac, 6) == 0)
 		return;             /* our own broadcast looping back */
+	if (memcmp(f->dst_mac, pr->p.mac, 6) != 0 && memcmp(f->dst_mac, broadcast_mac, 6) != 0) {
+		pr->st.drops++;     /* for another host (a bridge flooding) */
+		return;
+	}
 	peer = mxw_peer_by_mac(pr, f->src_mac);
-	if (peer > 0)
+	if (peer > 0) {
 		mxw_peer_heard(pr, peer);   /* a peer probing us is alive */
+		set_reverse_index(pr, peer, f->u.host.src_dst_peer_index);
+	}
 	memset(&r, 0, sizeof(r));
 	r.type = MXW_PKT_HOST_REPLY;
 	memcpy(r.dst_mac, f->src_mac, 6);
 	memcpy(r.src_mac, pr->p.mac, 6);
-	r.peer_index = MXW_PEER_INDEX_UNKNOWN;
-	r.u.host.src_dst_peer_index = f->u.host.src_dst_peer_index;
-	r.u.host.magic = MXW_HOST_QUERY_MAGIC;
-	r.payload = (const uint8_t *)pr->p.hostname;
-	r.payload_len = (uint32_t)MXW_MIN(len, MXW_HOSTNAME_MAX);
+	r.peer_index = peer > 0 ? pr->peers[peer].reverse_index : MXW_PEER_INDEX_UNKNOWN;
+	r.u.host.src_dst_peer_index = peer > 0 ? (uint16_t)peer : MXW_PEER_INDEX_UNKNOWN;
+	r.u.host.magic = f->u.host.magic;
+	r.payload = (const uint8_t *)pr->board_name;
+	r.payload_len = (uint32_t)strlen(pr->board_name);
 	(void)mxw_tx_frame(pr, &r, 0);
 }
 
+static bool lookup_wants(const struct mxw_lookup *lk, uint64_t nic, const char *name, uint32_t len)
+{
+	return lk->nic_id == nic ||
+	       (lk->name_len && len && mxn_board_name_eq(lk->name, lk->name_len, name, len));
+}
+
+/*
+ * A reply from a known peer is a sign of life before anything else, even
+ * when its name is unusable: a liveness probe is answered by the reply
+ * itself.  The name then fills lookups; it names a peer only when that
+ * peer was not configured.
+ */
 void mxw_rx_host_reply(struct mxw_proto *pr, const struct mxw_frame *f)
 {
 	uint64_t nic = mxw_mac_to_u64(f->src_mac);
 	const char *name = (const char *)f->payload;
+	uint32_t len = f->payload_len;
 	struct mxw_lookup *lk, *next;
 	bool wanted = false;
 	int peer;
 
 	if (f->u.host.magic != MXW_HOST_QUERY_MAGIC || memcmp(f->dst_mac, pr->p.mac, 6) != 0 ||
-	    nic == pr->nic_id || (f->payload_len && !name_ok(name, f->payload_len))) {
+	    nic == pr->nic_id) {
 		mxw_bad_frame(pr, -1);
 		return;
 	}
 	peer = mxw_proto_peer_by_nic(pr, nic);
-	if (peer > 0)
+	if (peer > 0) {
 		mxw_peer_heard(pr, peer);
-	if (f->payload_len == 0)
+		set_reverse_index(pr, peer, f->u.host.src_dst_peer_index);
+	}
+	if (len == 0)
 		return;             /* a nameless host: only a sign of life */
+	if (!name_ok(name, len)) {
+		mxw_bad_frame(pr, peer);
+		return;
+	}
 	TAILQ_FOREACH(lk, &pr->lookups, link)
-		if (lk->nic_id == nic || (lk->name_len == f->payload_len &&
-					  memcmp(lk->name, name, lk->name_len) == 0))
-			wanted = true;
+		wanted |= lookup_wants(lk, nic, name, len);
 	if (!wanted && peer < 0) {
 		pr->st.drops++;
 		return;
@@ -307,11 +369,11 @@ void mxw_rx_host_reply(struct mxw_proto *pr, const struct mxw_frame *f)
 		if (peer < 0)
 			return;
 	}
-	peer_set_name(&pr->peers[peer], name, f->payload_len);
+	if (!pr->peers[peer].name_fixed)
+		peer_set_name(&pr->peers[peer], name, len);
 	for (lk = TAILQ_FIRST(&pr->lookups); lk; lk = next) {
 		next = TAILQ_NEXT(lk, link);
-		if (lk->nic_id == nic || (lk->name_len == f->payload_len &&
-					  memcmp(lk->name, name, lk->name_len) == 0))
+		if (lookup_wants(lk, nic, name, len))
 			lookup_finish(pr, lk, MXN_ST_OK, peer);
 	}
 }
@@ -403,7 +465,7 @@ uint64_t mxw_liveness_progress(struct mxw_proto *pr, uint64_t now)
 		}
 		p->probes++;
 		p->last_probe_us = now;
-		tx_host_query(pr, p->mac);
+		tx_host_query(pr, p->mac, (uint16_t)i);
 		deadline = MXW_MIN(deadline, now + every);
 	}
 	return deadline;

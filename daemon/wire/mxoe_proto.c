@@ -98,7 +98,7 @@ int mxw_proto_new(const struct mxw_proto_params *p, const struct mxw_proto_cb *c
 	pr->frag_max = mxw_medium_frag_max(p->mtu);
 	pr->reply_max = mxw_pull_reply_max(p->mtu);
 	/* below ~256 bytes of room a medium would need more than 256 frags */
-	if (pr->frag_max < 512 || p->mtu + MXW_ETH_HLEN > MXW_TXBUF)
+	if (pr->frag_max < 512 || p->mtu > MXW_TXBUF)
 		goto out;
 	pr->nic_id = mxw_mac_to_u64(p->mac);
 	/* peer 0 is this host */
@@ -106,7 +106,9 @@ int mxw_proto_new(const struct mxw_proto_params *p, const struct mxw_proto_cb *c
 	memcpy(pr->peers[0].mac, p->mac, 6);
 	pr->peers[0].nic_id = pr->nic_id;
 	pr->peers[0].named = p->hostname[0] != '\0';
+	pr->peers[0].name_fixed = true;
 	memcpy(pr->peers[0].hostname, p->hostname, sizeof(pr->peers[0].hostname));
+	mxw_board_name_set(pr, p->hostname);
 	pr->peers[0].reverse_index = MXW_PEER_INDEX_UNKNOWN;
 	pr->peers[0].configured = true;
 	LIST_INIT(&pr->peers[0].partners);
@@ -287,7 +289,7 @@ static int tx_send(struct mxw_proto *pr, struct mxw_send *s)
 {
 	struct mxw_partner *pt = s->pt;
 	struct mxw_msg_fields m = {
-		.dst_ep = pt->rep, .src_ep = pt->lep, .length = (uint16_t)s->length,
+		.dst_ep = pt->rep, .src_ep = pt->lep, .length = s->length,
 		.seqnum = s->seqnum, .piggyack = pt->next_recv, .session = pt->rsession,
 		.match_info = s->match,
 	};
@@ -811,22 +813,31 @@ static int rx_deliver_msg(struct mxw_proto *pr, struct mxw_partner *pt, uint8_t 
 }
 
 /* Medium fragment of the expected seqnum: 1 complete (delivered),
- * 0 more to come, <0 dropped. */
+ * 0 more to come, <0 dropped.  The fragment goes where the sender's
+ * geometry puts it (mxw_medium_frag_offset), whatever our own MTU. */
 static int rx_medium_frag(struct mxw_proto *pr, struct mxw_partner *pt, const struct mxw_frame *f,
 			  int peer)
 {
 	uint32_t len = f->u.medium.msg.length, idx = f->u.medium.frag_seqnum;
-	uint32_t off = idx * pr->frag_max;
+	uint32_t frag_size;
+	int64_t off;
 	int err;
 
-	if (len > MXW_MEDIUM_MAX || off >= len + (len == 0) ||
-	    f->payload_len != MXW_MIN(pr->frag_max, len - MXW_MIN(off, len))) {
+	if (len > MXW_MEDIUM_MAX) {
 		mxw_bad_frame(pr, peer);
 		return -EBADMSG;
 	}
 	if (pt->med_active && (pt->med_seq != f->u.medium.msg.seqnum || pt->med_len != len ||
 			       pt->med_match != f->u.medium.msg.match_info))
 		mxw_reasm_put(pr, pt);
+	frag_size = pt->med_active ? pt->med_frag : 0;
+	off = mxw_medium_frag_offset(len, (uint8_t)idx, f->payload_len, &frag_size);
+	if (off == -EAGAIN)
+		return -EAGAIN;     /* not placeable before fragment 0: comes again */
+	if (off < 0) {
+		mxw_bad_frame(pr, peer);
+		return -EBADMSG;
+	}
 	if (!pt->med_active) {
 		int err2 = mxw_reasm_get(pr, pt, len);
 
@@ -839,6 +850,7 @@ static int rx_medium_frag(struct mxw_proto *pr, struct mxw_partner *pt, const st
 		pt->med_match = f->u.medium.msg.match_info;
 		memset(pt->med_bits, 0, sizeof(pt->med_bits));
 	}
+	pt->med_frag = frag_size;
 	if (pt->med_bits[idx / 64] & (1ull << (idx % 64))) {
 		pr->st.dups++;
 		return 0;

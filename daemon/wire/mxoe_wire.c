@@ -7,6 +7,7 @@
  */
 #include <arpa/inet.h>
 #include <errno.h>
+#include <stdbool.h>
 #include <string.h>
 #include "mxoe_wire.h"
 
@@ -29,23 +30,62 @@ void mxw_u64_to_mac(uint64_t v, uint8_t mac[6])
 
 uint32_t mxw_medium_frag_max(uint32_t mtu)
 {
-	uint32_t packet = mtu + MXW_ETH_HLEN;
 	uint32_t hdr = MXW_HEAD_LEN + (uint32_t)sizeof(struct mxw_hdr_medium);
 
-	if (packet <= hdr)
+	if (mtu <= hdr)
 		return 0;
-	if (packet - hdr <= 4096)
-		return packet - hdr;
+	if (mtu - hdr <= 4096)
+		return mtu - hdr;
 	/* above a page Open-MX keeps fragments a power of two */
-	return packet >= hdr + 8192 ? 8192 : 4096;
+	return mtu >= hdr + 8192 ? 8192 : 4096;
 }
 
 uint32_t mxw_pull_reply_max(uint32_t mtu)
 {
-	uint32_t packet = mtu + MXW_ETH_HLEN;
 	uint32_t hdr = MXW_HEAD_LEN + (uint32_t)sizeof(struct mxw_hdr_pull_reply);
 
-	return packet > hdr ? packet - hdr : 0;
+	return mtu > hdr ? mtu - hdr : 0;
+}
+
+/* Is F a fragment size under which (seq, len) is a fragment of msg_len? */
+static bool frag_fits(uint32_t msg_len, uint32_t seq, uint32_t len, uint32_t F)
+{
+	uint64_t off = (uint64_t)seq * F;
+
+	if (F < MXW_FRAG_SIZE_MIN && F < msg_len)
+		return false;
+	if ((msg_len + (uint64_t)F - 1) / F > 256u || off >= msg_len)
+		return false;
+	return len == (msg_len - off < F ? msg_len - off : F);
+}
+
+int64_t mxw_medium_frag_offset(uint32_t msg_len, uint8_t frag_seqnum, uint32_t frag_len,
+			       uint32_t *frag_size)
+{
+	uint32_t seq = frag_seqnum, rest;
+	bool full, last;
+
+	if (msg_len == 0)
+		return seq == 0 && frag_len == 0 ? 0 : -EBADMSG;
+	if (frag_len == 0 || frag_len > msg_len)
+		return -EBADMSG;
+	if (*frag_size)
+		return frag_fits(msg_len, seq, frag_len, *frag_size) ?
+		       (int64_t)seq * *frag_size : -EBADMSG;
+	if (seq == 0) {
+		/* the first fragment is a full one unless it is the only one */
+		*frag_size = frag_len;
+		return 0;
+	}
+	/* a full fragment of size frag_len, or the last one after seq full
+	 * fragments of (msg_len - frag_len) / seq bytes */
+	rest = msg_len - frag_len;
+	full = (uint64_t)(seq + 1) * frag_len < msg_len && frag_fits(msg_len, seq, frag_len, frag_len);
+	last = rest % seq == 0 && frag_fits(msg_len, seq, frag_len, rest / seq);
+	if (full == last)
+		return full ? -EAGAIN : -EBADMSG;
+	*frag_size = full ? frag_len : rest / seq;
+	return (int64_t)seq * *frag_size;
 }
 
 const char *mxw_pkt_type_name(unsigned type)
@@ -115,12 +155,19 @@ static int decode_msg(struct mxw_frame *f, const uint8_t *body, size_t blen)
 static int decode_medium(struct mxw_frame *f, const uint8_t *body, size_t blen)
 {
 	struct mxw_hdr_medium w;
+	struct mxw_msg_fields *m = &f->u.medium.msg;
 
 	TAKE(w, body, blen);
-	msg_from_wire(&f->u.medium.msg, &w.msg);
+	m->dst_ep = w.dst_endpoint;
+	m->src_ep = w.src_endpoint;
+	m->length = ntohl(w.length);
+	m->seqnum = ntohs(w.lib_seqnum);
+	m->piggyack = ntohs(w.lib_piggyack);
+	m->session = ntohl(w.session);
+	m->match_info = ((uint64_t)ntohl(w.match_a) << 32) | ntohl(w.match_b);
 	f->u.medium.frag_length = ntohs(w.frag_length);
 	f->u.medium.frag_seqnum = w.frag_seqnum;
-	if (f->u.medium.frag_length > f->u.medium.msg.length)
+	if (f->u.medium.frag_length > m->length)
 		return -EBADMSG;
 	return decode_payload(f, body, blen, sizeof(w), f->u.medium.frag_length);
 }
@@ -259,19 +306,29 @@ static int decode_nack_mcp(struct mxw_frame *f, const uint8_t *body, size_t blen
 	return 0;
 }
 
+/* A HOST_REPLY's length counts the name's NUL (Open-MX writes a NUL over
+ * the last byte it receives); the name is what precedes the first NUL, so
+ * a sender that leaves the NUL out is understood too. */
 static int decode_host(struct mxw_frame *f, const uint8_t *body, size_t blen)
 {
 	struct mxw_hdr_host w;
+	int err;
 
 	TAKE(w, body, blen);
 	f->u.host.src_dst_peer_index = ntohs(w.src_dst_peer_index);
 	f->u.host.magic = ntohl(w.magic);
 	if (f->type == MXW_PKT_HOST_QUERY)
 		return 0;
-	if (w.length > MXW_HOSTNAME_MAX)
+	if (w.length > MXW_HOSTNAME_MAX + 1)
 		return -EBADMSG;
-	f->u.host.name_len = w.length;
-	return decode_payload(f, body, blen, sizeof(w), w.length);
+	err = decode_payload(f, body, blen, sizeof(w), w.length);
+	if (err)
+		return err;
+	f->payload_len = (uint32_t)strnlen((const char *)f->payload, w.length);
+	if (f->payload_len > MXW_HOSTNAME_MAX)
+		return -EBADMSG;
+	f->u.host.name_len = (uint8_t)f->payload_len;
+	return 0;
 }
 
 int mxw_decode(const uint8_t *buf, size_t len, struct mxw_frame *out)
@@ -343,14 +400,22 @@ static int header_to_wire(const struct mxw_frame *f, void *hdr)
 	}
 	case MXW_PKT_MEDIUM: {
 		struct mxw_hdr_medium *w = hdr;
+		const struct mxw_msg_fields *m = &f->u.medium.msg;
 
 		if (f->payload_len > 0xffff)
 			return -EMSGSIZE;
-		msg_to_wire(&w->msg, f->type, &f->u.medium.msg, f->u.medium.msg.length);
+		memset(w, 0, sizeof(*w));
+		w->ptype = f->type;
+		w->dst_endpoint = m->dst_ep;
+		w->src_endpoint = m->src_ep;
+		w->length = htonl(m->length);
+		w->lib_seqnum = htons(m->seqnum);
+		w->lib_piggyack = htons(m->piggyack);
+		w->match_a = htonl((uint32_t)(m->match_info >> 32));
+		w->match_b = htonl((uint32_t)m->match_info);
+		w->session = htonl(m->session);
 		w->frag_length = htons((uint16_t)f->payload_len);
 		w->frag_seqnum = f->u.medium.frag_seqnum;
-		w->pad1 = 0;
-		w->pad2 = 0;
 		return sizeof(*w);
 	}
 	case MXW_PKT_RNDV: {
@@ -474,11 +539,12 @@ static int header_to_wire(const struct mxw_frame *f, void *hdr)
 	case MXW_PKT_HOST_REPLY: {
 		struct mxw_hdr_host *w = hdr;
 
-		if (f->type == MXW_PKT_HOST_REPLY && f->payload_len > MXW_HOSTNAME_MAX)
+		if (f->type == MXW_PKT_HOST_REPLY && f->payload_len > MXW_HOST_REPLY_NAME_MAX)
 			return -EMSGSIZE;
 		memset(w, 0, sizeof(*w));
 		w->ptype = f->type;
-		w->length = f->type == MXW_PKT_HOST_REPLY ? (uint8_t)f->payload_len : 0;
+		/* the name's NUL is counted and sent, as Open-MX does */
+		w->length = f->type == MXW_PKT_HOST_REPLY ? (uint8_t)(f->payload_len + 1) : 0;
 		w->src_dst_peer_index = htons(f->u.host.src_dst_peer_index);
 		w->magic = htonl(f->u.host.magic);
 		return sizeof(*w);
@@ -511,13 +577,14 @@ int mxw_encode_frame(uint8_t *buf, size_t cap, const struct mxw_frame *f)
 	} hdr;
 	struct mxw_hdr_head head;
 	size_t plen = type_has_payload(f->type) ? f->payload_len : 0;
+	size_t nul = f->type == MXW_PKT_HOST_REPLY;   /* the name's NUL */
 	size_t total;
 	int hlen;
 
 	hlen = header_to_wire(f, &hdr);
 	if (hlen < 0)
 		return hlen;
-	total = MXW_HEAD_LEN + (size_t)hlen + plen;
+	total = MXW_HEAD_LEN + (size_t)hlen + plen + nul;
 	if (plen && !f->payload)
 		return -EINVAL;
 	if ((total < MXW_ETH_ZLEN ? MXW_ETH_ZLEN : total) > cap)
@@ -530,6 +597,8 @@ int mxw_encode_frame(uint8_t *buf, size_t cap, const struct mxw_frame *f)
 	memcpy(buf + MXW_HEAD_LEN, &hdr, (size_t)hlen);
 	if (plen)
 		memcpy(buf + MXW_HEAD_LEN + hlen, f->payload, plen);
+	if (nul)
+		buf[MXW_HEAD_LEN + hlen + plen] = '\0';
 	if (total < MXW_ETH_ZLEN) {
 		memset(buf + total, 0, MXW_ETH_ZLEN - total);
 		total = MXW_ETH_ZLEN;

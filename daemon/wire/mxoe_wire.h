@@ -34,7 +34,8 @@
 #define MXW_MEDIUM_MAX (64u * 1024u)  /* what a received medium may announce */
 #define MXW_PULL_REPLY_PER_BLOCK 32u
 #define MXW_HOST_QUERY_MAGIC 0x13052008u
-#define MXW_HOSTNAME_MAX 80u
+#define MXW_HOSTNAME_MAX 80u         /* name characters, without the NUL */
+#define MXW_HOST_REPLY_NAME_MAX 79u  /* what we send: Open-MX keeps 80 bytes, NUL included */
 #define MXW_CONNECT_DATA_LEN 16u
 #define MXW_TRUC_LIBACK_LEN 16u
 #define MXW_TRUC_TYPE_ACK 0x55u
@@ -93,7 +94,7 @@ _Static_assert(offsetof(struct mxw_hdr_head, peer_index) == 14, "peer_index");
 
 struct mxw_hdr_host {           /* HOST_QUERY and HOST_REPLY */
 	uint8_t ptype;
-	uint8_t length;              /* REPLY: hostname bytes after the header */
+	uint8_t length;              /* REPLY: name bytes after the header, its NUL included */
 	uint16_t src_dst_peer_index;
 	uint32_t pad0;
 	uint32_t magic;
@@ -124,16 +125,33 @@ _Static_assert(offsetof(struct mxw_hdr_msg, match_a) == 12, "msg.match_a");
 _Static_assert(offsetof(struct mxw_hdr_msg, match_b) == 16, "msg.match_b");
 _Static_assert(offsetof(struct mxw_hdr_msg, session) == 20, "msg.session");
 
+/* Native Open-MX (not MX-wire-compatible): the message length is 32 bits at
+ * offset 4, where TINY/SMALL carry 16 bits and a checksum. */
 struct mxw_hdr_medium {
-	struct mxw_hdr_msg msg;
+	uint8_t ptype;
+	uint8_t dst_endpoint;
+	uint8_t src_endpoint;
+	uint8_t src_generation;
+	uint32_t length;             /* the whole message */
+	uint16_t lib_seqnum;
+	uint16_t lib_piggyack;
+	uint32_t match_a;
+	uint32_t match_b;
+	uint32_t session;
 	uint16_t frag_length;
 	uint8_t frag_seqnum;
-	uint8_t pad1;
-	uint32_t pad2;
+	uint8_t pad1;                /* MX-wire mode: frag_pipeline */
+	uint16_t checksum;           /* unused (debug builds of Open-MX only) */
+	uint16_t pad2;
 };
 _Static_assert(sizeof(struct mxw_hdr_medium) == 32, "medium");
+_Static_assert(offsetof(struct mxw_hdr_medium, length) == 4, "medium.length");
+_Static_assert(offsetof(struct mxw_hdr_medium, lib_seqnum) == 8, "medium.seq");
+_Static_assert(offsetof(struct mxw_hdr_medium, match_a) == 12, "medium.match_a");
+_Static_assert(offsetof(struct mxw_hdr_medium, session) == 20, "medium.session");
 _Static_assert(offsetof(struct mxw_hdr_medium, frag_length) == 24, "frag_length");
 _Static_assert(offsetof(struct mxw_hdr_medium, frag_seqnum) == 26, "frag_seqnum");
+_Static_assert(offsetof(struct mxw_hdr_medium, checksum) == 28, "medium.checksum");
 
 struct mxw_hdr_rndv {
 	struct mxw_hdr_msg msg;
@@ -303,7 +321,7 @@ _Static_assert(offsetof(struct mxw_hdr_nack_mcp, src_magic) == 12, "nack_mcp.mag
 
 struct mxw_msg_fields {          /* TINY, SMALL, MEDIUM, RNDV */
 	uint8_t dst_ep, src_ep;
-	uint16_t length;
+	uint32_t length;             /* 16 bits on the wire but for MEDIUM */
 	uint16_t seqnum, piggyack;
 	uint32_t session;
 	uint64_t match_info;
@@ -398,11 +416,29 @@ const char *mxw_pkt_type_name(unsigned type);
  */
 int mxw_encode_frame(uint8_t *buf, size_t cap, const struct mxw_frame *f);
 
-/* Largest medium fragment and pull-reply payload for an interface MTU
- * (the IP-level MTU, as `ip link` shows it), following Open-MX's rule:
- * up to 4 KiB use the exact room, above that round down to 4 or 8 KiB. */
+/*
+ * Fragment geometry for an Open-MX MTU.  Open-MX's MTU (OMX_MTU, a
+ * configure-time constant, 9000 by default) bounds the whole frame, its
+ * 14-byte Ethernet header included: a pull reply carries MTU - 32 bytes
+ * (8968 at 9000, 1468 at 1500); a medium fragment MTU - 48 up to 4 KiB
+ * (1452 at 1500), else 8192 when 8192 + 48 fits, else 4096.
+ */
 uint32_t mxw_medium_frag_max(uint32_t mtu);
 uint32_t mxw_pull_reply_max(uint32_t mtu);
+
+/*
+ * Where a received medium fragment goes.  Every fragment but the last holds
+ * the SENDER's fragment size F and fragment i starts at i * F (Open-MX's
+ * placement); the last holds the rest.  F is learnt from the fragments, so
+ * a peer with another MTU is understood too: *frag_size is 0 while unknown
+ * and is set once a fragment tells it (fragment 0 of a message of several
+ * always does).  Returns the offset, -EAGAIN while F cannot be told yet
+ * (drop it, the sender's resend brings it again), -EBADMSG when no
+ * geometry explains the fragment.
+ */
+int64_t mxw_medium_frag_offset(uint32_t msg_len, uint8_t frag_seqnum, uint32_t frag_len,
+			       uint32_t *frag_size);
+#define MXW_FRAG_SIZE_MIN 256u      /* no Ethernet MTU gives smaller fragments */
 
 /* 48-bit board address <-> MAC bytes. */
 uint64_t mxw_mac_to_u64(const uint8_t mac[6]);

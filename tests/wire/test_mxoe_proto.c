@@ -37,6 +37,8 @@ static uint32_t rnd(void)
 struct chan_cfg {
 	unsigned loss_pct, dup_pct, reorder_pct;
 	bool dead[4];               /* host index whose traffic vanishes */
+	bool omx[4];                /* no engine: answers HOST_QUERY as Open-MX */
+	unsigned omx_queries[4];
 	/* A starved forwarder (the relay, or a receiver's socket): it runs
 	 * every drain_us and holds at most queue_cap frames per destination
 	 * in between; more is tail-dropped.  Every stall_every it does not
@@ -408,6 +410,37 @@ static void issue_pulls(struct host *h)
 	}
 }
 
+/*
+ * An Open-MX node answering a HOST_QUERY sent to its MAC, its reply
+ * written byte by byte from Open-MX's omx_peer.c: length = strlen + 1 and
+ * the NUL sent, src_dst_peer_index = its own index of the asker (1 here),
+ * the asker's magic echoed.
+ */
+static const char omx_name[] = "omxnode:0";
+
+static void omx_answer(const struct inflight *q)
+{
+	uint8_t r[60] = { 0 };
+	size_t n = sizeof(omx_name);   /* the NUL included */
+
+	if (q->len < 32 || q->bytes[12] != 0x86 || q->bytes[13] != 0xdf || q->bytes[16] != 3)
+		return;
+	chan.omx_queries[q->dst]++;
+	memcpy(r, q->bytes + 6, 6);
+	memcpy(r + 6, q->bytes, 6);
+	r[12] = 0x86;
+	r[13] = 0xdf;
+	r[14] = 0xff;
+	r[15] = 0xff;
+	r[16] = 4;                      /* HOST_REPLY */
+	r[17] = (uint8_t)n;
+	r[18] = 0;
+	r[19] = 1;
+	memcpy(r + 24, q->bytes + 24, 4);  /* magic */
+	memcpy(r + 32, omx_name, n);
+	enqueue(q->dst, q->src, r, sizeof(r), now_us + 5);
+}
+
 /* Run until the wire is quiet and no timer is due before 'limit'. */
 static void run_until(uint64_t limit)
 {
@@ -418,6 +451,8 @@ static void run_until(uint64_t limit)
 			struct inflight *q = wire_q;
 
 			wire_q = q->next;
+			if (q->dst >= 0 && chan.omx[q->dst])
+				omx_answer(q);
 			for (int i = 0; i < NHOSTS; i++)
 				if (hosts[i].pr && (q->dst == i || (q->dst < 0 && i != q->src)) &&
 				    !chan.dead[i])
@@ -479,7 +514,7 @@ static int send_one(int a, uint8_t aep, uint8_t bep, uint64_t idx, uint32_t len)
 				   handle);
 }
 
-static const uint32_t sizes[] = { 0, 1, 32, 33, 128, 129, 1465, 1466, 1467, 8192, 32767,
+static const uint32_t sizes[] = { 0, 1, 32, 33, 128, 129, 1451, 1452, 1453, 1466, 8192, 32767,
 				  32768, 32769, 100000, 4u << 20 };
 #define NSIZES (sizeof(sizes) / sizeof(sizes[0]))
 
@@ -730,12 +765,12 @@ static void test_hostile_pull_and_lookup(void)
 	CHECK(mxw_proto_lookup(hosts[0].pr, (struct mxw_ep){ 1, hosts[0].ep[1].session }, 9, 0,
 			       "host2", 5) == 0);
 	run_until(now_us + 100000);
-	CHECK(hosts[0].lookup_ok == 1 && strcmp(hosts[0].lookup_name, "host2") == 0);
+	CHECK(hosts[0].lookup_ok == 1 && strcmp(hosts[0].lookup_name, "host2:0") == 0);
 	CHECK(hosts[0].lookup_nic == 0x020000000012ull);
 	CHECK(mxw_proto_lookup(hosts[0].pr, (struct mxw_ep){ 1, hosts[0].ep[1].session }, 9,
 			       0x020000000011ull, NULL, 0) == 0);
 	run_until(now_us + 100000);
-	CHECK(hosts[0].lookup_ok == 2 && strcmp(hosts[0].lookup_name, "host1") == 0);
+	CHECK(hosts[0].lookup_ok == 2 && strcmp(hosts[0].lookup_name, "host1:0") == 0);
 	CHECK(mxw_proto_lookup(hosts[0].pr, (struct mxw_ep){ 1, hosts[0].ep[1].session }, 9, 0,
 			       "nosuchhost", 10) == 0);
 	run_until(now_us + 1000000);
@@ -843,8 +878,160 @@ static void test_starved_forwarder(void)
 	hosts_free();
 }
 
+/*
+ * A native Open-MX peer (no engine here: its HOST_REPLY is hand-written)
+ * holds a message of ours unacked for 20 s (its application computes and
+ * Open-MX acks from the library).  It answers every liveness probe, with
+ * its NUL-counted name, so it stays alive: no timeout, the send still
+ * pending.  Then naming: the reply named the unconfigured peer
+ * "omxnode:0", which "omxnode" and "omxnode:0" both find, "omxnode:1" not.
+ */
+static void test_openmx_liveness_and_names(void)
+{
+	struct mxw_ep from;
+	struct mxw_peer_info pi;
+	struct mxw_counters c;
+	int peer;
+
+	memset(&chan, 0, sizeof(chan));
+	now_us = 0;
+	host_init(0, 9000);
+	host_init(1, 9000);
+	do_connect(0, 1, 1, 2, 0x4242);
+	run_until(now_us + 100000);
+	CHECK(hosts[0].connect_status[MXN_ST_OK] == 1);
+	/* host 1 turns into a silent Open-MX node that only answers queries */
+	mxw_proto_free(hosts[1].pr);
+	hosts[1].pr = NULL;
+	chan.omx[1] = true;
+	CHECK(send_one(0, 1, 2, 0, 100) == 0);
+	run_until(now_us + 20u * 1000000u);
+	mxw_proto_get_counters(hosts[0].pr, &c);
+	CHECK(chan.omx_queries[1] >= 10);
+	CHECK(c.timeouts == 0 && c.bad_frames == 0);
+	CHECK(hosts[0].send_ok == 0 && hosts[0].send_err[MXN_ST_TIMEOUT] == 0);
+	peer = hosts[0].conn.peer;
+	CHECK(mxw_proto_peer_get(hosts[0].pr, (uint16_t)peer, &pi) == 0);
+	CHECK(pi.named && strcmp(pi.hostname, "omxnode:0") == 0);
+
+	from = (struct mxw_ep){ 1, hosts[0].ep[1].session };
+	CHECK(mxw_proto_lookup(hosts[0].pr, from, 9, 0, "omxnode", 7) == 0);
+	CHECK(hosts[0].lookup_ok == 1 && hosts[0].lookup_nic == 0x020000000011ull);
+	CHECK(mxw_proto_lookup(hosts[0].pr, from, 9, 0, "omxnode:0", 9) == 0);
+	CHECK(hosts[0].lookup_ok == 2 && hosts[0].lookup_nic == 0x020000000011ull);
+	CHECK(mxw_proto_lookup(hosts[0].pr, from, 9, 0, "omxnode:1", 9) == 0);
+	run_until(now_us + 1000000);
+	CHECK(hosts[0].lookup_ok == 2 && hosts[0].lookup_fail == 1);
+
+	/* a configured name stays: the reply does not rename it */
+	CHECK(mxw_proto_peer_add(hosts[0].pr, 0x020000000011ull, "omxcfg") == peer);
+	chan.omx_queries[1] = 0;
+	run_until(now_us + 5u * 1000000u);
+	CHECK(chan.omx_queries[1] >= 2);
+	CHECK(mxw_proto_peer_get(hosts[0].pr, (uint16_t)peer, &pi) == 0);
+	CHECK(strcmp(pi.hostname, "omxcfg") == 0);
+	CHECK(mxw_proto_lookup(hosts[0].pr, from, 9, 0, "omxcfg:0", 8) == 0);
+	CHECK(hosts[0].lookup_ok == 3 && hosts[0].lookup_nic == 0x020000000011ull);
+	/* once the node stops answering, the peer is given up after the probes */
+	chan.omx[1] = false;
+	run_until(now_us + 10u * 1000000u);
+	CHECK(hosts[0].send_err[MXN_ST_TIMEOUT] == 1);
+	chan.omx[1] = false;
+	hosts_free();
+}
+
+/*
+ * An Open-MX node's unicast HOST_QUERY (it lists us in its peer table):
+ * the answer is our "host0:0" with its NUL counted, our index of the
+ * asker, its magic echoed, sent to it.  A query for another MAC is left
+ * alone.
+ */
+static void test_answer_openmx_query(void)
+{
+	uint8_t q[60] = { 0 };
+	struct inflight *r;
+	int peer;
+
+	memset(&chan, 0, sizeof(chan));
+	now_us = 0;
+	host_init(0, 1500);
+	hosts[1].mac[0] = 0x02;
+	hosts[1].mac[5] = 0x11;
+	peer = mxw_proto_peer_add(hosts[0].pr, 0x020000000011ull, "omxnode");
+	CHECK(peer > 0);
+	memcpy(q, hosts[0].mac, 6);
+	memcpy(q + 6, hosts[1].mac, 6);
+	q[12] = 0x86;
+	q[13] = 0xdf;
+	q[16] = 3;                      /* HOST_QUERY */
+	q[18] = 0;
+	q[19] = 5;                      /* its index of us */
+	q[24] = 0x13; q[25] = 0x05; q[26] = 0x20; q[27] = 0x08;
+	mxw_proto_rx(hosts[0].pr, q, sizeof(q));
+	r = wire_q;
+	CHECK(r && r->src == 0 && r->dst == 1 && r->len == 60);
+	if (r && r->len >= 40) {
+		CHECK(memcmp(r->bytes, hosts[1].mac, 6) == 0);
+		CHECK(memcmp(r->bytes + 6, hosts[0].mac, 6) == 0);
+		CHECK(r->bytes[12] == 0x86 && r->bytes[13] == 0xdf);
+		CHECK(r->bytes[16] == 4 && r->bytes[17] == 8);
+		CHECK(r->bytes[18] == 0 && r->bytes[19] == peer);
+		CHECK(memcmp(r->bytes + 24, q + 24, 4) == 0);
+		CHECK(memcmp(r->bytes + 32, "host0:0", 8) == 0);  /* NUL included */
+		/* its index of us is in the head of what we send it */
+		CHECK(r->bytes[14] == 0 && r->bytes[15] == 5);
+	}
+	hosts_free();
+	/* addressed to another MAC: no answer */
+	host_init(0, 1500);
+	q[5] ^= 1;
+	mxw_proto_rx(hosts[0].pr, q, sizeof(q));
+	CHECK(wire_q == NULL);
+	hosts_free();
+}
+
+/*
+ * Senders with another MTU: host 0 at 1500 (1452-byte fragments), host 1
+ * at 9000 (8192), reordered.  Each places the other's fragments by the
+ * sender's geometry, so every medium arrives intact both ways.
+ */
+static void test_mixed_geometry(void)
+{
+	static const uint32_t msz[] = { 129, 1452, 1453, 3000, 8192, 8193, 16384, 30000, 32768 };
+	const unsigned n = sizeof(msz) / sizeof(msz[0]);
+
+	memset(&chan, 0, sizeof(chan));
+	chan.reorder_pct = 20;
+	rng_state = 7;
+	now_us = 0;
+	host_init(0, 1500);
+	host_init(1, 9000);
+	do_connect(0, 1, 1, 2, 0x4242);
+	do_connect(1, 2, 0, 1, 0x4242);
+	run_until(now_us + 200000);
+	for (unsigned k = 0; k < n; k++) {
+		CHECK(send_one(0, 1, 2, k, msz[k]) == 0);
+		CHECK(send_one(1, 2, 1, k, msz[k]) == 0);
+	}
+	run_until(now_us + 10u * 1000000u);
+	for (int dir = 0; dir < 2; dir++) {
+		struct host *rx = &hosts[1 - dir];
+		uint8_t ep = dir ? 1 : 2;
+
+		CHECK(rx->nrx[ep] == n && hosts[dir].send_ok == n);
+		for (unsigned i = 0; i < rx->nrx[ep] && i < n; i++)
+			CHECK(rx->rx[ep][i].match == i && rx->rx[ep][i].ok &&
+			      rx->rx[ep][i].len == msz[i]);
+	}
+	memset(&chan, 0, sizeof(chan));
+	hosts_free();
+}
+
 int main(void)
 {
+	test_openmx_liveness_and_names();
+	test_answer_openmx_query();
+	test_mixed_geometry();
 	test_starved_forwarder();
 	test_connect_errors();
 	test_session_and_death();

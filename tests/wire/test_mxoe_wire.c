@@ -135,6 +135,9 @@ static void test_tiny_small(void)
 	CHECK(mxw_encode_frame(buf, sizeof(buf), &f) == -EMSGSIZE);
 }
 
+/* Open-MX native omx_pkt_medium_frag: 32-bit length at 4 (TINY/SMALL carry
+ * 16 bits and a checksum there), frag_length 24, frag_seqnum 26, pad 27,
+ * checksum 28, pad 30; 32 bytes. */
 static void test_medium(void)
 {
 	static uint8_t buf[9100], pay[8192];
@@ -152,7 +155,11 @@ static void test_medium(void)
 	len = mxw_encode_frame(buf, sizeof(buf), &f);
 	CHECK(len == 16 + 32 + 8192);
 	check_head(buf, MXW_PKT_MEDIUM);
-	check_msg_fields(buf, 30000);
+	CHECK(buf[16 + 1] == 7 && buf[16 + 2] == 9 && buf[16 + 3] == 0);
+	CHECK(be32(buf, 16 + 4) == 30000);
+	CHECK(be16(buf, 16 + 8) == 0x4123 && be16(buf, 16 + 10) == 0x4077);
+	CHECK(be32(buf, 16 + 12) == 0x01020304 && be32(buf, 16 + 16) == 0x05060708);
+	CHECK(be32(buf, 16 + 20) == 0xdeadbeef);
 	CHECK(be16(buf, 16 + 24) == 8192);
 	CHECK(buf[16 + 26] == 3);
 	CHECK(buf[16 + 27] == 0 && be32(buf, 16 + 28) == 0);
@@ -163,10 +170,98 @@ static void test_medium(void)
 	CHECK(d.payload == buf + 48 && d.payload_len == 8192);
 	check_truncations(buf, len, 48);
 	CHECK(mxw_decode(buf, (size_t)len - 1, &d) == -EMSGSIZE);
+	/* the high half of the length counts: 0x00010000 + 10 */
+	buf[16 + 5] = 1;
+	buf[16 + 6] = 0;
+	buf[16 + 7] = 10;
+	CHECK(mxw_decode(buf, (size_t)len, &d) == 0 && d.u.medium.msg.length == 0x1000a);
 	/* a fragment longer than its message */
-	buf[16 + 4] = 0;
-	buf[16 + 5] = 10;
+	buf[16 + 5] = 0;
 	CHECK(mxw_decode(buf, (size_t)len, &d) == -EBADMSG);
+	/* a medium of 129 bytes is 0x00000081 at offset 4, not 0x00810000 */
+	f.u.medium.msg.length = 129;
+	f.u.medium.frag_seqnum = 0;
+	f.payload_len = 129;
+	len = mxw_encode_frame(buf, sizeof(buf), &f);
+	CHECK(len == 16 + 32 + 129);
+	CHECK(buf[20] == 0 && buf[21] == 0 && buf[22] == 0 && buf[23] == 0x81);
+	CHECK(be16(buf, 16 + 24) == 129);
+}
+
+/*
+ * Fragment placement: fragment i of a medium sits at i * F, F being the
+ * sender's fragment size (Open-MX's omx__process_recv_medium_frag), only
+ * the last one shorter.  F is learnt from what arrives, so both Open-MX
+ * geometries (1452 at MTU 1500, 8192 at 9000) and a 4096 one are placed
+ * right whatever our own MTU.
+ */
+static void check_geometry(uint32_t msg_len, uint32_t F)
+{
+	uint32_t n = (msg_len + F - 1) / F, fs = 0;
+
+	/* in order: fragment 0 tells F */
+	for (uint32_t i = 0; i < n; i++) {
+		uint32_t len = msg_len - i * F < F ? msg_len - i * F : F;
+
+		CHECK(mxw_medium_frag_offset(msg_len, (uint8_t)i, len, &fs) == (int64_t)i * F);
+		CHECK(fs == F || (n == 1 && fs == msg_len));
+	}
+	/* the last one first: it tells F when nothing else fits */
+	if (n > 1) {
+		uint32_t last = msg_len - (n - 1) * F;
+		int64_t off;
+
+		fs = 0;
+		off = mxw_medium_frag_offset(msg_len, (uint8_t)(n - 1), last, &fs);
+		CHECK(off == (int64_t)(n - 1) * F || (off == -EAGAIN && fs == 0));
+		if (off == -EAGAIN) {
+			CHECK(mxw_medium_frag_offset(msg_len, 0, F, &fs) == 0 && fs == F);
+			CHECK(mxw_medium_frag_offset(msg_len, (uint8_t)(n - 1), last, &fs) ==
+			      (int64_t)(n - 1) * F);
+		}
+		/* once F is known, another size is refused */
+		CHECK(mxw_medium_frag_offset(msg_len, 1, F - 1, &fs) == -EBADMSG);
+		CHECK(mxw_medium_frag_offset(msg_len, (uint8_t)n, last, &fs) == -EBADMSG);
+	}
+}
+
+static void test_medium_geometry(void)
+{
+	uint32_t fs;
+
+	check_geometry(32768, 1452);    /* MTU 1500: 22 full + 824 */
+	check_geometry(32768, 8192);    /* MTU 9000: 4 full */
+	check_geometry(30000, 8192);
+	check_geometry(30000, 4096);
+	check_geometry(3000, 1452);
+	check_geometry(1452, 1452);
+	check_geometry(129, 1452);
+	/* a middle fragment before fragment 0 could be a full 1452 one or the
+	 * last after one of 1548: told only once fragment 0 arrives */
+	fs = 0;
+	CHECK(mxw_medium_frag_offset(3000, 1, 1452, &fs) == -EAGAIN && fs == 0);
+	/* 96 bytes as fragment 2 of 3000: only "last after 2 x 1452" fits
+	 * (F = 96 would need 32 fragments of a plausible size) */
+	fs = 0;
+	CHECK(mxw_medium_frag_offset(3000, 2, 96, &fs) == 2904 && fs == 1452);
+	/* (seq + 1) * len == msg_len: every fragment that size */
+	fs = 0;
+	CHECK(mxw_medium_frag_offset(24576, 2, 8192, &fs) == 16384 && fs == 8192);
+	/* the old 1466-byte geometry is just another sender geometry */
+	fs = 0;
+	CHECK(mxw_medium_frag_offset(32768, 0, 1466, &fs) == 0 && fs == 1466);
+	CHECK(mxw_medium_frag_offset(32768, 22, 32768 - 22 * 1466, &fs) == 22 * 1466);
+	/* impossible fragments */
+	fs = 0;
+	CHECK(mxw_medium_frag_offset(3000, 0, 3001, &fs) == -EBADMSG);
+	CHECK(mxw_medium_frag_offset(3000, 0, 0, &fs) == -EBADMSG);
+	CHECK(mxw_medium_frag_offset(0, 1, 0, &fs) == -EBADMSG);
+	CHECK(mxw_medium_frag_offset(0, 0, 0, &fs) == 0);
+	fs = 0;
+	CHECK(mxw_medium_frag_offset(3000, 5, 1000, &fs) == -EBADMSG);
+	fs = 1452;
+	CHECK(mxw_medium_frag_offset(3000, 3, 1452, &fs) == -EBADMSG);
+	CHECK(mxw_medium_frag_offset(3000, 2, 95, &fs) == -EBADMSG);
 }
 
 static void test_rndv(void)
@@ -253,8 +348,7 @@ static void test_pull_reply(void)
 	f.u.pull_reply.dst_magic = 0x600dcafe;
 	f.payload = pay;
 	f.payload_len = mxw_pull_reply_max(9000);
-	CHECK(f.payload_len == 8982);
-	f.payload_len = 8968;
+	CHECK(f.payload_len == 8968);     /* Open-MX: 9000 - 16 - 16 */
 	len = mxw_encode_frame(buf, sizeof(buf), &f);
 	CHECK(len == 16 + 16 + 8968);
 	check_head(buf, MXW_PKT_PULL_REPLY);
@@ -451,6 +545,8 @@ static void test_host(void)
 	CHECK(d.u.host.magic == MXW_HOST_QUERY_MAGIC && d.u.host.src_dst_peer_index == 7);
 	check_truncations(buf, len, 32);
 
+	/* HOST_REPLY: the length counts the NUL, which is sent (Open-MX's
+	 * omx_process_host_queries_and_replies_workfunc: strlen + 1) */
 	base(&f, MXW_PKT_HOST_REPLY);
 	f.u.host.src_dst_peer_index = 0x0008;
 	f.u.host.magic = MXW_HOST_QUERY_MAGIC;
@@ -459,14 +555,31 @@ static void test_host(void)
 	len = mxw_encode_frame(buf, sizeof(buf), &f);
 	CHECK(len == 60);
 	check_head(buf, MXW_PKT_HOST_REPLY);
-	CHECK(buf[17] == strlen(name));
+	CHECK(buf[17] == strlen(name) + 1);
 	CHECK(be16(buf, 16 + 2) == 8 && be32(buf, 16 + 8) == 0x13052008);
-	CHECK(memcmp(buf + 32, name, strlen(name)) == 0);
+	CHECK(memcmp(buf + 32, name, strlen(name)) == 0 && buf[32 + strlen(name)] == 0);
 	CHECK(mxw_decode(buf, (size_t)len, &d) == 0);
 	CHECK(d.u.host.name_len == strlen(name) && d.payload_len == strlen(name));
 	CHECK(memcmp(d.payload, name, strlen(name)) == 0);
-	CHECK(mxw_decode(buf, 32 + strlen(name) - 1, &d) == -EMSGSIZE);
-	buf[17] = 81;
+	CHECK(mxw_decode(buf, 32 + strlen(name), &d) == -EMSGSIZE);
+	/* a sender that leaves the NUL out is understood too */
+	buf[17] = (uint8_t)strlen(name);
+	CHECK(mxw_decode(buf, (size_t)len, &d) == 0 && d.payload_len == strlen(name));
+	/* Open-MX's longest: 79 characters and the NUL */
+	{
+		char big[80];
+
+		memset(big, 'n', 79);
+		big[79] = 0;
+		f.payload = (const uint8_t *)big;
+		f.payload_len = 79;
+		len = mxw_encode_frame(buf, sizeof(buf), &f);
+		CHECK(len == 32 + 80 && buf[17] == 80 && buf[32 + 79] == 0);
+		CHECK(mxw_decode(buf, (size_t)len, &d) == 0 && d.payload_len == 79);
+		f.payload_len = 80;
+		CHECK(mxw_encode_frame(buf, sizeof(buf), &f) == -EMSGSIZE);
+	}
+	buf[17] = 82;
 	CHECK(mxw_decode(buf, sizeof(buf), &d) == -EBADMSG);
 }
 
@@ -495,14 +608,25 @@ static void test_bad_frames(void)
 	CHECK(mxw_decode(buf, sizeof(buf), &d) == 0 && d.type == MXW_PKT_TINY);
 }
 
+/* Open-MX's MTU (OMX_MTU) is the whole frame, Ethernet header included
+ * (common/omx_wire.h: OMX_*_PAYLOAD_SIZE_OF_PACKET(OMX_MTU)). */
 static void test_mtu_rules(void)
 {
 	CHECK(mxw_medium_frag_max(9000) == 8192);
-	CHECK(mxw_medium_frag_max(1500) == 1466);
+	CHECK(mxw_pull_reply_max(9000) == 8968);
+	CHECK(mxw_medium_frag_max(1500) == 1452);
+	CHECK(mxw_pull_reply_max(1500) == 1468);
+	CHECK(mxw_medium_frag_max(4144) == 4096);
+	CHECK(mxw_medium_frag_max(4145) == 4096);
+	CHECK(mxw_medium_frag_max(8239) == 4096);
+	CHECK(mxw_medium_frag_max(8240) == 8192);
 	CHECK(mxw_medium_frag_max(4200) == 4096);
-	CHECK(mxw_medium_frag_max(4000) == 3966);
-	CHECK(mxw_pull_reply_max(1500) == 1482);
+	CHECK(mxw_medium_frag_max(4000) == 3952);
 	CHECK(mxw_medium_frag_max(20) == 0);
+	CHECK(mxw_pull_reply_max(32) == 0);
+	/* a frame of either kind fills exactly the MTU */
+	CHECK(16 + 32 + mxw_medium_frag_max(1500) == 1500);
+	CHECK(16 + 16 + mxw_pull_reply_max(9000) == 9000);
 	uint8_t mac[6];
 	mxw_u64_to_mac(0x0211223344556677ull & 0xffffffffffffull, mac);
 	CHECK(mac[0] == 0x22 && mac[5] == 0x77);
@@ -513,6 +637,7 @@ int main(void)
 {
 	test_tiny_small();
 	test_medium();
+	test_medium_geometry();
 	test_rndv();
 	test_pull();
 	test_pull_reply();
