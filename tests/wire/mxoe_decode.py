@@ -8,6 +8,11 @@ cross-frame consistency: connect lengths and session ids, message lengths
 against the bytes present, medium fragment geometry, pull-reply offsets,
 TRUC ack type.  Prints a per-type summary; exit 1 on any violation, or if
 a type listed in --require was not seen.
+
+--mtu N (default 9000) is Open-MX's MTU, the whole frame with its Ethernet
+header: no frame may exceed it, every medium fragment but a message's last
+holds exactly the medium size of N, and the largest pull reply carries
+N - 32 bytes.
 """
 import struct
 import os
@@ -35,9 +40,23 @@ def frames(path):
         off += 16 + incl
 
 
+def medium_frag_max(mtu):
+    """Open-MX's OMX_MEDIUM_FRAG_LENGTH_MAX for OMX_MTU = mtu (omx_wire.h)."""
+    room = mtu - 16 - 32
+    if room <= 4096:
+        return room
+    return 8192 if 8192 + 48 <= mtu else 4096
+
+
 def main():
     args = sys.argv[1:]
     require = []
+    mtu = 9000
+    if "--mtu" in args:
+        i = args.index("--mtu")
+        mtu = int(args[i + 1])
+        args = args[:i] + args[i + 2:]
+    reply_max = 0
     if "--require" in args:
         i = args.index("--require")
         require = args[i + 1].split(",")
@@ -59,9 +78,12 @@ def main():
             bad(n, "unknown packet type %d" % ptype)
             continue
         seen[name] = seen.get(name, 0) + 1
+        if len(fr) > mtu:
+            bad(n, "%s frame of %d bytes above the MTU %d" % (name, len(fr), mtu))
         b = 16  # body offset: after the 14-byte Ethernet header and the 2-byte peer index
         if name in ("TINY", "SMALL", "MEDIUM", "RNDV"):
-            length = struct.unpack_from(">H", fr, b + 4)[0]
+            # native Open-MX: 32-bit message length in a MEDIUM, 16 elsewhere
+            length = struct.unpack_from(">I" if name == "MEDIUM" else ">H", fr, b + 4)[0]
             seq, piggy = struct.unpack_from(">HH", fr, b + 8)
             match = struct.unpack_from(">Q", fr, b + 12)[0]
             session = struct.unpack_from(">I", fr, b + 20)[0]
@@ -82,8 +104,11 @@ def main():
                     bad(n, "medium of length %d" % length)
                 if medium_frag is None and flen < length:
                     medium_frag = flen
-                if medium_frag and fseq * medium_frag + flen > length:
-                    bad(n, "medium frag %d (%d bytes) past length %d" % (fseq, flen, length))
+                fmax = medium_frag_max(mtu)
+                last = (length + fmax - 1) // fmax - 1
+                want = fmax if fseq < last else length - last * fmax
+                if fseq > last or flen != want:
+                    bad(n, "medium frag %d of %d bytes: %d at MTU %d" % (fseq, length, flen, mtu))
             else:
                 msg_length = struct.unpack_from(">I", fr, b + 24)[0]
                 if length != 8 or msg_length > (16 << 20):
@@ -122,6 +147,7 @@ def main():
                 bad(n, "pull reply frame_length %d but %d bytes follow" % (flen, len(fr) - b - 16))
             if moff + flen > (16 << 20):
                 bad(n, "pull reply past 16 MiB")
+            reply_max = max(reply_max, flen)
         elif name == "NOTIFY":
             total = struct.unpack_from(">I", fr, b + 8)[0]
             if total > (16 << 20):
@@ -135,9 +161,11 @@ def main():
             if struct.unpack_from(">I", fr, b + 8)[0] != 0x13052008:
                 bad(n, "host query magic")
             if name == "HOST_REPLY":
+                # the length counts the name's NUL, which is sent (Open-MX)
                 nl = fr[b + 1]
                 host = fr[b + 16: b + 16 + nl]
-                if nl == 0 or len(host) != nl or not host.decode("ascii", "replace").isprintable():
+                if nl < 2 or len(host) != nl or host[-1] != 0 or \
+                        not host[:-1].decode("ascii", "replace").isprintable():
                     bad(n, "host reply name %r" % host)
         elif name == "NACK_LIB":
             if fr[b + 3] not in (1, 2, 3, 4):
@@ -146,6 +174,10 @@ def main():
         print("%-16s %6d" % (name, seen[name]))
     if medium_frag:
         print("medium fragment size %d" % medium_frag)
+    if reply_max:
+        print("largest pull reply %d" % reply_max)
+        if reply_max != mtu - 32 and seen.get("PULL_REPLY", 0) > 32:
+            errors.append("largest pull reply %d, Open-MX's is %d at MTU %d" % (reply_max, mtu - 32, mtu))
     missing = [r for r in require if r not in seen]
     if missing:
         errors.append("never seen: " + ",".join(missing))
