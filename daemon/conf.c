@@ -30,6 +30,7 @@ void mxd_config_defaults(struct mxd_config *cfg)
 	cfg->poll_window_us = 50;
 	cfg->poll_budget = 64;
 	cfg->limits.endpoints = 32;
+	cfg->limits.endpoint_reserve = 16;
 	cfg->limits.cmd_order = 8;
 	cfg->limits.evt_order = 10;
 	cfg->limits.sendq_size = 1024 * 1024;
@@ -310,6 +311,11 @@ static int k_endpoints(struct parse *p, const char *v)
 	return set_u32(p, v, 1, MXN_ENDPOINTS_MAX, false, &p->cfg->limits.endpoints);
 }
 
+static int k_reserve(struct parse *p, const char *v)
+{
+	return set_u32(p, v, 0, MXN_ENDPOINTS_MAX / 2, false, &p->cfg->limits.endpoint_reserve);
+}
+
 static int k_cmd_order(struct parse *p, const char *v)
 {
 	return set_u32(p, v, MXN_RING_ORDER_MIN, MXN_RING_ORDER_MAX, false,
@@ -423,6 +429,7 @@ static const struct key keys[] = {
 	{ "poll_window_us", k_poll_window, false },
 	{ "poll_budget", k_poll_budget, false },
 	{ "endpoints_per_guest", k_endpoints, false },
+	{ "endpoint_reserve", k_reserve, false },
 	{ "cmd_ring_order", k_cmd_order, false },
 	{ "evt_ring_order", k_evt_order, false },
 	{ "sendq_size", k_sendq, false },
@@ -642,8 +649,9 @@ int mxd_config_format(const struct mxd_config *c, char *buf, size_t len)
 	OUT("local_socket = %s\nlocal_group = %s\n", c->local_socket, c->local_group);
 	OUT("ctl_socket = %s\nctl_group = %s\n", c->ctl_socket, c->ctl_group);
 	OUT("poll_window_us = %u\npoll_budget = %u\n", c->poll_window_us, c->poll_budget);
-	OUT("endpoints_per_guest = %u\ncmd_ring_order = %u\nevt_ring_order = %u\n",
-	    l->endpoints, l->cmd_order, l->evt_order);
+	OUT("endpoints_per_guest = %u\nendpoint_reserve = %u\n", l->endpoints,
+	    l->endpoint_reserve);
+	OUT("cmd_ring_order = %u\nevt_ring_order = %u\n", l->cmd_order, l->evt_order);
 	OUT("sendq_size = %u\nrecvq_size = %u\nregistered_memory = %" PRIu64 "\n",
 	    l->sendq_size, l->recvq_size, l->registered_bytes);
 	OUT("medium_max = %u\noutstanding = %u\n", l->medium_max, l->outstanding);
@@ -674,7 +682,8 @@ bool mxd_config_equal(const struct mxd_config *a, const struct mxd_config *b)
 	    a->poll_budget != b->poll_budget || a->log_level != b->log_level ||
 	    a->npeers != b->npeers)
 		return false;
-	if (la->endpoints != lb->endpoints || la->cmd_order != lb->cmd_order ||
+	if (la->endpoints != lb->endpoints || la->endpoint_reserve != lb->endpoint_reserve ||
+	    la->cmd_order != lb->cmd_order ||
 	    la->evt_order != lb->evt_order || la->sendq_size != lb->sendq_size ||
 	    la->recvq_size != lb->recvq_size || la->registered_bytes != lb->registered_bytes ||
 	    la->medium_max != lb->medium_max || la->outstanding != lb->outstanding)

@@ -26,7 +26,8 @@ struct mxd_conf_peer {
 };
 
 struct mxd_conf_limits {
-	uint32_t endpoints;         /* per guest */
+	uint32_t endpoints;         /* per principal: a Xen domain, or a local uid */
+	uint32_t endpoint_reserve;  /* free indices only principals holding none may take */
 	uint32_t cmd_order, evt_order;      /* default ring sizes (log2 slots) */
 	uint32_t sendq_size, recvq_size;    /* default and maximum queue bytes */
 	uint64_t registered_bytes;  /* registered memory in flight, per guest */

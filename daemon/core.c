@@ -112,12 +112,15 @@ struct mxd_guest *mxd_guest_find(struct mxd_core *c, enum mxd_guest_kind kind, u
 	return NULL;
 }
 
-int mxd_guest_get(struct mxd_core *c, enum mxd_guest_kind kind, uint32_t id,
-		  const char *name, struct mxd_guest **out)
+int mxd_guest_get_as(struct mxd_core *c, enum mxd_guest_kind kind, uint32_t id,
+		     uint32_t principal, const char *name, struct mxd_guest **out)
 {
-	struct mxd_guest *g = mxd_guest_find(c, kind, id);
+	struct mxd_guest *g;
 
 	*out = NULL;
+	LIST_FOREACH(g, &c->guests, link)
+		if (g->kind == kind && g->id == id && g->principal == principal)
+			break;
 	if (!g) {
 		g = calloc(1, sizeof(*g));
 		if (!g)
@@ -125,6 +128,7 @@ int mxd_guest_get(struct mxd_core *c, enum mxd_guest_kind kind, uint32_t id,
 		g->core = c;
 		g->kind = kind;
 		g->id = id;
+		g->principal = principal;
 		snprintf(g->name, sizeof(g->name), "%s", name ? name : "");
 		LIST_INIT(&g->endpoints);
 		LIST_INSERT_HEAD(&c->guests, g, link);
@@ -133,6 +137,12 @@ int mxd_guest_get(struct mxd_core *c, enum mxd_guest_kind kind, uint32_t id,
 	g->refs++;
 	*out = g;
 	return 0;
+}
+
+int mxd_guest_get(struct mxd_core *c, enum mxd_guest_kind kind, uint32_t id,
+		  const char *name, struct mxd_guest **out)
+{
+	return mxd_guest_get_as(c, kind, id, id, name, out);
 }
 
 void mxd_guest_put(struct mxd_guest *g)
@@ -187,6 +197,26 @@ void mxd_guest_cutoff(struct mxd_guest *g, const char *why)
 
 /* ---- endpoints ---- */
 
+/*
+ * May g's principal take one more endpoint?  At most limits.endpoints per
+ * principal, and the last endpoint_reserve free indices go only to a
+ * principal that holds none: one user (or domain) never locks others out.
+ */
+static int admit_principal(struct mxd_core *c, const struct mxd_guest *g)
+{
+	uint32_t held = 0, free_idx = MXN_ENDPOINT_ANY - c->st.endpoints;
+	const struct mxd_guest *o;
+
+	LIST_FOREACH(o, &c->guests, link)
+		if (o->kind == g->kind && o->principal == g->principal)
+			held += o->nendpoints;
+	if (held >= c->cfg.limits.endpoints || (held && free_idx <= c->cfg.limits.endpoint_reserve)) {
+		c->st.open_limited++;
+		return -EMFILE;
+	}
+	return 0;
+}
+
 static int pick_index(struct mxd_core *c, uint8_t want)
 {
 	if (want != MXN_ENDPOINT_ANY)
@@ -239,8 +269,8 @@ int mxd_endpoint_attach(struct mxd_core *c, struct mxd_guest *g,
 	if (mxn_layout_compute(&check, p->geo.cmd_order, p->geo.evt_order, p->geo.sendq_size,
 			       p->geo.recvq_size) || memcmp(&check, &p->geo, sizeof(check)))
 		goto out;
-	err = -EMFILE;
-	if (g->nendpoints >= c->cfg.limits.endpoints)
+	err = admit_principal(c, g);
+	if (err)
 		goto out;
 	idx = pick_index(c, p->endpoint);
 	err = idx;
@@ -733,6 +763,7 @@ void mxd_guest_get_stats(const struct mxd_guest *g, struct mxd_guest_stats *out)
 	memset(out, 0, sizeof(*out));
 	out->kind = g->kind;
 	out->id = g->id;
+	out->principal = g->principal;
 	memcpy(out->name, g->name, sizeof(out->name));
 	out->endpoints = g->nendpoints;
 	out->registered_bytes = g->registered_bytes;

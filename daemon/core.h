@@ -61,6 +61,7 @@ struct mxd_ep_stats {
 struct mxd_guest_stats {
 	enum mxd_guest_kind kind;
 	uint32_t id;                /* pid or domid */
+	uint32_t principal;         /* uid or domid: whom the limits count */
 	char name[64];
 	uint32_t endpoints;
 	uint64_t registered_bytes;  /* rendezvous bytes in flight */
@@ -79,14 +80,18 @@ struct mxd_core_stats {
 	uint64_t sends_unconnected; /* local sends naming no connection (all guests) */
 	uint64_t remote_unavailable;/* remote commands without a wire engine */
 	uint64_t open_refused;      /* attach refused (limits, bad geometry, access) */
+	uint64_t open_limited;      /* of which: principal limit or host reserve */
 	uint64_t notifies, kicks;
 };
 
-/* ---- a guest: one local process or one Xen domain ---- */
+/* ---- a guest: one local process or one Xen domain ----
+ * Limits count per principal: the uid of a local process (all processes of
+ * one user together), the domain itself on Xen. */
 struct mxd_guest {
 	struct mxd_core *core;
 	enum mxd_guest_kind kind;
 	uint32_t id;
+	uint32_t principal;
 	char name[64];
 	uint32_t refs;              /* holders: endpoints + explicit mxd_guest_get */
 	uint32_t nendpoints;
@@ -170,7 +175,10 @@ void mxd_core_set_wakeup(struct mxd_core *c, void (*fn)(void *arg), void *arg);
 void mxd_core_reconfigure(struct mxd_core *c, const struct mxd_config *cfg);
 
 /* ---- guests ---- */
-/* Find or create the guest (kind, id) and take a reference.  0 or -errno. */
+/* Find or create the guest (kind, id, principal) and take a reference.
+ * 0 or -errno.  mxd_guest_get: the guest is its own principal (a domain). */
+int mxd_guest_get_as(struct mxd_core *c, enum mxd_guest_kind kind, uint32_t id,
+		     uint32_t principal, const char *name, struct mxd_guest **out);
 int mxd_guest_get(struct mxd_core *c, enum mxd_guest_kind kind, uint32_t id,
 		  const char *name, struct mxd_guest **out);
 /* Drop a reference; the guest is freed with its last reference. */
@@ -192,7 +200,7 @@ struct mxd_endpoint_params {
 /*
  * Register an endpoint of guest g.  The core zeroes the ring control page's
  * indices, initialises its private ring views, and assigns index + session.
- * 0 or -errno (-EBUSY index taken, -EMFILE per-guest or host limit,
+ * 0 or -errno (-EBUSY index taken, -EMFILE principal limit, host reserve or full,
  * -EINVAL geometry); on error nothing was registered and ops->destroy was
  * NOT called (the transport cleans up itself).
  */

@@ -86,6 +86,7 @@ static void out_limits(struct mxd_out *o, const struct mxd_conf_limits *l)
 {
 	mxd_out_obj_begin(o, "limits");
 	mxd_out_u64(o, "endpoints_per_guest", l->endpoints);
+	mxd_out_u64(o, "endpoint_reserve", l->endpoint_reserve);
 	mxd_out_u64(o, "cmd_ring_order", l->cmd_order);
 	mxd_out_u64(o, "evt_ring_order", l->evt_order);
 	mxd_out_u64(o, "sendq_size", l->sendq_size);
@@ -236,6 +237,7 @@ static int list_guest(struct mxd_guest *g, void *arg)
 	mxd_out_obj_begin(o, NULL);
 	mxd_out_str(o, "kind", kind_name(s.kind));
 	mxd_out_u64(o, "id", s.id);
+	mxd_out_u64(o, s.kind == MXD_GUEST_LOCAL ? "uid" : "principal", s.principal);
 	mxd_out_str(o, "name", s.name);
 	mxd_out_str(o, "state", s.cut_off ? "cut-off" : "attached");
 	if (s.cut_off)
@@ -326,6 +328,7 @@ static enum mxd_ctl_rc cmd_counters(struct mxd_ctl *ctl, struct mxd_ctl_conn *c,
 	mxd_out_u64(o, "sends_unconnected", st.sends_unconnected);
 	mxd_out_u64(o, "remote_unavailable", st.remote_unavailable);
 	mxd_out_u64(o, "open_refused", st.open_refused);
+	mxd_out_u64(o, "open_limited", st.open_limited);
 	mxd_out_u64(o, "kicks", st.kicks);
 	mxd_out_u64(o, "notifies", st.notifies);
 	mxd_out_obj_end(o);

@@ -269,7 +269,9 @@ static int open_endpoint(struct local_conn *cn, const struct mxn_open_req *req,
 		goto out;
 	p.area = cn->area;
 	guest_name(cn->pid, name, sizeof(name));
-	err = mxd_guest_get(l->core, MXD_GUEST_LOCAL, (uint32_t)cn->pid, name, &g);
+	/* Limits count per user: a process is a guest, its uid the principal. */
+	err = mxd_guest_get_as(l->core, MXD_GUEST_LOCAL, (uint32_t)cn->pid, (uint32_t)cn->uid, name,
+			       &g);
 	if (err)
 		goto out;
 	err = mxd_endpoint_attach(l->core, g, &p, &cn->ep);

@@ -49,7 +49,8 @@ static const struct mxd_transport_ops t_ops = {
 static struct mxd_core *core;
 static struct mxd_config cfg;
 
-static int open_ep(struct tep *t, uint32_t guest_id, uint8_t index, uint32_t key)
+/* Open an endpoint for process guest_id of user uid. */
+static int open_ep_as(struct tep *t, uint32_t guest_id, uint32_t uid, uint8_t index, uint32_t key)
 {
 	struct mxd_endpoint_params p = { .ops = &t_ops, .tp = t, .key = key, .endpoint = index };
 	struct mxd_guest *g;
@@ -61,7 +62,7 @@ static int open_ep(struct tep *t, uint32_t guest_id, uint8_t index, uint32_t key
 	CHECK(t->area);
 	memset(t->area, 0, p.geo.area_size);
 	p.area = t->area;
-	CHECK_EQ(mxd_guest_get(core, MXD_GUEST_LOCAL, guest_id, "test", &g), 0);
+	CHECK_EQ(mxd_guest_get_as(core, MXD_GUEST_LOCAL, guest_id, uid, "test", &g), 0);
 	err = mxd_endpoint_attach(core, g, &p, &t->ep);
 	mxd_guest_put(g);
 	if (err) {
@@ -70,6 +71,11 @@ static int open_ep(struct tep *t, uint32_t guest_id, uint8_t index, uint32_t key
 	}
 	tg_init(&t->g, t->area, &p.geo);
 	return 0;
+}
+
+static int open_ep(struct tep *t, uint32_t guest_id, uint8_t index, uint32_t key)
+{
+	return open_ep_as(t, guest_id, guest_id, index, key);
 }
 
 static int poll_ep(struct tep *t)
@@ -664,6 +670,60 @@ static void test_limits(struct tep *a, struct tep *b)
 	free(big);
 }
 
+/*
+ * Limits count per principal (the uid on the local transport): nine
+ * processes of one user share one quota, and another user still opens.
+ * With a quota as large as the host, the reserve keeps the last free
+ * indices for principals that hold none.
+ */
+static void test_principals(void)
+{
+	static struct tep t[MXN_ENDPOINTS_MAX];
+	struct mxd_core *saved = core;
+	struct mxd_core_stats st;
+	struct mxd_config c2;
+	unsigned n = 0;
+	struct tep extra;
+
+	mxd_config_defaults(&c2); /* 32 per principal, reserve 16 */
+	CHECK_EQ(mxd_core_new(&c2, &core), 0);
+	for (uint32_t pid = 100; pid < 109; pid++)
+		for (int i = 0; i < 32; i++)
+			if (!open_ep_as(&t[n], pid, 1000, MXN_ENDPOINT_ANY, 1))
+				n++;
+	CHECK_EQ(n, 32);
+	CHECK_EQ(open_ep_as(&extra, 300, 1001, MXN_ENDPOINT_ANY, 1), 0);
+	mxd_core_get_stats(core, &st);
+	CHECK_EQ(st.open_limited, 9 * 32 - 32);
+	mxd_core_free(core);
+
+	c2.limits.endpoints = MXN_ENDPOINTS_MAX;
+	CHECK_EQ(mxd_core_new(&c2, &core), 0);
+	for (n = 0; n < MXN_ENDPOINTS_MAX && !open_ep_as(&t[n], 100 + n % 9, 1000,
+							 MXN_ENDPOINT_ANY, 1); n++)
+		;
+	CHECK_EQ(n, MXN_ENDPOINT_ANY - 16); /* 255 indices, 16 kept */
+	CHECK_EQ(open_ep_as(&extra, 300, 1001, MXN_ENDPOINT_ANY, 1), 0);
+	CHECK_EQ(open_ep_as(&extra, 300, 1001, MXN_ENDPOINT_ANY, 1), -EMFILE);
+	CHECK_EQ(open_ep_as(&extra, 301, 1002, MXN_ENDPOINT_ANY, 1), 0);
+	/* a domain is its own principal, apart from the local uids */
+	{
+		struct mxd_endpoint_params p = { .ops = &t_ops, .tp = &extra, .key = 1,
+						 .endpoint = MXN_ENDPOINT_ANY };
+		struct mxd_guest *g;
+
+		memset(&extra, 0, sizeof(extra));
+		CHECK_EQ(mxn_layout_compute(&p.geo, 4, 4, MXN_QUEUE_MIN, MXN_QUEUE_MIN), 0);
+		extra.area = p.area = aligned_alloc(MXN_PAGE_SIZE, p.geo.area_size);
+		CHECK(p.area);
+		CHECK_EQ(mxd_guest_get(core, MXD_GUEST_XEN, 1000, "dom", &g), 0);
+		CHECK_EQ(mxd_endpoint_attach(core, g, &p, &extra.ep), 0);
+		mxd_guest_put(g);
+	}
+	mxd_core_free(core);
+	core = saved;
+}
+
 static int wakeups;
 
 static void on_wakeup(void *arg)
@@ -761,6 +821,7 @@ int main(void)
 	test_hostile(&a, &b);
 	test_unconnected(&a, &b);
 	test_limits(&a, &b);
+	test_principals();
 	mxd_core_get_stats(core, &st);
 	CHECK_EQ(st.endpoints, 1);
 	mxd_core_free(core);

@@ -10,7 +10,10 @@
  *    like the control socket.  Clients run as 'nobody' with chosen groups;
  *    a socket made world-writable by mistake still refuses outsiders; the
  *    library reports every refusal as MX_NO_PERM.
- * usage: test_local_socket MYRIBACKD DELAY_LISTEN_SO gap|access
+ *  - limits (needs root, else exit 77): endpoints count per uid, not per
+ *    process: nine processes of one user hold that user's quota only, and
+ *    another user still opens.
+ * usage: test_local_socket MYRIBACKD DELAY_LISTEN_SO gap|access|limits
  */
 #include <errno.h>
 #include <grp.h>
@@ -19,6 +22,7 @@
 #include <stdio.h>
 #include <stdlib.h>
 #include <string.h>
+#include <sys/prctl.h>
 #include <sys/socket.h>
 #include <sys/stat.h>
 #include <sys/un.h>
@@ -277,10 +281,84 @@ static void access_rules(void)
 	}
 }
 
+/* A process of uid:gid opens small endpoints until refused (at most max),
+ * reports how many it holds, and keeps them until killed. */
+static pid_t hold_as(uid_t uid, gid_t gid, int max, int *count)
+{
+	int pfd[2];
+	pid_t pid;
+
+	CHECK_EQ(pipe(pfd), 0);
+	pid = fork();
+	CHECK(pid >= 0);
+	if (pid == 0) {
+		static struct rawclient c[64];
+		struct mxn_open_req req = { .abi_version = MYRIXEN_ABI_VERSION, .key = 1,
+					    .endpoint = MXN_ENDPOINT_ANY, .cmd_order = 4, .evt_order = 4,
+					    .sendq_size = MXN_QUEUE_MIN, .recvq_size = MXN_QUEUE_MIN };
+		int n = 0;
+
+		close(pfd[0]);
+		prctl(PR_SET_PDEATHSIG, SIGKILL); /* a failing test leaves no holder */
+		if (setgroups(0, NULL) || setgid(gid) || setuid(uid))
+			_exit(1);
+		while (n < max && n < 64 && !rc_open_req(&c[n], sock_path, &req))
+			n++;
+		if (write(pfd[1], &n, sizeof(n)) != sizeof(n))
+			_exit(2);
+		pause();
+		_exit(0);
+	}
+	close(pfd[1]);
+	CHECK_EQ(read(pfd[0], count, sizeof(*count)), sizeof(*count));
+	close(pfd[0]);
+	return pid;
+}
+
+static void uid_limits(void)
+{
+	const struct passwd *pw = getpwnam("nobody");
+	const struct group *gr;
+	static char body[16384];
+	pid_t pids[10];
+	int n, total = 0;
+	char conf[128];
+
+	if (geteuid() != 0) {
+		printf("SKIP: the limits test runs clients as other users: needs root\n");
+		exit(77);
+	}
+	if (!pw || !(gr = getgrgid(pw->pw_gid)) || !pw->pw_uid || !gr->gr_gid) {
+		printf("SKIP: no user 'nobody' with a non-root named primary group\n");
+		exit(77);
+	}
+	CHECK_EQ(chmod(dir, 0755), 0);
+	/* defaults: 32 endpoints per principal, 16 indices in reserve */
+	snprintf(conf, sizeof(conf), "local_group = %s\n", gr->gr_name);
+	start_daemon(conf, 0);
+	await_path(ctl_path);
+	for (int i = 0; i < 9; i++) {
+		pids[i] = hold_as(pw->pw_uid, gr->gr_gid, 64, &n);
+		total += n;
+	}
+	CHECK_EQ(total, 32); /* one user's quota, however many processes */
+	pids[9] = hold_as(54321, gr->gr_gid, 1, &n); /* another user (no name needed) */
+	CHECK_EQ(n, 1);
+	CHECK_EQ(ctl_request(ctl_path, "json counters\n", body, sizeof(body)), 0);
+	CHECK_EQ(json_field(body, "open_limited"), 9); /* each holder's first refusal */
+	CHECK_EQ(json_field(body, "endpoints"), 33);
+	for (int i = 0; i < 10; i++) {
+		kill(pids[i], SIGKILL);
+		CHECK_EQ(waitpid(pids[i], NULL, 0), pids[i]);
+	}
+	stop_daemon();
+}
+
 int main(int argc, char **argv)
 {
-	if (argc != 4 || (strcmp(argv[3], "gap") && strcmp(argv[3], "access"))) {
-		fprintf(stderr, "usage: %s MYRIBACKD DELAY_LISTEN_SO gap|access\n", argv[0]);
+	if (argc != 4 || (strcmp(argv[3], "gap") && strcmp(argv[3], "access") &&
+			  strcmp(argv[3], "limits"))) {
+		fprintf(stderr, "usage: %s MYRIBACKD DELAY_LISTEN_SO gap|access|limits\n", argv[0]);
 		return 2;
 	}
 	daemon_bin = argv[1];
@@ -295,8 +373,10 @@ int main(int argc, char **argv)
 	snprintf(conf_path, sizeof(conf_path), "%s/myribackd.conf", dir);
 	if (!strcmp(argv[3], "gap"))
 		no_startup_gap();
-	else
+	else if (!strcmp(argv[3], "access"))
 		access_rules();
+	else
+		uid_limits();
 	unlink(conf_path);
 	rmdir(strcat(strcpy(conf_path, dir), "/run"));
 	rmdir(dir);
