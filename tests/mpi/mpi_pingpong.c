@@ -14,6 +14,14 @@ static unsigned char pattern(size_t i, int size, int dir)
 	return (unsigned char)(i * 131u + (unsigned)size * 7u + (unsigned)dir * 29u);
 }
 
+static void clear(unsigned char *b, int n)
+{
+	int i;
+
+	for (i = 0; i < n; i++)
+		b[i] = 0;
+}
+
 static int check(const unsigned char *b, int n, int dir, int rank)
 {
 	int i;
@@ -30,7 +38,7 @@ static int check(const unsigned char *b, int n, int dir, int rank)
 
 int main(int argc, char **argv)
 {
-	static const int sizes[] = { 0, 1, 32, 33, 1000, 4096, 32768, 65536, 200000, 1 << 20 };
+	static const size_t sizes[] = { 0, 1, 32, 33, 1000, 4096, 32768, 65536, 200000, 1 << 20 };
 	int rank, nranks, bad = 0, all_bad = 0;
 	unsigned char *buf;
 	size_t k;
@@ -40,7 +48,7 @@ int main(int argc, char **argv)
 	MPI_Comm_size(MPI_COMM_WORLD, &nranks);
 	buf = malloc(1 << 20);
 	for (k = 0; k < sizeof(sizes) / sizeof(sizes[0]) && rank < 2 && nranks >= 2; k++) {
-		int n = sizes[k], it, i, got;
+		int n = (int)sizes[k], it, i, got;
 		MPI_Status st;
 
 		for (it = 0; it < 5; it++) {
@@ -48,12 +56,12 @@ int main(int argc, char **argv)
 				for (i = 0; i < n; i++)
 					buf[i] = pattern((size_t)i, n, 0);
 				MPI_Send(buf, n, MPI_BYTE, 1, 100 + it, MPI_COMM_WORLD);
-				memset(buf, 0, (size_t)n);
+				clear(buf, n);
 				MPI_Recv(buf, n, MPI_BYTE, 1, 200 + it, MPI_COMM_WORLD, &st);
 				MPI_Get_count(&st, MPI_BYTE, &got);
 				bad |= got != n || check(buf, n, 1, rank);
 			} else {
-				memset(buf, 0, (size_t)n);
+				clear(buf, n);
 				MPI_Recv(buf, n, MPI_BYTE, 0, 100 + it, MPI_COMM_WORLD, &st);
 				MPI_Get_count(&st, MPI_BYTE, &got);
 				bad |= got != n || st.MPI_SOURCE != 0 || st.MPI_TAG != 100 + it ||

@@ -1,0 +1,69 @@
+#!/bin/bash
+# Shared by the MPI tests (sourced): requirements, the Open MPI environment
+# that selects the myrixen provider, the cases, and the counter checks that
+# prove the bytes went through myribackd (not Open MPI's shared memory or
+# TCP).  Needs MYRIXENCTL, MYX_PROV_DIR, MYX_BIN (built test programs).
+set -u
+: "${MYRIXENCTL:?}" "${MYX_PROV_DIR:?}" "${MYX_BIN:?}"
+
+mpi_skip() { echo "SKIP: $*"; exit 77; }
+
+mpi_require() {
+	command -v mpirun >/dev/null || mpi_skip "mpirun missing (apt-get install openmpi-bin)"
+	command -v fi_info >/dev/null || mpi_skip "fi_info missing (apt-get install libfabric-bin)"
+	[ -e "$MYX_PROV_DIR/libmyrixen-fi.so" ] || mpi_skip "provider not built (libfabric-dev missing)"
+	[ -x "$MYX_BIN/mpi_pingpong" ] || mpi_skip "MPI test programs not built (libopenmpi-dev missing)"
+}
+
+# The one line a user needs, plus the build tree's provider and root's consent.
+export OMPI_MCA_pml=cm OMPI_MCA_mtl=ofi OMPI_MCA_mtl_ofi_provider_include=myrixen
+export FI_PROVIDER_PATH=$MYX_PROV_DIR
+export OMPI_ALLOW_RUN_AS_ROOT=1 OMPI_ALLOW_RUN_AS_ROOT_CONFIRM=1
+# Quiet and quick: no hwloc binding on an oversubscribed 2-core box.
+export OMPI_MCA_hwloc_base_binding_policy=none OMPI_MCA_rmaps_base_oversubscribe=1
+
+# counters CTL_SOCKET...: one line "received pull_bytes wire_bytes", summed
+# over the daemons (every endpoint ever opened, closed ones included).
+counters() {
+	local s
+	for s in "$@"; do "$MYRIXENCTL" -s "$s" --json counters || return 1; done |
+	python3 -c '
+import json, sys
+rx = pb = wb = 0
+for line in sys.stdin:
+    c = json.loads(line)
+    e = c["all_endpoints"]
+    rx += e["recv_tiny"] + e["recv_queued"] + e["recv_rndv"]
+    pb += e["pull_bytes"]
+    for k, v in c.get("wire", {}).items():
+        if k in ("tx_bytes", "rx_bytes") and isinstance(v, int):
+            wb += v
+print(rx, pb, wb)'
+}
+
+# expect_traffic BEFORE AFTER MIN_MSGS MIN_PULL_BYTES [MIN_WIRE_BYTES]
+expect_traffic() {
+	local b=($1) a=($2) msgs=$(( ${2%% *} - ${1%% *} ))
+	local pull=$(( a[1] - b[1] )) wire=$(( a[2] - b[2] ))
+	echo "myribackd counters: $msgs messages received, $pull bytes pulled, $wire wire bytes"
+	[ "$msgs" -ge "$3" ] || { echo "FAIL: only $msgs messages through myribackd (want >= $3)"; return 1; }
+	[ "$pull" -ge "$4" ] || { echo "FAIL: only $pull bytes pulled through myribackd (want >= $4)"; return 1; }
+	if [ -n "${5:-}" ] && [ "$wire" -lt "$5" ]; then
+		echo "FAIL: only $wire bytes on the MXoE wire (want >= $5)"; return 1
+	fi
+	return 0
+}
+
+# fi_info must list the provider with what Open MPI's ofi MTL asks for.
+case_fi_info() {
+	local out
+	out=$(fi_info -p myrixen -v 2>&1) || { echo "$out"; echo "FAIL: fi_info -p myrixen"; return 1; }
+	for w in "prov_name: myrixen" FI_EP_RDM FI_TAGGED FI_DIRECTED_RECV FI_LOCAL_COMM \
+		 FI_REMOTE_COMM FI_CONTEXT FI_ORDER_SAS FI_PROGRESS_MANUAL; do
+		grep -q -- "$w" <<<"$out" || { echo "$out"; echo "FAIL: fi_info lacks $w"; return 1; }
+	done
+	out=$(fi_info -p myrixen -c "FI_TAGGED|FI_DIRECTED_RECV" -t FI_EP_RDM 2>&1) ||
+		{ echo "$out"; echo "FAIL: fi_info with Open MPI's filters"; return 1; }
+	fi_info -p myrixen -t FI_EP_MSG >/dev/null 2>&1 && { echo "FAIL: offers FI_EP_MSG"; return 1; }
+	echo "ok: fi_info lists myrixen (RDM, tagged, directed receive, manual progress)"
+}
