@@ -149,7 +149,7 @@ static int av_insert(struct fid_av *fav, const void *addr, size_t count, fi_addr
 			memcpy(&av->names[av->n], (const struct myx_name *)addr + i,
 			       sizeof(struct myx_name));
 			if (fi_addr)
-				fi_addr[i] = av->n;
+				fi_addr[i] = av->base + av->n;
 			av->n++;
 		}
 	}
@@ -169,13 +169,14 @@ static int av_remove(struct fid_av *fav, fi_addr_t *fi_addr, size_t count, uint6
 static int av_lookup(struct fid_av *fav, fi_addr_t fa, void *addr, size_t *addrlen)
 {
 	struct myx_av *av = av_of(fav);
+	size_t i;
 	int err = 0;
 
 	myx_lock(av->dom);
-	if (fa >= av->n)
+	if (!myx_av_index(av, fa, &i))
 		err = -FI_EINVAL;
 	else if (addr)
-		memcpy(addr, &av->names[fa],
+		memcpy(addr, &av->names[i],
 		       *addrlen < sizeof(struct myx_name) ? *addrlen : sizeof(struct myx_name));
 	myx_unlock(av->dom);
 	*addrlen = sizeof(struct myx_name);
@@ -242,6 +243,7 @@ int myx_av_open(struct fid_domain *domain, struct fi_av_attr *attr, struct fid_a
 	if (!av)
 		return -FI_ENOMEM;
 	av->dom = d;
+	av->base = attr && attr->type == FI_AV_TABLE ? 0 : 1;
 	av->a.fid.fclass = FI_CLASS_AV;
 	av->a.fid.context = context;
 	av->a.fid.ops = &av_fi_ops;

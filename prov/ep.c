@@ -31,10 +31,11 @@ int myx_ep_dest(struct myx_ep *ep, fi_addr_t fa, mx_endpoint_addr_t *out)
 {
 	const struct myx_name *n;
 	mx_return_t rc;
+	size_t i;
 
-	if (!ep->av || fa >= ep->av->n)
+	if (!myx_av_index(ep->av, fa, &i))
 		return -FI_EINVAL;
-	if (fa >= ep->nconn) {
+	if (i >= ep->nconn) {
 		size_t cap = ep->av->cap;
 		struct myx_conn *c = realloc(ep->conn, cap * sizeof(*c));
 
@@ -44,15 +45,15 @@ int myx_ep_dest(struct myx_ep *ep, fi_addr_t fa, mx_endpoint_addr_t *out)
 		ep->conn = c;
 		ep->nconn = cap;
 	}
-	if (!ep->conn[fa].ok) {
-		n = &ep->av->names[fa];
+	if (!ep->conn[i].ok) {
+		n = &ep->av->names[i];
 		rc = mx_connect(ep->mx, n->nic_id, n->endpoint, n->key, MYX_CONNECT_MS,
-				&ep->conn[fa].addr);
+				&ep->conn[i].addr);
 		if (rc != MX_SUCCESS)
 			return rc == MX_TIMEOUT ? -FI_ETIMEDOUT : -FI_EHOSTUNREACH;
-		ep->conn[fa].ok = true;
+		ep->conn[i].ok = true;
 	}
-	*out = ep->conn[fa].addr;
+	*out = ep->conn[i].addr;
 	return 0;
 }
 

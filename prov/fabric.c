@@ -23,6 +23,9 @@ struct fi_provider myx_prov = {
 	.cleanup = myx_cleanup,
 };
 
+/* The one symbol libfabric looks up in lib<name>-fi.so. */
+struct fi_provider *fi_prov_ini(void);
+
 FI_EXT_INI
 {
 	return &myx_prov;

@@ -60,13 +60,28 @@ struct myx_eq {
 	struct fid_eq e;
 };
 
+/* fi_addr_t = base + index of the name.  FI_AV_TABLE counts from 0 as
+ * libfabric requires; FI_AV_MAP from 1, so that 0 names no peer: Open MPI
+ * 4.1 in its ofi_tag_1 mode posts the synchronous-send acknowledgement
+ * receive with source 0 meaning "don't care" (its tag already names the
+ * sender), and a directed receive from 0 must then match any source. */
 struct myx_av {
 	struct fid_av a;
 	struct myx_domain *dom;
 	struct myx_name *names;
 	size_t n, cap;
+	fi_addr_t base;
 	uint32_t refs;                  /* endpoints bound */
 };
+
+/* The index of fa in av, or false when fa names nobody. */
+static inline bool myx_av_index(const struct myx_av *av, fi_addr_t fa, size_t *idx)
+{
+	if (!av || fa < av->base || fa - av->base >= av->n)
+		return false;
+	*idx = (size_t)(fa - av->base);
+	return true;
+}
 
 /* One completion (or error) waiting in a CQ. */
 struct myx_cqe {

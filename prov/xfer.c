@@ -172,6 +172,7 @@ static ssize_t do_recv(struct myx_ep *ep, struct myx_op *op)
 	struct myx_match m = myx_recv_match(op->tag, op->ignore, op->tagged);
 	mx_endpoint_addr_t src;
 	bool directed = (ep->caps & FI_DIRECTED_RECV) && op->addr != FI_ADDR_UNSPEC &&
+			!(ep->av && ep->av->base && op->addr == 0) &&
 			!(op->flags & FI_CLAIM && !(op->flags & FI_PEEK));
 	ssize_t ret;
 

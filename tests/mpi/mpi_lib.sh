@@ -9,6 +9,8 @@ set -u
 mpi_skip() { echo "SKIP: $*"; exit 77; }
 
 mpi_require() {
+	[ -z "${MYX_SANITIZED:-}" ] ||
+		mpi_skip "provider built with -fsanitize=$MYX_SANITIZED: Open MPI's uninstrumented processes cannot load it"
 	command -v mpirun >/dev/null || mpi_skip "mpirun missing (apt-get install openmpi-bin)"
 	command -v fi_info >/dev/null || mpi_skip "fi_info missing (apt-get install libfabric-bin)"
 	[ -e "$MYX_PROV_DIR/libmyrixen-fi.so" ] || mpi_skip "provider not built (libfabric-dev missing)"
@@ -22,11 +24,11 @@ export OMPI_ALLOW_RUN_AS_ROOT=1 OMPI_ALLOW_RUN_AS_ROOT_CONFIRM=1
 # Quiet and quick: no hwloc binding on an oversubscribed 2-core box.
 export OMPI_MCA_hwloc_base_binding_policy=none OMPI_MCA_rmaps_base_oversubscribe=1
 
-# counters CTL_SOCKET...: one line "received pull_bytes wire_bytes", summed
+# counters CTL_SOCKET...: one line "received pull_bytes wire_frames", summed
 # over the daemons (every endpoint ever opened, closed ones included).
-counters() {
-	local s
-	for s in "$@"; do "$MYRIXENCTL" -s "$s" --json counters || return 1; done |
+counters() (
+	set -o pipefail
+	for s in "$@"; do "$MYRIXENCTL" -s "$s" --json counters || exit 1; done |
 	python3 -c '
 import json, sys
 rx = pb = wb = 0
@@ -35,21 +37,20 @@ for line in sys.stdin:
     e = c["all_endpoints"]
     rx += e["recv_tiny"] + e["recv_queued"] + e["recv_rndv"]
     pb += e["pull_bytes"]
-    for k, v in c.get("wire", {}).items():
-        if k in ("tx_bytes", "rx_bytes") and isinstance(v, int):
-            wb += v
+    io = c.get("wire", {}).get("io", {})
+    wb += io.get("tx_frames", 0) + io.get("rx_frames", 0)
 print(rx, pb, wb)'
-}
+)
 
-# expect_traffic BEFORE AFTER MIN_MSGS MIN_PULL_BYTES [MIN_WIRE_BYTES]
+# expect_traffic BEFORE AFTER MIN_MSGS MIN_PULL_BYTES [MIN_WIRE_FRAMES]
 expect_traffic() {
 	local b=($1) a=($2) msgs=$(( ${2%% *} - ${1%% *} ))
 	local pull=$(( a[1] - b[1] )) wire=$(( a[2] - b[2] ))
-	echo "myribackd counters: $msgs messages received, $pull bytes pulled, $wire wire bytes"
+	echo "myribackd counters: $msgs messages received, $pull bytes pulled, $wire MXoE frames"
 	[ "$msgs" -ge "$3" ] || { echo "FAIL: only $msgs messages through myribackd (want >= $3)"; return 1; }
 	[ "$pull" -ge "$4" ] || { echo "FAIL: only $pull bytes pulled through myribackd (want >= $4)"; return 1; }
 	if [ -n "${5:-}" ] && [ "$wire" -lt "$5" ]; then
-		echo "FAIL: only $wire bytes on the MXoE wire (want >= $5)"; return 1
+		echo "FAIL: only $wire MXoE frames (want >= $5)"; return 1
 	fi
 	return 0
 }

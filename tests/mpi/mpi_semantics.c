@@ -158,6 +158,14 @@ static void ssend(void)
 	}
 }
 
+/* Phases are separated by barriers; MYX_MPI_TRACE=1 names each one done. */
+static void phase(const char *name)
+{
+	if (getenv("MYX_MPI_TRACE"))
+		fprintf(stderr, "rank %d: %s done\n", rank, name);
+	MPI_Barrier(MPI_COMM_WORLD);
+}
+
 int main(int argc, char **argv)
 {
 	int nranks, all_bad = 0;
@@ -171,13 +179,13 @@ int main(int argc, char **argv)
 		MPI_Abort(MPI_COMM_WORLD, 2);
 	}
 	any_source_any_tag(nranks);
-	MPI_Barrier(MPI_COMM_WORLD);
+	phase("any-source");
 	iprobe();
-	MPI_Barrier(MPI_COMM_WORLD);
+	phase("iprobe");
 	improbe();
-	MPI_Barrier(MPI_COMM_WORLD);
+	phase("improbe");
 	cancel();
-	MPI_Barrier(MPI_COMM_WORLD);
+	phase("cancel");
 	ssend();
 	MPI_Allreduce(&bad, &all_bad, 1, MPI_INT, MPI_MAX, MPI_COMM_WORLD);
 	if (rank == 0)
