@@ -13,6 +13,7 @@
  *    unexpected callback, mx_set_request_timeout.
  */
 #include <pthread.h>
+#include <stdatomic.h>
 #include <time.h>
 #include "itest.h"
 
@@ -114,11 +115,11 @@ static void test_context_ids(void)
 
 struct peeker {
 	mx_endpoint_t ep;
-	uint32_t result;
+	_Atomic uint32_t result;
 	mx_request_t req;
 };
 
-static volatile int peek_stop;
+static _Atomic int peek_stop;
 
 static void *peek_thread(void *arg)
 {
@@ -128,11 +129,11 @@ static void *peek_thread(void *arg)
 	/* Whatever the other thread's connects and lookups do, nothing of
 	 * theirs may surface here: poll hard (this thread then often is the
 	 * one that handles their completions), block now and then. */
-	while (!peek_stop) {
+	while (!atomic_load(&peek_stop)) {
 		IT_OK(mx_ipeek(p->ep, &p->req, &res));
-		p->result |= res;
+		atomic_fetch_or(&p->result, res);
 		IT_OK(mx_peek(p->ep, 1, &p->req, &res));
-		p->result |= res;
+		atomic_fetch_or(&p->result, res);
 	}
 	return NULL;
 }
@@ -149,7 +150,7 @@ static void test_internal_requests(void)
 	p.ep = it_open(E1);
 	if (pthread_create(&th, NULL, peek_thread, &p))
 		exit(1);
-	for (i = 0; i < 300 && !p.result; i++) {
+	for (i = 0; i < 300 && !atomic_load(&p.result); i++) {
 		IT_OK(mx_connect(p.ep, nic, E1, IT_KEY, 1000, &a));
 		if (i % 10 == 0) {
 			IT_OK(mx_nic_id_to_hostname(nic, host));
@@ -157,9 +158,9 @@ static void test_internal_requests(void)
 			IT_EQ(id, nic);
 		}
 	}
-	peek_stop = 1;
+	atomic_store(&peek_stop, 1);
 	pthread_join(th, NULL);
-	IT_EQ(p.result, 0);
+	IT_EQ(atomic_load(&p.result), 0);
 	mx_close_endpoint(p.ep);
 }
 
