@@ -254,6 +254,16 @@ static void ring_ctl_reset(struct mxn_ring_ctl *ctl)
 	atomic_store_explicit(MXN_ATOMIC(&ctl->cons_event), 1, memory_order_relaxed);
 }
 
+/* Tell the library the rendezvous limits, so it queues what would be
+ * refused (the header is informative: nothing of ours trusts it). */
+static void advertise_limits(struct mxd_endpoint *ep, const struct mxd_core *c)
+{
+	struct mxn_area_hdr *h = (struct mxn_area_hdr *)(void *)ep->area;
+
+	h->rndv_max = ep->outstanding;
+	h->registered_max = c->cfg.limits.registered_bytes;
+}
+
 int mxd_endpoint_attach(struct mxd_core *c, struct mxd_guest *g,
 			const struct mxd_endpoint_params *p, struct mxd_endpoint **out)
 {
@@ -309,6 +319,7 @@ int mxd_endpoint_attach(struct mxd_core *c, struct mxd_guest *g,
 	ep->key = p->key;
 	ep->area = p->area;
 	ep->geo = p->geo;
+	advertise_limits(ep, c);
 	ep->cmd_slots = (struct mxn_cmd *)(ep->area + ep->geo.cmd_ring_off);
 	ep->evt_slots = (struct mxn_evt *)(ep->area + ep->geo.evt_ring_off);
 	ep->sendq = ep->area + ep->geo.sendq_off;

@@ -308,8 +308,7 @@ static int do_send_rndv(struct mxd_endpoint *ep, const struct mxn_cmd *c)
 		goto out;
 	}
 	if (!rndv_limits_ok(ep, c->length)) {
-		ep->st.no_resources++;
-		status = MXN_ST_NO_RESOURCES;
+		status = MXN_ST_NO_RESOURCES; /* counted once, below */
 		goto complete;
 	}
 	r = calloc(1, sizeof(*r));

@@ -89,6 +89,7 @@ struct mx_endpoint *mxl_endpoint_alloc(uint32_t key)
 	mxl_list_init(&ep->done);
 	mxl_list_init(&ep->claimed);
 	mxl_list_init(&ep->retry);
+	mxl_list_init(&ep->send_wait);
 	ep->cookie_free = UINT32_MAX;
 	ep->unexp_queue_max = MXL_UNEXP_QUEUE_MAX_DEFAULT;
 	ep->key = key;
@@ -110,6 +111,8 @@ int mxl_endpoint_attach(struct mx_endpoint *ep)
 	err = check_area(ep);
 	if (err)
 		return err;
+	ep->rndv_max = ((const struct mxn_area_hdr *)ep->t.area)->rndv_max;
+	ep->registered_max = ((const struct mxn_area_hdr *)ep->t.area)->registered_max;
 	ep->medium_max = ep->info.medium_max;
 	if (ep->medium_max < MXN_SMALL_MAX || ep->medium_max > MXN_MEDIUM_MAX_LIMIT ||
 	    ep->medium_max > ep->lay.sendq_size / 2)
@@ -189,6 +192,11 @@ static void drop_requests(struct mx_endpoint *ep)
 		r->state |= MXL_RS_FORGOTTEN;
 		mxl_req_complete(r, MX_STATUS_ABORTED);
 	}
+	while (!mxl_list_empty(&ep->send_wait)) {
+		r = mxl_container_of(ep->send_wait.next, struct mxl_req, link);
+		r->state |= MXL_RS_FORGOTTEN;
+		mxl_req_complete(r, MX_STATUS_ABORTED);
+	}
 	while (!mxl_list_empty(&ep->m.posted)) {
 		r = mxl_container_of(ep->m.posted.next, struct mxl_req, posted.link);
 		r->state |= MXL_RS_FORGOTTEN;
@@ -206,7 +214,7 @@ void mxl_endpoint_close(struct mx_endpoint *ep)
 {
 	mxl_unregister_endpoint(ep);
 	if (ep->ncookies || !mxl_list_empty(&ep->done) || !mxl_list_empty(&ep->backlog) ||
-	    !mxl_list_empty(&ep->retry) || ep->m.nposted)
+	    !mxl_list_empty(&ep->retry) || !mxl_list_empty(&ep->send_wait) || ep->m.nposted)
 		drop_requests(ep);
 	drop_unexpected(ep);
 	if (ep->t.ops)

@@ -4,10 +4,56 @@
  * sendq chunk; when either is missing the request waits on ep->backlog and
  * progress retries it in FIFO order (later sends never overtake it, so the
  * per-destination order MX promises holds).
+ *
+ * Rendezvous room: the daemon refuses a rendezvous send beyond the
+ * endpoint's 'outstanding' or the guest's registered-memory limit (both
+ * advertised in the area header).  MX queues such sends until room frees
+ * up, so a rendezvous that does not fit waits on ep->send_wait, and every
+ * later send with it (Open-MX's order rule), while receives, pulls and
+ * connects go on: the peer's pulls of our earlier sends are what frees the
+ * room.  Room is counted from issue to the completing event, per endpoint
+ * and per process (the local guest is the process), so the daemon never
+ * sees more than it allows.  Other processes of a Xen guest share its
+ * limit unseen: a send refused anyway is queued again, first in line, and
+ * retried after a back-off.
  */
 #include <errno.h>
 #include <string.h>
 #include "mxl.h"
+
+#define MXL_SEND_RETRY_FIRST_MS 1u
+#define MXL_SEND_RETRY_MAX_MS 64u
+
+/* Rendezvous bytes this process has issued and not seen completed. */
+static _Atomic uint64_t mxl_registered;
+
+static bool rndv_fits(struct mx_endpoint *ep, const struct mxl_req *r)
+{
+	uint64_t reg = atomic_load_explicit(&mxl_registered, memory_order_relaxed);
+
+	if (ep->rndv_max && ep->rndv_inflight >= ep->rndv_max)
+		return false;
+	/* A message larger than the whole limit can never fit: let the
+	 * daemon refuse it rather than wait for ever. */
+	return !ep->registered_max || r->total > ep->registered_max ||
+	       reg + r->total <= ep->registered_max;
+}
+
+static void rndv_take(struct mx_endpoint *ep, struct mxl_req *r)
+{
+	ep->rndv_inflight++;
+	atomic_fetch_add_explicit(&mxl_registered, r->total, memory_order_relaxed);
+	r->rndv_held = true;
+}
+
+void mxl_rndv_release(struct mx_endpoint *ep, struct mxl_req *r)
+{
+	if (!r->rndv_held)
+		return;
+	r->rndv_held = false;
+	ep->rndv_inflight--;
+	atomic_fetch_sub_explicit(&mxl_registered, r->total, memory_order_relaxed);
+}
 
 static bool cmd_room(struct mx_endpoint *ep)
 {
@@ -199,6 +245,8 @@ static int issue(struct mx_endpoint *ep, struct mxl_req *r)
 	}
 	cmd_put(ep, &c);
 	r->state |= MXL_RS_INFLIGHT;
+	if (c.op == MXN_CMD_SEND_RNDV)
+		rndv_take(ep, r);
 	if (r->kind == MXL_REQ_SEND && r->cls != MXL_CLASS_LARGE) {
 		r->state |= MXL_RS_BUFFERED; /* the payload is in the slot or the sendq now */
 		mxl_wake_waiters(ep);        /* mx_buffered in another thread */
@@ -214,14 +262,10 @@ static void issue_or_fail(struct mxl_req *r, int err)
 		mxl_req_complete(r, MX_STATUS_REJECTED);
 }
 
-void mxl_submit(struct mx_endpoint *ep, struct mxl_req *r)
+static void submit_now(struct mx_endpoint *ep, struct mxl_req *r)
 {
 	int err;
 
-	if (ep->dead) {
-		mxl_req_complete(r, MX_STATUS_ABORTED);
-		return;
-	}
 	if (mxl_list_empty(&ep->backlog)) {
 		err = issue(ep, r);
 		if (err == 0)
@@ -234,6 +278,64 @@ void mxl_submit(struct mx_endpoint *ep, struct mxl_req *r)
 	ep->counters[MXL_CNT_BACKLOG]++;
 	r->state |= MXL_RS_BACKLOG;
 	mxl_list_add_tail(&ep->backlog, &r->link);
+}
+
+static void send_wait_add(struct mx_endpoint *ep, struct mxl_req *r, bool first)
+{
+	ep->counters[MXL_CNT_SEND_WAIT]++;
+	r->state |= MXL_RS_SENDWAIT;
+	if (first)
+		mxl_list_add_tail(ep->send_wait.next, &r->link); /* before the head */
+	else
+		mxl_list_add_tail(&ep->send_wait, &r->link);
+}
+
+void mxl_submit(struct mx_endpoint *ep, struct mxl_req *r)
+{
+	if (ep->dead) {
+		mxl_req_complete(r, MX_STATUS_ABORTED);
+		return;
+	}
+	if (r->kind == MXL_REQ_SEND &&
+	    (!mxl_list_empty(&ep->send_wait) || (r->cls == MXL_CLASS_LARGE && !rndv_fits(ep, r)))) {
+		send_wait_add(ep, r, false);
+		return;
+	}
+	submit_now(ep, r);
+}
+
+void mxl_send_wait_drain(struct mx_endpoint *ep)
+{
+	while (!mxl_list_empty(&ep->send_wait)) {
+		struct mxl_req *r = mxl_container_of(ep->send_wait.next, struct mxl_req, link);
+
+		if (r->cls == MXL_CLASS_LARGE && !rndv_fits(ep, r))
+			return;
+		if (ep->send_retry_at_ns) {
+			if (mxl_now_ns() < ep->send_retry_at_ns)
+				return;
+			ep->send_retry_at_ns = 0;
+		}
+		mxl_list_del(&r->link);
+		r->state &= ~MXL_RS_SENDWAIT;
+		submit_now(ep, r);
+	}
+	ep->send_retry_ms = 0;
+}
+
+bool mxl_send_requeue(struct mx_endpoint *ep, struct mxl_req *r, mx_status_code_t code)
+{
+	if (code != MX_STATUS_NO_RESOURCES || r->cls != MXL_CLASS_LARGE || ep->dead ||
+	    (ep->registered_max && r->total > ep->registered_max))
+		return false;
+	mxl_req_release_resources(r);
+	r->state &= ~MXL_RS_INFLIGHT;
+	ep->send_retry_ms = ep->send_retry_ms ? ep->send_retry_ms * 2 : MXL_SEND_RETRY_FIRST_MS;
+	if (ep->send_retry_ms > MXL_SEND_RETRY_MAX_MS)
+		ep->send_retry_ms = MXL_SEND_RETRY_MAX_MS;
+	ep->send_retry_at_ns = mxl_now_ns() + ep->send_retry_ms * 1000000ull;
+	send_wait_add(ep, r, true);
+	return true;
 }
 
 void mxl_issue_backlog(struct mx_endpoint *ep)

@@ -89,6 +89,7 @@ struct mxl_req {
 	bool sq_held;
 	uint32_t sq_id;
 	void *region;
+	bool rndv_held;         /* counted in the rendezvous room (issue.c) */
 	/* receive of a rendezvous */
 	uint32_t rndv_handle;
 	uint32_t pull_len;
@@ -153,6 +154,12 @@ struct mx_endpoint {
 	/* Context ids (MX_PARAM_CONTEXT_ID): bits of match_info naming a context. */
 	uint64_t ctxid_mask;
 	struct mxl_list retry;              /* connects waiting for their next try */
+	struct mxl_list send_wait;          /* sends waiting for rendezvous room, in order */
+	uint32_t rndv_max;                  /* daemon's limits (area header), 0 = not told */
+	uint64_t registered_max;
+	uint32_t rndv_inflight;             /* our SEND_RNDV issued, not yet done */
+	uint64_t send_retry_at_ns;          /* a refused send's next try */
+	uint32_t send_retry_ms;
 	uint32_t request_timeout_ms;        /* mx_set_request_timeout(ep, NULL, ms) */
 	bool dead;
 	bool in_handler;
@@ -213,6 +220,12 @@ void mxl_fail_all(struct mx_endpoint *ep, mx_status_code_t code);
 /* Issue or backlog the request's command. */
 void mxl_submit(struct mx_endpoint *ep, struct mxl_req *r);
 void mxl_issue_backlog(struct mx_endpoint *ep);
+/* Issue the sends waiting for rendezvous room that fit now (in order). */
+void mxl_send_wait_drain(struct mx_endpoint *ep);
+/* A rendezvous send refused for lack of room: true when queued again. */
+bool mxl_send_requeue(struct mx_endpoint *ep, struct mxl_req *r, mx_status_code_t code);
+/* Give back a rendezvous send's share of the room. */
+void mxl_rndv_release(struct mx_endpoint *ep, struct mxl_req *r);
 int mxl_issue_oneway(struct mx_endpoint *ep, const struct mxn_cmd *c);
 void mxl_recv_matched_unexp(struct mx_endpoint *ep, struct mxl_req *r, struct mxl_unexp *u);
 

@@ -189,6 +189,8 @@ static void on_send_done(struct mx_endpoint *ep, const struct mxn_evt *e)
 	if (!r)
 		return;
 	code = mxl_status_from_mxn(e->status);
+	if (mxl_send_requeue(ep, r, code))
+		return;
 	if (r->cls == MXL_CLASS_LARGE)
 		r->status.xfer_length = e->u.done.xfer_length < r->total ?
 					e->u.done.xfer_length : (uint32_t)r->total;
@@ -361,6 +363,8 @@ void mxl_fail_all(struct mx_endpoint *ep, mx_status_code_t code)
 		mxl_req_complete(mxl_container_of(ep->backlog.next, struct mxl_req, link), code);
 	while (!mxl_list_empty(&ep->retry))
 		mxl_req_complete(mxl_container_of(ep->retry.next, struct mxl_req, link), code);
+	while (!mxl_list_empty(&ep->send_wait))
+		mxl_req_complete(mxl_container_of(ep->send_wait.next, struct mxl_req, link), code);
 	while (!mxl_list_empty(&ep->m.posted))
 		mxl_req_complete(mxl_container_of(ep->m.posted.next, struct mxl_req, posted.link),
 				 code);
@@ -381,6 +385,7 @@ void mxl_progress(struct mx_endpoint *ep)
 	ep->in_progress = false;
 	if (!ep->dead) {
 		mxl_connect_retry_due(ep);
+		mxl_send_wait_drain(ep);
 		mxl_issue_backlog(ep);
 		mxl_flush(ep);
 	}

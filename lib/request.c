@@ -66,6 +66,7 @@ void mxl_req_release_resources(struct mxl_req *r)
 	struct mx_endpoint *ep = r->ep;
 
 	cookie_put(ep, r);
+	mxl_rndv_release(ep, r);
 	if (r->sq_held) {
 		mxl_sendq_free(&ep->sq, r->sq_id);
 		r->sq_held = false;

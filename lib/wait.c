@@ -106,7 +106,8 @@ static void cond_sleep(struct mx_endpoint *ep, uint64_t deadline)
 static bool doorbell_sleep(struct mx_endpoint *ep, uint64_t now, uint64_t deadline,
 			   uint32_t gen0)
 {
-	bool nap = !mxl_list_empty(&ep->backlog) || ep->unexp_stalled;
+	bool nap = !mxl_list_empty(&ep->backlog) || !mxl_list_empty(&ep->send_wait) ||
+		   ep->unexp_stalled;
 	bool nudged;
 	int r;
 
@@ -114,8 +115,9 @@ static bool doorbell_sleep(struct mx_endpoint *ep, uint64_t now, uint64_t deadli
 	ep->doorbell_sleeper = true;
 	ep->nudged = false;
 	mxl_unlock(ep);
-	/* Backlogged commands wait for ring room, and a stalled ring for a
-	 * receive from another thread; neither is an event: nap briefly. */
+	/* Backlogged commands wait for ring room, queued sends for room other
+	 * endpoints of the process free, and a stalled ring for a receive from
+	 * another thread; none of it is an event: nap briefly. */
 	r = ep->t.ops->wait(&ep->t, sleep_ms(now, deadline, nap), ep->wake_fd);
 	mxl_lock(ep);
 	ep->doorbell_sleeper = false;

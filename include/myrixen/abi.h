@@ -99,9 +99,19 @@ struct mxn_area_hdr {
 	uint32_t sendq_off;      /* guest writes, daemon reads */
 	uint32_t recvq_off;      /* daemon writes, guest reads */
 	uint32_t pad0;
-	uint64_t pad1[9];
+	/* Written by the daemon when it attaches the endpoint (0 = not told;
+	 * older daemons leave the padding they replaced at 0): how many
+	 * rendezvous sends the endpoint may have in flight, and how many bytes
+	 * of them its guest may have registered at once.  The library queues
+	 * sends beyond them instead of having them refused. */
+	uint32_t rndv_max;
+	uint32_t pad2;
+	uint64_t registered_max;
+	uint64_t pad1[7];
 };
 _Static_assert(sizeof(struct mxn_area_hdr) == 128, "mxn_area_hdr size");
+_Static_assert(offsetof(struct mxn_area_hdr, rndv_max) == 56, "rndv_max");
+_Static_assert(offsetof(struct mxn_area_hdr, registered_max) == 64, "registered_max");
 _Static_assert(offsetof(struct mxn_area_hdr, cmd_ctl_off) == 28, "cmd_ctl_off");
 _Static_assert(offsetof(struct mxn_area_hdr, recvq_off) == 48, "recvq_off");
 

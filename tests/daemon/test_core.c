@@ -626,11 +626,19 @@ static void test_limits(struct tep *a, struct tep *b)
 		c.u.rndv.desc_len = dlen;
 		post(a, &c);
 	}
-	poll_ep(a);
+	{
+		uint64_t before = a->ep->st.no_resources;
+
+		poll_ep(a);
+		CHECK_EQ(a->ep->st.no_resources, before + 1); /* one refusal, counted once */
+	}
 	e = next(a);
 	CHECK_EQ(e.u.done.cookie, 61);
 	CHECK_EQ(e.status, MXN_ST_NO_RESOURCES);
 	release(a);
+	/* The limits the library queues by, in the area header. */
+	CHECK_EQ(((struct mxn_area_hdr *)(void *)a->ep->area)->registered_max, 3u << 19);
+	CHECK_EQ(((struct mxn_area_hdr *)(void *)a->ep->area)->rndv_max, a->ep->outstanding);
 	e = next(b);
 	CHECK_EQ(e.type, MXN_EVT_RECV_RNDV);
 	release(b);

@@ -26,6 +26,8 @@ transports = local
 local_socket = $dir/local.sock
 ctl_socket = $dir/ctl.sock
 CONF
+# A test may tighten the daemon's limits (one "key = value" per line).
+[ -n "${MYRIXEN_TEST_DAEMON_CONF:-}" ] && printf '%s\n' "$MYRIXEN_TEST_DAEMON_CONF" >> "$dir/myribackd.conf"
 "$daemon" -f -c "$dir/myribackd.conf" >"$dir/daemon.log" 2>&1 &
 dpid=$!
 # The socket path appears only once the daemon listens on it (bound under a
