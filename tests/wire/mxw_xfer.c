@@ -7,6 +7,11 @@
  *   mxw_xfer -e EP -d HOST:EP -k WRONGKEY -B           expect a refused connect
  *   mxw_xfer -e EP -d HOST:EP -C                       expect a failed connect
  *   mxw_xfer -e EP -k KEY -n SECONDS -H                hold an endpoint open
+ *   mxw_xfer -e EP -d HOST:BOARD:EP -n COUNT -R        reflect COUNT messages
+ *
+ * Reflect (the daemon side of omx_conform): receive COUNT messages of any
+ * size up to 4 MiB, check each byte against pat(match_info, i), and send
+ * each back unchanged (same match_info, same bytes) to the peer.
  *
  * Exchange: both sides send every size class across its boundaries
  * (0, 1, 32, 33, 128, 129, 32 KiB +- 1, 4 MiB, ...) ROUNDS times, all sends
@@ -191,6 +196,41 @@ static int until_dead(mx_endpoint_t ep, mx_endpoint_addr_t peer)
 	return 1;
 }
 
+static int reflect(mx_endpoint_t ep, mx_endpoint_addr_t peer, uint32_t count)
+{
+	static uint8_t buf[4u << 20];
+	mx_segment_t seg = { buf, sizeof(buf) };
+	mx_request_t req;
+	mx_status_t st;
+	uint32_t result;
+
+	for (uint32_t k = 0; k < count; k++) {
+		uint32_t bad = 0;
+
+		if (mx_irecv(ep, &seg, 1, 0, 0, NULL, &req) != MX_SUCCESS ||
+		    mx_wait(ep, &req, 30000, &st, &result) != MX_SUCCESS || !result ||
+		    st.code != MX_STATUS_SUCCESS) {
+			fprintf(stderr, "mxw_xfer: reflect: message %u not received\n", k);
+			return 1;
+		}
+		for (uint32_t i = 0; i < st.xfer_length; i++)
+			bad += buf[i] != pat(st.match_info, i);
+		printf("reflect: got %u bytes match %016llx, %u bad bytes\n", st.xfer_length,
+		       (unsigned long long)st.match_info, bad);
+		if (bad)
+			return 1;
+		seg.segment_length = st.xfer_length;
+		if (mx_isend(ep, &seg, 1, peer, st.match_info, NULL, &req) != MX_SUCCESS ||
+		    mx_wait(ep, &req, 30000, &st, &result) != MX_SUCCESS || !result ||
+		    st.code != MX_STATUS_SUCCESS) {
+			fprintf(stderr, "mxw_xfer: reflect: send back of %u failed\n", k);
+			return 1;
+		}
+		seg.segment_length = sizeof(buf);
+	}
+	return 0;
+}
+
 int main(int argc, char **argv)
 {
 	uint32_t eid = 1, key = 0x12345, rounds = 3;
@@ -199,7 +239,7 @@ int main(int argc, char **argv)
 	mx_endpoint_t ep;
 	mx_endpoint_addr_t peer;
 
-	while ((c = getopt(argc, argv, "e:d:n:k:m:KBCH")) != -1) {
+	while ((c = getopt(argc, argv, "e:d:n:k:m:KBCHR")) != -1) {
 		switch (c) {
 		case 'e': eid = (uint32_t)atoi(optarg); break;
 		case 'd': dest = optarg; break;
@@ -210,6 +250,7 @@ int main(int argc, char **argv)
 		case 'B': mode = 'B'; break;
 		case 'C': mode = 'C'; break;
 		case 'H': mode = 'H'; break;
+		case 'R': mode = 'R'; break;
 		default: return 2;
 		}
 	}
@@ -220,7 +261,7 @@ int main(int argc, char **argv)
 		sleep(rounds);
 		return 0;
 	}
-	if (!dest || rounds < 1 || rounds > MAXROUNDS) {
+	if (!dest || rounds < 1 || (rounds > MAXROUNDS && mode != 'R')) {
 		fprintf(stderr, "usage: mxw_xfer -e EP -d HOST:EP [-n ROUNDS<=16] [-k KEY] [-m MAXLEN] [-K|-B|-C]\n");
 		return 2;
 	}
@@ -244,6 +285,11 @@ int main(int argc, char **argv)
 		return 1;
 	if (mode == 'K')
 		return until_dead(ep, peer);
+	if (mode == 'R') {
+		rc = reflect(ep, peer, rounds);
+		printf("mxw_xfer: reflected %u messages: %s\n", rounds, rc ? "FAILED" : "ok");
+		return rc;
+	}
 	rc = exchange(ep, peer, rounds);
 	if (!rc)
 		rc = barrier(ep, peer);

@@ -1,0 +1,29 @@
+#!/bin/bash
+# Open-MX conformance at MTU $1 (default 9000): omx_conform, a native
+# Open-MX node of our own written from Open-MX's layouts (not from the
+# engine's codec), on raw AF_PACKET in namespace o, against myribackd in
+# namespace d, whose application (mxw_xfer -R) checks what it receives and
+# sends it back.  The peers are static on both sides, as a mixed cluster
+# needs them: the daemon lists "omxnode" (no board suffix: the naming rule
+# makes "omxnode:0" find it), the node knows the daemon's MAC.
+. "$(dirname "$0")/ns_lib.sh"
+ns_require
+: "${MXW_CONFORM:?}"
+MTU=${1:-9000}
+ns_add d; ns_add o
+ns_veth d vd o vo "$MTU"
+omac=$(ip -n "${P}o" -o link show "${P}vo" | grep -o 'link/ether [0-9a-f:]*' | cut -d' ' -f2)
+dmac=$(ip -n "${P}d" -o link show "${P}vd" | grep -o 'link/ether [0-9a-f:]*' | cut -d' ' -f2)
+ns_daemon d vd "peer = omxnode $omac"
+ip netns exec "${P}o" timeout 120 "$MXW_CONFORM" -i "${P}vo" -p "$dmac" -m "$MTU" -k 0x4242 \
+	> "$DIR/omx.log" 2>&1 &
+omx=$!
+ns_run d timeout 120 "$MXW_XFER" -e 1 -d omxnode:0:0 -k 0x4242 -R -n 5 > "$DIR/app.log" 2>&1
+app=$?
+wait $omx
+rc=$?
+cat "$DIR/omx.log" "$DIR/app.log"
+[ $rc = 0 ] || ns_fail "omx_conform at MTU $MTU"
+[ $app = 0 ] || ns_fail "reflector at MTU $MTU"
+kill -0 "$PID_d" || ns_fail "myribackd died"
+echo "PASS"
