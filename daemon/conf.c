@@ -296,6 +296,12 @@ static int k_ctl_group(struct parse *p, const char *v)
 	return set_group(p, v, p->cfg->ctl_group, sizeof(p->cfg->ctl_group));
 }
 
+/* Open-MX's OMX_MTU: what the Open-MX peers were built with (default 9000) */
+static int k_wire_mtu(struct parse *p, const char *v)
+{
+	return set_u32(p, v, 1280, 9000, false, &p->cfg->wire_mtu);
+}
+
 static int k_poll_window(struct parse *p, const char *v)
 {
 	return set_u32(p, v, 0, 1000000, false, &p->cfg->poll_window_us);
@@ -421,6 +427,7 @@ struct key {
 static const struct key keys[] = {
 	{ "interface", k_interface, false },
 	{ "wire", k_wire, false },
+	{ "wire_mtu", k_wire_mtu, false },
 	{ "transports", k_transports, false },
 	{ "local_socket", k_local_socket, false },
 	{ "local_group", k_local_group, false },
@@ -657,6 +664,8 @@ int mxd_config_format(const struct mxd_config *c, char *buf, size_t len)
 	OUT("medium_max = %u\noutstanding = %u\n", l->medium_max, l->outstanding);
 	if (c->hostname[0])
 		OUT("hostname = %s\n", c->hostname);
+	if (c->wire_mtu)
+		OUT("wire_mtu = %u\n", c->wire_mtu);
 	if (c->nic_id) {
 		fmt_mac(c->nic_id, mac);
 		OUT("nic_id = %s\n", mac);
@@ -678,7 +687,8 @@ bool mxd_config_equal(const struct mxd_config *a, const struct mxd_config *b)
 	    strcmp(a->local_socket, b->local_socket) || strcmp(a->local_group, b->local_group) ||
 	    strcmp(a->ctl_socket, b->ctl_socket) || strcmp(a->ctl_group, b->ctl_group) ||
 	    strcmp(a->interface, b->interface) || a->nic_id != b->nic_id ||
-	    strcmp(a->hostname, b->hostname) || a->poll_window_us != b->poll_window_us ||
+	    strcmp(a->hostname, b->hostname) || a->wire_mtu != b->wire_mtu ||
+	    a->poll_window_us != b->poll_window_us ||
 	    a->poll_budget != b->poll_budget || a->log_level != b->log_level ||
 	    a->npeers != b->npeers)
 		return false;

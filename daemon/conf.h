@@ -47,6 +47,7 @@ struct mxd_config {
 	char interface[IF_NAMESIZE];
 	uint64_t nic_id;            /* 0 = from the interface MAC, or derived */
 	char hostname[MXD_NAME_MAX];        /* "" = gethostname() */
+	uint32_t wire_mtu;          /* Open-MX's MTU (whole frame); 0 = min(interface, 9000) */
 	/* anticipatory polling window after a ring had work, microseconds */
 	uint32_t poll_window_us;
 	uint32_t poll_budget;       /* slots consumed per ring per pass */

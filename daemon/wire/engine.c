@@ -22,6 +22,7 @@ struct mxw_engine {
 	struct mxd_core *core;
 	struct ev_loop *ev;
 	struct mxw_link_info link;
+	uint32_t wire_mtu;          /* Open-MX's MTU in use: sets the geometry */
 	char why[128];
 	uint64_t link_changes;
 	struct mxw_pio *pio;
@@ -368,6 +369,26 @@ static void engine_free(struct mxw_engine *e)
 	free(e);
 }
 
+/*
+ * The frame size: Open-MX's MTU (OMX_MTU) bounds the whole frame, its
+ * Ethernet header included, and both ends must use the same one (pulls
+ * count in units of the reply size).  A default Open-MX build uses 9000 on
+ * any interface that takes it, so that is the default here too, or the
+ * interface MTU when smaller; wire_mtu names another build's value.
+ */
+static uint32_t wire_mtu(const struct mxw_engine *e, const struct mxd_config *cfg)
+{
+	uint32_t mtu = cfg->wire_mtu ? cfg->wire_mtu : MXW_MTU_OPEN_MX;
+
+	if (mtu > e->link.mtu) {
+		if (cfg->wire_mtu)
+			mxd_log(MXD_LOG_WARNING, "wire: wire_mtu %u above %s's MTU %u: using %u",
+				cfg->wire_mtu, e->link.name, e->link.mtu, e->link.mtu);
+		mtu = e->link.mtu;
+	}
+	return mtu;
+}
+
 static int engine_proto(struct mxw_engine *e, const struct mxd_config *cfg)
 {
 	struct mxw_proto_params p;
@@ -382,10 +403,7 @@ static int engine_proto(struct mxw_engine *e, const struct mxd_config *cfg)
 	mxw_proto_params_default(&p);
 	memcpy(p.mac, e->link.mac, 6);
 	snprintf(p.hostname, sizeof(p.hostname), "%s", mxd_core_hostname(e->core));
-	/* Open-MX's MTU bounds the whole frame; a default Open-MX build uses
-	 * 9000 on any interface that takes it, so a larger interface MTU does
-	 * not make our frames larger (the geometry must match the peers') */
-	p.mtu = e->link.mtu < MXW_MTU_OPEN_MX ? e->link.mtu : MXW_MTU_OPEN_MX;
+	p.mtu = e->wire_mtu = wire_mtu(e, cfg);
 	err = mxw_proto_new(&p, &cb, &e->pr);
 	if (err)
 		return err;
@@ -435,7 +453,7 @@ int mxw_engine_start(struct mxd_daemon *d)
 	}
 	if (e->link.state == MXW_LINK_DOWN)
 		mxd_log(MXD_LOG_ERR, "wire: %s; waiting for it to come up", e->why);
-	if (e->link.mtu < MXW_MTU_OPEN_MX)
+	if (e->link.mtu < MXW_MTU_OPEN_MX && !d->cfg.wire_mtu)
 		mxd_log(MXD_LOG_NOTICE, "wire: %s has MTU %u; a default native Open-MX peer needs "
 			"%u (fragment sizes must match)", e->link.name, e->link.mtu,
 			MXW_MTU_OPEN_MX);
@@ -476,9 +494,10 @@ int mxw_engine_start(struct mxd_daemon *d)
 	mxd_core_set_nic_id(d->core, mxw_mac_to_u64(e->link.mac));
 	mxd_core_set_remote(d->core, &wire_ops, e);
 	d->wire = e;
-	mxd_log(MXD_LOG_NOTICE, "wire: MXoE on %s (ifindex %d, MTU %u, medium fragment %u, "
-		"%u configured peers, TPACKET_V%d ring)", e->link.name, e->link.ifindex,
-		e->link.mtu, mxw_proto_frag_max(e->pr), mxw_proto_npeers(e->pr) - 1,
+	mxd_log(MXD_LOG_NOTICE, "wire: MXoE on %s (ifindex %d, MTU %u, Open-MX MTU %u: medium "
+		"fragment %u, pull reply %u; %u configured peers, TPACKET_V%d ring)", e->link.name,
+		e->link.ifindex, e->link.mtu, e->wire_mtu, mxw_proto_frag_max(e->pr),
+		mxw_pull_reply_max(e->wire_mtu), mxw_proto_npeers(e->pr) - 1,
 		ring_version());
 	return 0;
 out:

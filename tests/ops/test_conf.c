@@ -108,6 +108,11 @@ static void t_missing_interface(void)
 	CHECK(!strcmp(cfg.interface, "eth0"), "interface %s", cfg.interface);
 	expect_error("interface = averyveryverylongname0\n",
 		     "t.conf:1: interface: 'averyveryverylongname0' is too long (at most 15 characters)");
+	/* Open-MX's MTU, the whole frame: 0 (default) = min(interface, 9000) */
+	CHECK(cfg.wire_mtu == 0, "wire_mtu default %u", cfg.wire_mtu);
+	expect_ok("interface = eth0\nwire_mtu = 1500\n", &cfg);
+	CHECK(cfg.wire_mtu == 1500, "wire_mtu %u", cfg.wire_mtu);
+	expect_error("wire_mtu = 9014\n", "t.conf:1: wire_mtu: 9014 is out of range [1280..9000]");
 }
 
 static void t_bad_mac(void)

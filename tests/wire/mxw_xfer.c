@@ -26,7 +26,7 @@
 #include <unistd.h>
 #include "myriexpress.h"
 
-static const uint32_t sizes[] = { 0, 1, 32, 33, 128, 129, 1466, 8192, 8193, 32767, 32768,
+static const uint32_t sizes[] = { 0, 1, 32, 33, 128, 129, 1452, 1453, 8192, 8193, 32767, 32768,
 				  32769, 65536, 1u << 20, 4u << 20 };
 #define NSIZES (sizeof(sizes) / sizeof(sizes[0]))
 #define MAXROUNDS 16

@@ -1,5 +1,7 @@
 #!/bin/bash
-# Open-MX conformance at MTU $1 (default 9000): omx_conform, a native
+# Open-MX conformance at Open-MX MTU $1 (default 9000) on an interface of
+# MTU $2 (default $1; when larger, the daemon is told wire_mtu = $1, as for
+# an Open-MX built --with-mtu=$1 on a jumbo network): omx_conform, a native
 # Open-MX node of our own written from Open-MX's layouts (not from the
 # engine's codec), on raw AF_PACKET in namespace o, against myribackd in
 # namespace d, whose application (mxw_xfer -R) checks what it receives and
@@ -10,11 +12,14 @@
 ns_require
 : "${MXW_CONFORM:?}"
 MTU=${1:-9000}
+IFMTU=${2:-$MTU}
+extra=()
+[ "$IFMTU" = "$MTU" ] || extra=("wire_mtu = $MTU")
 ns_add d; ns_add o
-ns_veth d vd o vo "$MTU"
+ns_veth d vd o vo "$IFMTU"
 omac=$(ip -n "${P}o" -o link show "${P}vo" | grep -o 'link/ether [0-9a-f:]*' | cut -d' ' -f2)
 dmac=$(ip -n "${P}d" -o link show "${P}vd" | grep -o 'link/ether [0-9a-f:]*' | cut -d' ' -f2)
-ns_daemon d vd "peer = omxnode $omac"
+ns_daemon d vd "peer = omxnode $omac" "${extra[@]}"
 ip netns exec "${P}o" timeout 120 "$MXW_CONFORM" -i "${P}vo" -p "$dmac" -m "$MTU" -k 0x4242 \
 	> "$DIR/omx.log" 2>&1 &
 omx=$!

@@ -414,7 +414,9 @@ static void expect_medium(uint64_t match, uint32_t len)
 		      i, fl, mtu, want);
 		CHECK(f[B + 27] == 0 && get32(f, B + 28) == 0, "medium pads");
 		CHECK((size_t)n == B + 32 + fl && (size_t)n <= mtu, "frame %zd bytes", n);
-		if (i >= nfrags || fl != want || seen[i])
+		if (i >= nfrags || fl != want)
+			return;         /* another geometry: no use waiting for the rest */
+		if (seen[i])
 			continue;
 		seen[i] = true;
 		got++;
