@@ -18,6 +18,7 @@
 #include <sys/stat.h>
 #include <unistd.h>
 #include <myrixen/abi.h>
+#include <myrixen/board_name.h>
 #include "conf.h"
 
 void mxd_config_defaults(struct mxd_config *cfg)
@@ -404,7 +405,9 @@ static int k_peer(struct parse *p, const char *v)
 	if ((rc = check_hostname(p, host)) || (rc = parse_mac(p, mac, &id)))
 		return rc;
 	for (uint32_t i = 0; i < c->npeers; i++) {
-		if (!strcmp(c->peers[i].hostname, host))
+		/* "host" and "host:0" are one board (MX's hostname:board) */
+		if (mxn_board_name_eq(c->peers[i].hostname, (uint32_t)strlen(c->peers[i].hostname),
+				      host, (uint32_t)strlen(host)))
 			return fail(p, "peer: host '%s' is listed twice", host);
 		if (c->peers[i].nic_id == id)
 			return fail(p, "peer: MAC %s is listed twice (also '%s')", mac,

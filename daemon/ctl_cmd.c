@@ -12,6 +12,7 @@
 #include <sys/ioctl.h>
 #include <sys/socket.h>
 #include <unistd.h>
+#include <myrixen/board_name.h>
 #include "core.h"
 #include "ctl_int.h"
 #include "daemon.h"
@@ -510,7 +511,8 @@ static enum mxd_ctl_rc cmd_ping(struct mxd_ctl *ctl, struct mxd_ctl_conn *c,
 		return MXD_CTL_FAILED;
 	}
 	for (uint32_t i = 0; i < cfg->npeers; i++)
-		if (!strcmp(cfg->peers[i].hostname, arg))
+		if (mxn_board_name_eq(cfg->peers[i].hostname, (uint32_t)strlen(cfg->peers[i].hostname),
+				      arg, (uint32_t)strlen(arg)))
 			nic_id = cfg->peers[i].nic_id;
 	if (!nic_id) {
 		snprintf(err, errlen, "ping %s: not a configured peer", arg);

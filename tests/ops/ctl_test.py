@@ -501,9 +501,10 @@ def case_ping(tmp):
         check(rc == 0, "ping nodeB: %d %r %r" % (rc, out, err))
         r = json.loads(out)
         check(r["host"] == "nodeB" and r["nic_id"] == "02:00:00:00:00:0b" and
-              r["remote_hostname"] == "nodeB" and r["rtt_us"] > 0 and r["queries"] == 1, str(r))
-        rc, out, err = b.ctl("ping", "nodeA")
-        check(rc == 0 and "remote_hostname: nodeA" in out, "text ping: %d %r %r" % (rc, out, err))
+              r["remote_hostname"] == "nodeB:0" and r["rtt_us"] > 0 and r["queries"] == 1, str(r))
+        # "nodeA:0" names the configured "nodeA" (MX's hostname:board)
+        rc, out, err = b.ctl("ping", "nodeA:0")
+        check(rc == 0 and "remote_hostname: nodeA:0" in out, "text ping: %d %r %r" % (rc, out, err))
         # the probe leaves the engines' protocol state alone: no bad frames, no drops
         for d in (a, b):
             proto = d.json("counters")["wire"]["protocol"]

@@ -86,6 +86,8 @@ static void t_duplicate(void)
 		     "t.conf:3: duplicate key 'log_level' (first set on line 1)");
 	expect_error("peer = a 02:00:00:00:00:01\npeer = a 02:00:00:00:00:02\n",
 		     "t.conf:2: peer: host 'a' is listed twice");
+	expect_error("peer = a 02:00:00:00:00:01\npeer = a:0 02:00:00:00:00:02\n",
+		     "t.conf:2: peer: host 'a:0' is listed twice");
 	expect_error("peer = a 02:00:00:00:00:01\npeer = b 02-00-00-00-00-01\n",
 		     "t.conf:2: peer: MAC 02-00-00-00-00-01 is listed twice (also 'a')");
 	expect_error("transports = xen, xen\n", "t.conf:1: transports: 'xen' listed twice");

@@ -8,6 +8,7 @@
 #include <stdio.h>
 #include <stdlib.h>
 #include <string.h>
+#include <myrixen/board_name.h>
 #include "mxoe_wire.h"
 
 static int failures;
@@ -633,8 +634,31 @@ static void test_mtu_rules(void)
 	CHECK(mxw_mac_to_u64(MAC_A) == 0x021122334455ull);
 }
 
+/* MX's "hostname:board": a bare name is board 0. */
+static int same(const char *a, const char *b)
+{
+	return mxn_board_name_eq(a, (uint32_t)strlen(a), b, (uint32_t)strlen(b));
+}
+
+static void test_board_names(void)
+{
+	uint32_t board;
+
+	CHECK(same("omxnode", "omxnode:0") && same("omxnode:0", "omxnode"));
+	CHECK(same("omxnode:00", "omxnode") && same("omxnode:1", "omxnode:1"));
+	CHECK(!same("omxnode:1", "omxnode") && !same("omxnode:1", "omxnode:0"));
+	CHECK(!same("omxnode", "omxnode2") && !same("omx", "omxnode:0"));
+	CHECK(same("a:b", "a:b:0"));    /* ":b" is no board suffix: host "a:b" */
+	CHECK(mxn_board_split("node:12", 7, &board) == 4 && board == 12);
+	CHECK(mxn_board_split("node:1234", 9, &board) == 9 && board == 0);  /* 4 digits: name */
+	CHECK(mxn_board_split(":0", 2, &board) == 2 && board == 0);          /* no host part */
+	CHECK(mxn_board_split("node:", 5, &board) == 5 && board == 0);
+	CHECK(mxn_board_split("10.0.0.1", 8, &board) == 8 && board == 0);
+}
+
 int main(void)
 {
+	test_board_names();
 	test_tiny_small();
 	test_medium();
 	test_medium_geometry();
