@@ -473,6 +473,17 @@ static void test_info(void)
 	IT_OK(mx_nic_id_to_hostname(nic, host));
 	IT_OK(mx_hostname_to_nic_id(host, &nic2));
 	IT_EQ(nic2, nic);
+	/* MX's "hostname:board": board 0 is this board, board 1 none */
+	{
+		char b0[MX_MAX_HOSTNAME_LEN + 8];
+
+		snprintf(b0, sizeof(b0), "%s:0", host);
+		nic2 = 0;
+		IT_OK(mx_hostname_to_nic_id(b0, &nic2));
+		IT_EQ(nic2, nic);
+		snprintf(b0, sizeof(b0), "%s:1", host);
+		IT_EQ(mx_hostname_to_nic_id(b0, &nic2), MX_HOST_NOT_FOUND);
+	}
 	IT_OK(mx_nic_id_to_board_number(nic, &board));
 	IT_EQ(board, 0);
 	IT_EQ(mx_nic_id_to_board_number(nic ^ 1, &board), MX_NIC_NOT_FOUND);
