@@ -118,6 +118,10 @@ static ssize_t cq_read(struct fid_cq *c, void *buf, size_t count)
 		cq_progress(cq);
 	n = cq_take(cq, buf, count);
 	myx_unlock(cq->dom);
+	/* Nothing yet: on a host where the daemon competes with us for the
+	 * CPU, let it run (it is the NIC) instead of spinning a time slice. */
+	if (n == -FI_EAGAIN && myx_yield_when_idle)
+		sched_yield();
 	return n;
 }
 

@@ -2,6 +2,7 @@
 /* Provider entry, fi_getinfo and the fabric object. */
 #include <stdlib.h>
 #include <string.h>
+#include <unistd.h>
 #include "myrixen/abi.h"
 #include "myx.h"
 
@@ -9,6 +10,17 @@
 		  FI_LOCAL_COMM | FI_REMOTE_COMM)
 #define MYX_OP_FLAGS (FI_COMPLETION | FI_INJECT_COMPLETE | FI_TRANSMIT_COMPLETE | \
 		      FI_DELIVERY_COMPLETE)
+
+bool myx_yield_when_idle;
+
+static bool yield_policy(void)
+{
+	const char *v = getenv("FI_MYRIXEN_YIELD");
+
+	if (v && *v)
+		return strcmp(v, "0") != 0;
+	return sysconf(_SC_NPROCESSORS_ONLN) <= 2;
+}
 
 static void myx_cleanup(void)
 {
@@ -187,6 +199,7 @@ int myx_fabric_open(struct fi_fabric_attr *attr, struct fid_fabric **fabric, voi
 	mx_set_error_handler(old);
 	if (rc != MX_SUCCESS && rc != MX_ALREADY_INITIALIZED)
 		return -FI_ENODEV;
+	myx_yield_when_idle = yield_policy();
 	f = calloc(1, sizeof(*f));
 	if (!f)
 		return -FI_ENOMEM;

@@ -38,6 +38,10 @@
 #define MYX_CQ_EPS 8
 
 extern struct fi_provider myx_prov;
+/* fi_cq_read yields the CPU when it finds nothing (fabric.c sets it once:
+ * FI_MYRIXEN_YIELD=0/1, default on hosts with <= 2 CPUs, the same rule as
+ * libmyrixen's MYRIXEN_SPIN_US). */
+extern bool myx_yield_when_idle;
 
 /* What fi_getname hands out and fi_av_insert takes: 16 bytes. */
 struct myx_name {
