@@ -49,10 +49,10 @@ pingpong)
 	min=(2 $(( 2 * 5 * (200000 + 1048576) )) 100 1000) ;;
 semantics)
 	mpirun_ab 4 "$MYX_BIN/mpi_semantics" || ns_fail "mpi_semantics"
-	min=(4 300000 10 100) ;;
+	min=(4 300000 10 20) ;;
 collectives)
 	mpirun_ab 4 "$MYX_BIN/mpi_collectives" || ns_fail "mpi_collectives"
-	min=(4 $(( 3 << 20 )) 30 500) ;;
+	min=(4 $(( 3 << 20 )) 30 300) ;;
 large)
 	max=$(fi_info -p myrixen -v | awk '/max_msg_size:/ { print $2; exit }')
 	[ "${max:-0}" -ge $((256 << 20)) ] ||
