@@ -74,6 +74,8 @@ int64_t mxw_medium_frag_offset(uint32_t msg_len, uint8_t frag_seqnum, uint32_t f
 		       (int64_t)seq * *frag_size : -EBADMSG;
 	if (seq == 0) {
 		/* the first fragment is a full one unless it is the only one */
+		if (frag_len < msg_len && !frag_fits(msg_len, 0, frag_len, frag_len))
+			return -EBADMSG;
 		*frag_size = frag_len;
 		return 0;
 	}

@@ -10,7 +10,7 @@
  * frame, Ethernet header included): medium fragments of MTU - 48 up to
  * 4 KiB else 8192 or 4096, pull replies of MTU - 32, 32 per block.
  *
- *   omx_conform -i IFACE -p DAEMON_MAC -m MTU -k KEY
+ *   omx_conform -i IFACE -p DAEMON_MAC -m MTU -k KEY [-q SECONDS]
  *
  * Script (the daemon side runs `mxw_xfer -e 1 -d omxnode:0:0 -R -n 5`):
  *  1. HOST_QUERY to the daemon; its HOST_REPLY checked field by field
@@ -24,6 +24,8 @@
  *     32-bit medium length at offset 4, fragment sizes of the MTU, zero
  *     pads), the RNDV pulled by us block by block with every reply's
  *     frame_length, msg_offset and frame_seqnum checked, then our NOTIFY.
+ *  5. (-q) Stay up to SECONDS answering HOST_QUERY (`myrixenctl ping` from
+ *     the daemon's side) with Open-MX's reply: "omxnode:0" and its NUL.
  * Every sequenced frame of the daemon is acked with a TRUC.
  * Exit 0: all checks passed; 1: a check failed (printed); 2: usage/setup.
  */
@@ -64,6 +66,7 @@ static uint32_t their_session, their_index_of_us = 0xffff;
 static uint16_t send_seq, recv_next;  /* ours out, theirs in */
 static uint32_t acknum;
 static bool they_connected;
+static unsigned queries_answered;
 
 #define CHECK(c, ...) do { if (!(c)) { failures++; fprintf(stderr, "FAIL %s: ", #c); \
 	fprintf(stderr, __VA_ARGS__); fputc('\n', stderr); } } while (0)
@@ -142,6 +145,7 @@ static void answer_query(const uint8_t *q)
 	memcpy(f + B + 8, q + B + 8, 4);
 	memcpy(f + B + 16, name, sizeof(name));
 	tx(f, 60);
+	queries_answered++;
 }
 
 static void answer_connect(const uint8_t *r)
@@ -596,14 +600,16 @@ int main(int argc, char **argv)
 {
 	static const uint32_t sizes[] = { 20, 100, 20000, 32768, 100000 };
 	const char *ifname = NULL, *peer = NULL;
+	unsigned linger = 0;
 	int c;
 
-	while ((c = getopt(argc, argv, "i:p:m:k:")) != -1) {
+	while ((c = getopt(argc, argv, "i:p:m:k:q:")) != -1) {
 		switch (c) {
 		case 'i': ifname = optarg; break;
 		case 'p': peer = optarg; break;
 		case 'm': mtu = (uint32_t)atoi(optarg); break;
 		case 'k': key = (uint32_t)strtoul(optarg, NULL, 0); break;
+		case 'q': linger = (unsigned)atoi(optarg); break;
 		default: return 2;
 		}
 	}
@@ -653,6 +659,19 @@ int main(int argc, char **argv)
 		uint8_t f[200];
 
 		(void)rx(f, sizeof(f), 200);
+	}
+	if (linger) {
+		unsigned q0 = queries_answered;
+
+		printf("waiting up to %u s for a HOST_QUERY\n", linger);
+		fflush(stdout);
+		for (uint64_t end = now_ms() + linger * 1000ull; now_ms() < end &&
+		     queries_answered == q0;) {
+			uint8_t f[200];
+
+			(void)rx(f, sizeof(f), 200);
+		}
+		CHECK(queries_answered > q0, "no HOST_QUERY came to answer");
 	}
 	printf("omx_conform at MTU %u: %s (%d failures)\n", mtu, failures ? "FAILED" : "ok", failures);
 	return failures ? 1 : 0;

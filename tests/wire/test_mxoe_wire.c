@@ -260,6 +260,10 @@ static void test_medium_geometry(void)
 	CHECK(mxw_medium_frag_offset(0, 0, 0, &fs) == 0);
 	fs = 0;
 	CHECK(mxw_medium_frag_offset(3000, 5, 1000, &fs) == -EBADMSG);
+	/* a first fragment implying more than 256 fragments, or tiny ones */
+	fs = 0;
+	CHECK(mxw_medium_frag_offset(65536, 0, 255, &fs) == -EBADMSG && fs == 0);
+	CHECK(mxw_medium_frag_offset(3000, 0, 100, &fs) == -EBADMSG && fs == 0);
 	fs = 1452;
 	CHECK(mxw_medium_frag_offset(3000, 3, 1452, &fs) == -EBADMSG);
 	CHECK(mxw_medium_frag_offset(3000, 2, 95, &fs) == -EBADMSG);
