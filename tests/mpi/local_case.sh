@@ -27,6 +27,9 @@ semantics)
 collectives)
 	mpirun_n 4 "$MYX_BIN/mpi_collectives" || exit 1
 	min=(4 $(( 3 << 20 ))) ;;
+threads)
+	mpirun_n 2 "$MYX_BIN/mpi_threads" || exit 1
+	min=(2 $(( 4 << 20 ))) ;;
 large)
 	max=$(fi_info -p myrixen -v | awk '/max_msg_size:/ { print $2; exit }')
 	[ "${max:-0}" -ge $((256 << 20)) ] ||
@@ -43,7 +46,7 @@ netpipe)
 	echo "ok: NetPIPE integrity check, $n sizes up to 1 MiB"
 	min=(2 $(( 10 << 20 ))) ;;
 *)
-	echo "usage: local_case.sh fi_info|fi_pingpong|pingpong|semantics|collectives|large|netpipe"; exit 2 ;;
+	echo "usage: local_case.sh fi_info|fi_pingpong|pingpong|semantics|collectives|threads|large|netpipe"; exit 2 ;;
 esac
 after=$(counters "$ctl") || { echo "FAIL: myrixenctl counters"; exit 1; }
 expect_traffic "$before" "$after" "${min[@]}"

@@ -53,6 +53,9 @@ semantics)
 collectives)
 	mpirun_ab 4 "$MYX_BIN/mpi_collectives" || ns_fail "mpi_collectives"
 	min=(4 $(( 3 << 20 )) 30 300) ;;
+threads)
+	mpirun_ab 2 "$MYX_BIN/mpi_threads" || ns_fail "mpi_threads"
+	min=(2 $(( 4 << 20 )) 400 1000) ;;
 large)
 	max=$(fi_info -p myrixen -v | awk '/max_msg_size:/ { print $2; exit }')
 	[ "${max:-0}" -ge $((256 << 20)) ] ||
@@ -69,7 +72,7 @@ netpipe)
 	echo "ok: NetPIPE integrity check across the wire, $n sizes up to 1 MiB"
 	min=(2 $(( 10 << 20 )) 1000 10000) ;;
 *)
-	echo "usage: ns_case.sh fi_pingpong|pingpong|semantics|collectives|large|netpipe"; exit 2 ;;
+	echo "usage: ns_case.sh fi_pingpong|pingpong|semantics|collectives|threads|large|netpipe"; exit 2 ;;
 esac
 after=$(counters "${ctls[@]}") || ns_fail "myrixenctl counters"
 expect_traffic "$before" "$after" "${min[@]}" || ns_fail "traffic not through myrixen"
