@@ -176,6 +176,7 @@ static enum mxd_ctl_rc cmd_status(struct mxd_ctl *ctl, struct mxd_ctl_conn *c,
 		mxd_out_u64(o, "link_changes", ws.link_changes);
 		mxd_out_u64(o, "partners", ws.usage.partners);
 		mxd_out_u64(o, "reassembly_bytes", ws.usage.reasm_bytes);
+		mxd_out_u64(o, "timer_arms", ws.timer_arms);
 		if (ws.state_why[0])
 			mxd_out_str(o, "why", ws.state_why);
 	}
@@ -371,6 +372,7 @@ static enum mxd_ctl_rc cmd_counters(struct mxd_ctl *ctl, struct mxd_ctl_conn *c,
 		mxd_out_u64(o, "link_changes", ws.link_changes);
 		mxd_out_u64(o, "partners", ws.usage.partners);
 		mxd_out_u64(o, "reassembly_bytes", ws.usage.reasm_bytes);
+		mxd_out_u64(o, "timer_arms", ws.timer_arms);
 		mxd_out_obj_end(o);
 	}
 #endif

@@ -34,6 +34,7 @@ struct mxw_engine_stats {
 	struct mxw_counters proto;  /* frames, bytes, resends, drops, NACKs, bad frames */
 	struct mxw_pio_stats io;
 	uint64_t link_changes;
+	uint64_t timer_arms;        /* loop timer (re-)armed: only on a new earliest deadline */
 };
 int mxw_engine_get_stats(void *wire, struct mxw_engine_stats *out);
 /* Peer 'index' (0 = this host): -ENOENT past the end. */

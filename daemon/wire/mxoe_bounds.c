@@ -146,6 +146,7 @@ int mxw_reasm_get(struct mxw_proto *pr, struct mxw_partner *pt, uint32_t len)
 	p->reasm_bytes += need;
 	pt->med_touch = mxw_now(pr);
 	TAILQ_INSERT_TAIL(&pr->reasm, pt, med_link);
+	mxw_timer_earlier(pr, &pr->t_reasm, pt->med_touch + pr->p.reasm_timeout_us);
 	return 0;
 }
 

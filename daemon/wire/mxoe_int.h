@@ -8,8 +8,10 @@
 #ifndef MXW_MXOE_INT_H
 #define MXW_MXOE_INT_H
 
+#include <stddef.h>
 #include <sys/queue.h>
 #include "mxoe_proto.h"
+#include "mxoe_timerq.h"
 
 #define MXW_PARTNER_BUCKETS 1024u
 #define MXW_RDMA_IDS 256u           /* rendezvous sends in flight per endpoint */
@@ -24,6 +26,11 @@
 #define MXW_REASM_BYTES_MAX (8u << 20)     /* medium reassembly, all peers */
 #define MXW_REASM_BYTES_PER_PEER (1u << 20)
 #define MXW_EVICT_SCAN 64u          /* idle partners examined per eviction */
+
+/* What a timer in the engine's deadline heap belongs to. */
+enum mxw_timer_kind { MXW_T_ACK = 1, MXW_T_RESEND, MXW_T_CONNECT, MXW_T_LOOKUP, MXW_T_REASM,
+		      MXW_T_PEER, MXW_T_PULL };
+#define MXW_TIMERS_MAX (MXW_PEERS_MAX + MXW_PULLS_MAX + 8u)
 
 enum mxw_send_kind { MXW_SK_TINY = 1, MXW_SK_SMALL, MXW_SK_MEDIUM, MXW_SK_RNDV, MXW_SK_NOTIFY };
 
@@ -126,6 +133,7 @@ struct mxw_pull_blk {
 };
 
 struct mxw_pull {
+	struct mxw_timer timer;     /* earliest block due (a lower bound) */
 	bool used;
 	uint32_t magic;
 	TAILQ_ENTRY(mxw_pull) link;
@@ -153,6 +161,7 @@ struct mxw_lookup {
 };
 
 struct mxw_peer {
+	struct mxw_timer timer;     /* liveness: the next probe or verdict */
 	bool used;
 	bool configured;            /* from the configuration: never evicted */
 	uint8_t mac[6];
@@ -173,6 +182,10 @@ struct mxw_peer {
 	uint32_t reasm_bytes;
 };
 
+/* timer_fire() finds the owner from its timer */
+_Static_assert(offsetof(struct mxw_pull, timer) == 0, "pull timer first");
+_Static_assert(offsetof(struct mxw_peer, timer) == 0, "peer timer first");
+
 struct mxw_proto {
 	struct mxw_proto_params p;
 	struct mxw_proto_cb cb;
@@ -184,6 +197,11 @@ struct mxw_proto {
 	uint32_t npeers;            /* high-water mark of the table */
 	uint32_t peers_used;
 	uint64_t peer_evict_after;  /* no dynamic peer is idle enough before */
+	/* every deadline: per peer (liveness), per pull, and one lower bound
+	 * per FIFO list (acks, resends, reassembly) or short list (connects,
+	 * lookups), which fires, runs that list's due entries, re-arms */
+	struct mxw_timerq tq;
+	struct mxw_timer t_ack, t_resend, t_connect, t_lookup, t_reasm;
 	struct mxw_partner_list buckets[MXW_PARTNER_BUCKETS];
 	TAILQ_HEAD(, mxw_partner) lru, reasm;
 	uint32_t npartners;
@@ -250,7 +268,8 @@ void mxw_rndv_send_failed(struct mxw_proto *pr, struct mxw_send *s, uint8_t stat
 void mxw_large_endpoint_closed(struct mxw_proto *pr, struct mxw_ep ep);
 void mxw_large_partner_failed(struct mxw_proto *pr, struct mxw_partner *pt, uint8_t status);
 void mxw_large_peer_failed(struct mxw_proto *pr, uint16_t peer, uint8_t status);
-uint64_t mxw_large_progress(struct mxw_proto *pr, uint64_t now);
+/* One pull's stalled blocks; its next due, or MXW_NO_DEADLINE. */
+uint64_t mxw_pull_progress(struct mxw_proto *pr, struct mxw_pull *pl, uint64_t now);
 
 /* mxoe_peers.c */
 int mxw_peer_by_mac(const struct mxw_proto *pr, const uint8_t mac[6]);
@@ -264,7 +283,11 @@ void mxw_peer_heard(struct mxw_proto *pr, int peer);
 /* Something more is owed by 'peer' / one thing less (sends, pulls). */
 void mxw_peer_owes(struct mxw_proto *pr, uint16_t peer);
 void mxw_peer_paid(struct mxw_proto *pr, uint16_t peer);
-uint64_t mxw_liveness_progress(struct mxw_proto *pr, uint64_t now);
+/* One peer's liveness: probe or give up; its next due or MXW_NO_DEADLINE. */
+uint64_t mxw_liveness_progress(struct mxw_proto *pr, uint16_t peer, uint64_t now);
+void mxw_liveness_arm(struct mxw_proto *pr, uint16_t peer);
+/* A lower-bound deadline for one of the engine's lists. */
+void mxw_timer_earlier(struct mxw_proto *pr, struct mxw_timer *t, uint64_t due);
 void mxw_lookups_free(struct mxw_proto *pr);
 void mxw_board_name_set(struct mxw_proto *pr, const char *hostname);
 

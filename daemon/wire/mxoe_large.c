@@ -73,8 +73,10 @@ int mxw_proto_send_rndv(struct mxw_proto *pr, struct mxw_ep from, uint16_t peer,
 	slots[id].length = len;
 	slots[id].peer = peer;
 	slots[id].rep = endpoint;
-	if (pr->peers[peer].rndv_waiting++ == 0 && !pr->peers[peer].pending)
+	if (pr->peers[peer].rndv_waiting++ == 0 && !pr->peers[peer].pending) {
 		mxw_peer_heard(pr, peer);   /* the probe clock starts now */
+		mxw_liveness_arm(pr, peer);
+	}
 	s->kind = MXW_SK_RNDV;
 	s->match = match_info;
 	s->length = len;
@@ -294,6 +296,15 @@ static uint32_t blk_frame_len(const struct mxw_proto *pr, const struct mxw_pull_
 		       b->start + b->block_length - blk_frame_off(pr, b, j));
 }
 
+/* When block b asks again: the timeout doubles while it stalls (a
+ * congested path gets fewer bursts), back to the short one on progress. */
+static uint64_t blk_due(const struct mxw_proto *pr, const struct mxw_pull_blk *b)
+{
+	uint32_t shift = MXW_MIN(b->resends, pr->p.pull_backoff_max);
+
+	return b->last_tx + ((uint64_t)pr->p.pull_resend_us << shift);
+}
+
 /*
  * Ask for the frames of b still missing: from the first missing one to the
  * last.  Asking for the whole block again would put the missing frames at
@@ -329,6 +340,7 @@ static void tx_pull(struct mxw_proto *pr, struct mxw_pull *pl, struct mxw_pull_b
 	f.u.pull.block_length = blk_frame_off(pr, b, last) + blk_frame_len(pr, b, last) - off;
 	f.u.pull.frame_index = b->frame_index + first;
 	b->last_tx = now;
+	mxw_timer_earlier(pr, &pl->timer, blk_due(pr, b));
 	(void)mxw_tx_frame(pr, &f, pl->peer);
 }
 
@@ -345,6 +357,7 @@ static void pull_fill_blocks(struct mxw_proto *pr, struct mxw_pull *pl, uint64_t
 static void pull_release(struct mxw_proto *pr, struct mxw_pull *pl)
 {
 	TAILQ_REMOVE(&pr->active_pulls, pl, link);
+	mxw_tq_cancel(&pr->tq, &pl->timer);
 	pl->used = false;
 	mxw_peer_paid(pr, pl->peer);
 }
@@ -399,6 +412,7 @@ int mxw_proto_pull(struct mxw_proto *pr, struct mxw_ep to, uint64_t remote_ref,
 	if (!pl)
 		return -ENOBUFS;
 	memset(pl, 0, sizeof(*pl));
+	pl->timer.kind = MXW_T_PULL;
 	pl->used = true;
 	pl->magic = pr->pull_magic = pr->pull_magic * 1103515245u + 12345u;
 	pl->to = to;
@@ -547,14 +561,6 @@ void mxw_large_partner_failed(struct mxw_proto *pr, struct mxw_partner *pt, uint
 	}
 }
 
-/* When block b asks again: the timeout doubles while it stalls (a
- * congested path gets fewer bursts), back to the short one on progress. */
-static uint64_t blk_due(const struct mxw_proto *pr, const struct mxw_pull_blk *b)
-{
-	uint32_t shift = MXW_MIN(b->resends, pr->p.pull_backoff_max);
-
-	return b->last_tx + ((uint64_t)pr->p.pull_resend_us << shift);
-}
 
 /*
  * A stalled block is asked for again, for as long as it takes: a pull
@@ -579,25 +585,22 @@ void mxw_large_peer_failed(struct mxw_proto *pr, uint16_t peer, uint8_t status)
 	}
 }
 
-uint64_t mxw_large_progress(struct mxw_proto *pr, uint64_t now)
+uint64_t mxw_pull_progress(struct mxw_proto *pr, struct mxw_pull *pl, uint64_t now)
 {
-	struct mxw_pull *pl;
 	uint64_t deadline = MXW_NO_DEADLINE;
 
-	TAILQ_FOREACH(pl, &pr->active_pulls, link) {
-		for (unsigned i = 0; i < pr->p.pull_blocks; i++) {
-			struct mxw_pull_blk *b = &pl->blk[i];
+	for (unsigned i = 0; pl->used && i < pr->p.pull_blocks; i++) {
+		struct mxw_pull_blk *b = &pl->blk[i];
 
-			if (!b->active)
-				continue;
-			if (blk_due(pr, b) <= now) {
-				b->resends++;
-				pr->st.pull_resends++;
-				pr->peers[pl->peer].st.resends++;
-				tx_pull(pr, pl, b, now);
-			}
-			deadline = MXW_MIN(deadline, blk_due(pr, b));
+		if (!b->active)
+			continue;
+		if (blk_due(pr, b) <= now) {
+			b->resends++;
+			pr->st.pull_resends++;
+			pr->peers[pl->peer].st.resends++;
+			tx_pull(pr, pl, b, now);
 		}
+		deadline = MXW_MIN(deadline, blk_due(pr, b));
 	}
 	return deadline;
 }

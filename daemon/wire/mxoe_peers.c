@@ -62,7 +62,9 @@ static void peer_init(struct mxw_proto *pr, int idx, uint64_t nic_id)
 {
 	struct mxw_peer *p = &pr->peers[idx];
 
+	mxw_tq_cancel(&pr->tq, &p->timer);     /* an evicted peer's */
 	memset(p, 0, sizeof(*p));
+	p->timer.kind = MXW_T_PEER;
 	p->used = true;
 	p->nic_id = nic_id;
 	p->reverse_index = MXW_PEER_INDEX_UNKNOWN;
@@ -222,6 +224,7 @@ static void lookup_send(struct mxw_proto *pr, struct mxw_lookup *lk, uint64_t no
 	int peer;
 
 	lk->last_tx = now;
+	mxw_timer_earlier(pr, &pr->t_lookup, now + pr->p.query_resend_us);
 	if (lk->nic_id) {
 		mxw_u64_to_mac(lk->nic_id, mac);
 		peer = mxw_proto_peer_by_nic(pr, lk->nic_id);
@@ -416,11 +419,28 @@ void mxw_peer_heard(struct mxw_proto *pr, int peer)
 	pr->peers[peer].probes = 0;
 }
 
+/* When 'peer', which owes us something, is next probed or judged. */
+static uint64_t liveness_due(const struct mxw_proto *pr, const struct mxw_peer *p)
+{
+	return (p->last_rx_us > p->last_probe_us ? p->last_rx_us : p->last_probe_us) +
+	       pr->p.keepalive_us;
+}
+
+/* Hearing from the peer only moves its due later: the timer, armed
+ * earlier, fires, looks and re-arms (no heap work per frame). */
+void mxw_liveness_arm(struct mxw_proto *pr, uint16_t peer)
+{
+	if (pr->p.keepalive_us)
+		mxw_timer_earlier(pr, &pr->peers[peer].timer, liveness_due(pr, &pr->peers[peer]));
+}
+
 void mxw_peer_owes(struct mxw_proto *pr, uint16_t peer)
 {
 	/* nothing was owed before: the silence clock starts now */
-	if (pr->peers[peer].pending++ == 0 && !pr->peers[peer].rndv_waiting)
+	if (pr->peers[peer].pending++ == 0 && !pr->peers[peer].rndv_waiting) {
 		mxw_peer_heard(pr, peer);
+		mxw_liveness_arm(pr, peer);
+	}
 }
 
 void mxw_peer_paid(struct mxw_proto *pr, uint16_t peer)
@@ -428,45 +448,36 @@ void mxw_peer_paid(struct mxw_proto *pr, uint16_t peer)
 	pr->peers[peer].pending--;
 }
 
-uint64_t mxw_liveness_progress(struct mxw_proto *pr, uint64_t now)
+uint64_t mxw_liveness_progress(struct mxw_proto *pr, uint16_t i, uint64_t now)
 {
 	const uint64_t every = pr->p.keepalive_us;
-	uint64_t deadline = MXW_NO_DEADLINE;
+	struct mxw_peer *p = &pr->peers[i];
+	uint64_t due;
 
-	if (!every)
-		return deadline;
-	for (uint32_t i = 1; i < pr->npeers; i++) {
-		struct mxw_peer *p = &pr->peers[i];
-		uint64_t due;
+	if (!every || !p->used || (!p->rndv_waiting && !p->pending))
+		return MXW_NO_DEADLINE;
+	/* a probe is due 'every' after the last word or the last probe */
+	due = liveness_due(pr, p);
+	if (due > now)
+		return due;
+	if (p->probes >= pr->p.keepalive_probes) {
+		if (pr->cb.note) {
+			char line[160];
 
-		if (!p->used || (!p->rndv_waiting && !p->pending))
-			continue;
-		/* a probe is due 'every' after the last word or the last probe */
-		due = (p->last_rx_us > p->last_probe_us ? p->last_rx_us : p->last_probe_us) + every;
-		if (due > now) {
-			deadline = MXW_MIN(deadline, due);
-			continue;
+			snprintf(line, sizeof(line), "peer %u silent for %llu ms, %u probes "
+				 "unanswered (owes %u sends/pulls, %u rendezvous): given up",
+				 i, (unsigned long long)((now - p->last_rx_us) / 1000),
+				 p->probes, p->pending, p->rndv_waiting);
+			pr->cb.note(pr->cb.ctx, line);
 		}
-		if (p->probes >= pr->p.keepalive_probes) {
-			if (pr->cb.note) {
-				char line[160];
-
-				snprintf(line, sizeof(line), "peer %u silent for %llu ms, %u probes "
-					 "unanswered (owes %u sends/pulls, %u rendezvous): given up",
-					 i, (unsigned long long)((now - p->last_rx_us) / 1000),
-					 p->probes, p->pending, p->rndv_waiting);
-				pr->cb.note(pr->cb.ctx, line);
-			}
-			pr->st.timeouts++;
-			p->probes = 0;
-			p->last_rx_us = now;
-			mxw_peer_failed(pr, (uint16_t)i, MXN_ST_TIMEOUT);
-			continue;
-		}
-		p->probes++;
-		p->last_probe_us = now;
-		tx_host_query(pr, p->mac, (uint16_t)i);
-		deadline = MXW_MIN(deadline, now + every);
+		pr->st.timeouts++;
+		p->probes = 0;
+		p->last_rx_us = now;
+		mxw_peer_failed(pr, i, MXN_ST_TIMEOUT);
+		return p->rndv_waiting || p->pending ? now + every : MXW_NO_DEADLINE;
 	}
-	return deadline;
+	p->probes++;
+	p->last_probe_us = now;
+	tx_host_query(pr, p->mac, i);
+	return now + every;
 }

@@ -101,6 +101,14 @@ int mxw_proto_new(const struct mxw_proto_params *p, const struct mxw_proto_cb *c
 	if (pr->frag_max < 512 || p->mtu > MXW_TXBUF)
 		goto out;
 	pr->nic_id = mxw_mac_to_u64(p->mac);
+	err = mxw_tq_init(&pr->tq, MXW_TIMERS_MAX);
+	if (err)
+		goto out;
+	pr->t_ack.kind = MXW_T_ACK;
+	pr->t_resend.kind = MXW_T_RESEND;
+	pr->t_connect.kind = MXW_T_CONNECT;
+	pr->t_lookup.kind = MXW_T_LOOKUP;
+	pr->t_reasm.kind = MXW_T_REASM;
 	/* peer 0 is this host */
 	pr->peers[0].used = true;
 	memcpy(pr->peers[0].mac, p->mac, 6);
@@ -168,6 +176,7 @@ void mxw_proto_free(struct mxw_proto *pr)
 	}
 	mxw_large_free(pr);
 	mxw_lookups_free(pr);
+	mxw_tq_free(&pr->tq);
 	free(pr);
 }
 
@@ -250,6 +259,7 @@ static void ack_mark(struct mxw_proto *pr, struct mxw_partner *pt, uint64_t now)
 		pt->ack_pending = true;
 		pt->ack_since = now;
 		TAILQ_INSERT_TAIL(&pr->ack_list, pt, alink);
+		mxw_timer_earlier(pr, &pr->t_ack, now + pr->p.ack_delay_us);
 	}
 }
 
@@ -359,6 +369,7 @@ static void resend_list_touch(struct mxw_proto *pr, struct mxw_send *s, uint64_t
 	s->last_tx = now;
 	s->on_resend_list = true;
 	TAILQ_INSERT_TAIL(&pr->resend_list, s, rlink);
+	mxw_timer_earlier(pr, &pr->t_resend, now + pr->p.resend_us);
 }
 
 static void launch(struct mxw_proto *pr, struct mxw_partner *pt, struct mxw_send *s)
@@ -556,6 +567,7 @@ static void tx_connect_request(struct mxw_proto *pr, struct mxw_conn_req *cr)
 	f.u.connect.target_recv_seqnum_start = pt ? pt->next_recv : 0;
 	f.u.connect.connect_seqnum = cr->cseq;
 	cr->last_tx = mxw_now(pr);
+	mxw_timer_earlier(pr, &pr->t_connect, cr->last_tx + pr->p.resend_us);
 	(void)mxw_tx_frame(pr, &f, cr->peer);
 }
 
@@ -1220,16 +1232,43 @@ static uint64_t ack_progress(struct mxw_proto *pr, uint64_t now)
 	return pt ? pt->ack_since + pr->p.ack_delay_us : MXW_NO_DEADLINE;
 }
 
+void mxw_timer_earlier(struct mxw_proto *pr, struct mxw_timer *t, uint64_t due)
+{
+	/* the heap holds every peer, pull and list timer: it cannot be full */
+	(void)mxw_tq_set_earlier(&pr->tq, t, due);
+}
+
+static uint64_t timer_fire(struct mxw_proto *pr, struct mxw_timer *t, uint64_t now)
+{
+	switch (t->kind) {
+	case MXW_T_ACK: return ack_progress(pr, now);
+	case MXW_T_RESEND: return resend_progress(pr, now);
+	case MXW_T_CONNECT: return connect_progress(pr, now);
+	case MXW_T_LOOKUP: return mxw_lookup_progress(pr, now);
+	case MXW_T_REASM: return mxw_reasm_progress(pr, now);
+	case MXW_T_PEER:
+		return mxw_liveness_progress(pr, (uint16_t)((struct mxw_peer *)(void *)t - pr->peers),
+					     now);
+	case MXW_T_PULL:
+		return mxw_pull_progress(pr, (struct mxw_pull *)(void *)t, now);
+	}
+	return MXW_NO_DEADLINE;
+}
+
+/*
+ * Only what is due runs: each timer popped runs its owner (a list, a
+ * peer, a pull), which returns its own next deadline, and is re-armed
+ * there.  A frame that changes no deadline costs one look at the heap top.
+ */
 uint64_t mxw_proto_progress(struct mxw_proto *pr)
 {
 	uint64_t now = mxw_now(pr), d;
+	struct mxw_timer *t;
 
-	d = ack_progress(pr, now);
-	d = MXW_MIN(d, resend_progress(pr, now));
-	d = MXW_MIN(d, connect_progress(pr, now));
-	d = MXW_MIN(d, mxw_large_progress(pr, now));
-	d = MXW_MIN(d, mxw_lookup_progress(pr, now));
-	d = MXW_MIN(d, mxw_liveness_progress(pr, now));
-	d = MXW_MIN(d, mxw_reasm_progress(pr, now));
-	return d;
+	while ((t = mxw_tq_pop_due(&pr->tq, now))) {
+		d = timer_fire(pr, t, now);
+		if (d != MXW_NO_DEADLINE)
+			mxw_timer_earlier(pr, t, d);
+	}
+	return mxw_tq_next(&pr->tq);
 }
