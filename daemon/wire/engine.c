@@ -270,8 +270,14 @@ static void report_news(struct mxw_engine *e)
 	}
 }
 
-/* Run due timers, send what is batched; the loop timer is re-armed only
- * when the engine's earliest deadline (its heap top) changed. */
+/*
+ * Run due timers, send what is batched.  The loop timer is re-armed only
+ * when the engine's earliest deadline (its heap top) moved earlier than
+ * the one it is set for: a deadline that moved later (a message acked, a
+ * peer heard) lets it fire early once, and the progress it runs re-arms it
+ * at the true deadline.  A ping-pong thus re-arms it about once per resend
+ * period, not once or twice per message.
+ */
 static void engine_kick(struct mxw_engine *e)
 {
 	uint64_t deadline = mxw_proto_progress(e->pr), now;
@@ -280,7 +286,7 @@ static void engine_kick(struct mxw_engine *e)
 
 	if (e->pio)
 		(void)mxw_pio_flush(e->pio);
-	if (deadline == e->armed && ev_is_active(&e->timer))
+	if (ev_is_active(&e->timer) && deadline >= e->armed)
 		return;
 	ev_timer_stop(e->ev, &e->timer);
 	e->armed = deadline;

@@ -138,6 +138,43 @@ static void send_free(struct mxw_send *s)
 	free(s);
 }
 
+/*
+ * The resend and ack lists are FIFOs in deadline order: their timer is the
+ * head's due.  Taking the head off moves it (later) or cancels it, so an
+ * acked message never wakes the loop for nothing.
+ */
+static void resend_unlink(struct mxw_proto *pr, struct mxw_send *s)
+{
+	bool head = s == TAILQ_FIRST(&pr->resend_list);
+	struct mxw_send *next;
+
+	TAILQ_REMOVE(&pr->resend_list, s, rlink);
+	s->on_resend_list = false;
+	if (!head)
+		return;
+	next = TAILQ_FIRST(&pr->resend_list);
+	if (!next)
+		mxw_tq_cancel(&pr->tq, &pr->t_resend);
+	else if (mxw_tq_armed(&pr->t_resend))
+		(void)mxw_tq_set(&pr->tq, &pr->t_resend, next->last_tx + pr->p.resend_us);
+}
+
+static void ack_unlink(struct mxw_proto *pr, struct mxw_partner *pt)
+{
+	bool head = pt == TAILQ_FIRST(&pr->ack_list);
+	struct mxw_partner *next;
+
+	TAILQ_REMOVE(&pr->ack_list, pt, alink);
+	pt->ack_pending = false;
+	if (!head)
+		return;
+	next = TAILQ_FIRST(&pr->ack_list);
+	if (!next)
+		mxw_tq_cancel(&pr->tq, &pr->t_ack);
+	else if (mxw_tq_armed(&pr->t_ack))
+		(void)mxw_tq_set(&pr->tq, &pr->t_ack, next->ack_since + pr->p.ack_delay_us);
+}
+
 void mxw_partner_free(struct mxw_proto *pr, struct mxw_partner *pt)
 {
 	struct mxw_send *s;
@@ -145,7 +182,7 @@ void mxw_partner_free(struct mxw_proto *pr, struct mxw_partner *pt)
 	while ((s = TAILQ_FIRST(&pt->unacked))) {
 		TAILQ_REMOVE(&pt->unacked, s, plink);
 		if (s->on_resend_list)
-			TAILQ_REMOVE(&pr->resend_list, s, rlink);
+			resend_unlink(pr, s);
 		mxw_peer_paid(pr, pt->peer);
 		send_free(s);
 	}
@@ -154,7 +191,7 @@ void mxw_partner_free(struct mxw_proto *pr, struct mxw_partner *pt)
 		send_free(s);
 	}
 	if (pt->ack_pending)
-		TAILQ_REMOVE(&pr->ack_list, pt, alink);
+		ack_unlink(pr, pt);
 	LIST_REMOVE(pt, hlink);
 	mxw_reasm_put(pr, pt);
 	mxw_partner_unlinked(pr, pt);
@@ -265,10 +302,8 @@ static void ack_mark(struct mxw_proto *pr, struct mxw_partner *pt, uint64_t now)
 
 static void ack_clear(struct mxw_proto *pr, struct mxw_partner *pt)
 {
-	if (pt->ack_pending) {
-		TAILQ_REMOVE(&pr->ack_list, pt, alink);
-		pt->ack_pending = false;
-	}
+	if (pt->ack_pending)
+		ack_unlink(pr, pt);
 	pt->recv_unacked = 0;
 }
 
@@ -365,7 +400,7 @@ static int tx_send(struct mxw_proto *pr, struct mxw_send *s)
 static void resend_list_touch(struct mxw_proto *pr, struct mxw_send *s, uint64_t now)
 {
 	if (s->on_resend_list)
-		TAILQ_REMOVE(&pr->resend_list, s, rlink);
+		resend_unlink(pr, s);
 	s->last_tx = now;
 	s->on_resend_list = true;
 	TAILQ_INSERT_TAIL(&pr->resend_list, s, rlink);
@@ -432,8 +467,7 @@ static void unlink_unacked(struct mxw_proto *pr, struct mxw_send *s)
 {
 	TAILQ_REMOVE(&s->pt->unacked, s, plink);
 	if (s->on_resend_list)
-		TAILQ_REMOVE(&pr->resend_list, s, rlink);
-	s->on_resend_list = false;
+		resend_unlink(pr, s);
 	s->pt->inflight--;
 	mxw_peer_paid(pr, s->pt->peer);
 }
@@ -1222,7 +1256,8 @@ static uint64_t ack_progress(struct mxw_proto *pr, uint64_t now)
 		mxw_send_ack(pr, pt);
 		if (pt->ack_pending) {
 			/* transmit failed: try again next round, not now */
-			TAILQ_REMOVE(&pr->ack_list, pt, alink);
+			ack_unlink(pr, pt);
+			pt->ack_pending = true;
 			pt->ack_since = now;
 			TAILQ_INSERT_TAIL(&pr->ack_list, pt, alink);
 			break;
