@@ -1,17 +1,21 @@
 #!/usr/bin/env python3
 # Checks what tools/wireshark/mxoe.lua decoded from a capture of an
 # mxw_xfer exchange (ns_dissector.sh): tshark -T fields output on stdin,
-# the MTU as argv[1].  The expectations come from Open-MX 1.5's native
-# layout and from what mxw_xfer sends (match = size class << 32 | round).
+# the MTU, the field list and mxw_xfer.c (for its size classes) as
+# arguments.  The expectations come from Open-MX 1.5's native layout and
+# from what mxw_xfer sends (match = size class << 32 | round).
+import re
 import sys
 from collections import defaultdict
 
 mtu = int(sys.argv[1])
 R = mtu - 32                      # pull reply payload: MTU counts the Ethernet header
-SIZES = [0, 1, 32, 33, 128, 129, 1466, 8192, 8193, 32767, 32768, 32769, 65536, 1 << 20, 4 << 20]
-MEDIUMS = SIZES[5:11]              # 129 .. 32 KiB: the daemon's medium limit
-LARGE = SIZES[11:]
 FIELDS = sys.argv[2].split(",")
+src = open(sys.argv[3]).read()
+SIZES = [eval(x.replace("u", "")) for x in
+         re.search(r"sizes\[\] = \{([^}]*)\}", src).group(1).replace("\n", " ").split(",")]
+MEDIUMS = [x for x in SIZES if 128 < x <= 32768]   # the daemon's medium limit: 32 KiB
+LARGE = [x for x in SIZES if x > 32768]
 errors = []
 
 
@@ -78,7 +82,7 @@ for line in sys.stdin:
             fail(f"frame {nframes}: NOTIFY total {row['mxoe.total_length']}")
     elif t == 4:
         name, n = row["mxoe.hostname"], num(row["mxoe.name_length"])
-        if name not in ("a", "b") or n != len(name) + 1:
+        if not re.fullmatch(r"[ab][0-9]+(:0)?", name or "") or n != len(name) + 1:
             fail(f"frame {nframes}: HOST_REPLY name {name!r} length {n} (Open-MX counts the NUL)")
     elif t == 35:
         if num(row["mxoe.truc.type"]) != 0x55:

@@ -54,7 +54,7 @@ for mtu in 9000 1500; do
 	tshark -X "lua_script:$MXW_LUA" -r "$DIR/cap$mtu.pcap" -T fields -E occurrence=f \
 		$(printf -- '-e %s ' ${fields//,/ }) > "$DIR/fields$mtu.txt" 2> "$DIR/tshark$mtu.log" ||
 		ns_fail "tshark at MTU $mtu: $(tail -3 "$DIR/tshark$mtu.log")"
-	python3 "$here/dissector_check.py" "$mtu" "$fields" < "$DIR/fields$mtu.txt" ||
+	python3 "$here/dissector_check.py" "$mtu" "$fields" "$here/mxw_xfer.c" < "$DIR/fields$mtu.txt" ||
 		ns_fail "decoded fields at MTU $mtu"
 	# one medium and one large exchange as tshark shows them
 	tshark -X "lua_script:$MXW_LUA" -r "$DIR/cap$mtu.pcap" 2>/dev/null |
