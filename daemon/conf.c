@@ -30,6 +30,7 @@ void mxd_config_defaults(struct mxd_config *cfg)
 	snprintf(cfg->ctl_socket, sizeof(cfg->ctl_socket), "/run/myrixen/ctl.sock");
 	cfg->poll_window_us = 50;
 	cfg->poll_budget = 64;
+	cfg->pair_channels = true;
 	cfg->limits.endpoints = 32;
 	cfg->limits.endpoint_reserve = 16;
 	cfg->limits.cmd_order = 8;
@@ -313,6 +314,11 @@ static int k_poll_budget(struct parse *p, const char *v)
 	return set_u32(p, v, 1, 1u << MXN_RING_ORDER_MAX, false, &p->cfg->poll_budget);
 }
 
+static int k_pair_channels(struct parse *p, const char *v)
+{
+	return parse_bool(p, v, &p->cfg->pair_channels);
+}
+
 static int k_endpoints(struct parse *p, const char *v)
 {
 	return set_u32(p, v, 1, MXN_ENDPOINTS_MAX, false, &p->cfg->limits.endpoints);
@@ -438,6 +444,7 @@ static const struct key keys[] = {
 	{ "ctl_group", k_ctl_group, false },
 	{ "poll_window_us", k_poll_window, false },
 	{ "poll_budget", k_poll_budget, false },
+	{ "pair_channels", k_pair_channels, false },
 	{ "endpoints_per_guest", k_endpoints, false },
 	{ "endpoint_reserve", k_reserve, false },
 	{ "cmd_ring_order", k_cmd_order, false },
@@ -659,6 +666,7 @@ int mxd_config_format(const struct mxd_config *c, char *buf, size_t len)
 	OUT("local_socket = %s\nlocal_group = %s\n", c->local_socket, c->local_group);
 	OUT("ctl_socket = %s\nctl_group = %s\n", c->ctl_socket, c->ctl_group);
 	OUT("poll_window_us = %u\npoll_budget = %u\n", c->poll_window_us, c->poll_budget);
+	OUT("pair_channels = %s\n", c->pair_channels ? "yes" : "no");
 	OUT("endpoints_per_guest = %u\nendpoint_reserve = %u\n", l->endpoints,
 	    l->endpoint_reserve);
 	OUT("cmd_ring_order = %u\nevt_ring_order = %u\n", l->cmd_order, l->evt_order);
@@ -693,6 +701,7 @@ bool mxd_config_equal(const struct mxd_config *a, const struct mxd_config *b)
 	    strcmp(a->hostname, b->hostname) || a->wire_mtu != b->wire_mtu ||
 	    a->poll_window_us != b->poll_window_us ||
 	    a->poll_budget != b->poll_budget || a->log_level != b->log_level ||
+	    a->pair_channels != b->pair_channels ||
 	    a->npeers != b->npeers)
 		return false;
 	if (la->endpoints != lb->endpoints || la->endpoint_reserve != lb->endpoint_reserve ||

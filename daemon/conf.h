@@ -51,6 +51,8 @@ struct mxd_config {
 	/* anticipatory polling window after a ring had work, microseconds */
 	uint32_t poll_window_us;
 	uint32_t poll_budget;       /* slots consumed per ring per pass */
+	/* broker pair channels between connected local endpoints (pair.h) */
+	bool pair_channels;
 	struct mxd_conf_limits limits;
 	struct mxd_conf_peer peers[MXD_PEERS_MAX];
 	uint32_t npeers;

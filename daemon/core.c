@@ -332,6 +332,8 @@ int mxd_endpoint_attach(struct mxd_core *c, struct mxd_guest *g,
 		      ep->geo.evt_order);
 	LIST_INIT(&ep->waiters);
 	LIST_INIT(&ep->rndv_out);
+	LIST_INIT(&ep->pairs[0]);
+	LIST_INIT(&ep->pairs[1]);
 	c->eps[idx] = ep;
 	LIST_INSERT_HEAD(&g->endpoints, ep, guest_link);
 	g->refs++;
@@ -447,6 +449,7 @@ void mxd_endpoint_detach(struct mxd_endpoint *ep)
 	ep->stalled_on = NULL;
 	wake_waiters_closed(ep);
 	close_rndvs(ep);
+	mxd_pair_close_all(ep);
 	if (c->remote && c->remote->endpoint_closed)
 		c->remote->endpoint_closed(c->remote_priv,
 					   (struct mxd_epref){ ep->index, ep->session });
@@ -814,6 +817,7 @@ void mxd_endpoint_get_stats(const struct mxd_endpoint *ep, struct mxd_ep_stats *
 	out->backlog_peak = ep->backlog.peak;
 	out->rndv_out = ep->nrndv_out;
 	out->recvq_used = mxd_recvq_used(&ep->rq);
+	out->pairs = ep->npairs;
 	out->rndv_in = 0;
 	for (uint32_t i = 0; i < ep->rndv_in_cap; i++)
 		out->rndv_in += ep->rndv_in[i] != NULL;

@@ -34,6 +34,7 @@
 
 struct mxd_core;                /* opaque outside core*.c */
 struct mxd_rndv;                /* core-private rendezvous record */
+struct mxd_pair;                /* core-private pair channel record (core_pair.c) */
 struct mxd_remote_ops;
 
 enum mxd_guest_kind { MXD_GUEST_LOCAL = 1, MXD_GUEST_XEN = 2 };
@@ -56,6 +57,8 @@ struct mxd_ep_stats {
 	uint32_t rndv_out;          /* rendezvous sends in flight */
 	uint32_t rndv_in;           /* announced, not yet pulled */
 	uint64_t recvq_used;
+	uint32_t pairs;             /* pair channels this endpoint is part of */
+	uint64_t pair_faults;       /* times a pair peer reported this endpoint */
 };
 
 struct mxd_guest_stats {
@@ -82,6 +85,9 @@ struct mxd_core_stats {
 	uint64_t open_refused;      /* attach refused (limits, bad geometry, access) */
 	uint64_t open_limited;      /* of which: principal limit or host reserve */
 	uint64_t notifies, kicks;
+	uint64_t pairs_opened;      /* pair channels brokered (pair.h) */
+	uint64_t pairs_closed;
+	uint64_t pair_faults;       /* pair channels cut off by a victim's report */
 };
 
 /* ---- a guest: one local process or one Xen domain ----
@@ -151,6 +157,8 @@ struct mxd_endpoint {
 	bool dirty_notify;          /* notify at flush even without new events */
 	bool closing;
 	uint64_t last_work_ns;      /* anticipatory polling window start */
+	LIST_HEAD(, mxd_pair) pairs[2];       /* pair channels where we are side 0 / 1 */
+	uint32_t npairs;
 	TAILQ_ENTRY(mxd_endpoint) active_link;
 	TAILQ_ENTRY(mxd_endpoint) dirty_link;
 	LIST_ENTRY(mxd_endpoint) guest_link;

@@ -98,11 +98,12 @@ void mxd_rndv_free(struct mxd_rndv *r)
 
 /* ---- helpers ---- */
 
-static void fill_src(struct mxn_evt *e, const struct mxd_endpoint *src, uint64_t match,
-		     uint32_t len)
+static void fill_src(struct mxn_evt *e, const struct mxd_endpoint *src,
+		     const struct mxn_cmd *c)
 {
-	e->length = len;
-	e->match_info = match;
+	e->length = c->length;
+	e->match_info = c->match_info;
+	e->pair_seq = c->pair_seq;
 	e->src_nic_id = src->core->nic_id;
 	e->src_peer = MXN_PEER_SELF;
 	e->src_endpoint = src->index;
@@ -129,6 +130,22 @@ static struct mxd_endpoint *local_dest(struct mxd_endpoint *ep, const struct mxn
 	else if (dst->session != c->dest_session)
 		*status = MXN_ST_BAD_SESSION;
 	return *status == MXN_ST_OK ? dst : NULL;
+}
+
+/*
+ * A send to the live receiver dst failed here: dst still hears of it
+ * (MXN_EVT_RECV_VOID), because its library counts our daemon-path sends to
+ * keep them in order with the pair channel (pair.h).
+ */
+static void send_void(struct mxd_endpoint *ep, struct mxd_endpoint *dst,
+		      const struct mxn_cmd *c)
+{
+	struct mxn_evt e = { .type = MXN_EVT_RECV_VOID };
+
+	fill_src(&e, ep, c);
+	e.length = 0;
+	(void)mxd_ep_emit(dst, &e);
+	mxd_ep_activate(dst);
 }
 
 /* Room for one receive event on dst: ring slot, no backlog ahead of it. */
@@ -183,6 +200,9 @@ static int do_connect(struct mxd_endpoint *ep, const struct mxn_cmd *c)
 		 * (as a wire partner may, Open-MX semantics). */
 		ep->conn[dst->index] = dst->session;
 		dst->conn[ep->index] = ep->session;
+		/* The key check passed: the two may talk directly (pair.h).
+		 * Both hear PAIR_OPEN before this CONNECT_DONE. */
+		mxd_pair_broker(ep, dst);
 	}
 	return mxd_ep_emit(ep, &e) == -ENOSPC ? -EPROTO : 0;
 }
@@ -227,6 +247,7 @@ static int do_send_msg(struct mxd_endpoint *ep, const struct mxn_cmd *c)
 		if (err) {
 			/* Longer than the receiver's whole recvq: can never fit. */
 			ep->st.no_resources++;
+			send_void(ep, dst, c);
 			mxd_ep_done(ep, MXN_EVT_SEND_DONE, c->cookie, MXN_ST_NO_RESOURCES, 0);
 			return 0;
 		}
@@ -236,7 +257,7 @@ static int do_send_msg(struct mxd_endpoint *ep, const struct mxn_cmd *c)
 	}
 	e = mxd_ep_slot(dst);
 	memset(e, 0, sizeof(*e));
-	fill_src(e, ep, c->match_info, c->length);
+	fill_src(e, ep, c);
 	if (c->op == MXN_CMD_SEND_TINY) {
 		e->type = MXN_EVT_RECV_TINY;
 		memcpy(e->u.tiny, c->u.tiny, c->length);
@@ -351,7 +372,7 @@ static int do_send_rndv(struct mxd_endpoint *ep, const struct mxn_cmd *c)
 	}
 	e = mxd_ep_slot(dst);
 	memset(e, 0, sizeof(*e));
-	fill_src(e, ep, c->match_info, c->length);
+	fill_src(e, ep, c);
 	e->type = MXN_EVT_RECV_RNDV;
 	e->flags = c->flags & MXN_CMDF_SYNC ? MXN_EVTF_SYNC : 0;
 	e->u.rndv.rndv_handle = r->handle;
@@ -363,6 +384,8 @@ static int do_send_rndv(struct mxd_endpoint *ep, const struct mxn_cmd *c)
 complete:
 	if (status == MXN_ST_NO_RESOURCES)
 		ep->st.no_resources++;
+	if (dst)
+		send_void(ep, dst, c);
 	mxd_ep_done(ep, MXN_EVT_SEND_DONE, c->cookie, status, 0);
 	err = 0;
 out:
@@ -572,6 +595,8 @@ int mxd_cmd_process(struct mxd_endpoint *ep, const struct mxn_cmd *c)
 	case MXN_CMD_WAKE:
 		mxd_ep_done(ep, MXN_EVT_WAKE, c->cookie, MXN_ST_OK, 0);
 		return 0;
+	case MXN_CMD_PAIR_FAULT:
+		return mxd_pair_fault(ep, c);
 	}
 	return 0;
 }

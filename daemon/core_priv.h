@@ -22,6 +22,7 @@ struct mxd_core {
 	char hostname[MXN_HOSTNAME_MAX];
 	struct mxd_endpoint *eps[MXN_ENDPOINTS_MAX];
 	uint32_t last_session[MXN_ENDPOINTS_MAX]; /* of each index's last occupant */
+	uint32_t pair_next;
 	LIST_HEAD(, mxd_guest) guests;
 	TAILQ_HEAD(, mxd_endpoint) active;
 	TAILQ_HEAD(, mxd_endpoint) dirty;
@@ -72,6 +73,12 @@ void mxd_ep_done(struct mxd_endpoint *ep, uint8_t type, uint64_t cookie, uint8_t
 		 uint32_t xfer);
 void mxd_rndv_release_src(struct mxd_rndv *r);
 void mxd_guest_account(struct mxd_guest *g, int64_t bytes);
+
+/* core_pair.c */
+void mxd_pair_broker(struct mxd_endpoint *a, struct mxd_endpoint *b);
+void mxd_pair_close_all(struct mxd_endpoint *ep);
+int mxd_pair_fault(struct mxd_endpoint *ep, const struct mxn_cmd *c);
+bool mxd_pair_exists(const struct mxd_endpoint *a, const struct mxd_endpoint *b);
 
 /* core_cmd.c: 0 consumed, -EAGAIN stalled (keep the copy), -EPROTO fault */
 int mxd_cmd_process(struct mxd_endpoint *ep, const struct mxn_cmd *c);

@@ -224,6 +224,8 @@ static int list_endpoint(struct mxd_endpoint *ep, void *arg)
 	mxd_out_u64(o, "unconnected", s.unconnected);
 	mxd_out_u64(o, "no_resources", s.no_resources);
 	mxd_out_u64(o, "stalls", s.stalls);
+	mxd_out_u64(o, "pairs", s.pairs);
+	mxd_out_u64(o, "pair_faults", s.pair_faults);
 	mxd_out_u64(o, "backlog", s.backlog_len);
 	mxd_out_u64(o, "recvq_used", s.recvq_used);
 	mxd_out_obj_end(o);
@@ -333,6 +335,9 @@ static enum mxd_ctl_rc cmd_counters(struct mxd_ctl *ctl, struct mxd_ctl_conn *c,
 	mxd_out_u64(o, "open_limited", st.open_limited);
 	mxd_out_u64(o, "kicks", st.kicks);
 	mxd_out_u64(o, "notifies", st.notifies);
+	mxd_out_u64(o, "pairs_opened", st.pairs_opened);
+	mxd_out_u64(o, "pairs_closed", st.pairs_closed);
+	mxd_out_u64(o, "pair_faults", st.pair_faults);
 	mxd_out_obj_end(o);
 	out_ep_sums(o, "open_endpoints", &sum);
 	mxd_core_get_closed_stats(ctl->d->core, &closed);

@@ -15,6 +15,7 @@
 #include <stddef.h>
 #include <stdint.h>
 #include <myrixen/abi.h>
+#include <myrixen/pair.h>
 
 struct mxd_endpoint;
 
@@ -59,6 +60,13 @@ struct mxd_transport_ops {
 	 * after the endpoint was unlinked from everything; must accept an
 	 * endpoint whose transport state is half built. */
 	void (*destroy)(struct mxd_endpoint *ep);
+	/* Broker a pair channel between a and b (both of this transport):
+	 * create the shared area and its two doorbells and hand each side its
+	 * half (open_a to a, open_b to b) before the core publishes
+	 * MXN_EVT_PAIR_OPEN.  The transport keeps nothing: the channel lives
+	 * in the two guests.  NULL = this transport has no pair channels. */
+	int (*pair_open)(struct mxd_endpoint *a, struct mxd_endpoint *b,
+			 const struct mxn_pair_open *open_a, const struct mxn_pair_open *open_b);
 };
 
 #endif /* MXD_TRANSPORT_H */

@@ -126,6 +126,83 @@ static void local_destroy(struct mxd_endpoint *ep)
 	conn_free(ep->tp);
 }
 
+static int send_fds(int sock, const void *msg, size_t len, const int *fds, int nfds)
+{
+	union {
+		char buf[CMSG_SPACE(3 * sizeof(int))];
+		struct cmsghdr align;
+	} u;
+	struct iovec iov = { .iov_base = (void *)(uintptr_t)msg, .iov_len = len };
+	struct msghdr m = { .msg_iov = &iov, .msg_iovlen = 1 };
+	struct cmsghdr *cm;
+
+	if (nfds) {
+		memset(&u, 0, sizeof(u));
+		m.msg_control = u.buf;
+		m.msg_controllen = CMSG_SPACE((size_t)nfds * sizeof(int));
+		cm = CMSG_FIRSTHDR(&m);
+		cm->cmsg_level = SOL_SOCKET;
+		cm->cmsg_type = SCM_RIGHTS;
+		cm->cmsg_len = CMSG_LEN((size_t)nfds * sizeof(int));
+		memcpy(CMSG_DATA(cm), fds, (size_t)nfds * sizeof(int));
+	}
+	if (sendmsg(sock, &m, MSG_NOSIGNAL | MSG_DONTWAIT) != (ssize_t)len)
+		return -EPIPE;
+	return 0;
+}
+
+/* A sealed memfd for the channel, page 0 filled in (pair.h). */
+static int pair_area(const struct mxn_pair_open *o)
+{
+	struct mxn_pair_hdr h = { .magic = MXN_PAIR_MAGIC, .abi_version = MYRIXEN_ABI_VERSION,
+				  .area_size = o->area_size, .order = o->order,
+				  .data_size = o->data_size };
+	int fd = memfd_create("myrixen-pair", MFD_CLOEXEC | MFD_ALLOW_SEALING);
+
+	if (fd < 0)
+		return -errno;
+	/* Neither side can shrink the area under the other's mapping. */
+	if (ftruncate(fd, o->area_size) || pwrite(fd, &h, sizeof(h), 0) != (ssize_t)sizeof(h) ||
+	    fcntl(fd, F_ADD_SEALS, F_SEAL_SHRINK | F_SEAL_GROW | F_SEAL_SEAL)) {
+		int err = -errno;
+
+		close(fd);
+		return err;
+	}
+	return fd;
+}
+
+/* The daemon keeps nothing of the channel: both halves go out, then every
+ * descriptor here is closed. */
+static int local_pair_open(struct mxd_endpoint *a, struct mxd_endpoint *b,
+			   const struct mxn_pair_open *oa, const struct mxn_pair_open *ob)
+{
+	struct local_conn *ca = a->tp, *cb = b->tp;
+	int fd = -1, bell[2] = { -1, -1 }, err;
+
+	fd = pair_area(oa);
+	err = fd;
+	if (fd < 0)
+		goto out;
+	err = -errno;
+	bell[0] = eventfd(0, EFD_NONBLOCK | EFD_CLOEXEC); /* a's rx bell */
+	if (bell[0] < 0)
+		goto out;
+	bell[1] = eventfd(0, EFD_NONBLOCK | EFD_CLOEXEC); /* b's rx bell */
+	if (bell[1] < 0)
+		goto out;
+	err = send_fds(ca->sock, oa, sizeof(*oa), (int[]){ fd, bell[0], bell[1] }, 3);
+	if (!err)
+		err = send_fds(cb->sock, ob, sizeof(*ob), (int[]){ fd, bell[1], bell[0] }, 3);
+out:
+	if (fd >= 0)
+		close(fd);
+	for (int i = 0; i < 2; i++)
+		if (bell[i] >= 0)
+			close(bell[i]);
+	return err;
+}
+
 static const struct mxd_transport_ops local_ops = {
 	.name = "local",
 	.region_kind = MXN_REGION_VADDR,
@@ -133,6 +210,7 @@ static const struct mxd_transport_ops local_ops = {
 	.region_read = local_region_read,
 	.region_write = local_region_write,
 	.destroy = local_destroy,
+	.pair_open = local_pair_open,
 };
 
 /* ---- open handshake ---- */
@@ -195,29 +273,9 @@ static int make_area(struct local_conn *cn, const struct mxn_layout *geo)
 
 static int send_rsp(struct local_conn *cn, const struct mxn_open_rsp *rsp, bool with_fds)
 {
-	union {
-		char buf[CMSG_SPACE(3 * sizeof(int))];
-		struct cmsghdr align;
-	} u;
-	struct iovec iov = { .iov_base = (void *)(uintptr_t)rsp, .iov_len = sizeof(*rsp) };
-	struct msghdr msg = { .msg_iov = &iov, .msg_iovlen = 1 };
 	int fds[3] = { cn->memfd, cn->kickfd, cn->irqfd };
 
-	if (with_fds) {
-		struct cmsghdr *cm;
-
-		memset(&u, 0, sizeof(u));
-		msg.msg_control = u.buf;
-		msg.msg_controllen = sizeof(u.buf);
-		cm = CMSG_FIRSTHDR(&msg);
-		cm->cmsg_level = SOL_SOCKET;
-		cm->cmsg_type = SCM_RIGHTS;
-		cm->cmsg_len = CMSG_LEN(sizeof(fds));
-		memcpy(CMSG_DATA(cm), fds, sizeof(fds));
-	}
-	if (sendmsg(cn->sock, &msg, MSG_NOSIGNAL) != (ssize_t)sizeof(*rsp))
-		return -EPIPE;
-	return 0;
+	return send_fds(cn->sock, rsp, sizeof(*rsp), fds, with_fds ? 3 : 0);
 }
 
 static void kick_cb(struct ev_loop *loop, ev_io *w, int revents)

@@ -51,6 +51,7 @@ int mxd_cmd_validate(const struct mxn_cmd *c, const struct mxd_cmd_limits *lim)
 	switch (c->op) {
 	case MXN_CMD_NOP:
 	case MXN_CMD_WAKE:
+	case MXN_CMD_PAIR_FAULT:
 		err = c->length ? -EINVAL : 0;
 		break;
 	case MXN_CMD_CONNECT:

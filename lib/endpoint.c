@@ -217,6 +217,7 @@ void mxl_endpoint_close(struct mx_endpoint *ep)
 	    !mxl_list_empty(&ep->retry) || !mxl_list_empty(&ep->send_wait) || ep->m.nposted)
 		drop_requests(ep);
 	drop_unexpected(ep);
+	mxl_pair_close_all(ep);
 	if (ep->t.ops)
 		ep->t.ops->close(&ep->t);
 	mxl_sendq_fini(&ep->sq);

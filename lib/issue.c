@@ -66,26 +66,18 @@ static void cmd_put(struct mx_endpoint *ep, const struct mxn_cmd *c)
 	ep->cmd.prod_pvt++;
 }
 
-/* Publish the commands written since the last flush; ring once. */
+/* Publish the commands written since the last flush; ring once.  Pair
+ * channels first: a command's pair_seq counts slots the receiver must be
+ * able to see once it sees the command. */
 void mxl_flush(struct mx_endpoint *ep)
 {
+	mxl_pair_flush(ep);
 	if (atomic_load_explicit(MXN_ATOMIC(&ep->cmd.ctl->prod), memory_order_relaxed) ==
 	    ep->cmd.prod_pvt)
 		return;
 	if (mxn_ring_push(&ep->cmd)) {
 		ep->counters[MXL_CNT_KICK]++;
 		(void)ep->t.ops->kick(&ep->t);
-	}
-}
-
-static void gather(uint8_t *dst, const struct mxl_iov *iov, uint32_t niov)
-{
-	uint32_t i;
-
-	for (i = 0; i < niov; i++) {
-		if (iov[i].len)
-			memcpy(dst, iov[i].base, iov[i].len);
-		dst += iov[i].len;
 	}
 }
 
@@ -141,7 +133,7 @@ static int build_send(struct mx_endpoint *ep, struct mxl_req *r, struct mxn_cmd 
 	switch (r->cls) {
 	case MXL_CLASS_TINY:
 		c->op = MXN_CMD_SEND_TINY;
-		gather(c->u.tiny, r->iov, r->niov);
+		mxl_gather(c->u.tiny, r->iov, r->niov);
 		return 0;
 	case MXL_CLASS_SMALL:
 	case MXL_CLASS_MEDIUM:
@@ -149,7 +141,7 @@ static int build_send(struct mx_endpoint *ep, struct mxl_req *r, struct mxn_cmd 
 		if (err)
 			return err;
 		r->sq_held = true;
-		gather(ep->sendq + off, r->iov, r->niov);
+		mxl_gather(ep->sendq + off, r->iov, r->niov);
 		c->op = MXN_CMD_SEND_QUEUED;
 		c->u.q.off = off;
 		return 0;
@@ -204,13 +196,28 @@ static int build_lookup(struct mx_endpoint *ep, struct mxl_req *r, struct mxn_cm
 	return 0;
 }
 
+/* The counts of a local destination (pair.h "Order"), or NULL. */
+static struct mxl_lpeer *local_peer(struct mx_endpoint *ep, const struct mxl_req *r)
+{
+	if (r->kind != MXL_REQ_SEND || r->dest.peer != MXN_PEER_SELF)
+		return NULL;
+	return mxl_lpeer(ep, r->dest.endpoint, r->dest.session);
+}
+
 /* Try to issue now.  -EAGAIN: no room, keep it backlogged. */
 static int issue(struct mx_endpoint *ep, struct mxl_req *r)
 {
+	struct mxl_lpeer *lp = local_peer(ep, r);
 	struct mxn_cmd c;
 	uint64_t cookie;
 	int err;
 
+	/* A connected local peer: straight into the pair channel, done. */
+	if (lp && lp->pair && r->cls != MXL_CLASS_LARGE) {
+		err = mxl_pair_send(ep, lp, r);
+		if (err != -ENOTCONN)
+			return err;
+	}
 	if (!cmd_room(ep))
 		return -EAGAIN;
 	memset(&c, 0, sizeof(c));
@@ -242,6 +249,11 @@ static int issue(struct mx_endpoint *ep, struct mxl_req *r)
 	if (err) {
 		mxl_req_release_resources(r);
 		return err == -ENOSPC ? -EAGAIN : err;
+	}
+	if (lp) {
+		/* The receiver merges this path with the channel by counts. */
+		c.pair_seq = (uint16_t)lp->tx_p;
+		lp->tx_d++;
 	}
 	cmd_put(ep, &c);
 	r->state |= MXL_RS_INFLIGHT;
@@ -342,12 +354,17 @@ void mxl_issue_backlog(struct mx_endpoint *ep)
 {
 	while (!mxl_list_empty(&ep->backlog)) {
 		struct mxl_req *r = mxl_container_of(ep->backlog.next, struct mxl_req, link);
-		int err = issue(ep, r);
+		int err;
 
-		if (err == -EAGAIN)
-			return;
+		/* Off the list first: issue may complete (and free) r. */
 		mxl_list_del(&r->link);
 		r->state &= ~MXL_RS_BACKLOG;
+		err = issue(ep, r);
+		if (err == -EAGAIN) {
+			r->state |= MXL_RS_BACKLOG;
+			mxl_list_add_tail(ep->backlog.next, &r->link); /* back at the head */
+			return;
+		}
 		if (err)
 			issue_or_fail(r, err);
 	}

@@ -25,6 +25,7 @@
 #include "mx_extensions.h"
 #include "myrixen/abi.h"
 #include "myrixen/layout.h"
+#include "myrixen/pair.h"
 #include "myrixen/ring.h"
 #include "classify.h"
 #include "list.h"
@@ -119,9 +120,44 @@ enum mxl_counter {
 	MXL_CNT_RECV, MXL_CNT_RECV_UNEXP, MXL_CNT_RECV_TRUNCATED, MXL_CNT_PULL,
 	MXL_CNT_BACKLOG, MXL_CNT_BAD_EVENT, MXL_CNT_SLEEP, MXL_CNT_KICK, MXL_CNT_UNEXP_STALL,
 	MXL_CNT_CONNECT_RETRY, MXL_CNT_SEND_WAIT,
+	MXL_CNT_PAIR_SEND, MXL_CNT_PAIR_RECV, MXL_CNT_PAIR_BELL, MXL_CNT_PAIR_FAULT,
 	MXL_CNT_MAX
 };
 extern const char *const mxl_counter_names[MXL_CNT_MAX];
+
+/*
+ * A pair channel with one local peer endpoint (pair.h, pair.c).  The peer
+ * is hostile: everything read from rx is bounded and copied first.
+ */
+struct mxl_pair {
+	uint32_t id;
+	uint8_t peer_ep;
+	uint32_t peer_session;
+	void *area;
+	size_t area_size;
+	struct mxn_pair_layout lay;
+	struct mxn_ring tx, rx;         /* we produce tx, consume rx */
+	struct mxn_pair_slot *tx_slots, *rx_slots;
+	uint8_t *tx_data, *rx_data;
+	uint32_t *tx_end;               /* data position after each tx slot */
+	uint32_t data_head;             /* tx data, free-running bytes */
+	uint32_t data_tail;             /* tx data the peer released */
+	uint32_t tx_cons;               /* last sane cons the peer showed us */
+	uint32_t tx_pushed;             /* last prod we published */
+	int rx_bell, tx_bell;
+	bool broken;                    /* peer broke the rules: report, free */
+};
+
+/*
+ * What we know of one local peer endpoint index (pair.h "Order"): counts of
+ * the messages of each path, both ways, for the incarnation 'session'.
+ */
+struct mxl_lpeer {
+	uint32_t session;
+	uint32_t tx_d, rx_d;            /* daemon-path sends to / arrivals from */
+	uint32_t tx_p, rx_p;            /* pair-channel sends to / arrivals from */
+	struct mxl_pair *pair;          /* live channel, or NULL */
+};
 
 struct mx_endpoint {
 	pthread_mutex_t lock;
@@ -175,6 +211,11 @@ struct mx_endpoint {
 	uint64_t unexp_bytes;               /* buffered unexpected payload + records */
 	bool unexp_stalled;                 /* the ring head waits for a receive */
 	uint64_t counters[MXL_CNT_MAX];
+	struct mxl_lpeer lp[MXN_ENDPOINTS_MAX];
+	struct mxl_pair *pairs[MXN_PAIRS_MAX]; /* live channels, dense */
+	uint32_t npairs;
+	uint32_t fault_pending[8];      /* PAIR_FAULT reports not yet issued */
+	uint32_t nfault_pending;
 };
 
 /* ---- library state (init.c) ---- */
@@ -212,6 +253,7 @@ void mxl_req_release_resources(struct mxl_req *r);
 int mxl_cookie_get(struct mx_endpoint *ep, struct mxl_req *r, uint64_t *cookie);
 struct mxl_req *mxl_cookie_take(struct mx_endpoint *ep, uint64_t cookie);
 void mxl_scatter(const struct mxl_iov *iov, uint32_t niov, const uint8_t *src, uint32_t len);
+void mxl_gather(uint8_t *dst, const struct mxl_iov *iov, uint32_t niov);
 
 /* ---- endpoint engine (progress.c, issue.c, wait.c) ---- */
 void mxl_progress(struct mx_endpoint *ep);
@@ -255,6 +297,31 @@ bool mxl_connect_retry(struct mx_endpoint *ep, struct mxl_req *r, mx_status_code
 /* Reissue the connects that are due; the nearest next due time, or
  * UINT64_MAX. */
 uint64_t mxl_connect_retry_due(struct mx_endpoint *ep);
+
+/* ---- pair channels (pair.c) ---- */
+/* The counts of peer (index, session); resets them for a new incarnation. */
+struct mxl_lpeer *mxl_lpeer(struct mx_endpoint *ep, uint8_t index, uint32_t session);
+void mxl_pair_open(struct mx_endpoint *ep, const struct mxn_evt *e);
+void mxl_pair_closed(struct mx_endpoint *ep, const struct mxn_evt *e);
+void mxl_pair_close_all(struct mx_endpoint *ep);
+/* Send r (tiny/small/medium) through lp's channel: 0 done (r completed),
+ * -EAGAIN no room now. */
+int mxl_pair_send(struct mx_endpoint *ep, struct mxl_lpeer *lp, struct mxl_req *r);
+/* Consume arrivals of lp's channel until rx_p reaches 'until' (catch-up
+ * for a daemon-path event), or while any are ready (until == NULL).
+ * Returns false when the catch-up could not complete. */
+bool mxl_pair_drain(struct mx_endpoint *ep, struct mxl_lpeer *lp, const uint32_t *until);
+void mxl_pair_drain_all(struct mx_endpoint *ep);
+/* Publish every channel's new slots, ring the peers that sleep. */
+void mxl_pair_flush(struct mx_endpoint *ep);
+/* Before sleeping: ask every channel's producer for a bell; true when
+ * something arrived meanwhile.  disarm after waking. */
+bool mxl_pair_arm(struct mx_endpoint *ep);
+void mxl_pair_disarm(struct mx_endpoint *ep);
+void mxl_pair_report_faults(struct mx_endpoint *ep);
+/* Arrival from the pair channel or the event ring, after matching order. */
+void mxl_arrival(struct mx_endpoint *ep, const struct mxn_evt *e, const uint8_t *data);
+bool mxl_unexp_full(struct mx_endpoint *ep, const struct mxn_evt *e);
 
 /* ---- opening/closing (endpoint.c), naming (info.c) ---- */
 int mxl_endpoint_open(uint32_t endpoint_id, uint32_t key, struct mx_endpoint **out);

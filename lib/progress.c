@@ -32,6 +32,10 @@ const char *const mxl_counter_names[MXL_CNT_MAX] = {
 	[MXL_CNT_UNEXP_STALL] = "Unexpected queue full stalls",
 	[MXL_CNT_CONNECT_RETRY] = "Connect retries",
 	[MXL_CNT_SEND_WAIT] = "Sends waiting for rendezvous room",
+	[MXL_CNT_PAIR_SEND] = "Pair channel sends",
+	[MXL_CNT_PAIR_RECV] = "Pair channel arrivals",
+	[MXL_CNT_PAIR_BELL] = "Pair channel bells rung",
+	[MXL_CNT_PAIR_FAULT] = "Pair channels cut off",
 };
 
 static uint64_t unexp_cost(uint32_t kind, uint32_t length)
@@ -124,7 +128,7 @@ static struct mxl_source evt_source(const struct mxn_evt *e)
 	return src;
 }
 
-static void on_arrival(struct mx_endpoint *ep, const struct mxn_evt *e, const uint8_t *data)
+void mxl_arrival(struct mx_endpoint *ep, const struct mxn_evt *e, const uint8_t *data)
 {
 	struct mxl_source src = evt_source(e);
 	bool rndv = e->type == MXN_EVT_RECV_RNDV;
@@ -271,17 +275,17 @@ static void handle_event(struct mx_endpoint *ep, const struct mxn_evt *e)
 	case MXN_EVT_RECV_TINY:
 		if (e->length > MXN_TINY_MAX)
 			break;
-		on_arrival(ep, e, e->u.tiny);
+		mxl_arrival(ep, e, e->u.tiny);
 		return;
 	case MXN_EVT_RECV_QUEUED:
 		if (!queued_ok(ep, e))
 			break;
-		on_arrival(ep, e, ep->recvq + e->u.q.off);
+		mxl_arrival(ep, e, ep->recvq + e->u.q.off);
 		return;
 	case MXN_EVT_RECV_RNDV:
 		if (e->length > MXN_LARGE_MAX)
 			break;
-		on_arrival(ep, e, NULL);
+		mxl_arrival(ep, e, NULL);
 		return;
 	case MXN_EVT_SEND_DONE:
 		on_send_done(ep, e);
@@ -297,6 +301,13 @@ static void handle_event(struct mx_endpoint *ep, const struct mxn_evt *e)
 		return;
 	case MXN_EVT_WAKE:
 	case MXN_EVT_NONE:
+	case MXN_EVT_RECV_VOID: /* counted by process_events, nothing else */
+		return;
+	case MXN_EVT_PAIR_OPEN:
+		mxl_pair_open(ep, e);
+		return;
+	case MXN_EVT_PAIR_CLOSED:
+		mxl_pair_closed(ep, e);
 		return;
 	case MXN_EVT_GUEST_ERROR:
 		ep->dead = true;
@@ -315,12 +326,53 @@ static bool is_arrival(uint8_t type)
 /* Flow control (MX_PARAM_UNEXP_QUEUE_MAX): with the unexpected queue full,
  * an arrival no receive wants stays in the ring, which backs the daemon and
  * the sender up, until the application receives something. */
-static bool must_stall(struct mx_endpoint *ep, const struct mxn_evt *e)
+bool mxl_unexp_full(struct mx_endpoint *ep, const struct mxn_evt *e)
 {
 	struct mxl_source src = evt_source(e);
 
-	return is_arrival(e->type) && ep->unexp_bytes >= ep->unexp_queue_max &&
-	       !ep->unexp_handler && !mxl_match_has_posted(&ep->m, e->match_info, &src);
+	return ep->unexp_bytes >= ep->unexp_queue_max && !ep->unexp_handler &&
+	       !mxl_match_has_posted(&ep->m, e->match_info, &src);
+}
+
+static bool must_stall(struct mx_endpoint *ep, const struct mxn_evt *e)
+{
+	return is_arrival(e->type) && mxl_unexp_full(ep, e);
+}
+
+/*
+ * A daemon-path message from a local peer (pair.h "Order"): the counts of
+ * the sender, or NULL when it is not one.  Before it is handled, every
+ * channel message sent before it (e->pair_seq of them) is consumed.
+ * False: it must wait (a channel arrival it follows waits for a receive).
+ */
+static bool in_order(struct mx_endpoint *ep, const struct mxn_evt *e, struct mxl_lpeer **out)
+{
+	struct mxl_lpeer *lp;
+	uint32_t until;
+	int16_t ahead;
+
+	*out = NULL;
+	if ((!is_arrival(e->type) && e->type != MXN_EVT_RECV_VOID) || e->src_peer != MXN_PEER_SELF)
+		return true;
+	lp = mxl_lpeer(ep, e->src_endpoint, e->src_session);
+	*out = lp;
+	if (!lp || !lp->pair)
+		return true;
+	ahead = (int16_t)(e->pair_seq - (uint16_t)lp->rx_p);
+	if (ahead <= 0)
+		return true;
+	until = lp->rx_p + (uint32_t)ahead;
+	if (mxl_pair_drain(ep, lp, &until))
+		return true;
+	if (ep->unexp_stalled)
+		return false;
+	/* The peer announced channel messages it never wrote (or broke the
+	 * channel meanwhile): it is cut off; the event goes on. */
+	if (lp->pair && !lp->pair->broken) {
+		lp->pair->broken = true;
+		ep->counters[MXL_CNT_PAIR_FAULT]++;
+	}
+	return true;
 }
 
 static uint32_t process_events(struct mx_endpoint *ep)
@@ -335,13 +387,17 @@ static uint32_t process_events(struct mx_endpoint *ep)
 	}
 	ep->unexp_stalled = false;
 	while (ep->evt.cons_pvt != prod && n < MXL_EVT_BUDGET) {
+		struct mxl_lpeer *lp;
+
 		memcpy(&e, &ep->evt_slots[ep->evt.cons_pvt & ep->evt.mask], sizeof(e));
-		if (must_stall(ep, &e)) {
+		if (must_stall(ep, &e) || !in_order(ep, &e, &lp)) {
 			ep->unexp_stalled = true;
 			ep->counters[MXL_CNT_UNEXP_STALL]++;
 			break;
 		}
 		handle_event(ep, &e);
+		if (lp)
+			lp->rx_d++;
 		ep->evt.cons_pvt++;
 		n++;
 	}
@@ -382,8 +438,11 @@ void mxl_progress(struct mx_endpoint *ep)
 	}
 	ep->in_progress = true;
 	n = process_events(ep);
+	if (!ep->dead && ep->npairs)
+		mxl_pair_drain_all(ep);
 	ep->in_progress = false;
 	if (!ep->dead) {
+		mxl_pair_report_faults(ep);
 		mxl_connect_retry_due(ep);
 		mxl_send_wait_drain(ep);
 		mxl_issue_backlog(ep);

@@ -163,3 +163,14 @@ void mxl_scatter(const struct mxl_iov *iov, uint32_t niov, const uint8_t *src, u
 		len -= n;
 	}
 }
+
+void mxl_gather(uint8_t *dst, const struct mxl_iov *iov, uint32_t niov)
+{
+	uint32_t i;
+
+	for (i = 0; i < niov; i++) {
+		if (iov[i].len)
+			memcpy(dst, iov[i].base, iov[i].len);
+		dst += iov[i].len;
+	}
+}

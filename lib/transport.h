@@ -19,6 +19,7 @@
 #include <stddef.h>
 #include <stdint.h>
 #include "myrixen/abi.h"
+#include "myrixen/pair.h"
 
 struct mxl_iov {
 	void *base;
@@ -40,9 +41,10 @@ struct mxl_transport_ops {
 		    struct mxn_open_rsp *rsp);
 	/* Ring the daemon's doorbell (new commands, or freed event slots). */
 	int (*kick)(struct mxl_transport *t);
-	/* Sleep until the doorbell rings, extra_fd (>= 0) is readable or
-	 * timeout_ms passes (-1 = for ever).  Returns an MXL_WAIT_* mask, 0 on
-	 * timeout, or -errno.  Consumes the doorbell's pending count. */
+	/* Sleep until the doorbell rings, extra_fd (>= 0) is readable, a
+	 * watched fd fires or timeout_ms passes (-1 = for ever).  Returns an
+	 * MXL_WAIT_* mask, 0 on timeout, or -errno.  A doorbell ring ends one
+	 * sleep only (local: one epoll_wait, the eventfd is never drained). */
 	int (*wait)(struct mxl_transport *t, int timeout_ms, int extra_fd);
 	/* Cheap liveness check for busy-polling callers: true when the daemon
 	 * side is known to be gone. */
@@ -58,6 +60,15 @@ struct mxl_transport_ops {
 		      void *buf, uint32_t cap, uint32_t *len, void **handle);
 	void (*region_release)(struct mxl_transport *t, void *handle);
 	void (*close)(struct mxl_transport *t);
+	/* Take the pair-channel hand-over the daemon queued before it
+	 * published MXN_EVT_PAIR_OPEN(pair_id): fills *o and fds [memfd, rx
+	 * bell, tx bell] (the caller owns them).  Older hand-overs are
+	 * dropped.  NULL = no pair channels on this transport. */
+	int (*pair_take)(struct mxl_transport *t, uint32_t pair_id, struct mxn_pair_open *o,
+			 int fds[3]);
+	/* Let wait() also end when fd (a pair's rx bell, an eventfd) is
+	 * written (on), or stop (off).  Edge-triggered: never drained. */
+	int (*watch)(struct mxl_transport *t, int fd, bool on);
 };
 
 struct mxl_transport {

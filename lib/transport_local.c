@@ -3,7 +3,12 @@
  * Local transport: the endpoint area is a sealed memfd and the doorbells are
  * eventfds, all handed over by myribackd on a SOCK_SEQPACKET UNIX socket.
  * One connection is one endpoint; the daemon closing it (or dying) shows up
- * as POLLHUP on the socket, which is how we notice it went away.
+ * as a hang-up on the socket, which is how we notice it went away.  After
+ * the open the daemon only sends pair-channel hand-overs on it (pair.h).
+ *
+ * Sleeping costs one syscall: the doorbells sit in an epoll set
+ * edge-triggered, so each write to one ends one epoll_wait and nothing is
+ * ever drained with a read.
  */
 #include <errno.h>
 #include <fcntl.h>
@@ -11,6 +16,7 @@
 #include <stdint.h>
 #include <stdlib.h>
 #include <string.h>
+#include <sys/epoll.h>
 #include <sys/mman.h>
 #include <sys/prctl.h>
 #include <sys/socket.h>
@@ -27,8 +33,12 @@ struct mxl_local {
 	int area_fd;
 	int kick_fd;
 	int irq_fd;
+	int epfd;               /* irq (ET), socket hang-up, extra_fd, watched */
+	int extra_fd;           /* the extra_fd in epfd, -1 none */
 	bool dead;
 };
+
+enum { TAG_IRQ = 1, TAG_SOCK, TAG_EXTRA, TAG_WATCH };
 
 static const char *socket_path(void)
 {
@@ -142,6 +152,28 @@ static int map_area(struct mxl_transport *t, struct mxl_local *l, const struct m
 	return 0;
 }
 
+static int ep_ctl(struct mxl_local *l, int op, int fd, uint32_t events, uint32_t tag)
+{
+	struct epoll_event ev = { .events = events, .data.u32 = tag };
+
+	return epoll_ctl(l->epfd, op, fd, &ev) ? -errno : 0;
+}
+
+/* The daemon's doorbell edge-triggered (never drained); the socket only
+ * for its hang-up, since pair hand-overs make it readable. */
+static int make_epoll(struct mxl_local *l)
+{
+	int err;
+
+	l->epfd = epoll_create1(EPOLL_CLOEXEC);
+	if (l->epfd < 0)
+		return -errno;
+	err = ep_ctl(l, EPOLL_CTL_ADD, l->irq_fd, EPOLLIN | EPOLLET, TAG_IRQ);
+	if (!err)
+		err = ep_ctl(l, EPOLL_CTL_ADD, l->sock, EPOLLRDHUP, TAG_SOCK);
+	return err;
+}
+
 /* A daemon that accepts but never answers must not hang mx_open_endpoint. */
 #define MXL_OPEN_TIMEOUT_MS_DEFAULT 10000
 
@@ -168,7 +200,7 @@ static int local_open(struct mxl_transport *t, const struct mxn_open_req *req,
 	l = calloc(1, sizeof(*l));
 	if (!l)
 		return -ENOMEM;
-	l->sock = l->area_fd = l->kick_fd = l->irq_fd = -1;
+	l->sock = l->area_fd = l->kick_fd = l->irq_fd = l->epfd = l->extra_fd = -1;
 	t->priv = l;
 	err = connect_daemon(&l->sock);
 	if (err)
@@ -186,6 +218,9 @@ static int local_open(struct mxl_transport *t, const struct mxn_open_req *req,
 	if (err)
 		goto out;
 	err = map_area(t, l, rsp);
+	if (err)
+		goto out;
+	err = make_epoll(l);
 out:
 	return err;
 }
@@ -200,49 +235,132 @@ static int local_kick(struct mxl_transport *t)
 	return 0;
 }
 
-static void drain(int fd)
+/* extra_fd (mx_wakeup's eventfd) is level-triggered: a wake-up stays
+ * visible to every sleeper until the waiter that owns it reads it. */
+static int set_extra(struct mxl_local *l, int fd)
 {
-	uint64_t v;
+	int err = 0;
 
-	(void)!read(fd, &v, sizeof(v));
+	if (fd == l->extra_fd)
+		return 0;
+	if (l->extra_fd >= 0)
+		(void)ep_ctl(l, EPOLL_CTL_DEL, l->extra_fd, 0, 0);
+	l->extra_fd = -1;
+	if (fd >= 0) {
+		err = ep_ctl(l, EPOLL_CTL_ADD, fd, EPOLLIN, TAG_EXTRA);
+		if (!err)
+			l->extra_fd = fd;
+	}
+	return err;
 }
 
 static int local_wait(struct mxl_transport *t, int timeout_ms, int extra_fd)
 {
 	struct mxl_local *l = t->priv;
-	struct pollfd p[3];
-	int n, res = 0;
+	struct epoll_event ev[8];
+	int n, i, res = 0, err;
 
-	p[0].fd = l->irq_fd;
-	p[0].events = POLLIN;
-	p[1].fd = l->sock;
-	p[1].events = POLLIN; /* any data or hangup: the daemon sends nothing else */
-	p[2].fd = extra_fd;
-	p[2].events = POLLIN;
-	n = poll(p, extra_fd >= 0 ? 3 : 2, timeout_ms);
+	err = set_extra(l, extra_fd);
+	if (err)
+		return err;
+	n = epoll_wait(l->epfd, ev, 8, timeout_ms);
 	if (n < 0)
 		return errno == EINTR ? 0 : -errno;
-	if (p[0].revents & POLLIN) {
-		drain(l->irq_fd);
-		res |= MXL_WAIT_IRQ;
+	for (i = 0; i < n; i++) {
+		switch (ev[i].data.u32) {
+		case TAG_IRQ:
+		case TAG_WATCH:
+			res |= MXL_WAIT_IRQ;
+			break;
+		case TAG_SOCK:
+			l->dead = true;
+			res |= MXL_WAIT_DEAD;
+			break;
+		case TAG_EXTRA:
+			res |= MXL_WAIT_WAKE;
+			break;
+		}
 	}
-	if (p[1].revents & (POLLHUP | POLLERR | POLLIN)) {
-		l->dead = true;
-		res |= MXL_WAIT_DEAD;
-	}
-	if (extra_fd >= 0 && (p[2].revents & POLLIN))
-		res |= MXL_WAIT_WAKE;
 	return res;
 }
 
 static bool local_dead(struct mxl_transport *t)
 {
 	struct mxl_local *l = t->priv;
-	struct pollfd p = { .fd = l->sock, .events = POLLIN };
+	struct pollfd p = { .fd = l->sock, .events = POLLRDHUP };
 
-	if (!l->dead && poll(&p, 1, 0) > 0 && (p.revents & (POLLHUP | POLLERR | POLLIN)))
+	if (!l->dead && poll(&p, 1, 0) > 0 && (p.revents & (POLLHUP | POLLERR | POLLRDHUP)))
 		l->dead = true;
 	return l->dead;
+}
+
+static int local_watch(struct mxl_transport *t, int fd, bool on)
+{
+	struct mxl_local *l = t->priv;
+
+	return on ? ep_ctl(l, EPOLL_CTL_ADD, fd, EPOLLIN | EPOLLET, TAG_WATCH)
+		  : ep_ctl(l, EPOLL_CTL_DEL, fd, 0, 0);
+}
+
+static void close_fds(const int *fds, int n)
+{
+	for (int i = 0; i < n; i++)
+		if (fds[i] >= 0)
+			close(fds[i]);
+}
+
+/* One queued hand-over: the message and exactly three descriptors. */
+static int recv_pair(struct mxl_local *l, struct mxn_pair_open *o, int fds[3])
+{
+	union {
+		struct cmsghdr h;
+		char buf[CMSG_SPACE(3 * sizeof(int))];
+	} c;
+	struct iovec iov = { o, sizeof(*o) };
+	struct msghdr msg = { .msg_iov = &iov, .msg_iovlen = 1, .msg_control = c.buf,
+			      .msg_controllen = sizeof(c.buf) };
+	struct cmsghdr *cm;
+	int nfds = 0;
+	ssize_t n;
+
+	fds[0] = fds[1] = fds[2] = -1;
+	do
+		n = recvmsg(l->sock, &msg, MSG_CMSG_CLOEXEC | MSG_DONTWAIT);
+	while (n < 0 && errno == EINTR);
+	if (n <= 0)
+		return n < 0 ? -errno : -EPIPE;
+	for (cm = CMSG_FIRSTHDR(&msg); cm; cm = CMSG_NXTHDR(&msg, cm)) {
+		if (cm->cmsg_level != SOL_SOCKET || cm->cmsg_type != SCM_RIGHTS)
+			continue;
+		nfds = (int)((cm->cmsg_len - CMSG_LEN(0)) / sizeof(int));
+		if (nfds > 3)
+			nfds = 3;
+		memcpy(fds, CMSG_DATA(cm), (size_t)nfds * sizeof(int));
+	}
+	if (n != (ssize_t)sizeof(*o) || nfds != 3 || (msg.msg_flags & (MSG_TRUNC | MSG_CTRUNC))) {
+		close_fds(fds, 3);
+		fds[0] = fds[1] = fds[2] = -1;
+		return -EPROTO;
+	}
+	return 0;
+}
+
+static int local_pair_take(struct mxl_transport *t, uint32_t pair_id, struct mxn_pair_open *o,
+			   int fds[3])
+{
+	struct mxl_local *l = t->priv;
+	int err;
+
+	/* The daemon sends the hand-over before it publishes the event, and
+	 * drops a pair whose hand-over failed: skip those. */
+	for (;;) {
+		err = recv_pair(l, o, fds);
+		if (err == -EPROTO)
+			continue;
+		if (err || o->pair_id == pair_id)
+			return err;
+		close_fds(fds, 3);
+	}
 }
 
 static uint32_t local_region_size(struct mxl_transport *t, const struct mxl_iov *iov,
@@ -297,6 +415,8 @@ static void local_close(struct mxl_transport *t)
 	t->area = NULL;
 	if (!l)
 		return;
+	if (l->epfd >= 0)
+		close(l->epfd);
 	if (l->irq_fd >= 0)
 		close(l->irq_fd);
 	if (l->kick_fd >= 0)
@@ -319,4 +439,6 @@ const struct mxl_transport_ops mxl_transport_local = {
 	.region = local_region,
 	.region_release = local_region_release,
 	.close = local_close,
+	.pair_take = local_pair_take,
+	.watch = local_watch,
 };

@@ -1,9 +1,10 @@
 /* SPDX-License-Identifier: MIT */
 /*
- * Blocking.  A waiter first polls the event ring for a short spin window
- * (latency), then sleeps for at most the remaining timeout.  Several threads
- * may block on one endpoint: exactly one of them (the doorbell sleeper) arms
- * the event ring (prod_event, with the final check of mxn_ring_arm) and
+ * Blocking.  A waiter first polls the event ring and the pair channels for a
+ * short spin window (latency), then sleeps for at most the remaining timeout.
+ * Several threads may block on one endpoint: exactly one of them (the
+ * doorbell sleeper) arms the event ring and every pair channel (prod_event,
+ * with the final check of mxn_ring_arm) and
  * sleeps in the transport's wait on the doorbell and the wake eventfd; the
  * others sleep on ep->cond.  Whoever makes progress that may satisfy another
  * thread's wait (any thread, in any call) calls mxl_wake_waiters(): it
@@ -122,6 +123,7 @@ static bool doorbell_sleep(struct mx_endpoint *ep, uint64_t now, uint64_t deadli
 	mxl_lock(ep);
 	ep->doorbell_sleeper = false;
 	mxn_ring_disarm(&ep->evt);
+	mxl_pair_disarm(ep);
 	if (r > 0 && (r & MXL_WAIT_DEAD))
 		ep->dead = true;
 	nudged = ep->nudged;
@@ -177,8 +179,10 @@ bool mxl_wait_until(struct mx_endpoint *ep, uint32_t timeout_ms,
 			cond_sleep(ep, sleep_until(ep, deadline));
 			continue;
 		}
-		if (mxn_ring_arm(&ep->evt) && !ep->unexp_stalled)
-			continue; /* an event slipped in before we armed */
+		if ((mxn_ring_arm(&ep->evt) | mxl_pair_arm(ep)) && !ep->unexp_stalled) {
+			mxl_pair_disarm(ep);
+			continue; /* an event or a channel message slipped in */
+		}
 		if (!doorbell_sleep(ep, t, sleep_until(ep, deadline), gen0)) {
 			mxl_progress(ep);
 			return pred(ep, arg);

@@ -27,7 +27,7 @@
 #include <stddef.h>
 #endif
 
-#define MYRIXEN_ABI_VERSION 1u
+#define MYRIXEN_ABI_VERSION 2u /* 2: pair channels (pair.h), pair_seq */
 #define MYRIXEN_AREA_MAGIC 0x5852594du /* "MYRX" little-endian */
 
 #define MXN_PAGE_SIZE 4096u
@@ -135,6 +135,7 @@ enum mxn_cmd_op {
 	MXN_CMD_LOOKUP = 6,      /* hostname <-> nic id; u.lookup */
 	MXN_CMD_WAKE = 7,        /* ask for an MXN_EVT_WAKE back (mx_wakeup) */
 	MXN_CMD_DISCONNECT = 8,  /* forget a connection (u.connect.nic_id/ep) */
+	MXN_CMD_PAIR_FAULT = 9,  /* u.pair: our pair-channel peer broke the rules */
 	MXN_CMD_OP_MAX
 };
 
@@ -182,6 +183,13 @@ struct mxn_cmd_lookup {
 _Static_assert(sizeof(struct mxn_cmd_lookup) == 32, "mxn_cmd_lookup");
 #define MXN_HOSTNAME_MAX 80u
 
+struct mxn_cmd_pair {
+	uint32_t pair_id;         /* from MXN_EVT_PAIR_OPEN */
+	uint32_t pad0;
+	uint64_t pad1[3];
+};
+_Static_assert(sizeof(struct mxn_cmd_pair) == 32, "mxn_cmd_pair");
+
 /*
  * A command slot.  'length' is the message length for sends, 0 otherwise.
  * 'cookie' is opaque to the daemon and echoed in the event that completes
@@ -196,10 +204,12 @@ struct mxn_cmd {
 	uint64_t cookie;
 	uint64_t match_info;
 	uint8_t dest_endpoint;
-	uint8_t pad[3];
+	uint8_t pad;
+	uint16_t pair_seq;        /* sends: pair-channel messages before it (pair.h) */
 	uint32_t dest_session;
 	union {
 		uint8_t tiny[MXN_TINY_MAX];
+		struct mxn_cmd_pair pair;
 		struct mxn_cmd_connect connect;
 		struct mxn_cmd_queued q;
 		struct mxn_cmd_rndv rndv;
@@ -212,6 +222,7 @@ _Static_assert(offsetof(struct mxn_cmd, length) == 4, "mxn_cmd.length");
 _Static_assert(offsetof(struct mxn_cmd, cookie) == 8, "mxn_cmd.cookie");
 _Static_assert(offsetof(struct mxn_cmd, match_info) == 16, "mxn_cmd.match");
 _Static_assert(offsetof(struct mxn_cmd, dest_endpoint) == 24, "mxn_cmd.dest_ep");
+_Static_assert(offsetof(struct mxn_cmd, pair_seq) == 26, "mxn_cmd.pair_seq");
 _Static_assert(offsetof(struct mxn_cmd, dest_session) == 28, "mxn_cmd.session");
 _Static_assert(offsetof(struct mxn_cmd, u) == 32, "mxn_cmd.u");
 
@@ -267,6 +278,10 @@ enum mxn_evt_type {
 	MXN_EVT_LOOKUP_DONE = 7,  /* u.lookup */
 	MXN_EVT_WAKE = 8,         /* answer to MXN_CMD_WAKE */
 	MXN_EVT_GUEST_ERROR = 9,  /* the daemon cut this endpoint off; status says why */
+	MXN_EVT_PAIR_OPEN = 10,   /* u.pair: a pair channel waits on the socket (pair.h) */
+	MXN_EVT_PAIR_CLOSED = 11, /* u.pair: stop using it; status CLOSED or BAD_REQUEST */
+	MXN_EVT_RECV_VOID = 12,   /* a daemon-path send from src that could not be
+				   * delivered: counts for pair order, nothing else */
 	MXN_EVT_TYPE_MAX
 };
 
@@ -323,6 +338,15 @@ struct mxn_evt_connect {
  * complete MXN_ST_BAD_SESSION. */
 _Static_assert(sizeof(struct mxn_evt_connect) == 32, "mxn_evt_connect");
 
+struct mxn_evt_pair {
+	uint32_t pair_id;
+	uint32_t peer_session;
+	uint8_t peer_endpoint;
+	uint8_t pad0[7];
+	uint64_t pad1[2];
+};
+_Static_assert(sizeof(struct mxn_evt_pair) == 32, "mxn_evt_pair");
+
 struct mxn_evt_lookup {
 	uint64_t cookie;
 	uint64_t nic_id;
@@ -349,10 +373,11 @@ struct mxn_evt {
 	uint64_t match_info;
 	uint64_t src_nic_id;
 	uint16_t src_peer;
-	uint16_t pad;
+	uint16_t pair_seq;        /* receives: mxn_cmd.pair_seq of the send */
 	uint32_t src_session;
 	union {
 		uint8_t tiny[MXN_TINY_MAX];
+		struct mxn_evt_pair pair;
 		struct mxn_evt_q q;
 		struct mxn_evt_rndv rndv;
 		struct mxn_evt_done done;
@@ -365,6 +390,7 @@ _Static_assert(offsetof(struct mxn_evt, length) == 4, "mxn_evt.length");
 _Static_assert(offsetof(struct mxn_evt, match_info) == 8, "mxn_evt.match");
 _Static_assert(offsetof(struct mxn_evt, src_nic_id) == 16, "mxn_evt.src_nic");
 _Static_assert(offsetof(struct mxn_evt, src_peer) == 24, "mxn_evt.src_peer");
+_Static_assert(offsetof(struct mxn_evt, pair_seq) == 26, "mxn_evt.pair_seq");
 _Static_assert(offsetof(struct mxn_evt, src_session) == 28, "mxn_evt.session");
 _Static_assert(offsetof(struct mxn_evt, u) == 32, "mxn_evt.u");
 

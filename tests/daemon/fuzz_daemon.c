@@ -107,7 +107,7 @@ static void fuzz_validator(const uint8_t *data, size_t size)
 		return;
 	memcpy(&c, data, sizeof(c));
 	lim.sendq_size = (uint32_t)(size - sizeof(c));
-	lim.region_kind = c.pad[0] & 1 ? MXN_REGION_GRANT : MXN_REGION_VADDR;
+	lim.region_kind = c.pad & 1 ? MXN_REGION_GRANT : MXN_REGION_VADDR;
 	if (mxd_cmd_validate(&c, &lim))
 		return;
 	if (c.op == MXN_CMD_SEND_RNDV &&
@@ -166,10 +166,10 @@ static void fuzz_core(const uint8_t *data, size_t size)
 			struct mxn_cmd c;
 
 			memcpy(&c, data + pos + 8 + 64 * i, sizeof(c));
-			if (c.pad[1] & 1) {
+			if ((c.pair_seq & 0xff) & 1) {
 				c.dest_peer = 0;
-				c.dest_endpoint = c.pad[1] & 2 ? b->index : h->index;
-				c.dest_session = c.pad[1] & 2 ? b->session : h->session;
+				c.dest_endpoint = (c.pair_seq & 0xff) & 2 ? b->index : h->index;
+				c.dest_session = (c.pair_seq & 0xff) & 2 ? b->session : h->session;
 			}
 			hg.cmds[hg.cmd.prod_pvt++ & hg.cmd.mask] = c;
 		}

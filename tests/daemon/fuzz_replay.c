@@ -32,7 +32,7 @@ int main(void)
 		memset(buf, 0, sizeof(buf));
 		for (int i = 0; i < 4; i++) {
 			c[i].op = (uint8_t)((base + (unsigned)i) % MXN_CMD_OP_MAX);
-			c[i].pad[1] = 3;
+			c[i].pad = 3;
 			c[i].length = c[i].op == MXN_CMD_SEND_QUEUED ? 100 : 8;
 			c[i].u.rndv.desc_off = 0;
 			c[i].u.rndv.desc_len = 32;

@@ -13,6 +13,7 @@ struct rawclient {
 	size_t area_len;
 	struct mxn_open_rsp rsp;
 	struct tguest g;
+	bool pair_events;       /* rc_wait returns MXN_EVT_PAIR_*, else skips them */
 };
 
 /* Open an endpoint.  0, or -errno (the daemon's refusal in rsp.error). */

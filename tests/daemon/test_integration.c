@@ -97,7 +97,24 @@ static struct mxn_cmd to(const struct rawclient *dst, uint8_t op, uint64_t cooki
 	return c;
 }
 
-static void connect_to(struct rawclient *a, const struct rawclient *b, uint32_t key, uint8_t want)
+/* Pairs brokered so far, by the two sessions (unique per endpoint). */
+static uint32_t pairs_seen[256][2];
+static unsigned npairs_seen;
+
+static bool pair_seen(uint32_t s1, uint32_t s2)
+{
+	for (unsigned i = 0; i < npairs_seen; i++)
+		if ((pairs_seen[i][0] == s1 && pairs_seen[i][1] == s2) ||
+		    (pairs_seen[i][0] == s2 && pairs_seen[i][1] == s1))
+			return true;
+	if (npairs_seen < 256) {
+		pairs_seen[npairs_seen][0] = s1;
+		pairs_seen[npairs_seen++][1] = s2;
+	}
+	return false;
+}
+
+static void connect_to(struct rawclient *a, struct rawclient *b, uint32_t key, uint8_t want)
 {
 	struct mxn_cmd c = { .op = MXN_CMD_CONNECT, .cookie = 7 };
 	struct mxn_evt e;
@@ -115,6 +132,16 @@ static void connect_to(struct rawclient *a, const struct rawclient *b, uint32_t 
 		CHECK_EQ(e.u.connect.peer, MXN_PEER_SELF);
 	}
 	rc_release(a);
+	/* The first connection of two local endpoints brokers a pair channel:
+	 * b hears of it first thing (a's notice came before CONNECT_DONE). */
+	if (want == MXN_ST_OK && a != b && !pair_seen(a->rsp.session, b->rsp.session)) {
+		b->pair_events = true;
+		e = wait_evt(b, MXN_EVT_PAIR_OPEN);
+		b->pair_events = false;
+		CHECK_EQ(e.u.pair.peer_endpoint, a->rsp.endpoint);
+		CHECK_EQ(e.u.pair.peer_session, a->rsp.session);
+		rc_release(b);
+	}
 }
 
 static void ping(struct rawclient *a, struct rawclient *b, const char *msg)

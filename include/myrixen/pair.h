@@ -1,0 +1,149 @@
+/* SPDX-License-Identifier: MIT */
+/*
+ * Pair channels: a shared area two local endpoints use to exchange tiny,
+ * small and medium messages with no daemon hop.  myribackd brokers one
+ * channel per connected pair of local endpoints (after its key check):
+ * it creates the memfd (sealed: neither side can resize it), two eventfd
+ * doorbells (one per direction) and hands them to both libraries over their
+ * UNIX sockets (struct mxn_pair_open + SCM_RIGHTS [memfd, rx bell, tx bell]),
+ * then tells both through their event rings (MXN_EVT_PAIR_OPEN).  The daemon
+ * never maps the channel: after the hand-over it only hears of it again when
+ * an endpoint closes (MXN_EVT_PAIR_CLOSED to the other side) or when a side
+ * reports its peer for breaking the rules (MXN_CMD_PAIR_FAULT).
+ *
+ * Layout (mxn_pair_layout_compute): page 0 header (informative), page 1 the
+ * two struct mxn_ring_ctl (direction 0 at 0, direction 1 at 128), then per
+ * direction the slot array and the data queue, each page aligned.  The
+ * endpoint the daemon calls side 0 produces direction 0 and consumes
+ * direction 1; side 1 the opposite.
+ *
+ * Trust: each side treats the other as hostile, exactly as the daemon treats
+ * a guest ring.  The consumer checks prod - cons <= slots before touching a
+ * slot, copies the slot, then validates type, length and data offset; the
+ * producer checks the consumer's cons the same way.  The source of a message
+ * is the peer the daemon named in mxn_pair_open, never a word in the slot.
+ * A violation cuts off that pair alone (the victim stops using it and sends
+ * MXN_CMD_PAIR_FAULT; the daemon counts it and closes the other side).
+ *
+ * Order: MX matches the messages of one sender in order, but messages from
+ * A to B travel two paths (pair channel; daemon for rendezvous, synchronous
+ * sends and anything sent before the channel existed).  Each message says
+ * how many messages of the OTHER path precede it: a pair slot carries
+ * 'dcount' (daemon-path sends from A to B issued before it, counted since A
+ * opened), a daemon-path send carries mxn_cmd.pair_seq (pair messages before
+ * it, mod 2^16), which the daemon copies into mxn_evt.pair_seq.  The
+ * receiver consumes a message only once it has consumed that many of the
+ * other path, which merges the two streams back into send order.  A
+ * daemon-path send that cannot be delivered to a live receiver still
+ * arrives, as MXN_EVT_RECV_VOID, so the counts never drift.
+ */
+#ifndef MYRIXEN_PAIR_H
+#define MYRIXEN_PAIR_H
+
+#include "abi.h"
+
+#define MXN_PAIR_MAGIC 0x52494150u /* "PAIR" little-endian */
+#define MXN_PAIR_ORDER_DEFAULT 8u   /* 256 slots per direction */
+#define MXN_PAIR_DATA_DEFAULT (512u * 1024u)
+#define MXN_PAIR_DATA_MIN MXN_QUEUE_MIN  /* >= the largest medium message */
+#define MXN_PAIR_DATA_MAX (4u * 1024u * 1024u)
+#define MXN_PAIRS_MAX 255u          /* channels per endpoint (one per peer) */
+
+/* mxn_pair_slot.type */
+enum mxn_pair_type {
+	MXN_PAIR_TINY = 1,        /* payload in the slot, length <= MXN_TINY_MAX */
+	MXN_PAIR_QUEUED = 2,      /* payload in the direction's data queue at off */
+};
+
+/*
+ * One message.  The consumer releases the data of a slot together with the
+ * slot (data is handed out in slot order), so the producer learns what it
+ * may reuse from cons alone and no extra shared word exists to lie about.
+ */
+struct mxn_pair_slot {
+	uint8_t type;             /* enum mxn_pair_type */
+	uint8_t pad0[3];
+	uint32_t length;          /* message length */
+	uint64_t match_info;
+	uint32_t dcount;          /* daemon-path sends to this peer before this one */
+	uint32_t off;             /* MXN_PAIR_QUEUED: offset in the data queue,
+				   * MXN_QUEUE_ALIGN aligned, off + length <= data_size */
+	uint64_t pad1;
+	uint8_t tiny[MXN_TINY_MAX];
+};
+_Static_assert(sizeof(struct mxn_pair_slot) == 64, "mxn_pair_slot size");
+_Static_assert(offsetof(struct mxn_pair_slot, length) == 4, "mxn_pair_slot.length");
+_Static_assert(offsetof(struct mxn_pair_slot, match_info) == 8, "mxn_pair_slot.match");
+_Static_assert(offsetof(struct mxn_pair_slot, dcount) == 16, "mxn_pair_slot.dcount");
+_Static_assert(offsetof(struct mxn_pair_slot, off) == 20, "mxn_pair_slot.off");
+_Static_assert(offsetof(struct mxn_pair_slot, tiny) == 32, "mxn_pair_slot.tiny");
+
+/* Page 0 of a channel, written by the daemon; informative only. */
+struct mxn_pair_hdr {
+	uint32_t magic;           /* MXN_PAIR_MAGIC */
+	uint32_t abi_version;
+	uint32_t area_size;
+	uint32_t order;           /* log2 slots per direction */
+	uint32_t data_size;       /* bytes of data queue per direction */
+	uint32_t pad[11];
+};
+_Static_assert(sizeof(struct mxn_pair_hdr) == 64, "mxn_pair_hdr size");
+
+/*
+ * The socket message that precedes MXN_EVT_PAIR_OPEN (local transport).
+ * SCM_RIGHTS carries [memfd, rx bell, tx bell]: rx bell is rung by the peer
+ * when it produces into our direction or frees room in its own; tx bell is
+ * the peer's rx bell.
+ */
+struct mxn_pair_open {
+	uint32_t abi_version;
+	uint32_t pair_id;         /* names the channel in PAIR_* events/commands */
+	uint8_t side;             /* 0 or 1: we produce direction 'side' */
+	uint8_t peer_endpoint;    /* the peer, as it appears in event src fields */
+	uint8_t order;
+	uint8_t pad0;
+	uint32_t peer_session;
+	uint32_t data_size;
+	uint32_t area_size;
+	uint64_t pad1;
+};
+_Static_assert(sizeof(struct mxn_pair_open) == 32, "mxn_pair_open size");
+_Static_assert(offsetof(struct mxn_pair_open, peer_session) == 12, "peer_session");
+
+struct mxn_pair_layout {
+	uint32_t order, data_size;
+	uint32_t ctl_off[2];      /* struct mxn_ring_ctl per direction */
+	uint32_t slots_off[2];    /* struct mxn_pair_slot[1 << order] */
+	uint32_t data_off[2];
+	uint32_t area_size;
+};
+
+/* Returns 0 or -22 (EINVAL) outside the limits (data_size a power of two,
+ * so free-running data positions wrap cleanly).  Pure arithmetic. */
+static inline int mxn_pair_layout_compute(struct mxn_pair_layout *l, uint32_t order,
+					  uint32_t data_size)
+{
+	uint32_t slots_len, off;
+
+	if (order < MXN_RING_ORDER_MIN || order > MXN_RING_ORDER_MAX ||
+	    data_size < MXN_PAIR_DATA_MIN || data_size > MXN_PAIR_DATA_MAX ||
+	    (data_size & (data_size - 1)))
+		return -22;
+	slots_len = ((uint32_t)sizeof(struct mxn_pair_slot) << order);
+	slots_len = (slots_len + MXN_PAGE_SIZE - 1) & ~(MXN_PAGE_SIZE - 1);
+	l->order = order;
+	l->data_size = data_size;
+	l->ctl_off[0] = MXN_PAGE_SIZE;
+	l->ctl_off[1] = MXN_PAGE_SIZE + (uint32_t)sizeof(struct mxn_ring_ctl);
+	off = 2 * MXN_PAGE_SIZE;
+	for (int d = 0; d < 2; d++) {
+		l->slots_off[d] = off;
+		off += slots_len;
+		l->data_off[d] = off;
+		off += data_size;
+	}
+	l->area_size = off;
+	return 0;
+}
+
+#endif /* MYRIXEN_PAIR_H */

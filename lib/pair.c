@@ -1,0 +1,440 @@
+/* SPDX-License-Identifier: MIT */
+/*
+ * Pair channels, the library side (include/myrixen/pair.h): the daemon hands
+ * us a shared area with a local peer endpoint; tiny, small and medium sends
+ * to that peer go straight into it and complete at once, and its messages
+ * to us come out of it with no daemon hop.
+ *
+ * The peer is hostile, as a guest is to the daemon: its prod is checked
+ * against the ring size before any slot is read, each slot is copied and
+ * then validated (type, length, data offset), its cons may only move within
+ * what we published.  The source of an arrival is the peer the daemon
+ * named, never a word of the slot.  Any violation breaks that channel alone:
+ * we stop using it, report the peer (MXN_CMD_PAIR_FAULT) and carry on
+ * through the daemon.
+ *
+ * Order with the daemon path: see pair.h.  lp->rx_d counts daemon-path
+ * arrivals from the peer (progress.c), a slot's dcount says how many of
+ * those precede it; an event's pair_seq says how many slots precede it.
+ */
+#include <errno.h>
+#include <stdlib.h>
+#include <string.h>
+#include <sys/mman.h>
+#include <sys/stat.h>
+#include <unistd.h>
+#include "mxl.h"
+
+#define MXL_PAIR_BUDGET 64u
+
+struct mxl_lpeer *mxl_lpeer(struct mx_endpoint *ep, uint8_t index, uint32_t session)
+{
+	struct mxl_lpeer *lp = &ep->lp[index];
+
+	if (lp->session == session)
+		return lp;
+	/* A live channel pins the incarnation: another session at the same
+	 * index can only be a stale address (the daemon refuses it), so it
+	 * is not counted and must not reset the live counts. */
+	if (lp->pair)
+		return NULL;
+	memset(lp, 0, sizeof(*lp));
+	lp->session = session;
+	return lp;
+}
+
+static void bell(struct mx_endpoint *ep, struct mxl_pair *p)
+{
+	uint64_t one = 1;
+
+	ep->counters[MXL_CNT_PAIR_BELL]++;
+	/* EAGAIN: the peer saturated its own bell; its loss. */
+	(void)!write(p->tx_bell, &one, sizeof(one));
+}
+
+/* Stop using lp's channel and have it reported once progress can issue
+ * commands (we may be inside a send or an arrival here). */
+static void pair_fault(struct mx_endpoint *ep, struct mxl_pair *p)
+{
+	if (p->broken)
+		return;
+	p->broken = true;
+	ep->counters[MXL_CNT_PAIR_FAULT]++;
+}
+
+static void pair_free(struct mx_endpoint *ep, struct mxl_pair *p)
+{
+	uint32_t i;
+
+	for (i = 0; i < ep->npairs; i++)
+		if (ep->pairs[i] == p) {
+			ep->pairs[i] = ep->pairs[--ep->npairs];
+			break;
+		}
+	if (ep->lp[p->peer_ep].pair == p)
+		ep->lp[p->peer_ep].pair = NULL;
+	if (p->rx_bell >= 0) {
+		if (ep->t.ops->watch)
+			(void)ep->t.ops->watch(&ep->t, p->rx_bell, false);
+		close(p->rx_bell);
+	}
+	if (p->tx_bell >= 0)
+		close(p->tx_bell);
+	if (p->area)
+		munmap(p->area, p->area_size);
+	free(p->tx_end);
+	free(p);
+}
+
+void mxl_pair_close_all(struct mx_endpoint *ep)
+{
+	while (ep->npairs)
+		pair_free(ep, ep->pairs[0]);
+}
+
+/* The hand-over must be what the event announced and what the layout rule
+ * gives; the memfd must be as large as the mapping we make. */
+static int check_open(const struct mxn_pair_open *o, const struct mxn_evt *e, int memfd,
+		      struct mxn_pair_layout *l)
+{
+	struct stat st;
+
+	if (o->abi_version != MYRIXEN_ABI_VERSION || o->side > 1 ||
+	    o->peer_endpoint != e->u.pair.peer_endpoint ||
+	    o->peer_session != e->u.pair.peer_session ||
+	    mxn_pair_layout_compute(l, o->order, o->data_size) || l->area_size != o->area_size)
+		return -EPROTO;
+	if (fstat(memfd, &st) || (uint64_t)st.st_size != l->area_size)
+		return -EPROTO;
+	return 0;
+}
+
+static void map_dirs(struct mxl_pair *p, uint8_t side)
+{
+	uint8_t *a = p->area;
+	int tx = side, rx = !side;
+
+	mxn_ring_init(&p->tx, (struct mxn_ring_ctl *)(void *)(a + p->lay.ctl_off[tx]), p->lay.order);
+	mxn_ring_init(&p->rx, (struct mxn_ring_ctl *)(void *)(a + p->lay.ctl_off[rx]), p->lay.order);
+	p->tx_slots = (struct mxn_pair_slot *)(void *)(a + p->lay.slots_off[tx]);
+	p->rx_slots = (struct mxn_pair_slot *)(void *)(a + p->lay.slots_off[rx]);
+	p->tx_data = a + p->lay.data_off[tx];
+	p->rx_data = a + p->lay.data_off[rx];
+	/* We are awake: the peer need not ring until we arm before sleeping. */
+	mxn_ring_disarm(&p->rx);
+}
+
+static int pair_map(struct mx_endpoint *ep, const struct mxn_evt *e, struct mxl_pair **out)
+{
+	struct mxn_pair_open o;
+	struct mxl_pair *p = NULL;
+	int fds[3] = { -1, -1, -1 }, err;
+
+	err = -ENOSYS;
+	if (!ep->t.ops->pair_take || !ep->t.ops->watch)
+		goto out;
+	err = ep->t.ops->pair_take(&ep->t, e->u.pair.pair_id, &o, fds);
+	if (err)
+		goto out;
+	err = -ENOMEM;
+	p = calloc(1, sizeof(*p));
+	if (!p)
+		goto out;
+	p->rx_bell = p->tx_bell = -1;
+	err = check_open(&o, e, fds[0], &p->lay);
+	if (err)
+		goto out;
+	err = -ENOMEM;
+	p->tx_end = calloc(1u << p->lay.order, sizeof(*p->tx_end));
+	if (!p->tx_end)
+		goto out;
+	p->area = mmap(NULL, p->lay.area_size, PROT_READ | PROT_WRITE, MAP_SHARED, fds[0], 0);
+	if (p->area == MAP_FAILED) {
+		p->area = NULL;
+		err = -errno;
+		goto out;
+	}
+	p->area_size = p->lay.area_size;
+	p->id = o.pair_id;
+	p->peer_ep = o.peer_endpoint;
+	p->peer_session = o.peer_session;
+	p->rx_bell = fds[1];
+	p->tx_bell = fds[2];
+	fds[1] = fds[2] = -1;
+	map_dirs(p, o.side);
+	err = ep->t.ops->watch(&ep->t, p->rx_bell, true);
+	if (err)
+		goto out;
+	*out = p;
+	p = NULL;
+out:
+	for (int i = 0; i < 3; i++)
+		if (fds[i] >= 0)
+			close(fds[i]);
+	if (p)
+		pair_free(ep, p);
+	return err;
+}
+
+static void queue_report(struct mx_endpoint *ep, uint32_t pair_id)
+{
+	if (ep->nfault_pending < sizeof(ep->fault_pending) / sizeof(ep->fault_pending[0]))
+		ep->fault_pending[ep->nfault_pending++] = pair_id;
+}
+
+void mxl_pair_open(struct mx_endpoint *ep, const struct mxn_evt *e)
+{
+	struct mxl_lpeer *lp = &ep->lp[e->u.pair.peer_endpoint];
+	struct mxl_pair *p = NULL;
+
+	if (ep->npairs >= MXN_PAIRS_MAX || pair_map(ep, e, &p)) {
+		/* The peer will write into a channel we cannot read: have the
+		 * daemon close it so the peer goes through the daemon. */
+		ep->counters[MXL_CNT_PAIR_FAULT]++;
+		queue_report(ep, e->u.pair.pair_id);
+		return;
+	}
+	if (lp->pair)
+		pair_free(ep, lp->pair);
+	if (lp->session != p->peer_session) {
+		memset(lp, 0, sizeof(*lp));
+		lp->session = p->peer_session;
+	}
+	lp->pair = p;
+	ep->pairs[ep->npairs++] = p;
+}
+
+void mxl_pair_closed(struct mx_endpoint *ep, const struct mxn_evt *e)
+{
+	struct mxl_pair *p = ep->lp[e->u.pair.peer_endpoint].pair;
+
+	if (!p || p->id != e->u.pair.pair_id)
+		return;
+	/* The peer left: what it wrote before is still its word. */
+	if (e->status == MXN_ST_CLOSED && !p->broken)
+		(void)mxl_pair_drain(ep, &ep->lp[p->peer_ep], NULL);
+	pair_free(ep, p);
+}
+
+void mxl_pair_report_faults(struct mx_endpoint *ep)
+{
+	uint32_t i = 0;
+
+	while (i < ep->npairs) {
+		struct mxl_pair *p = ep->pairs[i];
+
+		if (!p->broken) {
+			i++;
+			continue;
+		}
+		queue_report(ep, p->id);
+		pair_free(ep, p);
+	}
+	while (ep->nfault_pending) {
+		struct mxn_cmd c;
+
+		memset(&c, 0, sizeof(c));
+		c.op = MXN_CMD_PAIR_FAULT;
+		c.u.pair.pair_id = ep->fault_pending[ep->nfault_pending - 1];
+		if (mxl_issue_oneway(ep, &c))
+			return; /* no ring room: next progress */
+		ep->nfault_pending--;
+	}
+}
+
+/* ---- sending ---- */
+
+/* Re-read the peer's cons: it may only move within [seen, what we wrote]. */
+static int tx_refresh(struct mxl_pair *p)
+{
+	uint32_t cons = atomic_load_explicit(MXN_ATOMIC(&p->tx.ctl->cons), memory_order_acquire);
+
+	if (cons - p->tx_cons > p->tx.prod_pvt - p->tx_cons)
+		return -EPROTO;
+	if (cons != p->tx_cons) {
+		p->data_tail = p->tx_end[(cons - 1u) & p->tx.mask];
+		p->tx_cons = cons;
+	}
+	return 0;
+}
+
+/* Contiguous data room, handed out in slot order (released with cons). */
+static int data_alloc(struct mxl_pair *p, uint32_t len, uint32_t *off)
+{
+	uint32_t size = p->lay.data_size;
+	uint32_t need = (len + MXN_QUEUE_ALIGN - 1) & ~(MXN_QUEUE_ALIGN - 1);
+	uint32_t pos = p->data_head & (size - 1);
+	uint32_t skip = pos + need > size ? size - pos : 0;
+
+	if (p->data_head + skip + need - p->data_tail > size)
+		return -EAGAIN;
+	*off = skip ? 0 : pos;
+	p->data_head += skip + need;
+	return 0;
+}
+
+/* Full: ask the peer to ring once it consumes one more slot. */
+static int wait_room(struct mxl_pair *p)
+{
+	atomic_store_explicit(MXN_ATOMIC(&p->tx.ctl->cons_event), p->tx_cons + 1u,
+			      memory_order_relaxed);
+	atomic_thread_fence(memory_order_seq_cst);
+	return -EAGAIN;
+}
+
+int mxl_pair_send(struct mx_endpoint *ep, struct mxl_lpeer *lp, struct mxl_req *r)
+{
+	struct mxl_pair *p = lp->pair;
+	struct mxn_pair_slot s;
+	uint32_t len = (uint32_t)r->total, off = 0;
+
+	if (p->broken)
+		return -ENOTCONN;
+	if (tx_refresh(p)) {
+		pair_fault(ep, p);
+		return -ENOTCONN;
+	}
+	if (p->tx.prod_pvt - p->tx_cons >= mxn_ring_slots(&p->tx))
+		return wait_room(p);
+	memset(&s, 0, sizeof(s));
+	if (r->cls == MXL_CLASS_TINY) {
+		s.type = MXN_PAIR_TINY;
+		mxl_gather(s.tiny, r->iov, r->niov);
+	} else {
+		if (data_alloc(p, len, &off))
+			return wait_room(p);
+		s.type = MXN_PAIR_QUEUED;
+		s.off = off;
+		mxl_gather(p->tx_data + off, r->iov, r->niov);
+	}
+	s.length = len;
+	s.match_info = r->status.match_info;
+	s.dcount = lp->tx_d;
+	memcpy(&p->tx_slots[p->tx.prod_pvt & p->tx.mask], &s, sizeof(s));
+	p->tx_end[p->tx.prod_pvt & p->tx.mask] = p->data_head;
+	p->tx.prod_pvt++;
+	lp->tx_p++;
+	ep->counters[MXL_CNT_PAIR_SEND]++;
+	/* The bytes are in the channel: the buffer is the application's again. */
+	r->status.xfer_length = len;
+	mxl_req_complete(r, MX_STATUS_SUCCESS);
+	return 0;
+}
+
+void mxl_pair_flush(struct mx_endpoint *ep)
+{
+	for (uint32_t i = 0; i < ep->npairs; i++) {
+		struct mxl_pair *p = ep->pairs[i];
+
+		if (p->broken || p->tx_pushed == p->tx.prod_pvt)
+			continue;
+		p->tx_pushed = p->tx.prod_pvt;
+		if (mxn_ring_push(&p->tx))
+			bell(ep, p);
+	}
+}
+
+/* ---- receiving ---- */
+
+static bool slot_ok(const struct mxl_pair *p, const struct mxn_pair_slot *s)
+{
+	if (s->type == MXN_PAIR_TINY)
+		return s->length <= MXN_TINY_MAX;
+	if (s->type != MXN_PAIR_QUEUED)
+		return false;
+	return s->length <= MXN_MEDIUM_MAX_LIMIT && s->off < p->lay.data_size &&
+	       s->length <= p->lay.data_size - s->off;
+}
+
+/* The arrival a slot stands for.  Who sent it is what the daemon told us,
+ * not what the slot says. */
+static void slot_evt(struct mx_endpoint *ep, const struct mxl_pair *p,
+		     const struct mxn_pair_slot *s, struct mxn_evt *e)
+{
+	memset(e, 0, sizeof(*e));
+	e->type = s->type == MXN_PAIR_TINY ? MXN_EVT_RECV_TINY : MXN_EVT_RECV_QUEUED;
+	e->length = s->length;
+	e->match_info = s->match_info;
+	e->src_nic_id = ep->info.nic_id;
+	e->src_peer = MXN_PEER_SELF;
+	e->src_endpoint = p->peer_ep;
+	e->src_session = p->peer_session;
+}
+
+bool mxl_pair_drain(struct mx_endpoint *ep, struct mxl_lpeer *lp, const uint32_t *until)
+{
+	struct mxl_pair *p = lp->pair;
+	uint32_t prod, n = 0;
+	struct mxn_pair_slot s;
+	struct mxn_evt e;
+	bool done = true;
+
+	if (!p || p->broken)
+		return false;
+	prod = mxn_ring_peek_prod(&p->rx);
+	if (!mxn_ring_sane(&p->rx, prod, p->rx.cons_pvt)) {
+		pair_fault(ep, p);
+		return false;
+	}
+	while (!p->broken) {
+		if (until ? (int32_t)(lp->rx_p - *until) >= 0 : n >= MXL_PAIR_BUDGET)
+			break;
+		if (p->rx.cons_pvt == prod) {
+			done = !until;
+			break;
+		}
+		/* Copy first: the peer may rewrite the slot at any time. */
+		memcpy(&s, &p->rx_slots[p->rx.cons_pvt & p->rx.mask], sizeof(s));
+		if (!slot_ok(p, &s)) {
+			pair_fault(ep, p);
+			done = false;
+			break;
+		}
+		/* Daemon-path messages sent before this one come first. */
+		if ((int32_t)(s.dcount - lp->rx_d) > 0) {
+			done = !until;
+			break;
+		}
+		slot_evt(ep, p, &s, &e);
+		if (mxl_unexp_full(ep, &e)) {
+			ep->unexp_stalled = true;
+			ep->counters[MXL_CNT_UNEXP_STALL]++;
+			done = !until;
+			break;
+		}
+		/* Queued payload stays in the channel until the slot is
+		 * released, after mxl_arrival copied it out. */
+		mxl_arrival(ep, &e, s.type == MXN_PAIR_TINY ? s.tiny : p->rx_data + s.off);
+		ep->counters[MXL_CNT_PAIR_RECV]++;
+		p->rx.cons_pvt++;
+		lp->rx_p++;
+		n++;
+	}
+	if (n && !p->broken && mxn_ring_release(&p->rx))
+		bell(ep, p);
+	return done;
+}
+
+void mxl_pair_drain_all(struct mx_endpoint *ep)
+{
+	/* Index loop: a handler's nested call cannot free a channel (faults
+	 * only mark it broken; mxl_pair_report_faults frees). */
+	for (uint32_t i = 0; i < ep->npairs; i++)
+		(void)mxl_pair_drain(ep, &ep->lp[ep->pairs[i]->peer_ep], NULL);
+}
+
+bool mxl_pair_arm(struct mx_endpoint *ep)
+{
+	bool more = false;
+
+	for (uint32_t i = 0; i < ep->npairs; i++)
+		if (!ep->pairs[i]->broken)
+			more |= mxn_ring_arm(&ep->pairs[i]->rx);
+	return more;
+}
+
+void mxl_pair_disarm(struct mx_endpoint *ep)
+{
+	for (uint32_t i = 0; i < ep->npairs; i++)
+		mxn_ring_disarm(&ep->pairs[i]->rx);
+}
