@@ -70,51 +70,63 @@ static int connect_daemon(int *out)
 	return 0;
 }
 
-/* Receive the open reply and, on success, exactly three descriptors. */
-static int recv_reply(struct mxl_local *l, struct mxn_open_rsp *rsp)
+static void close_fds(const int *fds, int n)
+{
+	for (int i = 0; i < n; i++)
+		if (fds[i] >= 0)
+			close(fds[i]);
+}
+
+/*
+ * One message of exactly len bytes with up to three descriptors (fds, -1
+ * where none came).  -EPROTO for a short or truncated message (its
+ * descriptors closed), -errno from recvmsg.
+ */
+static int recv_fds(int sock, void *buf, size_t len, int flags, int fds[3], int *nfds)
 {
 	union {
 		struct cmsghdr h;
 		char buf[CMSG_SPACE(3 * sizeof(int))];
 	} c;
-	struct iovec iov = { rsp, sizeof(*rsp) };
-	struct msghdr msg;
+	struct iovec iov = { buf, len };
+	struct msghdr msg = { .msg_iov = &iov, .msg_iovlen = 1, .msg_control = c.buf,
+			      .msg_controllen = sizeof(c.buf) };
 	struct cmsghdr *cm;
-	int fds[3] = { -1, -1, -1 }, nfds = 0, i;
 	ssize_t n;
 
-	memset(&msg, 0, sizeof(msg));
-	msg.msg_iov = &iov;
-	msg.msg_iovlen = 1;
-	msg.msg_control = c.buf;
-	msg.msg_controllen = sizeof(c.buf);
+	fds[0] = fds[1] = fds[2] = -1;
+	*nfds = 0;
 	do
-		n = recvmsg(l->sock, &msg, MSG_CMSG_CLOEXEC);
+		n = recvmsg(sock, &msg, MSG_CMSG_CLOEXEC | flags);
 	while (n < 0 && errno == EINTR);
 	if (n < 0)
-		return errno == EAGAIN || errno == EWOULDBLOCK ? -ETIMEDOUT : -errno;
+		return -errno;
 	for (cm = CMSG_FIRSTHDR(&msg); cm; cm = CMSG_NXTHDR(&msg, cm)) {
 		if (cm->cmsg_level != SOL_SOCKET || cm->cmsg_type != SCM_RIGHTS)
 			continue;
-		nfds = (int)((cm->cmsg_len - CMSG_LEN(0)) / sizeof(int));
-		if (nfds > 3)
-			nfds = 3;
-		memcpy(fds, CMSG_DATA(cm), (size_t)nfds * sizeof(int));
+		*nfds = (int)((cm->cmsg_len - CMSG_LEN(0)) / sizeof(int));
+		if (*nfds > 3)
+			*nfds = 3;
+		memcpy(fds, CMSG_DATA(cm), (size_t)*nfds * sizeof(int));
 	}
-	if (n != (ssize_t)sizeof(*rsp) || (msg.msg_flags & (MSG_TRUNC | MSG_CTRUNC))) {
-		for (i = 0; i < nfds; i++)
-			close(fds[i]);
-		return -EPROTO;
+	if (n != (ssize_t)len || (msg.msg_flags & (MSG_TRUNC | MSG_CTRUNC))) {
+		close_fds(fds, 3);
+		return n == 0 ? -EPIPE : -EPROTO;
 	}
-	if (rsp->error) {
-		for (i = 0; i < nfds; i++)
-			close(fds[i]);
+	return 0;
+}
+
+/* Receive the open reply and, on success, exactly three descriptors. */
+static int recv_reply(struct mxl_local *l, struct mxn_open_rsp *rsp)
+{
+	int fds[3], nfds, i, err;
+
+	err = recv_fds(l->sock, rsp, sizeof(*rsp), 0, fds, &nfds);
+	if (err)
+		return err == -EAGAIN || err == -EWOULDBLOCK ? -ETIMEDOUT : err;
+	if (rsp->error || nfds != 3) {
+		close_fds(fds, 3);
 		return rsp->error < 0 ? rsp->error : -EPROTO;
-	}
-	if (nfds != 3) {
-		for (i = 0; i < nfds; i++)
-			close(fds[i]);
-		return -EPROTO;
 	}
 	l->area_fd = fds[0];
 	l->kick_fd = fds[1];
@@ -302,47 +314,16 @@ static int local_watch(struct mxl_transport *t, int fd, bool on)
 		  : ep_ctl(l, EPOLL_CTL_DEL, fd, 0, 0);
 }
 
-static void close_fds(const int *fds, int n)
-{
-	for (int i = 0; i < n; i++)
-		if (fds[i] >= 0)
-			close(fds[i]);
-}
-
 /* One queued hand-over: the message and exactly three descriptors. */
 static int recv_pair(struct mxl_local *l, struct mxn_pair_open *o, int fds[3])
 {
-	union {
-		struct cmsghdr h;
-		char buf[CMSG_SPACE(3 * sizeof(int))];
-	} c;
-	struct iovec iov = { o, sizeof(*o) };
-	struct msghdr msg = { .msg_iov = &iov, .msg_iovlen = 1, .msg_control = c.buf,
-			      .msg_controllen = sizeof(c.buf) };
-	struct cmsghdr *cm;
-	int nfds = 0;
-	ssize_t n;
+	int nfds, err = recv_fds(l->sock, o, sizeof(*o), MSG_DONTWAIT, fds, &nfds);
 
-	fds[0] = fds[1] = fds[2] = -1;
-	do
-		n = recvmsg(l->sock, &msg, MSG_CMSG_CLOEXEC | MSG_DONTWAIT);
-	while (n < 0 && errno == EINTR);
-	if (n <= 0)
-		return n < 0 ? -errno : -EPIPE;
-	for (cm = CMSG_FIRSTHDR(&msg); cm; cm = CMSG_NXTHDR(&msg, cm)) {
-		if (cm->cmsg_level != SOL_SOCKET || cm->cmsg_type != SCM_RIGHTS)
-			continue;
-		nfds = (int)((cm->cmsg_len - CMSG_LEN(0)) / sizeof(int));
-		if (nfds > 3)
-			nfds = 3;
-		memcpy(fds, CMSG_DATA(cm), (size_t)nfds * sizeof(int));
-	}
-	if (n != (ssize_t)sizeof(*o) || nfds != 3 || (msg.msg_flags & (MSG_TRUNC | MSG_CTRUNC))) {
+	if (!err && nfds != 3) {
 		close_fds(fds, 3);
-		fds[0] = fds[1] = fds[2] = -1;
-		return -EPROTO;
+		err = -EPROTO;
 	}
-	return 0;
+	return err;
 }
 
 static int local_pair_take(struct mxl_transport *t, uint32_t pair_id, struct mxn_pair_open *o,
