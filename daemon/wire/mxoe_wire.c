@@ -52,7 +52,7 @@ static bool frag_fits(uint32_t msg_len, uint32_t seq, uint32_t len, uint32_t F)
 {
 	uint64_t off = (uint64_t)seq * F;
 
-	if (F < MXW_FRAG_SIZE_MIN && F < msg_len)
+	if (F == 0 || (F < MXW_FRAG_SIZE_MIN && F < msg_len))
 		return false;
 	if ((msg_len + (uint64_t)F - 1) / F > 256u || off >= msg_len)
 		return false;

@@ -264,6 +264,7 @@ static void test_medium_geometry(void)
 	fs = 0;
 	CHECK(mxw_medium_frag_offset(65536, 0, 255, &fs) == -EBADMSG && fs == 0);
 	CHECK(mxw_medium_frag_offset(3000, 0, 100, &fs) == -EBADMSG && fs == 0);
+	CHECK(mxw_medium_frag_offset(3000, 1, 3000, &fs) == -EBADMSG && fs == 0);
 	fs = 1452;
 	CHECK(mxw_medium_frag_offset(3000, 3, 1452, &fs) == -EBADMSG);
 	CHECK(mxw_medium_frag_offset(3000, 2, 95, &fs) == -EBADMSG);
