@@ -453,7 +453,8 @@ static void expect_rndv(uint64_t match, uint32_t len)
 	tx_truc();
 	for (uint32_t start = 0, index = 0; start < total; index += 32) {
 		uint32_t block = total - start < 32 * reply_max ? total - start : 32 * reply_max;
-		uint32_t nrep = (block + reply_max - 1) / reply_max, have = 0;
+		uint32_t nrep = (block + reply_max - 1) / reply_max, have = 0, tries = 0;
+		uint64_t got = 0;
 		uint8_t p[60];
 
 		head(p, T_PULL);
@@ -471,7 +472,11 @@ static void expect_rndv(uint64_t match, uint32_t len)
 		while (have < nrep) {
 			uint32_t j, fl, off, want;
 
-			n = rx_type(f, sizeof(f), T_PULL_REPLY, 10000);
+			n = rx_type(f, sizeof(f), T_PULL_REPLY, 1000);
+			if (n <= 0 && ++tries < 10) {
+				tx(p, 60);      /* the whole block again, as Open-MX does */
+				continue;
+			}
 			CHECK(n > 0, "pull block at %u: %u of %u replies", start, have, nrep);
 			if (n <= 0)
 				return;
@@ -488,6 +493,9 @@ static void expect_rndv(uint64_t match, uint32_t len)
 			      "reply frame %zd bytes", n);
 			if (j >= nrep || fl != want || off != start + j * reply_max)
 				return;
+			if (got & (1ull << j))
+				continue;       /* a duplicate of a re-requested block */
+			got |= 1ull << j;
 			for (uint32_t k = 0; k < fl; k++)
 				bad += f[B + 16 + k] != pat(match, off + k);
 			have++;
@@ -531,20 +539,27 @@ static int setup(const char *ifname, const char *peer)
 		return -1;
 	memcpy(me, ifr.ifr_hwaddr.sa_data, 6);
 	a.sll_ifindex = ifindex;
+	/* a block of 32 pull replies at MTU 9000 is 288 KiB: more than the
+	 * default socket buffer if we are not scheduled in time */
+	(void)setsockopt(fd, SOL_SOCKET, SO_RCVBUFFORCE, &(int){ 16 << 20 }, sizeof(int));
 	return bind(fd, (struct sockaddr *)&a, sizeof(a));
 }
 
 static void host_query(void)
 {
 	uint8_t f[200];
-	ssize_t n;
+	ssize_t n = -1;
 
-	head(f, T_HQ);
-	put16(f, 14, 0xffff);
-	put16(f, B + 2, OUR_INDEX_OF_THEM);
-	put32(f, B + 8, MAGIC);
-	tx(f, 60);
-	n = rx_type(f, sizeof(f), T_HR, 3000);
+	/* asked again every 500 ms, as Open-MX does (every 5 s): the first may
+	 * go out before the link is up on both sides */
+	for (int tries = 0; tries < 10 && n < 0; tries++) {
+		head(f, T_HQ);
+		put16(f, 14, 0xffff);
+		put16(f, B + 2, OUR_INDEX_OF_THEM);
+		put32(f, B + 8, MAGIC);
+		tx(f, 60);
+		n = rx_type(f, sizeof(f), T_HR, 500);
+	}
 	CHECK(n == 60, "HOST_REPLY of %zd bytes", n);
 	if (n < 60)
 		return;
@@ -565,23 +580,25 @@ static void host_query(void)
 static int do_connect(void)
 {
 	uint8_t f[200];
-	ssize_t n;
+	ssize_t n = -1;
 
-	head(f, T_CONNECT);
-	f[B + 1] = THEIR_EP;
-	f[B + 2] = OUR_EP;
-	f[B + 4] = 16;
-	put16(f, B + 10, OUR_INDEX_OF_THEM);
-	put32(f, B + 16, OUR_SESSION);
-	put32(f, B + 20, key);
-	put16(f, B + 24, recv_next);
-	f[B + 27] = 1;
-	tx(f, 60);
-	for (uint64_t end = now_ms() + 3000; now_ms() < end;) {
-		n = rx_type(f, sizeof(f), T_CONNECT, 1000);
-		if (n > 0 && f[B + 26])
-			break;
-		n = -1;
+	for (int tries = 0; tries < 10 && n < 0; tries++) {
+		head(f, T_CONNECT);
+		f[B + 1] = THEIR_EP;
+		f[B + 2] = OUR_EP;
+		f[B + 4] = 16;
+		put16(f, B + 10, OUR_INDEX_OF_THEM);
+		put32(f, B + 16, OUR_SESSION);
+		put32(f, B + 20, key);
+		put16(f, B + 24, recv_next);
+		f[B + 27] = 1;
+		tx(f, 60);
+		for (uint64_t end = now_ms() + 500; now_ms() < end;) {
+			n = rx_type(f, sizeof(f), T_CONNECT, (int)(end - now_ms()));
+			if (n > 0 && f[B + 26])
+				break;
+			n = -1;
+		}
 	}
 	CHECK(n > 0, "no CONNECT reply");
 	if (n <= 0)
