@@ -169,6 +169,7 @@ struct mxw_peer {
 	uint16_t reverse_index;     /* our index in that peer's table */
 	bool named;
 	bool name_fixed;            /* configured: a HOST_REPLY does not rename it */
+	bool geometry_noted;        /* its medium fragments told of another MTU */
 	char hostname[MXW_HOSTNAME_MAX + 1];
 	struct mxw_counters st;
 	/* liveness: what this peer owes us (see mxw_liveness_progress) */

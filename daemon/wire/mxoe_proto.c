@@ -858,6 +858,26 @@ static int rx_deliver_msg(struct mxw_proto *pr, struct mxw_partner *pt, uint8_t 
 	return pr->cb.deliver(pr->cb.ctx, &d);
 }
 
+/*
+ * A peer whose mediums come in fragments of another size has another MTU:
+ * its mediums are understood, but pulls count frames in units of the reply
+ * size, so large messages with it will stall.  Said once per peer.
+ */
+static void note_geometry(struct mxw_proto *pr, int peer, uint32_t frag_size, uint32_t len)
+{
+	char line[200];
+
+	if (frag_size >= len || frag_size == pr->frag_max || pr->peers[peer].geometry_noted)
+		return;
+	pr->peers[peer].geometry_noted = true;
+	if (!pr->cb.note)
+		return;
+	snprintf(line, sizeof(line), "peer %d sends medium fragments of %u bytes, ours are %u: "
+		 "its MTU differs (wire_mtu), large messages with it cannot be pulled", peer,
+		 frag_size, pr->frag_max);
+	pr->cb.note(pr->cb.ctx, line);
+}
+
 /* Medium fragment of the expected seqnum: 1 complete (delivered),
  * 0 more to come, <0 dropped.  The fragment goes where the sender's
  * geometry puts it (mxw_medium_frag_offset), whatever our own MTU. */
@@ -897,6 +917,7 @@ static int rx_medium_frag(struct mxw_proto *pr, struct mxw_partner *pt, const st
 		memset(pt->med_bits, 0, sizeof(pt->med_bits));
 	}
 	pt->med_frag = frag_size;
+	note_geometry(pr, peer, frag_size, len);
 	if (pt->med_bits[idx / 64] & (1ull << (idx % 64))) {
 		pr->st.dups++;
 		return 0;

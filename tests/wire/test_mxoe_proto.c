@@ -107,6 +107,7 @@ struct host {
 	struct pending_pull pend[MAXMSG];
 	unsigned npend;
 	unsigned lookup_ok, lookup_fail;
+	unsigned notes_geometry;
 	bool hold_pulls;            /* the receiving application never matches */
 	char lookup_name[96];
 	uint64_t lookup_nic;
@@ -335,6 +336,14 @@ static void cb_lookup_done(void *ctx, struct mxw_ep ep, uint64_t cookie, uint8_t
 	snprintf(h->lookup_name, sizeof(h->lookup_name), "%.*s", (int)name_len, name);
 }
 
+static void cb_note(void *ctx, const char *line)
+{
+	struct host *h = ctx;
+
+	if (strstr(line, "its MTU differs"))
+		h->notes_geometry++;
+}
+
 static void host_init(int i, uint32_t mtu)
 {
 	struct host *h = &hosts[i];
@@ -344,7 +353,7 @@ static void host_init(int i, uint32_t mtu)
 		.deliver = cb_deliver, .connect_done = cb_connect_done,
 		.send_done = cb_send_done, .rndv_read = cb_rndv_read, .rndv_done = cb_rndv_done,
 		.pull_write = cb_pull_write, .pull_done = cb_pull_done,
-		.lookup_done = cb_lookup_done,
+		.lookup_done = cb_lookup_done, .note = cb_note,
 	};
 
 	memset(h, 0, sizeof(*h));
@@ -580,6 +589,7 @@ static void exchange(const char *what, uint32_t mtu, int rounds)
 	       (unsigned long long)c0.drops, (unsigned long long)c1.drops,
 	       (unsigned long long)c0.bad_frames, (unsigned long long)c1.bad_frames);
 	CHECK(c0.bad_frames == 0 && c1.bad_frames == 0);
+	CHECK(hosts[0].notes_geometry == 0 && hosts[1].notes_geometry == 0);
 	if (chan.loss_pct)
 		CHECK(c0.resends + c1.resends + c0.pull_resends + c1.pull_resends > 0);
 	if (chan.dup_pct)
@@ -1019,6 +1029,8 @@ static void test_mixed_geometry(void)
 		uint8_t ep = dir ? 1 : 2;
 
 		CHECK(rx->nrx[ep] == n && hosts[dir].send_ok == n);
+		/* each side said once that the other's MTU differs */
+		CHECK(rx->notes_geometry == 1);
 		for (unsigned i = 0; i < rx->nrx[ep] && i < n; i++)
 			CHECK(rx->rx[ep][i].match == i && rx->rx[ep][i].ok &&
 			      rx->rx[ep][i].len == msz[i]);
