@@ -16,37 +16,14 @@ here=$(dirname "$0")
 fields=frame.len,eth.src,mxoe.type,mxoe.length,mxoe.length32,mxoe.match,mxoe.seqnum,mxoe.frag_seqnum,mxoe.frag_length,mxoe.frag_count,mxoe.msg_length,mxoe.total_length,mxoe.block_length,mxoe.pull_handle,mxoe.pull_magic,mxoe.frame_seqnum,mxoe.frame_length,mxoe.msg_offset,mxoe.name_length,mxoe.hostname,mxoe.connect.status,mxoe.truc.type,_ws.expert
 
 capture() {
-	local mtu=$1 tcpd xa holder
+	local mtu=$1
 	ns_add a$mtu; ns_add b$mtu
 	ns_veth a$mtu va$mtu b$mtu vb$mtu "$mtu"
 	ns_daemon a$mtu va$mtu
 	ns_daemon b$mtu vb$mtu
-	ip netns exec "${P}a$mtu" tcpdump -i "${P}va$mtu" -s 0 -B 32768 --immediate-mode -U \
-		-w "$DIR/cap$mtu.pcap" ether proto 0x86df > "$DIR/tcpdump$mtu.log" 2>&1 &
-	tcpd=$!
-	PIDS+=($tcpd)
-	for _ in $(seq 100); do
-		grep -q listening "$DIR/tcpdump$mtu.log" 2>/dev/null && break
-		sleep 0.1
-	done
-	sleep 0.2
-	ns_run a$mtu timeout 120 "$MXW_XFER" -e 1 -d b$mtu:2 -n 1 > "$DIR/xa$mtu.log" 2>&1 &
-	xa=$!
-	ns_run b$mtu timeout 120 "$MXW_XFER" -e 2 -d a$mtu:1 -n 1 > "$DIR/xb$mtu.log" 2>&1 ||
-		ns_fail "exchange b at MTU $mtu"
-	wait $xa || ns_fail "exchange a at MTU $mtu"
-	ns_run a$mtu timeout 60 "$MXW_XFER" -e 7 -k 0x12345 -n 5 -H > /dev/null 2>&1 &
-	holder=$!
-	sleep 0.5
-	ns_run b$mtu timeout 60 "$MXW_XFER" -e 3 -d a$mtu:7 -k 0x999 -B > /dev/null 2>&1
-	wait $holder
-	ns_run a$mtu timeout 60 "$MXW_XFER" -e 1 -d b$mtu:9 -C > /dev/null 2>&1
-	for _ in $(seq 20); do
-		s1=$(stat -c %s "$DIR/cap$mtu.pcap")
-		sleep 0.5
-		[ "$s1" = "$(stat -c %s "$DIR/cap$mtu.pcap")" ] && break
-	done
-	kill -INT $tcpd; wait $tcpd
+	ns_capture_start a$mtu va$mtu "$DIR/cap$mtu.pcap"
+	ns_every_class a$mtu b$mtu
+	ns_capture_stop "$DIR/cap$mtu.pcap"
 }
 
 for mtu in 9000 1500; do

@@ -101,3 +101,50 @@ ns_run() {
 	shift
 	MYRIXEN_SOCKET="$DIR/$h.sock" ip netns exec "$P$h" "$@"
 }
+
+# ns_capture_start HOST IF FILE: tcpdump of the MXoE frames on IF into FILE,
+# from the first frame on (tcpdump says 'listening' once it is open)
+ns_capture_start() {
+	ip netns exec "$P$1" tcpdump -i "$P$2" -s 0 -B 32768 --immediate-mode -U -w "$3" \
+		ether proto 0x86df > "$3.log" 2>&1 &
+	CAP_PID=$!
+	PIDS+=($CAP_PID)
+	for _ in $(seq 100); do
+		grep -q listening "$3.log" 2>/dev/null && break
+		sleep 0.1
+	done
+	sleep 0.2
+}
+
+# ns_capture_stop FILE: SIGINT makes tcpdump stop without reading what is
+# still queued for it (on a loaded machine the last NACK went missing;
+# libpcap hands its TPACKET_V3 blocks over late unless --immediate-mode):
+# wait until the capture (written per packet, -U) stops growing first
+ns_capture_stop() {
+	local s1
+	for _ in $(seq 20); do
+		s1=$(stat -c %s "$1")
+		sleep 0.5
+		[ "$s1" = "$(stat -c %s "$1")" ] && break
+	done
+	kill -INT "$CAP_PID"
+	wait "$CAP_PID"
+}
+
+# ns_every_class A B: traffic showing every MXoE packet type between the
+# daemons of hosts A and B: every size class both ways, a wrong key (an
+# endpoint of A held open) and a connect to a closed endpoint of B
+ns_every_class() {
+	local a=$1 b=$2 xa holder
+	ns_run "$a" timeout 120 "$MXW_XFER" -e 1 -d "$b:2" -n 1 > "$DIR/xa$a.log" 2>&1 &
+	xa=$!
+	ns_run "$b" timeout 120 "$MXW_XFER" -e 2 -d "$a:1" -n 1 > "$DIR/xb$b.log" 2>&1 ||
+		ns_fail "exchange $b"
+	wait $xa || ns_fail "exchange $a"
+	ns_run "$a" timeout 60 "$MXW_XFER" -e 7 -k 0x12345 -n 5 -H > /dev/null 2>&1 &
+	holder=$!
+	sleep 0.5
+	ns_run "$b" timeout 60 "$MXW_XFER" -e 3 -d "$a:7" -k 0x999 -B > /dev/null 2>&1
+	wait $holder
+	ns_run "$a" timeout 60 "$MXW_XFER" -e 1 -d "$b:9" -C > /dev/null 2>&1
+}
