@@ -361,6 +361,11 @@ void mxd_core_count_open_refused(struct mxd_core *c)
 	c->st.open_refused++;
 }
 
+void mxd_core_count_open_timeout(struct mxd_core *c)
+{
+	c->st.open_timeouts++;
+}
+
 struct mxd_endpoint *mxd_endpoint_lookup(struct mxd_core *c, uint8_t index)
 {
 	struct mxd_endpoint *ep = c->eps[index];

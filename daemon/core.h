@@ -84,6 +84,7 @@ struct mxd_core_stats {
 	uint64_t remote_unavailable;/* remote commands without a wire engine */
 	uint64_t open_refused;      /* attach refused (limits, bad geometry, access) */
 	uint64_t open_limited;      /* of which: principal limit or host reserve */
+	uint64_t open_timeouts;     /* connections closed before any open request */
 	uint64_t notifies, kicks;
 	uint64_t pairs_opened;      /* pair channels brokered (pair.h) */
 	uint64_t pairs_closed;
@@ -254,6 +255,8 @@ void mxd_core_get_closed_stats(const struct mxd_core *c, struct mxd_ep_stats *ou
 void mxd_ep_stats_add(struct mxd_ep_stats *sum, const struct mxd_ep_stats *s);
 /* A transport refused an open before attaching (access): open_refused. */
 void mxd_core_count_open_refused(struct mxd_core *c);
+/* A connection never asked to open in time (half-open): open_timeouts. */
+void mxd_core_count_open_timeout(struct mxd_core *c);
 void mxd_guest_get_stats(const struct mxd_guest *g, struct mxd_guest_stats *out);
 void mxd_endpoint_get_stats(const struct mxd_endpoint *ep, struct mxd_ep_stats *out);
 /* Iterate; a non-zero return from fn stops and is returned.  fn must not

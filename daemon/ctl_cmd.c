@@ -333,6 +333,7 @@ static enum mxd_ctl_rc cmd_counters(struct mxd_ctl *ctl, struct mxd_ctl_conn *c,
 	mxd_out_u64(o, "remote_unavailable", st.remote_unavailable);
 	mxd_out_u64(o, "open_refused", st.open_refused);
 	mxd_out_u64(o, "open_limited", st.open_limited);
+	mxd_out_u64(o, "open_timeouts", st.open_timeouts);
 	mxd_out_u64(o, "kicks", st.kicks);
 	mxd_out_u64(o, "notifies", st.notifies);
 	mxd_out_u64(o, "pairs_opened", st.pairs_opened);

@@ -305,6 +305,17 @@ static void guest_name(pid_t pid, char *buf, size_t len)
 	fclose(f);
 }
 
+/* The request itself: exactly one struct (n bytes received), our ABI
+ * version, reserved fields zero (abi.h). */
+static int check_open_req(const struct mxn_open_req *req, ssize_t n)
+{
+	if (n != (ssize_t)sizeof(*req))
+		return -EINVAL;
+	if (req->abi_version != MYRIXEN_ABI_VERSION)
+		return -EPROTO;
+	return req->pad0 || req->pad1 ? -EINVAL : 0;
+}
+
 static int open_endpoint(struct local_conn *cn, const struct mxn_open_req *req,
 			 struct mxn_open_rsp *rsp)
 {
@@ -316,9 +327,6 @@ static int open_endpoint(struct local_conn *cn, const struct mxn_open_req *req,
 	char name[64];
 	int err;
 
-	err = -EPROTO;
-	if (req->abi_version != MYRIXEN_ABI_VERSION)
-		goto out;
 	err = geometry(cfg, req, &p.geo);
 	if (err)
 		goto out;
@@ -351,14 +359,19 @@ out:
 static void sock_cb(struct ev_loop *loop, ev_io *w, int revents)
 {
 	struct local_conn *cn = w->data;
-	struct mxn_open_req req;
+	/* One byte more than a request: a longer message is seen as such
+	 * (SOCK_SEQPACKET truncates silently) and refused, not read as its prefix. */
+	union {
+		struct mxn_open_req req;
+		char raw[sizeof(struct mxn_open_req) + 1];
+	} in;
 	struct mxn_open_rsp rsp;
 	ssize_t n;
 	int err;
 
 	(void)loop;
 	(void)revents;
-	n = recv(cn->sock, &req, sizeof(req), MSG_DONTWAIT);
+	n = recv(cn->sock, &in, sizeof(in), MSG_DONTWAIT);
 	if (n < 0 && (errno == EAGAIN || errno == EINTR))
 		return;
 	if (cn->ep) {
@@ -379,11 +392,11 @@ static void sock_cb(struct ev_loop *loop, ev_io *w, int revents)
 	rsp.nic_id = mxd_core_nic_id(cn->l->core);
 	snprintf(rsp.hostname, sizeof(rsp.hostname), "%s", mxd_core_hostname(cn->l->core));
 	/* The refusal answers the request, so the client reads a reason. */
-	if (cn->refused) {
-		err = -EACCES;
+	err = cn->refused ? -EACCES : check_open_req(&in.req, n);
+	if (err)
 		mxd_core_count_open_refused(cn->l->core);
-	} else
-		err = n == (ssize_t)sizeof(req) ? open_endpoint(cn, &req, &rsp) : -EINVAL;
+	else
+		err = open_endpoint(cn, &in.req, &rsp);
 	rsp.error = err;
 	if (err) {
 		mxd_log_rl(&cn->l->rl, MXD_LOG_INFO, "local: open from pid %d uid %u refused: %s",
@@ -404,6 +417,7 @@ static void open_timeout_cb(struct ev_loop *loop, ev_timer *w, int revents)
 	(void)revents;
 	mxd_log_rl(&cn->l->rl, MXD_LOG_INFO, "local: pid %d never asked to open, closing",
 		   (int)cn->pid);
+	mxd_core_count_open_timeout(cn->l->core);
 	conn_free(cn);
 }
 

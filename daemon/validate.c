@@ -39,6 +39,48 @@ static int check_desc_len(uint32_t off, uint32_t len, const struct mxd_cmd_limit
 	return in_queue(off, len, lim->sendq_size);
 }
 
+void mxd_cmd_clear_reserved(struct mxn_cmd *c)
+{
+	c->pad = 0;
+	switch (c->op) {
+	case MXN_CMD_NOP:
+	case MXN_CMD_WAKE:
+		memset(&c->u, 0, sizeof(c->u));
+		break;
+	case MXN_CMD_CONNECT:
+	case MXN_CMD_DISCONNECT:
+		memset(c->u.connect.pad, 0, sizeof(c->u.connect.pad));
+		break;
+	case MXN_CMD_SEND_QUEUED:
+		c->u.q.pad0 = 0;
+		memset(c->u.q.pad1, 0, sizeof(c->u.q.pad1));
+		break;
+	case MXN_CMD_SEND_RNDV:
+		memset(c->u.rndv.pad, 0, sizeof(c->u.rndv.pad));
+		break;
+	case MXN_CMD_PULL:
+		memset(c->u.pull.pad, 0, sizeof(c->u.pull.pad));
+		break;
+	case MXN_CMD_LOOKUP:
+		memset(c->u.lookup.pad, 0, sizeof(c->u.lookup.pad));
+		break;
+	case MXN_CMD_PAIR_FAULT:
+		c->u.pair.pad0 = 0;
+		memset(c->u.pair.pad1, 0, sizeof(c->u.pair.pad1));
+		break;
+	}
+}
+
+/* Reserved bytes must be zero (abi.h): a sender that sets one is refused,
+ * so a later ABI version can give them a meaning without ambiguity. */
+static int check_reserved(const struct mxn_cmd *c)
+{
+	struct mxn_cmd z = *c;
+
+	mxd_cmd_clear_reserved(&z);
+	return memcmp(&z, c, sizeof(z)) ? -EINVAL : 0;
+}
+
 int mxd_cmd_validate(const struct mxn_cmd *c, const struct mxd_cmd_limits *lim)
 {
 	uint8_t allowed_flags = 0;
@@ -95,6 +137,8 @@ int mxd_cmd_validate(const struct mxn_cmd *c, const struct mxd_cmd_limits *lim)
 		err = -EOPNOTSUPP;
 		break;
 	}
+	if (!err)
+		err = check_reserved(c);
 out:
 	return err;
 }

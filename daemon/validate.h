@@ -27,10 +27,15 @@ struct mxd_cmd_limits {
  * against its class (tiny <= MXN_TINY_MAX, queued <= medium_max, rndv <=
  * MXN_LARGE_MAX), every sendq offset/length inside the sendq (contiguous, no
  * wrap: off + len <= sendq_size), descriptor lengths within the bounds of
- * the kind, lookup name length.  Reserved padding is not checked so that
- * additive ABI changes stay compatible.
+ * the kind, lookup name length, and reserved bytes zero (abi.h rule; for a
+ * known opcode: pad, the pad members of its union member, all of u for NOP
+ * and WAKE).
  */
 int mxd_cmd_validate(const struct mxn_cmd *c, const struct mxd_cmd_limits *lim);
+
+/* Zero the reserved bytes of c for its opcode (the one definition of them:
+ * the validator compares against it; harnesses use it to build commands). */
+void mxd_cmd_clear_reserved(struct mxn_cmd *c);
 
 /*
  * Copy a region descriptor of desc_len bytes at sendq[off] into a private

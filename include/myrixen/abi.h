@@ -12,6 +12,14 @@
  * rejects cleanly (MXN_ST_BAD_REQUEST) does not bump it.  Both sides refuse
  * a version they were not built for; there is no negotiation.
  *
+ * Reserved rule: every member named pad* (and, in a command, all of 'u' for
+ * an opcode without a union member: NOP, WAKE) is reserved and must be
+ * zero.  The daemon refuses a non-zero reserved byte: a command is
+ * malformed (the guest is cut off), an open request gets -EINVAL.  The
+ * library and the shim zero whole structs before filling them.  A later
+ * version may give reserved bytes a meaning (with a version bump).
+ * (Enforced since this comment; no layout change.)
+ *
  * Trust rule: the daemon treats every byte of the shared area as hostile.
  * It copies a slot before looking at it, validates the copy, and keeps its
  * own private copy of the geometry (never re-reads mxn_area_hdr).

@@ -108,6 +108,8 @@ static void fuzz_validator(const uint8_t *data, size_t size)
 	memcpy(&c, data, sizeof(c));
 	lim.sendq_size = (uint32_t)(size - sizeof(c));
 	lim.region_kind = c.pad & 1 ? MXN_REGION_GRANT : MXN_REGION_VADDR;
+	if (!(c.pad & 0x80)) /* mostly: reach past the reserved-bytes check */
+		mxd_cmd_clear_reserved(&c);
 	if (mxd_cmd_validate(&c, &lim))
 		return;
 	if (c.op == MXN_CMD_SEND_RNDV &&
@@ -164,12 +166,16 @@ static void fuzz_core(const uint8_t *data, size_t size)
 		/* Steer destinations towards the real endpoints half the time. */
 		for (i = 0; i < nslots; i++) {
 			struct mxn_cmd c;
+			uint8_t steer;
 
 			memcpy(&c, data + pos + 8 + 64 * i, sizeof(c));
-			if ((c.pair_seq & 0xff) & 1) {
+			steer = (uint8_t)c.pair_seq;
+			if (!(steer & 0x80)) /* mostly: reach past the reserved-bytes check */
+				mxd_cmd_clear_reserved(&c);
+			if (steer & 1) {
 				c.dest_peer = 0;
-				c.dest_endpoint = (c.pair_seq & 0xff) & 2 ? b->index : h->index;
-				c.dest_session = (c.pair_seq & 0xff) & 2 ? b->session : h->session;
+				c.dest_endpoint = steer & 2 ? b->index : h->index;
+				c.dest_session = steer & 2 ? b->session : h->session;
 			}
 			hg.cmds[hg.cmd.prod_pvt++ & hg.cmd.mask] = c;
 		}

@@ -39,6 +39,11 @@ int rc_open(struct rawclient *rc, const char *path, uint8_t endpoint, uint32_t k
 
 int rc_open_req(struct rawclient *rc, const char *path, const struct mxn_open_req *req)
 {
+	return rc_open_bytes(rc, path, req, sizeof(*req));
+}
+
+int rc_open_bytes(struct rawclient *rc, const char *path, const void *req, size_t len)
+{
 	union {
 		char buf[CMSG_SPACE(3 * sizeof(int))];
 		struct cmsghdr align;
@@ -59,7 +64,7 @@ int rc_open_req(struct rawclient *rc, const char *path, const struct mxn_open_re
 	if (rc->sock < 0)
 		return rc->sock;
 	err = -EIO;
-	if (send(rc->sock, req, sizeof(*req), MSG_NOSIGNAL) != sizeof(*req))
+	if (send(rc->sock, req, len, MSG_NOSIGNAL) != (ssize_t)len)
 		goto out;
 	if (recvmsg(rc->sock, &msg, MSG_CMSG_CLOEXEC) != sizeof(rc->rsp))
 		goto out;

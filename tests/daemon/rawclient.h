@@ -19,6 +19,8 @@ struct rawclient {
 /* Open an endpoint.  0, or -errno (the daemon's refusal in rsp.error). */
 int rc_open(struct rawclient *rc, const char *path, uint8_t endpoint, uint32_t key);
 int rc_open_req(struct rawclient *rc, const char *path, const struct mxn_open_req *req);
+/* The same with len raw bytes as the request (hostile sizes). */
+int rc_open_bytes(struct rawclient *rc, const char *path, const void *req, size_t len);
 void rc_close(struct rawclient *rc);
 void rc_kick(struct rawclient *rc);
 /* Queue, publish and kick if asked.  False when the command ring is full. */

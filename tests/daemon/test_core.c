@@ -602,6 +602,55 @@ static void test_unconnected(struct tep *a, struct tep *b)
 	mxd_endpoint_detach(x.ep);
 }
 
+/* Reserved bytes must be zero (abi.h): a command with one set is malformed
+ * and cuts its guest off; a neighbour is untouched. */
+static void test_reserved(struct tep *a)
+{
+	struct mxd_core_stats before, after;
+	struct mxn_cmd c;
+	struct tep h;
+
+	mxd_core_get_stats(core, &before);
+	for (int i = 0; i < 4; i++) {
+		CHECK_EQ(open_ep(&h, 40, MXN_ENDPOINT_ANY, 1), 0);
+		switch (i) {
+		case 0:
+			c = cmd(MXN_CMD_SEND_TINY, 90, &h);
+			c.length = 1;
+			c.pad = 1;
+			break;
+		case 1:
+			c = cmd(MXN_CMD_CONNECT, 91, NULL);
+			c.u.connect.nic_id = mxd_core_nic_id(core);
+			c.u.connect.endpoint = a->ep->index;
+			c.u.connect.key = a->ep->key;
+			c.u.connect.pad[14] = 0x80;
+			break;
+		case 2:
+			c = cmd(MXN_CMD_WAKE, 92, NULL);
+			c.u.tiny[5] = 1; /* WAKE has no union member: all of u is reserved */
+			break;
+		default:
+			c = cmd(MXN_CMD_SEND_QUEUED, 93, &h);
+			c.length = 100;
+			c.u.q.pad1[2] = 7;
+			break;
+		}
+		post(&h, &c);
+		CHECK_EQ(mxd_endpoint_poll(h.ep, 64), -EPROTO);
+		mxd_guest_cutoff(h.ep->guest, "test");
+		CHECK_EQ(h.destroyed, 1);
+	}
+	mxd_core_get_stats(core, &after);
+	CHECK_EQ(after.guest_cutoffs - before.guest_cutoffs, 4);
+	CHECK_EQ(after.bad_cmds - before.bad_cmds, 4);
+	c = cmd(MXN_CMD_WAKE, 94, NULL); /* all zero: fine */
+	post(a, &c);
+	poll_ep(a);
+	CHECK_EQ(next(a).u.done.cookie, 94);
+	release(a);
+}
+
 static void test_limits(struct tep *a, struct tep *b)
 {
 	struct tep x[3];
@@ -828,6 +877,7 @@ int main(void)
 	test_close(&a);
 	test_hostile(&a, &b);
 	test_unconnected(&a, &b);
+	test_reserved(&a);
 	test_limits(&a, &b);
 	test_principals();
 	mxd_core_get_stats(core, &st);

@@ -466,11 +466,25 @@ static void inherited_socket(struct rawclient *b)
 static void open_requests(void)
 {
 	struct mxn_open_req req = { .abi_version = MYRIXEN_ABI_VERSION + 98, .endpoint = MXN_ENDPOINT_ANY };
+	long long refused = counter("open_refused");
 	const struct mxn_area_hdr *h;
 	struct rawclient rc;
+	uint8_t longer[sizeof(req) + 8] = { 0 };
 
 	CHECK_EQ(rc_open_req(&rc, sock_path, &req), -EPROTO);
 	req.abi_version = MYRIXEN_ABI_VERSION;
+	/* A valid request followed by more bytes is not read as its prefix. */
+	memcpy(longer, &req, sizeof(req));
+	CHECK_EQ(rc_open_bytes(&rc, sock_path, longer, sizeof(longer)), -EINVAL);
+	CHECK_EQ(rc_open_bytes(&rc, sock_path, &req, sizeof(req) - 1), -EINVAL);
+	/* Reserved fields must be zero (abi.h). */
+	req.pad1 = 1;
+	CHECK_EQ(rc_open_req(&rc, sock_path, &req), -EINVAL);
+	req.pad1 = 0;
+	req.pad0 = 0x80;
+	CHECK_EQ(rc_open_req(&rc, sock_path, &req), -EINVAL);
+	req.pad0 = 0;
+	CHECK_EQ(counter("open_refused") - refused, 5);
 	req.cmd_order = 30;
 	req.evt_order = 1;
 	req.sendq_size = 0xffffffffu;
@@ -680,6 +694,7 @@ static void silent_client(void)
 	CHECK_EQ(poll(&p, 1, 15000), 1);
 	CHECK_EQ(recv(fd, &c, 1, 0), 0);
 	close(fd);
+	CHECK_EQ(counter("open_timeouts"), 1); /* half-open connections are counted */
 }
 
 static void cleanup(void)
