@@ -14,8 +14,10 @@ FIELDS = sys.argv[2].split(",")
 src = open(sys.argv[3]).read()
 SIZES = [eval(x.replace("u", "")) for x in
          re.search(r"sizes\[\] = \{([^}]*)\}", src).group(1).replace("\n", " ").split(",")]
-MEDIUMS = [x for x in SIZES if 128 < x <= 32768]   # the daemon's medium limit: 32 KiB
-LARGE = [x for x in SIZES if x > 32768]
+# where medium ends and rendezvous starts is the sender's limit: checked
+# from what was seen (every medium shorter than every rendezvous)
+LARGE = [x for x in SIZES if x > 128]
+rndv_lengths = []
 errors = []
 
 
@@ -66,6 +68,7 @@ for line in sys.stdin:
         if row["mxoe.frag_count"]:
             m["count"].add(num(row["mxoe.frag_count"]))
     elif t == 40:
+        rndv_lengths.append(num(row["mxoe.msg_length"]))
         if num(row["mxoe.length"]) != 8 or num(row["mxoe.msg_length"]) not in LARGE:
             fail(f"frame {nframes}: RNDV length {row['mxoe.length']} msg {row['mxoe.msg_length']}")
     elif t == 41:
@@ -104,7 +107,7 @@ for key, m in mediums.items():
         fail(f"medium {key}: lengths {m['len']} matches {m['match']}")
         continue
     ln, match = m["len"].pop(), m["match"].pop()
-    if ln not in MEDIUMS or SIZES[match >> 32] != ln:
+    if ln not in LARGE or SIZES[match >> 32] != ln or ln >= min(rndv_lengths, default=1 << 32):
         fail(f"medium {key}: length {ln} for match {match:#x}")
     if sum(m["frags"].values()) != ln or sorted(m["frags"]) != list(range(len(m["frags"]))):
         fail(f"medium {key}: fragments {sorted(m['frags'].items())} do not make {ln} bytes")
