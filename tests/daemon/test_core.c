@@ -740,7 +740,7 @@ static void test_principals(void)
 	struct mxd_core_stats st;
 	struct mxd_config c2;
 	unsigned n = 0;
-	struct tep extra;
+	static struct tep extra[3]; /* one each: the transport frees its own area */
 
 	mxd_config_defaults(&c2); /* 32 per principal, reserve 16 */
 	CHECK_EQ(mxd_core_new(&c2, &core), 0);
@@ -749,7 +749,7 @@ static void test_principals(void)
 			if (!open_ep_as(&t[n], pid, 1000, MXN_ENDPOINT_ANY, 1))
 				n++;
 	CHECK_EQ(n, 32);
-	CHECK_EQ(open_ep_as(&extra, 300, 1001, MXN_ENDPOINT_ANY, 1), 0);
+	CHECK_EQ(open_ep_as(&extra[0], 300, 1001, MXN_ENDPOINT_ANY, 1), 0);
 	mxd_core_get_stats(core, &st);
 	CHECK_EQ(st.open_limited, 9 * 32 - 32);
 	mxd_core_free(core);
@@ -760,21 +760,21 @@ static void test_principals(void)
 							 MXN_ENDPOINT_ANY, 1); n++)
 		;
 	CHECK_EQ(n, MXN_ENDPOINT_ANY - 16); /* 255 indices, 16 kept */
-	CHECK_EQ(open_ep_as(&extra, 300, 1001, MXN_ENDPOINT_ANY, 1), 0);
-	CHECK_EQ(open_ep_as(&extra, 300, 1001, MXN_ENDPOINT_ANY, 1), -EMFILE);
-	CHECK_EQ(open_ep_as(&extra, 301, 1002, MXN_ENDPOINT_ANY, 1), 0);
+	CHECK_EQ(open_ep_as(&extra[0], 300, 1001, MXN_ENDPOINT_ANY, 1), 0);
+	CHECK_EQ(open_ep_as(&extra[1], 300, 1001, MXN_ENDPOINT_ANY, 1), -EMFILE);
+	CHECK_EQ(open_ep_as(&extra[1], 301, 1002, MXN_ENDPOINT_ANY, 1), 0);
 	/* a domain is its own principal, apart from the local uids */
 	{
-		struct mxd_endpoint_params p = { .ops = &t_ops, .tp = &extra, .key = 1,
+		struct mxd_endpoint_params p = { .ops = &t_ops, .tp = &extra[2], .key = 1,
 						 .endpoint = MXN_ENDPOINT_ANY };
 		struct mxd_guest *g;
 
-		memset(&extra, 0, sizeof(extra));
+		memset(&extra[2], 0, sizeof(extra[2]));
 		CHECK_EQ(mxn_layout_compute(&p.geo, 4, 4, MXN_QUEUE_MIN, MXN_QUEUE_MIN), 0);
-		extra.area = p.area = aligned_alloc(MXN_PAGE_SIZE, p.geo.area_size);
+		extra[2].area = p.area = aligned_alloc(MXN_PAGE_SIZE, p.geo.area_size);
 		CHECK(p.area);
 		CHECK_EQ(mxd_guest_get(core, MXD_GUEST_XEN, 1000, "dom", &g), 0);
-		CHECK_EQ(mxd_endpoint_attach(core, g, &p, &extra.ep), 0);
+		CHECK_EQ(mxd_endpoint_attach(core, g, &p, &extra[2].ep), 0);
 		mxd_guest_put(g);
 	}
 	mxd_core_free(core);
