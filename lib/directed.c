@@ -4,6 +4,7 @@
  * and claims.  Everything happens in the library's matcher; the daemon and
  * the wire carry the same messages as for mx_irecv.
  */
+#include <string.h>
 #include "mxl.h"
 
 static bool srcsel_of(const mx_endpoint_addr_t *source, struct mxl_srcsel *f)
@@ -58,25 +59,43 @@ static mx_return_t find(mx_endpoint_t ep, const mx_endpoint_addr_t *source, uint
 	return MX_SUCCESS;   /* locked */
 }
 
-MXL_EXPORT mx_return_t mx_iprobe_from(mx_endpoint_t ep, mx_endpoint_addr_t source,
+/* The probe's answer: MX's status, plus the head of an eager payload. */
+static void probe_out(const struct mx_endpoint *ep, const struct mxl_unexp *u,
+		      mx_status_t *status, void *head, uint32_t head_len)
+{
+	uint32_t n = 0;
+
+	if (head && u->kind == MXL_UNEXP_EAGER) {
+		n = u->length < head_len ? u->length : head_len;
+		if (n)
+			memcpy(head, u->data, n);
+	}
+	if (status) {
+		mxl_probe_status(ep, u, status);
+		status->xfer_length = n;
+	}
+}
+
+MXL_EXPORT mx_return_t mx_iprobe_from(mx_endpoint_t ep, const mx_endpoint_addr_t *source,
 				      uint64_t match_info, uint64_t match_mask,
-				      mx_status_t *status, uint32_t *result)
+				      mx_status_t *status, void *head, uint32_t head_len,
+				      uint32_t *result)
 {
 	struct mxl_unexp *u = NULL;
 	mx_return_t ret;
 
-	ret = find(ep, &source, match_info, match_mask, result, "mx_iprobe_from", &u);
+	ret = find(ep, source, match_info, match_mask, result, "mx_iprobe_from", &u);
 	if (ret != MX_SUCCESS)
 		return ret;
 	if (u)
-		mxl_probe_status(ep, u, status);
+		probe_out(ep, u, status, head, head_len);
 	mxl_unlock(ep);
 	return MX_SUCCESS;
 }
 
 MXL_EXPORT mx_return_t mx_iclaim(mx_endpoint_t ep, const mx_endpoint_addr_t *source,
 				 uint64_t match_info, uint64_t match_mask, mx_status_t *status,
-				 mx_claim_t *claim, uint32_t *result)
+				 void *head, uint32_t head_len, mx_claim_t *claim, uint32_t *result)
 {
 	struct mxl_unexp *u = NULL;
 	mx_return_t ret;
@@ -87,7 +106,7 @@ MXL_EXPORT mx_return_t mx_iclaim(mx_endpoint_t ep, const mx_endpoint_addr_t *sou
 	if (ret != MX_SUCCESS)
 		return ret;
 	if (u) {
-		mxl_probe_status(ep, u, status);
+		probe_out(ep, u, status, head, head_len);
 		mxl_list_del(&u->link);
 		ep->m.nunexp--;
 		mxl_list_add_tail(&ep->claimed, &u->link);

@@ -27,9 +27,10 @@ void myx_req_unlink(struct myx_req *r)
 	r->next->prev = r->prev;
 }
 
-int myx_ep_dest(struct myx_ep *ep, fi_addr_t fa, mx_endpoint_addr_t *out)
+int myx_ep_conn(struct myx_ep *ep, fi_addr_t fa, struct myx_conn **out)
 {
 	const struct myx_name *n;
+	struct myx_conn *c;
 	mx_return_t rc;
 	size_t i;
 
@@ -37,27 +38,27 @@ int myx_ep_dest(struct myx_ep *ep, fi_addr_t fa, mx_endpoint_addr_t *out)
 		return -FI_EINVAL;
 	if (i >= ep->nconn) {
 		size_t cap = ep->av->cap;
-		struct myx_conn *c = realloc(ep->conn, cap * sizeof(*c));
 
+		c = realloc(ep->conn, cap * sizeof(*c));
 		if (!c)
 			return -FI_ENOMEM;
 		memset(c + ep->nconn, 0, (cap - ep->nconn) * sizeof(*c));
 		ep->conn = c;
 		ep->nconn = cap;
 	}
-	if (!ep->conn[i].ok) {
+	c = &ep->conn[i];
+	if (!c->ok) {
 		n = &ep->av->names[i];
-		rc = mx_connect(ep->mx, n->nic_id, n->endpoint, n->key, MYX_CONNECT_MS,
-				&ep->conn[i].addr);
+		rc = mx_connect(ep->mx, n->nic_id, n->endpoint, n->key, MYX_CONNECT_MS, &c->addr);
 		if (rc != MX_SUCCESS)
 			return rc == MX_TIMEOUT ? -FI_ETIMEDOUT : -FI_EHOSTUNREACH;
-		ep->conn[i].ok = true;
+		c->ok = true;
 	}
-	*out = ep->conn[i].addr;
+	*out = c;
 	return 0;
 }
 
-static int status_err(mx_status_code_t code)
+int myx_status_err(mx_status_code_t code)
 {
 	switch (code) {
 	case MX_STATUS_SUCCESS: return 0;
@@ -69,25 +70,47 @@ static int status_err(mx_status_code_t code)
 	}
 }
 
-static void complete(struct myx_ep *ep, struct myx_req *r, const mx_status_t *st)
+void myx_req_finish(struct myx_ep *ep, struct myx_req *r, int err, size_t len, size_t olen)
 {
 	struct myx_cq *cq = r->is_recv ? ep->rxcq : ep->txcq;
 	struct fi_cq_tagged_entry e = { .op_context = r->context, .flags = r->flags };
-	int err = status_err(st->code);
-	size_t olen = 0;
 
-	if (r->is_recv) {
-		e.len = st->xfer_length;
+	if (r->is_recv && r->started) {
+		e.len = len;
 		e.buf = r->buf;
-		e.tag = (r->flags & FI_TAGGED) ? myx_tag_of(st->match_info) : 0;
-		if (st->msg_length > st->xfer_length)
-			olen = st->msg_length - st->xfer_length;
+		e.tag = r->tag;
+		if (r->h.flags & MYX_HDR_DATA) {
+			e.flags |= FI_REMOTE_CQ_DATA;
+			e.data = r->h.data;
+		}
 	}
 	/* Errors are always reported; successes only when asked for. */
 	if (cq && (err || r->want_cq))
 		(void)myx_cq_push(cq, &e, err, olen);
 	myx_req_unlink(r);
 	free(r);
+}
+
+static void complete(struct myx_ep *ep, struct myx_req *r, const mx_status_t *st)
+{
+	int err = myx_status_err(st->code);
+
+	if (r->is_recv) {
+		if (!r->in_tail) {
+			myx_recv_head_done(ep, r, st);
+			return;
+		}
+		r->got += st->xfer_length;
+		err = err == FI_ETRUNC ? 0 : err;   /* judged on the whole message below */
+		if (!err && r->got < r->h.total)
+			err = FI_ETRUNC;
+		myx_req_finish(ep, r, err, r->got, r->h.total - r->got);
+		return;
+	}
+	if (err && !r->err)
+		r->err = err;
+	if (--r->pending == 0)
+		myx_req_finish(ep, r, r->err, 0, 0);
 }
 
 void myx_ep_progress(struct myx_ep *ep)
@@ -115,7 +138,7 @@ static ssize_t ep_cancel(fid_t fid, void *context)
 	myx_lock(ep->dom);
 	myx_ep_progress(ep);
 	for (r = ep->reqs.next; r != &ep->reqs; r = r->next) {
-		if (!r->is_recv || r->context != context)
+		if (!r->is_recv || r->context != context || r->started)
 			continue;
 		if (mx_cancel(ep->mx, &r->mx, &res) == MX_SUCCESS && res) {
 			struct fi_cq_tagged_entry e = { .op_context = context, .flags = r->flags };
@@ -298,6 +321,11 @@ static int open_mx(struct myx_ep *ep)
 	}
 	ep->name.endpoint = eid;
 	ep->name.key = MYX_KEY;
+	if (mx_get_info(ep->mx, MX_COPY_SEND_MAX, NULL, 0, &ep->eager_max,
+			sizeof(ep->eager_max)) != MX_SUCCESS || ep->eager_max < 4 * MYX_HDR_LEN) {
+		mx_close_endpoint(ep->mx);
+		return -FI_ENODEV;
+	}
 	return 0;
 }
 

@@ -7,7 +7,7 @@
 #include "myx.h"
 
 #define MYX_CAPS (FI_TAGGED | FI_MSG | FI_SEND | FI_RECV | FI_DIRECTED_RECV | \
-		  FI_LOCAL_COMM | FI_REMOTE_COMM)
+		  FI_LOCAL_COMM | FI_REMOTE_COMM | FI_REMOTE_CQ_DATA)
 #define MYX_OP_FLAGS (FI_COMPLETION | FI_INJECT_COMPLETE | FI_TRANSMIT_COMPLETE | \
 		      FI_DELIVERY_COMPLETE)
 
@@ -43,8 +43,7 @@ FI_EXT_INI
 	return &myx_prov;
 }
 
-/* Can we give what the hints ask?  Anything left unspecified is fine; a
- * cq_data_size wish is not a requirement (Open MPI then uses ofi_tag_1). */
+/* Can we give what the hints ask?  Anything left unspecified is fine. */
 static bool hints_ok(const struct fi_info *h)
 {
 	if (!h)
@@ -66,7 +65,9 @@ static bool hints_ok(const struct fi_info *h)
 		return false;
 	if (h->tx_attr && h->tx_attr->inject_size > MYX_INJECT_SIZE)
 		return false;
-	if (h->ep_attr && h->ep_attr->max_msg_size > MXN_LARGE_MAX)
+	if (h->ep_attr && h->ep_attr->max_msg_size > MYX_MAX_MSG)
+		return false;
+	if (h->domain_attr && h->domain_attr->cq_data_size > MYX_CQ_DATA_SIZE)
 		return false;
 	return true;
 }
@@ -102,7 +103,7 @@ static void fill_domain(struct fi_info *fi, const struct fi_info *h)
 	d->resource_mgmt = FI_RM_ENABLED;
 	d->av_type = hd ? hd->av_type : FI_AV_UNSPEC;
 	d->mr_mode = 0;
-	d->cq_data_size = 0;
+	d->cq_data_size = MYX_CQ_DATA_SIZE;
 	d->cq_cnt = 64;
 	d->ep_cnt = 64;
 	d->tx_ctx_cnt = 64;
@@ -131,7 +132,7 @@ static struct fi_info *build_info(const struct fi_info *h)
 	fi->ep_attr->type = FI_EP_RDM;
 	fi->ep_attr->protocol = FI_PROTO_UNSPEC;
 	fi->ep_attr->protocol_version = 1;
-	fi->ep_attr->max_msg_size = MXN_LARGE_MAX;
+	fi->ep_attr->max_msg_size = MYX_MAX_MSG;
 	fi->ep_attr->mem_tag_format = MYX_TAG_BITS;
 	fi->ep_attr->tx_ctx_cnt = 1;
 	fi->ep_attr->rx_ctx_cnt = 1;

@@ -24,8 +24,10 @@
 #include <rdma/fi_errno.h>
 #include <rdma/fi_tagged.h>
 #include <rdma/providers/fi_prov.h>
+#include "myrixen/abi.h"
 #include "myriexpress.h"
 #include "mx_extensions.h"
+#include "frame.h"
 #include "tagmap.h"
 
 #define MYX_PROV_NAME "myrixen"
@@ -36,6 +38,9 @@
 #define MYX_IOV_LIMIT 16u
 #define MYX_CONNECT_MS 10000u
 #define MYX_CQ_EPS 8
+#define MYX_CQ_DATA_SIZE 4u           /* bytes of remote CQ data (frame.h) */
+/* Largest message: libmyrixen's limit less the provider's header. */
+#define MYX_MAX_MSG ((uint64_t)MXN_LARGE_MAX - MYX_HDR_LEN)
 
 extern struct fi_provider myx_prov;
 /* fi_cq_read yields the CPU when it finds nothing (fabric.c sets it once:
@@ -107,19 +112,33 @@ struct myx_cq {
 	struct fi_cq_err_entry last_err;
 };
 
+/* One libfabric operation.  A send is one or two MX sends (head, tail);
+ * a receive is the head receive, then maybe the tail receive. */
 struct myx_req {
 	struct myx_req *prev, *next;    /* ep->reqs */
-	mx_request_t mx;
+	mx_request_t mx;                /* receive: the MX receive in progress */
 	void *context;
 	uint64_t flags;                 /* FI_SEND/FI_RECV | FI_TAGGED/FI_MSG */
 	void *buf;                      /* first receive buffer (CQ entry's buf) */
 	bool want_cq;
 	bool is_recv;
+	bool started;                   /* receive: head matched, no cancel any more */
+	bool in_tail;                   /* receive: waiting for the tail */
+	uint32_t pending;               /* send: MX sends not finished */
+	int err;                        /* send: first error of its parts */
+	uint8_t hdr[MYX_HDR_LEN];       /* the header sent / received */
+	struct myx_hdr h;               /* receive: the header decoded */
+	uint64_t tag;                   /* receive: the tag that arrived */
+	uint64_t got;                   /* receive: payload bytes delivered */
+	uint64_t len;                   /* receive: room in iov */
+	struct iovec iov[MYX_IOV_LIMIT];/* receive: where the tail goes */
+	size_t iov_count;
 	uint8_t inject[];               /* fi_inject: the copied payload */
 };
 
 struct myx_conn {
 	mx_endpoint_addr_t addr;
+	uint32_t tail_seq;              /* next tail sequence to this peer */
 	bool ok;
 };
 
@@ -133,6 +152,7 @@ struct myx_ep {
 	bool tx_selective, rx_selective;
 	uint64_t tx_op_flags, rx_op_flags;
 	uint64_t caps;
+	uint32_t eager_max;             /* largest MX message carried eagerly */
 	struct myx_conn *conn;
 	size_t nconn;
 	struct myx_req reqs;            /* list head of requests in flight */
@@ -168,8 +188,13 @@ void myx_cq_detach(struct myx_cq *cq, struct myx_ep *ep);
 int myx_ep_open(struct fid_domain *domain, struct fi_info *info, struct fid_ep **ep,
 		void *context);
 void myx_ep_progress(struct myx_ep *ep);
-/* The MX address of fi_addr, connecting on first use (-errno). */
-int myx_ep_dest(struct myx_ep *ep, fi_addr_t fa, mx_endpoint_addr_t *out);
+/* The connection to fi_addr, connected on first use (-errno). */
+int myx_ep_conn(struct myx_ep *ep, fi_addr_t fa, struct myx_conn **out);
+/* A receive's head completed: deliver, or post the tail receive. */
+void myx_recv_head_done(struct myx_ep *ep, struct myx_req *r, const mx_status_t *st);
+/* Hand a finished operation to its CQ (err: positive FI_E*) and free it. */
+void myx_req_finish(struct myx_ep *ep, struct myx_req *r, int err, size_t len, size_t olen);
+int myx_status_err(mx_status_code_t code);
 void myx_req_link(struct myx_ep *ep, struct myx_req *r);
 void myx_req_unlink(struct myx_req *r);
 

@@ -5,8 +5,10 @@
  * MX matches (msg & mask) == (want & mask); libfabric matches
  * (msg | ignore) == (tag | ignore).  So mask = ~ignore and want = tag & mask.
  * The top MX bit tells the two message spaces apart: 0 = tagged (fi_tsend),
- * 1 = untagged (fi_send); tagged receives always compare it, so the two
- * never match each other.  Hence mem_tag_format exposes 63 bits.
+ * 1 = untagged (fi_send); the next one marks the provider's tail messages
+ * (frame.h), which carry a sequence number instead of a tag.  Application
+ * receives always compare both bits, so none of the three spaces matches
+ * another.  Hence mem_tag_format exposes 62 bits.
  */
 #ifndef MYX_TAGMAP_H
 #define MYX_TAGMAP_H
@@ -14,7 +16,8 @@
 #include <stdint.h>
 
 #define MYX_UNTAGGED_BIT (1ull << 63)
-#define MYX_TAG_BITS (~MYX_UNTAGGED_BIT)
+#define MYX_TAIL_BIT (1ull << 62)
+#define MYX_TAG_BITS (~(MYX_UNTAGGED_BIT | MYX_TAIL_BIT))
 
 struct myx_match {
 	uint64_t info;
@@ -32,12 +35,18 @@ static inline struct myx_match myx_recv_match(uint64_t tag, uint64_t ignore, int
 
 	if (!tagged) {
 		m.info = MYX_UNTAGGED_BIT;
-		m.mask = MYX_UNTAGGED_BIT;
+		m.mask = MYX_UNTAGGED_BIT | MYX_TAIL_BIT;
 		return m;
 	}
-	m.mask = (~ignore & MYX_TAG_BITS) | MYX_UNTAGGED_BIT;
+	m.mask = (~ignore & MYX_TAG_BITS) | MYX_UNTAGGED_BIT | MYX_TAIL_BIT;
 	m.info = tag & m.mask & MYX_TAG_BITS;
 	return m;
+}
+
+/* The match of the tail that follows a head sent with sequence seq. */
+static inline uint64_t myx_tail_match(uint32_t seq)
+{
+	return MYX_TAIL_BIT | seq;
 }
 
 /* The libfabric tag an arrival carried. */

@@ -67,17 +67,21 @@ MX_FUNC(mx_return_t) mx_irecv_from(mx_endpoint_t endpoint, mx_segment_t *segment
 				   uint32_t segments_count, mx_endpoint_addr_t source,
 				   uint64_t match_info, uint64_t match_mask, void *context,
 				   mx_request_t *request);
-/* mx_iprobe restricted to messages from 'source'. */
-MX_FUNC(mx_return_t) mx_iprobe_from(mx_endpoint_t endpoint, mx_endpoint_addr_t source,
+/* mx_iprobe restricted to messages from *source (NULL = any source) that
+ * also copies the first head_len bytes of the message into head when its
+ * payload is already here (carried eagerly: up to MX_COPY_SEND_MAX bytes);
+ * status->xfer_length then says how many were copied (0 for a rendezvous,
+ * whose payload is still at the sender).  head may be NULL. */
+MX_FUNC(mx_return_t) mx_iprobe_from(mx_endpoint_t endpoint, const mx_endpoint_addr_t *source,
 				    uint64_t match_info, uint64_t match_mask, mx_status_t *status,
-				    uint32_t *result);
-/* Probe (source NULL = any) and, when *result is 1, take the message out of
- * matching: no receive can match it any more; *claim names it for
- * mx_irecv_claimed, which must follow (the claim holds its buffer, and a
- * rendezvous holds its sender, until then; closing the endpoint drops it). */
+				    void *head, uint32_t head_len, uint32_t *result);
+/* mx_iprobe_from and, when *result is 1, take the message out of matching:
+ * no receive can match it any more; *claim names it for mx_irecv_claimed,
+ * which must follow (the claim holds its buffer, and a rendezvous holds its
+ * sender, until then; closing the endpoint drops it). */
 MX_FUNC(mx_return_t) mx_iclaim(mx_endpoint_t endpoint, const mx_endpoint_addr_t *source,
 			       uint64_t match_info, uint64_t match_mask, mx_status_t *status,
-			       mx_claim_t *claim, uint32_t *result);
+			       void *head, uint32_t head_len, mx_claim_t *claim, uint32_t *result);
 /* Receive the claimed message into segments_list; the claim is spent. */
 MX_FUNC(mx_return_t) mx_irecv_claimed(mx_endpoint_t endpoint, mx_segment_t *segments_list,
 				      uint32_t segments_count, mx_claim_t claim, void *context,

@@ -19,6 +19,10 @@ mpi_require() {
 
 # The one line a user needs, plus the build tree's provider and root's consent.
 export OMPI_MCA_pml=cm OMPI_MCA_mtl=ofi OMPI_MCA_mtl_ofi_provider_include=myrixen
+# Open MPI's full tag mode (source rank in 4 bytes of remote CQ data) is
+# what it picks by itself here; insisting on it makes a provider without
+# CQ data fail instead of silently falling back.  MYX_TAG_MODE overrides.
+export OMPI_MCA_mtl_ofi_tag_mode=${MYX_TAG_MODE:-ofi_tag_full}
 export FI_PROVIDER_PATH=$MYX_PROV_DIR
 export OMPI_ALLOW_RUN_AS_ROOT=1 OMPI_ALLOW_RUN_AS_ROOT_CONFIRM=1
 # Quiet and quick: no hwloc binding on an oversubscribed 2-core box.
@@ -64,11 +68,12 @@ case_fi_info() {
 	local out
 	out=$(fi_info -p myrixen -v 2>&1) || { echo "$out"; echo "FAIL: fi_info -p myrixen"; return 1; }
 	for w in "prov_name: myrixen" FI_EP_RDM FI_TAGGED FI_DIRECTED_RECV FI_LOCAL_COMM \
-		 FI_REMOTE_COMM FI_CONTEXT FI_ORDER_SAS FI_PROGRESS_MANUAL; do
+		 FI_REMOTE_COMM FI_REMOTE_CQ_DATA FI_CONTEXT FI_ORDER_SAS FI_PROGRESS_MANUAL \
+		 "cq_data_size: 4"; do
 		grep -q -- "$w" <<<"$out" || { echo "$out"; echo "FAIL: fi_info lacks $w"; return 1; }
 	done
 	out=$(fi_info -p myrixen -c "FI_TAGGED|FI_DIRECTED_RECV" -t FI_EP_RDM 2>&1) ||
 		{ echo "$out"; echo "FAIL: fi_info with Open MPI's filters"; return 1; }
 	fi_info -p myrixen -t FI_EP_MSG >/dev/null 2>&1 && { echo "FAIL: offers FI_EP_MSG"; return 1; }
-	echo "ok: fi_info lists myrixen (RDM, tagged, directed receive, manual progress)"
+	echo "ok: fi_info lists myrixen (RDM, tagged, directed receive, 4 bytes of CQ data, manual progress)"
 }

@@ -2,7 +2,7 @@
 /*
  * MPI_THREAD_MULTIPLE (Open MPI then asks libfabric for FI_THREAD_SAFE):
  * ranks 0 and 1 each run 4 threads; thread t ping-pongs 100 messages of
- * 1 .. 64 KiB with its peer thread on tag t, bytes checked, while the other
+ * 1 B .. 256 KiB with its peer thread on tag t, bytes checked, while the other
  * threads do the same on the same endpoint.
  */
 #include <mpi.h>
@@ -19,10 +19,10 @@ static int bad[NT];
 static void *worker(void *arg)
 {
 	int t = (int)(long)arg, i, k, peer = !rank, n;
-	unsigned char *b = malloc(65536);
+	unsigned char *b = malloc(262144);
 
 	for (i = 0; i < ITERS; i++) {
-		n = 1 + (i * 997 + t * 131) % 65536;
+		n = 1 + (i * 9973 + t * 1031) % 262144;
 		if (rank == 0) {
 			for (k = 0; k < n; k++)
 				b[k] = (unsigned char)(k + i + t);
