@@ -233,12 +233,15 @@ dissect[39] = function(t, b, pinfo) -- MEDIUM fragment (native: 32-bit length at
 		frag_size[key] = flen
 	end
 	local fs = frag_size[key]
+	local at = ""
 	if fs and fs > 0 then
+		local n = math.floor((len + fs - 1) / fs)
 		t:add(F.frag_offset, fseq * fs):set_generated()
-		t:add(F.frag_count, math.floor((len + fs - 1) / fs)):set_generated()
+		t:add(F.frag_count, n):set_generated()
+		at = string.format(" of %u at %u", n, fseq * fs)
 	end
 	payload(t, b, 32, flen)
-	return string.format(" len=%u frag=%u/%u seq=%04x match=0x%s", len, fseq, flen,
+	return string.format(" len=%u frag %u%s (%u B) seq=%04x match=0x%s", len, fseq, at, flen,
 			     b(8, 2):uint(), b(12, 8):uint64():tohex())
 end
 
