@@ -80,7 +80,7 @@ void mxd_rndv_release_src(struct mxd_rndv *r)
 		return;
 	LIST_REMOVE(r, src_link);
 	src->nrndv_out--;
-	mxd_guest_account(src->guest, -(int64_t)r->length);
+	mxd_guest_account(src->guest, -(int64_t)r->charge);
 	r->src = NULL;
 	r->src_gone = true;
 	mxd_region_free(r->region);
@@ -284,7 +284,8 @@ static int rndv_limits_ok(struct mxd_endpoint *ep, uint32_t length)
 	const struct mxd_conf_limits *lim = &ep->core->cfg.limits;
 
 	if (ep->nrndv_out >= ep->outstanding ||
-	    ep->guest->registered_bytes + length > lim->registered_bytes)
+	    ep->guest->registered_bytes + mxn_rndv_charge(length, lim->registered_bytes) >
+		    lim->registered_bytes)
 		return 0;
 	return 1;
 }
@@ -344,7 +345,8 @@ static int do_send_rndv(struct mxd_endpoint *ep, const struct mxn_cmd *c)
 	r->src = ep;
 	LIST_INSERT_HEAD(&ep->rndv_out, r, src_link);
 	ep->nrndv_out++;
-	mxd_guest_account(ep->guest, r->length);
+	r->charge = mxn_rndv_charge(r->length, core->cfg.limits.registered_bytes);
+	mxd_guest_account(ep->guest, (int64_t)r->charge);
 	ep->st.sent_rndv++;
 	if (!dst) {
 		/* The wire engine names this send by a handle of ours. */

@@ -50,6 +50,7 @@ struct mxd_rndv {
 	struct mxd_region *region;  /* sender's region (local sender) */
 	uint64_t cookie;            /* sender's cookie */
 	uint32_t length;
+	uint64_t charge;            /* registered bytes it counts (mxn_rndv_charge) */
 	uint32_t handle;            /* dst table handle, or send handle on src */
 	uint64_t remote_ref;
 	/* pull in progress through the wire engine */

@@ -112,8 +112,6 @@ int mxd_remote_deliver_rndv(struct mxd_core *c, struct mxd_epref to, const struc
 
 	if (!ep)
 		return -ESRCH;
-	if (length > MXN_LARGE_MAX)
-		return -EINVAL;
 	if (!room(ep))
 		return -EAGAIN;
 	r = calloc(1, sizeof(*r));

@@ -113,14 +113,11 @@ int mxd_cmd_validate(const struct mxn_cmd *c, const struct mxd_cmd_limits *lim)
 		err = in_queue(c->u.q.off, c->length, lim->sendq_size);
 		break;
 	case MXN_CMD_SEND_RNDV:
-		err = c->length > MXN_LARGE_MAX ? -E2BIG : 0;
-		if (!err)
-			err = check_desc_len(c->u.rndv.desc_off, c->u.rndv.desc_len, lim);
+		/* Any 32-bit length (MXN_LARGE_MAX); the region is checked. */
+		err = check_desc_len(c->u.rndv.desc_off, c->u.rndv.desc_len, lim);
 		break;
 	case MXN_CMD_PULL:
 		err = c->length ? -EINVAL : 0;
-		if (!err && c->u.pull.pull_len > MXN_LARGE_MAX)
-			err = -E2BIG;
 		if (!err)
 			err = check_desc_len(c->u.pull.desc_off, c->u.pull.desc_len, lim);
 		break;

@@ -26,6 +26,26 @@
 
 /* Rendezvous bytes this process has issued and not seen completed. */
 static _Atomic uint64_t mxl_registered;
+/* Sends of this process waiting for room (on any endpoint). */
+static _Atomic uint32_t mxl_sends_waiting;
+
+bool mxl_sends_wait(void)
+{
+	return atomic_load_explicit(&mxl_sends_waiting, memory_order_relaxed) != 0;
+}
+
+void mxl_send_wait_del(struct mxl_req *r)
+{
+	mxl_list_del(&r->link);
+	r->state &= ~MXL_RS_SENDWAIT;
+	atomic_fetch_sub_explicit(&mxl_sends_waiting, 1, memory_order_relaxed);
+}
+
+/* The daemon's rule: a send counts at most one window (abi.h). */
+static uint64_t charge_of(const struct mx_endpoint *ep, const struct mxl_req *r)
+{
+	return mxn_rndv_charge(r->total, ep->registered_max);
+}
 
 static bool rndv_fits(struct mx_endpoint *ep, const struct mxl_req *r)
 {
@@ -33,16 +53,14 @@ static bool rndv_fits(struct mx_endpoint *ep, const struct mxl_req *r)
 
 	if (ep->rndv_max && ep->rndv_inflight >= ep->rndv_max)
 		return false;
-	/* A message larger than the whole limit can never fit: let the
-	 * daemon refuse it rather than wait for ever. */
-	return !ep->registered_max || r->total > ep->registered_max ||
-	       reg + r->total <= ep->registered_max;
+	return !ep->registered_max || reg + charge_of(ep, r) <= ep->registered_max;
 }
 
 static void rndv_take(struct mx_endpoint *ep, struct mxl_req *r)
 {
 	ep->rndv_inflight++;
-	atomic_fetch_add_explicit(&mxl_registered, r->total, memory_order_relaxed);
+	r->rndv_charge = charge_of(ep, r);
+	atomic_fetch_add_explicit(&mxl_registered, r->rndv_charge, memory_order_relaxed);
 	r->rndv_held = true;
 }
 
@@ -52,7 +70,7 @@ void mxl_rndv_release(struct mx_endpoint *ep, struct mxl_req *r)
 		return;
 	r->rndv_held = false;
 	ep->rndv_inflight--;
-	atomic_fetch_sub_explicit(&mxl_registered, r->total, memory_order_relaxed);
+	atomic_fetch_sub_explicit(&mxl_registered, r->rndv_charge, memory_order_relaxed);
 }
 
 static bool cmd_room(struct mx_endpoint *ep)
@@ -296,6 +314,7 @@ static void send_wait_add(struct mx_endpoint *ep, struct mxl_req *r, bool first)
 {
 	ep->counters[MXL_CNT_SEND_WAIT]++;
 	r->state |= MXL_RS_SENDWAIT;
+	atomic_fetch_add_explicit(&mxl_sends_waiting, 1, memory_order_relaxed);
 	if (first)
 		mxl_list_add_tail(ep->send_wait.next, &r->link); /* before the head */
 	else
@@ -328,8 +347,7 @@ void mxl_send_wait_drain(struct mx_endpoint *ep)
 				return;
 			ep->send_retry_at_ns = 0;
 		}
-		mxl_list_del(&r->link);
-		r->state &= ~MXL_RS_SENDWAIT;
+		mxl_send_wait_del(r);
 		submit_now(ep, r);
 	}
 	ep->send_retry_ms = 0;
@@ -337,8 +355,7 @@ void mxl_send_wait_drain(struct mx_endpoint *ep)
 
 bool mxl_send_requeue(struct mx_endpoint *ep, struct mxl_req *r, mx_status_code_t code)
 {
-	if (code != MX_STATUS_NO_RESOURCES || r->cls != MXL_CLASS_LARGE || ep->dead ||
-	    (ep->registered_max && r->total > ep->registered_max))
+	if (code != MX_STATUS_NO_RESOURCES || r->cls != MXL_CLASS_LARGE || ep->dead)
 		return false;
 	mxl_req_release_resources(r);
 	r->state &= ~MXL_RS_INFLIGHT;

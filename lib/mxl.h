@@ -91,6 +91,7 @@ struct mxl_req {
 	uint32_t sq_id;
 	void *region;
 	bool rndv_held;         /* counted in the rendezvous room (issue.c) */
+	uint64_t rndv_charge;   /* ... for this many bytes */
 	/* receive of a rendezvous */
 	uint32_t rndv_handle;
 	uint32_t pull_len;
@@ -266,6 +267,12 @@ void mxl_issue_backlog(struct mx_endpoint *ep);
 void mxl_send_wait_drain(struct mx_endpoint *ep);
 /* A rendezvous send refused for lack of room: true when queued again. */
 bool mxl_send_requeue(struct mx_endpoint *ep, struct mxl_req *r, mx_status_code_t code);
+void mxl_send_wait_del(struct mxl_req *r);
+/* Is any send of this process waiting for room? */
+bool mxl_sends_wait(void);
+/* Progress the process's other endpoints that are not busy (trylock): the
+ * room one endpoint's sends wait for may be freed by another's events. */
+void mxl_progress_others(struct mx_endpoint *self);
 /* Give back a rendezvous send's share of the room. */
 void mxl_rndv_release(struct mx_endpoint *ep, struct mxl_req *r);
 int mxl_issue_oneway(struct mx_endpoint *ep, const struct mxn_cmd *c);

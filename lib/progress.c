@@ -283,9 +283,7 @@ static void handle_event(struct mx_endpoint *ep, const struct mxn_evt *e)
 		mxl_arrival(ep, e, ep->recvq + e->u.q.off);
 		return;
 	case MXN_EVT_RECV_RNDV:
-		if (e->length > MXN_LARGE_MAX)
-			break;
-		mxl_arrival(ep, e, NULL);
+		mxl_arrival(ep, e, NULL); /* any 32-bit length */
 		return;
 	case MXN_EVT_SEND_DONE:
 		on_send_done(ep, e);
@@ -457,4 +455,23 @@ void mxl_progress(struct mx_endpoint *ep)
 	}
 	if (ep->dead)
 		mxl_fail_all(ep, MX_STATUS_ABORTED);
+}
+
+/* MX progresses every endpoint in the background; we have no thread of our
+ * own, so a waiter lends a hand to the process's other endpoints while
+ * sends wait for room (their events free it).  trylock: never wait for an
+ * endpoint another thread is in; an endpoint with an unexpected handler is
+ * left to its owner (the handler must not run under the global lock). */
+void mxl_progress_others(struct mx_endpoint *self)
+{
+	struct mx_endpoint *e;
+
+	mxl_global_lock();
+	for (e = mxl_first_endpoint(); e; e = e->next_open) {
+		if (e == self || e->unexp_handler || pthread_mutex_trylock(&e->lock))
+			continue;
+		mxl_progress(e);
+		mxl_unlock(e);
+	}
+	mxl_global_unlock();
 }

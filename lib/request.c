@@ -91,7 +91,9 @@ void mxl_req_complete(struct mxl_req *r, mx_status_code_t code)
 	mxl_req_release_resources(r);
 	if (r->state & MXL_RS_BACKLOG)
 		mxl_list_del(&r->link);
-	if (r->state & (MXL_RS_RETRY | MXL_RS_SENDWAIT))
+	if (r->state & MXL_RS_SENDWAIT)
+		mxl_send_wait_del(r);
+	if (r->state & MXL_RS_RETRY)
 		mxl_list_del(&r->link);
 	if (r->state & MXL_RS_POSTED)
 		mxl_match_unpost(&ep->m, &r->posted);

@@ -107,8 +107,7 @@ static void cond_sleep(struct mx_endpoint *ep, uint64_t deadline)
 static bool doorbell_sleep(struct mx_endpoint *ep, uint64_t now, uint64_t deadline,
 			   uint32_t gen0)
 {
-	bool nap = !mxl_list_empty(&ep->backlog) || !mxl_list_empty(&ep->send_wait) ||
-		   ep->unexp_stalled;
+	bool nap = !mxl_list_empty(&ep->backlog) || mxl_sends_wait() || ep->unexp_stalled;
 	bool nudged;
 	int r;
 
@@ -142,10 +141,18 @@ static bool doorbell_sleep(struct mx_endpoint *ep, uint64_t now, uint64_t deadli
 	return atomic_load(&ep->wake_gen) == gen0;
 }
 
-/* Deadline of this sleep: the caller's, or sooner for a connect retry. */
+/* Deadline of this sleep: the caller's, or sooner for a connect retry or
+ * (a nap) for sends waiting for room. */
 static uint64_t sleep_until(struct mx_endpoint *ep, uint64_t deadline)
 {
 	uint64_t due = mxl_connect_retry_due(ep);
+
+	if (mxl_sends_wait()) {
+		uint64_t nap = mxl_now_ns() + 1000000ull;
+
+		if (nap < due)
+			due = nap;
+	}
 
 	return due < deadline ? due : deadline;
 }
@@ -173,6 +180,8 @@ bool mxl_wait_until(struct mx_endpoint *ep, uint32_t timeout_ms,
 			cpu_relax();
 			continue;
 		}
+		if (mxl_sends_wait())
+			mxl_progress_others(ep);
 		if (ep->doorbell_sleeper) {
 			/* Another thread watches the doorbell; it (or whoever
 			 * completes something) broadcasts. */

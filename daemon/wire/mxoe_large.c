@@ -51,8 +51,6 @@ int mxw_proto_send_rndv(struct mxw_proto *pr, struct mxw_ep from, uint16_t peer,
 	pt = mxw_partner_for_send(pr, from, peer, endpoint, session, &err);
 	if (!pt)
 		return err;
-	if (len > MXN_LARGE_MAX)
-		return -EMSGSIZE;
 	if (!pr->rdma[from.index]) {
 		pr->rdma[from.index] = calloc(MXW_RDMA_IDS, sizeof(struct mxw_rdma_slot));
 		if (!pr->rdma[from.index])
@@ -218,11 +216,6 @@ void mxw_rx_rndv(struct mxw_proto *pr, struct mxw_partner *pt, const struct mxw_
 	struct mxw_rndv_in *ri = NULL;
 	unsigned i, idx = 0;
 
-	if (f->u.rndv.msg_length > MXN_LARGE_MAX) {
-		mxw_bad_frame(pr, pt->peer);
-		*ret = -EBADMSG;
-		return;
-	}
 	for (i = 0; i < MXW_RNDV_IN_MAX; i++) {
 		idx = (pr->rndv_in_hint + i) % MXW_RNDV_IN_MAX;
 		if (!pr->rndv_in[idx].used) {

@@ -271,8 +271,24 @@ struct mxn_grant_seg {
 _Static_assert(sizeof(struct mxn_grant_seg) == 8, "mxn_grant_seg");
 
 #define MXN_REGION_VADDR_SEGS_MAX MXN_MAX_SEGMENTS
-#define MXN_REGION_GRANT_SEGS_MAX 4097u /* 16 MiB of pages, +1 for skew */
-#define MXN_LARGE_MAX (16u * 1024u * 1024u)
+#define MXN_REGION_GRANT_SEGS_MAX 4097u /* MXN_RNDV_WINDOW of pages, +1 for skew */
+/* Largest message: MX lengths are 32-bit, so any uint32_t length is valid
+ * (checks of a uint32_t against it are left out).  What a rendezvous holds
+ * at once is the window: a grant region covers at most MXN_RNDV_WINDOW,
+ * and the registered-memory budget charges a send no more than the window
+ * (nor more than the whole budget), because the daemon and the libraries
+ * move the bytes a window or less at a time, never the whole message. */
+#define MXN_LARGE_MAX 0xffffffffu
+#define MXN_RNDV_WINDOW (16u * 1024u * 1024u)
+
+/* What a rendezvous send of len bytes counts against a budget of limit
+ * bytes (0 = none); library and daemon use the same rule. */
+static inline uint64_t mxn_rndv_charge(uint64_t len, uint64_t limit)
+{
+	uint64_t c = len < MXN_RNDV_WINDOW ? len : MXN_RNDV_WINDOW;
+
+	return limit && c > limit ? limit : c;
+}
 
 /* ---- event ring: daemon -> guest ---- */
 enum mxn_evt_type {
