@@ -69,10 +69,27 @@ np() {
 	echo "  $name: $(wc -l < "$DIR/$name.np") sizes"
 }
 echo "NetPIPE, 2 ranks in two namespaces over one veth (MTU $MTU):"
+# Noise-free counts around the myrixen run: the daemons' context switches
+# and MXoE frames per MX message delivered.
+ctx() { awk '/ctxt_switches/ { n += $2 } END { print n }' /proc/${PIDS[0]}/status /proc/${PIDS[1]}/status; }
+cnt() {
+	for h in a b; do "$B/ctl/myrixenctl" -s "$DIR/$h.ctl" --json counters; done | python3 -c '
+import json, sys
+m = f = 0
+for line in sys.stdin:
+    c = json.loads(line); e = c["all_endpoints"]
+    m += e["recv_tiny"] + e["recv_queued"] + e["recv_rndv"]
+    f += c["wire"]["io"]["tx_frames"]
+print(m, f)'
+}
+c0=$(ctx); n0=($(cnt))
 np myrixen OMPI_MCA_pml=cm OMPI_MCA_mtl=ofi OMPI_MCA_mtl_ofi_provider_include=myrixen
+c1=$(ctx); n1=($(cnt))
+msgs=$(( n1[0] - n0[0] )) frames=$(( n1[1] - n0[1] ))
+echo "  myrixen: $msgs MX messages, $frames MXoE frames, $(( c1 - c0 )) daemon context switches:" \
+     "$(awk -v f=$frames -v c=$(( c1 - c0 )) -v m=$msgs 'BEGIN { printf "%.2f frames and %.2f daemon switches per message", f / m, c / m }')"
 np tcp_btl OMPI_MCA_pml=ob1 OMPI_MCA_btl=tcp,self OMPI_MCA_btl_tcp_if_include=10.77.0.0/24
 np ofi_rxm OMPI_MCA_pml=cm OMPI_MCA_mtl=ofi "OMPI_MCA_mtl_ofi_provider_include=tcp;ofi_rxm"
-# the myrixen run must have gone through the daemons
 "$B/ctl/myrixenctl" -s "$DIR/a.ctl" --json counters > "$DIR/a.json"
 
 # NetPIPE's file: bytes, Mbit/s, seconds per one-way transfer
@@ -104,7 +121,7 @@ print(f"myrixen run, host a's daemon: {e['all_endpoints']['pull_bytes']} bytes p
       f"{e['wire']['io']['tx_frames']} MXoE frames sent")
 PY
 gnuplot <<GP
-set terminal pngcairo size 1200,500
+set terminal pngcairo size 1200,500 noenhanced
 set output "$OUT.png"
 set datafile separator ","
 set key top left
