@@ -188,7 +188,8 @@ bool mxl_wait_until(struct mx_endpoint *ep, uint32_t timeout_ms,
 			cond_sleep(ep, sleep_until(ep, deadline));
 			continue;
 		}
-		if ((mxn_ring_arm(&ep->evt) | mxl_pair_arm(ep)) && !ep->unexp_stalled) {
+		/* arm both (no short-circuit): int | int, which clang accepts */
+		if (((int)mxn_ring_arm(&ep->evt) | (int)mxl_pair_arm(ep)) && !ep->unexp_stalled) {
 			mxl_pair_disarm(ep);
 			continue; /* an event or a channel message slipped in */
 		}
