@@ -216,6 +216,23 @@ static void check_socket(mode_t mode, gid_t gid)
 	CHECK_EQ(st.st_uid, geteuid());
 }
 
+/* Clients run as 'nobody' (needs root): its named, non-root primary group,
+ * or exit 77 saying why. */
+static const struct group *need_nobody(const char *test, const struct passwd *pw)
+{
+	const struct group *gr = pw ? getgrgid(pw->pw_gid) : NULL;
+
+	if (geteuid() != 0) {
+		printf("SKIP: the %s test runs clients as other users: needs root\n", test);
+		exit(77);
+	}
+	if (!gr || !pw->pw_uid || !gr->gr_gid) {
+		printf("SKIP: no user 'nobody' with a non-root named primary group\n");
+		exit(77);
+	}
+	return gr;
+}
+
 static void access_rules(void)
 {
 	const struct passwd *pw = getpwnam("nobody");
@@ -225,14 +242,7 @@ static void access_rules(void)
 	uid_t nobody;
 	gid_t nogroup;
 
-	if (geteuid() != 0) {
-		printf("SKIP: the access test runs clients as 'nobody': needs root\n");
-		exit(77);
-	}
-	if (!pw || !(gr = getgrgid(pw->pw_gid)) || !pw->pw_uid || !gr->gr_gid) {
-		printf("SKIP: no user 'nobody' with a non-root named primary group\n");
-		exit(77);
-	}
+	gr = need_nobody("access", pw);
 	nobody = pw->pw_uid;
 	nogroup = gr->gr_gid;
 	/* 'nobody' must reach the socket through the private directory */
@@ -324,14 +334,7 @@ static void uid_limits(void)
 	int n, total = 0;
 	char conf[128];
 
-	if (geteuid() != 0) {
-		printf("SKIP: the limits test runs clients as other users: needs root\n");
-		exit(77);
-	}
-	if (!pw || !(gr = getgrgid(pw->pw_gid)) || !pw->pw_uid || !gr->gr_gid) {
-		printf("SKIP: no user 'nobody' with a non-root named primary group\n");
-		exit(77);
-	}
+	gr = need_nobody("limits", pw);
 	CHECK_EQ(chmod(dir, 0755), 0);
 	/* defaults: 32 endpoints per principal, 16 indices in reserve */
 	snprintf(conf, sizeof(conf), "local_group = %s\n", gr->gr_name);
