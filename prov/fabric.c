@@ -147,6 +147,23 @@ static struct fi_info *build_info(const struct fi_info *h)
 	return fi;
 }
 
+/* Is there an MX board (a reachable myribackd or /dev/myrixen)?  Without
+ * one the provider stays out of fi_getinfo's list, so an application that
+ * takes the first provider never picks a fabric it cannot open. */
+static bool board_present(void)
+{
+	mx_error_handler_t old = mx_set_error_handler(MX_ERRORS_RETURN);
+	uint32_t n = 0;
+	mx_return_t rc = mx_init();
+
+	if (rc == MX_SUCCESS) {
+		rc = mx_get_info(NULL, MX_NIC_COUNT, NULL, 0, &n, sizeof(n));
+		mx_finalize();
+	}
+	mx_set_error_handler(old);
+	return rc == MX_SUCCESS && n > 0;
+}
+
 int myx_getinfo(uint32_t version, const char *node, const char *service, uint64_t flags,
 		const struct fi_info *hints, struct fi_info **info)
 {
@@ -155,7 +172,7 @@ int myx_getinfo(uint32_t version, const char *node, const char *service, uint64_
 	(void)flags;
 	if (FI_VERSION_LT(version, FI_VERSION(1, 5)))
 		return -FI_ENODATA;
-	if (!hints_ok(hints))
+	if (!hints_ok(hints) || !board_present())
 		return -FI_ENODATA;
 	*info = build_info(hints);
 	return *info ? 0 : -FI_ENOMEM;

@@ -75,5 +75,8 @@ case_fi_info() {
 	out=$(fi_info -p myrixen -c "FI_TAGGED|FI_DIRECTED_RECV" -t FI_EP_RDM 2>&1) ||
 		{ echo "$out"; echo "FAIL: fi_info with Open MPI's filters"; return 1; }
 	fi_info -p myrixen -t FI_EP_MSG >/dev/null 2>&1 && { echo "FAIL: offers FI_EP_MSG"; return 1; }
+	# no daemon, no provider (a job must not pick a fabric it cannot open)
+	MYRIXEN_SOCKET=/nonexistent/myrixen.sock fi_info -p myrixen >/dev/null 2>&1 &&
+		{ echo "FAIL: listed without a reachable myribackd"; return 1; }
 	echo "ok: fi_info lists myrixen (RDM, tagged, directed receive, 4 bytes of CQ data, manual progress)"
 }
