@@ -218,6 +218,7 @@ def case_list(tmp):
         check(len(guests) == 1, "guest pid %d not listed: %s" % (pid, lst))
         g = guests[0]
         check(g["state"] == "attached" and g["endpoints_open"] == 1, str(g))
+        check(g["uid"] == os.getuid(), "limits count per uid: %s" % g)
         check([e["endpoint"] for e in g["endpoints"]] == [eid], str(g["endpoints"]))
         check(g["endpoints"][0]["state"] == "open", str(g["endpoints"][0]))
         rc, out, err = d.ctl("list")
@@ -229,6 +230,9 @@ def case_list(tmp):
         wait_for(lambda: d.json("status")["endpoints"] == 0, "the endpoint to close")
         c = d.json("counters")["core"]
         check(c["endpoints_opened"] == 1 and c["endpoints_closed"] == 1, str(c))
+        rc, out, err = d.ctl("counters")
+        for k in ("open_refused", "open_limited", "open_timeouts", "sends_unconnected"):
+            check(rc == 0 and ("%s: 0" % k) in out, "myrixenctl counters shows %s: %r" % (k, out))
     finally:
         if hold and hold.poll() is None:
             hold.kill()
