@@ -6,7 +6,7 @@
 # latency/bandwidth table with ratios to the TCP BTL, writes CSV and a PNG
 # (gnuplot).  Not a test.
 #   bench/mpi_bench.sh [BUILD_DIR] [OUT_PREFIX]        (root; Release build advised)
-# Env: MTU (9000), UPPER (largest size, 4 MiB).
+# Env: MTU (9000), UPPER (largest size, 4 MiB), FI_MYRIXEN_YIELD (passed on to the ranks).
 set -eEu
 B=$(realpath "${1:-build}")
 OUT=${2:-mpi_bench}
@@ -65,6 +65,7 @@ np() {
 	shift
 	env "$@" MYRIXEN_SOCKET="$DIR/a.sock" ip netns exec ${P}a mpirun -np 2 \
 		--host 10.77.0.1:1,10.77.0.2:1 --map-by node -x FI_PROVIDER_PATH -x FI_TCP_IFACE \
+		${FI_MYRIXEN_YIELD:+-x FI_MYRIXEN_YIELD} \
 		NPopenmpi -u "$UPPER" -p 0 -o "$DIR/$name.np" > "$DIR/$name.log" 2>&1
 	echo "  $name: $(wc -l < "$DIR/$name.np") sizes"
 }
