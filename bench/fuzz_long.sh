@@ -7,7 +7,8 @@
 # coverage, and "ok" or the finding (crash/leak/timeout artifact).
 #   bench/fuzz_long.sh [BUILD_DIR] [RUNS]
 # BUILD_DIR is a clang -DMYRIXEN_FUZZ=ON build (configured here if missing).
-# FUZZ_PARALLEL=1 runs the targets concurrently.
+# FUZZ_PARALLEL=1 runs the targets concurrently; FUZZ_MAX_TIME=S also stops
+# each target after S seconds (the table then shows how far it got).
 # Exit status: 0 when no target found anything.
 set -uo pipefail
 cd "$(dirname "$0")/.."
@@ -33,7 +34,7 @@ run_one() {
 	name=$(basename "$1")
 	log=$out/$name.log
 	mkdir -p "$out/$name.corpus"
-	"$@" -runs="$RUNS" -print_final_stats=1 -artifact_prefix="$out/$name-" \
+	"$@" -runs="$RUNS" ${FUZZ_MAX_TIME:+-max_total_time=$FUZZ_MAX_TIME} -print_final_stats=1 -artifact_prefix="$out/$name-" \
 		"$out/$name.corpus" >"$log" 2>&1
 	rc=$?
 	execs=$(sed -n 's/^stat::number_of_executed_units: *//p' "$log" | tail -1)
