@@ -85,6 +85,15 @@ struct mxd_core_stats {
 	uint64_t open_refused;      /* attach refused (limits, bad geometry, access) */
 	uint64_t open_limited;      /* of which: principal limit or host reserve */
 	uint64_t open_timeouts;     /* connections closed before any open request */
+	/* local pulls */
+	uint64_t pull_direct;       /* single copies done by the receiving library */
+	uint64_t pull_direct_bytes;
+	uint64_t pull_direct_failed;/* ... that it reported failed */
+	uint64_t pull_async;        /* daemon-mediated copies, off the loop thread */
+	uint64_t pull_async_bytes;
+	uint64_t pull_refused;      /* a process is no longer who opened its endpoint */
+	uint64_t pull_stalled;      /* mediated copies that outlived the time bound */
+	uint64_t pull_busy;         /* refused: too many stalled copies (per uid/host) */
 	uint64_t notifies, kicks;
 	uint64_t pairs_opened;      /* pair channels brokered (pair.h) */
 	uint64_t pairs_closed;
@@ -245,6 +254,10 @@ int mxd_core_poll_active(struct mxd_core *c, uint64_t now_ns);
 /* Publish staged events: one mxn_ring_push per dirty endpoint, and one
  * transport notify when the push says the guest wants it. */
 void mxd_core_flush(struct mxd_core *c);
+
+/* A transport's off-loop pull (ops->pull_async) ended, on the loop thread:
+ * err 0, -ETIMEDOUT (stalled), -EPERM/-ESRCH (refused), other (fault). */
+void mxd_pull_async_done(void *token, int err, uint32_t len);
 
 /* ---- introspection, for the control socket ---- */
 void mxd_core_get_stats(const struct mxd_core *c, struct mxd_core_stats *out);

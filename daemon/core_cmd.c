@@ -13,7 +13,7 @@
 #include <myrixen/board_name.h>
 #include "core_priv.h"
 
-static struct mxd_epref ref_of(const struct mxd_endpoint *ep)
+struct mxd_epref mxd_ep_ref(const struct mxd_endpoint *ep)
 {
 	return (struct mxd_epref){ ep->index, ep->session };
 }
@@ -91,6 +91,8 @@ void mxd_rndv_free(struct mxd_rndv *r)
 {
 	if (!r)
 		return;
+	if (r->job)
+		r->job_ops->pull_cancel(r->job); /* its callback will not come */
 	mxd_rndv_release_src(r);
 	mxd_region_free(r->pull_region);
 	free(r);
@@ -149,7 +151,7 @@ static void send_void(struct mxd_endpoint *ep, struct mxd_endpoint *dst,
 }
 
 /* Room for one receive event on dst: ring slot, no backlog ahead of it. */
-static bool recv_room(struct mxd_endpoint *dst)
+bool mxd_ep_recv_room(struct mxd_endpoint *dst)
 {
 	return !dst->backlog.count && mxd_ep_room(dst) > 0;
 }
@@ -176,7 +178,7 @@ static int do_connect(struct mxd_endpoint *ep, const struct mxn_cmd *c)
 		if (!core->remote || !core->remote->connect)
 			return remote_unavailable(ep, MXN_EVT_CONNECT_DONE, c->cookie,
 						  MXN_ST_BAD_ENDPOINT);
-		err = core->remote->connect(core->remote_priv, ref_of(ep), c->cookie,
+		err = core->remote->connect(core->remote_priv, mxd_ep_ref(ep), c->cookie,
 					    &c->u.connect);
 		if (err)
 			mxd_ep_done(ep, MXN_EVT_CONNECT_DONE, c->cookie,
@@ -225,7 +227,7 @@ static int do_send_msg(struct mxd_endpoint *ep, const struct mxn_cmd *c)
 		if (!core->remote || !core->remote->send_msg)
 			return remote_unavailable(ep, MXN_EVT_SEND_DONE, c->cookie,
 						  MXN_ST_BAD_ENDPOINT);
-		err = core->remote->send_msg(core->remote_priv, ref_of(ep), c, payload, c->length);
+		err = core->remote->send_msg(core->remote_priv, mxd_ep_ref(ep), c, payload, c->length);
 		if (err)
 			mxd_ep_done(ep, MXN_EVT_SEND_DONE, c->cookie, mxd_remote_errno_status(err), 0);
 		else
@@ -237,7 +239,7 @@ static int do_send_msg(struct mxd_endpoint *ep, const struct mxn_cmd *c)
 		mxd_ep_done(ep, MXN_EVT_SEND_DONE, c->cookie, status, 0);
 		return 0;
 	}
-	if (!recv_room(dst))
+	if (!mxd_ep_recv_room(dst))
 		goto stall;
 	if (c->op == MXN_CMD_SEND_QUEUED) {
 		int err = mxd_recvq_alloc(&dst->rq, c->length, dst->evt.prod_pvt, &off);
@@ -305,7 +307,7 @@ static int do_send_rndv(struct mxd_endpoint *ep, const struct mxn_cmd *c)
 		if (!dst)
 			goto complete;
 		/* Check room before copying anything: a stall retries it all. */
-		if (!recv_room(dst)) {
+		if (!mxd_ep_recv_room(dst)) {
 			mxd_ep_wait_on(ep, dst);
 			return -EAGAIN;
 		}
@@ -352,7 +354,7 @@ static int do_send_rndv(struct mxd_endpoint *ep, const struct mxn_cmd *c)
 		/* The wire engine names this send by a handle of ours. */
 		ep->rndv_gen++;
 		r->handle = ep->rndv_gen;
-		err = core->remote->send_rndv(core->remote_priv, ref_of(ep), c, r->handle);
+		err = core->remote->send_rndv(core->remote_priv, mxd_ep_ref(ep), c, r->handle);
 		if (err) {
 			status = mxd_remote_errno_status(err);
 			mxd_rndv_free(r);
@@ -395,108 +397,6 @@ out:
 	return err;
 }
 
-/* ---- PULL ---- */
-
-/* Move len bytes from the sender's region to the receiver's, through the
- * core's bounce buffer.  Returns the status for both completions. */
-static uint8_t pull_copy(struct mxd_rndv *r, struct mxd_endpoint *dst,
-			 const struct mxd_region *to, uint32_t len)
-{
-	uint8_t *buf = dst->core->bounce;
-	uint64_t off;
-
-	for (off = 0; off < len;) {
-		size_t n = len - off > MXD_BOUNCE_SIZE ? MXD_BOUNCE_SIZE : len - off;
-
-		if (r->src->ops->region_read(r->src, r->region, off, buf, n)) {
-			r->src->st.region_faults++;
-			return MXN_ST_BAD_REQUEST;
-		}
-		if (dst->ops->region_write(dst, to, off, buf, n)) {
-			dst->st.region_faults++;
-			return MXN_ST_BAD_REQUEST;
-		}
-		off += n;
-	}
-	return MXN_ST_OK;
-}
-
-static int do_pull(struct mxd_endpoint *ep, const struct mxn_cmd *c)
-{
-	struct mxd_core *core = ep->core;
-	struct mxd_region *to = NULL;
-	struct mxd_rndv *r;
-	uint32_t len;
-	uint8_t status;
-	int err;
-
-	r = mxd_rndv_table_find(ep, c->u.pull.rndv_handle);
-	if (!r || r->pulling) {
-		/* A stale or invented handle: answer, do not guess. */
-		ep->st.bad_cmds++;
-		core->st.bad_cmds++;
-		mxd_ep_done(ep, MXN_EVT_PULL_DONE, c->cookie, MXN_ST_BAD_REQUEST, 0);
-		return ep->st.bad_cmds > MXD_BAD_CMDS_MAX ? -EPROTO : 0;
-	}
-	err = mxd_region_copy(ep->sendq, ep->geo.sendq_size, c->u.pull.desc_off,
-			      c->u.pull.desc_len, ep->ops->region_kind, &to);
-	if (!err && ep->ops->validate_region)
-		err = ep->ops->validate_region(ep, to);
-	if (err == -ENOMEM) {
-		mxd_ep_done(ep, MXN_EVT_PULL_DONE, c->cookie, MXN_ST_NO_RESOURCES, 0);
-		return 0;
-	}
-	if (err) {
-		mxd_ep_fault(ep, "bad region descriptor in PULL");
-		return -EPROTO;
-	}
-	len = c->u.pull.pull_len;
-	if (len > r->length)
-		len = r->length;
-	if (len > to->total_len)
-		len = (uint32_t)to->total_len;
-	ep->st.pulls++;
-	if (r->remote_src) {
-		r->pulling = true;
-		r->pull_cookie = c->cookie;
-		r->pull_len = len;
-		r->pull_region = to;
-		err = core->remote && core->remote->pull
-			      ? core->remote->pull(core->remote_priv, ref_of(ep), r->remote_ref,
-						   r->handle, len)
-			      : -ENOTCONN;
-		if (err) {
-			mxd_rndv_table_del(ep, r);
-			mxd_rndv_free(r);
-			mxd_ep_done(ep, MXN_EVT_PULL_DONE, c->cookie, mxd_remote_errno_status(err), 0);
-		} else {
-			ep->remote_inflight++; /* bounded like sends: see consume_cmds */
-		}
-		return 0;
-	}
-	if (r->src_gone)
-		status = MXN_ST_CLOSED;
-	else
-		status = pull_copy(r, ep, to, len);
-	if (status != MXN_ST_OK)
-		len = 0;
-	ep->st.pull_bytes += len;
-	mxd_ep_done(ep, MXN_EVT_PULL_DONE, c->cookie, status, len);
-	if (r->src) {
-		struct mxd_endpoint *src = r->src;
-
-		mxd_ep_done(src, MXN_EVT_SEND_DONE, r->cookie, status, len);
-		mxd_ep_activate(src);
-	}
-	mxd_rndv_table_del(ep, r);
-	mxd_rndv_free(r);
-	mxd_region_free(to);
-	/* A table slot came free: senders stalled on a full table may go on
-	 * (their retry is not tied to an event-ring cons movement). */
-	mxd_ep_wake_waiters(ep);
-	return 0;
-}
-
 /* ---- LOOKUP ---- */
 
 static int do_lookup(struct mxd_endpoint *ep, const struct mxn_cmd *c)
@@ -523,7 +423,7 @@ static int do_lookup(struct mxd_endpoint *ep, const struct mxn_cmd *c)
 		if (!core->remote || !core->remote->lookup)
 			return remote_unavailable(ep, MXN_EVT_LOOKUP_DONE, c->cookie,
 						  MXN_ST_NOT_FOUND);
-		err = core->remote->lookup(core->remote_priv, ref_of(ep), c->cookie,
+		err = core->remote->lookup(core->remote_priv, mxd_ep_ref(ep), c->cookie,
 					   c->u.lookup.nic_id, name_len ? name : NULL, name_len);
 		if (err)
 			mxd_ep_done(ep, MXN_EVT_LOOKUP_DONE, c->cookie,
@@ -533,7 +433,7 @@ static int do_lookup(struct mxd_endpoint *ep, const struct mxn_cmd *c)
 		return 0;
 	}
 	/* The answer carries our hostname in the recvq: needs a slot and room. */
-	if (!recv_room(ep) || mxd_recvq_alloc(&ep->rq, hl ? hl : 1, ep->evt.prod_pvt, &off)) {
+	if (!mxd_ep_recv_room(ep) || mxd_recvq_alloc(&ep->rq, hl ? hl : 1, ep->evt.prod_pvt, &off)) {
 		mxd_ep_wait_on(ep, ep);
 		return -EAGAIN;
 	}
@@ -591,7 +491,9 @@ int mxd_cmd_process(struct mxd_endpoint *ep, const struct mxn_cmd *c)
 	case MXN_CMD_SEND_RNDV:
 		return do_send_rndv(ep, c);
 	case MXN_CMD_PULL:
-		return do_pull(ep, c);
+		return mxd_cmd_pull(ep, c);
+	case MXN_CMD_PULL_FIN:
+		return mxd_cmd_pull_fin(ep, c);
 	case MXN_CMD_LOOKUP:
 		return do_lookup(ep, c);
 	case MXN_CMD_WAKE:

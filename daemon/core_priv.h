@@ -58,6 +58,11 @@ struct mxd_rndv {
 	uint64_t pull_cookie;
 	uint32_t pull_len;
 	struct mxd_region *pull_region;
+	/* local pull in progress: granted to the receiving library (waits for
+	 * its PULL_FIN), or copied by a worker (job, cancelled with job_ops) */
+	bool granted;
+	void *job;
+	const struct mxd_transport_ops *job_ops;
 	LIST_ENTRY(mxd_rndv) src_link;
 };
 
@@ -83,6 +88,11 @@ bool mxd_pair_exists(const struct mxd_endpoint *a, const struct mxd_endpoint *b)
 
 /* core_cmd.c: 0 consumed, -EAGAIN stalled (keep the copy), -EPROTO fault */
 int mxd_cmd_process(struct mxd_endpoint *ep, const struct mxn_cmd *c);
+bool mxd_ep_recv_room(struct mxd_endpoint *dst);
+struct mxd_epref mxd_ep_ref(const struct mxd_endpoint *ep);
+/* core_pull.c: PULL and PULL_FIN (same return convention) */
+int mxd_cmd_pull(struct mxd_endpoint *ep, const struct mxn_cmd *c);
+int mxd_cmd_pull_fin(struct mxd_endpoint *ep, const struct mxn_cmd *c);
 int mxd_rndv_table_add(struct mxd_endpoint *dst, struct mxd_rndv *r);
 struct mxd_rndv *mxd_rndv_table_find(struct mxd_endpoint *dst, uint32_t handle);
 void mxd_rndv_table_del(struct mxd_endpoint *dst, struct mxd_rndv *r);

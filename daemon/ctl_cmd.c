@@ -334,6 +334,14 @@ static enum mxd_ctl_rc cmd_counters(struct mxd_ctl *ctl, struct mxd_ctl_conn *c,
 	mxd_out_u64(o, "open_refused", st.open_refused);
 	mxd_out_u64(o, "open_limited", st.open_limited);
 	mxd_out_u64(o, "open_timeouts", st.open_timeouts);
+	mxd_out_u64(o, "pull_direct", st.pull_direct);
+	mxd_out_u64(o, "pull_direct_bytes", st.pull_direct_bytes);
+	mxd_out_u64(o, "pull_direct_failed", st.pull_direct_failed);
+	mxd_out_u64(o, "pull_async", st.pull_async);
+	mxd_out_u64(o, "pull_async_bytes", st.pull_async_bytes);
+	mxd_out_u64(o, "pull_refused", st.pull_refused);
+	mxd_out_u64(o, "pull_stalled", st.pull_stalled);
+	mxd_out_u64(o, "pull_busy", st.pull_busy);
 	mxd_out_u64(o, "kicks", st.kicks);
 	mxd_out_u64(o, "notifies", st.notifies);
 	mxd_out_u64(o, "pairs_opened", st.pairs_opened);

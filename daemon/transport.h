@@ -55,6 +55,21 @@ struct mxd_transport_ops {
 			   uint64_t off, void *buf, size_t len);
 	int (*region_write)(struct mxd_endpoint *ep, const struct mxd_region *r,
 			    uint64_t off, const void *buf, size_t len);
+	/*
+	 * Local pulls between two endpoints of this transport (all optional).
+	 * pull_owner_check: the process behind ep is still the principal that
+	 * opened it (same process, credentials, dumpable, executable): 0,
+	 * -ESRCH or -EPERM.  pull_direct: dst's own process may read src's
+	 * memory with its own rights (same principal): 0 and the pid to read,
+	 * or -EPERM.  pull_async: copy len bytes off the loop; the core is
+	 * called back through mxd_pull_async_done(token, ...); *job names it
+	 * for pull_cancel (after which no callback comes). */
+	int (*pull_owner_check)(struct mxd_endpoint *ep);
+	int (*pull_direct)(struct mxd_endpoint *src, struct mxd_endpoint *dst, uint32_t *pid);
+	int (*pull_async)(struct mxd_endpoint *src, const struct mxd_region *from,
+			  struct mxd_endpoint *dst, const struct mxd_region *to, uint32_t len,
+			  void *token, void **job);
+	void (*pull_cancel)(void *job);
 	/* Free the transport's per-endpoint resources (unmap the area, close
 	 * fds/ports, drop the connection).  Called exactly once, by the core,
 	 * after the endpoint was unlinked from everything; must accept an

@@ -15,21 +15,24 @@
 #include <sys/syscall.h>
 #include <sys/un.h>
 #include <unistd.h>
+#include "copy_pool.h"
 #include "core.h"
 #include "log.h"
-#include "region_vaddr.h"
+#include "principal.h"
 #include "transport_local.h"
 #include "unix_listen.h"
 
 /* A connection that has not sent its open request by then is dropped. */
 #define MXD_LOCAL_OPEN_TIMEOUT_S 5.
+/* A mediated copy that has not finished by then fails alone (copy_pool.h). */
+#define MXD_LOCAL_COPY_TIMEOUT_S 2.
 
 struct local_conn {
 	struct mxd_local *l;
 	ev_io sock_w, kick_w;
 	ev_timer open_w;            /* a connection must ask to open in time */
 	int sock, memfd, kickfd, irqfd;
-	int pidfd;                  /* the peer process itself, not just its number */
+	struct mxd_principal *who;  /* the process that connected, as it was */
 	pid_t pid;
 	uid_t uid;
 	bool refused;               /* not admitted: the open gets -EACCES */
@@ -49,6 +52,7 @@ struct mxd_local {
 	gid_t gid;                  /* the socket's group */
 	char path[sizeof(((struct sockaddr_un *)0)->sun_path)];
 	LIST_HEAD(, local_conn) conns;
+	struct mxd_copy_pool *copies;
 	struct mxd_ratelimit rl;
 };
 
@@ -68,8 +72,7 @@ static void conn_free(struct local_conn *cn)
 		close(cn->kickfd);
 	if (cn->irqfd >= 0)
 		close(cn->irqfd);
-	if (cn->pidfd >= 0)
-		close(cn->pidfd);
+	mxd_principal_put(cn->who);
 	if (cn->sock >= 0)
 		close(cn->sock);
 	free(cn);
@@ -89,36 +92,58 @@ static int local_notify(struct mxd_endpoint *ep)
 }
 
 /*
- * process_vm_* names a process by pid.  If the client exited (its socket
- * inherited by a child, say) the number could be reused by an unrelated
- * process: the pidfd taken at accept becomes readable on exit, so refuse.
+ * Every touch of a client's memory is done as the principal that opened the
+ * endpoint (principal.h): the kernel refuses it once that process exec'd a
+ * setuid program or became undumpable, and the pidfd/proc dir taken at
+ * accept refuse an exited client whose pid was reused.
  */
-static int peer_alive(const struct local_conn *cn)
-{
-	struct pollfd p = { .fd = cn->pidfd, .events = POLLIN };
-
-	if (cn->pidfd < 0)
-		return 0; /* kernel without pidfd_open: best effort */
-	return poll(&p, 1, 0) == 0 ? 0 : -ESRCH;
-}
-
 static int local_region_read(struct mxd_endpoint *ep, const struct mxd_region *r, uint64_t off,
 			     void *buf, size_t len)
 {
 	struct local_conn *cn = ep->tp;
-	int err = peer_alive(cn);
 
-	return err ? err : mxd_vaddr_region_copy(cn->pid, r, off, buf, len, false);
+	return mxd_principal_copy(cn->who, r, off, buf, len, false);
 }
 
 static int local_region_write(struct mxd_endpoint *ep, const struct mxd_region *r,
 			      uint64_t off, const void *buf, size_t len)
 {
 	struct local_conn *cn = ep->tp;
-	int err = peer_alive(cn);
 
 	/* process_vm_writev only reads from buf. */
-	return err ? err : mxd_vaddr_region_copy(cn->pid, r, off, (void *)(uintptr_t)buf, len, true);
+	return mxd_principal_copy(cn->who, r, off, (void *)(uintptr_t)buf, len, true);
+}
+
+static int local_pull_owner_check(struct mxd_endpoint *ep)
+{
+	return mxd_principal_check(((struct local_conn *)ep->tp)->who);
+}
+
+/* Same uid and gid at open: the receiver's own process may read the
+ * sender's memory (the kernel still checks, with its credentials). */
+static int local_pull_direct(struct mxd_endpoint *src, struct mxd_endpoint *dst, uint32_t *pid)
+{
+	const struct mxd_principal *s = ((struct local_conn *)src->tp)->who;
+
+	if (!mxd_principal_same(s, ((struct local_conn *)dst->tp)->who))
+		return -EPERM;
+	*pid = (uint32_t)s->pid;
+	return 0;
+}
+
+static int local_pull_async(struct mxd_endpoint *src, const struct mxd_region *from,
+			    struct mxd_endpoint *dst, const struct mxd_region *to, uint32_t len,
+			    void *token, void **job)
+{
+	struct local_conn *s = src->tp, *d = dst->tp;
+
+	return mxd_copy_start(d->l->copies, s->who, from, d->who, to, len, mxd_pull_async_done,
+			      token, (struct mxd_copy_job **)job);
+}
+
+static void local_pull_cancel(void *job)
+{
+	mxd_copy_cancel(job);
 }
 
 static void local_destroy(struct mxd_endpoint *ep)
@@ -209,6 +234,10 @@ static const struct mxd_transport_ops local_ops = {
 	.notify = local_notify,
 	.region_read = local_region_read,
 	.region_write = local_region_write,
+	.pull_owner_check = local_pull_owner_check,
+	.pull_direct = local_pull_direct,
+	.pull_async = local_pull_async,
+	.pull_cancel = local_pull_cancel,
 	.destroy = local_destroy,
 	.pair_open = local_pair_open,
 };
@@ -449,12 +478,14 @@ static void accept_cb(struct ev_loop *loop, ev_io *w, int revents)
 	}
 	cn->l = l;
 	cn->sock = fd;
-	cn->memfd = cn->kickfd = cn->irqfd = cn->pidfd = -1;
+	cn->memfd = cn->kickfd = cn->irqfd = -1;
 	cn->refused = !mxd_peer_admitted(fd, l->owner, l->gid, &cred);
 	cn->pid = cred.pid;
 	cn->uid = cred.uid;
-	if (!cn->refused)
-		cn->pidfd = (int)syscall(SYS_pidfd_open, cred.pid, 0);
+	/* Without its identity (gone already, no /proc) nothing of the client
+	 * could be checked later: refuse the open. */
+	if (!cn->refused && mxd_principal_new(cred.pid, cred.uid, cred.gid, &cn->who))
+		cn->refused = true;
 	ev_io_init(&cn->sock_w, sock_cb, fd, EV_READ);
 	cn->sock_w.data = cn;
 	ev_io_init(&cn->kick_w, kick_cb, -1, EV_READ);
@@ -507,6 +538,9 @@ int mxd_local_start(struct mxd_core *core, struct ev_loop *loop, const char *pat
 	err = listen_local(l, mxd_core_config(core)->local_group);
 	if (err)
 		goto out;
+	err = mxd_copy_pool_new(loop, MXD_LOCAL_COPY_TIMEOUT_S, &l->copies);
+	if (err)
+		goto out;
 	ev_io_init(&l->listen_w, accept_cb, l->lfd, EV_READ);
 	l->listen_w.data = l;
 	ev_timer_init(&l->pause_w, resume_cb, 0.1, 0.);
@@ -541,5 +575,6 @@ void mxd_local_stop(struct mxd_local *l)
 		close(l->lfd);
 		unlink(l->path);
 	}
+	mxd_copy_pool_free(l->copies);
 	free(l);
 }

@@ -88,6 +88,8 @@ int mxd_cmd_validate(const struct mxn_cmd *c, const struct mxd_cmd_limits *lim)
 
 	if (c->op == MXN_CMD_SEND_RNDV)
 		allowed_flags = MXN_CMDF_SYNC;
+	if (c->op == MXN_CMD_PULL)
+		allowed_flags = MXN_CMDF_DIRECT;
 	if (c->flags & ~allowed_flags)
 		goto out;
 	switch (c->op) {
@@ -120,6 +122,11 @@ int mxd_cmd_validate(const struct mxn_cmd *c, const struct mxd_cmd_limits *lim)
 		err = c->length ? -EINVAL : 0;
 		if (!err)
 			err = check_desc_len(c->u.pull.desc_off, c->u.pull.desc_len, lim);
+		break;
+	case MXN_CMD_PULL_FIN:
+		err = c->length || c->u.fin.status >= MXN_ST_STATUS_MAX ? -EINVAL : 0;
+		if (!err && c->u.fin.xfer_length > MXN_LARGE_MAX)
+			err = -E2BIG;
 		break;
 	case MXN_CMD_LOOKUP:
 		err = c->length || c->u.lookup.nic_id >> 48 ? -EINVAL : 0;
@@ -219,6 +226,19 @@ int mxd_region_copy(const uint8_t *sendq, uint32_t sendq_size, uint32_t off,
 out:
 	free(r);
 	return err;
+}
+
+struct mxd_region *mxd_region_dup(const struct mxd_region *r)
+{
+	size_t segs = (size_t)r->nsegs * seg_size(r->kind);
+	struct mxd_region *d = malloc(sizeof(*d) + segs);
+
+	if (!d)
+		return NULL;
+	*d = *r;
+	d->seg.raw = d + 1;
+	memcpy(d->seg.raw, r->seg.raw, segs);
+	return d;
 }
 
 void mxd_region_free(struct mxd_region *r)

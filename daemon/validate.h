@@ -50,6 +50,8 @@ void mxd_cmd_clear_reserved(struct mxn_cmd *c);
 int mxd_region_copy(const uint8_t *sendq, uint32_t sendq_size, uint32_t off,
 		    uint32_t desc_len, uint32_t want_kind, struct mxd_region **out);
 void mxd_region_free(struct mxd_region *r);
+/* A private copy of a validated region (NULL when out of memory). */
+struct mxd_region *mxd_region_dup(const struct mxd_region *r);
 
 /* Map a region offset to (segment index, offset in it); -ERANGE past the end. */
 int mxd_region_seek(const struct mxd_region *r, uint64_t off, uint32_t *seg, uint64_t *seg_off);

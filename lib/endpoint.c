@@ -147,6 +147,7 @@ int mxl_endpoint_open(uint32_t endpoint_id, uint32_t key, struct mx_endpoint **o
 		err = mxl_endpoint_attach(ep);
 	if (err)
 		goto out;
+	ep->pull_direct = mxl_pull_direct_wanted(ep);
 	mxl_register_endpoint(ep);
 	*out = ep;
 	return 0;

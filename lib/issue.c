@@ -188,6 +188,7 @@ static int build_pull(struct mx_endpoint *ep, struct mxl_req *r, struct mxn_cmd 
 	mxl_addr_unpack(&r->status.source, &src);
 	fill_dest(c, &src);
 	c->op = MXN_CMD_PULL;
+	c->flags = ep->pull_direct ? MXN_CMDF_DIRECT : 0;
 	c->u.pull.rndv_handle = r->rndv_handle;
 	c->u.pull.desc_off = off;
 	c->u.pull.desc_len = len;
@@ -239,6 +240,13 @@ static int issue(struct mx_endpoint *ep, struct mxl_req *r)
 	if (!cmd_room(ep))
 		return -EAGAIN;
 	memset(&c, 0, sizeof(c));
+	if (r->fin_pending) {
+		/* The pull's own cookie: the daemon answers with its PULL_DONE. */
+		c.cookie = ((uint64_t)r->cookie_gen << 32) | r->cookie_idx;
+		mxl_build_pull_fin(r, &c);
+		cmd_put(ep, &c);
+		return 0;
+	}
 	err = mxl_cookie_get(ep, r, &cookie);
 	if (err)
 		return err;

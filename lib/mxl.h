@@ -95,6 +95,10 @@ struct mxl_req {
 	/* receive of a rendezvous */
 	uint32_t rndv_handle;
 	uint32_t pull_len;
+	/* single copy done by us (pull_direct.c): PULL_FIN owed to the daemon */
+	bool fin_pending;
+	uint8_t fin_status;
+	uint32_t fin_len;
 	/* connect / lookup */
 	uint64_t nic_id;
 	uint32_t key;
@@ -202,6 +206,7 @@ struct mx_endpoint {
 	bool in_handler;
 	bool in_progress;
 	bool progression_disabled;
+	bool pull_direct;                   /* PULLs ask for MXN_EVT_PULL_GRANT */
 	uint32_t idle_polls;
 	mx_unexp_handler_t unexp_handler;
 	void *unexp_ctx;
@@ -329,6 +334,10 @@ void mxl_pair_report_faults(struct mx_endpoint *ep);
 /* Arrival from the pair channel or the event ring, after matching order. */
 void mxl_arrival(struct mx_endpoint *ep, const struct mxn_evt *e, const uint8_t *data);
 bool mxl_unexp_full(struct mx_endpoint *ep, const struct mxn_evt *e);
+/* ---- single-copy large receives (pull_direct.c) ---- */
+bool mxl_pull_direct_wanted(const struct mx_endpoint *ep);
+void mxl_on_pull_grant(struct mx_endpoint *ep, const struct mxn_evt *e);
+void mxl_build_pull_fin(const struct mxl_req *r, struct mxn_cmd *c);
 
 /* ---- opening/closing (endpoint.c), naming (info.c) ---- */
 int mxl_endpoint_open(uint32_t endpoint_id, uint32_t key, struct mx_endpoint **out);

@@ -297,6 +297,9 @@ static void handle_event(struct mx_endpoint *ep, const struct mxn_evt *e)
 	case MXN_EVT_LOOKUP_DONE:
 		on_lookup_done(ep, e);
 		return;
+	case MXN_EVT_PULL_GRANT:
+		mxl_on_pull_grant(ep, e);
+		return;
 	case MXN_EVT_WAKE:
 	case MXN_EVT_NONE:
 	case MXN_EVT_RECV_VOID: /* counted by process_events, nothing else */

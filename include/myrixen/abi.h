@@ -144,11 +144,15 @@ enum mxn_cmd_op {
 	MXN_CMD_WAKE = 7,        /* ask for an MXN_EVT_WAKE back (mx_wakeup) */
 	MXN_CMD_DISCONNECT = 8,  /* forget a connection (u.connect.nic_id/ep) */
 	MXN_CMD_PAIR_FAULT = 9,  /* u.pair: our pair-channel peer broke the rules */
+	MXN_CMD_PULL_FIN = 10,   /* the library copied a PULL_GRANT itself: u.fin */
 	MXN_CMD_OP_MAX
 };
 
 /* mxn_cmd.flags */
 #define MXN_CMDF_SYNC 0x01u       /* mx_issend: completion means "matched" */
+/* PULL: the library can copy from the sender itself (local transport), so
+ * the daemon may answer MXN_EVT_PULL_GRANT instead of copying. */
+#define MXN_CMDF_DIRECT 0x02u
 
 struct mxn_cmd_connect {
 	uint64_t nic_id;          /* 48-bit MAC-style id in the low bits */
@@ -181,6 +185,16 @@ struct mxn_cmd_pull {
 	uint64_t pad[2];
 };
 _Static_assert(sizeof(struct mxn_cmd_pull) == 32, "mxn_cmd_pull");
+
+/* Answer to MXN_EVT_PULL_GRANT, cookie = the PULL's; completed by PULL_DONE. */
+struct mxn_cmd_pull_fin {
+	uint32_t rndv_handle;
+	uint32_t xfer_length;     /* bytes the library moved */
+	uint8_t status;           /* enum mxn_status of its copy */
+	uint8_t pad0[7];
+	uint64_t pad1[2];
+};
+_Static_assert(sizeof(struct mxn_cmd_pull_fin) == 32, "mxn_cmd_pull_fin");
 
 struct mxn_cmd_lookup {
 	uint64_t nic_id;          /* 0 means: resolve the name in the sendq */
@@ -222,6 +236,7 @@ struct mxn_cmd {
 		struct mxn_cmd_queued q;
 		struct mxn_cmd_rndv rndv;
 		struct mxn_cmd_pull pull;
+		struct mxn_cmd_pull_fin fin;
 		struct mxn_cmd_lookup lookup;
 	} u;
 };
@@ -306,6 +321,7 @@ enum mxn_evt_type {
 	MXN_EVT_PAIR_CLOSED = 11, /* u.pair: stop using it; status CLOSED or BAD_REQUEST */
 	MXN_EVT_RECV_VOID = 12,   /* a daemon-path send from src that could not be
 				   * delivered: counts for pair order, nothing else */
+	MXN_EVT_PULL_GRANT = 13,  /* copy it yourself: u.grant; answer MXN_CMD_PULL_FIN */
 	MXN_EVT_TYPE_MAX
 };
 
@@ -345,6 +361,25 @@ struct mxn_evt_done {
 	uint32_t pad[5];
 };
 _Static_assert(sizeof(struct mxn_evt_done) == 32, "mxn_evt_done");
+
+/*
+ * A PULL sent with MXN_CMDF_DIRECT whose sender is the same principal as the
+ * receiver (and still the process that opened its endpoint): the receiving
+ * library reads xfer_length bytes with process_vm_readv(pid, ...) from the
+ * sender's nsegs struct mxn_vaddr_seg at segs_off in the recvq (freed with
+ * the slot), under its own credentials, then answers MXN_CMD_PULL_FIN.
+ */
+struct mxn_evt_grant {
+	uint64_t cookie;          /* the PULL's */
+	uint32_t pid;             /* the sender's process */
+	uint32_t xfer_length;
+	uint32_t segs_off;
+	uint16_t nsegs;
+	uint16_t pad0;
+	uint32_t rndv_handle;     /* quote it in MXN_CMD_PULL_FIN */
+	uint32_t pad1;
+};
+_Static_assert(sizeof(struct mxn_evt_grant) == 32, "mxn_evt_grant");
 
 struct mxn_evt_connect {
 	uint64_t cookie;
@@ -407,6 +442,7 @@ struct mxn_evt {
 		struct mxn_evt_done done;
 		struct mxn_evt_connect connect;
 		struct mxn_evt_lookup lookup;
+		struct mxn_evt_grant grant;
 	} u;
 };
 _Static_assert(sizeof(struct mxn_evt) == 64, "mxn_evt size");

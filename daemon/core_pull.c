@@ -1,0 +1,264 @@
+/* SPDX-License-Identifier: MIT */
+/*
+ * PULL: moving a local rendezvous into the receiver's region.  Three ways,
+ * best first, each only after both ends passed the transport's owner check
+ * (still the principal that opened the endpoint; refused and counted
+ * otherwise):
+ *  1. direct: the receiver's library copies it itself with one
+ *     process_vm_readv under its own credentials (same principal only):
+ *     PULL_GRANT event, then its PULL_FIN.  Nothing on the loop but the
+ *     bookkeeping, one copy, no daemon privilege involved.
+ *  2. async: a transport worker copies it off the loop, bounded in time
+ *     (a stalled copy fails alone, MXN_ST_TIMEOUT, counted).
+ *  3. sync: through the bounce buffer on the loop, for transports that have
+ *     neither (Xen grant copies, unit-test transports).
+ */
+#include <errno.h>
+#include <string.h>
+#include "core_priv.h"
+
+/* Move len bytes from the sender's region to the receiver's, through the
+ * core's bounce buffer.  Returns the status for both completions. */
+static uint8_t pull_copy(struct mxd_rndv *r, struct mxd_endpoint *dst,
+			 const struct mxd_region *to, uint32_t len)
+{
+	uint8_t *buf = dst->core->bounce;
+	uint64_t off;
+
+	for (off = 0; off < len;) {
+		size_t n = len - off > MXD_BOUNCE_SIZE ? MXD_BOUNCE_SIZE : len - off;
+
+		if (r->src->ops->region_read(r->src, r->region, off, buf, n)) {
+			r->src->st.region_faults++;
+			return MXN_ST_BAD_REQUEST;
+		}
+		if (dst->ops->region_write(dst, to, off, buf, n)) {
+			dst->st.region_faults++;
+			return MXN_ST_BAD_REQUEST;
+		}
+		off += n;
+	}
+	return MXN_ST_OK;
+}
+
+/* Complete a local pull on both sides and forget the rendezvous. */
+static void pull_finish(struct mxd_endpoint *ep, struct mxd_rndv *r, uint64_t cookie,
+			uint8_t status, uint32_t len)
+{
+	if (r->src_gone)
+		status = MXN_ST_CLOSED;
+	if (status != MXN_ST_OK)
+		len = 0;
+	ep->st.pull_bytes += len;
+	mxd_ep_done(ep, MXN_EVT_PULL_DONE, cookie, status, len);
+	if (r->src) {
+		struct mxd_endpoint *src = r->src;
+
+		mxd_ep_done(src, MXN_EVT_SEND_DONE, r->cookie, status, len);
+		mxd_ep_activate(src);
+	}
+	mxd_rndv_table_del(ep, r);
+	mxd_rndv_free(r);
+	/* A table slot came free: senders stalled on a full table may go on
+	 * (their retry is not tied to an event-ring cons movement). */
+	mxd_ep_wake_waiters(ep);
+}
+
+static uint8_t refused_status(struct mxd_core *core, int err)
+{
+	core->st.pull_refused++;
+	mxd_log_rl(&core->rl_fault, MXD_LOG_NOTICE,
+		   "pull refused: %s", err == -ESRCH ? "a process exited"
+						    : "a process is no longer who opened its endpoint");
+	return MXN_ST_BAD_REQUEST;
+}
+
+/* Both processes still the principals that opened their endpoints? */
+static int owners_ok(struct mxd_rndv *r, struct mxd_endpoint *ep)
+{
+	int err = 0;
+
+	if (r->src->ops->pull_owner_check)
+		err = r->src->ops->pull_owner_check(r->src);
+	if (!err && ep->ops->pull_owner_check)
+		err = ep->ops->pull_owner_check(ep);
+	return err;
+}
+
+/* Hand the sender's segments to the receiving library (method 1). */
+static int grant(struct mxd_endpoint *ep, struct mxd_rndv *r, uint64_t cookie, uint32_t len,
+		 uint32_t pid)
+{
+	uint32_t bytes = r->region->nsegs * (uint32_t)sizeof(struct mxn_vaddr_seg), off;
+	struct mxn_evt *e;
+
+	if (r->region->kind != MXN_REGION_VADDR || !r->region->nsegs ||
+	    !mxd_ep_recv_room(ep) || mxd_recvq_alloc(&ep->rq, bytes, ep->evt.prod_pvt, &off))
+		return -EAGAIN;
+	memcpy(ep->recvq + off, r->region->seg.vaddr, bytes);
+	e = mxd_ep_slot(ep);
+	memset(e, 0, sizeof(*e));
+	e->type = MXN_EVT_PULL_GRANT;
+	e->length = len;
+	e->u.grant.cookie = cookie;
+	e->u.grant.pid = pid;
+	e->u.grant.xfer_length = len;
+	e->u.grant.segs_off = off;
+	e->u.grant.nsegs = (uint16_t)r->region->nsegs;
+	e->u.grant.rndv_handle = r->handle;
+	mxd_ep_commit(ep);
+	r->granted = true;
+	return 0;
+}
+
+static void hold(struct mxd_endpoint *ep, struct mxd_rndv *r, const struct mxn_cmd *c,
+		 uint32_t len, struct mxd_region *to)
+{
+	r->pulling = true;
+	r->pull_cookie = c->cookie;
+	r->pull_len = len;
+	r->pull_region = to;
+	ep->remote_inflight++; /* a held command, bounded like the wire's */
+}
+
+/* Methods 1 and 2.  0: under way (or answered); -EAGAIN: do it on the loop. */
+static int pull_local(struct mxd_endpoint *ep, struct mxd_rndv *r, const struct mxn_cmd *c,
+		      uint32_t len, struct mxd_region *to)
+{
+	const struct mxd_transport_ops *ops = ep->ops;
+	uint32_t pid;
+	int err;
+
+	if (r->src->ops != ops || !len)
+		return -EAGAIN;
+	err = owners_ok(r, ep);
+	if (err) {
+		pull_finish(ep, r, c->cookie, refused_status(ep->core, err), 0);
+		mxd_region_free(to);
+		return 0;
+	}
+	if ((c->flags & MXN_CMDF_DIRECT) && ops->pull_direct && !ops->pull_direct(r->src, ep, &pid) &&
+	    !grant(ep, r, c->cookie, len, pid)) {
+		hold(ep, r, c, len, to);
+		return 0;
+	}
+	if (!ops->pull_async)
+		return -EAGAIN;
+	err = ops->pull_async(r->src, r->region, ep, to, len, r, &r->job);
+	if (err) {
+		ep->st.no_resources++;
+		ep->core->st.pull_busy++;
+		pull_finish(ep, r, c->cookie, MXN_ST_NO_RESOURCES, 0);
+		mxd_region_free(to);
+		return 0;
+	}
+	r->job_ops = ops;
+	hold(ep, r, c, len, to);
+	return 0;
+}
+
+int mxd_cmd_pull(struct mxd_endpoint *ep, const struct mxn_cmd *c)
+{
+	struct mxd_core *core = ep->core;
+	struct mxd_region *to = NULL;
+	struct mxd_rndv *r;
+	uint32_t len;
+	int err;
+
+	r = mxd_rndv_table_find(ep, c->u.pull.rndv_handle);
+	if (!r || r->pulling) {
+		/* A stale or invented handle: answer, do not guess. */
+		ep->st.bad_cmds++;
+		core->st.bad_cmds++;
+		mxd_ep_done(ep, MXN_EVT_PULL_DONE, c->cookie, MXN_ST_BAD_REQUEST, 0);
+		return ep->st.bad_cmds > MXD_BAD_CMDS_MAX ? -EPROTO : 0;
+	}
+	err = mxd_region_copy(ep->sendq, ep->geo.sendq_size, c->u.pull.desc_off,
+			      c->u.pull.desc_len, ep->ops->region_kind, &to);
+	if (!err && ep->ops->validate_region)
+		err = ep->ops->validate_region(ep, to);
+	if (err == -ENOMEM) {
+		mxd_ep_done(ep, MXN_EVT_PULL_DONE, c->cookie, MXN_ST_NO_RESOURCES, 0);
+		return 0;
+	}
+	if (err) {
+		mxd_ep_fault(ep, "bad region descriptor in PULL");
+		return -EPROTO;
+	}
+	len = c->u.pull.pull_len;
+	if (len > r->length)
+		len = r->length;
+	if (len > to->total_len)
+		len = (uint32_t)to->total_len;
+	ep->st.pulls++;
+	if (r->remote_src) {
+		hold(ep, r, c, len, to);
+		err = core->remote && core->remote->pull
+			      ? core->remote->pull(core->remote_priv, mxd_ep_ref(ep), r->remote_ref,
+						   r->handle, len)
+			      : -ENOTCONN;
+		if (err) {
+			ep->remote_inflight--;
+			mxd_rndv_table_del(ep, r);
+			mxd_rndv_free(r);
+			mxd_ep_done(ep, MXN_EVT_PULL_DONE, c->cookie, mxd_remote_errno_status(err), 0);
+		}
+		return 0;
+	}
+	if (!r->src_gone && pull_local(ep, r, c, len, to) == 0)
+		return 0;
+	r->pull_region = to;
+	pull_finish(ep, r, c->cookie, r->src_gone ? MXN_ST_CLOSED : pull_copy(r, ep, to, len), len);
+	return 0;
+}
+
+int mxd_cmd_pull_fin(struct mxd_endpoint *ep, const struct mxn_cmd *c)
+{
+	struct mxd_rndv *r = mxd_rndv_table_find(ep, c->u.fin.rndv_handle);
+	uint32_t len = c->u.fin.xfer_length;
+	uint8_t status = c->u.fin.status;
+
+	if (!r || !r->granted || r->pull_cookie != c->cookie) {
+		ep->st.bad_cmds++;
+		ep->core->st.bad_cmds++;
+		mxd_ep_done(ep, MXN_EVT_PULL_DONE, c->cookie, MXN_ST_BAD_REQUEST, 0);
+		return ep->st.bad_cmds > MXD_BAD_CMDS_MAX ? -EPROTO : 0;
+	}
+	if (len > r->pull_len)
+		len = r->pull_len;
+	if (ep->remote_inflight)
+		ep->remote_inflight--;
+	ep->core->st.pull_direct++;
+	if (status == MXN_ST_OK)
+		ep->core->st.pull_direct_bytes += len;
+	else
+		ep->core->st.pull_direct_failed++;
+	pull_finish(ep, r, r->pull_cookie, status, len);
+	return 0;
+}
+
+void mxd_pull_async_done(void *token, int err, uint32_t len)
+{
+	struct mxd_rndv *r = token;
+	struct mxd_endpoint *ep = r->dst;
+	struct mxd_core *core = ep->core;
+	uint8_t status = MXN_ST_OK;
+
+	r->job = NULL;
+	if (ep->remote_inflight)
+		ep->remote_inflight--;
+	core->st.pull_async++;
+	if (err == -ETIMEDOUT) {
+		core->st.pull_stalled++;
+		status = MXN_ST_TIMEOUT;
+	} else if (err == -EPERM || err == -ESRCH) {
+		status = refused_status(core, err);
+	} else if (err) {
+		ep->st.region_faults++;
+		status = MXN_ST_BAD_REQUEST;
+	} else {
+		core->st.pull_async_bytes += len;
+	}
+	pull_finish(ep, r, r->pull_cookie, status, len);
+	mxd_ep_activate(ep);
+}
