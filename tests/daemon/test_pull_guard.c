@@ -1,0 +1,590 @@
+/* SPDX-License-Identifier: MIT */
+/*
+ * Local pulls: the daemon never does for a guest what the guest could not do
+ * itself, no guest's memory stalls the others, and large messages arrive
+ * intact on both copy paths.
+ *  setuid (root, else 77): a client of uid nobody opens an endpoint and
+ *    forks; the parent execs a setuid-root program (pull_victim).  The child
+ *    keeps the endpoint and runs rendezvous through it that would read the
+ *    root process's heap (send) or write into it (pull).  Both must be
+ *    refused and counted (pull_refused); the secret never leaves, the heap is
+ *    untouched.
+ *  uffd (root, else 77): a sender's region is userfaultfd memory nobody
+ *    serves.  While the pull of it hangs, two other guests keep exchanging
+ *    with no round trip over 100 ms, the control socket answers, the pull
+ *    fails alone with MXN_ST_TIMEOUT (pull_stalled), and once the sender is
+ *    gone large pulls work again.
+ *  large: 4 MiB and 64 MiB (MXN_LARGE_MAX while it is lower) through
+ *    libmyrixen between two processes, single copy (pull_direct_bytes) and
+ *    mediated (MYRIXEN_SINGLE_COPY=0, pull_async_bytes), bytes verified.
+ * usage: test_pull_guard MYRIBACKD PULL_VICTIM setuid|uffd|large
+ */
+#include <errno.h>
+#include <fcntl.h>
+#include <grp.h>
+#include <linux/userfaultfd.h>
+#include <poll.h>
+#include <pwd.h>
+#include <signal.h>
+#include <stdio.h>
+#include <stdlib.h>
+#include <string.h>
+#include <sys/ioctl.h>
+#include <sys/mman.h>
+#include <sys/stat.h>
+#include <sys/syscall.h>
+#include <sys/wait.h>
+#include <time.h>
+#include <unistd.h>
+#include <myriexpress.h>
+#include "rawclient.h"
+#include "tcheck.h"
+
+#define KEY 0x5ec0u
+#define WAIT_MS 10000
+#define VICTIM_LEN 65536 /* pull_victim.c */
+#define VICTIM_BYTE 0x53
+
+static const char *daemon_bin;
+static char dir[64], sock_path[96], ctl_path[96], conf_path[96];
+static pid_t daemon_pid, main_pid;
+
+static void kill_daemon(void)
+{
+	if (getpid() == main_pid && daemon_pid > 0 && waitpid(daemon_pid, NULL, WNOHANG) == 0) {
+		kill(daemon_pid, SIGKILL);
+		waitpid(daemon_pid, NULL, 0);
+	}
+}
+
+static uint64_t now_ms(void)
+{
+	struct timespec ts;
+
+	clock_gettime(CLOCK_MONOTONIC, &ts);
+	return (uint64_t)ts.tv_sec * 1000u + (uint64_t)ts.tv_nsec / 1000000u;
+}
+
+static void start_daemon(const char *extra)
+{
+	FILE *f;
+
+	CHECK(mkdtemp(strcpy(dir, "/tmp/mxd-pg-XXXXXX")));
+	CHECK_EQ(chmod(dir, 0755), 0); /* clients of uid nobody reach the socket */
+	snprintf(sock_path, sizeof(sock_path), "%s/local.sock", dir);
+	snprintf(ctl_path, sizeof(ctl_path), "%s/ctl.sock", dir);
+	snprintf(conf_path, sizeof(conf_path), "%s/myribackd.conf", dir);
+	f = fopen(conf_path, "w");
+	CHECK(f);
+	fprintf(f, "transports = local\nlocal_socket = %s\nctl_socket = %s\n%s", sock_path,
+		ctl_path, extra);
+	CHECK(fclose(f) == 0);
+	daemon_pid = fork();
+	CHECK(daemon_pid >= 0);
+	if (!daemon_pid) {
+		unsetenv("NOTIFY_SOCKET");
+		execl(daemon_bin, daemon_bin, "-f", "-c", conf_path, (char *)NULL);
+		_exit(127);
+	}
+	for (int i = 0; i < 1000 && access(sock_path, F_OK); i++) {
+		CHECK(waitpid(daemon_pid, NULL, WNOHANG) == 0);
+		usleep(10000);
+	}
+	CHECK(access(sock_path, F_OK) == 0);
+}
+
+static long long counter(const char *key)
+{
+	static char body[16384];
+
+	CHECK_EQ(ctl_request(ctl_path, "json counters\n", body, sizeof(body)), 0);
+	return json_field(body, key);
+}
+
+static struct mxn_evt wait_evt(struct rawclient *rc, uint8_t type)
+{
+	struct mxn_evt e;
+
+	CHECK(rc_wait(rc, &e, WAIT_MS));
+	CHECK_EQ(e.type, type);
+	rc_release(rc);
+	return e;
+}
+
+static struct mxn_cmd to(const struct mxn_open_rsp *dst, uint8_t op, uint64_t cookie)
+{
+	struct mxn_cmd c = { .op = op, .cookie = cookie, .dest_peer = MXN_PEER_SELF,
+			     .dest_endpoint = dst->endpoint, .dest_session = dst->session };
+	return c;
+}
+
+static void connect_to(struct rawclient *a, const struct mxn_open_rsp *b)
+{
+	struct mxn_cmd c = { .op = MXN_CMD_CONNECT, .cookie = 7 };
+
+	c.u.connect.nic_id = b->nic_id;
+	c.u.connect.endpoint = b->endpoint;
+	c.u.connect.key = KEY;
+	CHECK(rc_send(a, &c));
+	CHECK_EQ(wait_evt(a, MXN_EVT_CONNECT_DONE).status, MXN_ST_OK);
+}
+
+static void send_rndv(struct rawclient *a, const struct mxn_open_rsp *b, const void *buf,
+		      uint32_t len, uint64_t cookie)
+{
+	struct mxn_cmd c = to(b, MXN_CMD_SEND_RNDV, cookie);
+	uint32_t dlen;
+
+	c.length = len;
+	c.u.rndv.desc_off = tg_put_region(&a->g, buf, len, &dlen);
+	c.u.rndv.desc_len = dlen;
+	CHECK(rc_send(a, &c));
+}
+
+static void pull(struct rawclient *r, uint32_t handle, void *buf, uint32_t len, uint64_t cookie)
+{
+	struct mxn_cmd c = { .op = MXN_CMD_PULL, .cookie = cookie };
+	uint32_t dlen;
+
+	c.u.pull.rndv_handle = handle;
+	c.u.pull.pull_len = len;
+	c.u.pull.desc_off = tg_put_region(&r->g, buf, len, &dlen);
+	c.u.pull.desc_len = dlen;
+	CHECK(rc_send(r, &c));
+}
+
+/* ---- setuid ---- */
+
+struct pipes {
+	int ep[2];     /* U -> T: its endpoint's open reply */
+	int v_out[2];  /* victim fd 3 -> T */
+	int v_in[2];   /* T -> victim fd 4 */
+	int c_in[2];   /* T -> C: the victim's secret address */
+	int c_out[2];  /* C -> T: the status C saw */
+};
+
+static void drop_to_nobody(void)
+{
+	struct passwd *pw = getpwnam("nobody");
+	struct group *gr = getgrnam("nogroup");
+
+	if (!pw || !gr || setgroups(0, NULL) || setgid(gr->gr_gid) || setuid(pw->pw_uid))
+		_exit(90);
+}
+
+/* The child C: holds the endpoint its parent opened before exec'ing root. */
+static void deputy(struct rawclient *k, const struct mxn_open_rsp *r, struct pipes *p,
+		   bool write_mode)
+{
+	unsigned long long addr;
+	struct mxn_evt e;
+	uint8_t out[2];
+
+	if (read(p->c_in[0], &addr, sizeof(addr)) != sizeof(addr))
+		_exit(91);
+	if (!write_mode) {
+		/* Send "my" heap: the address is the root process's. */
+		connect_to(k, r);
+		send_rndv(k, r, (void *)(uintptr_t)addr, VICTIM_LEN, 1);
+		e = wait_evt(k, MXN_EVT_SEND_DONE);
+	} else {
+		/* Pull into "my" heap: the address is the root process's. */
+		e = wait_evt(k, MXN_EVT_RECV_RNDV);
+		pull(k, e.u.rndv.rndv_handle, (void *)(uintptr_t)addr, VICTIM_LEN, 2);
+		e = wait_evt(k, MXN_EVT_PULL_DONE);
+	}
+	out[0] = e.status;
+	out[1] = e.u.done.xfer_length != 0;
+	_exit(write(p->c_out[1], out, 2) == 2 ? 0 : 92);
+}
+
+/* U: nobody opens, forks the deputy, execs the setuid program. */
+static void opener(const char *victim, const struct mxn_open_rsp *r, struct pipes *p,
+		   bool write_mode)
+{
+	struct rawclient k;
+
+	drop_to_nobody();
+	if (rc_open(&k, sock_path, MXN_ENDPOINT_ANY, KEY))
+		_exit(93);
+	if (write(p->ep[1], &k.rsp, sizeof(k.rsp)) != sizeof(k.rsp))
+		_exit(94);
+	if (fork() == 0)
+		deputy(&k, r, p, write_mode);
+	if (dup2(p->v_out[1], 3) != 3 || dup2(p->v_in[0], 4) != 4)
+		_exit(95);
+	execl(victim, victim, (char *)NULL);
+	_exit(96);
+}
+
+static void setuid_round(const char *victim, struct rawclient *r, bool write_mode)
+{
+	static uint8_t buf[VICTIM_LEN];
+	unsigned long long addr;
+	struct mxn_open_rsp krsp;
+	struct pipes p;
+	char line[64];
+	uint8_t seen[2];
+	int euid, n, status;
+	long long refused0 = counter("pull_refused");
+	pid_t u;
+	FILE *vf;
+
+	CHECK(!pipe(p.ep) && !pipe(p.v_out) && !pipe(p.v_in) && !pipe(p.c_in) && !pipe(p.c_out));
+	u = fork();
+	CHECK(u >= 0);
+	if (!u)
+		opener(victim, &r->rsp, &p, write_mode);
+	close(p.v_out[1]);
+	CHECK_EQ(read(p.ep[0], &krsp, sizeof(krsp)), sizeof(krsp));
+	vf = fdopen(p.v_out[0], "r");
+	CHECK(vf && fgets(line, sizeof(line), vf));
+	CHECK_EQ(sscanf(line, "%llx %d", &addr, &euid), 2);
+	if (euid != 0) {
+		printf("SKIP: %s did not run setuid root (nosuid mount?)\n", victim);
+		exit(77);
+	}
+	if (write_mode) {
+		memset(buf, 0x50, sizeof(buf));
+		connect_to(r, &krsp);
+		send_rndv(r, &krsp, buf, VICTIM_LEN, 3);
+	}
+	CHECK_EQ(write(p.c_in[1], &addr, sizeof(addr)), sizeof(addr));
+	if (!write_mode) {
+		struct mxn_evt e = wait_evt(r, MXN_EVT_RECV_RNDV);
+
+		memset(buf, 0, sizeof(buf));
+		pull(r, e.u.rndv.rndv_handle, buf, VICTIM_LEN, 4);
+		e = wait_evt(r, MXN_EVT_PULL_DONE);
+		CHECK(e.status != MXN_ST_OK);
+		CHECK_EQ(e.u.done.xfer_length, 0);
+		n = 0;
+		for (size_t i = 0; i < sizeof(buf); i++)
+			n += buf[i] == VICTIM_BYTE;
+		CHECK_EQ(n, 0); /* not one byte of the root process's heap */
+	} else {
+		CHECK(wait_evt(r, MXN_EVT_SEND_DONE).status != MXN_ST_OK);
+	}
+	CHECK_EQ(read(p.c_out[0], seen, 2), 2);
+	CHECK(seen[0] != MXN_ST_OK);
+	CHECK_EQ(seen[1], 0);
+	CHECK_EQ(write(p.v_in[1], "x", 1), 1);
+	CHECK(fgets(line, sizeof(line), vf));
+	CHECK(!strncmp(line, "intact", 6));
+	CHECK_EQ(waitpid(u, &status, 0), u);
+	CHECK(WIFEXITED(status) && WEXITSTATUS(status) == 0);
+	CHECK(counter("pull_refused") > refused0);
+	fclose(vf);
+}
+
+static int setuid_case(const char *victim_src)
+{
+	char victim[128];
+	struct rawclient r;
+	int in, out;
+	char b[65536];
+	ssize_t n;
+
+	if (geteuid() != 0) {
+		printf("SKIP: needs root (setuid program, clients as nobody)\n");
+		return 77;
+	}
+	if (!getpwnam("nobody") || !getgrnam("nogroup")) {
+		printf("SKIP: no user nobody / group nogroup\n");
+		return 77;
+	}
+	start_daemon("local_group = nogroup\n");
+	snprintf(victim, sizeof(victim), "%s/pull_victim", dir);
+	in = open(victim_src, O_RDONLY | O_CLOEXEC);
+	out = open(victim, O_WRONLY | O_CREAT | O_CLOEXEC, 0700);
+	CHECK(in >= 0 && out >= 0);
+	while ((n = read(in, b, sizeof(b))) > 0)
+		CHECK_EQ(write(out, b, (size_t)n), n);
+	close(in);
+	CHECK_EQ(close(out), 0);
+	CHECK_EQ(chown(victim, 0, 0), 0);
+	CHECK_EQ(chmod(victim, 04755), 0);
+	CHECK_EQ(rc_open(&r, sock_path, MXN_ENDPOINT_ANY, KEY), 0);
+	setuid_round(victim, &r, false);
+	setuid_round(victim, &r, true);
+	rc_close(&r);
+	unlink(victim);
+	return 0;
+}
+
+/* ---- uffd ---- */
+
+/* S: a rendezvous from memory whose first touch never resolves. */
+static void uffd_sender(const struct mxn_open_rsp *r, int ready)
+{
+	struct uffdio_api api = { .api = UFFD_API };
+	struct uffdio_register reg = { .mode = UFFDIO_REGISTER_MODE_MISSING };
+	struct rawclient k;
+	size_t len = 1u << 20;
+	char ok = 'r';
+	void *area;
+	int uffd = (int)syscall(SYS_userfaultfd, O_CLOEXEC | O_NONBLOCK);
+
+	area = mmap(NULL, len, PROT_READ | PROT_WRITE, MAP_PRIVATE | MAP_ANONYMOUS, -1, 0);
+	reg.range.start = (uintptr_t)area;
+	reg.range.len = len;
+	if (uffd < 0 || ioctl(uffd, UFFDIO_API, &api) || area == MAP_FAILED ||
+	    ioctl(uffd, UFFDIO_REGISTER, &reg))
+		ok = 's';
+	if (ok == 'r') {
+		if (rc_open(&k, sock_path, MXN_ENDPOINT_ANY, KEY))
+			_exit(2);
+		connect_to(&k, r);
+		send_rndv(&k, r, area, (uint32_t)len, 1);
+	}
+	if (write(ready, &ok, 1) != 1)
+		_exit(3);
+	pause();
+	_exit(0);
+}
+
+/* One tiny message p -> q through the daemon, answered; its duration. */
+static uint64_t round_trip(struct rawclient *p, struct rawclient *q)
+{
+	struct mxn_cmd c = to(&q->rsp, MXN_CMD_SEND_TINY, 1);
+	uint64_t t0 = now_ms();
+	struct mxn_evt e;
+
+	c.length = 4;
+	memcpy(c.u.tiny, "tick", 4);
+	CHECK(rc_send(p, &c));
+	if (!rc_wait(q, &e, 1000))
+		return 1000;
+	CHECK_EQ(e.type, MXN_EVT_RECV_TINY);
+	rc_release(q);
+	CHECK_EQ(wait_evt(p, MXN_EVT_SEND_DONE).status, MXN_ST_OK);
+	return now_ms() - t0;
+}
+
+static void verified_rndv(struct rawclient *a, struct rawclient *b, uint32_t len)
+{
+	uint8_t *src = malloc(len), *dst = calloc(1, len);
+	struct mxn_evt e;
+
+	CHECK(src && dst);
+	for (uint32_t i = 0; i < len; i++)
+		src[i] = (uint8_t)(i * 131u + 7u);
+	send_rndv(a, &b->rsp, src, len, 5);
+	e = wait_evt(b, MXN_EVT_RECV_RNDV);
+	pull(b, e.u.rndv.rndv_handle, dst, len, 6);
+	e = wait_evt(b, MXN_EVT_PULL_DONE);
+	CHECK_EQ(e.status, MXN_ST_OK);
+	CHECK_EQ(e.u.done.xfer_length, len);
+	CHECK_EQ(wait_evt(a, MXN_EVT_SEND_DONE).status, MXN_ST_OK);
+	CHECK(!memcmp(src, dst, len));
+	free(src);
+	free(dst);
+}
+
+static int uffd_case(void)
+{
+	static uint8_t buf[1u << 20];
+	struct rawclient r, p, q;
+	uint64_t t0, worst = 0, worst_ctl = 0;
+	struct mxn_evt e;
+	int ready[2], rounds = 0;
+	bool done = false;
+	pid_t s;
+	char ok;
+
+	if (geteuid() != 0) {
+		printf("SKIP: needs root (userfaultfd of kernel accesses)\n");
+		return 77;
+	}
+	start_daemon("");
+	CHECK_EQ(rc_open(&r, sock_path, MXN_ENDPOINT_ANY, KEY), 0);
+	CHECK_EQ(rc_open(&p, sock_path, MXN_ENDPOINT_ANY, KEY), 0);
+	CHECK_EQ(rc_open(&q, sock_path, MXN_ENDPOINT_ANY, KEY), 0);
+	connect_to(&p, &q.rsp);
+	connect_to(&q, &p.rsp);
+	CHECK(!pipe(ready));
+	s = fork();
+	CHECK(s >= 0);
+	if (!s)
+		uffd_sender(&r.rsp, ready[1]);
+	CHECK_EQ(read(ready[0], &ok, 1), 1);
+	if (ok != 'r') {
+		kill(s, SIGKILL);
+		printf("SKIP: userfaultfd unavailable\n");
+		return 77;
+	}
+	e = wait_evt(&r, MXN_EVT_RECV_RNDV);
+	pull(&r, e.u.rndv.rndv_handle, buf, sizeof(buf), 9);
+	t0 = now_ms();
+	while (!done && now_ms() - t0 < 8000) {
+		uint64_t rt = round_trip(&p, &q), c0;
+
+		worst = rt > worst ? rt : worst;
+		if (rt >= 1000)
+			break; /* the daemon is stuck: no point going on */
+		if (++rounds % 64 == 0) {
+			c0 = now_ms();
+			CHECK(counter("endpoints") >= 4);
+			worst_ctl = now_ms() - c0 > worst_ctl ? now_ms() - c0 : worst_ctl;
+		}
+		done = tg_next(&r.g, &e);
+	}
+	printf("uffd: %d round trips during the stalled pull, worst %llu ms, ctl worst %llu ms,"
+	       " pull ended after %llu ms\n", rounds, (unsigned long long)worst,
+	       (unsigned long long)worst_ctl, (unsigned long long)(now_ms() - t0));
+	kill(s, SIGKILL); /* releases the fault, and a stuck old-style daemon */
+	CHECK_EQ(waitpid(s, NULL, 0), s);
+	CHECK(worst < 100);
+	CHECK(worst_ctl < 100);
+	CHECK(done);
+	CHECK_EQ(e.type, MXN_EVT_PULL_DONE);
+	CHECK_EQ(e.status, MXN_ST_TIMEOUT);
+	CHECK_EQ(e.u.done.xfer_length, 0);
+	rc_release(&r);
+	CHECK_EQ(counter("pull_stalled"), 1);
+	/* The abandoned worker was replaced: large pulls go on. */
+	connect_to(&p, &r.rsp);
+	verified_rndv(&p, &r, 1u << 20);
+	verified_rndv(&q, &p, 3u << 20);
+	rc_close(&r);
+	rc_close(&p);
+	rc_close(&q);
+	return 0;
+}
+
+/* ---- large, through the library ---- */
+
+static uint8_t pattern(uint32_t i, uint32_t seed)
+{
+	return (uint8_t)((i * 2654435761u) >> 13 ^ seed);
+}
+
+struct lib_peer {
+	uint64_t nic;
+	uint32_t eid[2];
+};
+
+static void lib_sender(int rd, const uint32_t *sizes, int nsizes)
+{
+	mx_endpoint_addr_t dest[2];
+	struct lib_peer peer;
+	mx_endpoint_t ep;
+	mx_segment_t seg;
+	mx_request_t req;
+	mx_status_t st;
+	uint32_t result;
+	uint8_t *buf = malloc(sizes[nsizes - 1]);
+
+	if (!buf || read(rd, &peer, sizeof(peer)) != sizeof(peer) || mx_init() != MX_SUCCESS ||
+	    mx_open_endpoint(MX_ANY_NIC, MX_ANY_ENDPOINT, KEY, NULL, 0, &ep) != MX_SUCCESS ||
+	    mx_connect(ep, peer.nic, peer.eid[0], KEY, 10000, &dest[0]) != MX_SUCCESS ||
+	    mx_connect(ep, peer.nic, peer.eid[1], KEY, 10000, &dest[1]) != MX_SUCCESS)
+		_exit(2);
+	for (int m = 0; m < 2; m++) {
+		for (int k = 0; k < nsizes; k++) {
+			for (uint32_t i = 0; i < sizes[k]; i++)
+				buf[i] = pattern(i, (uint32_t)(k + 3 * m));
+			seg.segment_ptr = buf;
+			seg.segment_length = sizes[k];
+			if (mx_isend(ep, &seg, 1, dest[m], (uint64_t)k, NULL, &req) != MX_SUCCESS ||
+			    mx_wait(ep, &req, 60000, &st, &result) != MX_SUCCESS || !result ||
+			    st.code != MX_STATUS_SUCCESS)
+				_exit(3);
+		}
+	}
+	mx_close_endpoint(ep);
+	mx_finalize();
+	_exit(0);
+}
+
+/* Receive every size of round m on ep; bytes_key counts exactly them. */
+static void lib_receive(mx_endpoint_t ep, const uint32_t *sizes, int nsizes, int m,
+			const char *bytes_key)
+{
+	uint8_t *buf = malloc(sizes[nsizes - 1]);
+	mx_segment_t seg = { .segment_ptr = buf };
+	mx_request_t req;
+	mx_status_t st;
+	uint32_t result;
+
+	CHECK(buf);
+	for (int k = 0; k < nsizes; k++) {
+		long long b0 = counter(bytes_key);
+
+		memset(buf, 0, sizes[k]);
+		seg.segment_length = sizes[k];
+		CHECK_EQ(mx_irecv(ep, &seg, 1, (uint64_t)k, MX_MATCH_MASK_NONE, NULL, &req),
+			 MX_SUCCESS);
+		CHECK_EQ(mx_wait(ep, &req, 60000, &st, &result), MX_SUCCESS);
+		CHECK(result);
+		CHECK_EQ(st.code, MX_STATUS_SUCCESS);
+		CHECK_EQ(st.xfer_length, sizes[k]);
+		for (uint32_t i = 0; i < sizes[k]; i++)
+			if (buf[i] != pattern(i, (uint32_t)(k + 3 * m))) {
+				fprintf(stderr, "size %u: byte %u differs\n", sizes[k], i);
+				CHECK(!"payload");
+			}
+		CHECK_EQ(counter(bytes_key) - b0, sizes[k]);
+		printf("large %s: %u bytes verified\n", bytes_key, sizes[k]);
+	}
+	free(buf);
+}
+
+static int large_case(void)
+{
+	const uint32_t big = MXN_LARGE_MAX < (64u << 20) ? MXN_LARGE_MAX : (64u << 20);
+	const uint32_t sizes[] = { 4u << 20, big };
+	struct lib_peer me;
+	mx_endpoint_t ep[2];
+	mx_endpoint_addr_t addr;
+	int pfd[2], status;
+	pid_t s;
+
+	if (big < (64u << 20))
+		printf("note: MXN_LARGE_MAX is %u: the largest size checked is that\n", big);
+	start_daemon("");
+	setenv("MYRIXEN_SOCKET", sock_path, 1);
+	CHECK(!pipe(pfd));
+	s = fork();
+	CHECK(s >= 0);
+	if (!s)
+		lib_sender(pfd[0], sizes, 2);
+	CHECK_EQ(mx_init(), MX_SUCCESS);
+	/* ep[0]: single copy by this library; ep[1]: mediated by the daemon. */
+	unsetenv("MYRIXEN_SINGLE_COPY");
+	CHECK_EQ(mx_open_endpoint(MX_ANY_NIC, MX_ANY_ENDPOINT, KEY, NULL, 0, &ep[0]), MX_SUCCESS);
+	setenv("MYRIXEN_SINGLE_COPY", "0", 1);
+	CHECK_EQ(mx_open_endpoint(MX_ANY_NIC, MX_ANY_ENDPOINT, KEY, NULL, 0, &ep[1]), MX_SUCCESS);
+	for (int i = 0; i < 2; i++) {
+		CHECK_EQ(mx_get_endpoint_addr(ep[i], &addr), MX_SUCCESS);
+		CHECK_EQ(mx_decompose_endpoint_addr(addr, &me.nic, &me.eid[i]), MX_SUCCESS);
+	}
+	CHECK_EQ(write(pfd[1], &me, sizeof(me)), sizeof(me));
+	lib_receive(ep[0], sizes, 2, 0, "pull_direct_bytes");
+	lib_receive(ep[1], sizes, 2, 1, "pull_async_bytes");
+	CHECK_EQ(waitpid(s, &status, 0), s);
+	CHECK(WIFEXITED(status) && WEXITSTATUS(status) == 0);
+	mx_close_endpoint(ep[0]);
+	mx_close_endpoint(ep[1]);
+	mx_finalize();
+	return 0;
+}
+
+int main(int argc, char **argv)
+{
+	if (argc != 4) {
+		fprintf(stderr, "usage: %s MYRIBACKD PULL_VICTIM setuid|uffd|large\n", argv[0]);
+		return 2;
+	}
+	signal(SIGPIPE, SIG_IGN);
+	daemon_bin = argv[1];
+	main_pid = getpid();
+	atexit(kill_daemon);
+	if (!strcmp(argv[3], "setuid"))
+		return setuid_case(argv[2]);
+	if (!strcmp(argv[3], "uffd"))
+		return uffd_case();
+	if (!strcmp(argv[3], "large"))
+		return large_case();
+	return 2;
+}
