@@ -47,10 +47,12 @@
 
 static const char *daemon_bin;
 static char dir[64], sock_path[96], ctl_path[96], conf_path[96];
-static pid_t daemon_pid, main_pid;
+static pid_t daemon_pid, main_pid, victim_pid;
 
 static void kill_daemon(void)
 {
+	if (getpid() == main_pid && victim_pid > 0)
+		kill(victim_pid, SIGKILL); /* waits on us otherwise, after a failure */
 	if (getpid() == main_pid && daemon_pid > 0 && waitpid(daemon_pid, NULL, WNOHANG) == 0) {
 		kill(daemon_pid, SIGKILL);
 		waitpid(daemon_pid, NULL, 0);
@@ -235,6 +237,7 @@ static void setuid_round(const char *victim, struct rawclient *r, bool write_mod
 	CHECK(u >= 0);
 	if (!u)
 		opener(victim, &r->rsp, &p, write_mode);
+	victim_pid = u;
 	close(p.v_out[1]);
 	CHECK_EQ(read(p.ep[0], &krsp, sizeof(krsp)), sizeof(krsp));
 	vf = fdopen(p.v_out[0], "r");
@@ -272,6 +275,7 @@ static void setuid_round(const char *victim, struct rawclient *r, bool write_mod
 	CHECK(fgets(line, sizeof(line), vf));
 	CHECK(!strncmp(line, "intact", 6));
 	CHECK_EQ(waitpid(u, &status, 0), u);
+	victim_pid = 0;
 	CHECK(WIFEXITED(status) && WEXITSTATUS(status) == 0);
 	CHECK(counter("pull_refused") > refused0);
 	fclose(vf);
