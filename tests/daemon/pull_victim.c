@@ -24,10 +24,13 @@ int main(void)
 		return 1;
 	memset(secret, VICTIM_BYTE, VICTIM_LEN);
 	dprintf(3, "%llx %d\n", (unsigned long long)(uintptr_t)secret, (int)geteuid());
-	if (read(4, &b, 1) != 1)
+	if (read(4, &b, 1) != 1) {
+		free(secret);
 		return 1;
+	}
 	for (size_t i = 0; i < VICTIM_LEN; i++)
 		changed += secret[i] != VICTIM_BYTE;
 	dprintf(3, "%s %zu\n", changed ? "changed" : "intact", changed);
+	free(secret);
 	return 0;
 }
