@@ -1,5 +1,6 @@
 /* SPDX-License-Identifier: MIT */
-/* Core: lifetime of guests and endpoints, polling, event staging. */
+/* Core: lifetime of guests and endpoints, event staging (the bottom layer:
+ * core_poll.c and core_cmd.c call down into it, never the other way). */
 #include <errno.h>
 #include <stdio.h>
 #include <stdlib.h>
@@ -506,7 +507,7 @@ void mxd_ep_fault(struct mxd_endpoint *ep, const char *why)
 
 /* ---- event staging ---- */
 
-static void mark_dirty(struct mxd_endpoint *ep)
+void mxd_ep_mark_dirty(struct mxd_endpoint *ep)
 {
 	if (!ep->dirty && !ep->closing) {
 		ep->dirty = true;
@@ -518,7 +519,7 @@ static void mark_dirty(struct mxd_endpoint *ep)
  * Re-read the guest's event cons and validate it: it may only move forward,
  * and not past what we published.  Frees recvq chunks of consumed slots.
  */
-static int refresh_evt_cons(struct mxd_endpoint *ep)
+int mxd_ep_refresh_cons(struct mxd_endpoint *ep)
 {
 	uint32_t cons = atomic_load_explicit(MXN_ATOMIC(&ep->evt.ctl->cons), memory_order_acquire);
 
@@ -539,7 +540,7 @@ static int refresh_evt_cons(struct mxd_endpoint *ep)
 /* Free event slots as far as we can tell (0 on a faulty guest). */
 int mxd_ep_room(struct mxd_endpoint *ep)
 {
-	if (ep->fault || refresh_evt_cons(ep))
+	if (ep->fault || mxd_ep_refresh_cons(ep))
 		return 0;
 	return (int)(mxn_ring_slots(&ep->evt) - (ep->evt.prod_pvt - ep->evt_cons_seen));
 }
@@ -553,11 +554,11 @@ void mxd_ep_commit(struct mxd_endpoint *ep)
 {
 	ep->evt.prod_pvt++;
 	ep->st.evts++;
-	mark_dirty(ep);
+	mxd_ep_mark_dirty(ep);
 }
 
 /* Ask the guest to kick us once it consumes one more event. */
-static void arm_evt_space(struct mxd_endpoint *ep)
+void mxd_ep_arm_space(struct mxd_endpoint *ep)
 {
 	atomic_store_explicit(MXN_ATOMIC(&ep->evt.ctl->cons_event), ep->evt_cons_seen + 1,
 			      memory_order_relaxed);
@@ -583,26 +584,8 @@ int mxd_ep_emit(struct mxd_endpoint *ep, const struct mxn_evt *e)
 		return -ENOSPC;
 	}
 	ep->st.backlog_peak = ep->backlog.peak;
-	arm_evt_space(ep);
+	mxd_ep_arm_space(ep);
 	return 0;
-}
-
-/* Move backlog entries into free event slots, in order. */
-static int drain_backlog(struct mxd_endpoint *ep)
-{
-	const struct mxn_evt *e;
-	int room = mxd_ep_room(ep), n = 0;
-
-	while (room > 0 && (e = mxd_backlog_peek(&ep->backlog))) {
-		*mxd_ep_slot(ep) = *e;
-		mxd_ep_commit(ep);
-		mxd_backlog_pop(&ep->backlog);
-		room--;
-		n++;
-	}
-	if (ep->backlog.count)
-		arm_evt_space(ep);
-	return n;
 }
 
 void mxd_ep_wait_on(struct mxd_endpoint *sender, struct mxd_endpoint *rcv)
@@ -612,7 +595,7 @@ void mxd_ep_wait_on(struct mxd_endpoint *sender, struct mxd_endpoint *rcv)
 		LIST_INSERT_HEAD(&rcv->waiters, sender, wait_link);
 	}
 	sender->st.stalls++;
-	arm_evt_space(rcv);
+	mxd_ep_arm_space(rcv);
 	/* Final check: the receiver may have consumed between our look and
 	 * the arm; then poll it now rather than wait for a kick. */
 	if (atomic_load_explicit(MXN_ATOMIC(&rcv->evt.ctl->cons), memory_order_acquire) !=
@@ -629,144 +612,6 @@ void mxd_ep_wake_waiters(struct mxd_endpoint *ep)
 		LIST_REMOVE(w, wait_link);
 		w->stalled_on = NULL;
 		mxd_ep_activate(w);
-	}
-}
-
-/* ---- polling ---- */
-
-static int consume_cmds(struct mxd_endpoint *ep, uint32_t budget)
-{
-	/* The bound fixed at attach (the backlog was sized with it). */
-	uint32_t outstanding = ep->outstanding;
-	uint32_t prod, n = 0;
-	int err;
-
-	if (ep->has_stalled) {
-		err = mxd_cmd_process(ep, &ep->stalled);
-		if (err == -EAGAIN)
-			return 0;
-		ep->has_stalled = false;
-		if (err)
-			return err;
-		n++;
-	}
-	prod = mxn_ring_peek_prod(&ep->cmd);
-	if (!mxn_ring_sane(&ep->cmd, prod, ep->cmd.cons_pvt)) {
-		ep->core->st.ring_faults++;
-		mxd_ep_fault(ep, "command ring prod out of range");
-		return -EPROTO;
-	}
-	while (n < budget && ep->cmd.cons_pvt != prod && !mxd_backlog_congested(&ep->backlog) &&
-	       ep->remote_inflight < outstanding) {
-		struct mxn_cmd c;
-
-		/* Copy first; the guest may rewrite the slot at any time. */
-		memcpy(&c, &ep->cmd_slots[ep->cmd.cons_pvt & ep->cmd.mask], sizeof(c));
-		ep->cmd.cons_pvt++;
-		ep->st.cmds++;
-		n++;
-		err = mxd_cmd_process(ep, &c);
-		if (err == -EAGAIN) {
-			ep->stalled = c;
-			ep->has_stalled = true;
-			break;
-		}
-		if (err)
-			return err;
-		if (ep->fault)
-			return ep->fault;
-	}
-	if (n && mxn_ring_release(&ep->cmd)) {
-		/* The guest waits for command slots: notify with the flush. */
-		mark_dirty(ep);
-		ep->dirty_notify = true;
-	}
-	return (int)n;
-}
-
-int mxd_endpoint_poll(struct mxd_endpoint *ep, uint32_t budget)
-{
-	uint32_t seen = ep->evt_cons_seen;
-	int n = 0, err;
-
-	if (ep->fault)
-		return ep->fault;
-	err = refresh_evt_cons(ep);
-	if (err)
-		return err;
-	if (ep->evt_cons_seen != seen) {
-		n++;
-		mxd_ep_wake_waiters(ep);
-	}
-	n += drain_backlog(ep);
-	err = consume_cmds(ep, budget);
-	if (err < 0)
-		return err;
-	ep->st.backlog_len = ep->backlog.count;
-	return ep->fault ? ep->fault : n + err;
-}
-
-/* Snapshot the active list by (index, session): polling may close any of them. */
-int mxd_core_poll_active(struct mxd_core *c, uint64_t now_ns)
-{
-	struct { uint8_t idx; uint32_t session; } todo[MXN_ENDPOINTS_MAX];
-	uint64_t window = (uint64_t)c->cfg.poll_window_us * 1000u;
-	uint32_t budget = c->cfg.poll_budget ? c->cfg.poll_budget : 64;
-	struct mxd_endpoint *ep;
-	unsigned n = 0, still = 0;
-
-	TAILQ_FOREACH(ep, &c->active, active_link)
-		if (n < MXN_ENDPOINTS_MAX)
-			todo[n++] = (typeof(todo[0])){ ep->index, ep->session };
-	for (unsigned i = 0; i < n; i++) {
-		int work;
-
-		ep = c->eps[todo[i].idx];
-		if (!ep || ep->session != todo[i].session || !ep->active)
-			continue;
-		work = mxd_endpoint_poll(ep, budget);
-		if (work < 0) {
-			mxd_guest_cutoff(ep->guest, ep->fault_why ? ep->fault_why : "protocol violation");
-			continue;
-		}
-		if (work > 0)
-			ep->last_work_ns = now_ns;
-		if (work > 0 || now_ns - ep->last_work_ns < window)
-			continue;
-		/* Window over: arm the doorbell; the final check catches a
-		 * command that raced with the arm. */
-		if (mxn_ring_arm(&ep->cmd)) {
-			ep->last_work_ns = now_ns;
-			continue;
-		}
-		ep->active = false;
-		TAILQ_REMOVE(&c->active, ep, active_link);
-	}
-	TAILQ_FOREACH(ep, &c->active, active_link)
-		still++;
-	return (int)still;
-}
-
-void mxd_core_flush(struct mxd_core *c)
-{
-	struct mxd_endpoint *ep;
-
-	while ((ep = TAILQ_FIRST(&c->dirty))) {
-		bool kick = ep->dirty_notify;
-
-		TAILQ_REMOVE(&c->dirty, ep, dirty_link);
-		ep->dirty = false;
-		ep->dirty_notify = false;
-		if (ep->evt.prod_pvt != ep->evt_pushed) {
-			ep->evt_pushed = ep->evt.prod_pvt;
-			if (mxn_ring_push(&ep->evt))
-				kick = true;
-		}
-		if (kick && ep->ops->notify) {
-			ep->ops->notify(ep);
-			ep->st.notifies++;
-			c->st.notifies++;
-		}
 	}
 }
 

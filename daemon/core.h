@@ -246,11 +246,12 @@ struct mxd_endpoint *mxd_endpoint_lookup(struct mxd_core *c, uint8_t index);
 int mxd_endpoint_poll(struct mxd_endpoint *ep, uint32_t budget);
 /*
  * Poll every active endpoint once (budget from the config), applying the
- * anticipatory window: an endpoint that found no work for poll_window_us
- * is re-armed (mxn_ring_arm, final check) and leaves the active list.
- * Cuts off faulting guests.  Returns the number of endpoints still active.
+ * anticipatory window (ns; the loop passes poll_window_us or 0, spin.h): an
+ * endpoint that found no work for that long is re-armed (mxn_ring_arm,
+ * final check) and leaves the active list.  Cuts off faulting guests.
+ * Returns the number of endpoints still active.
  */
-int mxd_core_poll_active(struct mxd_core *c, uint64_t now_ns);
+int mxd_core_poll_active(struct mxd_core *c, uint64_t now_ns, uint64_t window_ns);
 /* Publish staged events: one mxn_ring_push per dirty endpoint, and one
  * transport notify when the push says the guest wants it. */
 void mxd_core_flush(struct mxd_core *c);

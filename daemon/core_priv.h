@@ -1,5 +1,5 @@
 /* SPDX-License-Identifier: MIT */
-/* Core internals shared by core.c, core_cmd.c and core_remote.c only. */
+/* Core internals shared by core*.c only. */
 #ifndef MXD_CORE_PRIV_H
 #define MXD_CORE_PRIV_H
 
@@ -73,6 +73,11 @@ struct mxn_evt *mxd_ep_slot(struct mxd_endpoint *ep);
 void mxd_ep_commit(struct mxd_endpoint *ep);
 void mxd_ep_fault(struct mxd_endpoint *ep, const char *why);
 void mxd_ep_activate(struct mxd_endpoint *ep);
+void mxd_ep_mark_dirty(struct mxd_endpoint *ep);
+/* Re-read and validate the guest's event cons, free recvq behind it. */
+int mxd_ep_refresh_cons(struct mxd_endpoint *ep);
+/* Ask the guest to kick us once it consumes one more event. */
+void mxd_ep_arm_space(struct mxd_endpoint *ep);
 void mxd_ep_wait_on(struct mxd_endpoint *sender, struct mxd_endpoint *rcv);
 void mxd_ep_wake_waiters(struct mxd_endpoint *ep);
 void mxd_ep_done(struct mxd_endpoint *ep, uint8_t type, uint64_t cookie, uint8_t status,

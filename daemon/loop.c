@@ -3,13 +3,22 @@
 #include <errno.h>
 #include <ev.h>
 #include <stdlib.h>
+#include <myrixen/spin.h>
 #include "core.h"
 #include "log.h"
 #include "loop.h"
 
+/* While spinning, libev (epoll_wait with a zero timeout) still runs every
+ * this many passes or nanoseconds, so sockets and timers are never starved. */
+#define MXD_SPIN_PASSES 256u
+#define MXD_SPIN_EPOLL_NS 20000ull
+
 struct mxd_loop {
 	struct ev_loop *ev;
 	struct mxd_core *core;
+	struct mxn_spin spin;
+	bool (*peek)(void *arg);
+	void *peek_arg;
 	ev_idle poll_w;
 	ev_prepare flush_w;
 	ev_signal term_w, int_w, hup_w;
@@ -17,16 +26,44 @@ struct mxd_loop {
 	void *reload_arg;
 };
 
+/* The anticipatory window of this pass: the configured one when the spin
+ * rule lets us spin (spin.h), else none (re-arm as soon as a ring is idle). */
+static uint64_t pass_window(struct mxd_loop *l, uint64_t now)
+{
+	l->spin.window_ns = (uint64_t)mxd_core_config(l->core)->poll_window_us * 1000u;
+	return mxn_spin_window(&l->spin, now);
+}
+
+/*
+ * Passes over the active rings in user space, without a syscall, until
+ * none is active, other watchers are pending, a frame waits in the packet
+ * ring, MXD_SPIN_PASSES or MXD_SPIN_EPOLL_NS went by, or we lost the CPU;
+ * then back to libev, which polls epoll without blocking while we are idle.
+ * Each pass publishes its events (one push, at most one notify per ring).
+ */
 static void poll_cb(struct ev_loop *ev, ev_idle *w, int revents)
 {
 	struct mxd_loop *l = w->data;
+	uint64_t now = mxd_now_ns(), window = pass_window(l, now), end = now + MXD_SPIN_EPOLL_NS;
+	uint64_t prev;
 
 	(void)revents;
-	if (mxd_core_poll_active(l->core, mxd_now_ns()) == 0)
-		ev_idle_stop(ev, w);
-	/* Publish this pass's events now rather than at the next prepare:
-	 * one push and at most one notify per endpoint per pass. */
-	mxd_core_flush(l->core);
+	for (unsigned pass = 0;; pass++) {
+		int active = mxd_core_poll_active(l->core, now, window);
+
+		mxd_core_flush(l->core);
+		if (!active) {
+			ev_idle_stop(ev, w);
+			return;
+		}
+		if (!window || pass + 1 >= MXD_SPIN_PASSES || ev_pending_count(ev) ||
+		    (l->peek && l->peek(l->peek_arg)))
+			return;
+		prev = now;
+		now = mxd_now_ns();
+		if (now >= end || mxn_spin_preempted(&l->spin, prev, now))
+			return;
+	}
 }
 
 static void flush_cb(struct ev_loop *ev, ev_prepare *w, int revents)
@@ -75,6 +112,7 @@ int mxd_loop_new(struct mxd_core *core, struct mxd_loop **out)
 		return -ENOSYS;
 	}
 	l->core = core;
+	mxn_spin_init(&l->spin, (uint64_t)mxd_core_config(core)->poll_window_us * 1000u, false);
 	ev_idle_init(&l->poll_w, poll_cb);
 	/* Idle watchers only run when nothing of the same or higher priority
 	 * is pending: at the top priority, a busy wire or control socket
@@ -132,6 +170,12 @@ int mxd_loop_run(struct mxd_loop *l)
 void mxd_loop_stop(struct mxd_loop *l)
 {
 	ev_break(l->ev, EVBREAK_ALL);
+}
+
+void mxd_loop_set_peek(struct mxd_loop *l, bool (*fn)(void *arg), void *arg)
+{
+	l->peek = fn;
+	l->peek_arg = arg;
 }
 
 void mxd_loop_set_reload(struct mxd_loop *l, void (*fn)(void *arg), void *arg)

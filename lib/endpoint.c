@@ -93,6 +93,7 @@ struct mx_endpoint *mxl_endpoint_alloc(uint32_t key)
 	ep->cookie_free = UINT32_MAX;
 	ep->unexp_queue_max = MXL_UNEXP_QUEUE_MAX_DEFAULT;
 	ep->key = key;
+	mxl_spin_init(&ep->spin);
 	ep->wake_fd = eventfd(0, EFD_CLOEXEC | EFD_NONBLOCK);
 	if (ep->wake_fd < 0) {
 		mxl_endpoint_close(ep);

@@ -27,6 +27,7 @@
 #include "myrixen/layout.h"
 #include "myrixen/pair.h"
 #include "myrixen/ring.h"
+#include "myrixen/spin.h"
 #include "classify.h"
 #include "list.h"
 #include "match.h"
@@ -217,6 +218,7 @@ struct mx_endpoint {
 	uint64_t unexp_bytes;               /* buffered unexpected payload + records */
 	bool unexp_stalled;                 /* the ring head waits for a receive */
 	uint64_t counters[MXL_CNT_MAX];
+	struct mxn_spin spin;                /* MYRIXEN_SPIN_US under the spin rule */
 	struct mxl_lpeer lp[MXN_ENDPOINTS_MAX];
 	struct mxl_pair *pairs[MXN_PAIRS_MAX]; /* live channels, dense */
 	uint32_t npairs;
@@ -301,6 +303,7 @@ bool mxl_wait_until(struct mx_endpoint *ep, uint32_t timeout_ms,
  * message, room): let every blocked thread re-check.  Lock held. */
 void mxl_wake_waiters(struct mx_endpoint *ep);
 uint64_t mxl_now_ns(void);
+void mxl_spin_init(struct mxn_spin *s);
 
 /* ---- connect retries (connect.c) ---- */
 /* A connect answered "no such endpoint (yet)": true when it was queued for

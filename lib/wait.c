@@ -32,27 +32,37 @@ uint64_t mxl_now_ns(void)
 	return (uint64_t)ts.tv_sec * 1000000000ull + (uint64_t)ts.tv_nsec;
 }
 
-static uint64_t spin_ns(void)
+/* MYRIXEN_SPIN_US, read once: the window and whether the user set it (a
+ * set window spins even on 2 CPUs; the default follows myrixen/spin.h). */
+static void spin_conf(uint64_t *window_ns, bool *forced)
 {
 	static _Atomic int64_t cached = -1;
 	int64_t v = atomic_load_explicit(&cached, memory_order_relaxed);
 
 	if (v < 0) {
 		const char *s = getenv("MYRIXEN_SPIN_US");
-		/* Spinning only pays when the daemon and the peer have cores of
-		 * their own; on a 2-CPU host it steals the daemon's time. */
-		unsigned long dflt = sysconf(_SC_NPROCESSORS_ONLN) > 2 ? MXL_SPIN_US_DEFAULT : 0;
 		char *end;
-		unsigned long us = s && *s ? strtoul(s, &end, 10) : dflt;
+		unsigned long us = s && *s ? strtoul(s, &end, 10) : MXL_SPIN_US_DEFAULT;
+		bool set = s && *s && !*end;
 
-		if (s && *s && *end)
-			us = dflt;
+		if (!set)
+			us = MXL_SPIN_US_DEFAULT;
 		if (us > 1000000ul)
 			us = 1000000ul;
-		v = (int64_t)us * 1000;
+		v = (int64_t)us * 1000 * 2 + set; /* low bit: set by the user */
 		atomic_store_explicit(&cached, v, memory_order_relaxed);
 	}
-	return (uint64_t)v;
+	*window_ns = (uint64_t)v / 2;
+	*forced = v & 1;
+}
+
+void mxl_spin_init(struct mxn_spin *s)
+{
+	uint64_t window;
+	bool forced;
+
+	spin_conf(&window, &forced);
+	mxn_spin_init(s, window, forced);
 }
 
 static inline void cpu_relax(void)
@@ -162,7 +172,7 @@ bool mxl_wait_until(struct mx_endpoint *ep, uint32_t timeout_ms,
 {
 	uint64_t t = mxl_now_ns();
 	uint64_t deadline = timeout_ms == MX_INFINITE ? UINT64_MAX : t + timeout_ms * 1000000ull;
-	uint64_t spin_end = t + spin_ns();
+	uint64_t spin_end = t + mxn_spin_window(&ep->spin, t), prev = t;
 	uint32_t gen0 = atomic_load(&ep->wake_gen);
 
 	for (;;) {
@@ -176,10 +186,12 @@ bool mxl_wait_until(struct mx_endpoint *ep, uint32_t timeout_ms,
 		t = mxl_now_ns();
 		if (t >= deadline)
 			return false;
-		if (t < spin_end) {
+		if (t < spin_end && !mxn_spin_preempted(&ep->spin, prev, t)) {
+			prev = t;
 			cpu_relax();
 			continue;
 		}
+		spin_end = 0;
 		if (mxl_sends_wait())
 			mxl_progress_others(ep);
 		if (ep->doorbell_sleeper) {
@@ -197,6 +209,7 @@ bool mxl_wait_until(struct mx_endpoint *ep, uint32_t timeout_ms,
 			mxl_progress(ep);
 			return pred(ep, arg);
 		}
-		spin_end = mxl_now_ns() + spin_ns();
+		prev = mxl_now_ns();
+		spin_end = prev + mxn_spin_window(&ep->spin, prev);
 	}
 }

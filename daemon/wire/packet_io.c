@@ -202,6 +202,18 @@ int mxw_pio_rx(struct mxw_pio *p, void (*fn)(void *arg, const uint8_t *frame, si
 	return (int)n;
 }
 
+bool mxw_pio_rx_ready(const struct mxw_pio *p)
+{
+	if (p->version == 2) {
+		const struct tpacket2_hdr *h = (const void *)(p->ring + (size_t)p->cur * PIO_V2_FRAME);
+
+		return __atomic_load_n(&h->tp_status, __ATOMIC_ACQUIRE) & TP_STATUS_USER;
+	}
+	const struct tpacket_block_desc *bd = (const void *)(p->ring + (size_t)p->cur * PIO_BLOCK_SIZE);
+
+	return __atomic_load_n(&bd->hdr.bh1.block_status, __ATOMIC_ACQUIRE) & TP_STATUS_USER;
+}
+
 int mxw_pio_flush(struct mxw_pio *p)
 {
 	struct mmsghdr msgs[PIO_TX_BATCH];

@@ -9,6 +9,7 @@
 #define MXW_PACKET_IO_H
 
 #include <stddef.h>
+#include <stdbool.h>
 #include <stdint.h>
 
 struct mxw_pio;
@@ -30,6 +31,9 @@ int mxw_pio_rx(struct mxw_pio *p, void (*fn)(void *arg, const uint8_t *frame, si
 	       void *arg, unsigned budget);
 /* Queue a copy of one frame; sent at the next flush or when the batch fills. */
 int mxw_pio_tx(struct mxw_pio *p, const uint8_t *frame, size_t len);
+/* Does the receive ring hold a frame (block) for us?  Reads one status
+ * word: the daemon's spinning poll window checks it without a syscall. */
+bool mxw_pio_rx_ready(const struct mxw_pio *p);
 /* Send everything queued; returns frames sent or -errno. */
 int mxw_pio_flush(struct mxw_pio *p);
 void mxw_pio_get_stats(struct mxw_pio *p, struct mxw_pio_stats *out);

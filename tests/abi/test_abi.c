@@ -4,7 +4,9 @@
 #include <stdlib.h>
 #include <string.h>
 #include "myrixen/layout.h"
+#include "myrixen/pair.h"
 #include "myrixen/ring.h"
+#include "myrixen/spin.h"
 
 static int failures;
 #define CHECK(c) do { if (!(c)) { fprintf(stderr, "%s:%d: CHECK(%s)\n", __FILE__, __LINE__, #c); failures++; } } while (0)
@@ -77,9 +79,53 @@ static void test_wrap_and_suppression(void)
 	CHECK(mxn_ring_release(&cons));
 }
 
+/* The pair-channel layout: page-aligned pieces, directions apart, limits. */
+static void test_pair_layout(void)
+{
+	struct mxn_pair_layout l;
+
+	CHECK(mxn_pair_layout_compute(&l, 8, 512 * 1024) == 0);
+	CHECK(l.ctl_off[1] - l.ctl_off[0] == sizeof(struct mxn_ring_ctl));
+	CHECK(l.slots_off[0] % MXN_PAGE_SIZE == 0 && l.data_off[1] % MXN_PAGE_SIZE == 0);
+	CHECK(l.data_off[0] - l.slots_off[0] == 256 * sizeof(struct mxn_pair_slot));
+	CHECK(l.slots_off[1] == l.data_off[0] + 512 * 1024);
+	CHECK(l.area_size == l.data_off[1] + 512 * 1024);
+	CHECK(mxn_pair_layout_compute(&l, 3, 512 * 1024) == -22);
+	CHECK(mxn_pair_layout_compute(&l, 8, 3 * 64 * 1024) == -22);   /* not a power of 2 */
+	CHECK(mxn_pair_layout_compute(&l, 8, 32 * 1024) == -22);       /* < a medium */
+	CHECK(mxn_pair_layout_compute(&l, 8, 8 * 1024 * 1024) == -22); /* > the limit */
+}
+
+/* The spin rule: no spinning on <= 2 CPUs unless forced, none right after a
+ * preemption (even forced), a doubled window with many CPUs. */
+static void test_spin(void)
+{
+	struct mxn_spin s;
+
+	mxn_spin_setup(&s, 50000, false, 2);
+	CHECK(mxn_spin_window(&s, 1000) == 0);
+	mxn_spin_setup(&s, 50000, true, 2);
+	CHECK(mxn_spin_window(&s, 1000) == 50000);
+	mxn_spin_setup(&s, 50000, false, 4);
+	CHECK(mxn_spin_window(&s, 1000) == 50000);
+	mxn_spin_setup(&s, 50000, false, 16);
+	CHECK(mxn_spin_window(&s, 1000) == 100000);
+	mxn_spin_setup(&s, 0, true, 16);
+	CHECK(mxn_spin_window(&s, 1000) == 0);
+	/* a poll gap of 1 us is a poll; one of 1 ms is a lost CPU */
+	mxn_spin_setup(&s, 50000, true, 4);
+	CHECK(!mxn_spin_preempted(&s, 1000000, 1001000));
+	CHECK(mxn_spin_preempted(&s, 1000000, 2000000));
+	CHECK(s.preemptions == 1);
+	CHECK(mxn_spin_window(&s, 2000001) == 0);
+	CHECK(mxn_spin_window(&s, 2000000 + MXN_SPIN_QUIET_NS) == 50000);
+}
+
 int main(void)
 {
 	test_layout();
+	test_pair_layout();
+	test_spin();
 	test_wrap_and_suppression();
 	if (failures) {
 		fprintf(stderr, "test_abi: %d failure(s)\n", failures);

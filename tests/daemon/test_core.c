@@ -452,7 +452,7 @@ static void test_hostile(struct tep *a, struct tep *b)
 	c.u.q.off = MXN_QUEUE_MIN - 50;
 	post(&h, &c);
 	CHECK_EQ(mxd_endpoint_poll(h.ep, 64), -EPROTO);
-	CHECK(mxd_core_poll_active(core, 0) >= 0); /* the core cuts it off itself */
+	CHECK(mxd_core_poll_active(core, 0, 0) >= 0); /* the core cuts it off itself */
 	CHECK_EQ(h.destroyed, 1);
 	/* 3: event cons moved past prod. */
 	CHECK_EQ(open_ep(&h, 9, MXN_ENDPOINT_ANY, 1), 0);
@@ -790,7 +790,9 @@ static void on_wakeup(void *arg)
 }
 
 /* Anticipatory polling: an endpoint stays active for the window after its
- * last work, then arms its doorbell with a final check. */
+ * last work, then arms its doorbell with a final check.  (The loop passes
+ * poll_window_us, or 0 when it may not spin: myrixen/spin.h.) */
+#define WINDOW_NS 1000000ull
 static void test_poll_window(struct tep *a)
 {
 	struct mxd_config c2 = cfg;
@@ -799,7 +801,7 @@ static void test_poll_window(struct tep *a)
 	uint64_t t0;
 
 	/* Start from a quiet core: every endpoint armed and idle. */
-	for (int i = 0; i < 10 && mxd_core_poll_active(core, mxd_now_ns() + 10000000000ull); i++)
+	for (int i = 0; i < 10 && mxd_core_poll_active(core, mxd_now_ns() + 10000000000ull, 0); i++)
 		;
 	CHECK(!a->ep->active);
 	c2.poll_window_us = 1000;
@@ -813,24 +815,24 @@ static void test_poll_window(struct tep *a)
 	CHECK(tg_post(&a->g, &c));
 	CHECK(!tg_push(&a->g));
 	t0 = mxd_now_ns();
-	CHECK_EQ(mxd_core_poll_active(core, t0), 1); /* did work */
+	CHECK_EQ(mxd_core_poll_active(core, t0, WINDOW_NS), 1); /* did work */
 	mxd_core_flush(core);
 	CHECK_EQ(next(a).u.done.cookie, 70);
 	release(a);
-	CHECK_EQ(mxd_core_poll_active(core, t0 + 500000), 1); /* inside the window */
+	CHECK_EQ(mxd_core_poll_active(core, t0 + 500000, WINDOW_NS), 1); /* inside the window */
 	CHECK(a->ep->active);
 	/* Window over, but a command raced in before the arm: still active. */
 	c.cookie = 71;
 	CHECK(tg_post(&a->g, &c));
 	tg_push(&a->g);
-	CHECK_EQ(mxd_core_poll_active(core, t0 + 2000000), 1);
+	CHECK_EQ(mxd_core_poll_active(core, t0 + 2000000, WINDOW_NS), 1);
 	CHECK(a->ep->active);
 	mxd_core_flush(core);
 	CHECK_EQ(next(a).u.done.cookie, 71);
 	release(a);
 	/* Quiet for a whole window: armed (prod_event = cons + 1) and idle. */
-	mxd_core_poll_active(core, t0 + 4000000); /* sees the released events */
-	CHECK_EQ(mxd_core_poll_active(core, t0 + 6000000), 0);
+	mxd_core_poll_active(core, t0 + 4000000, WINDOW_NS); /* sees the released events */
+	CHECK_EQ(mxd_core_poll_active(core, t0 + 6000000, WINDOW_NS), 0);
 	CHECK(!a->ep->active);
 	prod_event = a->g.cmd.ctl->prod_event;
 	CHECK_EQ(prod_event, a->ep->cmd.cons_pvt + 1);
@@ -840,7 +842,7 @@ static void test_poll_window(struct tep *a)
 	CHECK(tg_push(&a->g));
 	mxd_endpoint_kick(a->ep);
 	CHECK_EQ(wakeups, 2);
-	mxd_core_poll_active(core, mxd_now_ns());
+	mxd_core_poll_active(core, mxd_now_ns(), WINDOW_NS);
 	mxd_core_flush(core);
 	CHECK_EQ(next(a).u.done.cookie, 72);
 	release(a);
