@@ -1,0 +1,23 @@
+# Plots of bench/local_bench.sh: gnuplot -e "dir='OUT'" bench/local_bench.gp
+# Inputs: DIR/{mx_pair,mx_daemon,shm,pipe,unix,udp}.csv (bytes,latency_us,mb_per_s)
+set datafile separator ","
+set terminal pngcairo size 900,560 noenhanced font ",10"
+set key top left
+set grid
+set logscale x 2
+set xlabel "message size (bytes)"
+series = "mx_pair mx_daemon pipe unix udp shm"
+names = "'MX, pair channel' 'MX, through the daemon' 'pipe' 'UNIX socket' 'UDP loopback' 'shared memory, spinning (floor)'"
+set output dir."/local_latency.png"
+set title "Local ping-pong latency (half round trip)"
+set ylabel "latency (us)"
+set logscale y 10
+plot for [i=1:words(series)] dir."/".word(series,i).".csv" every ::1 using ($1 > 0 ? $1 : 0.5):2 \
+	with linespoints title word(names,i)
+set output dir."/local_bandwidth.png"
+set title "Local ping-pong bandwidth (size / half round trip)"
+set ylabel "MB/s"
+unset logscale y
+set key top left
+plot for [i=1:words(series)] dir."/".word(series,i).".csv" every ::1 using ($1 > 0 ? $1 : 0.5):3 \
+	with linespoints title word(names,i)

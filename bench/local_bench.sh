@@ -1,0 +1,162 @@
+#!/bin/bash
+# The local fast path against kernel IPC, in one run (issue 9).  Not a test.
+#   bench/local_bench.sh [BUILD_DIR] [OUT_DIR]      (perf, gnuplot; release build advised)
+# Env: ITERS (20000, tiny runs), SWEEP_ITERS (400, size sweep), PAIRS_ITERS (4000).
+#
+# 1. Per one-way tiny (8 B) message, summed over every process (perf stat
+#    follows the forked peer; the daemon is counted separately with -p):
+#    context switches and syscalls, as the difference of a long and a short
+#    run (start-up cancels), for pipe, UNIX socket, UDP loopback, MX through
+#    a pair channel and MX through the daemon (pair_channels = no).
+# 2. Latency (half round trip) of the same runs, and ratios against the pipe.
+# 3. Both sides spinning (MYRIXEN_SPIN_US) against the shared-memory floor.
+# 4. 1, 10, 40 concurrent pairs: aggregate rate, daemon CPU per message.
+# 5. Latency and bandwidth against size (0 B .. 4 MiB), plotted as PNG.
+set -eEu
+B=$(realpath "${1:-build}")
+OUT=$(realpath -m "${2:-local_bench.out}")
+HERE=$(dirname "$(realpath "$0")")
+ITERS=${ITERS:-20000}
+SWEEP_ITERS=${SWEEP_ITERS:-400}
+PAIRS_ITERS=${PAIRS_ITERS:-4000}
+SHORT=$((ITERS / 10))
+for f in daemon/myribackd tools/mx_pingpong bench/shm_pingpong bench/ipc_pingpong bench/mx_pairs; do
+	[ -x "$B/$f" ] || { echo "local_bench: $B/$f not built"; exit 1; }
+done
+command -v perf >/dev/null || { echo "local_bench: perf not installed"; exit 1; }
+mkdir -p "$OUT"
+DIR=$(mktemp -d /tmp/mxl-bench.XXXXXX)
+PIDS=()
+cleanup() {
+	for p in "${PIDS[@]}"; do kill "$p" 2>/dev/null || true; done
+	rm -rf "$DIR"
+}
+trap cleanup EXIT
+
+# Two daemons: one brokers pair channels, the other keeps everything on the
+# daemon path (the comparison the channel must win).
+start_daemon() { # NAME PAIRS(yes|no)
+	cat > "$DIR/$1.conf" <<CONF
+transports = local
+local_socket = $DIR/$1.sock
+ctl_socket = $DIR/$1.ctl
+pair_channels = $2
+# 40 pairs are 80 endpoints of one user
+endpoints_per_guest = 128
+endpoint_reserve = 0
+CONF
+	"$B/daemon/myribackd" -f -c "$DIR/$1.conf" > "$DIR/$1.log" 2>&1 &
+	PIDS+=($!)
+	eval "DPID_$1=$!"
+	for _ in $(seq 100); do [ -S "$DIR/$1.sock" ] && return; sleep 0.05; done
+	echo "local_bench: daemon $1 did not start"; cat "$DIR/$1.log"; exit 1
+}
+start_daemon pair yes
+start_daemon hop no
+
+# perf stat CSV -> "context_switches syscalls"
+perf_pair() { awk -F, '$3=="context-switches"{c=$1} $3=="raw_syscalls:sys_enter"{s=$1} END{print c+0, s+0}' "$1"; }
+
+# run_counted TAG DAEMON(or -) CMD...: counts of the command's processes and of
+# the daemon (if any) into $DIR/TAG.{app,dmn}; the command's table into TAG.txt
+run_counted() {
+	local tag=$1 d=$2 pp=""
+	shift 2
+	if [ "$d" != - ]; then
+		perf stat -x, -e context-switches,raw_syscalls:sys_enter -p "$d" -o "$DIR/$tag.dmn" &
+		pp=$!
+		sleep 0.3
+	fi
+	perf stat -x, -e context-switches,raw_syscalls:sys_enter -o "$DIR/$tag.app" -- "$@" > "$DIR/$tag.txt"
+	if [ -n "$pp" ]; then
+		kill -INT "$pp"; wait "$pp" || true
+	else
+		printf '0,,context-switches\n0,,raw_syscalls:sys_enter\n' > "$DIR/$tag.dmn"
+	fi
+}
+
+# tiny NAME DAEMON CMD... (the command takes -n N last): one row of table 1
+tiny() {
+	local name=$1 d=$2 dpid=-
+	shift 2
+	[ "$d" != - ] && dpid=$(eval echo "\$DPID_$d")
+	run_counted "$name.s" "$dpid" env MYRIXEN_SOCKET="$DIR/${d/-/pair}.sock" "$@" -n "$SHORT"
+	run_counted "$name.l" "$dpid" env MYRIXEN_SOCKET="$DIR/${d/-/pair}.sock" "$@" -n "$ITERS"
+	read -r as ass < <(perf_pair "$DIR/$name.s.app")
+	read -r al asl < <(perf_pair "$DIR/$name.l.app")
+	read -r ds dss < <(perf_pair "$DIR/$name.s.dmn")
+	read -r dl dsl < <(perf_pair "$DIR/$name.l.dmn")
+	local lat
+	lat=$(awk '$1 ~ /^[0-9]+$/ {l=$2} END{print l}' "$DIR/$name.l.txt")
+	awk -v n="$name" -v m=$((2 * (ITERS - SHORT))) -v cs=$((al + dl - as - ds)) \
+	    -v sc=$((asl + dsl - ass - dss)) -v dsc=$((dsl - dss)) -v lat="$lat" \
+	    'BEGIN{printf "%s %.3f %.3f %.3f %s\n", n, cs/m, sc/m, dsc/m, lat}' >> "$DIR/tiny.dat"
+}
+
+: > "$DIR/tiny.dat"
+tiny pipe - "$B/bench/ipc_pingpong" -m pipe -s 8 -S 8 -w 200
+tiny unix - "$B/bench/ipc_pingpong" -m unix -s 8 -S 8 -w 200
+tiny udp - "$B/bench/ipc_pingpong" -m udp -s 8 -S 8 -w 200
+tiny mx_pair pair "$B/tools/mx_pingpong" -b -s 8 -S 8 -w 200
+tiny mx_daemon hop "$B/tools/mx_pingpong" -b -s 8 -S 8 -w 200
+PIPE_LAT=$(awk '$1=="pipe"{print $5}' "$DIR/tiny.dat")
+{
+	echo "## Local tiny (8 B) ping-pong, processes sleeping ($(nproc) CPUs, $(date -u +%F))"
+	echo
+	echo "| path | context switches / msg | syscalls / msg (all processes) | daemon syscalls / msg | half RTT (us) | vs pipe |"
+	echo "|---|---:|---:|---:|---:|---:|"
+	awk -v p="$PIPE_LAT" '{printf "| %s | %.2f | %.2f | %.2f | %.2f | %.2fx |\n", $1, $2, $3, $4, $5, $5/p}' "$DIR/tiny.dat"
+	echo
+} > "$OUT/local_bench.md"
+
+# ---- 3. both sides spinning: MX pair channel vs the shared-memory floor ----
+SHM=$("$B/bench/shm_pingpong" -s 8 -S 8 -n "$ITERS" -w 200 | awk '$1 ~ /^[0-9]+$/ {print $2}')
+SPIN=$(MYRIXEN_SOCKET="$DIR/pair.sock" MYRIXEN_SPIN_US=1000000 "$B/tools/mx_pingpong" -b -s 8 -S 8 \
+	-n "$ITERS" -w 200 | awk '$1 ~ /^[0-9]+$/ {print $2}')
+{
+	echo "## Both sides spinning (MYRIXEN_SPIN_US=1000000), 8 B"
+	echo
+	echo "| path | half RTT (us) | vs shm floor |"
+	echo "|---|---:|---:|"
+	awk -v s="$SHM" -v m="$SPIN" 'BEGIN{printf "| shm_pingpong (floor) | %.2f | 1.00x |\n| MX pair channel | %.2f | %.2fx |\n", s, m, m/s}'
+	echo
+} >> "$OUT/local_bench.md"
+
+# ---- 4. concurrent pairs ----
+ticks() { awk '{print $14 + $15}' "/proc/$1/stat"; }
+{
+	echo "## Concurrent pairs, 8 B ping-pong, $PAIRS_ITERS round trips per pair"
+	echo
+	echo "| daemon | pairs | msgs/s (aggregate) | vs 1 pair | daemon CPU us / msg |"
+	echo "|---|---:|---:|---:|---:|"
+} >> "$OUT/local_bench.md"
+HZ=$(getconf CLK_TCK)
+for d in pair hop; do
+	dpid=$(eval echo "\$DPID_$d")
+	base=""
+	for p in 1 10 40; do
+		t0=$(ticks "$dpid")
+		line=$(MYRIXEN_SOCKET="$DIR/$d.sock" "$B/bench/mx_pairs" -p "$p" -n "$PAIRS_ITERS" -s 8)
+		t1=$(ticks "$dpid")
+		rate=$(echo "$line" | awk '{print $8}')
+		msgs=$(echo "$line" | awk '{print $4}')
+		[ -z "$base" ] && base=$rate
+		awk -v d="$d" -v p="$p" -v r="$rate" -v b="$base" -v t=$((t1 - t0)) -v m="$msgs" -v hz="$HZ" \
+			'BEGIN{printf "| %s | %d | %.0f | %.2fx | %.3f |\n", d=="pair"?"pair channels":"daemon path", p, r, r/b, t*1e6/hz/m}' \
+			>> "$OUT/local_bench.md"
+	done
+done
+echo >> "$OUT/local_bench.md"
+
+# ---- 5. sweep and plots ----
+MYRIXEN_SOCKET="$DIR/pair.sock" "$B/tools/mx_pingpong" -b -n "$SWEEP_ITERS" -w 20 -c "$OUT/mx_pair.csv" > /dev/null
+MYRIXEN_SOCKET="$DIR/hop.sock" "$B/tools/mx_pingpong" -b -n "$SWEEP_ITERS" -w 20 -c "$OUT/mx_daemon.csv" > /dev/null
+"$B/bench/shm_pingpong" -n "$SWEEP_ITERS" -w 20 -c "$OUT/shm.csv" > /dev/null
+for m in pipe unix udp; do
+	"$B/bench/ipc_pingpong" -m $m -n "$SWEEP_ITERS" -w 20 -c "$OUT/$m.csv" > /dev/null
+done
+if command -v gnuplot >/dev/null; then
+	gnuplot -e "dir='$OUT'" "$HERE/local_bench.gp"
+fi
+cat "$OUT/local_bench.md"
+echo "CSV and PNG in $OUT"
