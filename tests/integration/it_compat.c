@@ -215,6 +215,78 @@ static void test_connect_late(void)
 	mx_close_endpoint(e1);
 }
 
+/* ---- a blocking call completed by another thread's progress ---- */
+
+struct blocked {
+	mx_endpoint_t ep;
+	uint32_t v, res;
+	mx_status_t st;
+	_Atomic int in_wait;
+};
+
+static void *block_on_recv(void *arg)
+{
+	struct blocked *b = arg;
+	mx_segment_t s = { &b->v, sizeof(b->v) };
+	mx_request_t r;
+
+	IT_OK(mx_irecv(b->ep, &s, 1, 0xb10c, MX_MATCH_MASK_NONE, NULL, &r));
+	atomic_store(&b->in_wait, 1);
+	IT_OK(mx_wait(b->ep, &r, MX_INFINITE, &b->st, &b->res));
+	return NULL;
+}
+
+/* One thread sleeps in mx_wait(MX_INFINITE); another's mx_connect, probe
+ * and wait_any must each return as soon as their own answer is there, not
+ * when something else wakes the endpoint. */
+static void test_blocked_neighbour(void)
+{
+	struct blocked b = { 0 };
+	mx_endpoint_t e2 = it_open(E2);
+	mx_endpoint_addr_t a, a2;
+	mx_status_t st;
+	mx_request_t r;
+	pthread_t th;
+	uint32_t v = 0x5eed, res = 0, i;
+	mx_segment_t s = { &v, sizeof(v) };
+	uint64_t t0, worst = 0;
+
+	b.ep = it_open(E1);
+	a2 = it_connect(b.ep, E2);
+	if (pthread_create(&th, NULL, block_on_recv, &b))
+		exit(1);
+	while (!atomic_load(&b.in_wait))
+		usleep(1000);
+	for (i = 0; i < 20; i++) {
+		usleep(20000); /* let the other thread fall asleep on the doorbell */
+		t0 = now_ms();
+		IT_OK(mx_connect(b.ep, nic, E2, IT_KEY, 5000, &a));
+		/* A message for this thread, sent from e2, probed then taken. */
+		IT_OK(mx_isend(e2, &s, 1, it_connect(e2, E1), 0xc0de, NULL, &r));
+		IT_OK(mx_probe(b.ep, 5000, 0xc0de, MX_MATCH_MASK_NONE, &st, &res));
+		IT_EQ(res, 1);
+		IT_OK(mx_irecv(b.ep, &s, 1, 0xc0de, MX_MATCH_MASK_NONE, NULL, &r));
+		IT_OK(mx_wait_any(b.ep, 5000, 0xc0de, MX_MATCH_MASK_NONE, &st, &res));
+		IT_EQ(res, 1);
+		if (now_ms() - t0 > worst)
+			worst = now_ms() - t0;
+		while (mx_test_any(e2, 0, 0, &st, &res) == MX_SUCCESS && res)
+			;
+	}
+	IT_CHECK(worst < 1000);
+	printf("connect+probe+wait_any beside a blocked thread: worst %llu ms\n",
+	       (unsigned long long)worst);
+	/* Now complete the blocked thread's own receive. */
+	v = 7;
+	IT_OK(mx_isend(e2, &s, 1, it_connect(e2, E1), 0xb10c, NULL, &r));
+	pthread_join(th, NULL);
+	IT_EQ(b.res, 1);
+	IT_EQ(b.v, 7);
+	(void)a2;
+	mx_close_endpoint(b.ep);
+	mx_close_endpoint(e2);
+}
+
 /* ---- addresses and the deprecated callback ---- */
 
 static int cb_calls;
@@ -294,6 +366,8 @@ int main(int argc, char **argv)
 		test_internal_requests();
 	if (!*only || !strcmp(only, "connect"))
 		test_connect_late();
+	if (!*only || !strcmp(only, "neighbour"))
+		test_blocked_neighbour();
 	if (!*only || !strcmp(only, "addr"))
 		test_addresses();
 	mx_finalize();
