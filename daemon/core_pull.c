@@ -6,8 +6,9 @@
  * otherwise):
  *  1. direct: the receiver's library copies it itself with one
  *     process_vm_readv under its own credentials (same principal only):
- *     PULL_GRANT event, then its PULL_FIN.  Nothing on the loop but the
- *     bookkeeping, one copy, no daemon privilege involved.
+ *     PULL_GRANT event, then its PULL_FIN (which completes the receive in
+ *     the library: no PULL_DONE).  Nothing on the loop but the bookkeeping,
+ *     one copy, no daemon privilege involved.
  *  2. async: a transport worker copies it off the loop, bounded in time
  *     (a stalled copy fails alone, MXN_ST_TIMEOUT, counted).
  *  3. sync: through the bounce buffer on the loop, for transports that have
@@ -41,16 +42,18 @@ static uint8_t pull_copy(struct mxd_rndv *r, struct mxd_endpoint *dst,
 	return MXN_ST_OK;
 }
 
-/* Complete a local pull on both sides and forget the rendezvous. */
-static void pull_finish(struct mxd_endpoint *ep, struct mxd_rndv *r, uint64_t cookie,
-			uint8_t status, uint32_t len)
+/* Complete a local pull on both sides (the receiver unless it completed
+ * itself: PULL_FIN) and forget the rendezvous. */
+static void pull_end(struct mxd_endpoint *ep, struct mxd_rndv *r, uint64_t cookie,
+		     uint8_t status, uint32_t len, bool answer)
 {
 	if (r->src_gone)
 		status = MXN_ST_CLOSED;
 	if (status != MXN_ST_OK)
 		len = 0;
 	ep->st.pull_bytes += len;
-	mxd_ep_done(ep, MXN_EVT_PULL_DONE, cookie, status, len);
+	if (answer)
+		mxd_ep_done(ep, MXN_EVT_PULL_DONE, cookie, status, len);
 	if (r->src) {
 		struct mxd_endpoint *src = r->src;
 
@@ -62,6 +65,12 @@ static void pull_finish(struct mxd_endpoint *ep, struct mxd_rndv *r, uint64_t co
 	/* A table slot came free: senders stalled on a full table may go on
 	 * (their retry is not tied to an event-ring cons movement). */
 	mxd_ep_wake_waiters(ep);
+}
+
+static void pull_finish(struct mxd_endpoint *ep, struct mxd_rndv *r, uint64_t cookie,
+			uint8_t status, uint32_t len)
+{
+	pull_end(ep, r, cookie, status, len, true);
 }
 
 static uint8_t refused_status(struct mxd_core *core, int err)
@@ -219,9 +228,9 @@ int mxd_cmd_pull_fin(struct mxd_endpoint *ep, const struct mxn_cmd *c)
 	uint8_t status = c->u.fin.status;
 
 	if (!r || !r->granted || r->pull_cookie != c->cookie) {
+		/* Nothing answers a PULL_FIN: count it, and a flood is a fault. */
 		ep->st.bad_cmds++;
 		ep->core->st.bad_cmds++;
-		mxd_ep_done(ep, MXN_EVT_PULL_DONE, c->cookie, MXN_ST_BAD_REQUEST, 0);
 		return ep->st.bad_cmds > MXD_BAD_CMDS_MAX ? -EPROTO : 0;
 	}
 	if (len > r->pull_len)
@@ -233,7 +242,7 @@ int mxd_cmd_pull_fin(struct mxd_endpoint *ep, const struct mxn_cmd *c)
 		ep->core->st.pull_direct_bytes += len;
 	else
 		ep->core->st.pull_direct_failed++;
-	pull_finish(ep, r, r->pull_cookie, status, len);
+	pull_end(ep, r, r->pull_cookie, status, len, false);
 	return 0;
 }
 

@@ -241,10 +241,12 @@ static int issue(struct mx_endpoint *ep, struct mxl_req *r)
 		return -EAGAIN;
 	memset(&c, 0, sizeof(c));
 	if (r->fin_pending) {
-		/* The pull's own cookie: the daemon answers with its PULL_DONE. */
+		/* The pull's own cookie; nothing answers it: the receive is
+		 * complete now (may free r). */
 		c.cookie = ((uint64_t)r->cookie_gen << 32) | r->cookie_idx;
 		mxl_build_pull_fin(r, &c);
 		cmd_put(ep, &c);
+		mxl_pull_complete(ep, r, r->fin_status, r->fin_len);
 		return 0;
 	}
 	err = mxl_cookie_get(ep, r, &cookie);

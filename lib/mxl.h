@@ -341,6 +341,8 @@ bool mxl_unexp_full(struct mx_endpoint *ep, const struct mxn_evt *e);
 bool mxl_pull_direct_wanted(const struct mx_endpoint *ep);
 void mxl_on_pull_grant(struct mx_endpoint *ep, const struct mxn_evt *e);
 void mxl_build_pull_fin(const struct mxl_req *r, struct mxn_cmd *c);
+/* A pull ended (PULL_DONE, or our own copy once its PULL_FIN is queued). */
+void mxl_pull_complete(struct mx_endpoint *ep, struct mxl_req *r, uint8_t status, uint32_t xfer);
 
 /* ---- opening/closing (endpoint.c), naming (info.c) ---- */
 int mxl_endpoint_open(uint32_t endpoint_id, uint32_t key, struct mx_endpoint **out);

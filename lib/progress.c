@@ -206,13 +206,16 @@ static void on_send_done(struct mx_endpoint *ep, const struct mxn_evt *e)
 static void on_pull_done(struct mx_endpoint *ep, const struct mxn_evt *e)
 {
 	struct mxl_req *r = done_req(ep, e->u.done.cookie, MXL_REQ_RECV, MXL_REQ_DISCARD);
-	mx_status_code_t code;
-	uint32_t x;
 
-	if (!r)
-		return;
-	code = mxl_status_from_mxn(e->status);
-	x = e->u.done.xfer_length < r->pull_len ? e->u.done.xfer_length : r->pull_len;
+	if (r)
+		mxl_pull_complete(ep, r, e->status, e->u.done.xfer_length);
+}
+
+void mxl_pull_complete(struct mx_endpoint *ep, struct mxl_req *r, uint8_t status, uint32_t xfer)
+{
+	mx_status_code_t code = mxl_status_from_mxn(status);
+	uint32_t x = xfer < r->pull_len ? xfer : r->pull_len;
+
 	r->status.xfer_length = x;
 	if (code == MX_STATUS_SUCCESS && x < r->status.msg_length)
 		code = MX_STATUS_TRUNCATED;

@@ -5,8 +5,9 @@
  * answers MXN_EVT_PULL_GRANT with the sender's pid and segments instead of
  * copying, and we read them straight into the receive buffer with one
  * process_vm_readv under our own credentials (the kernel's ptrace check
- * decides, not the daemon's privileges), then report with MXN_CMD_PULL_FIN;
- * the daemon completes the pull with PULL_DONE as usual.
+ * decides, not the daemon's privileges), then report with MXN_CMD_PULL_FIN,
+ * which completes the receive at once (nothing answers it; the daemon
+ * completes the sender).
  * MYRIXEN_SINGLE_COPY=0 turns it off (the daemon then copies off its loop).
  */
 #include <errno.h>
@@ -79,7 +80,7 @@ void mxl_on_pull_grant(struct mx_endpoint *ep, const struct mxn_evt *e)
 	}
 	r->fin_status = copy_grant(ep, r, g, &r->fin_len);
 	r->fin_pending = true;
-	mxl_submit(ep, r); /* PULL_FIN with the same cookie; PULL_DONE completes it */
+	mxl_submit(ep, r); /* PULL_FIN with the same cookie; queuing it completes r */
 }
 
 void mxl_build_pull_fin(const struct mxl_req *r, struct mxn_cmd *c)

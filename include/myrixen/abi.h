@@ -186,7 +186,8 @@ struct mxn_cmd_pull {
 };
 _Static_assert(sizeof(struct mxn_cmd_pull) == 32, "mxn_cmd_pull");
 
-/* Answer to MXN_EVT_PULL_GRANT, cookie = the PULL's; completed by PULL_DONE. */
+/* Answer to MXN_EVT_PULL_GRANT, cookie = the PULL's.  Nothing answers it: the
+ * library's receive is complete; the sender gets its SEND_DONE. */
 struct mxn_cmd_pull_fin {
 	uint32_t rndv_handle;
 	uint32_t xfer_length;     /* bytes the library moved */
@@ -367,7 +368,8 @@ _Static_assert(sizeof(struct mxn_evt_done) == 32, "mxn_evt_done");
  * receiver (and still the process that opened its endpoint): the receiving
  * library reads xfer_length bytes with process_vm_readv(pid, ...) from the
  * sender's nsegs struct mxn_vaddr_seg at segs_off in the recvq (freed with
- * the slot), under its own credentials, then answers MXN_CMD_PULL_FIN.
+ * the slot), under its own credentials, then answers MXN_CMD_PULL_FIN (no
+ * PULL_DONE follows).
  */
 struct mxn_evt_grant {
 	uint64_t cookie;          /* the PULL's */

@@ -1,0 +1,190 @@
+/* SPDX-License-Identifier: MIT */
+/*
+ * Large local messages vs one process_vm_readv of the same size, in one
+ * run: a sender process streams ITERS messages of SIZE bytes to a receiver
+ * through libmyrixen (single copy: MYRIXEN_SINGLE_COPY unset; mediated:
+ * MYRIXEN_SINGLE_COPY=0), then the receiver reads the sender's buffer ITERS
+ * times with process_vm_readv itself (the baseline).  Prints GB/s and the
+ * ratio to the baseline.  Not a test; bench/large_bench.sh drives it.
+ *   large_bench SIZE ITERS direct|mediated|both     (MYRIXEN_SOCKET set)
+ */
+#include <stdint.h>
+#include <stdio.h>
+#include <stdlib.h>
+#include <string.h>
+#include <sys/uio.h>
+#include <sys/wait.h>
+#include <time.h>
+#include <unistd.h>
+#include <myriexpress.h>
+
+#define KEY 0x1a76u
+#define ROUNDS 5   /* baseline and each path alternate; the best round counts */
+
+struct hello {
+	uint64_t nic;
+	uint32_t eid[2];
+};
+
+struct where {
+	pid_t pid;
+	uint64_t addr;
+};
+
+static double now_s(void)
+{
+	struct timespec ts;
+
+	clock_gettime(CLOCK_MONOTONIC, &ts);
+	return (double)ts.tv_sec + (double)ts.tv_nsec * 1e-9;
+}
+
+static void die(const char *what)
+{
+	fprintf(stderr, "large_bench: %s\n", what);
+	exit(1);
+}
+
+static void wait_ok(mx_endpoint_t ep, mx_request_t *r)
+{
+	mx_status_t st;
+	uint32_t result = 0;
+
+	if (mx_wait(ep, r, 60000, &st, &result) != MX_SUCCESS || !result ||
+	    st.code != MX_STATUS_SUCCESS)
+		die("transfer failed");
+}
+
+/* Two in flight at a time, so one announcement waits while one is copied. */
+static void sender(int rd, int wr, uint32_t size, int iters, int nphase)
+{
+	uint8_t *buf = malloc(size);
+	mx_endpoint_addr_t dest[2];
+	struct where w = { getpid(), (uintptr_t)buf };
+	struct hello h;
+	mx_endpoint_t ep;
+	mx_segment_t seg = { buf, size };
+	mx_request_t r[2];
+	char go;
+
+	if (!buf || read(rd, &h, sizeof(h)) != sizeof(h) || mx_init() != MX_SUCCESS ||
+	    mx_open_endpoint(MX_ANY_NIC, MX_ANY_ENDPOINT, KEY, NULL, 0, &ep) != MX_SUCCESS)
+		die("sender open");
+	memset(buf, 0xa5, size);
+	if (write(wr, &w, sizeof(w)) != sizeof(w))
+		die("sender pipe");
+	for (int p = 0; p < nphase; p++)
+		if (mx_connect(ep, h.nic, h.eid[p], KEY, 10000, &dest[p]) != MX_SUCCESS)
+			die("connect");
+	for (int q = 0; q < ROUNDS * nphase; q++) {
+		int p = q % nphase;
+
+		for (int i = 0; i < iters; i++) {
+			if (i >= 2)
+				wait_ok(ep, &r[i % 2]);
+			if (mx_isend(ep, &seg, 1, dest[p], (uint64_t)i, NULL, &r[i % 2]) != MX_SUCCESS)
+				die("isend");
+		}
+		for (int i = iters > 2 ? iters - 2 : 0; i < iters; i++)
+			wait_ok(ep, &r[i % 2]);
+	}
+	if (read(rd, &go, 1) != 1)
+		die("sender pipe");
+	mx_close_endpoint(ep);
+	mx_finalize();
+	exit(0);
+}
+
+static double receive(mx_endpoint_t ep, uint8_t *buf, uint32_t size, int iters)
+{
+	mx_segment_t seg = { buf, size };
+	mx_request_t r[2];
+	double t0 = now_s();
+
+	for (int i = 0; i < iters; i++) {
+		if (i >= 2)
+			wait_ok(ep, &r[i % 2]);
+		if (mx_irecv(ep, &seg, 1, (uint64_t)i, MX_MATCH_MASK_NONE, NULL, &r[i % 2]) !=
+		    MX_SUCCESS)
+			die("irecv");
+	}
+	for (int i = iters > 2 ? iters - 2 : 0; i < iters; i++)
+		wait_ok(ep, &r[i % 2]);
+	return now_s() - t0;
+}
+
+static double baseline(const struct where *w, uint8_t *buf, uint32_t size, int iters)
+{
+	struct iovec l = { buf, size }, r = { (void *)(uintptr_t)w->addr, size };
+	double t0 = now_s();
+
+	for (int i = 0; i < iters; i++)
+		if (process_vm_readv(w->pid, &l, 1, &r, 1, 0) != (ssize_t)size)
+			die("process_vm_readv");
+	return now_s() - t0;
+}
+
+int main(int argc, char **argv)
+{
+	uint32_t size = argc > 1 ? (uint32_t)strtoul(argv[1], NULL, 0) : 4u << 20;
+	int iters = argc > 2 ? atoi(argv[2]) : 50, nphase = 0, down[2], up[2];
+	const char *mode = argc > 3 ? argv[3] : "both";
+	const char *names[2];
+	double secs[2], base, t;
+	mx_endpoint_t ep[2];
+	mx_endpoint_addr_t a;
+	struct hello h;
+	struct where w;
+	uint8_t *buf = malloc(size);
+	pid_t kid;
+
+	if (!buf || iters < 1 || pipe(down) || pipe(up))
+		die("usage: large_bench SIZE ITERS direct|mediated|both");
+	kid = fork();
+	if (!kid)
+		sender(down[0], up[1], size, iters,
+		       !strcmp(mode, "both") ? 2 : 1);
+	if (mx_init() != MX_SUCCESS)
+		die("mx_init");
+	memset(buf, 0, size); /* fault the receive buffer in once, as the baseline's */
+	if (strcmp(mode, "mediated")) {
+		unsetenv("MYRIXEN_SINGLE_COPY");
+		names[nphase] = "single-copy";
+		if (mx_open_endpoint(MX_ANY_NIC, MX_ANY_ENDPOINT, KEY, NULL, 0, &ep[nphase++]))
+			die("open");
+	}
+	if (strcmp(mode, "direct")) {
+		setenv("MYRIXEN_SINGLE_COPY", "0", 1);
+		names[nphase] = "mediated";
+		if (mx_open_endpoint(MX_ANY_NIC, MX_ANY_ENDPOINT, KEY, NULL, 0, &ep[nphase++]))
+			die("open");
+	}
+	for (int p = 0; p < nphase; p++) {
+		mx_get_endpoint_addr(ep[p], &a);
+		mx_decompose_endpoint_addr(a, &h.nic, &h.eid[p]);
+	}
+	if (write(down[1], &h, sizeof(h)) != sizeof(h) || read(up[0], &w, sizeof(w)) != sizeof(w))
+		die("pipe");
+	/* Baseline: the same bytes, one process_vm_readv each, same buffers. */
+	base = secs[0] = secs[1] = 1e9;
+	for (int q = 0; q < ROUNDS; q++) {
+		t = baseline(&w, buf, size, iters);
+		base = t < base ? t : base;
+		for (int p = 0; p < nphase; p++) {
+			t = receive(ep[p], buf, size, iters);
+			secs[p] = t < secs[p] ? t : secs[p];
+		}
+	}
+	if (write(down[1], "g", 1) != 1)
+		die("pipe");
+	waitpid(kid, NULL, 0);
+	printf("size %u B, %d messages; process_vm_readv baseline %.2f GB/s\n", size, iters,
+	       (double)size * iters / base / 1e9);
+	for (int p = 0; p < nphase; p++)
+		printf("  %-12s %.2f GB/s  = %.0f%% of process_vm_readv\n", names[p],
+		       (double)size * iters / secs[p] / 1e9, 100. * base / secs[p]);
+	for (int p = 0; p < nphase; p++)
+		mx_close_endpoint(ep[p]);
+	mx_finalize();
+	return 0;
+}
