@@ -389,6 +389,20 @@ void mxd_ep_done(struct mxd_endpoint *ep, uint8_t type, uint64_t cookie, uint8_t
 	mxd_ep_emit(ep, &e);
 }
 
+/* SEND_DONE of a tiny/queued send: quiet when the guest already completed
+ * the send at issue (MXN_CMDF_QUIET), so giving its sendq back rings no
+ * doorbell unless it waits for that room (MXN_RINGF_WAKE_QUIET). */
+void mxd_ep_send_done(struct mxd_endpoint *ep, const struct mxn_cmd *c, uint8_t status,
+		      uint32_t xfer)
+{
+	struct mxn_evt e = { .type = MXN_EVT_SEND_DONE, .status = status };
+
+	e.flags = c->flags & MXN_CMDF_QUIET ? MXN_EVTF_QUIET : 0;
+	e.u.done.cookie = c->cookie;
+	e.u.done.xfer_length = xfer;
+	mxd_ep_emit(ep, &e);
+}
+
 static void wake_waiters_closed(struct mxd_endpoint *ep)
 {
 	struct mxd_endpoint *w;
@@ -552,6 +566,10 @@ struct mxn_evt *mxd_ep_slot(struct mxd_endpoint *ep)
 
 void mxd_ep_commit(struct mxd_endpoint *ep)
 {
+	/* (Read back from the guest's slot: a guest rewriting it can only
+	 * change whether it gets a doorbell.) */
+	if (!(mxd_ep_slot(ep)->flags & MXN_EVTF_QUIET))
+		ep->loud = true;
 	ep->evt.prod_pvt++;
 	ep->st.evts++;
 	mxd_ep_mark_dirty(ep);

@@ -165,6 +165,8 @@ struct mxd_endpoint {
 	bool active;                /* on the core's active list */
 	bool dirty;                 /* events staged, push + notify pending */
 	bool dirty_notify;          /* notify at flush even without new events */
+	bool loud;                  /* a staged event is not MXN_EVTF_QUIET */
+	bool owed_notify;           /* the guest asked, only quiet events came */
 	bool closing;
 	uint64_t last_work_ns;      /* anticipatory polling window start */
 	LIST_HEAD(, mxd_pair) pairs[2];       /* pair channels where we are side 0 / 1 */

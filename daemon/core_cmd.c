@@ -229,14 +229,14 @@ static int do_send_msg(struct mxd_endpoint *ep, const struct mxn_cmd *c)
 						  MXN_ST_BAD_ENDPOINT);
 		err = core->remote->send_msg(core->remote_priv, mxd_ep_ref(ep), c, payload, c->length);
 		if (err)
-			mxd_ep_done(ep, MXN_EVT_SEND_DONE, c->cookie, mxd_remote_errno_status(err), 0);
+			mxd_ep_send_done(ep, c, mxd_remote_errno_status(err), 0);
 		else
 			ep->remote_inflight++;
 		return 0;
 	}
 	dst = local_dest(ep, c, &status);
 	if (!dst) {
-		mxd_ep_done(ep, MXN_EVT_SEND_DONE, c->cookie, status, 0);
+		mxd_ep_send_done(ep, c, status, 0);
 		return 0;
 	}
 	if (!mxd_ep_recv_room(dst))
@@ -250,7 +250,7 @@ static int do_send_msg(struct mxd_endpoint *ep, const struct mxn_cmd *c)
 			/* Longer than the receiver's whole recvq: can never fit. */
 			ep->st.no_resources++;
 			send_void(ep, dst, c);
-			mxd_ep_done(ep, MXN_EVT_SEND_DONE, c->cookie, MXN_ST_NO_RESOURCES, 0);
+			mxd_ep_send_done(ep, c, MXN_ST_NO_RESOURCES, 0);
 			return 0;
 		}
 		/* Straight from one shared area to the other: the bytes are
@@ -272,7 +272,7 @@ static int do_send_msg(struct mxd_endpoint *ep, const struct mxn_cmd *c)
 		dst->st.recv_queued++;
 	}
 	mxd_ep_commit(dst);
-	mxd_ep_done(ep, MXN_EVT_SEND_DONE, c->cookie, MXN_ST_OK, c->length);
+	mxd_ep_send_done(ep, c, MXN_ST_OK, c->length);
 	return 0;
 stall:
 	mxd_ep_wait_on(ep, dst);

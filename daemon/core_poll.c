@@ -153,8 +153,19 @@ void mxd_core_flush(struct mxd_core *c)
 		if (ep->evt.prod_pvt != ep->evt_pushed) {
 			ep->evt_pushed = ep->evt.prod_pvt;
 			if (mxn_ring_push(&ep->evt))
-				kick = true;
+				ep->owed_notify = true;
 		}
+		/* Quiet events (sendq given back for sends the guest completed
+		 * at issue) wake nobody unless the guest waits for that room;
+		 * the notify stays owed, or a later event past prod_event would
+		 * find the index already crossed and ring nothing. */
+		if (ep->owed_notify &&
+		    (ep->loud || (atomic_load_explicit(MXN_ATOMIC(&ep->evt.ctl->flags),
+						       memory_order_relaxed) & MXN_RINGF_WAKE_QUIET))) {
+			ep->owed_notify = false;
+			kick = true;
+		}
+		ep->loud = false;
 		if (kick && ep->ops->notify) {
 			ep->ops->notify(ep);
 			ep->st.notifies++;

@@ -80,6 +80,8 @@ int mxd_ep_refresh_cons(struct mxd_endpoint *ep);
 void mxd_ep_arm_space(struct mxd_endpoint *ep);
 void mxd_ep_wait_on(struct mxd_endpoint *sender, struct mxd_endpoint *rcv);
 void mxd_ep_wake_waiters(struct mxd_endpoint *ep);
+void mxd_ep_send_done(struct mxd_endpoint *ep, const struct mxn_cmd *c, uint8_t status,
+		      uint32_t xfer);
 void mxd_ep_done(struct mxd_endpoint *ep, uint8_t type, uint64_t cookie, uint8_t status,
 		 uint32_t xfer);
 void mxd_rndv_release_src(struct mxd_rndv *r);

@@ -88,6 +88,8 @@ int mxd_cmd_validate(const struct mxn_cmd *c, const struct mxd_cmd_limits *lim)
 
 	if (c->op == MXN_CMD_SEND_RNDV)
 		allowed_flags = MXN_CMDF_SYNC;
+	else if (c->op == MXN_CMD_SEND_TINY || c->op == MXN_CMD_SEND_QUEUED)
+		allowed_flags = MXN_CMDF_QUIET;
 	if (c->op == MXN_CMD_PULL)
 		allowed_flags = MXN_CMDF_DIRECT;
 	if (c->flags & ~allowed_flags)

@@ -215,6 +215,41 @@ static int build_lookup(struct mx_endpoint *ep, struct mxl_req *r, struct mxn_cm
 	return 0;
 }
 
+/* A holder for the sendq of a send about to complete at issue, or NULL
+ * (bound reached, no memory: the send completes on SEND_DONE). */
+static struct mxl_req *zombie_new(struct mx_endpoint *ep)
+{
+	struct mxl_req *z;
+
+	if (ep->nzombies >= MXL_ZOMBIES_MAX)
+		return NULL;
+	z = mxl_req_new(ep, MXL_REQ_ZOMBIE, NULL);
+	if (z)
+		z->state = MXL_RS_FORGOTTEN | MXL_RS_INFLIGHT;
+	return z;
+}
+
+/*
+ * Buffered sends complete at issue (Open-MX's zombie sends): the bytes are
+ * in the slot or the sendq, so the buffer is the application's again.  z
+ * takes over the cookie and the sendq chunk until the daemon's (quiet)
+ * SEND_DONE gives them back; the application never waits for it, nor for
+ * a wire acknowledgement.
+ */
+static void complete_at_issue(struct mx_endpoint *ep, struct mxl_req *r, struct mxl_req *z)
+{
+	ep->cookies[r->cookie_idx].req = z;
+	z->cookie_idx = r->cookie_idx;
+	z->cookie_gen = r->cookie_gen;
+	r->cookie_idx = UINT32_MAX;
+	z->sq_held = r->sq_held;
+	z->sq_id = r->sq_id;
+	r->sq_held = false;
+	ep->nzombies++;
+	r->status.xfer_length = (uint32_t)r->total;
+	mxl_req_complete(r, MX_STATUS_SUCCESS);
+}
+
 /* The counts of a local destination (pair.h "Order"), or NULL. */
 static struct mxl_lpeer *local_peer(struct mx_endpoint *ep, const struct mxl_req *r)
 {
@@ -227,6 +262,7 @@ static struct mxl_lpeer *local_peer(struct mx_endpoint *ep, const struct mxl_req
 static int issue(struct mx_endpoint *ep, struct mxl_req *r)
 {
 	struct mxl_lpeer *lp = local_peer(ep, r);
+	struct mxl_req *z;
 	struct mxn_cmd c;
 	uint64_t cookie;
 	int err;
@@ -283,8 +319,15 @@ static int issue(struct mx_endpoint *ep, struct mxl_req *r)
 		c.pair_seq = (uint16_t)lp->tx_p;
 		lp->tx_d++;
 	}
+	z = c.op == MXN_CMD_SEND_TINY || c.op == MXN_CMD_SEND_QUEUED ? zombie_new(ep) : NULL;
+	if (z)
+		c.flags |= MXN_CMDF_QUIET;
 	cmd_put(ep, &c);
 	r->state |= MXL_RS_INFLIGHT;
+	if (z) {
+		complete_at_issue(ep, r, z);
+		return 0;
+	}
 	if (c.op == MXN_CMD_SEND_RNDV)
 		rndv_take(ep, r);
 	if (r->kind == MXL_REQ_SEND && r->cls != MXL_CLASS_LARGE) {

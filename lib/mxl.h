@@ -42,7 +42,13 @@ enum mxl_req_kind {
 	MXL_REQ_CONNECT = 3,
 	MXL_REQ_LOOKUP = 4,
 	MXL_REQ_DISCARD = 5,    /* internal pull of 0 bytes releasing a rendezvous */
+	MXL_REQ_ZOMBIE = 6,     /* holds the sendq of a send completed at issue */
 };
+
+/* Buffered sends completed at issue whose sendq chunk the daemon still
+ * holds (Open-MX's bounded "zombie" sends); beyond this, sends complete on
+ * SEND_DONE again. */
+#define MXL_ZOMBIES_MAX 1024u
 
 /* mxl_req.state bits */
 #define MXL_RS_DONE 0x01u       /* status final, queued on ep->done */
@@ -127,6 +133,7 @@ enum mxl_counter {
 	MXL_CNT_BACKLOG, MXL_CNT_BAD_EVENT, MXL_CNT_SLEEP, MXL_CNT_KICK, MXL_CNT_UNEXP_STALL,
 	MXL_CNT_CONNECT_RETRY, MXL_CNT_SEND_WAIT,
 	MXL_CNT_PAIR_SEND, MXL_CNT_PAIR_RECV, MXL_CNT_PAIR_BELL, MXL_CNT_PAIR_FAULT,
+	MXL_CNT_ZOMBIE_FAILED,
 	MXL_CNT_MAX
 };
 extern const char *const mxl_counter_names[MXL_CNT_MAX];
@@ -219,6 +226,7 @@ struct mx_endpoint {
 	bool unexp_stalled;                 /* the ring head waits for a receive */
 	uint64_t counters[MXL_CNT_MAX];
 	struct mxn_spin spin;                /* MYRIXEN_SPIN_US under the spin rule */
+	uint32_t nzombies;                   /* MXL_REQ_ZOMBIE in flight */
 	struct mxl_lpeer lp[MXN_ENDPOINTS_MAX];
 	struct mxl_pair *pairs[MXN_PAIRS_MAX]; /* live channels, dense */
 	uint32_t npairs;

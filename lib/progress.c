@@ -36,6 +36,7 @@ const char *const mxl_counter_names[MXL_CNT_MAX] = {
 	[MXL_CNT_PAIR_RECV] = "Pair channel arrivals",
 	[MXL_CNT_PAIR_BELL] = "Pair channel bells rung",
 	[MXL_CNT_PAIR_FAULT] = "Pair channels cut off",
+	[MXL_CNT_ZOMBIE_FAILED] = "Buffered sends failed after completion",
 };
 
 static uint64_t unexp_cost(uint32_t kind, uint32_t length)
@@ -187,12 +188,21 @@ static struct mxl_req *done_req(struct mx_endpoint *ep, uint64_t cookie, uint32_
 
 static void on_send_done(struct mx_endpoint *ep, const struct mxn_evt *e)
 {
-	struct mxl_req *r = done_req(ep, e->u.done.cookie, MXL_REQ_SEND, MXL_REQ_SEND);
+	struct mxl_req *r = done_req(ep, e->u.done.cookie, MXL_REQ_SEND, MXL_REQ_ZOMBIE);
 	mx_status_code_t code;
 
 	if (!r)
 		return;
 	code = mxl_status_from_mxn(e->status);
+	if (r->kind == MXL_REQ_ZOMBIE) {
+		/* The application had its completion at issue; the daemon
+		 * gives the sendq back (a failure can only be counted). */
+		ep->nzombies--;
+		if (code != MX_STATUS_SUCCESS)
+			ep->counters[MXL_CNT_ZOMBIE_FAILED]++;
+		mxl_req_complete(r, code);
+		return;
+	}
 	if (mxl_send_requeue(ep, r, code))
 		return;
 	if (r->cls == MXL_CLASS_LARGE)

@@ -75,7 +75,8 @@
 struct mxn_ring_ctl {
 	uint32_t prod;
 	uint32_t prod_event;
-	uint8_t pad0[MXN_CACHELINE - 8];
+	uint32_t flags;           /* MXN_RINGF_*, written by the consumer */
+	uint8_t pad0[MXN_CACHELINE - 12];
 	uint32_t cons;
 	uint32_t cons_event;
 	uint8_t pad1[MXN_CACHELINE - 8];
@@ -83,6 +84,10 @@ struct mxn_ring_ctl {
 _Static_assert(sizeof(struct mxn_ring_ctl) == 128, "mxn_ring_ctl size");
 _Static_assert(offsetof(struct mxn_ring_ctl, prod) == 0, "prod");
 _Static_assert(offsetof(struct mxn_ring_ctl, prod_event) == 4, "prod_event");
+_Static_assert(offsetof(struct mxn_ring_ctl, flags) == 8, "flags");
+/* Event ring: also ring the doorbell for quiet events (MXN_EVTF_QUIET): the
+ * guest waits for the queue room they give back. */
+#define MXN_RINGF_WAKE_QUIET 0x1u
 _Static_assert(offsetof(struct mxn_ring_ctl, cons) == 64, "cons");
 _Static_assert(offsetof(struct mxn_ring_ctl, cons_event) == 68, "cons_event");
 
@@ -150,6 +155,9 @@ enum mxn_cmd_op {
 
 /* mxn_cmd.flags */
 #define MXN_CMDF_SYNC 0x01u       /* mx_issend: completion means "matched" */
+#define MXN_CMDF_QUIET 0x02u      /* SEND_TINY/QUEUED: the guest completed the
+				   * send at issue; its SEND_DONE only gives the
+				   * sendq back and needs no doorbell */
 /* PULL: the library can copy from the sender itself (local transport), so
  * the daemon may answer MXN_EVT_PULL_GRANT instead of copying. */
 #define MXN_CMDF_DIRECT 0x02u
@@ -343,6 +351,8 @@ enum mxn_status {
 
 /* mxn_evt.flags */
 #define MXN_EVTF_SYNC 0x01u       /* a RECV_RNDV that carries a synchronous send */
+#define MXN_EVTF_QUIET 0x02u      /* SEND_DONE of an MXN_CMDF_QUIET send: the daemon
+				   * rings for it only with MXN_RINGF_WAKE_QUIET */
 
 struct mxn_evt_q {
 	uint32_t off;             /* offset in the recvq; chunk is MXN_QUEUE_ALIGN aligned */

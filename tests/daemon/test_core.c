@@ -227,6 +227,57 @@ static void test_tiny_queued(struct tep *a, struct tep *b)
 	CHECK_EQ(st.recv_queued, 1);
 }
 
+static void quiet_tiny(struct tep *a, struct tep *b, uint64_t cookie)
+{
+	struct mxn_cmd c = cmd(MXN_CMD_SEND_TINY, cookie, b);
+	struct mxn_evt e;
+
+	c.flags = MXN_CMDF_QUIET;
+	c.length = 4;
+	memcpy(c.u.tiny, "shh!", 4);
+	CHECK(!mxn_ring_arm(&a->g.evt)); /* a sleeps: its next event should ring */
+	post(a, &c);
+	poll_ep(a);
+	e = next(b);
+	CHECK_EQ(e.type, MXN_EVT_RECV_TINY);
+	CHECK_EQ(e.flags, 0);
+	release(b);
+	poll_ep(b);
+}
+
+/* A SEND_DONE for a send the guest completed at issue (MXN_CMDF_QUIET) only
+ * gives the sendq back: no doorbell, unless the guest waits for that room
+ * (MXN_RINGF_WAKE_QUIET).  A later ordinary event still rings, although the
+ * quiet one already crossed prod_event (the notify was owed). */
+static void test_quiet(struct tep *a, struct tep *b)
+{
+	struct mxn_cmd c;
+	struct mxn_evt e;
+	int n0 = a->notifies;
+
+	quiet_tiny(a, b, 31);
+	CHECK_EQ(a->notifies, n0);
+	e = next(a);
+	CHECK_EQ(e.type, MXN_EVT_SEND_DONE);
+	CHECK_EQ(e.flags, MXN_EVTF_QUIET);
+	CHECK_EQ(e.u.done.cookie, 31);
+	CHECK_EQ(e.status, MXN_ST_OK);
+	c = cmd(MXN_CMD_WAKE, 32, NULL);
+	post(a, &c);
+	poll_ep(a);
+	CHECK_EQ(a->notifies, n0 + 1);
+	CHECK_EQ(next(a).u.done.cookie, 32);
+	release(a);
+	poll_ep(a);
+	atomic_store(MXN_ATOMIC(&a->g.evt.ctl->flags), MXN_RINGF_WAKE_QUIET);
+	quiet_tiny(a, b, 33);
+	CHECK_EQ(a->notifies, n0 + 2);
+	CHECK_EQ(next(a).u.done.cookie, 33);
+	release(a);
+	atomic_store(MXN_ATOMIC(&a->g.evt.ctl->flags), 0u);
+	poll_ep(a);
+}
+
 /* b's event ring (16 slots) fills: the 17th send waits, nothing is lost. */
 static void test_receiver_full(struct tep *a, struct tep *b)
 {
@@ -866,6 +917,7 @@ int main(void)
 	CHECK(a.ep->session != b.ep->session);
 	test_connect(&a, &b);
 	test_tiny_queued(&a, &b);
+	test_quiet(&a, &b);
 	test_receiver_full(&a, &b);
 	test_rndv(&a, &b, 300000, 300000, false);
 	test_rndv(&a, &b, 300000, 1000, true); /* truncation */
