@@ -17,6 +17,9 @@
 #include <time.h>
 #include <unistd.h>
 #include <myriexpress.h>
+#include <myrixen/abi.h>
+
+#define MXN_LARGE_MAX_BENCH MXN_LARGE_MAX
 
 #define KEY 0x1a76u
 #define ROUNDS 5   /* baseline and each path alternate; the best round counts */
@@ -138,6 +141,11 @@ int main(int argc, char **argv)
 	uint8_t *buf = malloc(size);
 	pid_t kid;
 
+	if (size > MXN_LARGE_MAX_BENCH) {
+		printf("size %u B: skipped, above the largest message (%u B)\n", size,
+		       MXN_LARGE_MAX_BENCH);
+		return 0;
+	}
 	if (!buf || iters < 1 || pipe(down) || pipe(up))
 		die("usage: large_bench SIZE ITERS direct|mediated|both");
 	kid = fork();
