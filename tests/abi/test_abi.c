@@ -121,8 +121,24 @@ static void test_spin(void)
 	CHECK(mxn_spin_window(&s, 2000000 + MXN_SPIN_QUIET_NS) == 50000);
 }
 
+/* What a rendezvous counts against the registered-memory budget: itself
+ * up to one window, never more than the whole budget (so any message can
+ * pass alone), the window when there is no budget. */
+static void test_rndv_charge(void)
+{
+	CHECK(mxn_rndv_charge(0, 1u << 20) == 0);
+	CHECK(mxn_rndv_charge(1000, 1u << 20) == 1000);
+	CHECK(mxn_rndv_charge(MXN_RNDV_WINDOW + 1ull, 256ull << 20) == MXN_RNDV_WINDOW);
+	CHECK(mxn_rndv_charge(MXN_LARGE_MAX, 256ull << 20) == MXN_RNDV_WINDOW);
+	CHECK(mxn_rndv_charge(40ull << 20, 4ull << 20) == 4ull << 20);
+	CHECK(mxn_rndv_charge(3ull << 20, 4ull << 20) == 3ull << 20);
+	CHECK(mxn_rndv_charge(MXN_LARGE_MAX, 0) == MXN_RNDV_WINDOW);
+	CHECK(MXN_LARGE_MAX == UINT32_MAX); /* MX's 32-bit lengths */
+}
+
 int main(void)
 {
+	test_rndv_charge();
 	test_layout();
 	test_pair_layout();
 	test_spin();
