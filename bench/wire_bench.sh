@@ -1,16 +1,26 @@
 #!/bin/bash
-# MXoE vs kernel UDP over the same veth, in one run: ping-pong latency
-# (0 B .. 4 MiB) and streaming bandwidth between two network namespaces.
-# Prints both tables with MX/UDP ratios and writes CSV.  Not a test.
-#   bench/wire_bench.sh [BUILD_DIR] [OUT.csv]     (root; release build advised)
-# Env: MTU (9000), RING (v2|v3: the daemon's receive ring, default v2), ITERS (1000).
+# MXoE vs kernel UDP over the same veth, in one run, between two network
+# namespaces (two apps, two daemons).  Not a test.
+#   bench/wire_bench.sh [BUILD_DIR] [OUT.csv] [OUT.png]  (root; release build advised)
+# 1. Per one-way tiny (0 B) message, summed over both apps and both daemons
+#    (UDP: both apps): syscalls, context switches and CPU us, as the
+#    difference of a long and a short ping-pong (start-up cancels); perf.
+# 2. Ping-pong one-way latency 0 B .. 4 MiB and streaming bandwidth, with
+#    MX/UDP ratios; CSV, and a PNG plot of both (gnuplot) when OUT.png is given.
+# Env: MTU (9000), RING (v2|v3: the daemon's receive ring, default v2),
+#      ITERS (1000, sweep), COUNT_ITERS (5000, counted runs; the short run is a tenth),
+#      CONF (extra myribackd.conf lines, e.g. "poll_window_us = 0").
 set -eEu
 B=$(realpath "${1:-build}")
 OUT=${2:-wire_bench.csv}
+PNG=${3:-}
+HERE=$(dirname "$(realpath "$0")")
 MTU=${MTU:-9000}
 RING=${RING:-v2}
 ITERS=${ITERS:-1000}
+COUNT_ITERS=${COUNT_ITERS:-5000}
 [ "$(id -u)" -eq 0 ] || { echo "wire_bench: needs root (namespaces)"; exit 1; }
+command -v perf >/dev/null || { echo "wire_bench: perf not installed (linux-perf)"; exit 1; }
 for f in daemon/myribackd tools/mx_pingpong bench/mxw_stream bench/udp_bench; do
 	[ -x "$B/$f" ] || { echo "wire_bench: $B/$f not built"; exit 1; }
 done
@@ -38,15 +48,64 @@ local_socket = $DIR/$h.sock
 ctl_socket = $DIR/$h.ctl
 interface = ${P}v$h
 hostname = bench$h
+${CONF:-}
 CONF
 	MYRIXEN_WIRE_RING=$RING ip netns exec ${P}$h "$B/daemon/myribackd" -f -c "$DIR/$h.conf" \
 		> "$DIR/$h.log" 2>&1 &
 	PIDS+=($!)
+	eval "DPID_$h=$!"
 done
 ip -n ${P}a addr add 10.77.0.1/24 dev ${P}va
 ip -n ${P}b addr add 10.77.0.2/24 dev ${P}vb
 for _ in $(seq 50); do [ -S "$DIR/a.sock" ] && [ -S "$DIR/b.sock" ] && break; sleep 0.1; done
 runa() { MYRIXEN_SOCKET=$DIR/a.sock ip netns exec ${P}a "$@"; }
+
+# --- counts per one-way tiny message ---
+EV=raw_syscalls:sys_enter,context-switches,task-clock
+# perf stat CSV files -> "syscalls switches cpu_us", summed
+perf_sum() {
+	awk -F, '$3=="raw_syscalls:sys_enter"{s+=$1} $3=="context-switches"{c+=$1}
+		$3=="task-clock"{t+=$1} END{printf "%d %d %.1f\n", s, c, t * 1000}' "$@"
+}
+# counted KIND N: one ping-pong of N round trips; its sums into $DIR/KIND.N
+counted() {
+	local kind=$1 n=$2 pp srv
+	if [ "$kind" = mx ]; then
+		perf stat -x, -e $EV -p "$DPID_a,$DPID_b" -o "$DIR/c.dmn" &
+		pp=$!
+		MYRIXEN_SOCKET=$DIR/b.sock ip netns exec ${P}b perf stat -x, -e $EV -o "$DIR/c.srv" \
+			"$B/tools/mx_pingpong" -e 3 > /dev/null 2>&1 &
+		srv=$!
+		sleep 0.5
+		runa perf stat -x, -e $EV -o "$DIR/c.cli" "$B/tools/mx_pingpong" -d benchb:3 \
+			-n "$n" -w 0 -s 0 -S 0 > /dev/null
+		wait "$srv"
+	else
+		ip netns exec ${P}b "$B/bench/udp_bench" -l 7778 > /dev/null 2>&1 &
+		srv=$!
+		sleep 0.3
+		perf stat -x, -e $EV -p "$srv" -o "$DIR/c.srv" &
+		pp=$!
+		sleep 0.3
+		runa perf stat -x, -e $EV -o "$DIR/c.cli" "$B/bench/udp_bench" -c 10.77.0.2:7778 \
+			-p 0 -n "$n" > /dev/null
+		: > "$DIR/c.dmn"
+	fi
+	sleep 0.2
+	kill -INT "$pp"; wait "$pp" || true
+	[ "$kind" = mx ] || { kill "$srv"; wait "$srv" || true; }
+	echo "$(perf_sum "$DIR/c.cli" "$DIR/c.srv") $(perf_sum "$DIR/c.dmn")" > "$DIR/$kind.$n"
+}
+SHORT=$((COUNT_ITERS / 10))
+for k in mx udp; do counted $k "$SHORT"; counted $k "$COUNT_ITERS"; done
+# per one-way message: (long - short) / (2 messages per round trip)
+per_msg() {
+	paste -d' ' "$DIR/$1.$COUNT_ITERS" "$DIR/$1.$SHORT" | awk -v m=$(( 2 * (COUNT_ITERS - SHORT) )) \
+		'{ for (i = 1; i <= 6; i++) d[i] = ($i - $(i + 6)) / m
+		   printf "%.2f %.2f %.2f %.2f %.2f %.2f\n", d[1] + d[4], d[2] + d[5], d[3] + d[6], d[4], d[5], d[6] }'
+}
+read -r MS MC MT MDS MDC MDT <<< "$(per_msg mx)"
+read -r US UC UT _ _ _ <<< "$(per_msg udp)"
 
 # --- ping-pong ---
 # servers start without the helper functions so $! is the server itself
@@ -75,14 +134,25 @@ for size in 1024 8192 32768 65536 262144 1048576 4194304; do
 done
 
 # --- report ---
+ratio() { awk -v a="$1" -v b="$2" 'BEGIN { printf "%.2f", b > 0 ? a / b : 0 }'; }
 {
 	echo "kind,bytes,mx,udp,ratio_mx_over_udp"
 	paste -d' ' <(tail -n +2 "$DIR/mx_pp.csv" | tr ',' ' ' | awk '{print $1, $2}') "$DIR/udp_pp.txt" |
 		awk '{ printf "latency_us,%d,%.2f,%.2f,%.2f\n", $1, $2, $4, ($4 > 0 ? $2 / $4 : 0) }'
 	paste -d' ' "$DIR/mx_st.txt" "$DIR/udp_st.txt" |
 		awk '{ printf "bandwidth_mbps,%d,%.1f,%.1f,%.2f\n", $1, $2, $4, ($4 > 0 ? $2 / $4 : 0) }'
+	echo "syscalls_per_msg,0,$MS,$US,$(ratio "$MS" "$US")"
+	echo "switches_per_msg,0,$MC,$UC,$(ratio "$MC" "$UC")"
+	echo "cpu_us_per_msg,0,$MT,$UT,$(ratio "$MT" "$UT")"
 } > "$OUT"
 echo "MXoE vs kernel UDP over one veth (MTU $MTU, daemon ring $RING); same run"
+echo
+echo "Per one-way tiny message, all processes (long minus short ping-pong, $SHORT..$COUNT_ITERS round trips)"
+printf "%22s %10s %10s %8s   %s\n" "" mx udp mx/udp "mx: of which the two daemons"
+grep -E '^(syscalls|switches|cpu_us)' "$OUT" | while IFS=, read -r what _ m u r; do
+	case $what in syscalls*) d=$MDS ;; switches*) d=$MDC ;; *) d=$MDT ;; esac
+	printf "%22s %10s %10s %8s   %s\n" "$what" "$m" "$u" "$r" "$d"
+done
 echo
 echo "Ping-pong, one-way latency (us); ratio > 1 means MX is slower"
 printf "%10s %12s %12s %8s\n" bytes mx udp mx/udp
@@ -93,3 +163,10 @@ printf "%10s %12s %12s %8s\n" bytes mx udp mx/udp
 grep '^bandwidth' "$OUT" | awk -F, '{ printf "%10d %12.1f %12.1f %8.2f\n", $2, $3, $4, $5 }'
 echo
 echo "CSV: $OUT"
+if [ -n "$PNG" ]; then
+	grep '^latency' "$OUT" > "$DIR/lat.csv"
+	grep '^bandwidth' "$OUT" > "$DIR/bw.csv"
+	gnuplot -e "lat='$DIR/lat.csv'; bw='$DIR/bw.csv'; out='$PNG'; sub='MTU $MTU, daemon ring $RING'" \
+		"$HERE/wire_bench.gp"
+	echo "PNG: $PNG"
+fi
