@@ -382,6 +382,7 @@ static enum mxd_ctl_rc cmd_counters(struct mxd_ctl *ctl, struct mxd_ctl_conn *c,
 		mxd_out_u64(o, "tx_batches", ws.io.tx_batches);
 		mxd_out_u64(o, "tx_drops", ws.io.tx_drops);
 		mxd_out_u64(o, "kernel_drops", ws.io.kernel_drops);
+		mxd_out_u64(o, "rx_truncated", ws.io.rx_truncated);
 		mxd_out_obj_end(o);
 		mxd_out_u64(o, "link_changes", ws.link_changes);
 		mxd_out_u64(o, "partners", ws.usage.partners);

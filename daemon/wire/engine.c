@@ -403,6 +403,20 @@ static uint32_t wire_mtu(const struct mxw_engine *e, const struct mxd_config *cf
 	return mtu;
 }
 
+/*
+ * Pull blocks in flight over all pulls: their replies land in our receive
+ * ring together, so at most half of it (32 frames a block).  Beyond that
+ * the kernel drops replies (PACKET_STATISTICS) and each loss stalls its
+ * block for the pull resend timeout: 16 concurrent 1 MiB receives ran at a
+ * quarter of UDP's bandwidth (bench/wire_bench.sh).
+ */
+static uint32_t pull_cap(const struct mxw_engine *e)
+{
+	uint32_t n = mxw_pio_rx_slots(e->pio) / (2u * 32u);
+
+	return n < 2 ? 2 : n > 64 ? 64 : n;
+}
+
 static int engine_proto(struct mxw_engine *e, const struct mxd_config *cfg)
 {
 	struct mxw_proto_params p;
@@ -418,6 +432,7 @@ static int engine_proto(struct mxw_engine *e, const struct mxd_config *cfg)
 	memcpy(p.mac, e->link.mac, 6);
 	snprintf(p.hostname, sizeof(p.hostname), "%s", mxd_core_hostname(e->core));
 	p.mtu = e->wire_mtu = wire_mtu(e, cfg);
+	p.pull_blocks_total = pull_cap(e);
 	err = mxw_proto_new(&p, &cb, &e->pr);
 	if (err)
 		return err;
@@ -479,7 +494,7 @@ int mxw_engine_start(struct mxd_daemon *d)
 		mxd_log(MXD_LOG_NOTICE, "wire: %s has MTU %u; a default native Open-MX peer needs "
 			"%u (fragment sizes must match)", e->link.name, e->link.mtu,
 			MXW_MTU_OPEN_MX);
-	err = mxw_pio_open(e->link.ifindex, 0, ring_version(), &e->pio);
+	err = mxw_pio_open(e->link.ifindex, e->link.mtu, 0, ring_version(), &e->pio);
 	if (err) {
 		mxd_log(MXD_LOG_ERR, "wire: AF_PACKET on %s: %s", e->link.name, strerror(-err));
 		goto out;

@@ -217,9 +217,10 @@ struct mxw_proto {
 	struct mxw_pull *pulls;
 	TAILQ_HEAD(, mxw_pull) active_pulls;
 	uint32_t pull_magic;
+	uint32_t pull_blocks_active;        /* over all pulls (pull_blocks_total) */
+	uint8_t *blkbuf;                    /* a whole pull block, read at once */
 	TAILQ_HEAD(, mxw_lookup) lookups;
 	uint8_t txbuf[MXW_TXBUF];
-	uint8_t rdbuf[MXW_TXBUF];           /* pull-reply payload staging */
 };
 
 /* mxoe_proto.c */

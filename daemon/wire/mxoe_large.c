@@ -22,7 +22,8 @@ int mxw_large_init(struct mxw_proto *pr)
 {
 	pr->rndv_in = calloc(MXW_RNDV_IN_MAX, sizeof(*pr->rndv_in));
 	pr->pulls = calloc(MXW_PULLS_MAX, sizeof(*pr->pulls));
-	if (!pr->rndv_in || !pr->pulls)
+	pr->blkbuf = malloc((size_t)MXW_PULL_REPLY_PER_BLOCK * pr->reply_max);
+	if (!pr->rndv_in || !pr->pulls || !pr->blkbuf)
 		return -ENOMEM;
 	pr->pull_magic = 0x5a17c0deu ^ (uint32_t)pr->nic_id;
 	return 0;
@@ -34,6 +35,7 @@ void mxw_large_free(struct mxw_proto *pr)
 		free(pr->rdma[i]);
 	free(pr->rndv_in);
 	free(pr->pulls);
+	free(pr->blkbuf);
 }
 
 /* ---- sender side ---- */
@@ -140,7 +142,8 @@ static void tx_nack_mcp(struct mxw_proto *pr, int peer, const struct mxw_frame *
 	}
 }
 
-/* Serve one PULL: send the replies of the block it names. */
+/* Serve one PULL: send the replies of the block it names, read from the
+ * sender's memory in one go (one copy call per block, not per frame). */
 void mxw_rx_pull(struct mxw_proto *pr, int peer, const struct mxw_frame *f)
 {
 	const uint32_t R = pr->reply_max;
@@ -148,7 +151,6 @@ void mxw_rx_pull(struct mxw_proto *pr, int peer, const struct mxw_frame *f)
 	struct mxw_rdma_slot *sl;
 	struct mxw_ep ep;
 	struct mxw_frame r;
-	uint8_t *data = pr->rdbuf;
 	uint64_t base;
 	int err;
 
@@ -191,17 +193,17 @@ void mxw_rx_pull(struct mxw_proto *pr, int peer, const struct mxw_frame *f)
 	mxw_head_for(pr, &r, (uint16_t)peer);
 	r.u.pull_reply.dst_pull_handle = f->u.pull.src_pull_handle;
 	r.u.pull_reply.dst_magic = f->u.pull.src_magic;
+	if (pr->cb.rndv_read(pr->cb.ctx, ep, sl->send_handle, start, pr->blkbuf, end - start)) {
+		pr->st.drops++;
+		return;     /* the send went away; the puller times out */
+	}
 	off = start;
 	for (uint32_t j = 0; off < end; j++) {
 		uint32_t len = MXW_MIN(j ? R : R - ffo, end - off);
 
-		if (pr->cb.rndv_read(pr->cb.ctx, ep, sl->send_handle, off, data, len)) {
-			pr->st.drops++;
-			return;     /* the send went away; the puller times out */
-		}
 		r.u.pull_reply.frame_seqnum = (uint8_t)(f->u.pull.frame_index + j);
 		r.u.pull_reply.msg_offset = off;
-		r.payload = data;
+		r.payload = pr->blkbuf + (off - start);
 		r.payload_len = len;
 		(void)mxw_tx_frame(pr, &r, (uint16_t)peer);
 		off += len;
@@ -263,6 +265,7 @@ static void blk_setup(struct mxw_proto *pr, struct mxw_pull *pl, struct mxw_pull
 
 	memset(b, 0, sizeof(*b));
 	b->active = true;
+	pr->pull_blocks_active++;
 	b->frame_index = pl->next_frame_index;
 	b->first_frame_offset = first ? pl->rdma_offset : 0;
 	b->start = pl->next_start;
@@ -337,9 +340,15 @@ static void tx_pull(struct mxw_proto *pr, struct mxw_pull *pl, struct mxw_pull_b
 	(void)mxw_tx_frame(pr, &f, pl->peer);
 }
 
+static bool pull_room(const struct mxw_proto *pr)
+{
+	return !pr->p.pull_blocks_total || pr->pull_blocks_active < pr->p.pull_blocks_total;
+}
+
 static void pull_fill_blocks(struct mxw_proto *pr, struct mxw_pull *pl, uint64_t now)
 {
-	for (unsigned i = 0; i < pr->p.pull_blocks && pl->next_start < pl->total; i++) {
+	for (unsigned i = 0; i < pr->p.pull_blocks && pl->next_start < pl->total && pull_room(pr);
+	     i++) {
 		if (pl->blk[i].active)
 			continue;
 		blk_setup(pr, pl, &pl->blk[i]);
@@ -347,8 +356,33 @@ static void pull_fill_blocks(struct mxw_proto *pr, struct mxw_pull *pl, uint64_t
 	}
 }
 
+/* Block room came free: the oldest pulls ask first. */
+static void pulls_refill(struct mxw_proto *pr)
+{
+	struct mxw_pull *pl;
+	uint64_t now;
+
+	if (!pull_room(pr))
+		return;
+	now = mxw_now(pr);
+	TAILQ_FOREACH(pl, &pr->active_pulls, link) {
+		if (!pull_room(pr))
+			break;
+		pull_fill_blocks(pr, pl, now);
+	}
+}
+
+static void blk_retire(struct mxw_proto *pr, struct mxw_pull_blk *b)
+{
+	b->active = false;
+	pr->pull_blocks_active--;
+}
+
 static void pull_release(struct mxw_proto *pr, struct mxw_pull *pl)
 {
+	for (unsigned i = 0; i < pr->p.pull_blocks; i++)
+		if (pl->blk[i].active)
+			blk_retire(pr, &pl->blk[i]);
 	TAILQ_REMOVE(&pr->active_pulls, pl, link);
 	mxw_tq_cancel(&pr->tq, &pl->timer);
 	pl->used = false;
@@ -378,6 +412,7 @@ static void pull_finish(struct mxw_proto *pr, struct mxw_pull *pl, uint8_t statu
 	pull_release(pr, pl);
 	if (pr->cb.pull_done)
 		pr->cb.pull_done(pr->cb.ctx, to, handle, status, status == MXN_ST_OK ? total : 0);
+	pulls_refill(pr);
 }
 
 int mxw_proto_pull(struct mxw_proto *pr, struct mxw_ep to, uint64_t remote_ref,
@@ -491,13 +526,13 @@ void mxw_rx_pull_reply(struct mxw_proto *pr, int peer, const struct mxw_frame *f
 	b->resends = 0;     /* progress: the next stall starts from the short timeout */
 	if (++b->got < b->nframes)
 		return;
-	b->active = false;
+	blk_retire(pr, b);
 	pl->done_bytes += b->block_length;
 	if (pl->done_bytes == pl->total) {
 		pull_finish(pr, pl, MXN_ST_OK);
 		return;
 	}
-	pull_fill_blocks(pr, pl, mxw_now(pr));
+	pulls_refill(pr);
 }
 
 void mxw_rx_nack_mcp(struct mxw_proto *pr, int peer, const struct mxw_frame *f)
@@ -536,6 +571,7 @@ void mxw_large_endpoint_closed(struct mxw_proto *pr, struct mxw_ep ep)
 		if (pl->to.index == ep.index)
 			pull_release(pr, pl);
 	}
+	pulls_refill(pr);
 }
 
 void mxw_large_partner_failed(struct mxw_proto *pr, struct mxw_partner *pt, uint8_t status)

@@ -26,6 +26,7 @@ void mxw_proto_params_default(struct mxw_proto_params *p)
 	p->ack_every = 8;
 	p->window = 128;
 	p->pull_blocks = 4;
+	p->pull_blocks_total = 16;
 	p->pull_resend_us = 50000;
 	p->pull_backoff_max = 3;
 	p->query_resend_us = 100000;

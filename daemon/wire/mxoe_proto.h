@@ -140,6 +140,10 @@ struct mxw_proto_params {
 	uint32_t ack_every;         /* ...or after this many unacked receptions */
 	uint32_t window;            /* sends in flight per partner (<= 4096) */
 	uint32_t pull_blocks;       /* pull blocks in flight per pull */
+	/* pull blocks in flight over all pulls (0: no cap).  Their replies all
+	 * land in our receive ring at once: more than it holds are dropped by
+	 * the kernel and each loss stalls its block for pull_resend_us. */
+	uint32_t pull_blocks_total;
 	/* a stalled pull block asks again for its missing frames after
 	 * pull_resend_us, doubling up to pull_resend_us << pull_backoff_max */
 	uint32_t pull_resend_us;
@@ -163,7 +167,8 @@ struct mxw_proto_params {
 	uint32_t reasm_timeout_us;
 };
 
-/* Defaults: 20 ms resends, 250 retries, 32 pull frames per block, 4 blocks. */
+/* Defaults: 20 ms resends, 250 retries, 32 pull frames per block, 4 blocks
+ * per pull, 16 in all. */
 void mxw_proto_params_default(struct mxw_proto_params *p);
 
 int mxw_proto_new(const struct mxw_proto_params *p, const struct mxw_proto_cb *cb,

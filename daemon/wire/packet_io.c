@@ -20,13 +20,16 @@
 #include "packet_io.h"
 
 #define PIO_BLOCK_SIZE (1u << 20)
-#define PIO_V2_FRAME (16u << 10)        /* holds a 9000-MTU frame + headers */
+/* A V2 slot: the kernel puts the Ethernet header at 66 (tpacket2_hdr and
+ * sockaddr_ll, the network header 16-aligned at 80), so a frame of MTU m
+ * fits in 80 + m, plus room for a VLAN tag. */
+#define PIO_V2_HEAD 96u
 #define PIO_TX_BATCH 64u
 #define PIO_FRAME_MAX 16384u
 
 struct mxw_pio {
 	int rx_fd, tx_fd, ifindex, version;
-	unsigned nframes;
+	unsigned nframes, frame_size;
 	uint8_t *ring;
 	size_t ring_len;
 	unsigned nblocks, cur;
@@ -45,7 +48,16 @@ static int bind_packet(int fd, int ifindex, uint16_t proto)
 	return bind(fd, (struct sockaddr *)&sll, sizeof(sll)) ? -errno : 0;
 }
 
-static int setup_rx(struct mxw_pio *p, unsigned ring_mb)
+/* Slots sized to the interface MTU: a 9000 MTU takes 115 a MiB, not 64. */
+static unsigned v2_frame_size(unsigned mtu)
+{
+	unsigned f = (PIO_V2_HEAD + (mtu ? mtu : 9000u) + TPACKET_ALIGNMENT - 1) &
+		     ~(TPACKET_ALIGNMENT - 1);
+
+	return f > PIO_BLOCK_SIZE ? PIO_BLOCK_SIZE : f;
+}
+
+static int setup_rx(struct mxw_pio *p, unsigned ring_mb, unsigned mtu)
 {
 	int v = p->version == 2 ? TPACKET_V2 : TPACKET_V3, one = 1;
 	struct tpacket_req3 req;
@@ -66,8 +78,8 @@ static int setup_rx(struct mxw_pio *p, unsigned ring_mb)
 	req.tp_retire_blk_tov = 1;  /* ms: a partly filled block is handed up soon */
 	if (p->version == 2) {
 		/* per-frame hand-over: no block timer in the latency */
-		req.tp_frame_size = PIO_V2_FRAME;
-		req.tp_frame_nr = PIO_BLOCK_SIZE / PIO_V2_FRAME * p->nblocks;
+		p->frame_size = req.tp_frame_size = v2_frame_size(mtu);
+		req.tp_frame_nr = PIO_BLOCK_SIZE / p->frame_size * p->nblocks;
 		p->nframes = req.tp_frame_nr;
 	}
 	if (setsockopt(p->rx_fd, SOL_PACKET, PACKET_RX_RING, &req,
@@ -99,7 +111,7 @@ static int setup_tx(struct mxw_pio *p)
 	return bind_packet(p->tx_fd, p->ifindex, 0);
 }
 
-int mxw_pio_open(int ifindex, unsigned ring_mb, int version, struct mxw_pio **out)
+int mxw_pio_open(int ifindex, unsigned mtu, unsigned ring_mb, int version, struct mxw_pio **out)
 {
 	struct mxw_pio *p = calloc(1, sizeof(*p));
 	int err;
@@ -113,7 +125,7 @@ int mxw_pio_open(int ifindex, unsigned ring_mb, int version, struct mxw_pio **ou
 	p->txbuf = malloc(sizeof(*p->txbuf) * PIO_TX_BATCH);
 	err = p->txbuf ? 0 : -ENOMEM;
 	if (!err)
-		err = setup_rx(p, ring_mb);
+		err = setup_rx(p, ring_mb, mtu);
 	if (!err)
 		err = setup_tx(p);
 	if (err) {
@@ -143,19 +155,31 @@ int mxw_pio_fd(const struct mxw_pio *p)
 	return p->rx_fd;
 }
 
+/* V2 slots are laid out back to back within a block, none across two. */
+static struct tpacket2_hdr *v2_slot(const struct mxw_pio *p, unsigned i)
+{
+	unsigned per_block = PIO_BLOCK_SIZE / p->frame_size;
+
+	return (void *)(p->ring + (size_t)(i / per_block) * PIO_BLOCK_SIZE +
+			(size_t)(i % per_block) * p->frame_size);
+}
+
 static int rx_v2(struct mxw_pio *p, void (*fn)(void *arg, const uint8_t *frame, size_t len),
 		 void *arg, unsigned budget)
 {
 	unsigned n = 0;
 
 	while (n < budget) {
-		struct tpacket2_hdr *h = (void *)(p->ring + (size_t)p->cur * PIO_V2_FRAME);
+		struct tpacket2_hdr *h = v2_slot(p, p->cur);
 
 		/* acquire: the frame's bytes are visible once we see TP_STATUS_USER */
 		if (!(__atomic_load_n(&h->tp_status, __ATOMIC_ACQUIRE) & TP_STATUS_USER))
 			break;
-		if (h->tp_mac + h->tp_snaplen <= PIO_V2_FRAME)
+		/* a frame cut to fit the slot (longer than the MTU) is not ours */
+		if (h->tp_mac + h->tp_snaplen <= p->frame_size && h->tp_snaplen == h->tp_len)
 			fn(arg, (const uint8_t *)h + h->tp_mac, h->tp_snaplen);
+		else
+			p->st.rx_truncated++;
 		/* release: done reading before the kernel may reuse the frame */
 		__atomic_store_n(&h->tp_status, TP_STATUS_KERNEL, __ATOMIC_RELEASE);
 		p->cur = (p->cur + 1) % p->nframes;
@@ -204,14 +228,19 @@ int mxw_pio_rx(struct mxw_pio *p, void (*fn)(void *arg, const uint8_t *frame, si
 
 bool mxw_pio_rx_ready(const struct mxw_pio *p)
 {
-	if (p->version == 2) {
-		const struct tpacket2_hdr *h = (const void *)(p->ring + (size_t)p->cur * PIO_V2_FRAME);
+	if (p->version == 2)
+		return __atomic_load_n(&v2_slot(p, p->cur)->tp_status, __ATOMIC_ACQUIRE) &
+		       TP_STATUS_USER;
 
-		return __atomic_load_n(&h->tp_status, __ATOMIC_ACQUIRE) & TP_STATUS_USER;
-	}
 	const struct tpacket_block_desc *bd = (const void *)(p->ring + (size_t)p->cur * PIO_BLOCK_SIZE);
 
 	return __atomic_load_n(&bd->hdr.bh1.block_status, __ATOMIC_ACQUIRE) & TP_STATUS_USER;
+}
+
+unsigned mxw_pio_rx_slots(const struct mxw_pio *p)
+{
+	/* a V3 block holds what fits; count 2 KiB per frame as the kernel does */
+	return p->version == 2 ? p->nframes : p->nblocks * (PIO_BLOCK_SIZE / 2048u);
 }
 
 int mxw_pio_flush(struct mxw_pio *p)

@@ -8,8 +8,8 @@
 #ifndef MXW_PACKET_IO_H
 #define MXW_PACKET_IO_H
 
-#include <stddef.h>
 #include <stdbool.h>
+#include <stddef.h>
 #include <stdint.h>
 
 struct mxw_pio;
@@ -17,18 +17,22 @@ struct mxw_pio;
 struct mxw_pio_stats {
 	uint64_t rx_frames, rx_blocks, tx_frames, tx_batches, tx_drops;
 	uint64_t kernel_drops;      /* PACKET_STATISTICS tp_drops */
+	uint64_t rx_truncated;      /* longer than a ring slot (the MTU): dropped */
 };
 
-/* ring_mb: receive ring size in MiB (0 = 8).  version 3: TPACKET_V3 block
- * ring (a burst costs one wake-up, but a lone frame waits up to the 1 ms
- * block timer); version 2: TPACKET_V2 frame ring (each frame wakes us). */
-int mxw_pio_open(int ifindex, unsigned ring_mb, int version, struct mxw_pio **out);
+/* mtu: the interface's (sizes the V2 slots).  ring_mb: receive ring size in
+ * MiB (0 = 8).  version 3: TPACKET_V3 block ring (a burst costs one
+ * wake-up, but a lone frame waits up to the 1 ms block timer); version 2:
+ * TPACKET_V2 frame ring (each frame wakes us). */
+int mxw_pio_open(int ifindex, unsigned mtu, unsigned ring_mb, int version, struct mxw_pio **out);
 void mxw_pio_close(struct mxw_pio *p);
 /* Poll this fd for POLLIN; the ring is then drained by mxw_pio_rx. */
 int mxw_pio_fd(const struct mxw_pio *p);
 /* Hand up to 'budget' received frames to fn; returns how many. */
 int mxw_pio_rx(struct mxw_pio *p, void (*fn)(void *arg, const uint8_t *frame, size_t len),
 	       void *arg, unsigned budget);
+/* How many frames the receive ring holds before the kernel drops. */
+unsigned mxw_pio_rx_slots(const struct mxw_pio *p);
 /* Queue a copy of one frame; sent at the next flush or when the batch fills. */
 int mxw_pio_tx(struct mxw_pio *p, const uint8_t *frame, size_t len);
 /* Does the receive ring hold a frame (block) for us?  Reads one status

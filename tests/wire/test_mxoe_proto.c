@@ -97,6 +97,7 @@ struct host {
 	uint8_t *rndv_buf[MAXMSG];
 	uint32_t rndv_len[MAXMSG];
 	unsigned rndv_ok, rndv_err[MXN_ST_STATUS_MAX];
+	unsigned rndv_reads;        /* copy calls out of the sender's memory */
 	uint32_t next_send_handle;
 	/* pulls, by handle */
 	uint8_t *pull_buf[MAXMSG];
@@ -275,6 +276,7 @@ static int cb_rndv_read(void *ctx, struct mxw_ep ep, uint32_t handle, uint64_t o
 	struct host *h = ctx;
 
 	(void)ep;
+	h->rndv_reads++;
 	if (handle >= MAXMSG || !h->rndv_buf[handle] || off + len > h->rndv_len[handle])
 		return -ESRCH;
 	memcpy(buf, h->rndv_buf[handle] + off, len);
@@ -889,6 +891,53 @@ static void test_starved_forwarder(void)
 }
 
 /*
+ * Sixteen 1 MiB rendezvous at once into a receiver whose ring holds 600
+ * frames between two drains (a daemon's AF_PACKET ring: what does not fit
+ * is dropped by the kernel).  Every pull asking for its 4 blocks at once
+ * puts 2048 replies on the wire, most of them dropped, and each loss
+ * stalls its block for the pull resend timeout.  Pull blocks in flight
+ * over all pulls are capped (16 by default, 512 frames): nothing is lost,
+ * nothing asked again, everything arrives intact and in order.  The
+ * sender reads each block of 32 replies out of memory in one call.
+ */
+static void test_pull_ring(void)
+{
+	const unsigned n = 16, len = 1u << 20;
+	struct mxw_counters c1;
+	bool order = true, intact = true;
+	struct host *rx = &hosts[1];
+
+	memset(&chan, 0, sizeof(chan));
+	chan.queue_cap = 600;
+	chan.drain_us = 1000;
+	memset(q_window, 0, sizeof(q_window));
+	rng_state = 8;
+	now_us = 0;
+	host_init(0, 9000);
+	host_init(1, 9000);
+	do_connect(0, 1, 1, 2, 0x4242);
+	run_until(now_us + 500000);
+	CHECK(hosts[0].connect_status[MXN_ST_OK] == 1);
+	for (unsigned k = 0; k < n; k++)
+		CHECK(send_one(0, 1, 2, k, len) == 0);
+	run_until(now_us + 60u * 1000000u);
+	for (unsigned i = 0; i < rx->nrx[2]; i++) {
+		order &= rx->rx[2][i].match == i;
+		intact &= rx->rx[2][i].ok && rx->rx[2][i].len == len;
+	}
+	mxw_proto_get_counters(rx->pr, &c1);
+	printf("pull ring: %u of %u pulled, done at %.1f ms, pull resends %llu\n", rx->pull_ok, n,
+	       (double)now_us / 1e3, (unsigned long long)c1.pull_resends);
+	CHECK(rx->nrx[2] == n && order && intact);
+	CHECK(rx->pull_ok == n && rx->pull_bad == 0 && hosts[0].rndv_ok == n);
+	CHECK(c1.pull_resends == 0);
+	/* 1 MiB in blocks of 32 x 8968 bytes: 4 blocks, 4 reads */
+	CHECK(hosts[0].rndv_reads == n * 4);
+	memset(&chan, 0, sizeof(chan));
+	hosts_free();
+}
+
+/*
  * A native Open-MX peer (no engine here: its HOST_REPLY is hand-written)
  * holds a message of ours unacked for 20 s (its application computes and
  * Open-MX acks from the library).  It answers every liveness probe, with
@@ -1045,6 +1094,7 @@ int main(void)
 	test_answer_openmx_query();
 	test_mixed_geometry();
 	test_starved_forwarder();
+	test_pull_ring();
 	test_connect_errors();
 	test_session_and_death();
 	test_hostile_pull_and_lookup();
