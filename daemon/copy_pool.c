@@ -23,6 +23,8 @@ struct mxd_copy_job {
 	int err;
 	uint32_t moved;
 	atomic_int phase;           /* which guest's memory the worker touches */
+	atomic_uint chunks;         /* chunks done: progress, read by the timer */
+	unsigned chunks_seen;       /* loop: at the last timer tick */
 	/* loop thread only */
 	bool cancelled, charged;
 	uid_t charged_uid;
@@ -70,6 +72,7 @@ static int run(struct mxd_copy_job *j, uint8_t *buf, uint32_t *moved)
 		err = mxd_principal_copy(j->dst, j->to, off, buf, n, true);
 		if (!err)
 			*moved = off + n;
+		atomic_fetch_add_explicit(&j->chunks, 1, memory_order_relaxed);
 	}
 	atomic_store(&j->phase, PH_CHECK);
 	return err;
@@ -191,17 +194,24 @@ static void async_cb(struct ev_loop *loop, ev_async *w, int revents)
 	}
 }
 
-/* The bound passed: fail the transfer now; a running worker is abandoned
- * and charged to the guest whose memory it is stuck in. */
+/* No chunk done for a whole bound: fail the transfer now; a running worker
+ * is abandoned and charged to the guest whose memory it is stuck in.  A
+ * copy that progresses only re-arms (a 4 GiB message takes seconds). */
 static void timer_cb(struct ev_loop *loop, ev_timer *w, int revents)
 {
 	struct mxd_copy_job *j = w->data;
 	struct mxd_copy_pool *pool = j->pool;
+	unsigned chunks = atomic_load_explicit(&j->chunks, memory_order_relaxed);
 	enum job_state st;
 	struct stuck_uid *s;
 
-	(void)loop;
 	(void)revents;
+	if (chunks != j->chunks_seen) {
+		j->chunks_seen = chunks;
+		ev_timer_set(w, pool->timeout_s, 0.);
+		ev_timer_start(loop, w);
+		return;
+	}
 	pthread_mutex_lock(&pool->mu);
 	st = j->state;
 	if (st == J_QUEUED)

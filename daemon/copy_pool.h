@@ -7,9 +7,9 @@
  * writing as the receiver, so the kernel's access checks run with each
  * guest's own credentials.
  *
- * No guest's memory can stall the loop: a copy that does not finish within
- * the bound (a userfaultfd region nobody serves, a FUSE file that never
- * answers) is completed -ETIMEDOUT on the loop and its worker abandoned;
+ * No guest's memory can stall the loop: a copy that completes no 1 MiB chunk
+ * within the bound (a userfaultfd region nobody serves, a FUSE file that
+ * never answers) is completed -ETIMEDOUT on the loop and its worker abandoned;
  * a replacement worker is started.  The side the stuck worker was touching
  * is charged: a uid with MXD_COPY_STUCK_PER_UID abandoned workers still
  * stuck gets -EBUSY for new copies, and at most MXD_COPY_STUCK_MAX are ever

@@ -11,7 +11,9 @@
  *    untouched.
  *  uffd (root, else 77): a sender's region is userfaultfd memory nobody
  *    serves.  While the pull of it hangs, two other guests keep exchanging
- *    with no round trip over 100 ms, the control socket answers, the pull
+ *    with no round trip over 100 ms (or 3x the worst of a calm second just
+ *    before, on a machine that stalls us itself), the control socket
+ *    answers, and the pull
  *    fails alone with MXN_ST_TIMEOUT (pull_stalled), and once the sender is
  *    gone large pulls work again.
  *  large: 4 MiB and 64 MiB (MXN_LARGE_MAX while it is lower) through
@@ -389,7 +391,7 @@ static int uffd_case(void)
 {
 	static uint8_t buf[1u << 20];
 	struct rawclient r, p, q;
-	uint64_t t0, worst = 0, worst_ctl = 0;
+	uint64_t t0, worst = 0, worst_ctl = 0, calm = 0, bound;
 	struct mxn_evt e;
 	int ready[2], rounds = 0;
 	bool done = false;
@@ -418,6 +420,13 @@ static int uffd_case(void)
 		return 77;
 	}
 	e = wait_evt(&r, MXN_EVT_RECV_RNDV);
+	/* Control: the same exchange for 1 s with nothing stalled, so the
+	 * machine's own scheduling noise (shared CI cores) is known. */
+	for (t0 = now_ms(); now_ms() - t0 < 1000;) {
+		uint64_t rt = round_trip(&p, &q);
+
+		calm = rt > calm ? rt : calm;
+	}
 	pull(&r, e.u.rndv.rndv_handle, buf, sizeof(buf), 9);
 	t0 = now_ms();
 	while (!done && now_ms() - t0 < 8000) {
@@ -433,13 +442,18 @@ static int uffd_case(void)
 		}
 		done = tg_next(&r.g, &e);
 	}
-	printf("uffd: %d round trips during the stalled pull, worst %llu ms, ctl worst %llu ms,"
-	       " pull ended after %llu ms\n", rounds, (unsigned long long)worst,
+	printf("uffd: %d round trips during the stalled pull, worst %llu ms (%llu ms with nothing"
+	       " stalled), ctl worst %llu ms, pull ended after %llu ms\n", rounds,
+	       (unsigned long long)worst, (unsigned long long)calm,
 	       (unsigned long long)worst_ctl, (unsigned long long)(now_ms() - t0));
 	kill(s, SIGKILL); /* releases the fault, and a stuck old-style daemon */
 	CHECK_EQ(waitpid(s, NULL, 0), s);
-	CHECK(worst < 100);
-	CHECK(worst_ctl < 100);
+	/* No stall over 100 ms, unless the machine itself stalls us that long
+	 * when nothing is stuck (then 3x that, still far below the stall of a
+	 * blocked loop: the whole 2 s bound). */
+	bound = 3 * calm > 100 ? 3 * calm : 100;
+	CHECK(worst < bound);
+	CHECK(worst_ctl < bound);
 	CHECK(done);
 	CHECK_EQ(e.type, MXN_EVT_PULL_DONE);
 	CHECK_EQ(e.status, MXN_ST_TIMEOUT);
