@@ -88,11 +88,14 @@ static int drive_side(uint32_t eid, uint32_t peer, uint32_t iters, uint32_t size
 		return 1;
 	for (uint32_t i = 0; i < iters; i++) {
 		if (mx_isend(ep, &s, 1, a, MATCH, NULL, &r) != MX_SUCCESS || wait_ok(ep, &r, &st))
-			return 1;
+			return not_ready(ready);
 		if (mx_irecv(ep, &s, 1, MATCH, MX_MATCH_MASK_NONE, NULL, &r) != MX_SUCCESS ||
 		    wait_ok(ep, &r, &st))
-			return 1;
+			return not_ready(ready);
 	}
+	/* the clock stops here, not after the closes */
+	if (write(ready, "d", 1) != 1)
+		return 1;
 	mx_close_endpoint(ep);
 	return 0;
 }
@@ -151,9 +154,12 @@ int main(int argc, char **argv)
 	for (uint32_t i = 0; i < pairs; i++)
 		if (write(gp[1], "g", 1) != 1)
 			return 1;
+	for (uint32_t i = 0; i < pairs; i++)
+		if (read(rp[0], &ch, 1) != 1 || ch != 'd')
+			fails++;
+	secs = now_s() - t0;
 	while (wait(&status) > 0)
 		fails += !WIFEXITED(status) || WEXITSTATUS(status);
-	secs = now_s() - t0;
 	if (fails) {
 		fprintf(stderr, "mx_pairs: %d process(es) failed\n", fails);
 		return 1;
