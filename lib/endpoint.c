@@ -292,12 +292,31 @@ MXL_EXPORT mx_return_t mx_open_endpoint(uint32_t board_number, uint32_t endpoint
 	return MX_SUCCESS;
 }
 
+static bool flushed(struct mx_endpoint *ep, void *arg)
+{
+	(void)arg;
+	return !ep->nzombies && mxl_list_empty(&ep->backlog);
+}
+
+/* Sends completed at issue (and backlogged ones) still have to reach the
+ * daemon, which answers each: wait for that, bounded, before closing. */
+static void flush_sends(struct mx_endpoint *ep)
+{
+	mxl_lock(ep);
+	if (!ep->dead && !flushed(ep, NULL)) {
+		ep->flushing = true;
+		(void)mxl_wait_until(ep, MXL_CLOSE_FLUSH_MS, flushed, NULL);
+	}
+	mxl_unlock(ep);
+}
+
 MXL_EXPORT mx_return_t mx_close_endpoint(mx_endpoint_t ep)
 {
 	if (!ep)
 		return mxl_error(NULL, "mx_close_endpoint", MX_BAD_ENDPOINT);
 	if (ep->in_handler)
 		return mxl_error(ep, "mx_close_endpoint", MX_CLOSE_IN_HANDLER);
+	flush_sends(ep);
 	mxl_endpoint_close(ep);
 	return MX_SUCCESS;
 }

@@ -49,6 +49,9 @@ enum mxl_req_kind {
  * holds (Open-MX's bounded "zombie" sends); beyond this, sends complete on
  * SEND_DONE again. */
 #define MXL_ZOMBIES_MAX 1024u
+/* mx_close_endpoint waits at most this long for them to reach the daemon
+ * and be answered (a send completed at issue must not vanish at close). */
+#define MXL_CLOSE_FLUSH_MS 2000u
 
 /* mxl_req.state bits */
 #define MXL_RS_DONE 0x01u       /* status final, queued on ep->done */
@@ -227,6 +230,7 @@ struct mx_endpoint {
 	uint64_t counters[MXL_CNT_MAX];
 	struct mxn_spin spin;                /* MYRIXEN_SPIN_US under the spin rule */
 	uint32_t nzombies;                   /* MXL_REQ_ZOMBIE in flight */
+	bool flushing;                       /* closing: waits for the zombies */
 	struct mxl_lpeer lp[MXN_ENDPOINTS_MAX];
 	struct mxl_pair *pairs[MXN_PAIRS_MAX]; /* live channels, dense */
 	uint32_t npairs;
@@ -327,6 +331,11 @@ struct mxl_lpeer *mxl_lpeer(struct mx_endpoint *ep, uint8_t index, uint32_t sess
 void mxl_pair_open(struct mx_endpoint *ep, const struct mxn_evt *e);
 void mxl_pair_closed(struct mx_endpoint *ep, const struct mxn_evt *e);
 void mxl_pair_close_all(struct mx_endpoint *ep);
+/* For pair_open and harnesses: point p's rings at p->area (p->lay set),
+ * producing direction 'side'; make p the live channel with p->peer_ep.
+ * p, its tx_end array, area (munmap) and bells (if >= 0) are freed at close. */
+void mxl_pair_map(struct mxl_pair *p, uint8_t side);
+void mxl_pair_insert(struct mx_endpoint *ep, struct mxl_pair *p);
 /* Send r (tiny/small/medium) through lp's channel: 0 done (r completed),
  * -EAGAIN no room now. */
 int mxl_pair_send(struct mx_endpoint *ep, struct mxl_lpeer *lp, struct mxl_req *r);

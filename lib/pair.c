@@ -109,7 +109,7 @@ static int check_open(const struct mxn_pair_open *o, const struct mxn_evt *e, in
 	return 0;
 }
 
-static void map_dirs(struct mxl_pair *p, uint8_t side)
+void mxl_pair_map(struct mxl_pair *p, uint8_t side)
 {
 	uint8_t *a = p->area;
 	int tx = side, rx = !side;
@@ -161,7 +161,7 @@ static int pair_map(struct mx_endpoint *ep, const struct mxn_evt *e, struct mxl_
 	p->rx_bell = fds[1];
 	p->tx_bell = fds[2];
 	fds[1] = fds[2] = -1;
-	map_dirs(p, o.side);
+	mxl_pair_map(p, o.side);
 	err = ep->t.ops->watch(&ep->t, p->rx_bell, true);
 	if (err)
 		goto out;
@@ -184,7 +184,6 @@ static void queue_report(struct mx_endpoint *ep, uint32_t pair_id)
 
 void mxl_pair_open(struct mx_endpoint *ep, const struct mxn_evt *e)
 {
-	struct mxl_lpeer *lp = &ep->lp[e->u.pair.peer_endpoint];
 	struct mxl_pair *p = NULL;
 
 	if (ep->npairs >= MXN_PAIRS_MAX || pair_map(ep, e, &p)) {
@@ -194,6 +193,13 @@ void mxl_pair_open(struct mx_endpoint *ep, const struct mxn_evt *e)
 		queue_report(ep, e->u.pair.pair_id);
 		return;
 	}
+	mxl_pair_insert(ep, p);
+}
+
+void mxl_pair_insert(struct mx_endpoint *ep, struct mxl_pair *p)
+{
+	struct mxl_lpeer *lp = &ep->lp[p->peer_ep];
+
 	if (lp->pair)
 		pair_free(ep, lp->pair);
 	if (lp->session != p->peer_session) {

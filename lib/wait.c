@@ -203,7 +203,8 @@ bool mxl_wait_until(struct mx_endpoint *ep, uint32_t timeout_ms,
 		/* Quiet SEND_DONEs give sendq room back without a doorbell;
 		 * a backlog waiting for that room asks for them too. */
 		atomic_store_explicit(MXN_ATOMIC(&ep->evt.ctl->flags),
-				      mxl_list_empty(&ep->backlog) ? 0u : MXN_RINGF_WAKE_QUIET,
+				      mxl_list_empty(&ep->backlog) && !ep->flushing ? 0u
+										     : MXN_RINGF_WAKE_QUIET,
 				      memory_order_relaxed);
 		/* arm both (no short-circuit): int | int, which clang accepts */
 		if (((int)mxn_ring_arm(&ep->evt) | (int)mxl_pair_arm(ep)) && !ep->unexp_stalled) {

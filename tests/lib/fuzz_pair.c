@@ -1,0 +1,148 @@
+/* SPDX-License-Identifier: MIT */
+/*
+ * Fuzz target: the receiving side of a pair channel (lib/pair.c) with a
+ * hostile peer.  The input becomes the peer's slots, data queue, producer
+ * index and consumer index of our direction, interleaved with daemon-path
+ * events from that peer whose pair_seq asks the library to catch up on the
+ * channel.  Whatever the peer writes, the library must not read or write
+ * outside the channel or a buffer, crash, loop, or stall the event ring: a
+ * broken channel is cut off and the events go on.  Built as a libFuzzer
+ * target with -DMYRIXEN_FUZZ=ON; otherwise a main() runs a fixed-seed batch
+ * as a unit test.
+ */
+#include <stdlib.h>
+#include <string.h>
+#include <sys/mman.h>
+#include "area.h"
+
+#define PEER_EP 7u
+#define PEER_SESSION 0x5e55u
+#define ORDER 4u
+#define DATA (64u * 1024u)
+
+static char rbuf[3][70000];
+
+/* A channel with PEER_EP over anonymous memory, we are side 1. */
+static struct mxl_pair *fake_pair(struct mx_endpoint *ep)
+{
+	struct mxl_pair *p = calloc(1, sizeof(*p));
+
+	if (!p || mxn_pair_layout_compute(&p->lay, ORDER, DATA)) {
+		free(p);
+		return NULL;
+	}
+	p->tx_end = calloc(1u << ORDER, sizeof(*p->tx_end));
+	p->area = mmap(NULL, p->lay.area_size, PROT_READ | PROT_WRITE,
+		       MAP_PRIVATE | MAP_ANONYMOUS, -1, 0);
+	if (!p->tx_end || p->area == MAP_FAILED) {
+		free(p->tx_end);
+		free(p);
+		return NULL;
+	}
+	p->area_size = p->lay.area_size;
+	p->id = 1;
+	p->peer_ep = PEER_EP;
+	p->peer_session = PEER_SESSION;
+	p->rx_bell = p->tx_bell = -1;
+	mxl_pair_map(p, 1);
+	mxl_pair_insert(ep, p);
+	return p;
+}
+
+static size_t take(const uint8_t **data, size_t *size, void *dst, size_t n)
+{
+	n = n < *size ? n : *size;
+	memcpy(dst, *data, n);
+	*data += n;
+	*size -= n;
+	return n;
+}
+
+/* One daemon-path arrival from the peer, claiming 'seq' channel messages
+ * before it. */
+static void peer_event(struct mx_endpoint *ep, uint16_t seq, uint32_t *prod)
+{
+	struct mxn_evt e = { .type = MXN_EVT_RECV_TINY, .length = 4, .src_peer = MXN_PEER_SELF,
+			     .src_endpoint = PEER_EP, .src_session = PEER_SESSION,
+			     .pair_seq = seq };
+
+	memcpy(&ep->evt_slots[*prod & ep->evt.mask], &e, sizeof(e));
+	(*prod)++;
+	atomic_store_explicit(MXN_ATOMIC(&ep->evt.ctl->prod), *prod, memory_order_release);
+}
+
+int LLVMFuzzerTestOneInput(const uint8_t *data, size_t size);
+int LLVMFuzzerTestOneInput(const uint8_t *data, size_t size)
+{
+	struct mx_endpoint *ep = ta_endpoint();
+	mx_segment_t segs[3] = { { rbuf[0], 10 }, { rbuf[1], 40 }, { rbuf[2], 70000 } };
+	struct mxl_pair *p;
+	uint32_t evt_prod = 0, idx[2];
+	mx_request_t req[3];
+	uint16_t seq;
+	uint32_t res;
+
+	if (!ep)
+		return 0;
+	p = fake_pair(ep);
+	if (!p) {
+		mxl_endpoint_close(ep);
+		return 0;
+	}
+	for (int i = 0; i < 3; i++)
+		mx_irecv(ep, &segs[i], 1, 0, 0, NULL, &req[i]);
+	/* the first 4 KiB (if any) is the data queue's head */
+	take(&data, &size, p->rx_data, 4096);
+	while (size >= sizeof(struct mxn_pair_slot) && !ep->dead) {
+		uint32_t n = (1u << ORDER) < size / sizeof(struct mxn_pair_slot)
+				     ? (1u << ORDER) : (uint32_t)(size / sizeof(struct mxn_pair_slot));
+
+		take(&data, &size, p->rx_slots, n * sizeof(struct mxn_pair_slot));
+		/* the peer's indices: ours to consume, and its cons of our direction */
+		if (take(&data, &size, idx, sizeof(idx)) < sizeof(idx))
+			break;
+		atomic_store_explicit(MXN_ATOMIC(&p->rx.ctl->prod), p->rx.cons_pvt + idx[0] % 24,
+				      memory_order_release);
+		atomic_store_explicit(MXN_ATOMIC(&p->tx.ctl->cons), idx[1], memory_order_release);
+		if (take(&data, &size, &seq, sizeof(seq)) == sizeof(seq) && (seq & 1))
+			peer_event(ep, seq >> 1, &evt_prod);
+		mxl_progress(ep);
+		if (!ep->npairs)
+			break; /* cut off: nothing more to read */
+	}
+	for (int i = 0; i < 3; i++)
+		if (req[i])
+			mx_test(ep, &req[i], NULL, &res);
+	mxl_endpoint_close(ep);
+	return 0;
+}
+
+#ifndef MXL_FUZZING
+/* Deterministic batch: random channels, half of them with plausible slots. */
+int main(void)
+{
+	static uint8_t buf[4096 + 16 * 74 * 8];
+	uint32_t seed = 7, it, i;
+
+	for (it = 0; it < 2000; it++) {
+		size_t n = 4096 + 74 * (1 + it % 100);
+
+		for (i = 0; i < n; i++) {
+			seed = seed * 1103515245u + 12345u;
+			buf[i] = (uint8_t)(seed >> 16);
+		}
+		for (i = 4096; (it & 1) && i + 64 <= n; i += 74) {
+			struct mxn_pair_slot sl;
+
+			memcpy(&sl, &buf[i], sizeof(sl));
+			sl.type = (uint8_t)(1 + sl.type % 2);
+			sl.length %= 40000;
+			sl.off = (sl.off % DATA) & ~63u;
+			sl.dcount %= 3;
+			memcpy(&buf[i], &sl, sizeof(sl));
+		}
+		LLVMFuzzerTestOneInput(buf, n);
+	}
+	return 0;
+}
+#endif
