@@ -1,9 +1,9 @@
 /* SPDX-License-Identifier: MIT */
 /*
  * PULL: moving a local rendezvous into the receiver's region.  Three ways,
- * best first, each only after both ends passed the transport's owner check
- * (still the principal that opened the endpoint; refused and counted
- * otherwise):
+ * best first; a process that is no longer the principal that opened its
+ * endpoint is refused and counted (the sender before a grant, both ends by
+ * the worker before a mediated copy):
  *  1. direct: the receiver's library copies it itself with one
  *     process_vm_readv under its own credentials (same principal only):
  *     PULL_GRANT event, then its PULL_FIN (which completes the receive in
@@ -82,18 +82,6 @@ static uint8_t refused_status(struct mxd_core *core, int err)
 	return MXN_ST_BAD_REQUEST;
 }
 
-/* Both processes still the principals that opened their endpoints? */
-static int owners_ok(struct mxd_rndv *r, struct mxd_endpoint *ep)
-{
-	int err = 0;
-
-	if (r->src->ops->pull_owner_check)
-		err = r->src->ops->pull_owner_check(r->src);
-	if (!err && ep->ops->pull_owner_check)
-		err = ep->ops->pull_owner_check(ep);
-	return err;
-}
-
 /* Hand the sender's segments to the receiving library (method 1). */
 static int grant(struct mxd_endpoint *ep, struct mxd_rndv *r, uint64_t cookie, uint32_t len,
 		 uint32_t pid)
@@ -140,16 +128,19 @@ static int pull_local(struct mxd_endpoint *ep, struct mxd_rndv *r, const struct 
 
 	if (r->src->ops != ops || !len)
 		return -EAGAIN;
-	err = owners_ok(r, ep);
-	if (err) {
-		pull_finish(ep, r, c->cookie, refused_status(ep->core, err), 0);
-		mxd_region_free(to);
-		return 0;
-	}
-	if ((c->flags & MXN_CMDF_DIRECT) && ops->pull_direct && !ops->pull_direct(r->src, ep, &pid) &&
-	    !grant(ep, r, c->cookie, len, pid)) {
-		hold(ep, r, c, len, to);
-		return 0;
+	if ((c->flags & MXN_CMDF_DIRECT) && ops->pull_direct && !ops->pull_direct(r->src, ep, &pid)) {
+		/* Only the sender's identity matters: the receiver reads into
+		 * its own memory with its own rights. */
+		err = ops->pull_owner_check ? ops->pull_owner_check(r->src) : 0;
+		if (err) {
+			pull_finish(ep, r, c->cookie, refused_status(ep->core, err), 0);
+			mxd_region_free(to);
+			return 0;
+		}
+		if (!grant(ep, r, c->cookie, len, pid)) {
+			hold(ep, r, c, len, to);
+			return 0;
+		}
 	}
 	if (!ops->pull_async)
 		return -EAGAIN;
