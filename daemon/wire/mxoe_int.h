@@ -130,6 +130,7 @@ struct mxw_pull_blk {
 	uint64_t bits[1];           /* <= 32 frames */
 	uint64_t last_tx;
 	uint32_t resends;
+	uint8_t *stage;             /* the block's bytes until all arrived, or NULL */
 };
 
 struct mxw_pull {
@@ -219,6 +220,10 @@ struct mxw_proto {
 	uint32_t pull_magic;
 	uint32_t pull_blocks_active;        /* over all pulls (pull_blocks_total) */
 	uint8_t *blkbuf;                    /* a whole pull block, read at once */
+	/* staging for blocks being pulled (pull_blocks_total of them): a
+	 * block is written to the receiver's memory in one call once whole */
+	uint8_t *stage_mem, **stage_free;
+	uint32_t nstage_free;
 	TAILQ_HEAD(, mxw_lookup) lookups;
 	uint8_t txbuf[MXW_TXBUF];
 };

@@ -18,6 +18,27 @@
 #include <myrixen/abi.h>
 #include "mxoe_int.h"
 
+/*
+ * One staging buffer per pull block that may be in flight (there are
+ * pull_blocks_total of them; none without that cap: frames are then
+ * written one by one).  Pages are touched only when used.
+ */
+static int stage_init(struct mxw_proto *pr)
+{
+	size_t blk = (size_t)MXW_PULL_REPLY_PER_BLOCK * pr->reply_max;
+	uint32_t n = pr->p.pull_blocks_total;
+
+	if (!n)
+		return 0;
+	pr->stage_mem = malloc(blk * n);
+	pr->stage_free = calloc(n, sizeof(*pr->stage_free));
+	if (!pr->stage_mem || !pr->stage_free)
+		return -ENOMEM;
+	for (uint32_t i = 0; i < n; i++)
+		pr->stage_free[pr->nstage_free++] = pr->stage_mem + blk * i;
+	return 0;
+}
+
 int mxw_large_init(struct mxw_proto *pr)
 {
 	pr->rndv_in = calloc(MXW_RNDV_IN_MAX, sizeof(*pr->rndv_in));
@@ -26,7 +47,7 @@ int mxw_large_init(struct mxw_proto *pr)
 	if (!pr->rndv_in || !pr->pulls || !pr->blkbuf)
 		return -ENOMEM;
 	pr->pull_magic = 0x5a17c0deu ^ (uint32_t)pr->nic_id;
-	return 0;
+	return stage_init(pr);
 }
 
 void mxw_large_free(struct mxw_proto *pr)
@@ -36,6 +57,8 @@ void mxw_large_free(struct mxw_proto *pr)
 	free(pr->rndv_in);
 	free(pr->pulls);
 	free(pr->blkbuf);
+	free(pr->stage_mem);
+	free(pr->stage_free);
 }
 
 /* ---- sender side ---- */
@@ -266,6 +289,7 @@ static void blk_setup(struct mxw_proto *pr, struct mxw_pull *pl, struct mxw_pull
 	memset(b, 0, sizeof(*b));
 	b->active = true;
 	pr->pull_blocks_active++;
+	b->stage = pr->nstage_free ? pr->stage_free[--pr->nstage_free] : NULL;
 	b->frame_index = pl->next_frame_index;
 	b->first_frame_offset = first ? pl->rdma_offset : 0;
 	b->start = pl->next_start;
@@ -376,6 +400,9 @@ static void blk_retire(struct mxw_proto *pr, struct mxw_pull_blk *b)
 {
 	b->active = false;
 	pr->pull_blocks_active--;
+	if (b->stage)
+		pr->stage_free[pr->nstage_free++] = b->stage;
+	b->stage = NULL;
 }
 
 static void pull_release(struct mxw_proto *pr, struct mxw_pull *pl)
@@ -485,7 +512,7 @@ void mxw_rx_pull_reply(struct mxw_proto *pr, int peer, const struct mxw_frame *f
 	struct mxw_pull *pl;
 	struct mxw_pull_blk *b = NULL;
 	uint32_t j = 0, off = 0, len = 0;
-	int err;
+	int err = 0;
 
 	pl = pull_lookup(pr, f->u.pull_reply.dst_pull_handle, f->u.pull_reply.dst_magic, peer);
 	if (!pl) {
@@ -517,14 +544,21 @@ void mxw_rx_pull_reply(struct mxw_proto *pr, int peer, const struct mxw_frame *f
 		pr->st.dups++;
 		return;
 	}
-	err = pr->cb.pull_write(pr->cb.ctx, pl->to, pl->pull_handle, off, f->payload, len);
+	/* staged: the whole block goes to the receiver's memory in one call */
+	if (b->stage)
+		memcpy(b->stage + (off - b->start), f->payload, len);
+	else
+		err = pr->cb.pull_write(pr->cb.ctx, pl->to, pl->pull_handle, off, f->payload, len);
+	b->bits[0] |= 1ull << j;
+	b->resends = 0;     /* progress: the next stall starts from the short timeout */
+	if (!err && ++b->got == b->nframes && b->stage)
+		err = pr->cb.pull_write(pr->cb.ctx, pl->to, pl->pull_handle, b->start, b->stage,
+					b->block_length);
 	if (err) {
 		pull_finish(pr, pl, err == -EFAULT ? MXN_ST_BAD_REQUEST : MXN_ST_CLOSED);
 		return;
 	}
-	b->bits[0] |= 1ull << j;
-	b->resends = 0;     /* progress: the next stall starts from the short timeout */
-	if (++b->got < b->nframes)
+	if (b->got < b->nframes)
 		return;
 	blk_retire(pr, b);
 	pl->done_bytes += b->block_length;
