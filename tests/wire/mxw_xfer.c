@@ -169,7 +169,9 @@ static int barrier(mx_endpoint_t ep, mx_endpoint_addr_t peer)
 	return 0;
 }
 
-/* Send 1 KiB messages one by one until one fails; the peer is being killed. */
+/* Send 1 KiB messages one by one until one fails; the peer is being killed.
+ * Synchronous sends: a buffered send completes at issue (lib/README.md), so
+ * only an issend still reports what happens to it on the wire. */
 static int until_dead(mx_endpoint_t ep, mx_endpoint_addr_t peer)
 {
 	static uint8_t buf[1024];
@@ -180,7 +182,7 @@ static int until_dead(mx_endpoint_t ep, mx_endpoint_addr_t peer)
 		mx_status_t st;
 		uint32_t res = 0;
 
-		if (mx_isend(ep, &seg, 1, peer, 42, NULL, &s) != MX_SUCCESS)
+		if (mx_issend(ep, &seg, 1, peer, 42, NULL, &s) != MX_SUCCESS)
 			return 1;
 		if (mx_wait(ep, &s, 120000, &st, &res) != MX_SUCCESS || !res) {
 			fprintf(stderr, "mxw_xfer: send %d hung for 120 s\n", i);
