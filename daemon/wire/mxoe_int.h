@@ -77,6 +77,7 @@ struct mxw_partner {
 	uint32_t recv_unacked;
 	uint64_t ack_since;
 	uint32_t inflight;
+	uint32_t inflight_bytes;    /* payload of the messages in flight */
 	struct mxw_send_q unacked, throttled;
 	/* medium reassembly of seqnum med_seq */
 	bool med_active;

@@ -25,6 +25,7 @@ void mxw_proto_params_default(struct mxw_proto_params *p)
 	p->ack_delay_us = 2000;
 	p->ack_every = 8;
 	p->window = 128;
+	p->window_bytes = 512u << 10;
 	p->pull_blocks = 4;
 	p->pull_blocks_total = 16;
 	p->pull_resend_us = 50000;
@@ -408,11 +409,27 @@ static void resend_list_touch(struct mxw_proto *pr, struct mxw_send *s, uint64_t
 	mxw_timer_earlier(pr, &pr->t_resend, now + pr->p.resend_us);
 }
 
+/* What a message puts in flight: rendezvous data goes by pulls instead. */
+static uint32_t payload_bytes(const struct mxw_send *s)
+{
+	return s->kind == MXW_SK_RNDV || s->kind == MXW_SK_NOTIFY ? 0 : s->length;
+}
+
+/* Room in pt's window for s: a count, and bytes (a lone message always fits). */
+static bool window_room(const struct mxw_proto *pr, const struct mxw_partner *pt,
+			const struct mxw_send *s)
+{
+	return pt->inflight < pr->p.window &&
+	       (!pr->p.window_bytes || !pt->inflight_bytes ||
+		pt->inflight_bytes + (uint64_t)payload_bytes(s) <= pr->p.window_bytes);
+}
+
 static void launch(struct mxw_proto *pr, struct mxw_partner *pt, struct mxw_send *s)
 {
 	s->seqnum = pt->next_send;
 	pt->next_send = mxw_seq_add(pt->next_send, 1);
 	pt->inflight++;
+	pt->inflight_bytes += payload_bytes(s);
 	mxw_peer_owes(pr, pt->peer);
 	TAILQ_INSERT_TAIL(&pt->unacked, s, plink);
 	resend_list_touch(pr, s, mxw_now(pr));
@@ -424,7 +441,7 @@ static void launch_throttled(struct mxw_proto *pr, struct mxw_partner *pt)
 {
 	struct mxw_send *s;
 
-	while (pt->send_ready && pt->inflight < pr->p.window && (s = TAILQ_FIRST(&pt->throttled))) {
+	while (pt->send_ready && (s = TAILQ_FIRST(&pt->throttled)) && window_room(pr, pt, s)) {
 		TAILQ_REMOVE(&pt->throttled, s, plink);
 		launch(pr, pt, s);
 	}
@@ -434,7 +451,7 @@ int mxw_queue_send(struct mxw_proto *pr, struct mxw_partner *pt, struct mxw_send
 {
 	s->pt = pt;
 	mxw_partner_touch(pr, pt);
-	if (!pt->send_ready || pt->inflight >= pr->p.window || !TAILQ_EMPTY(&pt->throttled))
+	if (!pt->send_ready || !window_room(pr, pt, s) || !TAILQ_EMPTY(&pt->throttled))
 		TAILQ_INSERT_TAIL(&pt->throttled, s, plink);
 	else
 		launch(pr, pt, s);
@@ -470,6 +487,7 @@ static void unlink_unacked(struct mxw_proto *pr, struct mxw_send *s)
 	if (s->on_resend_list)
 		resend_unlink(pr, s);
 	s->pt->inflight--;
+	s->pt->inflight_bytes -= payload_bytes(s);
 	mxw_peer_paid(pr, s->pt->peer);
 }
 

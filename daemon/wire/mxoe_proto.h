@@ -139,6 +139,12 @@ struct mxw_proto_params {
 	uint32_t ack_delay_us;      /* explicit ack after this without reverse traffic */
 	uint32_t ack_every;         /* ...or after this many unacked receptions */
 	uint32_t window;            /* sends in flight per partner (<= 4096) */
+	/* ...and payload bytes in flight per partner (0: no bound; a lone
+	 * message always goes).  Buffered sends complete at issue, so nothing
+	 * but this keeps a sender from overrunning the receiver's queue: each
+	 * message it cannot place is dropped with all behind it, and resent a
+	 * resend_us later. */
+	uint32_t window_bytes;
 	uint32_t pull_blocks;       /* pull blocks in flight per pull */
 	/* pull blocks in flight over all pulls (0: no cap).  Their replies all
 	 * land in our receive ring at once: more than it holds are dropped by

@@ -941,6 +941,48 @@ static void test_pull_ring(void)
 }
 
 /*
+ * 200 mediums of 32 KiB handed over at once (buffered sends complete at
+ * issue: no application window holds them back) to a receiver that takes
+ * 100 frames per millisecond.  A window of 128 messages put 512 frames on
+ * the wire at once: tail drops, and every loss resent 2 ms (resend_us)
+ * later with everything behind it.  Bytes in flight per partner are bounded
+ * (512 KiB, 64 frames): nothing lost, nothing resent.
+ */
+static void test_medium_window(void)
+{
+	const unsigned n = 200, len = 32768;
+	struct mxw_counters c0;
+	bool order = true, intact = true;
+	struct host *rx = &hosts[1];
+
+	memset(&chan, 0, sizeof(chan));
+	chan.queue_cap = 100;
+	chan.drain_us = 1000;
+	memset(q_window, 0, sizeof(q_window));
+	rng_state = 9;
+	now_us = 0;
+	host_init(0, 9000);
+	host_init(1, 9000);
+	do_connect(0, 1, 1, 2, 0x4242);
+	run_until(now_us + 500000);
+	CHECK(hosts[0].connect_status[MXN_ST_OK] == 1);
+	for (unsigned k = 0; k < n; k++)
+		CHECK(send_one(0, 1, 2, k, len) == 0);
+	run_until(now_us + 60u * 1000000u);
+	for (unsigned i = 0; i < rx->nrx[2]; i++) {
+		order &= rx->rx[2][i].match == i;
+		intact &= rx->rx[2][i].ok && rx->rx[2][i].len == len;
+	}
+	mxw_proto_get_counters(hosts[0].pr, &c0);
+	printf("medium window: %u of %u received, resends %llu\n", rx->nrx[2], n,
+	       (unsigned long long)c0.resends);
+	CHECK(rx->nrx[2] == n && order && intact && hosts[0].send_ok == n);
+	CHECK(c0.resends == 0);
+	memset(&chan, 0, sizeof(chan));
+	hosts_free();
+}
+
+/*
  * A native Open-MX peer (no engine here: its HOST_REPLY is hand-written)
  * holds a message of ours unacked for 20 s (its application computes and
  * Open-MX acks from the library).  It answers every liveness probe, with
@@ -1098,6 +1140,7 @@ int main(void)
 	test_mixed_geometry();
 	test_starved_forwarder();
 	test_pull_ring();
+	test_medium_window();
 	test_connect_errors();
 	test_session_and_death();
 	test_hostile_pull_and_lookup();
