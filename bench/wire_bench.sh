@@ -6,9 +6,11 @@
 #    (UDP: both apps): syscalls, context switches and CPU us, as the
 #    difference of a long and a short ping-pong (start-up cancels); perf.
 # 2. Ping-pong one-way latency 0 B .. 4 MiB and streaming bandwidth, with
-#    MX/UDP ratios; CSV, and a PNG plot of both (gnuplot) when OUT.png is given.
+#    MX/UDP ratios, and the daemons' syscalls per streamed MX message;
+#    CSV, and a PNG plot of both (gnuplot) when OUT.png is given.
 # Env: MTU (9000), RING (v2|v3: the daemon's receive ring, default v2),
 #      ITERS (1000, sweep), COUNT_ITERS (5000, counted runs; the short run is a tenth),
+#      STREAM_REPEAT (3: streaming rounds per size, the best is kept, MX and UDP alike),
 #      CONF (extra myribackd.conf lines, e.g. "poll_window_us = 0").
 set -eEu
 B=$(realpath "${1:-build}")
@@ -19,6 +21,7 @@ MTU=${MTU:-9000}
 RING=${RING:-v2}
 ITERS=${ITERS:-1000}
 COUNT_ITERS=${COUNT_ITERS:-5000}
+STREAM_REPEAT=${STREAM_REPEAT:-3}
 [ "$(id -u)" -eq 0 ] || { echo "wire_bench: needs root (namespaces)"; exit 1; }
 command -v perf >/dev/null || { echo "wire_bench: perf not installed (linux-perf)"; exit 1; }
 for f in daemon/myribackd tools/mx_pingpong bench/mxw_stream bench/udp_bench; do
@@ -127,20 +130,38 @@ done
 MYRIXEN_SOCKET=$DIR/b.sock ip netns exec ${P}b "$B/bench/mxw_stream" -e 2 > /dev/null 2>&1 &
 PIDS+=($!)
 : > "$DIR/mx_st.txt"; : > "$DIR/udp_st.txt"
+: > "$DIR/mx_st_sys.txt"
+# best of STREAM_REPEAT rounds, MX and UDP alike (other load only ever slows
+# a round down); the daemons' syscalls per message of the last MX round
+best() { sort -k2 -g "$1" | tail -1; }
 for size in 1024 8192 32768 65536 262144 1048576 4194304; do
-	runa "$B/bench/mxw_stream" -d benchb:2 -s $size -w 16 >> "$DIR/mx_st.txt"
+	n=$(( size >= 1048576 ? 64 : size >= 65536 ? 512 : 4000 ))
 	count=$(( (256 << 20) / size )); [ $count -gt 20000 ] && count=20000
-	runa "$B/bench/udp_bench" -c 10.77.0.2:7777 -s $size -n $count >> "$DIR/udp_st.txt"
+	: > "$DIR/r_mx"; : > "$DIR/r_udp"
+	for _ in $(seq "$STREAM_REPEAT"); do
+		perf stat -x, -e raw_syscalls:sys_enter -p "$DPID_a,$DPID_b" -o "$DIR/st.dmn" &
+		pp=$!
+		sleep 0.2
+		runa "$B/bench/mxw_stream" -d benchb:2 -s $size -w 16 -n $n >> "$DIR/r_mx"
+		kill -INT "$pp"; wait "$pp" || true
+		runa "$B/bench/udp_bench" -c 10.77.0.2:7777 -s $size -n $count >> "$DIR/r_udp"
+	done
+	best "$DIR/r_mx" >> "$DIR/mx_st.txt"
+	best "$DIR/r_udp" >> "$DIR/udp_st.txt"
+	awk -F, -v n=$n '$3=="raw_syscalls:sys_enter"{printf "%.1f\n", $1 / n}' "$DIR/st.dmn" \
+		>> "$DIR/mx_st_sys.txt"
 done
 
 # --- report ---
-ratio() { awk -v a="$1" -v b="$2" 'BEGIN { printf "%.2f", b > 0 ? a / b : 0 }'; }
+ratio() { awk -v a="$1" -v b="$2" 'BEGIN { printf "%.2f", (b > 0 ? a / b : 0) }'; }
 {
 	echo "kind,bytes,mx,udp,ratio_mx_over_udp"
 	paste -d' ' <(tail -n +2 "$DIR/mx_pp.csv" | tr ',' ' ' | awk '{print $1, $2}') "$DIR/udp_pp.txt" |
 		awk '{ printf "latency_us,%d,%.2f,%.2f,%.2f\n", $1, $2, $4, ($4 > 0 ? $2 / $4 : 0) }'
 	paste -d' ' "$DIR/mx_st.txt" "$DIR/udp_st.txt" |
 		awk '{ printf "bandwidth_mbps,%d,%.1f,%.1f,%.2f\n", $1, $2, $4, ($4 > 0 ? $2 / $4 : 0) }'
+	paste -d' ' "$DIR/mx_st.txt" "$DIR/mx_st_sys.txt" |
+		awk '{ printf "stream_daemon_syscalls_per_msg,%d,%s,,\n", $1, $3 }'
 	echo "syscalls_per_msg,0,$MS,$US,$(ratio "$MS" "$US")"
 	echo "switches_per_msg,0,$MC,$UC,$(ratio "$MC" "$UC")"
 	echo "cpu_us_per_msg,0,$MT,$UT,$(ratio "$MT" "$UT")"
@@ -158,9 +179,11 @@ echo "Ping-pong, one-way latency (us); ratio > 1 means MX is slower"
 printf "%10s %12s %12s %8s\n" bytes mx udp mx/udp
 grep '^latency' "$OUT" | awk -F, '{ printf "%10d %12.2f %12.2f %8.2f\n", $2, $3, $4, $5 }'
 echo
-echo "Streaming bandwidth (MB/s); ratio > 1 means MX is faster"
-printf "%10s %12s %12s %8s\n" bytes mx udp mx/udp
-grep '^bandwidth' "$OUT" | awk -F, '{ printf "%10d %12.1f %12.1f %8.2f\n", $2, $3, $4, $5 }'
+echo "Streaming bandwidth (MB/s, best of $STREAM_REPEAT); ratio > 1 means MX is faster;"
+echo "last column: syscalls of both daemons per MX message"
+printf "%10s %12s %12s %8s %10s\n" bytes mx udp mx/udp "dmn sys"
+paste -d, <(grep '^bandwidth' "$OUT") <(grep '^stream_daemon' "$OUT" | cut -d, -f3) |
+	awk -F, '{ printf "%10d %12.1f %12.1f %8.2f %10s\n", $2, $3, $4, $5, $6 }'
 echo
 echo "CSV: $OUT"
 if [ -n "$PNG" ]; then
