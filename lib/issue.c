@@ -244,6 +244,7 @@ static void complete_at_issue(struct mx_endpoint *ep, struct mxl_req *r, struct 
 	r->cookie_idx = UINT32_MAX;
 	z->sq_held = r->sq_held;
 	z->sq_id = r->sq_id;
+	z->dest = r->dest;      /* its failure is remembered for this address */
 	r->sq_held = false;
 	ep->nzombies++;
 	r->status.xfer_length = (uint32_t)r->total;
@@ -376,8 +377,14 @@ static void send_wait_add(struct mx_endpoint *ep, struct mxl_req *r, bool first)
 
 void mxl_submit(struct mx_endpoint *ep, struct mxl_req *r)
 {
+	mx_status_code_t gone;
+
 	if (ep->dead) {
 		mxl_req_complete(r, MX_STATUS_ABORTED);
+		return;
+	}
+	if (r->kind == MXL_REQ_SEND && (gone = mxl_dest_failed(ep, &r->dest)) != MX_STATUS_SUCCESS) {
+		mxl_req_complete(r, gone);
 		return;
 	}
 	if (r->kind == MXL_REQ_SEND &&

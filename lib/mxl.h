@@ -75,6 +75,15 @@ struct mxl_addr {
 	bool valid;
 };
 
+/* A destination a send completed at issue could not reach (dest_fail.c). */
+#define MXL_DEST_FAIL_MAX 8u
+struct mxl_dest_fail {
+	uint64_t nic_id;
+	uint32_t session;
+	uint8_t endpoint;
+	mx_status_code_t code;  /* MX_STATUS_SUCCESS: free slot */
+};
+
 #define MXL_IOV_INLINE 2
 #define MXL_UNEXP_QUEUE_MAX_DEFAULT (64u << 20)
 
@@ -230,6 +239,8 @@ struct mx_endpoint {
 	uint64_t counters[MXL_CNT_MAX];
 	struct mxn_spin spin;                /* MYRIXEN_SPIN_US under the spin rule */
 	uint32_t nzombies;                   /* MXL_REQ_ZOMBIE in flight */
+	struct mxl_dest_fail dest_fail[MXL_DEST_FAIL_MAX];
+	uint32_t dest_fail_next;
 	bool flushing;                       /* closing: waits for the zombies */
 	struct mxl_lpeer lp[MXN_ENDPOINTS_MAX];
 	struct mxl_pair *pairs[MXN_PAIRS_MAX]; /* live channels, dense */
@@ -284,6 +295,9 @@ void mxl_submit(struct mx_endpoint *ep, struct mxl_req *r);
 void mxl_issue_backlog(struct mx_endpoint *ep);
 /* Issue the sends waiting for rendezvous room that fit now (in order). */
 void mxl_send_wait_drain(struct mx_endpoint *ep);
+/* dest_fail.c: a zombie's failure makes later sends to its address fail. */
+void mxl_dest_fail_note(struct mx_endpoint *ep, const struct mxl_addr *dest, mx_status_code_t code);
+mx_status_code_t mxl_dest_failed(const struct mx_endpoint *ep, const struct mxl_addr *dest);
 /* A rendezvous send refused for lack of room: true when queued again. */
 bool mxl_send_requeue(struct mx_endpoint *ep, struct mxl_req *r, mx_status_code_t code);
 void mxl_send_wait_del(struct mxl_req *r);

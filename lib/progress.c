@@ -198,8 +198,10 @@ static void on_send_done(struct mx_endpoint *ep, const struct mxn_evt *e)
 		/* The application had its completion at issue; the daemon
 		 * gives the sendq back (a failure can only be counted). */
 		ep->nzombies--;
-		if (code != MX_STATUS_SUCCESS)
+		if (code != MX_STATUS_SUCCESS) {
 			ep->counters[MXL_CNT_ZOMBIE_FAILED]++;
+			mxl_dest_fail_note(ep, &r->dest, code);
+		}
 		mxl_req_complete(r, code);
 		return;
 	}

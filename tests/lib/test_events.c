@@ -5,14 +5,19 @@
 #include "area.h"
 #include "check.h"
 
-static mx_endpoint_addr_t peer_addr(void)
+static mx_endpoint_addr_t peer_addr_session(uint32_t session)
 {
-	struct mxl_addr a = { .nic_id = 0x112233445566ull, .session = 1234, .peer = 5,
+	struct mxl_addr a = { .nic_id = 0x112233445566ull, .session = session, .peer = 5,
 			      .endpoint = 9, .valid = true };
 	mx_endpoint_addr_t out;
 
 	mxl_addr_pack(&a, &out);
 	return out;
+}
+
+static mx_endpoint_addr_t peer_addr(void)
+{
+	return peer_addr_session(1234);
 }
 
 static void fill(uint8_t *p, uint32_t n, uint8_t seed)
@@ -90,10 +95,30 @@ static void test_send_classes(void)
 	CHECK_EQ(mx_progress(ep), MX_SUCCESS);
 	CHECK_EQ(mxl_sendq_used(&ep->sq), 0); /* freed by the daemon's SEND_DONE */
 	CHECK_EQ(ep->counters[MXL_CNT_ZOMBIE_FAILED], 1); /* the failure is counted */
+	/* ... and remembered: a later send to that address fails at once,
+	 * never completing at issue into a closed endpoint */
+	CHECK_EQ(mx_isend(ep, segs, 2, peer_addr(), 0xabd, NULL, &r), MX_SUCCESS);
+	CHECK(!ta_take_cmd(ep, &c));
+	CHECK_EQ(mx_test(ep, &r, &st, &res), MX_SUCCESS);
+	CHECK_EQ(res, 1);
+	CHECK_EQ(st.code, MX_STATUS_ENDPOINT_CLOSED);
+	CHECK_EQ(st.xfer_length, 0);
+	/* a reconnect's new session is a new address: sends go out again */
+	CHECK_EQ(mx_isend(ep, segs, 2, peer_addr_session(1235), 0xabd, NULL, &r), MX_SUCCESS);
+	CHECK(ta_take_cmd(ep, &c));
+	CHECK_EQ(c.op, MXN_CMD_SEND_QUEUED);
+	CHECK_EQ(c.dest_session, 1235);
+	{
+		struct mxn_evt e = ta_done(MXN_EVT_SEND_DONE, c.cookie, MXN_ST_OK, 0);
+
+		ta_put_evt(ep, &e);
+	}
+	CHECK_EQ(mx_progress(ep), MX_SUCCESS);
+	CHECK_EQ(ep->nzombies, 0);
 
 	/* large: a VADDR descriptor naming the user's buffer */
 	segs[0].segment_length = 40000;
-	CHECK_EQ(mx_isend(ep, segs, 1, peer_addr(), 0xabe, NULL, &r), MX_SUCCESS);
+	CHECK_EQ(mx_isend(ep, segs, 1, peer_addr_session(1235), 0xabe, NULL, &r), MX_SUCCESS);
 	CHECK(ta_take_cmd(ep, &c));
 	CHECK_EQ(c.op, MXN_CMD_SEND_RNDV);
 	CHECK_EQ(c.flags, 0);
@@ -117,7 +142,7 @@ static void test_send_classes(void)
 
 	/* synchronous: rendezvous with the SYNC flag even when small */
 	segs[0].segment_length = 5;
-	CHECK_EQ(mx_issend(ep, segs, 1, peer_addr(), 0xabf, NULL, &r), MX_SUCCESS);
+	CHECK_EQ(mx_issend(ep, segs, 1, peer_addr_session(1235), 0xabf, NULL, &r), MX_SUCCESS);
 	CHECK(ta_take_cmd(ep, &c));
 	CHECK_EQ(c.op, MXN_CMD_SEND_RNDV);
 	CHECK_EQ(c.flags, MXN_CMDF_SYNC);
