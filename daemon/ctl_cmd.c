@@ -365,6 +365,10 @@ static enum mxd_ctl_rc cmd_counters(struct mxd_ctl *ctl, struct mxd_ctl_conn *c,
 		mxd_out_u64(o, "eps_refused", xs.eps_refused);
 		mxd_out_u64(o, "grant_pages_mapped", xs.grant_pages_mapped);
 		mxd_out_u64(o, "copy_faults", xs.copy_faults);
+		mxd_out_u64(o, "copy_direct", xs.copy_direct);
+		mxd_out_u64(o, "copy_direct_bytes", xs.copy_direct_bytes);
+		mxd_out_u64(o, "copy_direct_calls", xs.copy_direct_calls);
+		mxd_out_u64(o, "copy_bounce_bytes", xs.copy_bounce_bytes);
 		mxd_out_u64(o, "domains_released", xs.domains_released);
 		mxd_out_obj_end(o);
 	}

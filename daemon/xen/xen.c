@@ -129,6 +129,9 @@ int mxd_xen_start(struct mxd_core *core, struct ev_loop *loop, struct mxd_xen **
 		err = -errno;
 		goto out;
 	}
+	err = mxd_xen_gcopy_new(loop, &x->st, &x->gcopy);
+	if (err)
+		goto out;
 	if (!xs_watch(x->xs, "@releaseDomain", "rel")) {
 		err = -errno;
 		goto out;
@@ -154,6 +157,8 @@ void mxd_xen_stop(struct mxd_xen *x)
 		return;
 	while (!LIST_EMPTY(&x->doms))
 		mxd_xen_dom_free(LIST_FIRST(&x->doms), true);
+	/* after the endpoints: their transfers are cancelled by now */
+	mxd_xen_gcopy_free(x->gcopy);
 	if (x->loop) {
 		ev_io_stop(x->loop, &x->xs_io);
 		ev_io_stop(x->loop, &x->ec_io);

@@ -44,6 +44,14 @@ struct mxd_xen_stats {
 	uint64_t eps_refused;       /* malformed or over-limit open requests */
 	uint64_t grant_pages_mapped;/* pages currently mapped (0 when idle) */
 	uint64_t copy_faults;       /* grant copies the hypervisor refused */
+	/* large messages between two guests of this host: grant ref to grant
+	 * ref, no dom0 buffer (gcopy.h) */
+	uint64_t copy_direct;       /* transfers */
+	uint64_t copy_direct_bytes;
+	uint64_t copy_direct_calls; /* grant-copy calls (<= 256 segments each) */
+	/* bytes copied between a guest's grants and a dom0 buffer (pulls to or
+	 * from the wire, or a transfer with no direct path) */
+	uint64_t copy_bounce_bytes;
 	uint64_t domains_released;  /* guests that died or were destroyed */
 };
 void mxd_xen_get_stats(const struct mxd_xen *x, struct mxd_xen_stats *out);

@@ -19,6 +19,7 @@
 #include <xenevtchn.h>
 #include <myrixen/abi.h>
 #include <myrixen/layout.h>
+#include "gcopy.h"
 #include "open_req.h"
 #include "xen.h"
 
@@ -69,6 +70,7 @@ struct mxd_xen {
 	ev_io xs_io, ec_io;
 	LIST_HEAD(, mxd_xen_dom) doms;
 	LIST_HEAD(, mxd_xen_ep) eps;
+	struct mxd_xen_gcopy *gcopy;/* guest-to-guest copies, off the loop */
 	struct mxd_xen_stats st;
 };
 
