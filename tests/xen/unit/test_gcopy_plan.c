@@ -10,18 +10,7 @@
 #include <stdlib.h>
 #include <string.h>
 #include "gcopy_plan.h"
-
-static int failures;
-
-#define EXPECT(cond, ...)                                                   \
-	do {                                                                \
-		if (!(cond)) {                                              \
-			fprintf(stderr, "%s:%d: ", __FILE__, __LINE__);     \
-			fprintf(stderr, __VA_ARGS__);                       \
-			fprintf(stderr, "\n");                              \
-			failures++;                                         \
-		}                                                           \
-	} while (0)
+#include "tcheck.h"
 
 #define PAGES 64u
 #define PG MXN_PAGE_SIZE
@@ -83,25 +72,21 @@ static void one_case(uint64_t len, uint32_t batch)
 			src_mem[i][j] = (uint8_t)rand();
 	memset(dst_mem, 0xee, sizeof(dst_mem));
 	while ((n = mxd_gcopy_plan(&src, &dst, len, &c, p, batch)) > 0) {
-		EXPECT(n <= batch, "%u pieces for a batch of %u", n, batch);
+		CHECK(n <= batch);
 		for (i = 0; i < n; i++) {
-			EXPECT(p[i].len > 0, "empty piece");
-			EXPECT(p[i].src_off + p[i].len <= PG && p[i].dst_off + p[i].len <= PG,
-			       "piece crosses a page (%u+%u, %u+%u)", p[i].src_off, p[i].len,
-			       p[i].dst_off, p[i].len);
+			CHECK(p[i].len > 0);
+			CHECK(p[i].src_off + p[i].len <= PG && p[i].dst_off + p[i].len <= PG);
 			memcpy(&dst_mem[p[i].dst_ref][p[i].dst_off],
 			       &src_mem[p[i].src_ref][p[i].src_off], p[i].len);
 		}
 		if (++calls > PAGES * 4)
 			break;
 	}
-	EXPECT(c.done == (want < len ? want : len), "planned %llu of %llu (regions %llu)",
-	       (unsigned long long)c.done, (unsigned long long)len, (unsigned long long)want);
+	CHECK(c.done == (want < len ? want : len));
 	gather(src_mem, ss, src.nsegs, a);
 	gather(dst_mem, ds, dst.nsegs, b);
-	EXPECT(!memcmp(a, b, c.done), "bytes differ (len %llu batch %u)",
-	       (unsigned long long)len, batch);
-	EXPECT(mxd_gcopy_plan(&src, &dst, len, &c, p, batch) == 0, "plan goes on after the end");
+	CHECK(!memcmp(a, b, c.done));
+	CHECK(mxd_gcopy_plan(&src, &dst, len, &c, p, batch) == 0);
 }
 
 /* len beyond both regions: the plan stops where the shorter one ends. */
@@ -114,17 +99,15 @@ static void test_short_side(void)
 	struct mxd_gcopy_cursor c = { 0 };
 	uint32_t n = mxd_gcopy_plan(&src, &dst, 1u << 20, &c, p, 8);
 
-	EXPECT(n == 2 && c.done == 3000, "short destination: %u pieces, %llu bytes", n,
-	       (unsigned long long)c.done);
-	EXPECT(p[0].src_ref == 1 && p[0].src_off == 100 && p[0].dst_ref == 7 && p[0].dst_off == 10 &&
-		       p[0].len == 1000, "first piece");
-	EXPECT(p[1].src_ref == 2 && p[1].src_off == 0 && p[1].dst_off == 1010 && p[1].len == 2000,
-	       "second piece");
+	CHECK(n == 2 && c.done == 3000);
+	CHECK(p[0].src_ref == 1 && p[0].src_off == 100 && p[0].dst_ref == 7 && p[0].dst_off == 10 &&
+	      p[0].len == 1000);
+	CHECK(p[1].src_ref == 2 && p[1].src_off == 0 && p[1].dst_off == 1010 && p[1].len == 2000);
 	memset(&c, 0, sizeof(c));
 	n = mxd_gcopy_plan(&src, &dst, 500, &c, p, 8);
-	EXPECT(n == 1 && c.done == 500 && p[0].len == 500, "len bounds the plan");
+	CHECK(n == 1 && c.done == 500 && p[0].len == 500);
 	memset(&c, 0, sizeof(c));
-	EXPECT(mxd_gcopy_plan(&src, &dst, 0, &c, p, 8) == 0, "empty copy plans nothing");
+	CHECK(mxd_gcopy_plan(&src, &dst, 0, &c, p, 8) == 0);
 }
 
 /* A cursor beyond its segment (never produced by the planner) stops it. */
@@ -135,7 +118,7 @@ static void test_bad_cursor(void)
 	struct mxd_gcopy_piece p[2];
 	struct mxd_gcopy_cursor c = { .soff = 10 };
 
-	EXPECT(mxd_gcopy_plan(&src, &dst, 10, &c, p, 2) == 0, "bad cursor planned");
+	CHECK(mxd_gcopy_plan(&src, &dst, 10, &c, p, 2) == 0);
 }
 
 int main(void)
@@ -148,9 +131,6 @@ int main(void)
 			 batches[(unsigned)i % (sizeof(batches) / sizeof(batches[0]))]);
 	test_short_side();
 	test_bad_cursor();
-	if (failures)
-		fprintf(stderr, "%d failure(s)\n", failures);
-	else
-		printf("gcopy plan: all cases passed\n");
-	return failures ? 1 : 0;
+	printf("gcopy plan: all cases passed\n");
+	return 0;
 }
