@@ -61,7 +61,8 @@ struct mxd_transport_ops {
 	 * opened it (same process, credentials, dumpable, executable): 0,
 	 * -ESRCH or -EPERM.  pull_direct: dst's own process may read src's
 	 * memory with its own rights (same principal): 0 and the pid to read,
-	 * or -EPERM.  pull_async: copy len bytes off the loop; the core is
+	 * or -EPERM.  pull_async: copy len bytes off the loop (local: a
+	 * copy_pool worker; Xen: grant refs to grant refs, xen/gcopy.h); the core is
 	 * called back through mxd_pull_async_done(token, ...); *job names it
 	 * for pull_cancel (after which no callback comes). */
 	int (*pull_owner_check)(struct mxd_endpoint *ep);
