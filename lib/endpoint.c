@@ -295,16 +295,25 @@ MXL_EXPORT mx_return_t mx_open_endpoint(uint32_t board_number, uint32_t endpoint
 static bool flushed(struct mx_endpoint *ep, void *arg)
 {
 	(void)arg;
-	return !ep->nzombies && mxl_list_empty(&ep->backlog);
+	return !ep->nzombies && mxl_list_empty(&ep->backlog) &&
+	       mxn_ring_free(&ep->cmd) == mxn_ring_slots(&ep->cmd);
 }
 
-/* Sends completed at issue (and backlogged ones) still have to reach the
- * daemon, which answers each: wait for that, bounded, before closing. */
+/*
+ * What completed at issue must not vanish at close: sends the daemon still
+ * holds (zombies), backlogged ones, and every command still in the ring (a
+ * PULL_FIN queued when a receive completed: the daemon completes the
+ * sender's rendezvous with it, and a message that went through a pair
+ * channel after it may let us close first).  Wait, bounded, for the daemon
+ * to take them all; it rings once it consumed the last command.
+ */
 static void flush_sends(struct mx_endpoint *ep)
 {
 	mxl_lock(ep);
+	mxl_progress(ep);
 	if (!ep->dead && !flushed(ep, NULL)) {
 		ep->flushing = true;
+		(void)mxn_ring_arm_space(&ep->cmd, mxn_ring_slots(&ep->cmd));
 		(void)mxl_wait_until(ep, MXL_CLOSE_FLUSH_MS, flushed, NULL);
 	}
 	mxl_unlock(ep);
