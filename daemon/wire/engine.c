@@ -69,6 +69,22 @@ static int cb_tx(void *ctx, const uint8_t *frame, size_t len)
 	return mxw_pio_tx(e->pio, frame, len);
 }
 
+/* Frames are encoded straight into the transmit batch (no staging copy). */
+static uint8_t *cb_tx_buf(void *ctx, size_t *cap)
+{
+	struct mxw_engine *e = ctx;
+
+	/* link down: cb_tx refuses and counts it */
+	return e->link.state == MXW_LINK_OK ? mxw_pio_tx_slot(e->pio, cap) : NULL;
+}
+
+static int cb_tx_commit(void *ctx, size_t len)
+{
+	struct mxw_engine *e = ctx;
+
+	return mxw_pio_tx_commit(e->pio, len);
+}
+
 static int cb_ep_info(void *ctx, uint8_t index, uint32_t *session, uint32_t *key)
 {
 	struct mxw_engine *e = ctx;
@@ -421,7 +437,8 @@ static int engine_proto(struct mxw_engine *e, const struct mxd_config *cfg)
 {
 	struct mxw_proto_params p;
 	struct mxw_proto_cb cb = {
-		.ctx = e, .now_us = cb_now, .tx = cb_tx, .ep_info = cb_ep_info,
+		.ctx = e, .now_us = cb_now, .tx = cb_tx, .tx_buf = cb_tx_buf,
+		.tx_commit = cb_tx_commit, .ep_info = cb_ep_info,
 		.deliver = cb_deliver, .connect_done = cb_connect_done, .send_done = cb_send_done,
 		.rndv_read = cb_rndv_read, .rndv_done = cb_rndv_done, .pull_write = cb_pull_write,
 		.pull_done = cb_pull_done, .lookup_done = cb_lookup_done, .note = cb_note,

@@ -228,16 +228,25 @@ void mxw_head_for(struct mxw_proto *pr, struct mxw_frame *f, uint16_t peer)
 	f->peer_index = pr->peers[peer].reverse_index;
 }
 
+/* Encode f straight into the transmitter's buffer when it lends one. */
+static int tx_encoded(struct mxw_proto *pr, const struct mxw_frame *f, int *len)
+{
+	size_t cap = 0;
+	uint8_t *buf = pr->cb.tx_buf && pr->cb.tx_commit ? pr->cb.tx_buf(pr->cb.ctx, &cap) : NULL;
+
+	if (buf && cap >= MXW_TXBUF) {
+		*len = mxw_encode_frame(buf, MXW_TXBUF, f);
+		return *len < 0 ? *len : pr->cb.tx_commit(pr->cb.ctx, (size_t)*len);
+	}
+	*len = mxw_encode_frame(pr->txbuf, sizeof(pr->txbuf), f);
+	return *len < 0 ? *len : pr->cb.tx(pr->cb.ctx, pr->txbuf, (size_t)*len);
+}
+
 int mxw_tx_frame(struct mxw_proto *pr, const struct mxw_frame *f, uint16_t peer)
 {
-	int len = mxw_encode_frame(pr->txbuf, sizeof(pr->txbuf), f);
-	int err;
+	int len, err;
 
-	if (len < 0) {
-		pr->st.tx_errors++;
-		return len;
-	}
-	err = pr->cb.tx(pr->cb.ctx, pr->txbuf, (size_t)len);
+	err = tx_encoded(pr, f, &len);
 	if (err) {
 		pr->st.tx_errors++;
 		return err;

@@ -104,6 +104,10 @@ struct mxw_proto_cb {
 	/* Transmit one frame; 0 or -errno (the engine counts a failure and
 	 * relies on its resend timers). */
 	int (*tx)(void *ctx, const uint8_t *frame, size_t len);
+	/* Optional: a buffer of *cap bytes to encode the next frame into (NULL:
+	 * use tx), then tx_commit(len) sends it.  One copy less per frame. */
+	uint8_t *(*tx_buf)(void *ctx, size_t *cap);
+	int (*tx_commit)(void *ctx, size_t len);
 	/* The local endpoint 'index': 0 with its session and key, -ENOENT if
 	 * not open, -EINVAL if the index is beyond the host's limit. */
 	int (*ep_info)(void *ctx, uint8_t index, uint32_t *session, uint32_t *key);

@@ -283,15 +283,32 @@ int mxw_pio_flush(struct mxw_pio *p)
 	return (int)done;
 }
 
-int mxw_pio_tx(struct mxw_pio *p, const uint8_t *frame, size_t len)
+uint8_t *mxw_pio_tx_slot(struct mxw_pio *p, size_t *cap)
 {
-	if (len > PIO_FRAME_MAX)
-		return -EMSGSIZE;
 	if (p->ntx == PIO_TX_BATCH)
 		(void)mxw_pio_flush(p);
-	memcpy(p->txbuf[p->ntx], frame, len);
+	*cap = PIO_FRAME_MAX;
+	return p->txbuf[p->ntx];
+}
+
+int mxw_pio_tx_commit(struct mxw_pio *p, size_t len)
+{
+	if (len > PIO_FRAME_MAX || p->ntx == PIO_TX_BATCH)
+		return -EMSGSIZE;
 	p->txlen[p->ntx++] = (uint32_t)len;
 	return 0;
+}
+
+int mxw_pio_tx(struct mxw_pio *p, const uint8_t *frame, size_t len)
+{
+	size_t cap;
+	uint8_t *slot;
+
+	if (len > PIO_FRAME_MAX)
+		return -EMSGSIZE;
+	slot = mxw_pio_tx_slot(p, &cap);
+	memcpy(slot, frame, len);
+	return mxw_pio_tx_commit(p, len);
 }
 
 void mxw_pio_get_stats(struct mxw_pio *p, struct mxw_pio_stats *out)

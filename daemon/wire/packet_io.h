@@ -35,6 +35,10 @@ int mxw_pio_rx(struct mxw_pio *p, void (*fn)(void *arg, const uint8_t *frame, si
 unsigned mxw_pio_rx_slots(const struct mxw_pio *p);
 /* Queue a copy of one frame; sent at the next flush or when the batch fills. */
 int mxw_pio_tx(struct mxw_pio *p, const uint8_t *frame, size_t len);
+/* Or build it in place: the next batch slot (*cap bytes; flushes a full
+ * batch first), then commit its length.  Saves the copy of mxw_pio_tx. */
+uint8_t *mxw_pio_tx_slot(struct mxw_pio *p, size_t *cap);
+int mxw_pio_tx_commit(struct mxw_pio *p, size_t len);
 /* Does the receive ring hold a frame (block) for us?  Reads one status
  * word: the daemon's spinning poll window checks it without a syscall. */
 bool mxw_pio_rx_ready(const struct mxw_pio *p);
