@@ -247,6 +247,16 @@ static int new_session(struct mxd_core *c, unsigned idx, uint32_t *out)
 	return 0;
 }
 
+/* A re-attach keeps its session unless the index changed hands meanwhile. */
+static int resume_session(struct mxd_core *c, unsigned idx, uint32_t want, uint32_t *out)
+{
+	if (c->last_session[idx] && c->last_session[idx] != want)
+		return -ESTALE;
+	c->last_session[idx] = want;
+	*out = want;
+	return 0;
+}
+
 static void ring_ctl_reset(struct mxn_ring_ctl *ctl)
 {
 	atomic_store_explicit(MXN_ATOMIC(&ctl->prod), 0, memory_order_relaxed);
@@ -291,7 +301,11 @@ int mxd_endpoint_attach(struct mxd_core *c, struct mxd_guest *g,
 	ep = calloc(1, sizeof(*ep));
 	if (!ep)
 		goto out;
-	err = new_session(c, (unsigned)idx, &ep->session);
+	err = -EINVAL;
+	if (p->session && p->endpoint != idx)
+		goto out;
+	err = p->session ? resume_session(c, (unsigned)idx, p->session, &ep->session)
+			 : new_session(c, (unsigned)idx, &ep->session);
 	if (err)
 		goto out;
 	err = -ENOMEM;
@@ -585,9 +599,14 @@ void mxd_ep_arm_space(struct mxd_endpoint *ep)
 	atomic_thread_fence(memory_order_seq_cst);
 }
 
+void mxd_endpoint_quiesce(struct mxd_endpoint *ep)
+{
+	ep->quiet = true;
+}
+
 int mxd_ep_emit(struct mxd_endpoint *ep, const struct mxn_evt *e)
 {
-	if (ep->closing)
+	if (ep->closing || ep->quiet)
 		return -ESHUTDOWN;
 	if (!ep->backlog.count && mxd_ep_room(ep) > 0) {
 		*mxd_ep_slot(ep) = *e;

@@ -168,6 +168,7 @@ struct mxd_endpoint {
 	bool loud;                  /* a staged event is not MXN_EVTF_QUIET */
 	bool owed_notify;           /* the guest asked, only quiet events came */
 	bool closing;
+	bool quiet;                 /* its guest is being saved: never written again */
 	uint64_t last_work_ns;      /* anticipatory polling window start */
 	LIST_HEAD(, mxd_pair) pairs[2];       /* pair channels where we are side 0 / 1 */
 	uint32_t npairs;
@@ -216,12 +217,18 @@ struct mxd_endpoint_params {
 	struct mxn_layout geo;      /* from mxn_layout_compute, clamped */
 	uint32_t key;
 	uint8_t endpoint;           /* wanted index or MXN_ENDPOINT_ANY */
+	uint32_t session;           /* 0: a new opening; else a re-attach of this
+				     * session at index 'endpoint' (see attach) */
 };
 /*
  * Register an endpoint of guest g.  The core zeroes the ring control page's
  * indices, initialises its private ring views, and assigns index + session.
+ * A re-attach (p->session != 0, after a daemon restart or a guest restore)
+ * keeps its session so peers' addresses stay valid; it is refused (-ESTALE)
+ * when another opening held that index since this daemon started, so a
+ * guest can never take over a session someone else's address still names.
  * 0 or -errno (-EBUSY index taken, -EMFILE principal limit, host reserve or full,
- * -EINVAL geometry); on error nothing was registered and ops->destroy was
+ * -EINVAL geometry, -ESTALE); on error nothing was registered and ops->destroy was
  * NOT called (the transport cleans up itself).
  */
 int mxd_endpoint_attach(struct mxd_core *c, struct mxd_guest *g,
@@ -232,6 +239,13 @@ int mxd_endpoint_attach(struct mxd_core *c, struct mxd_guest *g,
  * ops->destroy exactly once.  After this the transport must not use ep.
  */
 void mxd_endpoint_detach(struct mxd_endpoint *ep);
+/*
+ * The endpoint's guest is being suspended (xl save): from now on nothing is
+ * written into its area, not even completions of its own requests (a write
+ * racing with the memory copy would leave the restored guest a torn ring).
+ * Deliveries to it complete MXN_ST_CLOSED.  Detach it afterwards.
+ */
+void mxd_endpoint_quiesce(struct mxd_endpoint *ep);
 /* The guest rang the doorbell (kick eventfd / event channel). */
 void mxd_endpoint_kick(struct mxd_endpoint *ep);
 struct mxd_endpoint *mxd_endpoint_lookup(struct mxd_core *c, uint8_t index);

@@ -100,13 +100,16 @@ void mxd_rndv_free(struct mxd_rndv *r)
 
 /* ---- helpers ---- */
 
+/* The receive event's sender fields.  The send's sequence number (the
+ * cookie's top bits, abi.h) rides in src_nic_id's top bits untouched: it
+ * lets the receiver drop a send resent after a re-attach. */
 static void fill_src(struct mxn_evt *e, const struct mxd_endpoint *src,
 		     const struct mxn_cmd *c)
 {
 	e->length = c->length;
 	e->match_info = c->match_info;
 	e->pair_seq = c->pair_seq;
-	e->src_nic_id = src->core->nic_id;
+	e->src_nic_id = mxn_evt_nic_seq(src->core->nic_id, mxn_cmd_seq(c));
 	e->src_peer = MXN_PEER_SELF;
 	e->src_endpoint = src->index;
 	e->src_session = src->session;
@@ -127,7 +130,7 @@ static struct mxd_endpoint *local_dest(struct mxd_endpoint *ep, const struct mxn
 		ep->st.unconnected++;
 		ep->core->st.sends_unconnected++;
 		*status = MXN_ST_BAD_SESSION;
-	} else if (!dst || dst->fault)
+	} else if (!dst || dst->fault || dst->quiet)
 		*status = MXN_ST_CLOSED;
 	else if (dst->session != c->dest_session)
 		*status = MXN_ST_BAD_SESSION;

@@ -31,7 +31,7 @@ static int check_area(struct mx_endpoint *ep)
 	return 0;
 }
 
-static void map_rings(struct mx_endpoint *ep)
+void mxl_map_rings(struct mx_endpoint *ep)
 {
 	uint8_t *a = ep->t.area;
 
@@ -47,18 +47,6 @@ static void map_rings(struct mx_endpoint *ep)
 	ep->evt_slots = (struct mxn_evt *)(void *)(a + ep->lay.evt_ring_off);
 	ep->sendq = a + ep->lay.sendq_off;
 	ep->recvq = a + ep->lay.recvq_off;
-}
-
-static uint32_t env_u32(const char *name, uint32_t dflt)
-{
-	const char *v = getenv(name);
-	char *end;
-	unsigned long n;
-
-	if (!v || !*v)
-		return dflt;
-	n = strtoul(v, &end, 0);
-	return *end || n > UINT32_MAX ? dflt : (uint32_t)n;
 }
 
 static _Atomic uint32_t mxl_serial;
@@ -90,12 +78,16 @@ struct mx_endpoint *mxl_endpoint_alloc(uint32_t key)
 	mxl_list_init(&ep->claimed);
 	mxl_list_init(&ep->retry);
 	mxl_list_init(&ep->send_wait);
+	mxl_list_init(&ep->inflight);
+	mxl_list_init(&ep->reannounce);
+	mxl_list_init(&ep->resend);
 	ep->cookie_free = UINT32_MAX;
 	ep->unexp_queue_max = MXL_UNEXP_QUEUE_MAX_DEFAULT;
 	ep->key = key;
 	mxl_spin_init(&ep->spin);
+	ep->seqs = calloc(1, sizeof(*ep->seqs));
 	ep->wake_fd = eventfd(0, EFD_CLOEXEC | EFD_NONBLOCK);
-	if (ep->wake_fd < 0) {
+	if (ep->wake_fd < 0 || !ep->seqs) {
 		mxl_endpoint_close(ep);
 		return NULL;
 	}
@@ -121,7 +113,7 @@ int mxl_endpoint_attach(struct mx_endpoint *ep)
 	err = mxl_sendq_init(&ep->sq, ep->lay.sendq_size);
 	if (err)
 		return err;
-	map_rings(ep);
+	mxl_map_rings(ep);
 	return 0;
 }
 
@@ -138,10 +130,10 @@ int mxl_endpoint_open(uint32_t endpoint_id, uint32_t key, struct mx_endpoint **o
 	req.abi_version = MYRIXEN_ABI_VERSION;
 	req.key = key;
 	req.endpoint = endpoint_id == MX_ANY_ENDPOINT ? MXN_ENDPOINT_ANY : (uint8_t)endpoint_id;
-	req.cmd_order = (uint8_t)env_u32("MYRIXEN_CMD_ORDER", 0);
-	req.evt_order = (uint8_t)env_u32("MYRIXEN_EVT_ORDER", 0);
-	req.sendq_size = env_u32("MYRIXEN_SENDQ_SIZE", 0);
-	req.recvq_size = env_u32("MYRIXEN_RECVQ_SIZE", 0);
+	req.cmd_order = (uint8_t)mxl_env_u32("MYRIXEN_CMD_ORDER", 0);
+	req.evt_order = (uint8_t)mxl_env_u32("MYRIXEN_EVT_ORDER", 0);
+	req.sendq_size = mxl_env_u32("MYRIXEN_SENDQ_SIZE", 0);
+	req.recvq_size = mxl_env_u32("MYRIXEN_RECVQ_SIZE", 0);
 	ep->t.ops = mxl_transport_select();
 	err = ep->t.ops->open(&ep->t, &req, &ep->info);
 	if (!err)
@@ -170,6 +162,17 @@ static void drop_unexpected(struct mx_endpoint *ep)
 	}
 }
 
+/* Abort (and free) every request waiting on a list by its link. */
+static void forget_list(struct mxl_list *head)
+{
+	while (!mxl_list_empty(head)) {
+		struct mxl_req *r = mxl_container_of(head->next, struct mxl_req, link);
+
+		r->state |= MXL_RS_FORGOTTEN;
+		mxl_req_complete(r, MX_STATUS_ABORTED); /* unlinks it */
+	}
+}
+
 /* Free every request the library still owns; the application's handles to
  * them die with the endpoint, as in MX. */
 static void drop_requests(struct mx_endpoint *ep)
@@ -184,21 +187,11 @@ static void drop_requests(struct mx_endpoint *ep)
 			mxl_req_complete(r, MX_STATUS_ABORTED);
 		}
 	}
-	while (!mxl_list_empty(&ep->backlog)) {
-		r = mxl_container_of(ep->backlog.next, struct mxl_req, link);
-		r->state |= MXL_RS_FORGOTTEN;
-		mxl_req_complete(r, MX_STATUS_ABORTED);
-	}
-	while (!mxl_list_empty(&ep->retry)) {
-		r = mxl_container_of(ep->retry.next, struct mxl_req, link);
-		r->state |= MXL_RS_FORGOTTEN;
-		mxl_req_complete(r, MX_STATUS_ABORTED);
-	}
-	while (!mxl_list_empty(&ep->send_wait)) {
-		r = mxl_container_of(ep->send_wait.next, struct mxl_req, link);
-		r->state |= MXL_RS_FORGOTTEN;
-		mxl_req_complete(r, MX_STATUS_ABORTED);
-	}
+	forget_list(&ep->backlog);
+	forget_list(&ep->retry);
+	forget_list(&ep->send_wait);
+	forget_list(&ep->reannounce);
+	forget_list(&ep->resend);
 	while (!mxl_list_empty(&ep->m.posted)) {
 		r = mxl_container_of(ep->m.posted.next, struct mxl_req, posted.link);
 		r->state |= MXL_RS_FORGOTTEN;
@@ -216,7 +209,8 @@ void mxl_endpoint_close(struct mx_endpoint *ep)
 {
 	mxl_unregister_endpoint(ep);
 	if (ep->ncookies || !mxl_list_empty(&ep->done) || !mxl_list_empty(&ep->backlog) ||
-	    !mxl_list_empty(&ep->retry) || !mxl_list_empty(&ep->send_wait) || ep->m.nposted)
+	    !mxl_list_empty(&ep->retry) || !mxl_list_empty(&ep->send_wait) ||
+	    !mxl_list_empty(&ep->reannounce) || !mxl_list_empty(&ep->resend) || ep->m.nposted)
 		drop_requests(ep);
 	drop_unexpected(ep);
 	mxl_pair_close_all(ep);
@@ -224,6 +218,8 @@ void mxl_endpoint_close(struct mx_endpoint *ep)
 		ep->t.ops->close(&ep->t);
 	mxl_sendq_fini(&ep->sq);
 	free(ep->cookies);
+	free(ep->seqs);
+	free(ep->conns);
 	if (ep->wake_fd >= 0)
 		close(ep->wake_fd);
 	pthread_cond_destroy(&ep->cond);

@@ -89,6 +89,8 @@ static void cmd_put(struct mx_endpoint *ep, const struct mxn_cmd *c)
  * able to see once it sees the command. */
 void mxl_flush(struct mx_endpoint *ep)
 {
+	if (ep->reattaching)
+		return; /* the ring is about to start over */
 	mxl_pair_flush(ep);
 	if (atomic_load_explicit(MXN_ATOMIC(&ep->cmd.ctl->prod), memory_order_relaxed) ==
 	    ep->cmd.prod_pvt)
@@ -136,6 +138,12 @@ static int put_region(struct mx_endpoint *ep, struct mxl_req *r, uint64_t limit,
 		 * described (bad memory, too many pages) fails the request. */
 		if (err == -ENOSPC || err == -EAGAIN)
 			err = -EINVAL;
+		/* The shim cut the endpoint off before we noticed (daemon
+		 * restart, restore): wait in the backlog for the re-attach. */
+		if (err == -ENOTCONN) {
+			ep->lost = true;
+			err = -ENOSPC;
+		}
 	}
 	return err;
 }
@@ -148,6 +156,10 @@ static int build_send(struct mx_endpoint *ep, struct mxl_req *r, struct mxn_cmd 
 	c->length = (uint32_t)r->total;
 	c->match_info = r->status.match_info;
 	fill_dest(c, &r->dest);
+	/* numbered once: a send issued again keeps its number */
+	if (!r->seq)
+		r->seq = mxl_seq_next(ep->seqs, r->dest.nic_id, r->dest.endpoint, r->dest.session);
+	c->cookie |= (uint64_t)r->seq << MXN_SEQ_SHIFT;
 	switch (r->cls) {
 	case MXL_CLASS_TINY:
 		c->op = MXN_CMD_SEND_TINY;
@@ -242,6 +254,16 @@ static void complete_at_issue(struct mx_endpoint *ep, struct mxl_req *r, struct 
 	z->cookie_idx = r->cookie_idx;
 	z->cookie_gen = r->cookie_gen;
 	r->cookie_idx = UINT32_MAX;
+	/* z also takes r's place in issue order, and what a re-attach needs
+	 * to send it again (reattach.c) */
+	z->fl_link = r->fl_link;
+	z->fl_link.prev->next = &z->fl_link;
+	z->fl_link.next->prev = &z->fl_link;
+	mxl_list_init(&r->fl_link);
+	z->cmd = r->cmd;
+	z->seq = r->seq;
+	z->issue_no = r->issue_no;
+	z->cls = r->cls;
 	z->sq_held = r->sq_held;
 	z->sq_id = r->sq_id;
 	z->dest = r->dest;      /* its failure is remembered for this address */
@@ -325,6 +347,10 @@ static int issue(struct mx_endpoint *ep, struct mxl_req *r)
 		c.flags |= MXN_CMDF_QUIET;
 	cmd_put(ep, &c);
 	r->state |= MXL_RS_INFLIGHT;
+	if (!r->issue_no)
+		r->issue_no = ++ep->issue_ctr;
+	if (r->kind == MXL_REQ_SEND)
+		r->cmd = c;
 	if (z) {
 		complete_at_issue(ep, r, z);
 		return 0;
@@ -350,7 +376,7 @@ static void submit_now(struct mx_endpoint *ep, struct mxl_req *r)
 {
 	int err;
 
-	if (mxl_list_empty(&ep->backlog)) {
+	if (mxl_list_empty(&ep->backlog) && mxl_list_empty(&ep->resend) && !ep->reattaching) {
 		err = issue(ep, r);
 		if (err == 0)
 			return;
@@ -429,6 +455,8 @@ bool mxl_send_requeue(struct mx_endpoint *ep, struct mxl_req *r, mx_status_code_
 
 void mxl_issue_backlog(struct mx_endpoint *ep)
 {
+	if (ep->reattaching || !mxl_list_empty(&ep->resend))
+		return; /* sends from before a re-attach go first */
 	while (!mxl_list_empty(&ep->backlog)) {
 		struct mxl_req *r = mxl_container_of(ep->backlog.next, struct mxl_req, link);
 		int err;
@@ -447,11 +475,38 @@ void mxl_issue_backlog(struct mx_endpoint *ep)
 	}
 }
 
+int mxl_reissue(struct mx_endpoint *ep, struct mxl_req *r)
+{
+	uint64_t cookie;
+	int err;
+
+	if (!cmd_room(ep))
+		return -EAGAIN;
+	r->resent = true;
+	if (r->cls == MXL_CLASS_LARGE) {
+		/* the application's buffer is still its: describe it again
+		 * (region handles may be void after a restore) */
+		mxl_req_release_resources(r);
+		r->state &= ~MXL_RS_INFLIGHT;
+		return issue(ep, r);
+	}
+	mxl_cookie_drop(ep, r);
+	err = mxl_cookie_get(ep, r, &cookie);
+	if (err)
+		return err;
+	r->cmd.cookie = cookie | (uint64_t)r->seq << MXN_SEQ_SHIFT;
+	cmd_put(ep, &r->cmd);
+	r->state |= MXL_RS_INFLIGHT;
+	return 0;
+}
+
 /* A command nothing completes (DISCONNECT): issue now or report -EAGAIN. */
 int mxl_issue_oneway(struct mx_endpoint *ep, const struct mxn_cmd *c)
 {
 	if (ep->dead)
 		return -EPIPE;
+	if (ep->reattaching)
+		return -EAGAIN;
 	if (!mxl_list_empty(&ep->backlog) || !cmd_room(ep))
 		return -EAGAIN;
 	cmd_put(ep, c);

@@ -55,6 +55,7 @@ struct mxl_unexp {
 	uint32_t kind;          /* enum mxl_unexp_kind */
 	uint32_t rndv_handle;
 	bool sync;
+	uint16_t seq;           /* the sender's number (a re-announced RNDV finds it) */
 	struct mxl_source src;
 	uint8_t *data;          /* EAGER: length bytes (NULL when length == 0) */
 };

@@ -32,6 +32,7 @@
 #include "list.h"
 #include "match.h"
 #include "sendq.h"
+#include "seqtrack.h"
 #include "transport.h"
 
 #define MXL_EXPORT __attribute__((visibility("default")))
@@ -64,6 +65,10 @@ enum mxl_req_kind {
 				 * never on ep->done, never seen by peek/test_any */
 #define MXL_RS_RETRY 0x80u      /* connect waiting on ep->retry for its next try */
 #define MXL_RS_SENDWAIT 0x100u  /* send waiting on ep->send_wait for rendezvous room */
+#define MXL_RS_REANNOUNCE 0x200u /* pull on ep->reannounce: its rendezvous died with
+				  * the daemon; waits for the sender's resend */
+#define MXL_RS_RESEND 0x400u    /* send on ep->resend: its peer is not back yet */
+#define MXL_RS_SELFFREE 0x800u  /* the library's re-connect: freed at completion */
 
 /* An address as mx_endpoint_addr_t carries it (see addr.c). */
 struct mxl_addr {
@@ -88,7 +93,9 @@ struct mxl_dest_fail {
 #define MXL_UNEXP_QUEUE_MAX_DEFAULT (64u << 20)
 
 struct mxl_req {
-	struct mxl_list link;   /* ep->backlog while MXL_RS_BACKLOG */
+	struct mxl_list link;   /* ep->backlog while MXL_RS_BACKLOG (or retry, reannounce,
+				 * resend lists, by state) */
+	struct mxl_list fl_link;/* ep->inflight (issue order) while it holds a cookie */
 	struct mxl_list done_link; /* ep->done while DONE and not forgotten */
 	struct mxl_posted posted;  /* matcher while MXL_RS_POSTED */
 	struct mx_endpoint *ep;
@@ -111,6 +118,11 @@ struct mxl_req {
 	void *region;
 	bool rndv_held;         /* counted in the rendezvous room (issue.c) */
 	uint64_t rndv_charge;   /* ... for this many bytes */
+	/* the command as issued (sends), to send again after a re-attach */
+	struct mxn_cmd cmd;
+	uint16_t seq;           /* send: its number; receive: the rendezvous' number */
+	bool resent;            /* send: sent again after a re-attach */
+	uint64_t issue_no;      /* order of first issue: resends keep it */
 	/* receive of a rendezvous */
 	uint32_t rndv_handle;
 	uint32_t pull_len;
@@ -146,6 +158,7 @@ enum mxl_counter {
 	MXL_CNT_CONNECT_RETRY, MXL_CNT_SEND_WAIT,
 	MXL_CNT_PAIR_SEND, MXL_CNT_PAIR_RECV, MXL_CNT_PAIR_BELL, MXL_CNT_PAIR_FAULT,
 	MXL_CNT_ZOMBIE_FAILED,
+	MXL_CNT_REATTACH, MXL_CNT_RESENT, MXL_CNT_DUP_DROPPED,
 	MXL_CNT_MAX
 };
 extern const char *const mxl_counter_names[MXL_CNT_MAX];
@@ -221,6 +234,18 @@ struct mx_endpoint {
 	uint32_t rndv_inflight;             /* our SEND_RNDV issued, not yet done */
 	uint64_t send_retry_at_ns;          /* a refused send's next try */
 	uint32_t send_retry_ms;
+	/* Surviving the daemon (reattach.c): */
+	struct mxl_list inflight;           /* requests holding a cookie, in issue order */
+	struct mxl_list reannounce;         /* pulls waiting for a resent rendezvous */
+	struct mxl_list resend;             /* sends waiting for their peer to come back */
+	struct mxl_seqtrack *seqs;          /* per-connection numbers, duplicate filter */
+	struct mxl_conn_rec *conns;         /* connections to re-establish */
+	uint32_t nconns, conns_cap;
+	bool lost;                          /* the transport went away: try to re-attach */
+	bool reattaching;                   /* draining and re-attaching: issue nothing */
+	uint64_t settle_until_ns;           /* peers may still be re-attaching until then */
+	uint64_t resend_at_ns;              /* next try of ep->resend */
+	uint64_t issue_ctr;                 /* numbers first issues (issue_no) */
 	uint32_t request_timeout_ms;        /* mx_set_request_timeout(ep, NULL, ms) */
 	bool dead;
 	bool in_handler;
@@ -281,6 +306,8 @@ int mxl_req_set_iov(struct mxl_req *r, const mx_segment_t *segs, uint32_t n);
 void mxl_req_free(struct mxl_req *r);
 void mxl_req_complete(struct mxl_req *r, mx_status_code_t code);
 void mxl_req_release_resources(struct mxl_req *r);
+/* Unregister the request's cookie only (its sendq chunk and region stay). */
+void mxl_cookie_drop(struct mx_endpoint *ep, struct mxl_req *r);
 int mxl_cookie_get(struct mx_endpoint *ep, struct mxl_req *r, uint64_t *cookie);
 struct mxl_req *mxl_cookie_take(struct mx_endpoint *ep, uint64_t cookie);
 void mxl_scatter(const struct mxl_iov *iov, uint32_t niov, const uint8_t *src, uint32_t len);
@@ -330,6 +357,42 @@ bool mxl_wait_until(struct mx_endpoint *ep, uint32_t timeout_ms,
 void mxl_wake_waiters(struct mx_endpoint *ep);
 uint64_t mxl_now_ns(void);
 void mxl_spin_init(struct mxn_spin *s);
+
+/* ---- surviving the daemon (reattach.c) ---- */
+struct mxl_conn_rec {
+	uint64_t nic_id;
+	uint32_t key;
+	uint8_t endpoint;
+};
+/* A connect succeeded: remember it so a re-attach can make it again. */
+void mxl_conn_remember(struct mx_endpoint *ep, const struct mxl_req *r);
+/* The transport is gone: drain the event ring, re-attach, connect again and
+ * send again what had not completed.  false: the endpoint is dead. */
+bool mxl_reattach(struct mx_endpoint *ep);
+/* A send failed because its peer is not (yet) back: true when it was queued
+ * for another try (only while peers may still be re-attaching). */
+bool mxl_resend_later(struct mx_endpoint *ep, struct mxl_req *r, mx_status_code_t code);
+/* A pull completed with "peer gone" while peers re-attach: true when it
+ * now waits for the sender's resent rendezvous instead. */
+bool mxl_pull_later(struct mx_endpoint *ep, struct mxl_req *r, mx_status_code_t code);
+/* When the next send waiting on ep->resend (or a pull waiting for its
+ * resend) is due for another look, or UINT64_MAX. */
+uint64_t mxl_resend_next(const struct mx_endpoint *ep);
+/* Send again the queued sends that are due (progress). */
+void mxl_resend_due(struct mx_endpoint *ep);
+/* A duplicate rendezvous arrived (resent after a re-attach): give its new
+ * handle to the pull or unexpected message that waits for it, or release
+ * the sender.  Duplicate eager arrivals are just dropped. */
+void mxl_dup_rndv(struct mx_endpoint *ep, const struct mxl_source *src, uint16_t seq,
+		  uint32_t handle, uint64_t match_info, uint32_t len);
+/* Process every event in the ring regardless of flow control (re-attach). */
+void mxl_drain_events(struct mx_endpoint *ep);
+/* Send a send again (re-attach): tiny and queued sends from the command
+ * kept at issue (their payload is in it or in the sendq chunk still held),
+ * rendezvous rebuilt from the application's buffers.  -EAGAIN: no room. */
+int mxl_reissue(struct mx_endpoint *ep, struct mxl_req *r);
+/* Point the ring views at the shared indices again (open, re-attach). */
+void mxl_map_rings(struct mx_endpoint *ep);
 
 /* ---- connect retries (connect.c) ---- */
 /* A connect answered "no such endpoint (yet)": true when it was queued for

@@ -37,6 +37,9 @@ const char *const mxl_counter_names[MXL_CNT_MAX] = {
 	[MXL_CNT_PAIR_BELL] = "Pair channel bells rung",
 	[MXL_CNT_PAIR_FAULT] = "Pair channels cut off",
 	[MXL_CNT_ZOMBIE_FAILED] = "Buffered sends failed after completion",
+	[MXL_CNT_REATTACH] = "Re-attaches (daemon restart, restore)",
+	[MXL_CNT_RESENT] = "Sends sent again after a re-attach",
+	[MXL_CNT_DUP_DROPPED] = "Duplicate arrivals dropped",
 };
 
 static uint64_t unexp_cost(uint32_t kind, uint32_t length)
@@ -73,10 +76,11 @@ static void deliver_eager(struct mx_endpoint *ep, struct mxl_req *r, uint64_t ma
 }
 
 static void start_pull(struct mx_endpoint *ep, struct mxl_req *r, uint64_t match_info,
-		       const struct mxl_source *src, uint32_t len, uint32_t handle)
+		       const struct mxl_source *src, uint32_t len, uint32_t handle, uint16_t seq)
 {
 	fill_recv_status(r, match_info, src, len);
 	r->rndv_handle = handle;
+	r->seq = seq;
 	r->pull_len = r->total < len ? (uint32_t)r->total : len;
 	ep->counters[MXL_CNT_PULL]++;
 	mxl_submit(ep, r);
@@ -87,7 +91,7 @@ void mxl_recv_matched_unexp(struct mx_endpoint *ep, struct mxl_req *r, struct mx
 	if (u->kind == MXL_UNEXP_EAGER)
 		deliver_eager(ep, r, u->match_info, &u->src, u->data, u->length);
 	else
-		start_pull(ep, r, u->match_info, &u->src, u->length, u->rndv_handle);
+		start_pull(ep, r, u->match_info, &u->src, u->length, u->rndv_handle, u->seq);
 	mxl_unexp_free(ep, u);
 }
 
@@ -100,7 +104,57 @@ static void discard_rndv(struct mx_endpoint *ep, const struct mxl_source *src,
 
 	if (!r)
 		return;
-	start_pull(ep, r, match_info, src, len, handle);
+	start_pull(ep, r, match_info, src, len, handle, 0);
+}
+
+static bool same_source(const struct mxl_source *a, const struct mxl_source *b)
+{
+	return a->nic_id == b->nic_id && a->endpoint == b->endpoint && a->session == b->session;
+}
+
+static struct mxl_unexp *find_unexp_rndv(struct mxl_list *head, const struct mxl_source *src,
+					 uint16_t seq)
+{
+	struct mxl_list *pos;
+
+	for (pos = head->next; pos != head; pos = pos->next) {
+		struct mxl_unexp *u = mxl_container_of(pos, struct mxl_unexp, link);
+
+		if (u->kind == MXL_UNEXP_RNDV && u->seq == seq && same_source(&u->src, src))
+			return u;
+	}
+	return NULL;
+}
+
+void mxl_dup_rndv(struct mx_endpoint *ep, const struct mxl_source *src, uint16_t seq,
+		  uint32_t handle, uint64_t match_info, uint32_t len)
+{
+	struct mxl_list *pos;
+	struct mxl_unexp *u;
+	struct mxl_addr a;
+
+	for (pos = ep->reannounce.next; pos != &ep->reannounce; pos = pos->next) {
+		struct mxl_req *r = mxl_container_of(pos, struct mxl_req, link);
+
+		mxl_addr_unpack(&r->status.source, &a);
+		if (r->seq == seq && a.nic_id == src->nic_id && a.endpoint == src->endpoint &&
+		    a.session == src->session) {
+			mxl_list_del(&r->link);
+			r->state &= ~MXL_RS_REANNOUNCE;
+			r->rndv_handle = handle;
+			mxl_submit(ep, r);
+			return;
+		}
+	}
+	u = find_unexp_rndv(&ep->m.unexp, src, seq);
+	if (!u)
+		u = find_unexp_rndv(&ep->claimed, src, seq);
+	if (u) {
+		u->rndv_handle = handle; /* the old one died with the daemon */
+		return;
+	}
+	/* Pulled completely before the daemon went: release the sender. */
+	discard_rndv(ep, src, match_info, len, handle);
 }
 
 /* Ask the unexpected handler.  True when it consumed the message. */
@@ -122,7 +176,7 @@ static bool handler_consumed(struct mx_endpoint *ep, const struct mxl_source *sr
 static struct mxl_source evt_source(const struct mxn_evt *e)
 {
 	struct mxl_source src = {
-		.nic_id = e->src_nic_id, .session = e->src_session,
+		.nic_id = e->src_nic_id & MXN_NIC_ID_MASK, .session = e->src_session,
 		.peer = e->src_peer, .endpoint = e->src_endpoint,
 	};
 
@@ -135,7 +189,17 @@ void mxl_arrival(struct mx_endpoint *ep, const struct mxn_evt *e, const uint8_t 
 	bool rndv = e->type == MXN_EVT_RECV_RNDV;
 	struct mxl_posted *p;
 	struct mxl_unexp *u;
+	uint16_t seq;
 
+	seq = (uint16_t)(e->src_nic_id >> MXN_SEQ_SHIFT);
+	if (mxl_seq_dup(ep->seqs, src.nic_id, src.endpoint, src.session, seq)) {
+		/* sent again after a re-attach, and taken before */
+		ep->counters[MXL_CNT_DUP_DROPPED]++;
+		if (rndv)
+			mxl_dup_rndv(ep, &src, seq, e->u.rndv.rndv_handle, e->match_info,
+				     e->length);
+		return;
+	}
 	p = mxl_match_arrival(&ep->m, e->match_info, &src);
 	if (!p) {
 		if (handler_consumed(ep, &src, e->match_info, e->length, rndv ? NULL : data)) {
@@ -150,7 +214,8 @@ void mxl_arrival(struct mx_endpoint *ep, const struct mxn_evt *e, const uint8_t 
 
 		r->state &= ~MXL_RS_POSTED;
 		if (rndv)
-			start_pull(ep, r, e->match_info, &src, e->length, e->u.rndv.rndv_handle);
+			start_pull(ep, r, e->match_info, &src, e->length, e->u.rndv.rndv_handle,
+				   seq);
 		else
 			deliver_eager(ep, r, e->match_info, &src, data, e->length);
 		return;
@@ -166,6 +231,7 @@ void mxl_arrival(struct mx_endpoint *ep, const struct mxn_evt *e, const uint8_t 
 	u->src = src;
 	u->kind = rndv ? MXL_UNEXP_RNDV : MXL_UNEXP_EAGER;
 	u->rndv_handle = e->u.rndv.rndv_handle;
+	u->seq = seq;
 	u->sync = (e->flags & MXN_EVTF_SYNC) != 0;
 	u->data = (uint8_t *)(u + 1);
 	if (!rndv && e->length)
@@ -194,6 +260,8 @@ static void on_send_done(struct mx_endpoint *ep, const struct mxn_evt *e)
 	if (!r)
 		return;
 	code = mxl_status_from_mxn(e->status);
+	if (mxl_resend_later(ep, r, code))
+		return; /* its peer is still re-attaching */
 	if (r->kind == MXL_REQ_ZOMBIE) {
 		/* The application had its completion at issue; the daemon
 		 * gives the sendq back (a failure can only be counted). */
@@ -207,7 +275,13 @@ static void on_send_done(struct mx_endpoint *ep, const struct mxn_evt *e)
 	}
 	if (mxl_send_requeue(ep, r, code))
 		return;
-	if (r->cls == MXL_CLASS_LARGE)
+	if (r->cls == MXL_CLASS_LARGE && r->resent && code == MX_STATUS_SUCCESS &&
+	    e->u.done.xfer_length == 0)
+		/* resent after a re-attach; the receiver had already pulled it
+		 * and released the copy with an empty pull (its length unknown
+		 * here: the whole message is reported) */
+		r->status.xfer_length = (uint32_t)r->total;
+	else if (r->cls == MXL_CLASS_LARGE)
 		r->status.xfer_length = e->u.done.xfer_length < r->total ?
 					e->u.done.xfer_length : (uint32_t)r->total;
 	else
@@ -228,6 +302,8 @@ void mxl_pull_complete(struct mx_endpoint *ep, struct mxl_req *r, uint8_t status
 	mx_status_code_t code = mxl_status_from_mxn(status);
 	uint32_t x = xfer < r->pull_len ? xfer : r->pull_len;
 
+	if (mxl_pull_later(ep, r, code))
+		return; /* the daemon that held its rendezvous went away */
 	r->status.xfer_length = x;
 	if (code == MX_STATUS_SUCCESS && x < r->status.msg_length)
 		code = MX_STATUS_TRUNCATED;
@@ -249,6 +325,7 @@ static void on_connect_done(struct mx_endpoint *ep, const struct mxn_evt *e)
 	if (mxl_connect_retry(ep, r, mxl_status_from_mxn(e->status)))
 		return;
 	if (e->status == MXN_ST_OK) {
+		mxl_conn_remember(ep, r);
 		a.nic_id = e->u.connect.nic_id;
 		a.peer = e->u.connect.peer;
 		a.endpoint = e->u.connect.endpoint;
@@ -326,7 +403,7 @@ static void handle_event(struct mx_endpoint *ep, const struct mxn_evt *e)
 		mxl_pair_closed(ep, e);
 		return;
 	case MXN_EVT_GUEST_ERROR:
-		ep->dead = true;
+		ep->dead = true; /* cut off on purpose: no re-attach */
 		return;
 	default:
 		break;
@@ -406,7 +483,7 @@ static uint32_t process_events(struct mx_endpoint *ep)
 		struct mxl_lpeer *lp;
 
 		memcpy(&e, &ep->evt_slots[ep->evt.cons_pvt & ep->evt.mask], sizeof(e));
-		if (must_stall(ep, &e) || !in_order(ep, &e, &lp)) {
+		if ((!ep->reattaching && must_stall(ep, &e)) || !in_order(ep, &e, &lp)) {
 			ep->unexp_stalled = true;
 			ep->counters[MXL_CNT_UNEXP_STALL]++;
 			break;
@@ -423,11 +500,25 @@ static uint32_t process_events(struct mx_endpoint *ep)
 	return n;
 }
 
+void mxl_drain_events(struct mx_endpoint *ep)
+{
+	bool nested = ep->in_progress;
+
+	ep->in_progress = true; /* a handler's nested call must not re-read the slot */
+	while (!ep->dead && process_events(ep))
+		;
+	ep->in_progress = nested;
+}
+
 void mxl_fail_all(struct mx_endpoint *ep, mx_status_code_t code)
 {
 	uint32_t i;
 
 	ep->dead = true;
+	while (!mxl_list_empty(&ep->reannounce))
+		mxl_req_complete(mxl_container_of(ep->reannounce.next, struct mxl_req, link), code);
+	while (!mxl_list_empty(&ep->resend))
+		mxl_req_complete(mxl_container_of(ep->resend.next, struct mxl_req, link), code);
 	for (i = 0; i < ep->ncookies; i++)
 		if (ep->cookies[i].req)
 			mxl_req_complete(ep->cookies[i].req, code);
@@ -448,6 +539,11 @@ void mxl_progress(struct mx_endpoint *ep)
 
 	if (ep->in_progress)
 		return; /* a handler's nested call must not re-read the slot being handled */
+	if (ep->lost && !ep->dead) {
+		ep->lost = false;
+		if (!mxl_reattach(ep))
+			ep->dead = true;
+	}
 	if (ep->dead) {
 		mxl_fail_all(ep, MX_STATUS_ABORTED);
 		return;
@@ -460,6 +556,7 @@ void mxl_progress(struct mx_endpoint *ep)
 	if (!ep->dead) {
 		mxl_pair_report_faults(ep);
 		mxl_connect_retry_due(ep);
+		mxl_resend_due(ep);
 		mxl_send_wait_drain(ep);
 		mxl_issue_backlog(ep);
 		mxl_flush(ep);
@@ -469,7 +566,7 @@ void mxl_progress(struct mx_endpoint *ep)
 	else if (++ep->idle_polls >= MXL_IDLE_CHECK) {
 		ep->idle_polls = 0;
 		if (ep->t.ops->dead(&ep->t))
-			ep->dead = true;
+			ep->lost = true; /* re-attached (or declared dead) next time */
 	}
 	if (ep->dead)
 		mxl_fail_all(ep, MX_STATUS_ABORTED);

@@ -14,6 +14,7 @@ struct mxl_req *mxl_req_new(struct mx_endpoint *ep, uint32_t kind, void *context
 	if (!r)
 		return NULL;
 	mxl_list_init(&r->link);
+	mxl_list_init(&r->fl_link);
 	mxl_list_init(&r->done_link);
 	mxl_list_init(&r->posted.link);
 	r->ep = ep;
@@ -46,7 +47,7 @@ int mxl_req_set_iov(struct mxl_req *r, const mx_segment_t *segs, uint32_t n)
 	return 0;
 }
 
-static void cookie_put(struct mx_endpoint *ep, struct mxl_req *r)
+void mxl_cookie_drop(struct mx_endpoint *ep, struct mxl_req *r)
 {
 	struct mxl_cookie_slot *s;
 
@@ -55,6 +56,7 @@ static void cookie_put(struct mx_endpoint *ep, struct mxl_req *r)
 	s = &ep->cookies[r->cookie_idx];
 	s->req = NULL;
 	s->gen++;
+	mxl_list_del(&r->fl_link);
 	s->next_free = ep->cookie_free;
 	ep->cookie_free = r->cookie_idx;
 	r->cookie_idx = MXL_COOKIE_NONE;
@@ -65,7 +67,7 @@ void mxl_req_release_resources(struct mxl_req *r)
 {
 	struct mx_endpoint *ep = r->ep;
 
-	cookie_put(ep, r);
+	mxl_cookie_drop(ep, r);
 	mxl_rndv_release(ep, r);
 	if (r->sq_held) {
 		mxl_sendq_free(&ep->sq, r->sq_id);
@@ -93,15 +95,15 @@ void mxl_req_complete(struct mxl_req *r, mx_status_code_t code)
 		mxl_list_del(&r->link);
 	if (r->state & MXL_RS_SENDWAIT)
 		mxl_send_wait_del(r);
-	if (r->state & MXL_RS_RETRY)
+	if (r->state & (MXL_RS_RETRY | MXL_RS_REANNOUNCE | MXL_RS_RESEND))
 		mxl_list_del(&r->link);
 	if (r->state & MXL_RS_POSTED)
 		mxl_match_unpost(&ep->m, &r->posted);
 	r->state &= ~(MXL_RS_BACKLOG | MXL_RS_POSTED | MXL_RS_INFLIGHT | MXL_RS_RETRY |
-		      MXL_RS_SENDWAIT);
+		      MXL_RS_SENDWAIT | MXL_RS_REANNOUNCE | MXL_RS_RESEND);
 	r->state |= MXL_RS_DONE | MXL_RS_BUFFERED;
 	r->status.code = code;
-	if (r->state & MXL_RS_FORGOTTEN || r->kind == MXL_REQ_DISCARD) {
+	if (r->state & (MXL_RS_FORGOTTEN | MXL_RS_SELFFREE) || r->kind == MXL_REQ_DISCARD) {
 		mxl_req_free(r);
 		return;
 	}
@@ -136,18 +138,21 @@ int mxl_cookie_get(struct mx_endpoint *ep, struct mxl_req *r, uint64_t *cookie)
 	s = &ep->cookies[idx];
 	ep->cookie_free = s->next_free;
 	s->req = r;
+	mxl_list_add_tail(&ep->inflight, &r->fl_link);
 	r->cookie_idx = idx;
 	r->cookie_gen = s->gen;
-	*cookie = ((uint64_t)s->gen << 32) | idx;
+	/* bits 48..63 are the send's sequence number (abi.h): gen keeps 16 */
+	*cookie = ((uint64_t)(s->gen & 0xffffu) << 32) | idx;
 	return 0;
 }
 
 /* The request an event's cookie names, or NULL for a stale/forged cookie. */
 struct mxl_req *mxl_cookie_take(struct mx_endpoint *ep, uint64_t cookie)
 {
-	uint32_t idx = (uint32_t)cookie, gen = (uint32_t)(cookie >> 32);
+	uint32_t idx = (uint32_t)cookie, gen = (uint32_t)(cookie >> 32) & 0xffffu;
 
-	if (idx >= ep->ncookies || ep->cookies[idx].gen != gen || !ep->cookies[idx].req)
+	if (idx >= ep->ncookies || (ep->cookies[idx].gen & 0xffffu) != gen ||
+	    !ep->cookies[idx].req)
 		return NULL;
 	return ep->cookies[idx].req;
 }

@@ -1,5 +1,6 @@
 /* SPDX-License-Identifier: MIT */
 #include <errno.h>
+#include <stdlib.h>
 #include <string.h>
 #include <unistd.h>
 #include "transport.h"
@@ -52,4 +53,16 @@ int mxl_region_vaddr(const struct mxl_iov *iov, uint32_t niov, void *buf, uint32
 	memcpy(buf, &d, sizeof(d));
 	*len = need;
 	return 0;
+}
+
+uint32_t mxl_env_u32(const char *name, uint32_t dflt)
+{
+	const char *v = getenv(name);
+	char *end;
+	unsigned long n;
+
+	if (!v || !*v)
+		return dflt;
+	n = strtoul(v, &end, 0);
+	return *end || n > UINT32_MAX ? dflt : (uint32_t)n;
 }

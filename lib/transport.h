@@ -59,6 +59,12 @@ struct mxl_transport_ops {
 	int (*region)(struct mxl_transport *t, const struct mxl_iov *iov, uint32_t niov,
 		      void *buf, uint32_t cap, uint32_t *len, void **handle);
 	void (*region_release)(struct mxl_transport *t, void *handle);
+	/* Optional (NULL: a lost daemon is final).  After dead()/MXL_WAIT_DEAD:
+	 * get the same area attached to the daemon that runs now (restarted,
+	 * or this guest's new host), with the same endpoint index and session,
+	 * both rings starting from 0.  The caller drained the event ring.
+	 * *regions_lost: handles from region() are void, describe again. */
+	int (*reattach)(struct mxl_transport *t, struct mxn_open_rsp *rsp, bool *regions_lost);
 	void (*close)(struct mxl_transport *t);
 	/* Take the pair-channel hand-over the daemon queued before it
 	 * published MXN_EVT_PAIR_OPEN(pair_id): fills *o and fds [memfd, rx
@@ -86,6 +92,11 @@ extern const struct mxl_transport_ops mxl_transport_xen;
 /* The transport for this host: Xen when /dev/myrixen exists (and the Xen
  * transport is built in), else local. */
 const struct mxl_transport_ops *mxl_transport_select(void);
+
+/* An unsigned environment setting, dflt when unset or malformed. */
+uint32_t mxl_env_u32(const char *name, uint32_t dflt);
+/* CLOCK_MONOTONIC in ns (wait.c). */
+uint64_t mxl_now_ns(void);
 
 /* Shared helper: VADDR descriptor of the iovs (local transport and tests). */
 uint32_t mxl_region_vaddr_size(const struct mxl_iov *iov, uint32_t niov);

@@ -127,6 +127,38 @@ static bool xen_dead(struct mxl_transport *t)
 	return x->dead;
 }
 
+/* The shim cut us off (backend restart, guest restore): ask it to hand the
+ * same area to the backend that is there now.  A restarting daemon may
+ * take a while (MYRIXEN_REATTACH_MS, default 60 s, 0 = never re-attach). */
+static int xen_reattach(struct mxl_transport *t, struct mxn_open_rsp *rsp, bool *regions_lost)
+{
+	struct mxl_xen *x = t->priv;
+	uint64_t limit = mxl_env_u32("MYRIXEN_REATTACH_MS", 60000);
+	uint64_t end = mxl_now_ns() + limit * 1000000ull;
+	struct mxn_shim_reattach ra;
+	uint64_t count;
+	int err;
+
+	if (!limit)
+		return -ENOTCONN;
+	for (;;) {
+		memset(&ra, 0, sizeof(ra));
+		ra.timeout_ms = 2000;
+		if (ioctl(x->fd, MYRIXEN_IOC_REATTACH, &ra) == 0)
+			break;
+		err = -errno;
+		if (err != -ENOTCONN && err != -ETIMEDOUT && err != -EINTR)
+			return err;
+		if (mxl_now_ns() >= end)
+			return err;
+	}
+	(void)!read(x->fd, &count, sizeof(count)); /* stale doorbell counts */
+	x->dead = false;
+	*rsp = ra.rsp;
+	*regions_lost = (ra.flags & MXN_SHIM_REATTACH_REGRANTED) != 0;
+	return 0;
+}
+
 static uint64_t xen_iov_pages(const struct mxl_iov *v)
 {
 	uintptr_t a = (uintptr_t)v->base;
@@ -231,5 +263,6 @@ const struct mxl_transport_ops mxl_transport_xen = {
 	.region_size = xen_region_size,
 	.region = xen_region,
 	.region_release = xen_region_release,
+	.reattach = xen_reattach,
 	.close = xen_close,
 };

@@ -134,7 +134,7 @@ static bool doorbell_sleep(struct mx_endpoint *ep, uint64_t now, uint64_t deadli
 	mxn_ring_disarm(&ep->evt);
 	mxl_pair_disarm(ep);
 	if (r > 0 && (r & MXL_WAIT_DEAD))
-		ep->dead = true;
+		ep->lost = true; /* mxl_progress re-attaches or gives up */
 	nudged = ep->nudged;
 	ep->nudged = false;
 	if (((r > 0 && (r & MXL_WAIT_WAKE)) || nudged) && atomic_load(&ep->wake_gen) == gen0) {
@@ -151,12 +151,14 @@ static bool doorbell_sleep(struct mx_endpoint *ep, uint64_t now, uint64_t deadli
 	return atomic_load(&ep->wake_gen) == gen0;
 }
 
-/* Deadline of this sleep: the caller's, or sooner for a connect retry or
- * (a nap) for sends waiting for room. */
+/* Deadline of this sleep: the caller's, or sooner for a connect retry, a
+ * send waiting for its peer to re-attach or (a nap) sends waiting for room. */
 static uint64_t sleep_until(struct mx_endpoint *ep, uint64_t deadline)
 {
-	uint64_t due = mxl_connect_retry_due(ep);
+	uint64_t due = mxl_connect_retry_due(ep), resend = mxl_resend_next(ep);
 
+	if (resend < due)
+		due = resend;
 	if (mxl_sends_wait()) {
 		uint64_t nap = mxl_now_ns() + 1000000ull;
 

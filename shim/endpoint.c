@@ -46,38 +46,50 @@ static int mxs_ep_geometry(struct mxs_ep *ep, const struct mxn_open_req *req)
 	return ep->ndir <= MXS_DIR_PAGES_MAX ? 0 : -E2BIG;
 }
 
-/* Allocate and grant the area pages, then the directory pages listing them. */
-static int mxs_ep_grant_area(struct mxs_ep *ep, domid_t backend)
+/* Allocate the area pages and the directory pages that will list them. */
+static int mxs_ep_alloc_area(struct mxs_ep *ep)
 {
 	unsigned int i;
-	int ref;
 
+	for (i = 0; i < ep->ndir; i++)
+		ep->dir_grefs[i] = INVALID_GRANT_REF;
 	ep->pages = kvcalloc(ep->npages, sizeof(*ep->pages), GFP_KERNEL);
 	ep->grefs = kvcalloc(ep->npages, sizeof(*ep->grefs), GFP_KERNEL);
 	if (!ep->pages || !ep->grefs)
 		return -ENOMEM;
 	for (i = 0; i < ep->npages; i++)
 		ep->grefs[i] = INVALID_GRANT_REF;
-	for (i = 0; i < ep->ndir; i++)
-		ep->dir_grefs[i] = INVALID_GRANT_REF;
 	for (i = 0; i < ep->npages; i++) {
 		ep->pages[i] = alloc_page(GFP_KERNEL | __GFP_ZERO);
 		if (!ep->pages[i])
 			return -ENOMEM;
+	}
+	for (i = 0; i < ep->ndir; i++) {
+		ep->dir[i] = alloc_page(GFP_KERNEL | __GFP_ZERO);
+		if (!ep->dir[i])
+			return -ENOMEM;
+	}
+	mxn_layout_fill_hdr(&ep->lay, page_address(ep->pages[0]));
+	return 0;
+}
+
+/* Grant every area page to the backend, list the refs in the directory
+ * pages and grant those read-only. */
+static int mxs_ep_grant_area(struct mxs_ep *ep, domid_t backend)
+{
+	unsigned int i, j;
+	int ref;
+
+	for (i = 0; i < ep->npages; i++) {
 		ref = gnttab_grant_foreign_access(backend, xen_page_to_gfn(ep->pages[i]), 0);
 		if (ref < 0)
 			return ref;
 		ep->grefs[i] = ref;
 	}
-	mxn_layout_fill_hdr(&ep->lay, page_address(ep->pages[0]));
 	for (i = 0; i < ep->ndir; i++) {
-		u32 *dir;
-		unsigned int j, first = i * MXS_REFS_PER_DIR_PAGE;
+		u32 *dir = page_address(ep->dir[i]);
+		unsigned int first = i * MXS_REFS_PER_DIR_PAGE;
 
-		ep->dir[i] = alloc_page(GFP_KERNEL | __GFP_ZERO);
-		if (!ep->dir[i])
-			return -ENOMEM;
-		dir = page_address(ep->dir[i]);
 		for (j = 0; j < MXS_REFS_PER_DIR_PAGE && first + j < ep->npages; j++)
 			dir[j] = ep->grefs[first + j];
 		ref = gnttab_grant_foreign_access(backend, xen_page_to_gfn(ep->dir[i]), 1);
@@ -86,6 +98,25 @@ static int mxs_ep_grant_area(struct mxs_ep *ep, domid_t backend)
 		ep->dir_grefs[i] = ref;
 	}
 	return 0;
+}
+
+/* After a restore the grant table is a new one: the old refs name nothing
+ * the backend can map.  Free them (a ref still in use is leaked, never
+ * reused) so mxs_ep_grant_area can grant the same pages again. */
+static void mxs_ep_forget_grants(struct mxs_ep *ep)
+{
+	unsigned int i;
+
+	for (i = 0; i < ep->npages; i++) {
+		if (ep->grefs[i] != INVALID_GRANT_REF)
+			gnttab_try_end_foreign_access(ep->grefs[i]);
+		ep->grefs[i] = INVALID_GRANT_REF;
+	}
+	for (i = 0; i < ep->ndir; i++) {
+		if (ep->dir_grefs[i] != INVALID_GRANT_REF)
+			gnttab_try_end_foreign_access(ep->dir_grefs[i]);
+		ep->dir_grefs[i] = INVALID_GRANT_REF;
+	}
 }
 
 /* Revoke and free; a page the backend still maps is freed by the grant
@@ -130,7 +161,8 @@ static int mxs_ep_bind(struct mxs_ep *ep, struct xenbus_device *dev)
 	return 0;
 }
 
-static int mxs_ep_publish(struct mxs_ep *ep, const struct mxn_open_req *req)
+/* session != 0: a re-attach, asking for the same index and session. */
+static int mxs_ep_publish(struct mxs_ep *ep, const struct mxn_open_req *req, u32 session)
 {
 	struct xenbus_transaction xbt;
 	char refs[MXS_DIR_PAGES_MAX * 11 + 1];
@@ -156,6 +188,8 @@ again:
 	W("dir-refs", "%s", refs);
 	W("event-channel", "%u", ep->port);
 	W("pid", "%d", task_tgid_nr(current));
+	if (session)
+		W("session", "%u", session);
 	W("state", "%s", "open");
 #undef W
 	if (err) {
@@ -198,11 +232,14 @@ static int mxs_ep_attach(struct mxs_ep *ep, const struct mxn_open_req *req, char
 	snprintf(be_node, be_len, "%s/ep/%d", dev->otherend, slot);
 	ep->rsp.abi_version = MYRIXEN_ABI_VERSION;
 	ep->backend_id = dev->otherend_id;
-	err = mxs_ep_grant_area(ep, dev->otherend_id);
+	ep->grant_gen = mxs_front.grant_gen;
+	err = mxs_ep_alloc_area(ep);
+	if (!err)
+		err = mxs_ep_grant_area(ep, dev->otherend_id);
 	if (!err)
 		err = mxs_ep_bind(ep, dev);
 	if (!err)
-		err = mxs_ep_publish(ep, req);
+		err = mxs_ep_publish(ep, req, 0);
 	if (!err)
 		list_add_tail(&ep->link, &mxs_front.eps);
 out:
@@ -263,11 +300,12 @@ static int mxs_ep_await_reply(struct mxs_ep *ep, const char *be_node)
 	}
 }
 
-/* Give a guest that just booted a moment for the daemon to connect. */
-static int mxs_ep_await_connection(void)
+/* Give a guest that just booted (or a daemon that just restarted) a
+ * moment to connect. */
+static int mxs_ep_await_connection(unsigned int timeout_ms)
 {
 	long left = wait_event_interruptible_timeout(mxs_front.ep_wq,
-		READ_ONCE(mxs_front.connected), msecs_to_jiffies(MXS_OPEN_TIMEOUT_MS));
+		READ_ONCE(mxs_front.connected), msecs_to_jiffies(timeout_ms));
 
 	if (left < 0)
 		return -EINTR;
@@ -302,7 +340,7 @@ int mxs_ep_open(struct mxs_ep *ep, struct mxn_shim_open *op)
 	op->rsp.abi_version = MYRIXEN_ABI_VERSION;
 	err = ep->opened || ep->pages ? -EBUSY : mxs_ep_geometry(ep, &op->req);
 	if (!err)
-		err = mxs_ep_await_connection();
+		err = mxs_ep_await_connection(MXS_OPEN_TIMEOUT_MS);
 	if (!err)
 		err = mxs_ep_attach(ep, &op->req, be_node, sizeof(be_node));
 	if (!err)
@@ -314,7 +352,96 @@ int mxs_ep_open(struct mxs_ep *ep, struct mxn_shim_open *op)
 		return err;
 	}
 	op->rsp = ep->rsp;
+	ep->req = op->req;
 	WRITE_ONCE(ep->opened, true);
+	return 0;
+}
+
+/*
+ * Hand a cut-off endpoint to the backend that is Connected now: a new
+ * event channel, the area granted again when the guest was restored
+ * since (new grant table), and an open request for the same index and
+ * session.  The pages, the mappings of the process and the regions stay.
+ */
+static int mxs_ep_rejoin(struct mxs_ep *ep, char *be_node, size_t be_len, u32 *flags)
+{
+	struct mxn_open_req req = ep->req;
+	struct xenbus_device *dev;
+	int err = -ENOTCONN;
+
+	mutex_lock(&mxs_front.lock);
+	dev = mxs_front.xdev;
+	if (!dev || !mxs_front.connected || !list_empty(&ep->link))
+		goto out;
+	if (ep->irq >= 0)
+		unbind_from_irqhandler(ep->irq, ep); /* the old backend's port */
+	WRITE_ONCE(ep->irq, -1);
+	if (ep->grant_gen != mxs_front.grant_gen || ep->backend_id != dev->otherend_id) {
+		mxs_ep_forget_grants(ep);
+		err = mxs_ep_grant_area(ep, dev->otherend_id);
+		if (err)
+			goto out;
+		ep->grant_gen = mxs_front.grant_gen;
+		ep->backend_id = dev->otherend_id;
+		*flags |= MXN_SHIM_REATTACH_REGRANTED;
+	}
+	err = mxs_ep_bind(ep, dev);
+	if (err)
+		goto out;
+	ep->nonce = ++mxs_front.nonce;
+	ep->conn_gen = mxs_front.conn_gen;
+	snprintf(be_node, be_len, "%s/ep/%d", dev->otherend, ep->slot);
+	req.endpoint = ep->rsp.endpoint;
+	atomic_set(&ep->dead, 0);
+	err = mxs_ep_publish(ep, &req, ep->rsp.session);
+	if (err) {
+		atomic_set(&ep->dead, 1);
+		goto out;
+	}
+	list_add_tail(&ep->link, &mxs_front.eps);
+out:
+	mutex_unlock(&mxs_front.lock);
+	return err;
+}
+
+static void mxs_ep_cut(struct mxs_ep *ep)
+{
+	mutex_lock(&mxs_front.lock);
+	if (!list_empty(&ep->link))
+		mxs_ep_mark_dead_locked(ep);
+	atomic_set(&ep->dead, 1);
+	mutex_unlock(&mxs_front.lock);
+}
+
+int mxs_ep_reattach(struct mxs_ep *ep, struct mxn_shim_reattach *ra)
+{
+	struct mxn_open_rsp was = ep->rsp;
+	unsigned int t = ra->timeout_ms ? ra->timeout_ms : MXS_OPEN_TIMEOUT_MS;
+	char be_node[96];
+	int err;
+
+	ra->flags = 0;
+	memset(&ra->rsp, 0, sizeof(ra->rsp));
+	if (!atomic_read(&ep->dead))
+		return -EBUSY;
+	err = mxs_ep_await_connection(t);
+	if (!err)
+		err = mxs_ep_rejoin(ep, be_node, sizeof(be_node), &ra->flags);
+	if (!err)
+		err = mxs_ep_await_reply(ep, be_node);
+	if (!err && (ep->rsp.endpoint != was.endpoint || ep->rsp.session != was.session))
+		err = -ESTALE; /* peers' addresses would name someone else */
+	if (err) {
+		mxs_ep_cut(ep);
+		ep->rsp = was;
+		return err;
+	}
+	mutex_lock(&mxs_front.lock);
+	mxs_front.reattaches++;
+	mutex_unlock(&mxs_front.lock);
+	pr_info("myrixen: endpoint %u (slot %d) re-attached%s\n", ep->rsp.endpoint, ep->slot,
+		ra->flags & MXN_SHIM_REATTACH_REGRANTED ? ", area granted again" : "");
+	ra->rsp = ep->rsp;
 	return 0;
 }
 

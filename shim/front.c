@@ -132,6 +132,25 @@ out:
 	return err;
 }
 
+/*
+ * The guest was restored (xl restore, or the end of a live migration): the
+ * grant table and every event channel are new, the backend is whoever
+ * attached the device on this host.  Cut the endpoints off (they keep
+ * their pages; MYRIXEN_IOC_REATTACH grants them again) and handshake from
+ * Initialising, where the xenbus core just put us.
+ */
+static int mxs_resume(struct xenbus_device *dev)
+{
+	mutex_lock(&mxs_front.lock);
+	mxs_front_disconnect_locked();
+	mxs_front.grant_gen++;
+	mxs_front.resumes++;
+	mutex_unlock(&mxs_front.lock);
+	dev_info(&dev->dev, "myrixen: resumed (restore %u), backend %s\n", mxs_front.resumes,
+		 dev->otherend);
+	return 0;
+}
+
 static void mxs_remove(struct xenbus_device *dev)
 {
 	mutex_lock(&mxs_front.lock);
@@ -151,6 +170,7 @@ static struct xenbus_driver mxs_driver = {
 	.ids = mxs_ids,
 	.probe = mxs_probe,
 	.remove = mxs_remove,
+	.resume = mxs_resume,
 	.otherend_changed = mxs_backend_changed,
 	.not_essential = true,
 };

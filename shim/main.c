@@ -33,6 +33,12 @@ unsigned int mxs_max_pinned_mb = 256;
 module_param_named(max_pinned_mb, mxs_max_pinned_mb, uint, 0644);
 MODULE_PARM_DESC(max_pinned_mb, "registered (pinned, granted) memory per endpoint, MiB");
 
+/* Read-only counters (/sys/module/myrixen/parameters/). */
+module_param_named(reattaches, mxs_front.reattaches, uint, 0444);
+MODULE_PARM_DESC(reattaches, "endpoints handed to a new backend (daemon restart, restore)");
+module_param_named(resumes, mxs_front.resumes, uint, 0444);
+MODULE_PARM_DESC(resumes, "restores of this guest (xl restore, migration)");
+
 static int mxs_open(struct inode *inode, struct file *file)
 {
 	struct mxs_ep *ep = kzalloc(sizeof(*ep), GFP_KERNEL);
@@ -67,6 +73,19 @@ static long mxs_ioctl_open(struct mxs_ep *ep, void __user *arg)
 		return -EFAULT;
 	err = mxs_ep_open(ep, &op);
 	if (copy_to_user(arg, &op, sizeof(op)))
+		return -EFAULT;
+	return err;
+}
+
+static long mxs_ioctl_reattach(struct mxs_ep *ep, void __user *arg)
+{
+	struct mxn_shim_reattach ra;
+	int err;
+
+	if (copy_from_user(&ra, arg, sizeof(ra)))
+		return -EFAULT;
+	err = mxs_ep_reattach(ep, &ra);
+	if (copy_to_user(arg, &ra, sizeof(ra)))
 		return -EFAULT;
 	return err;
 }
@@ -109,7 +128,7 @@ static long mxs_ioctl(struct file *file, unsigned int cmd, unsigned long arg)
 			return -EBADFD;
 		if (atomic_read(&ep->dead))
 			return -ENOTCONN;
-		notify_remote_via_irq(ep->irq);
+		notify_remote_via_irq(READ_ONCE(ep->irq));
 		return 0;
 	}
 	mutex_lock(&ep->lock);
@@ -121,6 +140,9 @@ static long mxs_ioctl(struct file *file, unsigned int cmd, unsigned long arg)
 		err = ep->opened ? 0 : -EBADFD;
 		if (!err && copy_to_user(uarg, &ep->rsp, sizeof(ep->rsp)))
 			err = -EFAULT;
+		break;
+	case MYRIXEN_IOC_REATTACH:
+		err = ep->opened ? mxs_ioctl_reattach(ep, uarg) : -EBADFD;
 		break;
 	case MYRIXEN_IOC_REG_REGION:
 		err = ep->opened ? mxs_ioctl_region(ep, uarg) : -EBADFD;

@@ -44,6 +44,9 @@ struct mxs_front {
 	atomic_t ep_seq;              /* bumps on every ep_watch event */
 	wait_queue_head_t ep_wq;
 	u32 nonce;
+	u32 grant_gen;                /* bumps on every restore: grants are void */
+	u32 reattaches;               /* endpoints handed to a new backend */
+	u32 resumes;                  /* restores (xenbus .resume) */
 };
 extern struct mxs_front mxs_front;
 
@@ -62,6 +65,8 @@ struct mxs_ep {
 	atomic_t dead;                /* backend gone: waits return -ENOTCONN */
 	int slot;
 	u32 nonce, conn_gen;
+	u32 grant_gen;                /* mxs_front.grant_gen when the area was granted */
+	struct mxn_open_req req;      /* the open request, for re-attaching */
 	char fe_node[96];             /* <frontend>/ep/<slot> */
 	struct mxn_layout lay;
 	struct mxn_open_rsp rsp;
@@ -88,6 +93,7 @@ void mxs_front_unregister(void);
 void mxs_ep_mark_dead_locked(struct mxs_ep *ep);
 
 int mxs_ep_open(struct mxs_ep *ep, struct mxn_shim_open *op);
+int mxs_ep_reattach(struct mxs_ep *ep, struct mxn_shim_reattach *ra);
 void mxs_ep_release(struct mxs_ep *ep);
 int mxs_ep_mmap(struct mxs_ep *ep, struct vm_area_struct *vma);
 int mxs_ep_wait(struct mxs_ep *ep, const struct mxn_shim_wait *w);

@@ -67,9 +67,13 @@ int mxd_xen_dom_adopt(struct mxd_xen *x, uint32_t domid, struct mxd_xen_dom **ou
 	snprintf(d->fe, sizeof(d->fe), "/local/domain/%u/device/%s/0", domid, MXD_XEN_TYPE);
 	snprintf(d->be, sizeof(d->be), "/local/domain/0/backend/%s/%u/0", MXD_XEN_TYPE, domid);
 	snprintf(d->token, sizeof(d->token), "fe:%u", domid);
+	snprintf(d->sd_token, sizeof(d->sd_token), "sd:%u", domid);
+	snprintf(d->sd_path, sizeof(d->sd_path), "/local/domain/%u/control/shutdown", domid);
 	snprintf(path, sizeof(path), "/local/domain/%u", domid);
 	if (mxd_xs_read_str(x->xs, path, "name", name, sizeof(name)))
 		snprintf(name, sizeof(name), "dom%u", domid);
+	if (mxd_xs_read_str(x->xs, path, "vm", d->vm, sizeof(d->vm)))
+		d->vm[0] = '\0';
 	err = mxd_guest_get(x->core, MXD_GUEST_XEN, domid, name, &d->guest);
 	if (err)
 		goto out;
@@ -78,7 +82,7 @@ int mxd_xen_dom_adopt(struct mxd_xen *x, uint32_t domid, struct mxd_xen_dom **ou
 	/* A fresh backend: a frontend left Connected by a previous daemon
 	 * drops its endpoints and handshakes again. */
 	mxd_xen_dom_set_state(d, MXD_XB_INITWAIT);
-	if (!xs_watch(x->xs, d->fe, d->token)) {
+	if (!xs_watch(x->xs, d->fe, d->token) || !xs_watch(x->xs, d->sd_path, d->sd_token)) {
 		err = -errno;
 		mxd_xen_dom_free(d, false);
 		return err;
@@ -97,6 +101,7 @@ void mxd_xen_dom_free(struct mxd_xen_dom *d, bool closed_state)
 		return;
 	mxd_xen_dom_detach_eps(d);
 	xs_unwatch(d->x->xs, d->fe, d->token);
+	xs_unwatch(d->x->xs, d->sd_path, d->sd_token);
 	if (closed_state)
 		mxd_xen_dom_set_state(d, MXD_XB_CLOSED);
 	if (d->guest)
@@ -104,6 +109,28 @@ void mxd_xen_dom_free(struct mxd_xen_dom *d, bool closed_state)
 	LIST_REMOVE(d, link);
 	d->x->st.domains--;
 	free(d);
+}
+
+void mxd_xen_dom_shutdown_asked(struct mxd_xen_dom *d)
+{
+	uint32_t i, n = 0;
+
+	if (!d->sd_armed) { /* xenstore's first event only confirms the watch */
+		d->sd_armed = true;
+		return;
+	}
+	/* Quiet first, all of them: detaching one completes requests of the
+	 * others, which must not reach memory being saved. */
+	for (i = 0; i < MXD_XEN_SLOTS; i++) {
+		if (d->eps[i] && d->eps[i]->ep) {
+			mxd_endpoint_quiesce(d->eps[i]->ep);
+			n++;
+		}
+	}
+	mxd_xen_dom_detach_eps(d);
+	if (n)
+		mxd_log(MXD_LOG_NOTICE, "xen: domain %u is shutting down or suspending: "
+			"%u endpoint(s) detached", d->domid, n);
 }
 
 static void mxd_xen_dom_connect(struct mxd_xen_dom *d)

@@ -288,12 +288,18 @@ static int mxd_xen_ep_open(struct mxd_xen_dom *d, uint32_t slot, uint32_t nonce)
 	p.geo = o.geo;
 	p.key = o.key;
 	p.endpoint = (uint8_t)o.endpoint;
+	p.session = o.session;
 	err = mxd_endpoint_attach(x->core, d->guest, &p, &ep);
 	if (err)
 		goto out;
 	xe->ep = ep;
 	x->st.endpoints++;
 	x->st.eps_attached++;
+	if (o.session) {
+		x->st.eps_reattached++;
+		mxd_log(MXD_LOG_NOTICE, "xen: domain %u endpoint %u re-attached (session kept)",
+			d->domid, ep->index);
+	}
 	mxd_xen_reply(d, slot, nonce, 0, ep);
 	/* commands may already be waiting */
 	mxd_endpoint_kick(ep);

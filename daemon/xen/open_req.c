@@ -10,7 +10,7 @@ const char *const mxd_xen_open_nodes[MXD_XO_NFIELDS] = {
 	[MXD_XO_CMD_ORDER] = "cmd-order", [MXD_XO_EVT_ORDER] = "evt-order",
 	[MXD_XO_SENDQ] = "sendq-size", [MXD_XO_RECVQ] = "recvq-size",
 	[MXD_XO_PAGES] = "area-pages", [MXD_XO_PORT] = "event-channel",
-	[MXD_XO_DIR_REFS] = "dir-refs",
+	[MXD_XO_DIR_REFS] = "dir-refs", [MXD_XO_SESSION] = "session",
 };
 
 int mxd_xs_parse_u32(const char *s, uint32_t *out)
@@ -69,6 +69,10 @@ int mxd_xen_open_parse(const char *const val[MXD_XO_NFIELDS], uint32_t max_sendq
 	if (o->abi != MYRIXEN_ABI_VERSION)
 		return -EPROTO;
 	if (o->endpoint >= MXN_ENDPOINTS_MAX && o->endpoint != MXN_ENDPOINT_ANY)
+		return -EINVAL;
+	o->session = 0;
+	if (val[MXD_XO_SESSION] && (mxd_xs_parse_u32(val[MXD_XO_SESSION], &o->session) ||
+				    !o->session || o->endpoint == MXN_ENDPOINT_ANY))
 		return -EINVAL;
 	if (o->sendq_size > max_sendq || o->recvq_size > max_recvq)
 		return -E2BIG;

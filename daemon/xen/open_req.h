@@ -18,6 +18,7 @@
 enum mxd_xen_open_field {
 	MXD_XO_ABI, MXD_XO_KEY, MXD_XO_ENDPOINT, MXD_XO_CMD_ORDER, MXD_XO_EVT_ORDER,
 	MXD_XO_SENDQ, MXD_XO_RECVQ, MXD_XO_PAGES, MXD_XO_PORT, MXD_XO_DIR_REFS,
+	MXD_XO_SESSION, /* optional: a re-attach asks for its index and session back */
 	MXD_XO_NFIELDS
 };
 /* xenstore node name of each field */
@@ -27,6 +28,7 @@ struct mxd_xen_open {
 	uint32_t abi, key, endpoint;
 	uint32_t cmd_order, evt_order, sendq_size, recvq_size;
 	uint32_t npages, port, ndir;
+	uint32_t session;         /* 0: a new opening; else a re-attach (endpoint named) */
 	uint32_t dir[MXD_XEN_DIR_MAX];
 	struct mxn_layout geo;
 };

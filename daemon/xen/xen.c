@@ -30,9 +30,54 @@ static void mxd_xen_reap(struct mxd_xen *x)
 			d->domid);
 		snprintf(path, sizeof(path), MXD_XEN_BE_ROOT "/%u", d->domid);
 		x->st.domains_released++;
+		if (d->vm[0]) { /* saved or migrated away: it may come back */
+			memcpy(x->gone[x->gone_next % MXD_XEN_GONE_MAX], d->vm, sizeof(d->vm));
+			x->gone_next++;
+		}
 		mxd_xen_dom_free(d, false);
 		xs_rm(x->xs, XBT_NULL, path);
 	}
+}
+
+/* Is this new domain one that left while attached (same /vm/<uuid>)?
+ * Then it was restored (or migrated in): attach it before it resumes, so
+ * its frontend finds the device and its endpoints re-attach. */
+static void mxd_xen_restored(struct mxd_xen *x, uint32_t domid)
+{
+	char path[48], vm[MXD_XEN_PATH];
+	uint32_t i;
+
+	snprintf(path, sizeof(path), "/local/domain/%u", domid);
+	if (mxd_xs_read_str(x->xs, path, "vm", vm, sizeof(vm)) || !vm[0])
+		return;
+	for (i = 0; i < MXD_XEN_GONE_MAX; i++) {
+		if (strcmp(x->gone[i], vm))
+			continue;
+		x->gone[i][0] = '\0';
+		if (mxd_xen_attach(x, domid) == 0) {
+			x->st.domains_restored++;
+			mxd_log(MXD_LOG_NOTICE, "xen: domain %u (%s) is back: attached again",
+				domid, vm);
+		}
+		return;
+	}
+}
+
+/* @introduceDomain: look for a returning domain among the unattached. */
+static void mxd_xen_introduced(struct mxd_xen *x)
+{
+	unsigned int i, num = 0;
+	char **names;
+	uint32_t domid;
+
+	if (!x->gone_next)
+		return;
+	names = xs_directory(x->xs, XBT_NULL, "/local/domain", &num);
+	for (i = 0; names && i < num; i++)
+		if (!mxd_xs_parse_u32(names[i], &domid) && domid && domid <= MXD_DOMID_MAX &&
+		    !mxd_xen_dom_find(x, domid))
+			mxd_xen_restored(x, domid);
+	free(names);
 }
 
 static void mxd_xen_watch_event(struct mxd_xen *x, const char *token)
@@ -42,6 +87,16 @@ static void mxd_xen_watch_event(struct mxd_xen *x, const char *token)
 
 	if (!strcmp(token, "rel")) {
 		mxd_xen_reap(x);
+		return;
+	}
+	if (!strcmp(token, "intro")) {
+		mxd_xen_introduced(x);
+		return;
+	}
+	if (!strncmp(token, "sd:", 3) && !mxd_xs_parse_u32(token + 3, &domid)) {
+		d = mxd_xen_dom_find(x, domid);
+		if (d)
+			mxd_xen_dom_shutdown_asked(d);
 		return;
 	}
 	if (strncmp(token, "fe:", 3) || mxd_xs_parse_u32(token + 3, &domid))
@@ -132,7 +187,8 @@ int mxd_xen_start(struct mxd_core *core, struct ev_loop *loop, struct mxd_xen **
 	err = mxd_xen_gcopy_new(loop, &x->st, &x->gcopy);
 	if (err)
 		goto out;
-	if (!xs_watch(x->xs, "@releaseDomain", "rel")) {
+	if (!xs_watch(x->xs, "@releaseDomain", "rel") ||
+	    !xs_watch(x->xs, "@introduceDomain", "intro")) {
 		err = -errno;
 		goto out;
 	}

@@ -42,6 +42,9 @@ struct mxd_xen_stats {
 	uint32_t endpoints;         /* endpoints currently mapped */
 	uint64_t eps_attached, eps_detached;
 	uint64_t eps_refused;       /* malformed or over-limit open requests */
+	uint64_t eps_reattached;    /* endpoints a guest re-attached after a daemon
+				     * restart or its own restore (session kept) */
+	uint64_t domains_restored;  /* guests re-attached after xl restore / migrate */
 	uint64_t grant_pages_mapped;/* pages currently mapped (0 when idle) */
 	uint64_t copy_faults;       /* grant copies the hypervisor refused */
 	/* large messages between two guests of this host: grant ref to grant

@@ -26,6 +26,7 @@
 #define MXD_XEN_TYPE "myrixen"
 #define MXD_XEN_SLOTS 256u
 #define MXD_XEN_PATH 128
+#define MXD_XEN_GONE_MAX 16u  /* released domains remembered for a restore */
 
 enum mxd_xenbus_state {
 	MXD_XB_UNKNOWN = 0, MXD_XB_INITIALISING = 1, MXD_XB_INITWAIT = 2,
@@ -53,7 +54,10 @@ struct mxd_xen_dom {
 	struct mxd_xen *x;
 	uint32_t domid;
 	char fe[MXD_XEN_PATH], be[MXD_XEN_PATH];
-	char token[32];
+	char token[32], sd_token[32];
+	char sd_path[64];           /* /local/domain/D/control/shutdown */
+	bool sd_armed;              /* the watch's first (registration) event seen */
+	char vm[MXD_XEN_PATH];      /* /vm/<uuid>: the same after xl restore */
 	struct mxd_guest *guest;    /* core guest, one reference held */
 	int be_state;
 	struct mxd_xen_ep *eps[MXD_XEN_SLOTS];
@@ -71,6 +75,10 @@ struct mxd_xen {
 	LIST_HEAD(, mxd_xen_dom) doms;
 	LIST_HEAD(, mxd_xen_ep) eps;
 	struct mxd_xen_gcopy *gcopy;/* guest-to-guest copies, off the loop */
+	/* Domains that went away while attached: one that comes back (xl
+	 * restore, an incoming migration) is attached again by itself. */
+	char gone[MXD_XEN_GONE_MAX][MXD_XEN_PATH];
+	uint32_t gone_next;
 	struct mxd_xen_stats st;
 };
 
@@ -88,6 +96,10 @@ int mxd_xen_dom_adopt(struct mxd_xen *x, uint32_t domid, struct mxd_xen_dom **ou
 void mxd_xen_dom_refresh(struct mxd_xen_dom *d);
 void mxd_xen_dom_free(struct mxd_xen_dom *d, bool closed_state);
 void mxd_xen_dom_detach_eps(struct mxd_xen_dom *d);
+/* The toolstack asked the domain to shut down or suspend (control/shutdown
+ * changed): stop writing into its memory and detach its endpoints before
+ * it is saved; its library re-attaches them after the restore. */
+void mxd_xen_dom_shutdown_asked(struct mxd_xen_dom *d);
 
 /* ep.c: endpoints */
 void mxd_xen_ep_sync(struct mxd_xen_dom *d);

@@ -35,7 +35,7 @@
 #include <stddef.h>
 #endif
 
-#define MYRIXEN_ABI_VERSION 2u /* 2: pair channels (pair.h), pair_seq */
+#define MYRIXEN_ABI_VERSION 3u /* 2: pair channels (pair.h), pair_seq; 3: send seq */
 #define MYRIXEN_AREA_MAGIC 0x5852594du /* "MYRX" little-endian */
 
 #define MXN_PAGE_SIZE 4096u
@@ -224,7 +224,9 @@ _Static_assert(sizeof(struct mxn_cmd_pair) == 32, "mxn_cmd_pair");
 /*
  * A command slot.  'length' is the message length for sends, 0 otherwise.
  * 'cookie' is opaque to the daemon and echoed in the event that completes
- * the command.  Every sendq byte a command references belongs to the daemon
+ * the command, except that for sends its top 16 bits are the send's
+ * sequence number (ABI 3, below), which the daemon also copies into the
+ * receive event.  Every sendq byte a command references belongs to the daemon
  * until that completing event has been produced.
  */
 struct mxn_cmd {
@@ -257,6 +259,28 @@ _Static_assert(offsetof(struct mxn_cmd, dest_endpoint) == 24, "mxn_cmd.dest_ep")
 _Static_assert(offsetof(struct mxn_cmd, pair_seq) == 26, "mxn_cmd.pair_seq");
 _Static_assert(offsetof(struct mxn_cmd, dest_session) == 28, "mxn_cmd.session");
 _Static_assert(offsetof(struct mxn_cmd, u) == 32, "mxn_cmd.u");
+
+/*
+ * Sequence numbers (ABI 3).  The library numbers its sends 1, 2, ... 65535,
+ * 1, ... per destination (nic id, endpoint, session) and puts the number in
+ * the cookie's bits 48..63; the daemon copies it, untouched and never
+ * interpreted, into bits 48..63 of the receive event's src_nic_id (nic ids
+ * are 48 bits).  After an endpoint was re-attached (myribackd restarted,
+ * the guest restored) the library sends again every send that had not
+ * completed, with its number; the receiving library drops an arrival whose
+ * number it already took from that source.  0 = unnumbered (wire
+ * arrivals, older senders): never dropped.
+ */
+#define MXN_SEQ_SHIFT 48
+#define MXN_NIC_ID_MASK 0x0000ffffffffffffull
+static inline uint16_t mxn_cmd_seq(const struct mxn_cmd *c)
+{
+	return (uint16_t)(c->cookie >> MXN_SEQ_SHIFT);
+}
+static inline uint64_t mxn_evt_nic_seq(uint64_t nic_id, uint16_t seq)
+{
+	return (nic_id & MXN_NIC_ID_MASK) | ((uint64_t)seq << MXN_SEQ_SHIFT);
+}
 
 /*
  * Region descriptor, placed in the sendq by SEND_RNDV and PULL.  A region is
@@ -442,7 +466,7 @@ struct mxn_evt {
 	uint8_t flags;            /* MXN_EVTF_* */
 	uint32_t length;
 	uint64_t match_info;
-	uint64_t src_nic_id;
+	uint64_t src_nic_id;      /* bits 0..47; 48..63: the send's seq (see above) */
 	uint16_t src_peer;
 	uint16_t pair_seq;        /* receives: mxn_cmd.pair_seq of the send */
 	uint32_t src_session;

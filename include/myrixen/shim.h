@@ -79,4 +79,22 @@ _Static_assert(offsetof(struct mxn_shim_region, handle) == 28, "region.handle");
 #define MYRIXEN_IOC_DEREG_REGION _IOW(MYRIXEN_IOC_MAGIC, 5, uint32_t)
 #define MYRIXEN_IOC_INFO _IOR(MYRIXEN_IOC_MAGIC, 6, struct mxn_open_rsp)
 
+/* Re-attach an endpoint the backend lost (myribackd restarted, or this
+ * guest was restored or migrated): the same area pages, the same endpoint
+ * index and session, a new event channel, handed to the backend that is
+ * Connected now.  The caller drained the event ring first: the backend
+ * starts both rings from 0.  Waits up to timeout_ms (0 = 10 s) for a
+ * backend; -ENOTCONN, -ETIMEDOUT, -EINTR, -EBUSY (not cut off), -ESTALE
+ * (the backend gave another index or session: the endpoint is lost). */
+struct mxn_shim_reattach {
+	uint32_t timeout_ms;      /* in */
+	uint32_t flags;           /* out: MXN_SHIM_REATTACH_* */
+	struct mxn_open_rsp rsp;  /* out */
+};
+_Static_assert(sizeof(struct mxn_shim_reattach) == 120, "mxn_shim_reattach");
+/* The guest was restored: every grant was re-issued, so region handles
+ * and grant segments from before are void (register the memory again). */
+#define MXN_SHIM_REATTACH_REGRANTED 0x1u
+#define MYRIXEN_IOC_REATTACH _IOWR(MYRIXEN_IOC_MAGIC, 7, struct mxn_shim_reattach)
+
 #endif /* MYRIXEN_SHIM_H */

@@ -24,9 +24,9 @@ static int failures;
 #define MIB (1024u * 1024u)
 
 /* defaults of the shim: 2^8 commands, 2^10 events, 1 MiB + 2 MiB -> 790 pages */
-_Static_assert(MYRIXEN_ABI_VERSION == 2, "good[] names the ABI version");
+_Static_assert(MYRIXEN_ABI_VERSION == 3, "good[] names the ABI version");
 static const char *const good[MXD_XO_NFIELDS] = {
-	"2", "4660", "255", "8", "10", "1048576", "2097152", "790", "8", "798",
+	"3", "4660", "255", "8", "10", "1048576", "2097152", "790", "8", "798", NULL,
 };
 
 static int parse_with(int field, const char *value, struct mxd_xen_open *o)
@@ -74,8 +74,8 @@ static void test_limits(void)
 	struct mxd_xen_open o;
 	const char *v[MXD_XO_NFIELDS];
 
-	EXPECT(parse_with(MXD_XO_ABI, "1", &o) == -EPROTO, "ABI 1");
-	EXPECT(parse_with(MXD_XO_ABI, "3", &o) == -EPROTO, "ABI 3");
+	EXPECT(parse_with(MXD_XO_ABI, "2", &o) == -EPROTO, "ABI 2");
+	EXPECT(parse_with(MXD_XO_ABI, "4", &o) == -EPROTO, "ABI 4");
 	EXPECT(parse_with(MXD_XO_ENDPOINT, "256", &o) == -EINVAL, "endpoint 256");
 	EXPECT(parse_with(MXD_XO_CMD_ORDER, "3", &o) == -EINVAL, "cmd order 3");
 	EXPECT(parse_with(MXD_XO_EVT_ORDER, "13", &o) == -EINVAL, "evt order 13");
@@ -101,8 +101,33 @@ static void test_dir_refs(void)
 	EXPECT(mxd_xen_parse_refs("1 2 3 4 5", refs, 4, &n) == -EINVAL, "more refs than room");
 }
 
+/* A re-attach names its index and its session; a new open names neither. */
+static void test_session(void)
+{
+	static const char *const bad[] = { "", "0", "-1", "+7", "7 ", "4294967296", "x" };
+	const char *v[MXD_XO_NFIELDS];
+	struct mxd_xen_open o;
+	unsigned i;
+
+	EXPECT(parse_with(-1, NULL, &o) == 0 && o.session == 0, "no session node: a new opening");
+	memcpy(v, good, sizeof(v));
+	v[MXD_XO_ENDPOINT] = "3";
+	v[MXD_XO_SESSION] = "3735928559";
+	memset(&o, 0, sizeof(o));
+	EXPECT(mxd_xen_open_parse(v, 16 * MIB, 16 * MIB, &o) == 0 && o.session == 3735928559u &&
+	       o.endpoint == 3, "re-attach of endpoint 3 refused");
+	for (i = 0; i < sizeof(bad) / sizeof(bad[0]); i++) {
+		v[MXD_XO_SESSION] = bad[i];
+		EXPECT(mxd_xen_open_parse(v, 16 * MIB, 16 * MIB, &o) == -EINVAL,
+		       "session '%s' accepted", bad[i]);
+	}
+	EXPECT(parse_with(MXD_XO_SESSION, "77", &o) == -EINVAL,
+	       "a session with endpoint ANY accepted");
+}
+
 int main(void)
 {
+	test_session();
 	test_valid();
 	test_numbers();
 	test_limits();

@@ -1,0 +1,273 @@
+/* SPDX-License-Identifier: MIT */
+/*
+ * Surviving the daemon.  When the transport reports the daemon gone
+ * (myribackd restarted, or this guest restored or migrated) and it can
+ * re-attach, the endpoint is not lost:
+ *
+ *  1. the event ring is drained: what the old daemon produced is valid
+ *     (completions, arrivals), and nothing new is issued meanwhile;
+ *  2. the transport re-attaches the same area with the same index and
+ *     session (peers' addresses stay valid); both rings start from 0;
+ *  3. every connection this endpoint made is made again (the new daemon
+ *     knows none), then every command that had not completed is issued
+ *     again in its original order: sends from the command kept at issue
+ *     (buffered payloads live in it or in the sendq chunk still held),
+ *     rendezvous described again, connects and lookups as they were.
+ *     Pulls cannot be issued again (their rendezvous handle died with the
+ *     daemon): they wait on ep->reannounce for the sender's resent
+ *     rendezvous, found by its sequence number (seqtrack.h).
+ *
+ * Receivers drop what they had already taken (sequence numbers), so a
+ * resent message is never delivered twice.  While peers may still be
+ * re-attaching (MXL_SETTLE_MS), a send their daemon refuses because they
+ * are not back yet waits on ep->resend and is tried again.
+ */
+#include <errno.h>
+#include <stdlib.h>
+#include <string.h>
+#include "mxl.h"
+
+#define MXL_SETTLE_MS 60000u   /* peers' own re-attach may take this long */
+#define MXL_RESEND_MS 20u
+
+void mxl_conn_remember(struct mx_endpoint *ep, const struct mxl_req *r)
+{
+	struct mxl_conn_rec *c;
+	uint32_t i;
+
+	for (i = 0; i < ep->nconns; i++)
+		if (ep->conns[i].nic_id == r->nic_id && ep->conns[i].endpoint == r->remote_ep &&
+		    ep->conns[i].key == r->key)
+			return;
+	if (ep->nconns == ep->conns_cap) {
+		uint32_t n = ep->conns_cap ? ep->conns_cap * 2 : 8;
+
+		c = realloc(ep->conns, n * sizeof(*c));
+		if (!c)
+			return; /* not remembered: a re-attach cannot redo it */
+		ep->conns = c;
+		ep->conns_cap = n;
+	}
+	ep->conns[ep->nconns++] = (struct mxl_conn_rec){ .nic_id = r->nic_id, .key = r->key,
+							 .endpoint = r->remote_ep };
+}
+
+static bool peer_not_back(mx_status_code_t code)
+{
+	return code == MX_STATUS_BAD_SESSION || code == MX_STATUS_ENDPOINT_CLOSED ||
+	       code == MX_STATUS_BAD_ENDPOINT;
+}
+
+static bool settling(const struct mx_endpoint *ep, mx_status_code_t code)
+{
+	return peer_not_back(code) && !ep->dead && ep->settle_until_ns &&
+	       mxl_now_ns() < ep->settle_until_ns;
+}
+
+/* ep->resend stays in first-issue order: a receiver drops what is not newer
+ * than what it took, so an older send must never follow a newer one. */
+static void resend_insert(struct mx_endpoint *ep, struct mxl_req *r)
+{
+	struct mxl_list *pos = ep->resend.prev;
+
+	while (pos != &ep->resend &&
+	       mxl_container_of(pos, struct mxl_req, link)->issue_no > r->issue_no)
+		pos = pos->prev;
+	/* insert after pos */
+	r->link.prev = pos;
+	r->link.next = pos->next;
+	pos->next->prev = &r->link;
+	pos->next = &r->link;
+	r->state &= ~MXL_RS_INFLIGHT;
+	r->state |= MXL_RS_RESEND;
+}
+
+bool mxl_resend_later(struct mx_endpoint *ep, struct mxl_req *r, mx_status_code_t code)
+{
+	if (!settling(ep, code))
+		return false;
+	mxl_cookie_drop(ep, r); /* its sendq chunk and region stay */
+	resend_insert(ep, r);
+	ep->resend_at_ns = mxl_now_ns() + MXL_RESEND_MS * 1000000ull;
+	return true;
+}
+
+/* Pulls still waiting once peers had their time: their sender is gone. */
+static void reannounce_expire(struct mx_endpoint *ep)
+{
+	if (mxl_list_empty(&ep->reannounce) || mxl_now_ns() < ep->settle_until_ns)
+		return;
+	while (!mxl_list_empty(&ep->reannounce))
+		mxl_req_complete(mxl_container_of(ep->reannounce.next, struct mxl_req, link),
+				 MX_STATUS_ENDPOINT_CLOSED);
+}
+
+uint64_t mxl_resend_next(const struct mx_endpoint *ep)
+{
+	uint64_t due = UINT64_MAX;
+
+	if (!mxl_list_empty(&ep->resend))
+		due = ep->resend_at_ns;
+	if (!mxl_list_empty(&ep->reannounce) && ep->settle_until_ns < due)
+		due = ep->settle_until_ns;
+	return due;
+}
+
+void mxl_resend_due(struct mx_endpoint *ep)
+{
+	int err;
+
+	if (!ep->reattaching)
+		reannounce_expire(ep);
+	if (mxl_list_empty(&ep->resend) || ep->reattaching || mxl_now_ns() < ep->resend_at_ns)
+		return;
+	while (!mxl_list_empty(&ep->resend)) {
+		struct mxl_req *r = mxl_container_of(ep->resend.next, struct mxl_req, link);
+
+		err = mxl_reissue(ep, r);
+		if (err == -EAGAIN)
+			break;
+		mxl_list_del(&r->link);
+		r->state &= ~MXL_RS_RESEND;
+		if (err) {
+			if (r->kind == MXL_REQ_ZOMBIE)
+				ep->nzombies--;
+			mxl_req_complete(r, MX_STATUS_ABORTED);
+			continue;
+		}
+		ep->counters[MXL_CNT_RESENT]++;
+	}
+	mxl_flush(ep);
+}
+
+/* Make every remembered connection again before anything is resent. */
+static void reconnect_all(struct mx_endpoint *ep)
+{
+	uint32_t i;
+
+	for (i = 0; i < ep->nconns; i++) {
+		struct mxl_req *r = mxl_req_new(ep, MXL_REQ_CONNECT, NULL);
+
+		if (!r)
+			return;
+		r->state |= MXL_RS_INTERNAL | MXL_RS_SELFFREE;
+		r->nic_id = ep->conns[i].nic_id;
+		r->key = ep->conns[i].key;
+		r->remote_ep = ep->conns[i].endpoint;
+		r->deadline_ns = ep->settle_until_ns; /* retried while the peer is not back */
+		r->timeout_ms = MXL_SETTLE_MS;
+		mxl_submit(ep, r);
+	}
+}
+
+/* A pull whose rendezvous died: wait for the sender to announce it again. */
+static void await_reannounce(struct mx_endpoint *ep, struct mxl_req *r);
+
+bool mxl_pull_later(struct mx_endpoint *ep, struct mxl_req *r, mx_status_code_t code)
+{
+	if (!settling(ep, code) || !r->seq)
+		return false;
+	await_reannounce(ep, r);
+	return true;
+}
+
+static void await_reannounce(struct mx_endpoint *ep, struct mxl_req *r)
+{
+	mxl_req_release_resources(r);
+	r->state &= ~MXL_RS_INFLIGHT;
+	if (r->kind == MXL_REQ_DISCARD) {
+		mxl_req_complete(r, MX_STATUS_ABORTED); /* freed; a resend is released anew */
+		return;
+	}
+	r->state |= MXL_RS_REANNOUNCE;
+	mxl_list_add_tail(&ep->reannounce, &r->link);
+}
+
+static void requeue_one(struct mx_endpoint *ep, struct mxl_req *r)
+{
+	switch (r->kind) {
+	case MXL_REQ_SEND:
+	case MXL_REQ_ZOMBIE: /* completed at issue: its bytes are in the sendq */
+		resend_insert(ep, r);
+		return;
+	case MXL_REQ_RECV:
+	case MXL_REQ_DISCARD:
+		await_reannounce(ep, r);
+		return;
+	default: /* connect, lookup: ask the new daemon */
+		mxl_req_release_resources(r);
+		r->state &= ~MXL_RS_INFLIGHT;
+		mxl_submit(ep, r);
+	}
+}
+
+/* Everything the old daemon held, in issue order (after the connections
+ * are made again); pulls in the backlog carry dead handles too. */
+static void requeue_all(struct mx_endpoint *ep)
+{
+	struct mxl_list *pos, *next;
+	struct mxl_req **v;
+	uint32_t n = 0, i;
+
+	for (pos = ep->backlog.next; pos != &ep->backlog; pos = next) {
+		struct mxl_req *r = mxl_container_of(pos, struct mxl_req, link);
+
+		next = pos->next;
+		if (r->kind == MXL_REQ_RECV || r->kind == MXL_REQ_DISCARD) {
+			mxl_list_del(&r->link);
+			r->state &= ~MXL_RS_BACKLOG;
+			await_reannounce(ep, r);
+		}
+	}
+	mxl_list_for_each(pos, &ep->inflight)
+		n++;
+	v = n ? calloc(n, sizeof(*v)) : NULL;
+	if (n && !v) {
+		mxl_fail_all(ep, MX_STATUS_ABORTED);
+		return;
+	}
+	i = 0;
+	mxl_list_for_each(pos, &ep->inflight)
+		v[i++] = mxl_container_of(pos, struct mxl_req, fl_link);
+	reconnect_all(ep);
+	for (i = 0; i < n; i++)
+		requeue_one(ep, v[i]);
+	free(v);
+	ep->resend_at_ns = 0; /* due now */
+}
+
+bool mxl_reattach(struct mx_endpoint *ep)
+{
+	struct mxn_open_rsp rsp;
+	bool regions_lost = false;
+	int err;
+
+	if (!ep->t.ops->reattach || ep->reattaching || ep->dead)
+		return false;
+	ep->reattaching = true;
+	/* The old daemon may have failed sends and pulls "peer closed" while it
+	 * stopped: those are resent too (settling), so the window opens now. */
+	ep->settle_until_ns = mxl_now_ns() + MXL_SETTLE_MS * 1000000ull;
+	mxl_drain_events(ep);
+	err = ep->dead ? -EPIPE : ep->t.ops->reattach(&ep->t, &rsp, &regions_lost);
+	/* Same index and session, or peers' addresses name someone else; a
+	 * smaller medium_max would refuse sends already in the sendq. */
+	if (!err && (rsp.endpoint != ep->info.endpoint || rsp.session != ep->info.session ||
+		     rsp.medium_max < ep->medium_max))
+		err = -ESTALE;
+	ep->reattaching = false;
+	if (err)
+		return false;
+	rsp.medium_max = ep->medium_max;
+	rsp.hostname[MXN_HOSTNAME_MAX - 1] = '\0';
+	ep->info = rsp; /* the nic id changes when the guest moved to another host */
+	mxl_map_rings(ep);
+	ep->counters[MXL_CNT_REATTACH]++;
+	ep->settle_until_ns = mxl_now_ns() + MXL_SETTLE_MS * 1000000ull;
+	requeue_all(ep);
+	mxl_resend_due(ep);
+	mxl_issue_backlog(ep);
+	mxl_flush(ep);
+	mxl_wake_waiters(ep);
+	return true;
+}

@@ -1,0 +1,55 @@
+/* SPDX-License-Identifier: MIT */
+/* Per-connection sequence numbers and the duplicate filter: see seqtrack.h. */
+#include "seqtrack.h"
+
+static struct mxl_seq_peer *find(struct mxl_seqtrack *t, uint64_t nic_id, uint8_t endpoint,
+				 uint32_t session)
+{
+	struct mxl_seq_peer *victim = &t->p[0];
+	uint32_t i;
+
+	t->clock++;
+	for (i = 0; i < MXL_SEQ_PEERS; i++) {
+		struct mxl_seq_peer *p = &t->p[i];
+
+		if (p->used && p->nic_id == nic_id && p->endpoint == endpoint &&
+		    p->session == session) {
+			p->stamp = t->clock;
+			return p;
+		}
+		if (!p->used ? victim->used : (victim->used && p->stamp < victim->stamp))
+			victim = p;
+	}
+	*victim = (struct mxl_seq_peer){ .nic_id = nic_id, .session = session,
+					 .endpoint = endpoint, .used = true, .stamp = t->clock };
+	return victim;
+}
+
+uint16_t mxl_seq_next(struct mxl_seqtrack *t, uint64_t nic_id, uint8_t endpoint,
+		      uint32_t session)
+{
+	struct mxl_seq_peer *p = find(t, nic_id, endpoint, session);
+
+	if (++p->next_send == 0)
+		p->next_send = 1;
+	return p->next_send;
+}
+
+bool mxl_seq_dup(struct mxl_seqtrack *t, uint64_t nic_id, uint8_t endpoint, uint32_t session,
+		 uint16_t seq)
+{
+	struct mxl_seq_peer *p;
+
+	if (!seq)
+		return false;
+	p = find(t, nic_id, endpoint, session);
+	/* Numbers skip 0, so distance is counted in the 65535-long cycle. */
+	if (p->last_recv) {
+		uint32_t ahead = ((uint32_t)seq + 65535u - p->last_recv) % 65535u;
+
+		if (ahead == 0 || ahead >= 32768u)
+			return true;
+	}
+	p->last_recv = seq;
+	return false;
+}

@@ -1,0 +1,45 @@
+/* SPDX-License-Identifier: MIT */
+/*
+ * Per-connection sequence numbers (ABI 2, mxn_cmd.seq / mxn_evt.seq): pure
+ * logic, no I/O.  A sender numbers its sends to one destination (nic id,
+ * endpoint, session) 1, 2, ... 65535, 1, ...; after a re-attach it sends
+ * every unfinished send again with its old number, and the receiver drops
+ * an arrival whose number is not newer than the last one it took from that
+ * source.  Delivery between two endpoints is in order (MX order), so
+ * "newer" is a window of half the number space.  0 = unnumbered, never a
+ * duplicate.  The table is bounded (MXL_SEQ_PEERS); the least recently
+ * used source is forgotten first, and a forgotten source's next arrival
+ * starts it afresh (a duplicate after that goes through: documented limit).
+ */
+#ifndef MXL_SEQTRACK_H
+#define MXL_SEQTRACK_H
+
+#include <stdbool.h>
+#include <stdint.h>
+
+#define MXL_SEQ_PEERS 256u
+
+struct mxl_seq_peer {
+	uint64_t nic_id;
+	uint32_t session;
+	uint8_t endpoint;
+	bool used;
+	uint16_t next_send;     /* last number given to a send (0 = none yet) */
+	uint16_t last_recv;     /* last number taken from this source (0 = none) */
+	uint64_t stamp;         /* LRU clock */
+};
+
+struct mxl_seqtrack {
+	struct mxl_seq_peer p[MXL_SEQ_PEERS];
+	uint64_t clock;
+};
+
+/* The number of the next send to (nic_id, endpoint, session): never 0. */
+uint16_t mxl_seq_next(struct mxl_seqtrack *t, uint64_t nic_id, uint8_t endpoint,
+		      uint32_t session);
+/* An arrival numbered seq from (nic_id, endpoint, session): true when it
+ * was already taken (drop it); otherwise it is recorded as taken. */
+bool mxl_seq_dup(struct mxl_seqtrack *t, uint64_t nic_id, uint8_t endpoint, uint32_t session,
+		 uint16_t seq);
+
+#endif /* MXL_SEQTRACK_H */

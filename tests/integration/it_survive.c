@@ -1,0 +1,322 @@
+/* SPDX-License-Identifier: MIT */
+/*
+ * Traffic that must survive the daemon: a client streams N messages of
+ * every size class (window W in flight) to an echo server, which checks
+ * each arrival's order (match info = message number, so a loss or a
+ * duplicate is seen at once), length and bytes, and answers with a reply
+ * of the same size the client checks the same way.  Both ends then check
+ * that no extra (duplicate) message is left over.  Meant to run while
+ * myribackd restarts or the guest is saved and restored: it prints
+ * progress so a script can act mid-stream, and the longest pause between
+ * two completions (what the application saw of the outage).
+ *
+ *   it_survive -s [-e EP] [-n N] [-w W] [-S MAX]          echo server
+ *   it_survive -c -d HOST:EP [-n N] [-w W] [-S MAX] [-p P] client
+ *
+ * Exit 0 only when every byte of every message and reply checked out.
+ */
+#include <errno.h>
+#include <stdbool.h>
+#include <time.h>
+#include "itest.h"
+
+#define SV_WMAX 64u
+#define SV_WAIT_MS 180000u   /* an emulated daemon restart takes seconds */
+
+static const uint32_t sv_sizes[] = { 0, 1, 32, 33, 128, 129, 4000, 32768, 32769, 70000, 262144 };
+#define SV_NSIZES (sizeof(sv_sizes) / sizeof(sv_sizes[0]))
+
+struct sv_opts {
+	bool server, client;
+	uint32_t ep, n, w, max, progress;
+	const char *dest;
+};
+
+static uint32_t sv_size(const struct sv_opts *o, uint32_t i)
+{
+	uint32_t s = sv_sizes[i % SV_NSIZES];
+
+	return s > o->max ? o->max : s;
+}
+
+static uint64_t sv_now_ms(void)
+{
+	struct timespec ts;
+
+	clock_gettime(CLOCK_MONOTONIC, &ts);
+	return (uint64_t)ts.tv_sec * 1000u + (uint64_t)ts.tv_nsec / 1000000u;
+}
+
+struct sv_slot {
+	mx_request_t req;
+	void *buf;
+	bool busy;
+};
+
+static bool sv_wait(mx_endpoint_t ep, mx_request_t *r, mx_status_t *st, const char *what,
+		    uint32_t i)
+{
+	uint32_t result = 0;
+	mx_return_t ret = mx_wait(ep, r, SV_WAIT_MS, st, &result);
+
+	if (ret != MX_SUCCESS || !result) {
+		fprintf(stderr, "it_survive: %s %u: %s, result %u\n", what, i, mx_strerror(ret),
+			result);
+		it_failures++;
+		return false;
+	}
+	if (st->code != MX_STATUS_SUCCESS) {
+		fprintf(stderr, "it_survive: %s %u: status %s\n", what, i,
+			mx_strstatus(st->code));
+		it_failures++;
+		return false;
+	}
+	return true;
+}
+
+/* Arrival number 'want' in slot s: order, length, bytes. */
+static bool sv_check(const struct sv_opts *o, const mx_status_t *st, const void *buf,
+		     uint32_t want, uint64_t salt, const char *what)
+{
+	long bad;
+
+	if (st->match_info != want) {
+		fprintf(stderr, "it_survive: %s: got message %" PRIu64 ", want %u (%s)\n", what,
+			st->match_info, want, st->match_info < want ? "duplicate" : "lost");
+		it_failures++;
+		return false;
+	}
+	if (st->msg_length != sv_size(o, want) || st->xfer_length != sv_size(o, want)) {
+		fprintf(stderr, "it_survive: %s %u: length %u/%u, want %u\n", what, want,
+			st->msg_length, st->xfer_length, sv_size(o, want));
+		it_failures++;
+		return false;
+	}
+	bad = it_verify(buf, sv_size(o, want), want ^ salt);
+	if (bad >= 0) {
+		fprintf(stderr, "it_survive: %s %u: byte %ld wrong\n", what, want, bad);
+		it_failures++;
+		return false;
+	}
+	return true;
+}
+
+/* A receive and a send buffer per window slot. */
+static void sv_slots(const struct sv_opts *o, struct sv_slot *rx, struct sv_slot *tx)
+{
+	uint32_t k;
+
+	memset(rx, 0, SV_WMAX * sizeof(*rx));
+	memset(tx, 0, SV_WMAX * sizeof(*tx));
+	for (k = 0; k < o->w; k++) {
+		rx[k].buf = malloc(o->max ? o->max : 1);
+		tx[k].buf = malloc(o->max ? o->max : 1);
+		if (!rx[k].buf || !tx[k].buf)
+			exit(1);
+	}
+}
+
+static void sv_post(mx_endpoint_t ep, const struct sv_opts *o, struct sv_slot *s)
+{
+	mx_segment_t seg = { s->buf, o->max };
+
+	IT_FATAL(mx_irecv(ep, &seg, 1, 0, 0, NULL, &s->req));
+	s->busy = true;
+}
+
+static void sv_send(mx_endpoint_t ep, const struct sv_opts *o, mx_endpoint_addr_t dest,
+		    struct sv_slot *s, uint32_t i, uint64_t salt)
+{
+	mx_segment_t seg = { s->buf, sv_size(o, i) };
+
+	it_fill(s->buf, sv_size(o, i), i ^ salt);
+	IT_FATAL(mx_isend(ep, &seg, 1, dest, i, NULL, &s->req));
+	s->busy = true;
+}
+
+/* No message beyond the N expected may arrive (a duplicate would). */
+static void sv_no_extra(mx_endpoint_t ep)
+{
+	mx_status_t st;
+	uint32_t result = 0;
+
+	mx_probe(ep, 1000, 0, 0, &st, &result);
+	if (result) {
+		fprintf(stderr, "it_survive: extra message %" PRIu64 " after the last one\n",
+			st.match_info);
+		it_failures++;
+	}
+}
+
+static void sv_counters(mx_endpoint_t ep, const char *who, uint64_t stall)
+{
+	uint32_t n = 0, i, *v;
+	char *labels;
+	char line[256];
+	int len;
+
+	len = snprintf(line, sizeof(line), "it_survive: %s longest pause %" PRIu64 " ms", who,
+		       stall);
+	if (mx_get_info(ep, MX_COUNTERS_COUNT, NULL, 0, &n, sizeof(n)) != MX_SUCCESS || !n)
+		goto out;
+	labels = calloc(n, MX_MAX_STR_LEN);
+	v = calloc(n, sizeof(*v));
+	if (labels && v &&
+	    mx_get_info(ep, MX_COUNTERS_LABELS, NULL, 0, labels, n * MX_MAX_STR_LEN) == MX_SUCCESS &&
+	    mx_get_info(ep, MX_COUNTERS_VALUES, NULL, 0, v, n * sizeof(*v)) == MX_SUCCESS)
+		for (i = 0; i < n && len < (int)sizeof(line); i++)
+			if (strstr(labels + i * MX_MAX_STR_LEN, "attach") ||
+			    strstr(labels + i * MX_MAX_STR_LEN, "again") ||
+			    strstr(labels + i * MX_MAX_STR_LEN, "Duplicate"))
+				len += snprintf(line + len, sizeof(line) - (size_t)len, ", %s %u",
+						labels + i * MX_MAX_STR_LEN, v[i]);
+	free(labels);
+	free(v);
+out:
+	printf("%s\n", line);
+	fflush(stdout);
+}
+
+static void sv_server(mx_endpoint_t ep, const struct sv_opts *o)
+{
+	struct sv_slot rx[SV_WMAX], tx[SV_WMAX];
+	uint64_t last = sv_now_ms(), stall = 0, t;
+	mx_status_t st;
+	uint32_t i, k;
+
+	sv_slots(o, rx, tx);
+	for (k = 0; k < o->w; k++)
+		sv_post(ep, o, &rx[k]);
+	printf("it_survive: echo side on endpoint %u\n", o->ep);
+	fflush(stdout);
+	for (i = 0; i < o->n && !it_failures; i++) {
+		struct sv_slot *r = &rx[i % o->w], *s = &tx[i % o->w];
+		mx_endpoint_addr_t src;
+
+		if (!sv_wait(ep, &r->req, &st, "receive", i))
+			break;
+		r->busy = false;
+		src = st.source;
+		if (!sv_check(o, &st, r->buf, i, 0, "server"))
+			break;
+		if (s->busy && !sv_wait(ep, &s->req, &st, "reply", i - o->w))
+			break;
+		sv_send(ep, o, src, s, i, 0x5a5a5a5aull);
+		if (i + o->w < o->n)
+			sv_post(ep, o, r);
+		t = sv_now_ms();
+		if (i) /* not the wait for the client to start */
+			stall = t - last > stall ? t - last : stall;
+		last = t;
+	}
+	for (k = 0; k < o->w; k++)
+		if (tx[k].busy)
+			sv_wait(ep, &tx[k].req, &st, "last reply", k);
+	if (!it_failures)
+		sv_no_extra(ep);
+	printf("it_survive: server took %u messages\n", i);
+	sv_counters(ep, "server", stall);
+}
+
+static mx_endpoint_addr_t sv_connect(mx_endpoint_t ep, const char *dest)
+{
+	char host[MX_MAX_HOSTNAME_LEN + 8];
+	const char *colon = strrchr(dest, ':');
+	mx_endpoint_addr_t a;
+	uint64_t nic = 0;
+	uint32_t eid;
+	int i;
+
+	if (!colon || (size_t)(colon - dest) >= sizeof(host)) {
+		fprintf(stderr, "it_survive: -d HOST:EP\n");
+		exit(2);
+	}
+	memcpy(host, dest, (size_t)(colon - dest));
+	host[colon - dest] = '\0';
+	eid = (uint32_t)strtoul(colon + 1, NULL, 10);
+	for (i = 0; i < 600; i++) {
+		if ((nic || mx_hostname_to_nic_id(host, &nic) == MX_SUCCESS) &&
+		    mx_connect(ep, nic, eid, IT_KEY, 1000, &a) == MX_SUCCESS)
+			return a;
+		usleep(100000);
+	}
+	fprintf(stderr, "it_survive: cannot connect to %s\n", dest);
+	exit(1);
+}
+
+static void sv_client(mx_endpoint_t ep, const struct sv_opts *o)
+{
+	struct sv_slot rx[SV_WMAX], tx[SV_WMAX];
+	mx_endpoint_addr_t dest = sv_connect(ep, o->dest);
+	uint64_t last = sv_now_ms(), stall = 0, t;
+	uint32_t sent = 0, done, k;
+	mx_status_t st;
+
+	sv_slots(o, rx, tx);
+	for (k = 0; k < o->w && k < o->n; k++)
+		sv_post(ep, o, &rx[k]);
+	for (done = 0; done < o->n && !it_failures; done++) {
+		struct sv_slot *r = &rx[done % o->w], *s = &tx[done % o->w];
+
+		while (sent < o->n && sent - done < o->w) {
+			sv_send(ep, o, dest, &tx[sent % o->w], sent, 0);
+			sent++;
+		}
+		if (!sv_wait(ep, &s->req, &st, "send", done))
+			break;
+		s->busy = false;
+		if (!sv_wait(ep, &r->req, &st, "reply", done))
+			break;
+		r->busy = false;
+		if (!sv_check(o, &st, r->buf, done, 0x5a5a5a5aull, "client"))
+			break;
+		if (done + o->w < o->n)
+			sv_post(ep, o, r);
+		t = sv_now_ms();
+		stall = t - last > stall ? t - last : stall;
+		last = t;
+		if (o->progress && (done + 1) % o->progress == 0) {
+			printf("it_survive: %u/%u round trips verified\n", done + 1, o->n);
+			fflush(stdout);
+		}
+	}
+	if (!it_failures)
+		sv_no_extra(ep);
+	printf("it_survive: client verified %u round trips\n", done);
+	sv_counters(ep, "client", stall);
+}
+
+int main(int argc, char **argv)
+{
+	struct sv_opts o = { .ep = MX_ANY_ENDPOINT, .n = 1000, .w = 8, .max = 262144 };
+	mx_endpoint_t ep;
+	int c;
+
+	while ((c = getopt(argc, argv, "scd:e:n:w:S:p:")) != -1) {
+		switch (c) {
+		case 's': o.server = true; break;
+		case 'c': o.client = true; break;
+		case 'd': o.dest = optarg; break;
+		case 'e': o.ep = (uint32_t)strtoul(optarg, NULL, 10); break;
+		case 'n': o.n = (uint32_t)strtoul(optarg, NULL, 10); break;
+		case 'w': o.w = (uint32_t)strtoul(optarg, NULL, 10); break;
+		case 'S': o.max = (uint32_t)strtoul(optarg, NULL, 10); break;
+		case 'p': o.progress = (uint32_t)strtoul(optarg, NULL, 10); break;
+		default: return 2;
+		}
+	}
+	if (o.server == o.client || (o.client && !o.dest) || !o.w || o.w > SV_WMAX || !o.n) {
+		fprintf(stderr, "usage: it_survive -s [-e EP] | -c -d HOST:EP [-n N] [-w W] "
+				"[-S MAX] [-p P]\n");
+		return 2;
+	}
+	it_init();
+	IT_FATAL(mx_open_endpoint(MX_ANY_NIC, o.ep, IT_KEY, NULL, 0, &ep));
+	if (o.server)
+		sv_server(ep, &o);
+	else
+		sv_client(ep, &o);
+	mx_close_endpoint(ep);
+	mx_finalize();
+	return it_done(o.server ? "it_survive server" : "it_survive client");
+}

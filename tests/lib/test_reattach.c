@@ -1,0 +1,262 @@
+/* Surviving the daemon (lib/reattach.c), driven by hand through an
+ * in-memory area: sends carry per-destination sequence numbers in the
+ * cookie's top bits; when the transport is lost the library drains what
+ * the old daemon produced, re-attaches (same index and session, rings from
+ * 0), connects again, and sends again in first-issue order what had not
+ * completed, with its number and its original bytes even though the
+ * application reused its buffer; a receiver drops a resent arrival it
+ * already took; a send refused "closed" while peers re-attach is tried
+ * again instead of failing. */
+#include <errno.h>
+#include <unistd.h>
+#include "area.h"
+#include "check.h"
+
+static int reattached;
+static bool refuse;
+
+/* The new daemon: both rings start from 0, same index and session. */
+static int tr_reattach(struct mxl_transport *t, struct mxn_open_rsp *rsp, bool *regions_lost)
+{
+	const struct mxn_area_hdr *h = t->area;
+	struct mxn_ring_ctl *cmd = (void *)((uint8_t *)t->area + h->cmd_ctl_off);
+	struct mxn_ring_ctl *evt = (void *)((uint8_t *)t->area + h->evt_ctl_off);
+
+	reattached++;
+	if (refuse)
+		return -ETIMEDOUT;
+	memset(cmd, 0, sizeof(*cmd));
+	memset(evt, 0, sizeof(*evt));
+	memset(rsp, 0, sizeof(*rsp));
+	rsp->abi_version = MYRIXEN_ABI_VERSION;
+	rsp->nic_id = 0x0a0b0c0d0e0full;
+	rsp->endpoint = 3;
+	rsp->session = 77;
+	rsp->medium_max = MXN_MEDIUM_MAX_DEFAULT;
+	*regions_lost = false;
+	return 0;
+}
+
+static struct mxl_transport_ops tr_ops;
+
+static struct mx_endpoint *tr_endpoint(void)
+{
+	struct mx_endpoint *ep = ta_endpoint();
+
+	tr_ops = ta_ops;
+	tr_ops.reattach = tr_reattach;
+	ep->t.ops = &tr_ops;
+	return ep;
+}
+
+static const uint64_t peer_nic = 0x112233445566ull;
+
+static mx_endpoint_addr_t peer_addr(void)
+{
+	struct mxl_addr a = { .nic_id = peer_nic, .session = 1234, .peer = 0, .endpoint = 9,
+			      .valid = true };
+	mx_endpoint_addr_t out;
+
+	mxl_addr_pack(&a, &out);
+	return out;
+}
+
+static struct mxn_evt tiny_from_peer(uint64_t match, uint16_t seq, uint8_t byte)
+{
+	struct mxn_evt e = ta_arrival(MXN_EVT_RECV_TINY, match, 1);
+
+	e.src_peer = 0;
+	e.src_nic_id = mxn_evt_nic_seq(peer_nic, seq);
+	e.u.tiny[0] = byte;
+	return e;
+}
+
+static void connect_peer(struct mx_endpoint *ep)
+{
+	mx_request_t r;
+	mx_status_t st;
+	struct mxn_cmd c;
+	struct mxn_evt e;
+	uint32_t res;
+
+	CHECK_EQ(mx_iconnect(ep, peer_nic, 9, 0x55, 0, NULL, &r), MX_SUCCESS);
+	CHECK(ta_take_cmd(ep, &c));
+	CHECK_EQ(c.op, MXN_CMD_CONNECT);
+	memset(&e, 0, sizeof(e));
+	e.type = MXN_EVT_CONNECT_DONE;
+	e.u.connect.cookie = c.cookie;
+	e.u.connect.nic_id = peer_nic;
+	e.u.connect.endpoint = 9;
+	e.u.connect.session = 1234;
+	ta_put_evt(ep, &e);
+	CHECK_EQ(mx_test(ep, &r, &st, &res), MX_SUCCESS);
+	CHECK_EQ(res, 1);
+	CHECK_EQ(st.code, MX_STATUS_SUCCESS);
+}
+
+static void test_resend_in_order(void)
+{
+	struct mx_endpoint *ep = tr_endpoint();
+	static uint8_t buf[3][2000], rbuf[8];
+	mx_segment_t s0 = { buf[0], 8 }, s1 = { buf[1], 100 }, s2 = { buf[2], 2000 };
+	mx_segment_t rs = { rbuf, sizeof(rbuf) };
+	mx_request_t a, b, c2, rr;
+	struct mxn_cmd c, ca, cb, cc;
+	mx_status_t st;
+	uint32_t res;
+
+	connect_peer(ep);
+	memset(buf, 0x11, sizeof(buf));
+	CHECK_EQ(mx_isend(ep, &s0, 1, peer_addr(), 1, NULL, &a), MX_SUCCESS);
+	memset(buf[1], 0x22, sizeof(buf[1]));
+	CHECK_EQ(mx_isend(ep, &s1, 1, peer_addr(), 2, NULL, &b), MX_SUCCESS);
+	memset(buf[2], 0x33, sizeof(buf[2]));
+	CHECK_EQ(mx_isend(ep, &s2, 1, peer_addr(), 3, NULL, &c2), MX_SUCCESS);
+	CHECK(ta_take_cmd(ep, &ca) && ta_take_cmd(ep, &cb) && ta_take_cmd(ep, &cc));
+	/* numbered 1, 2, 3 for this destination, in the cookie's top bits */
+	CHECK_EQ(mxn_cmd_seq(&ca), 1);
+	CHECK_EQ(mxn_cmd_seq(&cb), 2);
+	CHECK_EQ(mxn_cmd_seq(&cc), 3);
+	/* the first completes; the application reuses the buffers of the
+	 * other two (they were buffered) */
+	ta_put_evt(ep, &(struct mxn_evt){ .type = MXN_EVT_SEND_DONE,
+					  .u.done = { .cookie = ca.cookie, .xfer_length = 8 } });
+	CHECK_EQ(mx_test(ep, &a, &st, &res), MX_SUCCESS);
+	CHECK_EQ(res, 1);
+	memset(buf, 0xee, sizeof(buf));
+	/* the old daemon produced an arrival before it went */
+	CHECK_EQ(mx_irecv(ep, &rs, 1, 0, 0, NULL, &rr), MX_SUCCESS);
+	{
+		struct mxn_evt e = tiny_from_peer(40, 5, 0x5a);
+
+		ta_put_evt(ep, &e);
+	}
+	ep->lost = true; /* the shim cut us off: POLLHUP */
+	mxl_progress(ep);
+	CHECK_EQ(reattached, 1);
+	CHECK_EQ(ep->counters[MXL_CNT_REATTACH], 1);
+	/* drained first: the arrival reached the posted receive */
+	CHECK_EQ(mx_test(ep, &rr, &st, &res), MX_SUCCESS);
+	CHECK_EQ(res, 1);
+	CHECK_EQ(st.match_info, 40);
+	CHECK_EQ(rbuf[0], 0x5a);
+	/* rings from 0: connect again, then the two sends with their numbers */
+	CHECK_EQ(ep->cmd.prod_pvt, 3);
+	CHECK(ta_take_cmd(ep, &c));
+	CHECK_EQ(c.op, MXN_CMD_CONNECT);
+	CHECK_EQ(c.u.connect.nic_id, peer_nic);
+	CHECK_EQ(c.u.connect.endpoint, 9);
+	CHECK_EQ(c.u.connect.key, 0x55);
+	CHECK(ta_take_cmd(ep, &c));
+	CHECK_EQ(c.op, MXN_CMD_SEND_QUEUED);
+	CHECK_EQ(mxn_cmd_seq(&c), 2);
+	CHECK_EQ(c.match_info, 2);
+	CHECK_EQ(ep->sendq[c.u.q.off], 0x22);      /* the bytes as sent, not 0xee */
+	CHECK_EQ(ep->sendq[c.u.q.off + 99], 0x22);
+	ta_put_evt(ep, &(struct mxn_evt){ .type = MXN_EVT_SEND_DONE,
+					  .u.done = { .cookie = c.cookie, .xfer_length = 100 } });
+	CHECK(ta_take_cmd(ep, &c));
+	CHECK_EQ(c.op, MXN_CMD_SEND_QUEUED);
+	CHECK_EQ(mxn_cmd_seq(&c), 3);
+	CHECK_EQ(ep->sendq[c.u.q.off + 1999], 0x33);
+	CHECK_EQ(ep->counters[MXL_CNT_RESENT], 2);
+	/* the peer is not back yet: "closed" is tried again, not reported */
+	ta_put_evt(ep, &(struct mxn_evt){ .type = MXN_EVT_SEND_DONE, .status = MXN_ST_CLOSED,
+					  .u.done = { .cookie = c.cookie } });
+	/* buffered sends completed at issue (their sendq chunk held until
+	 * SEND_DONE): the application saw success long ago */
+	CHECK_EQ(mx_test(ep, &b, &st, &res), MX_SUCCESS);
+	CHECK_EQ(res, 1);
+	CHECK_EQ(st.code, MX_STATUS_SUCCESS);
+	CHECK_EQ(mx_test(ep, &c2, &st, &res), MX_SUCCESS);
+	CHECK_EQ(res, 1);
+	CHECK_EQ(st.code, MX_STATUS_SUCCESS);
+	CHECK_EQ(ep->nzombies, 1);               /* ... but the third is still held */
+	CHECK(!ta_take_cmd(ep, &c));
+	usleep(30000);
+	mxl_progress(ep);
+	CHECK(ta_take_cmd(ep, &c));
+	CHECK_EQ(mxn_cmd_seq(&c), 3);
+	CHECK_EQ(ep->sendq[c.u.q.off], 0x33);
+	ta_put_evt(ep, &(struct mxn_evt){ .type = MXN_EVT_SEND_DONE,
+					  .u.done = { .cookie = c.cookie, .xfer_length = 2000 } });
+	mxl_progress(ep);
+	CHECK_EQ(ep->nzombies, 0);
+	CHECK_EQ(ep->counters[MXL_CNT_ZOMBIE_FAILED], 0);
+	/* new sends keep counting for that destination */
+	CHECK_EQ(mx_isend(ep, &s0, 1, peer_addr(), 4, NULL, &a), MX_SUCCESS);
+	CHECK(ta_take_cmd(ep, &c));
+	CHECK_EQ(mxn_cmd_seq(&c), 4);
+	mxl_endpoint_close(ep);
+}
+
+static void test_duplicates_dropped(void)
+{
+	struct mx_endpoint *ep = tr_endpoint();
+	static uint8_t rbuf[3][8];
+	mx_segment_t rs[3] = { { rbuf[0], 8 }, { rbuf[1], 8 }, { rbuf[2], 8 } };
+	mx_request_t r[3];
+	mx_status_t st;
+	uint32_t res, i;
+	struct mxn_evt e;
+
+	for (i = 0; i < 3; i++)
+		CHECK_EQ(mx_irecv(ep, &rs[i], 1, 0, 0, NULL, &r[i]), MX_SUCCESS);
+	e = tiny_from_peer(1, 7, 1);
+	ta_put_evt(ep, &e);
+	e = tiny_from_peer(1, 7, 2); /* resent: dropped */
+	ta_put_evt(ep, &e);
+	e = tiny_from_peer(2, 8, 3);
+	ta_put_evt(ep, &e);
+	e = tiny_from_peer(9, 0, 4); /* unnumbered: always taken */
+	ta_put_evt(ep, &e);
+	mxl_progress(ep);
+	CHECK_EQ(ep->counters[MXL_CNT_DUP_DROPPED], 1);
+	CHECK_EQ(mx_test(ep, &r[0], &st, &res), MX_SUCCESS);
+	CHECK(res && st.match_info == 1 && rbuf[0][0] == 1);
+	CHECK_EQ(mx_test(ep, &r[1], &st, &res), MX_SUCCESS);
+	CHECK(res && st.match_info == 2 && rbuf[1][0] == 3);
+	CHECK_EQ(mx_test(ep, &r[2], &st, &res), MX_SUCCESS);
+	CHECK(res && st.match_info == 9 && rbuf[2][0] == 4);
+	{
+		uint64_t nic;
+		uint32_t eid;
+
+		/* the number never shows in the sender's nic id */
+		CHECK_EQ(mx_decompose_endpoint_addr(st.source, &nic, &eid), MX_SUCCESS);
+		CHECK_EQ(nic, peer_nic);
+		CHECK_EQ(eid, 9);
+	}
+	mxl_endpoint_close(ep);
+}
+
+static void test_reattach_fails(void)
+{
+	struct mx_endpoint *ep = tr_endpoint();
+	static uint8_t buf[8];
+	mx_segment_t s = { buf, 8 };
+	mx_request_t a;
+	mx_status_t st;
+	uint32_t res;
+
+	refuse = true;
+	/* synchronous: not complete until matched */
+	CHECK_EQ(mx_issend(ep, &s, 1, peer_addr(), 1, NULL, &a), MX_SUCCESS);
+	ep->lost = true;
+	mxl_progress(ep);
+	CHECK(ep->dead);
+	CHECK_EQ(mx_test(ep, &a, &st, &res), MX_SUCCESS);
+	CHECK_EQ(res, 1);
+	CHECK_EQ(st.code, MX_STATUS_ABORTED);
+	refuse = false;
+	mxl_endpoint_close(ep);
+}
+
+int main(void)
+{
+	mx_set_error_handler(MX_ERRORS_RETURN);
+	test_resend_in_order();
+	test_duplicates_dropped();
+	test_reattach_fails();
+	DONE();
+}

@@ -1,0 +1,35 @@
+# it_survive (tests/integration/it_survive.c) through /dev/myrixen while
+# dom0 restarts myribackd or saves and restores this guest.  Kernel command
+# line: mxt.side=echo|client|both (both: the two ends in this guest),
+# mxt.n (messages), mxt.reattach (re-attaches each end must report, at least).
+need "myrixen device connected" wait_for 200 shim_is Connected || return
+N=$(cmdline_arg mxt.n); N=${N:-1000}
+WANT=$(cmdline_arg mxt.reattach); WANT=${WANT:-1}
+MAX=$(cmdline_arg mxt.max); MAX=${MAX:-70000}
+SIDE=$(cmdline_arg mxt.side)
+# every line on the console too (the scenario waits for some of them)
+show() { while read -r l; do say "$l"; echo "$l" >> "$1"; done; }
+if [ "$SIDE" = both ]; then
+  it_survive -s -e 1 -n $N -w 8 -S $MAX > /tmp/sv-echo.txt 2>&1 &
+  ECHO=$!
+fi
+if [ "$SIDE" = echo ]; then
+  it_survive -s -e 1 -n $N -w 8 -S $MAX 2>&1 | show /tmp/sv.txt
+  grep -q 'it_survive server: ok' /tmp/sv.txt; rc=$?
+else
+  HOST=$(mx_info 2>/dev/null | sed -n 's/.*[Hh]ostname[^:]*: *\([^ ]*\).*/\1/p' | head -1)
+  HOST=${HOST%%:*}
+  say "streaming $N messages to ${HOST:-emuhost}:1"
+  it_survive -c -d ${HOST:-emuhost}:1 -n $N -w 8 -S $MAX -p 50 2>&1 | show /tmp/sv.txt
+  grep -q 'it_survive client: ok' /tmp/sv.txt; rc=$?
+fi
+check "every message and reply verified, in order, none twice" [ $rc = 0 ]
+if [ -n "${ECHO:-}" ]; then
+  wait $ECHO; erc=$?; cat /tmp/sv-echo.txt
+  check "echo side verified every message, in order, none twice" [ $erc = 0 ]
+  GOT=$(sed -n 's/.*Re-attaches[^0-9]*\([0-9]*\).*/\1/p' /tmp/sv-echo.txt | tail -1)
+  check "echo side re-attached ${GOT:-0} time(s) (want >= $WANT)" [ "${GOT:-0}" -ge "$WANT" ]
+fi
+GOT=$(sed -n 's/.*Re-attaches[^0-9]*\([0-9]*\).*/\1/p' /tmp/sv.txt | tail -1)
+check "library re-attached ${GOT:-0} time(s) (want >= $WANT)" [ "${GOT:-0}" -ge "$WANT" ]
+say "shim counters: reattaches $(cat /sys/module/myrixen/parameters/reattaches) resumes $(cat /sys/module/myrixen/parameters/resumes)"
