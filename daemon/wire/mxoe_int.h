@@ -78,6 +78,11 @@ struct mxw_partner {
 	uint64_t ack_since;
 	uint32_t inflight;
 	uint32_t inflight_bytes;    /* payload of the messages in flight */
+	/* the last connect request taken from the peer: a copy of it (the
+	 * wire duplicated it, or the peer resent it) only gets our reply */
+	bool req_seen;
+	uint8_t req_cseq;
+	uint32_t req_session;
 	struct mxw_send_q unacked, throttled;
 	/* medium reassembly of seqnum med_seq */
 	bool med_active;

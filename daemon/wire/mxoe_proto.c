@@ -821,8 +821,18 @@ static void rx_connect_request(struct mxw_proto *pr, int peer, const struct mxw_
 		if (!pt)
 			return;
 	}
-	partner_resync(pr, pt, f->u.connect.src_session, true);
-	partner_send_start(pr, pt, f->u.connect.target_recv_seqnum_start);
+	/* A copy of a request already taken carries the receive start of
+	 * back then: behind what the peer has acked since, it would look
+	 * like a peer that lost its state and fail every send in flight. */
+	if (!(pt->req_seen && pt->req_cseq == f->u.connect.connect_seqnum &&
+	      pt->req_session == f->u.connect.src_session && pt->rsession_known &&
+	      pt->rsession == f->u.connect.src_session)) {
+		partner_resync(pr, pt, f->u.connect.src_session, true);
+		partner_send_start(pr, pt, f->u.connect.target_recv_seqnum_start);
+		pt->req_seen = true;
+		pt->req_cseq = f->u.connect.connect_seqnum;
+		pt->req_session = f->u.connect.src_session;
+	}
 	r.u.connect.target_recv_seqnum_start = pt->next_recv;
 reply:
 	mxw_head_for(pr, &r, (uint16_t)peer);

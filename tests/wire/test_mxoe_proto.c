@@ -169,11 +169,22 @@ static uint64_t forwarder_runs(uint64_t t)
 	return (t / chan.drain_us + 1) * chan.drain_us;
 }
 
+/* the first CONNECT frame host 0 sends (its request), when asked for */
+static bool capture_connect;
+static uint8_t captured[256];
+static size_t captured_len;
+
 static int cb_tx(void *ctx, const uint8_t *frame, size_t len)
 {
 	struct host *h = ctx;
 	int dst = frame[0] == 0xff ? -1 : host_by_mac(frame);
 	uint64_t delay = 5;
+
+	if (capture_connect && h->id == 0 && !captured_len && len > 16 && frame[16] == 36 &&
+	    len <= sizeof(captured)) {
+		memcpy(captured, frame, len);
+		captured_len = len;
+	}
 
 	if (chan.dead[h->id] || (dst >= 0 && chan.dead[dst]))
 		return 0;
@@ -983,6 +994,44 @@ static void test_medium_window(void)
 }
 
 /*
+ * A copy of a connect request arriving late (the wire duplicated it) after
+ * the requester acked messages from us: its receive start lies behind
+ * what we have in flight, which is what a peer that lost its partner
+ * state would say, and failed every send in flight with BAD_SESSION
+ * (wire_ns_impaired, duplication phase, now and then).  A request already
+ * taken only gets our reply again: every send arrives, none fails.
+ */
+static void test_duplicate_connect(void)
+{
+	struct host *tx = &hosts[1];
+
+	memset(&chan, 0, sizeof(chan));
+	rng_state = 10;
+	now_us = 0;
+	captured_len = 0;
+	capture_connect = true;
+	host_init(0, 9000);
+	host_init(1, 9000);
+	do_connect(0, 1, 1, 2, 0x4242);
+	do_connect(1, 2, 0, 1, 0x4242);
+	run_until(now_us + 500000);
+	capture_connect = false;
+	CHECK(captured_len > 0 && tx->connect_status[MXN_ST_OK] == 1);
+	for (unsigned k = 0; k < 10; k++)
+		CHECK(send_one(1, 2, 1, k, 100) == 0);
+	run_until(now_us + 100000);
+	CHECK(tx->send_ok == 10);
+	enqueue(0, 1, captured, captured_len, now_us + 5);
+	for (unsigned k = 10; k < 20; k++)
+		CHECK(send_one(1, 2, 1, k, 100) == 0);
+	run_until(now_us + 2000000);
+	printf("duplicate connect: %u sent, %u failed with BAD_SESSION, %u received\n", tx->send_ok,
+	       tx->send_err[MXN_ST_BAD_SESSION], hosts[0].nrx[1]);
+	CHECK(tx->send_ok == 20 && tx->send_err[MXN_ST_BAD_SESSION] == 0 && hosts[0].nrx[1] == 20);
+	hosts_free();
+}
+
+/*
  * A native Open-MX peer (no engine here: its HOST_REPLY is hand-written)
  * holds a message of ours unacked for 20 s (its application computes and
  * Open-MX acks from the library).  It answers every liveness probe, with
@@ -1141,6 +1190,7 @@ int main(void)
 	test_starved_forwarder();
 	test_pull_ring();
 	test_medium_window();
+	test_duplicate_connect();
 	test_connect_errors();
 	test_session_and_death();
 	test_hostile_pull_and_lookup();
