@@ -14,15 +14,7 @@
 #include <myrixen/abi.h>
 #include "mxoe_proto.h"
 
-static int failures;
-#define CHECK(cond)                                                              \
-	do {                                                                     \
-		if (!(cond)) {                                                   \
-			fprintf(stderr, "%s:%d: CHECK failed: %s\n", __FILE__, __LINE__, \
-				#cond);                                          \
-			failures++;                                              \
-		}                                                                \
-	} while (0)
+#include "wcheck.h"
 
 #define EP 1u
 #define SESSION 0x5e55104u

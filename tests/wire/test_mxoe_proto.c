@@ -13,15 +13,7 @@
 #include <myrixen/abi.h>
 #include "mxoe_proto.h"
 
-static int failures;
-#define CHECK(cond)                                                              \
-	do {                                                                     \
-		if (!(cond)) {                                                   \
-			fprintf(stderr, "%s:%d: CHECK failed: %s\n", __FILE__, __LINE__, \
-				#cond);                                          \
-			failures++;                                              \
-		}                                                                \
-	} while (0)
+#include "wcheck.h"
 
 /* ---- fake clock and seeded channel ---- */
 

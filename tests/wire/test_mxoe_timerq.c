@@ -11,15 +11,7 @@
 #include <stdlib.h>
 #include "mxoe_timerq.h"
 
-static int failures;
-#define CHECK(cond)                                                              \
-	do {                                                                     \
-		if (!(cond)) {                                                   \
-			fprintf(stderr, "%s:%d: CHECK failed: %s\n", __FILE__, __LINE__, \
-				#cond);                                          \
-			failures++;                                              \
-		}                                                                \
-	} while (0)
+#include "wcheck.h"
 
 #define N 300
 static struct mxw_timer tm[N];

@@ -11,15 +11,7 @@
 #include <myrixen/board_name.h>
 #include "mxoe_wire.h"
 
-static int failures;
-#define CHECK(cond)                                                              \
-	do {                                                                     \
-		if (!(cond)) {                                                   \
-			fprintf(stderr, "%s:%d: CHECK failed: %s\n", __FILE__, __LINE__, \
-				#cond);                                          \
-			failures++;                                              \
-		}                                                                \
-	} while (0)
+#include "wcheck.h"
 
 static unsigned be16(const uint8_t *b, size_t off) { return (unsigned)b[off] << 8 | b[off + 1]; }
 static uint32_t be32(const uint8_t *b, size_t off)
