@@ -19,6 +19,7 @@
 #include "core.h"
 #include "log.h"
 #include "principal.h"
+#include "copy_bounded.h"
 #include "transport_local.h"
 #include "unix_listen.h"
 
@@ -95,14 +96,16 @@ static int local_notify(struct mxd_endpoint *ep)
  * Every touch of a client's memory is done as the principal that opened the
  * endpoint (principal.h): the kernel refuses it once that process exec'd a
  * setuid program or became undumpable, and the pidfd/proc dir taken at
- * accept refuse an exited client whose pid was reused.
+ * accept refuse an exited client whose pid was reused.  These run on the
+ * loop (the wire engine's pull blocks), so they are bounded (copy_bounded.h):
+ * memory whose fault never resolves stalls the loop once for the bound.
  */
 static int local_region_read(struct mxd_endpoint *ep, const struct mxd_region *r, uint64_t off,
 			     void *buf, size_t len)
 {
 	struct local_conn *cn = ep->tp;
 
-	return mxd_principal_copy(cn->who, r, off, buf, len, false);
+	return mxd_bounded_copy(cn->who, r, off, buf, len, false);
 }
 
 static int local_region_write(struct mxd_endpoint *ep, const struct mxd_region *r,
@@ -110,8 +113,8 @@ static int local_region_write(struct mxd_endpoint *ep, const struct mxd_region *
 {
 	struct local_conn *cn = ep->tp;
 
-	/* process_vm_writev only reads from buf. */
-	return mxd_principal_copy(cn->who, r, off, (void *)(uintptr_t)buf, len, true);
+	/* The job copies buf before the write: it is only read. */
+	return mxd_bounded_copy(cn->who, r, off, (void *)(uintptr_t)buf, len, true);
 }
 
 static int local_pull_owner_check(struct mxd_endpoint *ep)
