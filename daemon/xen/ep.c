@@ -257,6 +257,31 @@ static void mxd_xen_reply(struct mxd_xen_dom *d, uint32_t slot, uint32_t nonce, 
 	} while (!xs_transaction_end(x->xs, t, err != 0) && errno == EAGAIN && !err);
 }
 
+/* A re-attach keeps its session only for the domain that held it
+ * (open_req.h, mxd_xen_claim_check). */
+static int mxd_xen_claim(struct mxd_xen_dom *d, uint32_t index, uint32_t session)
+{
+	char node[16], rec[MXD_XEN_PATH + 16];
+
+	snprintf(node, sizeof(node), "%u", index);
+	if (mxd_xs_read_str(d->x->xs, MXD_XEN_SESSIONS, node, rec, sizeof(rec)))
+		return mxd_xen_claim_check(NULL, session, d->vm);
+	return mxd_xen_claim_check(rec, session, d->vm);
+}
+
+/* Remember who holds index's session now (dom0-only node). */
+static void mxd_xen_claim_keep(struct mxd_xen_dom *d, const struct mxd_endpoint *ep)
+{
+	char node[16];
+
+	snprintf(node, sizeof(node), "%u", ep->index);
+	if (!d->vm[0] ||
+	    mxd_xs_printf(d->x->xs, XBT_NULL, MXD_XEN_SESSIONS, node, "%u %s", ep->session, d->vm))
+		mxd_log_rl(&mxd_xen_refuse_rl, MXD_LOG_WARNING,
+			   "xen: domain %u endpoint %u: session not kept (no re-attach after a restart)",
+			   d->domid, ep->index);
+}
+
 static int mxd_xen_ep_open(struct mxd_xen_dom *d, uint32_t slot, uint32_t nonce)
 {
 	struct mxd_xen *x = d->x;
@@ -289,9 +314,12 @@ static int mxd_xen_ep_open(struct mxd_xen_dom *d, uint32_t slot, uint32_t nonce)
 	p.key = o.key;
 	p.endpoint = (uint8_t)o.endpoint;
 	p.session = o.session;
-	err = mxd_endpoint_attach(x->core, d->guest, &p, &ep);
+	err = o.session ? mxd_xen_claim(d, o.endpoint, o.session) : 0;
+	if (!err)
+		err = mxd_endpoint_attach(x->core, d->guest, &p, &ep);
 	if (err)
 		goto out;
+	mxd_xen_claim_keep(d, ep);
 	xe->ep = ep;
 	x->st.endpoints++;
 	x->st.eps_attached++;

@@ -84,3 +84,18 @@ int mxd_xen_open_parse(const char *const val[MXD_XO_NFIELDS], uint32_t max_sendq
 		return -EINVAL;
 	return 0;
 }
+
+int mxd_xen_claim_check(const char *record, uint32_t session, const char *owner)
+{
+	const char *sp = record ? strchr(record, ' ') : NULL;
+	char num[16];
+	uint32_t kept;
+
+	if (!sp || !owner || !owner[0] || (size_t)(sp - record) >= sizeof(num))
+		return -ESTALE;
+	memcpy(num, record, (size_t)(sp - record));
+	num[sp - record] = '\0';
+	if (mxd_xs_parse_u32(num, &kept) || !kept || kept != session || strcmp(sp + 1, owner))
+		return -ESTALE;
+	return 0;
+}

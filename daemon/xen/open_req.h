@@ -41,4 +41,16 @@ int mxd_xen_parse_refs(const char *s, uint32_t *refs, uint32_t max, uint32_t *n)
 int mxd_xen_open_parse(const char *const val[MXD_XO_NFIELDS], uint32_t max_sendq,
 		       uint32_t max_recvq, struct mxd_xen_open *o);
 
+/*
+ * A re-attach names the session it keeps.  The daemon keeps, for each index,
+ * "<session> <owner>" in a dom0-only xenstore node (MXD_XEN_SESSIONS), the
+ * owner being the domain's /vm/<uuid> (toolstack-written, read-only to the
+ * guest, the same after xl restore).  A claim must match both, so a guest
+ * that learnt a session as a peer cannot take that index over, not even
+ * right after a daemon restart when the core has no history.  record is
+ * NULL when there is none.  0 or -ESTALE.
+ */
+#define MXD_XEN_SESSIONS "/local/domain/0/backend/myrixen-sessions"
+int mxd_xen_claim_check(const char *record, uint32_t session, const char *owner);
+
 #endif /* MXD_XEN_OPEN_REQ_H */

@@ -125,8 +125,34 @@ static void test_session(void)
 	       "a session with endpoint ANY accepted");
 }
 
+/* A re-attach keeps its session only for the domain that held it: the
+ * record the daemon kept must name the same session and the same /vm. */
+static void test_claim(void)
+{
+	const char *vm = "/vm/1b4e28ba-2fa1-11d2-883f-0016d3cca427";
+
+	EXPECT(mxd_xen_claim_check("3735928559 /vm/1b4e28ba-2fa1-11d2-883f-0016d3cca427",
+				   3735928559u, vm) == 0, "the owner's claim refused");
+	EXPECT(mxd_xen_claim_check("3735928559 /vm/other", 3735928559u, vm) == -ESTALE,
+	       "a peer that learnt the session took the index over");
+	EXPECT(mxd_xen_claim_check("3735928558 /vm/1b4e28ba-2fa1-11d2-883f-0016d3cca427",
+				   3735928559u, vm) == -ESTALE, "another session accepted");
+	EXPECT(mxd_xen_claim_check(NULL, 3735928559u, vm) == -ESTALE,
+	       "a claim with no record accepted (daemon restarted, history empty)");
+	EXPECT(mxd_xen_claim_check("3735928559 ", 3735928559u, "") == -ESTALE,
+	       "a domain with no /vm matched an empty owner");
+	EXPECT(mxd_xen_claim_check("3735928559 /vm/1b4e28ba-2fa1-11d2-883f-0016d3cca427x",
+				   3735928559u, vm) == -ESTALE, "an owner's prefix matched");
+	EXPECT(mxd_xen_claim_check("+3735928559 /vm/x", 3735928559u, "/vm/x") == -ESTALE,
+	       "a signed session parsed");
+	EXPECT(mxd_xen_claim_check("0 /vm/x", 0, "/vm/x") == -ESTALE, "session 0 kept");
+	EXPECT(mxd_xen_claim_check("12345678901234567 /vm/x", 1, "/vm/x") == -ESTALE,
+	       "an overlong number parsed");
+}
+
 int main(void)
 {
+	test_claim();
 	test_session();
 	test_valid();
 	test_numbers();
