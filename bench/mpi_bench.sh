@@ -20,21 +20,9 @@ done
 for c in mpirun NPopenmpi gnuplot unshare; do
 	command -v $c >/dev/null || { echo "mpi_bench: $c missing (scripts/setup.sh)"; exit 1; }
 done
-P="mxm$$"
-DIR=$(mktemp -d /tmp/mxm-bench.XXXXXX)
-PIDS=()
-cleanup() {
-	for p in "${PIDS[@]}"; do kill "$p" 2>/dev/null || true; done
-	sleep 0.3
-	ip netns del ${P}a 2>/dev/null || true
-	ip netns del ${P}b 2>/dev/null || true
-	rm -rf "$DIR"
-}
-trap cleanup EXIT
+. "$(dirname "$0")/bench_ns.sh"
+bench_ns mxm
 trap 'echo "mpi_bench: failed; logs:"; tail -n 20 "$DIR"/*.log' ERR
-ip netns add ${P}a; ip netns add ${P}b
-ip link add ${P}va type veth peer name ${P}vb
-ip link set ${P}va netns ${P}a; ip link set ${P}vb netns ${P}b
 for h in a b; do
 	# the same interface name on both hosts, so one FI_TCP_IFACE fits both
 	ip -n ${P}$h link set ${P}v$h name mpiv0

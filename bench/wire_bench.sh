@@ -27,21 +27,9 @@ command -v perf >/dev/null || { echo "wire_bench: perf not installed (linux-perf
 for f in daemon/myribackd tools/mx_pingpong bench/mxw_stream bench/udp_bench; do
 	[ -x "$B/$f" ] || { echo "wire_bench: $B/$f not built"; exit 1; }
 done
-P="mxb$$"
-DIR=$(mktemp -d /tmp/mxw-bench.XXXXXX)
-PIDS=()
-cleanup() {
-	for p in "${PIDS[@]}"; do kill "$p" 2>/dev/null || true; done
-	sleep 0.3
-	ip netns del ${P}a 2>/dev/null || true
-	ip netns del ${P}b 2>/dev/null || true
-	rm -rf "$DIR"
-}
-trap cleanup EXIT
+. "$(dirname "$0")/bench_ns.sh"
+bench_ns mxb
 trap 'echo "wire_bench: failed; daemon logs:"; cat "$DIR"/*.log' ERR
-ip netns add ${P}a; ip netns add ${P}b
-ip link add ${P}va type veth peer name ${P}vb
-ip link set ${P}va netns ${P}a; ip link set ${P}vb netns ${P}b
 for h in a b; do
 	ip -n ${P}$h link set lo up
 	ip -n ${P}$h link set ${P}v$h mtu "$MTU" up

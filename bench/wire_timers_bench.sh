@@ -15,20 +15,8 @@ BASE=$(realpath "$1"); NEW=$(realpath "$2")
 NPEERS=${NPEERS:-250}; SHORT=${SHORT:-1000}; LONG=${LONG:-5000}
 [ "$(id -u)" -eq 0 ] || { echo "wire_timers_bench: needs root (namespaces)"; exit 1; }
 command -v valgrind >/dev/null || { echo "wire_timers_bench: valgrind missing"; exit 1; }
-P="mxt$$"
-DIR=$(mktemp -d /tmp/mxw-tbench.XXXXXX)
-PIDS=()
-cleanup() {
-	for p in "${PIDS[@]}"; do kill "$p" 2>/dev/null || true; done
-	sleep 0.3
-	ip netns del ${P}a 2>/dev/null || true
-	ip netns del ${P}b 2>/dev/null || true
-	rm -rf "$DIR"
-}
-trap cleanup EXIT
-ip netns add ${P}a; ip netns add ${P}b
-ip link add ${P}va type veth peer name ${P}vb
-ip link set ${P}va netns ${P}a; ip link set ${P}vb netns ${P}b
+. "$(dirname "$0")/bench_ns.sh"
+bench_ns mxt
 for h in a b; do
 	ip -n ${P}$h link set lo up
 	ip -n ${P}$h link set ${P}v$h mtu 9000 up
