@@ -482,6 +482,7 @@ void mxd_endpoint_detach(struct mxd_endpoint *ep)
 		LIST_REMOVE(ep, wait_link);
 	ep->stalled_on = NULL;
 	wake_waiters_closed(ep);
+	mxd_park_free(ep); /* parked sends were never taken: nobody waits for them */
 	close_rndvs(ep);
 	mxd_pair_close_all(ep);
 	if (c->remote && c->remote->endpoint_closed)
@@ -690,6 +691,7 @@ void mxd_ep_stats_add(struct mxd_ep_stats *sum, const struct mxd_ep_stats *s)
 	sum->no_resources += s->no_resources;
 	sum->region_faults += s->region_faults;
 	sum->stalls += s->stalls;
+	sum->parked += s->parked;
 }
 
 void mxd_core_get_closed_stats(const struct mxd_core *c, struct mxd_ep_stats *out)

@@ -52,6 +52,7 @@ struct mxd_ep_stats {
 	uint64_t no_resources;      /* completed with MXN_ST_NO_RESOURCES */
 	uint64_t region_faults;     /* region copy failed (-EFAULT) */
 	uint64_t stalls;            /* a send waited for receiver room */
+	uint64_t parked;            /* sends parked for rendezvous room (core_park.c) */
 	uint64_t kicks, notifies;
 	uint32_t backlog_len, backlog_peak;
 	uint32_t rndv_out;          /* rendezvous sends in flight */
@@ -112,6 +113,7 @@ struct mxd_guest {
 	uint32_t refs;              /* holders: endpoints + explicit mxd_guest_get */
 	uint32_t nendpoints;
 	uint64_t registered_bytes;
+	uint32_t nparked;           /* its endpoints' parked sends: wake them when room frees */
 	uint64_t endpoints_opened;
 	bool cut_off;
 	char cutoff_reason[64];
@@ -160,6 +162,10 @@ struct mxd_endpoint {
 	LIST_HEAD(, mxd_rndv) rndv_out;       /* our sends being pulled */
 	uint32_t nrndv_out;
 	uint32_t remote_inflight;   /* connects/sends/lookups the wire engine holds */
+	/* Sends parked until rendezvous room frees (core_park.c), in order:
+	 * a ring of parked_cap copies from parked_head. */
+	struct mxn_cmd *parked;
+	uint32_t parked_head, nparked, parked_cap;
 	int fault;                  /* -errno: cut off at the next poll */
 	const char *fault_why;
 	bool active;                /* on the core's active list */

@@ -5,6 +5,7 @@
  * Return convention of the handlers: 0 the command was consumed (its
  * completion is staged or will follow), -EAGAIN the receiver has no room
  * (the caller keeps the copy and retries when the receiver frees space),
+ * -EBUSY a rendezvous send beyond the room (parked, core_park.c),
  * -EPROTO the guest violated the ABI (cut off).
  */
 #include <errno.h>
@@ -81,6 +82,7 @@ void mxd_rndv_release_src(struct mxd_rndv *r)
 	LIST_REMOVE(r, src_link);
 	src->nrndv_out--;
 	mxd_guest_account(src->guest, -(int64_t)r->charge);
+	mxd_park_room_freed(src->guest);
 	r->src = NULL;
 	r->src_gone = true;
 	mxd_region_free(r->region);
@@ -319,6 +321,10 @@ static int do_send_rndv(struct mxd_endpoint *ep, const struct mxn_cmd *c)
 		status = MXN_ST_BAD_ENDPOINT;
 		goto complete;
 	}
+	/* Beyond the room: parked until it frees (core_park.c), never
+	 * refused, so no later send can overtake it. */
+	if (!rndv_limits_ok(ep, c->length))
+		return -EBUSY;
 	err = mxd_region_copy(ep->sendq, ep->geo.sendq_size, c->u.rndv.desc_off,
 			      c->u.rndv.desc_len, ep->ops->region_kind, &region);
 	if (!err && region->total_len != c->length)
@@ -333,10 +339,6 @@ static int do_send_rndv(struct mxd_endpoint *ep, const struct mxn_cmd *c)
 		mxd_ep_fault(ep, "bad region descriptor in SEND_RNDV");
 		err = -EPROTO;
 		goto out;
-	}
-	if (!rndv_limits_ok(ep, c->length)) {
-		status = MXN_ST_NO_RESOURCES; /* counted once, below */
-		goto complete;
 	}
 	r = calloc(1, sizeof(*r));
 	if (!r) {

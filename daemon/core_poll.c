@@ -1,8 +1,8 @@
 /* SPDX-License-Identifier: MIT */
 /*
  * The poll pass, the top of the core: for each active endpoint, take in what
- * the guest consumed, move backlogged completions, then copy and dispatch
- * commands to core_cmd.c; publish staged events at the flush.  Calls run one
+ * the guest consumed, move backlogged completions, retry parked sends
+ * (core_park.c), then copy and dispatch commands to core_cmd.c; publish staged events at the flush.  Calls run one
  * way: loop.c -> here -> core_cmd.c -> core.c (event staging, lifetime);
  * nothing below calls back up.
  */
@@ -35,10 +35,15 @@ static int consume_cmds(struct mxd_endpoint *ep, uint32_t budget)
 	uint32_t prod, n = 0;
 	int err;
 
+	/* Parked sends first: the stalled command, if a send, came after them. */
+	err = mxd_park_run(ep);
+	if (err < 0)
+		return err;
+	n += (uint32_t)err;
 	if (ep->has_stalled) {
-		err = mxd_cmd_process(ep, &ep->stalled);
+		err = mxd_cmd_submit(ep, &ep->stalled);
 		if (err == -EAGAIN)
-			return 0;
+			return (int)n;
 		ep->has_stalled = false;
 		if (err)
 			return err;
@@ -59,7 +64,7 @@ static int consume_cmds(struct mxd_endpoint *ep, uint32_t budget)
 		ep->cmd.cons_pvt++;
 		ep->st.cmds++;
 		n++;
-		err = mxd_cmd_process(ep, &c);
+		err = mxd_cmd_submit(ep, &c);
 		if (err == -EAGAIN) {
 			ep->stalled = c;
 			ep->has_stalled = true;

@@ -15,6 +15,9 @@
  * 'outstanding' fits (255 x 256), so a local sender never waits on a full
  * table in practice; handles keep the slot in 16 bits. */
 #define MXD_RNDV_IN_MAX 0xffffu
+/* Sends an endpoint may have parked for rendezvous room before its command
+ * ring waits (core_park.c). */
+#define MXD_PARK_MAX 4096u
 
 struct mxd_core {
 	struct mxd_config cfg;
@@ -93,10 +96,21 @@ void mxd_pair_close_all(struct mxd_endpoint *ep);
 int mxd_pair_fault(struct mxd_endpoint *ep, const struct mxn_cmd *c);
 bool mxd_pair_exists(const struct mxd_endpoint *a, const struct mxd_endpoint *b);
 
-/* core_cmd.c: 0 consumed, -EAGAIN stalled (keep the copy), -EPROTO fault */
+/* core_cmd.c: 0 consumed, -EAGAIN stalled (keep the copy), -EBUSY a
+ * rendezvous send beyond the room (park it), -EPROTO fault */
 int mxd_cmd_process(struct mxd_endpoint *ep, const struct mxn_cmd *c);
 bool mxd_ep_recv_room(struct mxd_endpoint *dst);
 struct mxd_epref mxd_ep_ref(const struct mxd_endpoint *ep);
+/* core_park.c: sends parked for rendezvous room, in order. */
+bool mxd_cmd_is_send(const struct mxn_cmd *c);
+/* Process c, or park it (behind parked sends, or out of room): 0 consumed
+ * or parked, -EAGAIN stalled (keep the copy), -EPROTO fault. */
+int mxd_cmd_submit(struct mxd_endpoint *ep, const struct mxn_cmd *c);
+/* Process the parked sends that fit now, in order: how many, or -EPROTO. */
+int mxd_park_run(struct mxd_endpoint *ep);
+/* Room came back in g (registered memory, an endpoint's outstanding). */
+void mxd_park_room_freed(struct mxd_guest *g);
+void mxd_park_free(struct mxd_endpoint *ep);
 /* core_pull.c: PULL and PULL_FIN (same return convention) */
 int mxd_cmd_pull(struct mxd_endpoint *ep, const struct mxn_cmd *c);
 int mxd_cmd_pull_fin(struct mxd_endpoint *ep, const struct mxn_cmd *c);

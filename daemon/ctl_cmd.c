@@ -224,6 +224,7 @@ static int list_endpoint(struct mxd_endpoint *ep, void *arg)
 	mxd_out_u64(o, "unconnected", s.unconnected);
 	mxd_out_u64(o, "no_resources", s.no_resources);
 	mxd_out_u64(o, "stalls", s.stalls);
+	mxd_out_u64(o, "parked", s.parked);
 	mxd_out_u64(o, "pairs", s.pairs);
 	mxd_out_u64(o, "pair_faults", s.pair_faults);
 	mxd_out_u64(o, "backlog", s.backlog_len);
@@ -305,6 +306,7 @@ static void out_ep_sums(struct mxd_out *o, const char *name, const struct mxd_ep
 	mxd_out_u64(o, "no_resources", sum->no_resources);
 	mxd_out_u64(o, "region_faults", sum->region_faults);
 	mxd_out_u64(o, "stalls", sum->stalls);
+	mxd_out_u64(o, "parked", sum->parked);
 	mxd_out_obj_end(o);
 }
 

@@ -5,24 +5,24 @@
  * progress retries it in FIFO order (later sends never overtake it, so the
  * per-destination order MX promises holds).
  *
- * Rendezvous room: the daemon refuses a rendezvous send beyond the
- * endpoint's 'outstanding' or the guest's registered-memory limit (both
- * advertised in the area header).  MX queues such sends until room frees
- * up, so a rendezvous that does not fit waits on ep->send_wait, and every
- * later send with it (Open-MX's order rule), while receives, pulls and
- * connects go on: the peer's pulls of our earlier sends are what frees the
- * room.  Room is counted from issue to the completing event, per endpoint
- * and per process (the local guest is the process), so the daemon never
- * sees more than it allows.  Other processes of a Xen guest share its
- * limit unseen: a send refused anyway is queued again, first in line, and
- * retried after a back-off.
+ * Rendezvous room: the daemon allows a rendezvous send within the
+ * endpoint's 'outstanding' and the guest's registered-memory limit (both
+ * advertised in the area header).  MX queues sends beyond them until room
+ * frees up, so a rendezvous that does not fit waits on ep->send_wait, and
+ * every later send with it (Open-MX's order rule), while receives, pulls
+ * and connects go on: the peer's pulls of our earlier sends are what frees
+ * the room.  Room is counted from issue to the completing event, per
+ * endpoint and per process (the local guest is the process).  The count is
+ * only a throttle: other processes of a Xen guest share its limit unseen,
+ * and endpoints of one process race for the shared count, so the daemon
+ * may still find no room.  It then parks the send, and every later send of
+ * the endpoint behind it, instead of refusing it (daemon/core_park.c): a
+ * refusal retried here would let a later send to the same peer, already
+ * issued, arrive first.
  */
 #include <errno.h>
 #include <string.h>
 #include "mxl.h"
-
-#define MXL_SEND_RETRY_FIRST_MS 1u
-#define MXL_SEND_RETRY_MAX_MS 64u
 
 /* Rendezvous bytes this process has issued and not seen completed. */
 static _Atomic uint64_t mxl_registered;
@@ -390,15 +390,12 @@ static void submit_now(struct mx_endpoint *ep, struct mxl_req *r)
 	mxl_list_add_tail(&ep->backlog, &r->link);
 }
 
-static void send_wait_add(struct mx_endpoint *ep, struct mxl_req *r, bool first)
+static void send_wait_add(struct mx_endpoint *ep, struct mxl_req *r)
 {
 	ep->counters[MXL_CNT_SEND_WAIT]++;
 	r->state |= MXL_RS_SENDWAIT;
 	atomic_fetch_add_explicit(&mxl_sends_waiting, 1, memory_order_relaxed);
-	if (first)
-		mxl_list_add_tail(ep->send_wait.next, &r->link); /* before the head */
-	else
-		mxl_list_add_tail(&ep->send_wait, &r->link);
+	mxl_list_add_tail(&ep->send_wait, &r->link);
 }
 
 void mxl_submit(struct mx_endpoint *ep, struct mxl_req *r)
@@ -415,7 +412,7 @@ void mxl_submit(struct mx_endpoint *ep, struct mxl_req *r)
 	}
 	if (r->kind == MXL_REQ_SEND &&
 	    (!mxl_list_empty(&ep->send_wait) || (r->cls == MXL_CLASS_LARGE && !rndv_fits(ep, r)))) {
-		send_wait_add(ep, r, false);
+		send_wait_add(ep, r);
 		return;
 	}
 	submit_now(ep, r);
@@ -428,29 +425,9 @@ void mxl_send_wait_drain(struct mx_endpoint *ep)
 
 		if (r->cls == MXL_CLASS_LARGE && !rndv_fits(ep, r))
 			return;
-		if (ep->send_retry_at_ns) {
-			if (mxl_now_ns() < ep->send_retry_at_ns)
-				return;
-			ep->send_retry_at_ns = 0;
-		}
 		mxl_send_wait_del(r);
 		submit_now(ep, r);
 	}
-	ep->send_retry_ms = 0;
-}
-
-bool mxl_send_requeue(struct mx_endpoint *ep, struct mxl_req *r, mx_status_code_t code)
-{
-	if (code != MX_STATUS_NO_RESOURCES || r->cls != MXL_CLASS_LARGE || ep->dead)
-		return false;
-	mxl_req_release_resources(r);
-	r->state &= ~MXL_RS_INFLIGHT;
-	ep->send_retry_ms = ep->send_retry_ms ? ep->send_retry_ms * 2 : MXL_SEND_RETRY_FIRST_MS;
-	if (ep->send_retry_ms > MXL_SEND_RETRY_MAX_MS)
-		ep->send_retry_ms = MXL_SEND_RETRY_MAX_MS;
-	ep->send_retry_at_ns = mxl_now_ns() + ep->send_retry_ms * 1000000ull;
-	send_wait_add(ep, r, true);
-	return true;
 }
 
 void mxl_issue_backlog(struct mx_endpoint *ep)

@@ -232,8 +232,6 @@ struct mx_endpoint {
 	uint32_t rndv_max;                  /* daemon's limits (area header), 0 = not told */
 	uint64_t registered_max;
 	uint32_t rndv_inflight;             /* our SEND_RNDV issued, not yet done */
-	uint64_t send_retry_at_ns;          /* a refused send's next try */
-	uint32_t send_retry_ms;
 	/* Surviving the daemon (reattach.c): */
 	struct mxl_list inflight;           /* requests holding a cookie, in issue order */
 	struct mxl_list reannounce;         /* pulls waiting for a resent rendezvous */
@@ -325,8 +323,6 @@ void mxl_send_wait_drain(struct mx_endpoint *ep);
 /* dest_fail.c: a zombie's failure makes later sends to its address fail. */
 void mxl_dest_fail_note(struct mx_endpoint *ep, const struct mxl_addr *dest, mx_status_code_t code);
 mx_status_code_t mxl_dest_failed(const struct mx_endpoint *ep, const struct mxl_addr *dest);
-/* A rendezvous send refused for lack of room: true when queued again. */
-bool mxl_send_requeue(struct mx_endpoint *ep, struct mxl_req *r, mx_status_code_t code);
 void mxl_send_wait_del(struct mxl_req *r);
 /* Is any send of this process waiting for room? */
 bool mxl_sends_wait(void);

@@ -273,8 +273,6 @@ static void on_send_done(struct mx_endpoint *ep, const struct mxn_evt *e)
 		mxl_req_complete(r, code);
 		return;
 	}
-	if (mxl_send_requeue(ep, r, code))
-		return;
 	if (r->cls == MXL_CLASS_LARGE && r->resent && code == MX_STATUS_SUCCESS &&
 	    e->u.done.xfer_length == 0)
 		/* resent after a re-attach; the receiver had already pulled it

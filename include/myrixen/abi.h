@@ -116,7 +116,9 @@ struct mxn_area_hdr {
 	 * older daemons leave the padding they replaced at 0): how many
 	 * rendezvous sends the endpoint may have in flight, and how many bytes
 	 * of them its guest may have registered at once.  The library queues
-	 * sends beyond them instead of having them refused. */
+	 * sends beyond them; a SEND_RNDV that arrives beyond them anyway is
+	 * parked by the daemon, with every later send of the endpoint, until
+	 * room frees (never refused: order between endpoints holds). */
 	uint32_t rndv_max;
 	uint32_t pad2;
 	uint64_t registered_max;

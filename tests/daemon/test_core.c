@@ -718,7 +718,10 @@ static void test_limits(struct tep *a, struct tep *b)
 	CHECK_EQ(open_ep(&x[2], 21, a->ep->index, 1), -EBUSY);
 	mxd_endpoint_detach(x[0].ep);
 	mxd_endpoint_detach(x[1].ep);
-	/* registered bytes in flight: 1 MiB + 1 MiB > 1.5 MiB */
+	/* registered bytes in flight: 1 MiB + 1 MiB > 1.5 MiB.  The second
+	 * send is parked, not refused, and a later tiny send to b waits
+	 * behind it (MX order: a refusal retried by the library let later
+	 * sends overtake); a LOOKUP, no send, goes on. */
 	for (int i = 0; i < 2; i++) {
 		c = cmd(MXN_CMD_SEND_RNDV, 60 + (uint64_t)i, b);
 		c.length = 1 << 20;
@@ -726,22 +729,60 @@ static void test_limits(struct tep *a, struct tep *b)
 		c.u.rndv.desc_len = dlen;
 		post(a, &c);
 	}
+	c = cmd(MXN_CMD_SEND_TINY, 65, b);
+	c.length = 4;
+	memcpy(c.u.tiny, "late", 4);
+	post(a, &c);
+	c = cmd(MXN_CMD_LOOKUP, 66, NULL);
+	c.u.lookup.nic_id = mxd_core_nic_id(core);
+	post(a, &c);
 	{
-		uint64_t before = a->ep->st.no_resources;
+		uint64_t nr = a->ep->st.no_resources, parked = a->ep->st.parked;
 
 		poll_ep(a);
-		CHECK_EQ(a->ep->st.no_resources, before + 1); /* one refusal, counted once */
+		CHECK_EQ(a->ep->st.no_resources, nr);
+		CHECK_EQ(a->ep->st.parked, parked + 2);
+		CHECK_EQ(a->ep->nparked, 2);
 	}
 	e = next(a);
-	CHECK_EQ(e.u.done.cookie, 61);
-	CHECK_EQ(e.status, MXN_ST_NO_RESOURCES);
+	CHECK_EQ(e.type, MXN_EVT_LOOKUP_DONE); /* and no SEND_DONE */
+	CHECK_EQ(e.u.done.cookie, 66);
 	release(a);
-	/* The limits the library queues by, in the area header. */
-	CHECK_EQ(((struct mxn_area_hdr *)(void *)a->ep->area)->registered_max, 3u << 19);
-	CHECK_EQ(((struct mxn_area_hdr *)(void *)a->ep->area)->rndv_max, a->ep->outstanding);
+	CHECK(!tg_next(&a->g, &e));
 	e = next(b);
 	CHECK_EQ(e.type, MXN_EVT_RECV_RNDV);
 	release(b);
+	CHECK(!tg_next(&b->g, &e)); /* 65 waits behind 61 */
+	/* b pulls 60: the room comes back, a is woken, 61 then 65 go. */
+	c = cmd(MXN_CMD_PULL, 67, NULL);
+	c.u.pull.rndv_handle = e.u.rndv.rndv_handle;
+	c.u.pull.pull_len = 1 << 20;
+	c.u.pull.desc_off = tg_put_region(&b->g, big, 1 << 20, &dlen);
+	c.u.pull.desc_len = dlen;
+	post(b, &c);
+	poll_ep(b);
+	CHECK_EQ(next(b).u.done.cookie, 67);
+	release(b);
+	CHECK(a->ep->active);
+	poll_ep(a);
+	CHECK_EQ(a->ep->nparked, 0);
+	e = next(a);
+	CHECK_EQ(e.u.done.cookie, 60);
+	CHECK_EQ(e.status, MXN_ST_OK);
+	e = next(a);
+	CHECK_EQ(e.u.done.cookie, 65);
+	CHECK_EQ(e.status, MXN_ST_OK);
+	release(a);
+	e = next(b);
+	CHECK_EQ(e.type, MXN_EVT_RECV_RNDV);
+	CHECK_EQ(e.length, 1u << 20);
+	e = next(b);
+	CHECK_EQ(e.type, MXN_EVT_RECV_TINY);
+	CHECK(!memcmp(e.u.tiny, "late", 4));
+	release(b);
+	/* The limits the library queues by, in the area header. */
+	CHECK_EQ(((struct mxn_area_hdr *)(void *)a->ep->area)->registered_max, 3u << 19);
+	CHECK_EQ(((struct mxn_area_hdr *)(void *)a->ep->area)->rndv_max, a->ep->outstanding);
 	/* remote destinations without a wire engine */
 	c = cmd(MXN_CMD_SEND_TINY, 62, b);
 	c.dest_peer = 3;
@@ -771,7 +812,7 @@ static void test_limits(struct tep *a, struct tep *b)
 	mxd_endpoint_detach(b->ep);
 	mxd_core_flush(core);
 	e = next(a);
-	CHECK_EQ(e.u.done.cookie, 60);
+	CHECK_EQ(e.u.done.cookie, 61);
 	CHECK_EQ(e.status, MXN_ST_CLOSED);
 	release(a);
 	CHECK_EQ(a->ep->guest->registered_bytes, 0);
