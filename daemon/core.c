@@ -409,10 +409,16 @@ void mxd_ep_done(struct mxd_endpoint *ep, uint8_t type, uint64_t cookie, uint8_t
 void mxd_ep_send_done(struct mxd_endpoint *ep, const struct mxn_cmd *c, uint8_t status,
 		      uint32_t xfer)
 {
+	mxd_ep_send_done_q(ep, c->cookie, c->flags & MXN_CMDF_QUIET, status, xfer);
+}
+
+void mxd_ep_send_done_q(struct mxd_endpoint *ep, uint64_t cookie, bool quiet, uint8_t status,
+			uint32_t xfer)
+{
 	struct mxn_evt e = { .type = MXN_EVT_SEND_DONE, .status = status };
 
-	e.flags = c->flags & MXN_CMDF_QUIET ? MXN_EVTF_QUIET : 0;
-	e.u.done.cookie = c->cookie;
+	e.flags = quiet ? MXN_EVTF_QUIET : 0;
+	e.u.done.cookie = cookie;
 	e.u.done.xfer_length = xfer;
 	mxd_ep_emit(ep, &e);
 }
@@ -633,12 +639,17 @@ void mxd_ep_wait_on(struct mxd_endpoint *sender, struct mxd_endpoint *rcv)
 		LIST_INSERT_HEAD(&rcv->waiters, sender, wait_link);
 	}
 	sender->st.stalls++;
-	mxd_ep_arm_space(rcv);
-	/* Final check: the receiver may have consumed between our look and
-	 * the arm; then poll it now rather than wait for a kick. */
-	if (atomic_load_explicit(MXN_ATOMIC(&rcv->evt.ctl->cons), memory_order_acquire) !=
-	    rcv->evt_cons_seen)
-		mxd_ep_activate(rcv);
+	mxd_ep_watch_space(rcv);
+}
+
+void mxd_ep_watch_space(struct mxd_endpoint *ep)
+{
+	mxd_ep_arm_space(ep);
+	/* Final check: the guest may have consumed between our look and the
+	 * arm; then poll it now rather than wait for a kick. */
+	if (atomic_load_explicit(MXN_ATOMIC(&ep->evt.ctl->cons), memory_order_acquire) !=
+	    ep->evt_cons_seen)
+		mxd_ep_activate(ep);
 }
 
 /* Give the senders waiting on ep another chance. */

@@ -166,6 +166,7 @@ struct mxd_endpoint {
 	 * a ring of parked_cap copies from parked_head. */
 	struct mxn_cmd *parked;
 	uint32_t parked_head, nparked, parked_cap;
+	bool remote_wants_room;     /* the wire engine holds what it could not deliver */
 	int fault;                  /* -errno: cut off at the next poll */
 	const char *fault_why;
 	bool active;                /* on the core's active list */

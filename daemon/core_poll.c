@@ -98,6 +98,15 @@ int mxd_endpoint_poll(struct mxd_endpoint *ep, uint32_t budget)
 		mxd_ep_wake_waiters(ep);
 	}
 	n += drain_backlog(ep);
+	if (ep->remote_wants_room && !ep->backlog.count && mxd_ep_room(ep) > 0) {
+		struct mxd_core *c = ep->core;
+
+		ep->remote_wants_room = false;
+		if (c->remote && c->remote->room)
+			c->remote->room(c->remote_priv, mxd_ep_ref(ep));
+		if (ep->fault)
+			return ep->fault;
+	}
 	err = consume_cmds(ep, budget);
 	if (err < 0)
 		return err;

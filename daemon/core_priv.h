@@ -81,10 +81,16 @@ void mxd_ep_mark_dirty(struct mxd_endpoint *ep);
 int mxd_ep_refresh_cons(struct mxd_endpoint *ep);
 /* Ask the guest to kick us once it consumes one more event. */
 void mxd_ep_arm_space(struct mxd_endpoint *ep);
+/* Arm, and poll ep at once if the guest consumed meanwhile: its poll then
+ * sees the room (waiting senders, the wire engine's held messages). */
+void mxd_ep_watch_space(struct mxd_endpoint *ep);
 void mxd_ep_wait_on(struct mxd_endpoint *sender, struct mxd_endpoint *rcv);
 void mxd_ep_wake_waiters(struct mxd_endpoint *ep);
 void mxd_ep_send_done(struct mxd_endpoint *ep, const struct mxn_cmd *c, uint8_t status,
 		      uint32_t xfer);
+/* The same for a send known by its cookie: quiet = it was MXN_CMDF_QUIET. */
+void mxd_ep_send_done_q(struct mxd_endpoint *ep, uint64_t cookie, bool quiet, uint8_t status,
+			uint32_t xfer);
 void mxd_ep_done(struct mxd_endpoint *ep, uint8_t type, uint64_t cookie, uint8_t status,
 		 uint32_t xfer);
 void mxd_rndv_release_src(struct mxd_rndv *r);

@@ -52,6 +52,15 @@ static bool room(struct mxd_endpoint *ep)
 	return !ep->backlog.count && mxd_ep_room(ep) > 0;
 }
 
+/* The engine holds the message: tell it when the guest makes room
+ * (mxd_endpoint_poll -> remote->room). */
+static int no_room(struct mxd_endpoint *ep)
+{
+	ep->remote_wants_room = true;
+	mxd_ep_watch_space(ep);
+	return -EAGAIN;
+}
+
 int mxd_remote_deliver_tiny(struct mxd_core *c, struct mxd_epref to, const struct mxd_src *src,
 			    uint64_t match_info, const void *data, uint32_t len)
 {
@@ -63,7 +72,7 @@ int mxd_remote_deliver_tiny(struct mxd_core *c, struct mxd_epref to, const struc
 	if (len > MXN_TINY_MAX)
 		return -EINVAL;
 	if (!room(ep))
-		return -EAGAIN;
+		return no_room(ep);
 	e = mxd_ep_slot(ep);
 	memset(e, 0, sizeof(*e));
 	e->type = MXN_EVT_RECV_TINY;
@@ -87,10 +96,10 @@ int mxd_remote_deliver_queued(struct mxd_core *c, struct mxd_epref to, const str
 	if (!len || len > c->cfg.limits.medium_max || len > MXN_MEDIUM_MAX_LIMIT)
 		return -EINVAL;
 	if (!room(ep))
-		return -EAGAIN;
+		return no_room(ep);
 	err = mxd_recvq_alloc(&ep->rq, len, ep->evt.prod_pvt, &off);
 	if (err)
-		return err == -ENOSPC ? -EAGAIN : err;
+		return err == -ENOSPC ? no_room(ep) : err;
 	memcpy(ep->recvq + off, data, len);
 	e = mxd_ep_slot(ep);
 	memset(e, 0, sizeof(*e));
@@ -113,7 +122,7 @@ int mxd_remote_deliver_rndv(struct mxd_core *c, struct mxd_epref to, const struc
 	if (!ep)
 		return -ESRCH;
 	if (!room(ep))
-		return -EAGAIN;
+		return no_room(ep);
 	r = calloc(1, sizeof(*r));
 	if (!r)
 		return -ENOMEM;
@@ -154,13 +163,13 @@ int mxd_remote_connect_done(struct mxd_core *c, struct mxd_epref ref, uint64_t c
 }
 
 int mxd_remote_send_done(struct mxd_core *c, struct mxd_epref ref, uint64_t cookie,
-			 uint8_t status, uint32_t xfer_length)
+			 uint8_t status, uint32_t xfer_length, bool quiet)
 {
 	struct mxd_endpoint *ep = ep_of(c, ref);
 
 	if (!ep)
 		return -ESRCH;
-	mxd_ep_done(ep, MXN_EVT_SEND_DONE, cookie, status, xfer_length);
+	mxd_ep_send_done_q(ep, cookie, quiet, status, xfer_length);
 	remote_landed(ep);
 	return 0;
 }

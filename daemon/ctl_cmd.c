@@ -124,6 +124,7 @@ static void out_wire_counters(struct mxd_out *o, const char *key, const struct m
 	mxd_out_u64(o, "partners_evicted", c->partners_evicted);
 	mxd_out_u64(o, "reasm_refused", c->reasm_refused);
 	mxd_out_u64(o, "reasm_expired", c->reasm_expired);
+	mxd_out_u64(o, "held", c->held);
 	mxd_out_obj_end(o);
 }
 

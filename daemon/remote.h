@@ -21,6 +21,7 @@
 #ifndef MXD_REMOTE_H
 #define MXD_REMOTE_H
 
+#include <stdbool.h>
 #include <stddef.h>
 #include <stdint.h>
 #include <myrixen/abi.h>
@@ -70,6 +71,9 @@ struct mxd_remote_ops {
 	/* A local endpoint closed: forget its state (retransmissions, pulls in
 	 * progress); later mxd_remote_* calls for it return -ESRCH anyway. */
 	void (*endpoint_closed)(void *priv, struct mxd_epref ep);
+	/* A local endpoint that refused a delivery (-EAGAIN) has room again:
+	 * deliver what the engine holds for it.  Called from its poll. */
+	void (*room)(void *priv, struct mxd_epref ep);
 };
 
 /* Status for an op's -errno: -ENOMEM/-ENOBUFS -> NO_RESOURCES,
@@ -78,7 +82,8 @@ uint8_t mxd_remote_errno_status(int err);
 
 /* ---- deliveries into a local endpoint (from the wire) ----
  * 0 delivered; -EAGAIN no room now (event ring, recvq or rendezvous table
- * full: the engine drops and lets the remote retransmit); -ESRCH no such
+ * full: the engine holds the message, and ops->room says when the guest
+ * consumed events); -ESRCH no such
  * endpoint/session; -EINVAL bad length. */
 int mxd_remote_deliver_tiny(struct mxd_core *c, struct mxd_epref to, const struct mxd_src *src,
 			    uint64_t match_info, const void *data, uint32_t len);
@@ -94,8 +99,11 @@ int mxd_remote_deliver_rndv(struct mxd_core *c, struct mxd_epref to, const struc
 int mxd_remote_connect_done(struct mxd_core *c, struct mxd_epref ep, uint64_t cookie,
 			    uint8_t status, uint64_t nic_id, uint16_t peer, uint8_t endpoint,
 			    uint32_t session);
+/* quiet: the send was MXN_CMDF_QUIET (the guest completed it at issue),
+ * so giving its sendq back rings no doorbell unless the guest waits for
+ * that room (as on the local path, core.c mxd_ep_send_done). */
 int mxd_remote_send_done(struct mxd_core *c, struct mxd_epref ep, uint64_t cookie,
-			 uint8_t status, uint32_t xfer_length);
+			 uint8_t status, uint32_t xfer_length, bool quiet);
 /* Read bytes of a rendezvous send (for PULL_REPLY frames): off + len must be
  * <= the send's length.  -ESRCH if the send is gone, -EFAULT guest memory. */
 int mxd_remote_rndv_read(struct mxd_core *c, struct mxd_epref ep, uint32_t send_handle,

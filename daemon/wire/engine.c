@@ -127,11 +127,11 @@ static void cb_connect_done(void *ctx, struct mxw_ep ep, uint64_t cookie, uint8_
 }
 
 static void cb_send_done(void *ctx, struct mxw_ep ep, uint64_t cookie, uint8_t status,
-			 uint32_t xfer)
+			 uint32_t xfer, bool quiet)
 {
 	struct mxw_engine *e = ctx;
 
-	(void)mxd_remote_send_done(e->core, ref_of(ep), cookie, status, xfer);
+	(void)mxd_remote_send_done(e->core, ref_of(ep), cookie, status, xfer, quiet);
 }
 
 static int cb_rndv_read(void *ctx, struct mxw_ep ep, uint32_t handle, uint64_t off, void *buf,
@@ -201,12 +201,13 @@ static int op_send_msg(void *priv, struct mxd_epref from, const struct mxn_cmd *
 		       const void *payload, uint32_t len)
 {
 	struct mxw_engine *e = priv;
+	bool quiet = c->flags & MXN_CMDF_QUIET;
 	int err = mxw_proto_send(e->pr, ep_of(from), c->dest_peer, c->dest_endpoint,
-				 c->dest_session, c->match_info, payload, len, c->cookie);
+				 c->dest_session, c->match_info, payload, len, c->cookie, quiet);
 
 	if (err == -ESTALE) {
 		/* the remote endpoint has a newer session than the one quoted */
-		(void)mxd_remote_send_done(e->core, from, c->cookie, MXN_ST_BAD_SESSION, 0);
+		(void)mxd_remote_send_done(e->core, from, c->cookie, MXN_ST_BAD_SESSION, 0, quiet);
 		err = 0;
 	}
 	engine_kick(e);
@@ -255,6 +256,14 @@ static void op_endpoint_closed(void *priv, struct mxd_epref ep)
 	mxw_proto_endpoint_closed(e->pr, ep_of(ep));
 }
 
+static void op_room(void *priv, struct mxd_epref ep)
+{
+	struct mxw_engine *e = priv;
+
+	mxw_proto_room(e->pr, ep_of(ep));
+	engine_kick(e);
+}
+
 static const struct mxd_remote_ops wire_ops = {
 	.connect = op_connect,
 	.send_msg = op_send_msg,
@@ -262,6 +271,7 @@ static const struct mxd_remote_ops wire_ops = {
 	.pull = op_pull,
 	.lookup = op_lookup,
 	.endpoint_closed = op_endpoint_closed,
+	.room = op_room,
 };
 
 /* ---- loop watchers ---- */

@@ -11,7 +11,9 @@
  *    peer; a fragment that would exceed them is dropped (the sender
  *    resends), and a reassembly with no new fragment for reasm_timeout_us
  *    is freed.  Dropping reassembly state is always safe: an unacked
- *    medium is resent whole;
+ *    medium is resent whole.  Messages held for an endpoint with no room
+ *    (mxoe_held.c) count against the same budget, and never expire (they
+ *    are complete, in order, and go as soon as the application makes room);
  *  - peers (mxoe_peers.c): dynamic peers with no state at all are evicted.
  * Everything refused or evicted is counted.
  */
@@ -21,7 +23,8 @@
 
 bool mxw_partner_idle(const struct mxw_partner *pt)
 {
-	return TAILQ_EMPTY(&pt->unacked) && TAILQ_EMPTY(&pt->throttled) && !pt->med_active;
+	return TAILQ_EMPTY(&pt->unacked) && TAILQ_EMPTY(&pt->throttled) && !pt->med_active &&
+	       !pt->nheld;
 }
 
 /* Rendezvous, pulls and connects name a peer, not a partner: a peer with
@@ -127,42 +130,68 @@ void mxw_partner_touch(struct mxw_proto *pr, struct mxw_partner *pt)
 
 /* ---- medium reassembly ---- */
 
-int mxw_reasm_get(struct mxw_proto *pr, struct mxw_partner *pt, uint32_t len)
+int mxw_budget_take(struct mxw_proto *pr, uint16_t peer, uint32_t n)
 {
-	struct mxw_peer *p = &pr->peers[pt->peer];
-	uint32_t need = len ? len : 1;
+	struct mxw_peer *p = &pr->peers[peer];
 
-	if (pr->reasm_bytes + need > MXW_REASM_BYTES_MAX ||
-	    p->reasm_bytes + need > MXW_REASM_BYTES_PER_PEER) {
+	if (pr->reasm_bytes + n > MXW_REASM_BYTES_MAX || p->reasm_bytes + n > MXW_REASM_BYTES_PER_PEER) {
 		pr->st.reasm_refused++;
 		p->st.reasm_refused++;
 		return -ENOBUFS;
 	}
+	pr->reasm_bytes += n;
+	p->reasm_bytes += n;
+	return 0;
+}
+
+void mxw_budget_give(struct mxw_proto *pr, uint16_t peer, uint32_t n)
+{
+	pr->reasm_bytes -= n;
+	pr->peers[peer].reasm_bytes -= n;
+}
+
+int mxw_reasm_get(struct mxw_proto *pr, struct mxw_partner *pt, uint32_t len)
+{
+	uint32_t need = len ? len : 1;
+	int err = mxw_budget_take(pr, pt->peer, need);
+
+	if (err)
+		return err;
 	pt->med_buf = malloc(need);
-	if (!pt->med_buf)
+	if (!pt->med_buf) {
+		mxw_budget_give(pr, pt->peer, need);
 		return -ENOMEM;
+	}
 	pt->med_alloc = need;
-	pr->reasm_bytes += need;
-	p->reasm_bytes += need;
 	pt->med_touch = mxw_now(pr);
 	TAILQ_INSERT_TAIL(&pr->reasm, pt, med_link);
 	mxw_timer_earlier(pr, &pr->t_reasm, pt->med_touch + pr->p.reasm_timeout_us);
 	return 0;
 }
 
+uint8_t *mxw_reasm_detach(struct mxw_proto *pr, struct mxw_partner *pt, uint32_t *charge)
+{
+	uint8_t *buf = pt->med_buf;
+
+	*charge = pt->med_alloc;
+	pt->med_active = false;
+	if (!buf)
+		return NULL;
+	TAILQ_REMOVE(&pr->reasm, pt, med_link);
+	pt->med_buf = NULL;
+	pt->med_alloc = 0;
+	return buf;
+}
+
 void mxw_reasm_put(struct mxw_proto *pr, struct mxw_partner *pt)
 {
-	uint32_t had = pt->med_alloc;
+	uint32_t had;
+	uint8_t *buf = mxw_reasm_detach(pr, pt, &had);
 
-	pt->med_active = false;
-	if (!pt->med_buf)
+	if (!buf)
 		return;
-	TAILQ_REMOVE(&pr->reasm, pt, med_link);
-	pr->reasm_bytes -= had;
-	pr->peers[pt->peer].reasm_bytes -= had;
-	free(pt->med_buf);
-	pt->med_buf = NULL;
-	pt->med_active = false;
+	mxw_budget_give(pr, pt->peer, had);
+	free(buf);
 }
 
 void mxw_reasm_touch(struct mxw_proto *pr, struct mxw_partner *pt)

@@ -29,12 +29,23 @@
 
 /* What a timer in the engine's deadline heap belongs to. */
 enum mxw_timer_kind { MXW_T_ACK = 1, MXW_T_RESEND, MXW_T_CONNECT, MXW_T_LOOKUP, MXW_T_REASM,
-		      MXW_T_PEER, MXW_T_PULL };
+		      MXW_T_PEER, MXW_T_PULL, MXW_T_HELD };
 #define MXW_TIMERS_MAX (MXW_PEERS_MAX + MXW_PULLS_MAX + 8u)
 
 enum mxw_send_kind { MXW_SK_TINY = 1, MXW_SK_SMALL, MXW_SK_MEDIUM, MXW_SK_RNDV, MXW_SK_NOTIFY };
 
 struct mxw_partner;
+
+/* A message taken in order for a local endpoint that had no room for it
+ * (mxoe_held.c): the frame as decoded, its payload (a medium: the whole
+ * reassembled message) in 'data', 'charge' bytes of the reassembly budget. */
+struct mxw_held {
+	TAILQ_ENTRY(mxw_held) link;
+	struct mxw_frame f;
+	uint8_t *data;
+	uint32_t charge;
+};
+TAILQ_HEAD(mxw_held_q, mxw_held);
 
 /* One reliable message: waits in 'throttled' for window room, then in
  * 'unacked' (and on the engine's resend list) until acked or nacked. */
@@ -44,6 +55,7 @@ struct mxw_send {
 	struct mxw_partner *pt;
 	uint8_t kind;
 	bool on_resend_list;
+	bool quiet;                 /* handed back to send_done */
 	uint16_t seqnum;
 	uint64_t cookie;
 	uint64_t match;
@@ -63,6 +75,7 @@ struct mxw_partner {
 	TAILQ_ENTRY(mxw_partner) alink;     /* ack-pending list */
 	TAILQ_ENTRY(mxw_partner) lru_link;  /* all partners, least recently used first */
 	TAILQ_ENTRY(mxw_partner) med_link;  /* reassemblies, oldest fragment first */
+	TAILQ_ENTRY(mxw_partner) held_link; /* partners holding messages */
 	uint64_t last_use;
 	uint8_t lep;
 	uint32_t lsession;
@@ -94,6 +107,10 @@ struct mxw_partner {
 	uint32_t med_alloc;         /* bytes of med_buf, in the budgets */
 	uint64_t med_bits[4];
 	uint64_t med_touch;         /* last fragment: a stalled reassembly expires */
+	/* taken in order but not delivered (the endpoint had no room): the
+	 * last nheld before next_recv, unacked until delivered */
+	struct mxw_held_q held;
+	uint16_t nheld;
 };
 LIST_HEAD(mxw_partner_list, mxw_partner);
 
@@ -209,9 +226,9 @@ struct mxw_proto {
 	 * per FIFO list (acks, resends, reassembly) or short list (connects,
 	 * lookups), which fires, runs that list's due entries, re-arms */
 	struct mxw_timerq tq;
-	struct mxw_timer t_ack, t_resend, t_connect, t_lookup, t_reasm;
+	struct mxw_timer t_ack, t_resend, t_connect, t_lookup, t_reasm, t_held;
 	struct mxw_partner_list buckets[MXW_PARTNER_BUCKETS];
-	TAILQ_HEAD(, mxw_partner) lru, reasm;
+	TAILQ_HEAD(, mxw_partner) lru, reasm, held;
 	uint32_t npartners;
 	uint64_t reasm_bytes;
 	TAILQ_HEAD(, mxw_partner) ack_list;
@@ -251,6 +268,27 @@ void mxw_send_ack(struct mxw_proto *pr, struct mxw_partner *pt);
 void mxw_peer_failed(struct mxw_proto *pr, uint16_t peer, uint8_t status);
 uint8_t mxw_nack_status(uint8_t nack_type);
 
+/* Deliver or act on one message taken in order (f as decoded, data its
+ * whole payload): 0 consumed, -EAGAIN no room now, -ESRCH endpoint gone,
+ * -EINVAL it can never be taken, other -errno not now. */
+int mxw_rx_take(struct mxw_proto *pr, struct mxw_partner *pt, const struct mxw_frame *f,
+		const uint8_t *data);
+
+/* mxoe_held.c: receiver-side flow control for an endpoint with no room */
+/* Hold f (a medium: pt's whole reassembled message, taken over); 0 or
+ * -ENOBUFS (over the budget) / -ENOMEM: then it is dropped as before. */
+int mxw_held_add(struct mxw_proto *pr, struct mxw_partner *pt, const struct mxw_frame *f,
+		 const uint8_t *data);
+/* Deliver what pt holds, oldest first, until its endpoint is full again;
+ * an ack goes out at once for what went. */
+void mxw_held_release(struct mxw_proto *pr, struct mxw_partner *pt);
+/* Forget what pt holds; 'rewind': next_recv goes back so the sender's
+ * resends of those messages are taken again. */
+void mxw_held_free(struct mxw_proto *pr, struct mxw_partner *pt, bool rewind);
+/* Tell the senders of what is held that we hold it (their resend timers
+ * wait); the next due, or MXW_NO_DEADLINE when nothing is held. */
+uint64_t mxw_held_progress(struct mxw_proto *pr, uint64_t now);
+
 /* mxoe_bounds.c: partner and reassembly limits, idle eviction */
 bool mxw_partner_idle(const struct mxw_partner *pt);
 bool mxw_peer_evictable(const struct mxw_proto *pr, uint16_t peer);
@@ -264,6 +302,12 @@ void mxw_peer_drop_partners(struct mxw_proto *pr, uint16_t peer);
 /* Reassembly buffers: allocate within the budgets, free, expire. */
 int mxw_reasm_get(struct mxw_proto *pr, struct mxw_partner *pt, uint32_t len);
 void mxw_reasm_put(struct mxw_proto *pr, struct mxw_partner *pt);
+/* The whole reassembled message of pt, handed over with its budget
+ * charge (*charge bytes): the caller gives them back with mxw_budget_give. */
+uint8_t *mxw_reasm_detach(struct mxw_proto *pr, struct mxw_partner *pt, uint32_t *charge);
+/* Reassembly budget (held messages share it): 0 or -ENOBUFS (counted). */
+int mxw_budget_take(struct mxw_proto *pr, uint16_t peer, uint32_t n);
+void mxw_budget_give(struct mxw_proto *pr, uint16_t peer, uint32_t n);
 void mxw_reasm_touch(struct mxw_proto *pr, struct mxw_partner *pt);
 uint64_t mxw_reasm_progress(struct mxw_proto *pr, uint64_t now);
 /* Provided by mxoe_proto.c to the eviction code. */
@@ -312,6 +356,12 @@ static inline uint16_t mxw_seq_add(uint16_t s, uint16_t n)
 static inline uint16_t mxw_seq_diff(uint16_t a, uint16_t b)
 {
 	return (uint16_t)((a - b) & MXW_SEQNUM_MASK);
+}
+
+/* What pt acks: everything before the messages it holds undelivered. */
+static inline uint16_t mxw_ack_point(const struct mxw_partner *pt)
+{
+	return mxw_seq_add(pt->next_recv, (uint16_t)(0u - pt->nheld));
 }
 
 #define MXW_MIN(a, b) ((a) < (b) ? (a) : (b))

@@ -91,6 +91,7 @@ int mxw_proto_new(const struct mxw_proto_params *p, const struct mxw_proto_cb *c
 	TAILQ_INIT(&pr->lookups);
 	TAILQ_INIT(&pr->lru);
 	TAILQ_INIT(&pr->reasm);
+	TAILQ_INIT(&pr->held);
 	for (unsigned i = 0; i < MXW_PARTNER_BUCKETS; i++)
 		LIST_INIT(&pr->buckets[i]);
 	if (pr->p.window == 0 || pr->p.window > 4096)
@@ -111,6 +112,7 @@ int mxw_proto_new(const struct mxw_proto_params *p, const struct mxw_proto_cb *c
 	pr->t_connect.kind = MXW_T_CONNECT;
 	pr->t_lookup.kind = MXW_T_LOOKUP;
 	pr->t_reasm.kind = MXW_T_REASM;
+	pr->t_held.kind = MXW_T_HELD;
 	/* peer 0 is this host */
 	pr->peers[0].used = true;
 	memcpy(pr->peers[0].mac, p->mac, 6);
@@ -196,6 +198,7 @@ void mxw_partner_free(struct mxw_proto *pr, struct mxw_partner *pt)
 		ack_unlink(pr, pt);
 	LIST_REMOVE(pt, hlink);
 	mxw_reasm_put(pr, pt);
+	mxw_held_free(pr, pt, false);
 	mxw_partner_unlinked(pr, pt);
 	free(pt);
 }
@@ -295,6 +298,7 @@ static struct mxw_partner *partner_get(struct mxw_proto *pr, struct mxw_ep ep, u
 	pt->rep = rep;
 	TAILQ_INIT(&pt->unacked);
 	TAILQ_INIT(&pt->throttled);
+	TAILQ_INIT(&pt->held);
 	LIST_INSERT_HEAD(&pr->buckets[partner_hash(ep.index, peer, rep)], pt, hlink);
 	mxw_partner_linked(pr, pt);
 	return pt;
@@ -329,9 +333,12 @@ void mxw_send_ack(struct mxw_proto *pr, struct mxw_partner *pt)
 	f.u.truc.src_ep = pt->lep;
 	f.u.truc.session = pt->rsession;
 	f.u.truc.data_type = MXW_TRUC_TYPE_ACK;
-	f.u.truc.ack_before = pt->next_recv;
+	f.u.truc.ack_before = mxw_ack_point(pt);
 	f.u.truc.session_id = pt->rsession;
 	f.u.truc.acknum = ++pt->last_send_acknum;
+	/* what we took, held messages included (Open-MX ignores this field
+	 * and sets it to its ack): the sender holds back its resends of what
+	 * lies between (rx_truc) */
 	f.u.truc.send_seq = pt->next_recv;
 	if (mxw_tx_frame(pr, &f, pt->peer) == 0) {
 		pr->st.acks_tx++;
@@ -346,7 +353,7 @@ static int tx_send(struct mxw_proto *pr, struct mxw_send *s)
 	struct mxw_partner *pt = s->pt;
 	struct mxw_msg_fields m = {
 		.dst_ep = pt->rep, .src_ep = pt->lep, .length = s->length,
-		.seqnum = s->seqnum, .piggyack = pt->next_recv, .session = pt->rsession,
+		.seqnum = s->seqnum, .piggyack = mxw_ack_point(pt), .session = pt->rsession,
 		.match_info = s->match,
 	};
 	struct mxw_frame f;
@@ -398,7 +405,7 @@ static int tx_send(struct mxw_proto *pr, struct mxw_send *s)
 		f.u.notify.rdma_id = s->rdma_id;
 		f.u.notify.rdma_seqnum = s->rdma_seqnum;
 		f.u.notify.seqnum = s->seqnum;
-		f.u.notify.piggyack = pt->next_recv;
+		f.u.notify.piggyack = mxw_ack_point(pt);
 		err = mxw_tx_frame(pr, &f, pt->peer);
 		break;
 	}
@@ -484,7 +491,7 @@ static void send_complete(struct mxw_proto *pr, struct mxw_send *s, uint8_t stat
 	default:
 		if (pr->cb.send_done)
 			pr->cb.send_done(pr->cb.ctx, ep, s->cookie, status,
-					 status == MXN_ST_OK ? s->length : 0);
+					 status == MXN_ST_OK ? s->length : 0, s->quiet);
 		break;
 	}
 	send_free(s);
@@ -556,7 +563,7 @@ static void partner_fail(struct mxw_proto *pr, struct mxw_partner *pt, uint8_t s
 
 int mxw_proto_send(struct mxw_proto *pr, struct mxw_ep from, uint16_t peer, uint8_t endpoint,
 		   uint32_t session, uint64_t match_info, const void *data, uint32_t len,
-		   uint64_t cookie)
+		   uint64_t cookie, bool quiet)
 {
 	struct mxw_partner *pt;
 	struct mxw_send *s;
@@ -576,6 +583,7 @@ int mxw_proto_send(struct mxw_proto *pr, struct mxw_ep from, uint16_t peer, uint
 	s->kind = len <= MXW_TINY_MAX ? MXW_SK_TINY : len <= MXW_SMALL_MAX ? MXW_SK_SMALL :
 		  MXW_SK_MEDIUM;
 	s->cookie = cookie;
+	s->quiet = quiet;
 	s->match = match_info;
 	s->length = len;
 	if (len) {
@@ -752,6 +760,7 @@ static void partner_resync(struct mxw_proto *pr, struct mxw_partner *pt, uint32_
 		return;
 	if (pt->rsession_known) {
 		partner_fail(pr, pt, MXN_ST_BAD_SESSION);
+		mxw_held_free(pr, pt, true);
 		if (new_recv_session)
 			pt->next_recv = (uint16_t)((pt->next_recv & MXW_SESNUM_MASK) +
 						   MXW_SESNUM_ONE);
@@ -916,8 +925,8 @@ static void note_geometry(struct mxw_proto *pr, int peer, uint32_t frag_size, ui
 	pr->cb.note(pr->cb.ctx, line);
 }
 
-/* Medium fragment of the expected seqnum: 1 complete (delivered),
- * 0 more to come, <0 dropped.  The fragment goes where the sender's
+/* Medium fragment of the expected seqnum: 1 complete (the message is in
+ * pt->med_buf), 0 more to come, <0 dropped.  The fragment goes where the sender's
  * geometry puts it (mxw_medium_frag_offset), whatever our own MTU. */
 static int rx_medium_frag(struct mxw_proto *pr, struct mxw_partner *pt, const struct mxw_frame *f,
 			  int peer)
@@ -925,7 +934,6 @@ static int rx_medium_frag(struct mxw_proto *pr, struct mxw_partner *pt, const st
 	uint32_t len = f->u.medium.msg.length, idx = f->u.medium.frag_seqnum;
 	uint32_t frag_size;
 	int64_t off;
-	int err;
 
 	if (len > MXW_MEDIUM_MAX) {
 		mxw_bad_frame(pr, peer);
@@ -964,17 +972,7 @@ static int rx_medium_frag(struct mxw_proto *pr, struct mxw_partner *pt, const st
 	memcpy(pt->med_buf + off, f->payload, f->payload_len);
 	mxw_reasm_touch(pr, pt);
 	pt->med_got += f->payload_len;
-	if (pt->med_got < len)
-		return 0;
-	err = rx_deliver_msg(pr, pt, MXW_DELIVER_QUEUED, pt->med_match, pt->med_buf, len);
-	if (err == -EAGAIN) {
-		/* keep the data: the next resent fragment retries delivery */
-		pt->med_got -= f->payload_len;
-		pt->med_bits[idx / 64] &= ~(1ull << (idx % 64));
-		return err;
-	}
-	mxw_reasm_put(pr, pt);
-	return err ? err : 1;
+	return pt->med_got < len ? 0 : 1;
 }
 
 /* Common checks of a sequenced frame; returns the partner or NULL. */
@@ -1027,6 +1025,60 @@ static int seq_position(const struct mxw_partner *pt, uint16_t seqnum)
 	return d < (MXW_SEQNUM_MASK + 1) / 2 ? 1 : -1;
 }
 
+int mxw_rx_take(struct mxw_proto *pr, struct mxw_partner *pt, const struct mxw_frame *f,
+		const uint8_t *data)
+{
+	int ret = 0;
+
+	switch (f->type) {
+	case MXW_PKT_TINY:
+		return rx_deliver_msg(pr, pt, MXW_DELIVER_TINY, f->u.msg.match_info, data,
+				      f->u.msg.length);
+	case MXW_PKT_SMALL:
+		return rx_deliver_msg(pr, pt, MXW_DELIVER_QUEUED, f->u.msg.match_info, data,
+				      f->u.msg.length);
+	case MXW_PKT_MEDIUM:
+		return rx_deliver_msg(pr, pt, MXW_DELIVER_QUEUED, f->u.medium.msg.match_info, data,
+				      f->u.medium.msg.length);
+	case MXW_PKT_RNDV:
+		mxw_rx_rndv(pr, pt, f, &ret);
+		return ret;
+	case MXW_PKT_NOTIFY:
+		mxw_rx_notify(pr, pt, f);
+		return 0;
+	}
+	return -EINVAL;
+}
+
+/*
+ * The expected message of pt: deliver it, or hold it when its endpoint has
+ * no room (or when earlier ones wait: order).  1 when nothing more is to
+ * be done now (a medium's fragment, or held: next_recv moved, unacked),
+ * else what mxw_rx_take says.
+ */
+static int rx_taken(struct mxw_proto *pr, struct mxw_partner *pt, const struct mxw_frame *f,
+		    int peer)
+{
+	const uint8_t *data = f->payload;
+	int ret;
+
+	if (f->type == MXW_PKT_MEDIUM) {
+		ret = rx_medium_frag(pr, pt, f, peer);
+		if (ret <= 0)
+			return ret ? ret : 1;
+		data = pt->med_buf;
+	}
+	ret = pt->nheld ? -EAGAIN : mxw_rx_take(pr, pt, f, data);
+	if (ret == -EAGAIN && mxw_held_add(pr, pt, f, data) == 0) {
+		pt->next_recv = mxw_seq_add(pt->next_recv, 1);
+		return 1;
+	}
+	/* delivered, refused, or not held: a medium is resent whole */
+	if (f->type == MXW_PKT_MEDIUM)
+		mxw_reasm_put(pr, pt);
+	return ret;
+}
+
 static void rx_sequenced(struct mxw_proto *pr, int peer, const struct mxw_frame *f)
 {
 	const struct mxw_msg_fields *m = &f->u.msg;  /* shared prefix of msg kinds */
@@ -1053,12 +1105,17 @@ static void rx_sequenced(struct mxw_proto *pr, int peer, const struct mxw_frame 
 	pt = rx_seq_partner(pr, peer, lep, rep, session, seq, piggy);
 	if (!pt)
 		return;
+	/* room may have come without a signal reaching us */
+	if (pt->nheld)
+		mxw_held_release(pr, pt);
 	pos = seq_position(pt, seq);
 	if (pos == -1) {
 		pr->st.dups++;
 		pr->peers[peer].st.dups++;
-		/* the sender missed our ack: resend it right away */
-		mxw_send_ack(pr, pt);
+		/* the sender missed our ack: resend it right away (unless we
+		 * hold that message undelivered: its ack waits for room) */
+		if (mxw_seq_diff(pt->next_recv, seq) > pt->nheld)
+			mxw_send_ack(pr, pt);
 		return;
 	}
 	if (pos != 0) {
@@ -1066,28 +1123,9 @@ static void rx_sequenced(struct mxw_proto *pr, int peer, const struct mxw_frame 
 		pr->peers[peer].st.drops++;
 		return;
 	}
-	switch (f->type) {
-	case MXW_PKT_TINY:
-		ret = rx_deliver_msg(pr, pt, MXW_DELIVER_TINY, m->match_info, f->payload, m->length);
-		break;
-	case MXW_PKT_SMALL:
-		ret = rx_deliver_msg(pr, pt, MXW_DELIVER_QUEUED, m->match_info, f->payload,
-				     m->length);
-		break;
-	case MXW_PKT_MEDIUM:
-		ret = rx_medium_frag(pr, pt, f, peer);
-		if (ret == 0)
-			return;     /* more fragments to come */
-		if (ret == 1)
-			ret = 0;
-		break;
-	case MXW_PKT_RNDV:
-		mxw_rx_rndv(pr, pt, f, &ret);
-		break;
-	case MXW_PKT_NOTIFY:
-		mxw_rx_notify(pr, pt, f);
-		break;
-	}
+	ret = rx_taken(pr, pt, f, peer);
+	if (ret == 1)
+		return;             /* more fragments to come, or held */
 	if (ret == -ESRCH) {
 		tx_nack_lib(pr, (uint16_t)peer, lep, rep, MXW_NACK_ENDPT_CLOSED, seq);
 		return;
@@ -1108,6 +1146,31 @@ static void rx_sequenced(struct mxw_proto *pr, int peer, const struct mxw_frame 
 		mxw_send_ack(pr, pt);
 }
 
+/*
+ * The receiver took our messages before 'taken' but holds them until its
+ * application makes room (mxoe_held.c): they are not lost, so their resend
+ * timers start again now.  It says so every resend_us / 4 while it holds
+ * them, so a slow application costs no resend at all.  (Open-MX puts its
+ * ack there: nothing is held back.)
+ */
+static void held_noticed(struct mxw_proto *pr, struct mxw_partner *pt, uint16_t taken)
+{
+	uint16_t held = mxw_seq_diff(taken, pt->next_acked);
+	uint64_t now;
+	struct mxw_send *s;
+
+	if (!pt->send_ready || ((taken ^ pt->next_send) & MXW_SESNUM_MASK) || held == 0 ||
+	    held > mxw_seq_diff(pt->next_send, pt->next_acked))
+		return;
+	now = mxw_now(pr);
+	TAILQ_FOREACH(s, &pt->unacked, plink) {
+		if (mxw_seq_diff(s->seqnum, pt->next_acked) >= held)
+			break;
+		if (s->on_resend_list)
+			resend_list_touch(pr, s, now);
+	}
+}
+
 static void rx_truc(struct mxw_proto *pr, int peer, const struct mxw_frame *f)
 {
 	struct mxw_partner *pt;
@@ -1126,6 +1189,7 @@ static void rx_truc(struct mxw_proto *pr, int peer, const struct mxw_frame *f)
 		return;             /* older than one already applied */
 	pt->last_recv_acknum = f->u.truc.acknum;
 	handle_ack(pr, pt, f->u.truc.ack_before);
+	held_noticed(pr, pt, f->u.truc.send_seq);
 }
 
 static void rx_nack_lib(struct mxw_proto *pr, int peer, const struct mxw_frame *f)
@@ -1340,6 +1404,7 @@ static uint64_t timer_fire(struct mxw_proto *pr, struct mxw_timer *t, uint64_t n
 	case MXW_T_CONNECT: return connect_progress(pr, now);
 	case MXW_T_LOOKUP: return mxw_lookup_progress(pr, now);
 	case MXW_T_REASM: return mxw_reasm_progress(pr, now);
+	case MXW_T_HELD: return mxw_held_progress(pr, now);
 	case MXW_T_PEER:
 		return mxw_liveness_progress(pr, (uint16_t)((struct mxw_peer *)(void *)t - pr->peers),
 					     now);

@@ -82,6 +82,7 @@ struct mxw_counters {
 	uint64_t partners_evicted;  /* an idle partner made room */
 	uint64_t reasm_refused;     /* a medium fragment over the reassembly budget */
 	uint64_t reasm_expired;     /* a half-done medium that stalled, freed */
+	uint64_t held;              /* messages held (unacked) for an endpoint with no room */
 };
 
 /* What the engine holds now (gauges, not counters). */
@@ -111,13 +112,16 @@ struct mxw_proto_cb {
 	/* The local endpoint 'index': 0 with its session and key, -ENOENT if
 	 * not open, -EINVAL if the index is beyond the host's limit. */
 	int (*ep_info)(void *ctx, uint8_t index, uint32_t *session, uint32_t *key);
-	/* 0 delivered, -EAGAIN no room now (dropped; the sender resends),
-	 * -ESRCH endpoint gone (nacked as closed). */
+	/* 0 delivered, -EAGAIN no room now (held, unacked, until
+	 * mxw_proto_room() names the endpoint; dropped beyond the reassembly
+	 * budget, and the sender resends), -ESRCH endpoint gone (nacked as
+	 * closed). */
 	int (*deliver)(void *ctx, const struct mxw_delivery *d);
 	void (*connect_done)(void *ctx, struct mxw_ep ep, uint64_t cookie, uint8_t status,
 			     uint64_t nic_id, uint16_t peer, uint8_t endpoint, uint32_t session);
+	/* quiet: as given to mxw_proto_send */
 	void (*send_done)(void *ctx, struct mxw_ep ep, uint64_t cookie, uint8_t status,
-			  uint32_t xfer_length);
+			  uint32_t xfer_length, bool quiet);
 	/* Rendezvous sends: read the sender's data; finish the send. */
 	int (*rndv_read)(void *ctx, struct mxw_ep ep, uint32_t send_handle, uint64_t off,
 			 void *buf, size_t len);
@@ -204,10 +208,11 @@ void mxw_proto_get_counters(const struct mxw_proto *pr, struct mxw_counters *out
 /* ---- commands from local endpoints (core -> wire) ---- */
 int mxw_proto_connect(struct mxw_proto *pr, struct mxw_ep from, uint64_t cookie,
 		      uint64_t nic_id, uint8_t endpoint, uint32_t key, uint32_t timeout_ms);
-/* Tiny/small/medium: the engine copies data. */
+/* Tiny/small/medium: the engine copies data.  'quiet' is handed back to
+ * send_done (the sender completed it at issue: its completion wakes nobody). */
 int mxw_proto_send(struct mxw_proto *pr, struct mxw_ep from, uint16_t peer, uint8_t endpoint,
 		   uint32_t session, uint64_t match_info, const void *data, uint32_t len,
-		   uint64_t cookie);
+		   uint64_t cookie, bool quiet);
 int mxw_proto_send_rndv(struct mxw_proto *pr, struct mxw_ep from, uint16_t peer,
 			uint8_t endpoint, uint32_t session, uint64_t match_info, uint32_t len,
 			uint32_t send_handle);
@@ -217,6 +222,9 @@ int mxw_proto_pull(struct mxw_proto *pr, struct mxw_ep to, uint64_t remote_ref,
 int mxw_proto_lookup(struct mxw_proto *pr, struct mxw_ep from, uint64_t cookie,
 		     uint64_t nic_id, const char *name, uint32_t name_len);
 void mxw_proto_endpoint_closed(struct mxw_proto *pr, struct mxw_ep ep);
+/* The endpoint that refused a delivery (-EAGAIN) has room again: what is
+ * held for it goes now, and its senders hear an ack at once. */
+void mxw_proto_room(struct mxw_proto *pr, struct mxw_ep ep);
 
 /* ---- input and time ---- */
 /* One received frame; never fails (bad frames are counted). */

@@ -28,7 +28,8 @@ static const struct mxd_transport_ops t_ops = {
 
 /* ---- the recording engine ---- */
 static struct {
-	int sends, rndvs, pulls, connects, lookups, closed;
+	int sends, rndvs, pulls, connects, lookups, closed, rooms;
+	struct mxd_epref room_ep;
 	uint64_t last_cookie;
 	uint8_t payload[64];
 	uint32_t payload_len, send_handle, pull_handle, pull_len;
@@ -102,9 +103,16 @@ static void e_closed(void *priv, struct mxd_epref ep)
 	eng.closed++;
 }
 
+static void e_room(void *priv, struct mxd_epref ep)
+{
+	(void)priv;
+	eng.rooms++;
+	eng.room_ep = ep;
+}
+
 static const struct mxd_remote_ops engine = {
 	.connect = e_connect, .send_msg = e_send_msg, .send_rndv = e_send_rndv,
-	.pull = e_pull, .lookup = e_lookup, .endpoint_closed = e_closed,
+	.pull = e_pull, .lookup = e_lookup, .endpoint_closed = e_closed, .room = e_room,
 };
 
 static struct mxd_endpoint *ep;
@@ -170,12 +178,28 @@ int main(void)
 	CHECK(!memcmp(eng.payload, "wire!", 5));
 	CHECK_EQ(eng.from.session, ep->session);
 	CHECK(!tg_next(&g, &e));
-	CHECK_EQ(mxd_remote_send_done(core, stale, 1, MXN_ST_OK, 5), -ESRCH);
-	CHECK_EQ(mxd_remote_send_done(core, ref, 1, MXN_ST_OK, 5), 0);
+	CHECK_EQ(mxd_remote_send_done(core, stale, 1, MXN_ST_OK, 5, false), -ESRCH);
+	CHECK_EQ(mxd_remote_send_done(core, ref, 1, MXN_ST_OK, 5, false), 0);
 	mxd_core_flush(core);
 	e = next();
 	CHECK_EQ(e.type, MXN_EVT_SEND_DONE);
 	CHECK_EQ(e.u.done.cookie, 1);
+	CHECK_EQ(e.flags & MXN_EVTF_QUIET, 0);
+
+	/* A send the guest completed at issue (MXN_CMDF_QUIET): its SEND_DONE
+	 * from the wire only gives the sendq back, quietly, as a local one. */
+	c = remote_cmd(MXN_CMD_SEND_TINY, 2);
+	c.flags = MXN_CMDF_QUIET;
+	tg_post(&g, &c);
+	tg_push(&g);
+	pump();
+	CHECK_EQ(eng.sends, 2);
+	CHECK_EQ(mxd_remote_send_done(core, ref, 2, MXN_ST_OK, 0, true), 0);
+	mxd_core_flush(core);
+	e = next();
+	CHECK_EQ(e.type, MXN_EVT_SEND_DONE);
+	CHECK_EQ(e.u.done.cookie, 2);
+	CHECK_EQ(e.flags & MXN_EVTF_QUIET, MXN_EVTF_QUIET);
 
 	/* The engine holds at most 'outstanding' commands of an endpoint. */
 	for (int i = 0; i < 8; i++) {
@@ -184,13 +208,13 @@ int main(void)
 	}
 	tg_push(&g);
 	pump();
-	CHECK_EQ(eng.sends, 1 + 4);
+	CHECK_EQ(eng.sends, 2 + 4);
 	for (int i = 0; i < 4; i++)
-		CHECK_EQ(mxd_remote_send_done(core, ref, 10 + (uint64_t)i, MXN_ST_OK, 0), 0);
+		CHECK_EQ(mxd_remote_send_done(core, ref, 10 + (uint64_t)i, MXN_ST_OK, 0, false), 0);
 	pump();
-	CHECK_EQ(eng.sends, 1 + 8);
+	CHECK_EQ(eng.sends, 2 + 8);
 	for (int i = 4; i < 8; i++)
-		CHECK_EQ(mxd_remote_send_done(core, ref, 10 + (uint64_t)i, MXN_ST_TIMEOUT, 0), 0);
+		CHECK_EQ(mxd_remote_send_done(core, ref, 10 + (uint64_t)i, MXN_ST_TIMEOUT, 0, false), 0);
 	mxd_core_flush(core);
 	for (int i = 0; i < 8; i++) {
 		e = next();
@@ -317,6 +341,33 @@ int main(void)
 		CHECK_EQ(mxd_remote_pull_done(core, ref, eng.pull_handle, MXN_ST_OK, 100), 0);
 		pump();
 		CHECK_EQ((uint32_t)eng.pulls - pulls0, 5);
+	}
+
+	/* A delivery the endpoint has no room for: the engine holds it and
+	 * hears, once the guest consumed an event, that room came back. */
+	{
+		int n = 0, err;
+
+		mxd_core_flush(core);
+		while (tg_next(&g, &e))
+			tg_release(&g);
+		pump();
+		while ((err = mxd_remote_deliver_tiny(core, ref, &src, 0x60, "f", 1)) == 0 && n < 1000)
+			n++;
+		CHECK_EQ(err, -EAGAIN);
+		CHECK(n > 0);
+		mxd_core_flush(core);
+		pump();
+		CHECK_EQ(eng.rooms, 0);
+		e = next();
+		CHECK_EQ(e.type, MXN_EVT_RECV_TINY);
+		pump();
+		CHECK_EQ(eng.rooms, 1);
+		CHECK_EQ(eng.room_ep.session, ref.session);
+		pump();
+		CHECK_EQ(eng.rooms, 1);     /* once per refusal */
+		while (tg_next(&g, &e))
+			tg_release(&g);
 	}
 
 	mxd_endpoint_detach(ep);

@@ -4,7 +4,9 @@
  * Input byte 0 picks the framing: odd = we prepend a well-formed head
  * addressed to us from a known peer (so the body reaches the protocol
  * state machines), even = the bytes are the whole frame.  Byte 1 advances
- * the fake clock so timers fire.  Every input must leave the engine
+ * the fake clock so timers fire, and with its top bit set tells the engine
+ * that endpoint (byte 1 & 7) has room (deliveries of odd match_info are
+ * refused: held).  Every input must leave the engine
  * consistent; frames it refuses must show up in bad_frames or drops.
  */
 #include <errno.h>
@@ -116,6 +118,9 @@ int LLVMFuzzerTestOneInput(const uint8_t *data, size_t size)
 		(void)mxw_decode(data + 2, size - 2, &f);
 		mxw_proto_rx(fz_pr, data + 2, size - 2);
 	}
+	/* now and then the application makes room: held messages go */
+	if (data[1] & 0x80)
+		mxw_proto_room(fz_pr, (struct mxw_ep){ (uint8_t)(data[1] & 7), 0x100u + (data[1] & 7u) });
 	(void)mxw_proto_progress(fz_pr);
 	return 0;
 }

@@ -8,6 +8,8 @@
  *   mxw_xfer -e EP -d HOST:EP -C                       expect a failed connect
  *   mxw_xfer -e EP -k KEY -n SECONDS -H                hold an endpoint open
  *   mxw_xfer -e EP -d HOST:BOARD:EP -n COUNT -R        reflect COUNT messages
+ *   mxw_xfer -e EP -d HOST:EP -n COUNT -T              stream COUNT mediums
+ *   mxw_xfer -e EP -d HOST:EP -n COUNT -S              ...into this slow sink
  *
  * Reflect (the daemon side of omx_conform): receive COUNT messages of any
  * size up to 4 MiB, check each byte against pat(match_info, i), and send
@@ -233,6 +235,74 @@ static int reflect(mx_endpoint_t ep, mx_endpoint_addr_t peer, uint32_t count)
 	return 0;
 }
 
+/* Medium sizes of the streaming modes (-T, -S), message k: sizes[k % 4]. */
+static uint32_t stream_len(uint32_t k)
+{
+	static const uint32_t len[] = { 8192, 16384, 20000, 32768 };
+
+	return len[k % 4];
+}
+
+/* -T: COUNT mediums as fast as they go, 32 in flight; match_info = k. */
+static int stream_out(mx_endpoint_t ep, mx_endpoint_addr_t peer, uint32_t count)
+{
+	static uint8_t buf[32][32768];
+	mx_request_t req[32];
+	mx_status_t st;
+	uint32_t res;
+
+	for (uint32_t k = 0; k < count + 32; k++) {
+		uint32_t w = k % 32;
+
+		if (k >= 32 && (mx_wait(ep, &req[w], 60000, &st, &res) != MX_SUCCESS || !res ||
+				st.code != MX_STATUS_SUCCESS)) {
+			fprintf(stderr, "mxw_xfer: stream: send %u failed\n", k - 32);
+			return 1;
+		}
+		if (k >= count)
+			continue;
+		mx_segment_t seg = { buf[w], stream_len(k) };
+
+		for (uint32_t i = 0; i < seg.segment_length; i++)
+			buf[w][i] = pat(k, i);
+		if (mx_isend(ep, &seg, 1, peer, k, NULL, &req[w]) != MX_SUCCESS)
+			return 1;
+	}
+	return 0;
+}
+
+/* -S: receive them in order, every byte checked, and every 50 messages
+ * stop calling the library for 30 ms (longer than the wire's 20 ms resend
+ * timeout): an application falling behind, its daemon's queue full. */
+static int slow_sink(mx_endpoint_t ep, uint32_t count)
+{
+	static uint8_t buf[32768];
+	mx_segment_t seg = { buf, sizeof(buf) };
+	mx_request_t req;
+	mx_status_t st;
+	uint32_t res;
+
+	for (uint32_t k = 0; k < count; k++) {
+		uint32_t bad = 0;
+
+		if (k % 50 == 49)
+			usleep(30000);
+		if (mx_irecv(ep, &seg, 1, k, MX_MATCH_MASK_NONE, NULL, &req) != MX_SUCCESS ||
+		    mx_wait(ep, &req, 60000, &st, &res) != MX_SUCCESS || !res ||
+		    st.code != MX_STATUS_SUCCESS || st.xfer_length != stream_len(k)) {
+			fprintf(stderr, "mxw_xfer: sink: message %u not received whole\n", k);
+			return 1;
+		}
+		for (uint32_t i = 0; i < st.xfer_length; i++)
+			bad += buf[i] != pat(k, i);
+		if (bad) {
+			fprintf(stderr, "mxw_xfer: sink: message %u: %u bad bytes\n", k, bad);
+			return 1;
+		}
+	}
+	return 0;
+}
+
 int main(int argc, char **argv)
 {
 	uint32_t eid = 1, key = 0x12345, rounds = 3;
@@ -241,7 +311,7 @@ int main(int argc, char **argv)
 	mx_endpoint_t ep;
 	mx_endpoint_addr_t peer;
 
-	while ((c = getopt(argc, argv, "e:d:n:k:m:KBCHR")) != -1) {
+	while ((c = getopt(argc, argv, "e:d:n:k:m:KBCHRST")) != -1) {
 		switch (c) {
 		case 'e': eid = (uint32_t)atoi(optarg); break;
 		case 'd': dest = optarg; break;
@@ -253,6 +323,8 @@ int main(int argc, char **argv)
 		case 'C': mode = 'C'; break;
 		case 'H': mode = 'H'; break;
 		case 'R': mode = 'R'; break;
+		case 'S': mode = 'S'; break;
+		case 'T': mode = 'T'; break;
 		default: return 2;
 		}
 	}
@@ -263,7 +335,7 @@ int main(int argc, char **argv)
 		sleep(rounds);
 		return 0;
 	}
-	if (!dest || rounds < 1 || (rounds > MAXROUNDS && mode != 'R')) {
+	if (!dest || rounds < 1 || (rounds > MAXROUNDS && mode != 'R' && mode != 'S' && mode != 'T')) {
 		fprintf(stderr, "usage: mxw_xfer -e EP -d HOST:EP [-n ROUNDS<=16] [-k KEY] [-m MAXLEN] [-K|-B|-C]\n");
 		return 2;
 	}
@@ -290,6 +362,14 @@ int main(int argc, char **argv)
 	if (mode == 'R') {
 		rc = reflect(ep, peer, rounds);
 		printf("mxw_xfer: reflected %u messages: %s\n", rounds, rc ? "FAILED" : "ok");
+		return rc;
+	}
+	if (mode == 'S' || mode == 'T') {
+		rc = mode == 'S' ? slow_sink(ep, rounds) : stream_out(ep, peer, rounds);
+		if (!rc)
+			rc = barrier(ep, peer);
+		printf("mxw_xfer: %s %u mediums: %s\n", mode == 'S' ? "received" : "streamed",
+		       rounds, rc ? "FAILED" : "ok");
 		return rc;
 	}
 	rc = exchange(ep, peer, rounds);

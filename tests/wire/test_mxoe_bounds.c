@@ -168,7 +168,7 @@ static void test_peer_flood(void)
 	busy_idx = mxw_proto_peer_by_nic(pr, 0x021122334466ull);
 	CHECK(busy_idx > 1);
 	CHECK(mxw_proto_send(pr, (struct mxw_ep){ EP, SESSION }, (uint16_t)busy_idx, 3,
-			     0x1003u, 1, "x", 1, 42) == 0);
+			     0x1003u, 1, "x", 1, 42, false) == 0);
 
 	for (uint32_t i = 0; i < 400; i++) {
 		spoof_mac(i, mac);

@@ -103,6 +103,10 @@ struct host {
 	unsigned lookup_ok, lookup_fail;
 	unsigned notes_geometry;
 	bool hold_pulls;            /* the receiving application never matches */
+	/* a slow application: at most cap[e] deliveries it has not consumed
+	 * (0: no bound); a refusal asks for a room signal, as the core does */
+	unsigned cap[NEPS], consumed[NEPS], refused[NEPS];
+	bool wants_room[NEPS];
 	char lookup_name[96];
 	uint64_t lookup_nic;
 };
@@ -228,6 +232,11 @@ static int cb_deliver(void *ctx, const struct mxw_delivery *d)
 		return -ESRCH;
 	if (h->nrx[d->to.index] >= MAXMSG)
 		return -EAGAIN;
+	if (h->cap[d->to.index] && h->nrx[d->to.index] - h->consumed[d->to.index] >= h->cap[d->to.index]) {
+		h->refused[d->to.index]++;
+		h->wants_room[d->to.index] = true;
+		return -EAGAIN;
+	}
 	r = &h->rx[d->to.index][h->nrx[d->to.index]++];
 	r->src_host = src;
 	r->src_ep = d->src.endpoint;
@@ -262,12 +271,15 @@ static void cb_connect_done(void *ctx, struct mxw_ep ep, uint64_t cookie, uint8_
 	h->conn.session = session;
 }
 
+static unsigned quiet_wrong;       /* send_done's 'quiet' not what send_one gave */
+
 static void cb_send_done(void *ctx, struct mxw_ep ep, uint64_t cookie, uint8_t status,
-			 uint32_t xfer)
+			 uint32_t xfer, bool quiet)
 {
 	struct host *h = ctx;
 
-	(void)ep; (void)cookie; (void)xfer;
+	(void)ep; (void)xfer;
+	quiet_wrong += quiet != (cookie & 1);
 	if (status == MXN_ST_OK)
 		h->send_ok++;
 	else
@@ -516,8 +528,9 @@ static int send_one(int a, uint8_t aep, uint8_t bep, uint64_t idx, uint32_t len)
 		uint8_t *buf = malloc(len ? len : 1);
 
 		pattern(buf, len, idx);
+		/* odd messages quiet: send_done must hand that back */
 		err = mxw_proto_send(h->pr, from, h->conn.peer, bep, h->conn.session, idx, buf, len,
-				     idx);
+				     idx, idx & 1);
 		free(buf);
 		return err;
 	}
@@ -688,7 +701,7 @@ static void test_session_and_death(void)
 	CHECK(hosts[0].send_ok == 2 && hosts[1].nrx[2] == 2 && hosts[1].rx[2][1].match == 2);
 	CHECK(mxw_proto_send(hosts[0].pr, (struct mxw_ep){ 1, hosts[0].ep[1].session },
 			     hosts[0].conn.peer, 2, hosts[0].conn.session - 0x100, 3, "x", 1,
-			     3) == -ESTALE);
+			     3, false) == -ESTALE);
 	/* a stale session on the wire (the sender's view forced) is nacked */
 	hosts[1].ep[2].session += 1;
 	CHECK(send_one(0, 1, 2, 3, 40) == 0);
@@ -985,6 +998,90 @@ static void test_medium_window(void)
 	hosts_free();
 }
 
+/* The slow application of host h, endpoint e, consumes what it was given;
+ * the engine hears of the room as it would from the core. */
+static void consume(struct host *h, uint8_t e)
+{
+	if (h->consumed[e] == h->nrx[e])
+		return;
+	h->consumed[e] = h->nrx[e];
+	if (h->wants_room[e]) {
+		h->wants_room[e] = false;
+		mxw_proto_room(h->pr, (struct mxw_ep){ e, h->ep[e].session });
+	}
+}
+
+/*
+ * A receiving endpoint with room for 4 messages at a time, its application
+ * consuming every 50 us but once not for 20 ms: every size class streams
+ * into it.  What it has no room for is held, unacked, and goes when the
+ * room signal comes; while it holds, the receiver tells the sender so,
+ * which starts its resend timers again: nothing waits for a resend timeout
+ * (resend_us, 2 ms here), no resend at all, everything in order and intact.  (Dropped instead, as before, each
+ * refusal cost a resend of the message and all behind it.)  Then with the
+ * application gone quiet, the endpoint closes: what was held was never
+ * delivered, so it was never acked, and the sender hears CLOSED for it.
+ */
+static void test_full_receiver(void)
+{
+	static const uint32_t mix[] = { 8, 100, 8192, 20000, 32768, 100000, 1452, 0 };
+	const unsigned n = 240, quiet = 40;
+	struct host *rx = &hosts[1];
+	struct mxw_counters c0, c1;
+	bool order = true, intact = true;
+	unsigned steps = 0;
+
+	memset(&chan, 0, sizeof(chan));
+	rng_state = 12;
+	now_us = 0;
+	host_init(0, 9000);
+	host_init(1, 9000);
+	do_connect(0, 1, 1, 2, 0x4242);
+	run_until(now_us + 100000);
+	CHECK(hosts[0].connect_status[MXN_ST_OK] == 1);
+	rx->cap[2] = 4;
+	for (unsigned k = 0; k < n; k++)
+		CHECK(send_one(0, 1, 2, k, mix[k % 8]) == 0);
+	while (rx->nrx[2] < n && steps++ < 20000) {
+		uint64_t t = now_us + 50;
+
+		if (steps == 20)
+			t += 10 * 2000;     /* the application stalls 10 resend_us */
+		run_until(t);
+		now_us = now_us > t ? now_us : t;   /* time passes, wire busy or not */
+		consume(rx, 2);
+	}
+	run_until(now_us + 1000);
+	for (unsigned i = 0; i < rx->nrx[2]; i++) {
+		order &= rx->rx[2][i].match == i;
+		intact &= rx->rx[2][i].ok && rx->rx[2][i].len == mix[i % 8];
+	}
+	mxw_proto_get_counters(hosts[0].pr, &c0);
+	mxw_proto_get_counters(rx->pr, &c1);
+	printf("full receiver: %u of %u received in %u steps, refused %u, held %llu, "
+	       "resends %llu\n", rx->nrx[2], n, steps, rx->refused[2],
+	       (unsigned long long)c1.held, (unsigned long long)c0.resends);
+	CHECK(rx->nrx[2] == n && order && intact);
+	CHECK(hosts[0].send_ok == n - n / 8 && hosts[0].rndv_ok == n / 8);
+	CHECK(rx->refused[2] > 0 && c1.held > 0);
+	CHECK(c0.resends == 0);
+
+	/* the application stops consuming, then closes its endpoint */
+	consume(rx, 2);
+	for (unsigned k = 0; k < quiet; k++)
+		CHECK(send_one(0, 1, 2, n + k, 8192) == 0);
+	run_until(now_us + 1000);
+	CHECK(rx->nrx[2] == n + 4);
+	rx->ep[2].open = false;
+	mxw_proto_endpoint_closed(rx->pr, (struct mxw_ep){ 2, rx->ep[2].session });
+	run_until(now_us + 200000);
+	printf("full receiver closed: sender ok %u, closed %u\n", hosts[0].send_ok,
+	       hosts[0].send_err[MXN_ST_CLOSED]);
+	CHECK(hosts[0].send_ok == n - n / 8 + 4 && hosts[0].send_err[MXN_ST_CLOSED] == quiet - 4);
+	memset(&chan, 0, sizeof(chan));
+	hosts_free();
+}
+
 /*
  * A copy of a connect request arriving late (the wire duplicated it) after
  * the requester acked messages from us: its receive start lies behind
@@ -1182,12 +1279,14 @@ int main(void)
 	test_starved_forwarder();
 	test_pull_ring();
 	test_medium_window();
+	test_full_receiver();
 	test_duplicate_connect();
 	test_connect_errors();
 	test_session_and_death();
 	test_hostile_pull_and_lookup();
 	test_channels();
 	test_burst();
+	CHECK(quiet_wrong == 0);
 	if (failures) {
 		fprintf(stderr, "wire proto: %d failures\n", failures);
 		return 1;
