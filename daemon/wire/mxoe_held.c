@@ -50,12 +50,16 @@ static void held_unlink(struct mxw_proto *pr, struct mxw_partner *pt, struct mxw
 	free(h);
 }
 
-static uint32_t payload_len(const struct mxw_frame *f)
+/* Bytes to copy: a medium reassembled in pt->med_buf is taken over instead. */
+static uint32_t payload_len(const struct mxw_partner *pt, const struct mxw_frame *f,
+			    const uint8_t *data)
 {
 	switch (f->type) {
 	case MXW_PKT_TINY:
 	case MXW_PKT_SMALL:
 		return f->u.msg.length;
+	case MXW_PKT_MEDIUM:
+		return data == pt->med_buf ? 0 : f->u.medium.msg.length;
 	default:
 		return 0;
 	}
@@ -65,11 +69,9 @@ int mxw_held_add(struct mxw_proto *pr, struct mxw_partner *pt, const struct mxw_
 		 const uint8_t *data)
 {
 	struct mxw_held *h;
-	uint32_t len = payload_len(f);
+	uint32_t len = payload_len(pt, f, data);
 	int err;
 
-	if (f->type == MXW_PKT_MEDIUM && data != pt->med_buf)
-		return -EINVAL;
 	err = mxw_budget_take(pr, pt->peer, HELD_OVERHEAD + len);
 	if (err)
 		return err;
@@ -86,7 +88,7 @@ int mxw_held_add(struct mxw_proto *pr, struct mxw_partner *pt, const struct mxw_
 	}
 	h->f = *f;
 	h->charge = HELD_OVERHEAD + len;
-	if (f->type == MXW_PKT_MEDIUM) {
+	if (f->type == MXW_PKT_MEDIUM && data == pt->med_buf) {
 		uint32_t charge;
 
 		/* the reassembly buffer, with its charge, becomes the entry's */

@@ -1050,6 +1050,14 @@ int mxw_rx_take(struct mxw_proto *pr, struct mxw_partner *pt, const struct mxw_f
 	return -EINVAL;
 }
 
+/* A medium that fits in its first fragment. */
+static bool medium_whole(const struct mxw_frame *f)
+{
+	return f->u.medium.frag_seqnum == 0 && f->u.medium.msg.length &&
+	       f->payload_len == f->u.medium.msg.length &&
+	       f->u.medium.msg.length <= MXW_MEDIUM_MAX;
+}
+
 /*
  * The expected message of pt: deliver it, or hold it when its endpoint has
  * no room (or when earlier ones wait: order).  1 when nothing more is to
@@ -1062,7 +1070,10 @@ static int rx_taken(struct mxw_proto *pr, struct mxw_partner *pt, const struct m
 	const uint8_t *data = f->payload;
 	int ret;
 
-	if (f->type == MXW_PKT_MEDIUM) {
+	if (f->type == MXW_PKT_MEDIUM && medium_whole(f)) {
+		/* one frame: delivered from the ring, no reassembly copy */
+		mxw_reasm_put(pr, pt);
+	} else if (f->type == MXW_PKT_MEDIUM) {
 		ret = rx_medium_frag(pr, pt, f, peer);
 		if (ret <= 0)
 			return ret ? ret : 1;
