@@ -35,14 +35,12 @@ static mx_return_t post_send(mx_endpoint_t ep, mx_segment_t *segs, uint32_t n,
 		return mxl_error(ep, fn, ret);
 	if (!mxl_addr_unpack(&dest, &a))
 		return mxl_error(ep, fn, MX_BAD_ENDPOINT);
-	r = mxl_req_new(ep, MXL_REQ_SEND, context);
-	if (!r || mxl_req_set_iov(r, segs, n)) {
+	mxl_lock(ep);
+	r = mxl_req_get(ep, MXL_REQ_SEND, context);
+	if (!r || mxl_req_set_iov(r, segs, n) || r->total > MXN_LARGE_MAX) {
 		if (r)
-			mxl_req_free(r);
-		return mxl_error(ep, fn, MX_NO_RESOURCES);
-	}
-	if (r->total > MXN_LARGE_MAX) {
-		mxl_req_free(r);
+			mxl_req_put(r);
+		mxl_unlock(ep);
 		return mxl_error(ep, fn, MX_NO_RESOURCES);
 	}
 	r->dest = a;
@@ -50,7 +48,6 @@ static mx_return_t post_send(mx_endpoint_t ep, mx_segment_t *segs, uint32_t n,
 	r->status.source = dest;
 	r->status.match_info = match_info;
 	r->status.msg_length = (uint32_t)r->total;
-	mxl_lock(ep);
 	r->cls = mxl_classify(r->total, ep->medium_max, sync);
 	ep->counters[class_counter[r->cls]]++;
 	*request = (mx_request_t)(void *)r;
@@ -93,17 +90,18 @@ mx_return_t mxl_post_recv(mx_endpoint_t ep, mx_segment_t *segs, uint32_t n, uint
 		return mxl_error(ep, fn, MX_BAD_MATCH_MASK);
 	if (!mxl_ctxid_ok(ep, match_mask))
 		return mxl_error(ep, fn, MX_BAD_MATCHING_FOR_CONTEXT_ID_MASK);
-	r = mxl_req_new(ep, MXL_REQ_RECV, context);
+	mxl_lock(ep);
+	r = mxl_req_get(ep, MXL_REQ_RECV, context);
 	if (!r || mxl_req_set_iov(r, segs, n)) {
 		if (r)
-			mxl_req_free(r);
+			mxl_req_put(r);
+		mxl_unlock(ep);
 		return mxl_error(ep, fn, MX_NO_RESOURCES);
 	}
 	r->posted.match_info = match_info;
 	r->posted.mask = match_mask;
 	if (from)
 		r->posted.from = *from;
-	mxl_lock(ep);
 	/* Open-MX/MX allow a NULL request for a receive nobody will test. */
 	if (request)
 		*request = (mx_request_t)(void *)r;

@@ -18,7 +18,7 @@ static void reap(struct mxl_req *r, mx_status_t *status)
 	if (status)
 		*status = r->status;
 	mxl_list_del(&r->done_link);
-	mxl_req_free(r);
+	mxl_req_put(r);
 }
 
 static bool req_done(struct mx_endpoint *ep, void *arg)

@@ -214,6 +214,7 @@ void mxl_endpoint_close(struct mx_endpoint *ep)
 		drop_requests(ep);
 	drop_unexpected(ep);
 	mxl_pair_close_all(ep);
+	mxl_req_cache_drop(ep);
 	if (ep->t.ops)
 		ep->t.ops->close(&ep->t);
 	mxl_sendq_fini(&ep->sq);

@@ -90,9 +90,12 @@ struct mxl_dest_fail {
 };
 
 #define MXL_IOV_INLINE 2
+/* Requests an endpoint keeps for reuse (request.c) */
+#define MXL_REQ_CACHE_MAX 64u
 #define MXL_UNEXP_QUEUE_MAX_DEFAULT (64u << 20)
 
 struct mxl_req {
+	struct mxl_req *cache_next; /* ep->req_cache while recycled */
 	struct mxl_list link;   /* ep->backlog while MXL_RS_BACKLOG (or retry, reannounce,
 				 * resend lists, by state) */
 	struct mxl_list fl_link;/* ep->inflight (issue order) while it holds a cookie */
@@ -118,8 +121,6 @@ struct mxl_req {
 	void *region;
 	bool rndv_held;         /* counted in the rendezvous room (issue.c) */
 	uint64_t rndv_charge;   /* ... for this many bytes */
-	/* the command as issued (sends), to send again after a re-attach */
-	struct mxn_cmd cmd;
 	uint16_t seq;           /* send: its number; receive: the rendezvous' number */
 	bool resent;            /* send: sent again after a re-attach */
 	uint64_t issue_no;      /* order of first issue: resends keep it */
@@ -138,6 +139,11 @@ struct mxl_req {
 	uint64_t retry_at_ns;   /* connect: next try while MXL_RS_RETRY */
 	uint32_t retry_ms;      /* connect: current back-off */
 	uint8_t remote_ep;
+	/* Not cleared when a request is reused (mxl_req_get): written before
+	 * they are read. */
+	/* the command as issued (sends), to send again after a re-attach */
+	struct mxn_cmd cmd;
+	/* lookup (mxl_req_new only) */
 	char name[MXN_HOSTNAME_MAX + 1];
 };
 
@@ -270,6 +276,8 @@ struct mx_endpoint {
 	uint32_t npairs;
 	uint32_t fault_pending[8];      /* PAIR_FAULT reports not yet issued */
 	uint32_t nfault_pending;
+	struct mxl_req *req_cache;      /* freed requests kept for reuse (lock held) */
+	uint32_t nreq_cache;
 };
 
 /* ---- library state (init.c) ---- */
@@ -300,6 +308,10 @@ static inline bool mxl_ctxid_ok(const struct mx_endpoint *ep, uint64_t mask)
 
 /* ---- requests (request.c) ---- */
 struct mxl_req *mxl_req_new(struct mx_endpoint *ep, uint32_t kind, void *context);
+/* The same from the endpoint's cache, and back to it (lock held, both). */
+struct mxl_req *mxl_req_get(struct mx_endpoint *ep, uint32_t kind, void *context);
+void mxl_req_put(struct mxl_req *r);
+void mxl_req_cache_drop(struct mx_endpoint *ep);
 int mxl_req_set_iov(struct mxl_req *r, const mx_segment_t *segs, uint32_t n);
 void mxl_req_free(struct mxl_req *r);
 void mxl_req_complete(struct mxl_req *r, mx_status_code_t code);
@@ -313,6 +325,8 @@ void mxl_gather(uint8_t *dst, const struct mxl_iov *iov, uint32_t niov);
 
 /* ---- endpoint engine (progress.c, issue.c, wait.c) ---- */
 void mxl_progress(struct mx_endpoint *ep);
+/* Would mxl_progress find nothing to do?  A few loads (lock held). */
+bool mxl_progress_quiet(const struct mx_endpoint *ep);
 void mxl_flush(struct mx_endpoint *ep);
 void mxl_fail_all(struct mx_endpoint *ep, mx_status_code_t code);
 /* Issue or backlog the request's command. */

@@ -288,27 +288,43 @@ static int wait_room(struct mxl_pair *p)
 	return -EAGAIN;
 }
 
+/* Room for one more slot (and len bytes of data when 'queued').  The
+ * peer's cons is read only when what we saw last is not enough: that line
+ * is the peer's to write, and reading it on every send would fetch it
+ * from the peer's cache on the critical path of each message. */
+static int room(struct mx_endpoint *ep, struct mxl_pair *p, bool queued, uint32_t len,
+		uint32_t *off)
+{
+	for (int fresh = 0;; fresh++) {
+		if (p->tx.prod_pvt - p->tx_cons < mxn_ring_slots(&p->tx) &&
+		    (!queued || !data_alloc(p, len, off)))
+			return 0;
+		if (fresh)
+			return wait_room(p);
+		if (tx_refresh(p)) {
+			pair_fault(ep, p);
+			return -ENOTCONN;
+		}
+	}
+}
+
 int mxl_pair_send(struct mx_endpoint *ep, struct mxl_lpeer *lp, struct mxl_req *r)
 {
 	struct mxl_pair *p = lp->pair;
 	struct mxn_pair_slot s;
 	uint32_t len = (uint32_t)r->total, off = 0;
+	int err;
 
 	if (p->broken)
 		return -ENOTCONN;
-	if (tx_refresh(p)) {
-		pair_fault(ep, p);
-		return -ENOTCONN;
-	}
-	if (p->tx.prod_pvt - p->tx_cons >= mxn_ring_slots(&p->tx))
-		return wait_room(p);
+	err = room(ep, p, r->cls != MXL_CLASS_TINY, len, &off);
+	if (err)
+		return err;
 	memset(&s, 0, sizeof(s));
 	if (r->cls == MXL_CLASS_TINY) {
 		s.type = MXN_PAIR_TINY;
 		mxl_gather(s.tiny, r->iov, r->niov);
 	} else {
-		if (data_alloc(p, len, &off))
-			return wait_room(p);
 		s.type = MXN_PAIR_QUEUED;
 		s.off = off;
 		mxl_gather(p->tx_data + off, r->iov, r->niov);
@@ -442,5 +458,5 @@ bool mxl_pair_arm(struct mx_endpoint *ep)
 void mxl_pair_disarm(struct mx_endpoint *ep)
 {
 	for (uint32_t i = 0; i < ep->npairs; i++)
-		mxn_ring_disarm(&ep->pairs[i]->rx);
+		mxn_ring_disarm_woken(&ep->pairs[i]->rx);
 }

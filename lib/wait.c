@@ -23,6 +23,10 @@
 #include "mxl.h"
 
 #define MXL_SPIN_US_DEFAULT 20u
+/* Looks at the shared words between two clock reads while spinning: a
+ * few microseconds, far below MXN_SPIN_GAP_NS, so a preemption is still
+ * told from a batch. */
+#define MXL_SPIN_TURNS 64u
 
 uint64_t mxl_now_ns(void)
 {
@@ -169,13 +173,23 @@ static uint64_t sleep_until(struct mx_endpoint *ep, uint64_t deadline)
 	return due < deadline ? due : deadline;
 }
 
+/* One turn of a spin: look at the shared words only, for up to
+ * MXL_SPIN_TURNS pauses, until something is there for progress or an
+ * mx_wakeup came.  The clock is read once per batch, not per look. */
+static void spin_turns(struct mx_endpoint *ep, uint32_t gen0)
+{
+	for (uint32_t i = 0; i < MXL_SPIN_TURNS; i++) {
+		if (!mxl_progress_quiet(ep) || atomic_load(&ep->wake_gen) != gen0)
+			return;
+		cpu_relax();
+	}
+}
+
 bool mxl_wait_until(struct mx_endpoint *ep, uint32_t timeout_ms,
 		    bool (*pred)(struct mx_endpoint *ep, void *arg), void *arg)
 {
-	uint64_t t = mxl_now_ns();
-	uint64_t deadline = timeout_ms == MX_INFINITE ? UINT64_MAX : t + timeout_ms * 1000000ull;
-	uint64_t spin_end = t + mxn_spin_window(&ep->spin, t), prev = t;
 	uint32_t gen0 = atomic_load(&ep->wake_gen);
+	uint64_t t = 0, deadline = UINT64_MAX, spin_end = 0, prev = 0;
 
 	for (;;) {
 		mxl_progress(ep);
@@ -185,12 +199,22 @@ bool mxl_wait_until(struct mx_endpoint *ep, uint32_t timeout_ms,
 			return false; /* nothing more will ever arrive */
 		if (atomic_load(&ep->wake_gen) != gen0)
 			return false; /* mx_wakeup since we started */
-		t = mxl_now_ns();
+		/* The clock from the second look on: most waits (a send done
+		 * at issue, a message already there) end at the first. */
+		if (!t) {
+			t = mxl_now_ns();
+			if (timeout_ms != MX_INFINITE)
+				deadline = t + timeout_ms * 1000000ull;
+			spin_end = t + mxn_spin_window(&ep->spin, t);
+			prev = t;
+		} else {
+			t = mxl_now_ns();
+		}
 		if (t >= deadline)
 			return false;
 		if (t < spin_end && !mxn_spin_preempted(&ep->spin, prev, t)) {
 			prev = t;
-			cpu_relax();
+			spin_turns(ep, gen0);
 			continue;
 		}
 		spin_end = 0;

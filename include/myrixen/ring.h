@@ -125,6 +125,20 @@ static inline void mxn_ring_disarm(struct mxn_ring *r)
 			      memory_order_relaxed);
 }
 
+/* Disarm after an arm, only while the producer has not reached the slot
+ * we asked about (0 < prod_event - prod <= slots): past it, its pushes
+ * cannot ring again (push rings only when prod crosses prod_event), and
+ * not writing keeps the producer's cache line (prod lives in it) from
+ * moving to us and back on every wake-up.  Already disarmed: nothing. */
+static inline void mxn_ring_disarm_woken(struct mxn_ring *r)
+{
+	uint32_t ev = atomic_load_explicit(MXN_ATOMIC(&r->ctl->prod_event), memory_order_relaxed);
+	uint32_t prod = atomic_load_explicit(MXN_ATOMIC(&r->ctl->prod), memory_order_relaxed);
+
+	if (ev - prod - 1u < mxn_ring_slots(r))
+		mxn_ring_disarm(r);
+}
+
 /* Producer waiting for space: ask to be told once cons passes 'want'. */
 static inline bool mxn_ring_arm_space(struct mxn_ring *r, uint32_t want_free)
 {

@@ -28,6 +28,17 @@ static void test_layout(void)
 	CHECK(mxn_layout_compute(&l, 8, 8, MXN_QUEUE_MAX + 4096, 512 * 1024) == -22);
 }
 
+/* Both ends of a 16-slot ring whose indices start at 'start'. */
+static void ring_pair(struct mxn_ring_ctl *ctl, struct mxn_ring *prod, struct mxn_ring *cons,
+		      uint32_t start)
+{
+	memset(ctl, 0, sizeof(*ctl));
+	ctl->prod = ctl->cons = start;
+	mxn_ring_init(prod, ctl, 4);
+	mxn_ring_init(cons, ctl, 4);
+	prod->prod_pvt = cons->cons_pvt = start;
+}
+
 static void test_wrap_and_suppression(void)
 {
 	struct mxn_ring_ctl ctl;
@@ -35,11 +46,7 @@ static void test_wrap_and_suppression(void)
 	uint32_t start = 0xfffffff0u; /* indices cross 2^32 during the test */
 	int notified = 0, i;
 
-	memset(&ctl, 0, sizeof(ctl));
-	ctl.prod = ctl.cons = start;
-	mxn_ring_init(&prod, &ctl, 4);
-	mxn_ring_init(&cons, &ctl, 4);
-	prod.prod_pvt = cons.cons_pvt = start;
+	ring_pair(&ctl, &prod, &cons, start);
 
 	/* Consumer asleep: the first push notifies, later pushes do not. */
 	CHECK(!mxn_ring_arm(&cons));
@@ -77,6 +84,42 @@ static void test_wrap_and_suppression(void)
 	CHECK(!mxn_ring_release(&cons));
 	cons.cons_pvt += 1;
 	CHECK(mxn_ring_release(&cons));
+}
+
+/* Disarming after a wake-up leaves the shared word alone once the producer
+ * passed the slot asked about (it cannot ring again), and still stops the
+ * bell it would ring otherwise.  Indices cross 2^32. */
+static void test_disarm_woken(void)
+{
+	struct mxn_ring_ctl ctl;
+	struct mxn_ring prod, cons;
+	uint32_t start = 0xfffffffeu, ev;
+
+	ring_pair(&ctl, &prod, &cons, start);
+
+	/* Woken by the bell of the slot it asked for: no write, no more bells. */
+	CHECK(!mxn_ring_arm(&cons));
+	prod.prod_pvt++;
+	CHECK(mxn_ring_push(&prod));
+	ev = ctl.prod_event;
+	mxn_ring_disarm_woken(&cons);
+	CHECK(ctl.prod_event == ev);
+	prod.prod_pvt += 3;
+	CHECK(!mxn_ring_push(&prod));
+
+	/* Woken for something else before the producer got there: disarmed. */
+	cons.cons_pvt = prod.prod_pvt;
+	mxn_ring_release(&cons);
+	CHECK(!mxn_ring_arm(&cons));
+	mxn_ring_disarm_woken(&cons);
+	CHECK(ctl.prod_event == cons.cons_pvt + 0x80000000u);
+	prod.prod_pvt++;
+	CHECK(!mxn_ring_push(&prod));
+
+	/* Already disarmed: left alone. */
+	ev = ctl.prod_event;
+	mxn_ring_disarm_woken(&cons);
+	CHECK(ctl.prod_event == ev);
 }
 
 /* The pair-channel layout: page-aligned pieces, directions apart, limits. */
@@ -143,6 +186,7 @@ int main(void)
 	test_pair_layout();
 	test_spin();
 	test_wrap_and_suppression();
+	test_disarm_woken();
 	if (failures) {
 		fprintf(stderr, "test_abi: %d failure(s)\n", failures);
 		return 1;

@@ -10,6 +10,7 @@
 
 #include <stdlib.h>
 #include <string.h>
+#include <sys/mman.h>
 #include "mxl.h"
 
 static int ta_kick(struct mxl_transport *t) { (void)t; return 0; }
@@ -63,6 +64,35 @@ static inline struct mx_endpoint *ta_endpoint(void)
 		return NULL;
 	}
 	return ep;
+}
+
+/* A pair channel with peer (index, session) over anonymous memory, live
+ * on ep; we produce direction 'side'.  The test plays the peer by hand. */
+static inline struct mxl_pair *ta_pair(struct mx_endpoint *ep, uint32_t order, uint32_t data,
+				       uint8_t side, uint8_t peer, uint32_t session)
+{
+	struct mxl_pair *p = calloc(1, sizeof(*p));
+
+	if (!p || mxn_pair_layout_compute(&p->lay, order, data)) {
+		free(p);
+		return NULL;
+	}
+	p->tx_end = calloc(1u << order, sizeof(*p->tx_end));
+	p->area = mmap(NULL, p->lay.area_size, PROT_READ | PROT_WRITE,
+		       MAP_PRIVATE | MAP_ANONYMOUS, -1, 0);
+	if (!p->tx_end || p->area == MAP_FAILED) {
+		free(p->tx_end);
+		free(p);
+		return NULL;
+	}
+	p->area_size = p->lay.area_size;
+	p->id = 1;
+	p->peer_ep = peer;
+	p->peer_session = session;
+	p->rx_bell = p->tx_bell = -1;
+	mxl_pair_map(p, side);
+	mxl_pair_insert(ep, p);
+	return p;
 }
 
 /* ---- the daemon's side ---- */

@@ -12,7 +12,6 @@
  */
 #include <stdlib.h>
 #include <string.h>
-#include <sys/mman.h>
 #include "area.h"
 
 #define PEER_EP 7u
@@ -21,33 +20,6 @@
 #define DATA (64u * 1024u)
 
 static char rbuf[3][70000];
-
-/* A channel with PEER_EP over anonymous memory, we are side 1. */
-static struct mxl_pair *fake_pair(struct mx_endpoint *ep)
-{
-	struct mxl_pair *p = calloc(1, sizeof(*p));
-
-	if (!p || mxn_pair_layout_compute(&p->lay, ORDER, DATA)) {
-		free(p);
-		return NULL;
-	}
-	p->tx_end = calloc(1u << ORDER, sizeof(*p->tx_end));
-	p->area = mmap(NULL, p->lay.area_size, PROT_READ | PROT_WRITE,
-		       MAP_PRIVATE | MAP_ANONYMOUS, -1, 0);
-	if (!p->tx_end || p->area == MAP_FAILED) {
-		free(p->tx_end);
-		free(p);
-		return NULL;
-	}
-	p->area_size = p->lay.area_size;
-	p->id = 1;
-	p->peer_ep = PEER_EP;
-	p->peer_session = PEER_SESSION;
-	p->rx_bell = p->tx_bell = -1;
-	mxl_pair_map(p, 1);
-	mxl_pair_insert(ep, p);
-	return p;
-}
 
 static size_t take(const uint8_t **data, size_t *size, void *dst, size_t n)
 {
@@ -84,7 +56,7 @@ int LLVMFuzzerTestOneInput(const uint8_t *data, size_t size)
 
 	if (!ep)
 		return 0;
-	p = fake_pair(ep);
+	p = ta_pair(ep, ORDER, DATA, 1, PEER_EP, PEER_SESSION);
 	if (!p) {
 		mxl_endpoint_close(ep);
 		return 0;
