@@ -10,8 +10,10 @@
 #    run (start-up cancels), for pipe, UNIX socket, UDP loopback, MX through
 #    a pair channel and MX through the daemon (pair_channels = no).
 # 2. Latency (half round trip) of the same runs, and ratios against the pipe.
-# 3. Both sides spinning (MYRIXEN_SPIN_US) against the shared-memory floor.
-# 4. 1, 10, 40 concurrent pairs: aggregate rate, daemon CPU per message.
+# 3. Both sides spinning (MYRIXEN_SPIN_US) against the shared-memory floor,
+#    and the library's instructions per message (valgrind, if installed).
+# 4. 1, 10, 40 concurrent pairs, MX and pipes with the same workload:
+#    aggregate rate, context switches, syscalls, daemon CPU per message.
 # 5. Latency and bandwidth against size (0 B .. 4 MiB), plotted as PNG.
 set -eEu
 B=$(realpath "${1:-build}")
@@ -22,7 +24,8 @@ SWEEP_ITERS=${SWEEP_ITERS:-400}
 PAIRS_ITERS=${PAIRS_ITERS:-4000}
 ROUNDS=${ROUNDS:-5}
 SHORT=$((ITERS / 10))
-for f in daemon/myribackd tools/mx_pingpong bench/shm_pingpong bench/ipc_pingpong bench/mx_pairs; do
+for f in daemon/myribackd tools/mx_pingpong bench/shm_pingpong bench/ipc_pingpong bench/mx_pairs \
+	bench/mx_cost; do
 	[ -x "$B/$f" ] || { echo "local_bench: $B/$f not built"; exit 1; }
 done
 command -v perf >/dev/null || { echo "local_bench: perf not installed"; exit 1; }
@@ -148,31 +151,88 @@ SPIN=$(best < "$DIR/lat.spin")
 	echo
 } >> "$OUT/local_bench.md"
 
-# ---- 4. concurrent pairs ----
-ticks() { awk '{print $14 + $15}' "/proc/$1/stat"; }
-{
-	echo "## Concurrent pairs, 8 B ping-pong, $PAIRS_ITERS round trips per pair"
-	echo
-	echo "| daemon | pairs | msgs/s (aggregate) | vs 1 pair | daemon CPU us / msg |"
-	echo "|---|---:|---:|---:|---:|"
-} >> "$OUT/local_bench.md"
-HZ=$(getconf CLK_TCK)
-for d in pair hop; do
-	dpid=$(eval echo "\$DPID_$d")
-	base=""
+# ---- 3b. the library's instructions per message (callgrind, noise-free) ----
+# mx_cost: one process, two endpoints, every wait finds its message at the
+# first look: the library's own work per one-way message (mx_irecv +
+# mx_isend + 2 mx_wait) and per empty poll (one mx_test finding nothing).
+if command -v valgrind >/dev/null; then
+	cost_ir() { # FUNCTION
+		MYRIXEN_SOCKET="$DIR/pair.sock" valgrind --tool=callgrind --collect-atstart=no \
+			--toggle-collect="$1" --callgrind-out-file="$DIR/cg.$1" \
+			"$B/bench/mx_cost" -n 2000 > "$DIR/cost.txt" 2>/dev/null
+		awk '/^totals:/{print $2}' "$DIR/cg.$1"
+	}
+	msg_ir=$(cost_ir mxc_rounds)
+	poll_ir=$(cost_ir mxc_empty_polls)
+	sends=$(awk '{print $4}' "$DIR/cost.txt")
+	{
+		echo "Library instructions (callgrind, bench/mx_cost: 2000 round trips plus 64 warm-up, all"
+		echo "through the pair channel: $sends channel sends counted):"
+		echo
+		echo "| per | instructions |"
+		echo "|---|---:|"
+		awk -v m="$msg_ir" -v p="$poll_ir" 'BEGIN{printf "| one-way tiny message (irecv + isend + 2 waits) | %.0f |\n| empty poll (mx_test, nothing there) | %.0f |\n", m/4128, p/2000}'
+		echo
+	} >> "$OUT/local_bench.md"
+fi
+
+# ---- 4. concurrent pairs: MX (pair channels, daemon path) and pipes ----
+# The same workload per pair for all three (bench/mx_pairs: 8 B ping-pong,
+# receive posted before the send).  Rate: best of ROUNDS runs.  Counts per
+# one-way message: (long run - short run) / messages, perf stat over every
+# process of the run plus the daemon; daemon CPU: its CPU time inside the
+# timed window (mx_pairs -d), the same difference.
+pairs_cmd() { # KIND P N: the command line, in PA
+	case $1 in
+	pipe) PA=("$B/bench/mx_pairs" -m pipe) ;;
+	mx_pair) PA=(env MYRIXEN_SOCKET="$DIR/pair.sock" "$B/bench/mx_pairs" -d "$DPID_pair") ;;
+	mx_daemon) PA=(env MYRIXEN_SOCKET="$DIR/hop.sock" "$B/bench/mx_pairs" -d "$DPID_hop") ;;
+	esac
+	PA+=(-p "$2" -n "$3" -s 8)
+}
+PSHORT=$((PAIRS_ITERS / 5))
+: > "$DIR/pairs.dat"
+for kind in pipe mx_pair mx_daemon; do
+	dpid=-
+	[ "$kind" = mx_pair ] && dpid=$DPID_pair
+	[ "$kind" = mx_daemon ] && dpid=$DPID_hop
 	for p in 1 10 40; do
-		t0=$(ticks "$dpid")
-		line=$(MYRIXEN_SOCKET="$DIR/$d.sock" "$B/bench/mx_pairs" -p "$p" -n "$PAIRS_ITERS" -s 8)
-		t1=$(ticks "$dpid")
-		rate=$(echo "$line" | awk '{print $8}')
-		msgs=$(echo "$line" | awk '{print $4}')
-		[ -z "$base" ] && base=$rate
-		awk -v d="$d" -v p="$p" -v r="$rate" -v b="$base" -v t=$((t1 - t0)) -v m="$msgs" -v hz="$HZ" \
-			'BEGIN{printf "| %s | %d | %.0f | %.2fx | %.3f |\n", d=="pair"?"pair channels":"daemon path", p, r, r/b, t*1e6/hz/m}' \
-			>> "$OUT/local_bench.md"
+		pairs_cmd $kind $p $PSHORT
+		run_counted "pp.s" "$dpid" "${PA[@]}"
+		pairs_cmd $kind $p "$PAIRS_ITERS"
+		run_counted "pp.l" "$dpid" "${PA[@]}"
+		read -r as ass < <(perf_pair "$DIR/pp.s.app")
+		read -r al asl < <(perf_pair "$DIR/pp.l.app")
+		read -r ds dss < <(perf_pair "$DIR/pp.s.dmn")
+		read -r dl dsl < <(perf_pair "$DIR/pp.l.dmn")
+		nss=$(awk '{print $10}' "$DIR/pp.s.txt")
+		nsl=$(awk '{print $10}' "$DIR/pp.l.txt")
+		: > "$DIR/rate"
+		awk '{print $8}' "$DIR/pp.l.txt" >> "$DIR/rate"
+		for r in $(seq 2 "$ROUNDS"); do
+			"${PA[@]}" | awk '{print $8}' >> "$DIR/rate"
+		done
+		awk -v k=$kind -v p=$p -v m=$((2 * p * (PAIRS_ITERS - PSHORT))) -v r="$(sort -g "$DIR/rate" | tail -1)" \
+		    -v cs=$((al + dl - as - ds)) -v sc=$((asl + dsl - ass - dss)) -v dsc=$((dsl - dss)) \
+		    -v dns=$((nsl - nss)) \
+		    'BEGIN{printf "%s %d %.0f %.3f %.3f %.3f %.1f\n", k, p, r, cs/m, sc/m, dsc/m, dns/m}' >> "$DIR/pairs.dat"
 	done
 done
-echo >> "$OUT/local_bench.md"
+{
+	echo "## Concurrent pairs, 8 B ping-pong, $PAIRS_ITERS round trips per pair ($(nproc) CPUs)"
+	echo
+	echo "Same workload per pair for every path; rate: best of $ROUNDS runs; counts: (long - short run) / one-way"
+	echo "messages, all processes plus the daemon; daemon CPU: inside the timed window only."
+	echo
+	echo "| path | pairs | msgs/s (aggregate) | vs 1 pair | vs pipe, same pairs | context switches / msg | syscalls / msg | daemon syscalls / msg | daemon CPU ns / msg |"
+	echo "|---|---:|---:|---:|---:|---:|---:|---:|---:|"
+	awk '{rate[$1" "$2]=$3} {row[NR]=$0}
+	     END{for (i = 1; i <= NR; i++) { split(row[i], f, " ");
+		printf "| %s | %d | %.0f | %.2fx | %.2fx | %.2f | %.2f | %.2f | %.1f |\n", f[1], f[2], f[3],
+		       f[3]/rate[f[1]" 1"], f[3]/rate["pipe "f[2]], f[4], f[5], f[6], f[7] }}' "$DIR/pairs.dat"
+	echo
+} >> "$OUT/local_bench.md"
+cp "$DIR/pairs.dat" "$OUT/pairs.dat"
 
 # ---- 5. sweep and plots ----
 # A sweep that fails is run again once (and reported): the table must not
@@ -194,5 +254,7 @@ done
 if command -v gnuplot >/dev/null; then
 	gnuplot -e "dir='$OUT'" "$HERE/local_bench.gp"
 fi
+echo "Plots: [latency](local_latency.png), [bandwidth](local_bandwidth.png), [pairs](local_pairs.png)." \
+	>> "$OUT/local_bench.md"
 cat "$OUT/local_bench.md"
 echo "CSV and PNG in $OUT"

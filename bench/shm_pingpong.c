@@ -4,10 +4,12 @@
  * a shared-memory mailbox with spinning: the payload is copied in, a
  * sequence number is published with release, the peer spins on it with
  * acquire, copies the payload out and answers.  Same sizes, same table and
- * CSV columns as mx_pingpong, so the demo can print their ratio.
+ * CSV columns as mx_pingpong (pingpong.h), so the demo can print their
+ * ratio.
  *
  *   shm_pingpong [-n ITERS] [-w WARMUP] [-s MIN] [-S MAX] [-c CSV]
  */
+#include <signal.h>
 #include <stdatomic.h>
 #include <stdint.h>
 #include <stdio.h>
@@ -15,8 +17,8 @@
 #include <string.h>
 #include <sys/mman.h>
 #include <sys/wait.h>
-#include <time.h>
 #include <unistd.h>
+#include "pingpong.h"
 
 struct shm_box {
 	_Atomic uint64_t seq;   /* bumped after the payload is in place */
@@ -25,13 +27,12 @@ struct shm_box {
 	char data[];
 };
 
-static double now_us(void)
-{
-	struct timespec ts;
-
-	clock_gettime(CLOCK_MONOTONIC, &ts);
-	return (double)ts.tv_sec * 1e6 + (double)ts.tv_nsec / 1e3;
-}
+/* One side: posts into out, takes from in. */
+struct shm_side {
+	struct shm_box *out, *in;
+	char *tx, *rx;
+	uint64_t seq;
+};
 
 static void post(struct shm_box *b, const char *src, uint32_t len, uint64_t seq)
 {
@@ -50,112 +51,76 @@ static uint32_t take(struct shm_box *b, char *dst, uint64_t seq)
 	return b->len;
 }
 
-static uint32_t iters_for(uint32_t iters, uint32_t size)
+static int shm_round(void *ctx, uint32_t size, uint32_t i)
 {
-	uint64_t n = iters;
+	struct shm_side *s = ctx;
 
-	if (size > 65536)
-		n = n * 65536 / size;
-	return n < 4 ? 4 : (uint32_t)n;
+	(void)i;
+	s->seq++;
+	post(s->out, s->tx, size, s->seq);
+	return take(s->in, s->rx, s->seq) == size ? 0 : -1;
 }
 
-static int parse_u32(const char *s, uint32_t *v)
+static int shm_echo(void *ctx, uint32_t size)
 {
-	char *end;
-	unsigned long n = strtoul(s, &end, 0);
+	struct shm_side *s = ctx;
 
-	if (!*s || *end || n > UINT32_MAX)
-		return -1;
-	*v = (uint32_t)n;
+	(void)size;
+	s->seq++;
+	post(s->out, s->rx, take(s->in, s->rx, s->seq), s->seq);
 	return 0;
 }
 
 int main(int argc, char **argv)
 {
-	uint32_t iters = 1000, warm = 100, min = 0, max = 4u << 20, size, i, n;
-	const char *csv_path = NULL;
+	struct pp_sweep sw = { .iters = 1000, .warm = 100, .max = 4u << 20,
+			       .name = "shm_pingpong" };
 	struct shm_box *ping, *pong;
-	uint64_t seq = 0;
-	FILE *csv = NULL;
-	char *tx, *rx;
+	struct shm_side side;
+	struct pp_link l;
 	size_t boxsz;
-	int c, bad = 0, status;
+	int c, bad = 0, status, rc;
 	pid_t pid;
 
 	while ((c = getopt(argc, argv, "n:w:s:S:c:h")) != -1) {
 		switch (c) {
-		case 'n': bad |= parse_u32(optarg, &iters); break;
-		case 'w': bad |= parse_u32(optarg, &warm); break;
-		case 's': bad |= parse_u32(optarg, &min); break;
-		case 'S': bad |= parse_u32(optarg, &max); break;
-		case 'c': csv_path = optarg; break;
+		case 'n': bad |= pp_parse_u32(optarg, &sw.iters); break;
+		case 'w': bad |= pp_parse_u32(optarg, &sw.warm); break;
+		case 's': bad |= pp_parse_u32(optarg, &sw.min); break;
+		case 'S': bad |= pp_parse_u32(optarg, &sw.max); break;
+		case 'c': sw.csv = optarg; break;
 		default: bad = 1;
 		}
 	}
-	if (bad || optind != argc || min > max || max > (64u << 20) || !iters) {
+	if (bad || optind != argc || sw.min > sw.max || sw.max > (64u << 20) || !sw.iters) {
 		fprintf(stderr, "usage: shm_pingpong [-n ITERS] [-w WARMUP] [-s MIN] [-S MAX] [-c CSV]\n");
 		return 2;
 	}
-	boxsz = sizeof(struct shm_box) + max;
+	boxsz = sizeof(struct shm_box) + sw.max;
 	ping = mmap(NULL, 2 * boxsz, PROT_READ | PROT_WRITE, MAP_SHARED | MAP_ANONYMOUS, -1, 0);
 	if (ping == MAP_FAILED) {
 		perror("mmap");
 		return 1;
 	}
 	pong = (struct shm_box *)(void *)((char *)ping + boxsz);
-	tx = calloc(1, max + 1);
-	rx = calloc(1, max + 1);
-	if (!tx || !rx)
+	side = (struct shm_side){ .tx = calloc(1, sw.max + 1), .rx = calloc(1, sw.max + 1) };
+	if (!side.tx || !side.rx)
 		return 1;
 	pid = fork();
 	if (pid < 0)
 		return 1;
 	if (pid == 0) { /* echo side: mirrors the driver's exact sequence */
-		for (size = min;;) {
-			n = iters_for(iters, size) + warm;
-			for (i = 0; i < n; i++) {
-				seq++;
-				post(pong, rx, take(ping, rx, seq), seq);
-			}
-			if (size >= max)
-				break;
-			size = size ? size * 2 : 1;
-			if (size > max)
-				size = max;
-		}
-		_exit(0);
+		side.out = pong;
+		side.in = ping;
+		l = (struct pp_link){ .echo = shm_echo, .ctx = &side };
+		_exit(pp_echo(&sw, &l));
 	}
-	if (csv_path && !(csv = fopen(csv_path, "w"))) {
-		perror(csv_path);
-		return 1;
-	}
-	if (csv)
-		fprintf(csv, "bytes,latency_us,mb_per_s\n");
-	printf("%10s %12s %12s\n", "bytes", "latency(us)", "MB/s");
-	for (size = min;;) {
-		double t0 = 0, lat;
-
-		n = iters_for(iters, size);
-		for (i = 0; i < n + warm; i++) {
-			if (i == warm)
-				t0 = now_us();
-			seq++;
-			post(ping, tx, size, seq);
-			if (take(pong, rx, seq) != size)
-				return 1;
-		}
-		lat = (now_us() - t0) / n / 2;
-		printf("%10u %12.2f %12.2f\n", size, lat, lat > 0 ? size / lat : 0.0);
-		if (csv)
-			fprintf(csv, "%u,%.3f,%.3f\n", size, lat, lat > 0 ? size / lat : 0.0);
-		if (size >= max)
-			break;
-		size = size ? size * 2 : 1;
-		if (size > max)
-			size = max;
-	}
-	if (csv)
-		fclose(csv);
+	side.out = ping;
+	side.in = pong;
+	l = (struct pp_link){ .round = shm_round, .ctx = &side };
+	rc = pp_drive(&sw, &l);
+	if (rc)
+		kill(pid, SIGKILL);
 	waitpid(pid, &status, 0);
-	return WIFEXITED(status) && WEXITSTATUS(status) == 0 ? 0 : 1;
+	return !rc && WIFEXITED(status) && WEXITSTATUS(status) == 0 ? 0 : 1;
 }

@@ -17,9 +17,9 @@
 #include <string.h>
 #include <signal.h>
 #include <sys/wait.h>
-#include <time.h>
 #include <unistd.h>
 #include "myriexpress.h"
+#include "pingpong.h"
 
 #define PP_MATCH_DATA 0x5050000000000000ull
 #define PP_MATCH_END 0x454e440000000000ull
@@ -36,14 +36,6 @@ static void usage(FILE *f)
 {
 	fprintf(f, "usage: mx_pingpong [-e EP] [-d HOST:EP | -b] [-n ITERS] [-w WARMUP]\n"
 		   "                   [-s MIN] [-S MAX] [-c CSV] [-V] [-k KEY]\n");
-}
-
-static double now_us(void)
-{
-	struct timespec ts;
-
-	clock_gettime(CLOCK_MONOTONIC, &ts);
-	return (double)ts.tv_sec * 1e6 + (double)ts.tv_nsec / 1e3;
 }
 
 static int check(mx_return_t ret, const char *what)
@@ -104,42 +96,34 @@ static void fill(char *p, uint32_t n, uint32_t seed)
 		p[i] = (char)(i * 31u + seed);
 }
 
-static uint32_t iters_for(const struct opts *o, uint32_t size)
-{
-	uint64_t n = o->iters;
+/* The driver's side of one round trip (pingpong.h): the receive posted
+ * first, so the echo never lands in the unexpected queue. */
+struct round_ctx {
+	mx_endpoint_t ep;
+	mx_endpoint_addr_t peer;
+	const struct opts *o;
+	char *tx, *rx;
+};
 
-	if (size > 65536)
-		n = n * 65536 / size;
-	return n < 4 ? 4 : (uint32_t)n;
-}
-
-/* One size: warm-up then timed round trips.  Returns usec per one-way. */
-static int one_size(mx_endpoint_t ep, mx_endpoint_addr_t peer, const struct opts *o,
-		    char *tx, char *rx, uint32_t size, double *lat)
+static int one_round(void *ctx, uint32_t size, uint32_t i)
 {
-	uint32_t i, n = iters_for(o, size), w = o->warmup;
-	mx_segment_t ts = { tx, size }, rs = { rx, size };
+	struct round_ctx *c = ctx;
+	mx_segment_t ts = { c->tx, size }, rs = { c->rx, size };
 	uint64_t match = PP_MATCH_DATA | size;
 	mx_request_t sreq, rreq;
 	mx_status_t st;
-	double t0 = 0;
 
-	for (i = 0; i < n + w; i++) {
-		if (i == w)
-			t0 = now_us();
-		if (o->verify)
-			fill(tx, size, i);
-		if (check(mx_irecv(ep, &rs, 1, match, MX_MATCH_MASK_NONE, NULL, &rreq), "irecv") ||
-		    check(mx_isend(ep, &ts, 1, peer, match, NULL, &sreq), "isend") ||
-		    wait_req(ep, &sreq, &st, "send") < 0 ||
-		    wait_req(ep, &rreq, &st, "recv") != (long)size)
-			return -1;
-		if (o->verify && memcmp(tx, rx, size)) {
-			fprintf(stderr, "mx_pingpong: data mismatch at %u bytes\n", size);
-			return -1;
-		}
+	if (c->o->verify)
+		fill(c->tx, size, i);
+	if (check(mx_irecv(c->ep, &rs, 1, match, MX_MATCH_MASK_NONE, NULL, &rreq), "irecv") ||
+	    check(mx_isend(c->ep, &ts, 1, c->peer, match, NULL, &sreq), "isend") ||
+	    wait_req(c->ep, &sreq, &st, "send") < 0 ||
+	    wait_req(c->ep, &rreq, &st, "recv") != (long)size)
+		return -1;
+	if (c->o->verify && memcmp(c->tx, c->rx, size)) {
+		fprintf(stderr, "mx_pingpong: data mismatch at %u bytes\n", size);
+		return -1;
 	}
-	*lat = (now_us() - t0) / n / 2;
 	return 0;
 }
 
@@ -172,49 +156,30 @@ static int connect_peer(mx_endpoint_t ep, const char *dest, uint32_t key, mx_end
 
 static int drive(mx_endpoint_t ep, const struct opts *o)
 {
-	mx_endpoint_addr_t peer;
-	char *tx = malloc(o->max ? o->max : 1), *rx = malloc(o->max ? o->max : 1);
-	FILE *csv = NULL;
+	struct round_ctx c = { .ep = ep, .o = o };
+	struct pp_sweep sw = { .iters = o->iters, .warm = o->warmup, .min = o->min, .max = o->max,
+			       .csv = o->csv, .name = "mx_pingpong" };
+	struct pp_link l = { .round = one_round, .ctx = &c };
 	mx_segment_t seg = { NULL, 0 };
 	mx_request_t req;
 	mx_status_t st;
-	uint32_t size;
-	double lat;
 	int rc;
 
-	if (!tx || !rx)
+	c.tx = malloc(o->max ? o->max : 1);
+	c.rx = malloc(o->max ? o->max : 1);
+	if (!c.tx || !c.rx)
 		return 1;
-	memset(tx, 0x5a, o->max ? o->max : 1);
-	rc = connect_peer(ep, o->dest, o->key, &peer);
+	memset(c.tx, 0x5a, o->max ? o->max : 1);
+	rc = connect_peer(ep, o->dest, o->key, &c.peer);
 	if (rc)
 		return rc == -2 ? 2 : 1;
-	if (o->csv && !(csv = fopen(o->csv, "w"))) {
-		perror(o->csv);
+	if (pp_drive(&sw, &l))
 		return 1;
-	}
-	if (csv)
-		fprintf(csv, "bytes,latency_us,mb_per_s\n");
-	printf("%10s %12s %12s\n", "bytes", "latency(us)", "MB/s");
-	for (size = o->min;;) {
-		if (one_size(ep, peer, o, tx, rx, size, &lat))
-			return 1;
-		printf("%10u %12.2f %12.2f\n", size, lat, lat > 0 ? size / lat : 0.0);
-		if (csv)
-			fprintf(csv, "%u,%.3f,%.3f\n", size, lat, lat > 0 ? size / lat : 0.0);
-		fflush(stdout);
-		if (size >= o->max)
-			break;
-		size = size ? size * 2 : 1;
-		if (size > o->max)
-			size = o->max;
-	}
-	if (csv)
-		fclose(csv);
-	if (check(mx_isend(ep, &seg, 1, peer, PP_MATCH_END, NULL, &req), "isend end") ||
+	if (check(mx_isend(ep, &seg, 1, c.peer, PP_MATCH_END, NULL, &req), "isend end") ||
 	    wait_req(ep, &req, &st, "send end") < 0)
 		return 1;
-	free(tx);
-	free(rx);
+	free(c.tx);
+	free(c.rx);
 	return 0;
 }
 
@@ -281,17 +246,6 @@ static int both(struct opts *o)
 	return rc;
 }
 
-static int parse_u32(const char *s, uint32_t *v)
-{
-	char *end;
-	unsigned long n = strtoul(s, &end, 0);
-
-	if (!*s || *end || n > UINT32_MAX)
-		return -1;
-	*v = (uint32_t)n;
-	return 0;
-}
-
 int main(int argc, char **argv)
 {
 	struct opts o = { .ep = 1, .key = 0x12345678, .iters = 1000, .warmup = 100,
@@ -300,14 +254,14 @@ int main(int argc, char **argv)
 
 	while ((c = getopt(argc, argv, "e:d:n:w:s:S:c:k:Vbh")) != -1) {
 		switch (c) {
-		case 'e': bad |= parse_u32(optarg, &o.ep); break;
+		case 'e': bad |= pp_parse_u32(optarg, &o.ep); break;
 		case 'd': o.dest = optarg; break;
-		case 'n': bad |= parse_u32(optarg, &o.iters); break;
-		case 'w': bad |= parse_u32(optarg, &o.warmup); break;
-		case 's': bad |= parse_u32(optarg, &o.min); break;
-		case 'S': bad |= parse_u32(optarg, &o.max); break;
+		case 'n': bad |= pp_parse_u32(optarg, &o.iters); break;
+		case 'w': bad |= pp_parse_u32(optarg, &o.warmup); break;
+		case 's': bad |= pp_parse_u32(optarg, &o.min); break;
+		case 'S': bad |= pp_parse_u32(optarg, &o.max); break;
 		case 'c': o.csv = optarg; break;
-		case 'k': bad |= parse_u32(optarg, &o.key); break;
+		case 'k': bad |= pp_parse_u32(optarg, &o.key); break;
 		case 'V': o.verify = 1; break;
 		case 'b': o.both = 1; break;
 		case 'h': usage(stdout); return 0;
