@@ -73,6 +73,19 @@ void mxd_core_free(struct mxd_core *c)
 
 const struct mxd_config *mxd_core_config(const struct mxd_core *c) { return &c->cfg; }
 uint64_t mxd_core_nic_id(const struct mxd_core *c) { return c->nic_id; }
+
+void mxd_core_quiet(struct mxd_core *c, uint8_t index, uint32_t ms)
+{
+	uint64_t until = mxd_now_ns() + (uint64_t)ms * 1000000u;
+
+	if (until > c->quiet_until_ns[index])
+		c->quiet_until_ns[index] = until;
+}
+
+bool mxd_core_is_quiet(const struct mxd_core *c, uint8_t index)
+{
+	return c->quiet_until_ns[index] && mxd_now_ns() < c->quiet_until_ns[index];
+}
 const char *mxd_core_hostname(const struct mxd_core *c) { return c->hostname; }
 
 void mxd_core_set_nic_id(struct mxd_core *c, uint64_t nic_id)

@@ -201,6 +201,18 @@ void mxd_core_set_remote(struct mxd_core *c, const struct mxd_remote_ops *ops, v
 void mxd_core_set_wakeup(struct mxd_core *c, void (*fn)(void *arg), void *arg);
 /* Apply a reloaded configuration (limits for new endpoints, poll knobs). */
 void mxd_core_reconfigure(struct mxd_core *c, const struct mxd_config *cfg);
+/*
+ * Endpoint 'index' is coming back (claimed by a guest that will re-attach:
+ * daemon restart, save/restore) or has just come back (its library is
+ * connecting to its peers again): for ms milliseconds the wire engine drops
+ * remote frames it cannot take for that index in silence, where it would
+ * refuse them (NACK: closed endpoint, unknown partner).  The remote sender
+ * then keeps resending until the endpoint and its partners are back,
+ * instead of failing what it had in flight.  A longer earlier window stays.
+ */
+void mxd_core_quiet(struct mxd_core *c, uint8_t index, uint32_t ms);
+bool mxd_core_is_quiet(const struct mxd_core *c, uint8_t index);
+#define MXD_QUIET_MS 60000u   /* as long as a library waits for its peers (lib reattach.c) */
 
 /* ---- guests ---- */
 /* Find or create the guest (kind, id, principal) and take a reference.

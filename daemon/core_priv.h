@@ -25,6 +25,7 @@ struct mxd_core {
 	char hostname[MXN_HOSTNAME_MAX];
 	struct mxd_endpoint *eps[MXN_ENDPOINTS_MAX];
 	uint32_t last_session[MXN_ENDPOINTS_MAX]; /* of each index's last occupant */
+	uint64_t quiet_until_ns[MXN_ENDPOINTS_MAX]; /* mxd_core_quiet */
 	uint32_t pair_next;
 	LIST_HEAD(, mxd_guest) guests;
 	TAILQ_HEAD(, mxd_endpoint) active;

@@ -41,7 +41,7 @@ static void fill_remote_src(struct mxn_evt *e, const struct mxd_src *src, uint64
 {
 	e->length = len;
 	e->match_info = match;
-	e->src_nic_id = src->nic_id;
+	e->src_nic_id = mxn_evt_nic_seq(src->nic_id, src->seq);
 	e->src_peer = src->peer;
 	e->src_endpoint = src->endpoint;
 	e->src_session = src->session;

@@ -110,6 +110,8 @@ static void out_wire_counters(struct mxd_out *o, const char *key, const struct m
 	mxd_out_u64(o, "pull_resends", c->pull_resends);
 	mxd_out_u64(o, "drops", c->drops);
 	mxd_out_u64(o, "dups", c->dups);
+	mxd_out_u64(o, "requeued", c->requeued);
+	mxd_out_u64(o, "quiet_drops", c->quiet_drops);
 	mxd_out_u64(o, "nacks_tx", c->nacks_tx);
 	mxd_out_u64(o, "nacks_rx", c->nacks_rx);
 	mxd_out_u64(o, "acks_tx", c->acks_tx);

@@ -41,6 +41,7 @@ struct mxd_src {
 	uint8_t endpoint;
 	uint32_t session;
 	uint64_t nic_id;
+	uint16_t seq;               /* the sender's send number (abi.h MXN_SEQ_SHIFT), 0: none */
 };
 
 struct mxd_remote_ops {

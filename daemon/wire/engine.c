@@ -10,6 +10,7 @@
 #include <stdio.h>
 #include <stdlib.h>
 #include <string.h>
+#include <sys/random.h>
 #include <time.h>
 #include "core.h"
 #include "daemon.h"
@@ -98,11 +99,19 @@ static int cb_ep_info(void *ctx, uint8_t index, uint32_t *session, uint32_t *key
 	return 0;
 }
 
+static bool cb_ep_quiet(void *ctx, uint8_t index)
+{
+	struct mxw_engine *e = ctx;
+
+	return mxd_core_is_quiet(e->core, index);
+}
+
 static int cb_deliver(void *ctx, const struct mxw_delivery *d)
 {
 	struct mxw_engine *e = ctx;
 	struct mxd_src src = { .peer = d->src.peer, .endpoint = d->src.endpoint,
-			       .session = d->src.session, .nic_id = d->src.nic_id };
+			       .session = d->src.session, .nic_id = d->src.nic_id,
+			       .seq = d->src.mxn_seq };
 
 	switch (d->kind) {
 	case MXW_DELIVER_TINY:
@@ -220,7 +229,8 @@ static int op_send_rndv(void *priv, struct mxd_epref from, const struct mxn_cmd 
 {
 	struct mxw_engine *e = priv;
 	int err = mxw_proto_send_rndv(e->pr, ep_of(from), c->dest_peer, c->dest_endpoint,
-				      c->dest_session, c->match_info, c->length, send_handle);
+				      c->dest_session, c->match_info, c->length, send_handle,
+				      mxn_cmd_seq(c));
 
 	if (err == -ESTALE) {
 		(void)mxd_remote_rndv_done(e->core, from, send_handle, MXN_ST_BAD_SESSION, 0);
@@ -449,7 +459,7 @@ static int engine_proto(struct mxw_engine *e, const struct mxd_config *cfg)
 	struct mxw_proto_params p;
 	struct mxw_proto_cb cb = {
 		.ctx = e, .now_us = cb_now, .tx = cb_tx, .tx_buf = cb_tx_buf,
-		.tx_commit = cb_tx_commit, .ep_info = cb_ep_info,
+		.tx_commit = cb_tx_commit, .ep_info = cb_ep_info, .ep_quiet = cb_ep_quiet,
 		.deliver = cb_deliver, .connect_done = cb_connect_done, .send_done = cb_send_done,
 		.rndv_read = cb_rndv_read, .rndv_done = cb_rndv_done, .pull_write = cb_pull_write,
 		.pull_done = cb_pull_done, .lookup_done = cb_lookup_done, .note = cb_note,
@@ -457,6 +467,10 @@ static int engine_proto(struct mxw_engine *e, const struct mxd_config *cfg)
 	int err;
 
 	mxw_proto_params_default(&p);
+	/* a restarted daemon's connects are told from its predecessor's */
+	if (getrandom(&p.incarnation, sizeof(p.incarnation), GRND_NONBLOCK) !=
+	    (ssize_t)sizeof(p.incarnation))
+		p.incarnation = 0;
 	memcpy(p.mac, e->link.mac, 6);
 	snprintf(p.hostname, sizeof(p.hostname), "%s", mxd_core_hostname(e->core));
 	p.mtu = e->wire_mtu = wire_mtu(e, cfg);

@@ -57,6 +57,7 @@ struct mxw_send {
 	bool on_resend_list;
 	bool quiet;                 /* handed back to send_done */
 	uint16_t seqnum;
+	uint16_t mxn_seq;           /* the library's send number (MXW_MXN_SEQ_MAGIC) */
 	uint64_t cookie;
 	uint64_t match;
 	uint32_t length;
@@ -85,6 +86,7 @@ struct mxw_partner {
 	bool rsession_known;
 	bool send_ready;            /* next_send set by a handshake */
 	bool ack_pending;
+	bool mxn_seq;               /* its last connect frame carried MXW_MXN_SEQ_MAGIC */
 	uint16_t next_send, next_acked, next_recv;
 	uint32_t last_send_acknum, last_recv_acknum;
 	uint32_t recv_unacked;
@@ -96,6 +98,7 @@ struct mxw_partner {
 	bool req_seen;
 	uint8_t req_cseq;
 	uint32_t req_session;
+	uint32_t req_inc;           /* the requester engine's incarnation, 0: unknown */
 	struct mxw_send_q unacked, throttled;
 	/* medium reassembly of seqnum med_seq */
 	bool med_active;
@@ -235,6 +238,7 @@ struct mxw_proto {
 	struct mxw_send_q resend_list;      /* by last_tx, oldest first */
 	TAILQ_HEAD(, mxw_conn_req) connects;
 	uint8_t next_cseq;
+	uint32_t incarnation;       /* in our connect requests (MXW_MXN_SEQ_MAGIC) */
 	struct mxw_rdma_slot *rdma[256];    /* per local endpoint, lazily */
 	struct mxw_rndv_in *rndv_in;
 	uint32_t rndv_in_hint, rndv_gen;

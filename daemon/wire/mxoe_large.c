@@ -65,7 +65,7 @@ void mxw_large_free(struct mxw_proto *pr)
 
 int mxw_proto_send_rndv(struct mxw_proto *pr, struct mxw_ep from, uint16_t peer,
 			uint8_t endpoint, uint32_t session, uint64_t match_info, uint32_t len,
-			uint32_t send_handle)
+			uint32_t send_handle, uint16_t mxn_seq)
 {
 	struct mxw_partner *pt;
 	struct mxw_rdma_slot *slots;
@@ -104,6 +104,7 @@ int mxw_proto_send_rndv(struct mxw_proto *pr, struct mxw_ep from, uint16_t peer,
 	s->match = match_info;
 	s->length = len;
 	s->send_handle = send_handle;
+	s->mxn_seq = mxn_seq;
 	s->rdma_id = (uint8_t)id;
 	s->rdma_seqnum = slots[id].seqnum;
 	return mxw_queue_send(pr, pt, s);
@@ -270,6 +271,7 @@ void mxw_rx_rndv(struct mxw_proto *pr, struct mxw_partner *pt, const struct mxw_
 	d.src.endpoint = pt->rep;
 	d.src.session = pt->rsession;
 	d.src.nic_id = pr->peers[pt->peer].nic_id;
+	d.src.mxn_seq = pt->mxn_seq ? f->u.rndv.msg.mxn_seq : 0;
 	d.match_info = f->u.rndv.msg.match_info;
 	d.length = ri->msg_length;
 	d.remote_ref = (uint64_t)ri->gen << 32 | idx;

@@ -84,6 +84,14 @@ int mxw_proto_new(const struct mxw_proto_params *p, const struct mxw_proto_cb *c
 		return -ENOMEM;
 	pr->p = *p;
 	pr->cb = *cb;
+	pr->incarnation = p->incarnation;
+	if (!pr->incarnation) {
+		uint64_t t = cb->now_us(cb->ctx) * 0x9e3779b97f4a7c15ull;
+
+		pr->incarnation = (uint32_t)(t >> 32) ^ (uint32_t)t;
+	}
+	pr->incarnation |= 1u;  /* never 0 */
+	pr->next_cseq = (uint8_t)pr->incarnation;
 	TAILQ_INIT(&pr->ack_list);
 	TAILQ_INIT(&pr->resend_list);
 	TAILQ_INIT(&pr->connects);
@@ -354,7 +362,7 @@ static int tx_send(struct mxw_proto *pr, struct mxw_send *s)
 	struct mxw_msg_fields m = {
 		.dst_ep = pt->rep, .src_ep = pt->lep, .length = s->length,
 		.seqnum = s->seqnum, .piggyack = mxw_ack_point(pt), .session = pt->rsession,
-		.match_info = s->match,
+		.match_info = s->match, .mxn_seq = pt->mxn_seq ? s->mxn_seq : 0,
 	};
 	struct mxw_frame f;
 	int err = 0;
@@ -584,6 +592,7 @@ int mxw_proto_send(struct mxw_proto *pr, struct mxw_ep from, uint16_t peer, uint
 		  MXW_SK_MEDIUM;
 	s->cookie = cookie;
 	s->quiet = quiet;
+	s->mxn_seq = (uint16_t)(cookie >> MXN_SEQ_SHIFT);
 	s->match = match_info;
 	s->length = len;
 	if (len) {
@@ -636,6 +645,8 @@ static void tx_connect_request(struct mxw_proto *pr, struct mxw_conn_req *cr)
 	f.u.connect.app_key = cr->key;
 	f.u.connect.target_recv_seqnum_start = pt ? pt->next_recv : 0;
 	f.u.connect.connect_seqnum = cr->cseq;
+	f.u.connect.mxn_seq = true;
+	f.u.connect.incarnation = pr->incarnation;
 	cr->last_tx = mxw_now(pr);
 	mxw_timer_earlier(pr, &pr->t_connect, cr->last_tx + pr->p.resend_us);
 	(void)mxw_tx_frame(pr, &f, cr->peer);
@@ -716,6 +727,19 @@ static void tx_nack_lib(struct mxw_proto *pr, uint16_t peer, uint8_t lep, uint8_
 	}
 }
 
+/* A frame for local endpoint lep that we cannot take: refuse it, unless
+ * that endpoint is coming back (ep_quiet): then drop it in silence.  peer
+ * is -1 for a sender outside the peer table. */
+static bool quiet_drop(struct mxw_proto *pr, int peer, uint8_t lep)
+{
+	if (!pr->cb.ep_quiet || !pr->cb.ep_quiet(pr->cb.ctx, lep))
+		return false;
+	pr->st.quiet_drops++;
+	if (peer >= 0)
+		pr->peers[peer].st.quiet_drops++;
+	return true;
+}
+
 /*
  * A sequenced frame from a MAC outside the peer table that quotes the
  * session of one of our open endpoints: a peer evicted while idle (see
@@ -736,6 +760,8 @@ static void rx_unknown_sender(struct mxw_proto *pr, const struct mxw_frame *f)
 		return;
 	if (pr->cb.ep_info(pr->cb.ctx, lep, &session, &key) || session != want)
 		return;
+	if (quiet_drop(pr, -1, lep))
+		return;     /* a restarted daemon: the peer comes back with a handshake */
 	memset(&n, 0, sizeof(n));
 	memcpy(n.dst_mac, f->src_mac, 6);
 	memcpy(n.src_mac, pr->p.mac, 6);
@@ -773,17 +799,47 @@ static void partner_resync(struct mxw_proto *pr, struct mxw_partner *pt, uint32_
 }
 
 /*
+ * The other side lost its partner state but its endpoint is the same one
+ * (same session: its daemon restarted and the endpoint re-attached, or it
+ * evicted us while idle), and it numbers its send: every message in flight
+ * goes again, first, from the start it gave.  Some may have reached its
+ * library before; that library drops those by their send number.
+ */
+static void partner_requeue(struct mxw_proto *pr, struct mxw_partner *pt)
+{
+	struct mxw_send *s;
+
+	while ((s = TAILQ_LAST(&pt->unacked, mxw_send_q))) {
+		unlink_unacked(pr, s);
+		s->resends = 0;
+		TAILQ_INSERT_HEAD(&pt->throttled, s, plink);
+		pr->st.requeued++;
+		pr->peers[pt->peer].st.requeued++;
+	}
+	pt->send_ready = false;
+}
+
+/*
  * A handshake tells us where the other side expects our next message.  A
  * start outside what we have in flight (next_acked..next_send) means it
- * lost its partner state (evicted while idle, see mxoe_bounds.c): what was
- * in flight fails, and we start again where it expects.
+ * lost its partner state (evicted while idle, see mxoe_bounds.c, or its
+ * daemon restarted): what was in flight fails, or goes again if the other
+ * side drops duplicates by send number, and we start where it expects.
  */
+static void partner_lost_state(struct mxw_proto *pr, struct mxw_partner *pt)
+{
+	if (pt->mxn_seq)
+		partner_requeue(pr, pt);
+	else
+		partner_fail(pr, pt, MXN_ST_BAD_SESSION);
+}
+
 static void partner_send_start(struct mxw_proto *pr, struct mxw_partner *pt, uint16_t start)
 {
 	if (pt->send_ready &&
 	    (((start ^ pt->next_send) & MXW_SESNUM_MASK) ||
 	     mxw_seq_diff(start, pt->next_acked) > mxw_seq_diff(pt->next_send, pt->next_acked)))
-		partner_fail(pr, pt, MXN_ST_BAD_SESSION);
+		partner_lost_state(pr, pt);
 	if (!pt->send_ready) {
 		pt->next_send = pt->next_acked = start;
 		pt->send_ready = true;
@@ -797,9 +853,12 @@ static void rx_connect_request(struct mxw_proto *pr, int peer, const struct mxw_
 	struct mxw_partner *pt;
 	struct mxw_ep ep;
 	uint32_t session, key;
+	bool reborn;
 	int err;
 
 	err = pr->cb.ep_info(pr->cb.ctx, f->u.connect.dst_ep, &session, &key);
+	if (err && quiet_drop(pr, peer, f->u.connect.dst_ep))
+		return;     /* the connecter retries until the endpoint is back */
 	if (err) {
 		tx_nack_lib(pr, (uint16_t)peer, f->u.connect.dst_ep, f->u.connect.src_ep,
 			    err == -EINVAL ? MXW_NACK_BAD_ENDPT : MXW_NACK_ENDPT_CLOSED, 0);
@@ -814,6 +873,7 @@ static void rx_connect_request(struct mxw_proto *pr, int peer, const struct mxw_
 	r.u.connect.target_session = session;
 	r.u.connect.is_reply = 1;
 	r.u.connect.connect_seqnum = f->u.connect.connect_seqnum;
+	r.u.connect.mxn_seq = true;
 	if (key != f->u.connect.app_key) {
 		r.u.connect.status_code = MXW_CONNECT_STATUS_BAD_KEY;
 		goto reply;
@@ -832,15 +892,23 @@ static void rx_connect_request(struct mxw_proto *pr, int peer, const struct mxw_
 	}
 	/* A copy of a request already taken carries the receive start of
 	 * back then: behind what the peer has acked since, it would look
-	 * like a peer that lost its state and fail every send in flight. */
-	if (!(pt->req_seen && pt->req_cseq == f->u.connect.connect_seqnum &&
-	      pt->req_session == f->u.connect.src_session && pt->rsession_known &&
-	      pt->rsession == f->u.connect.src_session)) {
+	 * like a peer that lost its state and fail every send in flight.
+	 * A request of a new incarnation of the requester's daemon is new
+	 * whatever its connect seqnum: that daemon holds no state for us. */
+	reborn = f->u.connect.incarnation && pt->req_inc &&
+		 pt->req_inc != f->u.connect.incarnation;
+	if (reborn || !(pt->req_seen && pt->req_cseq == f->u.connect.connect_seqnum &&
+			pt->req_session == f->u.connect.src_session && pt->rsession_known &&
+			pt->rsession == f->u.connect.src_session)) {
+		pt->mxn_seq = f->u.connect.mxn_seq;
 		partner_resync(pr, pt, f->u.connect.src_session, true);
+		if (reborn && pt->send_ready)
+			partner_lost_state(pr, pt);
 		partner_send_start(pr, pt, f->u.connect.target_recv_seqnum_start);
 		pt->req_seen = true;
 		pt->req_cseq = f->u.connect.connect_seqnum;
 		pt->req_session = f->u.connect.src_session;
+		pt->req_inc = f->u.connect.incarnation;
 	}
 	r.u.connect.target_recv_seqnum_start = pt->next_recv;
 reply:
@@ -873,6 +941,7 @@ static void rx_connect_reply(struct mxw_proto *pr, int peer, const struct mxw_fr
 	pt = partner_get(pr, cr->from, cr->peer, cr->rep);
 	if (!pt)
 		return;
+	pt->mxn_seq = f->u.connect.mxn_seq;
 	partner_resync(pr, pt, f->u.connect.target_session, false);
 	partner_send_start(pr, pt, f->u.connect.target_recv_seqnum_start);
 	connect_finish(pr, cr, MXN_ST_OK, f->u.connect.target_session);
@@ -892,13 +961,14 @@ static void deliver_src(struct mxw_proto *pr, const struct mxw_partner *pt, stru
 
 /* Returns 0 when the message was consumed (seqnum advances). */
 static int rx_deliver_msg(struct mxw_proto *pr, struct mxw_partner *pt, uint8_t kind,
-			  uint64_t match, const void *data, uint32_t len)
+			  uint64_t match, const void *data, uint32_t len, uint16_t mxn_seq)
 {
 	struct mxw_delivery d;
 
 	memset(&d, 0, sizeof(d));
 	d.kind = kind;
 	deliver_src(pr, pt, &d);
+	d.src.mxn_seq = pt->mxn_seq ? mxn_seq : 0;
 	d.match_info = match;
 	d.data = data;
 	d.length = len;
@@ -984,6 +1054,8 @@ static struct mxw_partner *rx_seq_partner(struct mxw_proto *pr, int peer, uint8_
 	int err;
 
 	err = pr->cb.ep_info(pr->cb.ctx, lep, &my_session, &key);
+	if (err && quiet_drop(pr, peer, lep))
+		return NULL;
 	if (err) {
 		tx_nack_lib(pr, (uint16_t)peer, lep, rep,
 			    err == -EINVAL ? MXW_NACK_BAD_ENDPT : MXW_NACK_ENDPT_CLOSED, seqnum);
@@ -994,6 +1066,8 @@ static struct mxw_partner *rx_seq_partner(struct mxw_proto *pr, int peer, uint8_
 		return NULL;
 	}
 	pt = mxw_partner_find(pr, lep, (uint16_t)peer, rep);
+	if (!pt && quiet_drop(pr, peer, lep))
+		return NULL;    /* our endpoint is reconnecting: it comes with a handshake */
 	if (!pt) {
 		/* it knows our session but we hold no partner: evicted while
 		 * idle (or never connected).  A NACK ends its conversation;
@@ -1033,13 +1107,14 @@ int mxw_rx_take(struct mxw_proto *pr, struct mxw_partner *pt, const struct mxw_f
 	switch (f->type) {
 	case MXW_PKT_TINY:
 		return rx_deliver_msg(pr, pt, MXW_DELIVER_TINY, f->u.msg.match_info, data,
-				      f->u.msg.length);
+				      f->u.msg.length, f->u.msg.mxn_seq);
 	case MXW_PKT_SMALL:
 		return rx_deliver_msg(pr, pt, MXW_DELIVER_QUEUED, f->u.msg.match_info, data,
-				      f->u.msg.length);
+				      f->u.msg.length, f->u.msg.mxn_seq);
 	case MXW_PKT_MEDIUM:
+		/* every fragment carries the number: f may be any of them */
 		return rx_deliver_msg(pr, pt, MXW_DELIVER_QUEUED, f->u.medium.msg.match_info, data,
-				      f->u.medium.msg.length);
+				      f->u.medium.msg.length, f->u.medium.msg.mxn_seq);
 	case MXW_PKT_RNDV:
 		mxw_rx_rndv(pr, pt, f, &ret);
 		return ret;

@@ -48,6 +48,7 @@ struct mxw_src {
 	uint8_t endpoint;
 	uint32_t session;
 	uint64_t nic_id;
+	uint16_t mxn_seq;           /* the library's send number (0: none or unknown) */
 };
 
 enum mxw_delivery_kind { MXW_DELIVER_TINY = 1, MXW_DELIVER_QUEUED, MXW_DELIVER_RNDV };
@@ -69,6 +70,8 @@ struct mxw_counters {
 	uint64_t pull_resends;      /* pull requests sent again */
 	uint64_t drops;             /* valid frames dropped (early, no room, stale) */
 	uint64_t dups;              /* duplicates suppressed */
+	uint64_t requeued;          /* in flight to a peer that lost its state, sent again */
+	uint64_t quiet_drops;       /* for an endpoint coming back: dropped, not refused */
 	uint64_t nacks_tx, nacks_rx;
 	uint64_t acks_tx, acks_rx;  /* explicit TRUC acks */
 	uint64_t bad_frames;        /* malformed or hostile frames */
@@ -112,6 +115,12 @@ struct mxw_proto_cb {
 	/* The local endpoint 'index': 0 with its session and key, -ENOENT if
 	 * not open, -EINVAL if the index is beyond the host's limit. */
 	int (*ep_info)(void *ctx, uint8_t index, uint32_t *session, uint32_t *key);
+	/* Optional: true while endpoint 'index' is coming back (re-attaching
+	 * after a daemon restart or a restore) or has just come back: a frame
+	 * for it we cannot take (endpoint not open, partner unknown) is then
+	 * dropped in silence instead of refused, so its sender keeps resending
+	 * until the endpoint and its partners are back. */
+	bool (*ep_quiet)(void *ctx, uint8_t index);
 	/* 0 delivered, -EAGAIN no room now (held, unacked, until
 	 * mxw_proto_room() names the endpoint; dropped beyond the reassembly
 	 * budget, and the sender resends), -ESRCH endpoint gone (nacked as
@@ -179,6 +188,9 @@ struct mxw_proto_params {
 	 * sender resends the whole message). */
 	uint32_t evict_idle_us;
 	uint32_t reasm_timeout_us;
+	/* nonzero, new at every start (the daemon draws it at random); 0: the
+	 * engine derives one from its clock */
+	uint32_t incarnation;
 };
 
 /* Defaults: 20 ms resends, 250 retries, 32 pull frames per block, 4 blocks
@@ -209,13 +221,16 @@ void mxw_proto_get_counters(const struct mxw_proto *pr, struct mxw_counters *out
 int mxw_proto_connect(struct mxw_proto *pr, struct mxw_ep from, uint64_t cookie,
 		      uint64_t nic_id, uint8_t endpoint, uint32_t key, uint32_t timeout_ms);
 /* Tiny/small/medium: the engine copies data.  'quiet' is handed back to
- * send_done (the sender completed it at issue: its completion wakes nobody). */
+ * send_done (the sender completed it at issue: its completion wakes nobody).
+ * The cookie's top 16 bits are the library's send number (abi.h
+ * MXN_SEQ_SHIFT), carried to partners that understand it
+ * (MXW_MXN_SEQ_MAGIC); mxn_seq of a rendezvous likewise. */
 int mxw_proto_send(struct mxw_proto *pr, struct mxw_ep from, uint16_t peer, uint8_t endpoint,
 		   uint32_t session, uint64_t match_info, const void *data, uint32_t len,
 		   uint64_t cookie, bool quiet);
 int mxw_proto_send_rndv(struct mxw_proto *pr, struct mxw_ep from, uint16_t peer,
 			uint8_t endpoint, uint32_t session, uint64_t match_info, uint32_t len,
-			uint32_t send_handle);
+			uint32_t send_handle, uint16_t mxn_seq);
 int mxw_proto_pull(struct mxw_proto *pr, struct mxw_ep to, uint64_t remote_ref,
 		   uint32_t pull_handle, uint32_t len);
 /* Resolve by name (name_len > 0) or by nic id. */

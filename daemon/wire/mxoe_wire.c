@@ -121,6 +121,7 @@ static void msg_from_wire(struct mxw_msg_fields *m, const struct mxw_hdr_msg *w)
 	m->piggyack = ntohs(w->lib_piggyack);
 	m->session = ntohl(w->session);
 	m->match_info = ((uint64_t)ntohl(w->match_a) << 32) | ntohl(w->match_b);
+	m->mxn_seq = ntohs(w->mxn_seq);
 }
 
 /* Copy the type header out once the frame is known to hold it. */
@@ -167,6 +168,7 @@ static int decode_medium(struct mxw_frame *f, const uint8_t *body, size_t blen)
 	m->piggyack = ntohs(w.lib_piggyack);
 	m->session = ntohl(w.session);
 	m->match_info = ((uint64_t)ntohl(w.match_a) << 32) | ntohl(w.match_b);
+	m->mxn_seq = ntohs(w.mxn_seq);
 	f->u.medium.frag_length = ntohs(w.frag_length);
 	f->u.medium.frag_seqnum = w.frag_seqnum;
 	if (f->u.medium.frag_length > m->length)
@@ -251,11 +253,18 @@ static int decode_connect(struct mxw_frame *f, const uint8_t *body, size_t blen)
 	f->u.connect.is_reply = w.is_reply;
 	f->u.connect.target_recv_seqnum_start = ntohs(w.target_recv_seqnum_start);
 	f->u.connect.connect_seqnum = w.connect_seqnum;
+	f->u.connect.mxn_seq = ntohl(w.ext_magic) == MXW_MXN_SEQ_MAGIC;
 	if (w.is_reply) {
 		f->u.connect.target_session = ntohl(w.app_key_or_target_session);
 		f->u.connect.status_code = w.status_code;
 	} else {
 		f->u.connect.app_key = ntohl(w.app_key_or_target_session);
+		if (f->u.connect.mxn_seq) {
+			uint32_t inc;
+
+			memcpy(&inc, &w.status_code, sizeof(inc)); /* bytes 28..31 */
+			f->u.connect.incarnation = ntohl(inc);
+		}
 	}
 	return 0;
 }
@@ -385,6 +394,7 @@ static void msg_to_wire(struct mxw_hdr_msg *w, uint8_t type, const struct mxw_ms
 	w->match_a = htonl((uint32_t)(m->match_info >> 32));
 	w->match_b = htonl((uint32_t)m->match_info);
 	w->session = htonl(m->session);
+	w->mxn_seq = htons(m->mxn_seq);
 }
 
 /* The type header of f in wire form, in hdr; returns its size or -errno. */
@@ -418,6 +428,7 @@ static int header_to_wire(const struct mxw_frame *f, void *hdr)
 		w->session = htonl(m->session);
 		w->frag_length = htons((uint16_t)f->payload_len);
 		w->frag_seqnum = f->u.medium.frag_seqnum;
+		w->mxn_seq = htons(m->mxn_seq);
 		return sizeof(*w);
 	}
 	case MXW_PKT_RNDV: {
@@ -487,6 +498,7 @@ static int header_to_wire(const struct mxw_frame *f, void *hdr)
 		w->length = MXW_CONNECT_DATA_LEN;
 		w->lib_seqnum = htons(f->u.connect.seqnum);
 		w->src_dst_peer_index = htons(f->u.connect.src_dst_peer_index);
+		w->ext_magic = htonl(f->u.connect.mxn_seq ? MXW_MXN_SEQ_MAGIC : 0);
 		w->src_session_id = htonl(f->u.connect.src_session);
 		w->app_key_or_target_session = htonl(f->u.connect.is_reply ?
 						      f->u.connect.target_session :
@@ -495,6 +507,11 @@ static int header_to_wire(const struct mxw_frame *f, void *hdr)
 		w->is_reply = f->u.connect.is_reply ? 1 : 0;
 		w->connect_seqnum = f->u.connect.connect_seqnum;
 		w->status_code = f->u.connect.is_reply ? f->u.connect.status_code : 0;
+		if (!f->u.connect.is_reply && f->u.connect.mxn_seq) {
+			uint32_t inc = htonl(f->u.connect.incarnation);
+
+			memcpy(&w->status_code, &inc, sizeof(inc)); /* bytes 28..31 */
+		}
 		return sizeof(*w);
 	}
 	case MXW_PKT_TRUC: {

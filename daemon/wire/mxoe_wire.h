@@ -18,6 +18,7 @@
 #ifndef MXW_MXOE_WIRE_H
 #define MXW_MXOE_WIRE_H
 
+#include <stdbool.h>
 #include <stddef.h>
 #include <stdint.h>
 
@@ -42,6 +43,23 @@
 #define MXW_CONNECT_STATUS_SUCCESS 0u
 #define MXW_CONNECT_STATUS_BAD_KEY 11u
 #define MXW_PTYPE_NEED_IRQ 0x80u    /* a hint bit some senders set; ignored */
+/*
+ * Our one extension, invisible to native Open-MX: a myribackd puts this
+ * magic in its CONNECT frames' pad2 (offset 12, zero in Open-MX's), telling
+ * the other side that it reads and writes the library's per-connection send
+ * number (abi.h, MXN_SEQ_SHIFT) in message frames: TINY, SMALL and RNDV at
+ * offset 6 (Open-MX's checksum, zero unless a debug build computes one),
+ * MEDIUM at offset 30 (pad2).  We write it only to a partner whose connect
+ * frame carried the magic, and read it only from such a partner, so a
+ * native node sees Open-MX's frames byte for byte and its checksum is never
+ * taken for a number.  A resend after a re-attach then keeps its number
+ * across the wire and the receiving library drops a copy it already took.
+ * A connect request with the magic also carries, in its last 4 bytes
+ * (Open-MX: a request's pad), the sender engine's incarnation: nonzero,
+ * new at every daemon start, so a restarted daemon's request is never taken
+ * for a late copy of its predecessor's.
+ */
+#define MXW_MXN_SEQ_MAGIC 0x4d584e53u  /* "MXNS" */
 
 /* 14-bit sequence numbers, the two top bits number the partner session. */
 #define MXW_SEQNUM_BITS 14u
@@ -110,7 +128,7 @@ struct mxw_hdr_msg {            /* TINY, SMALL, and the start of MEDIUM/RNDV */
 	uint8_t src_endpoint;
 	uint8_t src_generation;
 	uint16_t length;             /* message length (RNDV: 8, its data) */
-	uint16_t pad1;
+	uint16_t mxn_seq;            /* Open-MX: checksum; ours: see MXW_MXN_SEQ_MAGIC */
 	uint16_t lib_seqnum;
 	uint16_t lib_piggyack;
 	uint32_t match_a;            /* high 32 bits of match_info */
@@ -119,6 +137,7 @@ struct mxw_hdr_msg {            /* TINY, SMALL, and the start of MEDIUM/RNDV */
 };
 _Static_assert(sizeof(struct mxw_hdr_msg) == 24, "msg");
 _Static_assert(offsetof(struct mxw_hdr_msg, length) == 4, "msg.length");
+_Static_assert(offsetof(struct mxw_hdr_msg, mxn_seq) == 6, "msg.mxn_seq");
 _Static_assert(offsetof(struct mxw_hdr_msg, lib_seqnum) == 8, "msg.seq");
 _Static_assert(offsetof(struct mxw_hdr_msg, lib_piggyack) == 10, "msg.piggy");
 _Static_assert(offsetof(struct mxw_hdr_msg, match_a) == 12, "msg.match_a");
@@ -142,7 +161,7 @@ struct mxw_hdr_medium {
 	uint8_t frag_seqnum;
 	uint8_t pad1;                /* MX-wire mode: frag_pipeline */
 	uint16_t checksum;           /* unused (debug builds of Open-MX only) */
-	uint16_t pad2;
+	uint16_t mxn_seq;            /* Open-MX: pad2; ours: see MXW_MXN_SEQ_MAGIC */
 };
 _Static_assert(sizeof(struct mxw_hdr_medium) == 32, "medium");
 _Static_assert(offsetof(struct mxw_hdr_medium, length) == 4, "medium.length");
@@ -152,6 +171,7 @@ _Static_assert(offsetof(struct mxw_hdr_medium, session) == 20, "medium.session")
 _Static_assert(offsetof(struct mxw_hdr_medium, frag_length) == 24, "frag_length");
 _Static_assert(offsetof(struct mxw_hdr_medium, frag_seqnum) == 26, "frag_seqnum");
 _Static_assert(offsetof(struct mxw_hdr_medium, checksum) == 28, "medium.checksum");
+_Static_assert(offsetof(struct mxw_hdr_medium, mxn_seq) == 30, "medium.mxn_seq");
 
 struct mxw_hdr_rndv {
 	struct mxw_hdr_msg msg;
@@ -238,7 +258,7 @@ struct mxw_hdr_connect {
 	uint8_t pad1[3];
 	uint16_t lib_seqnum;
 	uint16_t src_dst_peer_index; /* the sender's index of the receiver */
-	uint32_t pad2;
+	uint32_t ext_magic;          /* Open-MX: pad2; ours: MXW_MXN_SEQ_MAGIC */
 	/* connect data, request and reply share the first 8 bytes' shape */
 	uint32_t src_session_id;
 	uint32_t app_key_or_target_session; /* request: app key; reply: target session */
@@ -252,6 +272,7 @@ _Static_assert(sizeof(struct mxw_hdr_connect) == 32, "connect");
 _Static_assert(offsetof(struct mxw_hdr_connect, length) == 4, "connect.length");
 _Static_assert(offsetof(struct mxw_hdr_connect, lib_seqnum) == 8, "connect.seq");
 _Static_assert(offsetof(struct mxw_hdr_connect, src_dst_peer_index) == 10, "connect.idx");
+_Static_assert(offsetof(struct mxw_hdr_connect, ext_magic) == 12, "connect.ext");
 _Static_assert(offsetof(struct mxw_hdr_connect, src_session_id) == 16, "connect.ssid");
 _Static_assert(offsetof(struct mxw_hdr_connect, app_key_or_target_session) == 20, "connect.key");
 _Static_assert(offsetof(struct mxw_hdr_connect, target_recv_seqnum_start) == 24, "connect.start");
@@ -325,6 +346,7 @@ struct mxw_msg_fields {          /* TINY, SMALL, MEDIUM, RNDV */
 	uint16_t seqnum, piggyack;
 	uint32_t session;
 	uint64_t match_info;
+	uint16_t mxn_seq;            /* the library's send number (0: none) */
 };
 
 struct mxw_frame {
@@ -371,6 +393,8 @@ struct mxw_frame {
 			uint32_t target_session;  /* reply */
 			uint16_t target_recv_seqnum_start;
 			uint8_t is_reply, connect_seqnum, status_code;
+			bool mxn_seq;             /* MXW_MXN_SEQ_MAGIC sent/seen */
+			uint32_t incarnation;     /* request with the magic: the sender engine's */
 		} connect;
 		struct {
 			uint8_t dst_ep, src_ep;

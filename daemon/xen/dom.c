@@ -87,6 +87,7 @@ int mxd_xen_dom_adopt(struct mxd_xen *x, uint32_t domid, struct mxd_xen_dom **ou
 		mxd_xen_dom_free(d, false);
 		return err;
 	}
+	mxd_xen_quiet_claims(d);
 	mxd_log(MXD_LOG_NOTICE, "xen: domain %u (%s) attached", domid, name);
 	*out = d;
 	return 0;
@@ -123,6 +124,8 @@ void mxd_xen_dom_shutdown_asked(struct mxd_xen_dom *d)
 	 * others, which must not reach memory being saved. */
 	for (i = 0; i < MXD_XEN_SLOTS; i++) {
 		if (d->eps[i] && d->eps[i]->ep) {
+			/* saved or migrated: peers' frames wait, not fail */
+			mxd_core_quiet(d->x->core, d->eps[i]->ep->index, MXD_QUIET_MS);
 			mxd_endpoint_quiesce(d->eps[i]->ep);
 			n++;
 		}

@@ -269,6 +269,28 @@ static int mxd_xen_claim(struct mxd_xen_dom *d, uint32_t index, uint32_t session
 	return mxd_xen_claim_check(rec, session, d->vm);
 }
 
+void mxd_xen_quiet_claims(struct mxd_xen_dom *d)
+{
+	char rec[MXD_XEN_PATH + 16];
+	unsigned int i, num = 0;
+	char **names;
+	uint32_t index;
+	const char *sp;
+
+	if (!d->vm[0])
+		return;
+	names = xs_directory(d->x->xs, XBT_NULL, MXD_XEN_SESSIONS, &num);
+	for (i = 0; names && i < num; i++) {
+		if (mxd_xs_parse_u32(names[i], &index) || index >= MXN_ENDPOINTS_MAX ||
+		    mxd_xs_read_str(d->x->xs, MXD_XEN_SESSIONS, names[i], rec, sizeof(rec)))
+			continue;
+		sp = strchr(rec, ' ');
+		if (sp && !strcmp(sp + 1, d->vm))
+			mxd_core_quiet(d->x->core, (uint8_t)index, MXD_QUIET_MS);
+	}
+	free(names);
+}
+
 /* Remember who holds index's session now (dom0-only node). */
 static void mxd_xen_claim_keep(struct mxd_xen_dom *d, const struct mxd_endpoint *ep)
 {
@@ -324,6 +346,9 @@ static int mxd_xen_ep_open(struct mxd_xen_dom *d, uint32_t slot, uint32_t nonce)
 	x->st.endpoints++;
 	x->st.eps_attached++;
 	if (o.session) {
+		/* its library connects to its peers again: until then their
+		 * frames find no partner and must not be refused */
+		mxd_core_quiet(x->core, ep->index, MXD_QUIET_MS);
 		x->st.eps_reattached++;
 		mxd_log(MXD_LOG_NOTICE, "xen: domain %u endpoint %u re-attached (session kept)",
 			d->domid, ep->index);

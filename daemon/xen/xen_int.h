@@ -103,6 +103,9 @@ void mxd_xen_dom_shutdown_asked(struct mxd_xen_dom *d);
 
 /* ep.c: endpoints */
 void mxd_xen_ep_sync(struct mxd_xen_dom *d);
+/* The indexes d's endpoints hold (MXD_XEN_SESSIONS) will be re-attached:
+ * the wire keeps quiet about them meanwhile (mxd_core_quiet). */
+void mxd_xen_quiet_claims(struct mxd_xen_dom *d);
 void mxd_xen_ep_close(struct mxd_xen_ep *xe);
 struct mxd_xen_ep *mxd_xen_ep_by_port(struct mxd_xen *x, evtchn_port_t port);
 

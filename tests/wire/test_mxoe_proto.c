@@ -12,6 +12,7 @@
 #include <string.h>
 #include <myrixen/abi.h>
 #include "mxoe_proto.h"
+#include "seqtrack.h"
 
 #include "wcheck.h"
 
@@ -62,6 +63,7 @@ struct rx_rec {
 	uint64_t match;
 	uint32_t len;
 	bool ok;                    /* pattern verified */
+	uint16_t mxn_seq;           /* the library's send number it carried */
 };
 
 struct pending_pull {
@@ -107,6 +109,8 @@ struct host {
 	 * (0: no bound); a refusal asks for a room signal, as the core does */
 	unsigned cap[NEPS], consumed[NEPS], refused[NEPS];
 	bool wants_room[NEPS];
+	bool quiet;                 /* ep_quiet: its endpoints are coming back */
+	bool strip_magic;           /* its CONNECT frames lose MXW_MXN_SEQ_MAGIC (native) */
 	char lookup_name[96];
 	uint64_t lookup_nic;
 };
@@ -169,6 +173,10 @@ static uint64_t forwarder_runs(uint64_t t)
 static bool capture_connect;
 static uint8_t captured[256];
 static size_t captured_len;
+/* the last TINY frame any host sent, its bytes 0..31 */
+static uint8_t last_tiny[32];
+/* the library's send number send_one() puts in its cookie (0: none) */
+static uint16_t next_mxn_seq;
 
 static int cb_tx(void *ctx, const uint8_t *frame, size_t len)
 {
@@ -182,6 +190,10 @@ static int cb_tx(void *ctx, const uint8_t *frame, size_t len)
 		captured_len = len;
 	}
 
+	if (h->strip_magic && len >= 32 && frame[16] == 36)
+		memset((uint8_t *)(uintptr_t)frame + 28, 0, 4);  /* as Open-MX writes pad2 */
+	if (len >= sizeof(last_tiny) && frame[16] == 37)
+		memcpy(last_tiny, frame, sizeof(last_tiny));
 	if (chan.dead[h->id] || (dst >= 0 && chan.dead[dst]))
 		return 0;
 	if (chan.loss_pct && rnd() % 100 < chan.loss_pct)
@@ -242,6 +254,7 @@ static int cb_deliver(void *ctx, const struct mxw_delivery *d)
 	r->src_ep = d->src.endpoint;
 	r->match = d->match_info;
 	r->len = d->length;
+	r->mxn_seq = d->src.mxn_seq;
 	if (d->kind == MXW_DELIVER_RNDV) {
 		struct pending_pull *p = &h->pend[h->npend++ % MAXMSG];
 
@@ -257,6 +270,14 @@ static int cb_deliver(void *ctx, const struct mxw_delivery *d)
 			(d->kind == MXW_DELIVER_TINY) == (d->length <= 32);
 	}
 	return 0;
+}
+
+static bool cb_ep_quiet(void *ctx, uint8_t index)
+{
+	struct host *h = ctx;
+
+	(void)index;
+	return h->quiet;
 }
 
 static void cb_connect_done(void *ctx, struct mxw_ep ep, uint64_t cookie, uint8_t status,
@@ -369,7 +390,7 @@ static void host_init(int i, uint32_t mtu)
 	struct mxw_proto_params p;
 	struct mxw_proto_cb cb = {
 		.ctx = h, .now_us = cb_now, .tx = cb_tx, .ep_info = cb_ep_info,
-		.deliver = cb_deliver, .connect_done = cb_connect_done,
+		.ep_quiet = cb_ep_quiet, .deliver = cb_deliver, .connect_done = cb_connect_done,
 		.send_done = cb_send_done, .rndv_read = cb_rndv_read, .rndv_done = cb_rndv_done,
 		.pull_write = cb_pull_write, .pull_done = cb_pull_done,
 		.lookup_done = cb_lookup_done, .note = cb_note,
@@ -530,7 +551,7 @@ static int send_one(int a, uint8_t aep, uint8_t bep, uint64_t idx, uint32_t len)
 		pattern(buf, len, idx);
 		/* odd messages quiet: send_done must hand that back */
 		err = mxw_proto_send(h->pr, from, h->conn.peer, bep, h->conn.session, idx, buf, len,
-				     idx, idx & 1);
+				     idx | (uint64_t)next_mxn_seq << MXN_SEQ_SHIFT, idx & 1);
 		free(buf);
 		return err;
 	}
@@ -540,7 +561,7 @@ static int send_one(int a, uint8_t aep, uint8_t bep, uint64_t idx, uint32_t len)
 	h->rndv_len[handle] = len;
 	pattern(h->rndv_buf[handle], len, idx);
 	return mxw_proto_send_rndv(h->pr, from, h->conn.peer, bep, h->conn.session, idx, len,
-				   handle);
+				   handle, next_mxn_seq);
 }
 
 static const uint32_t sizes[] = { 0, 1, 32, 33, 128, 129, 1451, 1452, 1453, 1466, 8192, 32767,
@@ -1271,8 +1292,113 @@ static void test_mixed_geometry(void)
 	hosts_free();
 }
 
+/*
+ * Issue 13: host 0's daemon restarts (its engine is replaced; its
+ * endpoints keep index and session, as a re-attached Xen guest's do) with
+ * host 1's messages in flight to it.  While host 0's endpoint is coming
+ * back (ep_quiet) host 1's resends are dropped in silence, not refused;
+ * its reconnect restarts them from the new receive start instead of
+ * failing them BAD_SESSION.  Every delivery carries the library's send
+ * number from the sender's cookie, so a message host 0's library sends
+ * again after the restart carries a number host 1's library already took,
+ * and its duplicate filter (lib/seqtrack.c) drops it.  A partner whose
+ * connect lacks the magic (native Open-MX) gets zeros there and its
+ * checksum field is never read as a number.
+ */
+static void test_restart_send_numbers(void)
+{
+	static struct mxl_seqtrack t1;   /* host 1's library, endpoint 2 */
+	static const uint32_t lens[] = { 20, 100, 5000, 100000 };
+	uint64_t nic0 = 0x021000000010ull;
+	struct mxw_counters c;
+	unsigned k;
+
+	memset(&chan, 0, sizeof(chan));
+	memset(&t1, 0, sizeof(t1));
+	now_us = 0;
+	host_init(0, 1500);
+	host_init(1, 1500);
+	do_connect(0, 1, 1, 2, 0x4242);
+	do_connect(1, 2, 0, 1, 0x4242);
+	run_until(now_us + 200000);
+	CHECK(hosts[0].connect_status[MXN_ST_OK] == 1 && hosts[1].connect_status[MXN_ST_OK] == 1);
+	/* tiny, small, medium (4 fragments), rendezvous: numbers 1..4 */
+	for (k = 0; k < 4; k++) {
+		next_mxn_seq = (uint16_t)(k + 1);
+		CHECK(send_one(0, 1, 2, k, lens[k]) == 0);
+	}
+	run_until(now_us + 500000);
+	CHECK(hosts[1].nrx[2] == 4);
+	for (k = 0; k < 4 && k < hosts[1].nrx[2]; k++) {
+		CHECK(hosts[1].rx[2][k].mxn_seq == k + 1);
+		CHECK(!mxl_seq_dup(&t1, nic0, 1, hosts[0].ep[1].session, hosts[1].rx[2][k].mxn_seq));
+	}
+
+	/* host 0's daemon dies with 5 messages of host 1 in flight to it */
+	chan.dead[0] = true;
+	for (k = 0; k < 5; k++) {
+		next_mxn_seq = (uint16_t)(100 + k);
+		CHECK(send_one(1, 2, 1, 10 + k, 40 + 400 * k) == 0);
+	}
+	run_until(now_us + 100000);
+	/* a new daemon: same MAC, same endpoint sessions, no partner yet */
+	mxw_proto_free(hosts[0].pr);
+	hosts[0].pr = NULL;
+	host_init(0, 1500);
+	hosts[0].quiet = true;
+	chan.dead[0] = false;
+	run_until(now_us + 100000);
+	mxw_proto_get_counters(hosts[0].pr, &c);
+	printf("restart: host 0 dropped %llu frames in silence, sent %llu NACKs\n",
+	       (unsigned long long)c.quiet_drops, (unsigned long long)c.nacks_tx);
+	CHECK(c.quiet_drops > 0 && c.nacks_tx == 0);
+	CHECK(hosts[1].send_err[MXN_ST_BAD_SESSION] == 0 && hosts[1].send_err[MXN_ST_CLOSED] == 0);
+	CHECK(hosts[0].nrx[1] == 0);
+	/* its library connects again: host 1 restarts what was in flight */
+	do_connect(0, 1, 1, 2, 0x4242);
+	run_until(now_us + 500000);
+	mxw_proto_get_counters(hosts[1].pr, &c);
+	printf("restart: %u of 5 in flight delivered, %llu requeued, %u failed BAD_SESSION\n",
+	       hosts[0].nrx[1], (unsigned long long)c.requeued, hosts[1].send_err[MXN_ST_BAD_SESSION]);
+	CHECK(hosts[0].nrx[1] == 5 && c.requeued == 5);
+	CHECK(hosts[1].send_ok == 5 && hosts[1].send_err[MXN_ST_BAD_SESSION] == 0);
+	for (k = 0; k < 5 && k < hosts[0].nrx[1]; k++)
+		CHECK(hosts[0].rx[1][k].match == 10 + k && hosts[0].rx[1][k].ok &&
+		      hosts[0].rx[1][k].mxn_seq == 100 + k);
+	/* host 0's library sends message 2 again (it never saw it complete):
+	 * same number across the wire, so host 1's library drops it */
+	next_mxn_seq = 2;
+	CHECK(send_one(0, 1, 2, 1, 100) == 0);
+	run_until(now_us + 200000);
+	CHECK(hosts[1].nrx[2] == 5 && hosts[1].rx[2][4].mxn_seq == 2);
+	CHECK(mxl_seq_dup(&t1, nic0, 1, hosts[0].ep[1].session, hosts[1].rx[2][4].mxn_seq));
+	hosts_free();
+
+	/* host 2 is native Open-MX as far as host 1 can tell (no magic) */
+	now_us = 0;
+	host_init(1, 1500);
+	host_init(2, 1500);
+	hosts[2].strip_magic = true;
+	do_connect(1, 2, 2, 1, 0x4242);
+	do_connect(2, 1, 1, 2, 0x4242);
+	run_until(now_us + 200000);
+	next_mxn_seq = 9;
+	memset(last_tiny, 0xee, sizeof(last_tiny));
+	CHECK(send_one(1, 2, 1, 0, 20) == 0);
+	run_until(now_us + 200000);
+	CHECK(hosts[2].nrx[1] == 1 && hosts[2].rx[1][0].mxn_seq == 0);
+	CHECK(last_tiny[16] == 37 && last_tiny[22] == 0 && last_tiny[23] == 0);
+	/* host 2 writes 9 there (host 1 sent the magic); host 1 does not read it */
+	CHECK(send_one(2, 1, 2, 0, 20) == 0);
+	run_until(now_us + 200000);
+	CHECK(hosts[1].nrx[2] == 1 && hosts[1].rx[2][0].mxn_seq == 0);
+	next_mxn_seq = 0;
+	hosts_free();
+}
+
 int main(void)
 {
+	test_restart_send_numbers();
 	test_openmx_liveness_and_names();
 	test_answer_openmx_query();
 	test_mixed_geometry();

@@ -396,6 +396,48 @@ static void test_notify(void)
 	check_truncations(buf, len, 40);
 }
 
+/* Our extension (docs/interop.md): the connect magic and incarnation, the
+ * send number at offset 6 (TINY/SMALL/RNDV) and 30 (MEDIUM); zeros without. */
+static void test_send_numbers(void)
+{
+	static const uint8_t payload[1000];
+	uint8_t buf[2048];
+	struct mxw_frame f, d;
+	int len;
+
+	for (int on = 0; on <= 1; on++) {
+		base(&f, MXW_PKT_CONNECT);
+		f.u.connect.mxn_seq = on;
+		f.u.connect.incarnation = 0xa1b2c3d5;
+		len = mxw_encode_frame(buf, sizeof(buf), &f);
+		CHECK(len == 60);
+		CHECK(be32(buf, 16 + 12) == (on ? 0x4d584e53u : 0));
+		CHECK(be32(buf, 16 + 28) == (on ? 0xa1b2c3d5u : 0));
+		CHECK(mxw_decode(buf, (size_t)len, &d) == 0);
+		CHECK(d.u.connect.mxn_seq == on && d.u.connect.incarnation == (on ? 0xa1b2c3d5u : 0));
+		f.u.connect.is_reply = 1;   /* a reply's bytes 28.. are its status */
+		len = mxw_encode_frame(buf, sizeof(buf), &f);
+		CHECK(be32(buf, 16 + 12) == (on ? 0x4d584e53u : 0) && be32(buf, 16 + 28) == 0);
+	}
+	base(&f, MXW_PKT_TINY);
+	fill_msg(&f.u.msg);
+	f.u.msg.mxn_seq = 0xbeef;
+	f.payload = (const uint8_t *)"abc";
+	f.payload_len = 3;
+	len = mxw_encode_frame(buf, sizeof(buf), &f);
+	CHECK(len > 0 && be16(buf, 16 + 6) == 0xbeef);
+	CHECK(mxw_decode(buf, (size_t)len, &d) == 0 && d.u.msg.mxn_seq == 0xbeef);
+	base(&f, MXW_PKT_MEDIUM);
+	fill_msg(&f.u.medium.msg);
+	f.u.medium.msg.length = 5000;
+	f.u.medium.msg.mxn_seq = 0x1234;
+	f.payload = payload;
+	f.payload_len = sizeof(payload);
+	len = mxw_encode_frame(buf, sizeof(buf), &f);
+	CHECK(len > 0 && be16(buf, 16 + 30) == 0x1234 && be16(buf, 16 + 28) == 0);
+	CHECK(mxw_decode(buf, (size_t)len, &d) == 0 && d.u.medium.msg.mxn_seq == 0x1234);
+}
+
 static void test_connect(void)
 {
 	uint8_t buf[128];
@@ -664,6 +706,7 @@ int main(void)
 	test_pull_reply();
 	test_notify();
 	test_connect();
+	test_send_numbers();
 	test_truc();
 	test_nacks();
 	test_host();
