@@ -5,6 +5,7 @@
 #   tests/xen/run.sh [-B BUILD_DIR] demo         MX ping-pong between two domUs, live
 #   tests/xen/run.sh [-B BUILD_DIR] shell        interactive dom0 (Ctrl-a x quits)
 #   tests/xen/run.sh [-B BUILD_DIR] pair         two emulated hosts, MX across the wire
+#                                                (any NAME with scenarios NAME-a.sh and NAME-b.sh)
 #   tests/xen/run.sh list                        the scenarios
 #
 # Exit: 0 pass, 1 fail (the relevant part of the serial log is printed),
@@ -26,24 +27,24 @@ run_pair() {
   local xa="${XENARGS/dom0_mem=1024M,max:1024M/dom0_mem=640M,max:640M}"
   t2=$EPOCHREALTIME
   timeout -k 5 "$TIMEOUT" "${common[@]}" -append "$xa" \
-    -initrd "$IMG/vmlinuz ${DOM0ARGS/mxt.scenario=pair-a/mxt.scenario=pair-a},$IMG/dom0.cpio.gz" \
+    -initrd "$IMG/vmlinuz $DOM0ARGS,$IMG/dom0.cpio.gz" \
     -netdev socket,id=n0,listen=127.0.0.1:$port -device e1000,netdev=n0,mac=52:54:00:12:00:01 \
-    </dev/null > "$ART/$TAG-pair-a.log" 2>&1 &
+    </dev/null > "$ART/$TAG-$PAIR-a.log" 2>&1 &
   a=$!
   sleep 2
   timeout -k 5 "$TIMEOUT" "${common[@]}" -append "$xa" \
-    -initrd "$IMG/vmlinuz ${DOM0ARGS/mxt.scenario=pair-a/mxt.scenario=pair-b},$IMG/dom0.cpio.gz" \
+    -initrd "$IMG/vmlinuz ${DOM0ARGS/mxt.scenario=$PAIR-a/mxt.scenario=$PAIR-b},$IMG/dom0.cpio.gz" \
     -netdev socket,id=n0,connect=127.0.0.1:$port -device e1000,netdev=n0,mac=52:54:00:12:00:02 \
-    </dev/null > "$ART/$TAG-pair-b.log" 2>&1 &
+    </dev/null > "$ART/$TAG-$PAIR-b.log" 2>&1 &
   b=$!
   wait $a $b
-  stamp "boot pair" "$t2"
+  stamp "boot $PAIR" "$t2"
   for h in a b; do
-    if grep -q "MXT-RESULT: PASS pair-$h" "$ART/$TAG-pair-$h.log"; then
+    if grep -q "MXT-RESULT: PASS $PAIR-$h" "$ART/$TAG-$PAIR-$h.log"; then
       echo "run.sh: host $h PASSED"; ok=$((ok + 1))
     else
-      echo "run.sh: host $h FAILED, log $ART/$TAG-pair-$h.log"
-      grep -aE 'MXT-RESULT|FAIL|MXT: ' "$ART/$TAG-pair-$h.log" | tail -25
+      echo "run.sh: host $h FAILED, log $ART/$TAG-$PAIR-$h.log"
+      grep -aE 'MXT-RESULT|FAIL|MXT: ' "$ART/$TAG-$PAIR-$h.log" | tail -25
     fi
   done
   [ $ok = 2 ]
@@ -59,7 +60,9 @@ if [ "$SCEN" = list ] || [ -z "$SCEN" ]; then
   ls "$SRC/scenarios" | sed -n 's/\.sh$//p'; exit 0
 fi
 [ "$SCEN" = demo ] && SCEN=pingpong-pv && DEMO=1
-if [ "$SCEN" = pair ]; then PAIR=1; SCEN=pair-a; fi
+if [ -f "$SRC/scenarios/$SCEN-a.sh" ] && [ -f "$SRC/scenarios/$SCEN-b.sh" ]; then
+  PAIR=$SCEN; SCEN=$SCEN-a
+fi
 [ -f "$SRC/scenarios/$SCEN.sh" ] || [ "$SCEN" = shell ] || { echo "run.sh: unknown scenario '$SCEN'" >&2; exit 2; }
 [ -d "$BUILD" ] || { echo "run.sh: no build directory $BUILD (use -B)" >&2; exit 2; }
 BUILD=$(cd "$BUILD" && pwd)

@@ -1,7 +1,9 @@
 # it_survive (tests/integration/it_survive.c) through /dev/myrixen while
 # dom0 restarts myribackd or saves and restores this guest.  Kernel command
 # line: mxt.side=echo|client|both (both: the two ends in this guest),
-# mxt.n (messages), mxt.reattach (re-attaches each end must report, at least).
+# mxt.n (messages), mxt.reattach (re-attaches each end must report, at least),
+# mxt.max (largest message), mxt.peer=HOST:EP (the client's echo side; by
+# default endpoint 1 of this host).
 need "myrixen device connected" wait_for 200 shim_is Connected || return
 N=$(cmdline_arg mxt.n); N=${N:-1000}
 WANT=$(cmdline_arg mxt.reattach); WANT=${WANT:-1}
@@ -19,8 +21,9 @@ if [ "$SIDE" = echo ]; then
 else
   HOST=$(mx_info 2>/dev/null | sed -n 's/.*[Hh]ostname[^:]*: *\([^ ]*\).*/\1/p' | head -1)
   HOST=${HOST%%:*}
-  say "streaming $N messages to ${HOST:-emuhost}:1"
-  it_survive -c -d ${HOST:-emuhost}:1 -n $N -w 8 -S $MAX -p 50 2>&1 | show /tmp/sv.txt
+  DEST=$(cmdline_arg mxt.peer); DEST=${DEST:-${HOST:-emuhost}:1}
+  say "streaming $N messages to $DEST"
+  it_survive -c -d $DEST -n $N -w 8 -S $MAX -p 50 2>&1 | show /tmp/sv.txt
   grep -q 'it_survive client: ok' /tmp/sv.txt; rc=$?
 fi
 check "every message and reply verified, in order, none twice" [ $rc = 0 ]
