@@ -478,6 +478,8 @@ static void close_rndvs(struct mxd_endpoint *ep)
 		mxd_rndv_release_src(r);
 		if (!r->dst)
 			mxd_rndv_free(r);
+		else
+			mxd_window_src_gone(r); /* a pull between windows ends now */
 	}
 }
 

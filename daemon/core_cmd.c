@@ -327,7 +327,8 @@ static int do_send_rndv(struct mxd_endpoint *ep, const struct mxn_cmd *c)
 		return -EBUSY;
 	err = mxd_region_copy(ep->sendq, ep->geo.sendq_size, c->u.rndv.desc_off,
 			      c->u.rndv.desc_len, ep->ops->region_kind, &region);
-	if (!err && region->total_len != c->length)
+	if (!err && region->total_len != c->length &&
+	    !mxn_region_windowed(region->total_len, c->length))
 		err = -EINVAL;
 	if (!err && ep->ops->validate_region)
 		err = ep->ops->validate_region(ep, region);
@@ -339,6 +340,12 @@ static int do_send_rndv(struct mxd_endpoint *ep, const struct mxn_cmd *c)
 		mxd_ep_fault(ep, "bad region descriptor in SEND_RNDV");
 		err = -EPROTO;
 		goto out;
+	}
+	/* A windowed region goes to local receivers only (core_window.c):
+	 * the wire engine reads a region at any offset. */
+	if (!dst && region->total_len != c->length) {
+		status = MXN_ST_NO_RESOURCES;
+		goto complete;
 	}
 	r = calloc(1, sizeof(*r));
 	if (!r) {
@@ -499,6 +506,8 @@ int mxd_cmd_process(struct mxd_endpoint *ep, const struct mxn_cmd *c)
 		return mxd_cmd_pull(ep, c);
 	case MXN_CMD_PULL_FIN:
 		return mxd_cmd_pull_fin(ep, c);
+	case MXN_CMD_REGION_NEXT:
+		return mxd_cmd_region_next(ep, c);
 	case MXN_CMD_LOOKUP:
 		return do_lookup(ep, c);
 	case MXN_CMD_WAKE:

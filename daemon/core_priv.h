@@ -67,6 +67,13 @@ struct mxd_rndv {
 	bool granted;
 	void *job;
 	const struct mxd_transport_ops *job_ops;
+	/* windowed (core_window.c): region and pull_region describe the window
+	 * at win_off; moved bytes are done; a side asked for its next window
+	 * (REGION_MORE) waits until its REGION_NEXT */
+	bool windowed;
+	bool src_wait, dst_wait;
+	uint32_t win_off;
+	uint32_t moved;
 	LIST_ENTRY(mxd_rndv) src_link;
 };
 
@@ -118,7 +125,24 @@ int mxd_park_run(struct mxd_endpoint *ep);
 /* Room came back in g (registered memory, an endpoint's outstanding). */
 void mxd_park_room_freed(struct mxd_guest *g);
 void mxd_park_free(struct mxd_endpoint *ep);
+/* core_window.c: rendezvous moved one window at a time (abi.h) */
+/* Does this pull need windows (either region describes one window)? */
+bool mxd_window_wanted(const struct mxd_rndv *r, const struct mxd_region *to, uint32_t len);
+/* Start a windowed pull (takes 'to'); 0 (answered or under way). */
+int mxd_window_pull(struct mxd_endpoint *ep, struct mxd_rndv *r, const struct mxn_cmd *c,
+		    uint32_t len, struct mxd_region *to);
+/* A window of len bytes moved: true when the next ones were asked for. */
+bool mxd_window_next(struct mxd_endpoint *dst, struct mxd_rndv *r, uint32_t len);
+int mxd_cmd_region_next(struct mxd_endpoint *ep, const struct mxn_cmd *c);
+/* The sender went away while the pull waited between windows. */
+void mxd_window_src_gone(struct mxd_rndv *r);
 /* core_pull.c: PULL and PULL_FIN (same return convention) */
+uint8_t mxd_pull_copy(struct mxd_rndv *r, struct mxd_endpoint *dst,
+		      const struct mxd_region *to, uint32_t len);
+void mxd_pull_finish(struct mxd_endpoint *ep, struct mxd_rndv *r, uint64_t cookie,
+		     uint8_t status, uint32_t len);
+void mxd_pull_hold(struct mxd_endpoint *ep, struct mxd_rndv *r, const struct mxn_cmd *c,
+		   uint32_t len, struct mxd_region *to);
 int mxd_cmd_pull(struct mxd_endpoint *ep, const struct mxn_cmd *c);
 int mxd_cmd_pull_fin(struct mxd_endpoint *ep, const struct mxn_cmd *c);
 int mxd_rndv_table_add(struct mxd_endpoint *dst, struct mxd_rndv *r);

@@ -20,8 +20,8 @@
 
 /* Move len bytes from the sender's region to the receiver's, through the
  * core's bounce buffer.  Returns the status for both completions. */
-static uint8_t pull_copy(struct mxd_rndv *r, struct mxd_endpoint *dst,
-			 const struct mxd_region *to, uint32_t len)
+uint8_t mxd_pull_copy(struct mxd_rndv *r, struct mxd_endpoint *dst,
+		      const struct mxd_region *to, uint32_t len)
 {
 	uint8_t *buf = dst->core->bounce;
 	uint64_t off;
@@ -67,8 +67,8 @@ static void pull_end(struct mxd_endpoint *ep, struct mxd_rndv *r, uint64_t cooki
 	mxd_ep_wake_waiters(ep);
 }
 
-static void pull_finish(struct mxd_endpoint *ep, struct mxd_rndv *r, uint64_t cookie,
-			uint8_t status, uint32_t len)
+void mxd_pull_finish(struct mxd_endpoint *ep, struct mxd_rndv *r, uint64_t cookie,
+		     uint8_t status, uint32_t len)
 {
 	pull_end(ep, r, cookie, status, len, true);
 }
@@ -108,8 +108,8 @@ static int grant(struct mxd_endpoint *ep, struct mxd_rndv *r, uint64_t cookie, u
 	return 0;
 }
 
-static void hold(struct mxd_endpoint *ep, struct mxd_rndv *r, const struct mxn_cmd *c,
-		 uint32_t len, struct mxd_region *to)
+void mxd_pull_hold(struct mxd_endpoint *ep, struct mxd_rndv *r, const struct mxn_cmd *c,
+		   uint32_t len, struct mxd_region *to)
 {
 	r->pulling = true;
 	r->pull_cookie = c->cookie;
@@ -133,12 +133,12 @@ static int pull_local(struct mxd_endpoint *ep, struct mxd_rndv *r, const struct 
 		 * its own memory with its own rights. */
 		err = ops->pull_owner_check ? ops->pull_owner_check(r->src) : 0;
 		if (err) {
-			pull_finish(ep, r, c->cookie, refused_status(ep->core, err), 0);
+			mxd_pull_finish(ep, r, c->cookie, refused_status(ep->core, err), 0);
 			mxd_region_free(to);
 			return 0;
 		}
 		if (!grant(ep, r, c->cookie, len, pid)) {
-			hold(ep, r, c, len, to);
+			mxd_pull_hold(ep, r, c, len, to);
 			return 0;
 		}
 	}
@@ -148,12 +148,12 @@ static int pull_local(struct mxd_endpoint *ep, struct mxd_rndv *r, const struct 
 	if (err) {
 		ep->st.no_resources++;
 		ep->core->st.pull_busy++;
-		pull_finish(ep, r, c->cookie, MXN_ST_NO_RESOURCES, 0);
+		mxd_pull_finish(ep, r, c->cookie, MXN_ST_NO_RESOURCES, 0);
 		mxd_region_free(to);
 		return 0;
 	}
 	r->job_ops = ops;
-	hold(ep, r, c, len, to);
+	mxd_pull_hold(ep, r, c, len, to);
 	return 0;
 }
 
@@ -188,11 +188,13 @@ int mxd_cmd_pull(struct mxd_endpoint *ep, const struct mxn_cmd *c)
 	len = c->u.pull.pull_len;
 	if (len > r->length)
 		len = r->length;
+	ep->st.pulls++;
+	if (mxd_window_wanted(r, to, len))
+		return mxd_window_pull(ep, r, c, len, to);
 	if (len > to->total_len)
 		len = (uint32_t)to->total_len;
-	ep->st.pulls++;
 	if (r->remote_src) {
-		hold(ep, r, c, len, to);
+		mxd_pull_hold(ep, r, c, len, to);
 		err = core->remote && core->remote->pull
 			      ? core->remote->pull(core->remote_priv, mxd_ep_ref(ep), r->remote_ref,
 						   r->handle, len)
@@ -208,7 +210,8 @@ int mxd_cmd_pull(struct mxd_endpoint *ep, const struct mxn_cmd *c)
 	if (!r->src_gone && pull_local(ep, r, c, len, to) == 0)
 		return 0;
 	r->pull_region = to;
-	pull_finish(ep, r, c->cookie, r->src_gone ? MXN_ST_CLOSED : pull_copy(r, ep, to, len), len);
+	mxd_pull_finish(ep, r, c->cookie,
+			r->src_gone ? MXN_ST_CLOSED : mxd_pull_copy(r, ep, to, len), len);
 	return 0;
 }
 
@@ -245,8 +248,6 @@ void mxd_pull_async_done(void *token, int err, uint32_t len)
 	uint8_t status = MXN_ST_OK;
 
 	r->job = NULL;
-	if (ep->remote_inflight)
-		ep->remote_inflight--;
 	core->st.pull_async++;
 	if (err == -ETIMEDOUT) {
 		core->st.pull_stalled++;
@@ -259,6 +260,14 @@ void mxd_pull_async_done(void *token, int err, uint32_t len)
 	} else {
 		core->st.pull_async_bytes += len;
 	}
-	pull_finish(ep, r, r->pull_cookie, status, len);
+	if (r->windowed) {
+		/* one window moved: ask for the next, or end with the total */
+		if (status == MXN_ST_OK && mxd_window_next(ep, r, len))
+			return;
+		len = r->moved;
+	}
+	if (ep->remote_inflight)
+		ep->remote_inflight--;
+	mxd_pull_finish(ep, r, r->pull_cookie, status, len);
 	mxd_ep_activate(ep);
 }

@@ -64,6 +64,10 @@ void mxd_cmd_clear_reserved(struct mxn_cmd *c)
 	case MXN_CMD_LOOKUP:
 		memset(c->u.lookup.pad, 0, sizeof(c->u.lookup.pad));
 		break;
+	case MXN_CMD_REGION_NEXT:
+		c->u.window.pad0 = 0;
+		memset(c->u.window.pad1, 0, sizeof(c->u.window.pad1));
+		break;
 	case MXN_CMD_PAIR_FAULT:
 		c->u.pair.pad0 = 0;
 		memset(c->u.pair.pad1, 0, sizeof(c->u.pair.pad1));
@@ -124,6 +128,11 @@ int mxd_cmd_validate(const struct mxn_cmd *c, const struct mxd_cmd_limits *lim)
 		err = c->length ? -EINVAL : 0;
 		if (!err)
 			err = check_desc_len(c->u.pull.desc_off, c->u.pull.desc_len, lim);
+		break;
+	case MXN_CMD_REGION_NEXT:
+		err = c->length || c->u.window.offset % MXN_RNDV_WINDOW ? -EINVAL : 0;
+		if (!err)
+			err = check_desc_len(c->u.window.desc_off, c->u.window.desc_len, lim);
 		break;
 	case MXN_CMD_PULL_FIN:
 		err = c->length || c->u.fin.status >= MXN_ST_STATUS_MAX ? -EINVAL : 0;

@@ -141,6 +141,9 @@ int mxl_endpoint_open(uint32_t endpoint_id, uint32_t key, struct mx_endpoint **o
 	if (err)
 		goto out;
 	ep->pull_direct = mxl_pull_direct_wanted(ep);
+	/* MYRIXEN_WINDOWED=1: window local rendezvous as on Xen (tests). */
+	ep->region_window = ep->t.ops->region_window ? ep->t.ops->region_window
+			  : mxl_env_u32("MYRIXEN_WINDOWED", 0) ? MXN_RNDV_WINDOW : 0;
 	mxl_register_endpoint(ep);
 	*out = ep;
 	return 0;

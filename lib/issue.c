@@ -28,10 +28,24 @@
 static _Atomic uint64_t mxl_registered;
 /* Sends of this process waiting for room (on any endpoint). */
 static _Atomic uint32_t mxl_sends_waiting;
+/* Windowed rendezvous (sends and pulls) of this process under way. */
+static _Atomic uint32_t mxl_windows;
 
 bool mxl_sends_wait(void)
 {
-	return atomic_load_explicit(&mxl_sends_waiting, memory_order_relaxed) != 0;
+	return atomic_load_explicit(&mxl_sends_waiting, memory_order_relaxed) != 0 ||
+	       atomic_load_explicit(&mxl_windows, memory_order_relaxed) != 0;
+}
+
+void mxl_window_count(struct mxl_req *r, bool on)
+{
+	if (r->windowed == on)
+		return;
+	r->windowed = on;
+	if (on)
+		atomic_fetch_add_explicit(&mxl_windows, 1, memory_order_relaxed);
+	else
+		atomic_fetch_sub_explicit(&mxl_windows, 1, memory_order_relaxed);
 }
 
 void mxl_send_wait_del(struct mxl_req *r)
@@ -108,8 +122,9 @@ static void fill_dest(struct mxn_cmd *c, const struct mxl_addr *a)
 	c->dest_session = a->session;
 }
 
-/* Put a region descriptor of iov (limited to 'limit' bytes) in the sendq. */
-static int put_region(struct mx_endpoint *ep, struct mxl_req *r, uint64_t limit,
+/* Put a region descriptor of the iov bytes [start, start + limit) in the
+ * sendq. */
+static int put_region(struct mx_endpoint *ep, struct mxl_req *r, uint64_t start, uint64_t limit,
 		      uint32_t *off, uint32_t *len)
 {
 	struct mxl_iov tmp[MXN_MAX_SEGMENTS];
@@ -118,6 +133,13 @@ static int put_region(struct mx_endpoint *ep, struct mxl_req *r, uint64_t limit,
 
 	for (i = 0; i < r->niov && limit; i++) {
 		tmp[n] = r->iov[i];
+		if (tmp[n].len <= start) {
+			start -= tmp[n].len;
+			continue;
+		}
+		tmp[n].base = (uint8_t *)tmp[n].base + start;
+		tmp[n].len -= start;
+		start = 0;
 		if (tmp[n].len > limit)
 			tmp[n].len = limit;
 		limit -= tmp[n].len;
@@ -148,8 +170,19 @@ static int put_region(struct mx_endpoint *ep, struct mxl_req *r, uint64_t limit,
 	return err;
 }
 
+/* How much of a rendezvous of len bytes with a peer the first region
+ * describes: all of it, or one window (ep->region_window), which
+ * the daemon takes only between endpoints of one host. */
+static uint64_t first_window(const struct mx_endpoint *ep, uint64_t len, uint16_t peer)
+{
+	uint32_t w = ep->region_window;
+
+	return w && len > w && peer == MXN_PEER_SELF ? w : len;
+}
+
 static int build_send(struct mx_endpoint *ep, struct mxl_req *r, struct mxn_cmd *c)
 {
+	uint64_t w;
 	uint32_t off, len;
 	int err;
 
@@ -176,9 +209,11 @@ static int build_send(struct mx_endpoint *ep, struct mxl_req *r, struct mxn_cmd 
 		c->u.q.off = off;
 		return 0;
 	default:
-		err = put_region(ep, r, r->total, &off, &len);
+		w = first_window(ep, r->total, r->dest.peer);
+		err = put_region(ep, r, 0, w, &off, &len);
 		if (err)
 			return err;
+		mxl_window_count(r, w < r->total);
 		c->op = MXN_CMD_SEND_RNDV;
 		c->flags = r->sync ? MXN_CMDF_SYNC : 0;
 		c->u.rndv.desc_off = off;
@@ -191,13 +226,15 @@ static int build_pull(struct mx_endpoint *ep, struct mxl_req *r, struct mxn_cmd 
 {
 	struct mxl_addr src;
 	uint32_t off, len;
+	uint64_t w;
 	int err;
 
-	err = put_region(ep, r, r->pull_len, &off, &len);
+	mxl_addr_unpack(&r->status.source, &src);
+	w = first_window(ep, r->pull_len, src.peer);
+	err = put_region(ep, r, 0, w, &off, &len);
 	if (err)
 		return err;
-
-	mxl_addr_unpack(&r->status.source, &src);
+	mxl_window_count(r, w < r->pull_len);
 	fill_dest(c, &src);
 	c->op = MXN_CMD_PULL;
 	c->flags = ep->pull_direct ? MXN_CMDF_DIRECT : 0;
@@ -281,6 +318,64 @@ static struct mxl_lpeer *local_peer(struct mx_endpoint *ep, const struct mxl_req
 	return mxl_lpeer(ep, r->dest.endpoint, r->dest.session);
 }
 
+/*
+ * The next window of a windowed rendezvous (send or pull), asked for by
+ * MXN_EVT_REGION_MORE.  The request keeps its cookie; the daemon is done
+ * with the previous window.  A window that cannot be described (pinning
+ * refused) goes as the empty region: the daemon then fails the transfer
+ * on both sides.  -EAGAIN: no ring or sendq room yet.
+ */
+static int issue_window(struct mx_endpoint *ep, struct mxl_req *r)
+{
+	uint64_t total = r->kind == MXL_REQ_SEND ? r->total : r->pull_len;
+	uint64_t n = total - r->win_off < ep->region_window ? total - r->win_off
+							    : ep->region_window;
+	struct mxn_cmd c;
+	uint32_t off, len;
+	int err;
+
+	if (!cmd_room(ep))
+		return -EAGAIN;
+	err = put_region(ep, r, r->win_off, n, &off, &len);
+	if (err == -ENOSPC)
+		return -EAGAIN;
+	if (err && put_region(ep, r, 0, 0, &off, &len))
+		return -EAGAIN;
+	memset(&c, 0, sizeof(c));
+	c.op = MXN_CMD_REGION_NEXT;
+	c.cookie = r->cookie_sent;
+	c.u.window.desc_off = off;
+	c.u.window.desc_len = len;
+	c.u.window.offset = r->win_off;
+	cmd_put(ep, &c);
+	r->win_pending = false;
+	ep->counters[MXL_CNT_WINDOW]++;
+	return 0;
+}
+
+void mxl_window_more(struct mx_endpoint *ep, struct mxl_req *r, uint32_t offset)
+{
+	uint32_t w = ep->region_window;
+	uint64_t total = r->kind == MXL_REQ_SEND ? r->total : r->pull_len;
+	int err;
+
+	if (!w || r->win_pending || offset != r->win_off + w || offset >= total) {
+		ep->counters[MXL_CNT_BAD_EVENT]++;
+		return;
+	}
+	/* The previous window is the daemon's no more: end its grants. */
+	mxl_req_release_region(r);
+	r->win_off = offset;
+	r->win_pending = true;
+	if (mxl_list_empty(&ep->backlog) && !ep->reattaching) {
+		err = issue_window(ep, r);
+		if (err != -EAGAIN)
+			return;
+	}
+	r->state |= MXL_RS_BACKLOG;
+	mxl_list_add_tail(&ep->backlog, &r->link);
+}
+
 /* Try to issue now.  -EAGAIN: no room, keep it backlogged. */
 static int issue(struct mx_endpoint *ep, struct mxl_req *r)
 {
@@ -290,6 +385,8 @@ static int issue(struct mx_endpoint *ep, struct mxl_req *r)
 	uint64_t cookie;
 	int err;
 
+	if (r->win_pending)
+		return issue_window(ep, r);
 	/* A connected local peer: straight into the pair channel, done. */
 	if (lp && lp->pair && r->cls != MXL_CLASS_LARGE) {
 		err = mxl_pair_send(ep, lp, r);
@@ -347,6 +444,7 @@ static int issue(struct mx_endpoint *ep, struct mxl_req *r)
 		c.flags |= MXN_CMDF_QUIET;
 	cmd_put(ep, &c);
 	r->state |= MXL_RS_INFLIGHT;
+	r->cookie_sent = c.cookie;
 	if (!r->issue_no)
 		r->issue_no = ++ep->issue_ctr;
 	if (r->kind == MXL_REQ_SEND)

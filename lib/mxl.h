@@ -124,6 +124,12 @@ struct mxl_req {
 	uint16_t seq;           /* send: its number; receive: the rendezvous' number */
 	bool resent;            /* send: sent again after a re-attach */
 	uint64_t issue_no;      /* order of first issue: resends keep it */
+	/* windowed rendezvous (send or pull, abi.h): the region describes the
+	 * window at win_off; win_pending: REGION_NEXT still to issue */
+	uint64_t cookie_sent;   /* the cookie as the command carried it */
+	uint32_t win_off;
+	bool win_pending;
+	bool windowed;          /* counted in mxl_windows (issue.c) */
 	/* receive of a rendezvous */
 	uint32_t rndv_handle;
 	uint32_t pull_len;
@@ -165,6 +171,7 @@ enum mxl_counter {
 	MXL_CNT_PAIR_SEND, MXL_CNT_PAIR_RECV, MXL_CNT_PAIR_BELL, MXL_CNT_PAIR_FAULT,
 	MXL_CNT_ZOMBIE_FAILED,
 	MXL_CNT_REATTACH, MXL_CNT_RESENT, MXL_CNT_DUP_DROPPED,
+	MXL_CNT_WINDOW,
 	MXL_CNT_MAX
 };
 extern const char *const mxl_counter_names[MXL_CNT_MAX];
@@ -256,6 +263,7 @@ struct mx_endpoint {
 	bool in_progress;
 	bool progression_disabled;
 	bool pull_direct;                   /* PULLs ask for MXN_EVT_PULL_GRANT */
+	uint32_t region_window;             /* transport.h region_window (0: none) */
 	uint32_t idle_polls;
 	mx_unexp_handler_t unexp_handler;
 	void *unexp_ctx;
@@ -316,6 +324,8 @@ int mxl_req_set_iov(struct mxl_req *r, const mx_segment_t *segs, uint32_t n);
 void mxl_req_free(struct mxl_req *r);
 void mxl_req_complete(struct mxl_req *r, mx_status_code_t code);
 void mxl_req_release_resources(struct mxl_req *r);
+/* Only the sendq chunk and the region (a window handed back). */
+void mxl_req_release_region(struct mxl_req *r);
 /* Unregister the request's cookie only (its sendq chunk and region stay). */
 void mxl_cookie_drop(struct mx_endpoint *ep, struct mxl_req *r);
 int mxl_cookie_get(struct mx_endpoint *ep, struct mxl_req *r, uint64_t *cookie);
@@ -338,13 +348,18 @@ void mxl_send_wait_drain(struct mx_endpoint *ep);
 void mxl_dest_fail_note(struct mx_endpoint *ep, const struct mxl_addr *dest, mx_status_code_t code);
 mx_status_code_t mxl_dest_failed(const struct mx_endpoint *ep, const struct mxl_addr *dest);
 void mxl_send_wait_del(struct mxl_req *r);
-/* Is any send of this process waiting for room? */
+/* Does a waiter have to progress the process's other endpoints: is any
+ * send of this process waiting for room, or a windowed rendezvous under
+ * way (its next window needs the other side's library too)? */
 bool mxl_sends_wait(void);
+void mxl_window_count(struct mxl_req *r, bool on);
 /* Progress the process's other endpoints that are not busy (trylock): the
  * room one endpoint's sends wait for may be freed by another's events. */
 void mxl_progress_others(struct mx_endpoint *self);
 /* Give back a rendezvous send's share of the room. */
 void mxl_rndv_release(struct mx_endpoint *ep, struct mxl_req *r);
+/* MXN_EVT_REGION_MORE: describe the window at offset and hand it over. */
+void mxl_window_more(struct mx_endpoint *ep, struct mxl_req *r, uint32_t offset);
 int mxl_issue_oneway(struct mx_endpoint *ep, const struct mxn_cmd *c);
 void mxl_recv_matched_unexp(struct mx_endpoint *ep, struct mxl_req *r, struct mxl_unexp *u);
 

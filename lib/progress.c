@@ -40,6 +40,7 @@ const char *const mxl_counter_names[MXL_CNT_MAX] = {
 	[MXL_CNT_REATTACH] = "Re-attaches (daemon restart, restore)",
 	[MXL_CNT_RESENT] = "Sends sent again after a re-attach",
 	[MXL_CNT_DUP_DROPPED] = "Duplicate arrivals dropped",
+	[MXL_CNT_WINDOW] = "Rendezvous windows handed over",
 };
 
 static uint64_t unexp_cost(uint32_t kind, uint32_t length)
@@ -287,6 +288,19 @@ static void on_send_done(struct mx_endpoint *ep, const struct mxn_evt *e)
 	mxl_req_complete(r, code);
 }
 
+/* A windowed rendezvous (ours or our pull) wants its next window. */
+static void on_region_more(struct mx_endpoint *ep, const struct mxn_evt *e)
+{
+	struct mxl_req *r = mxl_cookie_take(ep, e->u.done.cookie);
+
+	if (!r || !(r->state & MXL_RS_INFLIGHT) ||
+	    !((r->kind == MXL_REQ_SEND && r->cls == MXL_CLASS_LARGE) || r->kind == MXL_REQ_RECV)) {
+		ep->counters[MXL_CNT_BAD_EVENT]++;
+		return;
+	}
+	mxl_window_more(ep, r, e->u.done.xfer_length);
+}
+
 static void on_pull_done(struct mx_endpoint *ep, const struct mxn_evt *e)
 {
 	struct mxl_req *r = done_req(ep, e->u.done.cookie, MXL_REQ_RECV, MXL_REQ_DISCARD);
@@ -389,6 +403,9 @@ static void handle_event(struct mx_endpoint *ep, const struct mxn_evt *e)
 		return;
 	case MXN_EVT_PULL_GRANT:
 		mxl_on_pull_grant(ep, e);
+		return;
+	case MXN_EVT_REGION_MORE:
+		on_region_more(ep, e);
 		return;
 	case MXN_EVT_WAKE:
 	case MXN_EVT_NONE:

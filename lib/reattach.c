@@ -213,6 +213,13 @@ static void requeue_all(struct mx_endpoint *ep)
 		struct mxl_req *r = mxl_container_of(pos, struct mxl_req, link);
 
 		next = pos->next;
+		if (r->state & MXL_RS_INFLIGHT) {
+			/* a window still to hand over: the request is in
+			 * flight, requeued below with the others */
+			mxl_list_del(&r->link);
+			r->state &= ~MXL_RS_BACKLOG;
+			continue;
+		}
 		if (r->kind == MXL_REQ_RECV || r->kind == MXL_REQ_DISCARD) {
 			mxl_list_del(&r->link);
 			r->state &= ~MXL_RS_BACKLOG;

@@ -107,13 +107,10 @@ void mxl_cookie_drop(struct mx_endpoint *ep, struct mxl_req *r)
 	r->cookie_idx = MXL_COOKIE_NONE;
 }
 
-/* Give back what the daemon held: the sendq chunk and the region. */
-void mxl_req_release_resources(struct mxl_req *r)
+void mxl_req_release_region(struct mxl_req *r)
 {
 	struct mx_endpoint *ep = r->ep;
 
-	mxl_cookie_drop(ep, r);
-	mxl_rndv_release(ep, r);
 	if (r->sq_held) {
 		mxl_sendq_free(&ep->sq, r->sq_id);
 		r->sq_held = false;
@@ -122,6 +119,17 @@ void mxl_req_release_resources(struct mxl_req *r)
 		ep->t.ops->region_release(&ep->t, r->region);
 		r->region = NULL;
 	}
+}
+
+/* Give back what the daemon held: the sendq chunk and the region. */
+void mxl_req_release_resources(struct mxl_req *r)
+{
+	mxl_cookie_drop(r->ep, r);
+	mxl_rndv_release(r->ep, r);
+	mxl_req_release_region(r);
+	r->win_off = 0;
+	r->win_pending = false;
+	mxl_window_count(r, false);
 }
 
 void mxl_req_free(struct mxl_req *r)

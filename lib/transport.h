@@ -59,6 +59,10 @@ struct mxl_transport_ops {
 	int (*region)(struct mxl_transport *t, const struct mxl_iov *iov, uint32_t niov,
 		      void *buf, uint32_t cap, uint32_t *len, void **handle);
 	void (*region_release)(struct mxl_transport *t, void *handle);
+	/* 0: a region may describe a whole message.  Else the most one region
+	 * describes at once: larger rendezvous with local peers go a window at
+	 * a time (abi.h "Windowed regions"; Xen grants what it pins). */
+	uint32_t region_window;
 	/* Optional (NULL: a lost daemon is final).  After dead()/MXL_WAIT_DEAD:
 	 * get the same area attached to the daemon that runs now (restarted,
 	 * or this guest's new host), with the same endpoint index and session,

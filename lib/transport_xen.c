@@ -5,7 +5,8 @@
  * MYRIXEN_IOC_OPEN; we map the area (read-only, with the guest-written
  * parts mapped writable on top), kick with MYRIXEN_IOC_NOTIFY and sleep on
  * the file, which behaves like the local transport's irq eventfd.  Regions
- * are user pages pinned and granted by the shim (MXN_REGION_GRANT).
+ * are user pages pinned and granted by the shim (MXN_REGION_GRANT), one
+ * MXN_RNDV_WINDOW of a larger message at a time (issue.c).
  */
 #include <errno.h>
 #include <fcntl.h>
@@ -263,6 +264,7 @@ const struct mxl_transport_ops mxl_transport_xen = {
 	.region_size = xen_region_size,
 	.region = xen_region,
 	.region_release = xen_region_release,
+	.region_window = MXN_RNDV_WINDOW,
 	.reattach = xen_reattach,
 	.close = xen_close,
 };

@@ -7,7 +7,7 @@
  *   mx_pingpong -b [options]                  both sides on this host (fork)
  *
  * Options: -n ITERS (per size), -w WARMUP, -s MIN, -S MAX (bytes, default
- * 0 .. 4 MiB, powers of two), -c FILE (also write CSV), -V (verify every
+ * 0 .. 4 MiB, powers of two; any 32-bit length MX allows), -c FILE (also write CSV), -V (verify every
  * byte), -k KEY.  Latency is half the round trip; MB/s is size / latency.
  * Exit status: 0 ok, 1 MX or verification failure, 2 usage.
  */
@@ -268,7 +268,7 @@ int main(int argc, char **argv)
 		default: usage(stderr); return 2;
 		}
 	}
-	if (bad || optind != argc || o.min > o.max || o.max > (16u << 20) || o.ep > 254 ||
+	if (bad || optind != argc || o.min > o.max || o.ep > 254 ||
 	    o.iters == 0 || (o.both && o.dest)) {
 		fprintf(stderr, "mx_pingpong: bad arguments\n");
 		usage(stderr);

@@ -35,7 +35,8 @@
 #include <stddef.h>
 #endif
 
-#define MYRIXEN_ABI_VERSION 3u /* 2: pair channels (pair.h), pair_seq; 3: send seq */
+#define MYRIXEN_ABI_VERSION 4u /* 2: pair channels (pair.h), pair_seq; 3: send seq;
+				* 4: windowed regions (REGION_NEXT, REGION_MORE) */
 #define MYRIXEN_AREA_MAGIC 0x5852594du /* "MYRX" little-endian */
 
 #define MXN_PAGE_SIZE 4096u
@@ -152,6 +153,7 @@ enum mxn_cmd_op {
 	MXN_CMD_DISCONNECT = 8,  /* forget a connection (u.connect.nic_id/ep) */
 	MXN_CMD_PAIR_FAULT = 9,  /* u.pair: our pair-channel peer broke the rules */
 	MXN_CMD_PULL_FIN = 10,   /* the library copied a PULL_GRANT itself: u.fin */
+	MXN_CMD_REGION_NEXT = 11,/* u.window: the next window of a windowed region */
 	MXN_CMD_OP_MAX
 };
 
@@ -207,6 +209,19 @@ struct mxn_cmd_pull_fin {
 };
 _Static_assert(sizeof(struct mxn_cmd_pull_fin) == 32, "mxn_cmd_pull_fin");
 
+/* Answer to MXN_EVT_REGION_MORE (windowed regions, below), cookie = the
+ * SEND_RNDV's or the PULL's: the window of the message at 'offset'.  A
+ * guest that cannot describe it sends an empty region: the transfer then
+ * fails (NO_RESOURCES) on both sides.  Nothing answers it directly. */
+struct mxn_cmd_window {
+	uint32_t desc_off;        /* struct mxn_region_desc in the sendq */
+	uint32_t desc_len;
+	uint32_t offset;          /* as asked: a multiple of MXN_RNDV_WINDOW */
+	uint32_t pad0;
+	uint64_t pad1[2];
+};
+_Static_assert(sizeof(struct mxn_cmd_window) == 32, "mxn_cmd_window");
+
 struct mxn_cmd_lookup {
 	uint64_t nic_id;          /* 0 means: resolve the name in the sendq */
 	uint32_t name_off;        /* NUL-free hostname bytes in the sendq */
@@ -245,6 +260,7 @@ struct mxn_cmd {
 	union {
 		uint8_t tiny[MXN_TINY_MAX];
 		struct mxn_cmd_pair pair;
+		struct mxn_cmd_window window;
 		struct mxn_cmd_connect connect;
 		struct mxn_cmd_queued q;
 		struct mxn_cmd_rndv rndv;
@@ -331,6 +347,28 @@ _Static_assert(sizeof(struct mxn_grant_seg) == 8, "mxn_grant_seg");
 #define MXN_LARGE_MAX 0xffffffffu
 #define MXN_RNDV_WINDOW (16u * 1024u * 1024u)
 
+/*
+ * Windowed regions (ABI 4), for guests that must pin what they describe
+ * (a Xen guest grants pinned pages: libmyrixen windows there, never on the
+ * local transport, whose regions are plain address ranges).  A SEND_RNDV of
+ * length > MXN_RNDV_WINDOW, and a PULL moving more than that (min(pull_len,
+ * announced)), may describe only the first window of the message: a region
+ * of exactly MXN_RNDV_WINDOW bytes.  The daemon moves one window, then asks
+ * each side for the next with MXN_EVT_REGION_MORE (offset k * window); the
+ * side may then end the previous window's grants and answers
+ * MXN_CMD_REGION_NEXT with a region of the next min(window, rest) bytes
+ * (rest counted from the message length for the sender, from the pull's
+ * length for the receiver).  The sender describes all of its message, the
+ * receiver all of what it pulls.  Both sides must window, and both must be
+ * endpoints of this host on the same transport; otherwise the transfer
+ * completes MXN_ST_NO_RESOURCES.  Windows advance only as fast as both
+ * libraries answer (they do so while progressing).
+ */
+static inline int mxn_region_windowed(uint64_t region_len, uint64_t len)
+{
+	return len > MXN_RNDV_WINDOW && region_len == MXN_RNDV_WINDOW;
+}
+
 /* What a rendezvous send of len bytes counts against a budget of limit
  * bytes (0 = none); library and daemon use the same rule. */
 static inline uint64_t mxn_rndv_charge(uint64_t len, uint64_t limit)
@@ -357,6 +395,9 @@ enum mxn_evt_type {
 	MXN_EVT_RECV_VOID = 12,   /* a daemon-path send from src that could not be
 				   * delivered: counts for pair order, nothing else */
 	MXN_EVT_PULL_GRANT = 13,  /* copy it yourself: u.grant; answer MXN_CMD_PULL_FIN */
+	MXN_EVT_REGION_MORE = 14, /* u.done: cookie of a windowed SEND_RNDV or PULL,
+				   * xfer_length = offset of the window wanted; the
+				   * previous window is no longer used (ABI 4) */
 	MXN_EVT_TYPE_MAX
 };
 

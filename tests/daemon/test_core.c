@@ -385,6 +385,121 @@ static void test_rndv(struct tep *a, struct tep *b, uint32_t len, uint32_t poste
 }
 
 /* A never reads its events: completions back up, then A's commands wait. */
+/* REGION_NEXT: the window at off of buf (len bytes in all), or empty. */
+static void next_window(struct tep *t, uint64_t cookie, const uint8_t *buf, uint32_t off,
+			uint32_t give)
+{
+	struct mxn_cmd c = cmd(MXN_CMD_REGION_NEXT, cookie, NULL);
+	uint32_t dlen;
+
+	c.u.window.offset = off;
+	c.u.window.desc_off = tg_put_region(&t->g, buf + off, give, &dlen);
+	c.u.window.desc_len = dlen;
+	post(t, &c);
+}
+
+/* a posts a SEND_RNDV of len bytes to b (on peer 'peer') whose region is
+ * buf's first rlen. */
+static void post_rndv(struct tep *a, struct tep *b, uint16_t peer, uint64_t cookie,
+		      const uint8_t *buf, uint32_t len, uint32_t rlen)
+{
+	struct mxn_cmd c = cmd(MXN_CMD_SEND_RNDV, cookie, b);
+	uint32_t dlen;
+
+	c.dest_peer = peer;
+	c.length = len;
+	c.u.rndv.desc_off = tg_put_region(&a->g, buf, rlen, &dlen);
+	c.u.rndv.desc_len = dlen;
+	post(a, &c);
+}
+
+/* b pulls pull_len bytes of handle into a region of buf's first rlen. */
+static void post_pull(struct tep *b, uint64_t cookie, uint32_t handle, uint8_t *buf,
+		      uint32_t pull_len, uint32_t rlen)
+{
+	struct mxn_cmd c = cmd(MXN_CMD_PULL, cookie, NULL);
+	uint32_t dlen;
+
+	c.u.pull.rndv_handle = handle;
+	c.u.pull.pull_len = pull_len;
+	c.u.pull.desc_off = tg_put_region(&b->g, buf, rlen, &dlen);
+	c.u.pull.desc_len = dlen;
+	post(b, &c);
+}
+
+/* Windowed regions (abi.h): a message one byte short of two windows plus
+ * 5000, each side describing one window at a time; the daemon asks both
+ * for the next with REGION_MORE.  A wrong answer fails the transfer on
+ * both sides (nobody is cut off); an answer nobody waits for is ignored;
+ * a windowed send to the wire is refused. */
+static void test_windows(struct tep *a, struct tep *b)
+{
+	const uint32_t W = MXN_RNDV_WINDOW, len = 2 * MXN_RNDV_WINDOW + 5000;
+	uint8_t *src = malloc(len), *dst = malloc(len);
+	struct mxn_evt e;
+	uint32_t off;
+
+	for (uint32_t i = 0; i < len; i++)
+		src[i] = (uint8_t)(i * 7 + (i >> 12));
+	for (int round = 0; round < 2; round++) {
+		memset(dst, 0, len);
+		post_rndv(a, b, MXN_PEER_SELF, 140, src, len, W);
+		poll_ep(a);
+		e = next(b);
+		release(b);
+		CHECK_EQ(e.type, MXN_EVT_RECV_RNDV);
+		post_pull(b, 141, e.u.rndv.rndv_handle, dst, len, W);
+		for (off = W; off < len; off += W) {
+			uint32_t give = len - off < W ? len - off : W;
+
+			poll_ep(b);
+			poll_ep(a);
+			e = next(a);
+			CHECK_EQ(e.type, MXN_EVT_REGION_MORE);
+			CHECK_EQ(e.u.done.cookie, 140);
+			CHECK_EQ(e.u.done.xfer_length, off);
+			release(a);
+			e = next(b);
+			CHECK_EQ(e.type, MXN_EVT_REGION_MORE);
+			CHECK_EQ(e.u.done.cookie, 141);
+			CHECK_EQ(e.u.done.xfer_length, off);
+			release(b);
+			CHECK(!memcmp(src, dst, off)); /* the windows so far, in place */
+			next_window(a, 140, src, off, give);
+			/* round 0: the receiver's second window is one byte short */
+			next_window(b, 141, dst, off, round == 0 && off > W ? give - 1 : give);
+			next_window(b, 999, dst, off, give); /* nobody waits: ignored */
+			poll_ep(a);
+		}
+		poll_ep(b);
+		poll_ep(a);
+		e = next(b);
+		CHECK_EQ(e.type, MXN_EVT_PULL_DONE);
+		CHECK_EQ(e.status, round == 0 ? MXN_ST_NO_RESOURCES : MXN_ST_OK);
+		CHECK_EQ(e.u.done.xfer_length, round == 0 ? 0 : len);
+		release(b);
+		e = next(a);
+		CHECK_EQ(e.type, MXN_EVT_SEND_DONE);
+		CHECK_EQ(e.status, round == 0 ? MXN_ST_NO_RESOURCES : MXN_ST_OK);
+		CHECK_EQ(e.u.done.xfer_length, round == 0 ? 0 : len);
+		release(a);
+		CHECK(!tg_next(&a->g, &e) && !tg_next(&b->g, &e));
+		CHECK_EQ(a->ep->guest->registered_bytes, 0);
+		CHECK_EQ(b->ep->remote_inflight, 0);
+		CHECK(a->ep->fault == 0 && b->ep->fault == 0);
+	}
+	CHECK(!memcmp(src, dst, len));
+	/* To the wire (no engine here either way): windowed is refused. */
+	post_rndv(a, b, 3, 142, src, len, W);
+	poll_ep(a);
+	e = next(a);
+	CHECK_EQ(e.u.done.cookie, 142);
+	CHECK(e.status != MXN_ST_OK);
+	release(a);
+	free(src);
+	free(dst);
+}
+
 static void test_backlog(struct tep *a)
 {
 	uint64_t want = 0;
@@ -754,12 +869,7 @@ static void test_limits(struct tep *a, struct tep *b)
 	release(b);
 	CHECK(!tg_next(&b->g, &e)); /* 65 waits behind 61 */
 	/* b pulls 60: the room comes back, a is woken, 61 then 65 go. */
-	c = cmd(MXN_CMD_PULL, 67, NULL);
-	c.u.pull.rndv_handle = e.u.rndv.rndv_handle;
-	c.u.pull.pull_len = 1 << 20;
-	c.u.pull.desc_off = tg_put_region(&b->g, big, 1 << 20, &dlen);
-	c.u.pull.desc_len = dlen;
-	post(b, &c);
+	post_pull(b, 67, e.u.rndv.rndv_handle, big, 1 << 20, 1 << 20);
 	poll_ep(b);
 	CHECK_EQ(next(b).u.done.cookie, 67);
 	release(b);
@@ -967,6 +1077,7 @@ int main(void)
 	test_rndv(&a, &b, 0, 0, true);
 	test_rndv(&a, &b, 0, 4096, true);
 	test_rndv(&a, &b, 5000, 0, false);
+	test_windows(&a, &b);
 	test_backlog(&a);
 	test_poll_window(&a);
 	test_close(&a);

@@ -24,25 +24,6 @@ static uint32_t len_of(uint32_t i)
 	return i % 4 == 3 ? SMALL : BIG;
 }
 
-static uint64_t counter(mx_endpoint_t ep, const char *label)
-{
-	uint32_t n = 0, i, *v;
-	char *l;
-	uint64_t out = 0;
-
-	IT_OK(mx_get_info(ep, MX_COUNTERS_COUNT, NULL, 0, &n, sizeof(n)));
-	l = calloc(n, MX_MAX_STR_LEN);
-	v = calloc(n, sizeof(*v));
-	IT_OK(mx_get_info(ep, MX_COUNTERS_LABELS, NULL, 0, l, n * MX_MAX_STR_LEN));
-	IT_OK(mx_get_info(ep, MX_COUNTERS_VALUES, NULL, 0, v, n * (uint32_t)sizeof(*v)));
-	for (i = 0; i < n; i++)
-		if (!strcmp(l + i * MX_MAX_STR_LEN, label))
-			out = v[i];
-	free(l);
-	free(v);
-	return out;
-}
-
 struct side {
 	mx_endpoint_t ep;
 	mx_endpoint_addr_t peer;
@@ -123,10 +104,10 @@ int main(void)
 		exit(1);
 	run(&a);
 	pthread_join(th, NULL);
-	IT_CHECK(counter(a.ep, "Sends waiting for rendezvous room") > 0);
+	IT_CHECK(it_counter(a.ep, "Sends waiting for rendezvous room") > 0);
 	printf("queued sends: %llu + %llu\n",
-	       (unsigned long long)counter(a.ep, "Sends waiting for rendezvous room"),
-	       (unsigned long long)counter(b.ep, "Sends waiting for rendezvous room"));
+	       (unsigned long long)it_counter(a.ep, "Sends waiting for rendezvous room"),
+	       (unsigned long long)it_counter(b.ep, "Sends waiting for rendezvous room"));
 	for (i = 0; i < NMSG; i++) {
 		free(a.sbuf[i]);
 		free(a.rbuf[i]);

@@ -116,6 +116,26 @@ static inline void it_await(struct it_pipe *p)
 		exit(1);
 }
 
+/* A library counter of ep by its label (MX_COUNTERS_*), 0 when absent. */
+static inline uint64_t it_counter(mx_endpoint_t ep, const char *label)
+{
+	uint32_t n = 0, i, *v;
+	char *l;
+	uint64_t out = 0;
+
+	IT_OK(mx_get_info(ep, MX_COUNTERS_COUNT, NULL, 0, &n, sizeof(n)));
+	l = calloc(n, MX_MAX_STR_LEN);
+	v = calloc(n, sizeof(*v));
+	IT_OK(mx_get_info(ep, MX_COUNTERS_LABELS, NULL, 0, l, n * MX_MAX_STR_LEN));
+	IT_OK(mx_get_info(ep, MX_COUNTERS_VALUES, NULL, 0, v, n * (uint32_t)sizeof(*v)));
+	for (i = 0; i < n; i++)
+		if (!strcmp(l + i * MX_MAX_STR_LEN, label))
+			out = v[i];
+	free(l);
+	free(v);
+	return out;
+}
+
 static inline int it_done(const char *name)
 {
 	if (it_failures) {

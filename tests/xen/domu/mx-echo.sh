@@ -1,5 +1,12 @@
-# The echo side of mx_pingpong on endpoint 1 (u2 drives it).
+# The echo side of mx_pingpong on endpoint 1 (u2 drives it); with
+# mxt.huge=BYTES on the command line, a second run for messages of that size.
 need "myrixen device connected" wait_for 200 shim_is Connected || return
 say "mx_pingpong echo side on endpoint 1"
 mx_pingpong -e 1 > /tmp/echo.txt 2>&1; rc=$?; cat /tmp/echo.txt
 check "mx_pingpong echo side completed" [ $rc = 0 ]
+HUGE=$(cmdline_arg mxt.huge)
+if [ -n "$HUGE" ]; then
+  say "mx_pingpong echo side for $HUGE-byte messages"
+  mx_pingpong -e 1 -S "$HUGE" > /tmp/echo-huge.txt 2>&1; rc=$?; cat /tmp/echo-huge.txt
+  check "mx_pingpong echo side of the $HUGE-byte messages completed" [ $rc = 0 ]
+fi

@@ -10,3 +10,13 @@ say "driving mx_pingpong against ${HOST:-emuhost}:1 (u1)"
 mx_pingpong -d ${HOST:-emuhost}:1 -V -n 2 -w 1 > /tmp/pp.txt 2>&1; rc=$?; cat /tmp/pp.txt
 check "verified ping-pong sweep 0 B .. 4 MiB between two domUs" [ $rc = 0 ]
 check "sweep reached 4 MiB" grep -q '^ *4194304 ' /tmp/pp.txt
+# Beyond one window of grants (MXN_RNDV_WINDOW, 16 MiB): each side pins and
+# grants one window at a time (abi.h "Windowed regions").
+HUGE=$(cmdline_arg mxt.huge)
+if [ -n "$HUGE" ]; then
+  say "driving $HUGE-byte messages against u1"
+  mx_pingpong -d ${HOST:-emuhost}:1 -V -n 1 -w 0 -s "$HUGE" -S "$HUGE" > /tmp/pph.txt 2>&1; rc=$?
+  cat /tmp/pph.txt
+  check "verified $HUGE-byte messages between two domUs" [ $rc = 0 ]
+  check "reached $HUGE bytes" grep -q "^ *$HUGE " /tmp/pph.txt
+fi
