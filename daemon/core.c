@@ -231,13 +231,26 @@ static int admit_principal(struct mxd_core *c, const struct mxd_guest *g)
 	return 0;
 }
 
-static int pick_index(struct mxd_core *c, uint8_t want)
+/* Kept for someone else's re-attach (mxd_core_reserve)? */
+static bool reserved(const struct mxd_core *c, unsigned i, uint32_t session)
+{
+	return c->reserved_session[i] && c->reserved_session[i] != session &&
+	       mxd_now_ns() < c->reserved_until_ns[i];
+}
+
+void mxd_core_reserve(struct mxd_core *c, uint8_t idx, uint32_t session, uint64_t until_ns)
+{
+	c->reserved_session[idx] = session;
+	c->reserved_until_ns[idx] = session ? until_ns : 0;
+}
+
+static int pick_index(struct mxd_core *c, uint8_t want, uint32_t session)
 {
 	if (want != MXN_ENDPOINT_ANY)
-		return !c->eps[want] ? want : -EBUSY;
+		return !c->eps[want] && !reserved(c, want, session) ? want : -EBUSY;
 	/* 0xff is MXN_ENDPOINT_ANY on the wire of the open request: never hand it out. */
 	for (unsigned i = 0; i < MXN_ENDPOINT_ANY; i++)
-		if (!c->eps[i])
+		if (!c->eps[i] && !reserved(c, i, 0))
 			return (int)i;
 	return -EMFILE;
 }
@@ -306,7 +319,7 @@ int mxd_endpoint_attach(struct mxd_core *c, struct mxd_guest *g,
 	err = admit_principal(c, g);
 	if (err)
 		goto out;
-	idx = pick_index(c, p->endpoint);
+	idx = pick_index(c, p->endpoint, p->session);
 	err = idx;
 	if (idx < 0)
 		goto out;
@@ -344,6 +357,7 @@ int mxd_endpoint_attach(struct mxd_core *c, struct mxd_guest *g,
 	ep->tp = p->tp;
 	ep->index = (uint8_t)idx;
 	ep->conn[idx] = ep->session; /* sending to oneself needs no CONNECT */
+	mxd_core_reserve(c, (uint8_t)idx, 0, 0);
 	ep->key = p->key;
 	ep->area = p->area;
 	ep->geo = p->geo;

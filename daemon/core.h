@@ -253,6 +253,14 @@ struct mxd_endpoint_params {
 int mxd_endpoint_attach(struct mxd_core *c, struct mxd_guest *g,
 			const struct mxd_endpoint_params *p, struct mxd_endpoint **out);
 /*
+ * Keep index idx free for the re-attach of 'session' until until_ns
+ * (mxd_now_ns clock): an opening neither gets it for MXN_ENDPOINT_ANY nor
+ * may ask for it (-EBUSY); an attach with that session may.  The transport
+ * decides who may present the session (local: docs/security.md).
+ * session 0 releases it; an attach at idx releases it too.
+ */
+void mxd_core_reserve(struct mxd_core *c, uint8_t idx, uint32_t session, uint64_t until_ns);
+/*
  * The guest closed the endpoint (connection closed, domain gone): complete
  * everything that involves it with MXN_ST_CLOSED, free it, and call
  * ops->destroy exactly once.  After this the transport must not use ep.

@@ -26,6 +26,9 @@ struct mxd_core {
 	struct mxd_endpoint *eps[MXN_ENDPOINTS_MAX];
 	uint32_t last_session[MXN_ENDPOINTS_MAX]; /* of each index's last occupant */
 	uint64_t quiet_until_ns[MXN_ENDPOINTS_MAX]; /* mxd_core_quiet */
+	/* Indices kept for their holder's re-attach after a restart (mxd_core_reserve). */
+	uint32_t reserved_session[MXN_ENDPOINTS_MAX];
+	uint64_t reserved_until_ns[MXN_ENDPOINTS_MAX];
 	uint32_t pair_next;
 	LIST_HEAD(, mxd_guest) guests;
 	TAILQ_HEAD(, mxd_endpoint) active;

@@ -17,6 +17,7 @@
 #include "ctl_int.h"
 #include "daemon.h"
 #include "log.h"
+#include "transport_local.h"
 #ifdef MXD_XEN
 #include "xen/xen.h"
 #endif
@@ -357,6 +358,17 @@ static enum mxd_ctl_rc cmd_counters(struct mxd_ctl *ctl, struct mxd_ctl_conn *c,
 	mxd_core_get_closed_stats(ctl->d->core, &closed);
 	mxd_ep_stats_add(&closed, &sum);
 	out_ep_sums(o, "all_endpoints", &closed);
+	if (ctl->d->local) {
+		struct mxd_local_stats ls;
+
+		mxd_local_get_stats(ctl->d->local, &ls);
+		mxd_out_obj_begin(o, "local");
+		mxd_out_u64(o, "claims_kept", ls.claims_kept);
+		mxd_out_u64(o, "eps_reattached", ls.eps_reattached);
+		mxd_out_u64(o, "claims_expired", ls.claims_expired);
+		mxd_out_u64(o, "reattach_refused", ls.reattach_refused);
+		mxd_out_obj_end(o);
+	}
 #ifdef MXD_XEN
 	if (ctl->d->xen) {
 		struct mxd_xen_stats xs;

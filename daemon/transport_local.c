@@ -1,5 +1,15 @@
 /* SPDX-License-Identifier: MIT */
-/* Local transport: memfd areas + eventfd doorbells over a UNIX socket. */
+/*
+ * Local transport: memfd areas + eventfd doorbells over a UNIX socket.
+ *
+ * Restarts: each open is recorded (index, session, uid, pid, start time) in
+ * a claims file beside the socket (local_claims.h); stopping keeps the
+ * records and writes nothing more into the areas, so the libraries find
+ * their rings as they left them.  The next daemon loads the records of
+ * processes still alive, keeps their indices for MXD_LOCAL_REATTACH_S, and
+ * lets exactly those processes re-attach (struct mxn_reattach_req: the area
+ * memfd they hold, the session they had).
+ */
 #include <errno.h>
 #include <ev.h>
 #include <fcntl.h>
@@ -20,6 +30,7 @@
 #include "log.h"
 #include "principal.h"
 #include "copy_bounded.h"
+#include "local_claims.h"
 #include "transport_local.h"
 #include "unix_listen.h"
 
@@ -27,6 +38,9 @@
 #define MXD_LOCAL_OPEN_TIMEOUT_S 5.
 /* A mediated copy that has not finished by then fails alone (copy_pool.h). */
 #define MXD_LOCAL_COPY_TIMEOUT_S 2.
+/* After a restart, an index stays kept for its holder this long (the
+ * library's own bound, MYRIXEN_REATTACH_MS, defaults to the same). */
+#define MXD_LOCAL_REATTACH_S 60.
 
 struct local_conn {
 	struct mxd_local *l;
@@ -55,6 +69,11 @@ struct mxd_local {
 	LIST_HEAD(, local_conn) conns;
 	struct mxd_copy_pool *copies;
 	struct mxd_ratelimit rl;
+	struct mxd_claims claims;   /* who holds which index (local_claims.h) */
+	char claims_path[sizeof(((struct sockaddr_un *)0)->sun_path) + 8];
+	ev_timer grace_w;           /* kept indices given up after a restart */
+	bool stopping;              /* endpoints end with us: keep their claims */
+	struct mxd_local_stats st;
 };
 
 static void conn_free(struct local_conn *cn)
@@ -149,9 +168,101 @@ static void local_pull_cancel(void *job)
 	mxd_copy_cancel(job);
 }
 
+/* ---- claims: who may re-attach after a restart ---- */
+
+static void claims_store(struct mxd_local *l)
+{
+	int err = mxd_claims_save(l->claims_path, &l->claims);
+
+	if (err)
+		mxd_log_rl(&l->rl, MXD_LOG_WARNING,
+			   "local: %s: %s (endpoints will not survive a restart)", l->claims_path,
+			   strerror(-err));
+}
+
+static void claims_note(struct mxd_local *l, const struct local_conn *cn)
+{
+	uint64_t start;
+
+	if (mxd_proc_start((uint32_t)cn->pid, &start))
+		return; /* gone already: nothing to re-attach */
+	l->claims.c[cn->ep->index] = (struct mxd_claim){ .session = cn->ep->session,
+							 .uid = (uint32_t)cn->uid,
+							 .pid = (uint32_t)cn->pid, .start = start };
+	claims_store(l);
+}
+
+/* The holder closed (or was cut off): nobody may re-attach it.  A stopping
+ * daemon keeps every record for the next one. */
+static void claims_forget(struct mxd_local *l, const struct mxd_endpoint *ep)
+{
+	struct mxd_claim *c = &l->claims.c[ep->index];
+
+	if (l->stopping || c->session != ep->session)
+		return;
+	memset(c, 0, sizeof(*c));
+	claims_store(l);
+}
+
+/* The records of the previous daemon: kept for processes still alive (same
+ * start time), their indices reserved until the grace timer. */
+static void claims_load(struct mxd_local *l)
+{
+	uint64_t until = mxd_now_ns() + (uint64_t)(MXD_LOCAL_REATTACH_S * 1e9);
+	int err = mxd_claims_load(l->claims_path, &l->claims);
+	unsigned kept = 0;
+
+	if (err)
+		mxd_log(MXD_LOG_WARNING, "local: %s ignored: %s", l->claims_path, strerror(-err));
+	for (unsigned i = 0; i < MXN_ENDPOINTS_MAX; i++) {
+		struct mxd_claim *c = &l->claims.c[i];
+		uint64_t start;
+
+		if (!c->session)
+			continue;
+		if (mxd_proc_start(c->pid, &start) || start != c->start) {
+			memset(c, 0, sizeof(*c));
+			continue;
+		}
+		c->pending = true;
+		mxd_core_reserve(l->core, (uint8_t)i, c->session, until);
+		kept++;
+	}
+	l->st.claims_kept = kept;
+	claims_store(l);
+	if (kept) {
+		mxd_log(MXD_LOG_NOTICE, "local: %u endpoint(s) kept for re-attach", kept);
+		ev_timer_start(l->loop, &l->grace_w);
+	}
+}
+
+static void grace_cb(struct ev_loop *loop, ev_timer *w, int revents)
+{
+	struct mxd_local *l = w->data;
+	bool changed = false;
+
+	(void)loop;
+	(void)revents;
+	for (unsigned i = 0; i < MXN_ENDPOINTS_MAX; i++) {
+		struct mxd_claim *c = &l->claims.c[i];
+
+		if (!c->session || !c->pending)
+			continue;
+		mxd_core_reserve(l->core, (uint8_t)i, 0, 0);
+		memset(c, 0, sizeof(*c));
+		l->st.claims_expired++;
+		changed = true;
+	}
+	if (changed)
+		claims_store(l);
+}
+
 static void local_destroy(struct mxd_endpoint *ep)
 {
-	conn_free(ep->tp);
+	struct local_conn *cn = ep->tp;
+
+	claims_forget(cn->l, ep);
+	conn_free(cn);
 }
 
 static int send_fds(int sock, const void *msg, size_t len, const int *fds, int nfds)
@@ -276,13 +387,9 @@ static int geometry(const struct mxd_config *cfg, const struct mxn_open_req *req
 				  pick_queue(req->recvq_size, cfg->limits.recvq_size));
 }
 
-static int make_area(struct local_conn *cn, const struct mxn_layout *geo)
+/* Map cn->memfd (geo->area_size bytes), fill the header, make the bells. */
+static int map_area(struct local_conn *cn, const struct mxn_layout *geo)
 {
-	cn->memfd = memfd_create("myrixen-endpoint", MFD_CLOEXEC | MFD_ALLOW_SEALING);
-	if (cn->memfd < 0)
-		return -errno;
-	if (ftruncate(cn->memfd, geo->area_size))
-		return -errno;
 	cn->area = mmap(NULL, geo->area_size, PROT_READ | PROT_WRITE, MAP_SHARED, cn->memfd, 0);
 	if (cn->area == MAP_FAILED) {
 		cn->area = NULL;
@@ -290,10 +397,6 @@ static int make_area(struct local_conn *cn, const struct mxn_layout *geo)
 	}
 	cn->area_len = geo->area_size;
 	mxn_layout_fill_hdr(geo, cn->area);
-	/* The guest can neither shrink the area under our mapping (SIGBUS)
-	 * nor change the seals. */
-	if (fcntl(cn->memfd, F_ADD_SEALS, F_SEAL_SHRINK | F_SEAL_GROW | F_SEAL_SEAL))
-		return -errno;
 	cn->kickfd = eventfd(0, EFD_NONBLOCK | EFD_CLOEXEC);
 	if (cn->kickfd < 0)
 		return -errno;
@@ -301,6 +404,38 @@ static int make_area(struct local_conn *cn, const struct mxn_layout *geo)
 	if (cn->irqfd < 0)
 		return -errno;
 	return 0;
+}
+
+/* The guest can neither shrink the area under our mapping (SIGBUS) nor
+ * change the seals. */
+#define MXD_AREA_SEALS (F_SEAL_SHRINK | F_SEAL_GROW)
+
+static int make_area(struct local_conn *cn, const struct mxn_layout *geo)
+{
+	cn->memfd = memfd_create("myrixen-endpoint", MFD_CLOEXEC | MFD_ALLOW_SEALING);
+	if (cn->memfd < 0)
+		return -errno;
+	if (ftruncate(cn->memfd, geo->area_size) ||
+	    fcntl(cn->memfd, F_ADD_SEALS, MXD_AREA_SEALS | F_SEAL_SEAL))
+		return -errno;
+	return map_area(cn, geo);
+}
+
+/* A re-attach brings the area back (the client's fd, so hostile): a file of
+ * exactly the geometry's size that nobody can resize under our mapping. */
+static int adopt_area(struct local_conn *cn, int fd, const struct mxn_layout *geo)
+{
+	struct stat st;
+	int seals;
+
+	cn->memfd = fd;
+	if (fstat(fd, &st))
+		return -errno;
+	seals = fcntl(fd, F_GET_SEALS);
+	if (!S_ISREG(st.st_mode) || (uint64_t)st.st_size != geo->area_size || seals < 0 ||
+	    (seals & MXD_AREA_SEALS) != MXD_AREA_SEALS)
+		return -EINVAL;
+	return map_area(cn, geo);
 }
 
 static int send_rsp(struct local_conn *cn, const struct mxn_open_rsp *rsp, bool with_fds)
@@ -348,36 +483,28 @@ static int check_open_req(const struct mxn_open_req *req, ssize_t n)
 	return req->pad0 || req->pad1 ? -EINVAL : 0;
 }
 
-static int open_endpoint(struct local_conn *cn, const struct mxn_open_req *req,
-			 struct mxn_open_rsp *rsp)
+/* The area is mapped: register the endpoint and fill the reply. */
+static int attach(struct local_conn *cn, struct mxd_endpoint_params *p, struct mxn_open_rsp *rsp)
 {
 	struct mxd_local *l = cn->l;
 	const struct mxd_config *cfg = mxd_core_config(l->core);
-	struct mxd_endpoint_params p = { .ops = &local_ops, .tp = cn, .key = req->key,
-					 .endpoint = req->endpoint };
 	struct mxd_guest *g = NULL;
 	char name[64];
 	int err;
 
-	err = geometry(cfg, req, &p.geo);
-	if (err)
-		goto out;
-	err = make_area(cn, &p.geo);
-	if (err)
-		goto out;
-	p.area = cn->area;
+	p->area = cn->area;
 	guest_name(cn->pid, name, sizeof(name));
 	/* Limits count per user: a process is a guest, its uid the principal. */
 	err = mxd_guest_get_as(l->core, MXD_GUEST_LOCAL, (uint32_t)cn->pid, (uint32_t)cn->uid, name,
 			       &g);
 	if (err)
 		goto out;
-	err = mxd_endpoint_attach(l->core, g, &p, &cn->ep);
+	err = mxd_endpoint_attach(l->core, g, p, &cn->ep);
 	if (err)
 		goto out;
 	rsp->session = cn->ep->session;
 	rsp->endpoint = cn->ep->index;
-	rsp->area_size = p.geo.area_size;
+	rsp->area_size = p->geo.area_size;
 	rsp->medium_max = clamp_u32(cfg->limits.medium_max, MXN_TINY_MAX + 1, MXN_MEDIUM_MAX_LIMIT);
 	ev_io_init(&cn->kick_w, kick_cb, cn->kickfd, EV_READ);
 	cn->kick_w.data = cn;
@@ -388,6 +515,118 @@ out:
 	return err;
 }
 
+static int open_endpoint(struct local_conn *cn, const struct mxn_open_req *req,
+			 struct mxn_open_rsp *rsp)
+{
+	struct mxd_endpoint_params p = { .ops = &local_ops, .tp = cn, .key = req->key,
+					 .endpoint = req->endpoint };
+	int err;
+
+	err = geometry(mxd_core_config(cn->l->core), req, &p.geo);
+	if (!err)
+		err = make_area(cn, &p.geo);
+	if (!err)
+		err = attach(cn, &p, rsp);
+	if (!err)
+		claims_note(cn->l, cn);
+	return err;
+}
+
+/* Exactly the geometry the area was made with, still within our limits. */
+static int same_geometry(const struct mxd_config *cfg, const struct mxn_open_req *req,
+			 struct mxn_layout *geo)
+{
+	int err = geometry(cfg, req, geo);
+
+	if (!err && (geo->cmd_order != req->cmd_order || geo->evt_order != req->evt_order ||
+		     geo->sendq_size != req->sendq_size || geo->recvq_size != req->recvq_size))
+		err = -EINVAL;
+	return err;
+}
+
+/* The holder of an endpoint of the previous daemon takes it back: same
+ * process (local_claims.h), same index and session, its own area (fd,
+ * which this takes). */
+static int reattach_endpoint(struct local_conn *cn, const struct mxn_reattach_req *q, int fd,
+			     struct mxn_open_rsp *rsp)
+{
+	struct mxd_local *l = cn->l;
+	struct mxd_endpoint_params p = { .ops = &local_ops, .tp = cn, .key = q->open.key,
+					 .endpoint = q->open.endpoint, .session = q->session };
+	uint64_t start = 0;
+	int err;
+
+	err = check_open_req(&q->open, sizeof(q->open));
+	if (!err && (q->pad0 || q->open.endpoint == MXN_ENDPOINT_ANY))
+		err = -EINVAL;
+	if (!err && mxd_proc_start((uint32_t)cn->pid, &start))
+		err = -ESTALE;
+	if (!err)
+		err = mxd_claims_check(&l->claims, q->open.endpoint, q->session, (uint32_t)cn->uid,
+				       (uint32_t)cn->pid, start);
+	if (!err)
+		err = same_geometry(mxd_core_config(l->core), &q->open, &p.geo);
+	if (err) {
+		close(fd);
+		goto out;
+	}
+	err = adopt_area(cn, fd, &p.geo);
+	if (!err)
+		err = attach(cn, &p, rsp);
+	if (err)
+		goto out;
+	l->claims.c[cn->ep->index].pending = false;
+	l->st.eps_reattached++;
+	mxd_log(MXD_LOG_NOTICE, "local: pid %d endpoint %u re-attached (session kept)",
+		(int)cn->pid, cn->ep->index);
+out:
+	if (err)
+		l->st.reattach_refused++;
+	return err;
+}
+
+/* One message and at most one descriptor (*fd, -1 when none); any other
+ * descriptor that came along is closed. */
+static ssize_t recv_req(int sock, void *buf, size_t len, int *fd)
+{
+	union {
+		struct cmsghdr h;
+		char buf[CMSG_SPACE(4 * sizeof(int))];
+	} c;
+	struct iovec iov = { buf, len };
+	struct msghdr msg = { .msg_iov = &iov, .msg_iovlen = 1, .msg_control = c.buf,
+			      .msg_controllen = sizeof(c.buf) };
+	struct cmsghdr *cm;
+	ssize_t n;
+
+	*fd = -1;
+	n = recvmsg(sock, &msg, MSG_DONTWAIT | MSG_CMSG_CLOEXEC);
+	if (n < 0)
+		return n;
+	for (cm = CMSG_FIRSTHDR(&msg); cm; cm = CMSG_NXTHDR(&msg, cm)) {
+		int nfds, fds[4];
+
+		if (cm->cmsg_level != SOL_SOCKET || cm->cmsg_type != SCM_RIGHTS)
+			continue;
+		nfds = (int)((cm->cmsg_len - CMSG_LEN(0)) / sizeof(int));
+		memcpy(fds, CMSG_DATA(cm), (size_t)nfds * sizeof(int));
+		for (int i = 0; i < nfds; i++) {
+			if (*fd < 0)
+				*fd = fds[i];
+			else
+				close(fds[i]);
+		}
+	}
+	if (msg.msg_flags & MSG_CTRUNC) {
+		if (*fd >= 0)
+			close(*fd);
+		*fd = -1;
+		errno = EPROTO; /* a confused client: dropped */
+		return -1;
+	}
+	return n;
+}
+
 static void sock_cb(struct ev_loop *loop, ev_io *w, int revents)
 {
 	struct local_conn *cn = w->data;
@@ -395,17 +634,22 @@ static void sock_cb(struct ev_loop *loop, ev_io *w, int revents)
 	 * (SOCK_SEQPACKET truncates silently) and refused, not read as its prefix. */
 	union {
 		struct mxn_open_req req;
-		char raw[sizeof(struct mxn_open_req) + 1];
+		struct mxn_reattach_req reattach;
+		char raw[sizeof(struct mxn_reattach_req) + 1];
 	} in;
 	struct mxn_open_rsp rsp;
 	ssize_t n;
-	int err;
+	int err, fd;
 
 	(void)loop;
 	(void)revents;
-	n = recv(cn->sock, &in, sizeof(in), MSG_DONTWAIT);
+	n = recv_req(cn->sock, &in, sizeof(in), &fd);
 	if (n < 0 && (errno == EAGAIN || errno == EINTR))
 		return;
+	if (fd >= 0 && (cn->ep || n != (ssize_t)sizeof(in.reattach))) {
+		close(fd); /* only a re-attach brings a descriptor */
+		fd = -1;
+	}
 	if (cn->ep) {
 		/* After the open, the socket only signals the close; anything
 		 * else is a confused client, and closing is the answer. */
@@ -424,11 +668,20 @@ static void sock_cb(struct ev_loop *loop, ev_io *w, int revents)
 	rsp.nic_id = mxd_core_nic_id(cn->l->core);
 	snprintf(rsp.hostname, sizeof(rsp.hostname), "%s", mxd_core_hostname(cn->l->core));
 	/* The refusal answers the request, so the client reads a reason. */
-	err = cn->refused ? -EACCES : check_open_req(&in.req, n);
-	if (err)
+	if (cn->refused) {
+		err = -EACCES;
+		if (fd >= 0)
+			close(fd);
 		mxd_core_count_open_refused(cn->l->core);
-	else
-		err = open_endpoint(cn, &in.req, &rsp);
+	} else if (fd >= 0) {
+		err = reattach_endpoint(cn, &in.reattach, fd, &rsp);
+	} else {
+		err = check_open_req(&in.req, n);
+		if (err)
+			mxd_core_count_open_refused(cn->l->core);
+		else
+			err = open_endpoint(cn, &in.req, &rsp);
+	}
 	rsp.error = err;
 	if (err) {
 		mxd_log_rl(&cn->l->rl, MXD_LOG_INFO, "local: open from pid %d uid %u refused: %s",
@@ -548,6 +801,10 @@ int mxd_local_start(struct mxd_core *core, struct ev_loop *loop, const char *pat
 	l->listen_w.data = l;
 	ev_timer_init(&l->pause_w, resume_cb, 0.1, 0.);
 	l->pause_w.data = l;
+	ev_timer_init(&l->grace_w, grace_cb, MXD_LOCAL_REATTACH_S, 0.);
+	l->grace_w.data = l;
+	snprintf(l->claims_path, sizeof(l->claims_path), "%s.claims", path);
+	claims_load(l); /* before the first accept: kept indices are reserved */
 	ev_io_start(loop, &l->listen_w);
 	mxd_log(MXD_LOG_INFO, "local transport listening on %s", path);
 	*out = l;
@@ -560,6 +817,13 @@ out:
 	return err;
 }
 
+void mxd_local_get_stats(const struct mxd_local *l, struct mxd_local_stats *out)
+{
+	memset(out, 0, sizeof(*out));
+	if (l)
+		*out = l->st;
+}
+
 void mxd_local_stop(struct mxd_local *l)
 {
 	struct local_conn *cn;
@@ -568,6 +832,14 @@ void mxd_local_stop(struct mxd_local *l)
 		return;
 	ev_io_stop(l->loop, &l->listen_w);
 	ev_timer_stop(l->loop, &l->pause_w);
+	ev_timer_stop(l->loop, &l->grace_w);
+	/* A restart, as far as we know: the libraries re-attach to the next
+	 * daemon, so nothing more is written into their areas (a "closed" now
+	 * would end what the next daemon carries on) and their claims stay. */
+	l->stopping = true;
+	LIST_FOREACH(cn, &l->conns, link)
+		if (cn->ep)
+			mxd_endpoint_quiesce(cn->ep);
 	while ((cn = LIST_FIRST(&l->conns))) {
 		if (cn->ep)
 			mxd_endpoint_detach(cn->ep);

@@ -12,15 +12,27 @@
 #ifndef MXD_TRANSPORT_LOCAL_H
 #define MXD_TRANSPORT_LOCAL_H
 
+#include <stdint.h>
+
 struct ev_loop;
 struct mxd_core;
 struct mxd_local;
+
+/* Restarts (myrixenctl counters, "local"). */
+struct mxd_local_stats {
+	uint64_t claims_kept;       /* endpoints of the previous daemon kept at start */
+	uint64_t eps_reattached;    /* ... that their process re-attached */
+	uint64_t claims_expired;    /* ... given up, not re-attached in time */
+	uint64_t reattach_refused;  /* re-attach requests refused (not the holder, bad area) */
+};
 
 /* Create the parent directory, bind and listen on 'path' (a stale socket
  * file is replaced), start accepting. */
 int mxd_local_start(struct mxd_core *core, struct ev_loop *loop, const char *path,
 		    struct mxd_local **out);
-/* Close the listener and every local endpoint; unlink the socket. */
+/* Close the listener and every local endpoint; unlink the socket.  The
+ * endpoints are quiesced first and their claims kept, for a restart. */
 void mxd_local_stop(struct mxd_local *l);
+void mxd_local_get_stats(const struct mxd_local *l, struct mxd_local_stats *out);
 
 #endif /* MXD_TRANSPORT_LOCAL_H */

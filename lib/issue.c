@@ -435,9 +435,15 @@ static int issue(struct mx_endpoint *ep, struct mxl_req *r)
 		return err == -ENOSPC ? -EAGAIN : err;
 	}
 	if (lp) {
-		/* The receiver merges this path with the channel by counts. */
-		c.pair_seq = (uint16_t)lp->tx_p;
-		lp->tx_d++;
+		/* The receiver merges this path with the channel by counts; a
+		 * rendezvous sent again after a re-attach is the same message
+		 * (one the daemon refused was counted: RECV_VOID). */
+		if (!r->resent || !r->pair_counted) {
+			r->pair_seq = (uint16_t)lp->tx_p;
+			r->pair_counted = true;
+			lp->tx_d++;
+		}
+		c.pair_seq = r->pair_seq;
 	}
 	z = c.op == MXN_CMD_SEND_TINY || c.op == MXN_CMD_SEND_QUEUED ? zombie_new(ep) : NULL;
 	if (z)

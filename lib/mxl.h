@@ -123,6 +123,8 @@ struct mxl_req {
 	uint64_t rndv_charge;   /* ... for this many bytes */
 	uint16_t seq;           /* send: its number; receive: the rendezvous' number */
 	bool resent;            /* send: sent again after a re-attach */
+	bool pair_counted;      /* send: counted in the pair order (pair.h) */
+	uint16_t pair_seq;      /* ... with this count: a resend keeps it */
 	uint64_t issue_no;      /* order of first issue: resends keep it */
 	/* windowed rendezvous (send or pull, abi.h): the region describes the
 	 * window at win_off; win_pending: REGION_NEXT still to issue */
@@ -172,6 +174,7 @@ enum mxl_counter {
 	MXL_CNT_ZOMBIE_FAILED,
 	MXL_CNT_REATTACH, MXL_CNT_RESENT, MXL_CNT_DUP_DROPPED,
 	MXL_CNT_WINDOW,
+	MXL_CNT_PAIR_KEPT,
 	MXL_CNT_MAX
 };
 extern const char *const mxl_counter_names[MXL_CNT_MAX];
@@ -197,6 +200,8 @@ struct mxl_pair {
 	uint32_t tx_pushed;             /* last prod we published */
 	int rx_bell, tx_bell;
 	bool broken;                    /* peer broke the rules: report, free */
+	bool survivor;                  /* from before a re-attach: kept when the
+					 * new daemon brokers this peer again */
 };
 
 /*
@@ -254,6 +259,7 @@ struct mx_endpoint {
 	uint32_t nconns, conns_cap;
 	bool lost;                          /* the transport went away: try to re-attach */
 	bool reattaching;                   /* draining and re-attaching: issue nothing */
+	bool pair_survivors;                /* channels from before it, not yet claimed */
 	uint64_t settle_until_ns;           /* peers may still be re-attaching until then */
 	uint64_t resend_at_ns;              /* next try of ep->resend */
 	uint64_t issue_ctr;                 /* numbers first issues (issue_no) */
@@ -433,6 +439,11 @@ struct mxl_lpeer *mxl_lpeer(struct mx_endpoint *ep, uint8_t index, uint32_t sess
 void mxl_pair_open(struct mx_endpoint *ep, const struct mxn_evt *e);
 void mxl_pair_closed(struct mx_endpoint *ep, const struct mxn_evt *e);
 void mxl_pair_close_all(struct mx_endpoint *ep);
+/* Re-attach (reattach.c): every live channel survives the daemon; the one
+ * the new daemon brokers for the same peer is dropped for it (its id kept),
+ * and a survivor no PAIR_OPEN claimed once peers had their time is closed. */
+void mxl_pair_mark_survivors(struct mx_endpoint *ep);
+void mxl_pair_expire_survivors(struct mx_endpoint *ep);
 /* For pair_open and harnesses: point p's rings at p->area (p->lay set),
  * producing direction 'side'; make p the live channel with p->peer_ep.
  * p, its tx_end array, area (munmap) and bells (if >= 0) are freed at close. */

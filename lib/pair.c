@@ -182,10 +182,60 @@ static void queue_report(struct mx_endpoint *ep, uint32_t pair_id)
 		ep->fault_pending[ep->nfault_pending++] = pair_id;
 }
 
+/*
+ * After a daemon restart the new daemon brokers a channel again for a peer
+ * both libraries still share one with (it knows none).  Both sides keep the
+ * old one, which never stopped and holds messages in flight, and call it by
+ * the new id, which the daemon uses for PAIR_CLOSED and PAIR_FAULT.
+ */
+static bool keep_survivor(struct mx_endpoint *ep, const struct mxn_evt *e)
+{
+	struct mxl_pair *p = ep->lp[e->u.pair.peer_endpoint].pair;
+	struct mxn_pair_open o;
+	int fds[3] = { -1, -1, -1 };
+
+	if (!p || !p->survivor || p->broken || p->peer_session != e->u.pair.peer_session)
+		return false;
+	if (ep->t.ops->pair_take && !ep->t.ops->pair_take(&ep->t, e->u.pair.pair_id, &o, fds))
+		for (int i = 0; i < 3; i++)
+			close(fds[i]);
+	p->id = e->u.pair.pair_id;
+	p->survivor = false;
+	ep->counters[MXL_CNT_PAIR_KEPT]++;
+	return true;
+}
+
+void mxl_pair_mark_survivors(struct mx_endpoint *ep)
+{
+	for (uint32_t i = 0; i < ep->npairs; i++)
+		ep->pairs[i]->survivor = true;
+}
+
+/* The peer never came back (closed, or its process died, while no daemon
+ * could tell us): what it wrote is still its word, then the channel goes. */
+void mxl_pair_expire_survivors(struct mx_endpoint *ep)
+{
+	uint32_t i = 0;
+
+	while (i < ep->npairs) {
+		struct mxl_pair *p = ep->pairs[i];
+
+		if (!p->survivor) {
+			i++;
+			continue;
+		}
+		if (!p->broken)
+			(void)mxl_pair_drain(ep, &ep->lp[p->peer_ep], NULL);
+		pair_free(ep, p);
+	}
+}
+
 void mxl_pair_open(struct mx_endpoint *ep, const struct mxn_evt *e)
 {
 	struct mxl_pair *p = NULL;
 
+	if (keep_survivor(ep, e))
+		return;
 	if (ep->npairs >= MXN_PAIRS_MAX || pair_map(ep, e, &p)) {
 		/* The peer will write into a channel we cannot read: have the
 		 * daemon close it so the peer goes through the daemon. */

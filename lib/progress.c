@@ -38,6 +38,7 @@ const char *const mxl_counter_names[MXL_CNT_MAX] = {
 	[MXL_CNT_PAIR_FAULT] = "Pair channels cut off",
 	[MXL_CNT_ZOMBIE_FAILED] = "Buffered sends failed after completion",
 	[MXL_CNT_REATTACH] = "Re-attaches (daemon restart, restore)",
+	[MXL_CNT_PAIR_KEPT] = "Pair channels kept across a re-attach",
 	[MXL_CNT_RESENT] = "Sends sent again after a re-attach",
 	[MXL_CNT_DUP_DROPPED] = "Duplicate arrivals dropped",
 	[MXL_CNT_WINDOW] = "Rendezvous windows handed over",
@@ -483,6 +484,16 @@ static bool in_order(struct mx_endpoint *ep, const struct mxn_evt *e, struct mxl
 	return true;
 }
 
+/* A daemon-path message from a local peer that is a resend of one already
+ * taken (reattach.c): dropped, so it must not count in the pair order. */
+static bool resent_dup(struct mx_endpoint *ep, const struct mxn_evt *e)
+{
+	struct mxl_source src = evt_source(e);
+
+	return mxl_seq_seen(ep->seqs, src.nic_id, src.endpoint, src.session,
+			    (uint16_t)(e->src_nic_id >> MXN_SEQ_SHIFT));
+}
+
 static uint32_t process_events(struct mx_endpoint *ep)
 {
 	uint32_t prod = mxn_ring_peek_prod(&ep->evt), n = 0;
@@ -503,6 +514,8 @@ static uint32_t process_events(struct mx_endpoint *ep)
 			ep->counters[MXL_CNT_UNEXP_STALL]++;
 			break;
 		}
+		if (lp && resent_dup(ep, &e))
+			lp = NULL;
 		handle_event(ep, &e);
 		if (lp)
 			lp->rx_d++;

@@ -17,6 +17,10 @@
  *     daemon): they wait on ep->reannounce for the sender's resent
  *     rendezvous, found by its sequence number (seqtrack.h).
  *
+ * Pair channels (local transport) are memory both libraries hold: they keep
+ * running, and when the new daemon brokers the same peers again the old
+ * channel is kept under the new id (pair.c, keep_survivor).
+ *
  * Receivers drop what they had already taken (sequence numbers), so a
  * resent message is never delivered twice.  While peers may still be
  * re-attaching (MXL_SETTLE_MS), a send their daemon refuses because they
@@ -92,9 +96,14 @@ bool mxl_resend_later(struct mx_endpoint *ep, struct mxl_req *r, mx_status_code_
 	return true;
 }
 
-/* Pulls still waiting once peers had their time: their sender is gone. */
+/* Pulls still waiting once peers had their time: their sender is gone.
+ * Likewise pair channels whose peer never came back. */
 static void reannounce_expire(struct mx_endpoint *ep)
 {
+	if (ep->pair_survivors && mxl_now_ns() >= ep->settle_until_ns) {
+		ep->pair_survivors = false;
+		mxl_pair_expire_survivors(ep);
+	}
 	if (mxl_list_empty(&ep->reannounce) || mxl_now_ns() < ep->settle_until_ns)
 		return;
 	while (!mxl_list_empty(&ep->reannounce))
@@ -108,7 +117,7 @@ uint64_t mxl_resend_next(const struct mx_endpoint *ep)
 
 	if (!mxl_list_empty(&ep->resend))
 		due = ep->resend_at_ns;
-	if (!mxl_list_empty(&ep->reannounce) && ep->settle_until_ns < due)
+	if ((ep->pair_survivors || !mxl_list_empty(&ep->reannounce)) && ep->settle_until_ns < due)
 		due = ep->settle_until_ns;
 	return due;
 }
@@ -271,6 +280,8 @@ bool mxl_reattach(struct mx_endpoint *ep)
 	mxl_map_rings(ep);
 	ep->counters[MXL_CNT_REATTACH]++;
 	ep->settle_until_ns = mxl_now_ns() + MXL_SETTLE_MS * 1000000ull;
+	mxl_pair_mark_survivors(ep);
+	ep->pair_survivors = ep->npairs != 0;
 	requeue_all(ep);
 	mxl_resend_due(ep);
 	mxl_issue_backlog(ep);

@@ -35,6 +35,17 @@ uint16_t mxl_seq_next(struct mxl_seqtrack *t, uint64_t nic_id, uint8_t endpoint,
 	return p->next_send;
 }
 
+/* Numbers skip 0, so distance is counted in the 65535-long cycle. */
+static bool not_newer(const struct mxl_seq_peer *p, uint16_t seq)
+{
+	uint32_t ahead;
+
+	if (!p->last_recv)
+		return false;
+	ahead = ((uint32_t)seq + 65535u - p->last_recv) % 65535u;
+	return ahead == 0 || ahead >= 32768u;
+}
+
 bool mxl_seq_dup(struct mxl_seqtrack *t, uint64_t nic_id, uint8_t endpoint, uint32_t session,
 		 uint16_t seq)
 {
@@ -43,13 +54,14 @@ bool mxl_seq_dup(struct mxl_seqtrack *t, uint64_t nic_id, uint8_t endpoint, uint
 	if (!seq)
 		return false;
 	p = find(t, nic_id, endpoint, session);
-	/* Numbers skip 0, so distance is counted in the 65535-long cycle. */
-	if (p->last_recv) {
-		uint32_t ahead = ((uint32_t)seq + 65535u - p->last_recv) % 65535u;
-
-		if (ahead == 0 || ahead >= 32768u)
-			return true;
-	}
+	if (not_newer(p, seq))
+		return true;
 	p->last_recv = seq;
 	return false;
+}
+
+bool mxl_seq_seen(struct mxl_seqtrack *t, uint64_t nic_id, uint8_t endpoint, uint32_t session,
+		  uint16_t seq)
+{
+	return seq && not_newer(find(t, nic_id, endpoint, session), seq);
 }

@@ -41,5 +41,8 @@ uint16_t mxl_seq_next(struct mxl_seqtrack *t, uint64_t nic_id, uint8_t endpoint,
  * was already taken (drop it); otherwise it is recorded as taken. */
 bool mxl_seq_dup(struct mxl_seqtrack *t, uint64_t nic_id, uint8_t endpoint, uint32_t session,
 		 uint16_t seq);
+/* The same question without recording anything: would mxl_seq_dup say so? */
+bool mxl_seq_seen(struct mxl_seqtrack *t, uint64_t nic_id, uint8_t endpoint, uint32_t session,
+		  uint16_t seq);
 
 #endif /* MXL_SEQTRACK_H */

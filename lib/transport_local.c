@@ -9,6 +9,12 @@
  * Sleeping costs one syscall: the doorbells sit in an epoll set
  * edge-triggered, so each write to one ends one epoll_wait and nothing is
  * ever drained with a read.
+ *
+ * A restarted daemon: reattach() connects again (back-off, bounded by
+ * MYRIXEN_REATTACH_MS) and hands the new daemon the area memfd we map, with
+ * the index and session we held (mxn_reattach_req); the area stays where it
+ * is mapped, only the doorbells and the socket are new.  Pair channels'
+ * bells stay in the same epoll set.
  */
 #include <errno.h>
 #include <fcntl.h>
@@ -36,6 +42,9 @@ struct mxl_local {
 	int epfd;               /* irq (ET), socket hang-up, extra_fd, watched */
 	int extra_fd;           /* the extra_fd in epfd, -1 none */
 	bool dead;
+	struct mxn_open_req req; /* as opened: key and geometry for a re-attach */
+	uint32_t session;       /* what the daemon gave us */
+	uint8_t endpoint;
 };
 
 enum { TAG_IRQ = 1, TAG_SOCK, TAG_EXTRA, TAG_WATCH };
@@ -77,6 +86,33 @@ static void close_fds(const int *fds, int n)
 			close(fds[i]);
 }
 
+/* One message with one descriptor (the re-attach request and its area). */
+static int send_fds(int sock, const void *msg, size_t len, int fd)
+{
+	union {
+		char buf[CMSG_SPACE(sizeof(int))];
+		struct cmsghdr align;
+	} u;
+	struct iovec iov = { .iov_base = (void *)(uintptr_t)msg, .iov_len = len };
+	struct msghdr m = { .msg_iov = &iov, .msg_iovlen = 1, .msg_control = u.buf,
+			    .msg_controllen = sizeof(u.buf) };
+	struct cmsghdr *cm;
+	ssize_t n;
+
+	memset(&u, 0, sizeof(u));
+	cm = CMSG_FIRSTHDR(&m);
+	cm->cmsg_level = SOL_SOCKET;
+	cm->cmsg_type = SCM_RIGHTS;
+	cm->cmsg_len = CMSG_LEN(sizeof(int));
+	memcpy(CMSG_DATA(cm), &fd, sizeof(int));
+	do
+		n = sendmsg(sock, &m, MSG_NOSIGNAL);
+	while (n < 0 && errno == EINTR);
+	if (n < 0)
+		return -errno;
+	return n == (ssize_t)len ? 0 : -EPROTO;
+}
+
 /*
  * One message of exactly len bytes with up to three descriptors (fds, -1
  * where none came).  -EPROTO for a short or truncated message (its
@@ -116,21 +152,20 @@ static int recv_fds(int sock, void *buf, size_t len, int flags, int fds[3], int 
 	return 0;
 }
 
-/* Receive the open reply and, on success, exactly three descriptors. */
-static int recv_reply(struct mxl_local *l, struct mxn_open_rsp *rsp)
+/* Receive the open reply and, on success, exactly three descriptors
+ * [area, kick, irq] into fds (the caller owns them). */
+static int recv_reply(struct mxl_local *l, struct mxn_open_rsp *rsp, int fds[3])
 {
-	int fds[3], nfds, i, err;
+	int nfds, i, err;
 
 	err = recv_fds(l->sock, rsp, sizeof(*rsp), 0, fds, &nfds);
 	if (err)
 		return err == -EAGAIN || err == -EWOULDBLOCK ? -ETIMEDOUT : err;
 	if (rsp->error || nfds != 3) {
 		close_fds(fds, 3);
+		fds[0] = fds[1] = fds[2] = -1;
 		return rsp->error < 0 ? rsp->error : -EPROTO;
 	}
-	l->area_fd = fds[0];
-	l->kick_fd = fds[1];
-	l->irq_fd = fds[2];
 	/* Doorbells never block us, whatever the daemon handed over. */
 	for (i = 1; i < 3; i++)
 		(void)fcntl(fds[i], F_SETFL, fcntl(fds[i], F_GETFL) | O_NONBLOCK);
@@ -206,6 +241,7 @@ static int local_open(struct mxl_transport *t, const struct mxn_open_req *req,
 		      struct mxn_open_rsp *rsp)
 {
 	struct mxl_local *l;
+	int fds[3];
 	ssize_t n;
 	int err;
 
@@ -226,9 +262,15 @@ static int local_open(struct mxl_transport *t, const struct mxn_open_req *req,
 		err = n < 0 ? -errno : -EPROTO;
 		goto out;
 	}
-	err = recv_reply(l, rsp);
+	err = recv_reply(l, rsp, fds);
 	if (err)
 		goto out;
+	l->area_fd = fds[0];
+	l->kick_fd = fds[1];
+	l->irq_fd = fds[2];
+	l->req = *req;
+	l->session = rsp->session;
+	l->endpoint = rsp->endpoint;
 	err = map_area(t, l, rsp);
 	if (err)
 		goto out;
@@ -344,6 +386,121 @@ static int local_pair_take(struct mxl_transport *t, uint32_t pair_id, struct mxn
 	}
 }
 
+/* ---- re-attach to a restarted daemon ---- */
+
+/* The request names what we hold: index, session, the area's exact
+ * geometry (our own mapping's header, written by the old daemon). */
+static void reattach_req(const struct mxl_transport *t, const struct mxl_local *l,
+			 struct mxn_reattach_req *q)
+{
+	const struct mxn_area_hdr *h = t->area;
+
+	memset(q, 0, sizeof(*q));
+	q->open = l->req;
+	q->open.endpoint = l->endpoint;
+	q->open.cmd_order = (uint8_t)h->cmd_order;
+	q->open.evt_order = (uint8_t)h->evt_order;
+	q->open.sendq_size = h->sendq_size;
+	q->open.recvq_size = h->recvq_size;
+	q->session = l->session;
+}
+
+/* The daemon must hand back the very area we map, not another file. */
+static int same_file(int a, int b)
+{
+	struct stat sa, sb;
+
+	if (fstat(a, &sa) || fstat(b, &sb))
+		return -errno;
+	return sa.st_dev == sb.st_dev && sa.st_ino == sb.st_ino ? 0 : -EPROTO;
+}
+
+/* The old connection's socket and doorbells leave the epoll set (closing
+ * them does it); the area and the pair bells stay. */
+static void drop_connection(struct mxl_local *l)
+{
+	int *fds[] = { &l->sock, &l->kick_fd, &l->irq_fd };
+
+	for (unsigned i = 0; i < sizeof(fds) / sizeof(fds[0]); i++) {
+		if (*fds[i] >= 0) {
+			(void)epoll_ctl(l->epfd, EPOLL_CTL_DEL, *fds[i], NULL);
+			close(*fds[i]);
+		}
+		*fds[i] = -1;
+	}
+}
+
+static int reattach_once(struct mxl_transport *t, struct mxl_local *l, struct mxn_open_rsp *rsp)
+{
+	struct mxn_reattach_req q;
+	int fds[3] = { -1, -1, -1 }, err;
+
+	drop_connection(l);
+	err = connect_daemon(&l->sock);
+	if (err)
+		return err;
+	allow_daemon_ptrace(l->sock);
+	set_reply_timeout(l->sock);
+	reattach_req(t, l, &q);
+	err = send_fds(l->sock, &q, sizeof(q), l->area_fd);
+	if (!err)
+		err = recv_reply(l, rsp, fds);
+	if (!err)
+		err = same_file(fds[0], l->area_fd);
+	if (!err && (rsp->area_size != t->area_size || rsp->endpoint != l->endpoint ||
+		     rsp->session != l->session))
+		err = -EPROTO;
+	if (err)
+		goto out;
+	l->kick_fd = fds[1];
+	l->irq_fd = fds[2];
+	fds[1] = fds[2] = -1;
+	err = ep_ctl(l, EPOLL_CTL_ADD, l->irq_fd, EPOLLIN | EPOLLET, TAG_IRQ);
+	if (!err)
+		err = ep_ctl(l, EPOLL_CTL_ADD, l->sock, EPOLLRDHUP, TAG_SOCK);
+out:
+	close_fds(fds, 3);
+	return err;
+}
+
+/* Worth another try: no daemon yet, or it went away again mid-handshake. */
+static bool transient(int err)
+{
+	return err == -ENOENT || err == -ECONNREFUSED || err == -ECONNRESET || err == -EPIPE ||
+	       err == -ETIMEDOUT || err == -EAGAIN || err == -EBUSY || err == -EINTR;
+}
+
+static int local_reattach(struct mxl_transport *t, struct mxn_open_rsp *rsp, bool *regions_lost)
+{
+	struct mxl_local *l = t->priv;
+	uint64_t limit = mxl_env_u32("MYRIXEN_REATTACH_MS", 60000);
+	uint64_t end = mxl_now_ns() + limit * 1000000ull;
+	uint32_t delay_ms = 10;
+	int err;
+
+	*regions_lost = false; /* regions are our own addresses: still valid */
+	if (!limit || l->area_fd < 0)
+		return -ENOTCONN;
+	for (;;) {
+		err = reattach_once(t, l, rsp);
+		if (!err || !transient(err))
+			break;
+		uint64_t now = mxl_now_ns();
+
+		if (now >= end)
+			break;
+		if ((uint64_t)delay_ms * 1000000ull > end - now)
+			delay_ms = (uint32_t)((end - now) / 1000000ull) + 1;
+		usleep(delay_ms * 1000u);
+		delay_ms = delay_ms * 2 > 200 ? 200 : delay_ms * 2;
+	}
+	if (err)
+		drop_connection(l);
+	else
+		l->dead = false;
+	return err;
+}
+
 static uint32_t local_region_size(struct mxl_transport *t, const struct mxl_iov *iov,
 				  uint32_t niov)
 {
@@ -419,6 +576,7 @@ const struct mxl_transport_ops mxl_transport_local = {
 	.region_size = local_region_size,
 	.region = local_region,
 	.region_release = local_region_release,
+	.reattach = local_reattach,
 	.close = local_close,
 	.pair_take = local_pair_take,
 	.watch = local_watch,

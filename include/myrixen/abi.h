@@ -555,6 +555,24 @@ struct mxn_open_req {
 };
 _Static_assert(sizeof(struct mxn_open_req) == 24, "mxn_open_req");
 
+/*
+ * Local transport only: re-claim an endpoint after a daemon restart.  Sent
+ * instead of mxn_open_req as the first message of a fresh connection, with
+ * SCM_RIGHTS [the area memfd the library already maps]; open.endpoint names
+ * the index held and open.cmd_order .. recvq_size the area's exact geometry.
+ * The reply is mxn_open_rsp + [memfd, kick, irq] as for an open.  A new
+ * message of its own size, which a daemon that does not know it refuses
+ * (-EINVAL): no version bump (the rule above).  Who may re-claim what:
+ * docs/security.md.
+ */
+struct mxn_reattach_req {
+	struct mxn_open_req open;
+	uint32_t session;         /* the session the endpoint held (never 0) */
+	uint32_t pad0;
+};
+_Static_assert(sizeof(struct mxn_reattach_req) == 32, "mxn_reattach_req");
+_Static_assert(offsetof(struct mxn_reattach_req, session) == 24, "reattach session");
+
 struct mxn_open_rsp {
 	int32_t error;            /* 0 or -errno */
 	uint32_t abi_version;
