@@ -61,22 +61,31 @@ static int wait_req(mx_endpoint_t ep, mx_request_t *r, mx_status_t *st, const ch
 	return 0;
 }
 
+/* A library counter by the start of its name (0 when this build has none). */
+static uint64_t counter(mx_endpoint_t ep, const char *name)
+{
+	for (int i = 0; i < MXL_CNT_MAX; i++)
+		if (mxl_counter_names[i] && !strncmp(mxl_counter_names[i], name, strlen(name)))
+			return ep->counters[i];
+	return 0;
+}
+
 static void counters(mx_endpoint_t ep, const char *who)
 {
 	printf("[%s] re-attaches %llu, sends sent again %llu, duplicates dropped %llu, "
 	       "pair channels kept %llu, pair sends %llu\n", who,
-	       (unsigned long long)ep->counters[MXL_CNT_REATTACH],
-	       (unsigned long long)ep->counters[MXL_CNT_RESENT],
-	       (unsigned long long)ep->counters[MXL_CNT_DUP_DROPPED],
-	       (unsigned long long)ep->counters[MXL_CNT_PAIR_KEPT],
+	       (unsigned long long)counter(ep, "Re-attaches"),
+	       (unsigned long long)counter(ep, "Sends sent again"),
+	       (unsigned long long)counter(ep, "Duplicate arrivals"),
+	       (unsigned long long)counter(ep, "Pair channels kept"),
 	       (unsigned long long)ep->counters[MXL_CNT_PAIR_SEND]);
 	fflush(stdout);
 }
 
 static void check_reattached(mx_endpoint_t ep, bool pairs)
 {
-	IT_EQ(ep->counters[MXL_CNT_REATTACH], 2);
-	IT_EQ(ep->counters[MXL_CNT_PAIR_KEPT], pairs ? 2 : 0);
+	IT_EQ(counter(ep, "Re-attaches"), 2);
+	IT_EQ(counter(ep, "Pair channels kept"), pairs ? 2 : 0);
 }
 
 static int sender(struct shared *sh, bool pairs)
