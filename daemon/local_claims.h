@@ -46,7 +46,8 @@ int mxd_claims_check(const struct mxd_claims *t, uint32_t idx, uint32_t session,
 /* ---- the file (local_claims_file.c, daemon only) ----
  * Loaded only when it is a regular file owned by the daemon's user and
  * writable by nobody else (a file another user planted is ignored);
- * replaced whole (temporary file, rename).  ENOENT loads nothing. */
+ * replaced whole (temporary file, rename), removed when empty.  ENOENT
+ * loads nothing. */
 int mxd_claims_load(const char *path, struct mxd_claims *t);
 int mxd_claims_save(const char *path, const struct mxd_claims *t);
 /* The start time of process pid (/proc/PID/stat field 22): -ESRCH when it is gone. */

@@ -66,6 +66,8 @@ int mxd_claims_save(const char *path, const struct mxd_claims *t)
 	size_t len = mxd_claims_format(t, NULL, 0);
 	int fd = -1, err = -ENAMETOOLONG;
 
+	if (!len) /* nobody to re-attach: no file left behind */
+		return unlink(path) && errno != ENOENT ? -errno : 0;
 	if ((size_t)snprintf(tmp, sizeof(tmp), "%s.tmp", path) >= sizeof(tmp))
 		goto out;
 	err = -ENOMEM;

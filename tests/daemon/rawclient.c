@@ -42,7 +42,41 @@ int rc_open_req(struct rawclient *rc, const char *path, const struct mxn_open_re
 	return rc_open_bytes(rc, path, req, sizeof(*req));
 }
 
+/* len bytes of request, with descriptor fd when >= 0 (a re-attach). */
+static int send_req(int sock, const void *req, size_t len, int fd)
+{
+	union {
+		char buf[CMSG_SPACE(sizeof(int))];
+		struct cmsghdr align;
+	} u;
+	struct iovec iov = { .iov_base = (void *)(uintptr_t)req, .iov_len = len };
+	struct msghdr msg = { .msg_iov = &iov, .msg_iovlen = 1 };
+	struct cmsghdr *cm;
+
+	if (fd >= 0) {
+		memset(&u, 0, sizeof(u));
+		msg.msg_control = u.buf;
+		msg.msg_controllen = sizeof(u.buf);
+		cm = CMSG_FIRSTHDR(&msg);
+		cm->cmsg_level = SOL_SOCKET;
+		cm->cmsg_type = SCM_RIGHTS;
+		cm->cmsg_len = CMSG_LEN(sizeof(int));
+		memcpy(CMSG_DATA(cm), &fd, sizeof(int));
+	}
+	return sendmsg(sock, &msg, MSG_NOSIGNAL) == (ssize_t)len ? 0 : -EIO;
+}
+
 int rc_open_bytes(struct rawclient *rc, const char *path, const void *req, size_t len)
+{
+	return rc_open_fd(rc, path, req, len, -1);
+}
+
+int rc_reattach(struct rawclient *rc, const char *path, const struct mxn_reattach_req *q, int fd)
+{
+	return rc_open_fd(rc, path, q, sizeof(*q), fd);
+}
+
+int rc_open_fd(struct rawclient *rc, const char *path, const void *req, size_t len, int fd)
 {
 	union {
 		char buf[CMSG_SPACE(3 * sizeof(int))];
@@ -63,9 +97,10 @@ int rc_open_bytes(struct rawclient *rc, const char *path, const void *req, size_
 	rc->sock = connect_unix(path, SOCK_SEQPACKET);
 	if (rc->sock < 0)
 		return rc->sock;
-	err = -EIO;
-	if (send(rc->sock, req, len, MSG_NOSIGNAL) != (ssize_t)len)
+	err = send_req(rc->sock, req, len, fd);
+	if (err)
 		goto out;
+	err = -EIO;
 	if (recvmsg(rc->sock, &msg, MSG_CMSG_CLOEXEC) != sizeof(rc->rsp))
 		goto out;
 	if (rc->rsp.error) {

@@ -21,6 +21,10 @@ int rc_open(struct rawclient *rc, const char *path, uint8_t endpoint, uint32_t k
 int rc_open_req(struct rawclient *rc, const char *path, const struct mxn_open_req *req);
 /* The same with len raw bytes as the request (hostile sizes). */
 int rc_open_bytes(struct rawclient *rc, const char *path, const void *req, size_t len);
+/* ... with descriptor fd (>= 0) alongside. */
+int rc_open_fd(struct rawclient *rc, const char *path, const void *req, size_t len, int fd);
+/* Re-claim an endpoint after a daemon restart with area memfd fd. */
+int rc_reattach(struct rawclient *rc, const char *path, const struct mxn_reattach_req *q, int fd);
 void rc_close(struct rawclient *rc);
 void rc_kick(struct rawclient *rc);
 /* Queue, publish and kick if asked.  False when the command ring is full. */

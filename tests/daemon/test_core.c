@@ -49,10 +49,13 @@ static const struct mxd_transport_ops t_ops = {
 static struct mxd_core *core;
 static struct mxd_config cfg;
 
-/* Open an endpoint for process guest_id of user uid. */
-static int open_ep_as(struct tep *t, uint32_t guest_id, uint32_t uid, uint8_t index, uint32_t key)
+/* Open an endpoint for process guest_id of user uid (a re-attach of
+ * session when it is not 0). */
+static int open_ep_full(struct tep *t, uint32_t guest_id, uint32_t uid, uint8_t index,
+			uint32_t key, uint32_t session)
 {
-	struct mxd_endpoint_params p = { .ops = &t_ops, .tp = t, .key = key, .endpoint = index };
+	struct mxd_endpoint_params p = { .ops = &t_ops, .tp = t, .key = key, .endpoint = index,
+					 .session = session };
 	struct mxd_guest *g;
 	int err;
 
@@ -71,6 +74,11 @@ static int open_ep_as(struct tep *t, uint32_t guest_id, uint32_t uid, uint8_t in
 	}
 	tg_init(&t->g, t->area, &p.geo);
 	return 0;
+}
+
+static int open_ep_as(struct tep *t, uint32_t guest_id, uint32_t uid, uint8_t index, uint32_t key)
+{
+	return open_ep_full(t, guest_id, uid, index, key, 0);
 }
 
 static int open_ep(struct tep *t, uint32_t guest_id, uint8_t index, uint32_t key)
@@ -983,6 +991,29 @@ static void test_principals(void)
 	core = saved;
 }
 
+/* Indices kept for a re-attach after a restart (mxd_core_reserve): no
+ * opening gets them, the session's re-attach does, expiry frees them. */
+static void test_reserve(void)
+{
+	static struct tep t[4];
+	struct mxd_core *saved = core;
+	struct mxd_config c2;
+
+	mxd_config_defaults(&c2);
+	CHECK_EQ(mxd_core_new(&c2, &core), 0);
+	mxd_core_reserve(core, 0, 77, mxd_now_ns() + 3600ull * 1000000000ull);
+	mxd_core_reserve(core, 2, 78, mxd_now_ns() - 1);            /* expired */
+	CHECK_EQ(open_ep(&t[0], 100, MXN_ENDPOINT_ANY, 1), 0);
+	CHECK_EQ(t[0].ep->index, 1);                                /* 0 is kept */
+	CHECK_EQ(open_ep(&t[1], 100, 0, 1), -EBUSY);
+	CHECK_EQ(open_ep_full(&t[1], 100, 100, 0, 1, 76), -EBUSY);   /* not its session */
+	CHECK_EQ(open_ep_full(&t[1], 100, 100, 0, 1, 77), 0);
+	CHECK_EQ(t[1].ep->session, 77);
+	CHECK_EQ(open_ep(&t[2], 100, 2, 1), 0);                     /* expiry freed it */
+	mxd_core_free(core);
+	core = saved;
+}
+
 static int wakeups;
 
 static void on_wakeup(void *arg)
@@ -1086,6 +1117,7 @@ int main(void)
 	test_reserved(&a);
 	test_limits(&a, &b);
 	test_principals();
+	test_reserve();
 	mxd_core_get_stats(core, &st);
 	CHECK_EQ(st.endpoints, 1);
 	mxd_core_free(core);

@@ -13,15 +13,22 @@
  *  - limits (needs root, else exit 77): endpoints count per uid, not per
  *    process: nine processes of one user hold that user's quota only, and
  *    another user still opens.
- * usage: test_local_socket MYRIBACKD DELAY_LISTEN_SO gap|access|limits
+ *  - reclaim: after a restart only the process that held an endpoint gets
+ *    it back (docs/security.md): another process of the same user with the
+ *    right session, the holder with a wrong session or with an area anyone
+ *    could resize are refused; the index is kept from new openings; the
+ *    holder re-attaches with its own area and keeps index and session.
+ * usage: test_local_socket MYRIBACKD DELAY_LISTEN_SO gap|access|limits|reclaim
  */
 #include <errno.h>
+#include <fcntl.h>
 #include <grp.h>
 #include <pwd.h>
 #include <signal.h>
 #include <stdio.h>
 #include <stdlib.h>
 #include <string.h>
+#include <sys/mman.h>
 #include <sys/prctl.h>
 #include <sys/socket.h>
 #include <sys/stat.h>
@@ -357,11 +364,98 @@ static void uid_limits(void)
 	stop_daemon();
 }
 
+/* The re-attach request for rc's endpoint (its own area's geometry). */
+static struct mxn_reattach_req reclaim_req(const struct rawclient *rc, uint32_t session)
+{
+	const struct mxn_area_hdr *h = rc->area;
+	struct mxn_reattach_req q;
+
+	memset(&q, 0, sizeof(q));
+	q.open.abi_version = MYRIXEN_ABI_VERSION;
+	q.open.key = 7;
+	q.open.endpoint = rc->rsp.endpoint;
+	q.open.cmd_order = (uint8_t)h->cmd_order;
+	q.open.evt_order = (uint8_t)h->evt_order;
+	q.open.sendq_size = h->sendq_size;
+	q.open.recvq_size = h->recvq_size;
+	q.session = session;
+	return q;
+}
+
+/* A sealed memfd of len bytes, as a forger would make one. */
+static int forged_area(size_t len, bool sealed)
+{
+	int fd = memfd_create("forged", MFD_CLOEXEC | MFD_ALLOW_SEALING);
+
+	CHECK(fd >= 0 && ftruncate(fd, (off_t)len) == 0);
+	if (sealed)
+		CHECK(fcntl(fd, F_ADD_SEALS, F_SEAL_SHRINK | F_SEAL_GROW) == 0);
+	return fd;
+}
+
+/* Another process (same uid) tries to take a's endpoint: expect err. */
+static void other_process_claims(const struct mxn_reattach_req *q, size_t len, int want)
+{
+	pid_t pid = fork();
+	int status;
+
+	CHECK(pid >= 0);
+	if (pid == 0) {
+		struct rawclient b;
+		int fd = forged_area(len, true);
+
+		_exit(rc_reattach(&b, sock_path, q, fd) == want ? 0 : 1);
+	}
+	CHECK_EQ(waitpid(pid, &status, 0), pid);
+	CHECK(WIFEXITED(status) && WEXITSTATUS(status) == 0);
+}
+
+static void reclaim(void)
+{
+	struct rawclient a, b, c;
+	struct mxn_reattach_req q;
+	char body[16384];
+	uint32_t session;
+	int fd;
+
+	start_daemon("", 0);
+	await_path(sock_path);
+	CHECK_EQ(rc_open(&a, sock_path, 7, 7), 0);
+	session = a.rsp.session;
+	q = reclaim_req(&a, session);
+	fd = dup(a.memfd);
+	/* while it is open, nobody re-attaches it, not even its holder */
+	CHECK_EQ(rc_reattach(&b, sock_path, &q, dup(fd)), -EBUSY);
+	stop_daemon(); /* a restart: a's endpoint goes, its claim stays */
+	rc_close(&a);
+	start_daemon("", 0);
+	await_path(sock_path);
+	other_process_claims(&q, a.area_len, -ESTALE);
+	CHECK_EQ(rc_open(&b, sock_path, 7, 7), -EBUSY);   /* kept for its holder */
+	CHECK_EQ(rc_open(&b, sock_path, MXN_ENDPOINT_ANY, 7), 0);
+	CHECK(b.rsp.endpoint != 7);
+	q.session = session + 1;
+	CHECK_EQ(rc_reattach(&c, sock_path, &q, dup(fd)), -ESTALE);
+	q.session = session;
+	CHECK_EQ(rc_reattach(&c, sock_path, &q, forged_area(a.area_len, false)), -EINVAL);
+	CHECK_EQ(rc_reattach(&c, sock_path, &q, fd), 0);
+	CHECK_EQ(c.rsp.session, session);
+	CHECK_EQ(c.rsp.endpoint, 7);
+	CHECK_EQ(ctl_request(ctl_path, "json counters\n", body, sizeof(body)), 0);
+	CHECK(strstr(body, "\"local\""));
+	CHECK_EQ(json_field(strstr(body, "\"local\""), "eps_reattached"), 1);
+	CHECK_EQ(json_field(strstr(body, "\"local\""), "reattach_refused"), 3);
+	rc_close(&b);
+	rc_close(&c);
+	stop_daemon();
+}
+
 int main(int argc, char **argv)
 {
 	if (argc != 4 || (strcmp(argv[3], "gap") && strcmp(argv[3], "access") &&
-			  strcmp(argv[3], "limits"))) {
-		fprintf(stderr, "usage: %s MYRIBACKD DELAY_LISTEN_SO gap|access|limits\n", argv[0]);
+			  strcmp(argv[3], "limits") && strcmp(argv[3], "reclaim"))) {
+		fprintf(stderr, "usage: %s MYRIBACKD DELAY_LISTEN_SO gap|access|limits|reclaim\n",
+			argv[0]);
 		return 2;
 	}
 	daemon_bin = argv[1];
@@ -378,6 +472,8 @@ int main(int argc, char **argv)
 		no_startup_gap();
 	else if (!strcmp(argv[3], "access"))
 		access_rules();
+	else if (!strcmp(argv[3], "reclaim"))
+		reclaim();
 	else
 		uid_limits();
 	unlink(conf_path);

@@ -61,6 +61,22 @@ static void duplicates(void)
 	free(t);
 }
 
+/* The question alone (pair order, progress.c): asks, records nothing. */
+static void seen(void)
+{
+	struct mxl_seqtrack *t = fresh();
+
+	CHECK(!mxl_seq_seen(t, 9, 1, 7, 1));
+	CHECK(!mxl_seq_seen(t, 9, 1, 7, 1));     /* asking did not take it */
+	CHECK(!mxl_seq_dup(t, 9, 1, 7, 1));
+	CHECK(mxl_seq_seen(t, 9, 1, 7, 1));
+	CHECK(!mxl_seq_seen(t, 9, 1, 7, 2));
+	CHECK(!mxl_seq_seen(t, 9, 1, 7, 0));     /* unnumbered */
+	CHECK(!mxl_seq_seen(t, 9, 1, 8, 1));     /* another opening */
+	CHECK(!mxl_seq_dup(t, 9, 1, 7, 2));
+	free(t);
+}
+
 static void bounded(void)
 {
 	struct mxl_seqtrack *t = fresh();
@@ -78,6 +94,7 @@ static void bounded(void)
 
 int main(void)
 {
+	seen();
 	numbering();
 	duplicates();
 	bounded();
