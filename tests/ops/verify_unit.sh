@@ -20,7 +20,8 @@ if echo "$out" | grep -q 'myribackd.service'; then
   echo "FAIL: systemd-analyze has remarks about the unit"; exit 1
 fi
 for k in Type=notify WatchdogSec= Restart=on-failure ProtectSystem=strict ProtectHome=yes \
-         PrivateTmp=yes RuntimeDirectory=myrixen 'DeviceAllow=/dev/xen/' CAP_NET_RAW CAP_SYS_PTRACE; do
+         PrivateTmp=yes RuntimeDirectory=myrixen RuntimeDirectoryPreserve=yes \
+         'DeviceAllow=/dev/xen/' CAP_NET_RAW CAP_SYS_PTRACE; do
   grep -q "^[^#]*$k" "$unit" || { echo "FAIL: unit lacks $k"; exit 1; }
 done
 echo "OK: unit verified"
