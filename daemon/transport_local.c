@@ -226,6 +226,8 @@ static void claims_load(struct mxd_local *l)
 		}
 		c->pending = true;
 		mxd_core_reserve(l->core, (uint8_t)i, c->session, until);
+		/* remote senders keep resending meanwhile (core.h) */
+		mxd_core_quiet(l->core, (uint8_t)i, MXD_QUIET_MS);
 		kept++;
 	}
 	l->st.claims_kept = kept;
@@ -577,6 +579,7 @@ static int reattach_endpoint(struct local_conn *cn, const struct mxn_reattach_re
 		goto out;
 	l->claims.c[cn->ep->index].pending = false;
 	l->st.eps_reattached++;
+	mxd_core_quiet(l->core, cn->ep->index, MXD_QUIET_MS); /* its peers come back too */
 	mxd_log(MXD_LOG_NOTICE, "local: pid %d endpoint %u re-attached (session kept)",
 		(int)cn->pid, cn->ep->index);
 out:
