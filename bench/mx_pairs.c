@@ -40,7 +40,7 @@ static int wait_ok(mx_endpoint_t ep, mx_request_t *r, mx_status_t *st)
 {
 	uint32_t res = 0;
 
-	return mx_wait(ep, r, 20000, st, &res) == MX_SUCCESS && res &&
+	return mx_wait(ep, r, MX_INFINITE, st, &res) == MX_SUCCESS && res &&
 	       st->code == MX_STATUS_SUCCESS ? 0 : -1;
 }
 

@@ -343,6 +343,8 @@ void mxl_gather(uint8_t *dst, const struct mxl_iov *iov, uint32_t niov);
 void mxl_progress(struct mx_endpoint *ep);
 /* Would mxl_progress find nothing to do?  A few loads (lock held). */
 bool mxl_progress_quiet(const struct mx_endpoint *ep);
+/* mxl_progress without that look (the caller just saw work). */
+void mxl_progress_full(struct mx_endpoint *ep);
 void mxl_flush(struct mx_endpoint *ep);
 void mxl_fail_all(struct mx_endpoint *ep, mx_status_code_t code);
 /* Issue or backlog the request's command. */

@@ -602,8 +602,6 @@ bool mxl_progress_quiet(const struct mx_endpoint *ep)
 
 void mxl_progress(struct mx_endpoint *ep)
 {
-	uint32_t n;
-
 	if (ep->in_progress)
 		return; /* a handler's nested call must not re-read the slot being handled */
 	/* Quiet: done, but for the liveness look every MXL_IDLE_CHECK passes. */
@@ -611,6 +609,15 @@ void mxl_progress(struct mx_endpoint *ep)
 		ep->idle_polls++;
 		return;
 	}
+	mxl_progress_full(ep);
+}
+
+void mxl_progress_full(struct mx_endpoint *ep)
+{
+	uint32_t n;
+
+	if (ep->in_progress)
+		return;
 	if (ep->lost && !ep->dead) {
 		ep->lost = false;
 		if (!mxl_reattach(ep))

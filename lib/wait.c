@@ -175,14 +175,18 @@ static uint64_t sleep_until(struct mx_endpoint *ep, uint64_t deadline)
 
 /* One turn of a spin: look at the shared words only, for up to
  * MXL_SPIN_TURNS pauses, until something is there for progress or an
- * mx_wakeup came.  The clock is read once per batch, not per look. */
-static void spin_turns(struct mx_endpoint *ep, uint32_t gen0)
+ * mx_wakeup came.  The clock is read once per batch, not per look.
+ * True when progress has work. */
+static bool spin_turns(struct mx_endpoint *ep, uint32_t gen0)
 {
 	for (uint32_t i = 0; i < MXL_SPIN_TURNS; i++) {
-		if (!mxl_progress_quiet(ep) || atomic_load(&ep->wake_gen) != gen0)
-			return;
+		if (!mxl_progress_quiet(ep))
+			return true;
+		if (atomic_load(&ep->wake_gen) != gen0)
+			return false;
 		cpu_relax();
 	}
+	return false;
 }
 
 bool mxl_wait_until(struct mx_endpoint *ep, uint32_t timeout_ms,
@@ -190,9 +194,17 @@ bool mxl_wait_until(struct mx_endpoint *ep, uint32_t timeout_ms,
 {
 	uint32_t gen0 = atomic_load(&ep->wake_gen);
 	uint64_t t = 0, deadline = UINT64_MAX, spin_end = 0, prev = 0;
+	bool busy = false;
 
+	/* Done already (a send completed at issue): no progress pass. */
+	if (pred(ep, arg))
+		return true;
 	for (;;) {
-		mxl_progress(ep);
+		if (busy)
+			mxl_progress_full(ep); /* the spin saw the work */
+		else
+			mxl_progress(ep);
+		busy = false;
 		if (pred(ep, arg))
 			return true;
 		if (ep->dead)
@@ -214,7 +226,7 @@ bool mxl_wait_until(struct mx_endpoint *ep, uint32_t timeout_ms,
 			return false;
 		if (t < spin_end && !mxn_spin_preempted(&ep->spin, prev, t)) {
 			prev = t;
-			spin_turns(ep, gen0);
+			busy = spin_turns(ep, gen0);
 			continue;
 		}
 		spin_end = 0;
