@@ -29,6 +29,9 @@ set xlabel "pairs (2 processes each)"
 set ylabel "messages / s"
 unset logscale x
 set logscale x 10
+set xrange [0.8:50]
+set xtics ("1" 1, "10" 10, "40" 40)
+set yrange [0:*]
 set key bottom left
 kinds = "mx_pair mx_daemon pipe"
 knames = "'MX, pair channels' 'MX, through the daemon' 'pipe'"

@@ -2,7 +2,8 @@
 # The local fast path against kernel IPC, in one run (issue 9).  Not a test.
 #   bench/local_bench.sh [BUILD_DIR] [OUT_DIR]      (perf, gnuplot; release build advised)
 # Env: ITERS (20000, tiny runs), SWEEP_ITERS (400, size sweep), PAIRS_ITERS (4000),
-#      ROUNDS (5: latencies are the best of this many runs).
+#      ROUNDS (5: latencies and rates are the best of this many runs),
+#      SWEEPS (3: each size's point in the plots is the best of this many sweeps).
 #
 # 1. Per one-way tiny (8 B) message, summed over every process (perf stat
 #    follows the forked peer; the daemon is counted separately with -p):
@@ -23,6 +24,7 @@ ITERS=${ITERS:-20000}
 SWEEP_ITERS=${SWEEP_ITERS:-400}
 PAIRS_ITERS=${PAIRS_ITERS:-4000}
 ROUNDS=${ROUNDS:-5}
+SWEEPS=${SWEEPS:-3}
 SHORT=$((ITERS / 10))
 for f in daemon/myribackd tools/mx_pingpong bench/shm_pingpong bench/ipc_pingpong bench/mx_pairs \
 	bench/mx_cost; do
@@ -140,14 +142,19 @@ for r in $(seq "$ROUNDS"); do
 	MYRIXEN_SOCKET="$DIR/pair.sock" MYRIXEN_SPIN_US=1000000 "$B/tools/mx_pingpong" -b -s 8 -S 8 \
 		-n "$ITERS" -w 200 | lat_of >> "$DIR/lat.spin"
 done
+median() { sort -g | awk '{v[NR] = $1} END{print NR % 2 ? v[(NR + 1) / 2] : (v[NR / 2] + v[NR / 2 + 1]) / 2}'; }
 SHM=$(best < "$DIR/lat.shm")
 SPIN=$(best < "$DIR/lat.spin")
+SHM_MED=$(median < "$DIR/lat.shm")
+SPIN_MED=$(median < "$DIR/lat.spin")
 {
-	echo "## Both sides spinning (MYRIXEN_SPIN_US=1000000), 8 B, best of $ROUNDS"
+	echo "## Both sides spinning (MYRIXEN_SPIN_US=1000000), 8 B, $ROUNDS alternating runs"
 	echo
-	echo "| path | half RTT (us) | vs shm floor |"
-	echo "|---|---:|---:|"
-	awk -v s="$SHM" -v m="$SPIN" 'BEGIN{printf "| shm_pingpong (floor) | %.2f | 1.00x |\n| MX pair channel | %.2f | %.2fx |\n", s, m, m/s}'
+	echo "| path | half RTT, best (us) | vs shm floor | half RTT, median (us) | vs shm floor |"
+	echo "|---|---:|---:|---:|---:|"
+	awk -v s="$SHM" -v m="$SPIN" -v sm="$SHM_MED" -v mm="$SPIN_MED" 'BEGIN{
+		printf "| shm_pingpong (floor) | %.2f | 1.00x | %.2f | 1.00x |\n", s, sm
+		printf "| MX pair channel | %.2f | %.2fx | %.2f | %.2fx |\n", m, m/s, mm, mm/sm }'
 	echo
 } >> "$OUT/local_bench.md"
 
@@ -181,7 +188,8 @@ fi
 # receive posted before the send).  Rate: best of ROUNDS runs.  Counts per
 # one-way message: (long run - short run) / messages, perf stat over every
 # process of the run plus the daemon; daemon CPU: its CPU time inside the
-# timed window (mx_pairs -d), the same difference.
+# timed window of the long run (mx_pairs -d: start-up and close-down are
+# outside it) per message of that run.
 pairs_cmd() { # KIND P N: the command line, in PA
 	case $1 in
 	pipe) PA=("$B/bench/mx_pairs" -m pipe) ;;
@@ -205,7 +213,6 @@ for kind in pipe mx_pair mx_daemon; do
 		read -r al asl < <(perf_pair "$DIR/pp.l.app")
 		read -r ds dss < <(perf_pair "$DIR/pp.s.dmn")
 		read -r dl dsl < <(perf_pair "$DIR/pp.l.dmn")
-		nss=$(awk '{print $10}' "$DIR/pp.s.txt")
 		nsl=$(awk '{print $10}' "$DIR/pp.l.txt")
 		: > "$DIR/rate"
 		awk '{print $8}' "$DIR/pp.l.txt" >> "$DIR/rate"
@@ -214,15 +221,15 @@ for kind in pipe mx_pair mx_daemon; do
 		done
 		awk -v k=$kind -v p=$p -v m=$((2 * p * (PAIRS_ITERS - PSHORT))) -v r="$(sort -g "$DIR/rate" | tail -1)" \
 		    -v cs=$((al + dl - as - ds)) -v sc=$((asl + dsl - ass - dss)) -v dsc=$((dsl - dss)) \
-		    -v dns=$((nsl - nss)) \
-		    'BEGIN{printf "%s %d %.0f %.3f %.3f %.3f %.1f\n", k, p, r, cs/m, sc/m, dsc/m, dns/m}' >> "$DIR/pairs.dat"
+		    -v dns="$nsl" -v ml=$((2 * p * PAIRS_ITERS)) \
+		    'BEGIN{printf "%s %d %.0f %.3f %.3f %.3f %.1f\n", k, p, r, cs/m, sc/m, dsc/m, dns/ml}' >> "$DIR/pairs.dat"
 	done
 done
 {
 	echo "## Concurrent pairs, 8 B ping-pong, $PAIRS_ITERS round trips per pair ($(nproc) CPUs)"
 	echo
 	echo "Same workload per pair for every path; rate: best of $ROUNDS runs; counts: (long - short run) / one-way"
-	echo "messages, all processes plus the daemon; daemon CPU: inside the timed window only."
+	echo "messages, all processes plus the daemon; daemon CPU: inside the timed window of the long run only."
 	echo
 	echo "| path | pairs | msgs/s (aggregate) | vs 1 pair | vs pipe, same pairs | context switches / msg | syscalls / msg | daemon syscalls / msg | daemon CPU ns / msg |"
 	echo "|---|---:|---:|---:|---:|---:|---:|---:|---:|"
@@ -235,21 +242,31 @@ done
 cp "$DIR/pairs.dat" "$OUT/pairs.dat"
 
 # ---- 5. sweep and plots ----
-# A sweep that fails is run again once (and reported): the table must not
-# stop the plots.
-sweep() { # NAME SOCKET
+# Each sweep runs SWEEPS times, alternating paths; a size's point is its
+# best run (the host is shared: one preemption of a spinning side costs a
+# scheduler tick).  A sweep that fails is run again once (and reported):
+# the table must not stop the plots.
+sweep_mx() { # NAME SOCKET CSV
 	for try in 1 2; do
 		MYRIXEN_SOCKET="$DIR/$2.sock" "$B/tools/mx_pingpong" -b -n "$SWEEP_ITERS" -w 20 \
-			-c "$OUT/$1.csv" > /dev/null && return 0
+			-c "$3" > /dev/null && return 0
 		echo "local_bench: $1 sweep failed (try $try)" >&2
 	done
 	return 1
 }
-sweep mx_pair pair
-sweep mx_daemon hop
-"$B/bench/shm_pingpong" -n "$SWEEP_ITERS" -w 20 -c "$OUT/shm.csv" > /dev/null
-for m in pipe unix udp; do
-	"$B/bench/ipc_pingpong" -m $m -n "$SWEEP_ITERS" -w 20 -c "$OUT/$m.csv" > /dev/null
+for r in $(seq "$SWEEPS"); do
+	sweep_mx mx_pair pair "$DIR/mx_pair.$r.csv"
+	sweep_mx mx_daemon hop "$DIR/mx_daemon.$r.csv"
+	"$B/bench/shm_pingpong" -n "$SWEEP_ITERS" -w 20 -c "$DIR/shm.$r.csv" > /dev/null
+	for m in pipe unix udp; do
+		"$B/bench/ipc_pingpong" -m $m -n "$SWEEP_ITERS" -w 20 -c "$DIR/$m.$r.csv" > /dev/null
+	done
+done
+for n in mx_pair mx_daemon shm pipe unix udp; do
+	cat "$DIR/$n".*.csv | awk -F, '$1 ~ /^[0-9]+$/ { if (!($1 in l) || $2 < l[$1]) l[$1] = $2 }
+		END { print "bytes,latency_us,mb_per_s"
+		      for (b in l) printf "%s,%.3f,%.3f\n", b, l[b], l[b] > 0 ? b / l[b] : 0 }' |
+		sort -t, -k1,1g > "$OUT/$n.csv"
 done
 if command -v gnuplot >/dev/null; then
 	gnuplot -e "dir='$OUT'" "$HERE/local_bench.gp"
