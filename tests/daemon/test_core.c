@@ -508,6 +508,68 @@ static void test_windows(struct tep *a, struct tep *b)
 	free(dst);
 }
 
+/* x sends y a windowed message, y pulls; both are asked for window 1. */
+static void window_one_moved(struct tep *x, struct tep *y, uint8_t *src, uint8_t *dst,
+			     uint32_t len)
+{
+	struct mxn_evt e;
+
+	post_rndv(x, y, MXN_PEER_SELF, 150, src, len, MXN_RNDV_WINDOW);
+	poll_ep(x);
+	e = next(y);
+	release(y);
+	CHECK_EQ(e.type, MXN_EVT_RECV_RNDV);
+	post_pull(y, 151, e.u.rndv.rndv_handle, dst, len, MXN_RNDV_WINDOW);
+	poll_ep(y);
+	CHECK_EQ(next(x).type, MXN_EVT_REGION_MORE);
+	release(x);
+	CHECK_EQ(next(y).type, MXN_EVT_REGION_MORE);
+	release(y);
+	CHECK_EQ(y->ep->remote_inflight, 1); /* the pull is held between windows */
+}
+
+/* Either side closing between two windows ends the transfer for the other
+ * (CLOSED), with nothing held; a late window answer is ignored. */
+static void test_windows_close(void)
+{
+	const uint32_t len = MXN_RNDV_WINDOW + 100;
+	uint8_t *src = calloc(1, len), *dst = calloc(1, len);
+	struct tep x, y;
+	struct mxn_evt e;
+
+	CHECK_EQ(open_ep(&x, 5, MXN_ENDPOINT_ANY, 1), 0);
+	CHECK_EQ(open_ep(&y, 6, MXN_ENDPOINT_ANY, 1), 0);
+	connect_eps(&x, &y);
+	window_one_moved(&x, &y, src, dst, len);
+	mxd_endpoint_detach(x.ep); /* the sender goes */
+	mxd_core_flush(core);
+	e = next(&y);
+	CHECK_EQ(e.type, MXN_EVT_PULL_DONE);
+	CHECK_EQ(e.u.done.cookie, 151);
+	CHECK_EQ(e.status, MXN_ST_CLOSED);
+	release(&y);
+	CHECK_EQ(y.ep->remote_inflight, 0);
+	CHECK_EQ(open_ep(&x, 5, MXN_ENDPOINT_ANY, 1), 0);
+	connect_eps(&x, &y);
+	window_one_moved(&x, &y, src, dst, len);
+	mxd_endpoint_detach(y.ep); /* the receiver goes */
+	mxd_core_flush(core);
+	e = next(&x);
+	CHECK_EQ(e.type, MXN_EVT_SEND_DONE);
+	CHECK_EQ(e.u.done.cookie, 150);
+	CHECK_EQ(e.status, MXN_ST_CLOSED);
+	release(&x);
+	CHECK_EQ(x.ep->nrndv_out, 0);
+	CHECK_EQ(x.ep->guest->registered_bytes, 0);
+	next_window(&x, 150, src, MXN_RNDV_WINDOW, 100); /* too late: ignored */
+	poll_ep(&x);
+	CHECK(!tg_next(&x.g, &e));
+	CHECK_EQ(x.ep->fault, 0);
+	mxd_endpoint_detach(x.ep);
+	free(src);
+	free(dst);
+}
+
 static void test_backlog(struct tep *a)
 {
 	uint64_t want = 0;
@@ -1109,6 +1171,7 @@ int main(void)
 	test_rndv(&a, &b, 0, 4096, true);
 	test_rndv(&a, &b, 5000, 0, false);
 	test_windows(&a, &b);
+	test_windows_close();
 	test_backlog(&a);
 	test_poll_window(&a);
 	test_close(&a);
