@@ -5,13 +5,18 @@
 # 1. Per one-way tiny (0 B) message, summed over both apps and both daemons
 #    (UDP: both apps): syscalls, context switches and CPU us, as the
 #    difference of a long and a short ping-pong (start-up cancels); perf.
+#    Wire frames per message (both daemons' tx_frames, myrixenctl).
 # 2. Ping-pong one-way latency 0 B .. 4 MiB and streaming bandwidth, with
-#    MX/UDP ratios, and the daemons' syscalls per streamed MX message;
-#    CSV, and a PNG plot of both (gnuplot) when OUT.png is given.
+#    MX/UDP ratios, and the daemons' syscalls and frames per streamed MX
+#    message; CSV, and a PNG plot of both (gnuplot) when OUT.png is given.
+# 3. The client-side daemon's user-space instructions per tiny round trip
+#    (one message sent, one received), long minus short ping-pong under
+#    callgrind (exact, no PMU needed), when valgrind is installed.
 # Env: MTU (9000), RING (v2|v3: the daemon's receive ring, default v2),
 #      ITERS (1000, sweep), COUNT_ITERS (5000, counted runs; the short run is a tenth),
 #      STREAM_REPEAT (3: streaming rounds per size, the best is kept, MX and UDP alike),
-#      CONF (extra myribackd.conf lines, e.g. "poll_window_us = 0").
+#      CONF (extra myribackd.conf lines, e.g. "poll_window_us = 0"),
+#      CALLGRIND (1: section 3 when valgrind is there; 0: skip it).
 set -eEu
 B=$(realpath "${1:-build}")
 OUT=${2:-wire_bench.csv}
@@ -24,7 +29,7 @@ COUNT_ITERS=${COUNT_ITERS:-5000}
 STREAM_REPEAT=${STREAM_REPEAT:-3}
 [ "$(id -u)" -eq 0 ] || { echo "wire_bench: needs root (namespaces)"; exit 1; }
 command -v perf >/dev/null || { echo "wire_bench: perf not installed (linux-perf)"; exit 1; }
-for f in daemon/myribackd tools/mx_pingpong bench/mxw_stream bench/udp_bench; do
+for f in daemon/myribackd tools/mx_pingpong bench/mxw_stream bench/udp_bench ctl/myrixenctl; do
 	[ -x "$B/$f" ] || { echo "wire_bench: $B/$f not built"; exit 1; }
 done
 . "$(dirname "$0")/bench_ns.sh"
@@ -50,6 +55,15 @@ ip -n ${P}a addr add 10.77.0.1/24 dev ${P}va
 ip -n ${P}b addr add 10.77.0.2/24 dev ${P}vb
 for _ in $(seq 50); do [ -S "$DIR/a.sock" ] && [ -S "$DIR/b.sock" ] && break; sleep 0.1; done
 runa() { MYRIXEN_SOCKET=$DIR/a.sock ip netns exec ${P}a "$@"; }
+# frames the two daemons have sent so far
+wire_tx() {
+	local h n=0
+	for h in a b; do
+		n=$((n + $("$B/ctl/myrixenctl" -s "$DIR/$h.ctl" --json counters | python3 -c \
+			'import json, sys; print(json.load(sys.stdin)["wire"]["protocol"]["tx_frames"])')))
+	done
+	echo "$n"
+}
 
 # --- counts per one-way tiny message ---
 EV=raw_syscalls:sys_enter,context-switches,task-clock
@@ -62,6 +76,7 @@ perf_sum() {
 counted() {
 	local kind=$1 n=$2 pp srv
 	if [ "$kind" = mx ]; then
+		f0=$(wire_tx)
 		perf stat -x, -e $EV -p "$DPID_a,$DPID_b" -o "$DIR/c.dmn" &
 		pp=$!
 		MYRIXEN_SOCKET=$DIR/b.sock ip netns exec ${P}b perf stat -x, -e $EV -o "$DIR/c.srv" \
@@ -84,6 +99,7 @@ counted() {
 	fi
 	sleep 0.2
 	kill -INT "$pp"; wait "$pp" || true
+	[ "$kind" = mx ] && echo $(( $(wire_tx) - f0 )) > "$DIR/$kind.$n.frames"
 	[ "$kind" = mx ] || { kill "$srv"; wait "$srv" || true; }
 	echo "$(perf_sum "$DIR/c.cli" "$DIR/c.srv") $(perf_sum "$DIR/c.dmn")" > "$DIR/$kind.$n"
 }
@@ -97,6 +113,8 @@ per_msg() {
 }
 read -r MS MC MT MDS MDC MDT <<< "$(per_msg mx)"
 read -r US UC UT _ _ _ <<< "$(per_msg udp)"
+MF=$(awk -v l="$(cat "$DIR/mx.$COUNT_ITERS.frames")" -v s="$(cat "$DIR/mx.$SHORT.frames")" \
+	-v m=$(( 2 * (COUNT_ITERS - SHORT) )) 'BEGIN { printf "%.2f", (l - s) / m }')
 
 # --- ping-pong ---
 # servers start without the helper functions so $! is the server itself
@@ -118,7 +136,7 @@ done
 MYRIXEN_SOCKET=$DIR/b.sock ip netns exec ${P}b "$B/bench/mxw_stream" -e 2 > /dev/null 2>&1 &
 PIDS+=($!)
 : > "$DIR/mx_st.txt"; : > "$DIR/udp_st.txt"
-: > "$DIR/mx_st_sys.txt"
+: > "$DIR/mx_st_sys.txt"; : > "$DIR/mx_st_frames.txt"
 # best of STREAM_REPEAT rounds, MX and UDP alike (other load only ever slows
 # a round down); the daemons' syscalls per message of the last MX round
 best() { sort -k2 -g "$1" | tail -1; }
@@ -127,18 +145,46 @@ for size in 1024 8192 32768 65536 262144 1048576 4194304; do
 	count=$(( (256 << 20) / size )); [ $count -gt 20000 ] && count=20000
 	: > "$DIR/r_mx"; : > "$DIR/r_udp"
 	for _ in $(seq "$STREAM_REPEAT"); do
+		f0=$(wire_tx)
 		perf stat -x, -e raw_syscalls:sys_enter -p "$DPID_a,$DPID_b" -o "$DIR/st.dmn" &
 		pp=$!
 		sleep 0.2
 		runa "$B/bench/mxw_stream" -d benchb:2 -s $size -w 16 -n $n >> "$DIR/r_mx"
 		kill -INT "$pp"; wait "$pp" || true
+		frames=$(( $(wire_tx) - f0 ))
 		runa "$B/bench/udp_bench" -c 10.77.0.2:7777 -s $size -n $count >> "$DIR/r_udp"
 	done
 	best "$DIR/r_mx" >> "$DIR/mx_st.txt"
 	best "$DIR/r_udp" >> "$DIR/udp_st.txt"
 	awk -F, -v n=$n '$3=="raw_syscalls:sys_enter"{printf "%.1f\n", $1 / n}' "$DIR/st.dmn" \
 		>> "$DIR/mx_st_sys.txt"
+	awk -v f="$frames" -v n=$n 'BEGIN { printf "%.1f\n", f / n }' >> "$DIR/mx_st_frames.txt"
 done
+
+# --- the client-side daemon's instructions per tiny round trip ---
+INS=""
+if [ "${CALLGRIND:-1}" = 1 ] && command -v valgrind > /dev/null; then
+	kill "$DPID_a"; wait "$DPID_a" 2>/dev/null || true
+	ins=()
+	for n in "$SHORT" "$COUNT_ITERS"; do
+		rm -f "$DIR/a.sock"
+		MYRIXEN_WIRE_RING=$RING ip netns exec ${P}a valgrind --tool=callgrind \
+			--callgrind-out-file="$DIR/cg.$n" "$B/daemon/myribackd" -f -c "$DIR/a.conf" \
+			> "$DIR/a.cg.log" 2>&1 &
+		cg=$!
+		PIDS+=($cg)
+		for _ in $(seq 600); do [ -S "$DIR/a.sock" ] && break; sleep 0.05; done
+		MYRIXEN_SOCKET=$DIR/b.sock ip netns exec ${P}b "$B/tools/mx_pingpong" -e 4 \
+			> /dev/null 2>&1 &
+		srv=$!
+		sleep 0.5
+		runa "$B/tools/mx_pingpong" -d benchb:4 -n "$n" -w 0 -s 0 -S 0 > /dev/null
+		wait "$srv" || true
+		kill "$cg"; wait "$cg" 2>/dev/null || true
+		ins+=("$(awk '/^summary:/ { print $2 }' "$DIR/cg.$n")")
+	done
+	INS=$(( (ins[1] - ins[0]) / (COUNT_ITERS - SHORT) ))
+fi
 
 # --- report ---
 ratio() { awk -v a="$1" -v b="$2" 'BEGIN { printf "%.2f", (b > 0 ? a / b : 0) }'; }
@@ -150,6 +196,10 @@ ratio() { awk -v a="$1" -v b="$2" 'BEGIN { printf "%.2f", (b > 0 ? a / b : 0) }'
 		awk '{ printf "bandwidth_mbps,%d,%.1f,%.1f,%.2f\n", $1, $2, $4, ($4 > 0 ? $2 / $4 : 0) }'
 	paste -d' ' "$DIR/mx_st.txt" "$DIR/mx_st_sys.txt" |
 		awk '{ printf "stream_daemon_syscalls_per_msg,%d,%s,,\n", $1, $3 }'
+	paste -d' ' "$DIR/mx_st.txt" "$DIR/mx_st_frames.txt" |
+		awk '{ printf "stream_frames_per_msg,%d,%s,,\n", $1, $3 }'
+	echo "frames_per_msg,0,$MF,,"
+	[ -z "$INS" ] || echo "daemon_instructions_per_rt,0,$INS,,"
 	echo "syscalls_per_msg,0,$MS,$US,$(ratio "$MS" "$US")"
 	echo "switches_per_msg,0,$MC,$UC,$(ratio "$MC" "$UC")"
 	echo "cpu_us_per_msg,0,$MT,$UT,$(ratio "$MT" "$UT")"
@@ -162,16 +212,20 @@ grep -E '^(syscalls|switches|cpu_us)' "$OUT" | while IFS=, read -r what _ m u r;
 	case $what in syscalls*) d=$MDS ;; switches*) d=$MDC ;; *) d=$MDT ;; esac
 	printf "%22s %10s %10s %8s   %s\n" "$what" "$m" "$u" "$r" "$d"
 done
+printf "%22s %10s   (both daemons' tx_frames)\n" frames_per_msg "$MF"
+[ -z "$INS" ] || printf "%22s %10s   (client-side daemon, one sent + one received; callgrind)\n" \
+	daemon_instr_per_rt "$INS"
 echo
 echo "Ping-pong, one-way latency (us); ratio > 1 means MX is slower"
 printf "%10s %12s %12s %8s\n" bytes mx udp mx/udp
 grep '^latency' "$OUT" | awk -F, '{ printf "%10d %12.2f %12.2f %8.2f\n", $2, $3, $4, $5 }'
 echo
 echo "Streaming bandwidth (MB/s, best of $STREAM_REPEAT); ratio > 1 means MX is faster;"
-echo "last column: syscalls of both daemons per MX message"
-printf "%10s %12s %12s %8s %10s\n" bytes mx udp mx/udp "dmn sys"
-paste -d, <(grep '^bandwidth' "$OUT") <(grep '^stream_daemon' "$OUT" | cut -d, -f3) |
-	awk -F, '{ printf "%10d %12.1f %12.1f %8.2f %10s\n", $2, $3, $4, $5, $6 }'
+echo "last columns: syscalls of both daemons and wire frames per MX message"
+printf "%10s %12s %12s %8s %10s %8s\n" bytes mx udp mx/udp "dmn sys" frames
+paste -d, <(grep '^bandwidth' "$OUT") <(grep '^stream_daemon' "$OUT" | cut -d, -f3) \
+	<(grep '^stream_frames' "$OUT" | cut -d, -f3) |
+	awk -F, '{ printf "%10d %12.1f %12.1f %8.2f %10s %8s\n", $2, $3, $4, $5, $6, $7 }'
 echo
 echo "CSV: $OUT"
 if [ -n "$PNG" ]; then
