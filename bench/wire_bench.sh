@@ -53,7 +53,10 @@ CONF
 done
 ip -n ${P}a addr add 10.77.0.1/24 dev ${P}va
 ip -n ${P}b addr add 10.77.0.2/24 dev ${P}vb
-for _ in $(seq 50); do [ -S "$DIR/a.sock" ] && [ -S "$DIR/b.sock" ] && break; sleep 0.1; done
+for _ in $(seq 50); do
+	[ -S "$DIR/a.sock" ] && [ -S "$DIR/b.sock" ] && [ -S "$DIR/a.ctl" ] && [ -S "$DIR/b.ctl" ] && break
+	sleep 0.1
+done
 runa() { MYRIXEN_SOCKET=$DIR/a.sock ip netns exec ${P}a "$@"; }
 # frames the two daemons have sent so far
 wire_tx() {

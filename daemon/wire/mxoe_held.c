@@ -156,9 +156,16 @@ void mxw_proto_room(struct mxw_proto *pr, struct mxw_ep ep)
 
 uint64_t mxw_held_progress(struct mxw_proto *pr, uint64_t now)
 {
-	struct mxw_partner *pt;
+	struct mxw_partner *pt, *next;
 
-	TAILQ_FOREACH(pt, &pr->held, held_link)
-		mxw_send_ack(pr, pt);
+	for (pt = TAILQ_FIRST(&pr->held); pt; pt = next) {
+		next = TAILQ_NEXT(pt, held_link);
+		/* room the core does not signal (a full rendezvous table) or
+		 * a signal missed: try again, since our notices keep the
+		 * sender from resending, the other trigger */
+		mxw_held_release(pr, pt);
+		if (pt->nheld)
+			mxw_send_ack(pr, pt);
+	}
 	return TAILQ_EMPTY(&pr->held) ? MXW_NO_DEADLINE : now + notice_period(pr);
 }
