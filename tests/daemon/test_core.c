@@ -918,6 +918,9 @@ static void test_limits(struct tep *a, struct tep *b)
 	c.length = 4;
 	memcpy(c.u.tiny, "late", 4);
 	post(a, &c);
+	c.cookie = 68; /* to the wire (no engine here): held behind too */
+	c.dest_peer = 3;
+	post(a, &c);
 	c = cmd(MXN_CMD_LOOKUP, 66, NULL);
 	c.u.lookup.nic_id = mxd_core_nic_id(core);
 	post(a, &c);
@@ -926,8 +929,8 @@ static void test_limits(struct tep *a, struct tep *b)
 
 		poll_ep(a);
 		CHECK_EQ(a->ep->st.no_resources, nr);
-		CHECK_EQ(a->ep->st.parked, parked + 2);
-		CHECK_EQ(a->ep->nparked, 2);
+		CHECK_EQ(a->ep->st.parked, parked + 3);
+		CHECK_EQ(a->ep->nparked, 3);
 	}
 	e = next(a);
 	CHECK_EQ(e.type, MXN_EVT_LOOKUP_DONE); /* and no SEND_DONE */
@@ -952,6 +955,9 @@ static void test_limits(struct tep *a, struct tep *b)
 	e = next(a);
 	CHECK_EQ(e.u.done.cookie, 65);
 	CHECK_EQ(e.status, MXN_ST_OK);
+	e = next(a);
+	CHECK_EQ(e.u.done.cookie, 68);
+	CHECK_EQ(e.status, MXN_ST_BAD_ENDPOINT);
 	release(a);
 	e = next(b);
 	CHECK_EQ(e.type, MXN_EVT_RECV_RNDV);
