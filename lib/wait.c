@@ -193,7 +193,10 @@ bool mxl_wait_until(struct mx_endpoint *ep, uint32_t timeout_ms,
 		    bool (*pred)(struct mx_endpoint *ep, void *arg), void *arg)
 {
 	uint32_t gen0 = atomic_load(&ep->wake_gen);
-	uint64_t t = 0, deadline = UINT64_MAX, spin_end = 0, prev = 0;
+	uint64_t t = 0, deadline = UINT64_MAX, spin_end = 0, prev = 0, due;
+	/* Without a timeout and without spinning no clock is needed (but
+	 * for a sleep that a retry or a resend cuts short). */
+	bool clock = timeout_ms != MX_INFINITE || !mxn_spin_never(&ep->spin), started = false;
 	bool busy = false;
 
 	/* Done already (a send completed at issue): no progress pass. */
@@ -213,15 +216,15 @@ bool mxl_wait_until(struct mx_endpoint *ep, uint32_t timeout_ms,
 			return false; /* mx_wakeup since we started */
 		/* The clock from the second look on: most waits (a send done
 		 * at issue, a message already there) end at the first. */
-		if (!t) {
+		if (clock)
 			t = mxl_now_ns();
+		if (clock && !started) {
 			if (timeout_ms != MX_INFINITE)
 				deadline = t + timeout_ms * 1000000ull;
 			spin_end = t + mxn_spin_window(&ep->spin, t);
 			prev = t;
-		} else {
-			t = mxl_now_ns();
 		}
+		started = true;
 		if (t >= deadline)
 			return false;
 		if (t < spin_end && !mxn_spin_preempted(&ep->spin, prev, t)) {
@@ -249,11 +252,16 @@ bool mxl_wait_until(struct mx_endpoint *ep, uint32_t timeout_ms,
 			mxl_pair_disarm(ep);
 			continue; /* an event or a channel message slipped in */
 		}
-		if (!doorbell_sleep(ep, t, sleep_until(ep, deadline), gen0)) {
+		due = sleep_until(ep, deadline);
+		if (!clock && due != UINT64_MAX)
+			t = mxl_now_ns();
+		if (!doorbell_sleep(ep, t, due, gen0)) {
 			mxl_progress(ep);
 			return pred(ep, arg);
 		}
-		prev = mxl_now_ns();
-		spin_end = prev + mxn_spin_window(&ep->spin, prev);
+		if (clock) {
+			prev = mxl_now_ns();
+			spin_end = prev + mxn_spin_window(&ep->spin, prev);
+		}
 	}
 }

@@ -47,12 +47,16 @@ static inline void mxn_spin_init(struct mxn_spin *s, uint64_t window_ns, bool fo
 	mxn_spin_setup(s, window_ns, forced, n > 0 ? (unsigned)n : 1u);
 }
 
+/* Never spins, whatever the time: a waiter needs no clock for the spin. */
+static inline bool mxn_spin_never(const struct mxn_spin *s)
+{
+	return !s->window_ns || (!s->forced && s->ncpus <= 2);
+}
+
 /* How long a spin starting at now may last (0: do not spin). */
 static inline uint64_t mxn_spin_window(const struct mxn_spin *s, uint64_t now_ns)
 {
-	if (!s->window_ns || now_ns < s->quiet_until_ns)
-		return 0;
-	if (!s->forced && s->ncpus <= 2)
+	if (mxn_spin_never(s) || now_ns < s->quiet_until_ns)
 		return 0;
 	return !s->forced && s->ncpus >= 8 ? 2 * s->window_ns : s->window_ns;
 }

@@ -146,21 +146,21 @@ static void test_spin(void)
 	struct mxn_spin s;
 
 	mxn_spin_setup(&s, 50000, false, 2);
-	CHECK(mxn_spin_window(&s, 1000) == 0);
+	CHECK(mxn_spin_window(&s, 1000) == 0 && mxn_spin_never(&s));
 	mxn_spin_setup(&s, 50000, true, 2);
-	CHECK(mxn_spin_window(&s, 1000) == 50000);
+	CHECK(mxn_spin_window(&s, 1000) == 50000 && !mxn_spin_never(&s));
 	mxn_spin_setup(&s, 50000, false, 4);
 	CHECK(mxn_spin_window(&s, 1000) == 50000);
 	mxn_spin_setup(&s, 50000, false, 16);
 	CHECK(mxn_spin_window(&s, 1000) == 100000);
 	mxn_spin_setup(&s, 0, true, 16);
-	CHECK(mxn_spin_window(&s, 1000) == 0);
+	CHECK(mxn_spin_window(&s, 1000) == 0 && mxn_spin_never(&s));
 	/* a poll gap of 1 us is a poll; one of 1 ms is a lost CPU */
 	mxn_spin_setup(&s, 50000, true, 4);
 	CHECK(!mxn_spin_preempted(&s, 1000000, 1001000));
 	CHECK(mxn_spin_preempted(&s, 1000000, 2000000));
 	CHECK(s.preemptions == 1);
-	CHECK(mxn_spin_window(&s, 2000001) == 0);
+	CHECK(mxn_spin_window(&s, 2000001) == 0 && !mxn_spin_never(&s)); /* only for now */
 	CHECK(mxn_spin_window(&s, 2000000 + MXN_SPIN_QUIET_NS) == 50000);
 }
 
