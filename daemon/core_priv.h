@@ -74,6 +74,7 @@ struct mxd_rndv {
 	 * at win_off; moved bytes are done; a side asked for its next window
 	 * (REGION_MORE) waits until its REGION_NEXT */
 	bool windowed;
+	bool src_win, dst_win;      /* which side gives windows (the other all) */
 	bool src_wait, dst_wait;
 	uint32_t win_off;
 	uint32_t moved;
@@ -142,6 +143,8 @@ void mxd_window_src_gone(struct mxd_rndv *r);
 /* core_pull.c: PULL and PULL_FIN (same return convention) */
 uint8_t mxd_pull_copy(struct mxd_rndv *r, struct mxd_endpoint *dst,
 		      const struct mxd_region *to, uint32_t len);
+uint8_t mxd_pull_copy_at(struct mxd_rndv *r, struct mxd_endpoint *dst, const struct mxd_region *to,
+			 uint64_t src_off, uint64_t dst_off, uint32_t len);
 void mxd_pull_finish(struct mxd_endpoint *ep, struct mxd_rndv *r, uint64_t cookie,
 		     uint8_t status, uint32_t len);
 void mxd_pull_hold(struct mxd_endpoint *ep, struct mxd_rndv *r, const struct mxn_cmd *c,

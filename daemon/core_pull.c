@@ -18,10 +18,11 @@
 #include <string.h>
 #include "core_priv.h"
 
-/* Move len bytes from the sender's region to the receiver's, through the
- * core's bounce buffer.  Returns the status for both completions. */
-uint8_t mxd_pull_copy(struct mxd_rndv *r, struct mxd_endpoint *dst,
-		      const struct mxd_region *to, uint32_t len)
+/* Move len bytes from the sender's region at src_off to the receiver's at
+ * dst_off, through the core's bounce buffer.  Returns the status for both
+ * completions. */
+uint8_t mxd_pull_copy_at(struct mxd_rndv *r, struct mxd_endpoint *dst, const struct mxd_region *to,
+			 uint64_t src_off, uint64_t dst_off, uint32_t len)
 {
 	uint8_t *buf = dst->core->bounce;
 	uint64_t off;
@@ -29,17 +30,23 @@ uint8_t mxd_pull_copy(struct mxd_rndv *r, struct mxd_endpoint *dst,
 	for (off = 0; off < len;) {
 		size_t n = len - off > MXD_BOUNCE_SIZE ? MXD_BOUNCE_SIZE : len - off;
 
-		if (r->src->ops->region_read(r->src, r->region, off, buf, n)) {
+		if (r->src->ops->region_read(r->src, r->region, src_off + off, buf, n)) {
 			r->src->st.region_faults++;
 			return MXN_ST_BAD_REQUEST;
 		}
-		if (dst->ops->region_write(dst, to, off, buf, n)) {
+		if (dst->ops->region_write(dst, to, dst_off + off, buf, n)) {
 			dst->st.region_faults++;
 			return MXN_ST_BAD_REQUEST;
 		}
 		off += n;
 	}
 	return MXN_ST_OK;
+}
+
+uint8_t mxd_pull_copy(struct mxd_rndv *r, struct mxd_endpoint *dst,
+		      const struct mxd_region *to, uint32_t len)
+{
+	return mxd_pull_copy_at(r, dst, to, 0, 0, len);
 }
 
 /* Complete a local pull on both sides (the receiver unless it completed
@@ -188,11 +195,13 @@ int mxd_cmd_pull(struct mxd_endpoint *ep, const struct mxn_cmd *c)
 	len = c->u.pull.pull_len;
 	if (len > r->length)
 		len = r->length;
+	/* A region shorter than that is the most the receiver takes, unless
+	 * it is the first window of it (abi.h). */
+	if (len > to->total_len && !mxn_region_windowed(to->total_len, len))
+		len = (uint32_t)to->total_len;
 	ep->st.pulls++;
 	if (mxd_window_wanted(r, to, len))
 		return mxd_window_pull(ep, r, c, len, to);
-	if (len > to->total_len)
-		len = (uint32_t)to->total_len;
 	if (r->remote_src) {
 		mxd_pull_hold(ep, r, c, len, to);
 		err = core->remote && core->remote->pull

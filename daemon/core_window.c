@@ -5,10 +5,13 @@
  * message of up to 4 GiB - 1 never holds more than a window of grants on
  * either side.  The daemon moves window k (the transport's worker, or the
  * bounce copy), asks both sides for window k + 1 (MXN_EVT_REGION_MORE),
- * and moves it once both REGION_NEXT answers are in.  The pull stays held
- * (remote_inflight) from the PULL to the last window, like any local pull.
- * Only between two endpoints of this host on the same transport: the wire
- * engine and mixed transports read a region at any offset.
+ * and moves it once both REGION_NEXT answers are in.  A side that
+ * described all of its memory (a local process facing a Xen guest) is not
+ * asked: its region is read or written at the window's offset, through
+ * the bounce buffer as for any pull between two transports.  The pull stays
+ * held (remote_inflight) from the PULL to the last window, like any local
+ * pull.  Only between endpoints of this host: the wire engine reads a
+ * region at any offset, at any time.
  */
 #include <errno.h>
 #include "core_priv.h"
@@ -18,11 +21,14 @@ static uint32_t window_len(uint32_t total, uint32_t off)
 	return total - off < MXN_RNDV_WINDOW ? total - off : MXN_RNDV_WINDOW;
 }
 
+static bool src_windowed(const struct mxd_rndv *r)
+{
+	return r->region && mxn_region_windowed(r->region->total_len, r->length);
+}
+
 bool mxd_window_wanted(const struct mxd_rndv *r, const struct mxd_region *to, uint32_t len)
 {
-	bool src_win = r->region && mxn_region_windowed(r->region->total_len, r->length);
-
-	return len > MXN_RNDV_WINDOW && (src_win || mxn_region_windowed(to->total_len, len));
+	return len > MXN_RNDV_WINDOW && (src_windowed(r) || mxn_region_windowed(to->total_len, len));
 }
 
 /* End a windowed pull on both sides (frees r). */
@@ -41,7 +47,7 @@ static void window_move(struct mxd_endpoint *dst, struct mxd_rndv *r)
 	uint32_t n = window_len(r->pull_len, r->win_off);
 	uint8_t status;
 
-	if (ops->pull_async) {
+	if (r->src_win && r->dst_win && r->src->ops == ops && ops->pull_async) {
 		if (ops->pull_async(r->src, r->region, dst, r->pull_region, n, r, &r->job) == 0) {
 			r->job_ops = ops;
 			return; /* mxd_pull_async_done goes on */
@@ -51,7 +57,8 @@ static void window_move(struct mxd_endpoint *dst, struct mxd_rndv *r)
 		window_end(dst, r, MXN_ST_NO_RESOURCES);
 		return;
 	}
-	status = mxd_pull_copy(r, dst, r->pull_region, n);
+	status = mxd_pull_copy_at(r, dst, r->pull_region, r->src_win ? 0 : r->win_off,
+				  r->dst_win ? 0 : r->win_off, n);
 	if (status == MXN_ST_OK && mxd_window_next(dst, r, n))
 		return;
 	window_end(dst, r, status);
@@ -60,16 +67,17 @@ static void window_move(struct mxd_endpoint *dst, struct mxd_rndv *r)
 int mxd_window_pull(struct mxd_endpoint *ep, struct mxd_rndv *r, const struct mxn_cmd *c,
 		    uint32_t len, struct mxd_region *to)
 {
-	/* Both sides window, from one host's endpoints of one transport. */
-	if (!mxn_region_windowed(to->total_len, len) || !r->region ||
-	    !mxn_region_windowed(r->region->total_len, r->length) || r->remote_src ||
-	    r->src_gone || !r->src || r->src->ops != ep->ops) {
+	/* A side that does not window describes all of it (the caller cut
+	 * len to the receiver's region); a sender of this host only. */
+	if (r->remote_src || r->src_gone || !r->src || !r->region) {
 		ep->st.no_resources++;
 		mxd_pull_finish(ep, r, c->cookie, r->src_gone ? MXN_ST_CLOSED : MXN_ST_NO_RESOURCES,
 				0);
 		mxd_region_free(to);
 		return 0;
 	}
+	r->src_win = src_windowed(r);
+	r->dst_win = mxn_region_windowed(to->total_len, len);
 	mxd_pull_hold(ep, r, c, len, to);
 	r->windowed = true;
 	r->win_off = 0;
@@ -84,16 +92,21 @@ bool mxd_window_next(struct mxd_endpoint *dst, struct mxd_rndv *r, uint32_t len)
 	if (r->moved >= r->pull_len || r->src_gone || !r->src)
 		return false;
 	r->win_off += MXN_RNDV_WINDOW;
-	/* Done with both windows: their grants may end now. */
-	mxd_region_free(r->region);
-	r->region = NULL;
-	mxd_region_free(r->pull_region);
-	r->pull_region = NULL;
-	r->src_wait = r->dst_wait = true;
-	mxd_ep_done(r->src, MXN_EVT_REGION_MORE, r->cookie, MXN_ST_OK, r->win_off);
-	mxd_ep_activate(r->src);
-	mxd_ep_done(dst, MXN_EVT_REGION_MORE, r->pull_cookie, MXN_ST_OK, r->win_off);
-	mxd_ep_activate(dst);
+	/* Done with the windows: their grants may end now. */
+	if (r->src_win) {
+		mxd_region_free(r->region);
+		r->region = NULL;
+		r->src_wait = true;
+		mxd_ep_done(r->src, MXN_EVT_REGION_MORE, r->cookie, MXN_ST_OK, r->win_off);
+		mxd_ep_activate(r->src);
+	}
+	if (r->dst_win) {
+		mxd_region_free(r->pull_region);
+		r->pull_region = NULL;
+		r->dst_wait = true;
+		mxd_ep_done(dst, MXN_EVT_REGION_MORE, r->pull_cookie, MXN_ST_OK, r->win_off);
+		mxd_ep_activate(dst);
+	}
 	return true;
 }
 

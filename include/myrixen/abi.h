@@ -358,11 +358,11 @@ _Static_assert(sizeof(struct mxn_grant_seg) == 8, "mxn_grant_seg");
  * side may then end the previous window's grants and answers
  * MXN_CMD_REGION_NEXT with a region of the next min(window, rest) bytes
  * (rest counted from the message length for the sender, from the pull's
- * length for the receiver).  The sender describes all of its message, the
- * receiver all of what it pulls.  Both sides must window, and both must be
- * endpoints of this host on the same transport; otherwise the transfer
- * completes MXN_ST_NO_RESOURCES.  Windows advance only as fast as both
- * libraries answer (they do so while progressing).
+ * length for the receiver).  A side that describes all of its memory
+ * instead (a local process facing a Xen guest) is not asked.  Only between
+ * endpoints of this host: a windowed transfer with the wire completes
+ * MXN_ST_NO_RESOURCES.  Windows advance only as fast as the windowed
+ * sides answer (libraries do so while they progress).
  */
 static inline int mxn_region_windowed(uint64_t region_len, uint64_t len)
 {
