@@ -31,11 +31,20 @@ struct mx_endpoint *mxl_first_endpoint(void)
 	return mxl_open_list;
 }
 
+/* Endpoints open in this process (read without the lock). */
+static _Atomic uint32_t mxl_nopen;
+
+bool mxl_several_endpoints(void)
+{
+	return atomic_load_explicit(&mxl_nopen, memory_order_relaxed) > 1;
+}
+
 void mxl_register_endpoint(struct mx_endpoint *ep)
 {
 	mxl_global_lock();
 	ep->next_open = mxl_open_list;
 	mxl_open_list = ep;
+	atomic_fetch_add_explicit(&mxl_nopen, 1, memory_order_relaxed);
 	mxl_global_unlock();
 }
 
@@ -47,6 +56,7 @@ void mxl_unregister_endpoint(struct mx_endpoint *ep)
 	for (pp = &mxl_open_list; *pp; pp = &(*pp)->next_open) {
 		if (*pp == ep) {
 			*pp = ep->next_open;
+			atomic_fetch_sub_explicit(&mxl_nopen, 1, memory_order_relaxed);
 			break;
 		}
 	}

@@ -33,8 +33,10 @@ static _Atomic uint32_t mxl_windows;
 
 bool mxl_sends_wait(void)
 {
+	/* a window needs another endpoint's progress only if there is one */
 	return atomic_load_explicit(&mxl_sends_waiting, memory_order_relaxed) != 0 ||
-	       atomic_load_explicit(&mxl_windows, memory_order_relaxed) != 0;
+	       (atomic_load_explicit(&mxl_windows, memory_order_relaxed) != 0 &&
+		mxl_several_endpoints());
 }
 
 void mxl_window_count(struct mxl_req *r, bool on)

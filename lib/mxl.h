@@ -299,6 +299,7 @@ int mxl_initialized(void);
 void mxl_global_lock(void);
 void mxl_global_unlock(void);
 struct mx_endpoint *mxl_first_endpoint(void);
+bool mxl_several_endpoints(void);
 void mxl_register_endpoint(struct mx_endpoint *ep);
 void mxl_unregister_endpoint(struct mx_endpoint *ep);
 
