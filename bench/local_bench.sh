@@ -188,8 +188,8 @@ fi
 # receive posted before the send).  Rate: best of ROUNDS runs.  Counts per
 # one-way message: (long run - short run) / messages, perf stat over every
 # process of the run plus the daemon; daemon CPU: its CPU time inside the
-# timed window of the long run (mx_pairs -d: start-up and close-down are
-# outside it) per message of that run.
+# timed window (mx_pairs -d: start-up and close-down are outside it) per
+# message, the median of the ROUNDS runs perf does not trace.
 pairs_cmd() { # KIND P N: the command line, in PA
 	case $1 in
 	pipe) PA=("$B/bench/mx_pairs" -m pipe) ;;
@@ -213,23 +213,26 @@ for kind in pipe mx_pair mx_daemon; do
 		read -r al asl < <(perf_pair "$DIR/pp.l.app")
 		read -r ds dss < <(perf_pair "$DIR/pp.s.dmn")
 		read -r dl dsl < <(perf_pair "$DIR/pp.l.dmn")
-		nsl=$(awk '{print $10}' "$DIR/pp.l.txt")
+		# rate and daemon CPU from runs nobody traces (perf's tracepoints
+		# on the daemon cost it CPU): best rate, median daemon ns / msg
 		: > "$DIR/rate"
-		awk '{print $8}' "$DIR/pp.l.txt" >> "$DIR/rate"
-		for r in $(seq 2 "$ROUNDS"); do
-			"${PA[@]}" | awk '{print $8}' >> "$DIR/rate"
+		: > "$DIR/dns"
+		for r in $(seq "$ROUNDS"); do
+			"${PA[@]}" > "$DIR/pp.r.txt"
+			awk '{print $8}' "$DIR/pp.r.txt" >> "$DIR/rate"
+			awk '{print $10 / $4}' "$DIR/pp.r.txt" >> "$DIR/dns"
 		done
 		awk -v k=$kind -v p=$p -v m=$((2 * p * (PAIRS_ITERS - PSHORT))) -v r="$(sort -g "$DIR/rate" | tail -1)" \
 		    -v cs=$((al + dl - as - ds)) -v sc=$((asl + dsl - ass - dss)) -v dsc=$((dsl - dss)) \
-		    -v dns="$nsl" -v ml=$((2 * p * PAIRS_ITERS)) \
-		    'BEGIN{printf "%s %d %.0f %.3f %.3f %.3f %.1f\n", k, p, r, cs/m, sc/m, dsc/m, dns/ml}' >> "$DIR/pairs.dat"
+		    -v dns="$(median < "$DIR/dns")" \
+		    'BEGIN{printf "%s %d %.0f %.3f %.3f %.3f %.1f\n", k, p, r, cs/m, sc/m, dsc/m, dns}' >> "$DIR/pairs.dat"
 	done
 done
 {
 	echo "## Concurrent pairs, 8 B ping-pong, $PAIRS_ITERS round trips per pair ($(nproc) CPUs)"
 	echo
 	echo "Same workload per pair for every path; rate: best of $ROUNDS runs; counts: (long - short run) / one-way"
-	echo "messages, all processes plus the daemon; daemon CPU: inside the timed window of the long run only."
+	echo "messages, all processes plus the daemon; daemon CPU: inside the timed window only, median of the $ROUNDS runs."
 	echo
 	echo "| path | pairs | msgs/s (aggregate) | vs 1 pair | vs pipe, same pairs | context switches / msg | syscalls / msg | daemon syscalls / msg | daemon CPU ns / msg |"
 	echo "|---|---:|---:|---:|---:|---:|---:|---:|---:|"
@@ -265,7 +268,7 @@ done
 for n in mx_pair mx_daemon shm pipe unix udp; do
 	cat "$DIR/$n".*.csv | awk -F, '$1 ~ /^[0-9]+$/ { if (!($1 in l) || $2 < l[$1]) l[$1] = $2 }
 		END { print "bytes,latency_us,mb_per_s"
-		      for (b in l) printf "%s,%.3f,%.3f\n", b, l[b], l[b] > 0 ? b / l[b] : 0 }' |
+		      for (b in l) printf "%s,%.3f,%.3f\n", b, l[b], (l[b] > 0 ? b / l[b] : 0) }' |
 		sort -t, -k1,1g > "$OUT/$n.csv"
 done
 if command -v gnuplot >/dev/null; then
