@@ -1,6 +1,7 @@
 # Plots of bench/local_bench.sh: gnuplot -e "dir='OUT'" bench/local_bench.gp
 # Inputs: DIR/{mx_pair,mx_daemon,shm,pipe,unix,udp}.csv (bytes,latency_us,mb_per_s),
-#         DIR/pairs.dat (path pairs rate cs/msg syscalls/msg daemon-syscalls/msg daemon-ns/msg)
+#         DIR/pairs.dat (path pairs rate cs/msg syscalls/msg daemon-syscalls/msg daemon-ns/msg
+#         cpu-us/msg)
 set datafile separator ","
 set terminal pngcairo size 900,560 noenhanced font ",10"
 set key top left

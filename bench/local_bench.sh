@@ -63,6 +63,8 @@ start_daemon hop no
 
 # perf stat CSV -> "context_switches syscalls"
 perf_pair() { awk -F, '$3=="context-switches"{c=$1} $3=="raw_syscalls:sys_enter"{s=$1} END{print c+0, s+0}' "$1"; }
+# perf stat CSV(s) -> CPU ms (task-clock), summed
+perf_cpu() { awk -F, '$3=="task-clock"{t+=$1} END{print t+0}' "$1"; }
 
 # run_counted TAG DAEMON(or -) CMD...: counts of the command's processes and of
 # the daemon (if any) into $DIR/TAG.{app,dmn}; the command's table into TAG.txt
@@ -70,15 +72,15 @@ run_counted() {
 	local tag=$1 d=$2 pp=""
 	shift 2
 	if [ "$d" != - ]; then
-		perf stat -x, -e context-switches,raw_syscalls:sys_enter -p "$d" -o "$DIR/$tag.dmn" &
+		perf stat -x, -e context-switches,raw_syscalls:sys_enter,task-clock -p "$d" -o "$DIR/$tag.dmn" &
 		pp=$!
 		sleep 0.3
 	fi
-	perf stat -x, -e context-switches,raw_syscalls:sys_enter -o "$DIR/$tag.app" -- "$@" > "$DIR/$tag.txt"
+	perf stat -x, -e context-switches,raw_syscalls:sys_enter,task-clock -o "$DIR/$tag.app" -- "$@" > "$DIR/$tag.txt"
 	if [ -n "$pp" ]; then
 		kill -INT "$pp"; wait "$pp" || true
 	else
-		printf '0,,context-switches\n0,,raw_syscalls:sys_enter\n' > "$DIR/$tag.dmn"
+		printf '0,,context-switches\n0,,raw_syscalls:sys_enter\n0,msec,task-clock\n' > "$DIR/$tag.dmn"
 	fi
 }
 
@@ -222,24 +224,29 @@ for kind in pipe mx_pair mx_daemon; do
 			awk '{print $8}' "$DIR/pp.r.txt" >> "$DIR/rate"
 			awk '{print $10 / $4}' "$DIR/pp.r.txt" >> "$DIR/dns"
 		done
+		cpu=$(cat "$DIR"/pp.l.app "$DIR"/pp.l.dmn | perf_cpu /dev/stdin)
+		cpu_s=$(cat "$DIR"/pp.s.app "$DIR"/pp.s.dmn | perf_cpu /dev/stdin)
 		awk -v k=$kind -v p=$p -v m=$((2 * p * (PAIRS_ITERS - PSHORT))) -v r="$(sort -g "$DIR/rate" | tail -1)" \
 		    -v cs=$((al + dl - as - ds)) -v sc=$((asl + dsl - ass - dss)) -v dsc=$((dsl - dss)) \
-		    -v dns="$(median < "$DIR/dns")" \
-		    'BEGIN{printf "%s %d %.0f %.3f %.3f %.3f %.1f\n", k, p, r, cs/m, sc/m, dsc/m, dns}' >> "$DIR/pairs.dat"
+		    -v dns="$(median < "$DIR/dns")" -v cpu="$cpu" -v cpus="$cpu_s" \
+		    'function z(x) { return x < 0.0005 && x > -0.0005 ? 0 : x }
+		     BEGIN{printf "%s %d %.0f %.3f %.3f %.3f %.1f %.2f\n", k, p, r, cs/m, sc/m, z(dsc/m), dns,
+			   (cpu - cpus) * 1000 / m}' >> "$DIR/pairs.dat"
 	done
 done
 {
 	echo "## Concurrent pairs, 8 B ping-pong, $PAIRS_ITERS round trips per pair ($(nproc) CPUs)"
 	echo
 	echo "Same workload per pair for every path; rate: best of $ROUNDS runs; counts: (long - short run) / one-way"
-	echo "messages, all processes plus the daemon; daemon CPU: inside the timed window only, median of the $ROUNDS runs."
+	echo "messages, all processes plus the daemon (CPU: their task-clock); daemon CPU: inside the timed window only,"
+	echo "median of the $ROUNDS runs perf does not trace."
 	echo
-	echo "| path | pairs | msgs/s (aggregate) | vs 1 pair | vs pipe, same pairs | context switches / msg | syscalls / msg | daemon syscalls / msg | daemon CPU ns / msg |"
-	echo "|---|---:|---:|---:|---:|---:|---:|---:|---:|"
+	echo "| path | pairs | msgs/s (aggregate) | vs 1 pair | vs pipe, same pairs | CPU us / msg (all) | context switches / msg | syscalls / msg | daemon syscalls / msg | daemon CPU ns / msg |"
+	echo "|---|---:|---:|---:|---:|---:|---:|---:|---:|---:|"
 	awk '{rate[$1" "$2]=$3} {row[NR]=$0}
 	     END{for (i = 1; i <= NR; i++) { split(row[i], f, " ");
-		printf "| %s | %d | %.0f | %.2fx | %.2fx | %.2f | %.2f | %.2f | %.1f |\n", f[1], f[2], f[3],
-		       f[3]/rate[f[1]" 1"], f[3]/rate["pipe "f[2]], f[4], f[5], f[6], f[7] }}' "$DIR/pairs.dat"
+		printf "| %s | %d | %.0f | %.2fx | %.2fx | %.2f | %.2f | %.2f | %.2f | %.1f |\n", f[1], f[2], f[3],
+		       f[3]/rate[f[1]" 1"], f[3]/rate["pipe "f[2]], f[8], f[4], f[5], f[6], f[7] }}' "$DIR/pairs.dat"
 	echo
 } >> "$OUT/local_bench.md"
 cp "$DIR/pairs.dat" "$OUT/pairs.dat"
