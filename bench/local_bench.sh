@@ -99,7 +99,8 @@ tiny() {
 	lat=$(awk '$1 ~ /^[0-9]+$/ {l=$2} END{print l}' "$DIR/$name.l.txt")
 	awk -v n="$name" -v m=$((2 * (ITERS - SHORT))) -v cs=$((al + dl - as - ds)) \
 	    -v sc=$((asl + dsl - ass - dss)) -v dsc=$((dsl - dss)) -v lat="$lat" \
-	    'BEGIN{printf "%s %.3f %.3f %.3f %s\n", n, cs/m, sc/m, dsc/m, lat}' >> "$DIR/tiny.dat"
+	    'function z(x) { return x < 0.0005 && x > -0.0005 ? 0 : x }
+	     BEGIN{printf "%s %.3f %.3f %.3f %s\n", n, cs/m, sc/m, z(dsc/m), lat}' >> "$DIR/tiny.dat"
 }
 
 : > "$DIR/tiny.dat"
