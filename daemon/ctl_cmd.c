@@ -389,6 +389,7 @@ static enum mxd_ctl_rc cmd_counters(struct mxd_ctl *ctl, struct mxd_ctl_conn *c,
 		mxd_out_u64(o, "copy_direct_calls", xs.copy_direct_calls);
 		mxd_out_u64(o, "copy_bounce_bytes", xs.copy_bounce_bytes);
 		mxd_out_u64(o, "domains_released", xs.domains_released);
+		mxd_out_u64(o, "suspends_cancelled", xs.suspends_cancelled);
 		mxd_out_obj_end(o);
 	}
 #endif

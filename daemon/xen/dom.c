@@ -101,6 +101,7 @@ void mxd_xen_dom_free(struct mxd_xen_dom *d, bool closed_state)
 	if (!d)
 		return;
 	mxd_xen_dom_detach_eps(d);
+	mxd_xen_susp_unwatch(d);
 	xs_unwatch(d->x->xs, d->fe, d->token);
 	xs_unwatch(d->x->xs, d->sd_path, d->sd_token);
 	if (closed_state)
@@ -134,6 +135,17 @@ void mxd_xen_dom_shutdown_asked(struct mxd_xen_dom *d)
 	if (n)
 		mxd_log(MXD_LOG_NOTICE, "xen: domain %u is shutting down or suspending: "
 			"%u endpoint(s) detached", d->domid, n);
+	/* A suspend may end with the domain resumed here (resume.c); the
+	 * request itself may be gone already (the guest acknowledges it by
+	 * clearing the node), so any request is watched. */
+	mxd_xen_susp_watch(d);
+}
+
+void mxd_xen_dom_restart_device(struct mxd_xen_dom *d)
+{
+	mxd_xen_dom_detach_eps(d);
+	mxd_xen_quiet_claims(d);
+	mxd_xen_dom_set_state(d, MXD_XB_INITWAIT);
 }
 
 static void mxd_xen_dom_connect(struct mxd_xen_dom *d)

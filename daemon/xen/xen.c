@@ -215,6 +215,7 @@ void mxd_xen_stop(struct mxd_xen *x)
 		mxd_xen_dom_free(LIST_FIRST(&x->doms), true);
 	/* after the endpoints: their transfers are cancelled by now */
 	mxd_xen_gcopy_free(x->gcopy);
+	mxd_xen_susp_fini(x);
 	if (x->loop) {
 		ev_io_stop(x->loop, &x->xs_io);
 		ev_io_stop(x->loop, &x->ec_io);

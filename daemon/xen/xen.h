@@ -56,6 +56,8 @@ struct mxd_xen_stats {
 	 * from the wire, or a transfer with no direct path) */
 	uint64_t copy_bounce_bytes;
 	uint64_t domains_released;  /* guests that died or were destroyed */
+	uint64_t suspends_cancelled;/* guests resumed in place after a suspend
+				     * (failed or cancelled save, xl save -c) */
 };
 void mxd_xen_get_stats(const struct mxd_xen *x, struct mxd_xen_stats *out);
 

@@ -62,6 +62,9 @@ struct mxd_xen_dom {
 	int be_state;
 	struct mxd_xen_ep *eps[MXD_XEN_SLOTS];
 	uint32_t seen_nonce[MXD_XEN_SLOTS]; /* last open request handled per slot */
+	ev_timer susp_w;            /* after a suspend request (resume.c) */
+	bool susp_seen;             /* ... the domain was seen suspended */
+	ev_tstamp susp_until;
 	LIST_ENTRY(mxd_xen_dom) link;
 };
 
@@ -75,6 +78,7 @@ struct mxd_xen {
 	LIST_HEAD(, mxd_xen_dom) doms;
 	LIST_HEAD(, mxd_xen_ep) eps;
 	struct mxd_xen_gcopy *gcopy;/* guest-to-guest copies, off the loop */
+	struct xc_interface_core *xc; /* domain states (resume.c), opened on first use */
 	/* Domains that went away while attached: one that comes back (xl
 	 * restore, an incoming migration) is attached again by itself. */
 	char gone[MXD_XEN_GONE_MAX][MXD_XEN_PATH];
@@ -100,6 +104,15 @@ void mxd_xen_dom_detach_eps(struct mxd_xen_dom *d);
  * changed): stop writing into its memory and detach its endpoints before
  * it is saved; its library re-attaches them after the restore. */
 void mxd_xen_dom_shutdown_asked(struct mxd_xen_dom *d);
+
+/* The device starts over (backend InitWait): the frontend drops its
+ * endpoints and handshakes again, the libraries re-attach. */
+void mxd_xen_dom_restart_device(struct mxd_xen_dom *d);
+
+/* resume.c: a domain resumed in place after a suspend (suspend_watch.h) */
+void mxd_xen_susp_watch(struct mxd_xen_dom *d);
+void mxd_xen_susp_unwatch(struct mxd_xen_dom *d);
+void mxd_xen_susp_fini(struct mxd_xen *x);
 
 /* ep.c: endpoints */
 void mxd_xen_ep_sync(struct mxd_xen_dom *d);

@@ -8,6 +8,7 @@
 #include <stdio.h>
 #include <string.h>
 #include "open_req.h"
+#include "suspend_watch.h"
 
 static int failures;
 
@@ -150,8 +151,35 @@ static void test_claim(void)
 	       "an overlong number parsed");
 }
 
+/* After a suspend request: a save ends with the domain gone, a cancelled
+ * or checkpointing save with it running again after being seen suspended. */
+static void test_suspend_watch(void)
+{
+	const struct mxd_xen_susp_obs running = { .exists = true },
+		suspended = { .exists = true, .shutdown = true, .reason = MXD_XEN_SHUTDOWN_SUSPEND },
+		poweroff = { .exists = true, .shutdown = true, .reason = 0 },
+		dying = { .exists = true, .dying = true }, gone = { 0 };
+	bool seen = false;
+
+	/* not suspended yet: keep looking */
+	EXPECT(mxd_xen_susp_step(&seen, &running) == MXD_XEN_SUSP_WAIT, "running before");
+	EXPECT(mxd_xen_susp_step(&seen, &suspended) == MXD_XEN_SUSP_WAIT, "suspended");
+	EXPECT(seen, "suspended seen");
+	EXPECT(mxd_xen_susp_step(&seen, &suspended) == MXD_XEN_SUSP_WAIT, "still suspended");
+	EXPECT(mxd_xen_susp_step(&seen, &running) == MXD_XEN_SUSP_RESUMED, "resumed in place");
+	seen = false;
+	EXPECT(mxd_xen_susp_step(&seen, &suspended) == MXD_XEN_SUSP_WAIT, "saving");
+	EXPECT(mxd_xen_susp_step(&seen, &dying) == MXD_XEN_SUSP_GONE, "saved: dying");
+	EXPECT(mxd_xen_susp_step(&seen, &gone) == MXD_XEN_SUSP_GONE, "saved: gone");
+	seen = false;
+	EXPECT(mxd_xen_susp_step(&seen, &poweroff) == MXD_XEN_SUSP_WAIT, "powering off");
+	EXPECT(!seen, "a poweroff is no suspend");
+	EXPECT(mxd_xen_susp_step(&seen, &running) == MXD_XEN_SUSP_WAIT, "no suspend, no resume");
+}
+
 int main(void)
 {
+	test_suspend_watch();
 	test_claim();
 	test_session();
 	test_valid();
