@@ -99,6 +99,7 @@ struct mxd_core_stats {
 	uint64_t pairs_opened;      /* pair channels brokered (pair.h) */
 	uint64_t pairs_closed;
 	uint64_t pair_faults;       /* pair channels cut off by a victim's report */
+	uint64_t pairs_declined;    /* Xen pair set-ups a side declined (pair.h) */
 };
 
 /* ---- a guest: one local process or one Xen domain ----

@@ -515,6 +515,8 @@ int mxd_cmd_process(struct mxd_endpoint *ep, const struct mxn_cmd *c)
 		return 0;
 	case MXN_CMD_PAIR_FAULT:
 		return mxd_pair_fault(ep, c);
+	case MXN_CMD_PAIR_XEN:
+		return mxd_pair_xen(ep, c);
 	}
 	return 0;
 }

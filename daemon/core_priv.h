@@ -112,6 +112,7 @@ void mxd_guest_account(struct mxd_guest *g, int64_t bytes);
 void mxd_pair_broker(struct mxd_endpoint *a, struct mxd_endpoint *b);
 void mxd_pair_close_all(struct mxd_endpoint *ep);
 int mxd_pair_fault(struct mxd_endpoint *ep, const struct mxn_cmd *c);
+int mxd_pair_xen(struct mxd_endpoint *ep, const struct mxn_cmd *c);
 bool mxd_pair_exists(const struct mxd_endpoint *a, const struct mxd_endpoint *b);
 
 /* core_cmd.c: 0 consumed, -EAGAIN stalled (keep the copy), -EBUSY a

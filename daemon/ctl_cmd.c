@@ -353,6 +353,7 @@ static enum mxd_ctl_rc cmd_counters(struct mxd_ctl *ctl, struct mxd_ctl_conn *c,
 	mxd_out_u64(o, "pairs_opened", st.pairs_opened);
 	mxd_out_u64(o, "pairs_closed", st.pairs_closed);
 	mxd_out_u64(o, "pair_faults", st.pair_faults);
+	mxd_out_u64(o, "pairs_declined", st.pairs_declined);
 	mxd_out_obj_end(o);
 	out_ep_sums(o, "open_endpoints", &sum);
 	mxd_core_get_closed_stats(ctl->d->core, &closed);

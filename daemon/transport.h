@@ -12,6 +12,7 @@
 #ifndef MXD_TRANSPORT_H
 #define MXD_TRANSPORT_H
 
+#include <stdbool.h>
 #include <stddef.h>
 #include <stdint.h>
 #include <myrixen/abi.h>
@@ -83,6 +84,11 @@ struct mxd_transport_ops {
 	 * in the two guests.  NULL = this transport has no pair channels. */
 	int (*pair_open)(struct mxd_endpoint *a, struct mxd_endpoint *b,
 			 const struct mxn_pair_open *open_a, const struct mxn_pair_open *open_b);
+	/* Pair channels the guests build themselves from pages they grant each
+	 * other (Xen, pair.h "Xen"): the core relays the set-up through the
+	 * endpoints' rings, only between endpoints of two different guests,
+	 * and never maps anything. */
+	bool pair_by_grant;
 };
 
 #endif /* MXD_TRANSPORT_H */

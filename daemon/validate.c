@@ -72,6 +72,12 @@ void mxd_cmd_clear_reserved(struct mxn_cmd *c)
 		c->u.pair.pad0 = 0;
 		memset(c->u.pair.pad1, 0, sizeof(c->u.pair.pad1));
 		break;
+	case MXN_CMD_PAIR_XEN:
+		/* The daemon names the peer, never the guest. */
+		c->u.xpair.peer_session = 0;
+		c->u.xpair.peer_endpoint = 0;
+		c->u.xpair.peer_domid = 0;
+		break;
 	}
 }
 
@@ -102,6 +108,7 @@ int mxd_cmd_validate(const struct mxn_cmd *c, const struct mxd_cmd_limits *lim)
 	case MXN_CMD_NOP:
 	case MXN_CMD_WAKE:
 	case MXN_CMD_PAIR_FAULT:
+	case MXN_CMD_PAIR_XEN:
 		err = c->length ? -EINVAL : 0;
 		break;
 	case MXN_CMD_CONNECT:

@@ -199,6 +199,9 @@ struct mxl_pair {
 	uint32_t tx_cons;               /* last sane cons the peer showed us */
 	uint32_t tx_pushed;             /* last prod we published */
 	int rx_bell, tx_bell;
+	struct mxl_pair_chan chan;      /* pair_attach transports: the channel */
+	bool attached;                  /* chan is set (pair_attach) */
+	bool tx_off;                    /* Xen side 0: no sends before PAIR_OPEN */
 	bool broken;                    /* peer broke the rules: report, free */
 	bool survivor;                  /* from before a re-attach: kept when the
 					 * new daemon brokers this peer again */
@@ -292,6 +295,8 @@ struct mx_endpoint {
 	uint32_t nfault_pending;
 	struct mxl_req *req_cache;      /* freed requests kept for reuse (lock held) */
 	uint32_t nreq_cache;
+	struct mxn_pair_xen xen_ans[8];      /* MXN_CMD_PAIR_XEN not yet issued */
+	uint32_t nxen_ans;
 };
 
 /* ---- library state (init.c) ---- */

@@ -48,6 +48,10 @@ static void bell(struct mx_endpoint *ep, struct mxl_pair *p)
 	uint64_t one = 1;
 
 	ep->counters[MXL_CNT_PAIR_BELL]++;
+	if (p->attached) {
+		ep->t.ops->pair_ring(&ep->t, &p->chan);
+		return;
+	}
 	/* EAGAIN: the peer saturated its own bell; its loss. */
 	(void)!write(p->tx_bell, &one, sizeof(one));
 }
@@ -73,6 +77,11 @@ static void pair_free(struct mx_endpoint *ep, struct mxl_pair *p)
 		}
 	if (ep->lp[p->peer_ep].pair == p)
 		ep->lp[p->peer_ep].pair = NULL;
+	if (p->attached) {
+		(void)ep->t.ops->watch(&ep->t, p->chan.rx_fd, false);
+		ep->t.ops->pair_detach(&ep->t, &p->chan);
+		p->area = NULL;
+	}
 	if (p->rx_bell >= 0) {
 		if (ep->t.ops->watch)
 			(void)ep->t.ops->watch(&ep->t, p->rx_bell, false);
@@ -230,11 +239,116 @@ void mxl_pair_expire_survivors(struct mx_endpoint *ep)
 	}
 }
 
+/* ---- Xen: channels the guests build themselves (pair.h "Xen") ---- */
+
+/* The answer to an offer or a map request, issued by the next progress
+ * (we may be inside event processing here). */
+static void xen_answer(struct mx_endpoint *ep, const struct mxn_pair_xen *a)
+{
+	if (ep->nxen_ans < sizeof(ep->xen_ans) / sizeof(ep->xen_ans[0]))
+		ep->xen_ans[ep->nxen_ans++] = *a;
+	else
+		ep->counters[MXL_CNT_PAIR_FAULT]++; /* the set-up stays pending, unused */
+}
+
+static int xen_attach(struct mx_endpoint *ep, const struct mxn_evt *e, struct mxn_pair_xen *ans,
+		      struct mxl_pair **out)
+{
+	const struct mxn_pair_xen *x = &e->u.xpair;
+	const struct mxl_transport_ops *ops = ep->t.ops;
+	bool map = e->type == MXN_EVT_PAIR_XEN_MAP;
+	struct mxl_pair *lp_pair = ep->lp[x->peer_endpoint].pair;
+	struct mxl_pair *p = NULL;
+	struct mxn_pair_layout l;
+	int err;
+
+	err = -ENOSYS;
+	if (!ops->pair_attach || !ops->watch)
+		goto out;
+	err = -EPROTO;
+	if (e->status || !x->pair_id || mxn_pair_xen_check(x, map, &l))
+		goto out;
+	/* A channel that outlived a daemon restart goes on: keep it. */
+	err = -EEXIST;
+	if ((lp_pair && lp_pair->peer_session == x->peer_session && !lp_pair->broken) ||
+	    ep->npairs >= MXN_PAIRS_MAX)
+		goto out;
+	err = -ENOMEM;
+	p = calloc(1, sizeof(*p));
+	if (!p)
+		goto out;
+	p->rx_bell = p->tx_bell = -1;
+	p->lay = l;
+	p->tx_end = calloc(1u << l.order, sizeof(*p->tx_end));
+	if (!p->tx_end)
+		goto out;
+	err = ops->pair_attach(&ep->t, e, &p->chan, ans);
+	if (err)
+		goto out;
+	p->attached = true;
+	p->area = p->chan.area;
+	err = -EPROTO;
+	if (p->chan.size != l.area_size)
+		goto out;
+	p->id = x->pair_id;
+	p->peer_ep = x->peer_endpoint;
+	p->peer_session = x->peer_session;
+	p->tx_off = !map; /* side 0 sends once side 1 mapped (PAIR_OPEN) */
+	mxl_pair_map(p, map ? 1 : 0);
+	err = ops->watch(&ep->t, p->chan.rx_fd, true);
+	if (err)
+		goto out;
+	*out = p;
+	p = NULL;
+out:
+	if (p)
+		pair_free(ep, p);
+	return err;
+}
+
+static void xen_setup(struct mx_endpoint *ep, const struct mxn_evt *e)
+{
+	struct mxn_pair_xen ans = { .pair_id = e->u.xpair.pair_id };
+	struct mxl_pair *p = NULL;
+	int err = xen_attach(ep, e, &ans, &p);
+
+	if (err) {
+		/* Declined: the pair keeps going through the daemon. */
+		memset(&ans, 0, sizeof(ans));
+		ans.pair_id = e->u.xpair.pair_id;
+		ans.status = err;
+	} else {
+		ans.order = e->u.xpair.order;
+		ans.data_size = e->u.xpair.data_size;
+		ans.area_pages = e->u.xpair.area_pages;
+		if (e->type == MXN_EVT_PAIR_XEN_MAP)
+			ans.order = 0, ans.data_size = 0, ans.area_pages = 0;
+		mxl_pair_insert(ep, p);
+	}
+	xen_answer(ep, &ans);
+}
+
+/* Xen side 0: side 1 mapped the channel, we may send into it. */
+static bool xen_opened(struct mx_endpoint *ep, const struct mxn_evt *e)
+{
+	struct mxl_pair *p = ep->lp[e->u.pair.peer_endpoint].pair;
+
+	if (!p || !p->attached || p->id != e->u.pair.pair_id ||
+	    p->peer_session != e->u.pair.peer_session)
+		return false;
+	p->tx_off = false;
+	return true;
+}
+
 void mxl_pair_open(struct mx_endpoint *ep, const struct mxn_evt *e)
 {
 	struct mxl_pair *p = NULL;
 
-	if (keep_survivor(ep, e))
+	if (e->type == MXN_EVT_PAIR_XEN_OFFER || e->type == MXN_EVT_PAIR_XEN_MAP) {
+		xen_setup(ep, e);
+		return;
+	}
+	if (keep_survivor(ep, e) || xen_opened(ep, e))
 		return;
 	if (ep->npairs >= MXN_PAIRS_MAX || pair_map(ep, e, &p)) {
 		/* The peer will write into a channel we cannot read: have the
@@ -285,6 +399,16 @@ void mxl_pair_report_faults(struct mx_endpoint *ep)
 		}
 		queue_report(ep, p->id);
 		pair_free(ep, p);
+	}
+	while (ep->nxen_ans) {
+		struct mxn_cmd c;
+
+		memset(&c, 0, sizeof(c));
+		c.op = MXN_CMD_PAIR_XEN;
+		c.u.xpair = ep->xen_ans[0];
+		if (mxl_issue_oneway(ep, &c))
+			break; /* no ring room: next progress */
+		memmove(&ep->xen_ans[0], &ep->xen_ans[1], --ep->nxen_ans * sizeof(ep->xen_ans[0]));
 	}
 	while (ep->nfault_pending) {
 		struct mxn_cmd c;
@@ -365,7 +489,7 @@ int mxl_pair_send(struct mx_endpoint *ep, struct mxl_lpeer *lp, struct mxl_req *
 	uint32_t len = (uint32_t)r->total, off = 0;
 	int err;
 
-	if (p->broken)
+	if (p->broken || p->tx_off)
 		return -ENOTCONN;
 	err = room(ep, p, r->cls != MXL_CLASS_TINY, len, &off);
 	if (err)

@@ -413,6 +413,8 @@ static void handle_event(struct mx_endpoint *ep, const struct mxn_evt *e)
 	case MXN_EVT_RECV_VOID: /* counted by process_events, nothing else */
 		return;
 	case MXN_EVT_PAIR_OPEN:
+	case MXN_EVT_PAIR_XEN_OFFER:
+	case MXN_EVT_PAIR_XEN_MAP:
 		mxl_pair_open(ep, e);
 		return;
 	case MXN_EVT_PAIR_CLOSED:

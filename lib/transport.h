@@ -33,6 +33,14 @@ struct mxl_iov {
 
 struct mxl_transport;
 
+/* A pair channel area a transport mapped itself (pair_attach). */
+struct mxl_pair_chan {
+	void *area;
+	size_t size;
+	int rx_fd;
+	void *priv;
+};
+
 struct mxl_transport_ops {
 	const char *name;
 	/* Open an endpoint: fill t->area/area_size and *rsp.  The caller
@@ -79,6 +87,21 @@ struct mxl_transport_ops {
 	/* Let wait() also end when fd (a pair's rx bell, an eventfd) is
 	 * written (on), or stop (off).  Edge-triggered: never drained. */
 	int (*watch)(struct mxl_transport *t, int fd, bool on);
+	/*
+	 * Pair channels the guests build from pages they grant each other
+	 * (Xen, pair.h "Xen"; all NULL elsewhere).  pair_attach acts on
+	 * MXN_EVT_PAIR_XEN_OFFER (allocate and grant the area to the peer's
+	 * domain, an event channel unbound for it; fill ans->dir_ref/port) or
+	 * MXN_EVT_PAIR_XEN_MAP (map the peer's area, bind its port), after
+	 * the caller checked e->u.xpair with mxn_pair_xen_check.  It fills *ch
+	 * with the mapped area (read-write, ch->size bytes), ch->rx_fd (what
+	 * wait() watches; the transport re-arms it) and ch->priv.
+	 * pair_ring rings the peer; pair_detach unmaps and releases all.
+	 */
+	int (*pair_attach)(struct mxl_transport *t, const struct mxn_evt *e,
+			   struct mxl_pair_chan *ch, struct mxn_pair_xen *ans);
+	void (*pair_ring)(struct mxl_transport *t, struct mxl_pair_chan *ch);
+	void (*pair_detach)(struct mxl_transport *t, struct mxl_pair_chan *ch);
 };
 
 struct mxl_transport {

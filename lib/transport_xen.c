@@ -19,11 +19,13 @@
 #include <unistd.h>
 #include "myrixen/layout.h"
 #include "myrixen/shim.h"
-#include "transport.h"
+#include "transport_xen.h"
 
 struct mxl_xen {
 	int fd;
 	bool dead;
+	uint32_t nwatch;
+	int watch[MXN_PAIRS_MAX];   /* pair bells (event-channel fds) */
 };
 
 static int xen_map_range(struct mxl_transport *t, int fd, uint32_t off, uint32_t len)
@@ -94,15 +96,38 @@ static int xen_kick(struct mxl_transport *t)
 	return 0;
 }
 
+/* A pair's bell (xen-evtchn fd) wakes wait() too. */
+static int xen_watch(struct mxl_transport *t, int fd, bool on)
+{
+	struct mxl_xen *x = t->priv;
+	uint32_t i;
+
+	for (i = 0; i < x->nwatch && x->watch[i] != fd; i++)
+		;
+	if (!on) {
+		if (i < x->nwatch)
+			x->watch[i] = x->watch[--x->nwatch];
+		return 0;
+	}
+	if (i < x->nwatch)
+		return 0;
+	if (x->nwatch == MXN_PAIRS_MAX)
+		return -ENOSPC;
+	x->watch[x->nwatch++] = fd;
+	return 0;
+}
+
 static int xen_wait(struct mxl_transport *t, int timeout_ms, int extra_fd)
 {
 	struct mxl_xen *x = t->priv;
-	struct pollfd p[2] = { { .fd = x->fd, .events = POLLIN },
-			       { .fd = extra_fd, .events = POLLIN } };
+	struct pollfd p[2 + MXN_PAIRS_MAX] = { { .fd = x->fd, .events = POLLIN },
+					       { .fd = extra_fd, .events = POLLIN } };
 	uint64_t count;
 	int n, res = 0;
 
-	n = poll(p, extra_fd >= 0 ? 2 : 1, timeout_ms);
+	for (uint32_t i = 0; i < x->nwatch; i++)
+		p[2 + i] = (struct pollfd){ .fd = x->watch[i], .events = POLLIN };
+	n = poll(p, 2 + x->nwatch, timeout_ms);
 	if (n < 0)
 		return errno == EINTR ? 0 : -errno;
 	if (p[0].revents & POLLIN) {
@@ -115,6 +140,11 @@ static int xen_wait(struct mxl_transport *t, int timeout_ms, int extra_fd)
 	}
 	if (extra_fd >= 0 && (p[1].revents & POLLIN))
 		res |= MXL_WAIT_WAKE;
+	for (uint32_t i = 0; i < x->nwatch; i++)
+		if (p[2 + i].revents & POLLIN) {
+			mxl_xen_bell_ack(p[2 + i].fd);
+			res |= MXL_WAIT_IRQ;
+		}
 	return res;
 }
 
@@ -267,4 +297,8 @@ const struct mxl_transport_ops mxl_transport_xen = {
 	.region_window = MXN_RNDV_WINDOW,
 	.reattach = xen_reattach,
 	.close = xen_close,
+	.watch = xen_watch,
+	.pair_attach = mxl_xen_pair_attach,
+	.pair_ring = mxl_xen_pair_ring,
+	.pair_detach = mxl_xen_pair_detach,
 };

@@ -8,6 +8,7 @@
 #include <stdlib.h>
 #include <string.h>
 #include "myriexpress.h"
+#include "counters.h"
 
 static int fail(const char *what, mx_return_t ret)
 {
@@ -21,26 +22,6 @@ static void print_u32(const char *label, mx_get_info_key_t key)
 
 	if (mx_get_info(NULL, key, &board, sizeof(board), &v, sizeof(v)) == MX_SUCCESS)
 		printf("%-24s %u\n", label, v);
-}
-
-static void print_counters(void)
-{
-	uint32_t board = 0, n = 0, i, *vals;
-	char *labels;
-
-	if (mx_get_info(NULL, MX_COUNTERS_COUNT, &board, sizeof(board), &n, sizeof(n)) != MX_SUCCESS || !n)
-		return;
-	labels = calloc(n, MX_MAX_STR_LEN);
-	vals = calloc(n, sizeof(*vals));
-	if (labels && vals &&
-	    mx_get_info(NULL, MX_COUNTERS_LABELS, &board, sizeof(board), labels, n * MX_MAX_STR_LEN) == MX_SUCCESS &&
-	    mx_get_info(NULL, MX_COUNTERS_VALUES, &board, sizeof(board), vals, n * (uint32_t)sizeof(*vals)) == MX_SUCCESS) {
-		printf("library counters (this process):\n");
-		for (i = 0; i < n; i++)
-			printf("  %-28s %u\n", labels + i * MX_MAX_STR_LEN, vals[i]);
-	}
-	free(labels);
-	free(vals);
 }
 
 int main(int argc, char **argv)
@@ -86,7 +67,7 @@ int main(int argc, char **argv)
 	print_u32("pio (tiny) send max", MX_PIO_SEND_MAX);
 	print_u32("copy (medium) send max", MX_COPY_SEND_MAX);
 	print_u32("ports", MX_PORT_COUNT);
-	print_counters();
+	print_counters(NULL);
 	mx_finalize();
 	return 0;
 }

@@ -8,7 +8,8 @@
  *
  * Options: -n ITERS (per size), -w WARMUP, -s MIN, -S MAX (bytes, default
  * 0 .. 4 MiB, powers of two; any 32-bit length MX allows), -c FILE (also write CSV), -V (verify every
- * byte), -k KEY.  Latency is half the round trip; MB/s is size / latency.
+ * byte), -k KEY, -C (print the library's counters at the end).  Latency is half the round
+ * trip; MB/s is size / latency.
  * Exit status: 0 ok, 1 MX or verification failure, 2 usage.
  */
 #include <inttypes.h>
@@ -20,6 +21,7 @@
 #include <unistd.h>
 #include "myriexpress.h"
 #include "pingpong.h"
+#include "counters.h"
 
 #define PP_MATCH_DATA 0x5050000000000000ull
 #define PP_MATCH_END 0x454e440000000000ull
@@ -29,13 +31,13 @@ struct opts {
 	const char *dest;
 	uint32_t ep, key, iters, warmup, min, max;
 	const char *csv;
-	int verify, both;
+	int verify, both, counters;
 };
 
 static void usage(FILE *f)
 {
 	fprintf(f, "usage: mx_pingpong [-e EP] [-d HOST:EP | -b] [-n ITERS] [-w WARMUP]\n"
-		   "                   [-s MIN] [-S MAX] [-c CSV] [-V] [-k KEY]\n");
+		   "                   [-s MIN] [-S MAX] [-c CSV] [-V] [-k KEY] [-C]\n");
 }
 
 static int check(mx_return_t ret, const char *what)
@@ -200,6 +202,8 @@ static int run(const struct opts *o, int serving, int ready_fd)
 		close(ready_fd);
 	}
 	rc = serving ? serve(ep, o->max) : drive(ep, o);
+	if (o->counters)
+		print_counters(ep);
 	mx_close_endpoint(ep);
 	mx_finalize();
 	return rc;
@@ -252,7 +256,7 @@ int main(int argc, char **argv)
 			  .min = 0, .max = PP_MAX_DEFAULT };
 	int c, bad = 0;
 
-	while ((c = getopt(argc, argv, "e:d:n:w:s:S:c:k:Vbh")) != -1) {
+	while ((c = getopt(argc, argv, "e:d:n:w:s:S:c:k:VbCh")) != -1) {
 		switch (c) {
 		case 'e': bad |= pp_parse_u32(optarg, &o.ep); break;
 		case 'd': o.dest = optarg; break;
@@ -264,6 +268,7 @@ int main(int argc, char **argv)
 		case 'k': bad |= pp_parse_u32(optarg, &o.key); break;
 		case 'V': o.verify = 1; break;
 		case 'b': o.both = 1; break;
+		case 'C': o.counters = 1; break;
 		case 'h': usage(stdout); return 0;
 		default: usage(stderr); return 2;
 		}

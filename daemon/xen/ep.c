@@ -220,6 +220,7 @@ static const struct mxd_transport_ops mxd_xen_ops = {
 	.pull_async = mxd_xen_pull_async,
 	.pull_cancel = mxd_xen_pull_cancel,
 	.destroy = mxd_xen_destroy,
+	.pair_by_grant = true,
 };
 
 static void mxd_xen_reply(struct mxd_xen_dom *d, uint32_t slot, uint32_t nonce, int error,

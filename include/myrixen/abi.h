@@ -154,6 +154,8 @@ enum mxn_cmd_op {
 	MXN_CMD_PAIR_FAULT = 9,  /* u.pair: our pair-channel peer broke the rules */
 	MXN_CMD_PULL_FIN = 10,   /* the library copied a PULL_GRANT itself: u.fin */
 	MXN_CMD_REGION_NEXT = 11,/* u.window: the next window of a windowed region */
+	MXN_CMD_PAIR_XEN = 12,   /* u.xpair: a Xen pair channel granted / mapped /
+				  * declined (pair.h "Xen") */
 	MXN_CMD_OP_MAX
 };
 
@@ -239,6 +241,29 @@ struct mxn_cmd_pair {
 _Static_assert(sizeof(struct mxn_cmd_pair) == 32, "mxn_cmd_pair");
 
 /*
+ * A Xen pair channel being set up (pair.h "Xen"): the body of
+ * MXN_EVT_PAIR_XEN_OFFER / MXN_EVT_PAIR_XEN_MAP and of MXN_CMD_PAIR_XEN.
+ * In a command, peer_session, peer_endpoint and peer_domid are reserved
+ * (the daemon names the peer, never the guest).
+ */
+struct mxn_pair_xen {
+	uint32_t pair_id;
+	uint32_t peer_session;
+	uint8_t peer_endpoint;
+	uint8_t order;            /* pair.h layout: log2 slots per direction */
+	uint16_t peer_domid;      /* the domain side 0 grants to / side 1 maps from */
+	uint32_t data_size;       /* pair.h layout: data queue bytes per direction */
+	uint32_t area_pages;      /* layout area_size / MXN_PAGE_SIZE */
+	uint32_t dir_ref;         /* grant ref of the directory page (area refs) */
+	uint32_t port;            /* side 0's event channel, unbound for the peer */
+	int32_t status;           /* command: 0, or -errno = declined; event: 0 */
+};
+_Static_assert(sizeof(struct mxn_pair_xen) == 32, "mxn_pair_xen");
+_Static_assert(offsetof(struct mxn_pair_xen, peer_domid) == 10, "mxn_pair_xen.peer_domid");
+_Static_assert(offsetof(struct mxn_pair_xen, dir_ref) == 20, "mxn_pair_xen.dir_ref");
+_Static_assert(offsetof(struct mxn_pair_xen, status) == 28, "mxn_pair_xen.status");
+
+/*
  * A command slot.  'length' is the message length for sends, 0 otherwise.
  * 'cookie' is opaque to the daemon and echoed in the event that completes
  * the command, except that for sends its top 16 bits are the send's
@@ -261,6 +286,7 @@ struct mxn_cmd {
 		uint8_t tiny[MXN_TINY_MAX];
 		struct mxn_cmd_pair pair;
 		struct mxn_cmd_window window;
+		struct mxn_pair_xen xpair;
 		struct mxn_cmd_connect connect;
 		struct mxn_cmd_queued q;
 		struct mxn_cmd_rndv rndv;
@@ -398,6 +424,10 @@ enum mxn_evt_type {
 	MXN_EVT_REGION_MORE = 14, /* u.done: cookie of a windowed SEND_RNDV or PULL,
 				   * xfer_length = offset of the window wanted; the
 				   * previous window is no longer used (ABI 4) */
+	MXN_EVT_PAIR_XEN_OFFER = 15, /* u.xpair: grant a pair area to peer_domid, answer
+				      * MXN_CMD_PAIR_XEN (pair.h "Xen") */
+	MXN_EVT_PAIR_XEN_MAP = 16,   /* u.xpair: map the peer's pair area, answer
+				      * MXN_CMD_PAIR_XEN */
 	MXN_EVT_TYPE_MAX
 };
 
@@ -516,6 +546,7 @@ struct mxn_evt {
 	union {
 		uint8_t tiny[MXN_TINY_MAX];
 		struct mxn_evt_pair pair;
+		struct mxn_pair_xen xpair;
 		struct mxn_evt_q q;
 		struct mxn_evt_rndv rndv;
 		struct mxn_evt_done done;

@@ -36,6 +36,29 @@
  * other path, which merges the two streams back into send order.  A
  * daemon-path send that cannot be delivered to a live receiver still
  * arrives, as MXN_EVT_RECV_VOID, so the counts never drift.
+ *
+ * Xen: two guests of one host share no memory the daemon could hand over,
+ * so the channel is the guests' own: the same layout in pages side 0's
+ * guest grants to side 1's domain, one interdomain event channel as the
+ * bell of both directions.  After CONNECT's key check between endpoints of
+ * two different domains the daemon records the pair and:
+ *   1. MXN_EVT_PAIR_XEN_OFFER to side 0 (geometry, peer_domid = side 1's
+ *      domain).  Side 0 allocates area_pages pages, grants each to
+ *      peer_domid (read-write) and a directory page holding their refs
+ *      (uint32_t each, in order; read-only), allocates an event channel
+ *      unbound for peer_domid, starts reading direction 1, and answers
+ *      MXN_CMD_PAIR_XEN { dir_ref, port } (or status -errno: declined).
+ *   2. The daemon checks the answer (mxn_pair_xen_check) and sends
+ *      MXN_EVT_PAIR_XEN_MAP to side 1 with peer_domid = side 0's domain as
+ *      the daemon knows it: a guest never names the domain it maps from or
+ *      grants to.  Side 1 maps the directory, copies and checks the refs,
+ *      maps the area, binds the port, starts using the channel both ways
+ *      and answers MXN_CMD_PAIR_XEN (status 0 or -errno).
+ *   3. The daemon sends MXN_EVT_PAIR_OPEN to side 0, which starts sending.
+ * Side 0 never sends into the channel before side 1 mapped it, so a
+ * declined or failed set-up loses nothing: both keep the daemon path.
+ * The daemon never maps a pair area.  A domain that dies closes its
+ * endpoints, the survivor gets MXN_EVT_PAIR_CLOSED and unmaps.
  */
 #ifndef MYRIXEN_PAIR_H
 #define MYRIXEN_PAIR_H
@@ -143,6 +166,45 @@ static inline int mxn_pair_layout_compute(struct mxn_pair_layout *l, uint32_t or
 		off += data_size;
 	}
 	l->area_size = off;
+	return 0;
+}
+
+/* Xen pair geometry: 128 slots and 128 KiB of data per direction
+ * (4 medium messages in flight), 70 pages: small enough for the guest
+ * kernel's grant-allocation limit (xen-gntalloc: 1024 pages by default). */
+#define MXN_PAIR_XEN_ORDER 7u
+#define MXN_PAIR_XEN_DATA (128u * 1024u)
+#define MXN_PAIR_XEN_PAGES_MAX (MXN_PAGE_SIZE / 4u) /* one directory page of refs */
+#define MXN_GREF_FIRST 8u         /* refs below are the toolstack's */
+#define MXN_GREF_LIMIT (1u << 24) /* far above any grant table Xen allows */
+#define MXN_EVTCHN_LIMIT (1u << 17) /* FIFO ABI maximum */
+#define MXN_DOMID_LIMIT 0x7ff0u   /* DOMID_FIRST_RESERVED */
+
+/* A grant reference that may name a page a guest granted. */
+static inline int mxn_gref_ok(uint32_t ref)
+{
+	return ref >= MXN_GREF_FIRST && ref < MXN_GREF_LIMIT;
+}
+
+/*
+ * Check a Xen pair description (MXN_CMD_PAIR_XEN from side 0, or the
+ * MXN_EVT_PAIR_XEN_MAP side 1 acts on): geometry through the layout rule,
+ * area_pages that exact page count and within one directory page, dir_ref
+ * and port in range.  with_grant: dir_ref and port must be set (side 0's
+ * answer, the map request); else they must be 0.  Fills *l.  Returns 0 or
+ * -22 (EINVAL).  Pure.
+ */
+static inline int mxn_pair_xen_check(const struct mxn_pair_xen *x, int with_grant,
+				     struct mxn_pair_layout *l)
+{
+	if (mxn_pair_layout_compute(l, x->order, x->data_size) ||
+	    l->area_size % MXN_PAGE_SIZE || x->area_pages != l->area_size / MXN_PAGE_SIZE ||
+	    x->area_pages > MXN_PAIR_XEN_PAGES_MAX || x->peer_domid >= MXN_DOMID_LIMIT)
+		return -22;
+	if (!with_grant)
+		return x->dir_ref || x->port ? -22 : 0;
+	if (!mxn_gref_ok(x->dir_ref) || !x->port || x->port >= MXN_EVTCHN_LIMIT)
+		return -22;
 	return 0;
 }
 

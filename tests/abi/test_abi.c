@@ -139,6 +139,50 @@ static void test_pair_layout(void)
 	CHECK(mxn_pair_layout_compute(&l, 8, 8 * 1024 * 1024) == -22); /* > the limit */
 }
 
+/* A Xen pair description (pair.h "Xen"): what the daemon accepts from side
+ * 0 and what side 1 maps must be the layout rule's page count within one
+ * directory page, with a usable ref and port, from a real domain. */
+static void test_pair_xen_check(void)
+{
+	struct mxn_pair_xen x = { .order = MXN_PAIR_XEN_ORDER, .data_size = MXN_PAIR_XEN_DATA,
+				  .peer_domid = 7 };
+	struct mxn_pair_xen y;
+	struct mxn_pair_layout l;
+
+	CHECK(mxn_pair_layout_compute(&l, MXN_PAIR_XEN_ORDER, MXN_PAIR_XEN_DATA) == 0);
+	x.area_pages = l.area_size / MXN_PAGE_SIZE;
+	CHECK(x.area_pages == 70);
+	CHECK(mxn_pair_xen_check(&x, 0, &l) == 0);       /* the offer */
+	CHECK(mxn_pair_xen_check(&x, 1, &l) == -22);     /* a map request needs a grant */
+	x.dir_ref = 8;
+	x.port = 5;
+	CHECK(mxn_pair_xen_check(&x, 1, &l) == 0 && l.area_size == 70 * MXN_PAGE_SIZE);
+	CHECK(mxn_pair_xen_check(&x, 0, &l) == -22);     /* an offer carries none */
+	y = x, y.area_pages = 69;
+	CHECK(mxn_pair_xen_check(&y, 1, &l) == -22);
+	y = x, y.area_pages = 71;
+	CHECK(mxn_pair_xen_check(&y, 1, &l) == -22);
+	y = x, y.dir_ref = 7;                             /* the toolstack's refs */
+	CHECK(mxn_pair_xen_check(&y, 1, &l) == -22);
+	y = x, y.dir_ref = MXN_GREF_LIMIT;
+	CHECK(mxn_pair_xen_check(&y, 1, &l) == -22);
+	y = x, y.port = 0;
+	CHECK(mxn_pair_xen_check(&y, 1, &l) == -22);
+	y = x, y.port = MXN_EVTCHN_LIMIT;
+	CHECK(mxn_pair_xen_check(&y, 1, &l) == -22);
+	y = x, y.peer_domid = 0x7ff0;                     /* DOMID_SELF and friends */
+	CHECK(mxn_pair_xen_check(&y, 1, &l) == -22);
+	y = x, y.order = 3;
+	CHECK(mxn_pair_xen_check(&y, 1, &l) == -22);
+	/* more pages than one directory page of refs names */
+	y = x, y.order = 8, y.data_size = 4u << 20;
+	CHECK(mxn_pair_layout_compute(&l, 8, 4u << 20) == 0);
+	y.area_pages = l.area_size / MXN_PAGE_SIZE;
+	CHECK(y.area_pages > MXN_PAIR_XEN_PAGES_MAX);
+	CHECK(mxn_pair_xen_check(&y, 1, &l) == -22);
+	CHECK(mxn_gref_ok(8) && !mxn_gref_ok(0) && !mxn_gref_ok(MXN_GREF_LIMIT));
+}
+
 /* The spin rule: no spinning on <= 2 CPUs unless forced, none right after a
  * preemption (even forced), a doubled window with many CPUs. */
 static void test_spin(void)
@@ -184,6 +228,7 @@ int main(void)
 	test_rndv_charge();
 	test_layout();
 	test_pair_layout();
+	test_pair_xen_check();
 	test_spin();
 	test_wrap_and_suppression();
 	test_disarm_woken();

@@ -50,6 +50,9 @@ cp "$SRC/guest/lib.sh" "$R/mxt/"
 cp -r "$SRC/domu" "$R/mxt/"
 KO=$(find "$BUILD/shim" -name myrixen.ko 2>/dev/null | head -1)
 [ -n "$KO" ] && cp "$KO" "$R/lib/modules/myrixen.ko"
+# Xen pair channels between guests (pair.h "Xen"): the library grants,
+# maps and binds through the guest kernel's own devices.
+for m in xen-evtchn xen-gntdev xen-gntalloc; do cp "$CACHE/modules/$m.ko" "$R/lib/modules/"; done
 mkdir -p "$R/mxt/bin"
 for p in $(progs); do add_bin "$R" "$p" "/mxt/bin/$(basename "$p")"; done
 pack "$R" "$OUT/domU.cpio.gz"

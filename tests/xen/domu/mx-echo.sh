@@ -2,7 +2,7 @@
 # mxt.huge=BYTES on the command line, a second run for messages of that size.
 need "myrixen device connected" wait_for 200 shim_is Connected || return
 say "mx_pingpong echo side on endpoint 1"
-mx_pingpong -e 1 > /tmp/echo.txt 2>&1; rc=$?; cat /tmp/echo.txt
+mx_pingpong -e 1 -C > /tmp/echo.txt 2>&1; rc=$?; cat /tmp/echo.txt
 check "mx_pingpong echo side completed" [ $rc = 0 ]
 HUGE=$(cmdline_arg mxt.huge)
 if [ -n "$HUGE" ]; then

@@ -1,0 +1,16 @@
+/* SPDX-License-Identifier: MIT */
+/* The Xen transport's pair channels (transport_xen_pair.c), for its ops. */
+#ifndef MXL_TRANSPORT_XEN_H
+#define MXL_TRANSPORT_XEN_H
+
+#include "myrixen/pair.h"
+#include "transport.h"
+
+int mxl_xen_pair_attach(struct mxl_transport *t, const struct mxn_evt *e,
+			struct mxl_pair_chan *ch, struct mxn_pair_xen *ans);
+void mxl_xen_pair_ring(struct mxl_transport *t, struct mxl_pair_chan *ch);
+void mxl_xen_pair_detach(struct mxl_transport *t, struct mxl_pair_chan *ch);
+/* A watched pair port fired: take its notifications and unmask it. */
+void mxl_xen_bell_ack(int fd);
+
+#endif /* MXL_TRANSPORT_XEN_H */

@@ -1,0 +1,290 @@
+/* SPDX-License-Identifier: MIT */
+/*
+ * Xen pair channels, the guest's half (include/myrixen/pair.h "Xen"): the
+ * area of a pair of endpoints in two guests of one host lives in side 0's
+ * pages, granted to side 1's domain; one interdomain event channel is the
+ * bell of both directions.  The pages and the port are the guest kernel's
+ * standard devices' (xen-gntalloc grants our pages, xen-gntdev maps a
+ * peer's, xen-evtchn binds the port), as libxenvchan does: a PV guest can
+ * only put a foreign page into a process's page tables through gntdev's
+ * PTE-level mapping, which we do not duplicate in the shim.  Without those
+ * devices (modules not loaded, or the process may not open them) the set-up
+ * is declined and the pair keeps going through the daemon.
+ *
+ * The daemon chose the peer domain (e->u.xpair.peer_domid): we grant to no
+ * one else and map from no one else.  Every ref read from the peer's
+ * directory page is copied, then checked (mxn_gref_ok); the hypervisor
+ * checks that each was granted to us.
+ */
+#include <errno.h>
+#include <fcntl.h>
+#include <stdint.h>
+#include <stdlib.h>
+#include <string.h>
+#include <sys/ioctl.h>
+#include <sys/mman.h>
+#include <unistd.h>
+/* linux-libc-dev's Xen device headers use the hypervisor's type names. */
+typedef uint16_t domid_t;
+typedef uint32_t grant_ref_t;
+#include <xen/evtchn.h>
+#include <xen/gntalloc.h>
+#include <xen/gntdev.h>
+#include "transport_xen.h"
+
+#define XP_GNTALLOC "/dev/xen/gntalloc"
+#define XP_GNTDEV "/dev/xen/gntdev"
+#define XP_EVTCHN "/dev/xen/evtchn"
+
+struct xpair {
+	int gfd;                  /* gntalloc (side 0) or gntdev (side 1) */
+	int efd;                  /* xen-evtchn, one port */
+	uint32_t port;            /* our end */
+};
+
+static int xp_open(const char *dev)
+{
+	int fd = open(dev, O_RDWR | O_CLOEXEC | O_NONBLOCK);
+
+	return fd < 0 ? -errno : fd;
+}
+
+/* n pages of ours granted to dom (writable or not); their refs in refs[]. */
+static int grant_pages(int gfd, uint16_t dom, uint32_t n, bool writable, uint32_t *refs,
+		       uint64_t *index)
+{
+	struct ioctl_gntalloc_alloc_gref *a;
+	size_t sz = sizeof(*a) + n * sizeof(a->gref_ids[0]);
+	int err = 0;
+
+	a = calloc(1, sz);
+	if (!a)
+		return -ENOMEM;
+	a->domid = dom;
+	a->flags = writable ? GNTALLOC_FLAG_WRITABLE : 0;
+	a->count = n;
+	if (ioctl(gfd, IOCTL_GNTALLOC_ALLOC_GREF, a) < 0)
+		err = -errno;
+	else {
+		memcpy(refs, a->gref_ids, n * sizeof(*refs));
+		*index = a->index;
+	}
+	free(a);
+	return err;
+}
+
+static void *map_fd(int fd, uint32_t pages, int prot, uint64_t index)
+{
+	void *p = mmap(NULL, (size_t)pages * MXN_PAGE_SIZE, prot, MAP_SHARED, fd, (off_t)index);
+
+	return p == MAP_FAILED ? NULL : p;
+}
+
+/* Side 0: the area and its directory page, granted to the peer. */
+static int offer(struct xpair *x, const struct mxn_pair_xen *d, struct mxl_pair_chan *ch,
+		 struct mxn_pair_xen *ans)
+{
+	uint32_t *refs = calloc(d->area_pages, sizeof(*refs));
+	struct mxn_pair_hdr *h;
+	uint64_t index;
+	void *dir = NULL;
+	int err;
+
+	if (!refs)
+		return -ENOMEM;
+	x->gfd = xp_open(XP_GNTALLOC);
+	err = x->gfd;
+	if (err < 0)
+		goto out;
+	err = grant_pages(x->gfd, d->peer_domid, d->area_pages, true, refs, &index);
+	if (err)
+		goto out;
+	ch->area = map_fd(x->gfd, d->area_pages, PROT_READ | PROT_WRITE, index);
+	if (!ch->area) {
+		err = -errno;
+		goto out;
+	}
+	ch->size = (size_t)d->area_pages * MXN_PAGE_SIZE;
+	h = ch->area; /* informative (pair.h); the pages come zeroed */
+	h->magic = MXN_PAIR_MAGIC;
+	h->abi_version = MYRIXEN_ABI_VERSION;
+	h->area_size = (uint32_t)ch->size;
+	h->order = d->order;
+	h->data_size = d->data_size;
+	/* The directory: read-only to the peer; the grant outlives our
+	 * mapping of it until the device file is closed. */
+	err = grant_pages(x->gfd, d->peer_domid, 1, false, &ans->dir_ref, &index);
+	if (err)
+		goto out;
+	dir = map_fd(x->gfd, 1, PROT_READ | PROT_WRITE, index);
+	if (!dir) {
+		err = -errno;
+		goto out;
+	}
+	memcpy(dir, refs, d->area_pages * sizeof(*refs));
+	munmap(dir, MXN_PAGE_SIZE);
+	x->efd = xp_open(XP_EVTCHN);
+	err = x->efd;
+	if (err < 0)
+		goto out;
+	err = ioctl(x->efd, IOCTL_EVTCHN_BIND_UNBOUND_PORT,
+		    &(struct ioctl_evtchn_bind_unbound_port){ .remote_domain = d->peer_domid });
+	if (err < 0) {
+		err = -errno;
+		goto out;
+	}
+	x->port = (uint32_t)err;
+	ans->port = x->port;
+	err = 0;
+out:
+	free(refs);
+	return err;
+}
+
+/* Side 1: the peer's refs out of its directory page, copied then checked. */
+static int read_dir(struct xpair *x, const struct mxn_pair_xen *d, uint32_t *refs)
+{
+	struct ioctl_gntdev_map_grant_ref m = { .count = 1 };
+	uint32_t *dir;
+	int err = 0;
+
+	m.refs[0].domid = d->peer_domid;
+	m.refs[0].ref = d->dir_ref;
+	if (ioctl(x->gfd, IOCTL_GNTDEV_MAP_GRANT_REF, &m) < 0)
+		return -errno;
+	dir = map_fd(x->gfd, 1, PROT_READ, m.index);
+	if (!dir)
+		err = -errno;
+	else {
+		memcpy(refs, dir, d->area_pages * sizeof(*refs));
+		munmap(dir, MXN_PAGE_SIZE);
+	}
+	(void)ioctl(x->gfd, IOCTL_GNTDEV_UNMAP_GRANT_REF,
+		    &(struct ioctl_gntdev_unmap_grant_ref){ .index = m.index, .count = 1 });
+	for (uint32_t i = 0; !err && i < d->area_pages; i++)
+		if (!mxn_gref_ok(refs[i]))
+			err = -EPROTO;
+	return err;
+}
+
+static int map_area(struct xpair *x, const struct mxn_pair_xen *d, const uint32_t *refs,
+		    struct mxl_pair_chan *ch)
+{
+	struct ioctl_gntdev_map_grant_ref *m;
+	uint32_t n = d->area_pages;
+	int err = 0;
+
+	m = calloc(1, sizeof(*m) + n * sizeof(m->refs[0]));
+	if (!m)
+		return -ENOMEM;
+	m->count = n;
+	for (uint32_t i = 0; i < n; i++) {
+		m->refs[i].domid = d->peer_domid;
+		m->refs[i].ref = refs[i];
+	}
+	if (ioctl(x->gfd, IOCTL_GNTDEV_MAP_GRANT_REF, m) < 0)
+		err = -errno;
+	else if (!(ch->area = map_fd(x->gfd, n, PROT_READ | PROT_WRITE, m->index)))
+		err = -errno;
+	else
+		ch->size = (size_t)n * MXN_PAGE_SIZE;
+	free(m);
+	return err;
+}
+
+static int map(struct xpair *x, const struct mxn_pair_xen *d, struct mxl_pair_chan *ch)
+{
+	uint32_t *refs = calloc(d->area_pages, sizeof(*refs));
+	struct ioctl_evtchn_bind_interdomain b = { .remote_domain = d->peer_domid,
+						   .remote_port = d->port };
+	int err;
+
+	if (!refs)
+		return -ENOMEM;
+	x->gfd = xp_open(XP_GNTDEV);
+	err = x->gfd;
+	if (err < 0)
+		goto out;
+	err = read_dir(x, d, refs);
+	if (!err)
+		err = map_area(x, d, refs, ch);
+	if (err)
+		goto out;
+	x->efd = xp_open(XP_EVTCHN);
+	err = x->efd;
+	if (err < 0)
+		goto out;
+	err = ioctl(x->efd, IOCTL_EVTCHN_BIND_INTERDOMAIN, &b);
+	if (err < 0) {
+		err = -errno;
+		goto out;
+	}
+	x->port = (uint32_t)err;
+	err = 0;
+out:
+	free(refs);
+	return err;
+}
+
+int mxl_xen_pair_attach(struct mxl_transport *t, const struct mxn_evt *e,
+			struct mxl_pair_chan *ch, struct mxn_pair_xen *ans)
+{
+	struct xpair *x = calloc(1, sizeof(*x));
+	int err;
+
+	(void)t;
+	if (!x)
+		return -ENOMEM;
+	x->gfd = x->efd = -1;
+	ch->priv = x;
+	ch->area = NULL;
+	ch->rx_fd = -1;
+	if (e->type == MXN_EVT_PAIR_XEN_OFFER)
+		err = offer(x, &e->u.xpair, ch, ans);
+	else
+		err = map(x, &e->u.xpair, ch);
+	ch->rx_fd = x->efd;
+	if (err)
+		mxl_xen_pair_detach(t, ch);
+	return err;
+}
+
+void mxl_xen_pair_ring(struct mxl_transport *t, struct mxl_pair_chan *ch)
+{
+	struct xpair *x = ch->priv;
+
+	(void)t;
+	(void)ioctl(x->efd, IOCTL_EVTCHN_NOTIFY, &(struct ioctl_evtchn_notify){ .port = x->port });
+}
+
+void mxl_xen_pair_detach(struct mxl_transport *t, struct mxl_pair_chan *ch)
+{
+	struct xpair *x = ch->priv;
+
+	(void)t;
+	if (ch->area)
+		munmap(ch->area, ch->size);
+	ch->area = NULL;
+	if (!x)
+		return;
+	/* Closing gntalloc ends our grants (the hypervisor keeps the pages
+	 * until the peer unmaps); closing gntdev unmaps the peer's. */
+	if (x->gfd >= 0)
+		close(x->gfd);
+	if (x->efd >= 0)
+		close(x->efd);
+	free(x);
+	ch->priv = NULL;
+	ch->rx_fd = -1;
+}
+
+/* A watched port fired: the driver masked it; take the notifications and
+ * unmask, so the next ring wakes us again. */
+void mxl_xen_bell_ack(int fd)
+{
+	uint32_t ports[16];
+	ssize_t n = read(fd, ports, sizeof(ports));
+
+	if (n > 0)
+		(void)!write(fd, ports, (size_t)n - (size_t)n % sizeof(ports[0]));
+}
