@@ -319,6 +319,11 @@ static int k_pair_channels(struct parse *p, const char *v)
 	return parse_bool(p, v, &p->cfg->pair_channels);
 }
 
+static int k_xen_pair_channels(struct parse *p, const char *v)
+{
+	return parse_bool(p, v, &p->cfg->xen_pair_channels);
+}
+
 static int k_endpoints(struct parse *p, const char *v)
 {
 	return set_u32(p, v, 1, MXN_ENDPOINTS_MAX, false, &p->cfg->limits.endpoints);
@@ -445,6 +450,7 @@ static const struct key keys[] = {
 	{ "poll_window_us", k_poll_window, false },
 	{ "poll_budget", k_poll_budget, false },
 	{ "pair_channels", k_pair_channels, false },
+	{ "xen_pair_channels", k_xen_pair_channels, false },
 	{ "endpoints_per_guest", k_endpoints, false },
 	{ "endpoint_reserve", k_reserve, false },
 	{ "cmd_ring_order", k_cmd_order, false },
@@ -667,6 +673,7 @@ int mxd_config_format(const struct mxd_config *c, char *buf, size_t len)
 	OUT("ctl_socket = %s\nctl_group = %s\n", c->ctl_socket, c->ctl_group);
 	OUT("poll_window_us = %u\npoll_budget = %u\n", c->poll_window_us, c->poll_budget);
 	OUT("pair_channels = %s\n", c->pair_channels ? "yes" : "no");
+	OUT("xen_pair_channels = %s\n", c->xen_pair_channels ? "yes" : "no");
 	OUT("endpoints_per_guest = %u\nendpoint_reserve = %u\n", l->endpoints,
 	    l->endpoint_reserve);
 	OUT("cmd_ring_order = %u\nevt_ring_order = %u\n", l->cmd_order, l->evt_order);
@@ -701,7 +708,7 @@ bool mxd_config_equal(const struct mxd_config *a, const struct mxd_config *b)
 	    strcmp(a->hostname, b->hostname) || a->wire_mtu != b->wire_mtu ||
 	    a->poll_window_us != b->poll_window_us ||
 	    a->poll_budget != b->poll_budget || a->log_level != b->log_level ||
-	    a->pair_channels != b->pair_channels ||
+	    a->pair_channels != b->pair_channels || a->xen_pair_channels != b->xen_pair_channels ||
 	    a->npeers != b->npeers)
 		return false;
 	if (la->endpoints != lb->endpoints || la->endpoint_reserve != lb->endpoint_reserve ||

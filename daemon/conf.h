@@ -53,6 +53,7 @@ struct mxd_config {
 	uint32_t poll_budget;       /* slots consumed per ring per pass */
 	/* broker pair channels between connected local endpoints (pair.h) */
 	bool pair_channels;
+	bool xen_pair_channels;     /* also between two Xen guests (pair.h "Xen") */
 	struct mxd_conf_limits limits;
 	struct mxd_conf_peer peers[MXD_PEERS_MAX];
 	uint32_t npeers;

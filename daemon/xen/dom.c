@@ -113,9 +113,26 @@ void mxd_xen_dom_free(struct mxd_xen_dom *d, bool closed_state)
 	free(d);
 }
 
-void mxd_xen_dom_shutdown_asked(struct mxd_xen_dom *d)
+/* Nothing more is written into d's endpoints; returns how many.  moving:
+ * the domain is saved or migrated, so peers' frames to it wait, not fail. */
+uint32_t mxd_xen_dom_quiesce(struct mxd_xen_dom *d, bool moving)
 {
 	uint32_t i, n = 0;
+
+	for (i = 0; i < MXD_XEN_SLOTS; i++) {
+		if (d->eps[i] && d->eps[i]->ep) {
+			if (moving)
+				mxd_core_quiet(d->x->core, d->eps[i]->ep->index, MXD_QUIET_MS);
+			mxd_endpoint_quiesce(d->eps[i]->ep);
+			n++;
+		}
+	}
+	return n;
+}
+
+void mxd_xen_dom_shutdown_asked(struct mxd_xen_dom *d)
+{
+	uint32_t n;
 
 	if (!d->sd_armed) { /* xenstore's first event only confirms the watch */
 		d->sd_armed = true;
@@ -123,14 +140,7 @@ void mxd_xen_dom_shutdown_asked(struct mxd_xen_dom *d)
 	}
 	/* Quiet first, all of them: detaching one completes requests of the
 	 * others, which must not reach memory being saved. */
-	for (i = 0; i < MXD_XEN_SLOTS; i++) {
-		if (d->eps[i] && d->eps[i]->ep) {
-			/* saved or migrated: peers' frames wait, not fail */
-			mxd_core_quiet(d->x->core, d->eps[i]->ep->index, MXD_QUIET_MS);
-			mxd_endpoint_quiesce(d->eps[i]->ep);
-			n++;
-		}
-	}
+	n = mxd_xen_dom_quiesce(d, true);
 	mxd_xen_dom_detach_eps(d);
 	if (n)
 		mxd_log(MXD_LOG_NOTICE, "xen: domain %u is shutting down or suspending: "

@@ -209,8 +209,15 @@ out:
 
 void mxd_xen_stop(struct mxd_xen *x)
 {
+	struct mxd_xen_dom *d;
+
 	if (!x)
 		return;
+	/* The daemon leaves, the guests stay: nobody hears "peer closed" (a
+	 * Xen pair channel outlives us, and the libraries send again whatever
+	 * we held once they re-attach to our successor). */
+	LIST_FOREACH(d, &x->doms, link)
+		(void)mxd_xen_dom_quiesce(d, false);
 	while (!LIST_EMPTY(&x->doms))
 		mxd_xen_dom_free(LIST_FIRST(&x->doms), true);
 	/* after the endpoints: their transfers are cancelled by now */

@@ -104,6 +104,7 @@ void mxd_xen_dom_detach_eps(struct mxd_xen_dom *d);
  * changed): stop writing into its memory and detach its endpoints before
  * it is saved; its library re-attaches them after the restore. */
 void mxd_xen_dom_shutdown_asked(struct mxd_xen_dom *d);
+uint32_t mxd_xen_dom_quiesce(struct mxd_xen_dom *d, bool moving);
 
 /* The device starts over (backend InitWait): the frontend drops its
  * endpoints and handshakes again, the libraries re-attach. */

@@ -266,6 +266,15 @@ int main(void)
 
 	mxd_config_defaults(&cfg);
 	cfg.poll_window_us = 0;
+	/* Off (the default): Xen endpoints of two domains get no offer. */
+	CHECK_EQ(mxd_core_new(&cfg, &core), 0);
+	open_in(&a, 5, 1);
+	open_in(&b, 7, 2);
+	xconnect(&a, &b);
+	(void)expect(&a, MXN_EVT_CONNECT_DONE);
+	CHECK(no_event(&a) && no_event(&b) && a.ep->npairs == 0);
+	mxd_core_free(core);
+	cfg.xen_pair_channels = true;
 	CHECK_EQ(mxd_core_new(&cfg, &core), 0);
 	open_in(&a, 5, 1);
 	open_in(&b, 7, 2);

@@ -10,3 +10,10 @@ if [ -n "$HUGE" ]; then
   mx_pingpong -e 1 -S "$HUGE" > /tmp/echo-huge.txt 2>&1; rc=$?; cat /tmp/echo-huge.txt
   check "mx_pingpong echo side of the $HUGE-byte messages completed" [ $rc = 0 ]
 fi
+if [ "$(cmdline_arg mxt.pairkill)" = 1 ]; then
+  # Then a sink for u2's stream that stops consuming (its pair channel
+  # fills up) until dom0 destroys this domain (pingpong.inc).
+  say "ECHO-VERDICT: ${FAILED:-PASS}"
+  mxt_pairkill -s -e 2 2>&1 | while read -r l; do say "$l"; done
+  fail "the sink returned"
+fi

@@ -27,3 +27,11 @@ if [ -n "$HUGE" ]; then
   check "verified $HUGE-byte messages between two domUs" [ $rc = 0 ]
   check "reached $HUGE bytes" grep -q "^ *$HUGE " /tmp/pph.txt
 fi
+if [ "$(cmdline_arg mxt.pairkill)" = 1 ]; then
+  # u1 verifies 300 messages of this stream then stops consuming; dom0
+  # destroys u1 while our send waits for room in the pair channel: it must
+  # end with an error, not hang (pingpong.inc bounds the wait).
+  mxt_pairkill -c ${HOST:-emuhost}:2 2>&1 | while read -r l; do say "$l"; echo "$l" >> /tmp/pk.txt; done
+  check "a send blocked on the pair channel of a destroyed peer ended with an error" \
+    grep -q 'stream ended after' /tmp/pk.txt
+fi
