@@ -133,8 +133,26 @@ void mxl_pair_map(struct mxl_pair *p, uint8_t side)
 	mxn_ring_disarm(&p->rx);
 }
 
+/* A channel record for layout l, nothing mapped yet (pair_free frees it). */
+static struct mxl_pair *pair_new(const struct mxn_pair_layout *l)
+{
+	struct mxl_pair *p = calloc(1, sizeof(*p));
+
+	if (!p)
+		return NULL;
+	p->rx_bell = p->tx_bell = -1;
+	p->lay = *l;
+	p->tx_end = calloc(1u << l->order, sizeof(*p->tx_end));
+	if (!p->tx_end) {
+		free(p);
+		return NULL;
+	}
+	return p;
+}
+
 static int pair_map(struct mx_endpoint *ep, const struct mxn_evt *e, struct mxl_pair **out)
 {
+	struct mxn_pair_layout l;
 	struct mxn_pair_open o;
 	struct mxl_pair *p = NULL;
 	int fds[3] = { -1, -1, -1 }, err;
@@ -145,17 +163,12 @@ static int pair_map(struct mx_endpoint *ep, const struct mxn_evt *e, struct mxl_
 	err = ep->t.ops->pair_take(&ep->t, e->u.pair.pair_id, &o, fds);
 	if (err)
 		goto out;
-	err = -ENOMEM;
-	p = calloc(1, sizeof(*p));
-	if (!p)
-		goto out;
-	p->rx_bell = p->tx_bell = -1;
-	err = check_open(&o, e, fds[0], &p->lay);
+	err = check_open(&o, e, fds[0], &l);
 	if (err)
 		goto out;
 	err = -ENOMEM;
-	p->tx_end = calloc(1u << p->lay.order, sizeof(*p->tx_end));
-	if (!p->tx_end)
+	p = pair_new(&l);
+	if (!p)
 		goto out;
 	p->area = mmap(NULL, p->lay.area_size, PROT_READ | PROT_WRITE, MAP_SHARED, fds[0], 0);
 	if (p->area == MAP_FAILED) {
@@ -274,13 +287,8 @@ static int xen_attach(struct mx_endpoint *ep, const struct mxn_evt *e, struct mx
 	    ep->npairs >= MXN_PAIRS_MAX)
 		goto out;
 	err = -ENOMEM;
-	p = calloc(1, sizeof(*p));
+	p = pair_new(&l);
 	if (!p)
-		goto out;
-	p->rx_bell = p->tx_bell = -1;
-	p->lay = l;
-	p->tx_end = calloc(1u << l.order, sizeof(*p->tx_end));
-	if (!p->tx_end)
 		goto out;
 	err = ops->pair_attach(&ep->t, e, &p->chan, ans);
 	if (err)

@@ -106,6 +106,27 @@ static struct mxn_cmd answer(const struct mxn_pair_xen *x)
 	return c;
 }
 
+/* a connects to b (two domains): the offer comes before CONNECT_DONE. */
+static struct mxn_evt offered(struct xep *a, const struct xep *b)
+{
+	struct mxn_evt e;
+
+	xconnect(a, b);
+	e = expect(a, MXN_EVT_PAIR_XEN_OFFER);
+	(void)expect(a, MXN_EVT_CONNECT_DONE);
+	return e;
+}
+
+/* Side 0 grants what it was offered (dir ref 100, port 9). */
+static void grant(struct xep *a, const struct mxn_evt *offer)
+{
+	struct mxn_cmd c = answer(&offer->u.xpair);
+
+	c.u.xpair.dir_ref = 100;
+	c.u.xpair.port = 9;
+	run(a, &c);
+}
+
 static struct mxd_core_stats stats(void)
 {
 	struct mxd_core_stats st;
@@ -121,9 +142,7 @@ static void test_setup(struct xep *a, struct xep *b)
 	struct mxn_evt e, m;
 	struct mxn_cmd c;
 
-	xconnect(a, b);
-	e = expect(a, MXN_EVT_PAIR_XEN_OFFER);
-	(void)expect(a, MXN_EVT_CONNECT_DONE);
+	e = offered(a, b);
 	CHECK_EQ(e.u.xpair.peer_domid, 7);
 	CHECK_EQ(e.u.xpair.peer_endpoint, b->ep->index);
 	CHECK_EQ(e.u.xpair.peer_session, b->ep->session);
@@ -131,10 +150,7 @@ static void test_setup(struct xep *a, struct xep *b)
 	CHECK_EQ(mxn_pair_xen_check(&e.u.xpair, 0, &l), 0);
 	CHECK(no_event(b));
 	/* side 0 granted: side 1 maps from domain 5, the daemon's word */
-	c = answer(&e.u.xpair);
-	c.u.xpair.dir_ref = 100;
-	c.u.xpair.port = 9;
-	run(a, &c);
+	grant(a, &e);
 	m = expect(b, MXN_EVT_PAIR_XEN_MAP);
 	CHECK_EQ(m.u.xpair.pair_id, e.u.xpair.pair_id);
 	CHECK_EQ(m.u.xpair.peer_domid, 5);
@@ -175,9 +191,7 @@ static void test_violations(struct xep *a, struct xep *b)
 	struct mxn_cmd c;
 
 	for (unsigned i = 0; i < sizeof(bad) / sizeof(bad[0]); i++) {
-		xconnect(a, b);
-		e = expect(a, MXN_EVT_PAIR_XEN_OFFER);
-		(void)expect(a, MXN_EVT_CONNECT_DONE);
+		e = offered(a, b);
 		c = answer(&e.u.xpair);
 		if (bad[i].pages)
 			c.u.xpair.area_pages += bad[i].pages;
@@ -193,9 +207,7 @@ static void test_violations(struct xep *a, struct xep *b)
 		CHECK_EQ(a->ep->npairs, 0);
 	}
 	/* side 1 "mapped" before side 0 granted */
-	xconnect(a, b);
-	e = expect(a, MXN_EVT_PAIR_XEN_OFFER);
-	(void)expect(a, MXN_EVT_CONNECT_DONE);
+	e = offered(a, b);
 	c = (struct mxn_cmd){ .op = MXN_CMD_PAIR_XEN };
 	c.u.xpair.pair_id = e.u.xpair.pair_id;
 	run(b, &c);
@@ -204,9 +216,7 @@ static void test_violations(struct xep *a, struct xep *b)
 	(void)expect(a, MXN_EVT_PAIR_CLOSED);
 	CHECK_EQ(a->ep->npairs + b->ep->npairs, 0);
 	/* naming the peer domain in the answer is a malformed command */
-	xconnect(a, b);
-	e = expect(a, MXN_EVT_PAIR_XEN_OFFER);
-	(void)expect(a, MXN_EVT_CONNECT_DONE);
+	e = offered(a, b);
 	c = answer(&e.u.xpair);
 	c.u.xpair.dir_ref = 100;
 	c.u.xpair.port = 9;
@@ -223,9 +233,7 @@ static void test_decline(struct xep *a, struct xep *b)
 	struct mxn_evt e;
 	struct mxn_cmd c;
 
-	xconnect(a, b);
-	e = expect(a, MXN_EVT_PAIR_XEN_OFFER);
-	(void)expect(a, MXN_EVT_CONNECT_DONE);
+	e = offered(a, b);
 	c = (struct mxn_cmd){ .op = MXN_CMD_PAIR_XEN };
 	c.u.xpair.pair_id = e.u.xpair.pair_id;
 	c.u.xpair.status = -ENOENT;
@@ -238,13 +246,8 @@ static void test_decline(struct xep *a, struct xep *b)
 	(void)expect(b, MXN_EVT_PAIR_CLOSED);
 	CHECK(no_event(b));
 	/* side 1 declines after mapping failed: side 0 drops its half */
-	xconnect(a, b);
-	e = expect(a, MXN_EVT_PAIR_XEN_OFFER);
-	(void)expect(a, MXN_EVT_CONNECT_DONE);
-	c = answer(&e.u.xpair);
-	c.u.xpair.dir_ref = 100;
-	c.u.xpair.port = 9;
-	run(a, &c);
+	e = offered(a, b);
+	grant(a, &e);
 	e = expect(b, MXN_EVT_PAIR_XEN_MAP);
 	c = (struct mxn_cmd){ .op = MXN_CMD_PAIR_XEN };
 	c.u.xpair.pair_id = e.u.xpair.pair_id;
