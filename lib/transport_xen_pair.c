@@ -86,7 +86,7 @@ static int offer(struct xpair *x, const struct mxn_pair_xen *d, struct mxl_pair_
 {
 	uint32_t *refs = calloc(d->area_pages, sizeof(*refs));
 	struct mxn_pair_hdr *h;
-	uint64_t index;
+	uint64_t index = 0;
 	void *dir = NULL;
 	int err;
 
