@@ -575,7 +575,7 @@ void mxl_fail_all(struct mx_endpoint *ep, mx_status_code_t code)
  * to resend or waiting for room, a backlog). */
 static bool housekeeping_due(const struct mx_endpoint *ep)
 {
-	if (ep->nfault_pending || !mxl_list_empty(&ep->backlog) || !mxl_list_empty(&ep->retry) ||
+	if (ep->nfault_pending || ep->nxen_ans || !mxl_list_empty(&ep->backlog) || !mxl_list_empty(&ep->retry) ||
 	    !mxl_list_empty(&ep->send_wait) || !mxl_list_empty(&ep->resend) ||
 	    !mxl_list_empty(&ep->reannounce))
 		return true;

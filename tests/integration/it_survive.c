@@ -164,7 +164,7 @@ static void sv_counters(mx_endpoint_t ep, const char *who, uint64_t stall)
 {
 	uint32_t n = 0, i, *v;
 	char *labels;
-	char line[256];
+	char line[512];
 	int len;
 
 	len = snprintf(line, sizeof(line), "it_survive: %s longest pause %" PRIu64 " ms", who,
@@ -179,7 +179,8 @@ static void sv_counters(mx_endpoint_t ep, const char *who, uint64_t stall)
 		for (i = 0; i < n && len < (int)sizeof(line); i++)
 			if (strstr(labels + i * MX_MAX_STR_LEN, "attach") ||
 			    strstr(labels + i * MX_MAX_STR_LEN, "again") ||
-			    strstr(labels + i * MX_MAX_STR_LEN, "Duplicate"))
+			    strstr(labels + i * MX_MAX_STR_LEN, "Duplicate") ||
+			    strstr(labels + i * MX_MAX_STR_LEN, "Pair"))
 				len += snprintf(line + len, sizeof(line) - (size_t)len, ", %s %u",
 						labels + i * MX_MAX_STR_LEN, v[i]);
 	free(labels);

@@ -1,0 +1,243 @@
+/* The library's half of the Xen pair set-up (pair.h "Xen"), driven by hand
+ * through an in-memory area (area.h plays the daemon) and a transport whose
+ * pair_attach hands out anonymous memory: the answers it issues, that side
+ * 0 sends nothing into the channel before PAIR_OPEN, that side 1 uses it at
+ * once, and what it declines (bad geometry, a channel it already has with
+ * that peer, a transport that cannot build one). */
+#include <errno.h>
+#include <sys/eventfd.h>
+#include <unistd.h>
+#include "area.h"
+#include "check.h"
+
+#define PEER_EP 9
+#define PEER_SESSION 4321u
+
+static int attach_err;        /* what the next pair_attach returns */
+static uint32_t attaches, rings, detaches;
+
+static int tx_attach(struct mxl_transport *t, const struct mxn_evt *e, struct mxl_pair_chan *ch,
+		     struct mxn_pair_xen *ans)
+{
+	(void)t;
+	attaches++;
+	if (attach_err)
+		return attach_err;
+	ch->size = (size_t)e->u.xpair.area_pages * MXN_PAGE_SIZE;
+	ch->area = mmap(NULL, ch->size, PROT_READ | PROT_WRITE, MAP_PRIVATE | MAP_ANONYMOUS, -1, 0);
+	if (ch->area == MAP_FAILED)
+		return -ENOMEM;
+	ch->rx_fd = eventfd(0, EFD_CLOEXEC);
+	if (e->type == MXN_EVT_PAIR_XEN_OFFER) {
+		ans->dir_ref = 1000;
+		ans->port = 33;
+	}
+	return 0;
+}
+
+static void tx_ring(struct mxl_transport *t, struct mxl_pair_chan *ch)
+{
+	(void)t;
+	(void)ch;
+	rings++;
+}
+
+static void tx_detach(struct mxl_transport *t, struct mxl_pair_chan *ch)
+{
+	(void)t;
+	detaches++;
+	munmap(ch->area, ch->size);
+	close(ch->rx_fd);
+}
+
+static int tx_watch(struct mxl_transport *t, int fd, bool on)
+{
+	(void)t;
+	(void)fd;
+	(void)on;
+	return 0;
+}
+
+static struct mxl_transport_ops xen_ops;
+
+static struct mx_endpoint *xen_endpoint(void)
+{
+	struct mx_endpoint *ep = ta_endpoint();
+
+	xen_ops = ta_ops;
+	xen_ops.pair_attach = tx_attach;
+	xen_ops.pair_ring = tx_ring;
+	xen_ops.pair_detach = tx_detach;
+	xen_ops.watch = tx_watch;
+	ep->t.ops = &xen_ops;
+	return ep;
+}
+
+static struct mxn_evt setup_evt(uint8_t type, uint32_t id, uint8_t peer_ep)
+{
+	struct mxn_evt e = { .type = type };
+	struct mxn_pair_layout l;
+
+	mxn_pair_layout_compute(&l, MXN_PAIR_XEN_ORDER, MXN_PAIR_XEN_DATA);
+	e.u.xpair = (struct mxn_pair_xen){ .pair_id = id, .peer_session = PEER_SESSION,
+					   .peer_endpoint = peer_ep, .order = MXN_PAIR_XEN_ORDER,
+					   .peer_domid = 7, .data_size = MXN_PAIR_XEN_DATA,
+					   .area_pages = l.area_size / MXN_PAGE_SIZE };
+	if (type == MXN_EVT_PAIR_XEN_MAP) {
+		e.u.xpair.dir_ref = 500;
+		e.u.xpair.port = 12;
+	}
+	return e;
+}
+
+static mx_endpoint_addr_t local_peer(uint8_t peer_ep)
+{
+	struct mxl_addr a = { .nic_id = 0x0a0b0c0d0e0full, .session = PEER_SESSION,
+			      .peer = MXN_PEER_SELF, .endpoint = peer_ep, .valid = true };
+	mx_endpoint_addr_t out;
+
+	mxl_addr_pack(&a, &out);
+	return out;
+}
+
+/* The answer the library issued for pair id. */
+static struct mxn_pair_xen take_answer(struct mx_endpoint *ep, uint32_t id)
+{
+	struct mxn_cmd c;
+
+	CHECK(ta_take_cmd(ep, &c));
+	CHECK_EQ(c.op, MXN_CMD_PAIR_XEN);
+	CHECK_EQ(c.u.xpair.pair_id, id);
+	/* the peer is the daemon's to name, never ours */
+	CHECK_EQ(c.u.xpair.peer_domid, 0);
+	CHECK_EQ(c.u.xpair.peer_session, 0);
+	CHECK_EQ(c.u.xpair.peer_endpoint, 0);
+	return c.u.xpair;
+}
+
+static void send_tiny(struct mx_endpoint *ep, uint8_t peer_ep)
+{
+	static char b[8] = "abcdefg";
+	mx_segment_t seg = { b, sizeof(b) };
+	mx_request_t r;
+	mx_status_t st;
+	uint32_t res;
+
+	CHECK_EQ(mx_isend(ep, &seg, 1, local_peer(peer_ep), 0x42, NULL, &r), MX_SUCCESS);
+	CHECK_EQ(mx_test(ep, &r, &st, &res), MX_SUCCESS);
+	CHECK_EQ(res, 1);
+	CHECK_EQ(st.code, MX_STATUS_SUCCESS);
+}
+
+/* Side 0: grant, answer, daemon path until PAIR_OPEN, then the channel. */
+static void test_side0(struct mx_endpoint *ep)
+{
+	struct mxn_evt e = setup_evt(MXN_EVT_PAIR_XEN_OFFER, 5, PEER_EP);
+	struct mxn_pair_xen a;
+	struct mxn_cmd c;
+
+	ta_put_evt(ep, &e);
+	CHECK_EQ(mx_progress(ep), MX_SUCCESS);
+	a = take_answer(ep, 5);
+	CHECK_EQ(a.status, 0);
+	CHECK_EQ(a.dir_ref, 1000);
+	CHECK_EQ(a.port, 33);
+	CHECK_EQ(a.order, e.u.xpair.order);
+	CHECK_EQ(a.data_size, e.u.xpair.data_size);
+	CHECK_EQ(a.area_pages, e.u.xpair.area_pages);
+	CHECK_EQ(ep->npairs, 1);
+	/* side 1 has not mapped it yet: nothing goes into it */
+	send_tiny(ep, PEER_EP);
+	CHECK(ta_take_cmd(ep, &c));
+	CHECK_EQ(c.op, MXN_CMD_SEND_TINY);
+	CHECK_EQ(ep->counters[MXL_CNT_PAIR_SEND], 0);
+	/* PAIR_OPEN: side 1 mapped it, the next send goes straight in */
+	e = (struct mxn_evt){ .type = MXN_EVT_PAIR_OPEN };
+	e.u.pair.pair_id = 5;
+	e.u.pair.peer_endpoint = PEER_EP;
+	e.u.pair.peer_session = PEER_SESSION;
+	ta_put_evt(ep, &e);
+	CHECK_EQ(mx_progress(ep), MX_SUCCESS);
+	send_tiny(ep, PEER_EP);
+	CHECK_EQ(ta_cmds_pending(ep), 0);
+	CHECK_EQ(ep->counters[MXL_CNT_PAIR_SEND], 1);
+	/* a second offer for the same peer: the live channel stays */
+	e = setup_evt(MXN_EVT_PAIR_XEN_OFFER, 6, PEER_EP);
+	ta_put_evt(ep, &e);
+	CHECK_EQ(mx_progress(ep), MX_SUCCESS);
+	a = take_answer(ep, 6);
+	CHECK_EQ(a.status, -EEXIST);
+	CHECK_EQ(a.dir_ref, 0);
+	CHECK_EQ(ep->npairs, 1);
+	CHECK_EQ(ep->lp[PEER_EP].pair->id, 5);
+}
+
+/* Side 1: map, answer, send at once. */
+static void test_side1(struct mx_endpoint *ep)
+{
+	struct mxn_evt e = setup_evt(MXN_EVT_PAIR_XEN_MAP, 8, PEER_EP + 1);
+	struct mxn_pair_xen a;
+	uint64_t before = ep->counters[MXL_CNT_PAIR_SEND];
+
+	ta_put_evt(ep, &e);
+	CHECK_EQ(mx_progress(ep), MX_SUCCESS);
+	a = take_answer(ep, 8);
+	CHECK_EQ(a.status, 0);
+	CHECK(!a.dir_ref && !a.port && !a.order && !a.area_pages);
+	send_tiny(ep, PEER_EP + 1);
+	CHECK_EQ(ta_cmds_pending(ep), 0);
+	CHECK_EQ(ep->counters[MXL_CNT_PAIR_SEND], before + 1);
+}
+
+/* What is declined: a geometry the layout rule refuses, a map request
+ * without a grant, a transport that cannot build the channel. */
+static void test_declined(struct mx_endpoint *ep)
+{
+	struct mxn_evt e = setup_evt(MXN_EVT_PAIR_XEN_OFFER, 10, PEER_EP + 2);
+	uint32_t n = ep->npairs, calls = attaches;
+
+	e.u.xpair.area_pages++;
+	ta_put_evt(ep, &e);
+	e = setup_evt(MXN_EVT_PAIR_XEN_MAP, 11, PEER_EP + 2);
+	e.u.xpair.dir_ref = 0;
+	ta_put_evt(ep, &e);
+	CHECK_EQ(mx_progress(ep), MX_SUCCESS);
+	CHECK_EQ(take_answer(ep, 10).status, -EPROTO);
+	CHECK_EQ(take_answer(ep, 11).status, -EPROTO);
+	CHECK_EQ(attaches, calls); /* never reached the transport */
+	attach_err = -EACCES;
+	ta_put_evt(ep, &(struct mxn_evt){ 0 });
+	e = setup_evt(MXN_EVT_PAIR_XEN_OFFER, 12, PEER_EP + 2);
+	ta_put_evt(ep, &e);
+	CHECK_EQ(mx_progress(ep), MX_SUCCESS);
+	CHECK_EQ(take_answer(ep, 12).status, -EACCES);
+	attach_err = 0;
+	CHECK_EQ(ep->npairs, n);
+	CHECK_EQ(ep->counters[MXL_CNT_BAD_EVENT], 0);
+}
+
+int main(void)
+{
+	struct mx_endpoint *ep = xen_endpoint();
+
+	CHECK(ep);
+	test_side0(ep);
+	test_side1(ep);
+	test_declined(ep);
+	/* PAIR_CLOSED and close release what the transport built */
+	{
+		struct mxn_evt e = { .type = MXN_EVT_PAIR_CLOSED, .status = MXN_ST_CLOSED };
+
+		e.u.pair.pair_id = 5;
+		e.u.pair.peer_endpoint = PEER_EP;
+		e.u.pair.peer_session = PEER_SESSION;
+		ta_put_evt(ep, &e);
+		CHECK_EQ(mx_progress(ep), MX_SUCCESS);
+		CHECK_EQ(detaches, 1);
+	}
+	mxl_pair_close_all(ep);
+	CHECK_EQ(detaches, 2);
+	CHECK(rings <= 2);
+	mxl_endpoint_close(ep);
+	DONE();
+}
