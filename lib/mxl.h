@@ -202,6 +202,8 @@ struct mxl_pair {
 	struct mxl_pair_chan chan;      /* pair_attach transports: the channel */
 	bool attached;                  /* chan is set (pair_attach) */
 	bool tx_off;                    /* Xen side 0: no sends before PAIR_OPEN */
+	struct mxn_pair_xen xdesc;      /* Xen: what we granted (side 0) or mapped */
+	uint8_t xside;                  /* Xen: we are side 0 (granted) or 1 (mapped) */
 	bool broken;                    /* peer broke the rules: report, free */
 	bool survivor;                  /* from before a re-attach: kept when the
 					 * new daemon brokers this peer again */

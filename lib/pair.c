@@ -264,6 +264,37 @@ static void xen_answer(struct mx_endpoint *ep, const struct mxn_pair_xen *a)
 		ep->counters[MXL_CNT_PAIR_FAULT]++; /* the set-up stays pending, unused */
 }
 
+/*
+ * A daemon that restarted offers again a channel the two guests never
+ * stopped using (lp's survivor, pair.c keep_survivor for the local
+ * transport): when it is the same one, seen from the same side, it is kept
+ * and called by the new id; side 0 answers with the grant it made then, and
+ * side 1 checks the map request names exactly what it mapped.  The new
+ * daemon then knows the channel (closes, faults).  Otherwise it is declined
+ * and ours goes on unknown to the daemon.
+ */
+static int xen_adopt(struct mx_endpoint *ep, struct mxl_pair *p, const struct mxn_evt *e,
+		     struct mxn_pair_xen *ans)
+{
+	const struct mxn_pair_xen *x = &e->u.xpair, *k = &p->xdesc;
+	bool map = e->type == MXN_EVT_PAIR_XEN_MAP;
+
+	if (!p->attached || !p->survivor)
+		return -EEXIST;
+	p->survivor = false; /* the daemon asked: ours is not left to expire */
+	if (x->order != k->order || x->data_size != k->data_size ||
+	    x->area_pages != k->area_pages || x->peer_domid != k->peer_domid ||
+	    p->xside != (map ? 1 : 0) || (map && (x->dir_ref != k->dir_ref || x->port != k->port)))
+		return -EEXIST;
+	p->id = x->pair_id;
+	ep->counters[MXL_CNT_PAIR_KEPT]++;
+	if (!map) {
+		ans->dir_ref = k->dir_ref;
+		ans->port = k->port;
+	}
+	return 0;
+}
+
 static int xen_attach(struct mx_endpoint *ep, const struct mxn_evt *e, struct mxn_pair_xen *ans,
 		      struct mxl_pair **out)
 {
@@ -281,10 +312,12 @@ static int xen_attach(struct mx_endpoint *ep, const struct mxn_evt *e, struct mx
 	err = -EPROTO;
 	if (e->status || !x->pair_id || mxn_pair_xen_check(x, map, &l))
 		goto out;
-	/* A channel that outlived a daemon restart goes on: keep it. */
+	if (lp_pair && lp_pair->peer_session == x->peer_session && !lp_pair->broken) {
+		err = xen_adopt(ep, lp_pair, e, ans);
+		goto out;
+	}
 	err = -EEXIST;
-	if ((lp_pair && lp_pair->peer_session == x->peer_session && !lp_pair->broken) ||
-	    ep->npairs >= MXN_PAIRS_MAX)
+	if (ep->npairs >= MXN_PAIRS_MAX)
 		goto out;
 	err = -ENOMEM;
 	p = pair_new(&l);
@@ -302,6 +335,12 @@ static int xen_attach(struct mx_endpoint *ep, const struct mxn_evt *e, struct mx
 	p->peer_ep = x->peer_endpoint;
 	p->peer_session = x->peer_session;
 	p->tx_off = !map; /* side 0 sends once side 1 mapped (PAIR_OPEN) */
+	p->xdesc = *x;
+	p->xside = map ? 1 : 0;
+	if (!map) {
+		p->xdesc.dir_ref = ans->dir_ref;
+		p->xdesc.port = ans->port;
+	}
 	mxl_pair_map(p, map ? 1 : 0);
 	err = ops->watch(&ep->t, p->chan.rx_fd, true);
 	if (err)
@@ -331,7 +370,8 @@ static void xen_setup(struct mx_endpoint *ep, const struct mxn_evt *e)
 		ans.area_pages = e->u.xpair.area_pages;
 		if (e->type == MXN_EVT_PAIR_XEN_MAP)
 			ans.order = 0, ans.data_size = 0, ans.area_pages = 0;
-		mxl_pair_insert(ep, p);
+		if (p) /* else a survivor was kept under the new id */
+			mxl_pair_insert(ep, p);
 	}
 	xen_answer(ep, &ans);
 }

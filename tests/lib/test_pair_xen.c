@@ -216,6 +216,51 @@ static void test_declined(struct mx_endpoint *ep)
 	CHECK_EQ(ep->counters[MXL_CNT_BAD_EVENT], 0);
 }
 
+/* After a re-attach (every channel a survivor), a restarted daemon offers
+ * the channels again: the same one from the same side is kept under the
+ * new id (side 0 answers with its old grant), another is declined. */
+static void test_adopt(struct mx_endpoint *ep)
+{
+	struct mxn_evt e;
+	struct mxn_pair_xen a;
+	uint32_t calls = attaches;
+	uint64_t kept = ep->counters[MXL_CNT_PAIR_KEPT];
+
+	mxl_pair_mark_survivors(ep);
+	e = setup_evt(MXN_EVT_PAIR_XEN_OFFER, 20, PEER_EP);
+	ta_put_evt(ep, &e);
+	e = setup_evt(MXN_EVT_PAIR_XEN_MAP, 22, PEER_EP + 1);
+	e.u.xpair.dir_ref = 501; /* not what we mapped */
+	ta_put_evt(ep, &e);
+	CHECK_EQ(mx_progress(ep), MX_SUCCESS);
+	a = take_answer(ep, 20);
+	CHECK_EQ(a.status, 0);
+	CHECK_EQ(a.dir_ref, 1000);
+	CHECK_EQ(a.port, 33);
+	CHECK_EQ(ep->lp[PEER_EP].pair->id, 20);
+	CHECK_EQ(take_answer(ep, 22).status, -EEXIST);
+	CHECK_EQ(ep->lp[PEER_EP + 1].pair->id, 8);
+	mxl_pair_mark_survivors(ep);
+	e = setup_evt(MXN_EVT_PAIR_XEN_MAP, 21, PEER_EP + 1);
+	ta_put_evt(ep, &e);
+	CHECK_EQ(mx_progress(ep), MX_SUCCESS);
+	CHECK_EQ(take_answer(ep, 21).status, 0);
+	CHECK_EQ(ep->lp[PEER_EP + 1].pair->id, 21);
+	CHECK_EQ(attaches, calls); /* nothing granted or mapped again */
+	CHECK_EQ(ep->counters[MXL_CNT_PAIR_KEPT], kept + 2);
+	/* the peer's PAIR_OPEN for the new id is harmless */
+	e = (struct mxn_evt){ .type = MXN_EVT_PAIR_OPEN };
+	e.u.pair.pair_id = 20;
+	e.u.pair.peer_endpoint = PEER_EP;
+	e.u.pair.peer_session = PEER_SESSION;
+	ta_put_evt(ep, &e);
+	CHECK_EQ(mx_progress(ep), MX_SUCCESS);
+	send_tiny(ep, PEER_EP);
+	CHECK_EQ(ta_cmds_pending(ep), 0);
+	mxl_pair_expire_survivors(ep); /* none left to expire */
+	CHECK_EQ(ep->npairs, 2);
+}
+
 int main(void)
 {
 	struct mx_endpoint *ep = xen_endpoint();
@@ -224,11 +269,12 @@ int main(void)
 	test_side0(ep);
 	test_side1(ep);
 	test_declined(ep);
+	test_adopt(ep);
 	/* PAIR_CLOSED and close release what the transport built */
 	{
 		struct mxn_evt e = { .type = MXN_EVT_PAIR_CLOSED, .status = MXN_ST_CLOSED };
 
-		e.u.pair.pair_id = 5;
+		e.u.pair.pair_id = 20;
 		e.u.pair.peer_endpoint = PEER_EP;
 		e.u.pair.peer_session = PEER_SESSION;
 		ta_put_evt(ep, &e);
