@@ -115,6 +115,18 @@ static struct mxn_pair_xen take_answer(struct mx_endpoint *ep, uint32_t id)
 	return c.u.xpair;
 }
 
+/* PAIR_OPEN / PAIR_CLOSED of channel id with PEER_EP, then a progress. */
+static void pair_evt(struct mx_endpoint *ep, uint8_t type, uint32_t id, uint8_t status)
+{
+	struct mxn_evt e = { .type = type, .status = status };
+
+	e.u.pair.pair_id = id;
+	e.u.pair.peer_endpoint = PEER_EP;
+	e.u.pair.peer_session = PEER_SESSION;
+	ta_put_evt(ep, &e);
+	CHECK_EQ(mx_progress(ep), MX_SUCCESS);
+}
+
 static void send_tiny(struct mx_endpoint *ep, uint8_t peer_ep)
 {
 	static char b[8] = "abcdefg";
@@ -152,12 +164,7 @@ static void test_side0(struct mx_endpoint *ep)
 	CHECK_EQ(c.op, MXN_CMD_SEND_TINY);
 	CHECK_EQ(ep->counters[MXL_CNT_PAIR_SEND], 0);
 	/* PAIR_OPEN: side 1 mapped it, the next send goes straight in */
-	e = (struct mxn_evt){ .type = MXN_EVT_PAIR_OPEN };
-	e.u.pair.pair_id = 5;
-	e.u.pair.peer_endpoint = PEER_EP;
-	e.u.pair.peer_session = PEER_SESSION;
-	ta_put_evt(ep, &e);
-	CHECK_EQ(mx_progress(ep), MX_SUCCESS);
+	pair_evt(ep, MXN_EVT_PAIR_OPEN, 5, MXN_ST_OK);
 	send_tiny(ep, PEER_EP);
 	CHECK_EQ(ta_cmds_pending(ep), 0);
 	CHECK_EQ(ep->counters[MXL_CNT_PAIR_SEND], 1);
@@ -249,12 +256,7 @@ static void test_adopt(struct mx_endpoint *ep)
 	CHECK_EQ(attaches, calls); /* nothing granted or mapped again */
 	CHECK_EQ(ep->counters[MXL_CNT_PAIR_KEPT], kept + 2);
 	/* the peer's PAIR_OPEN for the new id is harmless */
-	e = (struct mxn_evt){ .type = MXN_EVT_PAIR_OPEN };
-	e.u.pair.pair_id = 20;
-	e.u.pair.peer_endpoint = PEER_EP;
-	e.u.pair.peer_session = PEER_SESSION;
-	ta_put_evt(ep, &e);
-	CHECK_EQ(mx_progress(ep), MX_SUCCESS);
+	pair_evt(ep, MXN_EVT_PAIR_OPEN, 20, MXN_ST_OK);
 	send_tiny(ep, PEER_EP);
 	CHECK_EQ(ta_cmds_pending(ep), 0);
 	mxl_pair_expire_survivors(ep); /* none left to expire */
@@ -271,16 +273,8 @@ int main(void)
 	test_declined(ep);
 	test_adopt(ep);
 	/* PAIR_CLOSED and close release what the transport built */
-	{
-		struct mxn_evt e = { .type = MXN_EVT_PAIR_CLOSED, .status = MXN_ST_CLOSED };
-
-		e.u.pair.pair_id = 20;
-		e.u.pair.peer_endpoint = PEER_EP;
-		e.u.pair.peer_session = PEER_SESSION;
-		ta_put_evt(ep, &e);
-		CHECK_EQ(mx_progress(ep), MX_SUCCESS);
-		CHECK_EQ(detaches, 1);
-	}
+	pair_evt(ep, MXN_EVT_PAIR_CLOSED, 20, MXN_ST_CLOSED);
+	CHECK_EQ(detaches, 1);
 	mxl_pair_close_all(ep);
 	CHECK_EQ(detaches, 2);
 	CHECK(rings <= 2);
