@@ -77,7 +77,8 @@ int mxd_remote_deliver_tiny(struct mxd_core *c, struct mxd_epref to, const struc
 	memset(e, 0, sizeof(*e));
 	e->type = MXN_EVT_RECV_TINY;
 	fill_remote_src(e, src, match_info, len);
-	memcpy(e->u.tiny, data, len);
+	if (len)    /* a held 0-byte tiny has no buffer: data is NULL */
+		memcpy(e->u.tiny, data, len);
 	mxd_ep_commit(ep);
 	ep->st.recv_tiny++;
 	return 0;
