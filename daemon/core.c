@@ -274,9 +274,11 @@ static int new_session(struct mxd_core *c, unsigned idx, uint32_t *out)
 }
 
 /* A re-attach keeps its session unless the index changed hands meanwhile. */
-static int resume_session(struct mxd_core *c, unsigned idx, uint32_t want, uint32_t *out)
+static int resume_session(struct mxd_core *c, unsigned idx, uint32_t want, bool moved_in,
+			  uint32_t *out)
 {
-	if (c->last_session[idx] && c->last_session[idx] != want)
+	if (moved_in ? c->last_session[idx] == want :
+		       c->last_session[idx] && c->last_session[idx] != want)
 		return -ESTALE;
 	c->last_session[idx] = want;
 	*out = want;
@@ -330,7 +332,7 @@ int mxd_endpoint_attach(struct mxd_core *c, struct mxd_guest *g,
 	err = -EINVAL;
 	if (p->session && p->endpoint != idx)
 		goto out;
-	err = p->session ? resume_session(c, (unsigned)idx, p->session, &ep->session)
+	err = p->session ? resume_session(c, (unsigned)idx, p->session, p->moved_in, &ep->session)
 			 : new_session(c, (unsigned)idx, &ep->session);
 	if (err)
 		goto out;

@@ -239,6 +239,8 @@ struct mxd_endpoint_params {
 	uint8_t endpoint;           /* wanted index or MXN_ENDPOINT_ANY */
 	uint32_t session;           /* 0: a new opening; else a re-attach of this
 				     * session at index 'endpoint' (see attach) */
+	bool moved_in;              /* with session: the endpoint comes from another
+				     * host (live migration), see attach */
 };
 /*
  * Register an endpoint of guest g.  The core zeroes the ring control page's
@@ -247,6 +249,9 @@ struct mxd_endpoint_params {
  * keeps its session so peers' addresses stay valid; it is refused (-ESTALE)
  * when another opening held that index since this daemon started, so a
  * guest can never take over a session someone else's address still names.
+ * An endpoint moved in from another host (p->moved_in) never held the index
+ * here: it is refused only when its session is that of the index's last
+ * occupant (whose peers' addresses name this host and that session).
  * 0 or -errno (-EBUSY index taken, -EMFILE principal limit, host reserve or full,
  * -EINVAL geometry, -ESTALE); on error nothing was registered and ops->destroy was
  * NOT called (the transport cleans up itself).

@@ -243,12 +243,12 @@ MXL_EXPORT mx_return_t mx_disconnect(mx_endpoint_t ep, mx_endpoint_addr_t addr)
 		return mxl_error(ep, "mx_disconnect", MX_BAD_ENDPOINT);
 	memset(&c, 0, sizeof(c));
 	c.op = MXN_CMD_DISCONNECT;
-	c.dest_peer = a.peer;
 	c.dest_endpoint = a.endpoint;
 	c.dest_session = a.session;
-	c.u.connect.nic_id = a.nic_id;
 	c.u.connect.endpoint = a.endpoint;
 	mxl_lock(ep);
+	c.dest_peer = mxl_peer_now(ep, &a);
+	c.u.connect.nic_id = mxl_nic_now(ep, a.nic_id);
 	mxl_progress(ep);
 	err = mxl_issue_oneway(ep, &c);
 	mxl_unlock(ep);

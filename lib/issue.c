@@ -117,9 +117,9 @@ void mxl_flush(struct mx_endpoint *ep)
 	}
 }
 
-static void fill_dest(struct mxn_cmd *c, const struct mxl_addr *a)
+static void fill_dest(const struct mx_endpoint *ep, struct mxn_cmd *c, const struct mxl_addr *a)
 {
-	c->dest_peer = a->peer;
+	c->dest_peer = mxl_peer_now(ep, a);
 	c->dest_endpoint = a->endpoint;
 	c->dest_session = a->session;
 }
@@ -190,10 +190,11 @@ static int build_send(struct mx_endpoint *ep, struct mxl_req *r, struct mxn_cmd 
 
 	c->length = (uint32_t)r->total;
 	c->match_info = r->status.match_info;
-	fill_dest(c, &r->dest);
+	fill_dest(ep, c, &r->dest);
 	/* numbered once: a send issued again keeps its number */
 	if (!r->seq)
-		r->seq = mxl_seq_next(ep->seqs, r->dest.nic_id, r->dest.endpoint, r->dest.session);
+		r->seq = mxl_seq_next(ep->seqs, mxl_nic_now(ep, r->dest.nic_id), r->dest.endpoint,
+				      r->dest.session);
 	c->cookie |= (uint64_t)r->seq << MXN_SEQ_SHIFT;
 	switch (r->cls) {
 	case MXL_CLASS_TINY:
@@ -237,7 +238,7 @@ static int build_pull(struct mx_endpoint *ep, struct mxl_req *r, struct mxn_cmd 
 	if (err)
 		return err;
 	mxl_window_count(r, w < r->pull_len);
-	fill_dest(c, &src);
+	fill_dest(ep, c, &src);
 	c->op = MXN_CMD_PULL;
 	c->flags = ep->pull_direct ? MXN_CMDF_DIRECT : 0;
 	c->u.pull.rndv_handle = r->rndv_handle;
@@ -421,7 +422,7 @@ static int issue(struct mx_endpoint *ep, struct mxl_req *r)
 		break;
 	case MXL_REQ_CONNECT:
 		c.op = MXN_CMD_CONNECT;
-		c.u.connect.nic_id = r->nic_id;
+		c.u.connect.nic_id = mxl_nic_now(ep, r->nic_id);
 		c.u.connect.key = r->key;
 		c.u.connect.timeout_ms = r->timeout_ms;
 		c.u.connect.endpoint = r->remote_ep;

@@ -70,6 +70,8 @@ enum mxl_req_kind {
 #define MXL_RS_RESEND 0x400u    /* send on ep->resend: its peer is not back yet */
 #define MXL_RS_SELFFREE 0x800u  /* the library's re-connect: freed at completion */
 
+#define MXL_NIC_PAST 4u
+
 /* An address as mx_endpoint_addr_t carries it (see addr.c). */
 struct mxl_addr {
 	uint64_t nic_id;
@@ -174,7 +176,7 @@ enum mxl_counter {
 	MXL_CNT_ZOMBIE_FAILED,
 	MXL_CNT_REATTACH, MXL_CNT_RESENT, MXL_CNT_DUP_DROPPED,
 	MXL_CNT_WINDOW,
-	MXL_CNT_PAIR_KEPT,
+	MXL_CNT_PAIR_KEPT, MXL_CNT_MOVED,
 	MXL_CNT_MAX
 };
 extern const char *const mxl_counter_names[MXL_CNT_MAX];
@@ -260,6 +262,10 @@ struct mx_endpoint {
 	struct mxl_list reannounce;         /* pulls waiting for a resent rendezvous */
 	struct mxl_list resend;             /* sends waiting for their peer to come back */
 	struct mxl_seqtrack *seqs;          /* per-connection numbers, duplicate filter */
+	/* nic ids this endpoint lived on before its guest moved here (live
+	 * migration): addresses naming them name this host now (reattach.c) */
+	uint64_t nic_past[MXL_NIC_PAST];
+	uint32_t nnic_past;
 	struct mxl_conn_rec *conns;         /* connections to re-establish */
 	uint32_t nconns, conns_cap;
 	bool lost;                          /* the transport went away: try to re-attach */
@@ -410,6 +416,12 @@ void mxl_conn_remember(struct mx_endpoint *ep, const struct mxl_req *r);
 /* The transport is gone: drain the event ring, re-attach, connect again and
  * send again what had not completed.  false: the endpoint is dead. */
 bool mxl_reattach(struct mx_endpoint *ep);
+/* nic_id as it names a host now: this host's for a nic id the endpoint
+ * lived on before it moved (nic_past), else nic_id itself. */
+uint64_t mxl_nic_now(const struct mx_endpoint *ep, uint64_t nic_id);
+/* a's daemon peer index here: a nic id we lived on names this host now
+ * (the old host's daemon's index means nothing here). */
+uint16_t mxl_peer_now(const struct mx_endpoint *ep, const struct mxl_addr *a);
 /* A send failed because its peer is not (yet) back: true when it was queued
  * for another try (only while peers may still be re-attaching). */
 bool mxl_resend_later(struct mx_endpoint *ep, struct mxl_req *r, mx_status_code_t code);

@@ -42,6 +42,7 @@ const char *const mxl_counter_names[MXL_CNT_MAX] = {
 	[MXL_CNT_RESENT] = "Sends sent again after a re-attach",
 	[MXL_CNT_DUP_DROPPED] = "Duplicate arrivals dropped",
 	[MXL_CNT_WINDOW] = "Rendezvous windows handed over",
+	[MXL_CNT_MOVED] = "Moves to another host (re-attached there)",
 };
 
 static uint64_t unexp_cost(uint32_t kind, uint32_t length)
@@ -109,20 +110,23 @@ static void discard_rndv(struct mx_endpoint *ep, const struct mxl_source *src,
 	start_pull(ep, r, match_info, src, len, handle, 0);
 }
 
-static bool same_source(const struct mxl_source *a, const struct mxl_source *b)
+/* An endpoint that moved with us was known by the nic id we lived on. */
+static bool same_source(const struct mx_endpoint *ep, const struct mxl_source *a,
+			const struct mxl_source *b)
 {
-	return a->nic_id == b->nic_id && a->endpoint == b->endpoint && a->session == b->session;
+	return mxl_nic_now(ep, a->nic_id) == mxl_nic_now(ep, b->nic_id) &&
+	       a->endpoint == b->endpoint && a->session == b->session;
 }
 
-static struct mxl_unexp *find_unexp_rndv(struct mxl_list *head, const struct mxl_source *src,
-					 uint16_t seq)
+static struct mxl_unexp *find_unexp_rndv(const struct mx_endpoint *ep, struct mxl_list *head,
+					 const struct mxl_source *src, uint16_t seq)
 {
 	struct mxl_list *pos;
 
 	for (pos = head->next; pos != head; pos = pos->next) {
 		struct mxl_unexp *u = mxl_container_of(pos, struct mxl_unexp, link);
 
-		if (u->kind == MXL_UNEXP_RNDV && u->seq == seq && same_source(&u->src, src))
+		if (u->kind == MXL_UNEXP_RNDV && u->seq == seq && same_source(ep, &u->src, src))
 			return u;
 	}
 	return NULL;
@@ -137,10 +141,12 @@ void mxl_dup_rndv(struct mx_endpoint *ep, const struct mxl_source *src, uint16_t
 
 	for (pos = ep->reannounce.next; pos != &ep->reannounce; pos = pos->next) {
 		struct mxl_req *r = mxl_container_of(pos, struct mxl_req, link);
+		struct mxl_source was;
 
 		mxl_addr_unpack(&r->status.source, &a);
-		if (r->seq == seq && a.nic_id == src->nic_id && a.endpoint == src->endpoint &&
-		    a.session == src->session) {
+		was = (struct mxl_source){ .nic_id = a.nic_id, .endpoint = a.endpoint,
+					   .session = a.session };
+		if (r->seq == seq && same_source(ep, &was, src)) {
 			mxl_list_del(&r->link);
 			r->state &= ~MXL_RS_REANNOUNCE;
 			r->rndv_handle = handle;
@@ -148,9 +154,9 @@ void mxl_dup_rndv(struct mx_endpoint *ep, const struct mxl_source *src, uint16_t
 			return;
 		}
 	}
-	u = find_unexp_rndv(&ep->m.unexp, src, seq);
+	u = find_unexp_rndv(ep, &ep->m.unexp, src, seq);
 	if (!u)
-		u = find_unexp_rndv(&ep->claimed, src, seq);
+		u = find_unexp_rndv(ep, &ep->claimed, src, seq);
 	if (u) {
 		u->rndv_handle = handle; /* the old one died with the daemon */
 		return;

@@ -252,6 +252,54 @@ static void requeue_all(struct mx_endpoint *ep)
 	ep->resend_at_ns = 0; /* due now */
 }
 
+uint64_t mxl_nic_now(const struct mx_endpoint *ep, uint64_t nic_id)
+{
+	uint32_t i;
+
+	for (i = 0; i < ep->nnic_past && i < MXL_NIC_PAST; i++)
+		if (ep->nic_past[i] == nic_id)
+			return ep->info.nic_id;
+	return nic_id;
+}
+
+uint16_t mxl_peer_now(const struct mx_endpoint *ep, const struct mxl_addr *a)
+{
+	/* this host's nic id (or one we lived on) is this host: an endpoint
+	 * of the host we moved to was named by the old daemon's index of it */
+	if (mxl_nic_now(ep, a->nic_id) == ep->info.nic_id)
+		return MXN_PEER_SELF;
+	return a->peer;
+}
+
+/*
+ * The guest moved to another host (xl migrate): the endpoint came back with
+ * its index and session but the new host's nic id.  Every endpoint of the
+ * guest moved with it, so an address naming the old nic id names this host
+ * now (mxl_nic_now: sends go to the local peer index, connections are made
+ * again here) and the numbers of those peers go on under the new nic id.
+ * Peers on other hosts still name the old one: docs/migration.md.
+ */
+static void moved(struct mx_endpoint *ep, uint64_t from, uint64_t to)
+{
+	uint32_t i, n = 0;
+
+	for (i = 0; i < ep->nnic_past && i < MXL_NIC_PAST; i++) /* back where it was? */
+		if (ep->nic_past[i] != to)
+			ep->nic_past[n++] = ep->nic_past[i];
+	if (n == MXL_NIC_PAST) { /* the oldest goes */
+		memmove(ep->nic_past, ep->nic_past + 1, (MXL_NIC_PAST - 1) * sizeof(uint64_t));
+		n--;
+	}
+	ep->nic_past[n++] = from;
+	ep->nnic_past = n;
+	mxl_seq_rekey(ep->seqs, from, to);
+	for (i = 0; i < n; i++)
+		mxl_seq_rekey(ep->seqs, ep->nic_past[i], to);
+	for (i = 0; i < ep->nconns; i++)
+		ep->conns[i].nic_id = mxl_nic_now(ep, ep->conns[i].nic_id);
+	ep->counters[MXL_CNT_MOVED]++;
+}
+
 bool mxl_reattach(struct mx_endpoint *ep)
 {
 	struct mxn_open_rsp rsp;
@@ -276,7 +324,13 @@ bool mxl_reattach(struct mx_endpoint *ep)
 		return false;
 	rsp.medium_max = ep->medium_max;
 	rsp.hostname[MXN_HOSTNAME_MAX - 1] = '\0';
-	ep->info = rsp; /* the nic id changes when the guest moved to another host */
+	if (rsp.nic_id != ep->info.nic_id) {
+		uint64_t from = ep->info.nic_id;
+
+		ep->info = rsp;
+		moved(ep, from, rsp.nic_id);
+	}
+	ep->info = rsp;
 	mxl_map_rings(ep);
 	ep->counters[MXL_CNT_REATTACH]++;
 	ep->settle_until_ns = mxl_now_ns() + MXL_SETTLE_MS * 1000000ull;

@@ -35,6 +35,15 @@ uint16_t mxl_seq_next(struct mxl_seqtrack *t, uint64_t nic_id, uint8_t endpoint,
 	return p->next_send;
 }
 
+void mxl_seq_rekey(struct mxl_seqtrack *t, uint64_t from, uint64_t to)
+{
+	uint32_t i;
+
+	for (i = 0; i < MXL_SEQ_PEERS; i++)
+		if (t->p[i].used && t->p[i].nic_id == from)
+			t->p[i].nic_id = to;
+}
+
 /* Numbers skip 0, so distance is counted in the 65535-long cycle. */
 static bool not_newer(const struct mxl_seq_peer *p, uint16_t seq)
 {

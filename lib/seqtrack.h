@@ -37,6 +37,10 @@ struct mxl_seqtrack {
 /* The number of the next send to (nic_id, endpoint, session): never 0. */
 uint16_t mxl_seq_next(struct mxl_seqtrack *t, uint64_t nic_id, uint8_t endpoint,
 		      uint32_t session);
+/* Every peer known by nic id 'from' is known by 'to' from now on (the
+ * endpoints of a guest that moved to another host moved together): their
+ * numbers go on. */
+void mxl_seq_rekey(struct mxl_seqtrack *t, uint64_t from, uint64_t to);
 /* An arrival numbered seq from (nic_id, endpoint, session): true when it
  * was already taken (drop it); otherwise it is recorded as taken. */
 bool mxl_seq_dup(struct mxl_seqtrack *t, uint64_t nic_id, uint8_t endpoint, uint32_t session,

@@ -132,15 +132,24 @@ uint32_t mxd_xen_dom_quiesce(struct mxd_xen_dom *d, bool moving)
 
 void mxd_xen_dom_shutdown_asked(struct mxd_xen_dom *d)
 {
+	char what[16] = "", ctl[48];
 	uint32_t n;
+	bool suspend;
 
 	if (!d->sd_armed) { /* xenstore's first event only confirms the watch */
 		d->sd_armed = true;
 		return;
 	}
+	/* a suspend (save, migration) unless it says otherwise: the guest may
+	 * have acknowledged (cleared) the request already */
+	snprintf(ctl, sizeof(ctl), "/local/domain/%u/control", d->domid);
+	(void)mxd_xs_read_str(d->x->xs, ctl, "shutdown", what, sizeof(what));
+	suspend = strcmp(what, "poweroff") && strcmp(what, "reboot") && strcmp(what, "halt");
 	/* Quiet first, all of them: detaching one completes requests of the
 	 * others, which must not reach memory being saved. */
-	n = mxd_xen_dom_quiesce(d, true);
+	n = mxd_xen_dom_quiesce(d, suspend);
+	if (suspend)
+		d->x->st.eps_suspended += n;
 	mxd_xen_dom_detach_eps(d);
 	if (n)
 		mxd_log(MXD_LOG_NOTICE, "xen: domain %u is shutting down or suspending: "

@@ -259,15 +259,32 @@ static void mxd_xen_reply(struct mxd_xen_dom *d, uint32_t slot, uint32_t nonce, 
 }
 
 /* A re-attach keeps its session only for the domain that held it
- * (open_req.h, mxd_xen_claim_check). */
-static int mxd_xen_claim(struct mxd_xen_dom *d, uint32_t index, uint32_t session)
+ * (open_req.h, mxd_xen_claim_check).  With no record of the index at all,
+ * no domain of this host holds it: the endpoint moved in from another host
+ * (live migration, *moved_in); the core still refuses the session of the
+ * index's last occupant.  A guest can pick any session for a free index
+ * that way: docs/security.md. */
+static int mxd_xen_claim(struct mxd_xen_dom *d, uint32_t index, uint32_t session,
+			 bool *moved_in)
 {
 	char node[16], rec[MXD_XEN_PATH + 16];
 
 	snprintf(node, sizeof(node), "%u", index);
-	if (mxd_xs_read_str(d->x->xs, MXD_XEN_SESSIONS, node, rec, sizeof(rec)))
-		return mxd_xen_claim_check(NULL, session, d->vm);
+	*moved_in = false;
+	if (mxd_xs_read_str(d->x->xs, MXD_XEN_SESSIONS, node, rec, sizeof(rec))) {
+		*moved_in = d->vm[0] != '\0';
+		return *moved_in ? 0 : -ESTALE;
+	}
 	return mxd_xen_claim_check(rec, session, d->vm);
+}
+
+/* The guest closed index's endpoint itself: nobody will claim it again. */
+static void mxd_xen_claim_drop(struct mxd_xen *x, uint8_t index)
+{
+	char node[MXD_XEN_PATH + 16];
+
+	snprintf(node, sizeof(node), MXD_XEN_SESSIONS "/%u", index);
+	xs_rm(x->xs, XBT_NULL, node);
 }
 
 void mxd_xen_quiet_claims(struct mxd_xen_dom *d)
@@ -337,7 +354,7 @@ static int mxd_xen_ep_open(struct mxd_xen_dom *d, uint32_t slot, uint32_t nonce)
 	p.key = o.key;
 	p.endpoint = (uint8_t)o.endpoint;
 	p.session = o.session;
-	err = o.session ? mxd_xen_claim(d, o.endpoint, o.session) : 0;
+	err = o.session ? mxd_xen_claim(d, o.endpoint, o.session, &p.moved_in) : 0;
 	if (!err)
 		err = mxd_endpoint_attach(x->core, d->guest, &p, &ep);
 	if (err)
@@ -351,8 +368,9 @@ static int mxd_xen_ep_open(struct mxd_xen_dom *d, uint32_t slot, uint32_t nonce)
 		 * frames find no partner and must not be refused */
 		mxd_core_quiet(x->core, ep->index, MXD_QUIET_MS);
 		x->st.eps_reattached++;
-		mxd_log(MXD_LOG_NOTICE, "xen: domain %u endpoint %u re-attached (session kept)",
-			d->domid, ep->index);
+		x->st.eps_migrated_in += p.moved_in;
+		mxd_log(MXD_LOG_NOTICE, "xen: domain %u endpoint %u re-attached (session kept%s)",
+			d->domid, ep->index, p.moved_in ? ", moved in from another host" : "");
 	}
 	mxd_xen_reply(d, slot, nonce, 0, ep);
 	/* commands may already be waiting */
@@ -413,8 +431,11 @@ void mxd_xen_ep_sync(struct mxd_xen_dom *d)
 
 	mxd_xen_ep_scan(d, nonce);
 	for (s = 0; s < MXD_XEN_SLOTS; s++) {
-		if (d->eps[s] && d->eps[s]->nonce != nonce[s])
+		if (d->eps[s] && d->eps[s]->nonce != nonce[s]) {
+			if (d->eps[s]->ep)
+				mxd_xen_claim_drop(d->x, d->eps[s]->ep->index);
 			mxd_xen_ep_close(d->eps[s]);
+		}
 		if (nonce[s] && nonce[s] != d->seen_nonce[s] && !d->eps[s]) {
 			d->seen_nonce[s] = nonce[s];
 			mxd_xen_ep_open(d, s, nonce[s]);

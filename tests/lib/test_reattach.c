@@ -14,6 +14,7 @@
 
 static int reattached;
 static bool refuse;
+static uint64_t moved_to;      /* the new host's nic id after xl migrate (0: same) */
 
 /* The new daemon: both rings start from 0, same index and session. */
 static int tr_reattach(struct mxl_transport *t, struct mxn_open_rsp *rsp, bool *regions_lost)
@@ -29,7 +30,7 @@ static int tr_reattach(struct mxl_transport *t, struct mxn_open_rsp *rsp, bool *
 	memset(evt, 0, sizeof(*evt));
 	memset(rsp, 0, sizeof(*rsp));
 	rsp->abi_version = MYRIXEN_ABI_VERSION;
-	rsp->nic_id = 0x0a0b0c0d0e0full;
+	rsp->nic_id = moved_to ? moved_to : 0x0a0b0c0d0e0full;
 	rsp->endpoint = 3;
 	rsp->session = 77;
 	rsp->medium_max = MXN_MEDIUM_MAX_DEFAULT;
@@ -252,11 +253,103 @@ static void test_reattach_fails(void)
 	mxl_endpoint_close(ep);
 }
 
+/*
+ * xl migrate (issue 13): the endpoint comes back with its index and session
+ * on a host of another nic id.  A sibling endpoint of the same guest
+ * (moved with it) is still named by the old nic id in the application's
+ * address: sends to it go to this host's own peer index, connections to the
+ * old nic id are made here, and its numbers go on, both ways: a message it
+ * sends again from the new nic id is dropped, a new send continues the
+ * count.
+ */
+static void test_moved_to_another_host(void)
+{
+	const uint64_t home = 0x0a0b0c0d0e0full, there = 0x525400120002ull;
+	struct mxl_addr sa = { .nic_id = home, .session = 4321, .peer = MXN_PEER_SELF,
+			       .endpoint = 5, .valid = true };
+	struct mx_endpoint *ep = tr_endpoint();
+	static uint8_t buf[8], rbuf[2][8];
+	mx_segment_t s0 = { buf, 8 }, rs[2] = { { rbuf[0], 8 }, { rbuf[1], 8 } };
+	mx_endpoint_addr_t sib;
+	mx_request_t a, r[2];
+	struct mxn_cmd c;
+	struct mxn_evt e;
+	mx_status_t st;
+	uint32_t res;
+
+	mxl_addr_pack(&sa, &sib);
+	reattached = 0;
+	/* the sibling sent us #7; we send it #1 (not completed when we move) */
+	CHECK_EQ(mx_irecv(ep, &rs[0], 1, 0, 0, NULL, &r[0]), MX_SUCCESS);
+	e = ta_arrival(MXN_EVT_RECV_TINY, 70, 1);
+	e.src_peer = MXN_PEER_SELF;
+	e.src_endpoint = 5;
+	e.src_session = 4321;
+	e.src_nic_id = mxn_evt_nic_seq(home, 7);
+	ta_put_evt(ep, &e);
+	CHECK_EQ(mx_isend(ep, &s0, 1, sib, 1, NULL, &a), MX_SUCCESS);
+	CHECK(ta_take_cmd(ep, &c));
+	CHECK_EQ(mxn_cmd_seq(&c), 1);
+	moved_to = there;
+	ep->lost = true;
+	mxl_progress(ep);
+	CHECK_EQ(reattached, 1);
+	CHECK_EQ(ep->info.nic_id, there);
+	CHECK_EQ(ep->counters[MXL_CNT_MOVED], 1);
+	CHECK_EQ(mx_test(ep, &r[0], &st, &res), MX_SUCCESS);
+	CHECK(res && st.match_info == 70);
+	/* sent again here, to this host's own index, with its number */
+	CHECK(ta_take_cmd(ep, &c));
+	CHECK_EQ(c.op, MXN_CMD_SEND_TINY);
+	CHECK_EQ(c.dest_peer, MXN_PEER_SELF);
+	CHECK_EQ(c.dest_endpoint, 5);
+	CHECK_EQ(c.dest_session, 4321);
+	CHECK_EQ(mxn_cmd_seq(&c), 1);
+	/* the sibling sends #7 again, now from the new nic id: dropped; #8 taken */
+	CHECK_EQ(mx_irecv(ep, &rs[1], 1, 0, 0, NULL, &r[1]), MX_SUCCESS);
+	e.src_nic_id = mxn_evt_nic_seq(there, 7);
+	e.match_info = 71;
+	ta_put_evt(ep, &e);
+	e.src_nic_id = mxn_evt_nic_seq(there, 8);
+	e.match_info = 72;
+	ta_put_evt(ep, &e);
+	mxl_progress(ep);
+	CHECK_EQ(ep->counters[MXL_CNT_DUP_DROPPED], 1);
+	CHECK_EQ(mx_test(ep, &r[1], &st, &res), MX_SUCCESS);
+	CHECK(res && st.match_info == 72);
+	/* the application's address (old nic id) still works; the count goes on */
+	CHECK_EQ(mx_isend(ep, &s0, 1, sib, 2, NULL, &a), MX_SUCCESS);
+	CHECK(ta_take_cmd(ep, &c));
+	CHECK_EQ(c.dest_peer, MXN_PEER_SELF);
+	CHECK_EQ(mxn_cmd_seq(&c), 2);
+	/* an endpoint of the host we moved to, named by the old daemon's index
+	 * of that host: local now */
+	{
+		struct mxl_addr ba = { .nic_id = there, .session = 999, .peer = 7, .endpoint = 2,
+				       .valid = true };
+		mx_endpoint_addr_t b_addr;
+
+		mxl_addr_pack(&ba, &b_addr);
+		CHECK_EQ(mx_isend(ep, &s0, 1, b_addr, 3, NULL, &a), MX_SUCCESS);
+		CHECK(ta_take_cmd(ep, &c));
+		CHECK_EQ(c.dest_peer, MXN_PEER_SELF);
+		CHECK_EQ(c.dest_endpoint, 2);
+	}
+	/* a connect to the old nic id is made on this host */
+	CHECK_EQ(mx_iconnect(ep, home, 5, 0x55, 0, NULL, &a), MX_SUCCESS);
+	CHECK(ta_take_cmd(ep, &c));
+	CHECK_EQ(c.op, MXN_CMD_CONNECT);
+	CHECK_EQ(c.u.connect.nic_id, there);
+	moved_to = 0;
+	mxl_endpoint_close(ep);
+}
+
 int main(void)
 {
 	mx_set_error_handler(MX_ERRORS_RETURN);
 	test_resend_in_order();
 	test_duplicates_dropped();
 	test_reattach_fails();
+	test_moved_to_another_host();
 	DONE();
 }

@@ -1,0 +1,44 @@
+# Host B of migrate: receives u1 from host A (`xl migrate-receive` behind
+# `nc -l`; -p as the sender asked, which nc does not pass on), attaches
+# its myrixen device while it is still paused (the
+# sender ran xl migrate -p), unpauses it, and
+# checks that its endpoints came back here (eps_migrated_in) and that
+# it_survive in u1 finished with every message and reply verified once.
+# needs: myribackd
+# needs: mx-tests
+# timeout: 420
+. /mxt/scenarios/common.sh
+pair_net_up || { fail "eth0"; return; }
+ip addr add 10.77.0.2/24 dev eth0
+MXD_HOSTNAME=hostb MXD_EXTRA_CONF="interface = eth0
+nic_id = 52:54:00:12:00:02
+peer = hosta 52:54:00:12:00:01" daemon_start || { fail "myribackd start"; return; }
+nc -l -p 8002 -e xl migrate-receive -e -p > /tmp/xl-receive.txt 2>&1 &
+# the domain is "u1--incoming" while it arrives, "u1" (paused: xl migrate -p)
+# once it is all here
+arrived() { xl list 2>/dev/null | awk '$1 == "u1" { print $2; f = 1 } END { exit !f }'; }
+a_gone() { ! ping -c 1 -W 2 10.77.0.1 >/dev/null 2>&1; }
+arrived_or_a_gone() { arrived >/dev/null || a_gone; }
+need "host A reachable over IP" wait_for 120 ping -c 1 -W 1 10.77.0.1 || return
+# host A gives up (and its emulator exits) when xl migrate fails: so do we
+need "u1 arrives from host A" wait_for 360 arrived_or_a_gone || return
+need "u1 arrived (host A still up)" arrived >/dev/null || return
+D=$(arrived)
+say "u1 arrived as domain $D"
+T0=$(up)
+check "myrixenctl attach the arrived domain $D" myrixenctl attach $D
+need "xl unpause u1" xl unpause u1 || return
+u1_log() { cat /var/log/xen/console/guest-u1*.log 2>/dev/null; }
+u1_done() { u1_log | grep -q 'DOMU-RESULT:'; }
+check "u1 finished here" wait_for 300 u1_done
+say "verdict $(awk "BEGIN { print $(up) - $T0 }") s after the domain arrived"
+u1_log | grep -E 'it_survive.*(pause|ok|fail)|DOMU-RESULT' | tail -6
+check "u1 verdict: every message and reply once, in order, intact" \
+  sh -c "cat /var/log/xen/console/guest-u1*.log | grep -q 'DOMU-RESULT: PASS'"
+cat /tmp/xl-receive.txt | tail -5
+myrixenctl counters > /tmp/counters.txt; cat /tmp/counters.txt
+cnt() { sed -n "/^xen:/,/^[a-z]/s/^ *$1: *//p" /tmp/counters.txt | head -1; }
+check "both endpoints moved in ($(cnt eps_migrated_in))" [ "$(cnt eps_migrated_in)" -ge 2 ]
+check "no grant copy fault" [ "$(cnt copy_faults)" = 0 ]
+check "daemon alive" kill -0 $MXD_PID
+daemon_stop
