@@ -188,6 +188,11 @@ static void await_reannounce(struct mx_endpoint *ep, struct mxl_req *r)
 		mxl_req_complete(r, MX_STATUS_ABORTED); /* freed; a resend is released anew */
 		return;
 	}
+	/* Copied already under a grant of the old daemon, PULL_FIN not taken:
+	 * pull again from the re-announce.  A PULL_FIN quoting the new handle
+	 * names a grant the new daemon never made; it drops it, and the
+	 * sender's send would never complete. */
+	r->fin_pending = false;
 	r->state |= MXL_RS_REANNOUNCE;
 	mxl_list_add_tail(&ep->reannounce, &r->link);
 }

@@ -344,6 +344,96 @@ static void test_moved_to_another_host(void)
 	mxl_endpoint_close(ep);
 }
 
+/* The old daemon's PULL_GRANT for 1 KiB, put as the daemon does. */
+static void put_grant(struct mx_endpoint *ep, uint64_t cookie, uint32_t handle, const void *from,
+		      uint32_t len)
+{
+	struct mxn_vaddr_seg seg = { .addr = (uint64_t)(uintptr_t)from, .len = len };
+	struct mxn_evt e;
+
+	memcpy((uint8_t *)(uintptr_t)ep->recvq + 512, &seg, sizeof(seg)); /* the daemon writes it */
+	memset(&e, 0, sizeof(e));
+	e.type = MXN_EVT_PULL_GRANT;
+	e.length = len;
+	e.u.grant = (struct mxn_evt_grant){ .cookie = cookie, .pid = (uint32_t)getpid(),
+					    .xfer_length = len, .segs_off = 512, .nsegs = 1,
+					    .rndv_handle = handle };
+	ta_put_evt(ep, &e);
+}
+
+static struct mxn_evt rndv_from_peer(uint16_t seq, uint32_t handle, uint32_t len)
+{
+	struct mxn_evt e = ta_arrival(MXN_EVT_RECV_RNDV, 7, len);
+
+	e.src_peer = 0;
+	e.src_nic_id = mxn_evt_nic_seq(peer_nic, seq);
+	e.u.rndv.rndv_handle = handle;
+	return e;
+}
+
+/*
+ * The daemon stopped with a PULL_GRANT in our event ring: the drain copies
+ * it, but its PULL_FIN never reaches the old daemon.  When the sender's
+ * resent rendezvous comes (new handle), the receive pulls again; a PULL_FIN
+ * quoting the new handle names a grant the new daemon never made (it drops
+ * it) and the sender's send would never complete.
+ */
+static void test_grant_before_restart(void)
+{
+	struct mx_endpoint *ep = tr_endpoint();
+	static uint8_t src[1024], rbuf[1024];
+	mx_segment_t rs = { rbuf, sizeof(rbuf) };
+	mx_request_t rr;
+	struct mxn_cmd c;
+	struct mxn_evt e;
+	mx_status_t st;
+	uint32_t res;
+
+	reattached = 0;
+	memset(src, 0xab, sizeof(src));
+	CHECK_EQ(mx_irecv(ep, &rs, 1, 0, 0, NULL, &rr), MX_SUCCESS);
+	e = rndv_from_peer(4, 100, sizeof(src));
+	ta_put_evt(ep, &e);
+	mxl_progress(ep);
+	CHECK(ta_take_cmd(ep, &c));
+	CHECK_EQ(c.op, MXN_CMD_PULL);
+	CHECK_EQ(c.u.pull.rndv_handle, 100);
+	put_grant(ep, c.cookie, 100, src, sizeof(src));
+	ep->lost = true; /* the daemon went before it read our PULL_FIN */
+	mxl_progress(ep);
+	CHECK_EQ(reattached, 1);
+	CHECK_EQ(rbuf[0], 0xab); /* the drain copied it */
+	CHECK(!ta_take_cmd(ep, &c));
+	/* the sender's rendezvous again, a new handle: taken before */
+	e = rndv_from_peer(4, 200, sizeof(src));
+	ta_put_evt(ep, &e);
+	mxl_progress(ep);
+	CHECK_EQ(ep->counters[MXL_CNT_DUP_DROPPED], 1);
+	CHECK(ta_take_cmd(ep, &c));
+	CHECK_EQ(c.op, MXN_CMD_PULL); /* not a PULL_FIN for a grant never made */
+	CHECK_EQ(c.u.pull.rndv_handle, 200);
+	CHECK_EQ(c.u.pull.pull_len, sizeof(src));
+	CHECK_EQ(mx_test(ep, &rr, &st, &res), MX_SUCCESS);
+	CHECK_EQ(res, 0);
+	/* the new daemon grants it: copied, and its PULL_FIN quotes the grant */
+	memset(src, 0xcd, sizeof(src));
+	put_grant(ep, c.cookie, 200, src, sizeof(src));
+	mxl_progress(ep);
+	CHECK(ta_take_cmd(ep, &c));
+	CHECK_EQ(c.op, MXN_CMD_PULL_FIN);
+	CHECK_EQ(c.u.fin.rndv_handle, 200);
+	CHECK_EQ(c.u.fin.status, MXN_ST_OK);
+	CHECK_EQ(c.u.fin.xfer_length, sizeof(src));
+	CHECK_EQ(mx_test(ep, &rr, &st, &res), MX_SUCCESS);
+	CHECK_EQ(res, 1);
+	CHECK_EQ(st.code, MX_STATUS_SUCCESS);
+	CHECK_EQ(st.match_info, 7);
+	CHECK_EQ(st.xfer_length, sizeof(src));
+	CHECK_EQ(rbuf[0], 0xcd);
+	CHECK_EQ(rbuf[1023], 0xcd);
+	mxl_endpoint_close(ep);
+}
+
 int main(void)
 {
 	mx_set_error_handler(MX_ERRORS_RETURN);
@@ -351,5 +441,6 @@ int main(void)
 	test_duplicates_dropped();
 	test_reattach_fails();
 	test_moved_to_another_host();
+	test_grant_before_restart();
 	DONE();
 }
