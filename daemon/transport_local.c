@@ -51,6 +51,7 @@ struct local_conn {
 	pid_t pid;
 	uid_t uid;
 	bool refused;               /* not admitted: the open gets -EACCES */
+	bool keep_claim;            /* a re-attach its holder never heard of */
 	void *area;
 	size_t area_len;
 	struct mxd_endpoint *ep;
@@ -259,11 +260,27 @@ static void grace_cb(struct ev_loop *loop, ev_timer *w, int revents)
 		claims_store(l);
 }
 
+/* A re-attach whose answer could not be sent (the holder gave up waiting
+ * and will try again): still kept for the holder, as at start-up.  Its
+ * record never left the claims file. */
+static void claims_keep(struct mxd_local *l, const struct mxd_endpoint *ep)
+{
+	l->claims.c[ep->index].pending = true;
+	l->st.eps_reattached--;
+	mxd_core_reserve(l->core, ep->index, ep->session,
+			 mxd_now_ns() + (uint64_t)(MXD_LOCAL_REATTACH_S * 1e9));
+	if (!ev_is_active(&l->grace_w))
+		ev_timer_start(l->loop, &l->grace_w);
+}
+
 static void local_destroy(struct mxd_endpoint *ep)
 {
 	struct local_conn *cn = ep->tp;
 
-	claims_forget(cn->l, ep);
+	if (cn->keep_claim)
+		claims_keep(cn->l, ep);
+	else
+		claims_forget(cn->l, ep);
 	conn_free(cn);
 }
 
@@ -678,6 +695,7 @@ static void sock_cb(struct ev_loop *loop, ev_io *w, int revents)
 		mxd_core_count_open_refused(cn->l->core);
 	} else if (fd >= 0) {
 		err = reattach_endpoint(cn, &in.reattach, fd, &rsp);
+		cn->keep_claim = !err; /* until the answer is sent */
 	} else {
 		err = check_open_req(&in.req, n);
 		if (err)
@@ -695,6 +713,8 @@ static void sock_cb(struct ev_loop *loop, ev_io *w, int revents)
 	}
 	if (send_rsp(cn, &rsp, true))
 		mxd_endpoint_detach(cn->ep);
+	else
+		cn->keep_claim = false;
 }
 
 static void open_timeout_cb(struct ev_loop *loop, ev_timer *w, int revents)

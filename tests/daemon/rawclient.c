@@ -133,6 +133,28 @@ out:
 	return err;
 }
 
+int rc_reattach_unread(const char *path, const struct mxn_reattach_req *q, int fd,
+		       int timeout_ms)
+{
+	struct pollfd p = { .events = 0 };
+	int err;
+
+	p.fd = connect_unix(path, SOCK_SEQPACKET);
+	if (p.fd < 0) {
+		close(fd);
+		return p.fd;
+	}
+	err = send_req(p.fd, q, sizeof(*q), fd);
+	close(fd);
+	if (!err && shutdown(p.fd, SHUT_RD))
+		err = -errno;
+	/* POLLHUP once the daemon closed its side too */
+	if (!err)
+		err = poll(&p, 1, timeout_ms) == 1 && (p.revents & POLLHUP) ? 0 : -ETIMEDOUT;
+	close(p.fd);
+	return err;
+}
+
 void rc_close(struct rawclient *rc)
 {
 	if (rc->area)

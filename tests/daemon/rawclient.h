@@ -25,6 +25,11 @@ int rc_open_bytes(struct rawclient *rc, const char *path, const void *req, size_
 int rc_open_fd(struct rawclient *rc, const char *path, const void *req, size_t len, int fd);
 /* Re-claim an endpoint after a daemon restart with area memfd fd. */
 int rc_reattach(struct rawclient *rc, const char *path, const struct mxn_reattach_req *q, int fd);
+/* The same, but the answer is never read (the reading side is shut, as a
+ * library that gave up waiting): 0 once the daemon closed the connection,
+ * -ETIMEDOUT when it did not within timeout_ms.  Takes fd. */
+int rc_reattach_unread(const char *path, const struct mxn_reattach_req *q, int fd,
+		       int timeout_ms);
 void rc_close(struct rawclient *rc);
 void rc_kick(struct rawclient *rc);
 /* Queue, publish and kick if asked.  False when the command ring is full. */

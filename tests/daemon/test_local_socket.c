@@ -17,7 +17,9 @@
  *    it back (docs/security.md): another process of the same user with the
  *    right session, the holder with a wrong session or with an area anyone
  *    could resize are refused; the index is kept from new openings; the
- *    holder re-attaches with its own area and keeps index and session.
+ *    holder re-attaches with its own area and keeps index and session,
+ *    also when its first try gave up before the answer, and again after
+ *    the next daemon crashed (SIGKILL) right after the re-attach.
  * usage: test_local_socket MYRIBACKD DELAY_LISTEN_SO gap|access|limits|reclaim
  */
 #include <errno.h>
@@ -438,7 +440,10 @@ static void reclaim(void)
 	CHECK_EQ(rc_reattach(&c, sock_path, &q, dup(fd)), -ESTALE);
 	q.session = session;
 	CHECK_EQ(rc_reattach(&c, sock_path, &q, forged_area(a.area_len, false)), -EINVAL);
-	CHECK_EQ(rc_reattach(&c, sock_path, &q, fd), 0);
+	/* the holder gave up waiting for the answer: its claim stays */
+	CHECK_EQ(rc_reattach_unread(sock_path, &q, dup(fd), 10000), 0);
+	CHECK_EQ(rc_open(&c, sock_path, 7, 7), -EBUSY);   /* still kept for its holder */
+	CHECK_EQ(rc_reattach(&c, sock_path, &q, dup(fd)), 0);
 	CHECK_EQ(c.rsp.session, session);
 	CHECK_EQ(c.rsp.endpoint, 7);
 	CHECK_EQ(ctl_request(ctl_path, "json counters\n", body, sizeof(body)), 0);
@@ -446,6 +451,16 @@ static void reclaim(void)
 	CHECK_EQ(json_field(strstr(body, "\"local\""), "eps_reattached"), 1);
 	CHECK_EQ(json_field(strstr(body, "\"local\""), "reattach_refused"), 3);
 	rc_close(&b);
+	/* a crash right after the re-attach: the claim survives it too */
+	kill_daemon();
+	daemon_pid = 0;
+	unlink(sock_path); /* left by the crash: wait for the new one */
+	rc_close(&c);
+	start_daemon("", 0);
+	await_path(sock_path);
+	CHECK_EQ(rc_reattach(&c, sock_path, &q, fd), 0);
+	CHECK_EQ(c.rsp.session, session);
+	CHECK_EQ(c.rsp.endpoint, 7);
 	rc_close(&c);
 	stop_daemon();
 }
