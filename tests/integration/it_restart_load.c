@@ -194,11 +194,17 @@ static pid_t spawn(int (*fn)(struct shared *, bool), struct shared *sh, bool pai
 	return pid;
 }
 
-/* Wait (bounded) until the receiver verified at least n messages. */
-static void await_received(struct shared *sh, uint32_t n)
+/* Wait (bounded) until the receiver verified at least n messages; a stall
+ * is reported as such (what follows it fails only as a consequence). */
+static void await_received(struct shared *sh, uint32_t n, const char *when)
 {
 	for (int i = 0; i < 120000 && atomic_load(&sh->received) < n; i++)
 		usleep(1000);
+	if (atomic_load(&sh->received) < n) {
+		fprintf(stderr, "[main] the stream stalled %s: %u of %u messages verified\n", when,
+			atomic_load(&sh->received), n);
+		it_failures++;
+	}
 }
 
 static bool child_ok(pid_t pid)
@@ -253,10 +259,10 @@ int main(int argc, char **argv)
 		return 1;
 	pr = spawn(receiver, sh, pairs);
 	ps = spawn(sender, sh, pairs);
-	await_received(sh, N / 3);
+	await_received(sh, N / 3, "before the first restart");
 	it_daemon_stop(&d, SIGTERM);    /* as systemctl stop/restart does */
 	it_daemon_start(&d);
-	await_received(sh, 2 * N / 3);
+	await_received(sh, 2 * N / 3, "after the SIGTERM restart");
 	it_daemon_stop(&d, SIGKILL);    /* a crash */
 	it_daemon_start(&d);
 	IT_CHECK(child_ok(pr));
