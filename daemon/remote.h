@@ -112,7 +112,9 @@ int mxd_remote_rndv_read(struct mxd_core *c, struct mxd_epref ep, uint32_t send_
 /* Finish a rendezvous send: SEND_DONE(xfer_length, status) to the guest. */
 int mxd_remote_rndv_done(struct mxd_core *c, struct mxd_epref ep, uint32_t send_handle,
 			 uint8_t status, uint32_t xfer_length);
-/* Write pulled bytes into the receiver's region (off + len <= pull len). */
+/* Write pulled bytes into the receiver's region (off + len <= pull len).
+ * -EAGAIN: its memory did not take them in time (a bounded copy), ask
+ * again later; -EFAULT: a fault. */
 int mxd_remote_pull_write(struct mxd_core *c, struct mxd_epref ep, uint32_t pull_handle,
 			  uint64_t off, const void *buf, size_t len);
 /* Finish a pull: PULL_DONE(xfer_length, status) to the receiver. */

@@ -156,6 +156,7 @@ struct mxw_pull_blk {
 	uint64_t bits[1];           /* <= 32 frames */
 	uint64_t last_tx;
 	uint32_t resends;
+	uint32_t write_stalls;      /* the receiver's memory did not take it in time */
 	uint8_t *stage;             /* the block's bytes until all arrived, or NULL */
 };
 

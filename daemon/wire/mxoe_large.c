@@ -509,6 +509,23 @@ static struct mxw_pull *pull_lookup(struct mxw_proto *pr, uint32_t handle, uint3
 	return pl;
 }
 
+/*
+ * The receiver's memory did not take a write in time (pull_write -EAGAIN:
+ * the core's copies of a client's memory are bounded, copy_bounded.h, and a
+ * loaded host can miss the bound with nothing wrong).  What did not land is
+ * dropped as if lost and asked for again later, backing off while the
+ * memory stays slow: the pull goes on, as it does for a sender whose memory
+ * stalls; ending it failed made a good receive fail (Rejected).
+ */
+static void blk_write_stalled(struct mxw_proto *pr, struct mxw_pull *pl, struct mxw_pull_blk *b)
+{
+	b->write_stalls++;
+	b->resends = b->write_stalls;
+	b->last_tx = mxw_now(pr);
+	pr->st.pull_write_stalls++;
+	mxw_timer_earlier(pr, &pl->timer, blk_due(pr, b));
+}
+
 void mxw_rx_pull_reply(struct mxw_proto *pr, int peer, const struct mxw_frame *f)
 {
 	struct mxw_pull *pl;
@@ -551,11 +568,21 @@ void mxw_rx_pull_reply(struct mxw_proto *pr, int peer, const struct mxw_frame *f
 		memcpy(b->stage + (off - b->start), f->payload, len);
 	else
 		err = pr->cb.pull_write(pr->cb.ctx, pl->to, pl->pull_handle, off, f->payload, len);
+	if (err == -EAGAIN) {
+		blk_write_stalled(pr, pl, b);
+		return;
+	}
 	b->bits[0] |= 1ull << j;
 	b->resends = 0;     /* progress: the next stall starts from the short timeout */
 	if (!err && ++b->got == b->nframes && b->stage)
 		err = pr->cb.pull_write(pr->cb.ctx, pl->to, pl->pull_handle, b->start, b->stage,
 					b->block_length);
+	if (err == -EAGAIN) {
+		b->bits[0] = 0;     /* the staged block is asked for again, whole */
+		b->got = 0;
+		blk_write_stalled(pr, pl, b);
+		return;
+	}
 	if (err) {
 		pull_finish(pr, pl, err == -EFAULT ? MXN_ST_BAD_REQUEST : MXN_ST_CLOSED);
 		return;

@@ -68,6 +68,7 @@ struct mxw_counters {
 	uint64_t tx_frames, tx_bytes, rx_frames, rx_bytes;
 	uint64_t resends;           /* message frames sent again after a timeout */
 	uint64_t pull_resends;      /* pull requests sent again */
+	uint64_t pull_write_stalls; /* pulled bytes the receiver's memory did not take in time */
 	uint64_t drops;             /* valid frames dropped (early, no room, stale) */
 	uint64_t dups;              /* duplicates suppressed */
 	uint64_t requeued;          /* in flight to a peer that lost its state, sent again */
@@ -136,7 +137,9 @@ struct mxw_proto_cb {
 			 void *buf, size_t len);
 	void (*rndv_done)(void *ctx, struct mxw_ep ep, uint32_t send_handle, uint8_t status,
 			  uint32_t xfer_length);
-	/* Pulls: write into the receiver's region; finish the pull. */
+	/* Pulls: write into the receiver's region (0; -EAGAIN: its memory did
+	 * not answer in time, the bytes are asked for again later; -EFAULT:
+	 * the pull ends MXN_ST_BAD_REQUEST; else MXN_ST_CLOSED); finish it. */
 	int (*pull_write)(void *ctx, struct mxw_ep ep, uint32_t pull_handle, uint64_t off,
 			  const void *buf, size_t len);
 	void (*pull_done)(void *ctx, struct mxw_ep ep, uint32_t pull_handle, uint8_t status,

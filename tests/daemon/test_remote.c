@@ -19,11 +19,22 @@ static struct mxd_core *core;
 static struct tguest g;
 static void *area;
 
+static int write_err;   /* what the next region write fails with (once) */
+
 static int t_notify(struct mxd_endpoint *ep) { (void)ep; return 0; }
+
+static int t_region_write(struct mxd_endpoint *ep, const struct mxd_region *r, uint64_t off,
+			  const void *buf, size_t len)
+{
+	int err = write_err;
+
+	write_err = 0;
+	return err ? err : tself_region_write(ep, r, off, buf, len);
+}
 static void t_destroy(struct mxd_endpoint *ep) { (void)ep; free(area); area = NULL; }
 static const struct mxd_transport_ops t_ops = {
 	.name = "test", .region_kind = MXN_REGION_VADDR, .notify = t_notify,
-	.region_read = tself_region_read, .region_write = tself_region_write, .destroy = t_destroy,
+	.region_read = tself_region_read, .region_write = t_region_write, .destroy = t_destroy,
 };
 
 /* ---- the recording engine ---- */
@@ -307,6 +318,14 @@ int main(void)
 	CHECK_EQ(eng.pulls, 1);
 	CHECK_EQ(eng.pull_ref, 0xfeed);
 	CHECK_EQ(eng.pull_len, 2500); /* min(announced, posted) */
+	/* a copy that missed its bound (copy_bounded.h) is asked again, a
+	 * fault is one */
+	write_err = -ETIMEDOUT;
+	CHECK_EQ(mxd_remote_pull_write(core, ref, eng.pull_handle, 0, buf, 2000), -EAGAIN);
+	write_err = -EBUSY;
+	CHECK_EQ(mxd_remote_pull_write(core, ref, eng.pull_handle, 0, buf, 2000), -EAGAIN);
+	write_err = -EFAULT;
+	CHECK_EQ(mxd_remote_pull_write(core, ref, eng.pull_handle, 0, buf, 2000), -EFAULT);
 	CHECK_EQ(mxd_remote_pull_write(core, ref, eng.pull_handle, 0, buf, 2000), 0);
 	CHECK_EQ(mxd_remote_pull_write(core, ref, eng.pull_handle, 2000, buf + 2000, 500), 0);
 	CHECK_EQ(mxd_remote_pull_write(core, ref, eng.pull_handle, 2000, buf, 501), -ERANGE);

@@ -99,6 +99,7 @@ struct host {
 	int pull_src[MAXMSG];
 	unsigned pull_ok, pull_bad, pull_err[MXN_ST_STATUS_MAX];
 	unsigned pull_writes;       /* copy calls into the receiver's memory */
+	unsigned stall_writes;      /* the next ones miss the core's copy bound: -EAGAIN */
 	uint32_t next_pull_handle;
 	struct pending_pull pend[MAXMSG];
 	unsigned npend;
@@ -115,6 +116,7 @@ struct host {
 	uint64_t lookup_nic;
 };
 static struct host hosts[NHOSTS];
+static bool no_stage;           /* host_init: pull frames written one by one */
 
 static void pattern(uint8_t *b, uint32_t len, uint64_t idx)
 {
@@ -341,6 +343,10 @@ static int cb_pull_write(void *ctx, struct mxw_ep ep, uint32_t handle, uint64_t 
 
 	(void)ep;
 	h->pull_writes++;
+	if (h->stall_writes) {
+		h->stall_writes--;
+		return -EAGAIN;
+	}
 	memcpy(h->pull_buf[handle] + off, buf, len);
 	return 0;
 }
@@ -411,6 +417,8 @@ static void host_init(int i, uint32_t mtu)
 	p.pull_backoff_max = 3;
 	p.query_resend_us = 2000;
 	p.query_resends_max = 5;
+	if (no_stage)
+		p.pull_blocks_total = 0;
 	for (int e = 0; e < NEPS; e++) {
 		h->ep[e].open = true;
 		h->ep[e].session = 0x1000u * (unsigned)(i + 1) + (unsigned)e;
@@ -978,6 +986,51 @@ static void test_pull_ring(void)
 }
 
 /*
+ * The receiver's memory misses the core's copy bound (copy_bounded.h: a
+ * loaded host, nothing wrong) on a few writes: pull_write says -EAGAIN.
+ * The bytes are asked for again and every pull ends well with the right
+ * bytes; the pulls used to end MXN_ST_CLOSED (Rejected in MPI over two
+ * hosts).  Staged blocks (one write per block) and frame by frame.
+ */
+static void test_pull_write_stall(bool staged)
+{
+	const unsigned n = 4, len = 600000;
+	struct host *rx = &hosts[1];
+	struct mxw_counters c1;
+	bool intact = true;
+	unsigned st = 0;
+
+	memset(&chan, 0, sizeof(chan));
+	memset(q_window, 0, sizeof(q_window));
+	rng_state = 9;
+	now_us = 0;
+	no_stage = !staged;
+	host_init(0, 9000);
+	host_init(1, 9000);
+	no_stage = false;
+	do_connect(0, 1, 1, 2, 0x4242);
+	run_until(now_us + 500000);
+	CHECK(hosts[0].connect_status[MXN_ST_OK] == 1);
+	rx->stall_writes = 5;
+	for (unsigned k = 0; k < n; k++)
+		CHECK(send_one(0, 1, 2, k, len) == 0);
+	run_until(now_us + 30u * 1000000u);
+	for (unsigned i = 0; i < rx->nrx[2]; i++)
+		intact &= rx->rx[2][i].ok && rx->rx[2][i].len == len && rx->rx[2][i].match == i;
+	for (unsigned i = 0; i < MXN_ST_STATUS_MAX; i++)
+		st += rx->pull_err[i];
+	mxw_proto_get_counters(rx->pr, &c1);
+	printf("pull write stalls (%s): %u of %u pulled, %u failed, %llu stalls, %u writes\n",
+	       staged ? "staged" : "frames", rx->pull_ok, n, st,
+	       (unsigned long long)c1.pull_write_stalls, rx->pull_writes);
+	CHECK(rx->stall_writes == 0 && c1.pull_write_stalls == 5);
+	CHECK(rx->nrx[2] == n && intact && st == 0);
+	CHECK(rx->pull_ok == n && rx->pull_bad == 0 && hosts[0].rndv_ok == n);
+	memset(&chan, 0, sizeof(chan));
+	hosts_free();
+}
+
+/*
  * 200 mediums of 32 KiB handed over at once (buffered sends complete at
  * issue: no application window holds them back) to a receiver that takes
  * 100 frames per millisecond.  A window of 128 messages put 512 frames on
@@ -1404,6 +1457,8 @@ int main(void)
 	test_mixed_geometry();
 	test_starved_forwarder();
 	test_pull_ring();
+	test_pull_write_stall(true);
+	test_pull_write_stall(false);
 	test_medium_window();
 	test_full_receiver();
 	test_duplicate_connect();
