@@ -32,6 +32,7 @@ struct helper {
 	pthread_cond_t job_cv;     /* a job was posted, or the helper dismissed */
 	pthread_cond_t done_cv;    /* the job is done */
 	struct job *job;           /* posted, not yet taken */
+	struct timespec taken_at;  /* when the helper took the job posted last */
 	bool done;                 /* the job taken last is done */
 	bool abandoned;            /* the loop gave up on it: it frees itself */
 };
@@ -87,6 +88,7 @@ static void *helper_main(void *arg)
 			pthread_cond_wait(&h->job_cv, &mu);
 		j = h->job;
 		h->job = NULL;
+		clock_gettime(CLOCK_MONOTONIC, &h->taken_at);
 		pthread_mutex_unlock(&mu);
 		j->err = mxd_principal_copy(j->p, j->r, j->off, j->buf, j->len, j->to_region);
 		pthread_mutex_lock(&mu);
@@ -160,18 +162,49 @@ static struct job *job_new(struct mxd_principal *p, const struct mxd_region *r, 
 	return j;
 }
 
-/* Under mu: wait for h's job until the bound.  False: it stalled. */
+static struct timespec ts_after(struct timespec t, unsigned ms)
+{
+	t.tv_nsec += (long)ms * 1000000L;
+	t.tv_sec += t.tv_nsec / 1000000000L;
+	t.tv_nsec %= 1000000000L;
+	return t;
+}
+
+static bool ts_before(struct timespec a, struct timespec b)
+{
+	return a.tv_sec < b.tv_sec || (a.tv_sec == b.tv_sec && a.tv_nsec < b.tv_nsec);
+}
+
+/*
+ * Under mu: wait for h's job until the bound.  False: it stalled.  The
+ * bound runs from when the helper took the job: a helper that a loaded
+ * host has not scheduled yet has touched nobody's memory, and judging it
+ * stalled marked its user stuck, so that user's copies failed at once for
+ * a while (large wire receives completed Rejected under load).  Waiting
+ * for it to start is itself bounded (MXD_BOUNDED_START_MS).
+ */
 static bool wait_done(struct helper *h)
 {
-	struct timespec until;
+	struct timespec now, until, start_max;
 
-	clock_gettime(CLOCK_MONOTONIC, &until);
-	until.tv_nsec += (long)MXD_BOUNDED_COPY_MS * 1000000L;
-	until.tv_sec += until.tv_nsec / 1000000000L;
-	until.tv_nsec %= 1000000000L;
-	while (!h->done)
-		if (pthread_cond_timedwait(&h->done_cv, &mu, &until) == ETIMEDOUT)
-			return h->done;
+	clock_gettime(CLOCK_MONOTONIC, &now);
+	until = ts_after(now, MXD_BOUNDED_COPY_MS);
+	start_max = ts_after(now, MXD_BOUNDED_START_MS);
+	while (!h->done) {
+		if (pthread_cond_timedwait(&h->done_cv, &mu, &until) != ETIMEDOUT)
+			continue;
+		if (h->done)
+			break;
+		clock_gettime(CLOCK_MONOTONIC, &now);
+		if (h->job)         /* not started: wait for it, up to the cap */
+			until = ts_after(now, MXD_BOUNDED_COPY_MS);
+		else                /* started late: its own bound */
+			until = ts_after(h->taken_at, MXD_BOUNDED_COPY_MS);
+		if (ts_before(start_max, until))
+			until = start_max;
+		if (!ts_before(now, until))
+			return false;
+	}
 	return true;
 }
 

@@ -5,7 +5,8 @@
  * receiver), with a bound on how long the loop can wait.
  *
  * The copy itself runs on a helper thread, as the principal (principal.h),
- * through a private buffer; the loop waits at most MXD_BOUNDED_COPY_MS.  A
+ * through a private buffer; the loop waits at most MXD_BOUNDED_COPY_MS once
+ * the helper has started the copy (MXD_BOUNDED_START_MS in all).  A
  * copy stalled past that (userfaultfd memory nobody serves, a FUSE file that
  * never answers) returns -ETIMEDOUT, the helper is abandoned to finish or
  * hang alone (it owns its buffer, so it can never write into the caller's
@@ -24,6 +25,9 @@
 #include "principal.h"
 
 #define MXD_BOUNDED_COPY_MS 50u
+/* The most the loop waits for a helper a busy host has not run yet (the
+ * bound above counts from when it starts the copy). */
+#define MXD_BOUNDED_START_MS 1000u
 #define MXD_BOUNDED_STUCK_MAX 16u
 
 int mxd_bounded_copy(struct mxd_principal *p, const struct mxd_region *r, uint64_t off,

@@ -7,10 +7,15 @@
  * served the stuck helper finishes alone and copies work again.  Before
  * this, the wire engine's copies ran straight on the loop (principal.c),
  * and such memory froze it for good.  userfaultfd needs root here (77).
+ * A helper a busy host has not run yet is no stall: the bound runs from
+ * the copy's start (starved_helper, needs real-time priority, else that
+ * part is skipped).
  */
 #include <errno.h>
 #include <fcntl.h>
 #include <linux/userfaultfd.h>
+#include <pthread.h>
+#include <sched.h>
 #include <stdio.h>
 #include <string.h>
 #include <sys/ioctl.h>
@@ -54,6 +59,71 @@ static void ordinary(struct mxd_principal *p)
 	CHECK(mxd_bounded_copy(p, &r, 65000, buf, 1000, false) < 0); /* past the region */
 }
 
+static void *hog(void *arg)
+{
+	uint64_t until = now_ms() + *(unsigned *)arg;
+
+	while (now_ms() < until)
+		;
+	return NULL;
+}
+
+/*
+ * The helper cannot run for 300 ms (a real-time thread spins on its only
+ * CPU, as a loaded host keeps it waiting): its copy has touched nothing,
+ * so it is not stalled.  Waiting 50 ms from posting the job judged it
+ * stalled and marked the uid stuck: on a busy host, good large wire
+ * receives completed Rejected.
+ */
+static void starved_helper(struct mxd_principal *p)
+{
+	static uint8_t mem[4096], buf[4096];
+	struct sched_param lo = { .sched_priority = 1 }, hi = { .sched_priority = 2 };
+	struct sched_param other = { .sched_priority = 0 };
+	struct mxn_vaddr_seg seg;
+	struct mxd_region r = region_of(&seg, mem, sizeof(mem));
+	unsigned spin_ms = 300;
+	pthread_attr_t at;
+	pthread_t t;
+	cpu_set_t one;
+	uint64_t t0;
+	int err;
+
+	CPU_ZERO(&one);
+	CPU_SET(sched_getcpu() < 0 ? 0 : sched_getcpu(), &one);
+	/* the helper starts here, on our one CPU, at normal priority */
+	if (sched_setaffinity(0, sizeof(one), &one) ||
+	    mxd_bounded_copy(p, &r, 0, buf, 16, false) ||
+	    pthread_setschedparam(pthread_self(), SCHED_FIFO, &hi)) {
+		printf("SKIP starved helper: no real-time priority here\n");
+		return;
+	}
+	for (size_t i = 0; i < sizeof(mem); i++)
+		mem[i] = (uint8_t)(i * 3 + 5);
+	pthread_attr_init(&at);
+	pthread_attr_setinheritsched(&at, PTHREAD_EXPLICIT_SCHED);
+	pthread_attr_setschedpolicy(&at, SCHED_FIFO);
+	pthread_attr_setschedparam(&at, &lo);
+	err = pthread_create(&t, &at, hog, &spin_ms);
+	pthread_attr_destroy(&at);
+	if (err) {
+		pthread_setschedparam(pthread_self(), SCHED_OTHER, &other);
+		printf("SKIP starved helper: no real-time thread here\n");
+		return;
+	}
+	usleep(10000);      /* the hog spins: the helper cannot run */
+	t0 = now_ms();
+	err = mxd_bounded_copy(p, &r, 0, buf, sizeof(buf), false);
+	printf("starved helper: copy returned %d after %llu ms\n", err,
+	       (unsigned long long)(now_ms() - t0));
+	CHECK_EQ(err, 0);
+	CHECK(!memcmp(buf, mem, sizeof(buf)));
+	CHECK_EQ(mxd_bounded_copy_stalls(), 0);
+	CHECK_EQ(mxd_bounded_copy_stuck(), 0);
+	pthread_join(t, NULL);
+	pthread_setschedparam(pthread_self(), SCHED_OTHER, &other);
+}
+
 int main(void)
 {
 	struct uffdio_api api = { .api = UFFD_API };
@@ -67,6 +137,7 @@ int main(void)
 	int uffd;
 
 	CHECK_EQ(mxd_principal_new(getpid(), getuid(), getgid(), &p), 0);
+	starved_helper(p);
 	ordinary(p);
 
 	uffd = (int)syscall(SYS_userfaultfd, O_CLOEXEC | O_NONBLOCK);

@@ -13,9 +13,10 @@ ns_skip() { echo "SKIP: $*"; exit 77; }
 ns_fail() {
 	echo "FAIL: $*"
 	for f in "$DIR"/*.log; do [ -f "$f" ] && { echo "--- $f"; tail -20 "$f"; }; done
-	# the wire counters of every daemon still up, when myrixenctl is built
+	# the wire and host-wide counters (region_faults, pull_write_stalls) of
+	# every daemon still up, when myrixenctl is built
 	for c in "$DIR"/*.ctl; do
-		[ -S "$c" ] && [ -n "${MXW_CTL:-}" ] && { echo "--- $c"; "$MXW_CTL" -s "$c" peers | grep -v ': 0$'; }
+		[ -S "$c" ] && [ -n "${MXW_CTL:-}" ] && { echo "--- $c"; "$MXW_CTL" -s "$c" peers | grep -v ': 0$'; "$MXW_CTL" -s "$c" counters | grep -v ': 0$'; }
 	done
 	exit 1
 }
