@@ -99,6 +99,7 @@ struct mxw_partner {
 	uint8_t req_cseq;
 	uint32_t req_session;
 	uint32_t req_inc;           /* the requester engine's incarnation, 0: unknown */
+	uint64_t req_at;            /* when we took it (copies come within a bound) */
 	struct mxw_send_q unacked, throttled;
 	/* medium reassembly of seqnum med_seq */
 	bool med_active;

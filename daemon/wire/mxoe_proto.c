@@ -847,12 +847,51 @@ static void partner_send_start(struct mxw_proto *pr, struct mxw_partner *pt, uin
 	}
 }
 
+/*
+ * A request from the life of the requester we already talk to: the same
+ * incarnation of its daemon (not restarted), the same session (endpoint
+ * not reopened), within evict_idle_us of the last request taken (so it
+ * cannot have evicted us while idle since).  It holds its partner state:
+ * whatever receive start the request carries is no sign of lost state.
+ * The wire duplicates and delays frames, so a copy of an old request may
+ * come after a later one (a connect retried after a timeout) and after
+ * acks: taken as new, its stale start had every send in flight requeued
+ * and renumbered from there, numbers the requester had already delivered.
+ */
+static bool connect_req_same_life(struct mxw_proto *pr, const struct mxw_partner *pt,
+				  const struct mxw_frame *f)
+{
+	return pt->req_seen && pt->req_session == f->u.connect.src_session &&
+	       pt->rsession_known && pt->rsession == f->u.connect.src_session &&
+	       f->u.connect.incarnation && pt->req_inc == f->u.connect.incarnation &&
+	       mxw_now(pr) - pt->req_at < pr->p.evict_idle_us;
+}
+
+/* A copy of the very request taken last (any peer, also native Open-MX). */
+static bool connect_req_copy(const struct mxw_partner *pt, const struct mxw_frame *f)
+{
+	return pt->req_seen && pt->req_cseq == f->u.connect.connect_seqnum &&
+	       pt->req_session == f->u.connect.src_session && pt->rsession_known &&
+	       pt->rsession == f->u.connect.src_session;
+}
+
+static void connect_req_take(struct mxw_proto *pr, struct mxw_partner *pt,
+			     const struct mxw_frame *f)
+{
+	pt->req_seen = true;
+	pt->req_cseq = f->u.connect.connect_seqnum;
+	pt->req_session = f->u.connect.src_session;
+	pt->req_inc = f->u.connect.incarnation;
+	pt->req_at = mxw_now(pr);
+}
+
 static void rx_connect_request(struct mxw_proto *pr, int peer, const struct mxw_frame *f)
 {
 	struct mxw_frame r;
 	struct mxw_partner *pt;
 	struct mxw_ep ep;
 	uint32_t session, key;
+	uint8_t ahead;
 	bool reborn;
 	int err;
 
@@ -890,25 +929,24 @@ static void rx_connect_request(struct mxw_proto *pr, int peer, const struct mxw_
 		if (!pt)
 			return;
 	}
-	/* A copy of a request already taken carries the receive start of
-	 * back then: behind what the peer has acked since, it would look
-	 * like a peer that lost its state and fail every send in flight.
-	 * A request of a new incarnation of the requester's daemon is new
-	 * whatever its connect seqnum: that daemon holds no state for us. */
 	reborn = f->u.connect.incarnation && pt->req_inc &&
 		 pt->req_inc != f->u.connect.incarnation;
-	if (reborn || !(pt->req_seen && pt->req_cseq == f->u.connect.connect_seqnum &&
-			pt->req_session == f->u.connect.src_session && pt->rsession_known &&
-			pt->rsession == f->u.connect.src_session)) {
+	ahead = (uint8_t)(f->u.connect.connect_seqnum - pt->req_cseq);
+	if (!reborn && connect_req_copy(pt, f)) {
+		/* only our reply again */
+	} else if (connect_req_same_life(pr, pt, f)) {
+		/* a newer one is taken (it opens the window again), an older copy not */
+		if (ahead < 128)
+			connect_req_take(pr, pt, f);
+		if (!pt->send_ready)
+			partner_send_start(pr, pt, f->u.connect.target_recv_seqnum_start);
+	} else {
 		pt->mxn_seq = f->u.connect.mxn_seq;
 		partner_resync(pr, pt, f->u.connect.src_session, true);
 		if (reborn && pt->send_ready)
 			partner_lost_state(pr, pt);
 		partner_send_start(pr, pt, f->u.connect.target_recv_seqnum_start);
-		pt->req_seen = true;
-		pt->req_cseq = f->u.connect.connect_seqnum;
-		pt->req_session = f->u.connect.src_session;
-		pt->req_inc = f->u.connect.incarnation;
+		connect_req_take(pr, pt, f);
 	}
 	r.u.connect.target_recv_seqnum_start = pt->next_recv;
 reply:

@@ -1195,6 +1195,62 @@ static void test_duplicate_connect(void)
 }
 
 /*
+ * A copy of host 0's first connect request, duplicated and held back by
+ * the wire, reaches host 1 after host 0 connected again (its library
+ * retried a connect that timed out: a new connect seqnum) and after host 1
+ * had 10 messages acked.  Same daemon incarnation, same session: a copy,
+ * not a peer that lost its state.  Taken as new, its stale receive start
+ * had host 1 requeue and renumber what was in flight from there, and host
+ * 0 dropped those numbers as already delivered (wire_ns_impaired -u 20).
+ * Then the same copy once more, after another 10; then one with a newer
+ * connect seqnum (a later request of the same life overtaken by acks):
+ * no lost state either.  Byte 43 is the connect seqnum (16 + 27).
+ */
+static void test_stale_connect_copy(void)
+{
+	struct host *tx = &hosts[1];
+	struct mxw_counters c;
+	unsigned k, in_order = 0;
+
+	memset(&chan, 0, sizeof(chan));
+	rng_state = 11;
+	now_us = 0;
+	captured_len = 0;
+	capture_connect = true;
+	host_init(0, 9000);
+	host_init(1, 9000);
+	do_connect(0, 1, 1, 2, 0x4242);
+	do_connect(1, 2, 0, 1, 0x4242);
+	run_until(now_us + 500000);
+	capture_connect = false;
+	CHECK(captured_len > 0 && tx->connect_status[MXN_ST_OK] == 1);
+	for (k = 0; k < 10; k++)
+		CHECK(send_one(1, 2, 1, k, 100) == 0);
+	run_until(now_us + 100000);
+	CHECK(tx->send_ok == 10);
+	do_connect(0, 1, 1, 2, 0x4242);
+	run_until(now_us + 100000);
+	CHECK(hosts[0].connect_status[MXN_ST_OK] == 2);
+	for (unsigned round = 0; round < 3; round++) {
+		if (round == 2)
+			captured[43] = (uint8_t)(captured[43] + 100);
+		enqueue(0, 1, captured, captured_len, now_us + 5);
+		for (k = 10 + 10 * round; k < 20 + 10 * round; k++)
+			CHECK(send_one(1, 2, 1, k, 100) == 0);
+		run_until(now_us + 1000000);
+	}
+	mxw_proto_get_counters(tx->pr, &c);
+	for (k = 0; k < hosts[0].nrx[1]; k++)
+		in_order += hosts[0].rx[1][k].match == k && hosts[0].rx[1][k].ok;
+	printf("stale connect copy: %u sent, %u failed, %llu requeued, %u received (%u in order)\n",
+	       tx->send_ok, tx->send_err[MXN_ST_BAD_SESSION], (unsigned long long)c.requeued,
+	       hosts[0].nrx[1], in_order);
+	CHECK(c.requeued == 0 && tx->send_err[MXN_ST_BAD_SESSION] == 0);
+	CHECK(tx->send_ok == 40 && hosts[0].nrx[1] == 40 && in_order == 40);
+	hosts_free();
+}
+
+/*
  * A native Open-MX peer (no engine here: its HOST_REPLY is hand-written)
  * holds a message of ours unacked for 20 s (its application computes and
  * Open-MX acks from the library).  It answers every liveness probe, with
@@ -1462,6 +1518,7 @@ int main(void)
 	test_medium_window();
 	test_full_receiver();
 	test_duplicate_connect();
+	test_stale_connect_copy();
 	test_connect_errors();
 	test_session_and_death();
 	test_hostile_pull_and_lookup();
