@@ -1157,19 +1157,15 @@ static void test_full_receiver(void)
 }
 
 /*
- * A copy of a connect request arriving late (the wire duplicated it) after
- * the requester acked messages from us: its receive start lies behind
- * what we have in flight, which is what a peer that lost its partner
- * state would say, and failed every send in flight with BAD_SESSION
- * (wire_ns_impaired, duplication phase, now and then).  A request already
- * taken only gets our reply again: every send arrives, none fails.
+ * Hosts 0 and 1 connected both ways, host 0's first connect request kept
+ * in 'captured', then 10 messages from host 1 to host 0, all acked.
  */
-static void test_duplicate_connect(void)
+static void connect_captured(uint32_t seed)
 {
 	struct host *tx = &hosts[1];
 
 	memset(&chan, 0, sizeof(chan));
-	rng_state = 10;
+	rng_state = seed;
 	now_us = 0;
 	captured_len = 0;
 	capture_connect = true;
@@ -1184,6 +1180,21 @@ static void test_duplicate_connect(void)
 		CHECK(send_one(1, 2, 1, k, 100) == 0);
 	run_until(now_us + 100000);
 	CHECK(tx->send_ok == 10);
+}
+
+/*
+ * A copy of a connect request arriving late (the wire duplicated it) after
+ * the requester acked messages from us: its receive start lies behind
+ * what we have in flight, which is what a peer that lost its partner
+ * state would say, and failed every send in flight with BAD_SESSION
+ * (wire_ns_impaired, duplication phase, now and then).  A request already
+ * taken only gets our reply again: every send arrives, none fails.
+ */
+static void test_duplicate_connect(void)
+{
+	struct host *tx = &hosts[1];
+
+	connect_captured(10);
 	enqueue(0, 1, captured, captured_len, now_us + 5);
 	for (unsigned k = 10; k < 20; k++)
 		CHECK(send_one(1, 2, 1, k, 100) == 0);
@@ -1212,22 +1223,7 @@ static void test_stale_connect_copy(void)
 	struct mxw_counters c;
 	unsigned k, in_order = 0;
 
-	memset(&chan, 0, sizeof(chan));
-	rng_state = 11;
-	now_us = 0;
-	captured_len = 0;
-	capture_connect = true;
-	host_init(0, 9000);
-	host_init(1, 9000);
-	do_connect(0, 1, 1, 2, 0x4242);
-	do_connect(1, 2, 0, 1, 0x4242);
-	run_until(now_us + 500000);
-	capture_connect = false;
-	CHECK(captured_len > 0 && tx->connect_status[MXN_ST_OK] == 1);
-	for (k = 0; k < 10; k++)
-		CHECK(send_one(1, 2, 1, k, 100) == 0);
-	run_until(now_us + 100000);
-	CHECK(tx->send_ok == 10);
+	connect_captured(11);
 	do_connect(0, 1, 1, 2, 0x4242);
 	run_until(now_us + 100000);
 	CHECK(hosts[0].connect_status[MXN_ST_OK] == 2);
