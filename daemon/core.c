@@ -508,6 +508,9 @@ void mxd_endpoint_detach(struct mxd_endpoint *ep)
 		return;
 	c = ep->core;
 	g = ep->guest;
+	/* taken arrivals were acked on the wire: never drop them staged */
+	if (!ep->fault && !ep->quiet)
+		mxd_ep_publish(ep);
 	ep->closing = true;
 	c->eps[ep->index] = NULL;
 	if (ep->active)
@@ -637,8 +640,16 @@ void mxd_ep_arm_space(struct mxd_endpoint *ep)
 	atomic_thread_fence(memory_order_seq_cst);
 }
 
+/*
+ * What was staged is published first: the wire engine acked those arrivals
+ * when the core took them, so their senders never send them again.  A
+ * daemon stopping (SIGTERM breaks the loop before its flush) or a guest
+ * being saved would otherwise lose them in silence.
+ */
 void mxd_endpoint_quiesce(struct mxd_endpoint *ep)
 {
+	if (!ep->fault && !ep->quiet && !ep->closing)
+		mxd_ep_publish(ep);
 	ep->quiet = true;
 }
 

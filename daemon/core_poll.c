@@ -154,6 +154,16 @@ int mxd_core_poll_active(struct mxd_core *c, uint64_t now_ns, uint64_t window)
 	return (int)still;
 }
 
+/* Staged events become visible to the guest (the ring's prod moves). */
+void mxd_ep_publish(struct mxd_endpoint *ep)
+{
+	if (ep->evt.prod_pvt != ep->evt_pushed) {
+		ep->evt_pushed = ep->evt.prod_pvt;
+		if (mxn_ring_push(&ep->evt))
+			ep->owed_notify = true;
+	}
+}
+
 void mxd_core_flush(struct mxd_core *c)
 {
 	struct mxd_endpoint *ep;
@@ -164,11 +174,7 @@ void mxd_core_flush(struct mxd_core *c)
 		TAILQ_REMOVE(&c->dirty, ep, dirty_link);
 		ep->dirty = false;
 		ep->dirty_notify = false;
-		if (ep->evt.prod_pvt != ep->evt_pushed) {
-			ep->evt_pushed = ep->evt.prod_pvt;
-			if (mxn_ring_push(&ep->evt))
-				ep->owed_notify = true;
-		}
+		mxd_ep_publish(ep);
 		/* Quiet events (sendq given back for sends the guest completed
 		 * at issue) wake nobody unless the guest waits for that room;
 		 * the notify stays owed, or a later event past prod_event would

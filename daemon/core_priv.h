@@ -89,6 +89,7 @@ void mxd_ep_commit(struct mxd_endpoint *ep);
 void mxd_ep_fault(struct mxd_endpoint *ep, const char *why);
 void mxd_ep_activate(struct mxd_endpoint *ep);
 void mxd_ep_mark_dirty(struct mxd_endpoint *ep);
+void mxd_ep_publish(struct mxd_endpoint *ep);
 /* Re-read and validate the guest's event cons, free recvq behind it. */
 int mxd_ep_refresh_cons(struct mxd_endpoint *ep);
 /* Ask the guest to kick us once it consumes one more event. */
