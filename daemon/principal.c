@@ -85,8 +85,13 @@ static int read_ids(int procfd, char *out, size_t cap)
 
 	if (fd < 0)
 		return errno == EACCES ? -EPERM : -ESRCH;
-	while (got < sizeof(buf) - 1 && (n = read(fd, buf + got, sizeof(buf) - 1 - got)) > 0)
+	while (got < sizeof(buf) - 1 && (n = read(fd, buf + got, sizeof(buf) - 1 - got)) != 0) {
+		if (n < 0 && errno == EINTR)
+			continue; /* a signal to the daemon says nothing of the process */
+		if (n < 0)
+			break;
 		got += (size_t)n;
+	}
 	close(fd);
 	if (!got)
 		return -ESRCH;
@@ -104,13 +109,26 @@ static int read_ids(int procfd, char *out, size_t cap)
 	return used ? 0 : -ESRCH;
 }
 
+/*
+ * 0 while the process runs, -ESRCH once it exited (its pidfd is readable).
+ * A signal to the daemon during the poll (SIGTERM, SIGHUP: libev handles
+ * them, so poll fails EINTR even with no timeout) is no news of the
+ * process: asked again, or a pull at that instant was refused as if the
+ * sender had died.
+ */
 static int pidfd_alive(int pidfd)
 {
 	struct pollfd pf = { .fd = pidfd, .events = POLLIN };
+	int n;
 
 	if (pidfd < 0)
 		return 0;
-	return poll(&pf, 1, 0) == 0 ? 0 : -ESRCH; /* readable = exited */
+	do
+		n = poll(&pf, 1, 0);
+	while (n < 0 && errno == EINTR);
+	if (n < 0)
+		return -errno;
+	return n == 0 ? 0 : -ESRCH;
 }
 
 /* Now: the owner of /proc/PID (root once undumpable) and the executable. */
