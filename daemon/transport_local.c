@@ -26,6 +26,7 @@
 #include <sys/un.h>
 #include <unistd.h>
 #include "copy_pool.h"
+#include "fdpass.h"
 #include "core.h"
 #include "log.h"
 #include "principal.h"
@@ -284,31 +285,6 @@ static void local_destroy(struct mxd_endpoint *ep)
 	conn_free(cn);
 }
 
-static int send_fds(int sock, const void *msg, size_t len, const int *fds, int nfds)
-{
-	union {
-		char buf[CMSG_SPACE(3 * sizeof(int))];
-		struct cmsghdr align;
-	} u;
-	struct iovec iov = { .iov_base = (void *)(uintptr_t)msg, .iov_len = len };
-	struct msghdr m = { .msg_iov = &iov, .msg_iovlen = 1 };
-	struct cmsghdr *cm;
-
-	if (nfds) {
-		memset(&u, 0, sizeof(u));
-		m.msg_control = u.buf;
-		m.msg_controllen = CMSG_SPACE((size_t)nfds * sizeof(int));
-		cm = CMSG_FIRSTHDR(&m);
-		cm->cmsg_level = SOL_SOCKET;
-		cm->cmsg_type = SCM_RIGHTS;
-		cm->cmsg_len = CMSG_LEN((size_t)nfds * sizeof(int));
-		memcpy(CMSG_DATA(cm), fds, (size_t)nfds * sizeof(int));
-	}
-	if (sendmsg(sock, &m, MSG_NOSIGNAL | MSG_DONTWAIT) != (ssize_t)len)
-		return -EPIPE;
-	return 0;
-}
-
 /* A sealed memfd for the channel, page 0 filled in (pair.h). */
 static int pair_area(const struct mxn_pair_open *o)
 {
@@ -349,9 +325,11 @@ static int local_pair_open(struct mxd_endpoint *a, struct mxd_endpoint *b,
 	bell[1] = eventfd(0, EFD_NONBLOCK | EFD_CLOEXEC); /* b's rx bell */
 	if (bell[1] < 0)
 		goto out;
-	err = send_fds(ca->sock, oa, sizeof(*oa), (int[]){ fd, bell[0], bell[1] }, 3);
+	err = mxc_send_fds(ca->sock, oa, sizeof(*oa), (int[]){ fd, bell[0], bell[1] }, 3,
+			   MSG_DONTWAIT);
 	if (!err)
-		err = send_fds(cb->sock, ob, sizeof(*ob), (int[]){ fd, bell[1], bell[0] }, 3);
+		err = mxc_send_fds(cb->sock, ob, sizeof(*ob), (int[]){ fd, bell[1], bell[0] }, 3,
+				   MSG_DONTWAIT);
 out:
 	if (fd >= 0)
 		close(fd);
@@ -461,7 +439,7 @@ static int send_rsp(struct local_conn *cn, const struct mxn_open_rsp *rsp, bool 
 {
 	int fds[3] = { cn->memfd, cn->kickfd, cn->irqfd };
 
-	return send_fds(cn->sock, rsp, sizeof(*rsp), fds, with_fds ? 3 : 0);
+	return mxc_send_fds(cn->sock, rsp, sizeof(*rsp), fds, with_fds ? 3 : 0, MSG_DONTWAIT);
 }
 
 static void kick_cb(struct ev_loop *loop, ev_io *w, int revents)
@@ -605,48 +583,6 @@ out:
 	return err;
 }
 
-/* One message and at most one descriptor (*fd, -1 when none); any other
- * descriptor that came along is closed. */
-static ssize_t recv_req(int sock, void *buf, size_t len, int *fd)
-{
-	union {
-		struct cmsghdr h;
-		char buf[CMSG_SPACE(4 * sizeof(int))];
-	} c;
-	struct iovec iov = { buf, len };
-	struct msghdr msg = { .msg_iov = &iov, .msg_iovlen = 1, .msg_control = c.buf,
-			      .msg_controllen = sizeof(c.buf) };
-	struct cmsghdr *cm;
-	ssize_t n;
-
-	*fd = -1;
-	n = recvmsg(sock, &msg, MSG_DONTWAIT | MSG_CMSG_CLOEXEC);
-	if (n < 0)
-		return n;
-	for (cm = CMSG_FIRSTHDR(&msg); cm; cm = CMSG_NXTHDR(&msg, cm)) {
-		int nfds, fds[4];
-
-		if (cm->cmsg_level != SOL_SOCKET || cm->cmsg_type != SCM_RIGHTS)
-			continue;
-		nfds = (int)((cm->cmsg_len - CMSG_LEN(0)) / sizeof(int));
-		memcpy(fds, CMSG_DATA(cm), (size_t)nfds * sizeof(int));
-		for (int i = 0; i < nfds; i++) {
-			if (*fd < 0)
-				*fd = fds[i];
-			else
-				close(fds[i]);
-		}
-	}
-	if (msg.msg_flags & MSG_CTRUNC) {
-		if (*fd >= 0)
-			close(*fd);
-		*fd = -1;
-		errno = EPROTO; /* a confused client: dropped */
-		return -1;
-	}
-	return n;
-}
-
 static void sock_cb(struct ev_loop *loop, ev_io *w, int revents)
 {
 	struct local_conn *cn = w->data;
@@ -663,8 +599,9 @@ static void sock_cb(struct ev_loop *loop, ev_io *w, int revents)
 
 	(void)loop;
 	(void)revents;
-	n = recv_req(cn->sock, &in, sizeof(in), &fd);
-	if (n < 0 && (errno == EAGAIN || errno == EINTR))
+	/* At most one descriptor is taken; any other that came is closed. */
+	n = mxc_recv_fds(cn->sock, &in, sizeof(in), MSG_DONTWAIT, &fd, 1, NULL, NULL);
+	if (n == -EAGAIN)
 		return;
 	if (fd >= 0 && (cn->ep || n != (ssize_t)sizeof(in.reattach))) {
 		close(fd); /* only a re-attach brings a descriptor */

@@ -30,6 +30,7 @@
 #include <sys/time.h>
 #include <sys/un.h>
 #include <unistd.h>
+#include "fdpass.h"
 #include "transport.h"
 
 #define MXL_LOCAL_SOCKET_DEFAULT "/run/myrixen/local.sock"
@@ -79,74 +80,21 @@ static int connect_daemon(int *out)
 	return 0;
 }
 
-static void close_fds(const int *fds, int n)
-{
-	for (int i = 0; i < n; i++)
-		if (fds[i] >= 0)
-			close(fds[i]);
-}
-
-/* One message with one descriptor (the re-attach request and its area). */
-static int send_fds(int sock, const void *msg, size_t len, int fd)
-{
-	union {
-		char buf[CMSG_SPACE(sizeof(int))];
-		struct cmsghdr align;
-	} u;
-	struct iovec iov = { .iov_base = (void *)(uintptr_t)msg, .iov_len = len };
-	struct msghdr m = { .msg_iov = &iov, .msg_iovlen = 1, .msg_control = u.buf,
-			    .msg_controllen = sizeof(u.buf) };
-	struct cmsghdr *cm;
-	ssize_t n;
-
-	memset(&u, 0, sizeof(u));
-	cm = CMSG_FIRSTHDR(&m);
-	cm->cmsg_level = SOL_SOCKET;
-	cm->cmsg_type = SCM_RIGHTS;
-	cm->cmsg_len = CMSG_LEN(sizeof(int));
-	memcpy(CMSG_DATA(cm), &fd, sizeof(int));
-	do
-		n = sendmsg(sock, &m, MSG_NOSIGNAL);
-	while (n < 0 && errno == EINTR);
-	if (n < 0)
-		return -errno;
-	return n == (ssize_t)len ? 0 : -EPROTO;
-}
-
 /*
  * One message of exactly len bytes with up to three descriptors (fds, -1
  * where none came).  -EPROTO for a short or truncated message (its
- * descriptors closed), -errno from recvmsg.
+ * descriptors closed), -EPIPE when the daemon closed, -errno from recvmsg.
  */
 static int recv_fds(int sock, void *buf, size_t len, int flags, int fds[3], int *nfds)
 {
-	union {
-		struct cmsghdr h;
-		char buf[CMSG_SPACE(3 * sizeof(int))];
-	} c;
-	struct iovec iov = { buf, len };
-	struct msghdr msg = { .msg_iov = &iov, .msg_iovlen = 1, .msg_control = c.buf,
-			      .msg_controllen = sizeof(c.buf) };
-	struct cmsghdr *cm;
-	ssize_t n;
+	bool trunc;
+	ssize_t n = mxc_recv_fds(sock, buf, len, flags, fds, 3, nfds, &trunc);
 
-	fds[0] = fds[1] = fds[2] = -1;
-	*nfds = 0;
-	do
-		n = recvmsg(sock, &msg, MSG_CMSG_CLOEXEC | flags);
-	while (n < 0 && errno == EINTR);
 	if (n < 0)
-		return -errno;
-	for (cm = CMSG_FIRSTHDR(&msg); cm; cm = CMSG_NXTHDR(&msg, cm)) {
-		if (cm->cmsg_level != SOL_SOCKET || cm->cmsg_type != SCM_RIGHTS)
-			continue;
-		*nfds = (int)((cm->cmsg_len - CMSG_LEN(0)) / sizeof(int));
-		if (*nfds > 3)
-			*nfds = 3;
-		memcpy(fds, CMSG_DATA(cm), (size_t)*nfds * sizeof(int));
-	}
-	if (n != (ssize_t)len || (msg.msg_flags & (MSG_TRUNC | MSG_CTRUNC))) {
-		close_fds(fds, 3);
+		return (int)n;
+	if (n != (ssize_t)len || trunc) {
+		mxc_close_fds(fds, 3);
+		fds[0] = fds[1] = fds[2] = -1;
 		return n == 0 ? -EPIPE : -EPROTO;
 	}
 	return 0;
@@ -162,7 +110,7 @@ static int recv_reply(struct mxl_local *l, struct mxn_open_rsp *rsp, int fds[3])
 	if (err)
 		return err == -EAGAIN || err == -EWOULDBLOCK ? -ETIMEDOUT : err;
 	if (rsp->error || nfds != 3) {
-		close_fds(fds, 3);
+		mxc_close_fds(fds, 3);
 		fds[0] = fds[1] = fds[2] = -1;
 		return rsp->error < 0 ? rsp->error : -EPROTO;
 	}
@@ -362,7 +310,7 @@ static int recv_pair(struct mxl_local *l, struct mxn_pair_open *o, int fds[3])
 	int nfds, err = recv_fds(l->sock, o, sizeof(*o), MSG_DONTWAIT, fds, &nfds);
 
 	if (!err && nfds != 3) {
-		close_fds(fds, 3);
+		mxc_close_fds(fds, 3);
 		err = -EPROTO;
 	}
 	return err;
@@ -382,7 +330,7 @@ static int local_pair_take(struct mxl_transport *t, uint32_t pair_id, struct mxn
 			continue;
 		if (err || o->pair_id == pair_id)
 			return err;
-		close_fds(fds, 3);
+		mxc_close_fds(fds, 3);
 	}
 }
 
@@ -442,7 +390,7 @@ static int reattach_once(struct mxl_transport *t, struct mxl_local *l, struct mx
 	allow_daemon_ptrace(l->sock);
 	set_reply_timeout(l->sock);
 	reattach_req(t, l, &q);
-	err = send_fds(l->sock, &q, sizeof(q), l->area_fd);
+	err = mxc_send_fds(l->sock, &q, sizeof(q), &l->area_fd, 1, 0);
 	if (!err)
 		err = recv_reply(l, rsp, fds);
 	if (!err)
@@ -459,7 +407,7 @@ static int reattach_once(struct mxl_transport *t, struct mxl_local *l, struct mx
 	if (!err)
 		err = ep_ctl(l, EPOLL_CTL_ADD, l->sock, EPOLLRDHUP, TAG_SOCK);
 out:
-	close_fds(fds, 3);
+	mxc_close_fds(fds, 3);
 	return err;
 }
 
