@@ -10,6 +10,7 @@
 #include <sys/socket.h>
 #include <sys/un.h>
 #include <unistd.h>
+#include "fdpass.h"
 #include "rawclient.h"
 
 static int connect_unix(const char *path, int type)
@@ -45,25 +46,7 @@ int rc_open_req(struct rawclient *rc, const char *path, const struct mxn_open_re
 /* len bytes of request, with descriptor fd when >= 0 (a re-attach). */
 static int send_req(int sock, const void *req, size_t len, int fd)
 {
-	union {
-		char buf[CMSG_SPACE(sizeof(int))];
-		struct cmsghdr align;
-	} u;
-	struct iovec iov = { .iov_base = (void *)(uintptr_t)req, .iov_len = len };
-	struct msghdr msg = { .msg_iov = &iov, .msg_iovlen = 1 };
-	struct cmsghdr *cm;
-
-	if (fd >= 0) {
-		memset(&u, 0, sizeof(u));
-		msg.msg_control = u.buf;
-		msg.msg_controllen = sizeof(u.buf);
-		cm = CMSG_FIRSTHDR(&msg);
-		cm->cmsg_level = SOL_SOCKET;
-		cm->cmsg_type = SCM_RIGHTS;
-		cm->cmsg_len = CMSG_LEN(sizeof(int));
-		memcpy(CMSG_DATA(cm), &fd, sizeof(int));
-	}
-	return sendmsg(sock, &msg, MSG_NOSIGNAL) == (ssize_t)len ? 0 : -EIO;
+	return mxc_send_fds(sock, req, len, &fd, fd >= 0 ? 1 : 0, 0) ? -EIO : 0;
 }
 
 int rc_open_bytes(struct rawclient *rc, const char *path, const void *req, size_t len)

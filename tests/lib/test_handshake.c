@@ -18,30 +18,13 @@
 #include "myriexpress.h"
 #include "myrixen/layout.h"
 #include "check.h"
+#include "fdpass.h"
 
 enum scenario { SILENT, SHORT, REFUSE, NO_FDS, WRONG_SIZE, BAD_HEADER, BAD_ABI, GOOD_AREA_BAD_MEDIUM };
 
 static void send_reply(int c, const struct mxn_open_rsp *rsp, const int *fds, int nfds)
 {
-	union { struct cmsghdr h; char b[CMSG_SPACE(3 * sizeof(int))]; } u;
-	struct iovec iov = { (void *)(uintptr_t)rsp, sizeof(*rsp) };
-	struct msghdr m;
-
-	memset(&m, 0, sizeof(m));
-	m.msg_iov = &iov;
-	m.msg_iovlen = 1;
-	if (nfds) {
-		struct cmsghdr *cm;
-
-		m.msg_control = u.b;
-		m.msg_controllen = CMSG_SPACE((size_t)nfds * sizeof(int));
-		cm = CMSG_FIRSTHDR(&m);
-		cm->cmsg_level = SOL_SOCKET;
-		cm->cmsg_type = SCM_RIGHTS;
-		cm->cmsg_len = CMSG_LEN((size_t)nfds * sizeof(int));
-		memcpy(CMSG_DATA(cm), fds, (size_t)nfds * sizeof(int));
-	}
-	(void)!sendmsg(c, &m, 0);
+	(void)mxc_send_fds(c, rsp, sizeof(*rsp), fds, nfds, 0);
 }
 
 static void serve(int lfd, enum scenario sc)
