@@ -127,10 +127,13 @@ int rc_reattach_unread(const char *path, const struct mxn_reattach_req *q, int f
 		close(fd);
 		return p.fd;
 	}
-	err = send_req(p.fd, q, sizeof(*q), fd);
+	/* Stop reading before the request goes.  Shut down after it, a
+	 * daemon quicker than us (a loaded machine) answered first, kept the
+	 * endpoint, and the hang-up never came. */
+	err = shutdown(p.fd, SHUT_RD) ? -errno : 0;
+	if (!err)
+		err = send_req(p.fd, q, sizeof(*q), fd);
 	close(fd);
-	if (!err && shutdown(p.fd, SHUT_RD))
-		err = -errno;
 	/* POLLHUP once the daemon closed its side too */
 	if (!err)
 		err = poll(&p, 1, timeout_ms) == 1 && (p.revents & POLLHUP) ? 0 : -ETIMEDOUT;
