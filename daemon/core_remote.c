@@ -47,6 +47,21 @@ static void fill_remote_src(struct mxn_evt *e, const struct mxd_src *src, uint64
 	e->src_session = src->session;
 }
 
+/*
+ * Whether ep can take a message from the wire now: -ESRCH when it is gone
+ * (the engine refuses the sender), -EBUSY while it is quiet (its guest is
+ * being saved or its daemon is stopping: its ring is never written again,
+ * the message stays unacked and its sender resends it to whatever endpoint
+ * comes back).  Checked here, not only by callers: every delivery path of
+ * the engine (held messages released later included) lands here.
+ */
+static int takes(const struct mxd_endpoint *ep)
+{
+	if (!ep)
+		return -ESRCH;
+	return ep->quiet ? -EBUSY : 0;
+}
+
 static bool room(struct mxd_endpoint *ep)
 {
 	return !ep->backlog.count && mxd_ep_room(ep) > 0;
@@ -66,9 +81,10 @@ int mxd_remote_deliver_tiny(struct mxd_core *c, struct mxd_epref to, const struc
 {
 	struct mxd_endpoint *ep = ep_of(c, to);
 	struct mxn_evt *e;
+	int err = takes(ep);
 
-	if (!ep)
-		return -ESRCH;
+	if (err)
+		return err;
 	if (len > MXN_TINY_MAX)
 		return -EINVAL;
 	if (!room(ep))
@@ -90,10 +106,10 @@ int mxd_remote_deliver_queued(struct mxd_core *c, struct mxd_epref to, const str
 	struct mxd_endpoint *ep = ep_of(c, to);
 	struct mxn_evt *e;
 	uint32_t off;
-	int err;
+	int err = takes(ep);
 
-	if (!ep)
-		return -ESRCH;
+	if (err)
+		return err;
 	if (!len || len > c->cfg.limits.medium_max || len > MXN_MEDIUM_MAX_LIMIT)
 		return -EINVAL;
 	if (!room(ep))
@@ -119,9 +135,10 @@ int mxd_remote_deliver_rndv(struct mxd_core *c, struct mxd_epref to, const struc
 	struct mxd_endpoint *ep = ep_of(c, to);
 	struct mxd_rndv *r;
 	struct mxn_evt *e;
+	int err = takes(ep);
 
-	if (!ep)
-		return -ESRCH;
+	if (err)
+		return err;
 	if (!room(ep))
 		return no_room(ep);
 	r = calloc(1, sizeof(*r));

@@ -125,7 +125,8 @@ struct mxw_proto_cb {
 	/* 0 delivered, -EAGAIN no room now (held, unacked, until
 	 * mxw_proto_room() names the endpoint; dropped beyond the reassembly
 	 * budget, and the sender resends), -ESRCH endpoint gone (nacked as
-	 * closed). */
+	 * closed), other -errno (-EBUSY: the endpoint is quiet) not now:
+	 * unacked, the sender resends. */
 	int (*deliver)(void *ctx, const struct mxw_delivery *d);
 	void (*connect_done)(void *ctx, struct mxw_ep ep, uint64_t cookie, uint8_t status,
 			     uint64_t nic_id, uint16_t peer, uint8_t endpoint, uint32_t session);

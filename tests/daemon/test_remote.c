@@ -407,6 +407,14 @@ int main(void)
 	CHECK_EQ(e.match_info, 0x77);
 	CHECK_EQ(e.length, 4);
 	CHECK(!memcmp(e.u.tiny, "late", 4));
+	/* A quiet endpoint's ring is never written again, whoever calls:
+	 * a delivery is "not now" (the engine leaves it unacked, its sender
+	 * resends to the endpoint that comes back), never a closed one. */
+	CHECK_EQ(mxd_remote_deliver_tiny(core, ref, &src, 0x78, "q", 1), -EBUSY);
+	CHECK_EQ(mxd_remote_deliver_queued(core, ref, &src, 0x79, buf, 2000), -EBUSY);
+	CHECK_EQ(mxd_remote_deliver_rndv(core, ref, &src, 0x7a, 2500, 0, 0xbeef), -EBUSY);
+	mxd_core_flush(core);
+	CHECK(!tg_next(&g, &e));
 
 	mxd_endpoint_detach(ep);
 	CHECK_EQ(eng.closed, 1);
