@@ -100,6 +100,11 @@ struct mxw_partner {
 	uint32_t req_session;
 	uint32_t req_inc;           /* the requester engine's incarnation, 0: unknown */
 	uint64_t req_at;            /* when we took it (copies come within a bound) */
+	/* the other engine's incarnation as its last connect frame we took
+	 * (request or reply) gave it, 24 bits (MXW_INC_REPLY_MASK; 0:
+	 * unknown), and when we took it */
+	uint32_t life;
+	uint64_t life_at;
 	struct mxw_send_q unacked, throttled;
 	/* medium reassembly of seqnum med_seq */
 	bool med_active;

@@ -875,6 +875,23 @@ static bool connect_req_copy(const struct mxw_partner *pt, const struct mxw_fram
 	       pt->rsession == f->u.connect.src_session;
 }
 
+/* Whether a connect frame of incarnation 'inc' comes from another life of
+ * the other engine than the last one we took a connect frame from (its
+ * daemon restarted).  Requests carry 32 bits, replies 24: the low 24 count. */
+static bool partner_reborn(const struct mxw_partner *pt, uint32_t inc)
+{
+	inc &= MXW_INC_REPLY_MASK;
+	return inc && pt->life && pt->life != inc;
+}
+
+static void partner_life_take(struct mxw_proto *pr, struct mxw_partner *pt, uint32_t inc)
+{
+	if (inc & MXW_INC_REPLY_MASK) {
+		pt->life = inc & MXW_INC_REPLY_MASK;
+		pt->life_at = mxw_now(pr);
+	}
+}
+
 static void connect_req_take(struct mxw_proto *pr, struct mxw_partner *pt,
 			     const struct mxw_frame *f)
 {
@@ -883,6 +900,7 @@ static void connect_req_take(struct mxw_proto *pr, struct mxw_partner *pt,
 	pt->req_session = f->u.connect.src_session;
 	pt->req_inc = f->u.connect.incarnation;
 	pt->req_at = mxw_now(pr);
+	partner_life_take(pr, pt, f->u.connect.incarnation);
 }
 
 static void rx_connect_request(struct mxw_proto *pr, int peer, const struct mxw_frame *f)
@@ -913,6 +931,8 @@ static void rx_connect_request(struct mxw_proto *pr, int peer, const struct mxw_
 	r.u.connect.is_reply = 1;
 	r.u.connect.connect_seqnum = f->u.connect.connect_seqnum;
 	r.u.connect.mxn_seq = true;
+	if (f->u.connect.mxn_seq)   /* a native requester sees zeros there */
+		r.u.connect.incarnation = pr->incarnation & MXW_INC_REPLY_MASK;
 	if (key != f->u.connect.app_key) {
 		r.u.connect.status_code = MXW_CONNECT_STATUS_BAD_KEY;
 		goto reply;
@@ -929,8 +949,7 @@ static void rx_connect_request(struct mxw_proto *pr, int peer, const struct mxw_
 		if (!pt)
 			return;
 	}
-	reborn = f->u.connect.incarnation && pt->req_inc &&
-		 pt->req_inc != f->u.connect.incarnation;
+	reborn = partner_reborn(pt, f->u.connect.incarnation);
 	ahead = (uint8_t)(f->u.connect.connect_seqnum - pt->req_cseq);
 	if (!reborn && connect_req_copy(pt, f)) {
 		/* only our reply again */
@@ -952,6 +971,24 @@ static void rx_connect_request(struct mxw_proto *pr, int peer, const struct mxw_
 reply:
 	mxw_head_for(pr, &r, (uint16_t)peer);
 	(void)mxw_tx_frame(pr, &r, (uint16_t)peer);
+}
+
+/*
+ * A reply from the life of the replier our send start already came from:
+ * the same incarnation of its daemon, the same session, within
+ * evict_idle_us of that reply (it cannot have evicted us while idle since).
+ * Its receive start is no sign of lost state: the wire reorders, so the
+ * reply to an earlier request (two connects in flight, a retried one) may
+ * come after acks of later messages; taken as new, its stale start had
+ * every send in flight requeued and renumbered from there, numbers the
+ * replier had already delivered, so it dropped them as duplicates.
+ */
+static bool connect_reply_same_life(struct mxw_proto *pr, const struct mxw_partner *pt,
+				    const struct mxw_frame *f)
+{
+	return f->u.connect.incarnation && pt->life == f->u.connect.incarnation &&
+	       pt->rsession_known && pt->rsession == f->u.connect.target_session &&
+	       mxw_now(pr) - pt->life_at < pr->p.evict_idle_us;
 }
 
 static void rx_connect_reply(struct mxw_proto *pr, int peer, const struct mxw_frame *f)
@@ -979,9 +1016,17 @@ static void rx_connect_reply(struct mxw_proto *pr, int peer, const struct mxw_fr
 	pt = partner_get(pr, cr->from, cr->peer, cr->rep);
 	if (!pt)
 		return;
-	pt->mxn_seq = f->u.connect.mxn_seq;
-	partner_resync(pr, pt, f->u.connect.target_session, false);
-	partner_send_start(pr, pt, f->u.connect.target_recv_seqnum_start);
+	if (connect_reply_same_life(pr, pt, f)) {
+		if (!pt->send_ready)
+			partner_send_start(pr, pt, f->u.connect.target_recv_seqnum_start);
+	} else {
+		pt->mxn_seq = f->u.connect.mxn_seq;
+		partner_resync(pr, pt, f->u.connect.target_session, false);
+		if (partner_reborn(pt, f->u.connect.incarnation) && pt->send_ready)
+			partner_lost_state(pr, pt);
+		partner_send_start(pr, pt, f->u.connect.target_recv_seqnum_start);
+		partner_life_take(pr, pt, f->u.connect.incarnation);
+	}
 	connect_finish(pr, cr, MXN_ST_OK, f->u.connect.target_session);
 }
 

@@ -257,6 +257,9 @@ static int decode_connect(struct mxw_frame *f, const uint8_t *body, size_t blen)
 	if (w.is_reply) {
 		f->u.connect.target_session = ntohl(w.app_key_or_target_session);
 		f->u.connect.status_code = w.status_code;
+		if (f->u.connect.mxn_seq)   /* bytes 29..31: 24 bits of it */
+			f->u.connect.incarnation = (uint32_t)w.pad3[0] << 16 |
+						   (uint32_t)w.pad3[1] << 8 | w.pad3[2];
 	} else {
 		f->u.connect.app_key = ntohl(w.app_key_or_target_session);
 		if (f->u.connect.mxn_seq) {
@@ -511,6 +514,10 @@ static int header_to_wire(const struct mxw_frame *f, void *hdr)
 			uint32_t inc = htonl(f->u.connect.incarnation);
 
 			memcpy(&w->status_code, &inc, sizeof(inc)); /* bytes 28..31 */
+		} else if (f->u.connect.mxn_seq) {
+			w->pad3[0] = (uint8_t)(f->u.connect.incarnation >> 16);
+			w->pad3[1] = (uint8_t)(f->u.connect.incarnation >> 8);
+			w->pad3[2] = (uint8_t)f->u.connect.incarnation;
 		}
 		return sizeof(*w);
 	}

@@ -57,8 +57,12 @@
  * A connect request with the magic also carries, in its last 4 bytes
  * (Open-MX: a request's pad), the sender engine's incarnation: nonzero,
  * new at every daemon start, so a restarted daemon's request is never taken
- * for a late copy of its predecessor's.
+ * for a late copy of its predecessor's.  A reply to a request with the
+ * magic carries the low 24 bits of the replier's incarnation in its last 3
+ * bytes (Open-MX: a reply's pad), so a late reply of the same life is never
+ * taken for a peer that lost its state (MXW_INC_REPLY_MASK).
  */
+#define MXW_INC_REPLY_MASK 0xffffffu
 #define MXW_MXN_SEQ_MAGIC 0x4d584e53u  /* "MXNS" */
 
 /* 14-bit sequence numbers, the two top bits number the partner session. */
@@ -394,7 +398,9 @@ struct mxw_frame {
 			uint16_t target_recv_seqnum_start;
 			uint8_t is_reply, connect_seqnum, status_code;
 			bool mxn_seq;             /* MXW_MXN_SEQ_MAGIC sent/seen */
-			uint32_t incarnation;     /* request with the magic: the sender engine's */
+			/* with the magic, the sender engine's: a request all 32
+			 * bits, a reply the low 24 (MXW_INC_REPLY_MASK) */
+			uint32_t incarnation;
 		} connect;
 		struct {
 			uint8_t dst_ep, src_ep;

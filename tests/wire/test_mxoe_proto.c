@@ -175,6 +175,11 @@ static uint64_t forwarder_runs(uint64_t t)
 static bool capture_connect;
 static uint8_t captured[256];
 static size_t captured_len;
+/* host 1's CONNECT replies of connect seqnum hold_cseq (>= 0) are kept
+ * back, the first in 'held_reply' */
+static int hold_cseq = -1;
+static uint8_t held_reply[256];
+static size_t held_reply_len;
 /* the last TINY frame any host sent, its bytes 0..31 */
 static uint8_t last_tiny[32];
 /* the library's send number send_one() puts in its cookie (0: none) */
@@ -192,6 +197,14 @@ static int cb_tx(void *ctx, const uint8_t *frame, size_t len)
 		captured_len = len;
 	}
 
+	if (hold_cseq >= 0 && h->id == 1 && len >= 44 && frame[16] == 36 && frame[42] &&
+	    frame[43] == hold_cseq) {
+		if (!held_reply_len && len <= sizeof(held_reply)) {
+			memcpy(held_reply, frame, len);
+			held_reply_len = len;
+		}
+		return 0;
+	}
 	if (h->strip_magic && len >= 32 && frame[16] == 36)
 		memset((uint8_t *)(uintptr_t)frame + 28, 0, 4);  /* as Open-MX writes pad2 */
 	if (len >= sizeof(last_tiny) && frame[16] == 37)
@@ -1247,6 +1260,79 @@ static void test_stale_connect_copy(void)
 }
 
 /*
+ * Host 0 connects twice at once (its library retried, or two threads);
+ * the reply to the first is held back by the wire until host 0 had 10
+ * messages acked under the second.  Its receive start then lies behind
+ * what host 0 has in flight, which is what a replier that lost its state
+ * would say: host 0 restarted its numbering there, numbers host 1 had
+ * already delivered, and host 1 dropped the next messages as duplicates.
+ * The reply carries the replier's incarnation: the same life, no lost
+ * state.  Then host 1's daemon restarts (same MAC, endpoint sessions):
+ * its reply to host 0's next connect is a new life, and what host 0 had
+ * in flight goes again (requeued) and arrives.
+ */
+static void test_late_connect_reply(void)
+{
+	struct host *tx = &hosts[0];
+	struct mxw_counters c;
+	unsigned k, in_order = 0;
+
+	memset(&chan, 0, sizeof(chan));
+	now_us = 0;
+	host_init(0, 9000);
+	host_init(1, 9000);
+	captured_len = held_reply_len = 0;
+	capture_connect = true;
+	do_connect(0, 1, 1, 2, 0x4242);
+	capture_connect = false;
+	CHECK(captured_len > 0);
+	hold_cseq = captured[43];
+	do_connect(0, 1, 1, 2, 0x4242);
+	do_connect(1, 2, 0, 1, 0x4242);
+	run_until(now_us + 100000);
+	CHECK(tx->connect_status[MXN_ST_OK] == 1 && held_reply_len > 0);
+	for (k = 0; k < 10; k++)
+		CHECK(send_one(0, 1, 2, k, 100) == 0);
+	run_until(now_us + 100000);
+	CHECK(tx->send_ok == 10);
+	hold_cseq = -1;
+	enqueue(1, 0, held_reply, held_reply_len, now_us + 5);
+	run_until(now_us + 100000);
+	CHECK(tx->connect_status[MXN_ST_OK] == 2);
+	for (k = 10; k < 20; k++)
+		CHECK(send_one(0, 1, 2, k, 100) == 0);
+	run_until(now_us + 1000000);
+	mxw_proto_get_counters(tx->pr, &c);
+	for (k = 0; k < hosts[1].nrx[2]; k++)
+		in_order += hosts[1].rx[2][k].match == k && hosts[1].rx[2][k].ok;
+	printf("late connect reply: %u sent, %llu requeued, %u received (%u in order)\n",
+	       tx->send_ok, (unsigned long long)c.requeued, hosts[1].nrx[2], in_order);
+	CHECK(c.requeued == 0 && tx->send_ok == 20 && hosts[1].nrx[2] == 20 && in_order == 20);
+
+	/* host 1's daemon restarts with 5 of host 0's messages in flight */
+	chan.dead[1] = true;
+	for (k = 20; k < 25; k++)
+		CHECK(send_one(0, 1, 2, k, 100) == 0);
+	run_until(now_us + 50000);
+	mxw_proto_free(hosts[1].pr);
+	hosts[1].pr = NULL;
+	host_init(1, 9000);
+	hosts[1].quiet = true;
+	chan.dead[1] = false;
+	do_connect(1, 2, 0, 1, 0x4242);
+	do_connect(0, 1, 1, 2, 0x4242);
+	run_until(now_us + 1000000);
+	mxw_proto_get_counters(tx->pr, &c);
+	in_order = 0;
+	for (k = 0; k < hosts[1].nrx[2]; k++)
+		in_order += hosts[1].rx[2][k].match == 20 + k && hosts[1].rx[2][k].ok;
+	printf("late connect reply: after the restart %u received (%u in order), %llu requeued\n",
+	       hosts[1].nrx[2], in_order, (unsigned long long)c.requeued);
+	CHECK(hosts[1].nrx[2] == 5 && in_order == 5 && c.requeued == 5 && tx->send_ok == 25);
+	hosts_free();
+}
+
+/*
  * A native Open-MX peer (no engine here: its HOST_REPLY is hand-written)
  * holds a message of ours unacked for 20 s (its application computes and
  * Open-MX acks from the library).  It answers every liveness probe, with
@@ -1515,6 +1601,7 @@ int main(void)
 	test_full_receiver();
 	test_duplicate_connect();
 	test_stale_connect_copy();
+	test_late_connect_reply();
 	test_connect_errors();
 	test_session_and_death();
 	test_hostile_pull_and_lookup();

@@ -415,9 +415,13 @@ static void test_send_numbers(void)
 		CHECK(be32(buf, 16 + 28) == (on ? 0xa1b2c3d5u : 0));
 		CHECK(mxw_decode(buf, (size_t)len, &d) == 0);
 		CHECK(d.u.connect.mxn_seq == on && d.u.connect.incarnation == (on ? 0xa1b2c3d5u : 0));
-		f.u.connect.is_reply = 1;   /* a reply's bytes 28.. are its status */
+		f.u.connect.is_reply = 1;   /* a reply's byte 28 is its status, 29.. */
+		f.u.connect.status_code = 11;
 		len = mxw_encode_frame(buf, sizeof(buf), &f);
-		CHECK(be32(buf, 16 + 12) == (on ? 0x4d584e53u : 0) && be32(buf, 16 + 28) == 0);
+		CHECK(be32(buf, 16 + 12) == (on ? 0x4d584e53u : 0));
+		CHECK(be32(buf, 16 + 28) == (on ? 0x0bb2c3d5u : 0x0b000000u));
+		CHECK(mxw_decode(buf, (size_t)len, &d) == 0 && d.u.connect.status_code == 11);
+		CHECK(d.u.connect.incarnation == (on ? 0xb2c3d5u : 0));
 	}
 	base(&f, MXW_PKT_TINY);
 	fill_msg(&f.u.msg);
