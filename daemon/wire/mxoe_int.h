@@ -87,6 +87,9 @@ struct mxw_partner {
 	bool send_ready;            /* next_send set by a handshake */
 	bool ack_pending;
 	bool mxn_seq;               /* its last connect frame carried MXW_MXN_SEQ_MAGIC */
+	/* until then a rendezvous from it may be one announced again after its
+	 * daemon restarted (mxw_large_partner_reborn): look for the pull */
+	uint64_t reborn_until;
 	uint16_t next_send, next_acked, next_recv;
 	uint32_t last_send_acknum, last_recv_acknum;
 	uint32_t recv_unacked;
@@ -137,16 +140,21 @@ struct mxw_conn_req {
 
 struct mxw_rdma_slot {              /* a rendezvous send being pulled */
 	bool used;
+	bool announcing;            /* its RNDV not acked yet (queued or in flight) */
 	uint8_t seqnum;
+	uint16_t mxn_seq;           /* the library's send number: announced again */
 	uint32_t lsession;
 	uint32_t send_handle;
 	uint32_t length;
+	uint64_t match;
 	uint16_t peer;
 	uint8_t rep;
 };
 
 struct mxw_rndv_in {                /* announced to a local endpoint */
 	bool used;
+	bool stale;                 /* its sender's daemon restarted: the window died */
+	uint16_t mxn_seq;           /* the sender's number (0: none), finds a re-announce */
 	uint32_t gen;
 	struct mxw_ep to;
 	uint16_t peer;
@@ -180,6 +188,13 @@ struct mxw_pull {
 	uint8_t rdma_seqnum;
 	uint32_t rdma_offset;
 	uint32_t total, next_start, next_frame_index, done_bytes;
+	/* the sender's number of the rendezvous (0: none); parked: its
+	 * sender's daemon restarted, so its window died: no PULL goes out
+	 * until the sender's library announces it again (then it starts over
+	 * from the new window) or until parked_until (then it fails) */
+	uint16_t mxn_seq;
+	bool parked;
+	uint64_t parked_until;
 	struct mxw_pull_blk blk[MXW_PULL_BLOCKS_MAX];
 };
 
@@ -336,6 +351,16 @@ void mxw_rndv_send_failed(struct mxw_proto *pr, struct mxw_send *s, uint8_t stat
 void mxw_large_endpoint_closed(struct mxw_proto *pr, struct mxw_ep ep);
 void mxw_large_partner_failed(struct mxw_proto *pr, struct mxw_partner *pt, uint8_t status);
 void mxw_large_peer_failed(struct mxw_proto *pr, uint16_t peer, uint8_t status);
+/* pt's other side is a new daemon (new incarnation, same endpoint): its
+ * rendezvous windows died (our pulls from them wait for its library to
+ * announce them again), and it lost our announcements its receiver had
+ * not pulled yet (they go again, queued on pt). */
+void mxw_large_partner_reborn(struct mxw_proto *pr, struct mxw_partner *pt);
+/* A rendezvous send completed its RNDV (acked or failed). */
+void mxw_rndv_announced(struct mxw_proto *pr, const struct mxw_send *s);
+/* A frame for local endpoint lep we cannot take: true when it is coming
+ * back (ep_quiet), the frame then dropped in silence (counted). */
+bool mxw_quiet_drop(struct mxw_proto *pr, int peer, uint8_t lep);
 /* One pull's stalled blocks; its next due, or MXW_NO_DEADLINE. */
 uint64_t mxw_pull_progress(struct mxw_proto *pr, struct mxw_pull *pl, uint64_t now);
 

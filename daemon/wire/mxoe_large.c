@@ -80,6 +80,12 @@ int mxw_proto_send_rndv(struct mxw_proto *pr, struct mxw_ep from, uint16_t peer,
 		pr->rdma[from.index] = calloc(MXW_RDMA_IDS, sizeof(struct mxw_rdma_slot));
 		if (!pr->rdma[from.index])
 			return -ENOMEM;
+		/* A window of ours outlives us in a puller's memory: after a
+		 * restart, a late PULL of our predecessor's must not find a
+		 * window of ours under the same id and seqnum (it would be
+		 * served another message).  Each life starts elsewhere. */
+		for (id = 0; id < MXW_RDMA_IDS; id++)
+			pr->rdma[from.index][id].seqnum = (uint8_t)(pr->incarnation >> 8);
 	}
 	slots = pr->rdma[from.index];
 	for (id = 0; id < MXW_RDMA_IDS && slots[id].used; id++)
@@ -96,6 +102,9 @@ int mxw_proto_send_rndv(struct mxw_proto *pr, struct mxw_ep from, uint16_t peer,
 	slots[id].length = len;
 	slots[id].peer = peer;
 	slots[id].rep = endpoint;
+	slots[id].match = match_info;
+	slots[id].mxn_seq = mxn_seq;
+	slots[id].announcing = true;
 	if (pr->peers[peer].rndv_waiting++ == 0 && !pr->peers[peer].pending) {
 		mxw_peer_heard(pr, peer);   /* the probe clock starts now */
 		mxw_liveness_arm(pr, peer);
@@ -129,6 +138,67 @@ void mxw_rndv_send_failed(struct mxw_proto *pr, struct mxw_send *s, uint8_t stat
 	if (pr->rdma[lep] && pr->rdma[lep][s->rdma_id].used &&
 	    pr->rdma[lep][s->rdma_id].seqnum == s->rdma_seqnum)
 		rdma_finish(pr, lep, s->rdma_id, status, 0);
+}
+
+void mxw_rndv_announced(struct mxw_proto *pr, const struct mxw_send *s)
+{
+	struct mxw_rdma_slot *sl = pr->rdma[s->pt->lep] ? &pr->rdma[s->pt->lep][s->rdma_id] : NULL;
+
+	if (sl && sl->used && sl->seqnum == s->rdma_seqnum)
+		sl->announcing = false;
+}
+
+/* Whether send number a came before b (numbers skip 0, cycle of 65535). */
+static bool mxn_seq_before(uint16_t a, uint16_t b)
+{
+	uint32_t ahead = ((uint32_t)b + 65535u - a) % 65535u;
+
+	return ahead && ahead < 32768u;
+}
+
+/*
+ * The receiving daemon of pt restarted: what its predecessor took of our
+ * announcements (acked RNDVs) died with it, pulled or not.  Each goes
+ * again, same window, same send number, in the order first sent and
+ * before what was in flight (already at the head of pt->throttled): its
+ * library pulls again a receive that was pulling, drops one it had
+ * completed (releasing our send with a pull of nothing), and takes one it
+ * never saw (its event died with the daemon) in its place in the order.
+ */
+static void reannounce(struct mxw_proto *pr, struct mxw_partner *pt)
+{
+	struct mxw_rdma_slot *slots = pr->rdma[pt->lep];
+	uint8_t ids[MXW_RDMA_IDS];
+	unsigned n = 0, i, j;
+
+	for (i = 0; slots && i < MXW_RDMA_IDS; i++) {
+		struct mxw_rdma_slot *sl = &slots[i];
+
+		if (!sl->used || sl->announcing || !sl->mxn_seq || sl->peer != pt->peer ||
+		    sl->rep != pt->rep || sl->lsession != pt->lsession)
+			continue;
+		for (j = n++; j > 0 && mxn_seq_before(sl->mxn_seq, slots[ids[j - 1]].mxn_seq); j--)
+			ids[j] = ids[j - 1];
+		ids[j] = (uint8_t)i;
+	}
+	while (n--) {
+		struct mxw_rdma_slot *sl = &slots[ids[n]];
+		struct mxw_send *s = calloc(1, sizeof(*s));
+
+		if (!s)
+			continue;   /* its receiver's pull waits, then fails */
+		s->kind = MXW_SK_RNDV;
+		s->pt = pt;
+		s->match = sl->match;
+		s->length = sl->length;
+		s->send_handle = sl->send_handle;
+		s->mxn_seq = sl->mxn_seq;
+		s->rdma_id = ids[n];
+		s->rdma_seqnum = sl->seqnum;
+		sl->announcing = true;
+		TAILQ_INSERT_HEAD(&pt->throttled, s, plink);
+		pr->st.reannounced++;
+	}
 }
 
 void mxw_rx_notify(struct mxw_proto *pr, struct mxw_partner *pt, const struct mxw_frame *f)
@@ -179,12 +249,11 @@ void mxw_rx_pull(struct mxw_proto *pr, int peer, const struct mxw_frame *f)
 	int err;
 
 	err = pr->cb.ep_info(pr->cb.ctx, f->u.pull.dst_ep, &session, &key);
-	if (err) {
-		tx_nack_mcp(pr, peer, f, err == -EINVAL ? MXW_NACK_BAD_ENDPT : MXW_NACK_ENDPT_CLOSED);
-		return;
-	}
-	if (session != f->u.pull.session) {
-		tx_nack_mcp(pr, peer, f, MXW_NACK_BAD_SESSION);
+	if (err || session != f->u.pull.session) {
+		if (mxw_quiet_drop(pr, peer, f->u.pull.dst_ep))
+			return;     /* the puller waits for the re-announce */
+		tx_nack_mcp(pr, peer, f, err == -EINVAL ? MXW_NACK_BAD_ENDPT :
+					 err ? MXW_NACK_ENDPT_CLOSED : MXW_NACK_BAD_SESSION);
 		return;
 	}
 	sl = pr->rdma[f->u.pull.dst_ep] && f->u.pull.rdma_id < MXW_RDMA_IDS ?
@@ -192,7 +261,11 @@ void mxw_rx_pull(struct mxw_proto *pr, int peer, const struct mxw_frame *f)
 	/* the window must exist, belong to this puller, and hold the block */
 	base = (uint64_t)f->u.pull.frame_index * R + ffo;
 	if (!sl || !sl->used || sl->seqnum != f->u.pull.rdma_seqnum) {
-		/* a window that ended (a late duplicate) or never existed */
+		/* a window that ended (a late duplicate) or never existed, or
+		 * one of our predecessor's (we restarted): its sender's library
+		 * announces it again, its puller must not fail meanwhile */
+		if (mxw_quiet_drop(pr, peer, f->u.pull.dst_ep))
+			return;
 		pr->st.drops++;
 		tx_nack_mcp(pr, peer, f, MXW_NACK_BAD_RDMAWIN);
 		return;
@@ -236,11 +309,83 @@ void mxw_rx_pull(struct mxw_proto *pr, int peer, const struct mxw_frame *f)
 
 /* ---- receiver side ---- */
 
+static void pull_fill_blocks(struct mxw_proto *pr, struct mxw_pull *pl, uint64_t now);
+static void pull_finish(struct mxw_proto *pr, struct mxw_pull *pl, uint8_t status);
+
+static bool same_partner(const struct mxw_partner *pt, struct mxw_ep to, uint16_t peer,
+			 uint8_t rep)
+{
+	return to.index == pt->lep && to.session == pt->lsession && peer == pt->peer &&
+	       rep == pt->rep;
+}
+
+/* A parked pull goes on from the window its sender announced again:
+ * from the start (what came before lands again, the same bytes: the
+ * sender's buffer is the application's until the send completes). */
+static void pull_retarget(struct mxw_proto *pr, struct mxw_pull *pl, struct mxw_partner *pt,
+			  const struct mxw_frame *f)
+{
+	pl->rdma_id = f->u.rndv.rdma_id;
+	pl->rdma_seqnum = f->u.rndv.rdma_seqnum;
+	pl->rdma_offset = f->u.rndv.rdma_offset;
+	pl->rsession = pt->rsession;
+	pl->total = MXW_MIN(pl->total, f->u.rndv.msg_length);
+	pl->parked = false;
+	mxw_tq_cancel(&pr->tq, &pl->timer);
+	pr->st.pulls_retargeted++;
+	if (pl->rdma_offset >= pr->reply_max)
+		pull_finish(pr, pl, MXN_ST_BAD_REQUEST);
+	else if (pl->total == 0)
+		pull_finish(pr, pl, MXN_ST_OK);
+	else
+		pull_fill_blocks(pr, pl, mxw_now(pr));
+}
+
+/*
+ * A rendezvous the restarted sender's library announced again (its number
+ * is that of a pull we parked, or of an announcement our receiver has
+ * not pulled yet): it replaces the dead window, and our receiver never
+ * hears of it again.  True when f was that.
+ */
+static bool rndv_reannounced(struct mxw_proto *pr, struct mxw_partner *pt,
+			     const struct mxw_frame *f)
+{
+	uint16_t seq = f->u.rndv.msg.mxn_seq;
+	struct mxw_pull *pl;
+
+	if (!pt->mxn_seq || !seq || mxw_now(pr) >= pt->reborn_until)
+		return false;
+	TAILQ_FOREACH(pl, &pr->active_pulls, link)
+		if (pl->parked && pl->mxn_seq == seq && same_partner(pt, pl->to, pl->peer, pl->rep)) {
+			pull_retarget(pr, pl, pt, f);
+			return true;
+		}
+	for (unsigned i = 0; i < MXW_RNDV_IN_MAX; i++) {
+		struct mxw_rndv_in *ri = &pr->rndv_in[i];
+
+		if (!ri->used || !ri->stale || ri->mxn_seq != seq ||
+		    !same_partner(pt, ri->to, ri->peer, ri->rep))
+			continue;
+		ri->stale = false;
+		ri->rdma_id = f->u.rndv.rdma_id;
+		ri->rdma_seqnum = f->u.rndv.rdma_seqnum;
+		ri->rdma_offset = f->u.rndv.rdma_offset;
+		ri->msg_length = MXW_MIN(ri->msg_length, f->u.rndv.msg_length);
+		pr->st.pulls_retargeted++;
+		return true;
+	}
+	return false;
+}
+
 void mxw_rx_rndv(struct mxw_proto *pr, struct mxw_partner *pt, const struct mxw_frame *f, int *ret)
 {
 	struct mxw_delivery d;
 	struct mxw_rndv_in *ri = NULL;
 	unsigned i, idx = 0;
+
+	*ret = 0;
+	if (rndv_reannounced(pr, pt, f))
+		return;
 
 	for (i = 0; i < MXW_RNDV_IN_MAX; i++) {
 		idx = (pr->rndv_in_hint + i) % MXW_RNDV_IN_MAX;
@@ -264,6 +409,7 @@ void mxw_rx_rndv(struct mxw_proto *pr, struct mxw_partner *pt, const struct mxw_
 	ri->rdma_id = f->u.rndv.rdma_id;
 	ri->rdma_seqnum = f->u.rndv.rdma_seqnum;
 	ri->rdma_offset = f->u.rndv.rdma_offset;
+	ri->mxn_seq = pt->mxn_seq ? f->u.rndv.msg.mxn_seq : 0;
 	memset(&d, 0, sizeof(d));
 	d.kind = MXW_DELIVER_RNDV;
 	d.to = ri->to;
@@ -373,8 +519,8 @@ static bool pull_room(const struct mxw_proto *pr)
 
 static void pull_fill_blocks(struct mxw_proto *pr, struct mxw_pull *pl, uint64_t now)
 {
-	for (unsigned i = 0; i < pr->p.pull_blocks && pl->next_start < pl->total && pull_room(pr);
-	     i++) {
+	for (unsigned i = 0; !pl->parked && i < pr->p.pull_blocks && pl->next_start < pl->total &&
+	     pull_room(pr); i++) {
 		if (pl->blk[i].active)
 			continue;
 		blk_setup(pr, pl, &pl->blk[i]);
@@ -405,6 +551,22 @@ static void blk_retire(struct mxw_proto *pr, struct mxw_pull_blk *b)
 	if (b->stage)
 		pr->stage_free[pr->nstage_free++] = b->stage;
 	b->stage = NULL;
+}
+
+/* pl's window died with its sender's daemon: no PULL until the sender's
+ * library announces it again (rndv_reannounced), at most pull_park_us. */
+static void pull_park(struct mxw_proto *pr, struct mxw_pull *pl, uint64_t now)
+{
+	for (unsigned i = 0; i < pr->p.pull_blocks; i++)
+		if (pl->blk[i].active)
+			blk_retire(pr, &pl->blk[i]);
+	pl->next_start = pl->next_frame_index = pl->done_bytes = 0;
+	pl->magic = pr->pull_magic = pr->pull_magic * 1103515245u + 12345u; /* late replies */
+	pl->parked = true;
+	pl->parked_until = now + pr->p.pull_park_us;
+	mxw_tq_cancel(&pr->tq, &pl->timer);
+	mxw_timer_earlier(pr, &pl->timer, pl->parked_until);
+	pr->st.pulls_parked++;
 }
 
 static void pull_release(struct mxw_proto *pr, struct mxw_pull *pl)
@@ -481,10 +643,15 @@ int mxw_proto_pull(struct mxw_proto *pr, struct mxw_ep to, uint64_t remote_ref,
 	pl->rdma_seqnum = ri->rdma_seqnum;
 	pl->rdma_offset = ri->rdma_offset;
 	pl->total = MXW_MIN(len, ri->msg_length);
+	pl->mxn_seq = ri->mxn_seq;
 	ri->used = false;
 	pr->peers[ri->peer].rndv_in--;
 	TAILQ_INSERT_TAIL(&pr->active_pulls, pl, link);
 	mxw_peer_owes(pr, pl->peer);
+	if (ri->stale) {
+		pull_park(pr, pl, mxw_now(pr));
+		return 0;
+	}
 	if (pl->rdma_offset >= pr->reply_max) {
 		pull_finish(pr, pl, MXN_ST_BAD_REQUEST);
 		return 0;
@@ -654,6 +821,25 @@ void mxw_large_partner_failed(struct mxw_proto *pr, struct mxw_partner *pt, uint
 }
 
 
+void mxw_large_partner_reborn(struct mxw_proto *pr, struct mxw_partner *pt)
+{
+	uint64_t now = mxw_now(pr);
+	struct mxw_pull *pl;
+
+	pt->reborn_until = now + pr->p.pull_park_us;
+	reannounce(pr, pt);
+	TAILQ_FOREACH(pl, &pr->active_pulls, link)
+		if (pl->mxn_seq && !pl->parked && same_partner(pt, pl->to, pl->peer, pl->rep))
+			pull_park(pr, pl, now);
+	for (unsigned i = 0; i < MXW_RNDV_IN_MAX; i++) {
+		struct mxw_rndv_in *ri = &pr->rndv_in[i];
+
+		if (ri->used && ri->mxn_seq && same_partner(pt, ri->to, ri->peer, ri->rep))
+			ri->stale = true;
+	}
+	pulls_refill(pr);
+}
+
 /*
  * A stalled block is asked for again, for as long as it takes: a pull
  * never gives up by itself.  Only the peer's silence ends it (liveness
@@ -680,6 +866,14 @@ void mxw_large_peer_failed(struct mxw_proto *pr, uint16_t peer, uint8_t status)
 uint64_t mxw_pull_progress(struct mxw_proto *pr, struct mxw_pull *pl, uint64_t now)
 {
 	uint64_t deadline = MXW_NO_DEADLINE;
+
+	if (pl->used && pl->parked) {
+		if (now < pl->parked_until)
+			return pl->parked_until;
+		pr->st.timeouts++;  /* its sender's library never came back */
+		pull_finish(pr, pl, MXN_ST_CLOSED);
+		return MXW_NO_DEADLINE;
+	}
 
 	for (unsigned i = 0; pl->used && i < pr->p.pull_blocks; i++) {
 		struct mxw_pull_blk *b = &pl->blk[i];

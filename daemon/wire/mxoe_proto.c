@@ -36,6 +36,7 @@ void mxw_proto_params_default(struct mxw_proto_params *p)
 	p->keepalive_probes = 5;
 	p->evict_idle_us = 2000000;
 	p->reasm_timeout_us = 1000000;
+	p->pull_park_us = 65000000;
 }
 
 uint64_t mxw_now(struct mxw_proto *pr)
@@ -493,6 +494,8 @@ static void send_complete(struct mxw_proto *pr, struct mxw_send *s, uint8_t stat
 		/* success waits for NOTIFY; a failure ends the send now */
 		if (status != MXN_ST_OK)
 			mxw_rndv_send_failed(pr, s, status);
+		else
+			mxw_rndv_announced(pr, s);
 		break;
 	case MXW_SK_NOTIFY:
 		break;
@@ -730,7 +733,7 @@ static void tx_nack_lib(struct mxw_proto *pr, uint16_t peer, uint8_t lep, uint8_
 /* A frame for local endpoint lep that we cannot take: refuse it, unless
  * that endpoint is coming back (ep_quiet): then drop it in silence.  peer
  * is -1 for a sender outside the peer table. */
-static bool quiet_drop(struct mxw_proto *pr, int peer, uint8_t lep)
+bool mxw_quiet_drop(struct mxw_proto *pr, int peer, uint8_t lep)
 {
 	if (!pr->cb.ep_quiet || !pr->cb.ep_quiet(pr->cb.ctx, lep))
 		return false;
@@ -760,7 +763,7 @@ static void rx_unknown_sender(struct mxw_proto *pr, const struct mxw_frame *f)
 		return;
 	if (pr->cb.ep_info(pr->cb.ctx, lep, &session, &key) || session != want)
 		return;
-	if (quiet_drop(pr, -1, lep))
+	if (mxw_quiet_drop(pr, -1, lep))
 		return;     /* a restarted daemon: the peer comes back with a handshake */
 	memset(&n, 0, sizeof(n));
 	memcpy(n.dst_mac, f->src_mac, 6);
@@ -805,9 +808,9 @@ static void partner_resync(struct mxw_proto *pr, struct mxw_partner *pt, uint32_
  * goes again, first, from the start it gave.  Some may have reached its
  * library before; that library drops those by their send number.
  */
-static void partner_requeue(struct mxw_proto *pr, struct mxw_partner *pt)
+static void partner_requeue(struct mxw_proto *pr, struct mxw_partner *pt, bool reborn)
 {
-	struct mxw_send *s;
+	struct mxw_send *s, *next;
 
 	while ((s = TAILQ_LAST(&pt->unacked, mxw_send_q))) {
 		unlink_unacked(pr, s);
@@ -815,6 +818,18 @@ static void partner_requeue(struct mxw_proto *pr, struct mxw_partner *pt)
 		TAILQ_INSERT_HEAD(&pt->throttled, s, plink);
 		pr->st.requeued++;
 		pr->peers[pt->peer].st.requeued++;
+	}
+	/* A NOTIFY names a window of the old daemon: the new one would drop
+	 * it, or take it for a window of its own that happens to have the
+	 * same id and seqnum and complete the wrong send.  The sender's
+	 * library announces that rendezvous again; its receiver, who has it
+	 * all, releases it then (a pull of nothing). */
+	for (s = TAILQ_FIRST(&pt->throttled); reborn && s; s = next) {
+		next = TAILQ_NEXT(s, plink);
+		if (s->kind == MXW_SK_NOTIFY) {
+			TAILQ_REMOVE(&pt->throttled, s, plink);
+			send_free(s);
+		}
 	}
 	pt->send_ready = false;
 }
@@ -826,10 +841,10 @@ static void partner_requeue(struct mxw_proto *pr, struct mxw_partner *pt)
  * daemon restarted): what was in flight fails, or goes again if the other
  * side drops duplicates by send number, and we start where it expects.
  */
-static void partner_lost_state(struct mxw_proto *pr, struct mxw_partner *pt)
+static void partner_lost_state(struct mxw_proto *pr, struct mxw_partner *pt, bool reborn)
 {
 	if (pt->mxn_seq)
-		partner_requeue(pr, pt);
+		partner_requeue(pr, pt, reborn);
 	else
 		partner_fail(pr, pt, MXN_ST_BAD_SESSION);
 }
@@ -839,7 +854,7 @@ static void partner_send_start(struct mxw_proto *pr, struct mxw_partner *pt, uin
 	if (pt->send_ready &&
 	    (((start ^ pt->next_send) & MXW_SESNUM_MASK) ||
 	     mxw_seq_diff(start, pt->next_acked) > mxw_seq_diff(pt->next_send, pt->next_acked)))
-		partner_lost_state(pr, pt);
+		partner_lost_state(pr, pt, false);
 	if (!pt->send_ready) {
 		pt->next_send = pt->next_acked = start;
 		pt->send_ready = true;
@@ -914,7 +929,7 @@ static void rx_connect_request(struct mxw_proto *pr, int peer, const struct mxw_
 	int err;
 
 	err = pr->cb.ep_info(pr->cb.ctx, f->u.connect.dst_ep, &session, &key);
-	if (err && quiet_drop(pr, peer, f->u.connect.dst_ep))
+	if (err && mxw_quiet_drop(pr, peer, f->u.connect.dst_ep))
 		return;     /* the connecter retries until the endpoint is back */
 	if (err) {
 		tx_nack_lib(pr, (uint16_t)peer, f->u.connect.dst_ep, f->u.connect.src_ep,
@@ -963,7 +978,9 @@ static void rx_connect_request(struct mxw_proto *pr, int peer, const struct mxw_
 		pt->mxn_seq = f->u.connect.mxn_seq;
 		partner_resync(pr, pt, f->u.connect.src_session, true);
 		if (reborn && pt->send_ready)
-			partner_lost_state(pr, pt);
+			partner_lost_state(pr, pt, true);
+		if (reborn && pt->mxn_seq)
+			mxw_large_partner_reborn(pr, pt);
 		partner_send_start(pr, pt, f->u.connect.target_recv_seqnum_start);
 		connect_req_take(pr, pt, f);
 	}
@@ -995,6 +1012,7 @@ static void rx_connect_reply(struct mxw_proto *pr, int peer, const struct mxw_fr
 {
 	struct mxw_conn_req *cr;
 	struct mxw_partner *pt;
+	bool reborn;
 
 	TAILQ_FOREACH(cr, &pr->connects, link)
 		if (cr->peer == peer && cr->from.index == f->u.connect.dst_ep &&
@@ -1022,8 +1040,11 @@ static void rx_connect_reply(struct mxw_proto *pr, int peer, const struct mxw_fr
 	} else {
 		pt->mxn_seq = f->u.connect.mxn_seq;
 		partner_resync(pr, pt, f->u.connect.target_session, false);
-		if (partner_reborn(pt, f->u.connect.incarnation) && pt->send_ready)
-			partner_lost_state(pr, pt);
+		reborn = partner_reborn(pt, f->u.connect.incarnation);
+		if (reborn && pt->send_ready)
+			partner_lost_state(pr, pt, true);
+		if (reborn && pt->mxn_seq)
+			mxw_large_partner_reborn(pr, pt);
 		partner_send_start(pr, pt, f->u.connect.target_recv_seqnum_start);
 		partner_life_take(pr, pt, f->u.connect.incarnation);
 	}
@@ -1137,7 +1158,7 @@ static struct mxw_partner *rx_seq_partner(struct mxw_proto *pr, int peer, uint8_
 	int err;
 
 	err = pr->cb.ep_info(pr->cb.ctx, lep, &my_session, &key);
-	if (err && quiet_drop(pr, peer, lep))
+	if (err && mxw_quiet_drop(pr, peer, lep))
 		return NULL;
 	if (err) {
 		tx_nack_lib(pr, (uint16_t)peer, lep, rep,
@@ -1149,7 +1170,7 @@ static struct mxw_partner *rx_seq_partner(struct mxw_proto *pr, int peer, uint8_
 		return NULL;
 	}
 	pt = mxw_partner_find(pr, lep, (uint16_t)peer, rep);
-	if (!pt && quiet_drop(pr, peer, lep))
+	if (!pt && mxw_quiet_drop(pr, peer, lep))
 		return NULL;    /* our endpoint is reconnecting: it comes with a handshake */
 	if (!pt) {
 		/* it knows our session but we hold no partner: evicted while

@@ -73,6 +73,9 @@ struct mxw_counters {
 	uint64_t dups;              /* duplicates suppressed */
 	uint64_t requeued;          /* in flight to a peer that lost its state, sent again */
 	uint64_t quiet_drops;       /* for an endpoint coming back: dropped, not refused */
+	uint64_t reannounced;       /* rendezvous announced again to a restarted daemon */
+	uint64_t pulls_parked;      /* pulls whose sender's daemon restarted mid-pull */
+	uint64_t pulls_retargeted;  /* ...that went on from the window announced again */
 	uint64_t nacks_tx, nacks_rx;
 	uint64_t acks_tx, acks_rx;  /* explicit TRUC acks */
 	uint64_t bad_frames;        /* malformed or hostile frames */
@@ -192,6 +195,10 @@ struct mxw_proto_params {
 	 * sender resends the whole message). */
 	uint32_t evict_idle_us;
 	uint32_t reasm_timeout_us;
+	/* a pull whose sender's daemon restarted waits this long for the
+	 * sender's library to announce it again (it re-attaches within
+	 * MYRIXEN_REATTACH_MS, 60 s by default), then fails */
+	uint32_t pull_park_us;
 	/* nonzero, new at every start (the daemon draws it at random); 0: the
 	 * engine derives one from its clock */
 	uint32_t incarnation;

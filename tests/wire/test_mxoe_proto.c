@@ -1587,8 +1587,108 @@ static void test_restart_send_numbers(void)
 	hosts_free();
 }
 
+/* Run until host h wrote some of a pull, not all (at most 'limit'). */
+static void run_until_pulling(int h, uint64_t limit)
+{
+	while (now_us < limit && !hosts[h].pull_writes)
+		run_until(now_us + 10);
+}
+
+/* Host 'dead' restarts: a new engine (same MAC, same endpoint sessions,
+ * nothing else), its endpoints coming back (quiet). */
+static void host_restart(int dead)
+{
+	chan.dead[dead] = true;
+	run_until(now_us + 2000);
+	mxw_proto_free(hosts[dead].pr);
+	hosts[dead].pr = NULL;
+	for (int k = 0; k < MAXMSG; k++) {
+		free(hosts[dead].rndv_buf[k]);
+		free(hosts[dead].pull_buf[k]);
+	}
+	host_init(dead, 9000);
+	hosts[dead].quiet = true;
+	chan.dead[dead] = false;
+}
+
+/*
+ * A rendezvous of 4 MiB from host 1 to host 0 is being pulled when a
+ * daemon restarts (issue 13).  Its library re-attaches, connects again
+ * and does what the library does (lib/reattach.c): the sender's sends the
+ * rendezvous again under its send number; the receiver's pulls again when
+ * that comes.  First the sender's daemon restarts: host 0's pull waits
+ * (parked: no PULL into a window that died, none failed by a NACK) and
+ * goes on from the window announced again, which its receiver never sees
+ * twice.  Then the receiver's: host 1 announces again what it had
+ * announced (acked) to the old daemon, and the new one pulls it.  Both
+ * times every byte arrives, once, and the send completes.  On the old
+ * code the first pull failed (BAD_RDMAWIN) and the second send never
+ * completed.
+ */
+static void test_restart_mid_pull(void)
+{
+	const uint32_t len = 4u << 20;
+	struct mxw_counters c0, c1;
+
+	memset(&chan, 0, sizeof(chan));
+	now_us = 0;
+	host_init(0, 9000);
+	host_init(1, 9000);
+	do_connect(0, 1, 1, 2, 0x4242);
+	do_connect(1, 2, 0, 1, 0x4242);
+	run_until(now_us + 100000);
+	next_mxn_seq = 7;
+	CHECK(send_one(1, 2, 1, 70, len) == 0);
+	run_until_pulling(0, now_us + 1000000);
+	CHECK(hosts[0].pull_writes > 0 && hosts[0].pull_ok == 0);
+	/* the sender's daemon restarts mid-pull; its library comes back */
+	host_restart(1);
+	run_until(now_us + 300000);
+	do_connect(1, 2, 0, 1, 0x4242);
+	run_until(now_us + 100000);
+	CHECK(send_one(1, 2, 1, 70, len) == 0);
+	run_until(now_us + 3000000);
+	mxw_proto_get_counters(hosts[0].pr, &c0);
+	printf("restart mid-pull (sender): %u pulled intact, %u bad, %u failed, %u delivered, "
+	       "parked %llu, retargeted %llu; sender done %u\n", hosts[0].pull_ok,
+	       hosts[0].pull_bad, hosts[0].pull_err[MXN_ST_BAD_REQUEST] +
+	       hosts[0].pull_err[MXN_ST_CLOSED], hosts[0].nrx[1],
+	       (unsigned long long)c0.pulls_parked, (unsigned long long)c0.pulls_retargeted,
+	       hosts[1].rndv_ok);
+	CHECK(hosts[0].pull_ok == 1 && hosts[0].pull_bad == 0 && hosts[0].nrx[1] == 1);
+	CHECK(c0.pulls_parked == 1 && c0.pulls_retargeted == 1 && hosts[1].rndv_ok == 1);
+
+	/* the receiver's daemon restarts mid-pull */
+	next_mxn_seq = 8;
+	hosts[0].pull_writes = 0;
+	CHECK(send_one(1, 2, 1, 80, len) == 0);
+	run_until_pulling(0, now_us + 1000000);
+	CHECK(hosts[0].pull_writes > 0 && hosts[0].pull_ok == 1);
+	/* its memory stalls (the pull goes on asking), so the RNDV is acked
+	 * before the daemon goes: announced, not merely in flight */
+	hosts[0].stall_writes = 1000000;
+	run_until(now_us + 5000);
+	CHECK(hosts[0].pull_ok == 1);
+	host_restart(0);
+	run_until(now_us + 300000);
+	do_connect(0, 1, 1, 2, 0x4242);
+	run_until(now_us + 3000000);
+	mxw_proto_get_counters(hosts[1].pr, &c1);
+	printf("restart mid-pull (receiver): %u pulled intact (send number %u), %u bad, "
+	       "reannounced %llu; sender done %u, failed %u\n", hosts[0].pull_ok,
+	       hosts[0].nrx[1] ? hosts[0].rx[1][0].mxn_seq : 0, hosts[0].pull_bad,
+	       (unsigned long long)c1.reannounced, hosts[1].rndv_ok,
+	       hosts[1].rndv_err[MXN_ST_CLOSED] + hosts[1].rndv_err[MXN_ST_TIMEOUT]);
+	CHECK(hosts[0].pull_ok == 1 && hosts[0].pull_bad == 0 && hosts[0].nrx[1] == 1 &&
+	      hosts[0].rx[1][0].mxn_seq == 8 && hosts[0].rx[1][0].match == 80);
+	CHECK(c1.reannounced == 1 && hosts[1].rndv_ok == 2);
+	next_mxn_seq = 0;
+	hosts_free();
+}
+
 int main(void)
 {
+	test_restart_mid_pull();
 	test_restart_send_numbers();
 	test_openmx_liveness_and_names();
 	test_answer_openmx_query();
