@@ -309,6 +309,23 @@ static void report_news(struct mxw_engine *e)
 }
 
 /*
+ * Send what is batched, after publishing what the core staged: those
+ * frames may acknowledge arrivals (acks) or end a sender's rendezvous
+ * (NOTIFY) whose events sit staged in an endpoint's ring.  A daemon killed
+ * (SIGKILL) between the two had its peers count them done while the
+ * application never saw them: a receive whose pull had ended waited for a
+ * re-announce that never came (wire_ns_restart_large).  Published, they
+ * are in memory the application holds and survive us.
+ */
+static void tx_flush(struct mxw_engine *e)
+{
+	if (!e->pio)
+		return;
+	mxd_core_flush(e->core);
+	(void)mxw_pio_flush(e->pio);
+}
+
+/*
  * Run due timers, send what is batched.  The loop timer is re-armed only
  * when the engine's earliest deadline (its heap top) moved earlier than
  * the one it is set for: a deadline that moved later (a message acked, a
@@ -321,9 +338,7 @@ static void engine_kick(struct mxw_engine *e)
 	uint64_t deadline = mxw_proto_progress(e->pr), now;
 
 	report_news(e);
-
-	if (e->pio)
-		(void)mxw_pio_flush(e->pio);
+	tx_flush(e);
 	if (ev_is_active(&e->timer) && deadline >= e->armed)
 		return;
 	ev_timer_stop(e->ev, &e->timer);
@@ -375,8 +390,8 @@ static void on_prepare(struct ev_loop *loop, ev_prepare *w, int revents)
 	/* a ring left unread (budget spent) must not wait for a new frame */
 	if (mxw_pio_rx(e->pio, rx_frame, e, RX_BUDGET) > 0)
 		engine_kick(e);
-	else if (e->pio)
-		(void)mxw_pio_flush(e->pio);
+	else
+		tx_flush(e);
 }
 
 static void on_link(struct ev_loop *loop, ev_io *w, int revents)
