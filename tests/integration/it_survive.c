@@ -13,6 +13,8 @@
  *   it_survive -s [-e EP] [-n N] [-w W] [-S MAX]          echo server
  *   it_survive -c -d HOST:EP [-n N] [-w W] [-S MAX] [-p P] client
  *
+ * -m MIN: no message shorter (-m 65536: every one a rendezvous).
+ *
  * Exit 0 only when every byte of every message and reply checked out.
  */
 #include <errno.h>
@@ -23,12 +25,13 @@
 #define SV_WMAX 64u
 #define SV_WAIT_MS 180000u   /* an emulated daemon restart takes seconds */
 
-static const uint32_t sv_sizes[] = { 0, 1, 32, 33, 128, 129, 4000, 32768, 32769, 70000, 262144 };
+static const uint32_t sv_sizes[] = { 0, 1, 32, 33, 128, 129, 4000, 32768, 32769, 70000, 262144,
+				     1u << 20, 4u << 20 };
 #define SV_NSIZES (sizeof(sv_sizes) / sizeof(sv_sizes[0]))
 
 struct sv_opts {
 	bool server, client;
-	uint32_t ep, n, w, max, progress;
+	uint32_t ep, n, w, min, max, progress;
 	const char *dest;
 };
 
@@ -36,6 +39,7 @@ static uint32_t sv_size(const struct sv_opts *o, uint32_t i)
 {
 	uint32_t s = sv_sizes[i % SV_NSIZES];
 
+	s = s < o->min ? o->min : s;
 	return s > o->max ? o->max : s;
 }
 
@@ -307,7 +311,7 @@ int main(int argc, char **argv)
 	mx_endpoint_t ep;
 	int c;
 
-	while ((c = getopt(argc, argv, "scd:e:n:w:S:p:")) != -1) {
+	while ((c = getopt(argc, argv, "scd:e:n:w:m:S:p:")) != -1) {
 		switch (c) {
 		case 's': o.server = true; break;
 		case 'c': o.client = true; break;
@@ -315,6 +319,7 @@ int main(int argc, char **argv)
 		case 'e': o.ep = (uint32_t)strtoul(optarg, NULL, 10); break;
 		case 'n': o.n = (uint32_t)strtoul(optarg, NULL, 10); break;
 		case 'w': o.w = (uint32_t)strtoul(optarg, NULL, 10); break;
+		case 'm': o.min = (uint32_t)strtoul(optarg, NULL, 10); break;
 		case 'S': o.max = (uint32_t)strtoul(optarg, NULL, 10); break;
 		case 'p': o.progress = (uint32_t)strtoul(optarg, NULL, 10); break;
 		default: return 2;
@@ -322,7 +327,7 @@ int main(int argc, char **argv)
 	}
 	if (o.server == o.client || (o.client && !o.dest) || !o.w || o.w > SV_WMAX || !o.n) {
 		fprintf(stderr, "usage: it_survive -s [-e EP] | -c -d HOST:EP [-n N] [-w W] "
-				"[-S MAX] [-p P]\n");
+				"[-m MIN] [-S MAX] [-p P]\n");
 		return 2;
 	}
 	it_init();
