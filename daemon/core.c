@@ -379,12 +379,17 @@ int mxd_endpoint_attach(struct mxd_core *c, struct mxd_guest *g,
 	LIST_INIT(&ep->pairs[0]);
 	LIST_INIT(&ep->pairs[1]);
 	c->eps[idx] = ep;
+	c->away_session[idx] = 0;
 	LIST_INSERT_HEAD(&g->endpoints, ep, guest_link);
 	g->refs++;
 	g->nendpoints++;
 	g->endpoints_opened++;
 	c->st.endpoints++;
 	c->st.endpoints_opened++;
+	/* Only an owner the transport recognised (not an endpoint that says
+	 * it moved in: that one picked its session) inherits connections. */
+	if (p->session && !p->moved_in)
+		mxd_reattach_peers(ep);
 	*out = ep;
 	ep = NULL;
 	err = 0;
@@ -452,14 +457,16 @@ void mxd_ep_send_done_q(struct mxd_endpoint *ep, uint64_t cookie, bool quiet, ui
 	mxd_ep_emit(ep, &e);
 }
 
-static void wake_waiters_closed(struct mxd_endpoint *ep)
+/* away: ep's guest is saved or migrated; a send that waited for room in
+ * it is submitted again, and parks until ep is back (core_cmd.c). */
+static void wake_waiters_closed(struct mxd_endpoint *ep, bool away)
 {
 	struct mxd_endpoint *w;
 
 	while ((w = LIST_FIRST(&ep->waiters))) {
 		LIST_REMOVE(w, wait_link);
 		w->stalled_on = NULL;
-		if (w->has_stalled) {
+		if (w->has_stalled && !(away && mxd_cmd_is_send(&w->stalled))) {
 			w->has_stalled = false;
 			if (w->stalled.op == MXN_CMD_LOOKUP)
 				mxd_ep_done(w, MXN_EVT_LOOKUP_DONE, w->stalled.cookie,
@@ -472,11 +479,13 @@ static void wake_waiters_closed(struct mxd_endpoint *ep)
 	}
 }
 
-static void close_rndvs(struct mxd_endpoint *ep)
+static void close_rndvs(struct mxd_endpoint *ep, bool away)
 {
+	uint8_t status = away ? MXN_ST_AWAY : MXN_ST_CLOSED;
 	struct mxd_rndv *r;
 
-	/* Rendezvous announced to us: their senders complete CLOSED. */
+	/* Rendezvous announced to us: their senders complete CLOSED (AWAY:
+	 * they announce it again once we are back). */
 	for (uint32_t i = 0; i < ep->rndv_in_cap; i++) {
 		r = ep->rndv_in[i];
 		if (!r)
@@ -484,7 +493,7 @@ static void close_rndvs(struct mxd_endpoint *ep)
 		ep->rndv_in[i] = NULL;
 		r->dst = NULL;
 		if (r->src && !r->src_gone) {
-			mxd_ep_done(r->src, MXN_EVT_SEND_DONE, r->cookie, MXN_ST_CLOSED, 0);
+			mxd_ep_done(r->src, MXN_EVT_SEND_DONE, r->cookie, status, 0);
 			mxd_ep_activate(r->src);
 		}
 		mxd_rndv_free(r);
@@ -492,6 +501,7 @@ static void close_rndvs(struct mxd_endpoint *ep)
 	/* Our sends: a local receiver's pull completes CLOSED; wire sends go. */
 	while ((r = LIST_FIRST(&ep->rndv_out))) {
 		mxd_rndv_release_src(r);
+		r->src_away = away;
 		if (!r->dst)
 			mxd_rndv_free(r);
 		else
@@ -503,11 +513,16 @@ void mxd_endpoint_detach(struct mxd_endpoint *ep)
 {
 	struct mxd_core *c;
 	struct mxd_guest *g;
+	bool away;
 
 	if (!ep || ep->closing)
 		return;
 	c = ep->core;
 	g = ep->guest;
+	/* quieted for a save or a migration (mxd_xen_dom_quiesce): it comes
+	 * back with its session, its peers' traffic waits for it */
+	away = ep->quiet && mxd_core_is_quiet(c, ep->index);
+	c->away_session[ep->index] = away ? ep->session : 0;
 	/* taken arrivals were acked on the wire: never drop them staged */
 	if (!ep->fault && !ep->quiet)
 		mxd_ep_publish(ep);
@@ -521,10 +536,10 @@ void mxd_endpoint_detach(struct mxd_endpoint *ep)
 	if (ep->stalled_on)
 		LIST_REMOVE(ep, wait_link);
 	ep->stalled_on = NULL;
-	wake_waiters_closed(ep);
+	wake_waiters_closed(ep, away);
 	mxd_park_free(ep); /* parked sends were never taken: nobody waits for them */
-	close_rndvs(ep);
-	mxd_pair_close_all(ep);
+	close_rndvs(ep, away);
+	mxd_pair_close_all(ep, away ? MXN_ST_AWAY : MXN_ST_CLOSED);
 	if (c->remote && c->remote->endpoint_closed)
 		c->remote->endpoint_closed(c->remote_priv,
 					   (struct mxd_epref){ ep->index, ep->session });

@@ -304,6 +304,9 @@ int mxd_core_poll_active(struct mxd_core *c, uint64_t now_ns, uint64_t window_ns
 /* Publish staged events: one mxn_ring_push per dirty endpoint, and one
  * transport notify when the push says the guest wants it. */
 void mxd_core_flush(struct mxd_core *c);
+/* Every second: parked sends to an endpoint that is away are looked at
+ * again (they fail once it is no longer expected back; core_park.c). */
+void mxd_core_park_tick(struct mxd_core *c);
 
 /* A transport's off-loop pull (ops->pull_async) ended, on the loop thread:
  * err 0, -ETIMEDOUT (stalled), -EPERM/-ESRCH (refused), other (fault). */

@@ -132,7 +132,10 @@ static struct mxd_endpoint *local_dest(struct mxd_endpoint *ep, const struct mxn
 		ep->st.unconnected++;
 		ep->core->st.sends_unconnected++;
 		*status = MXN_ST_BAD_SESSION;
-	} else if (!dst || dst->fault || dst->quiet)
+	} else if (!dst && ep->core->away_session[c->dest_endpoint] == c->dest_session &&
+		   mxd_core_is_quiet(ep->core, c->dest_endpoint))
+		*status = MXN_ST_AWAY; /* saved or migrated: it comes back */
+	else if (!dst || dst->fault || dst->quiet)
 		*status = MXN_ST_CLOSED;
 	else if (dst->session != c->dest_session)
 		*status = MXN_ST_BAD_SESSION;
@@ -240,6 +243,8 @@ static int do_send_msg(struct mxd_endpoint *ep, const struct mxn_cmd *c)
 		return 0;
 	}
 	dst = local_dest(ep, c, &status);
+	if (status == MXN_ST_AWAY)
+		return -EBUSY; /* parked until it is back (core_park.c) */
 	if (!dst) {
 		mxd_ep_send_done(ep, c, status, 0);
 		return 0;
@@ -309,6 +314,8 @@ static int do_send_rndv(struct mxd_endpoint *ep, const struct mxn_cmd *c)
 
 	if (c->dest_peer == MXN_PEER_SELF) {
 		dst = local_dest(ep, c, &status);
+		if (status == MXN_ST_AWAY)
+			return -EBUSY; /* parked until it is back (core_park.c) */
 		if (!dst)
 			goto complete;
 		/* Check room before copying anything: a stall retries it all. */

@@ -179,6 +179,26 @@ void mxd_pair_broker(struct mxd_endpoint *a, struct mxd_endpoint *b)
 	emit_pair(b, MXN_EVT_PAIR_OPEN, MXN_ST_OK, p);
 }
 
+void mxd_reattach_peers(struct mxd_endpoint *ep)
+{
+	struct mxd_core *c = ep->core;
+
+	for (unsigned i = 0; i < MXN_ENDPOINTS_MAX; i++) {
+		struct mxd_endpoint *peer = c->eps[i];
+
+		if (!peer || peer == ep)
+			continue;
+		/* The key check was made for this very session: the peer may
+		 * send to it, and it may answer (as after the CONNECT). */
+		if (peer->conn[ep->index] == ep->session) {
+			ep->conn[peer->index] = peer->session;
+			mxd_pair_broker(peer, ep);
+		}
+		if (peer->nparked)
+			mxd_ep_activate(peer);
+	}
+}
+
 /* Unlink p from both endpoints; tell 'tell' (may be NULL) with status. */
 static void pair_end(struct mxd_pair *p, struct mxd_endpoint *tell, uint8_t status)
 {
@@ -194,15 +214,17 @@ static void pair_end(struct mxd_pair *p, struct mxd_endpoint *tell, uint8_t stat
 	free(p);
 }
 
-/* ep is closing: every peer learns that its channel with ep is dead, so
- * its requests never wait on a ring nobody reads. */
-void mxd_pair_close_all(struct mxd_endpoint *ep)
+/* ep is closing (status CLOSED) or its guest is being saved or migrated
+ * (AWAY): every peer learns that its channel with ep is dead, so its
+ * requests never wait on a ring nobody reads, and it unmaps ep's pages (a
+ * mapped grant keeps a dead domain around). */
+void mxd_pair_close_all(struct mxd_endpoint *ep, uint8_t status)
 {
 	struct mxd_pair *p;
 
 	for (int s = 0; s < 2; s++)
 		while ((p = LIST_FIRST(&ep->pairs[s])))
-			pair_end(p, p->ep[!s], MXN_ST_CLOSED);
+			pair_end(p, p->ep[!s], status);
 }
 
 /* ep reports the peer of channel c->u.pair.pair_id for breaking the rules

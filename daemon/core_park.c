@@ -16,6 +16,13 @@
  * holds nothing of ours; the guest keeps its sendq chunk and the region
  * descriptor until SEND_DONE, as for any send.
  *
+ * A send to a local endpoint that is away (its guest is being saved or
+ * migrated: detached while its index is quiet, mxd_core_quiet) parks the
+ * same way: it goes, in order, once the endpoint is back with its session
+ * (attach wakes every endpoint that has parked sends), or fails CLOSED
+ * once the index is no longer kept quiet (mxd_core_park_tick looks every
+ * second).  Nothing is lost while the guest is written out.
+ *
  * Bounded: beyond MXD_PARK_MAX parked sends the endpoint's command ring
  * simply waits (a stalled command, core_poll.c), as it does for a full
  * receiver; an honest library holds its own sends long before that.
@@ -111,6 +118,13 @@ void mxd_park_room_freed(struct mxd_guest *g)
 	LIST_FOREACH(ep, &g->endpoints, guest_link)
 		if (ep->nparked)
 			mxd_ep_activate(ep); /* skips a closing endpoint */
+}
+
+void mxd_core_park_tick(struct mxd_core *c)
+{
+	for (unsigned i = 0; i < MXN_ENDPOINTS_MAX; i++)
+		if (c->eps[i] && c->eps[i]->nparked)
+			mxd_ep_activate(c->eps[i]);
 }
 
 void mxd_park_free(struct mxd_endpoint *ep)

@@ -26,6 +26,9 @@ struct mxd_core {
 	struct mxd_endpoint *eps[MXN_ENDPOINTS_MAX];
 	uint32_t last_session[MXN_ENDPOINTS_MAX]; /* of each index's last occupant */
 	uint64_t quiet_until_ns[MXN_ENDPOINTS_MAX]; /* mxd_core_quiet */
+	/* The session of an endpoint detached because its guest is saved or
+	 * migrated (it comes back while its index is quiet), else 0. */
+	uint32_t away_session[MXN_ENDPOINTS_MAX];
 	/* Indices kept for their holder's re-attach after a restart (mxd_core_reserve). */
 	uint32_t reserved_session[MXN_ENDPOINTS_MAX];
 	uint64_t reserved_until_ns[MXN_ENDPOINTS_MAX];
@@ -54,6 +57,8 @@ struct mxd_rndv {
 	struct mxd_endpoint *dst;
 	bool remote_src;
 	bool src_gone;              /* local sender closed: pulls complete CLOSED */
+	bool src_away;              /* ... because its guest is saved or migrated:
+				     * AWAY instead (it sends again once back) */
 	struct mxd_region *region;  /* sender's region (local sender) */
 	uint64_t cookie;            /* sender's cookie */
 	uint32_t length;
@@ -107,11 +112,21 @@ void mxd_ep_send_done_q(struct mxd_endpoint *ep, uint64_t cookie, bool quiet, ui
 void mxd_ep_done(struct mxd_endpoint *ep, uint8_t type, uint64_t cookie, uint8_t status,
 		 uint32_t xfer);
 void mxd_rndv_release_src(struct mxd_rndv *r);
+/* What a pull of r ends with once its sender is gone: CLOSED, or AWAY when
+ * the sender's guest is saved or migrated (it announces it again). */
+static inline uint8_t mxd_rndv_gone_status(const struct mxd_rndv *r)
+{
+	return r->src_away ? MXN_ST_AWAY : MXN_ST_CLOSED;
+}
 void mxd_guest_account(struct mxd_guest *g, int64_t bytes);
 
 /* core_pair.c */
+/* ep came back with its session (a restored or migrated guest, while its
+ * peers stayed): the connections its peers made to it hold again both
+ * ways, their channels are brokered again, and their parked sends go. */
+void mxd_reattach_peers(struct mxd_endpoint *ep);
 void mxd_pair_broker(struct mxd_endpoint *a, struct mxd_endpoint *b);
-void mxd_pair_close_all(struct mxd_endpoint *ep);
+void mxd_pair_close_all(struct mxd_endpoint *ep, uint8_t status);
 int mxd_pair_fault(struct mxd_endpoint *ep, const struct mxn_cmd *c);
 int mxd_pair_xen(struct mxd_endpoint *ep, const struct mxn_cmd *c);
 bool mxd_pair_exists(const struct mxd_endpoint *a, const struct mxd_endpoint *b);

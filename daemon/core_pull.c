@@ -55,7 +55,7 @@ static void pull_end(struct mxd_endpoint *ep, struct mxd_rndv *r, uint64_t cooki
 		     uint8_t status, uint32_t len, bool answer)
 {
 	if (r->src_gone)
-		status = MXN_ST_CLOSED;
+		status = mxd_rndv_gone_status(r);
 	if (status != MXN_ST_OK)
 		len = 0;
 	ep->st.pull_bytes += len;
@@ -220,7 +220,7 @@ int mxd_cmd_pull(struct mxd_endpoint *ep, const struct mxn_cmd *c)
 		return 0;
 	r->pull_region = to;
 	mxd_pull_finish(ep, r, c->cookie,
-			r->src_gone ? MXN_ST_CLOSED : mxd_pull_copy(r, ep, to, len), len);
+			r->src_gone ? mxd_rndv_gone_status(r) : mxd_pull_copy(r, ep, to, len), len);
 	return 0;
 }
 

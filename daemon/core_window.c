@@ -71,7 +71,8 @@ int mxd_window_pull(struct mxd_endpoint *ep, struct mxd_rndv *r, const struct mx
 	 * len to the receiver's region); a sender of this host only. */
 	if (r->remote_src || r->src_gone || !r->src || !r->region) {
 		ep->st.no_resources++;
-		mxd_pull_finish(ep, r, c->cookie, r->src_gone ? MXN_ST_CLOSED : MXN_ST_NO_RESOURCES,
+		mxd_pull_finish(ep, r, c->cookie,
+				r->src_gone ? mxd_rndv_gone_status(r) : MXN_ST_NO_RESOURCES,
 				0);
 		mxd_region_free(to);
 		return 0;
@@ -172,5 +173,5 @@ int mxd_cmd_region_next(struct mxd_endpoint *ep, const struct mxn_cmd *c)
 void mxd_window_src_gone(struct mxd_rndv *r)
 {
 	if (r->dst && r->windowed && r->pulling && !r->job)
-		window_end(r->dst, r, MXN_ST_CLOSED);
+		window_end(r->dst, r, mxd_rndv_gone_status(r));
 }

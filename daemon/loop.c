@@ -21,6 +21,7 @@ struct mxd_loop {
 	void *peek_arg;
 	ev_idle poll_w;
 	ev_prepare flush_w;
+	ev_timer park_w;            /* mxd_core_park_tick */
 	ev_signal term_w, int_w, hup_w;
 	void (*reload)(void *arg);
 	void *reload_arg;
@@ -73,6 +74,15 @@ static void flush_cb(struct ev_loop *ev, ev_prepare *w, int revents)
 	(void)ev;
 	(void)revents;
 	mxd_core_flush(l->core);
+}
+
+static void park_cb(struct ev_loop *ev, ev_timer *w, int revents)
+{
+	struct mxd_loop *l = w->data;
+
+	(void)ev;
+	(void)revents;
+	mxd_core_park_tick(l->core);
 }
 
 static void wakeup(void *arg)
@@ -129,7 +139,12 @@ int mxd_loop_new(struct mxd_core *core, struct mxd_loop **out)
 	ev_signal_start(l->ev, &l->term_w);
 	ev_signal_start(l->ev, &l->int_w);
 	ev_signal_start(l->ev, &l->hup_w);
-	/* Signal watchers must not keep the loop alive on their own. */
+	ev_timer_init(&l->park_w, park_cb, 1., 1.);
+	l->park_w.data = l;
+	ev_timer_start(l->ev, &l->park_w);
+	/* Signal watchers and the tick must not keep the loop alive on
+	 * their own. */
+	ev_unref(l->ev);
 	ev_unref(l->ev);
 	ev_unref(l->ev);
 	ev_unref(l->ev);
@@ -148,6 +163,8 @@ void mxd_loop_free(struct mxd_loop *l)
 	ev_ref(l->ev);
 	ev_ref(l->ev);
 	ev_ref(l->ev);
+	ev_ref(l->ev);
+	ev_timer_stop(l->ev, &l->park_w);
 	ev_idle_stop(l->ev, &l->poll_w);
 	ev_prepare_stop(l->ev, &l->flush_w);
 	ev_signal_stop(l->ev, &l->term_w);

@@ -422,6 +422,9 @@ uint64_t mxl_nic_now(const struct mx_endpoint *ep, uint64_t nic_id);
 /* a's daemon peer index here: a nic id we lived on names this host now
  * (the old host's daemon's index means nothing here). */
 uint16_t mxl_peer_now(const struct mx_endpoint *ep, const struct mxl_addr *a);
+/* A completion said MXN_ST_AWAY: a peer of this host is being saved or
+ * migrated; the settling window opens as after our own re-attach. */
+void mxl_peer_away(struct mx_endpoint *ep);
 /* A send failed because its peer is not (yet) back: true when it was queued
  * for another try (only while peers may still be re-attaching). */
 bool mxl_resend_later(struct mx_endpoint *ep, struct mxl_req *r, mx_status_code_t code);

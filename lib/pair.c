@@ -428,8 +428,9 @@ void mxl_pair_closed(struct mx_endpoint *ep, const struct mxn_evt *e)
 
 	if (!p || p->id != e->u.pair.pair_id)
 		return;
-	/* The peer left: what it wrote before is still its word. */
-	if (e->status == MXN_ST_CLOSED && !p->broken)
+	/* The peer left (or its guest is being saved: AWAY): what it wrote
+	 * before is still its word. */
+	if ((e->status == MXN_ST_CLOSED || e->status == MXN_ST_AWAY) && !p->broken)
 		(void)mxl_pair_drain(ep, &ep->lp[p->peer_ep], NULL);
 	pair_free(ep, p);
 }

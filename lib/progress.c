@@ -268,6 +268,8 @@ static void on_send_done(struct mx_endpoint *ep, const struct mxn_evt *e)
 	if (!r)
 		return;
 	code = mxl_status_from_mxn(e->status);
+	if (e->status == MXN_ST_AWAY)
+		mxl_peer_away(ep);
 	if (mxl_resend_later(ep, r, code))
 		return; /* its peer is still re-attaching */
 	if (r->kind == MXL_REQ_ZOMBIE) {
@@ -321,6 +323,8 @@ void mxl_pull_complete(struct mx_endpoint *ep, struct mxl_req *r, uint8_t status
 	mx_status_code_t code = mxl_status_from_mxn(status);
 	uint32_t x = xfer < r->pull_len ? xfer : r->pull_len;
 
+	if (status == MXN_ST_AWAY)
+		mxl_peer_away(ep);
 	if (mxl_pull_later(ep, r, code))
 		return; /* the daemon that held its rendezvous went away */
 	r->status.xfer_length = x;

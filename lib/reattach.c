@@ -25,6 +25,12 @@
  * resent message is never delivered twice.  While peers may still be
  * re-attaching (MXL_SETTLE_MS), a send their daemon refuses because they
  * are not back yet waits on ep->resend and is tried again.
+ *
+ * The same window opens when a peer of this host is away (its guest is
+ * being saved or migrated, MXN_ST_AWAY): the daemon parks our later sends
+ * to it, fails the ones it had announced (we announce them again, with
+ * their numbers) and our pulls of its rendezvous (we wait for its resend
+ * once it re-attaches), so nothing is lost while it is written out.
  */
 #include <errno.h>
 #include <stdlib.h>
@@ -84,6 +90,14 @@ static void resend_insert(struct mx_endpoint *ep, struct mxl_req *r)
 	pos->next = &r->link;
 	r->state &= ~MXL_RS_INFLIGHT;
 	r->state |= MXL_RS_RESEND;
+}
+
+void mxl_peer_away(struct mx_endpoint *ep)
+{
+	uint64_t until = mxl_now_ns() + MXL_SETTLE_MS * 1000000ull;
+
+	if (ep->settle_until_ns < until)
+		ep->settle_until_ns = until;
 }
 
 bool mxl_resend_later(struct mx_endpoint *ep, struct mxl_req *r, mx_status_code_t code)

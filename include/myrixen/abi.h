@@ -443,6 +443,9 @@ enum mxn_status {
 	MXN_ST_TIMEOUT = 7,       /* peer unreachable, retries exhausted */
 	MXN_ST_NO_RESOURCES = 8,  /* a per-guest limit would be exceeded */
 	MXN_ST_NOT_FOUND = 9,     /* lookup failed */
+	MXN_ST_AWAY = 10,         /* the peer's guest is being saved or migrated: it
+				   * comes back with the same session (send again,
+				   * wait for its rendezvous again); ABI 4 */
 	MXN_ST_STATUS_MAX
 };
 

@@ -590,6 +590,82 @@ static void test_windows_close(void)
 	free(dst);
 }
 
+/* y's guest is saved (quieted, detached with its index kept quiet): x's
+ * rendezvous announced to y and y's announced to x end AWAY, not CLOSED;
+ * x's later send parks instead of failing, and goes once y is back with
+ * its session, which may answer x with no CONNECT of its own. */
+static void test_away(void)
+{
+	uint8_t src[64] = { 1 }, dst[64];
+	struct tep x, y;
+	struct mxn_cmd c;
+	struct mxn_evt e;
+	uint32_t session, h;
+	uint8_t idx;
+
+	CHECK_EQ(open_ep(&x, 5, MXN_ENDPOINT_ANY, 1), 0);
+	CHECK_EQ(open_ep(&y, 6, MXN_ENDPOINT_ANY, 1), 0);
+	connect_eps(&x, &y);
+	post_rndv(&x, &y, MXN_PEER_SELF, 160, src, sizeof(src), sizeof(src));
+	poll_ep(&x);
+	CHECK_EQ(next(&y).type, MXN_EVT_RECV_RNDV);
+	release(&y);
+	post_rndv(&y, &x, MXN_PEER_SELF, 161, src, sizeof(src), sizeof(src));
+	poll_ep(&y);
+	e = next(&x);
+	release(&x);
+	CHECK_EQ(e.type, MXN_EVT_RECV_RNDV);
+	h = e.u.rndv.rndv_handle;
+	idx = y.ep->index;
+	session = y.ep->session;
+	mxd_core_quiet(core, idx, 60000);
+	mxd_endpoint_quiesce(y.ep);
+	mxd_endpoint_detach(y.ep);
+	mxd_core_flush(core);
+	e = next(&x);
+	CHECK_EQ(e.type, MXN_EVT_SEND_DONE);
+	CHECK_EQ(e.u.done.cookie, 160);
+	CHECK_EQ(e.status, MXN_ST_AWAY);
+	release(&x);
+	post_pull(&x, 162, h, dst, sizeof(dst), sizeof(dst));
+	poll_ep(&x);
+	e = next(&x);
+	CHECK_EQ(e.type, MXN_EVT_PULL_DONE);
+	CHECK_EQ(e.status, MXN_ST_AWAY);
+	release(&x);
+	c = cmd(MXN_CMD_SEND_TINY, 163, NULL);
+	c.dest_peer = MXN_PEER_SELF;
+	c.dest_endpoint = idx;
+	c.dest_session = session;
+	c.length = 2;
+	memcpy(c.u.tiny, "hi", 2);
+	post(&x, &c);
+	poll_ep(&x);
+	CHECK_EQ(x.ep->nparked, 1);
+	CHECK_EQ(open_ep_full(&y, 6, 6, idx, 1, session), 0);
+	mxd_core_park_tick(core);
+	poll_ep(&x);
+	CHECK_EQ(x.ep->nparked, 0);
+	e = next(&x);
+	CHECK_EQ(e.type, MXN_EVT_SEND_DONE);
+	CHECK_EQ(e.u.done.cookie, 163);
+	CHECK_EQ(e.status, MXN_ST_OK);
+	release(&x);
+	e = next(&y);
+	CHECK_EQ(e.type, MXN_EVT_RECV_TINY);
+	CHECK_EQ(memcmp(e.u.tiny, "hi", 2), 0);
+	release(&y);
+	c = cmd(MXN_CMD_SEND_TINY, 164, &x);
+	c.length = 2;
+	post(&y, &c);
+	poll_ep(&y);
+	e = next(&x);
+	CHECK_EQ(e.type, MXN_EVT_RECV_TINY);
+	release(&x);
+	mxd_endpoint_detach(x.ep);
+	mxd_endpoint_detach(y.ep);
+}
+
 static void test_backlog(struct tep *a)
 {
 	uint64_t want = 0;
@@ -1198,6 +1274,7 @@ int main(void)
 	test_rndv(&a, &b, 5000, 0, false);
 	test_windows(&a, &b);
 	test_windows_close();
+	test_away();
 	test_backlog(&a);
 	test_poll_window(&a);
 	test_close(&a);
