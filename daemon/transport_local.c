@@ -17,6 +17,7 @@
 #include <stdio.h>
 #include <stdlib.h>
 #include <string.h>
+#include <linux/futex.h>
 #include <sys/eventfd.h>
 #include <sys/mman.h>
 #include <sys/queue.h>
@@ -102,11 +103,23 @@ static void conn_free(struct local_conn *cn)
 
 /* ---- transport ops ---- */
 
+/*
+ * One syscall either way.  The library says how it sleeps in the event
+ * ring's flags (MXN_RINGF_FUTEX: a futex wait on prod, lib/fbell.c), stored
+ * before the fence of its arm; we read them after the fence of our push
+ * (mxd_ep_publish), so a library that is going to sleep is seen with the
+ * mode it sleeps in.  A library lying about it only misses its own wake-up.
+ */
 static int local_notify(struct mxd_endpoint *ep)
 {
 	struct local_conn *cn = ep->tp;
 	uint64_t one = 1;
 
+	if (atomic_load_explicit(MXN_ATOMIC(&ep->evt.ctl->flags), memory_order_relaxed) &
+	    MXN_RINGF_FUTEX) {
+		(void)syscall(SYS_futex, &ep->evt.ctl->prod, FUTEX_WAKE, 1, NULL, NULL, 0);
+		return 0;
+	}
 	/* EAGAIN means the counter is saturated: the guest is woken anyway. */
 	if (write(cn->irqfd, &one, sizeof(one)) < 0 && errno != EAGAIN)
 		return -errno;
@@ -394,6 +407,8 @@ static int map_area(struct local_conn *cn, const struct mxn_layout *geo)
 	}
 	cn->area_len = geo->area_size;
 	mxn_layout_fill_hdr(geo, cn->area);
+	/* local_notify wakes a futex sleeper (MXN_RINGF_FUTEX). */
+	((struct mxn_area_hdr *)cn->area)->features = MXN_AREAF_FUTEX;
 	cn->kickfd = eventfd(0, EFD_NONBLOCK | EFD_CLOEXEC);
 	if (cn->kickfd < 0)
 		return -errno;

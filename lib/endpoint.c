@@ -24,7 +24,7 @@ static int check_area(struct mx_endpoint *ep)
 		return -EPROTO;
 	memset(&want, 0, sizeof(want));
 	mxn_layout_fill_hdr(&l, &want);
-	if (memcmp(&want, h, offsetof(struct mxn_area_hdr, pad0)) ||
+	if (memcmp(&want, h, offsetof(struct mxn_area_hdr, features)) ||
 	    l.area_size != ep->t.area_size)
 		return -EPROTO;
 	ep->lay = l;
@@ -340,7 +340,12 @@ MXL_EXPORT mx_return_t mx_wakeup(mx_endpoint_t ep)
 	 * The generation tells waits in progress from later ones: a wakeup
 	 * nobody was waiting for must not cut a future wait short. */
 	atomic_fetch_add(&ep->wake_gen, 1);
-	if (write(ep->wake_fd, &one, sizeof(one)) != (ssize_t)sizeof(one) && errno != EAGAIN)
+	/* seq_cst load after the seq_cst increment: pairs with the store in
+	 * wait.c futex_sleep (either we see it sleeping on wake_gen, or its
+	 * futex_waitv sees the new gen and does not block). */
+	if (atomic_load(&ep->fbell_sleeping))
+		mxl_fbell_wake_private(&ep->wake_gen);
+	else if (write(ep->wake_fd, &one, sizeof(one)) != (ssize_t)sizeof(one) && errno != EAGAIN)
 		return mxl_error(ep, "mx_wakeup", MX_FAILURE);
 	/* Threads sleeping on ep->cond rather than the doorbell. */
 	mxl_lock(ep);

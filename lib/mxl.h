@@ -29,6 +29,7 @@
 #include "myrixen/ring.h"
 #include "myrixen/spin.h"
 #include "classify.h"
+#include "fbell.h"
 #include "list.h"
 #include "match.h"
 #include "sendq.h"
@@ -177,6 +178,7 @@ enum mxl_counter {
 	MXL_CNT_REATTACH, MXL_CNT_RESENT, MXL_CNT_DUP_DROPPED,
 	MXL_CNT_WINDOW,
 	MXL_CNT_PAIR_KEPT, MXL_CNT_MOVED,
+	MXL_CNT_FUTEX_SLEEP, MXL_CNT_PAIR_IDLE_WAKE,
 	MXL_CNT_MAX
 };
 extern const char *const mxl_counter_names[MXL_CNT_MAX];
@@ -209,6 +211,9 @@ struct mxl_pair {
 	bool broken;                    /* peer broke the rules: report, free */
 	bool survivor;                  /* from before a re-attach: kept when the
 					 * new daemon brokers this peer again */
+	bool room_wait;                 /* cons_event armed: woken by rx_bell */
+	uint32_t idle_wakes;            /* futex wake-ups from the peer since
+					 * its last message (fbell.c bounds it) */
 };
 
 /*
@@ -249,6 +254,13 @@ struct mx_endpoint {
 	uint32_t ncond_waiters;
 	bool doorbell_sleeper;              /* a thread sleeps in t.ops->wait */
 	bool nudged;                        /* wake_fd written to rouse that thread */
+	/* The doorbell sleeper waits on futex words (fbell.c), not on the
+	 * transport: mx_wakeup then wakes wake_gen, a nudge nudge_word. */
+	_Atomic bool fbell_sleeping;
+	_Atomic uint32_t nudge_word;
+	bool fbell_off;                     /* this wait sleeps on the transport */
+	uint32_t fbell_unexplained;         /* EAGAINs with every word unmoved */
+	struct mxl_fbell fbell;
 	uint16_t serial;                    /* owner tag of the addresses we hand out */
 	/* Context ids (MX_PARAM_CONTEXT_ID): bits of match_info naming a context. */
 	uint64_t ctxid_mask;
@@ -484,9 +496,13 @@ bool mxl_pair_drain(struct mx_endpoint *ep, struct mxl_lpeer *lp, const uint32_t
 void mxl_pair_drain_all(struct mx_endpoint *ep);
 /* Publish every channel's new slots, ring the peers that sleep. */
 void mxl_pair_flush(struct mx_endpoint *ep);
-/* Before sleeping: ask every channel's producer for a bell; true when
- * something arrived meanwhile.  disarm after waking. */
-bool mxl_pair_arm(struct mx_endpoint *ep);
+/* Before sleeping: ask every channel's producer for a bell (a FUTEX_WAKE
+ * on our rx prod when 'futex', else the rx bell); true when something
+ * arrived meanwhile.  disarm after waking. */
+bool mxl_pair_arm(struct mx_endpoint *ep, bool futex);
+/* p's peer woke our futex sleep with nothing new (fbell.c): charge it, cut
+ * the channel off past MXL_FBELL_IDLE_MAX. */
+void mxl_pair_idle_wake(struct mx_endpoint *ep, struct mxl_pair *p);
 void mxl_pair_disarm(struct mx_endpoint *ep);
 void mxl_pair_report_faults(struct mx_endpoint *ep);
 /* Arrival from the pair channel or the event ring, after matching order. */

@@ -43,6 +43,7 @@ struct mxl_lpeer *mxl_lpeer(struct mx_endpoint *ep, uint8_t index, uint32_t sess
 	return lp;
 }
 
+/* Freed room (the peer waits for it on its rx bell, never on a futex). */
 static void bell(struct mx_endpoint *ep, struct mxl_pair *p)
 {
 	uint64_t one = 1;
@@ -54,6 +55,22 @@ static void bell(struct mx_endpoint *ep, struct mxl_pair *p)
 	}
 	/* EAGAIN: the peer saturated its own bell; its loss. */
 	(void)!write(p->tx_bell, &one, sizeof(one));
+}
+
+/* New slots the peer asked to hear of (its prod_event crossed).  It sleeps
+ * on a futex on that prod or on its rx bell, as its flags say: read after
+ * the fence of mxn_ring_push, they are those of the arm we answer (fbell.c;
+ * a stale FUTEX flag is seen only by a push the peer's final check already
+ * saw).  A peer lying in its flags only misses its own wake-up. */
+static void bell_data(struct mx_endpoint *ep, struct mxl_pair *p)
+{
+	if (!p->attached && (atomic_load_explicit(MXN_ATOMIC(&p->tx.ctl->flags),
+						  memory_order_relaxed) & MXN_RINGF_FUTEX)) {
+		ep->counters[MXL_CNT_PAIR_BELL]++;
+		mxl_fbell_wake_shared(MXN_ATOMIC(&p->tx.ctl->prod));
+		return;
+	}
+	bell(ep, p);
 }
 
 /* Stop using lp's channel and have it reported once progress can issue
@@ -483,6 +500,7 @@ static int tx_refresh(struct mxl_pair *p)
 	if (cons != p->tx_cons) {
 		p->data_tail = p->tx_end[(cons - 1u) & p->tx.mask];
 		p->tx_cons = cons;
+		p->room_wait = false;
 	}
 	return 0;
 }
@@ -505,6 +523,7 @@ static int data_alloc(struct mxl_pair *p, uint32_t len, uint32_t *off)
 /* Full: ask the peer to ring once it consumes one more slot. */
 static int wait_room(struct mxl_pair *p)
 {
+	p->room_wait = true;
 	atomic_store_explicit(MXN_ATOMIC(&p->tx.ctl->cons_event), p->tx_cons + 1u,
 			      memory_order_relaxed);
 	atomic_thread_fence(memory_order_seq_cst);
@@ -575,7 +594,7 @@ void mxl_pair_flush(struct mx_endpoint *ep)
 			continue;
 		p->tx_pushed = p->tx.prod_pvt;
 		if (mxn_ring_push(&p->tx))
-			bell(ep, p);
+			bell_data(ep, p);
 	}
 }
 
@@ -655,6 +674,8 @@ bool mxl_pair_drain(struct mx_endpoint *ep, struct mxl_lpeer *lp, const uint32_t
 		lp->rx_p++;
 		n++;
 	}
+	if (n)
+		p->idle_wakes = 0; /* it sent something: its wake-ups were due */
 	if (n && !p->broken && mxn_ring_release(&p->rx))
 		bell(ep, p);
 	return done;
@@ -668,14 +689,28 @@ void mxl_pair_drain_all(struct mx_endpoint *ep)
 		(void)mxl_pair_drain(ep, &ep->lp[ep->pairs[i]->peer_ep], NULL);
 }
 
-bool mxl_pair_arm(struct mx_endpoint *ep)
+bool mxl_pair_arm(struct mx_endpoint *ep, bool futex)
 {
 	bool more = false;
 
-	for (uint32_t i = 0; i < ep->npairs; i++)
-		if (!ep->pairs[i]->broken)
-			more |= mxn_ring_arm(&ep->pairs[i]->rx);
+	for (uint32_t i = 0; i < ep->npairs; i++) {
+		struct mxl_pair *p = ep->pairs[i];
+
+		if (p->broken)
+			continue;
+		/* How we sleep, before the fence of the arm (see bell_data). */
+		atomic_store_explicit(MXN_ATOMIC(&p->rx.ctl->flags), futex ? MXN_RINGF_FUTEX : 0u,
+				      memory_order_relaxed);
+		more |= mxn_ring_arm(&p->rx);
+	}
 	return more;
+}
+
+void mxl_pair_idle_wake(struct mx_endpoint *ep, struct mxl_pair *p)
+{
+	ep->counters[MXL_CNT_PAIR_IDLE_WAKE]++;
+	if (++p->idle_wakes > MXL_FBELL_IDLE_MAX)
+		pair_fault(ep, p);
 }
 
 void mxl_pair_disarm(struct mx_endpoint *ep)

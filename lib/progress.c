@@ -43,6 +43,8 @@ const char *const mxl_counter_names[MXL_CNT_MAX] = {
 	[MXL_CNT_DUP_DROPPED] = "Duplicate arrivals dropped",
 	[MXL_CNT_WINDOW] = "Rendezvous windows handed over",
 	[MXL_CNT_MOVED] = "Moves to another host (re-attached there)",
+	[MXL_CNT_FUTEX_SLEEP] = "Blocking sleeps on futex doorbells",
+	[MXL_CNT_PAIR_IDLE_WAKE] = "Pair channel wake-ups with nothing new",
 };
 
 static uint64_t unexp_cost(uint32_t kind, uint32_t length)

@@ -57,6 +57,10 @@ struct mxl_transport_ops {
 	/* Cheap liveness check for busy-polling callers: true when the daemon
 	 * side is known to be gone. */
 	bool (*dead)(struct mxl_transport *t);
+	/* Optional: true when the daemon wakes a futex sleeper on the event
+	 * ring's prod (MXN_RINGF_FUTEX) and pair channels are plain shared
+	 * memory, so the sleeper may use lib/fbell.c instead of wait(). */
+	bool (*futex)(struct mxl_transport *t);
 	/* Upper bound of the descriptor bytes region() writes for these iovs. */
 	uint32_t (*region_size)(struct mxl_transport *t, const struct mxl_iov *iov,
 				uint32_t niov);

@@ -31,6 +31,7 @@
 #include <sys/un.h>
 #include <unistd.h>
 #include "fdpass.h"
+#include "myrixen/ring.h"
 #include "transport.h"
 
 #define MXL_LOCAL_SOCKET_DEFAULT "/run/myrixen/local.sock"
@@ -296,6 +297,17 @@ static bool local_dead(struct mxl_transport *t)
 	return l->dead;
 }
 
+/* The daemon that attached our area (a restarted one writes the header
+ * again) wakes a futex sleeper on the event ring, and pair channels are
+ * plain shared memory: fbell.c may replace local_wait. */
+static bool local_futex(struct mxl_transport *t)
+{
+	struct mxn_area_hdr *h = t->area;
+
+	return (atomic_load_explicit(MXN_ATOMIC(&h->features), memory_order_relaxed) &
+		MXN_AREAF_FUTEX) != 0;
+}
+
 static int local_watch(struct mxl_transport *t, int fd, bool on)
 {
 	struct mxl_local *l = t->priv;
@@ -520,6 +532,7 @@ const struct mxl_transport_ops mxl_transport_local = {
 	.open = local_open,
 	.kick = local_kick,
 	.wait = local_wait,
+	.futex = local_futex,
 	.dead = local_dead,
 	.region_size = local_region_size,
 	.region = local_region,

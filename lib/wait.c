@@ -96,7 +96,14 @@ void mxl_wake_waiters(struct mx_endpoint *ep)
 		pthread_cond_broadcast(&ep->cond);
 	if (ep->doorbell_sleeper && !ep->nudged) {
 		ep->nudged = true;
-		(void)!write(ep->wake_fd, &one, sizeof(one));
+		/* Under the lock, as the sleeper's snapshot of nudge_word
+		 * (mxl_fbell_prepare) and its choice of how to sleep. */
+		if (atomic_load_explicit(&ep->fbell_sleeping, memory_order_relaxed)) {
+			atomic_fetch_add_explicit(&ep->nudge_word, 1, memory_order_relaxed);
+			mxl_fbell_wake_private(&ep->nudge_word);
+		} else {
+			(void)!write(ep->wake_fd, &one, sizeof(one));
+		}
 	}
 }
 
@@ -116,10 +123,29 @@ static void cond_sleep(struct mx_endpoint *ep, uint64_t deadline)
 	ep->ncond_waiters--;
 }
 
+/* A futex sleep (fbell.c) instead of the transport's wait. */
+static int futex_sleep(struct mx_endpoint *ep, int ms, uint32_t gen0)
+{
+	int r, woken;
+
+	ep->counters[MXL_CNT_FUTEX_SLEEP]++;
+	mxl_fbell_prepare(ep, gen0);
+	/* seq_cst: orders this store before mx_wakeup's load of it against
+	 * its wake_gen increment (a store-load pair): either it sees us
+	 * sleeping and wakes wake_gen, or futex_waitv sees the new gen. */
+	atomic_store(&ep->fbell_sleeping, true);
+	mxl_unlock(ep);
+	r = mxl_fbell_wait(ep, ms, &woken);
+	mxl_lock(ep);
+	atomic_store_explicit(&ep->fbell_sleeping, false, memory_order_relaxed);
+	mxl_fbell_account(ep, woken);
+	return r;
+}
+
 /* The one thread sleeping on the doorbell.  Returns false when a wakeup
  * since gen0 ends the wait. */
 static bool doorbell_sleep(struct mx_endpoint *ep, uint64_t now, uint64_t deadline,
-			   uint32_t gen0)
+			   uint32_t gen0, bool futex)
 {
 	bool nap = !mxl_list_empty(&ep->backlog) || mxl_sends_wait() || ep->unexp_stalled;
 	bool nudged;
@@ -128,20 +154,25 @@ static bool doorbell_sleep(struct mx_endpoint *ep, uint64_t now, uint64_t deadli
 	ep->counters[MXL_CNT_SLEEP]++;
 	ep->doorbell_sleeper = true;
 	ep->nudged = false;
-	mxl_unlock(ep);
 	/* Backlogged commands wait for ring room, queued sends for room other
 	 * endpoints of the process free, and a stalled ring for a receive from
 	 * another thread; none of it is an event: nap briefly. */
-	r = ep->t.ops->wait(&ep->t, sleep_ms(now, deadline, nap), ep->wake_fd);
-	mxl_lock(ep);
+	if (futex) {
+		r = futex_sleep(ep, sleep_ms(now, deadline, nap), gen0);
+	} else {
+		mxl_unlock(ep);
+		r = ep->t.ops->wait(&ep->t, sleep_ms(now, deadline, nap), ep->wake_fd);
+		mxl_lock(ep);
+	}
 	ep->doorbell_sleeper = false;
 	mxn_ring_disarm(&ep->evt);
 	mxl_pair_disarm(ep);
 	if (r > 0 && (r & MXL_WAIT_DEAD))
 		ep->lost = true; /* mxl_progress re-attaches or gives up */
-	nudged = ep->nudged;
+	nudged = ep->nudged && !futex; /* a futex nudge wrote no eventfd */
 	ep->nudged = false;
-	if (((r > 0 && (r & MXL_WAIT_WAKE)) || nudged) && atomic_load(&ep->wake_gen) == gen0) {
+	if (((r > 0 && (r & MXL_WAIT_WAKE) && !futex) || nudged) &&
+	    atomic_load(&ep->wake_gen) == gen0) {
 		uint64_t v;
 
 		/* A nudge, or a wakeup older than this wait: consume it.  A
@@ -197,11 +228,14 @@ bool mxl_wait_until(struct mx_endpoint *ep, uint32_t timeout_ms,
 	/* Without a timeout and without spinning no clock is needed (but
 	 * for a sleep that a retry or a resend cuts short). */
 	bool clock = timeout_ms != MX_INFINITE || !mxn_spin_never(&ep->spin), started = false;
-	bool busy = false;
+	bool busy = false, futex;
 
 	/* Done already (a send completed at issue): no progress pass. */
 	if (pred(ep, arg))
 		return true;
+	/* Each wait starts with futex sleeps (fbell.c). */
+	ep->fbell_off = false;
+	ep->fbell_unexplained = 0;
 	for (;;) {
 		if (busy)
 			mxl_progress_full(ep); /* the spin saw the work */
@@ -242,20 +276,25 @@ bool mxl_wait_until(struct mx_endpoint *ep, uint32_t timeout_ms,
 			continue;
 		}
 		/* Quiet SEND_DONEs give sendq room back without a doorbell;
-		 * a backlog waiting for that room asks for them too. */
+		 * a backlog waiting for that room asks for them too.  How we
+		 * sleep goes with it, before the fence of the arm (fbell.c). */
+		futex = mxl_fbell_usable(ep);
 		atomic_store_explicit(MXN_ATOMIC(&ep->evt.ctl->flags),
-				      mxl_list_empty(&ep->backlog) && !ep->flushing ? 0u
-										     : MXN_RINGF_WAKE_QUIET,
+				      (mxl_list_empty(&ep->backlog) && !ep->flushing
+					       ? 0u
+					       : MXN_RINGF_WAKE_QUIET) |
+					      (futex ? MXN_RINGF_FUTEX : 0u),
 				      memory_order_relaxed);
 		/* arm both (no short-circuit): int | int, which clang accepts */
-		if (((int)mxn_ring_arm(&ep->evt) | (int)mxl_pair_arm(ep)) && !ep->unexp_stalled) {
+		if (((int)mxn_ring_arm(&ep->evt) | (int)mxl_pair_arm(ep, futex)) &&
+		    !ep->unexp_stalled) {
 			mxl_pair_disarm(ep);
 			continue; /* an event or a channel message slipped in */
 		}
 		due = sleep_until(ep, deadline);
 		if (!clock && due != UINT64_MAX)
 			t = mxl_now_ns();
-		if (!doorbell_sleep(ep, t, due, gen0)) {
+		if (!doorbell_sleep(ep, t, due, gen0, futex)) {
 			mxl_progress(ep);
 			return pred(ep, arg);
 		}

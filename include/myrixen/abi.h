@@ -89,6 +89,11 @@ _Static_assert(offsetof(struct mxn_ring_ctl, flags) == 8, "flags");
 /* Event ring: also ring the doorbell for quiet events (MXN_EVTF_QUIET): the
  * guest waits for the queue room they give back. */
 #define MXN_RINGF_WAKE_QUIET 0x1u
+/* The consumer sleeps in a futex wait on this ring's prod word (local
+ * transport, lib/fbell.c), not on the doorbell: a producer whose push asks
+ * for a notification wakes it with FUTEX_WAKE on prod instead.  Read by the
+ * producer after the fence of its push (mxn_ring_push). */
+#define MXN_RINGF_FUTEX 0x2u
 _Static_assert(offsetof(struct mxn_ring_ctl, cons) == 64, "cons");
 _Static_assert(offsetof(struct mxn_ring_ctl, cons_event) == 68, "cons_event");
 
@@ -112,7 +117,7 @@ struct mxn_area_hdr {
 	uint32_t evt_ring_off;   /* struct mxn_evt[1 << evt_order] */
 	uint32_t sendq_off;      /* guest writes, daemon reads */
 	uint32_t recvq_off;      /* daemon writes, guest reads */
-	uint32_t pad0;
+	uint32_t features;       /* MXN_AREAF_*, written by the daemon (0: none) */
 	/* Written by the daemon when it attaches the endpoint (0 = not told;
 	 * older daemons leave the padding they replaced at 0): how many
 	 * rendezvous sends the endpoint may have in flight, and how many bytes
@@ -126,6 +131,9 @@ struct mxn_area_hdr {
 	uint64_t pad1[7];
 };
 _Static_assert(sizeof(struct mxn_area_hdr) == 128, "mxn_area_hdr size");
+_Static_assert(offsetof(struct mxn_area_hdr, features) == 52, "features");
+/* The daemon honours MXN_RINGF_FUTEX on the event ring (local transport). */
+#define MXN_AREAF_FUTEX 0x1u
 _Static_assert(offsetof(struct mxn_area_hdr, rndv_max) == 56, "rndv_max");
 _Static_assert(offsetof(struct mxn_area_hdr, registered_max) == 64, "registered_max");
 _Static_assert(offsetof(struct mxn_area_hdr, cmd_ctl_off) == 28, "cmd_ctl_off");
