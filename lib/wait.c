@@ -264,6 +264,8 @@ bool mxl_wait_until(struct mx_endpoint *ep, uint32_t timeout_ms,
 		if (t < spin_end && !mxn_spin_preempted(&ep->spin, prev, t)) {
 			prev = t;
 			busy = spin_turns(ep, gen0);
+			if (busy)
+				mxn_spin_found(&ep->spin);
 			continue;
 		}
 		spin_end = 0;

@@ -183,8 +183,17 @@ static void test_pair_xen_check(void)
 	CHECK(mxn_gref_ok(8) && !mxn_gref_ok(0) && !mxn_gref_ok(MXN_GREF_LIMIT));
 }
 
+static unsigned fake_runnable;
+static unsigned fake_samples;
+static unsigned fake_load(void)
+{
+	fake_samples++;
+	return fake_runnable;
+}
+
 /* The spin rule: no spinning on <= 2 CPUs unless forced, none right after a
- * preemption (even forced), a doubled window with many CPUs. */
+ * preemption (even forced), a doubled window with many CPUs when the load
+ * is unknown. */
 static void test_spin(void)
 {
 	struct mxn_spin s;
@@ -205,7 +214,68 @@ static void test_spin(void)
 	CHECK(mxn_spin_preempted(&s, 1000000, 2000000));
 	CHECK(s.preemptions == 1);
 	CHECK(mxn_spin_window(&s, 2000001) == 0 && !mxn_spin_never(&s)); /* only for now */
-	CHECK(mxn_spin_window(&s, 2000000 + MXN_SPIN_QUIET_NS) == 50000);
+	CHECK(mxn_spin_window(&s, 2000000 + MXN_SPIN_QUIET_MIN_NS) == 50000);
+}
+
+/* The back-off after a preemption doubles up to its maximum, and a spin
+ * that found its work starts it over. */
+static void test_spin_backoff(void)
+{
+	struct mxn_spin s;
+	uint64_t t = 1000000, q = MXN_SPIN_QUIET_MIN_NS;
+
+	mxn_spin_setup(&s, 50000, true, 4);
+	for (int i = 0; i < 12; i++) {
+		CHECK(mxn_spin_preempted(&s, t, t + 1000000));
+		t += 1000000;
+		CHECK(s.quiet_ns == q && s.quiet_until_ns == t + q);
+		CHECK(mxn_spin_window(&s, t + q - 1) == 0 && mxn_spin_window(&s, t + q) == 50000);
+		t += q;
+		q = 2 * q > MXN_SPIN_QUIET_MAX_NS ? MXN_SPIN_QUIET_MAX_NS : 2 * q;
+	}
+	CHECK(s.quiet_ns == MXN_SPIN_QUIET_MAX_NS && s.preemptions == 12);
+	mxn_spin_found(&s);
+	CHECK(mxn_spin_preempted(&s, t, t + 1000000));
+	CHECK(s.quiet_ns == MXN_SPIN_QUIET_MIN_NS);
+}
+
+/* Nobody spins while tasks wait for a CPU, forced or not, and a spin stops
+ * when they start waiting; spare CPUs lengthen the default window; the
+ * load is sampled at most every MXN_SPIN_LOAD_NS. */
+static void test_spin_load(void)
+{
+	struct mxn_spin s;
+	uint64_t t = 5000000;
+
+	mxn_spin_setup(&s, 50000, false, 8);
+	s.runnable = fake_load;
+	fake_runnable = 9; /* one more than the CPUs: somebody waits */
+	CHECK(mxn_spin_window(&s, t) == 0 && s.crowded == 1);
+	fake_runnable = 8; /* all busy, nobody waits: the plain window */
+	t += MXN_SPIN_LOAD_NS;
+	CHECK(mxn_spin_window(&s, t) == 50000);
+	fake_runnable = 6;
+	t += MXN_SPIN_LOAD_NS;
+	CHECK(mxn_spin_window(&s, t) == 2 * 50000);
+	fake_runnable = 1;
+	t += MXN_SPIN_LOAD_NS;
+	CHECK(mxn_spin_window(&s, t) == MXN_SPIN_SPARE_MAX * 50000);
+	/* cached within MXN_SPIN_LOAD_NS */
+	fake_samples = 0;
+	fake_runnable = 20;
+	CHECK(mxn_spin_window(&s, t + 10) == MXN_SPIN_SPARE_MAX * 50000 && fake_samples == 0);
+	/* during a spin: the crowd ends it, without a back-off */
+	CHECK(mxn_spin_preempted(&s, t + MXN_SPIN_LOAD_NS, t + MXN_SPIN_LOAD_NS + 1000));
+	CHECK(fake_samples == 1 && s.crowded == 2 && s.quiet_ns == 0 && s.preemptions == 0);
+	/* forced: the user's window, but the same crowd rule */
+	mxn_spin_setup(&s, 70000, true, 2);
+	s.runnable = fake_load;
+	fake_runnable = 3;
+	CHECK(mxn_spin_window(&s, t) == 0);
+	fake_runnable = 2;
+	CHECK(mxn_spin_window(&s, t + MXN_SPIN_LOAD_NS) == 70000);
+	/* the real sampler reads something sane here */
+	CHECK(mxn_spin_runnable_proc() >= 1);
 }
 
 /* What a rendezvous counts against the registered-memory budget: itself
@@ -230,6 +300,8 @@ int main(void)
 	test_pair_layout();
 	test_pair_xen_check();
 	test_spin();
+	test_spin_backoff();
+	test_spin_load();
 	test_wrap_and_suppression();
 	test_disarm_woken();
 	if (failures) {
