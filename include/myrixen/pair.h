@@ -116,7 +116,10 @@ _Static_assert(sizeof(struct mxn_pair_hdr) == 64, "mxn_pair_hdr size");
  * The socket message that precedes MXN_EVT_PAIR_OPEN (local transport).
  * SCM_RIGHTS carries [memfd, rx bell, tx bell]: rx bell is rung by the peer
  * when it produces into our direction or frees room in its own; tx bell is
- * the peer's rx bell.
+ * the peer's rx bell.  A side that sleeps on a futex instead (lib/fbell.c)
+ * sets MXN_RINGF_FUTEX in the flags of the direction it consumes before
+ * arming it: the producer then wakes that direction's prod with FUTEX_WAKE
+ * rather than ringing the bell.  Room waits always use the bells.
  */
 struct mxn_pair_open {
 	uint32_t abi_version;
