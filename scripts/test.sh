@@ -21,7 +21,7 @@ run_stage() {
 	echo; echo "=== $name ==="
 	if ! env ${cc:+CC=$cc} cmake -S . -B "$dir" $cargs >"$LOGS/$name.configure.log" 2>&1 ||
 	   ! cmake --build "$dir" -j "$JOBS" >"$LOGS/$name.build.log" 2>&1; then
-		echo "$name: build FAILED"; tail -40 "$LOGS/$name.configure.log" "$LOGS/$name.build.log"
+		echo "$name: build FAILED"; tail -n 40 "$LOGS/$name.configure.log" "$LOGS/$name.build.log"
 		broken=$((broken + 1)); return
 	fi
 	(cd "$dir" && ctest --output-on-failure -j "$JOBS" $targs) 2>&1 | tee "$log"

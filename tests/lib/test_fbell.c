@@ -197,7 +197,11 @@ static int one_sleep(struct mx_endpoint *ep, int ms)
 	ep->fbell_off = false;
 	CHECK(mxl_fbell_usable(ep));
 	atomic_store(MXN_ATOMIC(&ep->evt.ctl->flags), MXN_RINGF_FUTEX);
-	if (mxn_ring_arm(&ep->evt) | mxl_pair_arm(ep, true))
+	/* Both arm, as a wait does: no short-circuit between them. */
+	bool ring_busy = mxn_ring_arm(&ep->evt);
+	bool pair_busy = mxl_pair_arm(ep, true);
+
+	if (ring_busy || pair_busy)
 		return -1;
 	mxl_fbell_prepare(ep, atomic_load(&ep->wake_gen));
 	r = mxl_fbell_wait(ep, ms, &woken);
