@@ -560,6 +560,18 @@ static void do_connect(int a, uint8_t aep, int b, uint8_t bep, uint32_t key)
 	CHECK(mxw_proto_connect(hosts[a].pr, from, 1, nic, bep, key, 2000) == 0);
 }
 
+/* A fresh channel, hosts 0 and 1 at this MTU, endpoints 1 and 2 connecting
+ * to each other with key 0x4242 (the caller runs the clock). */
+static void connect_pair(unsigned mtu)
+{
+	memset(&chan, 0, sizeof(chan));
+	now_us = 0;
+	host_init(0, mtu);
+	host_init(1, mtu);
+	do_connect(0, 1, 1, 2, 0x4242);
+	do_connect(1, 2, 0, 1, 0x4242);
+}
+
 static int send_one(int a, uint8_t aep, uint8_t bep, uint64_t idx, uint32_t len)
 {
 	struct host *h = &hosts[a];
@@ -1504,13 +1516,8 @@ static void test_restart_send_numbers(void)
 	struct mxw_counters c;
 	unsigned k;
 
-	memset(&chan, 0, sizeof(chan));
 	memset(&t1, 0, sizeof(t1));
-	now_us = 0;
-	host_init(0, 1500);
-	host_init(1, 1500);
-	do_connect(0, 1, 1, 2, 0x4242);
-	do_connect(1, 2, 0, 1, 0x4242);
+	connect_pair(1500);
 	run_until(now_us + 200000);
 	CHECK(hosts[0].connect_status[MXN_ST_OK] == 1 && hosts[1].connect_status[MXN_ST_OK] == 1);
 	/* tiny, small, medium (4 fragments), rendezvous: numbers 1..4 */
@@ -1630,12 +1637,7 @@ static void test_restart_mid_pull(void)
 	const uint32_t len = 4u << 20;
 	struct mxw_counters c0, c1;
 
-	memset(&chan, 0, sizeof(chan));
-	now_us = 0;
-	host_init(0, 9000);
-	host_init(1, 9000);
-	do_connect(0, 1, 1, 2, 0x4242);
-	do_connect(1, 2, 0, 1, 0x4242);
+	connect_pair(9000);
 	run_until(now_us + 100000);
 	next_mxn_seq = 7;
 	CHECK(send_one(1, 2, 1, 70, len) == 0);
