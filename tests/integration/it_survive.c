@@ -14,6 +14,11 @@
  *   it_survive -c -d HOST:EP [-n N] [-w W] [-S MAX] [-p P] client
  *
  * -m MIN: no message shorter (-m 65536: every one a rendezvous).
+ * -u A (both sides): open-ended, for a move whose length nobody knows (a
+ * live migration's copy takes one to several minutes under emulation): the
+ * client streams until its endpoint has re-attached, then A more round
+ * trips (at least N in all), and ends the run with a zero-length message
+ * of match info SV_END; the echo side runs until that message.
  *
  * Exit 0 only when every byte of every message and reply checked out.
  */
@@ -24,6 +29,8 @@
 
 #define SV_WMAX 64u
 #define SV_WAIT_MS 180000u   /* an emulated daemon restart takes seconds */
+#define SV_UNTIL_MS 900000u  /* -u: no re-attach within this is a failure */
+#define SV_END UINT64_MAX    /* -u: the client's last message */
 
 static const uint32_t sv_sizes[] = { 0, 1, 32, 33, 128, 129, 4000, 32768, 32769, 70000, 262144,
 				     1u << 20, 4u << 20 };
@@ -31,7 +38,7 @@ static const uint32_t sv_sizes[] = { 0, 1, 32, 33, 128, 129, 4000, 32768, 32769,
 
 struct sv_opts {
 	bool server, client;
-	uint32_t ep, n, w, min, max, progress;
+	uint32_t ep, n, w, min, max, progress, until;
 	const char *dest;
 };
 
@@ -164,6 +171,27 @@ static void sv_no_extra(mx_endpoint_t ep)
 	}
 }
 
+/* The library counter whose label starts with 'label' (0 when absent). */
+static uint32_t sv_counter(mx_endpoint_t ep, const char *label)
+{
+	uint32_t n = 0, i, got = 0, *v = NULL;
+	char *labels = NULL;
+
+	if (mx_get_info(ep, MX_COUNTERS_COUNT, NULL, 0, &n, sizeof(n)) != MX_SUCCESS || !n)
+		return 0;
+	labels = calloc(n, MX_MAX_STR_LEN);
+	v = calloc(n, sizeof(*v));
+	if (labels && v &&
+	    mx_get_info(ep, MX_COUNTERS_LABELS, NULL, 0, labels, n * MX_MAX_STR_LEN) == MX_SUCCESS &&
+	    mx_get_info(ep, MX_COUNTERS_VALUES, NULL, 0, v, n * sizeof(*v)) == MX_SUCCESS)
+		for (i = 0; i < n; i++)
+			if (!strncmp(labels + i * MX_MAX_STR_LEN, label, strlen(label)))
+				got = v[i];
+	free(labels);
+	free(v);
+	return got;
+}
+
 static void sv_counters(mx_endpoint_t ep, const char *who, uint64_t stall)
 {
 	uint32_t n = 0, i, *v;
@@ -194,32 +222,51 @@ out:
 	fflush(stdout);
 }
 
+/* -u: the receives still posted after the client's last message. */
+static void sv_cancel_posted(mx_endpoint_t ep, const struct sv_opts *o, struct sv_slot *rx)
+{
+	uint32_t k, result;
+
+	for (k = 0; k < o->w; k++) {
+		if (!rx[k].busy)
+			continue;
+		result = 0;
+		if (mx_cancel(ep, &rx[k].req, &result) != MX_SUCCESS || !result) {
+			fprintf(stderr, "it_survive: posted receive %u could not be cancelled\n", k);
+			it_failures++;
+		}
+		rx[k].busy = false;
+	}
+}
+
 static void sv_server(mx_endpoint_t ep, const struct sv_opts *o)
 {
 	struct sv_slot rx[SV_WMAX], tx[SV_WMAX];
 	uint64_t last = sv_now_ms(), stall = 0, t;
+	uint32_t i, k, n = o->until ? UINT32_MAX : o->n;
 	mx_status_t st;
-	uint32_t i, k;
 
 	sv_slots(o, rx, tx);
 	for (k = 0; k < o->w; k++)
 		sv_post(ep, o, &rx[k]);
 	printf("it_survive: echo side on endpoint %u\n", o->ep);
 	fflush(stdout);
-	for (i = 0; i < o->n && !it_failures; i++) {
+	for (i = 0; i < n && !it_failures; i++) {
 		struct sv_slot *r = &rx[i % o->w], *s = &tx[i % o->w];
 		mx_endpoint_addr_t src;
 
 		if (!sv_wait(ep, &r->req, &st, "receive", i))
 			break;
 		r->busy = false;
+		if (o->until && st.match_info == SV_END && !st.msg_length)
+			break;
 		src = st.source;
 		if (!sv_check(o, &st, r->buf, i, 0, "server"))
 			break;
 		if (s->busy && !sv_wait(ep, &s->req, &st, "reply", i - o->w))
 			break;
 		sv_send(ep, o, src, s, i, 0x5a5a5a5aull);
-		if (i + o->w < o->n)
+		if (i + o->w < n)
 			sv_post(ep, o, r);
 		t = sv_now_ms();
 		if (i) /* not the wait for the client to start */
@@ -229,6 +276,8 @@ static void sv_server(mx_endpoint_t ep, const struct sv_opts *o)
 	for (k = 0; k < o->w; k++)
 		if (tx[k].busy)
 			sv_wait(ep, &tx[k].req, &st, "last reply", k);
+	if (o->until && !it_failures)
+		sv_cancel_posted(ep, o, rx);
 	if (!it_failures)
 		sv_no_extra(ep);
 	printf("it_survive: server took %u messages\n", i);
@@ -262,21 +311,67 @@ static mx_endpoint_addr_t sv_connect(mx_endpoint_t ep, const char *dest)
 	exit(1);
 }
 
+/* -u: where the run ends, once the endpoint has re-attached ('done' round
+ * trips in); UINT32_MAX while it has not.  False when it never does. */
+static bool sv_until(mx_endpoint_t ep, const struct sv_opts *o, uint32_t done, uint64_t t0,
+		     uint32_t *end)
+{
+	if (*end != UINT32_MAX)
+		return true;
+	if (sv_counter(ep, "Re-attaches")) {
+		*end = done + o->until > o->n ? done + o->until : o->n;
+		printf("it_survive: re-attached after %u round trips, %u more\n", done,
+		       *end - done);
+		fflush(stdout);
+		return true;
+	}
+	if (sv_now_ms() - t0 < SV_UNTIL_MS)
+		return true;
+	fprintf(stderr, "it_survive: no re-attach within %u s (%u round trips)\n",
+		SV_UNTIL_MS / 1000u, done);
+	it_failures++;
+	return false;
+}
+
+/* -u: the zero-length last message tells the echo side to stop. */
+static void sv_send_end(mx_endpoint_t ep, mx_endpoint_addr_t dest)
+{
+	mx_request_t req;
+	mx_status_t st;
+
+	IT_FATAL(mx_isend(ep, NULL, 0, dest, SV_END, NULL, &req));
+	sv_wait(ep, &req, &st, "last message", 0);
+}
+
+static void sv_progress(const struct sv_opts *o, uint32_t done)
+{
+	if (o->until)
+		printf("it_survive: %u round trips verified (until re-attached, then %u more)\n",
+		       done, o->until);
+	else
+		printf("it_survive: %u/%u round trips verified\n", done, o->n);
+	fflush(stdout);
+}
+
 static void sv_client(mx_endpoint_t ep, const struct sv_opts *o)
 {
 	struct sv_slot rx[SV_WMAX], tx[SV_WMAX];
 	mx_endpoint_addr_t dest = sv_connect(ep, o->dest);
-	uint64_t last = sv_now_ms(), stall = 0, t;
-	uint32_t sent = 0, done, k;
+	uint64_t last = sv_now_ms(), t0 = last, stall = 0, t;
+	uint32_t sent = 0, done, k, end = o->until ? UINT32_MAX : o->n;
 	mx_status_t st;
 
 	sv_slots(o, rx, tx);
-	for (k = 0; k < o->w && k < o->n; k++)
+	for (k = 0; k < o->w && k < end; k++)
 		sv_post(ep, o, &rx[k]);
-	for (done = 0; done < o->n && !it_failures; done++) {
+	for (done = 0; done < end && !it_failures; done++) {
 		struct sv_slot *r = &rx[done % o->w], *s = &tx[done % o->w];
 
-		while (sent < o->n && sent - done < o->w) {
+		if (o->until && !sv_until(ep, o, done, t0, &end))
+			break;
+		if (done >= end)
+			break;
+		while (sent < end && sent - done < o->w) {
 			sv_send(ep, o, dest, &tx[sent % o->w], sent, 0);
 			sent++;
 		}
@@ -288,16 +383,16 @@ static void sv_client(mx_endpoint_t ep, const struct sv_opts *o)
 		r->busy = false;
 		if (!sv_check(o, &st, r->buf, done, 0x5a5a5a5aull, "client"))
 			break;
-		if (done + o->w < o->n)
+		if (done + o->w < end)
 			sv_post(ep, o, r);
 		t = sv_now_ms();
 		stall = t - last > stall ? t - last : stall;
 		last = t;
-		if (o->progress && (done + 1) % o->progress == 0) {
-			printf("it_survive: %u/%u round trips verified\n", done + 1, o->n);
-			fflush(stdout);
-		}
+		if (o->progress && (done + 1) % o->progress == 0)
+			sv_progress(o, done + 1);
 	}
+	if (o->until && !it_failures)
+		sv_send_end(ep, dest);
 	if (!it_failures)
 		sv_no_extra(ep);
 	printf("it_survive: client verified %u round trips\n", done);
@@ -311,7 +406,7 @@ int main(int argc, char **argv)
 	mx_endpoint_t ep;
 	int c;
 
-	while ((c = getopt(argc, argv, "scd:e:n:w:m:S:p:")) != -1) {
+	while ((c = getopt(argc, argv, "scd:e:n:w:m:S:p:u:")) != -1) {
 		switch (c) {
 		case 's': o.server = true; break;
 		case 'c': o.client = true; break;
@@ -322,12 +417,14 @@ int main(int argc, char **argv)
 		case 'm': o.min = (uint32_t)strtoul(optarg, NULL, 10); break;
 		case 'S': o.max = (uint32_t)strtoul(optarg, NULL, 10); break;
 		case 'p': o.progress = (uint32_t)strtoul(optarg, NULL, 10); break;
+		case 'u': o.until = (uint32_t)strtoul(optarg, NULL, 10); break;
 		default: return 2;
 		}
 	}
-	if (o.server == o.client || (o.client && !o.dest) || !o.w || o.w > SV_WMAX || !o.n) {
+	if (o.server == o.client || (o.client && !o.dest) || !o.w || o.w > SV_WMAX || !o.n ||
+	    (o.until && o.until < o.w)) {
 		fprintf(stderr, "usage: it_survive -s [-e EP] | -c -d HOST:EP [-n N] [-w W] "
-				"[-m MIN] [-S MAX] [-p P]\n");
+				"[-m MIN] [-S MAX] [-p P] [-u A (A >= W)]\n");
 		return 2;
 	}
 	it_init();

@@ -3,27 +3,29 @@
 # line: mxt.side=echo|client|both (both: the two ends in this guest),
 # mxt.n (messages), mxt.reattach (re-attaches each end must report, at least),
 # mxt.max (largest message), mxt.peer=HOST:EP (the client's echo side; by
-# default endpoint 1 of this host).
+# default endpoint 1 of this host), mxt.until=A (open-ended: stream until
+# the endpoint has re-attached, then A more round trips; mxt.n the least).
 need "myrixen device connected" wait_for 200 shim_is Connected || return
 N=$(cmdline_arg mxt.n); N=${N:-1000}
 WANT=$(cmdline_arg mxt.reattach); WANT=${WANT:-1}
 MAX=$(cmdline_arg mxt.max); MAX=${MAX:-70000}
 SIDE=$(cmdline_arg mxt.side)
+UNTIL=$(cmdline_arg mxt.until); U=${UNTIL:+-u $UNTIL}
 # every line on the console too (the scenario waits for some of them)
 show() { while read -r l; do say "$l"; echo "$l" >> "$1"; done; }
 if [ "$SIDE" = both ]; then
-  it_survive -s -e 1 -n $N -w 8 -S $MAX > /tmp/sv-echo.txt 2>&1 &
+  it_survive -s -e 1 -n $N -w 8 -S $MAX $U > /tmp/sv-echo.txt 2>&1 &
   ECHO=$!
 fi
 if [ "$SIDE" = echo ]; then
-  it_survive -s -e 1 -n $N -w 8 -S $MAX 2>&1 | show /tmp/sv.txt
+  it_survive -s -e 1 -n $N -w 8 -S $MAX $U 2>&1 | show /tmp/sv.txt
   grep -q 'it_survive server: ok' /tmp/sv.txt; rc=$?
 else
   HOST=$(mx_info 2>/dev/null | sed -n 's/.*[Hh]ostname[^:]*: *\([^ ]*\).*/\1/p' | head -1)
   HOST=${HOST%%:*}
   DEST=$(cmdline_arg mxt.peer); DEST=${DEST:-${HOST:-emuhost}:1}
   say "streaming $N messages to $DEST"
-  it_survive -c -d $DEST -n $N -w 8 -S $MAX -p 50 2>&1 | show /tmp/sv.txt
+  it_survive -c -d $DEST -n $N -w 8 -S $MAX -p 50 $U 2>&1 | show /tmp/sv.txt
   grep -q 'it_survive client: ok' /tmp/sv.txt; rc=$?
 fi
 check "every message and reply verified, in order, none twice" [ $rc = 0 ]
