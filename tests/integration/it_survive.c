@@ -171,27 +171,6 @@ static void sv_no_extra(mx_endpoint_t ep)
 	}
 }
 
-/* The library counter whose label starts with 'label' (0 when absent). */
-static uint32_t sv_counter(mx_endpoint_t ep, const char *label)
-{
-	uint32_t n = 0, i, got = 0, *v = NULL;
-	char *labels = NULL;
-
-	if (mx_get_info(ep, MX_COUNTERS_COUNT, NULL, 0, &n, sizeof(n)) != MX_SUCCESS || !n)
-		return 0;
-	labels = calloc(n, MX_MAX_STR_LEN);
-	v = calloc(n, sizeof(*v));
-	if (labels && v &&
-	    mx_get_info(ep, MX_COUNTERS_LABELS, NULL, 0, labels, n * MX_MAX_STR_LEN) == MX_SUCCESS &&
-	    mx_get_info(ep, MX_COUNTERS_VALUES, NULL, 0, v, n * sizeof(*v)) == MX_SUCCESS)
-		for (i = 0; i < n; i++)
-			if (!strncmp(labels + i * MX_MAX_STR_LEN, label, strlen(label)))
-				got = v[i];
-	free(labels);
-	free(v);
-	return got;
-}
-
 static void sv_counters(mx_endpoint_t ep, const char *who, uint64_t stall)
 {
 	uint32_t n = 0, i, *v;
@@ -318,7 +297,7 @@ static bool sv_until(mx_endpoint_t ep, const struct sv_opts *o, uint32_t done, u
 {
 	if (*end != UINT32_MAX)
 		return true;
-	if (sv_counter(ep, "Re-attaches")) {
+	if (it_counter(ep, "Re-attaches (daemon restart, restore)")) {
 		*end = done + o->until > o->n ? done + o->until : o->n;
 		printf("it_survive: re-attached after %u round trips, %u more\n", done,
 		       *end - done);
