@@ -29,7 +29,7 @@
 
 /* What a timer in the engine's deadline heap belongs to. */
 enum mxw_timer_kind { MXW_T_ACK = 1, MXW_T_RESEND, MXW_T_CONNECT, MXW_T_LOOKUP, MXW_T_REASM,
-		      MXW_T_PEER, MXW_T_PULL, MXW_T_HELD };
+		      MXW_T_PEER, MXW_T_PULL, MXW_T_HELD, MXW_T_ANNOUNCE };
 #define MXW_TIMERS_MAX (MXW_PEERS_MAX + MXW_PULLS_MAX + 8u)
 
 enum mxw_send_kind { MXW_SK_TINY = 1, MXW_SK_SMALL, MXW_SK_MEDIUM, MXW_SK_RNDV, MXW_SK_NOTIFY };
@@ -108,6 +108,10 @@ struct mxw_partner {
 	 * unknown), and when we took it */
 	uint32_t life;
 	uint64_t life_at;
+	/* we connected to it (its key was right): when its daemon restarts we
+	 * connect again (mxoe_life.c), as its library cannot without the key */
+	bool key_known;
+	uint32_t key;
 	struct mxw_send_q unacked, throttled;
 	/* medium reassembly of seqnum med_seq */
 	bool med_active;
@@ -130,6 +134,7 @@ struct mxw_conn_req {
 	TAILQ_ENTRY(mxw_conn_req) link;
 	struct mxw_ep from;
 	uint64_t cookie;
+	bool internal;              /* ours (mxoe_life.c): no library waits for it */
 	uint16_t peer;
 	uint8_t rep;
 	uint32_t key;
@@ -230,6 +235,7 @@ struct mxw_peer {
 	struct mxw_partner_list partners;
 	uint32_t npartners, rndv_in, connecting;
 	uint32_t reasm_bytes;
+	uint64_t life_next;         /* mxoe_life.c: its lives looked at no sooner */
 };
 
 /* timer_fire() finds the owner from its timer */
@@ -252,6 +258,9 @@ struct mxw_proto {
 	 * lookups), which fires, runs that list's due entries, re-arms */
 	struct mxw_timerq tq;
 	struct mxw_timer t_ack, t_resend, t_connect, t_lookup, t_reasm, t_held;
+	/* our new life told to the segment (mxoe_life.c): the next step */
+	struct mxw_timer t_announce;
+	uint32_t announce_step;
 	struct mxw_partner_list buckets[MXW_PARTNER_BUCKETS];
 	TAILQ_HEAD(, mxw_partner) lru, reasm, held;
 	uint32_t npartners;
@@ -293,6 +302,13 @@ void mxw_send_ack(struct mxw_proto *pr, struct mxw_partner *pt);
 /* Fail everything that involves 'peer' (it stopped answering). */
 void mxw_peer_failed(struct mxw_proto *pr, uint16_t peer, uint8_t status);
 uint8_t mxw_nack_status(uint8_t nack_type);
+/* A connect request to (peer, endpoint) on behalf of 'from', resent until
+ * answered or timeout_ms; 'internal': ours, its outcome told to no one. */
+int mxw_connect_start(struct mxw_proto *pr, struct mxw_ep from, uint64_t cookie, uint16_t peer,
+		      uint8_t endpoint, uint32_t key, uint32_t timeout_ms, bool internal);
+/* Whether incarnation 'inc' (low 24 bits) is another life of pt's other
+ * engine than the one its last connect frame we took came from. */
+bool mxw_partner_reborn(const struct mxw_partner *pt, uint32_t inc);
 
 /* Deliver or act on one message taken in order (f as decoded, data its
  * whole payload): 0 consumed, -EAGAIN no room now, -ESRCH endpoint gone,
@@ -371,6 +387,8 @@ int mxw_peer_by_mac(const struct mxw_proto *pr, const uint8_t mac[6]);
 int mxw_peer_add_dynamic(struct mxw_proto *pr, uint64_t nic_id);
 void mxw_rx_host_query(struct mxw_proto *pr, const struct mxw_frame *f);
 void mxw_rx_host_reply(struct mxw_proto *pr, const struct mxw_frame *f);
+/* A HOST_QUERY to every host of the segment (broadcast). */
+void mxw_tx_query_all(struct mxw_proto *pr);
 uint64_t mxw_lookup_progress(struct mxw_proto *pr, uint64_t now);
 void mxw_peer_heard(struct mxw_proto *pr, int peer);
 /* Something more is owed by 'peer' / one thing less (sends, pulls). */
@@ -382,6 +400,16 @@ void mxw_liveness_arm(struct mxw_proto *pr, uint16_t peer);
 /* A lower-bound deadline for one of the engine's lists. */
 void mxw_timer_earlier(struct mxw_proto *pr, struct mxw_timer *t, uint64_t due);
 void mxw_lookups_free(struct mxw_proto *pr);
+
+/* mxoe_life.c: a daemon restart seen from both sides */
+/* Tell the segment our new life while endpoints are coming back; the next
+ * step's due, or MXW_NO_DEADLINE when done. */
+uint64_t mxw_announce_progress(struct mxw_proto *pr, uint64_t now);
+void mxw_announce_arm(struct mxw_proto *pr);
+/* 'peer' said its engine's incarnation is 'inc' (HOST_QUERY or HOST_REPLY
+ * with the magic): connect again the partners we connected to there if
+ * that is a new life. */
+void mxw_peer_life(struct mxw_proto *pr, uint16_t peer, uint32_t inc);
 void mxw_board_name_set(struct mxw_proto *pr, const char *hostname);
 
 static inline uint16_t mxw_seq_add(uint16_t s, uint16_t n)

@@ -215,7 +215,13 @@ static void tx_host_query(struct mxw_proto *pr, const uint8_t mac[6], uint16_t p
 	f.peer_index = peer ? pr->peers[peer].reverse_index : MXW_PEER_INDEX_UNKNOWN;
 	f.u.host.src_dst_peer_index = peer ? peer : MXW_PEER_INDEX_UNKNOWN;
 	f.u.host.magic = MXW_HOST_QUERY_MAGIC;
+	f.u.host.incarnation = pr->incarnation;     /* mxoe_life.c */
 	(void)mxw_tx_frame(pr, &f, 0);
+}
+
+void mxw_tx_query_all(struct mxw_proto *pr)
+{
+	tx_host_query(pr, broadcast_mac, 0);
 }
 
 static void lookup_send(struct mxw_proto *pr, struct mxw_lookup *lk, uint64_t now)
@@ -311,6 +317,8 @@ void mxw_rx_host_query(struct mxw_proto *pr, const struct mxw_frame *f)
 	if (peer > 0) {
 		mxw_peer_heard(pr, peer);   /* a peer probing us is alive */
 		set_reverse_index(pr, peer, f->u.host.src_dst_peer_index);
+		if (f->u.host.incarnation)
+			mxw_peer_life(pr, (uint16_t)peer, f->u.host.incarnation);
 	}
 	memset(&r, 0, sizeof(r));
 	r.type = MXW_PKT_HOST_REPLY;
@@ -319,6 +327,8 @@ void mxw_rx_host_query(struct mxw_proto *pr, const struct mxw_frame *f)
 	r.peer_index = peer > 0 ? pr->peers[peer].reverse_index : MXW_PEER_INDEX_UNKNOWN;
 	r.u.host.src_dst_peer_index = peer > 0 ? (uint16_t)peer : MXW_PEER_INDEX_UNKNOWN;
 	r.u.host.magic = f->u.host.magic;
+	if (f->u.host.incarnation)  /* a myribackd asks: our life too */
+		r.u.host.incarnation = pr->incarnation;
 	r.payload = (const uint8_t *)pr->board_name;
 	r.payload_len = (uint32_t)strlen(pr->board_name);
 	(void)mxw_tx_frame(pr, &r, 0);
@@ -354,6 +364,8 @@ void mxw_rx_host_reply(struct mxw_proto *pr, const struct mxw_frame *f)
 	if (peer > 0) {
 		mxw_peer_heard(pr, peer);
 		set_reverse_index(pr, peer, f->u.host.src_dst_peer_index);
+		if (f->u.host.incarnation)
+			mxw_peer_life(pr, (uint16_t)peer, f->u.host.incarnation);
 	}
 	if (len == 0)
 		return;             /* a nameless host: only a sign of life */
@@ -364,7 +376,10 @@ void mxw_rx_host_reply(struct mxw_proto *pr, const struct mxw_frame *f)
 	TAILQ_FOREACH(lk, &pr->lookups, link)
 		wanted |= lookup_wants(lk, nic, name, len);
 	if (!wanted && peer < 0) {
-		pr->st.drops++;
+		/* a myribackd answering our broadcast (an announce, or a
+		 * lookup of another host) is no stray frame */
+		if (!f->u.host.incarnation)
+			pr->st.drops++;
 		return;
 	}
 	if (peer < 0) {

@@ -122,6 +122,7 @@ int mxw_proto_new(const struct mxw_proto_params *p, const struct mxw_proto_cb *c
 	pr->t_lookup.kind = MXW_T_LOOKUP;
 	pr->t_reasm.kind = MXW_T_REASM;
 	pr->t_held.kind = MXW_T_HELD;
+	pr->t_announce.kind = MXW_T_ANNOUNCE;
 	/* peer 0 is this host */
 	pr->peers[0].used = true;
 	memcpy(pr->peers[0].mac, p->mac, 6);
@@ -138,6 +139,7 @@ int mxw_proto_new(const struct mxw_proto_params *p, const struct mxw_proto_cb *c
 	err = mxw_large_init(pr);
 	if (err)
 		goto out;
+	mxw_announce_arm(pr);
 	*out = pr;
 	return 0;
 out:
@@ -655,30 +657,17 @@ static void tx_connect_request(struct mxw_proto *pr, struct mxw_conn_req *cr)
 	(void)mxw_tx_frame(pr, &f, cr->peer);
 }
 
-int mxw_proto_connect(struct mxw_proto *pr, struct mxw_ep from, uint64_t cookie,
-		      uint64_t nic_id, uint8_t endpoint, uint32_t key, uint32_t timeout_ms)
+int mxw_connect_start(struct mxw_proto *pr, struct mxw_ep from, uint64_t cookie, uint16_t peer,
+		      uint8_t endpoint, uint32_t key, uint32_t timeout_ms, bool internal)
 {
-	struct mxw_conn_req *cr;
-	struct mxw_partner *pt;
-	int peer;
+	struct mxw_conn_req *cr = calloc(1, sizeof(*cr));
 
-	if (nic_id == 0 || nic_id == pr->nic_id || nic_id >> 48)
-		return -EINVAL;
-	peer = mxw_peer_add_dynamic(pr, nic_id);
-	if (peer < 0)
-		return peer;
-	/* the partner exists from now on so both directions share one state */
-	pt = partner_get(pr, from, (uint16_t)peer, endpoint);
-	if (!pt)
-		return -ENOMEM;
-	if (pt->lsession != from.session)
-		return -ESRCH;
-	cr = calloc(1, sizeof(*cr));
 	if (!cr)
 		return -ENOMEM;
 	cr->from = from;
 	cr->cookie = cookie;
-	cr->peer = (uint16_t)peer;
+	cr->internal = internal;
+	cr->peer = peer;
 	cr->rep = endpoint;
 	cr->key = key;
 	cr->cseq = pr->next_cseq++;
@@ -694,12 +683,33 @@ int mxw_proto_connect(struct mxw_proto *pr, struct mxw_ep from, uint64_t cookie,
 	return 0;
 }
 
+int mxw_proto_connect(struct mxw_proto *pr, struct mxw_ep from, uint64_t cookie,
+		      uint64_t nic_id, uint8_t endpoint, uint32_t key, uint32_t timeout_ms)
+{
+	struct mxw_partner *pt;
+	int peer;
+
+	if (nic_id == 0 || nic_id == pr->nic_id || nic_id >> 48)
+		return -EINVAL;
+	peer = mxw_peer_add_dynamic(pr, nic_id);
+	if (peer < 0)
+		return peer;
+	/* the partner exists from now on so both directions share one state */
+	pt = partner_get(pr, from, (uint16_t)peer, endpoint);
+	if (!pt)
+		return -ENOMEM;
+	if (pt->lsession != from.session)
+		return -ESRCH;
+	return mxw_connect_start(pr, from, cookie, (uint16_t)peer, endpoint, key, timeout_ms,
+				 false);
+}
+
 static void connect_finish(struct mxw_proto *pr, struct mxw_conn_req *cr, uint8_t status,
 			   uint32_t rsession)
 {
 	TAILQ_REMOVE(&pr->connects, cr, link);
 	pr->peers[cr->peer].connecting--;
-	if (pr->cb.connect_done)
+	if (pr->cb.connect_done && !cr->internal)
 		pr->cb.connect_done(pr->cb.ctx, cr->from, cr->cookie, status,
 				    pr->peers[cr->peer].nic_id, cr->peer, cr->rep, rsession);
 	free(cr);
@@ -890,10 +900,10 @@ static bool connect_req_copy(const struct mxw_partner *pt, const struct mxw_fram
 	       pt->rsession == f->u.connect.src_session;
 }
 
-/* Whether a connect frame of incarnation 'inc' comes from another life of
- * the other engine than the last one we took a connect frame from (its
- * daemon restarted).  Requests carry 32 bits, replies 24: the low 24 count. */
-static bool partner_reborn(const struct mxw_partner *pt, uint32_t inc)
+/* Whether a frame of incarnation 'inc' comes from another life of the
+ * other engine than the last one we took a connect frame from (its daemon
+ * restarted).  Requests carry 32 bits, replies 24: the low 24 count. */
+bool mxw_partner_reborn(const struct mxw_partner *pt, uint32_t inc)
 {
 	inc &= MXW_INC_REPLY_MASK;
 	return inc && pt->life && pt->life != inc;
@@ -964,7 +974,7 @@ static void rx_connect_request(struct mxw_proto *pr, int peer, const struct mxw_
 		if (!pt)
 			return;
 	}
-	reborn = partner_reborn(pt, f->u.connect.incarnation);
+	reborn = mxw_partner_reborn(pt, f->u.connect.incarnation);
 	ahead = (uint8_t)(f->u.connect.connect_seqnum - pt->req_cseq);
 	if (!reborn && connect_req_copy(pt, f)) {
 		/* only our reply again */
@@ -1040,7 +1050,7 @@ static void rx_connect_reply(struct mxw_proto *pr, int peer, const struct mxw_fr
 	} else {
 		pt->mxn_seq = f->u.connect.mxn_seq;
 		partner_resync(pr, pt, f->u.connect.target_session, false);
-		reborn = partner_reborn(pt, f->u.connect.incarnation);
+		reborn = mxw_partner_reborn(pt, f->u.connect.incarnation);
 		if (reborn && pt->send_ready)
 			partner_lost_state(pr, pt, true);
 		if (reborn && pt->mxn_seq)
@@ -1048,6 +1058,9 @@ static void rx_connect_reply(struct mxw_proto *pr, int peer, const struct mxw_fr
 		partner_send_start(pr, pt, f->u.connect.target_recv_seqnum_start);
 		partner_life_take(pr, pt, f->u.connect.incarnation);
 	}
+	/* the key was right: we may connect again if its daemon restarts */
+	pt->key = cr->key;
+	pt->key_known = true;
 	connect_finish(pr, cr, MXN_ST_OK, f->u.connect.target_session);
 }
 
@@ -1595,6 +1608,7 @@ static uint64_t timer_fire(struct mxw_proto *pr, struct mxw_timer *t, uint64_t n
 	case MXW_T_LOOKUP: return mxw_lookup_progress(pr, now);
 	case MXW_T_REASM: return mxw_reasm_progress(pr, now);
 	case MXW_T_HELD: return mxw_held_progress(pr, now);
+	case MXW_T_ANNOUNCE: return mxw_announce_progress(pr, now);
 	case MXW_T_PEER:
 		return mxw_liveness_progress(pr, (uint16_t)((struct mxw_peer *)(void *)t - pr->peers),
 					     now);

@@ -76,6 +76,8 @@ struct mxw_counters {
 	uint64_t reannounced;       /* rendezvous announced again to a restarted daemon */
 	uint64_t pulls_parked;      /* pulls whose sender's daemon restarted mid-pull */
 	uint64_t pulls_retargeted;  /* ...that went on from the window announced again */
+	uint64_t announces;         /* our new life told to the segment (mxoe_life.c) */
+	uint64_t reconnects;        /* partners connected again: their daemon restarted */
 	uint64_t nacks_tx, nacks_rx;
 	uint64_t acks_tx, acks_rx;  /* explicit TRUC acks */
 	uint64_t bad_frames;        /* malformed or hostile frames */

@@ -331,6 +331,8 @@ static int decode_host(struct mxw_frame *f, const uint8_t *body, size_t blen)
 	TAKE(w, body, blen);
 	f->u.host.src_dst_peer_index = ntohs(w.src_dst_peer_index);
 	f->u.host.magic = ntohl(w.magic);
+	if (ntohl(w.pad0) == MXW_MXN_SEQ_MAGIC)
+		f->u.host.incarnation = ntohl(w.pad1);
 	if (f->type == MXW_PKT_HOST_QUERY)
 		return 0;
 	if (w.length > MXW_HOSTNAME_MAX + 1)
@@ -573,6 +575,10 @@ static int header_to_wire(const struct mxw_frame *f, void *hdr)
 		w->length = f->type == MXW_PKT_HOST_REPLY ? (uint8_t)(f->payload_len + 1) : 0;
 		w->src_dst_peer_index = htons(f->u.host.src_dst_peer_index);
 		w->magic = htonl(f->u.host.magic);
+		if (f->u.host.incarnation) {
+			w->pad0 = htonl(MXW_MXN_SEQ_MAGIC);
+			w->pad1 = htonl(f->u.host.incarnation);
+		}
 		return sizeof(*w);
 	}
 	default:

@@ -61,6 +61,10 @@
  * magic carries the low 24 bits of the replier's incarnation in its last 3
  * bytes (Open-MX: a reply's pad), so a late reply of the same life is never
  * taken for a peer that lost its state (MXW_INC_REPLY_MASK).
+ * A HOST_QUERY of ours carries the magic in pad0 (offset 4) and our
+ * incarnation in pad1 (offset 12), and so does our HOST_REPLY to a query
+ * that carried the magic: a peer whose daemon restarted says so by its
+ * queries and answers (mxoe_life.c).
  */
 #define MXW_INC_REPLY_MASK 0xffffffu
 #define MXW_MXN_SEQ_MAGIC 0x4d584e53u  /* "MXNS" */
@@ -423,6 +427,9 @@ struct mxw_frame {
 			uint16_t src_dst_peer_index;
 			uint32_t magic;
 			uint8_t name_len;
+			/* MXW_MXN_SEQ_MAGIC in pad0: the sender engine's
+			 * incarnation (pad1), else 0 */
+			uint32_t incarnation;
 		} host;
 	} u;
 	/* TINY/SMALL message, MEDIUM fragment, PULL_REPLY data, HOST_REPLY

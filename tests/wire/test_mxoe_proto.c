@@ -572,6 +572,18 @@ static void connect_pair(unsigned mtu)
 	do_connect(1, 2, 0, 1, 0x4242);
 }
 
+/* host h's library replies to what endpoint 'to' received from host 'from'
+ * endpoint 'fep' (MX's status.source): no connect of its own */
+static void reply_to_source(int h, int from, uint8_t fep)
+{
+	uint64_t nic = 0;
+
+	for (int k = 0; k < 6; k++)
+		nic = nic << 8 | hosts[from].mac[k];
+	hosts[h].conn.peer = (uint16_t)mxw_proto_peer_by_nic(hosts[h].pr, nic);
+	hosts[h].conn.session = hosts[from].ep[fep].session;
+}
+
 static int send_one(int a, uint8_t aep, uint8_t bep, uint64_t idx, uint32_t len)
 {
 	struct host *h = &hosts[a];
@@ -1517,9 +1529,15 @@ static void test_restart_send_numbers(void)
 	unsigned k;
 
 	memset(&t1, 0, sizeof(t1));
-	connect_pair(1500);
+	/* only host 0 connects: its library is the one that connects again
+	 * (host 1's daemon would too if it had connected, mxoe_life.c) */
+	memset(&chan, 0, sizeof(chan));
+	now_us = 0;
+	host_init(0, 1500);
+	host_init(1, 1500);
+	do_connect(0, 1, 1, 2, 0x4242);
 	run_until(now_us + 200000);
-	CHECK(hosts[0].connect_status[MXN_ST_OK] == 1 && hosts[1].connect_status[MXN_ST_OK] == 1);
+	CHECK(hosts[0].connect_status[MXN_ST_OK] == 1);
 	/* tiny, small, medium (4 fragments), rendezvous: numbers 1..4 */
 	for (k = 0; k < 4; k++) {
 		next_mxn_seq = (uint16_t)(k + 1);
@@ -1533,6 +1551,7 @@ static void test_restart_send_numbers(void)
 	}
 
 	/* host 0's daemon dies with 5 messages of host 1 in flight to it */
+	reply_to_source(1, 0, 1);
 	chan.dead[0] = true;
 	for (k = 0; k < 5; k++) {
 		next_mxn_seq = (uint16_t)(100 + k);
@@ -1688,8 +1707,70 @@ static void test_restart_mid_pull(void)
 	hosts_free();
 }
 
+/*
+ * The daemon of an endpoint that only accepted its connection restarts
+ * (issue 13): host 0's endpoint 1 connected to host 1's endpoint 2, host
+ * 1's library only replies to what it receives.  Host 1's daemon restarts
+ * with 3 messages of host 0 in flight to it.  Host 1's library cannot
+ * connect back (no key); the new daemon tells the segment its new life and
+ * host 0's daemon connects again by itself: the 3 arrive, in order, and host
+ * 1's replies go out again.  On the old code nobody connected again: host
+ * 1's daemon knew no peer (send -EINVAL) and the 3 never arrived.
+ */
+static void test_restart_accepted(void)
+{
+	struct mxw_counters c0, c1;
+	unsigned k;
+
+	memset(&chan, 0, sizeof(chan));
+	now_us = 0;
+	host_init(0, 9000);
+	host_init(1, 9000);
+	do_connect(0, 1, 1, 2, 0x4242);
+	run_until(now_us + 100000);
+	CHECK(hosts[0].connect_status[MXN_ST_OK] == 1);
+	next_mxn_seq = 1;
+	CHECK(send_one(0, 1, 2, 0, 20) == 0);
+	run_until(now_us + 100000);
+	CHECK(hosts[1].nrx[2] == 1);
+	reply_to_source(1, 0, 1);
+	CHECK(send_one(1, 2, 1, 0, 20) == 0);
+	run_until(now_us + 100000);
+	CHECK(hosts[0].nrx[1] == 1 && hosts[1].send_ok == 1);
+
+	chan.dead[1] = true;
+	for (k = 0; k < 3; k++) {
+		next_mxn_seq = (uint16_t)(2 + k);
+		CHECK(send_one(0, 1, 2, 10 + k, 100 + 3000 * k) == 0);
+	}
+	host_restart(1);
+	run_until(now_us + 300000);
+	reply_to_source(1, 0, 1);
+	next_mxn_seq = 9;
+	k = (unsigned)send_one(1, 2, 1, 1, 5000);
+	run_until(now_us + 500000);
+	mxw_proto_get_counters(hosts[0].pr, &c0);
+	mxw_proto_get_counters(hosts[1].pr, &c1);
+	printf("restart of the accepting side: announces %llu, reconnects %llu, requeued %llu; "
+	       "%u of 3 in flight arrived; its reply: send %d, %u arrived\n",
+	       (unsigned long long)c1.announces, (unsigned long long)c0.reconnects,
+	       (unsigned long long)c0.requeued, hosts[1].nrx[2], (int)k, hosts[0].nrx[1] - 1);
+	CHECK(c1.announces >= 1 && c0.reconnects == 1 && c0.requeued == 3);
+	CHECK(hosts[1].nrx[2] == 3 && hosts[0].send_ok == 4);
+	for (unsigned i = 0; i < 3 && i < hosts[1].nrx[2]; i++)
+		CHECK(hosts[1].rx[2][i].match == 10 + i && hosts[1].rx[2][i].ok &&
+		      hosts[1].rx[2][i].mxn_seq == 2 + i);
+	CHECK(k == 0 && hosts[0].nrx[1] == 2 && hosts[0].rx[1][1].match == 1 &&
+	      hosts[0].rx[1][1].ok && hosts[0].rx[1][1].mxn_seq == 9);
+	/* no connect callback for a connect the library did not ask for */
+	CHECK(hosts[0].connect_status[MXN_ST_OK] == 1);
+	next_mxn_seq = 0;
+	hosts_free();
+}
+
 int main(void)
 {
+	test_restart_accepted();
 	test_restart_mid_pull();
 	test_restart_send_numbers();
 	test_openmx_liveness_and_names();

@@ -396,8 +396,9 @@ static void test_notify(void)
 	check_truncations(buf, len, 40);
 }
 
-/* Our extension (docs/interop.md): the connect magic and incarnation, the
- * send number at offset 6 (TINY/SMALL/RNDV) and 30 (MEDIUM); zeros without. */
+/* Our extension (docs/interop.md): the connect and host frames' magic and
+ * incarnation, the send number at offset 6 (TINY/SMALL/RNDV) and 30
+ * (MEDIUM); zeros without. */
 static void test_send_numbers(void)
 {
 	static const uint8_t payload[1000];
@@ -422,6 +423,23 @@ static void test_send_numbers(void)
 		CHECK(be32(buf, 16 + 28) == (on ? 0x0bb2c3d5u : 0x0b000000u));
 		CHECK(mxw_decode(buf, (size_t)len, &d) == 0 && d.u.connect.status_code == 11);
 		CHECK(d.u.connect.incarnation == (on ? 0xb2c3d5u : 0));
+		/* HOST_QUERY and HOST_REPLY: the magic in pad0, the whole
+		 * incarnation in pad1 (mxoe_life.c); a native one decodes as 0 */
+		for (int t = MXW_PKT_HOST_QUERY; t <= MXW_PKT_HOST_REPLY; t++) {
+			base(&f, (uint8_t)t);
+			f.u.host.magic = MXW_HOST_QUERY_MAGIC;
+			f.u.host.incarnation = on ? 0xa1b2c3d5u : 0;
+			f.payload = (const uint8_t *)"b:0";
+			f.payload_len = t == MXW_PKT_HOST_REPLY ? 3 : 0;
+			len = mxw_encode_frame(buf, sizeof(buf), &f);
+			CHECK(len == 60 && be32(buf, 16 + 8) == MXW_HOST_QUERY_MAGIC);
+			CHECK(be32(buf, 16 + 4) == (on ? 0x4d584e53u : 0));
+			CHECK(be32(buf, 16 + 12) == (on ? 0xa1b2c3d5u : 0));
+			CHECK(mxw_decode(buf, (size_t)len, &d) == 0);
+			CHECK(d.u.host.incarnation == (on ? 0xa1b2c3d5u : 0));
+			buf[16 + 4] ^= 1;   /* no magic: pad1 is only a pad */
+			CHECK(mxw_decode(buf, (size_t)len, &d) == 0 && d.u.host.incarnation == 0);
+		}
 	}
 	base(&f, MXW_PKT_TINY);
 	fill_msg(&f.u.msg);
