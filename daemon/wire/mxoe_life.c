@@ -62,6 +62,8 @@ uint64_t mxw_announce_progress(struct mxw_proto *pr, uint64_t now)
 		mxw_tx_query_all(pr);
 		pr->st.announces++;
 	}
+	if (k + 1 >= MXW_ANNOUNCES)
+		return MXW_NO_DEADLINE;
 	return now + ((uint64_t)1000000u << (k ? k - 1 : 0));
 }
 
