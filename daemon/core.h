@@ -90,6 +90,7 @@ struct mxd_core_stats {
 	uint64_t pull_direct;       /* single copies done by the receiving library */
 	uint64_t pull_direct_bytes;
 	uint64_t pull_direct_failed;/* ... that it reported failed */
+	uint64_t pull_pregranted;   /* rendezvous announced with the grant in them */
 	uint64_t pull_async;        /* daemon-mediated copies, off the loop thread */
 	uint64_t pull_async_bytes;
 	uint64_t pull_refused;      /* a process is no longer who opened its endpoint */

@@ -399,6 +399,7 @@ static int do_send_rndv(struct mxd_endpoint *ep, const struct mxn_cmd *c)
 	e->type = MXN_EVT_RECV_RNDV;
 	e->flags = c->flags & MXN_CMDF_SYNC ? MXN_EVTF_SYNC : 0;
 	e->u.rndv.rndv_handle = r->handle;
+	mxd_pull_pregrant(dst, r, e);
 	mxd_ep_commit(dst);
 	dst->st.recv_rndv++;
 	r = NULL;

@@ -73,6 +73,9 @@ struct mxd_rndv {
 	/* local pull in progress: granted to the receiving library (waits for
 	 * its PULL_FIN), or copied by a worker (job, cancelled with job_ops) */
 	bool granted;
+	/* named to the receiving library in its RECV_RNDV (MXN_EVTF_GRANT):
+	 * it may answer PULL_FIN without a PULL */
+	bool pregranted;
 	void *job;
 	const struct mxd_transport_ops *job_ops;
 	/* windowed (core_window.c): region and pull_region describe the window
@@ -164,6 +167,7 @@ uint8_t mxd_pull_copy_at(struct mxd_rndv *r, struct mxd_endpoint *dst, const str
 			 uint64_t src_off, uint64_t dst_off, uint32_t len);
 void mxd_pull_finish(struct mxd_endpoint *ep, struct mxd_rndv *r, uint64_t cookie,
 		     uint8_t status, uint32_t len);
+void mxd_pull_pregrant(struct mxd_endpoint *dst, struct mxd_rndv *r, struct mxn_evt *e);
 void mxd_pull_hold(struct mxd_endpoint *ep, struct mxd_rndv *r, const struct mxn_cmd *c,
 		   uint32_t len, struct mxd_region *to);
 int mxd_cmd_pull(struct mxd_endpoint *ep, const struct mxn_cmd *c);

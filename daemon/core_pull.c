@@ -89,17 +89,28 @@ static uint8_t refused_status(struct mxd_core *core, int err)
 	return MXN_ST_BAD_REQUEST;
 }
 
+/* The sender's segments into ep's recvq, freed with the event slot at
+ * prod_pvt (the next one produced).  -EAGAIN: no room. */
+static int grant_segs(struct mxd_endpoint *ep, const struct mxd_rndv *r, uint32_t *off)
+{
+	uint32_t bytes = r->region->nsegs * (uint32_t)sizeof(struct mxn_vaddr_seg);
+
+	if (r->region->kind != MXN_REGION_VADDR || !r->region->nsegs ||
+	    mxd_recvq_alloc(&ep->rq, bytes, ep->evt.prod_pvt, off))
+		return -EAGAIN;
+	memcpy(ep->recvq + *off, r->region->seg.vaddr, bytes);
+	return 0;
+}
+
 /* Hand the sender's segments to the receiving library (method 1). */
 static int grant(struct mxd_endpoint *ep, struct mxd_rndv *r, uint64_t cookie, uint32_t len,
 		 uint32_t pid)
 {
-	uint32_t bytes = r->region->nsegs * (uint32_t)sizeof(struct mxn_vaddr_seg), off;
 	struct mxn_evt *e;
+	uint32_t off;
 
-	if (r->region->kind != MXN_REGION_VADDR || !r->region->nsegs ||
-	    !mxd_ep_recv_room(ep) || mxd_recvq_alloc(&ep->rq, bytes, ep->evt.prod_pvt, &off))
+	if (!mxd_ep_recv_room(ep) || grant_segs(ep, r, &off))
 		return -EAGAIN;
-	memcpy(ep->recvq + off, r->region->seg.vaddr, bytes);
 	e = mxd_ep_slot(ep);
 	memset(e, 0, sizeof(*e));
 	e->type = MXN_EVT_PULL_GRANT;
@@ -113,6 +124,35 @@ static int grant(struct mxd_endpoint *ep, struct mxd_rndv *r, uint64_t cookie, u
 	mxd_ep_commit(ep);
 	r->granted = true;
 	return 0;
+}
+
+/*
+ * Method 1 at announcement: a library that copies for itself
+ * (MXN_RINGF_PREGRANT, a hint it gives about itself only) gets the sender's
+ * segments in the RECV_RNDV slot e (not yet committed) when a PULL would be
+ * granted now, after the same checks, so a receive it already posted
+ * copies at once: no PULL, no GRANT, two wake-ups fewer per message.  A
+ * refusal is not counted here: the PULL that follows is refused, counted.
+ */
+void mxd_pull_pregrant(struct mxd_endpoint *dst, struct mxd_rndv *r, struct mxn_evt *e)
+{
+	const struct mxd_transport_ops *ops = dst->ops;
+	uint32_t pid, off;
+
+	/* relaxed: the flag orders nothing, it only picks the event's form */
+	if (!ops->pull_direct || r->src->ops != ops || !r->length ||
+	    r->region->total_len != r->length ||
+	    !(atomic_load_explicit(MXN_ATOMIC(&dst->evt.ctl->flags), memory_order_relaxed) &
+	      MXN_RINGF_PREGRANT) ||
+	    ops->pull_direct(r->src, dst, &pid) ||
+	    (ops->pull_owner_check && ops->pull_owner_check(r->src)) || grant_segs(dst, r, &off))
+		return;
+	e->flags |= MXN_EVTF_GRANT;
+	e->u.rndv.pid = pid;
+	e->u.rndv.segs_off = off;
+	e->u.rndv.nsegs = (uint16_t)r->region->nsegs;
+	r->pregranted = true;
+	dst->core->st.pull_pregranted++;
 }
 
 void mxd_pull_hold(struct mxd_endpoint *ep, struct mxd_rndv *r, const struct mxn_cmd *c,
@@ -230,15 +270,17 @@ int mxd_cmd_pull_fin(struct mxd_endpoint *ep, const struct mxn_cmd *c)
 	uint32_t len = c->u.fin.xfer_length;
 	uint8_t status = c->u.fin.status;
 
-	if (!r || !r->granted || r->pull_cookie != c->cookie) {
+	/* Granted to its PULL (that cookie), or in the announcement and not
+	 * pulled since (any cookie: there was no PULL). */
+	if (!r || (r->pulling ? !r->granted || r->pull_cookie != c->cookie : !r->pregranted)) {
 		/* Nothing answers a PULL_FIN: count it, and a flood is a fault. */
 		ep->st.bad_cmds++;
 		ep->core->st.bad_cmds++;
 		return ep->st.bad_cmds > MXD_BAD_CMDS_MAX ? -EPROTO : 0;
 	}
-	if (len > r->pull_len)
-		len = r->pull_len;
-	if (ep->remote_inflight)
+	if (len > (r->pulling ? r->pull_len : r->length))
+		len = r->pulling ? r->pull_len : r->length;
+	if (r->pulling && ep->remote_inflight)
 		ep->remote_inflight--;
 	ep->core->st.pull_direct++;
 	if (status == MXN_ST_OK)

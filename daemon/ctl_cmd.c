@@ -349,6 +349,7 @@ static enum mxd_ctl_rc cmd_counters(struct mxd_ctl *ctl, struct mxd_ctl_conn *c,
 	mxd_out_u64(o, "pull_direct", st.pull_direct);
 	mxd_out_u64(o, "pull_direct_bytes", st.pull_direct_bytes);
 	mxd_out_u64(o, "pull_direct_failed", st.pull_direct_failed);
+	mxd_out_u64(o, "pull_pregranted", st.pull_pregranted);
 	mxd_out_u64(o, "pull_async", st.pull_async);
 	mxd_out_u64(o, "pull_async_bytes", st.pull_async_bytes);
 	mxd_out_u64(o, "pull_refused", st.pull_refused);

@@ -141,6 +141,10 @@ int mxl_endpoint_open(uint32_t endpoint_id, uint32_t key, struct mx_endpoint **o
 	if (err)
 		goto out;
 	ep->pull_direct = mxl_pull_direct_wanted(ep);
+	/* relaxed: a hint to the daemon, orders nothing; wait.c keeps it in
+	 * every store of the flags */
+	atomic_store_explicit(MXN_ATOMIC(&ep->evt.ctl->flags), mxl_pregrant_flag(ep),
+			      memory_order_relaxed);
 	/* MYRIXEN_WINDOWED=1: window local rendezvous as on Xen (tests). */
 	ep->region_window = ep->t.ops->region_window ? ep->t.ops->region_window
 			  : mxl_env_u32("MYRIXEN_WINDOWED", 0) ? MXN_RNDV_WINDOW : 0;

@@ -179,6 +179,7 @@ enum mxl_counter {
 	MXL_CNT_WINDOW,
 	MXL_CNT_PAIR_KEPT, MXL_CNT_MOVED,
 	MXL_CNT_FUTEX_SLEEP, MXL_CNT_PAIR_IDLE_WAKE,
+	MXL_CNT_PREGRANTED,
 	MXL_CNT_MAX
 };
 extern const char *const mxl_counter_names[MXL_CNT_MAX];
@@ -512,6 +513,8 @@ bool mxl_unexp_full(struct mx_endpoint *ep, const struct mxn_evt *e);
 bool mxl_pull_direct_wanted(const struct mx_endpoint *ep);
 void mxl_on_pull_grant(struct mx_endpoint *ep, const struct mxn_evt *e);
 void mxl_build_pull_fin(const struct mxl_req *r, struct mxn_cmd *c);
+bool mxl_pull_pregranted(struct mx_endpoint *ep, struct mxl_req *r, const struct mxn_evt *e);
+uint32_t mxl_pregrant_flag(const struct mx_endpoint *ep);
 /* A pull ended (PULL_DONE, or our own copy once its PULL_FIN is queued). */
 void mxl_pull_complete(struct mx_endpoint *ep, struct mxl_req *r, uint8_t status, uint32_t xfer);
 

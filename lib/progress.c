@@ -45,6 +45,7 @@ const char *const mxl_counter_names[MXL_CNT_MAX] = {
 	[MXL_CNT_MOVED] = "Moves to another host (re-attached there)",
 	[MXL_CNT_FUTEX_SLEEP] = "Blocking sleeps on futex doorbells",
 	[MXL_CNT_PAIR_IDLE_WAKE] = "Pair channel wake-ups with nothing new",
+	[MXL_CNT_PREGRANTED] = "Rendezvous copied on arrival (no pull)",
 };
 
 static uint64_t unexp_cost(uint32_t kind, uint32_t length)
@@ -80,13 +81,18 @@ static void deliver_eager(struct mx_endpoint *ep, struct mxl_req *r, uint64_t ma
 	mxl_req_complete(r, t.truncated ? MX_STATUS_TRUNCATED : MX_STATUS_SUCCESS);
 }
 
+/* grant: the announcement when it named the sender's segments itself
+ * (MXN_EVTF_GRANT), else NULL. */
 static void start_pull(struct mx_endpoint *ep, struct mxl_req *r, uint64_t match_info,
-		       const struct mxl_source *src, uint32_t len, uint32_t handle, uint16_t seq)
+		       const struct mxl_source *src, uint32_t len, uint32_t handle, uint16_t seq,
+		       const struct mxn_evt *grant)
 {
 	fill_recv_status(r, match_info, src, len);
 	r->rndv_handle = handle;
 	r->seq = seq;
 	r->pull_len = r->total < len ? (uint32_t)r->total : len;
+	if (grant && mxl_pull_pregranted(ep, r, grant))
+		return;
 	ep->counters[MXL_CNT_PULL]++;
 	mxl_submit(ep, r);
 }
@@ -96,7 +102,8 @@ void mxl_recv_matched_unexp(struct mx_endpoint *ep, struct mxl_req *r, struct mx
 	if (u->kind == MXL_UNEXP_EAGER)
 		deliver_eager(ep, r, u->match_info, &u->src, u->data, u->length);
 	else
-		start_pull(ep, r, u->match_info, &u->src, u->length, u->rndv_handle, u->seq);
+		start_pull(ep, r, u->match_info, &u->src, u->length, u->rndv_handle, u->seq,
+			   NULL);
 	mxl_unexp_free(ep, u);
 }
 
@@ -109,7 +116,7 @@ static void discard_rndv(struct mx_endpoint *ep, const struct mxl_source *src,
 
 	if (!r)
 		return;
-	start_pull(ep, r, match_info, src, len, handle, 0);
+	start_pull(ep, r, match_info, src, len, handle, 0, NULL);
 }
 
 /* An endpoint that moved with us was known by the nic id we lived on. */
@@ -225,7 +232,7 @@ void mxl_arrival(struct mx_endpoint *ep, const struct mxn_evt *e, const uint8_t 
 		r->state &= ~MXL_RS_POSTED;
 		if (rndv)
 			start_pull(ep, r, e->match_info, &src, e->length, e->u.rndv.rndv_handle,
-				   seq);
+				   seq, e);
 		else
 			deliver_eager(ep, r, e->match_info, &src, data, e->length);
 		return;

@@ -99,6 +99,38 @@ void mxl_on_pull_grant(struct mx_endpoint *ep, const struct mxn_evt *e)
 	r->fin_status = copy_grant(ep, r, g, &r->fin_len);
 	r->fin_pending = true;
 	mxl_submit(ep, r); /* PULL_FIN with the same cookie; queuing it completes r */
+	/* Now, not after the next copy: the sender's next announcement waits
+	 * for its SEND_DONE, which waits for this. */
+	mxl_flush(ep);
+}
+
+/*
+ * A rendezvous whose announcement named the sender's segments
+ * (MXN_EVTF_GRANT, abi.h), matched by a receive posted before it came: copy
+ * it now, as from a PULL_GRANT, and answer PULL_FIN; r has its status,
+ * handle and pull_len.  False: pull as usual.
+ */
+bool mxl_pull_pregranted(struct mx_endpoint *ep, struct mxl_req *r, const struct mxn_evt *e)
+{
+	struct mxn_evt_grant g = {
+		.pid = e->u.rndv.pid, .xfer_length = e->length, .segs_off = e->u.rndv.segs_off,
+		.nsegs = e->u.rndv.nsegs, .rndv_handle = e->u.rndv.rndv_handle,
+	};
+
+	if (!(e->flags & MXN_EVTF_GRANT) || !ep->pull_direct || r->kind != MXL_REQ_RECV)
+		return false;
+	ep->counters[MXL_CNT_PREGRANTED]++;
+	r->fin_status = copy_grant(ep, r, &g, &r->fin_len);
+	r->fin_pending = true;
+	mxl_submit(ep, r); /* PULL_FIN; queuing it completes r */
+	mxl_flush(ep);     /* as in mxl_on_pull_grant */
+	return true;
+}
+
+/* The event ring's flag for it: set whenever the ring's flags are. */
+uint32_t mxl_pregrant_flag(const struct mx_endpoint *ep)
+{
+	return ep->pull_direct ? MXN_RINGF_PREGRANT : 0u;
 }
 
 void mxl_build_pull_fin(const struct mxl_req *r, struct mxn_cmd *c)

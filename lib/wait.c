@@ -285,7 +285,7 @@ bool mxl_wait_until(struct mx_endpoint *ep, uint32_t timeout_ms,
 				      (mxl_list_empty(&ep->backlog) && !ep->flushing
 					       ? 0u
 					       : MXN_RINGF_WAKE_QUIET) |
-					      (futex ? MXN_RINGF_FUTEX : 0u),
+					      (futex ? MXN_RINGF_FUTEX : 0u) | mxl_pregrant_flag(ep),
 				      memory_order_relaxed);
 		/* arm both (no short-circuit): int | int, which clang accepts */
 		if (((int)mxn_ring_arm(&ep->evt) | (int)mxl_pair_arm(ep, futex)) &&

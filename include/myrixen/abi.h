@@ -94,6 +94,11 @@ _Static_assert(offsetof(struct mxn_ring_ctl, flags) == 8, "flags");
  * for a notification wakes it with FUTEX_WAKE on prod instead.  Read by the
  * producer after the fence of its push (mxn_ring_push). */
 #define MXN_RINGF_FUTEX 0x2u
+/* Event ring, local transport: the library copies large messages itself
+ * (MXN_CMDF_DIRECT), so the daemon may name the sender's segments in the
+ * RECV_RNDV itself (MXN_EVTF_GRANT) and spare a PULL round trip.  A daemon
+ * that does not know it announces as before. */
+#define MXN_RINGF_PREGRANT 0x4u
 _Static_assert(offsetof(struct mxn_ring_ctl, cons) == 64, "cons");
 _Static_assert(offsetof(struct mxn_ring_ctl, cons_event) == 68, "cons_event");
 
@@ -461,6 +466,9 @@ enum mxn_status {
 #define MXN_EVTF_SYNC 0x01u       /* a RECV_RNDV that carries a synchronous send */
 #define MXN_EVTF_QUIET 0x02u      /* SEND_DONE of an MXN_CMDF_QUIET send: the daemon
 				   * rings for it only with MXN_RINGF_WAKE_QUIET */
+#define MXN_EVTF_GRANT 0x04u      /* a RECV_RNDV to a library that asked for it
+				   * (MXN_RINGF_PREGRANT): u.rndv names the sender's
+				   * segments, as a PULL_GRANT would */
 
 struct mxn_evt_q {
 	uint32_t off;             /* offset in the recvq; chunk is MXN_QUEUE_ALIGN aligned */
@@ -468,11 +476,26 @@ struct mxn_evt_q {
 };
 _Static_assert(sizeof(struct mxn_evt_q) == 32, "mxn_evt_q");
 
+/*
+ * With MXN_EVTF_GRANT (else all zero): the daemon made a PULL_GRANT's
+ * checks when it announced (same principal, the sender still the process
+ * that opened its endpoint), so a receive that matches it on arrival
+ * copies it at once as from a grant of xfer_length = the message length
+ * (process_vm_readv from pid, nsegs struct mxn_vaddr_seg at segs_off in
+ * the recvq, freed with the slot) and answers MXN_CMD_PULL_FIN quoting
+ * rndv_handle (any cookie).  A receive posted later pulls as usual: a PULL
+ * is still answered.
+ */
 struct mxn_evt_rndv {
 	uint32_t rndv_handle;     /* quote it in MXN_CMD_PULL */
-	uint32_t pad[7];
+	uint32_t pid;             /* MXN_EVTF_GRANT: the sender's process */
+	uint32_t segs_off;        /* MXN_EVTF_GRANT: segments in the recvq */
+	uint16_t nsegs;           /* MXN_EVTF_GRANT */
+	uint16_t pad0;
+	uint32_t pad[4];
 };
 _Static_assert(sizeof(struct mxn_evt_rndv) == 32, "mxn_evt_rndv");
+_Static_assert(offsetof(struct mxn_evt_rndv, nsegs) == 12, "mxn_evt_rndv.nsegs");
 
 struct mxn_evt_done {
 	uint64_t cookie;

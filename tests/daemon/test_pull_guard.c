@@ -20,7 +20,12 @@
  *  large: 4 MiB and 64 MiB (MXN_LARGE_MAX while it is lower) through
  *    libmyrixen between two processes, single copy (pull_direct_bytes) and
  *    mediated (MYRIXEN_SINGLE_COPY=0, pull_async_bytes), bytes verified.
- * usage: test_pull_guard MYRIBACKD PULL_VICTIM setuid|uffd|large
+ *  pregrant: a receiver that asks (MXN_RINGF_PREGRANT) gets the sender's
+ *    segments in the announcement (MXN_EVTF_GRANT) and completes it with a
+ *    PULL_FIN and no PULL; one that does not ask gets a plain announcement
+ *    and its PULL_FIN is refused.  Through the library: a receive posted
+ *    before the message copies it with no pull, one posted after pulls.
+ * usage: test_pull_guard MYRIBACKD PULL_VICTIM setuid|uffd|large|pregrant
  */
 #include <errno.h>
 #include <fcntl.h>
@@ -37,6 +42,7 @@
 #include <sys/resource.h>
 #include <sys/stat.h>
 #include <sys/syscall.h>
+#include <sys/uio.h>
 #include <sys/wait.h>
 #include <time.h>
 #include <unistd.h>
@@ -637,10 +643,178 @@ static int large_case(void)
 	return 0;
 }
 
+/* ---- pregrant ---- */
+
+static void fin(struct rawclient *r, uint32_t handle, uint32_t len)
+{
+	struct mxn_cmd c = { .op = MXN_CMD_PULL_FIN, .cookie = 0x77 };
+
+	c.u.fin.rndv_handle = handle;
+	c.u.fin.xfer_length = len;
+	c.u.fin.status = MXN_ST_OK;
+	CHECK(rc_send(r, &c));
+}
+
+/* One rendezvous a -> b, raw; b asks for the grant in the announcement or not. */
+static void raw_pregrant(bool ask)
+{
+	const uint32_t len = 1u << 20;
+	uint8_t *src = malloc(len), *dst = calloc(1, len);
+	long long pre0 = counter("pull_pregranted"), bad0 = counter("bad_cmds");
+	struct rawclient a, b;
+	struct mxn_vaddr_seg seg;
+	struct mxn_evt e;
+
+	CHECK(src && dst);
+	for (uint32_t i = 0; i < len; i++)
+		src[i] = pattern(i, 9);
+	CHECK_EQ(rc_open(&a, sock_path, MXN_ENDPOINT_ANY, KEY), 0);
+	CHECK_EQ(rc_open(&b, sock_path, MXN_ENDPOINT_ANY, KEY), 0);
+	if (ask)
+		atomic_store(MXN_ATOMIC(&b.g.evt.ctl->flags), MXN_RINGF_PREGRANT);
+	connect_to(&a, &b.rsp);
+	send_rndv(&a, &b.rsp, src, len, 5);
+	CHECK(rc_wait(&b, &e, WAIT_MS));
+	CHECK_EQ(e.type, MXN_EVT_RECV_RNDV);
+	CHECK_EQ(!!(e.flags & MXN_EVTF_GRANT), ask);
+	CHECK_EQ(counter("pull_pregranted") - pre0, ask ? 1 : 0);
+	if (!ask) {
+		CHECK_EQ(e.u.rndv.pid, 0);
+		rc_release(&b);
+		fin(&b, e.u.rndv.rndv_handle, len); /* nothing was granted */
+		CHECK(!rc_wait(&a, &e, 300));
+		CHECK_EQ(counter("bad_cmds") - bad0, 1);
+		goto out;
+	}
+	CHECK_EQ(e.u.rndv.pid, (uint32_t)getpid());
+	CHECK_EQ(e.u.rndv.nsegs, 1);
+	CHECK(e.u.rndv.segs_off <= b.g.geo.recvq_size - sizeof(seg));
+	memcpy(&seg, b.g.recvq + e.u.rndv.segs_off, sizeof(seg));
+	CHECK_EQ(seg.addr, (uintptr_t)src);
+	CHECK_EQ(seg.len, len);
+	rc_release(&b);
+	{
+		struct iovec l = { dst, len }, r = { (void *)(uintptr_t)seg.addr, len };
+
+		CHECK_EQ(process_vm_readv((pid_t)e.u.rndv.pid, &l, 1, &r, 1, 0), (ssize_t)len);
+	}
+	fin(&b, e.u.rndv.rndv_handle, len);
+	CHECK(rc_wait(&a, &e, WAIT_MS));
+	CHECK_EQ(e.type, MXN_EVT_SEND_DONE);
+	CHECK_EQ(e.status, MXN_ST_OK);
+	CHECK_EQ(e.u.done.xfer_length, len);
+	rc_release(&a);
+	CHECK(!memcmp(src, dst, len));
+	CHECK_EQ(counter("bad_cmds"), bad0);
+out:
+	printf("raw, %s: ok\n", ask ? "asked for the grant in the announcement" : "not asked");
+	rc_close(&a);
+	rc_close(&b);
+	free(src);
+	free(dst);
+}
+
+/* A library counter of ep by its label, 0 when absent. */
+static uint32_t lib_counter(mx_endpoint_t ep, const char *label)
+{
+	uint32_t n = 0, out = 0, *v;
+	char *l;
+
+	CHECK_EQ(mx_get_info(ep, MX_COUNTERS_COUNT, NULL, 0, &n, sizeof(n)), MX_SUCCESS);
+	l = calloc(n, MX_MAX_STR_LEN);
+	v = calloc(n, sizeof(*v));
+	CHECK(l && v);
+	CHECK_EQ(mx_get_info(ep, MX_COUNTERS_LABELS, NULL, 0, l, n * MX_MAX_STR_LEN), MX_SUCCESS);
+	CHECK_EQ(mx_get_info(ep, MX_COUNTERS_VALUES, NULL, 0, v, n * (uint32_t)sizeof(*v)),
+		 MX_SUCCESS);
+	for (uint32_t i = 0; i < n; i++)
+		if (!strcmp(l + i * MX_MAX_STR_LEN, label))
+			out = v[i];
+	free(l);
+	free(v);
+	return out;
+}
+
+static void lib_check(mx_endpoint_t ep, mx_request_t *req, const uint8_t *buf, uint32_t len,
+		      uint32_t seed)
+{
+	mx_status_t st;
+	uint32_t result;
+
+	CHECK_EQ(mx_wait(ep, req, 60000, &st, &result), MX_SUCCESS);
+	CHECK(result);
+	CHECK_EQ(st.code, MX_STATUS_SUCCESS);
+	CHECK_EQ(st.xfer_length, len);
+	for (uint32_t i = 0; i < len; i++)
+		if (buf[i] != pattern(i, seed)) {
+			fprintf(stderr, "byte %u differs\n", i);
+			CHECK(!"payload");
+		}
+}
+
+static int pregrant_case(void)
+{
+	const uint32_t sizes[] = { 4u << 20 };
+	const char *copied = "Rendezvous copied on arrival (no pull)", *pulls = "Pulls issued";
+	uint8_t *buf = malloc(sizes[0]);
+	mx_segment_t seg = { .segment_ptr = buf, .segment_length = sizes[0] };
+	long long direct0;
+	struct lib_peer me;
+	mx_endpoint_addr_t addr;
+	mx_endpoint_t ep;
+	mx_request_t req;
+	mx_status_t st;
+	uint32_t result = 0;
+	int pfd[2], status;
+	pid_t s;
+
+	CHECK(buf);
+	start_daemon("");
+	raw_pregrant(true);
+	raw_pregrant(false);
+	direct0 = counter("pull_direct");
+	setenv("MYRIXEN_SOCKET", sock_path, 1);
+	unsetenv("MYRIXEN_SINGLE_COPY");
+	CHECK(!pipe(pfd));
+	s = fork();
+	CHECK(s >= 0);
+	if (!s)
+		lib_sender(pfd[0], sizes, 1); /* one message to eid[0], then one to eid[1] */
+	CHECK_EQ(mx_init(), MX_SUCCESS);
+	CHECK_EQ(mx_open_endpoint(MX_ANY_NIC, MX_ANY_ENDPOINT, KEY, NULL, 0, &ep), MX_SUCCESS);
+	CHECK_EQ(mx_get_endpoint_addr(ep, &addr), MX_SUCCESS);
+	CHECK_EQ(mx_decompose_endpoint_addr(addr, &me.nic, &me.eid[0]), MX_SUCCESS);
+	me.eid[1] = me.eid[0];
+	/* Posted before the sender even knows us: matched on arrival. */
+	CHECK_EQ(mx_irecv(ep, &seg, 1, 0, MX_MATCH_MASK_NONE, NULL, &req), MX_SUCCESS);
+	CHECK_EQ(write(pfd[1], &me, sizeof(me)), sizeof(me));
+	lib_check(ep, &req, buf, sizes[0], 0);
+	CHECK_EQ(lib_counter(ep, copied), 1);
+	CHECK_EQ(lib_counter(ep, pulls), 0);
+	printf("library, receive posted first: copied on arrival, no pull\n");
+	/* The second waits unexpected: pulled (granted again) when posted. */
+	memset(buf, 0, sizes[0]);
+	CHECK_EQ(mx_probe(ep, 60000, 0, MX_MATCH_MASK_NONE, &st, &result), MX_SUCCESS);
+	CHECK(result);
+	CHECK_EQ(mx_irecv(ep, &seg, 1, 0, MX_MATCH_MASK_NONE, NULL, &req), MX_SUCCESS);
+	lib_check(ep, &req, buf, sizes[0], 3);
+	CHECK_EQ(lib_counter(ep, copied), 1);
+	CHECK_EQ(lib_counter(ep, pulls), 1);
+	printf("library, receive posted after: pulled\n");
+	CHECK_EQ(waitpid(s, &status, 0), s);
+	CHECK(WIFEXITED(status) && WEXITSTATUS(status) == 0);
+	CHECK_EQ(counter("pull_direct") - direct0, 2);
+	CHECK_EQ(counter("pull_direct_failed"), 0);
+	mx_close_endpoint(ep);
+	mx_finalize();
+	free(buf);
+	return 0;
+}
+
 int main(int argc, char **argv)
 {
 	if (argc != 4) {
-		fprintf(stderr, "usage: %s MYRIBACKD PULL_VICTIM setuid|uffd|large\n", argv[0]);
+		fprintf(stderr, "usage: %s MYRIBACKD PULL_VICTIM setuid|uffd|large|pregrant\n", argv[0]);
 		return 2;
 	}
 	signal(SIGPIPE, SIG_IGN);
@@ -653,5 +827,7 @@ int main(int argc, char **argv)
 		return uffd_case();
 	if (!strcmp(argv[3], "large"))
 		return large_case();
+	if (!strcmp(argv[3], "pregrant"))
+		return pregrant_case();
 	return 2;
 }
