@@ -4,9 +4,13 @@
  * run: a sender process streams ITERS messages of SIZE bytes to a receiver
  * through libmyrixen (single copy: MYRIXEN_SINGLE_COPY unset; mediated:
  * MYRIXEN_SINGLE_COPY=0), then the receiver reads the sender's buffer ITERS
- * times with process_vm_readv itself (the baseline).  Prints GB/s and the
- * ratio to the baseline.  Not a test; bench/large_bench.sh drives it.
- *   large_bench SIZE ITERS direct|mediated|both     (MYRIXEN_SOCKET set)
+ * times with process_vm_readv itself (the baseline).  ROUNDS rounds, the
+ * baseline and each path in turn; prints GB/s (best and median round) and
+ * the ratio to the baseline: best against best, and the median over the
+ * rounds of each round's ratio (a round's paths ran next to its baseline,
+ * so a noisy host moves both).  Not a test; bench/large_bench.sh and
+ * bench/local_bench.sh drive it.
+ *   large_bench SIZE ITERS direct|mediated|both [ROUNDS]   (MYRIXEN_SOCKET set)
  */
 #include <stdint.h>
 #include <stdio.h>
@@ -22,7 +26,7 @@
 #define MXN_LARGE_MAX_BENCH MXN_LARGE_MAX
 
 #define KEY 0x1a76u
-#define ROUNDS 5   /* baseline and each path alternate; the best round counts */
+#define ROUNDS_MAX 31 /* baseline and each path alternate, ROUNDS times (default 5) */
 
 struct hello {
 	uint64_t nic;
@@ -59,7 +63,7 @@ static void wait_ok(mx_endpoint_t ep, mx_request_t *r)
 }
 
 /* Two in flight at a time, so one announcement waits while one is copied. */
-static void sender(int rd, int wr, uint32_t size, int iters, int nphase)
+static void sender(int rd, int wr, uint32_t size, int iters, int nphase, int rounds)
 {
 	uint8_t *buf = malloc(size);
 	mx_endpoint_addr_t dest[2];
@@ -79,7 +83,7 @@ static void sender(int rd, int wr, uint32_t size, int iters, int nphase)
 	for (int p = 0; p < nphase; p++)
 		if (mx_connect(ep, h.nic, h.eid[p], KEY, 10000, &dest[p]) != MX_SUCCESS)
 			die("connect");
-	for (int q = 0; q < ROUNDS * nphase; q++) {
+	for (int q = 0; q < rounds * nphase; q++) {
 		int p = q % nphase;
 
 		for (int i = 0; i < iters; i++) {
@@ -127,13 +131,39 @@ static double baseline(const struct where *w, uint8_t *buf, uint32_t size, int i
 	return now_s() - t0;
 }
 
+static int cmp_double(const void *a, const void *b)
+{
+	double x = *(const double *)a, y = *(const double *)b;
+
+	return x < y ? -1 : x > y;
+}
+
+static double median(const double *v, int n)
+{
+	double s[ROUNDS_MAX];
+
+	memcpy(s, v, (size_t)n * sizeof(*v));
+	qsort(s, (size_t)n, sizeof(*s), cmp_double);
+	return n % 2 ? s[n / 2] : (s[n / 2 - 1] + s[n / 2]) / 2;
+}
+
+static double best(const double *v, int n)
+{
+	double m = v[0];
+
+	for (int i = 1; i < n; i++)
+		m = v[i] < m ? v[i] : m;
+	return m;
+}
+
 int main(int argc, char **argv)
 {
 	uint32_t size = argc > 1 ? (uint32_t)strtoul(argv[1], NULL, 0) : 4u << 20;
 	int iters = argc > 2 ? atoi(argv[2]) : 50, nphase = 0, down[2], up[2];
 	const char *mode = argc > 3 ? argv[3] : "both";
+	int rounds = argc > 4 ? atoi(argv[4]) : 5;
 	const char *names[2];
-	double secs[2], base, t;
+	double secs[2][ROUNDS_MAX], base[ROUNDS_MAX], ratio[ROUNDS_MAX];
 	mx_endpoint_t ep[2];
 	mx_endpoint_addr_t a;
 	struct hello h;
@@ -146,12 +176,11 @@ int main(int argc, char **argv)
 		       MXN_LARGE_MAX_BENCH);
 		return 0;
 	}
-	if (!buf || iters < 1 || pipe(down) || pipe(up))
-		die("usage: large_bench SIZE ITERS direct|mediated|both");
+	if (!buf || iters < 1 || rounds < 1 || rounds > ROUNDS_MAX || pipe(down) || pipe(up))
+		die("usage: large_bench SIZE ITERS direct|mediated|both [ROUNDS <= 31]");
 	kid = fork();
 	if (!kid)
-		sender(down[0], up[1], size, iters,
-		       !strcmp(mode, "both") ? 2 : 1);
+		sender(down[0], up[1], size, iters, !strcmp(mode, "both") ? 2 : 1, rounds);
 	if (mx_init() != MX_SUCCESS)
 		die("mx_init");
 	memset(buf, 0, size); /* fault the receive buffer in once, as the baseline's */
@@ -174,23 +203,25 @@ int main(int argc, char **argv)
 	if (write(down[1], &h, sizeof(h)) != sizeof(h) || read(up[0], &w, sizeof(w)) != sizeof(w))
 		die("pipe");
 	/* Baseline: the same bytes, one process_vm_readv each, same buffers. */
-	base = secs[0] = secs[1] = 1e9;
-	for (int q = 0; q < ROUNDS; q++) {
-		t = baseline(&w, buf, size, iters);
-		base = t < base ? t : base;
-		for (int p = 0; p < nphase; p++) {
-			t = receive(ep[p], buf, size, iters);
-			secs[p] = t < secs[p] ? t : secs[p];
-		}
+	for (int q = 0; q < rounds; q++) {
+		base[q] = baseline(&w, buf, size, iters);
+		for (int p = 0; p < nphase; p++)
+			secs[p][q] = receive(ep[p], buf, size, iters);
 	}
 	if (write(down[1], "g", 1) != 1)
 		die("pipe");
 	waitpid(kid, NULL, 0);
-	printf("size %u B, %d messages; process_vm_readv baseline %.2f GB/s\n", size, iters,
-	       (double)size * iters / base / 1e9);
-	for (int p = 0; p < nphase; p++)
-		printf("  %-12s %.2f GB/s  = %.0f%% of process_vm_readv\n", names[p],
-		       (double)size * iters / secs[p] / 1e9, 100. * base / secs[p]);
+	printf("size %u B, %d messages x %d rounds; process_vm_readv baseline %.2f GB/s best, "
+	       "%.2f median\n", size, iters, rounds, (double)size * iters / best(base, rounds) / 1e9,
+	       (double)size * iters / median(base, rounds) / 1e9);
+	for (int p = 0; p < nphase; p++) {
+		for (int q = 0; q < rounds; q++)
+			ratio[q] = base[q] / secs[p][q];
+		printf("  %-12s %.2f GB/s best = %.0f%% of process_vm_readv's best; "
+		       "median of round ratios %.0f%%\n", names[p],
+		       (double)size * iters / best(secs[p], rounds) / 1e9,
+		       100. * best(base, rounds) / best(secs[p], rounds), 100. * median(ratio, rounds));
+	}
 	for (int p = 0; p < nphase; p++)
 		mx_close_endpoint(ep[p]);
 	mx_finalize();

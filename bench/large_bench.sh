@@ -4,7 +4,8 @@
 # difference of a long and a short run so start-up cancels).  Not a test.
 #   bench/large_bench.sh [BUILD_DIR]       (release build advised; strace)
 # Env: SIZES (bytes, default "4194304 67108864"), ITERS (20).  Each large_bench run
-# is 5 rounds: messages = 5 x N per path.
+# is 5 rounds: messages = 5 x N per path (best against best, and the median of
+# the rounds' own ratios).
 set -eu
 B=$(realpath "${1:-build}")
 SIZES=${SIZES:-"4194304 67108864"}
@@ -25,7 +26,7 @@ DPID=$!
 for _ in $(seq 100); do [ -S "$DIR/l.sock" ] && break; sleep 0.05; done
 export MYRIXEN_SOCKET=$DIR/l.sock
 
-echo "== bandwidth (best of 5 alternating rounds of $ITERS messages)"
+echo "== bandwidth (5 alternating rounds of $ITERS messages)"
 for s in $SIZES; do "$B/bench/large_bench" "$s" "$ITERS" both; done
 
 # Daemon syscalls per message: a run of N messages (5 rounds each) under

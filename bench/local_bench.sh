@@ -15,7 +15,8 @@
 #    and the library's instructions per message (valgrind, if installed).
 # 4. 1, 10, 40 concurrent pairs, MX and pipes with the same workload:
 #    aggregate rate, context switches, syscalls, daemon CPU per message.
-# 5. Latency and bandwidth against size (0 B .. 4 MiB), plotted as PNG.
+# 5. Large messages (4 MiB, 64 MiB) against one process_vm_readv.
+# 6. Latency and bandwidth against size (0 B .. 4 MiB), plotted as PNG.
 set -eEu
 B=$(realpath "${1:-build}")
 OUT=$(realpath -m "${2:-local_bench.out}")
@@ -252,7 +253,31 @@ done
 } >> "$OUT/local_bench.md"
 cp "$DIR/pairs.dat" "$OUT/pairs.dat"
 
-# ---- 5. sweep and plots ----
+# ---- 5. large local messages against one process_vm_readv ----
+# bench/large_bench: the receiver reads the sender's buffer with one
+# process_vm_readv per message (the baseline), then takes the same messages
+# single copy (its library's process_vm_readv) and mediated (the daemon's
+# worker), LARGE_ROUNDS rounds in turn.  Best against best, and the median
+# over rounds of each round's ratio (a round's paths ran next to its
+# baseline).
+LARGE_ROUNDS=${LARGE_ROUNDS:-7}
+{
+	echo "## Large local messages against one process_vm_readv of the same size ($LARGE_ROUNDS rounds)"
+	echo
+	echo "| size | messages / round | process_vm_readv, best (GB/s) | single copy, best (GB/s) | best vs best | median of round ratios | mediated, best (GB/s) | mediated, median of round ratios |"
+	echo "|---|---:|---:|---:|---:|---:|---:|---:|"
+	for sz in 4194304 67108864; do
+		n=$((sz > 8388608 ? 8 : 24))
+		MYRIXEN_SOCKET="$DIR/pair.sock" "$B/bench/large_bench" $sz $n both "$LARGE_ROUNDS" |
+			awk -v n=$n '/^size/ {sz = $2 / 1048576; base = $(NF - 4)}
+			     /single-copy/ {sc = $2; scb = $6; scm = $NF}
+			     /mediated/ {md = $2; mdm = $NF}
+			     END {printf "| %d MiB | %d | %s | %s | %s | %s | %s | %s |\n", sz, n, base, sc, scb, scm, md, mdm}'
+	done
+	echo
+} >> "$OUT/local_bench.md"
+
+# ---- 6. sweep and plots ----
 # Each sweep runs SWEEPS times, alternating paths; a size's point is its
 # best run (the host is shared: one preemption of a spinning side costs a
 # scheduler tick).  A sweep that fails is run again once (and reported):
