@@ -114,6 +114,7 @@ tiny mx_daemon hop "$B/tools/mx_pingpong" -b -s 8 -S 8 -w 200
 # minimum is what the path costs, the rest is other people's load).
 lat_of() { awk '$1 ~ /^[0-9]+$/ {l=$2} END{print l}'; }
 best() { sort -g | head -1; }
+median() { sort -g | awk '{v[NR] = $1} END{print NR % 2 ? v[(NR + 1) / 2] : (v[NR / 2] + v[NR / 2 + 1]) / 2}'; }
 for r in $(seq "$ROUNDS"); do
 	for m in pipe unix udp; do
 		"$B/bench/ipc_pingpong" -m $m -s 8 -S 8 -w 200 -n "$SHORT" | lat_of >> "$DIR/lat.$m"
@@ -124,19 +125,21 @@ for r in $(seq "$ROUNDS"); do
 		>> "$DIR/lat.mx_daemon"
 done
 while read -r name a b c lat; do
-	echo "$name $a $b $c $(best < "$DIR/lat.$name")"
+	echo "$name $a $b $c $(best < "$DIR/lat.$name") $(median < "$DIR/lat.$name")"
 done < "$DIR/tiny.dat" > "$DIR/tiny2.dat"
 mv "$DIR/tiny2.dat" "$DIR/tiny.dat"
 PIPE_LAT=$(awk '$1=="pipe"{print $5}' "$DIR/tiny.dat")
+PIPE_MED=$(awk '$1=="pipe"{print $6}' "$DIR/tiny.dat")
 {
 	echo "## Local tiny (8 B) ping-pong, processes sleeping ($(nproc) CPUs, $(date -u +%F))"
 	echo
 	echo "Counts: (long run - short run) / one-way messages, perf stat over every process of the"
-	echo "ping-pong and, separately, over the daemon.  Latency: best of $ROUNDS runs of $SHORT round trips."
+	echo "ping-pong and, separately, over the daemon.  Latency: best and median of $ROUNDS alternating"
+	echo "runs of $SHORT round trips."
 	echo
-	echo "| path | context switches / msg | syscalls / msg (all processes) | daemon syscalls / msg | half RTT (us) | vs pipe |"
-	echo "|---|---:|---:|---:|---:|---:|"
-	awk -v p="$PIPE_LAT" '{printf "| %s | %.2f | %.2f | %.2f | %.2f | %.2fx |\n", $1, $2, $3, $4, $5, $5/p}' "$DIR/tiny.dat"
+	echo "| path | context switches / msg | syscalls / msg (all processes) | daemon syscalls / msg | half RTT, best (us) | vs pipe | half RTT, median (us) | vs pipe |"
+	echo "|---|---:|---:|---:|---:|---:|---:|---:|"
+	awk -v p="$PIPE_LAT" -v pm="$PIPE_MED" '{printf "| %s | %.2f | %.2f | %.2f | %.2f | %.2fx | %.2f | %.2fx |\n", $1, $2, $3, $4, $5, $5/p, $6, $6/pm}' "$DIR/tiny.dat"
 	echo
 } > "$OUT/local_bench.md"
 
@@ -146,7 +149,6 @@ for r in $(seq "$ROUNDS"); do
 	MYRIXEN_SOCKET="$DIR/pair.sock" MYRIXEN_SPIN_US=1000000 "$B/tools/mx_pingpong" -b -s 8 -S 8 \
 		-n "$ITERS" -w 200 | lat_of >> "$DIR/lat.spin"
 done
-median() { sort -g | awk '{v[NR] = $1} END{print NR % 2 ? v[(NR + 1) / 2] : (v[NR / 2] + v[NR / 2 + 1]) / 2}'; }
 SHM=$(best < "$DIR/lat.shm")
 SPIN=$(best < "$DIR/lat.spin")
 SHM_MED=$(median < "$DIR/lat.shm")
@@ -229,26 +231,27 @@ for kind in pipe mx_pair mx_daemon; do
 		cpu=$(cat "$DIR"/pp.l.app "$DIR"/pp.l.dmn | perf_cpu /dev/stdin)
 		cpu_s=$(cat "$DIR"/pp.s.app "$DIR"/pp.s.dmn | perf_cpu /dev/stdin)
 		awk -v k=$kind -v p=$p -v m=$((2 * p * (PAIRS_ITERS - PSHORT))) -v r="$(sort -g "$DIR/rate" | tail -1)" \
+		    -v rm="$(median < "$DIR/rate")" \
 		    -v cs=$((al + dl - as - ds)) -v sc=$((asl + dsl - ass - dss)) -v dsc=$((dsl - dss)) \
 		    -v dns="$(median < "$DIR/dns")" -v cpu="$cpu" -v cpus="$cpu_s" \
 		    'function z(x) { return x < 0.0005 && x > -0.0005 ? 0 : x }
-		     BEGIN{printf "%s %d %.0f %.3f %.3f %.3f %.1f %.2f\n", k, p, r, cs/m, sc/m, z(dsc/m), dns,
-			   (cpu - cpus) * 1000 / m}' >> "$DIR/pairs.dat"
+		     BEGIN{printf "%s %d %.0f %.3f %.3f %.3f %.1f %.2f %.0f\n", k, p, r, cs/m, sc/m, z(dsc/m), dns,
+			   (cpu - cpus) * 1000 / m, rm}' >> "$DIR/pairs.dat"
 	done
 done
 {
 	echo "## Concurrent pairs, 8 B ping-pong, $PAIRS_ITERS round trips per pair ($(nproc) CPUs)"
 	echo
-	echo "Same workload per pair for every path; rate: best of $ROUNDS runs; counts: (long - short run) / one-way"
+	echo "Same workload per pair for every path; rate: best and median of $ROUNDS runs; counts: (long - short run) / one-way"
 	echo "messages, all processes plus the daemon (CPU: their task-clock); daemon CPU: inside the timed window only,"
 	echo "median of the $ROUNDS runs perf does not trace."
 	echo
-	echo "| path | pairs | msgs/s (aggregate) | vs 1 pair | vs pipe, same pairs | CPU us / msg (all) | context switches / msg | syscalls / msg | daemon syscalls / msg | daemon CPU ns / msg |"
-	echo "|---|---:|---:|---:|---:|---:|---:|---:|---:|---:|"
-	awk '{rate[$1" "$2]=$3} {row[NR]=$0}
+	echo "| path | pairs | msgs/s (aggregate), best | vs 1 pair | vs pipe, same pairs | msgs/s, median | vs 1 pair | CPU us / msg (all) | context switches / msg | syscalls / msg | daemon syscalls / msg | daemon CPU ns / msg |"
+	echo "|---|---:|---:|---:|---:|---:|---:|---:|---:|---:|---:|---:|"
+	awk '{rate[$1" "$2]=$3; med[$1" "$2]=$9} {row[NR]=$0}
 	     END{for (i = 1; i <= NR; i++) { split(row[i], f, " ");
-		printf "| %s | %d | %.0f | %.2fx | %.2fx | %.2f | %.2f | %.2f | %.2f | %.1f |\n", f[1], f[2], f[3],
-		       f[3]/rate[f[1]" 1"], f[3]/rate["pipe "f[2]], f[8], f[4], f[5], f[6], f[7] }}' "$DIR/pairs.dat"
+		printf "| %s | %d | %.0f | %.2fx | %.2fx | %.0f | %.2fx | %.2f | %.2f | %.2f | %.2f | %.1f |\n", f[1], f[2], f[3],
+		       f[3]/rate[f[1]" 1"], f[3]/rate["pipe "f[2]], f[9], f[9]/med[f[1]" 1"], f[8], f[4], f[5], f[6], f[7] }}' "$DIR/pairs.dat"
 	echo
 } >> "$OUT/local_bench.md"
 cp "$DIR/pairs.dat" "$OUT/pairs.dat"
