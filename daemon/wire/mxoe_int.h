@@ -146,6 +146,7 @@ struct mxw_conn_req {
 struct mxw_rdma_slot {              /* a rendezvous send being pulled */
 	bool used;
 	bool announcing;            /* its RNDV not acked yet (queued or in flight) */
+	bool reannounced;           /* announced again to a restarted receiver */
 	uint8_t seqnum;
 	uint16_t mxn_seq;           /* the library's send number: announced again */
 	uint32_t lsession;

@@ -105,6 +105,7 @@ int mxw_proto_send_rndv(struct mxw_proto *pr, struct mxw_ep from, uint16_t peer,
 	slots[id].match = match_info;
 	slots[id].mxn_seq = mxn_seq;
 	slots[id].announcing = true;
+	slots[id].reannounced = false;
 	if (pr->peers[peer].rndv_waiting++ == 0 && !pr->peers[peer].pending) {
 		mxw_peer_heard(pr, peer);   /* the probe clock starts now */
 		mxw_liveness_arm(pr, peer);
@@ -196,6 +197,7 @@ static void reannounce(struct mxw_proto *pr, struct mxw_partner *pt)
 		s->rdma_id = ids[n];
 		s->rdma_seqnum = sl->seqnum;
 		sl->announcing = true;
+		sl->reannounced = true;
 		TAILQ_INSERT_HEAD(&pt->throttled, s, plink);
 		pr->st.reannounced++;
 	}
@@ -204,6 +206,7 @@ static void reannounce(struct mxw_proto *pr, struct mxw_partner *pt)
 void mxw_rx_notify(struct mxw_proto *pr, struct mxw_partner *pt, const struct mxw_frame *f)
 {
 	struct mxw_rdma_slot *sl;
+	uint32_t xfer;
 
 	if (!pr->rdma[pt->lep])
 		goto stale;
@@ -211,8 +214,15 @@ void mxw_rx_notify(struct mxw_proto *pr, struct mxw_partner *pt, const struct mx
 	if (!sl->used || sl->seqnum != f->u.notify.rdma_seqnum || sl->peer != pt->peer ||
 	    sl->rep != pt->rep)
 		goto stale;
-	rdma_finish(pr, pt->lep, f->u.notify.rdma_id, MXN_ST_OK,
-		    MXW_MIN(f->u.notify.total_length, sl->length));
+	xfer = MXW_MIN(f->u.notify.total_length, sl->length);
+	/* Announced again to a restarted receiver whose library had taken it
+	 * all (the NOTIFY died with its daemon): it releases this copy with a
+	 * pull of nothing.  What it took is not known here; the whole message
+	 * is reported, as the library does for a rendezvous it sent again
+	 * itself (lib/progress.c), never the 0 of the release. */
+	if (sl->reannounced && xfer == 0)
+		xfer = sl->length;
+	rdma_finish(pr, pt->lep, f->u.notify.rdma_id, MXN_ST_OK, xfer);
 	return;
 stale:
 	/* consumed anyway: the seqnum is acked so the sender moves on */

@@ -112,6 +112,19 @@ static bool sv_check(const struct sv_opts *o, const mx_status_t *st, const void 
 	return true;
 }
 
+/* Send 'i' completed: its receiver took all of it (every receive here is
+ * posted at the largest size).  A rendezvous sent again after a restart
+ * once reported the 0 of the copy its receiver released. */
+static bool sv_sent(const struct sv_opts *o, const mx_status_t *st, uint32_t i, const char *what)
+{
+	if (st->xfer_length == sv_size(o, i))
+		return true;
+	fprintf(stderr, "it_survive: %s %u: sent length %u, want %u\n", what, i, st->xfer_length,
+		sv_size(o, i));
+	it_failures++;
+	return false;
+}
+
 /* A receive and a send buffer per window slot. */
 static void sv_slots(const struct sv_opts *o, struct sv_slot *rx, struct sv_slot *tx)
 {
@@ -242,7 +255,8 @@ static void sv_server(mx_endpoint_t ep, const struct sv_opts *o)
 		src = st.source;
 		if (!sv_check(o, &st, r->buf, i, 0, "server"))
 			break;
-		if (s->busy && !sv_wait(ep, &s->req, &st, "reply", i - o->w))
+		if (s->busy && (!sv_wait(ep, &s->req, &st, "reply", i - o->w) ||
+				!sv_sent(o, &st, i - o->w, "reply")))
 			break;
 		sv_send(ep, o, src, s, i, 0x5a5a5a5aull);
 		if (i + o->w < n)
@@ -354,7 +368,7 @@ static void sv_client(mx_endpoint_t ep, const struct sv_opts *o)
 			sv_send(ep, o, dest, &tx[sent % o->w], sent, 0);
 			sent++;
 		}
-		if (!sv_wait(ep, &s->req, &st, "send", done))
+		if (!sv_wait(ep, &s->req, &st, "send", done) || !sv_sent(o, &st, done, "send"))
 			break;
 		s->busy = false;
 		if (!sv_wait(ep, &r->req, &st, "reply", done))

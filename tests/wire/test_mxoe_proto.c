@@ -112,6 +112,7 @@ struct host {
 	bool wants_room[NEPS];
 	bool quiet;                 /* ep_quiet: its endpoints are coming back */
 	bool strip_magic;           /* its CONNECT frames lose MXW_MXN_SEQ_MAGIC (native) */
+	bool drop_notify;           /* its NOTIFY frames vanish (it dies before they leave) */
 	char lookup_name[96];
 	uint64_t lookup_nic;
 };
@@ -210,6 +211,8 @@ static int cb_tx(void *ctx, const uint8_t *frame, size_t len)
 	if (len >= sizeof(last_tiny) && frame[16] == 37)
 		memcpy(last_tiny, frame, sizeof(last_tiny));
 	if (chan.dead[h->id] || (dst >= 0 && chan.dead[dst]))
+		return 0;
+	if (h->drop_notify && len > 16 && frame[16] == MXW_PKT_NOTIFY)
 		return 0;
 	if (chan.loss_pct && rnd() % 100 < chan.loss_pct)
 		return 0;
@@ -1768,8 +1771,55 @@ static void test_restart_accepted(void)
 	hosts_free();
 }
 
+/*
+ * The receiver's daemon restarts after its library took a whole
+ * rendezvous, before the NOTIFY left (issue 13).  The sender's daemon
+ * announces it again to the new daemon; the receiving library, which took
+ * it already, releases that copy with a pull of nothing (lib/progress.c,
+ * mxl_dup_rndv).  The send must complete with the whole length, not 0
+ * (old code: rndv_done with xfer 0, "sender done 0").
+ */
+static void test_restart_pulled_before(void)
+{
+	const uint32_t len = 100000;
+	struct pending_pull *p = NULL;
+	struct mxw_counters c1;
+
+	connect_pair(9000);
+	run_until(now_us + 100000);
+	next_mxn_seq = 5;
+	hosts[0].drop_notify = true;
+	CHECK(send_one(1, 2, 1, 50, len) == 0);
+	run_until(now_us + 500000);
+	CHECK(hosts[0].pull_ok == 1 && hosts[1].rndv_ok == 0 && hosts[1].rndv_err[MXN_ST_OK] == 0);
+	host_restart(0);
+	hosts[0].hold_pulls = true;     /* its library decides: it took this one */
+	run_until(now_us + 300000);
+	do_connect(0, 1, 1, 2, 0x4242);
+	run_until(now_us + 300000);
+	for (unsigned k = 0; k < MAXMSG && !p; k++)
+		if (hosts[0].pend[k].used)
+			p = &hosts[0].pend[k];
+	CHECK(p && hosts[0].nrx[1] == 1 && hosts[0].rx[1][0].mxn_seq == 5);
+	if (p) {
+		hosts[0].pull_buf[1] = malloc(1);
+		hosts[0].pull_match[1] = p->match;
+		CHECK(mxw_proto_pull(hosts[0].pr, p->to, p->ref, 1, 0) == 0);
+		p->used = 0;
+	}
+	run_until(now_us + 300000);
+	mxw_proto_get_counters(hosts[1].pr, &c1);
+	printf("restart after a whole pull: reannounced %llu, released with a pull of nothing; "
+	       "sender done %u (whole length), %u with another length\n",
+	       (unsigned long long)c1.reannounced, hosts[1].rndv_ok, hosts[1].rndv_err[MXN_ST_OK]);
+	CHECK(c1.reannounced == 1 && hosts[1].rndv_ok == 1 && hosts[1].rndv_err[MXN_ST_OK] == 0);
+	next_mxn_seq = 0;
+	hosts_free();
+}
+
 int main(void)
 {
+	test_restart_pulled_before();
 	test_restart_accepted();
 	test_restart_mid_pull();
 	test_restart_send_numbers();
