@@ -336,13 +336,21 @@ static void sv_send_end(mx_endpoint_t ep, mx_endpoint_addr_t dest)
 	sv_wait(ep, &req, &st, "last message", 0);
 }
 
-static void sv_progress(const struct sv_opts *o, uint32_t done)
+/* Progress for a script acting mid-stream.  The pair channel counts, once
+ * a pair channel carried anything, go on a line of their own (scripts
+ * parse the first): they say which path the messages took up to here. */
+static void sv_progress(mx_endpoint_t ep, const struct sv_opts *o, uint32_t done)
 {
+	uint64_t ps = it_counter(ep, "Pair channel sends");
+	uint64_t pa = it_counter(ep, "Pair channel arrivals");
+
 	if (o->until)
 		printf("it_survive: %u round trips verified (until re-attached, then %u more)\n",
 		       done, o->until);
 	else
 		printf("it_survive: %u/%u round trips verified\n", done, o->n);
+	if (ps || pa)
+		printf("it_survive: pair sends %" PRIu64 ", pair arrivals %" PRIu64 "\n", ps, pa);
 	fflush(stdout);
 }
 
@@ -382,7 +390,7 @@ static void sv_client(mx_endpoint_t ep, const struct sv_opts *o)
 		stall = t - last > stall ? t - last : stall;
 		last = t;
 		if (o->progress && (done + 1) % o->progress == 0)
-			sv_progress(o, done + 1);
+			sv_progress(ep, o, done + 1);
 	}
 	if (o->until && !it_failures)
 		sv_send_end(ep, dest);
