@@ -18,7 +18,7 @@
 # save and after the restore).
 # needs: myribackd
 # needs: mx-tests
-# timeout: 540
+# timeout: 420
 . /mxt/scenarios/common.sh
 N=${SURVIVE_N:-1200}
 GUEST_MEM=128
