@@ -3,12 +3,14 @@
 # namespaces (two apps, two daemons).  Not a test.
 #   bench/wire_bench.sh [BUILD_DIR] [OUT.csv] [OUT.png]  (root; release build advised)
 # 1. Per one-way tiny (0 B) message, summed over both apps and both daemons
-#    (UDP: both apps): syscalls, context switches and CPU us, as the
-#    difference of a long and a short ping-pong (start-up cancels); perf.
-#    Wire frames per message (both daemons' tx_frames, myrixenctl).
+#    (UDP: both apps): syscalls, context switches, CPU us and wake-ups
+#    issued (sched_wakeup), as the difference of a long and a short
+#    ping-pong (start-up cancels); perf.  The daemons' run-queue wait per
+#    message (/proc/PID/schedstat).  Wire frames per message (both daemons'
+#    tx_frames, myrixenctl).
 # 2. Ping-pong one-way latency 0 B .. 4 MiB and streaming bandwidth, with
-#    MX/UDP ratios, and the daemons' syscalls and frames per streamed MX
-#    message; CSV, and a PNG plot of both (gnuplot) when OUT.png is given.
+#    MX/UDP ratios, and the daemons' syscalls, context switches and frames
+#    per streamed MX message; CSV, and a PNG plot of both (gnuplot) when OUT.png is given.
 # 3. The client-side daemon's user-space instructions per tiny round trip
 #    (one message sent, one received), long minus short ping-pong under
 #    callgrind (exact, no PMU needed), when valgrind is installed.
@@ -69,17 +71,28 @@ wire_tx() {
 }
 
 # --- counts per one-way tiny message ---
-EV=raw_syscalls:sys_enter,context-switches,task-clock
-# perf stat CSV files -> "syscalls switches cpu_us", summed
+EV=raw_syscalls:sys_enter,context-switches,task-clock,sched:sched_wakeup
+# perf stat CSV files -> "syscalls switches cpu_us wakeups", summed
 perf_sum() {
 	awk -F, '$3=="raw_syscalls:sys_enter"{s+=$1} $3=="context-switches"{c+=$1}
-		$3=="task-clock"{t+=$1} END{printf "%d %d %.1f\n", s, c, t * 1000}' "$@"
+		$3=="task-clock"{t+=$1} $3=="sched:sched_wakeup"{w+=$1}
+		END{printf "%d %d %.1f %d\n", s, c, t * 1000, w}' "$@"
 }
+# stop a perf stat running in the background: again until it is gone (a
+# SIGINT that lands while a loaded host still starts it up can be lost)
+stop_perf() {
+	local i
+	for i in $(seq 100); do kill -INT "$1" 2>/dev/null || break; sleep 0.1; done
+	wait "$1" || true
+}
+# nanoseconds both daemons have waited on a run queue so far
+dmn_rq_ns() { awk '{ n += $2 } END { print n }' /proc/"$DPID_a"/schedstat /proc/"$DPID_b"/schedstat; }
 # counted KIND N: one ping-pong of N round trips; its sums into $DIR/KIND.N
 counted() {
 	local kind=$1 n=$2 pp srv
 	if [ "$kind" = mx ]; then
 		f0=$(wire_tx)
+		rq0=$(dmn_rq_ns)
 		perf stat -x, -e $EV -p "$DPID_a,$DPID_b" -o "$DIR/c.dmn" &
 		pp=$!
 		MYRIXEN_SOCKET=$DIR/b.sock ip netns exec ${P}b perf stat -x, -e $EV -o "$DIR/c.srv" \
@@ -101,23 +114,31 @@ counted() {
 		: > "$DIR/c.dmn"
 	fi
 	sleep 0.2
-	kill -INT "$pp"; wait "$pp" || true
+	stop_perf "$pp"
 	[ "$kind" = mx ] && echo $(( $(wire_tx) - f0 )) > "$DIR/$kind.$n.frames"
+	[ "$kind" = mx ] && echo $(( $(dmn_rq_ns) - rq0 )) > "$DIR/$kind.$n.rq"
 	[ "$kind" = mx ] || { kill "$srv"; wait "$srv" || true; }
 	echo "$(perf_sum "$DIR/c.cli" "$DIR/c.srv") $(perf_sum "$DIR/c.dmn")" > "$DIR/$kind.$n"
 }
 SHORT=$((COUNT_ITERS / 10))
 for k in mx udp; do counted $k "$SHORT"; counted $k "$COUNT_ITERS"; done
-# per one-way message: (long - short) / (2 messages per round trip)
+# per one-way message: (long - short) / (2 messages per round trip); all
+# processes, then the daemons alone
 per_msg() {
 	paste -d' ' "$DIR/$1.$COUNT_ITERS" "$DIR/$1.$SHORT" | awk -v m=$(( 2 * (COUNT_ITERS - SHORT) )) \
-		'{ for (i = 1; i <= 6; i++) d[i] = ($i - $(i + 6)) / m
-		   printf "%.2f %.2f %.2f %.2f %.2f %.2f\n", d[1] + d[4], d[2] + d[5], d[3] + d[6], d[4], d[5], d[6] }'
+		'{ for (i = 1; i <= 8; i++) d[i] = ($i - $(i + 8)) / m
+		   printf "%.2f %.2f %.2f %.2f %.2f %.2f %.2f %.2f\n", d[1] + d[5], d[2] + d[6],
+			d[3] + d[7], d[4] + d[8], d[5], d[6], d[7], d[8] }'
 }
-read -r MS MC MT MDS MDC MDT <<< "$(per_msg mx)"
-read -r US UC UT _ _ _ <<< "$(per_msg udp)"
-MF=$(awk -v l="$(cat "$DIR/mx.$COUNT_ITERS.frames")" -v s="$(cat "$DIR/mx.$SHORT.frames")" \
-	-v m=$(( 2 * (COUNT_ITERS - SHORT) )) 'BEGIN { printf "%.2f", (l - s) / m }')
+read -r MS MC MT MW MDS MDC MDT MDW <<< "$(per_msg mx)"
+read -r US UC UT UW _ _ _ _ <<< "$(per_msg udp)"
+# what the long run added, per one-way message
+mx_delta() {
+	awk -v l="$(cat "$DIR/mx.$COUNT_ITERS.$1")" -v s="$(cat "$DIR/mx.$SHORT.$1")" \
+		-v m=$(( 2 * (COUNT_ITERS - SHORT) )) -v d="$2" 'BEGIN { printf "%.2f", (l - s) / m / d }'
+}
+MF=$(mx_delta frames 1)
+MRQ=$(mx_delta rq 1000)
 
 # --- ping-pong ---
 # servers start without the helper functions so $! is the server itself
@@ -139,9 +160,9 @@ done
 MYRIXEN_SOCKET=$DIR/b.sock ip netns exec ${P}b "$B/bench/mxw_stream" -e 2 > /dev/null 2>&1 &
 PIDS+=($!)
 : > "$DIR/mx_st.txt"; : > "$DIR/udp_st.txt"
-: > "$DIR/mx_st_sys.txt"; : > "$DIR/mx_st_frames.txt"
+: > "$DIR/mx_st_sys.txt"; : > "$DIR/mx_st_frames.txt"; : > "$DIR/mx_st_cs.txt"
 # best of STREAM_REPEAT rounds, MX and UDP alike (other load only ever slows
-# a round down); the daemons' syscalls per message of the last MX round
+# a round down); the daemons' syscalls and switches per message of the last MX round
 best() { sort -k2 -g "$1" | tail -1; }
 for size in 1024 8192 32768 65536 262144 1048576 4194304; do
 	n=$(( size >= 1048576 ? 64 : size >= 65536 ? 512 : 4000 ))
@@ -149,11 +170,12 @@ for size in 1024 8192 32768 65536 262144 1048576 4194304; do
 	: > "$DIR/r_mx"; : > "$DIR/r_udp"
 	for _ in $(seq "$STREAM_REPEAT"); do
 		f0=$(wire_tx)
-		perf stat -x, -e raw_syscalls:sys_enter -p "$DPID_a,$DPID_b" -o "$DIR/st.dmn" &
+		perf stat -x, -e raw_syscalls:sys_enter,context-switches -p "$DPID_a,$DPID_b" \
+			-o "$DIR/st.dmn" &
 		pp=$!
-		sleep 0.2
-		runa "$B/bench/mxw_stream" -d benchb:2 -s $size -w 16 -n $n >> "$DIR/r_mx"
-		kill -INT "$pp"; wait "$pp" || true
+		sleep 0.3
+		runa "$B/bench/mxw_stream" -d benchb:2 -s $size -w 16 -n $n >> "$DIR/r_mx" || true
+		stop_perf "$pp"
 		frames=$(( $(wire_tx) - f0 ))
 		runa "$B/bench/udp_bench" -c 10.77.0.2:7777 -s $size -n $count >> "$DIR/r_udp"
 	done
@@ -161,6 +183,8 @@ for size in 1024 8192 32768 65536 262144 1048576 4194304; do
 	best "$DIR/r_udp" >> "$DIR/udp_st.txt"
 	awk -F, -v n=$n '$3=="raw_syscalls:sys_enter"{printf "%.1f\n", $1 / n}' "$DIR/st.dmn" \
 		>> "$DIR/mx_st_sys.txt"
+	awk -F, -v n=$n '$3=="context-switches"{printf "%.1f\n", $1 / n}' "$DIR/st.dmn" \
+		>> "$DIR/mx_st_cs.txt"
 	awk -v f="$frames" -v n=$n 'BEGIN { printf "%.1f\n", f / n }' >> "$DIR/mx_st_frames.txt"
 done
 
@@ -199,23 +223,28 @@ ratio() { awk -v a="$1" -v b="$2" 'BEGIN { printf "%.2f", (b > 0 ? a / b : 0) }'
 		awk '{ printf "bandwidth_mbps,%d,%.1f,%.1f,%.2f\n", $1, $2, $4, ($4 > 0 ? $2 / $4 : 0) }'
 	paste -d' ' "$DIR/mx_st.txt" "$DIR/mx_st_sys.txt" |
 		awk '{ printf "stream_daemon_syscalls_per_msg,%d,%s,,\n", $1, $3 }'
+	paste -d' ' "$DIR/mx_st.txt" "$DIR/mx_st_cs.txt" |
+		awk '{ printf "stream_daemon_switches_per_msg,%d,%s,,\n", $1, $3 }'
 	paste -d' ' "$DIR/mx_st.txt" "$DIR/mx_st_frames.txt" |
 		awk '{ printf "stream_frames_per_msg,%d,%s,,\n", $1, $3 }'
 	echo "frames_per_msg,0,$MF,,"
+	echo "daemon_runqueue_us_per_msg,0,$MRQ,,"
 	[ -z "$INS" ] || echo "daemon_instructions_per_rt,0,$INS,,"
 	echo "syscalls_per_msg,0,$MS,$US,$(ratio "$MS" "$US")"
 	echo "switches_per_msg,0,$MC,$UC,$(ratio "$MC" "$UC")"
 	echo "cpu_us_per_msg,0,$MT,$UT,$(ratio "$MT" "$UT")"
+	echo "wakeups_per_msg,0,$MW,$UW,$(ratio "$MW" "$UW")"
 } > "$OUT"
 echo "MXoE vs kernel UDP over one veth (MTU $MTU, daemon ring $RING); same run"
 echo
 echo "Per one-way tiny message, all processes (long minus short ping-pong, $SHORT..$COUNT_ITERS round trips)"
 printf "%22s %10s %10s %8s   %s\n" "" mx udp mx/udp "mx: of which the two daemons"
-grep -E '^(syscalls|switches|cpu_us)' "$OUT" | while IFS=, read -r what _ m u r; do
-	case $what in syscalls*) d=$MDS ;; switches*) d=$MDC ;; *) d=$MDT ;; esac
+grep -E '^(syscalls|switches|cpu_us|wakeups)' "$OUT" | while IFS=, read -r what _ m u r; do
+	case $what in syscalls*) d=$MDS ;; switches*) d=$MDC ;; wakeups*) d=$MDW ;; *) d=$MDT ;; esac
 	printf "%22s %10s %10s %8s   %s\n" "$what" "$m" "$u" "$r" "$d"
 done
 printf "%22s %10s   (both daemons' tx_frames)\n" frames_per_msg "$MF"
+printf "%22s %10s   (both daemons' run-queue wait, /proc/PID/schedstat)\n" dmn_runqueue_us "$MRQ"
 [ -z "$INS" ] || printf "%22s %10s   (client-side daemon, one sent + one received; callgrind)\n" \
 	daemon_instr_per_rt "$INS"
 echo
@@ -224,11 +253,11 @@ printf "%10s %12s %12s %8s\n" bytes mx udp mx/udp
 grep '^latency' "$OUT" | awk -F, '{ printf "%10d %12.2f %12.2f %8.2f\n", $2, $3, $4, $5 }'
 echo
 echo "Streaming bandwidth (MB/s, best of $STREAM_REPEAT); ratio > 1 means MX is faster;"
-echo "last columns: syscalls of both daemons and wire frames per MX message"
-printf "%10s %12s %12s %8s %10s %8s\n" bytes mx udp mx/udp "dmn sys" frames
-paste -d, <(grep '^bandwidth' "$OUT") <(grep '^stream_daemon' "$OUT" | cut -d, -f3) \
-	<(grep '^stream_frames' "$OUT" | cut -d, -f3) |
-	awk -F, '{ printf "%10d %12.1f %12.1f %8.2f %10s %8s\n", $2, $3, $4, $5, $6, $7 }'
+echo "last columns: syscalls and context switches of both daemons, wire frames per MX message"
+printf "%10s %12s %12s %8s %10s %8s %8s\n" bytes mx udp mx/udp "dmn sys" "dmn cs" frames
+paste -d, <(grep '^bandwidth' "$OUT") <(grep '^stream_daemon_sys' "$OUT" | cut -d, -f3) \
+	<(grep '^stream_daemon_sw' "$OUT" | cut -d, -f3) <(grep '^stream_frames' "$OUT" | cut -d, -f3) |
+	awk -F, '{ printf "%10d %12.1f %12.1f %8.2f %10s %8s %8s\n", $2, $3, $4, $5, $6, $7, $8 }'
 echo
 echo "CSV: $OUT"
 if [ -n "$PNG" ]; then

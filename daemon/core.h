@@ -96,6 +96,11 @@ struct mxd_core_stats {
 	uint64_t pull_refused;      /* a process is no longer who opened its endpoint */
 	uint64_t pull_stalled;      /* mediated copies that outlived the time bound */
 	uint64_t pull_busy;         /* refused: too many stalled copies (per uid/host) */
+	/* wire pulls: blocks the receiving library copied out of its recvq
+	 * (MXN_EVT_PULL_DATA), and blocks written into its memory instead */
+	uint64_t pull_staged;
+	uint64_t pull_staged_bytes;
+	uint64_t pull_written;
 	uint64_t notifies, kicks;
 	uint64_t pairs_opened;      /* pair channels brokered (pair.h) */
 	uint64_t pairs_closed;

@@ -67,6 +67,7 @@ struct mxd_rndv {
 	uint64_t remote_ref;
 	/* pull in progress through the wire engine */
 	bool pulling;
+	bool staged;                /* the PULL said MXN_CMDF_STAGED */
 	uint64_t pull_cookie;
 	uint32_t pull_len;
 	struct mxd_region *pull_region;

@@ -244,6 +244,7 @@ int mxd_cmd_pull(struct mxd_endpoint *ep, const struct mxn_cmd *c)
 		return mxd_window_pull(ep, r, c, len, to);
 	if (r->remote_src) {
 		mxd_pull_hold(ep, r, c, len, to);
+		r->staged = c->flags & MXN_CMDF_STAGED;
 		err = core->remote && core->remote->pull
 			      ? core->remote->pull(core->remote_priv, mxd_ep_ref(ep), r->remote_ref,
 						   r->handle, len)

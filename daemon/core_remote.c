@@ -243,6 +243,38 @@ static struct mxd_rndv *pull_of(struct mxd_core *c, struct mxd_epref ref, uint32
 	return r && r->pulling ? r : NULL;
 }
 
+/*
+ * A staged pull's bytes go into the receiver's recvq with a PULL_DATA event
+ * that names them, and its library copies them into place itself: no write
+ * into its memory (on the local transport a bounded cross-process copy: a
+ * hand-off to the helper thread and two more copies of the block), and so
+ * no privilege of ours involved.  False: no room in the ring or the recvq
+ * now (the caller writes the bytes into the receiver's memory instead).
+ */
+static bool pull_stage(struct mxd_endpoint *ep, const struct mxd_rndv *r, uint64_t off,
+		       const void *buf, size_t len)
+{
+	struct mxn_evt *e;
+	uint32_t q;
+
+	/* at most a quarter of the recvq: mediums arriving meanwhile need it */
+	if (!r->staged || !len || len > ep->rq.size / 4 || !room(ep) ||
+	    mxd_recvq_alloc(&ep->rq, (uint32_t)len, ep->evt.prod_pvt, &q))
+		return false;
+	memcpy(ep->recvq + q, buf, len);
+	e = mxd_ep_slot(ep);
+	memset(e, 0, sizeof(*e));
+	e->type = MXN_EVT_PULL_DATA;
+	e->length = (uint32_t)len;
+	e->u.data.cookie = r->pull_cookie;
+	e->u.data.off = q;
+	e->u.data.msg_offset = (uint32_t)off;
+	mxd_ep_commit(ep);
+	ep->core->st.pull_staged++;
+	ep->core->st.pull_staged_bytes += len;
+	return true;
+}
+
 int mxd_remote_pull_write(struct mxd_core *c, struct mxd_epref ref, uint32_t pull_handle,
 			  uint64_t off, const void *buf, size_t len)
 {
@@ -254,6 +286,9 @@ int mxd_remote_pull_write(struct mxd_core *c, struct mxd_epref ref, uint32_t pul
 		return -ESRCH;
 	if (off > r->pull_len || len > r->pull_len - off)
 		return -ERANGE;
+	if (pull_stage(ep, r, off, buf, len))
+		return 0;
+	c->st.pull_written++;
 	err = ep->ops->region_write(ep, r->pull_region, off, buf, len);
 	/* A bounded copy that missed its bound (copy_bounded.h) is no fault:
 	 * a loaded host misses it too; the engine asks for the bytes again. */

@@ -408,7 +408,7 @@ static int map_area(struct local_conn *cn, const struct mxn_layout *geo)
 	cn->area_len = geo->area_size;
 	mxn_layout_fill_hdr(geo, cn->area);
 	/* local_notify wakes a futex sleeper (MXN_RINGF_FUTEX). */
-	((struct mxn_area_hdr *)cn->area)->features = MXN_AREAF_FUTEX;
+	((struct mxn_area_hdr *)cn->area)->features |= MXN_AREAF_FUTEX;
 	cn->kickfd = eventfd(0, EFD_NONBLOCK | EFD_CLOEXEC);
 	if (cn->kickfd < 0)
 		return -errno;

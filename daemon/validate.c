@@ -101,7 +101,7 @@ int mxd_cmd_validate(const struct mxn_cmd *c, const struct mxd_cmd_limits *lim)
 	else if (c->op == MXN_CMD_SEND_TINY || c->op == MXN_CMD_SEND_QUEUED)
 		allowed_flags = MXN_CMDF_QUIET;
 	if (c->op == MXN_CMD_PULL)
-		allowed_flags = MXN_CMDF_DIRECT;
+		allowed_flags = MXN_CMDF_DIRECT | MXN_CMDF_STAGED;
 	if (c->flags & ~allowed_flags)
 		goto out;
 	switch (c->op) {

@@ -106,6 +106,7 @@ int mxl_endpoint_attach(struct mx_endpoint *ep)
 		return err;
 	ep->rndv_max = ((const struct mxn_area_hdr *)ep->t.area)->rndv_max;
 	ep->registered_max = ((const struct mxn_area_hdr *)ep->t.area)->registered_max;
+	ep->features = ((const struct mxn_area_hdr *)ep->t.area)->features;
 	ep->medium_max = ep->info.medium_max;
 	if (ep->medium_max < MXN_SMALL_MAX || ep->medium_max > MXN_MEDIUM_MAX_LIMIT ||
 	    ep->medium_max > ep->lay.sendq_size / 2)
@@ -145,6 +146,7 @@ int mxl_endpoint_open(uint32_t endpoint_id, uint32_t key, struct mx_endpoint **o
 	 * every store of the flags */
 	atomic_store_explicit(MXN_ATOMIC(&ep->evt.ctl->flags), mxl_pregrant_flag(ep),
 			      memory_order_relaxed);
+	ep->pull_staged = mxl_pull_staged_wanted(ep);
 	/* MYRIXEN_WINDOWED=1: window local rendezvous as on Xen (tests). */
 	ep->region_window = ep->t.ops->region_window ? ep->t.ops->region_window
 			  : mxl_env_u32("MYRIXEN_WINDOWED", 0) ? MXN_RNDV_WINDOW : 0;

@@ -240,7 +240,7 @@ static int build_pull(struct mx_endpoint *ep, struct mxl_req *r, struct mxn_cmd 
 	mxl_window_count(r, w < r->pull_len);
 	fill_dest(ep, c, &src);
 	c->op = MXN_CMD_PULL;
-	c->flags = ep->pull_direct ? MXN_CMDF_DIRECT : 0;
+	c->flags = (ep->pull_direct ? MXN_CMDF_DIRECT : 0) | (ep->pull_staged ? MXN_CMDF_STAGED : 0);
 	c->u.pull.rndv_handle = r->rndv_handle;
 	c->u.pull.desc_off = off;
 	c->u.pull.desc_len = len;

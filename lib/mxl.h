@@ -180,6 +180,7 @@ enum mxl_counter {
 	MXL_CNT_PAIR_KEPT, MXL_CNT_MOVED,
 	MXL_CNT_FUTEX_SLEEP, MXL_CNT_PAIR_IDLE_WAKE,
 	MXL_CNT_PREGRANTED,
+	MXL_CNT_PULL_STAGED,
 	MXL_CNT_MAX
 };
 extern const char *const mxl_counter_names[MXL_CNT_MAX];
@@ -293,6 +294,8 @@ struct mx_endpoint {
 	bool in_progress;
 	bool progression_disabled;
 	bool pull_direct;                   /* PULLs ask for MXN_EVT_PULL_GRANT */
+	bool pull_staged;                   /* PULLs ask for MXN_EVT_PULL_DATA */
+	uint32_t features;                  /* the daemon's MXN_AREAF_* (area header) */
 	uint32_t region_window;             /* transport.h region_window (0: none) */
 	uint32_t idle_polls;
 	mx_unexp_handler_t unexp_handler;
@@ -364,6 +367,10 @@ void mxl_cookie_drop(struct mx_endpoint *ep, struct mxl_req *r);
 int mxl_cookie_get(struct mx_endpoint *ep, struct mxl_req *r, uint64_t *cookie);
 struct mxl_req *mxl_cookie_take(struct mx_endpoint *ep, uint64_t cookie);
 void mxl_scatter(const struct mxl_iov *iov, uint32_t niov, const uint8_t *src, uint32_t len);
+/* The same, starting at byte off of the buffer the iovecs describe; what
+ * falls past their end is left out. */
+void mxl_scatter_at(const struct mxl_iov *iov, uint32_t niov, uint64_t off, const uint8_t *src,
+		    uint32_t len);
 void mxl_gather(uint8_t *dst, const struct mxl_iov *iov, uint32_t niov);
 
 /* ---- endpoint engine (progress.c, issue.c, wait.c) ---- */
@@ -515,6 +522,9 @@ void mxl_on_pull_grant(struct mx_endpoint *ep, const struct mxn_evt *e);
 void mxl_build_pull_fin(const struct mxl_req *r, struct mxn_cmd *c);
 bool mxl_pull_pregranted(struct mx_endpoint *ep, struct mxl_req *r, const struct mxn_evt *e);
 uint32_t mxl_pregrant_flag(const struct mx_endpoint *ep);
+/* ---- staged large receives from the wire (pull_staged.c) ---- */
+bool mxl_pull_staged_wanted(const struct mx_endpoint *ep);
+void mxl_on_pull_data(struct mx_endpoint *ep, const struct mxn_evt *e);
 /* A pull ended (PULL_DONE, or our own copy once its PULL_FIN is queued). */
 void mxl_pull_complete(struct mx_endpoint *ep, struct mxl_req *r, uint8_t status, uint32_t xfer);
 

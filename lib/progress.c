@@ -46,6 +46,7 @@ const char *const mxl_counter_names[MXL_CNT_MAX] = {
 	[MXL_CNT_FUTEX_SLEEP] = "Blocking sleeps on futex doorbells",
 	[MXL_CNT_PAIR_IDLE_WAKE] = "Pair channel wake-ups with nothing new",
 	[MXL_CNT_PREGRANTED] = "Rendezvous copied on arrival (no pull)",
+	[MXL_CNT_PULL_STAGED] = "Pulled blocks copied from the recvq",
 };
 
 static uint64_t unexp_cost(uint32_t kind, uint32_t length)
@@ -423,6 +424,9 @@ static void handle_event(struct mx_endpoint *ep, const struct mxn_evt *e)
 		return;
 	case MXN_EVT_PULL_GRANT:
 		mxl_on_pull_grant(ep, e);
+		return;
+	case MXN_EVT_PULL_DATA:
+		mxl_on_pull_data(ep, e);
 		return;
 	case MXN_EVT_REGION_MORE:
 		on_region_more(ep, e);

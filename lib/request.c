@@ -236,6 +236,24 @@ void mxl_scatter(const struct mxl_iov *iov, uint32_t niov, const uint8_t *src, u
 	}
 }
 
+void mxl_scatter_at(const struct mxl_iov *iov, uint32_t niov, uint64_t off, const uint8_t *src,
+		    uint32_t len)
+{
+	uint32_t i;
+
+	for (i = 0; i < niov && off >= iov[i].len; i++)
+		off -= iov[i].len;
+	for (; i < niov && len; i++, off = 0) {
+		uint64_t room = iov[i].len - off;
+		uint32_t n = room < len ? (uint32_t)room : len;
+
+		if (n)
+			memcpy((uint8_t *)iov[i].base + off, src, n);
+		src += n;
+		len -= n;
+	}
+}
+
 void mxl_gather(uint8_t *dst, const struct mxl_iov *iov, uint32_t niov)
 {
 	uint32_t i;

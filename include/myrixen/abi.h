@@ -139,6 +139,7 @@ _Static_assert(sizeof(struct mxn_area_hdr) == 128, "mxn_area_hdr size");
 _Static_assert(offsetof(struct mxn_area_hdr, features) == 52, "features");
 /* The daemon honours MXN_RINGF_FUTEX on the event ring (local transport). */
 #define MXN_AREAF_FUTEX 0x1u
+#define MXN_AREAF_PULL_STAGED 0x2u /* PULL may carry MXN_CMDF_STAGED */
 _Static_assert(offsetof(struct mxn_area_hdr, rndv_max) == 56, "rndv_max");
 _Static_assert(offsetof(struct mxn_area_hdr, registered_max) == 64, "registered_max");
 _Static_assert(offsetof(struct mxn_area_hdr, cmd_ctl_off) == 28, "cmd_ctl_off");
@@ -180,6 +181,10 @@ enum mxn_cmd_op {
 /* PULL: the library can copy from the sender itself (local transport), so
  * the daemon may answer MXN_EVT_PULL_GRANT instead of copying. */
 #define MXN_CMDF_DIRECT 0x02u
+/* PULL: the library takes a rendezvous from another host block by block out
+ * of its recvq (MXN_EVT_PULL_DATA), so the daemon need not write into its
+ * memory.  The daemon still may (no recvq room): both land before PULL_DONE. */
+#define MXN_CMDF_STAGED 0x04u
 
 struct mxn_cmd_connect {
 	uint64_t nic_id;          /* 48-bit MAC-style id in the low bits */
@@ -441,6 +446,8 @@ enum mxn_evt_type {
 				      * MXN_CMD_PAIR_XEN (pair.h "Xen") */
 	MXN_EVT_PAIR_XEN_MAP = 16,   /* u.xpair: map the peer's pair area, answer
 				      * MXN_CMD_PAIR_XEN */
+	MXN_EVT_PULL_DATA = 17,      /* u.data: length bytes of an MXN_CMDF_STAGED
+				      * pull, in the recvq; PULL_DONE follows */
 	MXN_EVT_TYPE_MAX
 };
 
@@ -524,6 +531,20 @@ struct mxn_evt_grant {
 };
 _Static_assert(sizeof(struct mxn_evt_grant) == 32, "mxn_evt_grant");
 
+/*
+ * Part of a staged pull (MXN_CMDF_STAGED): length bytes at recvq offset off
+ * (freed with the slot) belong at msg_offset of the pull whose cookie this
+ * is.  They arrive in no particular order, never overlap, and all come
+ * before the pull's PULL_DONE, whose xfer_length counts them.
+ */
+struct mxn_evt_data {
+	uint64_t cookie;          /* the PULL's */
+	uint32_t off;             /* in the recvq */
+	uint32_t msg_offset;      /* where they go in the message */
+	uint64_t pad[2];
+};
+_Static_assert(sizeof(struct mxn_evt_data) == 32, "mxn_evt_data");
+
 struct mxn_evt_connect {
 	uint64_t cookie;
 	uint64_t nic_id;
@@ -587,6 +608,7 @@ struct mxn_evt {
 		struct mxn_evt_connect connect;
 		struct mxn_evt_lookup lookup;
 		struct mxn_evt_grant grant;
+		struct mxn_evt_data data;
 	} u;
 };
 _Static_assert(sizeof(struct mxn_evt) == 64, "mxn_evt size");

@@ -339,6 +339,59 @@ int main(void)
 	CHECK(!memcmp(got, buf, 2500));
 	CHECK_EQ(got[2500], 0);
 
+	/* A staged pull (MXN_CMDF_STAGED): a block goes to the recvq with a
+	 * PULL_DATA naming it, not into the receiver's memory; with the event
+	 * ring full, the next is written into its memory instead. */
+	{
+		struct mxd_core_stats st0, st;
+		int tinies = 0;
+
+		mxd_core_get_stats(core, &st0);
+
+		CHECK_EQ(mxd_remote_deliver_rndv(core, ref, &src, 0x45, 2500, 0, 0xbeef), 0);
+		mxd_core_flush(core);
+		e = next();
+		CHECK_EQ(e.type, MXN_EVT_RECV_RNDV);
+		memset(got, 0, sizeof(got));
+		c = (struct mxn_cmd){ .op = MXN_CMD_PULL, .cookie = 41, .flags = MXN_CMDF_STAGED };
+		c.u.pull.rndv_handle = e.u.rndv.rndv_handle;
+		c.u.pull.pull_len = sizeof(got);
+		c.u.pull.desc_off = tg_put_region(&g, got, sizeof(got), &dlen);
+		c.u.pull.desc_len = dlen;
+		tg_post(&g, &c);
+		tg_push(&g);
+		pump();
+		CHECK_EQ(eng.pull_ref, 0xbeef);
+		CHECK_EQ(mxd_remote_pull_write(core, ref, eng.pull_handle, 1000, buf + 1000, 1500), 0);
+		while (mxd_remote_deliver_tiny(core, ref, &src, 0x46, "x", 1) == 0)
+			tinies++;
+		CHECK_EQ(mxd_remote_pull_write(core, ref, eng.pull_handle, 0, buf, 1000), 0);
+		CHECK(!memcmp(got, buf, 1000));
+		CHECK_EQ(got[1000], 0); /* the staged block is not in its memory */
+		mxd_core_get_stats(core, &st);
+		CHECK_EQ(st.pull_staged - st0.pull_staged, 1);
+		CHECK_EQ(st.pull_staged_bytes - st0.pull_staged_bytes, 1500);
+		CHECK_EQ(st.pull_written - st0.pull_written, 1);
+		mxd_core_flush(core);
+		CHECK(tg_next(&g, &e));
+		CHECK_EQ(e.type, MXN_EVT_PULL_DATA);
+		CHECK_EQ(e.length, 1500);
+		CHECK_EQ(e.u.data.cookie, 41);
+		CHECK_EQ(e.u.data.msg_offset, 1000);
+		CHECK(!memcmp(g.recvq + e.u.data.off, buf + 1000, 1500));
+		tg_release(&g);
+		while (tinies--)
+			CHECK_EQ(next().type, MXN_EVT_RECV_TINY);
+		CHECK_EQ(mxd_remote_pull_done(core, ref, eng.pull_handle, MXN_ST_OK, 2500), 0);
+		mxd_core_flush(core);
+		e = next();
+		CHECK_EQ(e.type, MXN_EVT_PULL_DONE);
+		CHECK_EQ(e.u.done.cookie, 41);
+		pump();
+		CHECK_EQ(eng.rooms, 1); /* the full ring held a tiny back */
+		eng.rooms = 0;
+	}
+
 	/* The announcement table grows past 'outstanding'; pulls held by the
 	 * engine are bounded like sends. */
 	{

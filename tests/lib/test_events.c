@@ -282,6 +282,86 @@ static void test_rendezvous(void)
 	mxl_endpoint_close(ep);
 }
 
+/* The daemon's PULL_DATA for a PULL_DONE that follows. */
+static struct mxn_evt pull_data(uint64_t cookie, uint32_t q_off, uint32_t msg_off, uint32_t len)
+{
+	struct mxn_evt e;
+
+	memset(&e, 0, sizeof(e));
+	e.type = MXN_EVT_PULL_DATA;
+	e.length = len;
+	e.u.data.cookie = cookie;
+	e.u.data.off = q_off;
+	e.u.data.msg_offset = msg_off;
+	return e;
+}
+
+/* Staged pulls (MXN_CMDF_STAGED): blocks copied out of the recvq into a
+ * segmented buffer at their message offset, in any order; what strays past
+ * the pull, the recvq or names a wrong cookie is counted and not copied. */
+static void test_pull_staged(void)
+{
+	struct mx_endpoint *ep = ta_endpoint();
+	static uint8_t buf[3000], want[2500];
+	mx_segment_t segs[3] = { { buf, 700 }, { buf + 700, 0 }, { buf + 1000, 1800 } };
+	mx_request_t r;
+	mx_status_t st;
+	struct mxn_evt e;
+	struct mxn_cmd c;
+	uint32_t res;
+
+	ep->pull_staged = true;
+	memset(buf, 0xee, sizeof(buf));
+	fill(want, sizeof(want), 9);
+	CHECK_EQ(mx_irecv(ep, segs, 3, 0x40, MX_MATCH_MASK_NONE, &res, &r), MX_SUCCESS);
+	e = ta_arrival(MXN_EVT_RECV_RNDV, 0x40, 2500);
+	e.u.rndv.rndv_handle = 7;
+	ta_put_evt(ep, &e);
+	CHECK_EQ(mx_progress(ep), MX_SUCCESS);
+	CHECK(ta_take_cmd(ep, &c));
+	CHECK_EQ(c.op, MXN_CMD_PULL);
+	CHECK(c.flags & MXN_CMDF_STAGED);
+	CHECK_EQ(c.u.pull.pull_len, 2500);
+	/* the second block first, across the segment boundary; then the first */
+	memcpy((uint8_t *)(uintptr_t)ep->recvq + 4096, want + 600, 1900);
+	e = pull_data(c.cookie, 4096, 600, 1900);
+	ta_put_evt(ep, &e);
+	memcpy((uint8_t *)(uintptr_t)ep->recvq, want, 600);
+	e = pull_data(c.cookie, 0, 0, 600);
+	ta_put_evt(ep, &e);
+	/* hostile: past the pull, past the recvq, a forged cookie, empty */
+	e = pull_data(c.cookie, 0, 2000, 501);
+	ta_put_evt(ep, &e);
+	e = pull_data(c.cookie, (uint32_t)ep->lay.recvq_size - 10, 0, 11);
+	ta_put_evt(ep, &e);
+	e = pull_data(c.cookie + (1ull << 32), 0, 0, 600);
+	ta_put_evt(ep, &e);
+	e = pull_data(c.cookie, 0, 0, 0);
+	ta_put_evt(ep, &e);
+	CHECK_EQ(mx_test(ep, &r, &st, &res), MX_SUCCESS);
+	CHECK_EQ(res, 0);
+	CHECK_EQ(ep->counters[MXL_CNT_PULL_STAGED], 2);
+	CHECK_EQ(ep->counters[MXL_CNT_BAD_EVENT], 4);
+	e = ta_done(MXN_EVT_PULL_DONE, c.cookie, MXN_ST_OK, 2500);
+	ta_put_evt(ep, &e);
+	CHECK_EQ(mx_test(ep, &r, &st, &res), MX_SUCCESS);
+	CHECK_EQ(res, 1);
+	CHECK_EQ(st.code, MX_STATUS_SUCCESS);
+	CHECK_EQ(st.xfer_length, 2500);
+	CHECK(!memcmp(buf, want, 700));
+	CHECK(!memcmp(buf + 1000, want + 700, 1800));
+	CHECK_EQ(buf[700], 0xee);
+	CHECK_EQ(buf[999], 0xee);
+	CHECK_EQ(buf[2800], 0xee);
+	/* a PULL_DATA after the receive completed names nothing */
+	e = pull_data(c.cookie, 0, 0, 600);
+	ta_put_evt(ep, &e);
+	CHECK_EQ(mx_progress(ep), MX_SUCCESS);
+	CHECK_EQ(ep->counters[MXL_CNT_BAD_EVENT], 5);
+	CHECK_EQ(ep->counters[MXL_CNT_PULL_STAGED], 2);
+	mxl_endpoint_close(ep);
+}
+
 static void test_backlog_order(void)
 {
 	struct mx_endpoint *ep = ta_endpoint();
@@ -397,6 +477,7 @@ int main(void)
 	test_send_classes();
 	test_arrivals();
 	test_rendezvous();
+	test_pull_staged();
 	test_backlog_order();
 	test_guest_error();
 	DONE();
