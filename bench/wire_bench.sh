@@ -86,7 +86,7 @@ stop_perf() {
 	wait "$1" || true
 }
 # nanoseconds both daemons have waited on a run queue so far
-dmn_rq_ns() { awk '{ n += $2 } END { print n }' /proc/"$DPID_a"/schedstat /proc/"$DPID_b"/schedstat; }
+dmn_rq_ns() { awk '{ n += $2 } END { printf "%.0f\n", n }' /proc/"$DPID_a"/schedstat /proc/"$DPID_b"/schedstat; }
 # counted KIND N: one ping-pong of N round trips; its sums into $DIR/KIND.N
 counted() {
 	local kind=$1 n=$2 pp srv
