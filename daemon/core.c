@@ -300,7 +300,7 @@ static void advertise_limits(struct mxd_endpoint *ep, const struct mxd_core *c)
 	struct mxn_area_hdr *h = (struct mxn_area_hdr *)(void *)ep->area;
 
 	h->rndv_max = ep->outstanding;
-	h->features |= MXN_AREAF_PULL_STAGED; /* transport_local.c adds its own */
+	h->features |= MXN_AREAF_PULL_STAGED | MXN_AREAF_SEND_STAGED; /* transport_local.c adds its own */
 	h->registered_max = c->cfg.limits.registered_bytes;
 }
 

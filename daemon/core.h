@@ -101,6 +101,9 @@ struct mxd_core_stats {
 	uint64_t pull_staged;
 	uint64_t pull_staged_bytes;
 	uint64_t pull_written;
+	/* wire sends: blocks read from the sender's sendq copy (MXN_CMDF_STAGED) */
+	uint64_t send_staged;
+	uint64_t send_staged_bytes;
 	uint64_t notifies, kicks;
 	uint64_t pairs_opened;      /* pair channels brokered (pair.h) */
 	uint64_t pairs_closed;

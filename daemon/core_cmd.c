@@ -370,7 +370,11 @@ static int do_send_rndv(struct mxd_endpoint *ep, const struct mxn_cmd *c)
 	mxd_guest_account(ep->guest, (int64_t)r->charge);
 	ep->st.sent_rndv++;
 	if (!dst) {
-		/* The wire engine names this send by a handle of ours. */
+		/* The wire engine names this send by a handle of ours, and reads
+		 * the copy in the sendq when the library staged one (validated
+		 * to lie in it, validate.c). */
+		r->send_staged = c->flags & MXN_CMDF_STAGED;
+		r->staged_off = c->u.rndv.staged_off;
 		ep->rndv_gen++;
 		r->handle = ep->rndv_gen;
 		err = core->remote->send_rndv(core->remote_priv, mxd_ep_ref(ep), c, r->handle);

@@ -59,6 +59,8 @@ struct mxd_rndv {
 	bool src_gone;              /* local sender closed: pulls complete CLOSED */
 	bool src_away;              /* ... because its guest is saved or migrated:
 				     * AWAY instead (it sends again once back) */
+	bool send_staged;           /* wire send: read from the sendq at staged_off */
+	uint32_t staged_off;
 	struct mxd_region *region;  /* sender's region (local sender) */
 	uint64_t cookie;            /* sender's cookie */
 	uint32_t length;

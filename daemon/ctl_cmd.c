@@ -358,6 +358,8 @@ static enum mxd_ctl_rc cmd_counters(struct mxd_ctl *ctl, struct mxd_ctl_conn *c,
 	mxd_out_u64(o, "pull_staged", st.pull_staged);
 	mxd_out_u64(o, "pull_staged_bytes", st.pull_staged_bytes);
 	mxd_out_u64(o, "pull_written", st.pull_written);
+	mxd_out_u64(o, "send_staged", st.send_staged);
+	mxd_out_u64(o, "send_staged_bytes", st.send_staged_bytes);
 	mxd_out_u64(o, "kicks", st.kicks);
 	mxd_out_u64(o, "notifies", st.notifies);
 	mxd_out_u64(o, "pairs_opened", st.pairs_opened);

@@ -56,6 +56,9 @@ void mxd_cmd_clear_reserved(struct mxn_cmd *c)
 		memset(c->u.q.pad1, 0, sizeof(c->u.q.pad1));
 		break;
 	case MXN_CMD_SEND_RNDV:
+		if (!(c->flags & MXN_CMDF_STAGED))
+			c->u.rndv.staged_off = 0;
+		c->u.rndv.pad0 = 0;
 		memset(c->u.rndv.pad, 0, sizeof(c->u.rndv.pad));
 		break;
 	case MXN_CMD_PULL:
@@ -97,7 +100,7 @@ int mxd_cmd_validate(const struct mxn_cmd *c, const struct mxd_cmd_limits *lim)
 	int err = -EINVAL;
 
 	if (c->op == MXN_CMD_SEND_RNDV)
-		allowed_flags = MXN_CMDF_SYNC;
+		allowed_flags = MXN_CMDF_SYNC | MXN_CMDF_STAGED;
 	else if (c->op == MXN_CMD_SEND_TINY || c->op == MXN_CMD_SEND_QUEUED)
 		allowed_flags = MXN_CMDF_QUIET;
 	if (c->op == MXN_CMD_PULL)
@@ -130,6 +133,9 @@ int mxd_cmd_validate(const struct mxn_cmd *c, const struct mxd_cmd_limits *lim)
 	case MXN_CMD_SEND_RNDV:
 		/* Any 32-bit length (MXN_LARGE_MAX); the region is checked. */
 		err = check_desc_len(c->u.rndv.desc_off, c->u.rndv.desc_len, lim);
+		/* staged: the message's copy lies wholly in the sendq */
+		if (!err && (c->flags & MXN_CMDF_STAGED))
+			err = in_queue(c->u.rndv.staged_off, c->length, lim->sendq_size);
 		break;
 	case MXN_CMD_PULL:
 		err = c->length ? -EINVAL : 0;

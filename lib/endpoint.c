@@ -147,6 +147,7 @@ int mxl_endpoint_open(uint32_t endpoint_id, uint32_t key, struct mx_endpoint **o
 	atomic_store_explicit(MXN_ATOMIC(&ep->evt.ctl->flags), mxl_pregrant_flag(ep),
 			      memory_order_relaxed);
 	ep->pull_staged = mxl_pull_staged_wanted(ep);
+	ep->send_staged = mxl_send_staged_wanted(ep);
 	/* MYRIXEN_WINDOWED=1: window local rendezvous as on Xen (tests). */
 	ep->region_window = ep->t.ops->region_window ? ep->t.ops->region_window
 			  : mxl_env_u32("MYRIXEN_WINDOWED", 0) ? MXN_RNDV_WINDOW : 0;

@@ -124,10 +124,27 @@ static void fill_dest(const struct mx_endpoint *ep, struct mxn_cmd *c, const str
 	c->dest_session = a->session;
 }
 
+/* Room for a region descriptor of sz bytes in the sendq, and after it for
+ * *stage bytes of the message when there is (*stage: their offset, else 0). */
+static int alloc_region(struct mx_endpoint *ep, struct mxl_req *r, uint32_t sz, uint32_t *off,
+			uint32_t *stage)
+{
+	uint32_t at = (sz + MXN_QUEUE_ALIGN - 1) & ~(MXN_QUEUE_ALIGN - 1);
+	int err;
+
+	if (*stage && !mxl_sendq_alloc(&ep->sq, at + *stage, off, &r->sq_id)) {
+		*stage = *off + at;
+		return 0;
+	}
+	*stage = 0;
+	err = mxl_sendq_alloc(&ep->sq, sz, off, &r->sq_id);
+	return err;
+}
+
 /* Put a region descriptor of the iov bytes [start, start + limit) in the
- * sendq. */
+ * sendq; with *stage bytes of room after it when it fits (alloc_region). */
 static int put_region(struct mx_endpoint *ep, struct mxl_req *r, uint64_t start, uint64_t limit,
-		      uint32_t *off, uint32_t *len)
+		      uint32_t *off, uint32_t *len, uint32_t *stage)
 {
 	struct mxl_iov tmp[MXN_MAX_SEGMENTS];
 	uint32_t i, n = 0, sz;
@@ -150,7 +167,7 @@ static int put_region(struct mx_endpoint *ep, struct mxl_req *r, uint64_t start,
 	/* n == 0 is the empty region (0-byte issend, empty pull): a header
 	 * without segments, which the daemon accepts for 0 bytes. */
 	sz = ep->t.ops->region_size(&ep->t, tmp, n);
-	err = mxl_sendq_alloc(&ep->sq, sz, off, &r->sq_id);
+	err = alloc_region(ep, r, sz, off, stage);
 	if (err)
 		return err;
 	r->sq_held = true;
@@ -185,7 +202,7 @@ static uint64_t first_window(const struct mx_endpoint *ep, uint64_t len, uint16_
 static int build_send(struct mx_endpoint *ep, struct mxl_req *r, struct mxn_cmd *c)
 {
 	uint64_t w;
-	uint32_t off, len;
+	uint32_t off, len, stage;
 	int err;
 
 	c->length = (uint32_t)r->total;
@@ -213,7 +230,8 @@ static int build_send(struct mx_endpoint *ep, struct mxl_req *r, struct mxn_cmd 
 		return 0;
 	default:
 		w = first_window(ep, r->total, r->dest.peer);
-		err = put_region(ep, r, 0, w, &off, &len);
+		stage = mxl_send_stage_len(ep, r);
+		err = put_region(ep, r, 0, w, &off, &len, &stage);
 		if (err)
 			return err;
 		mxl_window_count(r, w < r->total);
@@ -221,6 +239,13 @@ static int build_send(struct mx_endpoint *ep, struct mxl_req *r, struct mxn_cmd 
 		c->flags = r->sync ? MXN_CMDF_SYNC : 0;
 		c->u.rndv.desc_off = off;
 		c->u.rndv.desc_len = len;
+		if (stage) {
+			/* the daemon reads the wire blocks here, not in our memory */
+			mxl_gather(ep->sendq + stage, r->iov, r->niov);
+			c->flags |= MXN_CMDF_STAGED;
+			c->u.rndv.staged_off = stage;
+			ep->counters[MXL_CNT_SEND_STAGED]++;
+		}
 		return 0;
 	}
 }
@@ -234,7 +259,7 @@ static int build_pull(struct mx_endpoint *ep, struct mxl_req *r, struct mxn_cmd 
 
 	mxl_addr_unpack(&r->status.source, &src);
 	w = first_window(ep, r->pull_len, src.peer);
-	err = put_region(ep, r, 0, w, &off, &len);
+	err = put_region(ep, r, 0, w, &off, &len, &(uint32_t){ 0 });
 	if (err)
 		return err;
 	mxl_window_count(r, w < r->pull_len);
@@ -339,10 +364,10 @@ static int issue_window(struct mx_endpoint *ep, struct mxl_req *r)
 
 	if (!cmd_room(ep))
 		return -EAGAIN;
-	err = put_region(ep, r, r->win_off, n, &off, &len);
+	err = put_region(ep, r, r->win_off, n, &off, &len, &(uint32_t){ 0 });
 	if (err == -ENOSPC)
 		return -EAGAIN;
-	if (err && put_region(ep, r, 0, 0, &off, &len))
+	if (err && put_region(ep, r, 0, 0, &off, &len, &(uint32_t){ 0 }))
 		return -EAGAIN;
 	memset(&c, 0, sizeof(c));
 	c.op = MXN_CMD_REGION_NEXT;

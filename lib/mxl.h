@@ -180,7 +180,7 @@ enum mxl_counter {
 	MXL_CNT_PAIR_KEPT, MXL_CNT_MOVED,
 	MXL_CNT_FUTEX_SLEEP, MXL_CNT_PAIR_IDLE_WAKE,
 	MXL_CNT_PREGRANTED,
-	MXL_CNT_PULL_STAGED,
+	MXL_CNT_PULL_STAGED, MXL_CNT_SEND_STAGED,
 	MXL_CNT_MAX
 };
 extern const char *const mxl_counter_names[MXL_CNT_MAX];
@@ -295,6 +295,7 @@ struct mx_endpoint {
 	bool progression_disabled;
 	bool pull_direct;                   /* PULLs ask for MXN_EVT_PULL_GRANT */
 	bool pull_staged;                   /* PULLs ask for MXN_EVT_PULL_DATA */
+	bool send_staged;                   /* wire rendezvous sends may be staged */
 	uint32_t features;                  /* the daemon's MXN_AREAF_* (area header) */
 	uint32_t region_window;             /* transport.h region_window (0: none) */
 	uint32_t idle_polls;
@@ -522,8 +523,18 @@ void mxl_on_pull_grant(struct mx_endpoint *ep, const struct mxn_evt *e);
 void mxl_build_pull_fin(const struct mxl_req *r, struct mxn_cmd *c);
 bool mxl_pull_pregranted(struct mx_endpoint *ep, struct mxl_req *r, const struct mxn_evt *e);
 uint32_t mxl_pregrant_flag(const struct mx_endpoint *ep);
-/* ---- staged large receives from the wire (pull_staged.c) ---- */
+/* ---- staged large messages with another host (staged.c) ---- */
+/* A rendezvous send is staged when it is at most this, and the sendq keeps
+ * at least half its room for mediums once it holds it. */
+#define MXL_STAGE_SEND_MAX (128u * 1024u)
+static inline bool mxl_stage_fits(bool wanted, uint64_t len, uint64_t used, uint64_t size)
+{
+	return wanted && len && len <= MXL_STAGE_SEND_MAX && used + len <= size / 2;
+}
 bool mxl_pull_staged_wanted(const struct mx_endpoint *ep);
+bool mxl_send_staged_wanted(const struct mx_endpoint *ep);
+/* Bytes of r to copy into the sendq for the daemon (0: not staged). */
+uint32_t mxl_send_stage_len(const struct mx_endpoint *ep, const struct mxl_req *r);
 void mxl_on_pull_data(struct mx_endpoint *ep, const struct mxn_evt *e);
 /* A pull ended (PULL_DONE, or our own copy once its PULL_FIN is queued). */
 void mxl_pull_complete(struct mx_endpoint *ep, struct mxl_req *r, uint8_t status, uint32_t xfer);

@@ -47,6 +47,7 @@ const char *const mxl_counter_names[MXL_CNT_MAX] = {
 	[MXL_CNT_PAIR_IDLE_WAKE] = "Pair channel wake-ups with nothing new",
 	[MXL_CNT_PREGRANTED] = "Rendezvous copied on arrival (no pull)",
 	[MXL_CNT_PULL_STAGED] = "Pulled blocks copied from the recvq",
+	[MXL_CNT_SEND_STAGED] = "Rendezvous sends staged in the sendq",
 };
 
 static uint64_t unexp_cost(uint32_t kind, uint32_t length)

@@ -140,6 +140,7 @@ _Static_assert(offsetof(struct mxn_area_hdr, features) == 52, "features");
 /* The daemon honours MXN_RINGF_FUTEX on the event ring (local transport). */
 #define MXN_AREAF_FUTEX 0x1u
 #define MXN_AREAF_PULL_STAGED 0x2u /* PULL may carry MXN_CMDF_STAGED */
+#define MXN_AREAF_SEND_STAGED 0x4u /* SEND_RNDV may carry MXN_CMDF_STAGED */
 _Static_assert(offsetof(struct mxn_area_hdr, rndv_max) == 56, "rndv_max");
 _Static_assert(offsetof(struct mxn_area_hdr, registered_max) == 64, "registered_max");
 _Static_assert(offsetof(struct mxn_area_hdr, cmd_ctl_off) == 28, "cmd_ctl_off");
@@ -183,7 +184,10 @@ enum mxn_cmd_op {
 #define MXN_CMDF_DIRECT 0x02u
 /* PULL: the library takes a rendezvous from another host block by block out
  * of its recvq (MXN_EVT_PULL_DATA), so the daemon need not write into its
- * memory.  The daemon still may (no recvq room): both land before PULL_DONE. */
+ * memory.  The daemon still may (no recvq room): both land before PULL_DONE.
+ * SEND_RNDV to another host: a copy of the whole message sits in the sendq
+ * at u.rndv.staged_off until SEND_DONE, so the daemon need not read the
+ * sender's memory for the wire (the region still describes it). */
 #define MXN_CMDF_STAGED 0x04u
 
 struct mxn_cmd_connect {
@@ -205,7 +209,9 @@ _Static_assert(sizeof(struct mxn_cmd_queued) == 32, "mxn_cmd_queued");
 struct mxn_cmd_rndv {
 	uint32_t desc_off;        /* struct mxn_region_desc in the sendq */
 	uint32_t desc_len;        /* bytes of descriptor, header included */
-	uint64_t pad[3];
+	uint32_t staged_off;      /* MXN_CMDF_STAGED: the message's copy in the sendq */
+	uint32_t pad0;
+	uint64_t pad[2];
 };
 _Static_assert(sizeof(struct mxn_cmd_rndv) == 32, "mxn_cmd_rndv");
 

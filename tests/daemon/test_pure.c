@@ -150,6 +150,22 @@ static void test_validate_cmds(void)
 	c.length = 10;
 	c.flags = 0x80;
 	CHECK_EQ(mxd_cmd_validate(&c, &lim), -EINVAL);
+	/* staged: the message's copy lies wholly in the sendq; a staged_off
+	 * without the flag is a reserved field */
+	c.flags = MXN_CMDF_STAGED | MXN_CMDF_SYNC;
+	c.length = 4096;
+	c.u.rndv.staged_off = 65536 - 4096;
+	CHECK_EQ(mxd_cmd_validate(&c, &lim), 0);
+	c.u.rndv.staged_off++;
+	CHECK_EQ(mxd_cmd_validate(&c, &lim), -ERANGE);
+	c.u.rndv.staged_off = 0xfffff000u; /* off + len wraps 32 bits */
+	CHECK_EQ(mxd_cmd_validate(&c, &lim), -ERANGE);
+	c.flags = 0;
+	c.u.rndv.staged_off = 64;
+	CHECK_EQ(mxd_cmd_validate(&c, &lim), -EINVAL);
+	c.u.rndv.staged_off = 0;
+	c.u.rndv.pad0 = 1;
+	CHECK_EQ(mxd_cmd_validate(&c, &lim), -EINVAL);
 
 	memset(&c, 0, sizeof(c));
 	c.op = MXN_CMD_PULL;
@@ -163,6 +179,11 @@ static void test_validate_cmds(void)
 	CHECK_EQ(mxd_cmd_validate(&c, &lim), -EINVAL);
 	c.u.pull.desc_len = 32;
 	c.length = 5;
+	CHECK_EQ(mxd_cmd_validate(&c, &lim), -EINVAL);
+	c.length = 0;
+	c.flags = MXN_CMDF_STAGED | MXN_CMDF_DIRECT;
+	CHECK_EQ(mxd_cmd_validate(&c, &lim), 0);
+	c.flags = MXN_CMDF_SYNC;
 	CHECK_EQ(mxd_cmd_validate(&c, &lim), -EINVAL);
 
 	memset(&c, 0, sizeof(c));

@@ -282,6 +282,37 @@ int main(void)
 	CHECK_EQ(e.u.done.xfer_length, sizeof(buf));
 	CHECK_EQ(ep->guest->registered_bytes, 0);
 
+	/* Staged (MXN_CMDF_STAGED): the engine's reads come from the copy in
+	 * the sendq, not from the memory the region names. */
+	{
+		struct mxd_core_stats st0, st;
+		uint8_t copy[3000];
+
+		for (unsigned i = 0; i < sizeof(copy); i++)
+			copy[i] = (uint8_t)(i * 5 + 1);
+		mxd_core_get_stats(core, &st0);
+		c = remote_cmd(MXN_CMD_SEND_RNDV, 31);
+		c.flags = MXN_CMDF_STAGED;
+		c.length = sizeof(buf);
+		c.u.rndv.desc_off = tg_put_region(&g, buf, sizeof(buf), &dlen);
+		c.u.rndv.desc_len = dlen;
+		c.u.rndv.staged_off = tg_sendq_put(&g, copy, sizeof(copy));
+		tg_post(&g, &c);
+		tg_push(&g);
+		pump();
+		CHECK_EQ(eng.rndvs, 2);
+		CHECK_EQ(mxd_remote_rndv_read(core, ref, eng.send_handle, 1000, got, 2000), 0);
+		CHECK(!memcmp(got, copy + 1000, 2000));
+		CHECK_EQ(mxd_remote_rndv_read(core, ref, eng.send_handle, 1001, got, 2000), -ERANGE);
+		mxd_core_get_stats(core, &st);
+		CHECK_EQ(st.send_staged - st0.send_staged, 1);
+		CHECK_EQ(st.send_staged_bytes - st0.send_staged_bytes, 2000);
+		CHECK_EQ(mxd_remote_rndv_done(core, ref, eng.send_handle, MXN_ST_OK, sizeof(buf)), 0);
+		mxd_core_flush(core);
+		e = next();
+		CHECK_EQ(e.u.done.cookie, 31);
+	}
+
 	/* Deliveries from the wire. */
 	CHECK_EQ(mxd_remote_deliver_tiny(core, ref, &src, 0x42, "hey", 3), 0);
 	CHECK_EQ(mxd_remote_deliver_tiny(core, stale, &src, 0x42, "hey", 3), -ESRCH);

@@ -362,6 +362,64 @@ static void test_pull_staged(void)
 	mxl_endpoint_close(ep);
 }
 
+/* Staged rendezvous sends (MXN_CMDF_STAGED): a copy of the message after
+ * its region descriptor in the sendq, for another host only, while the
+ * sendq keeps half its room; the region still names the buffer. */
+static void test_send_staged(void)
+{
+	struct mx_endpoint *ep = ta_endpoint();
+	static uint8_t buf[30000];
+	mx_segment_t segs[2] = { { buf, 4000 }, { buf + 4000, 6000 } };
+	mx_request_t r[3];
+	struct mxn_cmd c;
+	struct mxn_region_desc d;
+	struct mxn_vaddr_seg vs;
+
+	CHECK(!mxl_stage_fits(false, 100, 0, 65536));
+	CHECK(!mxl_stage_fits(true, 0, 0, 65536));
+	CHECK(mxl_stage_fits(true, 100, 32668, 65536));
+	CHECK(!mxl_stage_fits(true, 100, 32669, 65536));
+	CHECK(mxl_stage_fits(true, MXL_STAGE_SEND_MAX, 0, 1u << 20));
+	CHECK(!mxl_stage_fits(true, MXL_STAGE_SEND_MAX + 1, 0, 1u << 20));
+
+	ep->send_staged = true;
+	fill(buf, sizeof(buf), 5);
+	CHECK_EQ(mx_issend(ep, segs, 2, peer_addr(), 0x70, NULL, &r[0]), MX_SUCCESS);
+	CHECK(ta_take_cmd(ep, &c));
+	CHECK_EQ(c.op, MXN_CMD_SEND_RNDV);
+	CHECK_EQ(c.flags, MXN_CMDF_SYNC | MXN_CMDF_STAGED);
+	CHECK_EQ(c.length, 10000);
+	CHECK(c.u.rndv.staged_off >= c.u.rndv.desc_off + c.u.rndv.desc_len);
+	CHECK(c.u.rndv.staged_off + 10000 <= ep->lay.sendq_size);
+	CHECK(same(ep->sendq + c.u.rndv.staged_off, 10000, 5));
+	memcpy(&d, ep->sendq + c.u.rndv.desc_off, sizeof(d));
+	CHECK_EQ(d.nsegs, 2);
+	memcpy(&vs, ep->sendq + c.u.rndv.desc_off + sizeof(d), sizeof(vs));
+	CHECK(vs.addr == (uint64_t)(uintptr_t)buf);
+	CHECK_EQ(ep->counters[MXL_CNT_SEND_STAGED], 1);
+	/* past half the sendq: the region alone */
+	CHECK_EQ(mx_issend(ep, &(mx_segment_t){ buf, 30000 }, 1, peer_addr(), 0x71, NULL, &r[1]),
+		 MX_SUCCESS);
+	CHECK(ta_take_cmd(ep, &c));
+	CHECK_EQ(c.op, MXN_CMD_SEND_RNDV);
+	CHECK_EQ(c.flags, MXN_CMDF_SYNC);
+	CHECK_EQ(c.u.rndv.staged_off, 0);
+	/* this host: the daemon reads nothing for the wire */
+	{
+		struct mxl_addr a = { .nic_id = 0x0a0b0c0d0e0full, .session = 77, .peer = MXN_PEER_SELF,
+				      .endpoint = 3, .valid = true };
+		mx_endpoint_addr_t self;
+
+		mxl_addr_pack(&a, &self);
+		CHECK_EQ(mx_issend(ep, segs, 2, self, 0x72, NULL, &r[2]), MX_SUCCESS);
+		CHECK(ta_take_cmd(ep, &c));
+		CHECK_EQ(c.op, MXN_CMD_SEND_RNDV);
+		CHECK_EQ(c.flags, MXN_CMDF_SYNC);
+	}
+	CHECK_EQ(ep->counters[MXL_CNT_SEND_STAGED], 1);
+	mxl_endpoint_close(ep);
+}
+
 static void test_backlog_order(void)
 {
 	struct mx_endpoint *ep = ta_endpoint();
@@ -478,6 +536,7 @@ int main(void)
 	test_arrivals();
 	test_rendezvous();
 	test_pull_staged();
+	test_send_staged();
 	test_backlog_order();
 	test_guest_error();
 	DONE();
