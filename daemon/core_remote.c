@@ -265,8 +265,9 @@ static bool pull_stage(struct mxd_endpoint *ep, const struct mxd_rndv *r, uint64
 	struct mxn_evt *e;
 	uint32_t q;
 
-	/* at most a quarter of the recvq: mediums arriving meanwhile need it */
-	if (!r->staged || !len || len > ep->rq.size / 4 || !room(ep) ||
+	/* at most a quarter of the recvq: mediums arriving meanwhile need it;
+	 * a quiet endpoint's ring is never written again (takes()) */
+	if (!r->staged || ep->quiet || !len || len > ep->rq.size / 4 || !room(ep) ||
 	    mxd_recvq_alloc(&ep->rq, (uint32_t)len, ep->evt.prod_pvt, &q))
 		return false;
 	memcpy(ep->recvq + q, buf, len);
