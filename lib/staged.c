@@ -51,8 +51,10 @@ void mxl_on_pull_data(struct mx_endpoint *ep, const struct mxn_evt *e)
 	struct mxl_req *r = mxl_cookie_take(ep, d->cookie); /* stays: PULL_DONE follows */
 	uint64_t end = (uint64_t)d->msg_offset + e->length;
 
-	/* Bound what the daemon says by what we asked for and what we hold. */
-	if (!r || !(r->state & MXL_RS_INFLIGHT) || r->kind != MXL_REQ_RECV || r->fin_pending ||
+	/* Bound what the daemon says by what we asked for and what we hold:
+	 * only our staged pulls, inside the pull (never past the receive it
+	 * was posted with: pull_len <= its length) and inside the recvq. */
+	if (!ep->pull_staged || !r || !(r->state & MXL_RS_INFLIGHT) || r->kind != MXL_REQ_RECV || r->fin_pending ||
 	    !e->length || end > r->pull_len || d->off > ep->lay.recvq_size ||
 	    e->length > ep->lay.recvq_size - d->off) {
 		ep->counters[MXL_CNT_BAD_EVENT]++;

@@ -35,8 +35,12 @@
 #include <stddef.h>
 #endif
 
-#define MYRIXEN_ABI_VERSION 4u /* 2: pair channels (pair.h), pair_seq; 3: send seq;
-				* 4: windowed regions (REGION_NEXT, REGION_MORE) */
+#define MYRIXEN_ABI_VERSION 5u /* 2: pair channels (pair.h), pair_seq; 3: send seq;
+				* 4: windowed regions (REGION_NEXT, REGION_MORE);
+				* 5: the area's feature word (MXN_AREAF_*), the grant
+				* in the announcement (MXN_RINGF_PREGRANT,
+				* MXN_EVTF_GRANT), staged wire pulls and sends
+				* (MXN_CMDF_STAGED, staged_off, MXN_EVT_PULL_DATA) */
 #define MYRIXEN_AREA_MAGIC 0x5852594du /* "MYRX" little-endian */
 
 #define MXN_PAGE_SIZE 4096u
@@ -137,10 +141,22 @@ struct mxn_area_hdr {
 };
 _Static_assert(sizeof(struct mxn_area_hdr) == 128, "mxn_area_hdr size");
 _Static_assert(offsetof(struct mxn_area_hdr, features) == 52, "features");
-/* The daemon honours MXN_RINGF_FUTEX on the event ring (local transport). */
-#define MXN_AREAF_FUTEX 0x1u
-#define MXN_AREAF_PULL_STAGED 0x2u /* PULL may carry MXN_CMDF_STAGED */
-#define MXN_AREAF_SEND_STAGED 0x4u /* SEND_RNDV may carry MXN_CMDF_STAGED */
+/*
+ * The feature word (mxn_area_hdr.features), the one place where the daemon
+ * says which optional behaviours it offers this endpoint: one bit each,
+ * never reused for another meaning.  A library uses a behaviour only when
+ * its bit is set, so it never sends a flag or field the daemon would refuse;
+ * the daemon still validates every such flag and field as hostile.  A new
+ * bit is a new meaning of the word: the version rule above applies.
+ */
+#define MXN_AREAF_FUTEX 0x1u       /* MXN_RINGF_FUTEX honoured on the event ring
+				    * (local transport, lib/fbell.c) */
+#define MXN_AREAF_PULL_STAGED 0x2u /* PULL may say MXN_CMDF_STAGED (PULL_DATA) */
+#define MXN_AREAF_SEND_STAGED 0x4u /* SEND_RNDV may say MXN_CMDF_STAGED */
+#define MXN_AREAF_ALL (MXN_AREAF_FUTEX | MXN_AREAF_PULL_STAGED | MXN_AREAF_SEND_STAGED)
+_Static_assert((MXN_AREAF_FUTEX & MXN_AREAF_PULL_STAGED) == 0 &&
+		       ((MXN_AREAF_FUTEX | MXN_AREAF_PULL_STAGED) & MXN_AREAF_SEND_STAGED) == 0,
+	       "feature bits overlap");
 _Static_assert(offsetof(struct mxn_area_hdr, rndv_max) == 56, "rndv_max");
 _Static_assert(offsetof(struct mxn_area_hdr, registered_max) == 64, "registered_max");
 _Static_assert(offsetof(struct mxn_area_hdr, cmd_ctl_off) == 28, "cmd_ctl_off");

@@ -282,6 +282,22 @@ static void test_rendezvous(void)
 	mxl_endpoint_close(ep);
 }
 
+/* A rendezvous of len bytes (handle) for a receive posted on segs with
+ * match: the PULL the library answers with, in *c. */
+static void rndv_pull(struct mx_endpoint *ep, mx_segment_t *segs, uint32_t nsegs, uint64_t match,
+		      uint32_t len, uint64_t handle, mx_request_t *r, uint32_t *res, struct mxn_cmd *c)
+{
+	struct mxn_evt e;
+
+	CHECK_EQ(mx_irecv(ep, segs, nsegs, match, MX_MATCH_MASK_NONE, res, r), MX_SUCCESS);
+	e = ta_arrival(MXN_EVT_RECV_RNDV, match, len);
+	e.u.rndv.rndv_handle = handle;
+	ta_put_evt(ep, &e);
+	CHECK_EQ(mx_progress(ep), MX_SUCCESS);
+	CHECK(ta_take_cmd(ep, c));
+	CHECK_EQ(c->op, MXN_CMD_PULL);
+}
+
 /* The daemon's PULL_DATA for a PULL_DONE that follows. */
 static struct mxn_evt pull_data(uint64_t cookie, uint32_t q_off, uint32_t msg_off, uint32_t len)
 {
@@ -313,13 +329,7 @@ static void test_pull_staged(void)
 	ep->pull_staged = true;
 	memset(buf, 0xee, sizeof(buf));
 	fill(want, sizeof(want), 9);
-	CHECK_EQ(mx_irecv(ep, segs, 3, 0x40, MX_MATCH_MASK_NONE, &res, &r), MX_SUCCESS);
-	e = ta_arrival(MXN_EVT_RECV_RNDV, 0x40, 2500);
-	e.u.rndv.rndv_handle = 7;
-	ta_put_evt(ep, &e);
-	CHECK_EQ(mx_progress(ep), MX_SUCCESS);
-	CHECK(ta_take_cmd(ep, &c));
-	CHECK_EQ(c.op, MXN_CMD_PULL);
+	rndv_pull(ep, segs, 3, 0x40, 2500, 7, &r, &res, &c);
 	CHECK(c.flags & MXN_CMDF_STAGED);
 	CHECK_EQ(c.u.pull.pull_len, 2500);
 	/* the second block first, across the segment boundary; then the first */
@@ -359,6 +369,21 @@ static void test_pull_staged(void)
 	CHECK_EQ(mx_progress(ep), MX_SUCCESS);
 	CHECK_EQ(ep->counters[MXL_CNT_BAD_EVENT], 5);
 	CHECK_EQ(ep->counters[MXL_CNT_PULL_STAGED], 2);
+	mxl_endpoint_close(ep);
+
+	/* an endpoint that never asked for staged pulls takes no PULL_DATA,
+	 * even for a pull of its own in flight */
+	ep = ta_endpoint();
+	memset(buf, 0xee, sizeof(buf));
+	rndv_pull(ep, segs, 3, 0x40, 2500, 8, &r, &res, &c);
+	CHECK(!(c.flags & MXN_CMDF_STAGED));
+	memcpy((uint8_t *)(uintptr_t)ep->recvq, want, 600);
+	e = pull_data(c.cookie, 0, 0, 600);
+	ta_put_evt(ep, &e);
+	CHECK_EQ(mx_progress(ep), MX_SUCCESS);
+	CHECK_EQ(ep->counters[MXL_CNT_BAD_EVENT], 1);
+	CHECK_EQ(ep->counters[MXL_CNT_PULL_STAGED], 0);
+	CHECK_EQ(buf[0], 0xee);
 	mxl_endpoint_close(ep);
 }
 

@@ -20,6 +20,7 @@
  * and receives in flight at once (-m: only the classes up to MAXLEN bytes).  match_info = class << 32 | round; each
  * class has its own receives (mask on the class bits), so MX order within
  * a class is visible: round r must complete r-th.  Every byte is checked.
+ * -l MINLEN: only the classes from MINLEN bytes up.
  * Exit: 0 ok, 1 failure (printed), 2 usage.
  */
 #include <stdio.h>
@@ -29,12 +30,12 @@
 #include "myriexpress.h"
 
 static const uint32_t sizes[] = { 0, 1, 32, 33, 128, 129, 1452, 1453, 8192, 8193, 32767, 32768,
-				  32769, 65536, 1u << 20, 4u << 20 };
+				  32769, 65536, 131072, 131073, 1u << 20, 4u << 20 };
 #define NSIZES (sizeof(sizes) / sizeof(sizes[0]))
 #define MAXROUNDS 16
 #define MATCH_DONE 0xd0d0d0d000000000ull
 
-static uint32_t max_len = UINT32_MAX;
+static uint32_t min_len, max_len = UINT32_MAX;
 
 static uint8_t pat(uint64_t match, uint32_t i)
 {
@@ -72,13 +73,15 @@ static int exchange(mx_endpoint_t ep, mx_endpoint_addr_t peer, uint32_t rounds)
 	static mx_request_t sreq[NSIZES][MAXROUNDS], rreq[NSIZES][MAXROUNDS];
 	static uint8_t *sbuf[NSIZES][MAXROUNDS], *rbuf[NSIZES][MAXROUNDS];
 	mx_status_t st;
-	uint32_t result, nsizes = 0;
+	uint32_t result, nsizes = 0, k0 = 0;
 	int bad = 0;
 
 	while (nsizes < NSIZES && sizes[nsizes] <= max_len)
 		nsizes++;
+	while (k0 < nsizes && sizes[k0] < min_len)
+		k0++;
 
-	for (uint32_t k = 0; k < nsizes; k++)
+	for (uint32_t k = k0; k < nsizes; k++)
 		for (uint32_t r = 0; r < rounds; r++) {
 			mx_segment_t seg;
 			uint64_t m = (uint64_t)k << 32 | r;
@@ -95,7 +98,7 @@ static int exchange(mx_endpoint_t ep, mx_endpoint_addr_t peer, uint32_t rounds)
 		}
 	/* every send in flight at once, interleaving the classes */
 	for (uint32_t r = 0; r < rounds; r++)
-		for (uint32_t k = 0; k < nsizes; k++) {
+		for (uint32_t k = k0; k < nsizes; k++) {
 			mx_segment_t seg = { sbuf[k][r], sizes[k] };
 
 			if (mx_isend(ep, &seg, 1, peer, (uint64_t)k << 32 | r, NULL, &sreq[k][r]) !=
@@ -103,7 +106,7 @@ static int exchange(mx_endpoint_t ep, mx_endpoint_addr_t peer, uint32_t rounds)
 				return 1;
 		}
 	for (uint32_t r = 0; r < rounds; r++)
-		for (uint32_t k = 0; k < nsizes; k++) {
+		for (uint32_t k = k0; k < nsizes; k++) {
 			if (mx_wait(ep, &sreq[k][r], 120000, &st, &result) != MX_SUCCESS || !result ||
 			    st.code != MX_STATUS_SUCCESS || st.xfer_length != sizes[k]) {
 				fprintf(stderr, "send class %u round %u: %s (xfer %u)\n", k, r,
@@ -112,7 +115,7 @@ static int exchange(mx_endpoint_t ep, mx_endpoint_addr_t peer, uint32_t rounds)
 				bad++;
 			}
 		}
-	for (uint32_t k = 0; k < nsizes; k++)
+	for (uint32_t k = k0; k < nsizes; k++)
 		for (uint32_t r = 0; r < rounds; r++) {
 			uint64_t m = (uint64_t)k << 32 | r;
 
@@ -138,7 +141,7 @@ static int exchange(mx_endpoint_t ep, mx_endpoint_addr_t peer, uint32_t rounds)
 					break;
 				}
 		}
-	for (uint32_t k = 0; k < nsizes; k++)
+	for (uint32_t k = k0; k < nsizes; k++)
 		for (uint32_t r = 0; r < rounds; r++) {
 			free(sbuf[k][r]);
 			free(rbuf[k][r]);
@@ -311,12 +314,13 @@ int main(int argc, char **argv)
 	mx_endpoint_t ep;
 	mx_endpoint_addr_t peer;
 
-	while ((c = getopt(argc, argv, "e:d:n:k:m:KBCHRST")) != -1) {
+	while ((c = getopt(argc, argv, "e:d:n:k:l:m:KBCHRST")) != -1) {
 		switch (c) {
 		case 'e': eid = (uint32_t)atoi(optarg); break;
 		case 'd': dest = optarg; break;
 		case 'n': rounds = (uint32_t)atoi(optarg); break;
 		case 'k': key = (uint32_t)strtoul(optarg, NULL, 0); break;
+		case 'l': min_len = (uint32_t)strtoul(optarg, NULL, 0); break;
 		case 'm': max_len = (uint32_t)strtoul(optarg, NULL, 0); break;
 		case 'K': mode = 'K'; break;
 		case 'B': mode = 'B'; break;
@@ -336,7 +340,7 @@ int main(int argc, char **argv)
 		return 0;
 	}
 	if (!dest || rounds < 1 || (rounds > MAXROUNDS && mode != 'R' && mode != 'S' && mode != 'T')) {
-		fprintf(stderr, "usage: mxw_xfer -e EP -d HOST:EP [-n ROUNDS<=16] [-k KEY] [-m MAXLEN] [-K|-B|-C]\n");
+		fprintf(stderr, "usage: mxw_xfer -e EP -d HOST:EP [-n ROUNDS<=16] [-k KEY] [-l MINLEN] [-m MAXLEN] [-K|-B|-C]\n");
 		return 2;
 	}
 	mx_set_error_handler(MX_ERRORS_RETURN);
