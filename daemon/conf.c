@@ -31,6 +31,7 @@ void mxd_config_defaults(struct mxd_config *cfg)
 	cfg->poll_window_us = 50;
 	cfg->poll_budget = 64;
 	cfg->pair_channels = true;
+	snprintf(cfg->xen_attach, sizeof(cfg->xen_attach), "all");
 	cfg->limits.endpoints = 32;
 	cfg->limits.endpoint_reserve = 16;
 	cfg->limits.cmd_order = 8;
@@ -324,6 +325,15 @@ static int k_xen_pair_channels(struct parse *p, const char *v)
 	return parse_bool(p, v, &p->cfg->xen_pair_channels);
 }
 
+static int k_xen_attach(struct parse *p, const char *v)
+{
+	char why[160];
+
+	if (mxd_attach_policy_check(v, why, sizeof(why)))
+		return fail(p, "xen_attach: %s", why);
+	return set_string(p, v, p->cfg->xen_attach, sizeof(p->cfg->xen_attach));
+}
+
 static int k_endpoints(struct parse *p, const char *v)
 {
 	return set_u32(p, v, 1, MXN_ENDPOINTS_MAX, false, &p->cfg->limits.endpoints);
@@ -451,6 +461,7 @@ static const struct key keys[] = {
 	{ "poll_budget", k_poll_budget, false },
 	{ "pair_channels", k_pair_channels, false },
 	{ "xen_pair_channels", k_xen_pair_channels, false },
+	{ "xen_attach", k_xen_attach, false },
 	{ "endpoints_per_guest", k_endpoints, false },
 	{ "endpoint_reserve", k_reserve, false },
 	{ "cmd_ring_order", k_cmd_order, false },
@@ -674,6 +685,7 @@ int mxd_config_format(const struct mxd_config *c, char *buf, size_t len)
 	OUT("poll_window_us = %u\npoll_budget = %u\n", c->poll_window_us, c->poll_budget);
 	OUT("pair_channels = %s\n", c->pair_channels ? "yes" : "no");
 	OUT("xen_pair_channels = %s\n", c->xen_pair_channels ? "yes" : "no");
+	OUT("xen_attach = %s\n", c->xen_attach);
 	OUT("endpoints_per_guest = %u\nendpoint_reserve = %u\n", l->endpoints,
 	    l->endpoint_reserve);
 	OUT("cmd_ring_order = %u\nevt_ring_order = %u\n", l->cmd_order, l->evt_order);
@@ -709,6 +721,7 @@ bool mxd_config_equal(const struct mxd_config *a, const struct mxd_config *b)
 	    a->poll_window_us != b->poll_window_us ||
 	    a->poll_budget != b->poll_budget || a->log_level != b->log_level ||
 	    a->pair_channels != b->pair_channels || a->xen_pair_channels != b->xen_pair_channels ||
+	    strcmp(a->xen_attach, b->xen_attach) ||
 	    a->npeers != b->npeers)
 		return false;
 	if (la->endpoints != lb->endpoints || la->endpoint_reserve != lb->endpoint_reserve ||

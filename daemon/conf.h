@@ -12,6 +12,7 @@
 #include <stdint.h>
 #include <net/if.h>
 #include <sys/types.h>
+#include "attach_policy.h"
 
 #define MXD_PATH_MAX 108        /* sun_path */
 #define MXD_NAME_MAX 64
@@ -54,6 +55,8 @@ struct mxd_config {
 	/* broker pair channels between connected local endpoints (pair.h) */
 	bool pair_channels;
 	bool xen_pair_channels;     /* also between two Xen guests (pair.h "Xen") */
+	/* Xen domains attached by themselves when they appear (attach_policy.h) */
+	char xen_attach[MXD_ATTACH_POLICY_MAX];
 	struct mxd_conf_limits limits;
 	struct mxd_conf_peer peers[MXD_PEERS_MAX];
 	uint32_t npeers;

@@ -395,7 +395,9 @@ static enum mxd_ctl_rc cmd_counters(struct mxd_ctl *ctl, struct mxd_ctl_conn *c,
 		mxd_out_u64(o, "eps_refused", xs.eps_refused);
 		mxd_out_u64(o, "eps_reattached", xs.eps_reattached);
 		mxd_out_u64(o, "domains_restored", xs.domains_restored);
+		mxd_out_u64(o, "domains_auto_attached", xs.domains_auto_attached);
 		mxd_out_u64(o, "eps_migrated_in", xs.eps_migrated_in);
+		mxd_out_u64(o, "eps_index_taken", xs.eps_index_taken);
 		mxd_out_u64(o, "eps_suspended", xs.eps_suspended);
 		mxd_out_u64(o, "grant_pages_mapped", xs.grant_pages_mapped);
 		mxd_out_u64(o, "copy_faults", xs.copy_faults);

@@ -8,6 +8,8 @@
  * back without a reload.  Endpoints themselves are negotiated through
  * per-endpoint subnodes (endpoint.c, shim/README.md).
  */
+#include <linux/delay.h>
+#include <linux/jiffies.h>
 #include <linux/module.h>
 #include <linux/slab.h>
 #include <xen/xenbus.h>
@@ -161,6 +163,50 @@ static void mxs_remove(struct xenbus_device *dev)
 	mutex_unlock(&mxs_front.lock);
 }
 
+/*
+ * The xenbus core reads where our backend is before it calls .resume, and
+ * fails the resume for good (talk_to_otherend failed: -2) when the device
+ * is not in xenstore.  After a live migration it is there only once the
+ * destination's myribackd has attached the arriving domain (xen_attach),
+ * which it does when the toolstack introduces the domain, before unpausing
+ * it; should the daemon be late (busy, restarting), wait for the device a
+ * bounded while (backend_wait_ms) rather than lose every endpoint.  The
+ * wait happens only when the node is missing: never on a host whose
+ * daemon attached in time, and at most once per resume elsewhere.
+ */
+static unsigned int mxs_backend_wait_ms = 3000;
+module_param_named(backend_wait_ms, mxs_backend_wait_ms, uint, 0644);
+MODULE_PARM_DESC(backend_wait_ms,
+		 "after a restore or migration, wait this long for the daemon to attach us");
+static int (*mxs_read_backend_core)(struct xenbus_device *dev);
+
+static bool mxs_backend_listed(struct xenbus_device *dev)
+{
+	char *be = xenbus_read(XBT_NIL, dev->nodename, "backend", NULL);
+
+	if (IS_ERR(be))
+		return false;
+	kfree(be);
+	return true;
+}
+
+static int mxs_read_backend(struct xenbus_device *dev)
+{
+	unsigned long until = jiffies + msecs_to_jiffies(mxs_backend_wait_ms);
+	bool waited = false;
+
+	while (!mxs_backend_listed(dev) && time_before(jiffies, until)) {
+		waited = true;
+		msleep(20);
+	}
+	if (waited) {
+		mxs_front.backend_waits++;
+		dev_info(&dev->dev, "myrixen: waited for the backend: %s\n",
+			 mxs_backend_listed(dev) ? "attached" : "not attached, giving up");
+	}
+	return mxs_read_backend_core(dev);
+}
+
 static const struct xenbus_device_id mxs_ids[] = {
 	{ MXN_SHIM_XENBUS_TYPE },
 	{ "" }
@@ -177,7 +223,15 @@ static struct xenbus_driver mxs_driver = {
 
 int mxs_front_register(void)
 {
-	return xenbus_register_frontend(&mxs_driver);
+	int err = xenbus_register_frontend(&mxs_driver);
+
+	/* registering installs the core's reader: wrap it (a pointer store;
+	 * a device probed meanwhile simply used the core's own) */
+	if (!err && mxs_driver.read_otherend_details) {
+		mxs_read_backend_core = mxs_driver.read_otherend_details;
+		WRITE_ONCE(mxs_driver.read_otherend_details, mxs_read_backend);
+	}
+	return err;
 }
 
 void mxs_front_unregister(void)

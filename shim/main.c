@@ -38,6 +38,8 @@ module_param_named(reattaches, mxs_front.reattaches, uint, 0444);
 MODULE_PARM_DESC(reattaches, "endpoints handed to a new backend (daemon restart, restore)");
 module_param_named(resumes, mxs_front.resumes, uint, 0444);
 MODULE_PARM_DESC(resumes, "restores of this guest (xl restore, migration)");
+module_param_named(backend_waits, mxs_front.backend_waits, uint, 0444);
+MODULE_PARM_DESC(backend_waits, "restores that had to wait for the daemon to attach the device");
 
 static int mxs_open(struct inode *inode, struct file *file)
 {

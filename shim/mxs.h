@@ -47,6 +47,7 @@ struct mxs_front {
 	u32 grant_gen;                /* bumps on every restore: grants are void */
 	u32 reattaches;               /* endpoints handed to a new backend */
 	u32 resumes;                  /* restores (xenbus .resume) */
+	u32 backend_waits;            /* resumes that found no device yet (front.c) */
 };
 extern struct mxs_front mxs_front;
 

@@ -378,8 +378,18 @@ static int mxd_xen_ep_open(struct mxd_xen_dom *d, uint32_t slot, uint32_t nonce)
 	return 0;
 out:
 	x->st.eps_refused++;
-	mxd_log_rl(&mxd_xen_refuse_rl, MXD_LOG_WARNING,
-		   "xen: domain %u endpoint slot %u refused: %s", d->domid, slot, strerror(-err));
+	if (o.session && err == -EBUSY) {
+		/* MX endpoint ids are per board: a guest moved here whose index
+		 * another endpoint holds cannot have it back (docs/migration.md) */
+		x->st.eps_index_taken++;
+		mxd_log_rl(&mxd_xen_refuse_rl, MXD_LOG_WARNING, "xen: domain %u cannot re-attach "
+			   "endpoint %u: that index is in use (or kept for a re-attach) on this host",
+			   d->domid, o.endpoint);
+	} else {
+		mxd_log_rl(&mxd_xen_refuse_rl, MXD_LOG_WARNING,
+			   "xen: domain %u endpoint slot %u refused: %s", d->domid, slot,
+			   strerror(-err));
+	}
 	mxd_xen_ep_free(xe);
 	mxd_xen_reply(d, slot, nonce, err, NULL);
 	return err;

@@ -13,7 +13,6 @@
 #include "xen_int.h"
 
 #define MXD_XEN_BE_ROOT "/local/domain/0/backend/" MXD_XEN_TYPE
-#define MXD_DOMID_MAX 0x7fefu /* below DOMID_FIRST_RESERVED */
 
 /* @releaseDomain: some domain died; forget every attached one that is gone.
  * Unmapping here is what lets the hypervisor finish destroying it. */
@@ -40,16 +39,16 @@ static void mxd_xen_reap(struct mxd_xen *x)
 }
 
 /* Is this new domain one that left while attached (same /vm/<uuid>)?
- * Then it was restored (or migrated in): attach it before it resumes, so
- * its frontend finds the device and its endpoints re-attach. */
-static void mxd_xen_restored(struct mxd_xen *x, uint32_t domid)
+ * Then it was restored (or migrated in from this host): attach it before
+ * it resumes, so its frontend finds the device and its endpoints re-attach. */
+static bool mxd_xen_restored(struct mxd_xen *x, uint32_t domid)
 {
 	char path[48], vm[MXD_XEN_PATH];
 	uint32_t i;
 
 	snprintf(path, sizeof(path), "/local/domain/%u", domid);
 	if (mxd_xs_read_str(x->xs, path, "vm", vm, sizeof(vm)) || !vm[0])
-		return;
+		return false;
 	for (i = 0; i < MXD_XEN_GONE_MAX; i++) {
 		if (strcmp(x->gone[i], vm))
 			continue;
@@ -59,24 +58,59 @@ static void mxd_xen_restored(struct mxd_xen *x, uint32_t domid)
 			mxd_log(MXD_LOG_NOTICE, "xen: domain %u (%s) is back: attached again",
 				domid, vm);
 		}
-		return;
+		return true;
 	}
+	return false;
 }
 
-/* @introduceDomain: look for a returning domain among the unattached. */
-static void mxd_xen_introduced(struct mxd_xen *x)
+/* A domain appeared (xl create, xl restore, the end of an incoming xl
+ * migrate): give it a device if the xen_attach policy names it.  libxl
+ * introduces a domain before it unpauses it, so the device is there by
+ * the time its kernel boots or resumes (the shim also waits a little for
+ * a late one: shim/front.c). */
+static void mxd_xen_arrived(struct mxd_xen *x, uint32_t domid)
+{
+	char path[48], name[MXD_ATTACH_POLICY_MAX] = "";
+	int err;
+
+	if (mxd_xen_dom_find(x, domid) || mxd_xen_restored(x, domid))
+		return;
+	snprintf(path, sizeof(path), "/local/domain/%u", domid);
+	if (mxd_xs_read_str(x->xs, path, "name", name, sizeof(name)))
+		name[0] = '\0'; /* matches "all" only */
+	if (!mxd_attach_policy_match(mxd_core_config(x->core)->xen_attach, name))
+		return;
+	err = mxd_xen_attach(x, domid);
+	if (err) {
+		mxd_log(MXD_LOG_WARNING, "xen: domain %u (%s) appeared but could not be attached: %s",
+			domid, name, strerror(-err));
+		return;
+	}
+	x->st.domains_auto_attached++;
+	mxd_log(MXD_LOG_NOTICE, "xen: domain %u (%s) appeared: attached (xen_attach)", domid,
+		name);
+}
+
+/* @introduceDomain, @releaseDomain, start: look at the domains that are
+ * new since the last look (arrivals.h). */
+static void mxd_xen_scan(struct mxd_xen *x)
 {
 	unsigned int i, num = 0;
-	char **names;
-	uint32_t domid;
+	char **names = xs_directory(x->xs, XBT_NULL, "/local/domain", &num);
+	uint32_t *ids = names ? calloc(num ? num : 1, 2 * sizeof(*ids)) : NULL;
+	uint32_t n = 0, k, domid;
 
-	if (!x->gone_next)
-		return;
-	names = xs_directory(x->xs, XBT_NULL, "/local/domain", &num);
-	for (i = 0; names && i < num; i++)
-		if (!mxd_xs_parse_u32(names[i], &domid) && domid && domid <= MXD_DOMID_MAX &&
-		    !mxd_xen_dom_find(x, domid))
-			mxd_xen_restored(x, domid);
+	if (!ids)
+		goto out;
+	for (i = 0; i < num; i++)
+		if (!mxd_xs_parse_u32(names[i], &domid) && domid && domid <= MXD_XEN_DOMID_MAX &&
+		    mxd_xen_dom_alive(x, domid))
+			ids[n++] = domid;
+	k = mxd_xen_arrivals(&x->seen, ids, n, ids + num);
+	for (i = 0; i < k; i++)
+		mxd_xen_arrived(x, ids[num + i]);
+out:
+	free(ids);
 	free(names);
 }
 
@@ -85,12 +119,10 @@ static void mxd_xen_watch_event(struct mxd_xen *x, const char *token)
 	struct mxd_xen_dom *d;
 	uint32_t domid;
 
-	if (!strcmp(token, "rel")) {
+	if (!strcmp(token, "rel"))
 		mxd_xen_reap(x);
-		return;
-	}
-	if (!strcmp(token, "intro")) {
-		mxd_xen_introduced(x);
+	if (!strcmp(token, "rel") || !strcmp(token, "intro")) {
+		mxd_xen_scan(x);
 		return;
 	}
 	if (!strncmp(token, "sd:", 3) && !mxd_xs_parse_u32(token + 3, &domid)) {
@@ -145,7 +177,7 @@ static void mxd_xen_adopt_existing(struct mxd_xen *x)
 	uint32_t domid;
 
 	for (i = 0; names && i < num; i++) {
-		if (mxd_xs_parse_u32(names[i], &domid) || domid == 0 || domid > MXD_DOMID_MAX)
+		if (mxd_xs_parse_u32(names[i], &domid) || domid == 0 || domid > MXD_XEN_DOMID_MAX)
 			continue;
 		if (mxd_xen_dom_alive(x, domid)) {
 			mxd_xen_dom_adopt(x, domid, &d);
@@ -199,7 +231,9 @@ int mxd_xen_start(struct mxd_core *core, struct ev_loop *loop, struct mxd_xen **
 	x->ec_io.data = x;
 	ev_io_start(loop, &x->ec_io);
 	mxd_xen_adopt_existing(x);
-	mxd_log(MXD_LOG_NOTICE, "xen: transport up (%u devices taken over)", x->st.domains);
+	mxd_log(MXD_LOG_NOTICE, "xen: transport up (%u devices taken over; xen_attach = %s)",
+		x->st.domains, mxd_core_config(core)->xen_attach);
+	mxd_xen_scan(x); /* domains already running count as arrived */
 	*out = x;
 	return 0;
 out:
@@ -281,7 +315,7 @@ int mxd_xen_attach(struct mxd_xen *x, uint32_t domid)
 
 	if (!x)
 		return -ENOTSUP;
-	if (domid == 0 || domid > MXD_DOMID_MAX)
+	if (domid == 0 || domid > MXD_XEN_DOMID_MAX)
 		return -EINVAL;
 	if (mxd_xen_dom_find(x, domid))
 		return -EEXIST;

@@ -45,8 +45,13 @@ struct mxd_xen_stats {
 	uint64_t eps_reattached;    /* endpoints a guest re-attached after a daemon
 				     * restart or its own restore (session kept) */
 	uint64_t domains_restored;  /* guests re-attached after xl restore / migrate */
+	uint64_t domains_auto_attached; /* domains given a device when they appeared
+				     * (xl create, incoming xl migrate: conf xen_attach) */
 	uint64_t eps_migrated_in;   /* re-attaches of endpoints that came from another
 				     * host (xl migrate): no record of them here */
+	uint64_t eps_index_taken;   /* re-attaches refused because their endpoint index
+				     * is held by another endpoint here (counted in
+				     * eps_refused too) */
 	uint64_t eps_suspended;     /* endpoints detached because their domain suspended
 				     * (xl save, or xl migrate to another host) */
 	uint64_t grant_pages_mapped;/* pages currently mapped (0 when idle) */

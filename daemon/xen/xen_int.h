@@ -19,6 +19,7 @@
 #include <xenevtchn.h>
 #include <myrixen/abi.h>
 #include <myrixen/layout.h>
+#include "arrivals.h"
 #include "gcopy.h"
 #include "open_req.h"
 #include "xen.h"
@@ -83,6 +84,7 @@ struct mxd_xen {
 	 * restore, an incoming migration) is attached again by itself. */
 	char gone[MXD_XEN_GONE_MAX][MXD_XEN_PATH];
 	uint32_t gone_next;
+	struct mxd_xen_seen seen;   /* live domains already looked at (arrivals.h) */
 	struct mxd_xen_stats st;
 };
 

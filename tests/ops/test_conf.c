@@ -167,6 +167,41 @@ static void t_missing_file(void)
 	      "%s", err);
 }
 
+/* xen_attach: which Xen domains get a myrixen device by themselves */
+static void t_xen_attach(void)
+{
+	struct mxd_config cfg;
+
+	expect_ok("", &cfg);
+	CHECK(!strcmp(cfg.xen_attach, "all"), "default '%s'", cfg.xen_attach);
+	CHECK(mxd_attach_policy_match(cfg.xen_attach, "anything"), "all matches");
+	expect_ok("xen_attach = none\n", &cfg);
+	CHECK(!mxd_attach_policy_match(cfg.xen_attach, "u1"), "none matches nothing");
+	expect_ok("xen_attach = mpi-*, db[0-9] ,u?\n", &cfg);
+	CHECK(!strcmp(cfg.xen_attach, "mpi-*, db[0-9] ,u?"), "kept '%s'", cfg.xen_attach);
+	CHECK(mxd_attach_policy_match(cfg.xen_attach, "mpi-7"), "mpi-7");
+	CHECK(mxd_attach_policy_match(cfg.xen_attach, "db3"), "db3 (blanks around a pattern)");
+	CHECK(mxd_attach_policy_match(cfg.xen_attach, "u1"), "u1");
+	/* xl migrate-receive names the domain NAME--incoming until it is all here */
+	CHECK(mxd_attach_policy_match(cfg.xen_attach, "u1--incoming"), "u1--incoming");
+	CHECK(!mxd_attach_policy_match(cfg.xen_attach, "u12"), "u12");
+	CHECK(!mxd_attach_policy_match(cfg.xen_attach, "web"), "web");
+	CHECK(!mxd_attach_policy_match(cfg.xen_attach, ""), "no name");
+	CHECK(!mxd_attach_policy_match(cfg.xen_attach, "--incoming"), "bare suffix");
+	expect_error("xen_attach =\n", "t.conf:1: xen_attach: empty (all, none, or domain name patterns)");
+	expect_error("xen_attach = u1,,u2\n", "t.conf:1: xen_attach: empty pattern in 'u1,,u2'");
+	expect_error("xen_attach = u1,\n", "t.conf:1: xen_attach: empty pattern in 'u1,'");
+	expect_error("xen_attach = all, u1\n", "t.conf:1: xen_attach: 'all' cannot be part of a list");
+	expect_error("xen_attach = yes\n", "t.conf:1: xen_attach: 'yes' is not a policy: "
+		     "say all or none (or list domain name patterns)");
+	expect_error("xen_attach = u1, Off\n", "t.conf:1: xen_attach: 'Off' is not a policy: "
+		     "say all or none (or list domain name patterns)");
+	expect_error("xen_attach = u 1\n", "t.conf:1: xen_attach: 'u 1' is not a domain name pattern "
+		     "(letters, digits, . - _ and * ? [ ] !)");
+	expect_error("xen_attach = all\nxen_attach = none\n",
+		     "t.conf:2: duplicate key 'xen_attach' (first set on line 1)");
+}
+
 static const char good[] =
 	"# full file\n"
 	"interface = veth0   # trailing comment\r\n"
@@ -188,6 +223,7 @@ static const char good[] =
 	"hostname = node-1.example\n"
 	"nic_id = 02:AB:cd:00:00:01\n"
 	"log_level = debug\n"
+	"xen_attach = mpi-*,u?\n"
 	"peer = node-2 02:00:00:00:00:02\n"
 	"peer = node-3 02-00-00-00-00-03\n"
 	"peer=node-4 02:00:00:00:00:04";   /* no final newline */
@@ -212,6 +248,7 @@ static void t_round_trip(void)
 	CHECK(!strcmp(a.hostname, "node-1.example"), "hostname");
 	CHECK(a.nic_id == 0x02abcd000001ull, "nic_id %llx", (unsigned long long)a.nic_id);
 	CHECK(a.log_level == MXD_LOG_DEBUG, "log level");
+	CHECK(!strcmp(a.xen_attach, "mpi-*,u?"), "xen_attach '%s'", a.xen_attach);
 	CHECK(a.npeers == 3 && !strcmp(a.peers[2].hostname, "node-4") &&
 	      a.peers[1].nic_id == 0x020000000003ull, "peers");
 
@@ -255,7 +292,7 @@ int main(int argc, char **argv)
 		{ "out_of_range", t_out_of_range }, { "duplicate", t_duplicate },
 		{ "missing_interface", t_missing_interface }, { "bad_mac", t_bad_mac },
 		{ "line_too_long", t_line_too_long }, { "missing_file", t_missing_file },
-		{ "round_trip", t_round_trip },
+		{ "round_trip", t_round_trip }, { "xen_attach", t_xen_attach },
 	};
 
 	if (argc >= 3 && !strcmp(argv[1], "example")) {

@@ -31,7 +31,10 @@ no_zombies() { ! xl list | grep -q '(null)'; }
 xs_is() { [ "$(xenstore-read "$1" 2>/dev/null)" = "$2" ]; }
 daemon_start() { # starts myribackd with the Xen transport; logs to /tmp/myribackd.log
   mkdir -p /etc/myrixen /run/myrixen
-  printf 'transports = local,xen\nhostname = %s\n%s\n' "${MXD_HOSTNAME:-emuhost}" "${MXD_EXTRA_CONF:-}" > /etc/myrixen/myribackd.conf
+  # xen_attach: scenarios attach their domains themselves (myrixenctl
+  # attach) unless they set MXD_XEN_ATTACH (=default: the built-in "all")
+  xa="xen_attach = ${MXD_XEN_ATTACH:-none}"; [ "${MXD_XEN_ATTACH:-}" = default ] && xa=
+  printf 'transports = local,xen\nhostname = %s\n%s\n%s\n' "${MXD_HOSTNAME:-emuhost}" "$xa" "${MXD_EXTRA_CONF:-}" > /etc/myrixen/myribackd.conf
   myribackd -c /etc/myrixen/myribackd.conf -f >>/tmp/myribackd.log 2>&1 &
   MXD_PID=$!
   wait_for 15 test -S /run/myrixen/ctl.sock || { say "myribackd did not come up"; return 1; }

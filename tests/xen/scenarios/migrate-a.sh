@@ -3,9 +3,9 @@
 # way, order, bytes and duplicates checked) and is moved live to host B
 # with `xl migrate` mid-stream, the migration stream crossing the emulated
 # wire between the dom0s (IP on the same e1000 link the MXoE frames use).
-# Host B attaches the arrived domain (left paused: xl migrate -p) and
-# unpauses it; its endpoints re-attach there with B's nic id and the stream
-# goes on (verdict checked on host B).
+# Plain `xl migrate`, nothing else: both daemons attach u1 by themselves
+# when it appears (xen_attach, default all); its endpoints re-attach on
+# host B with B's nic id and the stream goes on (verdict checked on host B).
 # needs: myribackd
 # needs: mx-tests
 # timeout: 420
@@ -18,7 +18,7 @@ AFTER=${SURVIVE_AFTER:-2000}
 GUEST_MEM=128
 pair_net_up || { fail "eth0"; return; }
 ip addr add 10.77.0.1/24 dev eth0
-MXD_HOSTNAME=hosta MXD_EXTRA_CONF="interface = eth0
+MXD_XEN_ATTACH=default MXD_HOSTNAME=hosta MXD_EXTRA_CONF="interface = eth0
 nic_id = 52:54:00:12:00:01
 peer = hostb 52:54:00:12:00:02" daemon_start || { fail "myribackd start"; return; }
 need "host B reachable over IP" wait_for 120 ping -c 1 -W 1 10.77.0.2 || return
@@ -26,14 +26,15 @@ BASE=$(gntdev_maps)
 # PVH: live migration of a PV guest needs shadow paging (log-dirty), which
 # Debian's hypervisor is built without (xc: "Failed to enable logdirty: 95")
 D1=$(domu_create u1 pvh survive "mxt.side=both mxt.n=200 mxt.until=$AFTER mxt.max=4000 mxt.peer=hosta:1") || { fail "create u1"; return; }
-check "myrixenctl attach u1" myrixenctl attach $D1
+attached() { myrixenctl counters | sed -n 's/^ *domains_auto_attached: *//p' | grep -qx 1; }
+check "u1 attached by itself (xen_attach)" wait_for 30 attached
 need "traffic in flight (200 round trips verified)" wait_for 240 guest_says u1 " 200 round trips" ||
   return
 T0=$(up)
 # xl runs "exec SSHCMD HOST xl migrate-receive": the "ssh" is nc to host B's
 # `nc -l -p 8002 -e xl migrate-receive` (no ssh in the images)
-# -p: host B unpauses it once its myrixen device is there (docs/migration.md)
-xl migrate -p -e -s "sh -c 'exec nc \$0 8002'" u1 10.77.0.2 > /tmp/xl-migrate.txt 2>&1
+# no -p, no attach, no unpause: host B's daemon attaches u1 as it arrives
+xl migrate -e -s "sh -c 'exec nc \$0 8002'" u1 10.77.0.2 > /tmp/xl-migrate.txt 2>&1
 rc=$?
 say "xl migrate: rc $rc in $(awk "BEGIN { print $(up) - $T0 }") s"
 tail -5 /tmp/xl-migrate.txt

@@ -1,21 +1,19 @@
 # Host B of migrate: receives u1 from host A (`xl migrate-receive` behind
-# `nc -l`; -p as the sender asked, which nc does not pass on), attaches
-# its myrixen device while it is still paused (the
-# sender ran xl migrate -p), unpauses it, and
-# checks that its endpoints came back here (eps_migrated_in) and that
-# it_survive in u1 finished with every message and reply verified once.
+# `nc -l`) and does nothing else: its daemon attaches the arriving domain
+# by itself (xen_attach, default all) before xl unpauses it.  Checks that
+# its endpoints came back here (eps_migrated_in) and that it_survive in u1
+# finished with every message and reply verified once.
 # needs: myribackd
 # needs: mx-tests
 # timeout: 420
 . /mxt/scenarios/common.sh
 pair_net_up || { fail "eth0"; return; }
 ip addr add 10.77.0.2/24 dev eth0
-MXD_HOSTNAME=hostb MXD_EXTRA_CONF="interface = eth0
+MXD_XEN_ATTACH=default MXD_HOSTNAME=hostb MXD_EXTRA_CONF="interface = eth0
 nic_id = 52:54:00:12:00:02
 peer = hosta 52:54:00:12:00:01" daemon_start || { fail "myribackd start"; return; }
-nc -l -p 8002 -e xl migrate-receive -e -p > /tmp/xl-receive.txt 2>&1 &
-# the domain is "u1--incoming" while it arrives, "u1" (paused: xl migrate -p)
-# once it is all here
+nc -l -p 8002 -e xl migrate-receive -e > /tmp/xl-receive.txt 2>&1 &
+# the domain is "u1--incoming" while it arrives, "u1" once it is all here
 arrived() { xl list 2>/dev/null | awk '$1 == "u1" { print $2; f = 1 } END { exit !f }'; }
 a_gone() { ! ping -c 1 -W 2 10.77.0.1 >/dev/null 2>&1; }
 arrived_or_a_gone() { arrived >/dev/null || a_gone; }
@@ -26,10 +24,10 @@ need "u1 arrived (host A still up)" arrived >/dev/null || return
 D=$(arrived)
 say "u1 arrived as domain $D"
 T0=$(up)
-check "myrixenctl attach the arrived domain $D" myrixenctl attach $D
-need "xl unpause u1" xl unpause u1 || return
 u1_log() { cat /var/log/xen/console/guest-u1*.log 2>/dev/null; }
-u1_done() { u1_log | grep -q 'DOMU-RESULT:'; }
+# a guest that resumed without its device (talk_to_otherend failed) never ends
+resume_failed() { u1_log | grep -qE 'talk_to_otherend.*failed|reading other end details'; }
+u1_done() { u1_log | grep -q 'DOMU-RESULT:' || resume_failed; }
 check "u1 finished here" wait_for 300 u1_done
 say "verdict $(awk "BEGIN { print $(up) - $T0 }") s after the domain arrived"
 u1_log | grep -E 'it_survive.*(pause|ok|fail)|DOMU-RESULT' | tail -6
@@ -38,7 +36,12 @@ check "u1 verdict: every message and reply once, in order, intact" \
 cat /tmp/xl-receive.txt | tail -5
 myrixenctl counters > /tmp/counters.txt; cat /tmp/counters.txt
 cnt() { sed -n "/^xen:/,/^[a-z]/s/^ *$1: *//p" /tmp/counters.txt | head -1; }
+check "u1 attached by itself ($(cnt domains_auto_attached))" [ "$(cnt domains_auto_attached)" = 1 ]
 check "both endpoints moved in ($(cnt eps_migrated_in))" [ "$(cnt eps_migrated_in)" -ge 2 ]
+check "no endpoint index taken ($(cnt eps_index_taken))" [ "$(cnt eps_index_taken)" = 0 ]
+u1_log | grep -E 'myrixen: (resumed|waited)' | tail -3
+resume_ok() { ! resume_failed; }
+check "u1's resume found its device (no talk_to_otherend failure)" resume_ok
 check "no grant copy fault" [ "$(cnt copy_faults)" = 0 ]
 check "daemon alive" kill -0 $MXD_PID
 daemon_stop

@@ -9,6 +9,7 @@
 #include <string.h>
 #include "open_req.h"
 #include "suspend_watch.h"
+#include "arrivals.h"
 
 static int failures;
 
@@ -177,8 +178,32 @@ static void test_suspend_watch(void)
 	EXPECT(mxd_xen_susp_step(&seen, &running) == MXD_XEN_SUSP_WAIT, "no suspend, no resume");
 }
 
+/* @introduceDomain: which live domains are new (attach_policy decides the rest) */
+static void test_arrivals(void)
+{
+	static struct mxd_xen_seen seen;
+	const uint32_t first[] = { 0, 3, 5, 3, MXD_XEN_DOMID_MAX + 1, 0xffffffffu },
+		second[] = { 5, 3, 7 }, third[] = { 7 }, fourth[] = { 3, 7, MXD_XEN_DOMID_MAX };
+	uint32_t out[8], n;
+
+	n = mxd_xen_arrivals(&seen, first, 6, out);
+	EXPECT(n == 2 && out[0] == 3 && out[1] == 5, "first look: %u new", n);
+	n = mxd_xen_arrivals(&seen, first, 6, out);
+	EXPECT(n == 0, "the same domains again: %u new", n);
+	n = mxd_xen_arrivals(&seen, second, 3, out);
+	EXPECT(n == 1 && out[0] == 7, "one arrival: %u new", n);
+	/* 3 and 5 released; 3 handed out again later is a new domain */
+	n = mxd_xen_arrivals(&seen, third, 1, out);
+	EXPECT(n == 0, "releases are no arrivals: %u", n);
+	n = mxd_xen_arrivals(&seen, fourth, 3, out);
+	EXPECT(n == 2 && out[0] == 3 && out[1] == MXD_XEN_DOMID_MAX, "id reused: %u new", n);
+	n = mxd_xen_arrivals(&seen, NULL, 0, out);
+	EXPECT(n == 0, "no domain: %u", n);
+}
+
 int main(void)
 {
+	test_arrivals();
 	test_suspend_watch();
 	test_claim();
 	test_session();
