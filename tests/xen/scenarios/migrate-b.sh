@@ -19,7 +19,7 @@ a_gone() { ! ping -c 1 -W 2 10.77.0.1 >/dev/null 2>&1; }
 arrived_or_a_gone() { arrived >/dev/null || a_gone; }
 need "host A reachable over IP" wait_for 120 ping -c 1 -W 1 10.77.0.1 || return
 # host A gives up (and its emulator exits) when xl migrate fails: so do we
-need "u1 arrives from host A" wait_for 360 arrived_or_a_gone || return
+need "u1 arrives from host A" wait_for 540 arrived_or_a_gone || return
 need "u1 arrived (host A still up)" arrived >/dev/null || return
 D=$(arrived)
 say "u1 arrived as domain $D"
