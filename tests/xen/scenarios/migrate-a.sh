@@ -8,7 +8,7 @@
 # host B with B's nic id and the stream goes on (verdict checked on host B).
 # needs: myribackd
 # needs: mx-tests
-# timeout: 420
+# timeout: 900
 . /mxt/scenarios/common.sh
 # The live copy over the emulated link (TCG, e1000) takes one to three
 # minutes, more on a loaded host: the stream (messages up to 4000 bytes)
@@ -34,8 +34,14 @@ T0=$(up)
 # xl runs "exec SSHCMD HOST xl migrate-receive": the "ssh" is nc to host B's
 # `nc -l -p 8002 -e xl migrate-receive` (no ssh in the images)
 # no -p, no attach, no unpause: host B's daemon attaches u1 as it arrives
+# where the copy is, once a minute (a run cut short by its timeout says so)
+( while sleep 60; do
+    say "xl migrate so far: $(tr '\r' '\n' < /tmp/xl-migrate.txt | grep . | tail -1)"
+  done ) &
+PROGRESS=$!
 xl migrate -e -s "sh -c 'exec nc \$0 8002'" u1 10.77.0.2 > /tmp/xl-migrate.txt 2>&1
 rc=$?
+kill $PROGRESS 2>/dev/null
 say "xl migrate: rc $rc in $(awk "BEGIN { print $(up) - $T0 }") s"
 tail -5 /tmp/xl-migrate.txt
 need "xl migrate u1 to host B" [ $rc = 0 ] || return

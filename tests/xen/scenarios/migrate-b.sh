@@ -5,7 +5,7 @@
 # finished with every message and reply verified once.
 # needs: myribackd
 # needs: mx-tests
-# timeout: 420
+# timeout: 900 (run.sh reads migrate-a's)
 . /mxt/scenarios/common.sh
 pair_net_up || { fail "eth0"; return; }
 ip addr add 10.77.0.2/24 dev eth0
@@ -28,7 +28,7 @@ u1_log() { cat /var/log/xen/console/guest-u1*.log 2>/dev/null; }
 # a guest that resumed without its device (talk_to_otherend failed) never ends
 resume_failed() { u1_log | grep -qE 'talk_to_otherend.*failed|reading other end details'; }
 u1_done() { u1_log | grep -q 'DOMU-RESULT:' || resume_failed; }
-check "u1 finished here" wait_for 300 u1_done
+check "u1 finished here" wait_for 400 u1_done
 say "verdict $(awk "BEGIN { print $(up) - $T0 }") s after the domain arrived"
 u1_log | grep -E 'it_survive.*(pause|ok|fail)|DOMU-RESULT' | tail -6
 check "u1 verdict: every message and reply once, in order, intact" \
