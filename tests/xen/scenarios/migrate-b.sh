@@ -12,6 +12,9 @@ ip addr add 10.77.0.2/24 dev eth0
 MXD_XEN_ATTACH=default MXD_HOSTNAME=hostb MXD_EXTRA_CONF="interface = eth0
 nic_id = 52:54:00:12:00:02
 peer = hosta 52:54:00:12:00:01" daemon_start || { fail "myribackd start"; return; }
+# dom0 weighs 4 times a guest (as on host A): xl migrate-receive is not
+# starved by the arrived guest
+xl sched-credit2 -d 0 -w 1024 >/dev/null 2>&1 || xl sched-credit -d 0 -w 1024 >/dev/null 2>&1
 nc -l -p 8002 -e xl migrate-receive -e > /tmp/xl-receive.txt 2>&1 &
 # the domain is "u1--incoming" while it arrives, "u1" once it is all here
 arrived() { xl list 2>/dev/null | awk '$1 == "u1" { print $2; f = 1 } END { exit !f }'; }
