@@ -381,6 +381,7 @@ int mxd_endpoint_attach(struct mxd_core *c, struct mxd_guest *g,
 	LIST_INIT(&ep->pairs[1]);
 	c->eps[idx] = ep;
 	c->away_session[idx] = 0;
+	c->away_moved[idx] = false;
 	LIST_INSERT_HEAD(&g->endpoints, ep, guest_link);
 	g->refs++;
 	g->nendpoints++;
@@ -524,6 +525,7 @@ void mxd_endpoint_detach(struct mxd_endpoint *ep)
 	 * back with its session, its peers' traffic waits for it */
 	away = ep->quiet && mxd_core_is_quiet(c, ep->index);
 	c->away_session[ep->index] = away ? ep->session : 0;
+	c->away_moved[ep->index] = false;
 	/* taken arrivals were acked on the wire: never drop them staged */
 	if (!ep->fault && !ep->quiet)
 		mxd_ep_publish(ep);

@@ -134,7 +134,9 @@ static struct mxd_endpoint *local_dest(struct mxd_endpoint *ep, const struct mxn
 		*status = MXN_ST_BAD_SESSION;
 	} else if (!dst && ep->core->away_session[c->dest_endpoint] == c->dest_session &&
 		   mxd_core_is_quiet(ep->core, c->dest_endpoint))
-		*status = MXN_ST_AWAY; /* saved or migrated: it comes back */
+		/* saved or migrated: it comes back (parked), unless it proved
+		 * it lives on another host now (the library sends it there) */
+		*status = ep->core->away_moved[c->dest_endpoint] ? MXN_ST_MOVED : MXN_ST_AWAY;
 	else if (!dst || dst->fault || dst->quiet)
 		*status = MXN_ST_CLOSED;
 	else if (dst->session != c->dest_session)
@@ -174,6 +176,22 @@ static int remote_unavailable(struct mxd_endpoint *ep, uint8_t type, uint64_t co
 
 /* ---- CONNECT ---- */
 
+/*
+ * A connect from an endpoint that moved here (moved_from), naming a peer
+ * by the nic id it lived on: that peer moved along when its index here
+ * belongs to the same guest (a guest's endpoints migrate together);
+ * otherwise it stayed there and the connect goes over the wire.
+ */
+static bool moved_here_with(const struct mxd_endpoint *ep, const struct mxn_cmd_connect *cc)
+{
+	const struct mxd_endpoint *dst;
+
+	if (!cc->moved_from || cc->nic_id != cc->moved_from || cc->moved_from == ep->core->nic_id)
+		return false;
+	dst = mxd_endpoint_lookup(ep->core, cc->endpoint);
+	return dst && dst->guest == ep->guest;
+}
+
 static int do_connect(struct mxd_endpoint *ep, const struct mxn_cmd *c)
 {
 	struct mxd_core *core = ep->core;
@@ -182,6 +200,8 @@ static int do_connect(struct mxd_endpoint *ep, const struct mxn_cmd *c)
 	int err;
 
 	ep->st.connects++;
+	if (moved_here_with(ep, &c->u.connect))
+		goto local;
 	if (c->u.connect.nic_id != core->nic_id) {
 		if (!core->remote || !core->remote->connect)
 			return remote_unavailable(ep, MXN_EVT_CONNECT_DONE, c->cookie,
@@ -195,6 +215,7 @@ static int do_connect(struct mxd_endpoint *ep, const struct mxn_cmd *c)
 			ep->remote_inflight++;
 		return 0;
 	}
+local:
 	dst = mxd_endpoint_lookup(core, c->u.connect.endpoint);
 	e.u.connect.cookie = c->cookie;
 	e.u.connect.nic_id = core->nic_id;

@@ -29,6 +29,10 @@ struct mxd_core {
 	/* The session of an endpoint detached because its guest is saved or
 	 * migrated (it comes back while its index is quiet), else 0. */
 	uint32_t away_session[MXN_ENDPOINTS_MAX];
+	/* ... and it re-announced itself from another host (xl migrate), a
+	 * peer here checked the proof (mxd_remote_moved): sends to it are
+	 * refused MXN_ST_MOVED instead of parked. */
+	bool away_moved[MXN_ENDPOINTS_MAX];
 	/* Indices kept for their holder's re-attach after a restart (mxd_core_reserve). */
 	uint32_t reserved_session[MXN_ENDPOINTS_MAX];
 	uint64_t reserved_until_ns[MXN_ENDPOINTS_MAX];

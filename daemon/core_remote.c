@@ -15,6 +15,8 @@ uint8_t mxd_remote_errno_status(int err)
 		return MXN_ST_TIMEOUT;
 	case -ENOENT:
 		return MXN_ST_NOT_FOUND;
+	case -EHOSTUNREACH:
+		return MXN_ST_MOVED;
 	default:
 		return MXN_ST_BAD_ENDPOINT;
 	}
@@ -178,6 +180,35 @@ int mxd_remote_connect_done(struct mxd_core *c, struct mxd_epref ref, uint64_t c
 	e.u.connect.session = session;
 	remote_landed(ep);
 	return mxd_ep_emit(ep, &e);
+}
+
+int mxd_remote_moved(struct mxd_core *c, struct mxd_epref ref, uint64_t old_nic,
+		     const struct mxd_src *now)
+{
+	struct mxd_endpoint *ep = ep_of(c, ref), *was;
+	struct mxn_evt e = { .type = MXN_EVT_MOVED };
+	int err;
+
+	if (!ep)
+		return -ESRCH;
+	if (old_nic == c->nic_id) {
+		/* it lived here: ep must have had a connection with it, and it
+		 * must be gone from here (docs/security.md) */
+		was = mxd_endpoint_lookup(c, now->endpoint);
+		if (!now->session || ep->conn[now->endpoint] != now->session ||
+		    (was && was->session == now->session && !was->quiet))
+			return -EPERM;
+	}
+	fill_remote_src(&e, now, 0, 0);
+	e.u.moved.old_nic_id = old_nic;
+	err = mxd_ep_emit(ep, &e);
+	if (err || old_nic != c->nic_id || c->away_session[now->endpoint] != now->session)
+		return err;
+	/* Sends parked for its return (core_park.c) go back MXN_ST_MOVED,
+	 * after this event, so the library sends them where it went. */
+	c->away_moved[now->endpoint] = true;
+	mxd_ep_activate(ep);
+	return 0;
 }
 
 int mxd_remote_send_done(struct mxd_core *c, struct mxd_epref ref, uint64_t cookie,

@@ -119,6 +119,8 @@ static void out_wire_counters(struct mxd_out *o, const char *key, const struct m
 	mxd_out_u64(o, "pulls_retargeted", c->pulls_retargeted);
 	mxd_out_u64(o, "announces", c->announces);
 	mxd_out_u64(o, "reconnects", c->reconnects);
+	mxd_out_u64(o, "moved_followed", c->moved_followed);
+	mxd_out_u64(o, "moved_refused", c->moved_refused);
 	mxd_out_u64(o, "nacks_tx", c->nacks_tx);
 	mxd_out_u64(o, "nacks_rx", c->nacks_rx);
 	mxd_out_u64(o, "acks_tx", c->acks_tx);

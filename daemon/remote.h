@@ -96,6 +96,14 @@ int mxd_remote_deliver_rndv(struct mxd_core *c, struct mxd_epref to, const struc
 			    uint64_t match_info, uint32_t length, uint8_t flags,
 			    uint64_t remote_ref);
 
+/* A connect re-announced the endpoint now->(endpoint, session), which had a
+ * connection with local endpoint 'to' on old_nic, as living on now->nic_id
+ * (peer now->peer).  The engine checked the proof; for old_nic == this host
+ * the core checks the connection itself.  0: MXN_EVT_MOVED is on its way
+ * to the endpoint; -EPERM refused; -ESRCH no such endpoint. */
+int mxd_remote_moved(struct mxd_core *c, struct mxd_epref to, uint64_t old_nic,
+		     const struct mxd_src *now);
+
 /* ---- completions of commands the engine took ---- */
 int mxd_remote_connect_done(struct mxd_core *c, struct mxd_epref ep, uint64_t cookie,
 			    uint8_t status, uint64_t nic_id, uint16_t peer, uint8_t endpoint,

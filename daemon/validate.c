@@ -48,8 +48,12 @@ void mxd_cmd_clear_reserved(struct mxn_cmd *c)
 		memset(&c->u, 0, sizeof(c->u));
 		break;
 	case MXN_CMD_CONNECT:
+		memset(c->u.connect.pad, 0, sizeof(c->u.connect.pad));
+		break;
 	case MXN_CMD_DISCONNECT:
 		memset(c->u.connect.pad, 0, sizeof(c->u.connect.pad));
+		c->u.connect.proof = 0;
+		c->u.connect.moved_from = 0;
 		break;
 	case MXN_CMD_SEND_QUEUED:
 		c->u.q.pad0 = 0;
@@ -116,7 +120,8 @@ int mxd_cmd_validate(const struct mxn_cmd *c, const struct mxd_cmd_limits *lim)
 		break;
 	case MXN_CMD_CONNECT:
 	case MXN_CMD_DISCONNECT:
-		err = c->length || c->u.connect.nic_id >> 48 ? -EINVAL : 0;
+		err = c->length || c->u.connect.nic_id >> 48 || c->u.connect.moved_from >> 48 ?
+		      -EINVAL : 0;
 		break;
 	case MXN_CMD_SEND_TINY:
 		err = c->length > MXN_TINY_MAX ? -E2BIG : 0;

@@ -248,7 +248,7 @@ MXL_EXPORT mx_return_t mx_disconnect(mx_endpoint_t ep, mx_endpoint_addr_t addr)
 	c.u.connect.endpoint = a.endpoint;
 	mxl_lock(ep);
 	c.dest_peer = mxl_peer_now(ep, &a);
-	c.u.connect.nic_id = mxl_nic_now(ep, a.nic_id);
+	c.u.connect.nic_id = mxl_addr_nic_now(ep, &a);
 	mxl_progress(ep);
 	err = mxl_issue_oneway(ep, &c);
 	mxl_unlock(ep);

@@ -65,7 +65,9 @@ mx_status_code_t mxl_status_from_mxn(uint8_t st)
 	case MXN_ST_BAD_KEY: return MX_STATUS_BAD_KEY;
 	case MXN_ST_BAD_SESSION: return MX_STATUS_BAD_SESSION;
 	case MXN_ST_CLOSED:
-	case MXN_ST_AWAY: return MX_STATUS_ENDPOINT_CLOSED;
+	case MXN_ST_AWAY:
+	case MXN_ST_MOVED: /* and never followed (reattach.c) */
+		return MX_STATUS_ENDPOINT_CLOSED;
 	case MXN_ST_TIMEOUT: return MX_STATUS_TIMEOUT;
 	case MXN_ST_NO_RESOURCES: return MX_STATUS_NO_RESOURCES;
 	case MXN_ST_NOT_FOUND: return MX_STATUS_ENDPOINT_UNKNOWN;

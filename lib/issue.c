@@ -210,7 +210,7 @@ static int build_send(struct mx_endpoint *ep, struct mxl_req *r, struct mxn_cmd 
 	fill_dest(ep, c, &r->dest);
 	/* numbered once: a send issued again keeps its number */
 	if (!r->seq)
-		r->seq = mxl_seq_next(ep->seqs, mxl_nic_now(ep, r->dest.nic_id), r->dest.endpoint,
+		r->seq = mxl_seq_next(ep->seqs, mxl_addr_nic_now(ep, &r->dest), r->dest.endpoint,
 				      r->dest.session);
 	c->cookie |= (uint64_t)r->seq << MXN_SEQ_SHIFT;
 	switch (r->cls) {
@@ -447,7 +447,12 @@ static int issue(struct mx_endpoint *ep, struct mxl_req *r)
 		break;
 	case MXL_REQ_CONNECT:
 		c.op = MXN_CMD_CONNECT;
-		c.u.connect.nic_id = mxl_nic_now(ep, r->nic_id);
+		c.u.connect.nic_id = r->nic_id;
+		/* A peer named by a nic id we lived on: the daemon finds out
+		 * whether it moved along (docs/migration.md). */
+		c.u.connect.moved_from = r->moved_from ? r->moved_from :
+					 mxl_nic_now(ep, r->nic_id) != r->nic_id ? r->nic_id : 0;
+		c.u.connect.proof = r->moved_from ? r->proof : 0;
 		c.u.connect.key = r->key;
 		c.u.connect.timeout_ms = r->timeout_ms;
 		c.u.connect.endpoint = r->remote_ep;
@@ -508,7 +513,8 @@ static void submit_now(struct mx_endpoint *ep, struct mxl_req *r)
 {
 	int err;
 
-	if (mxl_list_empty(&ep->backlog) && mxl_list_empty(&ep->resend) && !ep->reattaching) {
+	if (mxl_list_empty(&ep->backlog) && mxl_list_empty(&ep->resend) && !ep->reattaching &&
+	    !ep->follow_inflight) {
 		err = issue(ep, r);
 		if (err == 0)
 			return;
@@ -564,8 +570,8 @@ void mxl_send_wait_drain(struct mx_endpoint *ep)
 
 void mxl_issue_backlog(struct mx_endpoint *ep)
 {
-	if (ep->reattaching || !mxl_list_empty(&ep->resend))
-		return; /* sends from before a re-attach go first */
+	if (ep->reattaching || !mxl_list_empty(&ep->resend) || ep->follow_inflight)
+		return; /* sends from before a re-attach (or a peer's move) go first */
 	while (!mxl_list_empty(&ep->backlog)) {
 		struct mxl_req *r = mxl_container_of(ep->backlog.next, struct mxl_req, link);
 		int err;
@@ -604,6 +610,9 @@ int mxl_reissue(struct mx_endpoint *ep, struct mxl_req *r)
 	if (err)
 		return err;
 	r->cmd.cookie = cookie | (uint64_t)r->seq << MXN_SEQ_SHIFT;
+	/* its peer may be elsewhere now, or this daemon numbers its host
+	 * otherwise (we moved): route.c */
+	r->cmd.dest_peer = mxl_peer_now(ep, &r->dest);
 	cmd_put(ep, &r->cmd);
 	r->state |= MXL_RS_INFLIGHT;
 	return 0;

@@ -72,6 +72,17 @@ enum mxl_req_kind {
 #define MXL_RS_SELFFREE 0x800u  /* the library's re-connect: freed at completion */
 
 #define MXL_NIC_PAST 4u
+#define MXL_ROUTES 64u
+
+/* Where a peer endpoint named (from_nic, endpoint, session) is now (route.c). */
+struct mxl_route {
+	uint64_t from_nic, to_nic;
+	uint32_t session;
+	uint16_t peer;          /* this daemon's index of to_nic's host */
+	uint16_t peer_hint;     /* the index the old address carried */
+	uint8_t endpoint;
+	bool used;
+};
 
 /* An address as mx_endpoint_addr_t carries it (see addr.c). */
 struct mxl_addr {
@@ -129,6 +140,7 @@ struct mxl_req {
 	bool pair_counted;      /* send: counted in the pair order (pair.h) */
 	uint16_t pair_seq;      /* ... with this count: a resend keeps it */
 	uint64_t issue_no;      /* order of first issue: resends keep it */
+	bool follow_hold;       /* send in flight to where its peer was (route.c) */
 	/* windowed rendezvous (send or pull, abi.h): the region describes the
 	 * window at win_off; win_pending: REGION_NEXT still to issue */
 	uint64_t cookie_sent;   /* the cookie as the command carried it */
@@ -150,6 +162,8 @@ struct mxl_req {
 	uint64_t retry_at_ns;   /* connect: next try while MXL_RS_RETRY */
 	uint32_t retry_ms;      /* connect: current back-off */
 	uint8_t remote_ep;
+	uint64_t moved_from;    /* connect: re-announce, we lived on it (reattach.c) */
+	uint32_t proof;         /* ... quoting this session of the peer */
 	/* Not cleared when a request is reused (mxl_req_get): written before
 	 * they are read. */
 	/* the command as issued (sends), to send again after a re-attach */
@@ -181,6 +195,7 @@ enum mxl_counter {
 	MXL_CNT_FUTEX_SLEEP, MXL_CNT_PAIR_IDLE_WAKE,
 	MXL_CNT_PREGRANTED,
 	MXL_CNT_PULL_STAGED, MXL_CNT_SEND_STAGED,
+	MXL_CNT_FOLLOWED, MXL_CNT_MOVED_HELD,
 	MXL_CNT_MAX
 };
 extern const char *const mxl_counter_names[MXL_CNT_MAX];
@@ -282,6 +297,10 @@ struct mx_endpoint {
 	uint32_t nnic_past;
 	struct mxl_conn_rec *conns;         /* connections to re-establish */
 	uint32_t nconns, conns_cap;
+	uint64_t moved_from;                /* re-connects re-announce: we lived on it */
+	struct mxl_route routes[MXL_ROUTES]; /* peers that moved, or stayed (route.c) */
+	uint32_t route_next;
+	uint32_t follow_inflight;           /* sends to an old place still in flight */
 	bool lost;                          /* the transport went away: try to re-attach */
 	bool reattaching;                   /* draining and re-attaching: issue nothing */
 	bool pair_survivors;                /* channels from before it, not yet claimed */
@@ -428,24 +447,42 @@ void mxl_spin_init(struct mxn_spin *s);
 
 /* ---- surviving the daemon (reattach.c) ---- */
 struct mxl_conn_rec {
-	uint64_t nic_id;
+	uint64_t nic_id;        /* where the peer is (the answer's nic id) */
 	uint32_t key;
+	uint32_t session;       /* the peer's, as the answer gave it */
 	uint8_t endpoint;
 };
-/* A connect succeeded: remember it so a re-attach can make it again. */
-void mxl_conn_remember(struct mx_endpoint *ep, const struct mxl_req *r);
+/* A connect succeeded (answered nic_id, session): remember it so a
+ * re-attach can make it again. */
+void mxl_conn_remember(struct mx_endpoint *ep, const struct mxl_req *r, uint64_t nic_id,
+		       uint32_t session);
 /* The transport is gone: drain the event ring, re-attach, connect again and
  * send again what had not completed.  false: the endpoint is dead. */
 bool mxl_reattach(struct mx_endpoint *ep);
 /* nic_id as it names a host now: this host's for a nic id the endpoint
  * lived on before it moved (nic_past), else nic_id itself. */
 uint64_t mxl_nic_now(const struct mx_endpoint *ep, uint64_t nic_id);
-/* a's daemon peer index here: a nic id we lived on names this host now
- * (the old host's daemon's index means nothing here). */
+/* a's daemon peer index here: its route (route.c) if it has one; else a
+ * nic id we lived on names this host now (the old host's daemon's index
+ * means nothing here). */
 uint16_t mxl_peer_now(const struct mx_endpoint *ep, const struct mxl_addr *a);
-/* A completion said MXN_ST_AWAY: a peer of this host is being saved or
- * migrated; the settling window opens as after our own re-attach. */
+/* A completion said MXN_ST_AWAY (a peer of this host is being saved or
+ * migrated) or MXN_ST_MOVED (a peer re-announced itself elsewhere, or its
+ * daemon refuses sends to where it was): the settling window opens as
+ * after our own re-attach, so what its daemon refused is tried again. */
 void mxl_peer_away(struct mx_endpoint *ep);
+/* a's nic id now: its route's, else mxl_nic_now. */
+uint64_t mxl_addr_nic_now(const struct mx_endpoint *ep, const struct mxl_addr *a);
+/* The peer 'old' is at to_nic, through daemon peer index 'peer', from now
+ * on; sends in flight to it hold newer ones back until they land. */
+void mxl_route_set(struct mx_endpoint *ep, const struct mxl_addr *old, uint64_t to_nic,
+		   uint16_t peer);
+/* A re-connect carrying moved_from was answered OK by e. */
+void mxl_reconnected(struct mx_endpoint *ep, const struct mxl_req *r, const struct mxn_evt *e);
+/* A send's completion came: it no longer holds newer ones back. */
+void mxl_follow_landed(struct mx_endpoint *ep, struct mxl_req *r);
+/* MXN_EVT_MOVED */
+void mxl_on_moved(struct mx_endpoint *ep, const struct mxn_evt *e);
 /* A send failed because its peer is not (yet) back: true when it was queued
  * for another try (only while peers may still be re-attaching). */
 bool mxl_resend_later(struct mx_endpoint *ep, struct mxl_req *r, mx_status_code_t code);

@@ -48,6 +48,8 @@ const char *const mxl_counter_names[MXL_CNT_MAX] = {
 	[MXL_CNT_PREGRANTED] = "Rendezvous copied on arrival (no pull)",
 	[MXL_CNT_PULL_STAGED] = "Pulled blocks copied from the recvq",
 	[MXL_CNT_SEND_STAGED] = "Rendezvous sends staged in the sendq",
+	[MXL_CNT_FOLLOWED] = "Peers followed to another host",
+	[MXL_CNT_MOVED_HELD] = "Sends held for a peer being moved",
 };
 
 static uint64_t unexp_cost(uint32_t kind, uint32_t length)
@@ -125,7 +127,10 @@ static void discard_rndv(struct mx_endpoint *ep, const struct mxl_source *src,
 static bool same_source(const struct mx_endpoint *ep, const struct mxl_source *a,
 			const struct mxl_source *b)
 {
-	return mxl_nic_now(ep, a->nic_id) == mxl_nic_now(ep, b->nic_id) &&
+	struct mxl_addr x = { .nic_id = a->nic_id, .endpoint = a->endpoint, .session = a->session };
+	struct mxl_addr y = { .nic_id = b->nic_id, .endpoint = b->endpoint, .session = b->session };
+
+	return mxl_addr_nic_now(ep, &x) == mxl_addr_nic_now(ep, &y) &&
 	       a->endpoint == b->endpoint && a->session == b->session;
 }
 
@@ -278,8 +283,11 @@ static void on_send_done(struct mx_endpoint *ep, const struct mxn_evt *e)
 
 	if (!r)
 		return;
+	mxl_follow_landed(ep, r);
+	if (e->status == MXN_ST_MOVED) /* held until it says where it went */
+		ep->counters[MXL_CNT_MOVED_HELD]++;
 	code = mxl_status_from_mxn(e->status);
-	if (e->status == MXN_ST_AWAY)
+	if (e->status == MXN_ST_AWAY || e->status == MXN_ST_MOVED)
 		mxl_peer_away(ep);
 	if (mxl_resend_later(ep, r, code))
 		return; /* its peer is still re-attaching */
@@ -359,7 +367,9 @@ static void on_connect_done(struct mx_endpoint *ep, const struct mxn_evt *e)
 	if (mxl_connect_retry(ep, r, mxl_status_from_mxn(e->status)))
 		return;
 	if (e->status == MXN_ST_OK) {
-		mxl_conn_remember(ep, r);
+		mxl_conn_remember(ep, r, e->u.connect.nic_id & MXN_NIC_ID_MASK, e->u.connect.session);
+		if (r->moved_from)
+			mxl_reconnected(ep, r, e);
 		a.nic_id = e->u.connect.nic_id;
 		a.peer = e->u.connect.peer;
 		a.endpoint = e->u.connect.endpoint;
@@ -446,6 +456,9 @@ static void handle_event(struct mx_endpoint *ep, const struct mxn_evt *e)
 		return;
 	case MXN_EVT_GUEST_ERROR:
 		ep->dead = true; /* cut off on purpose: no re-attach */
+		return;
+	case MXN_EVT_MOVED:
+		mxl_on_moved(ep, e);
 		return;
 	default:
 		break;

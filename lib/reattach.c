@@ -40,15 +40,21 @@
 #define MXL_SETTLE_MS 60000u   /* peers' own re-attach may take this long */
 #define MXL_RESEND_MS 20u
 
-void mxl_conn_remember(struct mx_endpoint *ep, const struct mxl_req *r)
+void mxl_conn_remember(struct mx_endpoint *ep, const struct mxl_req *r, uint64_t nic_id,
+		       uint32_t session)
 {
 	struct mxl_conn_rec *c;
 	uint32_t i;
 
-	for (i = 0; i < ep->nconns; i++)
-		if (ep->conns[i].nic_id == r->nic_id && ep->conns[i].endpoint == r->remote_ep &&
-		    ep->conns[i].key == r->key)
+	for (i = 0; i < ep->nconns; i++) {
+		c = &ep->conns[i];
+		if ((c->nic_id == r->nic_id || c->nic_id == nic_id) && c->endpoint == r->remote_ep &&
+		    c->key == r->key) {
+			c->nic_id = nic_id; /* a peer that moved along is here now */
+			c->session = session;
 			return;
+		}
+	}
 	if (ep->nconns == ep->conns_cap) {
 		uint32_t n = ep->conns_cap ? ep->conns_cap * 2 : 8;
 
@@ -58,8 +64,25 @@ void mxl_conn_remember(struct mx_endpoint *ep, const struct mxl_req *r)
 		ep->conns = c;
 		ep->conns_cap = n;
 	}
-	ep->conns[ep->nconns++] = (struct mxl_conn_rec){ .nic_id = r->nic_id, .key = r->key,
+	ep->conns[ep->nconns++] = (struct mxl_conn_rec){ .nic_id = nic_id, .key = r->key,
+							 .session = session,
 							 .endpoint = r->remote_ep };
+}
+
+/* A re-connect after our move was answered: that is where the peer is from
+ * here (moved along: this host; stayed: its host).  An answer from another
+ * opening of that index (another session) says nothing about our peer. */
+void mxl_reconnected(struct mx_endpoint *ep, const struct mxl_req *r, const struct mxn_evt *e)
+{
+	struct mxl_addr old = { .nic_id = r->nic_id, .endpoint = r->remote_ep,
+				.session = r->proof, .peer = MXN_PEER_SELF, .valid = true };
+	uint64_t at = e->u.connect.nic_id & MXN_NIC_ID_MASK;
+
+	if (!r->proof || e->u.connect.session != r->proof)
+		return;
+	if (at != ep->info.nic_id) /* it did not move along: its numbers are its host's */
+		mxl_seq_rekey_one(ep->seqs, ep->info.nic_id, old.endpoint, old.session, old.nic_id);
+	mxl_route_set(ep, &old, at, e->u.connect.peer);
 }
 
 static bool peer_not_back(mx_status_code_t code)
@@ -68,6 +91,9 @@ static bool peer_not_back(mx_status_code_t code)
 	       code == MX_STATUS_BAD_ENDPOINT;
 }
 
+/* Peers may be re-attaching (we did), or one is away or being moved (a
+ * send came back MXN_ST_AWAY or MXN_ST_MOVED, mxl_peer_away): sends they
+ * refuse are tried again until then. */
 static bool settling(const struct mx_endpoint *ep, mx_status_code_t code)
 {
 	return peer_not_back(code) && !ep->dead && ep->settle_until_ns &&
@@ -177,6 +203,9 @@ static void reconnect_all(struct mx_endpoint *ep)
 		r->nic_id = ep->conns[i].nic_id;
 		r->key = ep->conns[i].key;
 		r->remote_ep = ep->conns[i].endpoint;
+		/* after a move: re-announce ourselves (docs/migration.md) */
+		r->moved_from = ep->moved_from;
+		r->proof = ep->moved_from ? ep->conns[i].session : 0;
 		r->deadline_ns = ep->settle_until_ns; /* retried while the peer is not back */
 		r->timeout_ms = MXL_SETTLE_MS;
 		mxl_submit(ep, r);
@@ -264,6 +293,9 @@ static void requeue_all(struct mx_endpoint *ep)
 	i = 0;
 	mxl_list_for_each(pos, &ep->inflight)
 		v[i++] = mxl_container_of(pos, struct mxl_req, fl_link);
+	for (i = 0; i < n; i++)
+		v[i]->follow_hold = false; /* all go again, in order */
+	ep->follow_inflight = 0;
 	reconnect_all(ep);
 	for (i = 0; i < n; i++)
 		requeue_one(ep, v[i]);
@@ -281,22 +313,14 @@ uint64_t mxl_nic_now(const struct mx_endpoint *ep, uint64_t nic_id)
 	return nic_id;
 }
 
-uint16_t mxl_peer_now(const struct mx_endpoint *ep, const struct mxl_addr *a)
-{
-	/* this host's nic id (or one we lived on) is this host: an endpoint
-	 * of the host we moved to was named by the old daemon's index of it */
-	if (mxl_nic_now(ep, a->nic_id) == ep->info.nic_id)
-		return MXN_PEER_SELF;
-	return a->peer;
-}
-
 /*
  * The guest moved to another host (xl migrate): the endpoint came back with
  * its index and session but the new host's nic id.  Every endpoint of the
  * guest moved with it, so an address naming the old nic id names this host
- * now (mxl_nic_now: sends go to the local peer index, connections are made
- * again here) and the numbers of those peers go on under the new nic id.
- * Peers on other hosts still name the old one: docs/migration.md.
+ * now (mxl_nic_now: sends go to the local peer index; connections are made
+ * here when the index is the guest's own, core_cmd.c) and the numbers of those peers go on under the new nic id,
+ * until a re-connect's answer says a peer stayed (mxl_reconnected).  The
+ * re-connects re-announce us to peers elsewhere: docs/migration.md.
  */
 static void moved(struct mx_endpoint *ep, uint64_t from, uint64_t to)
 {
@@ -311,11 +335,11 @@ static void moved(struct mx_endpoint *ep, uint64_t from, uint64_t to)
 	}
 	ep->nic_past[n++] = from;
 	ep->nnic_past = n;
+	/* until a re-connect's answer says a peer stayed (mxl_reconnected) */
 	mxl_seq_rekey(ep->seqs, from, to);
 	for (i = 0; i < n; i++)
 		mxl_seq_rekey(ep->seqs, ep->nic_past[i], to);
-	for (i = 0; i < ep->nconns; i++)
-		ep->conns[i].nic_id = mxl_nic_now(ep, ep->conns[i].nic_id);
+	ep->moved_from = from; /* the re-connects below say so */
 	ep->counters[MXL_CNT_MOVED]++;
 }
 
@@ -343,6 +367,7 @@ bool mxl_reattach(struct mx_endpoint *ep)
 		return false;
 	rsp.medium_max = ep->medium_max;
 	rsp.hostname[MXN_HOSTNAME_MAX - 1] = '\0';
+	ep->moved_from = 0;
 	if (rsp.nic_id != ep->info.nic_id) {
 		uint64_t from = ep->info.nic_id;
 

@@ -1,5 +1,6 @@
 /* SPDX-License-Identifier: MIT */
 /* Per-connection sequence numbers and the duplicate filter: see seqtrack.h. */
+#include <stddef.h>
 #include "seqtrack.h"
 
 static struct mxl_seq_peer *find(struct mxl_seqtrack *t, uint64_t nic_id, uint8_t endpoint,
@@ -42,6 +43,29 @@ void mxl_seq_rekey(struct mxl_seqtrack *t, uint64_t from, uint64_t to)
 	for (i = 0; i < MXL_SEQ_PEERS; i++)
 		if (t->p[i].used && t->p[i].nic_id == from)
 			t->p[i].nic_id = to;
+}
+
+void mxl_seq_rekey_one(struct mxl_seqtrack *t, uint64_t from, uint8_t endpoint, uint32_t session,
+		       uint64_t to)
+{
+	struct mxl_seq_peer *was = NULL, *dup = NULL;
+	uint32_t i;
+
+	for (i = 0; i < MXL_SEQ_PEERS; i++) {
+		struct mxl_seq_peer *p = &t->p[i];
+
+		if (!p->used || p->endpoint != endpoint || p->session != session)
+			continue;
+		if (p->nic_id == from)
+			was = p;
+		else if (p->nic_id == to)
+			dup = p;
+	}
+	if (!was || from == to)
+		return;
+	if (dup) /* numbers from before the move are the ones that go on */
+		dup->used = false;
+	was->nic_id = to;
 }
 
 /* Numbers skip 0, so distance is counted in the 65535-long cycle. */

@@ -41,6 +41,10 @@ uint16_t mxl_seq_next(struct mxl_seqtrack *t, uint64_t nic_id, uint8_t endpoint,
  * endpoints of a guest that moved to another host moved together): their
  * numbers go on. */
 void mxl_seq_rekey(struct mxl_seqtrack *t, uint64_t from, uint64_t to);
+/* The same for the one peer (from, endpoint, session): it moved to 'to'
+ * (docs/migration.md); an entry already under 'to' is replaced. */
+void mxl_seq_rekey_one(struct mxl_seqtrack *t, uint64_t from, uint8_t endpoint, uint32_t session,
+		       uint64_t to);
 /* An arrival numbered seq from (nic_id, endpoint, session): true when it
  * was already taken (drop it); otherwise it is recorded as taken. */
 bool mxl_seq_dup(struct mxl_seqtrack *t, uint64_t nic_id, uint8_t endpoint, uint32_t session,

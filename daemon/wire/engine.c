@@ -185,6 +185,16 @@ static void cb_lookup_done(void *ctx, struct mxw_ep ep, uint64_t cookie, uint8_t
 				     name_len);
 }
 
+static int cb_moved(void *ctx, struct mxw_ep ep, uint64_t old_nic, uint64_t new_nic,
+		    uint16_t new_peer, uint8_t rep, uint32_t rsession)
+{
+	struct mxw_engine *e = ctx;
+	struct mxd_src now = { .peer = new_peer, .endpoint = rep, .session = rsession,
+			       .nic_id = new_nic };
+
+	return mxd_remote_moved(e->core, ref_of(ep), old_nic, &now);
+}
+
 static void cb_note(void *ctx, const char *line)
 {
 	struct mxw_engine *e = ctx;
@@ -200,8 +210,8 @@ static int op_connect(void *priv, struct mxd_epref from, uint64_t cookie,
 		      const struct mxn_cmd_connect *req)
 {
 	struct mxw_engine *e = priv;
-	int err = mxw_proto_connect(e->pr, ep_of(from), cookie, req->nic_id, req->endpoint,
-				    req->key, req->timeout_ms);
+	int err = mxw_proto_connect_moved(e->pr, ep_of(from), cookie, req->nic_id, req->endpoint,
+					  req->key, req->timeout_ms, req->moved_from, req->proof);
 
 	engine_kick(e);
 	return err;
@@ -478,6 +488,7 @@ static int engine_proto(struct mxw_engine *e, const struct mxd_config *cfg)
 		.deliver = cb_deliver, .connect_done = cb_connect_done, .send_done = cb_send_done,
 		.rndv_read = cb_rndv_read, .rndv_done = cb_rndv_done, .pull_write = cb_pull_write,
 		.pull_done = cb_pull_done, .lookup_done = cb_lookup_done, .note = cb_note,
+		.moved = cb_moved,
 	};
 	int err;
 

@@ -90,6 +90,7 @@ struct mxw_partner {
 	/* until then a rendezvous from it may be one announced again after its
 	 * daemon restarted (mxw_large_partner_reborn): look for the pull */
 	uint64_t reborn_until;
+	bool moved;                 /* its remote endpoint re-announced itself elsewhere */
 	uint16_t next_send, next_acked, next_recv;
 	uint32_t last_send_acknum, last_recv_acknum;
 	uint32_t recv_unacked;
@@ -141,6 +142,8 @@ struct mxw_conn_req {
 	uint8_t cseq;
 	uint64_t last_tx;
 	uint32_t resends, resends_max;
+	uint64_t moved_from;        /* struct mxw_connect_moved, 0: none */
+	uint32_t proof;
 };
 
 struct mxw_rdma_slot {              /* a rendezvous send being pulled */
@@ -367,6 +370,11 @@ void mxw_rx_nack_mcp(struct mxw_proto *pr, int peer, const struct mxw_frame *f);
 void mxw_rndv_send_failed(struct mxw_proto *pr, struct mxw_send *s, uint8_t status);
 void mxw_large_endpoint_closed(struct mxw_proto *pr, struct mxw_ep ep);
 void mxw_large_partner_failed(struct mxw_proto *pr, struct mxw_partner *pt, uint8_t status);
+/* Fail everything a partner holds with status (it needs a new handshake). */
+void mxw_partner_fail(struct mxw_proto *pr, struct mxw_partner *pt, uint8_t status);
+/* A taken connect request to ep carrying struct mxw_connect_moved
+ * (mxoe_moved.c). */
+void mxw_follow_moved(struct mxw_proto *pr, int peer, struct mxw_ep ep, const struct mxw_frame *f);
 void mxw_large_peer_failed(struct mxw_proto *pr, uint16_t peer, uint8_t status);
 /* pt's other side is a new daemon (new incarnation, same endpoint): its
  * rendezvous windows died (our pulls from them wait for its library to

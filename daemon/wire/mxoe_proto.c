@@ -545,7 +545,7 @@ static void handle_ack(struct mxw_proto *pr, struct mxw_partner *pt, uint16_t ac
 
 /* A partner stopped answering or vanished: fail all it holds.  The partner
  * needs a new handshake before it carries messages again. */
-static void partner_fail(struct mxw_proto *pr, struct mxw_partner *pt, uint8_t status)
+void mxw_partner_fail(struct mxw_proto *pr, struct mxw_partner *pt, uint8_t status)
 {
 	struct mxw_send *s = TAILQ_FIRST(&pt->unacked);
 
@@ -626,6 +626,9 @@ struct mxw_partner *mxw_partner_for_send(struct mxw_proto *pr, struct mxw_ep fro
 	*err = -ESTALE;
 	if (pt->rsession != session)
 		return NULL;
+	*err = -EHOSTUNREACH;
+	if (pt->moved)
+		return NULL; /* MXN_ST_MOVED: the library sends it where it went */
 	*err = -ETIMEDOUT;
 	if (!pt->send_ready)
 		return NULL;
@@ -652,13 +655,18 @@ static void tx_connect_request(struct mxw_proto *pr, struct mxw_conn_req *cr)
 	f.u.connect.connect_seqnum = cr->cseq;
 	f.u.connect.mxn_seq = true;
 	f.u.connect.incarnation = pr->incarnation;
+	f.u.connect.moved_from = cr->moved_from;
+	f.u.connect.moved_proof = cr->proof;
 	cr->last_tx = mxw_now(pr);
 	mxw_timer_earlier(pr, &pr->t_connect, cr->last_tx + pr->p.resend_us);
 	(void)mxw_tx_frame(pr, &f, cr->peer);
 }
 
-int mxw_connect_start(struct mxw_proto *pr, struct mxw_ep from, uint64_t cookie, uint16_t peer,
-		      uint8_t endpoint, uint32_t key, uint32_t timeout_ms, bool internal)
+/* A connect request of ours; moved_from/proof: struct mxw_connect_moved
+ * (0: none). */
+static int connect_start(struct mxw_proto *pr, struct mxw_ep from, uint64_t cookie, uint16_t peer,
+			 uint8_t endpoint, uint32_t key, uint32_t timeout_ms, bool internal,
+			 uint64_t moved_from, uint32_t proof)
 {
 	struct mxw_conn_req *cr = calloc(1, sizeof(*cr));
 
@@ -671,6 +679,8 @@ int mxw_connect_start(struct mxw_proto *pr, struct mxw_ep from, uint64_t cookie,
 	cr->rep = endpoint;
 	cr->key = key;
 	cr->cseq = pr->next_cseq++;
+	cr->moved_from = moved_from;
+	cr->proof = proof;
 	cr->resends_max = pr->p.resends_max;
 	if (timeout_ms && pr->p.resend_us) {
 		uint64_t n = (uint64_t)timeout_ms * 1000u / pr->p.resend_us;
@@ -683,13 +693,20 @@ int mxw_connect_start(struct mxw_proto *pr, struct mxw_ep from, uint64_t cookie,
 	return 0;
 }
 
-int mxw_proto_connect(struct mxw_proto *pr, struct mxw_ep from, uint64_t cookie,
-		      uint64_t nic_id, uint8_t endpoint, uint32_t key, uint32_t timeout_ms)
+int mxw_connect_start(struct mxw_proto *pr, struct mxw_ep from, uint64_t cookie, uint16_t peer,
+		      uint8_t endpoint, uint32_t key, uint32_t timeout_ms, bool internal)
+{
+	return connect_start(pr, from, cookie, peer, endpoint, key, timeout_ms, internal, 0, 0);
+}
+
+int mxw_proto_connect_moved(struct mxw_proto *pr, struct mxw_ep from, uint64_t cookie,
+			    uint64_t nic_id, uint8_t endpoint, uint32_t key, uint32_t timeout_ms,
+			    uint64_t moved_from, uint32_t proof)
 {
 	struct mxw_partner *pt;
 	int peer;
 
-	if (nic_id == 0 || nic_id == pr->nic_id || nic_id >> 48)
+	if (nic_id == 0 || nic_id == pr->nic_id || nic_id >> 48 || moved_from >> 48)
 		return -EINVAL;
 	peer = mxw_peer_add_dynamic(pr, nic_id);
 	if (peer < 0)
@@ -700,8 +717,14 @@ int mxw_proto_connect(struct mxw_proto *pr, struct mxw_ep from, uint64_t cookie,
 		return -ENOMEM;
 	if (pt->lsession != from.session)
 		return -ESRCH;
-	return mxw_connect_start(pr, from, cookie, (uint16_t)peer, endpoint, key, timeout_ms,
-				 false);
+	return connect_start(pr, from, cookie, (uint16_t)peer, endpoint, key, timeout_ms, false,
+			     moved_from, proof);
+}
+
+int mxw_proto_connect(struct mxw_proto *pr, struct mxw_ep from, uint64_t cookie,
+		      uint64_t nic_id, uint8_t endpoint, uint32_t key, uint32_t timeout_ms)
+{
+	return mxw_proto_connect_moved(pr, from, cookie, nic_id, endpoint, key, timeout_ms, 0, 0);
 }
 
 static void connect_finish(struct mxw_proto *pr, struct mxw_conn_req *cr, uint8_t status,
@@ -798,7 +821,7 @@ static void partner_resync(struct mxw_proto *pr, struct mxw_partner *pt, uint32_
 	if (pt->rsession_known && pt->rsession == rsession)
 		return;
 	if (pt->rsession_known) {
-		partner_fail(pr, pt, MXN_ST_BAD_SESSION);
+		mxw_partner_fail(pr, pt, MXN_ST_BAD_SESSION);
 		mxw_held_free(pr, pt, true);
 		if (new_recv_session)
 			pt->next_recv = (uint16_t)((pt->next_recv & MXW_SESNUM_MASK) +
@@ -856,7 +879,7 @@ static void partner_lost_state(struct mxw_proto *pr, struct mxw_partner *pt, boo
 	if (pt->mxn_seq)
 		partner_requeue(pr, pt, reborn);
 	else
-		partner_fail(pr, pt, MXN_ST_BAD_SESSION);
+		mxw_partner_fail(pr, pt, MXN_ST_BAD_SESSION);
 }
 
 static void partner_send_start(struct mxw_proto *pr, struct mxw_partner *pt, uint16_t start)
@@ -935,11 +958,13 @@ static void rx_connect_request(struct mxw_proto *pr, int peer, const struct mxw_
 	struct mxw_ep ep;
 	uint32_t session, key;
 	uint8_t ahead;
-	bool reborn;
+	bool reborn, copy;
 	int err;
 
 	err = pr->cb.ep_info(pr->cb.ctx, f->u.connect.dst_ep, &session, &key);
-	if (err && mxw_quiet_drop(pr, peer, f->u.connect.dst_ep))
+	/* A mover's connect is refused at once: the endpoint it names may have
+	 * moved along with it and be back on its new host (docs/migration.md). */
+	if (err && !f->u.connect.moved_from && mxw_quiet_drop(pr, peer, f->u.connect.dst_ep))
 		return;     /* the connecter retries until the endpoint is back */
 	if (err) {
 		tx_nack_lib(pr, (uint16_t)peer, f->u.connect.dst_ep, f->u.connect.src_ep,
@@ -976,7 +1001,8 @@ static void rx_connect_request(struct mxw_proto *pr, int peer, const struct mxw_
 	}
 	reborn = mxw_partner_reborn(pt, f->u.connect.incarnation);
 	ahead = (uint8_t)(f->u.connect.connect_seqnum - pt->req_cseq);
-	if (!reborn && connect_req_copy(pt, f)) {
+	copy = !reborn && connect_req_copy(pt, f);
+	if (copy) {
 		/* only our reply again */
 	} else if (connect_req_same_life(pr, pt, f)) {
 		/* a newer one is taken (it opens the window again), an older copy not */
@@ -994,6 +1020,9 @@ static void rx_connect_request(struct mxw_proto *pr, int peer, const struct mxw_
 		partner_send_start(pr, pt, f->u.connect.target_recv_seqnum_start);
 		connect_req_take(pr, pt, f);
 	}
+	pt->moved = false; /* it is here: a connect from where it went (or came back) */
+	if (f->u.connect.moved_from && !copy) /* a copy was judged with the first */
+		mxw_follow_moved(pr, peer, ep, f);
 	r.u.connect.target_recv_seqnum_start = pt->next_recv;
 reply:
 	mxw_head_for(pr, &r, (uint16_t)peer);
@@ -1044,6 +1073,7 @@ static void rx_connect_reply(struct mxw_proto *pr, int peer, const struct mxw_fr
 	pt = partner_get(pr, cr->from, cr->peer, cr->rep);
 	if (!pt)
 		return;
+	pt->moved = false; /* it answered from where it is */
 	if (connect_reply_same_life(pr, pt, f)) {
 		if (!pt->send_ready)
 			partner_send_start(pr, pt, f->u.connect.target_recv_seqnum_start);
@@ -1411,7 +1441,7 @@ static void rx_nack_lib(struct mxw_proto *pr, int peer, const struct mxw_frame *
 				break;
 		if (s) {
 			/* the conversation cannot go on past a refused message */
-			partner_fail(pr, pt, status);
+			mxw_partner_fail(pr, pt, status);
 			return;
 		}
 	}
@@ -1523,7 +1553,7 @@ void mxw_peer_failed(struct mxw_proto *pr, uint16_t peer, uint8_t status)
 	struct mxw_partner *pt;
 
 	LIST_FOREACH(pt, &pr->peers[peer].partners, peer_link)
-		partner_fail(pr, pt, status);
+		mxw_partner_fail(pr, pt, status);
 	mxw_large_peer_failed(pr, peer, status);
 }
 

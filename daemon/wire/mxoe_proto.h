@@ -92,6 +92,9 @@ struct mxw_counters {
 	uint64_t reasm_refused;     /* a medium fragment over the reassembly budget */
 	uint64_t reasm_expired;     /* a half-done medium that stalled, freed */
 	uint64_t held;              /* messages held (unacked) for an endpoint with no room */
+	/* a connect re-announcing a migrated endpoint (docs/migration.md) */
+	uint64_t moved_followed;    /* proved: the local endpoint was told where it went */
+	uint64_t moved_refused;     /* did not prove the connection it claims (security.md) */
 };
 
 /* What the engine holds now (gauges, not counters). */
@@ -154,6 +157,15 @@ struct mxw_proto_cb {
 			    uint64_t nic_id, uint16_t peer, const char *name, uint32_t name_len);
 	/* Optional: one line about a rare event (a partner given up). */
 	void (*note)(void *ctx, const char *line);
+	/* Optional: a connect request to local endpoint ep re-announced the
+	 * remote endpoint (rep, rsession) that lived on old_nic as living on
+	 * new_nic (peer new_peer) now.  The engine checked the proof (ep's
+	 * session) and, for an old_nic that is another host, that ep had a
+	 * partner with that endpoint there.  For old_nic == this host the
+	 * callee checks ep's local connection.  0: ep was told; -errno:
+	 * refused (counted moved_refused). */
+	int (*moved)(void *ctx, struct mxw_ep ep, uint64_t old_nic, uint64_t new_nic,
+		     uint16_t new_peer, uint8_t rep, uint32_t rsession);
 };
 
 struct mxw_proto_params {
@@ -233,6 +245,12 @@ void mxw_proto_get_counters(const struct mxw_proto *pr, struct mxw_counters *out
 /* ---- commands from local endpoints (core -> wire) ---- */
 int mxw_proto_connect(struct mxw_proto *pr, struct mxw_ep from, uint64_t cookie,
 		      uint64_t nic_id, uint8_t endpoint, uint32_t key, uint32_t timeout_ms);
+/* The same from an endpoint that moved here from moved_from (nonzero):
+ * the request carries struct mxw_connect_moved with proof, the session of
+ * the endpoint connected to as the mover knew it. */
+int mxw_proto_connect_moved(struct mxw_proto *pr, struct mxw_ep from, uint64_t cookie,
+			    uint64_t nic_id, uint8_t endpoint, uint32_t key, uint32_t timeout_ms,
+			    uint64_t moved_from, uint32_t proof);
 /* Tiny/small/medium: the engine copies data.  'quiet' is handed back to
  * send_done (the sender completed it at issue: its completion wakes nobody).
  * The cookie's top 16 bits are the library's send number (abi.h

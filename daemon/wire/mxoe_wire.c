@@ -238,6 +238,24 @@ static int decode_notify(struct mxw_frame *f, const uint8_t *body, size_t blen)
 	return 0;
 }
 
+/* The moved extension after a request's header; anything else there
+ * (Ethernet padding, a native node's bytes) is not one. */
+static void decode_connect_moved(struct mxw_frame *f, const uint8_t *body, size_t blen)
+{
+	struct mxw_connect_moved m;
+	uint32_t v;
+
+	if (blen < sizeof(struct mxw_hdr_connect) + sizeof(m))
+		return;
+	memcpy(&m, body + sizeof(struct mxw_hdr_connect), sizeof(m));
+	memcpy(&v, m.magic, sizeof(v));
+	if (ntohl(v) != MXW_MOVED_MAGIC)
+		return;
+	f->u.connect.moved_from = mxw_mac_to_u64(m.old_nic);
+	memcpy(&v, m.proof, sizeof(v));
+	f->u.connect.moved_proof = ntohl(v);
+}
+
 static int decode_connect(struct mxw_frame *f, const uint8_t *body, size_t blen)
 {
 	struct mxw_hdr_connect w;
@@ -267,6 +285,7 @@ static int decode_connect(struct mxw_frame *f, const uint8_t *body, size_t blen)
 
 			memcpy(&inc, &w.status_code, sizeof(inc)); /* bytes 28..31 */
 			f->u.connect.incarnation = ntohl(inc);
+			decode_connect_moved(f, body, blen);
 		}
 	}
 	return 0;
@@ -402,6 +421,19 @@ static void msg_to_wire(struct mxw_hdr_msg *w, uint8_t type, const struct mxw_ms
 	w->mxn_seq = htons(m->mxn_seq);
 }
 
+static int encode_connect_moved(const struct mxw_frame *f, void *at)
+{
+	struct mxw_connect_moved m;
+	uint32_t v = htonl(MXW_MOVED_MAGIC);
+
+	memcpy(m.magic, &v, sizeof(v));
+	mxw_u64_to_mac(f->u.connect.moved_from, m.old_nic);
+	v = htonl(f->u.connect.moved_proof);
+	memcpy(m.proof, &v, sizeof(v));
+	memcpy(at, &m, sizeof(m));
+	return (int)sizeof(m);
+}
+
 /* The type header of f in wire form, in hdr; returns its size or -errno. */
 static int header_to_wire(const struct mxw_frame *f, void *hdr)
 {
@@ -516,6 +548,8 @@ static int header_to_wire(const struct mxw_frame *f, void *hdr)
 			uint32_t inc = htonl(f->u.connect.incarnation);
 
 			memcpy(&w->status_code, &inc, sizeof(inc)); /* bytes 28..31 */
+			if (f->u.connect.moved_from)
+				return (int)sizeof(*w) + encode_connect_moved(f, w + 1);
 		} else if (f->u.connect.mxn_seq) {
 			w->pad3[0] = (uint8_t)(f->u.connect.incarnation >> 16);
 			w->pad3[1] = (uint8_t)(f->u.connect.incarnation >> 8);
@@ -602,6 +636,8 @@ int mxw_encode_frame(uint8_t *buf, size_t cap, const struct mxw_frame *f)
 		struct mxw_hdr_pull_reply pull_reply;
 		struct mxw_hdr_notify notify;
 		struct mxw_hdr_connect connect;
+		uint8_t connect_moved[sizeof(struct mxw_hdr_connect) +
+				      sizeof(struct mxw_connect_moved)];
 		struct mxw_hdr_truc truc;
 		struct mxw_hdr_nack_lib nack_lib;
 		struct mxw_hdr_nack_mcp nack_mcp;

@@ -68,6 +68,23 @@
  */
 #define MXW_INC_REPLY_MASK 0xffffffu
 #define MXW_MXN_SEQ_MAGIC 0x4d584e53u  /* "MXNS" */
+/*
+ * The second part of it: a connect REQUEST with MXW_MXN_SEQ_MAGIC from an
+ * endpoint whose guest was migrated to the sending host may be followed,
+ * right after the 32-byte connect header (where a native frame has only
+ * Ethernet padding, which Open-MX never reads), by struct mxw_connect_moved:
+ * the nic id the endpoint lived on and, as proof, the session of the
+ * endpoint it connects to as it knew it.  Its index and session are the
+ * request's own (src_endpoint, src_session_id): they survive the move.
+ * docs/migration.md, docs/security.md ("a connect that proves it").
+ */
+#define MXW_MOVED_MAGIC 0x4d584d56u    /* "MXMV" */
+struct mxw_connect_moved {
+	uint8_t magic[4];            /* MXW_MOVED_MAGIC, big-endian */
+	uint8_t old_nic[6];          /* the nic id it lived on, MAC order */
+	uint8_t proof[4];            /* the target endpoint's session, big-endian */
+};
+_Static_assert(sizeof(struct mxw_connect_moved) == 14, "connect_moved");
 
 /* 14-bit sequence numbers, the two top bits number the partner session. */
 #define MXW_SEQNUM_BITS 14u
@@ -405,6 +422,8 @@ struct mxw_frame {
 			/* with the magic, the sender engine's: a request all 32
 			 * bits, a reply the low 24 (MXW_INC_REPLY_MASK) */
 			uint32_t incarnation;
+			uint64_t moved_from;      /* request: struct mxw_connect_moved, 0: none */
+			uint32_t moved_proof;
 		} connect;
 		struct {
 			uint8_t dst_ep, src_ep;

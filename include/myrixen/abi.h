@@ -35,12 +35,14 @@
 #include <stddef.h>
 #endif
 
-#define MYRIXEN_ABI_VERSION 5u /* 2: pair channels (pair.h), pair_seq; 3: send seq;
+#define MYRIXEN_ABI_VERSION 6u /* 2: pair channels (pair.h), pair_seq; 3: send seq;
 				* 4: windowed regions (REGION_NEXT, REGION_MORE);
 				* 5: the area's feature word (MXN_AREAF_*), the grant
 				* in the announcement (MXN_RINGF_PREGRANT,
 				* MXN_EVTF_GRANT), staged wire pulls and sends
-				* (MXN_CMDF_STAGED, staged_off, MXN_EVT_PULL_DATA) */
+				* (MXN_CMDF_STAGED, staged_off, MXN_EVT_PULL_DATA);
+				* 6: a moved endpoint's connect (proof, moved_from),
+				* MXN_ST_MOVED, MXN_EVT_MOVED */
 #define MYRIXEN_AREA_MAGIC 0x5852594du /* "MYRX" little-endian */
 
 #define MXN_PAGE_SIZE 4096u
@@ -211,9 +213,18 @@ struct mxn_cmd_connect {
 	uint32_t key;             /* the application key (mx filter) */
 	uint32_t timeout_ms;
 	uint8_t endpoint;         /* remote endpoint index */
-	uint8_t pad[15];
+	uint8_t pad[3];
+	/* CONNECT only, else 0 (docs/migration.md): an endpoint that moved to
+	 * this host re-announces itself.  moved_from = the nic id it lived on
+	 * (0: it did not move), proof = the session of the endpoint connected
+	 * to, as the mover knew it.  nic_id may be moved_from: the daemon
+	 * connects locally when that index here belongs to the requester's own
+	 * guest (it moved along), else over the wire. */
+	uint32_t proof;
+	uint64_t moved_from;
 };
 _Static_assert(sizeof(struct mxn_cmd_connect) == 32, "mxn_cmd_connect");
+_Static_assert(offsetof(struct mxn_cmd_connect, proof) == 20, "mxn_cmd_connect.proof");
 
 struct mxn_cmd_queued {
 	uint32_t off;             /* offset in the sendq */
@@ -470,6 +481,8 @@ enum mxn_evt_type {
 				      * MXN_CMD_PAIR_XEN */
 	MXN_EVT_PULL_DATA = 17,      /* u.data: length bytes of an MXN_CMDF_STAGED
 				      * pull, in the recvq; PULL_DONE follows */
+	MXN_EVT_MOVED = 18,          /* u.moved: a peer endpoint moved to another host;
+				      * src_* name where it is now (docs/migration.md) */
 	MXN_EVT_TYPE_MAX
 };
 
@@ -488,6 +501,9 @@ enum mxn_status {
 	MXN_ST_AWAY = 10,         /* the peer's guest is being saved or migrated: it
 				   * comes back with the same session (send again,
 				   * wait for its rendezvous again); ABI 4 */
+	MXN_ST_MOVED = 11,        /* the destination lives on another host now (it
+				   * re-announced itself, MXN_EVT_MOVED): send again
+				   * where it went; ABI 5 */
 	MXN_ST_STATUS_MAX
 };
 
@@ -583,6 +599,16 @@ struct mxn_evt_connect {
  * complete MXN_ST_BAD_SESSION. */
 _Static_assert(sizeof(struct mxn_evt_connect) == 32, "mxn_evt_connect");
 
+/* MXN_EVT_MOVED: the endpoint (src_endpoint, src_session) a connection of
+ * this endpoint named on old_nic_id lives on src_nic_id now, reached through
+ * src_peer.  The daemon sends it only for a connection this endpoint had,
+ * re-announced by a connect that proved it (docs/security.md). */
+struct mxn_evt_moved {
+	uint64_t old_nic_id;
+	uint64_t pad[3];
+};
+_Static_assert(sizeof(struct mxn_evt_moved) == 32, "mxn_evt_moved");
+
 struct mxn_evt_pair {
 	uint32_t pair_id;
 	uint32_t peer_session;
@@ -631,6 +657,7 @@ struct mxn_evt {
 		struct mxn_evt_lookup lookup;
 		struct mxn_evt_grant grant;
 		struct mxn_evt_data data;
+		struct mxn_evt_moved moved;
 	} u;
 };
 _Static_assert(sizeof(struct mxn_evt) == 64, "mxn_evt size");

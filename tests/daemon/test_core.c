@@ -666,6 +666,66 @@ static void test_away(void)
 	mxd_endpoint_detach(y.ep);
 }
 
+/*
+ * A peer away for a migration that re-announced itself from its new host
+ * (docs/migration.md): x's send parked for its return comes back
+ * MXN_ST_MOVED right after the MXN_EVT_MOVED that says where it went, so
+ * x's library sends it there; a claim for a connection x never had is
+ * refused and leaves the send parked.
+ */
+static void test_away_moved(void)
+{
+	const uint64_t b_nic = 0x525400120002ull;
+	struct mxd_src now = { .peer = 7, .nic_id = b_nic };
+	struct tep x, y;
+	struct mxn_cmd c;
+	struct mxn_evt e;
+	uint8_t idx;
+
+	CHECK_EQ(open_ep(&x, 5, MXN_ENDPOINT_ANY, 1), 0);
+	CHECK_EQ(open_ep(&y, 6, MXN_ENDPOINT_ANY, 1), 0);
+	connect_eps(&x, &y);
+	idx = y.ep->index;
+	now.endpoint = idx;
+	now.session = y.ep->session;
+	mxd_core_quiet(core, idx, 60000);
+	mxd_endpoint_quiesce(y.ep);
+	mxd_endpoint_detach(y.ep);
+	mxd_core_flush(core);
+	c = cmd(MXN_CMD_SEND_TINY, 170, NULL);
+	c.dest_peer = MXN_PEER_SELF;
+	c.dest_endpoint = idx;
+	c.dest_session = now.session;
+	c.length = 2;
+	memcpy(c.u.tiny, "hi", 2);
+	post(&x, &c);
+	poll_ep(&x);
+	CHECK_EQ(x.ep->nparked, 1);
+	now.session++; /* not the session x connected to */
+	CHECK_EQ(mxd_remote_moved(core, (struct mxd_epref){ x.ep->index, x.ep->session },
+				  mxd_core_nic_id(core), &now), -EPERM);
+	mxd_core_park_tick(core);
+	poll_ep(&x);
+	CHECK_EQ(x.ep->nparked, 1);
+	now.session--;
+	CHECK_EQ(mxd_remote_moved(core, (struct mxd_epref){ x.ep->index, x.ep->session },
+				  mxd_core_nic_id(core), &now), 0);
+	poll_ep(&x);
+	CHECK_EQ(x.ep->nparked, 0);
+	e = next(&x);
+	CHECK_EQ(e.type, MXN_EVT_MOVED);
+	CHECK_EQ(e.u.moved.old_nic_id, mxd_core_nic_id(core));
+	CHECK_EQ(e.src_nic_id, b_nic);
+	CHECK_EQ(e.src_endpoint, idx);
+	release(&x);
+	e = next(&x);
+	CHECK_EQ(e.type, MXN_EVT_SEND_DONE);
+	CHECK_EQ(e.u.done.cookie, 170);
+	CHECK_EQ(e.status, MXN_ST_MOVED);
+	release(&x);
+	mxd_endpoint_detach(x.ep);
+}
+
 static void test_backlog(struct tep *a)
 {
 	uint64_t want = 0;
@@ -956,7 +1016,7 @@ static void test_reserved(struct tep *a)
 			c.u.connect.nic_id = mxd_core_nic_id(core);
 			c.u.connect.endpoint = a->ep->index;
 			c.u.connect.key = a->ep->key;
-			c.u.connect.pad[14] = 0x80;
+			c.u.connect.pad[2] = 0x80;
 			break;
 		case 2:
 			c = cmd(MXN_CMD_WAKE, 92, NULL);
@@ -1275,6 +1335,7 @@ int main(void)
 	test_windows(&a, &b);
 	test_windows_close();
 	test_away();
+	test_away_moved();
 	test_backlog(&a);
 	test_poll_window(&a);
 	test_close(&a);

@@ -259,6 +259,64 @@ int main(void)
 	CHECK_EQ(e.u.lookup.name_len, 3);
 	CHECK(!memcmp(g.recvq + e.u.lookup.name_off, "far", 3));
 
+	/* Live migration (docs/migration.md).  A peer that moved: the engine
+	 * checked the proof, the core tells the endpoint where it went. */
+	{
+		const uint64_t here = mxd_core_nic_id(core), b_nic = 0x525400120002ull;
+		struct mxd_src now = { .peer = 7, .endpoint = 2, .session = 0x99, .nic_id = b_nic };
+		uint8_t far_idx = (uint8_t)(ep->index + 1);
+
+		CHECK_EQ(mxd_remote_moved(core, stale, src.nic_id, &now), -ESRCH);
+		CHECK_EQ(mxd_remote_moved(core, ref, src.nic_id, &now), 0);
+		mxd_core_flush(core);
+		e = next();
+		CHECK_EQ(e.type, MXN_EVT_MOVED);
+		CHECK_EQ(e.u.moved.old_nic_id, src.nic_id);
+		CHECK_EQ(e.src_nic_id, b_nic);
+		CHECK_EQ(e.src_peer, 7);
+		CHECK_EQ(e.src_endpoint, 2);
+		CHECK_EQ(e.src_session, 0x99);
+		/* one that lived here: only a connection ep had proves it */
+		now.endpoint = far_idx;
+		now.session = 0x4444;
+		CHECK_EQ(mxd_remote_moved(core, ref, here, &now), -EPERM);
+		ep->conn[far_idx] = 0x4444;
+		CHECK_EQ(mxd_remote_moved(core, ref, here, &now), 0);
+		mxd_core_flush(core);
+		e = next();
+		CHECK_EQ(e.type, MXN_EVT_MOVED);
+		CHECK_EQ(e.u.moved.old_nic_id, here);
+		/* a mover's connect naming its old host: made here when that
+		 * index is its own guest's (it moved along)... */
+		c = remote_cmd(MXN_CMD_CONNECT, 23);
+		c.u.connect.nic_id = src.nic_id;
+		c.u.connect.moved_from = src.nic_id;
+		c.u.connect.endpoint = ep->index;
+		c.u.connect.key = 1;
+		tg_post(&g, &c);
+		tg_push(&g);
+		pump();
+		CHECK_EQ(eng.connects, 1);
+		e = next();
+		CHECK_EQ(e.type, MXN_EVT_CONNECT_DONE);
+		CHECK_EQ(e.status, MXN_ST_OK);
+		CHECK_EQ(e.u.connect.nic_id, here);
+		CHECK_EQ(e.u.connect.peer, MXN_PEER_SELF);
+		/* ...else over the wire, there */
+		c.cookie = 24;
+		c.u.connect.endpoint = far_idx;
+		tg_post(&g, &c);
+		tg_push(&g);
+		pump();
+		CHECK_EQ(eng.connects, 2);
+		CHECK_EQ(mxd_remote_connect_done(core, ref, 24, MXN_ST_OK, src.nic_id, 5, far_idx,
+						 0x4444), 0);
+		mxd_core_flush(core);
+		e = next();
+		CHECK_EQ(e.type, MXN_EVT_CONNECT_DONE);
+		CHECK_EQ(e.u.connect.cookie, 24);
+	}
+
 	/* A rendezvous to another host: the engine reads the data by handle. */
 	for (unsigned i = 0; i < sizeof(buf); i++)
 		buf[i] = (uint8_t)(i * 3);

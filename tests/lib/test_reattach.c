@@ -335,11 +335,14 @@ static void test_moved_to_another_host(void)
 		CHECK_EQ(c.dest_peer, MXN_PEER_SELF);
 		CHECK_EQ(c.dest_endpoint, 2);
 	}
-	/* a connect to the old nic id is made on this host */
+	/* a connect to the old nic id asks this daemon whether that endpoint
+	 * moved along (its index here is the same guest's) or stayed there */
 	CHECK_EQ(mx_iconnect(ep, home, 5, 0x55, 0, NULL, &a), MX_SUCCESS);
 	CHECK(ta_take_cmd(ep, &c));
 	CHECK_EQ(c.op, MXN_CMD_CONNECT);
-	CHECK_EQ(c.u.connect.nic_id, there);
+	CHECK_EQ(c.u.connect.nic_id, home);
+	CHECK_EQ(c.u.connect.moved_from, home);
+	CHECK_EQ(c.u.connect.proof, 0); /* nothing to re-announce to a new peer */
 	moved_to = 0;
 	mxl_endpoint_close(ep);
 }
@@ -434,6 +437,201 @@ static void test_grant_before_restart(void)
 	mxl_endpoint_close(ep);
 }
 
+static struct mxn_cmd take_send(struct mx_endpoint *ep)
+{
+	struct mxn_cmd c;
+
+	memset(&c, 0, sizeof(c));
+	CHECK(ta_take_cmd(ep, &c));
+	CHECK(c.op == MXN_CMD_SEND_TINY);
+	return c;
+}
+
+/*
+ * A peer of a migrated endpoint (docs/migration.md).  The peer's sends to
+ * it are refused MXN_ST_MOVED while its guest moves: held, not failed, and
+ * newer ones wait behind them.  MXN_EVT_MOVED says where it went: the held
+ * send goes there (new nic id, the daemon's peer index of the new host)
+ * with its number; a send still in flight to the old place when the event
+ * came holds newer ones back until it lands, so the receiver, which drops
+ * what is not newer than what it took, loses nothing; arrivals from the new
+ * place continue the old numbers (a copy of one taken is dropped).  A
+ * malformed event is counted and ignored.
+ */
+static void test_follow_moved_peer(void)
+{
+	const uint64_t there = 0x525400120002ull;
+	struct mx_endpoint *ep = tr_endpoint();
+	static uint8_t buf[8], rbuf[2][8];
+	mx_segment_t s0 = { buf, 8 }, rs[2] = { { rbuf[0], 8 }, { rbuf[1], 8 } };
+	mx_request_t a[3], r[2];
+	struct mxn_cmd c1, c2, c;
+	struct mxn_evt e, mv;
+	mx_status_t st;
+	uint32_t res;
+
+	/* we took #5 from the peer; we send it #1 and #2 */
+	CHECK_EQ(mx_irecv(ep, &rs[0], 1, 0, 0, NULL, &r[0]), MX_SUCCESS);
+	e = tiny_from_peer(50, 5, 1);
+	ta_put_evt(ep, &e);
+	for (int i = 0; i < 2; i++)
+		CHECK_EQ(mx_isend(ep, &s0, 1, peer_addr(), (uint64_t)i, NULL, &a[i]), MX_SUCCESS);
+	c1 = take_send(ep);
+	c2 = take_send(ep);
+	CHECK_EQ(mxn_cmd_seq(&c1), 1);
+	CHECK_EQ(mxn_cmd_seq(&c2), 2);
+	/* its guest is being moved: #1 refused MOVED, held */
+	ta_put_evt(ep, &(struct mxn_evt){ .type = MXN_EVT_SEND_DONE, .status = MXN_ST_MOVED,
+					  .u.done = { .cookie = c1.cookie } });
+	mxl_progress(ep);
+	CHECK_EQ(mx_isend(ep, &s0, 1, peer_addr(), 2, NULL, &a[2]), MX_SUCCESS);
+	CHECK_EQ(ep->counters[MXL_CNT_MOVED_HELD], 1);
+	CHECK(!ta_take_cmd(ep, &c)); /* #3 waits behind #1 */
+	/* a malformed event: the old nic id as the new one */
+	memset(&mv, 0, sizeof(mv));
+	mv.type = MXN_EVT_MOVED;
+	mv.src_nic_id = peer_nic;
+	mv.src_peer = 4;
+	mv.src_endpoint = 9;
+	mv.src_session = 1234;
+	mv.u.moved.old_nic_id = peer_nic;
+	ta_put_evt(ep, &mv);
+	mxl_progress(ep);
+	CHECK_EQ(ep->counters[MXL_CNT_BAD_EVENT], 1);
+	CHECK_EQ(ep->counters[MXL_CNT_FOLLOWED], 0);
+	/* where it went */
+	mv.src_nic_id = there;
+	ta_put_evt(ep, &mv);
+	mxl_progress(ep);
+	CHECK_EQ(ep->counters[MXL_CNT_FOLLOWED], 1);
+	c = take_send(ep); /* #1 again, there */
+	CHECK_EQ(mxn_cmd_seq(&c), 1);
+	CHECK_EQ(c.dest_peer, 4);
+	CHECK_EQ(c.dest_endpoint, 9);
+	CHECK_EQ(c.dest_session, 1234);
+	CHECK(!ta_take_cmd(ep, &c)); /* #2 is still out to the old place: #3 waits */
+	ta_put_evt(ep, &(struct mxn_evt){ .type = MXN_EVT_SEND_DONE, .status = MXN_ST_MOVED,
+					  .u.done = { .cookie = c2.cookie } });
+	mxl_progress(ep);
+	usleep(30000);
+	mxl_progress(ep);
+	c = take_send(ep);
+	CHECK_EQ(mxn_cmd_seq(&c), 2);
+	CHECK_EQ(c.dest_peer, 4);
+	c = take_send(ep);
+	CHECK_EQ(mxn_cmd_seq(&c), 3);
+	CHECK_EQ(c.dest_peer, 4);
+	CHECK_EQ(c.match_info, 2);
+	/* arrivals from there: a copy of #5 dropped, #6 taken */
+	CHECK_EQ(mx_irecv(ep, &rs[1], 1, 0, 0, NULL, &r[1]), MX_SUCCESS);
+	e = tiny_from_peer(51, 5, 2);
+	e.src_nic_id = mxn_evt_nic_seq(there, 5);
+	e.src_peer = 4;
+	ta_put_evt(ep, &e);
+	e = tiny_from_peer(52, 6, 3);
+	e.src_nic_id = mxn_evt_nic_seq(there, 6);
+	e.src_peer = 4;
+	ta_put_evt(ep, &e);
+	mxl_progress(ep);
+	CHECK_EQ(ep->counters[MXL_CNT_DUP_DROPPED], 1);
+	CHECK_EQ(mx_test(ep, &r[1], &st, &res), MX_SUCCESS);
+	CHECK(res && st.match_info == 52 && rbuf[1][0] == 3);
+	for (int i = 0; i < 3; i++) {
+		CHECK_EQ(mx_test(ep, &a[i], &st, &res), MX_SUCCESS);
+		CHECK(res && st.code == MX_STATUS_SUCCESS);
+	}
+	mxl_endpoint_close(ep);
+}
+
+/*
+ * The endpoint that moved: its re-connects say where it lived and quote
+ * each peer's session; the answers tell where each peer is from here.  A
+ * peer that stayed on the old host (same nic id, but not this host any
+ * more) and a peer on a third host are reached through this daemon's peer
+ * index, whatever index the old daemon gave the application's address.
+ */
+static void test_moved_finds_peers(void)
+{
+	const uint64_t home = 0x0a0b0c0d0e0full, there = 0x525400120002ull;
+	struct mxl_addr sa = { .nic_id = home, .session = 4321, .peer = MXN_PEER_SELF,
+			       .endpoint = 5, .valid = true };
+	struct mx_endpoint *ep = tr_endpoint();
+	static uint8_t buf[8], rbuf[8];
+	mx_segment_t s0 = { buf, 8 }, rs = { rbuf, 8 };
+	mx_endpoint_addr_t stay;
+	mx_request_t a, rr, cr;
+	struct mxn_cmd c, k[2];
+	struct mxn_evt e;
+	mx_status_t st;
+	uint32_t res;
+
+	mxl_addr_pack(&sa, &stay);
+	reattached = 0;
+	connect_peer(ep); /* the third host's endpoint 9 (session 1234) */
+	CHECK_EQ(mx_iconnect(ep, home, 5, 0x55, 0, NULL, &cr), MX_SUCCESS);
+	CHECK(ta_take_cmd(ep, &c));
+	memset(&e, 0, sizeof(e));
+	e.type = MXN_EVT_CONNECT_DONE;
+	e.u.connect = (struct mxn_evt_connect){ .cookie = c.cookie, .nic_id = home,
+						.peer = MXN_PEER_SELF, .endpoint = 5,
+						.session = 4321 };
+	ta_put_evt(ep, &e);
+	CHECK_EQ(mx_test(ep, &cr, &st, &res), MX_SUCCESS);
+	CHECK(res && st.code == MX_STATUS_SUCCESS);
+	/* the one on this host sent us #3 */
+	CHECK_EQ(mx_irecv(ep, &rs, 1, 0, 0, NULL, &rr), MX_SUCCESS);
+	e = tiny_from_peer(30, 3, 1);
+	e.src_nic_id = mxn_evt_nic_seq(home, 3);
+	e.src_peer = MXN_PEER_SELF;
+	e.src_endpoint = 5;
+	e.src_session = 4321;
+	ta_put_evt(ep, &e);
+	mxl_progress(ep);
+	moved_to = there;
+	ep->lost = true;
+	mxl_progress(ep);
+	CHECK_EQ(reattached, 1);
+	/* both re-connects re-announce us: lived on home, each peer's session */
+	CHECK(ta_take_cmd(ep, &k[0]) && ta_take_cmd(ep, &k[1]));
+	CHECK(k[0].op == MXN_CMD_CONNECT && k[1].op == MXN_CMD_CONNECT);
+	CHECK_EQ(k[0].u.connect.nic_id, peer_nic);
+	CHECK_EQ(k[0].u.connect.moved_from, home);
+	CHECK_EQ(k[0].u.connect.proof, 1234);
+	CHECK_EQ(k[1].u.connect.nic_id, home);
+	CHECK_EQ(k[1].u.connect.moved_from, home);
+	CHECK_EQ(k[1].u.connect.proof, 4321);
+	/* answers: the third host through our peer 6, the old host through 3 */
+	e.type = MXN_EVT_CONNECT_DONE;
+	e.u.connect = (struct mxn_evt_connect){ .cookie = k[0].cookie, .nic_id = peer_nic,
+						.peer = 6, .endpoint = 9, .session = 1234 };
+	ta_put_evt(ep, &e);
+	e.u.connect = (struct mxn_evt_connect){ .cookie = k[1].cookie, .nic_id = home,
+						.peer = 3, .endpoint = 5, .session = 4321 };
+	ta_put_evt(ep, &e);
+	mxl_progress(ep);
+	CHECK_EQ(mx_isend(ep, &s0, 1, peer_addr(), 1, NULL, &a), MX_SUCCESS);
+	c = take_send(ep);
+	CHECK_EQ(c.dest_peer, 6); /* not the old daemon's 0 */
+	CHECK_EQ(mx_isend(ep, &s0, 1, stay, 2, NULL, &a), MX_SUCCESS);
+	c = take_send(ep);
+	CHECK_EQ(c.dest_peer, 3); /* not this host: it stayed */
+	CHECK_EQ(c.dest_endpoint, 5);
+	/* its numbers are its host's again: a copy of #3 from home dropped */
+	CHECK_EQ(mx_irecv(ep, &rs, 1, 0, 0, NULL, &rr), MX_SUCCESS);
+	e = tiny_from_peer(31, 3, 2);
+	e.src_nic_id = mxn_evt_nic_seq(home, 3);
+	e.src_peer = 3;
+	e.src_endpoint = 5;
+	e.src_session = 4321;
+	ta_put_evt(ep, &e);
+	mxl_progress(ep);
+	CHECK_EQ(ep->counters[MXL_CNT_DUP_DROPPED], 1);
+	CHECK_EQ(mx_test(ep, &rr, &st, &res), MX_SUCCESS);
+	CHECK_EQ(res, 0);
+	moved_to = 0;
+	mxl_endpoint_close(ep);
+}
+
 int main(void)
 {
 	mx_set_error_handler(MX_ERRORS_RETURN);
@@ -441,6 +639,8 @@ int main(void)
 	test_duplicates_dropped();
 	test_reattach_fails();
 	test_moved_to_another_host();
+	test_follow_moved_peer();
+	test_moved_finds_peers();
 	test_grant_before_restart();
 	DONE();
 }

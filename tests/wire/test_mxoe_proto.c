@@ -115,6 +115,13 @@ struct host {
 	bool drop_notify;           /* its NOTIFY frames vanish (it dies before they leave) */
 	char lookup_name[96];
 	uint64_t lookup_nic;
+	/* cb.moved: what the engine reported, and what the core answers */
+	unsigned moved_calls;
+	uint64_t moved_old, moved_new;
+	uint16_t moved_peer;
+	uint8_t moved_rep;
+	uint32_t moved_rsession;
+	int moved_answer;
 };
 static struct host hosts[NHOSTS];
 static bool no_stage;           /* host_init: pull frames written one by one */
@@ -398,6 +405,21 @@ static void cb_lookup_done(void *ctx, struct mxw_ep ep, uint64_t cookie, uint8_t
 	snprintf(h->lookup_name, sizeof(h->lookup_name), "%.*s", (int)name_len, name);
 }
 
+static int cb_moved(void *ctx, struct mxw_ep ep, uint64_t old_nic, uint64_t new_nic,
+		    uint16_t new_peer, uint8_t rep, uint32_t rsession)
+{
+	struct host *h = ctx;
+
+	(void)ep;
+	h->moved_calls++;
+	h->moved_old = old_nic;
+	h->moved_new = new_nic;
+	h->moved_peer = new_peer;
+	h->moved_rep = rep;
+	h->moved_rsession = rsession;
+	return h->moved_answer;
+}
+
 static void cb_note(void *ctx, const char *line)
 {
 	struct host *h = ctx;
@@ -415,7 +437,7 @@ static void host_init(int i, uint32_t mtu)
 		.ep_quiet = cb_ep_quiet, .deliver = cb_deliver, .connect_done = cb_connect_done,
 		.send_done = cb_send_done, .rndv_read = cb_rndv_read, .rndv_done = cb_rndv_done,
 		.pull_write = cb_pull_write, .pull_done = cb_pull_done,
-		.lookup_done = cb_lookup_done, .note = cb_note,
+		.lookup_done = cb_lookup_done, .note = cb_note, .moved = cb_moved,
 	};
 
 	memset(h, 0, sizeof(*h));
@@ -1817,11 +1839,90 @@ static void test_restart_pulled_before(void)
 	hosts_free();
 }
 
+static uint64_t nic_of(int i)
+{
+	uint64_t nic = 0;
+
+	for (int k = 0; k < 6; k++)
+		nic = nic << 8 | hosts[i].mac[k];
+	return nic;
+}
+
+/*
+ * A migrated endpoint (docs/migration.md): endpoint 1 of host 0 (A), which
+ * host 2 (C, endpoint 2) connected to, vanishes (its host drops its frames
+ * in silence, as for a guest being moved) while C has 3 sends in flight to
+ * it; it comes back on host 1 (B) with its index and session and connects
+ * to C again, saying where it lived.  Only a connect that quotes C's
+ * endpoint's session for a partner C really had gets C told (cb.moved) and
+ * C's sends to the old place failed MXN_ST_MOVED, later ones refused
+ * (-EHOSTUNREACH) there; C then reaches it on B.
+ */
+static void test_moved_peer(void)
+{
+	uint32_t s_a1, proof;
+	int peer_b;
+
+	now_us = 0;
+	memset(&chan, 0, sizeof(chan));
+	for (int i = 0; i < NHOSTS; i++)
+		host_init(i, 1500);
+	s_a1 = hosts[0].ep[1].session;
+	proof = hosts[2].ep[2].session;
+	do_connect(2, 2, 0, 1, 0x4242);
+	run_until(now_us + 100000);
+	CHECK(hosts[2].connect_status[MXN_ST_OK] == 1 && hosts[2].conn.session == s_a1);
+	chan.dead[0] = true; /* A drops everything now (u1 suspended, quiet) */
+	for (uint64_t i = 0; i < 3; i++)
+		CHECK(send_one(2, 2, 1, i, 100) == 0);
+	run_until(now_us + 20000);
+	CHECK(hosts[2].send_ok == 0 && hosts[2].send_err[MXN_ST_MOVED] == 0);
+	/* B: the endpoint back with its session */
+	hosts[1].ep[1].session = s_a1;
+	/* 1. a wrong proof (C's other endpoint's session): refused */
+	CHECK(mxw_proto_connect_moved(hosts[1].pr, (struct mxw_ep){ 1, s_a1 }, 7, nic_of(2), 2,
+				      0x4242, 2000, nic_of(0), hosts[2].ep[3].session) == 0);
+	run_until(now_us + 20000);
+	/* 2. a claim for a host C never had that partner with: refused */
+	CHECK(mxw_proto_connect_moved(hosts[1].pr, (struct mxw_ep){ 1, s_a1 }, 8, nic_of(2), 2,
+				      0x4242, 2000, nic_of(1) ^ 0x4, proof) == 0);
+	run_until(now_us + 20000);
+	struct mxw_counters cc;
+
+	mxw_proto_get_counters(hosts[2].pr, &cc);
+	CHECK(cc.moved_refused == 2 && cc.moved_followed == 0 && hosts[2].moved_calls == 0);
+	CHECK(hosts[2].send_err[MXN_ST_MOVED] == 0);
+	CHECK(hosts[1].connect_status[MXN_ST_OK] == 2); /* the connects themselves went */
+	/* 3. the real one */
+	CHECK(mxw_proto_connect_moved(hosts[1].pr, (struct mxw_ep){ 1, s_a1 }, 9, nic_of(2), 2,
+				      0x4242, 2000, nic_of(0), proof) == 0);
+	run_until(now_us + 20000);
+	mxw_proto_get_counters(hosts[2].pr, &cc);
+	peer_b = mxw_proto_peer_by_nic(hosts[2].pr, nic_of(1));
+	CHECK(cc.moved_followed == 1 && cc.moved_refused == 2 && hosts[2].moved_calls == 1);
+	CHECK(hosts[2].moved_old == nic_of(0) && hosts[2].moved_new == nic_of(1));
+	CHECK(peer_b > 0 && hosts[2].moved_peer == peer_b);
+	CHECK(hosts[2].moved_rep == 1 && hosts[2].moved_rsession == s_a1);
+	CHECK(hosts[2].send_err[MXN_ST_MOVED] == 3 && hosts[2].send_ok == 0);
+	/* the old place refuses at once from now on */
+	CHECK(send_one(2, 2, 1, 3, 100) == -EHOSTUNREACH);
+	/* the new place takes them: C sends again (its library does) */
+	hosts[2].conn.peer = (uint16_t)peer_b;
+	for (uint64_t i = 0; i < 4; i++)
+		CHECK(send_one(2, 2, 1, i, 100) == 0);
+	run_until(now_us + 100000);
+	CHECK(hosts[2].send_ok == 4 && hosts[1].nrx[1] == 4);
+	for (unsigned i = 0; i < hosts[1].nrx[1]; i++)
+		CHECK(hosts[1].rx[1][i].match == i && hosts[1].rx[1][i].ok);
+	hosts_free();
+}
+
 int main(void)
 {
 	test_restart_pulled_before();
 	test_restart_accepted();
 	test_restart_mid_pull();
+	test_moved_peer();
 	test_restart_send_numbers();
 	test_openmx_liveness_and_names();
 	test_answer_openmx_query();

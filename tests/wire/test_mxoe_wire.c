@@ -509,6 +509,59 @@ static void test_connect(void)
 	CHECK(mxw_decode(buf, 60, &d) == -EBADMSG);
 }
 
+/*
+ * The moved extension (docs/migration.md): after a request's 32-byte header
+ * (offset 48: where a native frame has Ethernet padding), "MXMV", the old
+ * nic id in MAC order and the proof.  Only a request with the MXNS magic
+ * carries or is read for it; a reply, a native request, padding or a wrong
+ * magic never yields one.
+ */
+static void test_connect_moved(void)
+{
+	uint8_t buf[128];
+	struct mxw_frame f, d;
+	int len;
+
+	base(&f, MXW_PKT_CONNECT);
+	f.u.connect.src_ep = 3;
+	f.u.connect.src_session = 0x0badcafe;
+	f.u.connect.mxn_seq = true;
+	f.u.connect.incarnation = 7;
+	f.u.connect.moved_from = 0x525400120001ull;
+	f.u.connect.moved_proof = 0xfeedf00d;
+	len = mxw_encode_frame(buf, sizeof(buf), &f);
+	CHECK(len == 16 + 32 + 14);
+	CHECK(be32(buf, 48) == 0x4d584d56u);
+	CHECK(buf[52] == 0x52 && buf[53] == 0x54 && buf[54] == 0x00 && buf[55] == 0x12 &&
+	      buf[56] == 0x00 && buf[57] == 0x01);
+	CHECK(be32(buf, 58) == 0xfeedf00du);
+	CHECK(be32(buf, 16 + 28) == 7); /* the incarnation stays where it was */
+	CHECK(mxw_decode(buf, (size_t)len, &d) == 0);
+	CHECK(d.u.connect.moved_from == 0x525400120001ull && d.u.connect.moved_proof == 0xfeedf00d);
+	CHECK(d.u.connect.src_ep == 3 && d.u.connect.src_session == 0x0badcafe);
+	/* cut short: no extension, the connect itself still decodes */
+	CHECK(mxw_decode(buf, (size_t)len - 1, &d) == 0 && d.u.connect.moved_from == 0);
+	/* a wrong magic */
+	buf[48] ^= 1;
+	CHECK(mxw_decode(buf, (size_t)len, &d) == 0 && d.u.connect.moved_from == 0);
+	buf[48] ^= 1;
+	/* a native request (no MXNS) with those bytes behind it: not read */
+	buf[16 + 12] = 0;
+	CHECK(mxw_decode(buf, (size_t)len, &d) == 0 && !d.u.connect.mxn_seq &&
+	      d.u.connect.moved_from == 0);
+	/* never written to a native partner nor in a reply */
+	f.u.connect.mxn_seq = false;
+	CHECK(mxw_encode_frame(buf, sizeof(buf), &f) == 60 && be32(buf, 48) == 0);
+	f.u.connect.mxn_seq = true;
+	f.u.connect.is_reply = 1;
+	CHECK(mxw_encode_frame(buf, sizeof(buf), &f) == 60 && be32(buf, 48) == 0);
+	CHECK(mxw_decode(buf, 60, &d) == 0 && d.u.connect.moved_from == 0);
+	/* without a move: Open-MX's 60 bytes, zero padding */
+	f.u.connect.is_reply = 0;
+	f.u.connect.moved_from = 0;
+	CHECK(mxw_encode_frame(buf, sizeof(buf), &f) == 60 && be32(buf, 48) == 0);
+}
+
 static void test_truc(void)
 {
 	uint8_t buf[128];
@@ -728,6 +781,7 @@ int main(void)
 	test_pull_reply();
 	test_notify();
 	test_connect();
+	test_connect_moved();
 	test_send_numbers();
 	test_truc();
 	test_nacks();

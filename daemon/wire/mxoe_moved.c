@@ -1,0 +1,66 @@
+/* SPDX-License-Identifier: MIT */
+/*
+ * Following a migrated endpoint (docs/migration.md, issue 13).  An endpoint
+ * whose guest moved to another host connects again to each peer it had,
+ * saying where it lived (struct mxw_connect_moved).  A peer's endpoint is
+ * told (cb.moved -> MXN_EVT_MOVED) only when the connect proves the
+ * connection it claims (docs/security.md): it quotes the peer endpoint's
+ * own session, which only endpoints that connected to it were told, and
+ * the peer had a partner with that very (old host, index, session).  Then
+ * what the peer still had in flight to the old host (which drops it in
+ * silence) fails MXN_ST_MOVED, and so does every later send on that
+ * partner: the peer's library sends them again where the endpoint went.
+ */
+#include <errno.h>
+#include <myrixen/abi.h>
+#include "mxoe_int.h"
+
+/* The partner the mover claims it was: ep's, on old_nic, with that
+ * remote endpoint and session.  NULL when ep had no such connection. */
+static struct mxw_partner *claimed_partner(struct mxw_proto *pr, struct mxw_ep ep,
+					   uint64_t old_nic, uint8_t rep, uint32_t rsession)
+{
+	struct mxw_partner *pt;
+	int op = mxw_proto_peer_by_nic(pr, old_nic);
+
+	if (op <= 0)
+		return NULL;
+	pt = mxw_partner_find(pr, ep.index, (uint16_t)op, rep);
+	if (!pt || pt->lsession != ep.session || !pt->rsession_known || pt->rsession != rsession)
+		return NULL;
+	return pt;
+}
+
+/* f: a connect request to ep, taken (key checked), with the extension. */
+void mxw_follow_moved(struct mxw_proto *pr, int peer, struct mxw_ep ep, const struct mxw_frame *f)
+{
+	uint64_t old_nic = f->u.connect.moved_from, new_nic = pr->peers[peer].nic_id;
+	uint8_t rep = f->u.connect.src_ep;
+	uint32_t rsession = f->u.connect.src_session;
+	struct mxw_partner *old_pt = NULL;
+	int err = -EPERM;
+
+	if (!pr->cb.moved || f->u.connect.moved_proof != ep.session || old_nic == new_nic)
+		goto out;
+	if (old_nic != pr->nic_id) {
+		old_pt = claimed_partner(pr, ep, old_nic, rep, rsession);
+		if (!old_pt)
+			goto out;
+	}
+	/* the old host (this one included) checks its own records */
+	err = pr->cb.moved(pr->cb.ctx, ep, old_nic, new_nic, (uint16_t)peer, rep, rsession);
+	if (err)
+		goto out;
+	if (old_pt && !old_pt->moved) {
+		old_pt->moved = true;
+		mxw_partner_fail(pr, old_pt, MXN_ST_MOVED);
+	}
+out:
+	if (err) {
+		pr->st.moved_refused++;
+		pr->peers[peer].st.moved_refused++;
+	} else {
+		pr->st.moved_followed++;
+		pr->peers[peer].st.moved_followed++;
+	}
+}
