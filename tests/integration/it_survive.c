@@ -188,7 +188,7 @@ static void sv_counters(mx_endpoint_t ep, const char *who, uint64_t stall)
 {
 	uint32_t n = 0, i, *v;
 	char *labels;
-	char line[512];
+	char line[1024];
 	int len;
 
 	len = snprintf(line, sizeof(line), "it_survive: %s longest pause %" PRIu64 " ms", who,
@@ -204,6 +204,8 @@ static void sv_counters(mx_endpoint_t ep, const char *who, uint64_t stall)
 			if (strstr(labels + i * MX_MAX_STR_LEN, "attach") ||
 			    strstr(labels + i * MX_MAX_STR_LEN, "again") ||
 			    strstr(labels + i * MX_MAX_STR_LEN, "Duplicate") ||
+			    strstr(labels + i * MX_MAX_STR_LEN, "moved") ||
+			    strstr(labels + i * MX_MAX_STR_LEN, "followed") ||
 			    strstr(labels + i * MX_MAX_STR_LEN, "Pair"))
 				len += snprintf(line + len, sizeof(line) - (size_t)len, ", %s %u",
 						labels + i * MX_MAX_STR_LEN, v[i]);
