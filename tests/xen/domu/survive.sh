@@ -4,7 +4,9 @@
 # mxt.n (messages), mxt.reattach (re-attaches each end must report, at least),
 # mxt.max (largest message), mxt.peer=HOST:EP (the client's echo side; by
 # default endpoint 1 of this host), mxt.until=A (open-ended: stream until
-# the endpoint has re-attached, then A more round trips; mxt.n the least).
+# the endpoint has re-attached, then A more round trips; mxt.n the least),
+# mxt.peer2=HOST:EP (a second client streams to that echo side too: a
+# peer on another host, migrate).
 need "myrixen device connected" wait_for 200 shim_is Connected || return
 N=$(cmdline_arg mxt.n); N=${N:-1000}
 WANT=$(cmdline_arg mxt.reattach); WANT=${WANT:-1}
@@ -16,6 +18,11 @@ show() { while read -r l; do say "$l"; echo "$l" >> "$1"; done; }
 if [ "$SIDE" = both ]; then
   it_survive -s -e 1 -n $N -w 8 -S $MAX $U > /tmp/sv-echo.txt 2>&1 &
   ECHO=$!
+fi
+PEER2=$(cmdline_arg mxt.peer2)
+if [ -n "$PEER2" ]; then
+  it_survive -c -d $PEER2 -n $N -w 8 -S $MAX $U > /tmp/sv-peer2.txt 2>&1 &
+  PEER2_PID=$!
 fi
 if [ "$SIDE" = echo ]; then
   it_survive -s -e 1 -n $N -w 8 -S $MAX $U 2>&1 | show /tmp/sv.txt
@@ -34,6 +41,10 @@ if [ -n "${ECHO:-}" ]; then
   check "echo side verified every message, in order, none twice" [ $erc = 0 ]
   GOT=$(sed -n 's/.*Re-attaches[^0-9]*\([0-9]*\).*/\1/p' /tmp/sv-echo.txt | tail -1)
   check "echo side re-attached ${GOT:-0} time(s) (want >= $WANT)" [ "${GOT:-0}" -ge "$WANT" ]
+fi
+if [ -n "${PEER2_PID:-}" ]; then
+  wait $PEER2_PID; prc=$?; cat /tmp/sv-peer2.txt
+  check "stream to $PEER2: every reply verified, in order, none twice" [ $prc = 0 ]
 fi
 GOT=$(sed -n 's/.*Re-attaches[^0-9]*\([0-9]*\).*/\1/p' /tmp/sv.txt | tail -1)
 check "library re-attached ${GOT:-0} time(s) (want >= $WANT)" [ "${GOT:-0}" -ge "$WANT" ]

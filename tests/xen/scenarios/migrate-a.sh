@@ -6,6 +6,9 @@
 # Plain `xl migrate`, nothing else: both daemons attach u1 by themselves
 # when it appears (xen_attach, default all); its endpoints re-attach on
 # host B with B's nic id and the stream goes on (verdict checked on host B).
+# A second stream from u1 goes to a peer that stays here (a dom0 process,
+# endpoint 2, which only replies to status.source): it must follow u1 to
+# host B (u1's re-connect proves the move: moved_followed here).
 # needs: myribackd
 # needs: mx-tests
 # timeout: 900
@@ -28,9 +31,11 @@ xl sched-credit2 -d 0 -w 1024 >/dev/null 2>&1 || xl sched-credit -d 0 -w 1024 >/
 say "xen scheduler $(xl info | sed -n "s/^xen_scheduler *: //p"), dom0 weight 1024"
 need "host B reachable over IP" wait_for 120 ping -c 1 -W 1 10.77.0.2 || return
 BASE=$(gntdev_maps)
+it_survive -s -e 2 -n 200 -u $AFTER -w 8 -S 4000 > /tmp/sv-dom0.txt 2>&1 &
+PEER=$!
 # PVH: live migration of a PV guest needs shadow paging (log-dirty), which
 # Debian's hypervisor is built without (xc: "Failed to enable logdirty: 95")
-D1=$(domu_create u1 pvh survive "mxt.side=both mxt.n=200 mxt.until=$AFTER mxt.max=4000 mxt.peer=hosta:1") || { fail "create u1"; return; }
+D1=$(domu_create u1 pvh survive "mxt.side=both mxt.n=200 mxt.until=$AFTER mxt.max=4000 mxt.peer=hosta:1 mxt.peer2=hosta:2") || { fail "create u1"; return; }
 attached() { myrixenctl counters | sed -n 's/^ *domains_auto_attached: *//p' | grep -qx 1; }
 check "u1 attached by itself (xen_attach)" wait_for 30 attached
 need "traffic in flight (200 round trips verified)" wait_for 240 guest_says u1 " 200 round trips" ||
@@ -54,6 +59,17 @@ check "u1 is gone from host A" domu_gone u1
 check "its endpoints are gone from this dom0" wait_for 30 maps_at_most $BASE
 myrixenctl counters > /tmp/counters.txt
 cnt() { sed -n "/^xen:/,/^[a-z]/s/^ *$1: *//p" /tmp/counters.txt | head -1; }
-check "both endpoints detached on suspend ($(cnt eps_suspended))" [ "$(cnt eps_suspended)" -ge 2 ]
+check "u1's endpoints detached on suspend ($(cnt eps_suspended))" [ "$(cnt eps_suspended)" -ge 3 ]
+peer_done() { ! kill -0 $PEER 2>/dev/null; }
+check "the peer on host A finished" wait_for 400 peer_done
+wait $PEER; prc=$?; grep -E 'pause|ok|fail|took' /tmp/sv-dom0.txt | tail -5
+check "peer on host A: every message from u1 once, in order, intact, replied to host B" [ $prc = 0 ]
+check "the peer's library followed u1 (Peers followed to another host)" \
+  grep -qE 'Peers followed to another host [1-9]' /tmp/sv-dom0.txt
+myrixenctl counters > /tmp/counters.txt
+sed -n '/^wire/,/^[a-z]/p' /tmp/counters.txt | grep -E 'moved|quiet|requeued' | head -4
+wcnt() { sed -n "/^wire/,\$s/^ *$1: *//p" /tmp/counters.txt | head -1; }
+check "u1's re-connect proved its move, the peer followed ($(wcnt moved_followed))" [ "$(wcnt moved_followed)" -ge 1 ]
+check "no claim refused ($(wcnt moved_refused))" [ "$(wcnt moved_refused)" = 0 ]
 check "daemon alive" kill -0 $MXD_PID
 daemon_stop
