@@ -503,7 +503,7 @@ enum mxn_status {
 				   * wait for its rendezvous again); ABI 4 */
 	MXN_ST_MOVED = 11,        /* the destination lives on another host now (it
 				   * re-announced itself, MXN_EVT_MOVED): send again
-				   * where it went; ABI 5 */
+				   * where it went; ABI 6 */
 	MXN_ST_STATUS_MAX
 };
 
