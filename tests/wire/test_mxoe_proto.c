@@ -597,6 +597,19 @@ static void connect_pair(unsigned mtu)
 	do_connect(1, 2, 0, 1, 0x4242);
 }
 
+/* Two fresh hosts, host 0's endpoint 1 connected to host 1's endpoint 2
+ * (one way: host 1 only replies to the source), the connect answered. */
+static void connect_one_way(unsigned mtu)
+{
+	memset(&chan, 0, sizeof(chan));
+	now_us = 0;
+	host_init(0, mtu);
+	host_init(1, mtu);
+	do_connect(0, 1, 1, 2, 0x4242);
+	run_until(now_us + 100000);
+	CHECK(hosts[0].connect_status[MXN_ST_OK] == 1);
+}
+
 /* host h's library replies to what endpoint 'to' received from host 'from'
  * endpoint 'fep' (MX's status.source): no connect of its own */
 static void reply_to_source(int h, int from, uint8_t fep)
@@ -764,13 +777,7 @@ static void test_session_and_death(void)
 {
 	struct mxw_counters c;
 
-	memset(&chan, 0, sizeof(chan));
-	now_us = 0;
-	host_init(0, 1500);
-	host_init(1, 1500);
-	do_connect(0, 1, 1, 2, 0x4242);
-	run_until(now_us + 100000);
-	CHECK(hosts[0].connect_status[MXN_ST_OK] == 1);
+	connect_one_way(1500);
 	CHECK(send_one(0, 1, 2, 0, 100) == 0);
 	run_until(now_us + 100000);
 	CHECK(hosts[0].send_ok == 1 && hosts[1].nrx[2] == 1);
@@ -1396,13 +1403,7 @@ static void test_openmx_liveness_and_names(void)
 	struct mxw_counters c;
 	int peer;
 
-	memset(&chan, 0, sizeof(chan));
-	now_us = 0;
-	host_init(0, 9000);
-	host_init(1, 9000);
-	do_connect(0, 1, 1, 2, 0x4242);
-	run_until(now_us + 100000);
-	CHECK(hosts[0].connect_status[MXN_ST_OK] == 1);
+	connect_one_way(9000);
 	/* host 1 turns into a silent Open-MX node that only answers queries */
 	mxw_proto_free(hosts[1].pr);
 	hosts[1].pr = NULL;
@@ -1747,13 +1748,7 @@ static void test_restart_accepted(void)
 	struct mxw_counters c0, c1;
 	unsigned k;
 
-	memset(&chan, 0, sizeof(chan));
-	now_us = 0;
-	host_init(0, 9000);
-	host_init(1, 9000);
-	do_connect(0, 1, 1, 2, 0x4242);
-	run_until(now_us + 100000);
-	CHECK(hosts[0].connect_status[MXN_ST_OK] == 1);
+	connect_one_way(9000);
 	next_mxn_seq = 1;
 	CHECK(send_one(0, 1, 2, 0, 20) == 0);
 	run_until(now_us + 100000);
