@@ -5,14 +5,15 @@
 #   3. TSan build: the library and integration tests (where threads meet)
 #   4. clang libFuzzer build: each fuzzer for a short bounded run
 # Every stage runs even when an earlier one failed; the exit status and the
-# closing "summary: N passed, N failed, N skipped" line cover all of them.
+# closing "summary: N passed, N failed, N skipped, N stage(s) broken" line
+# cover all of them.
 set -uo pipefail
 cd "$(dirname "$0")/.."
 JOBS=${JOBS:-$(nproc)}
 B=${BUILD_ROOT:-build-test}
 LOGS="$B/logs"
 mkdir -p "$LOGS"
-passed=0 failed=0 skipped=0 broken=0
+passed=0 failed=0 skipped=0 broken=0 broken_names=""
 
 # run_stage NAME BUILD_DIR "CMAKE ARGS" "CTEST ARGS" [CC]
 run_stage() {
@@ -22,13 +23,13 @@ run_stage() {
 	if ! env ${cc:+CC=$cc} cmake -S . -B "$dir" $cargs >"$LOGS/$name.configure.log" 2>&1 ||
 	   ! cmake --build "$dir" -j "$JOBS" >"$LOGS/$name.build.log" 2>&1; then
 		echo "$name: build FAILED"; tail -n 40 "$LOGS/$name.configure.log" "$LOGS/$name.build.log"
-		broken=$((broken + 1)); return
+		broken=$((broken + 1)); broken_names+=" $name"; return
 	fi
 	(cd "$dir" && ctest --output-on-failure -j "$JOBS" $targs) 2>&1 | tee "$log"
 	total=$(sed -n 's/.*tests failed out of \([0-9]*\).*/\1/p' "$log" | tail -1)
 	nfail=$(sed -n 's/.*tests passed, \([0-9]*\) tests failed out of.*/\1/p' "$log" | tail -1)
 	nskip=$(grep -c '\*\*\*Skipped' "$log" || true)
-	if [ -z "$total" ]; then broken=$((broken + 1)); return; fi
+	if [ -z "$total" ]; then broken=$((broken + 1)); broken_names+=" $name"; return; fi
 	failed=$((failed + nfail)); skipped=$((skipped + nskip))
 	passed=$((passed + total - nfail - nskip))
 }
@@ -39,6 +40,8 @@ run_stage tsan "$B/tsan" "-DCMAKE_BUILD_TYPE=Debug -DMYRIXEN_SANITIZE=thread -DM
 run_stage fuzz "$B/fuzz" "-DMYRIXEN_FUZZ=ON -DMYRIXEN_SHIM=OFF" "-L fuzz" clang
 
 echo
-[ "$broken" -eq 0 ] || echo "test.sh: $broken stage(s) did not build or did not run"
-echo "summary: $passed passed, $failed failed, $skipped skipped"
+[ "$broken" -eq 0 ] || echo "test.sh: $broken stage(s) did not build or did not run:$broken_names"
+# The one line to read: a stage that never ran is named here, not hidden
+# behind a count of the tests that did.
+echo "summary: $passed passed, $failed failed, $skipped skipped, $broken stage(s) broken${broken_names:+ (${broken_names# })}"
 [ "$failed" -eq 0 ] && [ "$broken" -eq 0 ]
