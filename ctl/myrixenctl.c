@@ -3,7 +3,7 @@
  * myrixenctl: talk to myribackd's control socket.
  * Exit codes: 0 ok, 1 operation failed, 2 usage error, 69 (EX_UNAVAILABLE)
  * daemon unreachable, 77 (EX_NOPERM) access refused.
- * The daemon renders the answer (text or JSON, see daemon/ctl.h); this tool
+ * The daemon renders the answer (text or JSON, see daemon/ctl/ctl.h); this tool
  * sends one request line, maps the status line to an exit code and copies
  * the body to stdout.
  */

@@ -17,7 +17,7 @@ struct mxd_daemon {
 	struct mxd_local *local;
 	void *wire;                 /* wire engine state (daemon/wire/) */
 	void *xen;                  /* Xen transport state (daemon/xen/) */
-	void *ctl;                  /* control socket state (daemon/ctl.c) */
+	void *ctl;                  /* control socket state (daemon/ctl/ctl.c) */
 };
 
 #endif /* MXD_DAEMON_H */

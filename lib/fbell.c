@@ -6,7 +6,7 @@
  * and its writer wakes the word only when we announced we sleep on it:
  *  - the event ring's prod: the daemon pushes, and its push asks for a
  *    notification (prod_event, mxn_ring_arm); it wakes prod with FUTEX_WAKE
- *    when the ring's flags say MXN_RINGF_FUTEX (daemon/transport_local.c);
+ *    when the ring's flags say MXN_RINGF_FUTEX (daemon/local/transport_local.c);
  *  - each pair channel's rx prod: the peer library, the same way (pair.c);
  *  - ep->wake_gen: mx_wakeup, when ep->fbell_sleeping;
  *  - ep->nudge_word: another thread of ours that made progress a waiter may

@@ -16,7 +16,7 @@
  * only a throttle: other processes of a Xen guest share its limit unseen,
  * and endpoints of one process race for the shared count, so the daemon
  * may still find no room.  It then parks the send, and every later send of
- * the endpoint behind it, instead of refusing it (daemon/core_park.c): a
+ * the endpoint behind it, instead of refusing it (daemon/core/core_park.c): a
  * refusal retried here would let a later send to the same peer, already
  * issued, arrive first.
  */

@@ -4,7 +4,7 @@
  * caller injects a clock and a transmit callback, feeds received frames to
  * mxw_proto_rx(), and calls mxw_proto_progress() when the deadline it
  * returned has passed.  Deliveries and completions go out through
- * struct mxw_proto_cb, shaped after daemon/remote.h so the daemon glue is
+ * struct mxw_proto_cb, shaped after daemon/core/remote.h so the daemon glue is
  * thin and unit tests can drive two engines against each other.
  *
  * What it does (Open-MX 1.5 semantics, done by the daemon on behalf of the

@@ -1,6 +1,6 @@
 /* SPDX-License-Identifier: MIT */
 /*
- * libFuzzer entry for the local claims file parser (daemon/local_claims.c):
+ * libFuzzer entry for the local claims file parser (daemon/local/local_claims.c):
  * any bytes either fail whole or parse into records that print back to a
  * text that parses into the same records.
  */

@@ -1,5 +1,5 @@
 #!/bin/bash
-# Staged wire transfers (lib/staged.c, daemon/core_remote.c): rendezvous of
+# Staged wire transfers (lib/staged.c, daemon/core/core_remote.c): rendezvous of
 # 64 KiB, 128 KiB, 128 KiB + 1 and 1 MiB both ways between two hosts, four
 # of each in flight, every byte checked.  Each receiving daemon must hand
 # pulled blocks to its library in the recvq (pull_staged) and each sending
