@@ -18,7 +18,10 @@
 #      ITERS (1000, sweep), COUNT_ITERS (5000, counted runs; the short run is a tenth),
 #      STREAM_REPEAT (3: streaming rounds per size, the best is kept, MX and UDP alike),
 #      CONF (extra myribackd.conf lines, e.g. "poll_window_us = 0"),
-#      CALLGRIND (1: section 3 when valgrind is there; 0: skip it).
+#      CALLGRIND (1: section 3 when valgrind is there; 0: skip it),
+#      SECTIONS ("tiny pingpong stream": which of the timed parts run; the
+#      counts always do), ROUNDS (5: alternating MX/UDP tiny ping-pongs of
+#      COUNT_ITERS round trips, latency best and median).
 set -eEu
 B=$(realpath "${1:-build}")
 OUT=${2:-wire_bench.csv}
@@ -29,6 +32,9 @@ RING=${RING:-v2}
 ITERS=${ITERS:-1000}
 COUNT_ITERS=${COUNT_ITERS:-5000}
 STREAM_REPEAT=${STREAM_REPEAT:-3}
+SECTIONS=${SECTIONS-tiny pingpong stream}
+ROUNDS=${ROUNDS:-5}
+has() { [[ " $SECTIONS " == *" $1 "* ]]; }
 [ "$(id -u)" -eq 0 ] || { echo "wire_bench: needs root (namespaces)"; exit 1; }
 command -v perf >/dev/null || { echo "wire_bench: perf not installed (linux-perf)"; exit 1; }
 for f in daemon/myribackd tools/mx_pingpong bench/mxw_stream bench/udp_bench ctl/myrixenctl; do
@@ -72,6 +78,9 @@ wire_tx() {
 
 # --- counts per one-way tiny message ---
 EV=raw_syscalls:sys_enter,context-switches,task-clock,sched:sched_wakeup
+# where the syscalls go: these by name, per process (the rest is "other")
+SCN="epoll_wait read write sendmmsg futex futex_waitv poll sendto recvfrom"
+EV="$EV$(for c in $SCN; do printf ',syscalls:sys_enter_%s' "$c"; done)"
 # perf stat CSV files -> "syscalls switches cpu_us wakeups", summed
 perf_sum() {
 	awk -F, '$3=="raw_syscalls:sys_enter"{s+=$1} $3=="context-switches"{c+=$1}
@@ -93,8 +102,10 @@ counted() {
 	if [ "$kind" = mx ]; then
 		f0=$(wire_tx)
 		rq0=$(dmn_rq_ns)
-		perf stat -x, -e $EV -p "$DPID_a,$DPID_b" -o "$DIR/c.dmn" &
+		perf stat -x, -e $EV -p "$DPID_a" -o "$DIR/c.dmna" &
 		pp=$!
+		perf stat -x, -e $EV -p "$DPID_b" -o "$DIR/c.dmnb" &
+		pb=$!
 		MYRIXEN_SOCKET=$DIR/b.sock ip netns exec ${P}b perf stat -x, -e $EV -o "$DIR/c.srv" \
 			"$B/tools/mx_pingpong" -e 3 > /dev/null 2>&1 &
 		srv=$!
@@ -111,10 +122,13 @@ counted() {
 		sleep 0.3
 		runa perf stat -x, -e $EV -o "$DIR/c.cli" "$B/bench/udp_bench" -c 10.77.0.2:7778 \
 			-p 0 -n "$n" > /dev/null
-		: > "$DIR/c.dmn"
+		: > "$DIR/c.dmna"; : > "$DIR/c.dmnb"
 	fi
 	sleep 0.2
 	stop_perf "$pp"
+	[ "$kind" = mx ] && stop_perf "$pb"
+	cat "$DIR/c.dmna" "$DIR/c.dmnb" > "$DIR/c.dmn"
+	for f in cli srv dmna dmnb; do cp "$DIR/c.$f" "$DIR/$kind.$n.$f.perf"; done
 	[ "$kind" = mx ] && echo $(( $(wire_tx) - f0 )) > "$DIR/$kind.$n.frames"
 	[ "$kind" = mx ] && echo $(( $(dmn_rq_ns) - rq0 )) > "$DIR/$kind.$n.rq"
 	[ "$kind" = mx ] || { kill "$srv"; wait "$srv" || true; }
@@ -139,22 +153,55 @@ mx_delta() {
 }
 MF=$(mx_delta frames 1)
 MRQ=$(mx_delta rq 1000)
+# syscalls by name per one-way message, each process: KIND PROC -> "n1 n2 ... other total"
+sc_split() {
+	local l="$DIR/$1.$COUNT_ITERS.$2.perf" s="$DIR/$1.$SHORT.$2.perf"
+	awk -F, -v names="$SCN" -v m=$(( 2 * (COUNT_ITERS - SHORT) )) -v long="$l" '
+		{ v = $1 + 0; k = $3; sub(/^syscalls:sys_enter_/, "", k); sub(/^raw_syscalls:sys_enter$/, "all", k)
+		  d[k] += FILENAME == long ? v : -v }
+		END { n = split(names, a, " "); o = d["all"]
+		      for (i = 1; i <= n; i++) { printf "%.2f ", d[a[i]] / m; o -= d[a[i]] }
+		      printf "%.2f %.2f\n", o / m, d["all"] / m }' "$l" "$s"
+}
 
-# --- ping-pong ---
 # servers start without the helper functions so $! is the server itself
+ip netns exec ${P}b "$B/bench/udp_bench" -l 7777 > /dev/null 2>&1 &
+PIDS+=($!)
 MYRIXEN_SOCKET=$DIR/b.sock ip netns exec ${P}b "$B/tools/mx_pingpong" -e 1 > "$DIR/ppserve.log" 2>&1 &
 PIDS+=($!)
 sleep 0.5
-runa "$B/tools/mx_pingpong" -d benchb:1 -n "$ITERS" -w 20 -s 0 -S $((4 << 20)) -c "$DIR/mx_pp.csv" \
-	> /dev/null
-ip netns exec ${P}b "$B/bench/udp_bench" -l 7777 > /dev/null 2>&1 &
-PIDS+=($!)
-sleep 0.2
-: > "$DIR/udp_pp.txt"
-tail -n +2 "$DIR/mx_pp.csv" | while IFS=, read -r size _ _; do
-	n=$ITERS; [ "$size" -gt 65536 ] && n=$(( ITERS * 65536 / size )); [ $n -lt 20 ] && n=20
-	runa "$B/bench/udp_bench" -c 10.77.0.2:7777 -p "$size" -n "$n" >> "$DIR/udp_pp.txt"
-done
+
+# --- tiny latency: ROUNDS alternating MX and UDP ping-pongs, best and median ---
+lat0() { awk '$1 ~ /^[0-9]+$/ { l = $2 } END { print l }'; }
+: > "$DIR/t_mx"; : > "$DIR/t_udp"
+if has tiny; then
+	for _ in $(seq "$ROUNDS"); do
+		# mx_pingpong -e serves one client: one server per round
+		MYRIXEN_SOCKET=$DIR/b.sock ip netns exec ${P}b "$B/tools/mx_pingpong" -e 5 \
+			> "$DIR/tserve.log" 2>&1 &
+		srv=$!
+		sleep 0.3
+		runa "$B/tools/mx_pingpong" -d benchb:5 -n "$COUNT_ITERS" -w 100 -s 0 -S 0 |
+			lat0 >> "$DIR/t_mx"
+		wait "$srv" || true
+		runa "$B/bench/udp_bench" -c 10.77.0.2:7777 -p 0 -n "$COUNT_ITERS" |
+			awk '{ print $2 }' >> "$DIR/t_udp"
+	done
+fi
+stat2() { # FILE -> "best median"
+	sort -g "$1" | awk '{ v[NR] = $1 } END { if (NR) printf "%s %s", v[1], NR % 2 ? v[(NR + 1) / 2] : (v[NR / 2] + v[NR / 2 + 1]) / 2; else printf "- -" }'
+}
+
+# --- ping-pong ---
+: > "$DIR/udp_pp.txt"; : > "$DIR/mx_pp.csv"
+if has pingpong; then
+	runa "$B/tools/mx_pingpong" -d benchb:1 -n "$ITERS" -w 20 -s 0 -S $((4 << 20)) -c "$DIR/mx_pp.csv" \
+		> /dev/null
+	tail -n +2 "$DIR/mx_pp.csv" | while IFS=, read -r size _ _; do
+		n=$ITERS; [ "$size" -gt 65536 ] && n=$(( ITERS * 65536 / size )); [ $n -lt 20 ] && n=20
+		runa "$B/bench/udp_bench" -c 10.77.0.2:7777 -p "$size" -n "$n" >> "$DIR/udp_pp.txt"
+	done
+fi
 
 # --- streaming ---
 MYRIXEN_SOCKET=$DIR/b.sock ip netns exec ${P}b "$B/bench/mxw_stream" -e 2 > /dev/null 2>&1 &
@@ -166,7 +213,9 @@ PIDS+=($!)
 # of the rounds perf counted (a perf that missed its start counts nothing)
 best() { sort -k2 -g "$1" | tail -1; }
 median() { sort -g "$1" | awk '{ v[NR] = $1 } END { print NR ? v[int((NR + 1) / 2)] : "-" }'; }
-for size in 1024 8192 32768 65536 262144 1048576 4194304; do
+STREAM_SIZES="1024 8192 32768 65536 262144 1048576 4194304"
+has stream || STREAM_SIZES=""
+for size in $STREAM_SIZES; do
 	n=$(( size >= 1048576 ? 64 : size >= 65536 ? 512 : 4000 ))
 	count=$(( (256 << 20) / size )); [ $count -gt 20000 ] && count=20000
 	: > "$DIR/r_mx"; : > "$DIR/r_udp"; : > "$DIR/r_sys"; : > "$DIR/r_cs"
@@ -231,6 +280,10 @@ ratio() { awk -v a="$1" -v b="$2" 'BEGIN { printf "%.2f", (b > 0 ? a / b : 0) }'
 		awk '{ printf "stream_daemon_switches_per_msg,%d,%s,,\n", $1, $3 }'
 	paste -d' ' "$DIR/mx_st.txt" "$DIR/mx_st_frames.txt" |
 		awk '{ printf "stream_frames_per_msg,%d,%s,,\n", $1, $3 }'
+	read -r tb tm <<< "$(stat2 "$DIR/t_mx")"
+	read -r ub um <<< "$(stat2 "$DIR/t_udp")"
+	echo "tiny_latency_us_best,0,$tb,$ub,$(ratio "$tb" "$ub")"
+	echo "tiny_latency_us_median,0,$tm,$um,$(ratio "$tm" "$um")"
 	echo "frames_per_msg,0,$MF,,"
 	echo "daemon_runqueue_us_per_msg,0,$MRQ,,"
 	[ -z "$INS" ] || echo "daemon_instructions_per_rt,0,$INS,,"
@@ -251,6 +304,22 @@ printf "%22s %10s   (both daemons' tx_frames)\n" frames_per_msg "$MF"
 printf "%22s %10s   (both daemons' run-queue wait, /proc/PID/schedstat)\n" dmn_runqueue_us "$MRQ"
 [ -z "$INS" ] || printf "%22s %10s   (client-side daemon, one sent + one received; callgrind)\n" \
 	daemon_instr_per_rt "$INS"
+echo
+echo "Tiny (0 B) one-way latency (us), $ROUNDS alternating ping-pongs of $COUNT_ITERS round trips"
+printf "%22s %10s %10s %8s\n" "" mx udp mx/udp
+grep '^tiny_latency' "$OUT" | while IFS=, read -r what _ m u r; do
+	printf "%22s %10s %10s %8s\n" "${what#tiny_latency_us_}" "$m" "$u" "$r"
+done
+echo
+echo "Syscalls per one-way tiny message by name and process (long minus short run)"
+printf "%14s" ""; for c in $SCN other all; do printf " %11s" "$c"; done; echo
+for k in mx udp; do
+	for pr in cli srv dmna dmnb; do
+		[ "$k" = udp ] && [ "${pr#dmn}" != "$pr" ] && continue
+		printf "%14s" "$k $pr"; for v in $(sc_split $k $pr); do printf " %11s" "$v"; done; echo
+		echo "syscalls_by_name,$k,$pr,$(sc_split $k $pr | tr ' ' ',')" >> "$OUT"
+	done
+done
 echo
 echo "Ping-pong, one-way latency (us); ratio > 1 means MX is slower"
 printf "%10s %12s %12s %8s\n" bytes mx udp mx/udp
