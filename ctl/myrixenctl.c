@@ -26,7 +26,8 @@
 #endif
 #define MXC_REQ_MAX 512
 /* ping waits for a wire round trip; everything else answers at once */
-#define MXC_TIMEOUT_MS 15000
+#define MXC_TIMEOUT_S 15       /* default wait for the answer; --timeout */
+#define MXC_TIMEOUT_MAX_S 3600
 
 struct mxc_cmd {
 	const char *name;
@@ -48,7 +49,7 @@ static const struct mxc_cmd mxc_cmds[] = {
 
 static void mxc_usage(FILE *f)
 {
-	fprintf(f, "usage: myrixenctl [--socket PATH] [--json] COMMAND [ARG]\n\n"
+	fprintf(f, "usage: myrixenctl [--socket PATH] [--json] [--timeout S] COMMAND [ARG]\n\n"
 		   "commands:\n");
 	for (size_t i = 0; i < MXC_NCMDS; i++)
 		fprintf(f, "  %-8s %-6s %s\n", mxc_cmds[i].name,
@@ -57,9 +58,12 @@ static void mxc_usage(FILE *f)
 		   "  -s, --socket PATH  control socket (default %s,\n"
 		   "                     or $MYRIXEN_CTL_SOCKET)\n"
 		   "  -j, --json         machine-readable JSON output\n"
+		   "  -t, --timeout S    wait S seconds (1..%d) for the answer (default %d,\n"
+		   "                     or $MYRIXEN_CTL_TIMEOUT)\n"
 		   "  -h, --help         this help\n\n"
 		   "exit status: 0 ok, 1 operation failed, 2 usage error,\n"
-		   "  69 daemon unreachable, 77 permission refused\n", MXC_DEFAULT_SOCKET);
+		   "  69 daemon unreachable, 77 permission refused\n", MXC_DEFAULT_SOCKET,
+		MXC_TIMEOUT_MAX_S, MXC_TIMEOUT_S);
 }
 
 __attribute__((format(printf, 1, 2)))
@@ -119,7 +123,7 @@ static bool mxc_send_all(int fd, const char *buf, size_t len)
 }
 
 /* Read the whole answer (the daemon closes after it); NUL-terminated. */
-static char *mxc_read_all(int fd, size_t *len_out)
+static char *mxc_read_all(int fd, size_t *len_out, int timeout_ms)
 {
 	size_t len = 0, cap = 4096;
 	char *buf = malloc(cap);
@@ -136,7 +140,7 @@ static char *mxc_read_all(int fd, size_t *len_out)
 			buf = nb;
 			cap *= 2;
 		}
-		int pr = poll(&pfd, 1, MXC_TIMEOUT_MS);
+		int pr = poll(&pfd, 1, timeout_ms);
 
 		if (pr < 0 && errno == EINTR)
 			continue;
@@ -182,7 +186,7 @@ bad:
 	return EX_UNAVAILABLE;
 }
 
-static int mxc_run(const char *path, bool json, const char *cmd, const char *arg)
+static int mxc_run(const char *path, bool json, int timeout_s, const char *cmd, const char *arg)
 {
 	char req[MXC_REQ_MAX];
 	char *resp, *nl;
@@ -201,10 +205,11 @@ static int mxc_run(const char *path, bool json, const char *cmd, const char *arg
 		close(fd);
 		return EX_UNAVAILABLE;
 	}
-	resp = mxc_read_all(fd, &len);
+	resp = mxc_read_all(fd, &len, timeout_s * 1000);
 	close(fd);
 	if (!resp || !(nl = memchr(resp, '\n', len))) {
-		fprintf(stderr, "myrixenctl: %s: no answer from the daemon\n", path);
+		fprintf(stderr, "myrixenctl: %s: no answer from the daemon (waited up to %d s)\n", path,
+			timeout_s);
 		free(resp);
 		return EX_UNAVAILABLE;
 	}
@@ -228,28 +233,52 @@ static bool mxc_word_ok(const char *s)
 	return true;
 }
 
+/* Seconds, 1..MXC_TIMEOUT_MAX_S; -1 for anything else. */
+static int mxc_parse_timeout(const char *v)
+{
+	char *end;
+	long n;
+
+	errno = 0;
+	n = strtol(v, &end, 10);
+	if (errno || end == v || *end || n < 1 || n > MXC_TIMEOUT_MAX_S)
+		return -1;
+	return (int)n;
+}
+
 int main(int argc, char **argv)
 {
 	static const struct option opts[] = {
 		{ "socket", required_argument, NULL, 's' },
 		{ "json", no_argument, NULL, 'j' },
+		{ "timeout", required_argument, NULL, 't' },
 		{ "help", no_argument, NULL, 'h' },
 		{ NULL, 0, NULL, 0 },
 	};
 	const char *path = getenv("MYRIXEN_CTL_SOCKET");
+	const char *tenv = getenv("MYRIXEN_CTL_TIMEOUT");
 	const struct mxc_cmd *cmd = NULL;
+	int timeout_s = MXC_TIMEOUT_S;
 	bool json = false;
 	int c;
 
 	if (!path || !*path)
 		path = MXC_DEFAULT_SOCKET;
-	while ((c = getopt_long(argc, argv, "+s:jh", opts, NULL)) != -1) {
+	if (tenv && *tenv && (timeout_s = mxc_parse_timeout(tenv)) < 0)
+		return mxc_usage_error("bad $MYRIXEN_CTL_TIMEOUT '%s' (seconds, 1..%d)", tenv,
+				       MXC_TIMEOUT_MAX_S);
+	while ((c = getopt_long(argc, argv, "+s:jt:h", opts, NULL)) != -1) {
 		switch (c) {
 		case 's':
 			path = optarg;
 			break;
 		case 'j':
 			json = true;
+			break;
+		case 't':
+			if ((timeout_s = mxc_parse_timeout(optarg)) < 0)
+				return mxc_usage_error("bad --timeout '%s' (seconds, 1..%d)", optarg,
+						       MXC_TIMEOUT_MAX_S);
 			break;
 		case 'h':
 			mxc_usage(stdout);
@@ -274,5 +303,5 @@ int main(int argc, char **argv)
 		return mxc_usage_error("%s takes no argument", cmd->name);
 	if (cmd->arg && !mxc_word_ok(argv[optind + 1]))
 		return mxc_usage_error("bad argument '%s'", argv[optind + 1]);
-	return mxc_run(path, json, cmd->name, cmd->arg ? argv[optind + 1] : NULL);
+	return mxc_run(path, json, timeout_s, cmd->name, cmd->arg ? argv[optind + 1] : NULL);
 }

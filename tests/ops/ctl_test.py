@@ -168,6 +168,12 @@ def case_basic(tmp):
         check(rc == 2 and "unknown command" in err, "unknown command: %d %r" % (rc, err))
         rc, out, err = d.ctl("status", "extra")
         check(rc == 2, "status with an argument: %d" % rc)
+        rc, out, err = d.ctl("--timeout", "0", "status")
+        check(rc == 2 and "bad --timeout '0'" in err, "--timeout 0: %d %r" % (rc, err))
+        rc, out, err = d.ctl("--timeout", "5x", "status")
+        check(rc == 2 and "bad --timeout" in err, "--timeout 5x: %d %r" % (rc, err))
+        rc, out, err = d.ctl("--timeout", "60", "--json", "status")
+        check(rc == 0 and json.loads(out)["pid"] == d.proc.pid, "--timeout 60: %d %r" % (rc, err))
         # malformed requests straight on the socket: refused cleanly, counted
         check(d.raw(b"text frobnicate\n").startswith("ERR usage unknown command 'frobnicate'"),
               "raw unknown command")

@@ -1,4 +1,8 @@
 # dom0 helpers shared by the scenarios (sourced; busybox sh).
+# The emulated dom0 can be starved for tens of seconds on a loaded host
+# (an attach writing xenstore took 20 s at load 11): myrixenctl waits a
+# minute for an answer here, not its interactive default of 15 s.
+export MYRIXEN_CTL_TIMEOUT=60
 GUEST_MEM=${GUEST_MEM:-160}
 domu_create() { # NAME TYPE(pv|pvh) ROLE [EXTRA_CMDLINE] -> prints the domid
   cat > /tmp/$1.cfg <<CFG
