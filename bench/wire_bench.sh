@@ -35,6 +35,9 @@ STREAM_REPEAT=${STREAM_REPEAT:-3}
 SECTIONS=${SECTIONS-tiny pingpong stream}
 ROUNDS=${ROUNDS:-5}
 has() { [[ " $SECTIONS " == *" $1 "* ]]; }
+# when a part ran and on what load (the host is shared)
+when() { echo "$(date -u '+%F %H:%M') UTC, load $(cut -d' ' -f1-3 /proc/loadavg)"; }
+T0=$(when)
 [ "$(id -u)" -eq 0 ] || { echo "wire_bench: needs root (namespaces)"; exit 1; }
 command -v perf >/dev/null || { echo "wire_bench: perf not installed (linux-perf)"; exit 1; }
 for f in daemon/myribackd tools/mx_pingpong bench/mxw_stream bench/udp_bench ctl/myrixenctl; do
@@ -293,6 +296,13 @@ ratio() { awk -v a="$1" -v b="$2" 'BEGIN { printf "%.2f", (b > 0 ? a / b : 0) }'
 	echo "wakeups_per_msg,0,$MW,$UW,$(ratio "$MW" "$UW")"
 } > "$OUT"
 echo "MXoE vs kernel UDP over one veth (MTU $MTU, daemon ring $RING); same run"
+echo "from $T0 to $(when); $(git -C "$HERE" describe --always --dirty 2>/dev/null || echo "?")"
+echo "issue 9 (wire tiny): <= 10 syscalls per message over both apps and both daemons: $(
+	awk -v s="$MS" 'BEGIN { print (s <= 10 ? "met" : "missed") }'); latency <= 2x UDP: $(
+	awk -v r="$(grep '^tiny_latency_us_best' "$OUT" | cut -d, -f5)" \
+	    -v m="$(grep '^tiny_latency_us_median' "$OUT" | cut -d, -f5)" \
+	    'BEGIN { if (r == "" || r == 0) print "not measured"; else
+		     printf "%s (best %.2fx), %s (median %.2fx)", r <= 2 ? "met" : "missed", r, m <= 2 ? "met" : "missed", m }')"
 echo
 echo "Per one-way tiny message, all processes (long minus short ping-pong, $SHORT..$COUNT_ITERS round trips)"
 printf "%22s %10s %10s %8s   %s\n" "" mx udp mx/udp "mx: of which the two daemons"
@@ -325,7 +335,8 @@ echo "Ping-pong, one-way latency (us); ratio > 1 means MX is slower"
 printf "%10s %12s %12s %8s\n" bytes mx udp mx/udp
 grep '^latency' "$OUT" | awk -F, '{ printf "%10d %12.2f %12.2f %8.2f\n", $2, $3, $4, $5 }'
 echo
-echo "Streaming bandwidth (MB/s, best of $STREAM_REPEAT); ratio > 1 means MX is faster;"
+echo "Streaming bandwidth (MB/s, best of $STREAM_REPEAT); ratio > 1 means MX is faster"
+echo "(issue 9: >= 1 from 64 KiB up);"
 echo "last columns: syscalls and context switches of both daemons, wire frames per MX message"
 printf "%10s %12s %12s %8s %10s %8s %8s\n" bytes mx udp mx/udp "dmn sys" "dmn cs" frames
 paste -d, <(grep '^bandwidth' "$OUT") <(grep '^stream_daemon_sys' "$OUT" | cut -d, -f3) \
