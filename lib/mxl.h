@@ -196,6 +196,7 @@ enum mxl_counter {
 	MXL_CNT_PREGRANTED,
 	MXL_CNT_PULL_STAGED, MXL_CNT_SEND_STAGED,
 	MXL_CNT_FOLLOWED, MXL_CNT_MOVED_HELD,
+	MXL_CNT_PAIR_SHIM_BELL, MXL_CNT_PAIR_RESTORED,
 	MXL_CNT_MAX
 };
 extern const char *const mxl_counter_names[MXL_CNT_MAX];
@@ -226,6 +227,8 @@ struct mxl_pair {
 	struct mxn_pair_xen xdesc;      /* Xen: what we granted (side 0) or mapped */
 	uint8_t xside;                  /* Xen: we are side 0 (granted) or 1 (mapped) */
 	bool broken;                    /* peer broke the rules: report, free */
+	bool lost;                      /* ... or our guest was restored: free
+					 * without a report (no one broke them) */
 	bool survivor;                  /* from before a re-attach: kept when the
 					 * new daemon brokers this peer again */
 	bool room_wait;                 /* cons_event armed: woken by rx_bell */
@@ -527,6 +530,12 @@ void mxl_pair_close_all(struct mx_endpoint *ep);
  * and a survivor no PAIR_OPEN claimed once peers had their time is closed. */
 void mxl_pair_mark_survivors(struct mx_endpoint *ep);
 void mxl_pair_expire_survivors(struct mx_endpoint *ep);
+/* Re-attach after a restore or a migration of this guest (the transport
+ * says regions were lost): the channels the transport built (Xen) are void,
+ * their grants and bells gone; what the peer wrote into our own pages is
+ * taken, then each is freed unreported and the pair goes through the
+ * daemon until it brokers a new one. */
+void mxl_pair_drop_restored(struct mx_endpoint *ep);
 /* For pair_open and harnesses: point p's rings at p->area (p->lay set),
  * producing direction 'side'; make p the live channel with p->peer_ep.
  * p, its tx_end array, area (munmap) and bells (if >= 0) are freed at close. */

@@ -43,6 +43,16 @@ struct mxl_lpeer *mxl_lpeer(struct mx_endpoint *ep, uint8_t index, uint32_t sess
 	return lp;
 }
 
+/* Our guest was restored under the channel (its bell is void): nobody broke
+ * a rule, so it is freed without a report (mxl_pair_report_faults). */
+static void pair_lost(struct mx_endpoint *ep, struct mxl_pair *p)
+{
+	if (p->broken)
+		return;
+	p->broken = p->lost = true;
+	ep->counters[MXL_CNT_PAIR_RESTORED]++;
+}
+
 /* Freed room (the peer waits for it on its rx bell, never on a futex). */
 static void bell(struct mx_endpoint *ep, struct mxl_pair *p)
 {
@@ -50,7 +60,8 @@ static void bell(struct mx_endpoint *ep, struct mxl_pair *p)
 
 	ep->counters[MXL_CNT_PAIR_BELL]++;
 	if (p->attached) {
-		ep->t.ops->pair_ring(&ep->t, &p->chan);
+		if (ep->t.ops->pair_ring(&ep->t, &p->chan) == -EPIPE)
+			pair_lost(ep, p);
 		return;
 	}
 	/* EAGAIN: the peer saturated its own bell; its loss. */
@@ -95,7 +106,8 @@ static void pair_free(struct mx_endpoint *ep, struct mxl_pair *p)
 	if (ep->lp[p->peer_ep].pair == p)
 		ep->lp[p->peer_ep].pair = NULL;
 	if (p->attached) {
-		(void)ep->t.ops->watch(&ep->t, p->chan.rx_fd, false);
+		if (p->chan.rx_fd >= 0)
+			(void)ep->t.ops->watch(&ep->t, p->chan.rx_fd, false);
 		ep->t.ops->pair_detach(&ep->t, &p->chan);
 		p->area = NULL;
 	}
@@ -269,6 +281,27 @@ void mxl_pair_expire_survivors(struct mx_endpoint *ep)
 	}
 }
 
+void mxl_pair_drop_restored(struct mx_endpoint *ep)
+{
+	uint32_t i = 0;
+
+	while (i < ep->npairs) {
+		struct mxl_pair *p = ep->pairs[i];
+
+		if (!p->attached) {
+			i++;
+			continue;
+		}
+		/* Side 0's rx is in our own pages, restored with us; side 1's
+		 * is the peer's, whose mapping the restore voided. */
+		if (!p->broken && p->xside == 0)
+			(void)mxl_pair_drain(ep, &ep->lp[p->peer_ep], NULL);
+		if (!p->broken)
+			ep->counters[MXL_CNT_PAIR_RESTORED]++;
+		pair_free(ep, p);
+	}
+}
+
 /* ---- Xen: channels the guests build themselves (pair.h "Xen") ---- */
 
 /* The answer to an offer or a map request, issued by the next progress
@@ -359,9 +392,11 @@ static int xen_attach(struct mx_endpoint *ep, const struct mxn_evt *e, struct mx
 		p->xdesc.port = ans->port;
 	}
 	mxl_pair_map(p, map ? 1 : 0);
-	err = ops->watch(&ep->t, p->chan.rx_fd, true);
+	err = p->chan.rx_fd >= 0 ? ops->watch(&ep->t, p->chan.rx_fd, true) : 0;
 	if (err)
 		goto out;
+	if (p->chan.shim_bell)
+		ep->counters[MXL_CNT_PAIR_SHIM_BELL]++;
 	*out = p;
 	p = NULL;
 out:
@@ -463,7 +498,8 @@ void mxl_pair_report_faults(struct mx_endpoint *ep)
 			i++;
 			continue;
 		}
-		queue_report(ep, p->id);
+		if (!p->lost)
+			queue_report(ep, p->id);
 		pair_free(ep, p);
 	}
 	while (ep->nxen_ans) {

@@ -50,6 +50,8 @@ const char *const mxl_counter_names[MXL_CNT_MAX] = {
 	[MXL_CNT_SEND_STAGED] = "Rendezvous sends staged in the sendq",
 	[MXL_CNT_FOLLOWED] = "Peers followed to another host",
 	[MXL_CNT_MOVED_HELD] = "Sends held for a peer being moved",
+	[MXL_CNT_PAIR_SHIM_BELL] = "Pair bells bound by the shim",
+	[MXL_CNT_PAIR_RESTORED] = "Pair channels void after a restore",
 };
 
 static uint64_t unexp_cost(uint32_t kind, uint32_t length)

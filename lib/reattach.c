@@ -17,9 +17,12 @@
  *     daemon): they wait on ep->reannounce for the sender's resent
  *     rendezvous, found by its sequence number (seqtrack.h).
  *
- * Pair channels (local transport) are memory both libraries hold: they keep
- * running, and when the new daemon brokers the same peers again the old
- * channel is kept under the new id (pair.c, keep_survivor).
+ * Pair channels are memory both libraries hold: they keep running, and when
+ * the new daemon brokers the same peers again the old channel is kept
+ * under the new id (pair.c, keep_survivor, xen_adopt).  Not after a restore
+ * or a migration of this guest (the transport says regions were lost):
+ * Xen channels' grants and bells died with the old domain, so they are
+ * dropped (pair.c, mxl_pair_drop_restored) and new ones brokered.
  *
  * Receivers drop what they had already taken (sequence numbers), so a
  * resent message is never delivered twice.  While peers may still be
@@ -378,6 +381,8 @@ bool mxl_reattach(struct mx_endpoint *ep)
 	mxl_map_rings(ep);
 	ep->counters[MXL_CNT_REATTACH]++;
 	ep->settle_until_ns = mxl_now_ns() + MXL_SETTLE_MS * 1000000ull;
+	if (regions_lost)
+		mxl_pair_drop_restored(ep);
 	mxl_pair_mark_survivors(ep);
 	ep->pair_survivors = ep->npairs != 0;
 	requeue_all(ep);

@@ -37,7 +37,8 @@ struct mxl_transport;
 struct mxl_pair_chan {
 	void *area;
 	size_t size;
-	int rx_fd;
+	int rx_fd;                /* -1: the transport's own wait sees the bell */
+	bool shim_bell;           /* Xen: the shim owns the bell (MXN_SHIMF_PAIR_BELL) */
 	void *priv;
 };
 
@@ -99,12 +100,15 @@ struct mxl_transport_ops {
 	 * MXN_EVT_PAIR_XEN_MAP (map the peer's area, bind its port), after
 	 * the caller checked e->u.xpair with mxn_pair_xen_check.  It fills *ch
 	 * with the mapped area (read-write, ch->size bytes), ch->rx_fd (what
-	 * wait() watches; the transport re-arms it) and ch->priv.
-	 * pair_ring rings the peer; pair_detach unmaps and releases all.
+	 * wait() watches, the transport re-arms it; -1 when a ring from the
+	 * peer already wakes wait() as the daemon's doorbell) and ch->priv.
+	 * pair_ring rings the peer: 0, or -EPIPE when the channel is void
+	 * (this guest was restored since: drop it); pair_detach unmaps and
+	 * releases all.
 	 */
 	int (*pair_attach)(struct mxl_transport *t, const struct mxn_evt *e,
 			   struct mxl_pair_chan *ch, struct mxn_pair_xen *ans);
-	void (*pair_ring)(struct mxl_transport *t, struct mxl_pair_chan *ch);
+	int (*pair_ring)(struct mxl_transport *t, struct mxl_pair_chan *ch);
 	void (*pair_detach)(struct mxl_transport *t, struct mxl_pair_chan *ch);
 };
 

@@ -4,7 +4,8 @@
  * shim grants the area to dom0 and runs the xenstore handshake during
  * MYRIXEN_IOC_OPEN; we map the area (read-only, with the guest-written
  * parts mapped writable on top), kick with MYRIXEN_IOC_NOTIFY and sleep on
- * the file, which behaves like the local transport's irq eventfd.  Regions
+ * the file, which behaves like the local transport's irq eventfd (the
+ * bells of pair channels ring it too when the shim binds them).  Regions
  * are user pages pinned and granted by the shim (MXN_REGION_GRANT), one
  * MXN_RNDV_WINDOW of a larger message at a time (issue.c).
  */
@@ -24,8 +25,9 @@
 struct mxl_xen {
 	int fd;
 	bool dead;
+	bool shim_bell;             /* the shim binds pair bells (MXN_SHIMF_PAIR_BELL) */
 	uint32_t nwatch;
-	int watch[MXN_PAIRS_MAX];   /* pair bells (event-channel fds) */
+	int watch[MXN_PAIRS_MAX];   /* pair bells (xen-evtchn fds), without shim_bell */
 };
 
 static int xen_map_range(struct mxl_transport *t, int fd, uint32_t off, uint32_t len)
@@ -62,6 +64,19 @@ static int xen_map_area(struct mxl_transport *t, int fd, uint32_t area_size)
 	return err;
 }
 
+/* What the shim offers: an older one knows no FEATURES call (-ENOTTY), and
+ * its pair bells go through /dev/xen/evtchn (transport_xen_pair.c). */
+static void xen_features(struct mxl_xen *x)
+{
+	struct mxn_shim_features f;
+
+	memset(&f, 0, sizeof(f));
+	if (ioctl(x->fd, MYRIXEN_IOC_FEATURES, &f) < 0)
+		f.features = 0;
+	x->shim_bell = (f.features & MXN_SHIMF_PAIR_BELL) &&
+		       mxl_env_u32("MYRIXEN_XEN_SHIM_BELL", 1) != 0;
+}
+
 static int xen_open(struct mxl_transport *t, const struct mxn_open_req *req,
 		    struct mxn_open_rsp *rsp)
 {
@@ -81,7 +96,15 @@ static int xen_open(struct mxl_transport *t, const struct mxn_open_req *req,
 		return -errno;
 	}
 	*rsp = op.rsp;
+	xen_features(x);
 	return xen_map_area(t, x->fd, rsp->area_size);
+}
+
+int mxl_xen_bell_fd(struct mxl_transport *t)
+{
+	struct mxl_xen *x = t->priv;
+
+	return x && x->shim_bell ? x->fd : -1;
 }
 
 static int xen_kick(struct mxl_transport *t)
@@ -96,7 +119,8 @@ static int xen_kick(struct mxl_transport *t)
 	return 0;
 }
 
-/* A pair's bell (xen-evtchn fd) wakes wait() too. */
+/* A pair's bell (xen-evtchn fd) wakes wait() too.  A bell the shim owns
+ * needs no watch: its rings are the endpoint file's doorbell. */
 static int xen_watch(struct mxl_transport *t, int fd, bool on)
 {
 	struct mxl_xen *x = t->priv;

@@ -3,13 +3,17 @@
  * Xen pair channels, the guest's half (include/myrixen/pair.h "Xen"): the
  * area of a pair of endpoints in two guests of one host lives in side 0's
  * pages, granted to side 1's domain; one interdomain event channel is the
- * bell of both directions.  The pages and the port are the guest kernel's
- * standard devices' (xen-gntalloc grants our pages, xen-gntdev maps a
- * peer's, xen-evtchn binds the port), as libxenvchan does: a PV guest can
- * only put a foreign page into a process's page tables through gntdev's
- * PTE-level mapping, which we do not duplicate in the shim.  Without those
- * devices (modules not loaded, or the process may not open them) the set-up
- * is declined and the pair keeps going through the daemon.
+ * bell of both directions.  The pages are the guest kernel's standard
+ * devices' (xen-gntalloc grants our pages, xen-gntdev maps a peer's), as
+ * libxenvchan does: a PV guest can only put a foreign page into a
+ * process's page tables through gntdev's PTE-level mapping, which we do
+ * not duplicate in the shim.  The bell is the shim's (MYRIXEN_IOC_BELL_*,
+ * shim/bell.c) when it offers it: it survives a restore of this guest
+ * without the kernel BUG a port bound through /dev/xen/evtchn trips
+ * (lib/README.md), and its rings wake the endpoint's own file.  With an
+ * older shim the port is bound through xen-evtchn, as before.  Without
+ * those devices (modules not loaded, or the process may not open them)
+ * the set-up is declined and the pair keeps going through the daemon.
  *
  * The daemon chose the peer domain (e->u.xpair.peer_domid): we grant to no
  * one else and map from no one else.  Every ref read from the peer's
@@ -30,6 +34,7 @@ typedef uint32_t grant_ref_t;
 #include <xen/evtchn.h>
 #include <xen/gntalloc.h>
 #include <xen/gntdev.h>
+#include "myrixen/shim.h"
 #include "transport_xen.h"
 
 #define XP_GNTALLOC "/dev/xen/gntalloc"
@@ -38,7 +43,9 @@ typedef uint32_t grant_ref_t;
 
 struct xpair {
 	int gfd;                  /* gntalloc (side 0) or gntdev (side 1) */
-	int efd;                  /* xen-evtchn, one port */
+	int efd;                  /* xen-evtchn, one port (no shim bell) */
+	int sfd;                  /* the endpoint's /dev/myrixen (shim bell), not ours */
+	uint32_t bell;            /* the shim's bell id, 0 = none */
 	uint32_t port;            /* our end */
 };
 
@@ -78,6 +85,45 @@ static void *map_fd(int fd, uint32_t pages, int prot, uint64_t index)
 	void *p = mmap(NULL, (size_t)pages * MXN_PAGE_SIZE, prot, MAP_SHARED, fd, (off_t)index);
 
 	return p == MAP_FAILED ? NULL : p;
+}
+
+/* Through xen-evtchn (a shim without MXN_SHIMF_PAIR_BELL): remote_port 0
+ * offers a port unbound for dom, else binds to dom's remote_port. */
+static int bind_evtchn(struct xpair *x, uint16_t dom, uint32_t remote_port)
+{
+	int rc;
+
+	x->efd = xp_open(XP_EVTCHN);
+	if (x->efd < 0)
+		return x->efd;
+	if (!remote_port)
+		rc = ioctl(x->efd, IOCTL_EVTCHN_BIND_UNBOUND_PORT,
+			   &(struct ioctl_evtchn_bind_unbound_port){ .remote_domain = dom });
+	else
+		rc = ioctl(x->efd, IOCTL_EVTCHN_BIND_INTERDOMAIN,
+			   &(struct ioctl_evtchn_bind_interdomain){ .remote_domain = dom,
+								    .remote_port = remote_port });
+	if (rc < 0)
+		return -errno;
+	x->port = (uint32_t)rc;
+	return 0;
+}
+
+/* Our end of the bell, bound to dom's remote_port (0: offered to dom). */
+static int bind_bell(struct xpair *x, uint16_t dom, uint32_t remote_port)
+{
+	struct mxn_shim_bell b;
+
+	if (x->sfd < 0)
+		return bind_evtchn(x, dom, remote_port);
+	memset(&b, 0, sizeof(b));
+	b.peer_domid = dom;
+	b.remote_port = remote_port;
+	if (ioctl(x->sfd, MYRIXEN_IOC_BELL_BIND, &b) < 0)
+		return -errno;
+	x->bell = b.id;
+	x->port = b.port;
+	return 0;
 }
 
 /* Side 0: the area and its directory page, granted to the peer. */
@@ -123,19 +169,8 @@ static int offer(struct xpair *x, const struct mxn_pair_xen *d, struct mxl_pair_
 	}
 	memcpy(dir, refs, d->area_pages * sizeof(*refs));
 	munmap(dir, MXN_PAGE_SIZE);
-	x->efd = xp_open(XP_EVTCHN);
-	err = x->efd;
-	if (err < 0)
-		goto out;
-	err = ioctl(x->efd, IOCTL_EVTCHN_BIND_UNBOUND_PORT,
-		    &(struct ioctl_evtchn_bind_unbound_port){ .remote_domain = d->peer_domid });
-	if (err < 0) {
-		err = -errno;
-		goto out;
-	}
-	x->port = (uint32_t)err;
+	err = bind_bell(x, d->peer_domid, 0);
 	ans->port = x->port;
-	err = 0;
 out:
 	free(refs);
 	return err;
@@ -195,8 +230,6 @@ static int map_area(struct xpair *x, const struct mxn_pair_xen *d, const uint32_
 static int map(struct xpair *x, const struct mxn_pair_xen *d, struct mxl_pair_chan *ch)
 {
 	uint32_t *refs = calloc(d->area_pages, sizeof(*refs));
-	struct ioctl_evtchn_bind_interdomain b = { .remote_domain = d->peer_domid,
-						   .remote_port = d->port };
 	int err;
 
 	if (!refs)
@@ -208,19 +241,8 @@ static int map(struct xpair *x, const struct mxn_pair_xen *d, struct mxl_pair_ch
 	err = read_dir(x, d, refs);
 	if (!err)
 		err = map_area(x, d, refs, ch);
-	if (err)
-		goto out;
-	x->efd = xp_open(XP_EVTCHN);
-	err = x->efd;
-	if (err < 0)
-		goto out;
-	err = ioctl(x->efd, IOCTL_EVTCHN_BIND_INTERDOMAIN, &b);
-	if (err < 0) {
-		err = -errno;
-		goto out;
-	}
-	x->port = (uint32_t)err;
-	err = 0;
+	if (!err)
+		err = bind_bell(x, d->peer_domid, d->port);
 out:
 	free(refs);
 	return err;
@@ -232,29 +254,37 @@ int mxl_xen_pair_attach(struct mxl_transport *t, const struct mxn_evt *e,
 	struct xpair *x = calloc(1, sizeof(*x));
 	int err;
 
-	(void)t;
 	if (!x)
 		return -ENOMEM;
 	x->gfd = x->efd = -1;
+	x->sfd = mxl_xen_bell_fd(t);
 	ch->priv = x;
 	ch->area = NULL;
 	ch->rx_fd = -1;
+	ch->shim_bell = x->sfd >= 0;
 	if (e->type == MXN_EVT_PAIR_XEN_OFFER)
 		err = offer(x, &e->u.xpair, ch, ans);
 	else
 		err = map(x, &e->u.xpair, ch);
-	ch->rx_fd = x->efd;
+	ch->rx_fd = x->efd; /* -1 with the shim's bell: the endpoint file rings */
 	if (err)
 		mxl_xen_pair_detach(t, ch);
 	return err;
 }
 
-void mxl_xen_pair_ring(struct mxl_transport *t, struct mxl_pair_chan *ch)
+int mxl_xen_pair_ring(struct mxl_transport *t, struct mxl_pair_chan *ch)
 {
 	struct xpair *x = ch->priv;
 
 	(void)t;
+	if (x->bell) {
+		/* -EPIPE: a restore of this guest ended the bell (shim.h) */
+		if (ioctl(x->sfd, MYRIXEN_IOC_BELL_RING, (unsigned long)x->bell) < 0)
+			return errno == EPIPE ? -EPIPE : 0;
+		return 0;
+	}
 	(void)ioctl(x->efd, IOCTL_EVTCHN_NOTIFY, &(struct ioctl_evtchn_notify){ .port = x->port });
+	return 0;
 }
 
 void mxl_xen_pair_detach(struct mxl_transport *t, struct mxl_pair_chan *ch)
@@ -273,6 +303,8 @@ void mxl_xen_pair_detach(struct mxl_transport *t, struct mxl_pair_chan *ch)
 		close(x->gfd);
 	if (x->efd >= 0)
 		close(x->efd);
+	if (x->bell) /* the shim frees the IRQ by number, even after a restore */
+		(void)ioctl(x->sfd, MYRIXEN_IOC_BELL_UNBIND, (unsigned long)x->bell);
 	free(x);
 	ch->priv = NULL;
 	ch->rx_fd = -1;

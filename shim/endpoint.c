@@ -15,7 +15,8 @@
 #include <asm/xen/hypercall.h>
 #include "mxs.h"
 
-static irqreturn_t mxs_ep_irq(int irq, void *data)
+/* The daemon's event channel, or a pair bell (bell.c). */
+irqreturn_t mxs_ep_irq(int irq, void *data)
 {
 	struct mxs_ep *ep = data;
 
@@ -327,6 +328,7 @@ static void mxs_ep_teardown(struct mxs_ep *ep)
 	if (ep->irq >= 0)
 		unbind_from_irqhandler(ep->irq, ep); /* closes the port too */
 	ep->irq = -1;
+	mxs_bell_release_all(ep);
 	mxs_region_release_all(ep);
 	mxs_ep_free_area(ep);
 }

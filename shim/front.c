@@ -18,6 +18,7 @@
 struct mxs_front mxs_front = {
 	.lock = __MUTEX_INITIALIZER(mxs_front.lock),
 	.eps = LIST_HEAD_INIT(mxs_front.eps),
+	.bells = LIST_HEAD_INIT(mxs_front.bells),
 	.ep_wq = __WAIT_QUEUE_HEAD_INITIALIZER(mxs_front.ep_wq),
 };
 
@@ -139,12 +140,14 @@ out:
  * grant table and every event channel are new, the backend is whoever
  * attached the device on this host.  Cut the endpoints off (they keep
  * their pages; MYRIXEN_IOC_REATTACH grants them again) and handshake from
- * Initialising, where the xenbus core just put us.
+ * Initialising, where the xenbus core just put us.  Pair bells lost their
+ * event channels: freed now, by IRQ number (bell.c).
  */
 static int mxs_resume(struct xenbus_device *dev)
 {
 	mutex_lock(&mxs_front.lock);
 	mxs_front_disconnect_locked();
+	mxs_bells_break_locked();
 	mxs_front.grant_gen++;
 	mxs_front.resumes++;
 	mutex_unlock(&mxs_front.lock);

@@ -40,6 +40,10 @@ module_param_named(resumes, mxs_front.resumes, uint, 0444);
 MODULE_PARM_DESC(resumes, "restores of this guest (xl restore, migration)");
 module_param_named(backend_waits, mxs_front.backend_waits, uint, 0444);
 MODULE_PARM_DESC(backend_waits, "restores that had to wait for the daemon to attach the device");
+module_param_named(pair_bells, mxs_front.bells_bound, uint, 0444);
+MODULE_PARM_DESC(pair_bells, "Xen pair channel bells bound for endpoints (MYRIXEN_IOC_BELL_BIND)");
+module_param_named(pair_bells_broken, mxs_front.bells_broken, uint, 0444);
+MODULE_PARM_DESC(pair_bells_broken, "pair bells a restore or migration ended (freed by IRQ number)");
 
 static int mxs_open(struct inode *inode, struct file *file)
 {
@@ -51,6 +55,8 @@ static int mxs_open(struct inode *inode, struct file *file)
 	INIT_LIST_HEAD(&ep->link);
 	init_waitqueue_head(&ep->wq);
 	xa_init_flags(&ep->regions, XA_FLAGS_ALLOC1);
+	xa_init_flags(&ep->bells, XA_FLAGS_ALLOC1);
+	spin_lock_init(&ep->bell_lock);
 	ep->slot = -1;
 	ep->irq = -1;
 	file->private_data = ep;
@@ -109,6 +115,30 @@ static long mxs_ioctl_region(struct mxs_ep *ep, void __user *arg)
 	return 0;
 }
 
+static long mxs_ioctl_bell(struct mxs_ep *ep, void __user *arg)
+{
+	struct mxn_shim_bell bb;
+	int err;
+
+	if (copy_from_user(&bb, arg, sizeof(bb)))
+		return -EFAULT;
+	err = mxs_bell_bind(ep, &bb);
+	if (err)
+		return err;
+	if (copy_to_user(arg, &bb, sizeof(bb))) {
+		mxs_bell_unbind(ep, bb.id);
+		return -EFAULT;
+	}
+	return 0;
+}
+
+static long mxs_ioctl_features(void __user *arg)
+{
+	struct mxn_shim_features f = { .features = MXN_SHIMF_PAIR_BELL };
+
+	return copy_to_user(arg, &f, sizeof(f)) ? -EFAULT : 0;
+}
+
 static long mxs_ioctl(struct file *file, unsigned int cmd, unsigned long arg)
 {
 	struct mxs_ep *ep = file->private_data;
@@ -133,6 +163,11 @@ static long mxs_ioctl(struct file *file, unsigned int cmd, unsigned long arg)
 		notify_remote_via_irq(READ_ONCE(ep->irq));
 		return 0;
 	}
+	/* A pair bell rings without the lock too (its own spinlock, bell.c). */
+	if (cmd == MYRIXEN_IOC_BELL_RING)
+		return READ_ONCE(ep->opened) ? mxs_bell_ring(ep, arg) : -EBADFD;
+	if (cmd == MYRIXEN_IOC_FEATURES)
+		return mxs_ioctl_features(uarg);
 	mutex_lock(&ep->lock);
 	switch (cmd) {
 	case MYRIXEN_IOC_OPEN:
@@ -155,6 +190,12 @@ static long mxs_ioctl(struct file *file, unsigned int cmd, unsigned long arg)
 			err = -EFAULT;
 		if (!err)
 			err = mxs_region_deregister(ep, handle);
+		break;
+	case MYRIXEN_IOC_BELL_BIND:
+		err = ep->opened ? mxs_ioctl_bell(ep, uarg) : -EBADFD;
+		break;
+	case MYRIXEN_IOC_BELL_UNBIND:
+		err = ep->opened ? mxs_bell_unbind(ep, arg) : -EBADFD;
 		break;
 	default:
 		err = -ENOTTY;

@@ -10,14 +10,17 @@
 #ifndef MXS_H
 #define MXS_H
 
+#include <linux/interrupt.h>
 #include <linux/list.h>
 #include <linux/mutex.h>
+#include <linux/spinlock.h>
 #include <linux/wait.h>
 #include <linux/xarray.h>
 #include <xen/grant_table.h>
 #include <xen/xenbus.h>
 #include <myrixen/abi.h>
 #include <myrixen/layout.h>
+#include <myrixen/pair.h>
 #include <myrixen/shim.h>
 
 #define MXS_SLOTS_MAX 256u           /* per-guest endpoint slots in xenstore */
@@ -48,6 +51,9 @@ struct mxs_front {
 	u32 reattaches;               /* endpoints handed to a new backend */
 	u32 resumes;                  /* restores (xenbus .resume) */
 	u32 backend_waits;            /* resumes that found no device yet (front.c) */
+	struct list_head bells;       /* struct mxs_bell, every bound pair bell */
+	u32 bells_bound;              /* pair bells bound (bell.c) */
+	u32 bells_broken;             /* ... freed by a resume (restore, migration) */
 };
 extern struct mxs_front mxs_front;
 
@@ -84,8 +90,19 @@ struct mxs_ep {
 	atomic_t irqs;                /* event-channel interrupts */
 	atomic_t irqs_seen;           /* ... already reported by read() */
 	struct xarray regions;        /* handle -> struct mxs_region */
+	struct xarray bells;          /* id -> struct mxs_bell (bell.c) */
+	spinlock_t bell_lock;         /* a ring against its bell's IRQ going */
 	u32 next_handle;
 	unsigned long pinned_pages;
+};
+
+/* A Xen pair channel's bell, bound for an endpoint (bell.c). */
+struct mxs_bell {
+	struct list_head link;        /* in mxs_front.bells */
+	struct mxs_ep *ep;
+	int irq;                      /* -1 once freed; under ep->bell_lock */
+	evtchn_port_t port;
+	u32 id;
 };
 
 int mxs_front_register(void);
@@ -100,6 +117,14 @@ int mxs_ep_mmap(struct mxs_ep *ep, struct vm_area_struct *vma);
 int mxs_ep_wait(struct mxs_ep *ep, const struct mxn_shim_wait *w);
 ssize_t mxs_ep_read_irqs(struct mxs_ep *ep, u64 __user *out, bool nonblock);
 __poll_t mxs_ep_poll(struct mxs_ep *ep);
+irqreturn_t mxs_ep_irq(int irq, void *data);
+
+int mxs_bell_bind(struct mxs_ep *ep, struct mxn_shim_bell *bb);
+int mxs_bell_ring(struct mxs_ep *ep, unsigned long id);
+int mxs_bell_unbind(struct mxs_ep *ep, unsigned long id);
+void mxs_bell_release_all(struct mxs_ep *ep);
+/* Called with mxs_front.lock held: the guest was restored. */
+void mxs_bells_break_locked(void);
 
 int mxs_region_register(struct mxs_ep *ep, struct mxn_shim_region *r);
 int mxs_region_deregister(struct mxs_ep *ep, u32 handle);

@@ -12,8 +12,9 @@
  *   mmap(area + ctl, .., PROT_READ|PROT_WRITE, MAP_SHARED|MAP_FIXED, fd, ctl)
  *   mmap(area + sendq, .., PROT_READ|PROT_WRITE, MAP_SHARED|MAP_FIXED, fd, sendq)
  * The file is also the guest's doorbell, with eventfd semantics: poll()
- * reports POLLIN once the daemon raised the endpoint's event channel since
- * the last read(), and read() of 8 bytes returns (and clears) that count,
+ * reports POLLIN once the daemon raised the endpoint's event channel (or a
+ * pair bell the shim bound for it rang, MYRIXEN_IOC_BELL_BIND) since the
+ * last read(), and read() of 8 bytes returns (and clears) that count,
  * blocking unless O_NONBLOCK.  POLLHUP/-ENOTCONN: the backend went away.
  * The header page, the event ring and the recvq refuse writable mappings
  * (the daemon is their only writer); the control page, the command ring and
@@ -21,6 +22,10 @@
  * endpoint: grants revoked, event channel closed, pinned pages released.
  *
  * Error convention: ioctls return 0 or -1 with errno.
+ *
+ * New calls come with a bit in MYRIXEN_IOC_FEATURES; a shim that predates a
+ * call refuses it cleanly (-ENOTTY), so adding one bumps no version (the
+ * rule of abi.h for new opcodes).
  */
 #ifndef MYRIXEN_SHIM_H
 #define MYRIXEN_SHIM_H
@@ -96,5 +101,52 @@ _Static_assert(sizeof(struct mxn_shim_reattach) == 120, "mxn_shim_reattach");
  * and grant segments from before are void (register the memory again). */
 #define MXN_SHIM_REATTACH_REGRANTED 0x1u
 #define MYRIXEN_IOC_REATTACH _IOWR(MYRIXEN_IOC_MAGIC, 7, struct mxn_shim_reattach)
+
+/*
+ * What this shim offers beyond the calls above (a shim without this call
+ * says -ENOTTY: features 0).  One bit each, never reused for another
+ * meaning; a library uses a call only when its bit is set.
+ */
+struct mxn_shim_features {
+	uint32_t features;        /* out: MXN_SHIMF_* */
+	uint32_t pad0;
+	uint64_t pad1;
+};
+_Static_assert(sizeof(struct mxn_shim_features) == 16, "mxn_shim_features");
+#define MXN_SHIMF_PAIR_BELL 0x1u  /* MYRIXEN_IOC_BELL_* (Xen pair channels) */
+#define MYRIXEN_IOC_FEATURES _IOR(MYRIXEN_IOC_MAGIC, 8, struct mxn_shim_features)
+
+/*
+ * The bell of a Xen pair channel (pair.h "Xen"), an interdomain event
+ * channel the shim binds and owns for the endpoint, as a frontend does:
+ * after a restore it frees the IRQ by number and never looks the dead port
+ * up (which a process binding through /dev/xen/evtchn cannot avoid, and
+ * which trips a BUG in that driver: lib/README.md).
+ *
+ * BELL_BIND: remote_port 0 allocates a port unbound for peer_domid (side 0
+ * offers it), else binds to the peer's remote_port (side 1).  Out: our
+ * port and the bell's id (1 .. MXN_PAIRS_MAX) for RING and UNBIND.  A ring
+ * from the peer counts as the endpoint's doorbell: poll() and read() of
+ * the endpoint's file report it like the daemon's.  -EMFILE: the endpoint
+ * holds MXN_PAIRS_MAX bells; -EBADFD: not opened.
+ * BELL_RING (the id is the argument itself, no copy): notify the peer.
+ * -EPIPE: the bell died with a restore (or a migration) of this guest: the
+ * channel is void, unbind the bell.  -ENOENT: no such bell.
+ * BELL_UNBIND (the id as argument): free the bell (closing the file frees
+ * all of them).
+ */
+struct mxn_shim_bell {
+	uint16_t peer_domid;      /* in */
+	uint16_t pad0;
+	uint32_t remote_port;     /* in: the peer's port, or 0 to offer one */
+	uint32_t port;            /* out: ours */
+	uint32_t id;              /* out */
+	uint64_t pad1;
+};
+_Static_assert(sizeof(struct mxn_shim_bell) == 24, "mxn_shim_bell");
+_Static_assert(offsetof(struct mxn_shim_bell, port) == 8, "mxn_shim_bell.port");
+#define MYRIXEN_IOC_BELL_BIND _IOWR(MYRIXEN_IOC_MAGIC, 9, struct mxn_shim_bell)
+#define MYRIXEN_IOC_BELL_RING _IO(MYRIXEN_IOC_MAGIC, 10)
+#define MYRIXEN_IOC_BELL_UNBIND _IO(MYRIXEN_IOC_MAGIC, 11)
 
 #endif /* MYRIXEN_SHIM_H */

@@ -3,7 +3,8 @@
  * pair_attach hands out anonymous memory: the answers it issues, that side
  * 0 sends nothing into the channel before PAIR_OPEN, that side 1 uses it at
  * once, and what it declines (bad geometry, a channel it already has with
- * that peer, a transport that cannot build one). */
+ * that peer, a transport that cannot build one); after a restore of the
+ * guest, the channels it drops and the new ones it takes. */
 #include <errno.h>
 #include <sys/eventfd.h>
 #include <unistd.h>
@@ -14,6 +15,7 @@
 #define PEER_SESSION 4321u
 
 static int attach_err;        /* what the next pair_attach returns */
+static int ring_err;          /* what pair_ring returns */
 static uint32_t attaches, rings, detaches;
 
 static int tx_attach(struct mxl_transport *t, const struct mxn_evt *e, struct mxl_pair_chan *ch,
@@ -35,11 +37,12 @@ static int tx_attach(struct mxl_transport *t, const struct mxn_evt *e, struct mx
 	return 0;
 }
 
-static void tx_ring(struct mxl_transport *t, struct mxl_pair_chan *ch)
+static int tx_ring(struct mxl_transport *t, struct mxl_pair_chan *ch)
 {
 	(void)t;
 	(void)ch;
 	rings++;
+	return ring_err;
 }
 
 static void tx_detach(struct mxl_transport *t, struct mxl_pair_chan *ch)
@@ -263,6 +266,101 @@ static void test_adopt(struct mx_endpoint *ep)
 	CHECK_EQ(ep->npairs, 2);
 }
 
+/* The new daemon after a restore of this guest: rings from 0, same index
+ * and session, and the shim granted the area again (regions lost). */
+static int tx_reattach(struct mxl_transport *t, struct mxn_open_rsp *rsp, bool *regions_lost)
+{
+	const struct mxn_area_hdr *h = t->area;
+
+	memset((uint8_t *)t->area + h->cmd_ctl_off, 0, sizeof(struct mxn_ring_ctl));
+	memset((uint8_t *)t->area + h->evt_ctl_off, 0, sizeof(struct mxn_ring_ctl));
+	memset(rsp, 0, sizeof(*rsp));
+	rsp->abi_version = MYRIXEN_ABI_VERSION;
+	rsp->nic_id = 0x0a0b0c0d0e0full;
+	rsp->endpoint = 3;
+	rsp->session = 77;
+	rsp->medium_max = MXN_MEDIUM_MAX_DEFAULT;
+	*regions_lost = true;
+	return 0;
+}
+
+/* No PAIR_FAULT among the commands issued so far (they are consumed). */
+static void check_no_fault_report(struct mx_endpoint *ep)
+{
+	struct mxn_cmd c;
+
+	while (ta_take_cmd(ep, &c))
+		CHECK(c.op != MXN_CMD_PAIR_FAULT);
+}
+
+/*
+ * A restore of this guest (the re-attach says regions were lost): every
+ * Xen channel is void, its grants and its bell gone with the old domain.
+ * Side 0's rx is our own memory: what the peer wrote there is taken.  Both
+ * are freed without a PAIR_FAULT (nobody broke a rule), sends go through
+ * the daemon, and the new daemon's set-up for the same peer is taken, not
+ * declined as the set-up of a daemon restart would be (old code: -EEXIST,
+ * and the dead channel kept carrying sends).  A ring the shim refuses
+ * (-EPIPE: the bell died with a restore) drops its channel the same way.
+ */
+static void test_restore(void)
+{
+	struct mx_endpoint *ep = xen_endpoint();
+	struct mxn_pair_slot s = { .type = MXN_PAIR_TINY, .length = 3, .match_info = 0x77 };
+	uint64_t faults;
+	struct mxl_pair *p;
+	struct mxn_evt e;
+	struct mxn_cmd c;
+
+	CHECK(ep);
+	xen_ops.reattach = tx_reattach;
+	e = setup_evt(MXN_EVT_PAIR_XEN_OFFER, 30, PEER_EP);
+	ta_put_evt(ep, &e);
+	e = setup_evt(MXN_EVT_PAIR_XEN_MAP, 31, PEER_EP + 1);
+	ta_put_evt(ep, &e);
+	CHECK_EQ(mx_progress(ep), MX_SUCCESS);
+	CHECK_EQ(take_answer(ep, 30).status, 0);
+	CHECK_EQ(take_answer(ep, 31).status, 0);
+	pair_evt(ep, MXN_EVT_PAIR_OPEN, 30, MXN_ST_OK);
+	faults = ep->counters[MXL_CNT_PAIR_FAULT];
+	/* the peer wrote a tiny message into side 0's pages before the save */
+	p = ep->lp[PEER_EP].pair;
+	memcpy(s.tiny, "hey", 3);
+	memcpy(&p->rx_slots[0], &s, sizeof(s));
+	atomic_store_explicit(MXN_ATOMIC(&p->rx.ctl->prod), 1u, memory_order_release);
+	CHECK(mxl_reattach(ep));
+	CHECK_EQ(ep->npairs, 0);
+	CHECK(!ep->lp[PEER_EP].pair && !ep->lp[PEER_EP + 1].pair);
+	CHECK_EQ(ep->counters[MXL_CNT_PAIR_RESTORED], 2);
+	CHECK_EQ(ep->counters[MXL_CNT_PAIR_RECV], 1);
+	CHECK_EQ(ep->counters[MXL_CNT_PAIR_FAULT], faults);
+	check_no_fault_report(ep);
+	/* the pair goes through the daemon now */
+	send_tiny(ep, PEER_EP);
+	CHECK(ta_take_cmd(ep, &c));
+	CHECK_EQ(c.op, MXN_CMD_SEND_TINY);
+	/* the new daemon maps a fresh channel for the same peer: taken */
+	e = setup_evt(MXN_EVT_PAIR_XEN_MAP, 32, PEER_EP + 1);
+	e.u.xpair.dir_ref = 502;
+	ta_put_evt(ep, &e);
+	CHECK_EQ(mx_progress(ep), MX_SUCCESS);
+	CHECK_EQ(take_answer(ep, 32).status, 0);
+	CHECK_EQ(ep->lp[PEER_EP + 1].pair->id, 32);
+	/* its bell dies (the shim says -EPIPE) once the peer asked for a ring */
+	p = ep->lp[PEER_EP + 1].pair;
+	atomic_store_explicit(MXN_ATOMIC(&p->tx.ctl->prod_event), p->tx.prod_pvt + 1u,
+			      memory_order_relaxed);
+	ring_err = -EPIPE;
+	send_tiny(ep, PEER_EP + 1);
+	CHECK_EQ(mx_progress(ep), MX_SUCCESS);
+	ring_err = 0;
+	CHECK_EQ(ep->npairs, 0);
+	CHECK_EQ(ep->counters[MXL_CNT_PAIR_RESTORED], 3);
+	CHECK_EQ(ep->counters[MXL_CNT_PAIR_FAULT], faults);
+	check_no_fault_report(ep);
+	mxl_endpoint_close(ep);
+}
+
 int main(void)
 {
 	struct mx_endpoint *ep = xen_endpoint();
@@ -279,5 +377,6 @@ int main(void)
 	CHECK_EQ(detaches, 2);
 	CHECK(rings <= 2);
 	mxl_endpoint_close(ep);
+	test_restore();
 	DONE();
 }

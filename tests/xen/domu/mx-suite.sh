@@ -17,6 +17,10 @@ pc() { sed -n "s/^ *$1 *//p" /tmp/pp.txt | head -1; }
 check "pair channel carried the sweep's tiny/small/medium sends ($(pc 'Pair channel sends'))" [ "$(pc 'Pair channel sends')" -ge 45 ]
 check "... and its replies ($(pc 'Pair channel arrivals'))" [ "$(pc 'Pair channel arrivals')" -ge 45 ]
 check "no pair channel cut off" [ "$(pc 'Pair channels cut off')" = 0 ]
+# The channel's bell is the shim's (MYRIXEN_IOC_BELL_*), not a port bound
+# through /dev/xen/evtchn (which a restore of the guest makes unsafe).
+check "the pair channel rang through the shim's bell ($(pc 'Pair bells bound by the shim') in the library, $(cat /sys/module/myrixen/parameters/pair_bells) in the shim)" \
+  [ "$(pc 'Pair bells bound by the shim')" -ge 1 -a "$(cat /sys/module/myrixen/parameters/pair_bells)" -ge 1 ]
 # Beyond one window of grants (MXN_RNDV_WINDOW, 16 MiB): each side pins and
 # grants one window at a time (abi.h "Windowed regions").
 HUGE=$(cmdline_arg mxt.huge)

@@ -48,4 +48,5 @@ if [ -n "${PEER2_PID:-}" ]; then
 fi
 GOT=$(sed -n 's/.*Re-attaches[^0-9]*\([0-9]*\).*/\1/p' /tmp/sv.txt | tail -1)
 check "library re-attached ${GOT:-0} time(s) (want >= $WANT)" [ "${GOT:-0}" -ge "$WANT" ]
-say "shim counters: reattaches $(cat /sys/module/myrixen/parameters/reattaches) resumes $(cat /sys/module/myrixen/parameters/resumes)"
+P=/sys/module/myrixen/parameters
+say "shim counters: reattaches $(cat $P/reattaches) resumes $(cat $P/resumes) pair_bells $(cat $P/pair_bells) pair_bells_broken $(cat $P/pair_bells_broken)"

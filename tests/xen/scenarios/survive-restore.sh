@@ -54,6 +54,12 @@ check "restored domain has a new id ($D1 -> $D3)" [ "$D3" != "$D1" ]
 check "myribackd attached the returning domain by itself" wait_for 30 xs_is /local/domain/0/backend/myrixen/$D3/0/state 4
 check "u2 verdict (its stream to u1)" domu_result u2 300
 check "u1 verdict (echo side)" domu_result u1 120
+# The restored guest lets go of its old pair bells by IRQ number (the shim
+# owns them): no BUG as with a port bound through /dev/xen/evtchn.
+check "no kernel BUG or oops in u1 or u2" sh -c "! grep -q -e 'kernel BUG' -e 'Oops' $(guest_log u1) $(guest_log u2)"
+bells() { sed -n 's/.*shim counters:.* pair_bells \([0-9]*\) pair_bells_broken \([0-9]*\).*/\1 \2/p' "$(guest_log u1)" | tail -1; }
+[ $PAIRS = yes ] && check "u1's shim bound pair bells and the restore ended them (bound, ended: $(bells))" \
+  [ "$(bells | cut -d' ' -f1)" -ge 1 -a "$(bells | cut -d' ' -f2)" -ge 1 ]
 P2=$(sed -n 's/.*client longest pause.*Pair channel sends \([0-9]*\).*/\1/p' "$(guest_log u2)" | tail -1)
 [ $PAIRS = yes ] && check "a new pair channel carried u2's stream after the restore (pair sends ${P1:-0} at the restore, ${P2:-0} at the end)" [ "${P2:-0}" -gt "${P1:-0}" ]
 myrixenctl counters > /tmp/counters.txt; cat /tmp/counters.txt
