@@ -4,7 +4,10 @@
 #   bench/wire_bench.sh [BUILD_DIR] [OUT.csv] [OUT.png]  (root; release build advised)
 # 1. Per one-way tiny (0 B) message, summed over both apps and both daemons
 #    (UDP: both apps): syscalls, context switches, CPU us and wake-ups
-#    issued (sched_wakeup), as the difference of a long and a short
+#    issued (sched_wakeup: counted only when it fires in a traced process;
+#    a wake-up the kernel queues to an idle CPU fires there, so this count
+#    depends on which CPUs were idle: 2.4 in one run, 0.3 in the next),
+#    as the difference of a long and a short
 #    ping-pong (start-up cancels); perf.  The daemons' run-queue wait per
 #    message (/proc/PID/schedstat).  Wire frames per message (both daemons'
 #    tx_frames, myrixenctl).
