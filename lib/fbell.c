@@ -12,8 +12,10 @@
  *  - ep->nudge_word: another thread of ours that made progress a waiter may
  *    need (mxl_wake_waiters, under the lock).
  * The expected value of each word is what the arm's final check saw (the
- * ring empty: prod == cons_pvt), so a push between that check and the
- * futex_waitv makes it return at once (EAGAIN): nothing is lost.
+ * event ring empty: prod == cons_pvt; a pair channel's prod as read by
+ * pair_arm, which may lag the slots we already took), so a push between
+ * that check and the futex_waitv makes it return at once (EAGAIN):
+ * nothing is lost.
  *
  * A pair peer is hostile and shares the word: it can write any value and
  * wake it at will.  What it can do is bounded to its own channel: a value
@@ -81,7 +83,8 @@ void mxl_fbell_prepare(struct mx_endpoint *ep, uint32_t gen0)
 			continue;
 		f->who[f->n - MXL_FB_PAIRS].peer_ep = p->peer_ep;
 		f->who[f->n - MXL_FB_PAIRS].id = p->id;
-		put(f, &p->rx.ctl->prod, p->rx.cons_pvt, false);
+		/* What the arm saw (it may lag cons_pvt: pair.h "Publication"). */
+		put(f, &p->rx.ctl->prod, p->rx_prod_armed, false);
 	}
 }
 
@@ -159,12 +162,13 @@ void mxl_fbell_account(struct mx_endpoint *ep, int woken)
 			continue;
 		now = atomic_load_explicit(MXN_ATOMIC(&p->rx.ctl->prod), memory_order_relaxed);
 		/* Woken by this word with nothing new, or it moved other than
-		 * forward within the ring: a real push only ever moves it
-		 * forward (and the drain then takes a message, which clears the
-		 * charge). */
+		 * forward: a real push only ever moves it forward, from what
+		 * the arm saw (at most a ring behind our cons) to at most a
+		 * ring past our cons (the drain then takes a message, which
+		 * clears the charge). */
 		if (((int)i == woken && now == (uint32_t)f->w[i].val) ||
 		    (now != (uint32_t)f->w[i].val &&
-		     now - (uint32_t)f->w[i].val > mxn_ring_slots(&p->rx)))
+		     now - (uint32_t)f->w[i].val > 2u * mxn_ring_slots(&p->rx)))
 			mxl_pair_idle_wake(ep, p);
 	}
 }

@@ -234,7 +234,25 @@ struct mxl_pair {
 	bool room_wait;                 /* cons_event armed: woken by rx_bell */
 	uint32_t idle_wakes;            /* futex wake-ups from the peer since
 					 * its last message (fbell.c bounds it) */
+	uint32_t rx_prod_armed;         /* the peer's prod our last arm saw: a
+					 * futex sleep waits for it to move */
 };
+
+/* The seq of the rx slot we expect next.  Acquire pairs with the peer's
+ * release in slot_publish (pair.c): the slot's other bytes, and the data
+ * queue bytes it names, are visible once this load returns its index. */
+static inline uint32_t mxl_pair_rx_seq(const struct mxl_pair *p)
+{
+	return atomic_load_explicit(MXN_ATOMIC(&p->rx_slots[p->rx.cons_pvt & p->rx.mask].seq),
+				    memory_order_acquire);
+}
+
+/* The rx slot we expect next under pair.h's slot rule: the fast path's only
+ * read of the peer's memory (one cache line, the slot itself). */
+static inline enum mxn_pair_seq mxl_pair_rx_state(const struct mxl_pair *p)
+{
+	return mxn_pair_seq_state(mxl_pair_rx_seq(p), p->rx.cons_pvt, mxn_ring_slots(&p->rx));
+}
 
 /*
  * What we know of one local peer endpoint index (pair.h "Order"): counts of

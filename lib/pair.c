@@ -5,10 +5,11 @@
  * to that peer go straight into it and complete at once, and its messages
  * to us come out of it with no daemon hop.
  *
- * The peer is hostile, as a guest is to the daemon: its prod is checked
- * against the ring size before any slot is read, each slot is copied and
- * then validated (type, length, data offset), its cons may only move within
- * what we published.  The source of an arrival is the peer the daemon
+ * The peer is hostile, as a guest is to the daemon: the seq of the slot we
+ * expect says whether it is written (pair.h "Trust"; its prod, read only
+ * before we sleep, must agree), each slot is copied and then validated
+ * (seq, type, length, data offset), its cons may only move within what we
+ * published.  The source of an arrival is the peer the daemon
  * named, never a word of the slot.  Any violation breaks that channel alone:
  * we stop using it, report the peer (MXN_CMD_PAIR_FAULT) and carry on
  * through the daemon.
@@ -18,6 +19,7 @@
  * those precede it; an event's pair_seq says how many slots precede it.
  */
 #include <errno.h>
+#include <stddef.h>
 #include <stdlib.h>
 #include <string.h>
 #include <sys/mman.h>
@@ -586,6 +588,28 @@ static int room(struct mx_endpoint *ep, struct mxl_pair *p, bool queued, uint32_
 	}
 }
 
+/* prod over every slot published so far: for a sleeping peer (its futex
+ * word, its event index); a spinning one took them from their seq. */
+static void pair_push(struct mx_endpoint *ep, struct mxl_pair *p)
+{
+	p->tx_pushed = p->tx.prod_pvt;
+	if (mxn_ring_push(&p->tx))
+		bell_data(ep, p);
+}
+
+/*
+ * Write slot idx (pair.h "Publication"): every byte but seq, then seq with
+ * release, which orders the bytes before it (and the data queue bytes
+ * written before the call) for a consumer whose acquire load sees it.  The
+ * consumer polls seq while we write, so seq is never written otherwise.
+ */
+static void slot_publish(struct mxn_pair_slot *dst, const struct mxn_pair_slot *s, uint32_t idx)
+{
+	memcpy(dst, s, offsetof(struct mxn_pair_slot, seq));
+	memcpy(dst->tiny, s->tiny, sizeof(dst->tiny));
+	atomic_store_explicit(MXN_ATOMIC(&dst->seq), mxn_pair_seq_of(idx), memory_order_release);
+}
+
 int mxl_pair_send(struct mx_endpoint *ep, struct mxl_lpeer *lp, struct mxl_req *r)
 {
 	struct mxl_pair *p = lp->pair;
@@ -610,9 +634,13 @@ int mxl_pair_send(struct mx_endpoint *ep, struct mxl_lpeer *lp, struct mxl_req *
 	s.length = len;
 	s.match_info = r->status.match_info;
 	s.dcount = lp->tx_d;
-	memcpy(&p->tx_slots[p->tx.prod_pvt & p->tx.mask], &s, sizeof(s));
+	slot_publish(&p->tx_slots[p->tx.prod_pvt & p->tx.mask], &s, p->tx.prod_pvt);
 	p->tx_end[p->tx.prod_pvt & p->tx.mask] = p->data_head;
 	p->tx.prod_pvt++;
+	/* prod may lag the slots by at most a ring (pair.h "Trust"): a
+	 * burst issued without a flush pushes on its own. */
+	if (p->tx.prod_pvt - p->tx_pushed >= mxn_ring_slots(&p->tx))
+		pair_push(ep, p);
 	lp->tx_p++;
 	ep->counters[MXL_CNT_PAIR_SEND]++;
 	/* The bytes are in the channel: the buffer is the application's again. */
@@ -626,18 +654,19 @@ void mxl_pair_flush(struct mx_endpoint *ep)
 	for (uint32_t i = 0; i < ep->npairs; i++) {
 		struct mxl_pair *p = ep->pairs[i];
 
-		if (p->broken || p->tx_pushed == p->tx.prod_pvt)
-			continue;
-		p->tx_pushed = p->tx.prod_pvt;
-		if (mxn_ring_push(&p->tx))
-			bell_data(ep, p);
+		if (!p->broken && p->tx_pushed != p->tx.prod_pvt)
+			pair_push(ep, p);
 	}
 }
 
 /* ---- receiving ---- */
 
-static bool slot_ok(const struct mxl_pair *p, const struct mxn_pair_slot *s)
+/* The copy of slot idx: still published as idx (the peer may have
+ * rewritten it after we saw its seq), and its contents within bounds. */
+static bool slot_ok(const struct mxl_pair *p, const struct mxn_pair_slot *s, uint32_t idx)
 {
+	if (s->seq != mxn_pair_seq_of(idx))
+		return false;
 	if (s->type == MXN_PAIR_TINY)
 		return s->length <= MXN_TINY_MAX;
 	if (s->type != MXN_PAIR_QUEUED)
@@ -664,28 +693,27 @@ static void slot_evt(struct mx_endpoint *ep, const struct mxl_pair *p,
 bool mxl_pair_drain(struct mx_endpoint *ep, struct mxl_lpeer *lp, const uint32_t *until)
 {
 	struct mxl_pair *p = lp->pair;
-	uint32_t prod, n = 0;
+	enum mxn_pair_seq st;
 	struct mxn_pair_slot s;
 	struct mxn_evt e;
+	uint32_t n = 0;
 	bool done = true;
 
 	if (!p || p->broken)
 		return false;
-	prod = mxn_ring_peek_prod(&p->rx);
-	if (!mxn_ring_sane(&p->rx, prod, p->rx.cons_pvt)) {
-		pair_fault(ep, p);
-		return false;
-	}
 	while (!p->broken) {
 		if (until ? (int32_t)(lp->rx_p - *until) >= 0 : n >= MXL_PAIR_BUDGET)
 			break;
-		if (p->rx.cons_pvt == prod) {
+		/* The slot says whether it is written (no read of prod). */
+		st = mxl_pair_rx_state(p);
+		if (st == MXN_PAIR_SEQ_EMPTY) {
 			done = !until;
 			break;
 		}
 		/* Copy first: the peer may rewrite the slot at any time. */
-		memcpy(&s, &p->rx_slots[p->rx.cons_pvt & p->rx.mask], sizeof(s));
-		if (!slot_ok(p, &s)) {
+		if (st == MXN_PAIR_SEQ_READY)
+			memcpy(&s, &p->rx_slots[p->rx.cons_pvt & p->rx.mask], sizeof(s));
+		if (st != MXN_PAIR_SEQ_READY || !slot_ok(p, &s, p->rx.cons_pvt)) {
 			pair_fault(ep, p);
 			done = false;
 			break;
@@ -725,6 +753,32 @@ void mxl_pair_drain_all(struct mx_endpoint *ep)
 		(void)mxl_pair_drain(ep, &ep->lp[ep->pairs[i]->peer_ep], NULL);
 }
 
+/*
+ * The final check before sleeping on one channel: ask for a notification
+ * at the next slot, then look at prod and at that slot.  The seq_cst fence
+ * orders the prod_event store before both loads and pairs with the fence
+ * of the peer's mxn_ring_push: either its push sees our prod_event and
+ * rings, or we see its seq (stored before its prod).  prod, read with
+ * acquire before the seq, must agree with the slot (pair.h "Trust"): the
+ * one place the peer's prod is checked, off the fast path.  The prod seen
+ * is what a futex sleep waits to change (fbell.c): it may lag our cons.
+ */
+static bool pair_arm(struct mx_endpoint *ep, struct mxl_pair *p)
+{
+	uint32_t prod;
+	enum mxn_pair_seq st;
+
+	atomic_store_explicit(MXN_ATOMIC(&p->rx.ctl->prod_event), p->rx.cons_pvt + 1u,
+			      memory_order_relaxed);
+	atomic_thread_fence(memory_order_seq_cst);
+	prod = mxn_ring_peek_prod(&p->rx);
+	st = mxn_pair_prod_state(prod, mxl_pair_rx_seq(p), p->rx.cons_pvt, mxn_ring_slots(&p->rx));
+	p->rx_prod_armed = prod;
+	if (st == MXN_PAIR_SEQ_BAD)
+		pair_fault(ep, p); /* no sleep: progress reports it first */
+	return st != MXN_PAIR_SEQ_EMPTY;
+}
+
 bool mxl_pair_arm(struct mx_endpoint *ep, bool futex)
 {
 	bool more = false;
@@ -737,7 +791,7 @@ bool mxl_pair_arm(struct mx_endpoint *ep, bool futex)
 		/* How we sleep, before the fence of the arm (see bell_data). */
 		atomic_store_explicit(MXN_ATOMIC(&p->rx.ctl->flags), futex ? MXN_RINGF_FUTEX : 0u,
 				      memory_order_relaxed);
-		more |= mxn_ring_arm(&p->rx);
+		more |= pair_arm(ep, p);
 	}
 	return more;
 }

@@ -35,14 +35,15 @@
 #include <stddef.h>
 #endif
 
-#define MYRIXEN_ABI_VERSION 6u /* 2: pair channels (pair.h), pair_seq; 3: send seq;
+#define MYRIXEN_ABI_VERSION 7u /* 2: pair channels (pair.h), pair_seq; 3: send seq;
 				* 4: windowed regions (REGION_NEXT, REGION_MORE);
 				* 5: the area's feature word (MXN_AREAF_*), the grant
 				* in the announcement (MXN_RINGF_PREGRANT,
 				* MXN_EVTF_GRANT), staged wire pulls and sends
 				* (MXN_CMDF_STAGED, staged_off, MXN_EVT_PULL_DATA);
 				* 6: a moved endpoint's connect (proof, moved_from),
-				* MXN_ST_MOVED, MXN_EVT_MOVED */
+				* MXN_ST_MOVED, MXN_EVT_MOVED;
+				* 7: a pair slot's seq (pair.h "Publication") */
 #define MYRIXEN_AREA_MAGIC 0x5852594du /* "MYRX" little-endian */
 
 #define MXN_PAGE_SIZE 4096u

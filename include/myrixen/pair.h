@@ -17,11 +17,29 @@
  * endpoint the daemon calls side 0 produces direction 0 and consumes
  * direction 1; side 1 the opposite.
  *
+ * Publication (ABI 7): a slot says itself whether it is written, as a NIC
+ * descriptor ring does, so a message moves one cache line between the two
+ * cores (the slot) and the consumer needs no read of prod on its fast path.
+ * The producer fills every other byte of slot i (free-running index), then
+ * stores its seq = i + 1 with release; the consumer polls the seq of the
+ * slot it expects next with acquire (mxn_pair_seq_state).  prod still runs
+ * free and is pushed after the slots it covers (mxn_ring_push): it is the
+ * word a sleeper waits on and the event-suppression rule's (prod_event).
+ * The consumer may therefore run ahead of prod, by at most the ring (the
+ * producer pushes at the latest when a ring's worth is unpushed).
+ *
  * Trust: each side treats the other as hostile, exactly as the daemon treats
- * a guest ring.  The consumer checks prod - cons <= slots before touching a
- * slot, copies the slot, then validates type, length and data offset; the
- * producer checks the consumer's cons the same way.  The source of a message
- * is the peer the daemon named in mxn_pair_open, never a word in the slot.
+ * a guest ring.  For the slot it expects (index c) the consumer reads seq:
+ * c + 1 is written; 0 (never written: the area comes zeroed) or c + 1 -
+ * slots (the previous lap's) is not written yet; any other value is a
+ * violation.  prod is read only before sleeping (mxn_pair_prod_state): a
+ * prod ahead of c (by 1 .. slots) while slot c is not written is a
+ * violation (an honest producer stores seq before it pushes prod), as is
+ * a prod more than one ring away on either side.  A written slot is copied,
+ * then the copy is validated: seq still c + 1, type, length, data offset.
+ * The producer checks the consumer's cons against what it wrote.  The
+ * source of a message is the peer the daemon named in mxn_pair_open, never
+ * a word in the slot.
  * A violation cuts off that pair alone (the victim stops using it and sends
  * MXN_CMD_PAIR_FAULT; the daemon counts it and closes the other side).
  *
@@ -91,7 +109,8 @@ struct mxn_pair_slot {
 	uint32_t dcount;          /* daemon-path sends to this peer before this one */
 	uint32_t off;             /* MXN_PAIR_QUEUED: offset in the data queue,
 				   * MXN_QUEUE_ALIGN aligned, off + length <= data_size */
-	uint64_t pad1;
+	uint32_t pad1;
+	uint32_t seq;             /* index + 1, stored last with release (ABI 7) */
 	uint8_t tiny[MXN_TINY_MAX];
 };
 _Static_assert(sizeof(struct mxn_pair_slot) == 64, "mxn_pair_slot size");
@@ -99,7 +118,51 @@ _Static_assert(offsetof(struct mxn_pair_slot, length) == 4, "mxn_pair_slot.lengt
 _Static_assert(offsetof(struct mxn_pair_slot, match_info) == 8, "mxn_pair_slot.match");
 _Static_assert(offsetof(struct mxn_pair_slot, dcount) == 16, "mxn_pair_slot.dcount");
 _Static_assert(offsetof(struct mxn_pair_slot, off) == 20, "mxn_pair_slot.off");
+_Static_assert(offsetof(struct mxn_pair_slot, seq) == 28, "mxn_pair_slot.seq");
 _Static_assert(offsetof(struct mxn_pair_slot, tiny) == 32, "mxn_pair_slot.tiny");
+
+/* What the consumer makes of the seq of the slot it expects (index idx). */
+enum mxn_pair_seq {
+	MXN_PAIR_SEQ_EMPTY = 0,   /* not written yet: look again later */
+	MXN_PAIR_SEQ_READY = 1,   /* written: copy it, then validate the copy */
+	MXN_PAIR_SEQ_BAD = 2,     /* no honest producer writes this: cut off */
+};
+
+/* The seq the producer stores into the slot of index idx. */
+static inline uint32_t mxn_pair_seq_of(uint32_t idx)
+{
+	return idx + 1u;
+}
+
+/* The slot rule (see "Publication" and "Trust" above).  Pure. */
+static inline enum mxn_pair_seq mxn_pair_seq_state(uint32_t seq, uint32_t idx, uint32_t nslots)
+{
+	if (seq == mxn_pair_seq_of(idx))
+		return MXN_PAIR_SEQ_READY;
+	if (seq == 0 || seq == mxn_pair_seq_of(idx - nslots))
+		return MXN_PAIR_SEQ_EMPTY;
+	return MXN_PAIR_SEQ_BAD;
+}
+
+/*
+ * The check before sleeping: prod (read with acquire, then the seq of slot
+ * idx, the one the consumer expects) against the slot rule.  READY: work is
+ * there; EMPTY: nothing is, sleep; BAD: a violation.  prod may lag idx (the
+ * consumer takes slots as their seq appears, before the producer pushes
+ * them) by at most a ring, and lead it by at most a ring, and only over
+ * written slots.  Pure.
+ */
+static inline enum mxn_pair_seq mxn_pair_prod_state(uint32_t prod, uint32_t seq, uint32_t idx,
+						    uint32_t nslots)
+{
+	enum mxn_pair_seq st = mxn_pair_seq_state(seq, idx, nslots);
+
+	if (prod - idx > nslots && idx - prod > nslots)
+		return MXN_PAIR_SEQ_BAD;  /* more than a ring away */
+	if (st == MXN_PAIR_SEQ_EMPTY && prod != idx && prod - idx <= nslots)
+		return MXN_PAIR_SEQ_BAD;  /* pushed past a slot it never wrote */
+	return st;
+}
 
 /* Page 0 of a channel, written by the daemon; informative only. */
 struct mxn_pair_hdr {

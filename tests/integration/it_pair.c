@@ -4,8 +4,10 @@
  * the real daemon:
  *  order    tiny/medium sends (pair channel) interleaved with large sends
  *           and synchronous sends (daemon path) arrive in send order;
- *  attack   a peer writes an impossible index, then a garbage slot, into its
- *           channel: the victim cuts off that channel only, counts it, the
+ *  attack   peers write into their channels an impossible index, a slot
+ *           whose payload lies outside the data queue, a slot whose seq is
+ *           no index's, and a prod pushed past a slot never written (pair.h
+ *           "Trust"): the victim cuts off each channel only, counts it, the
  *           daemon's pair_faults shows it, traffic with the attacker goes on
  *           through the daemon, and a bystander's channel keeps working;
  *  killed   a peer killed while the victim's sends wait for channel room:
@@ -18,7 +20,7 @@
 #include "mxl.h"
 #include "rawclient.h"
 
-enum { EV = 60, EA = 61, EC = 62, EA2 = 63, EK = 64, EO1 = 65, EO2 = 66 };
+enum { EV = 60, EA = 61, EC = 62, EA2 = 63, EK = 64, EO1 = 65, EO2 = 66, EA3 = 67, EA4 = 68 };
 
 static uint32_t lcounter(mx_endpoint_t ep, const char *label)
 {
@@ -163,13 +165,18 @@ static int attacker(uint32_t eid, int how, struct it_pipe *go)
 		/* an impossible producer index */
 		atomic_store(MXN_ATOMIC(&p->tx.ctl->prod), p->tx.prod_pvt + 1000u);
 	} else {
-		/* a slot whose payload lies outside the data queue */
 		struct mxn_pair_slot *sl = &p->tx_slots[p->tx.prod_pvt & p->tx.mask];
 
 		memset(sl, 0, sizeof(*sl));
 		sl->type = MXN_PAIR_QUEUED;
 		sl->length = 4000;
-		sl->off = p->lay.data_size - 64;
+		/* 1: a written slot whose payload lies outside the data queue;
+		 * 2: a slot whose seq is no index's; 3: prod pushed past a
+		 * slot never written (its seq still the previous lap's, 0) */
+		sl->off = how == 1 ? p->lay.data_size - 64 : 0;
+		if (how != 3)
+			atomic_store(MXN_ATOMIC(&sl->seq),
+				     how == 1 ? mxn_pair_seq_of(p->tx.prod_pvt) : 0xdead0000u);
 		p->tx.prod_pvt++;
 		atomic_store(MXN_ATOMIC(&p->tx.ctl->prod), p->tx.prod_pvt);
 	}
@@ -249,36 +256,38 @@ static int reap(pid_t pid)
 
 static void test_attack(mx_endpoint_t ev)
 {
-	struct it_pipe go_a, go_a2, go_c;
-	int fa[2], fa2[2], fc[2];
-	pid_t pa, pa2, pc;
+	enum { NA = 4 };
+	static const uint32_t eid[NA] = { EA, EA2, EA3, EA4 };
+	struct it_pipe go_a[NA], go_c;
+	int fa[NA][2], fc[2], i;
+	pid_t pa[NA], pc;
 	char b[64];
 	long long faults0 = dcounter("pair_faults");
 	uint32_t cut0 = lcounter(ev, "Pair channels cut off"), arr;
 
 	pc = spawn(bystander_fn, EC, 0, &go_c, fc);
-	pa = spawn(attacker, EA, 0, &go_a, fa);
-	pa2 = spawn(attacker, EA2, 1, &go_a2, fa2);
-	IT_EQ(recv_match(ev, b, sizeof(b), 0x100 + EA, NULL), 4);
-	IT_EQ(recv_match(ev, b, sizeof(b), 0x100 + EA2, NULL), 4);
-	tell(fa[1]);
-	tell(fa2[1]);
+	for (i = 0; i < NA; i++)
+		pa[i] = spawn(attacker, eid[i], i, &go_a[i], fa[i]);
+	for (i = 0; i < NA; i++)
+		IT_EQ(recv_match(ev, b, sizeof(b), 0x100 + eid[i], NULL), 4);
+	for (i = 0; i < NA; i++)
+		tell(fa[i][1]);
 	/* after each attack the attacker's next message comes through the daemon */
-	IT_EQ(recv_match(ev, b, sizeof(b), 0x200 + EA, NULL), 5);
-	IT_EQ(recv_match(ev, b, sizeof(b), 0x200 + EA2, NULL), 5);
-	IT_EQ(lcounter(ev, "Pair channels cut off") - cut0, 2);
-	IT_EQ(dcounter("pair_faults") - faults0, 2);
+	for (i = 0; i < NA; i++)
+		IT_EQ(recv_match(ev, b, sizeof(b), 0x200 + eid[i], NULL), 5);
+	IT_EQ(lcounter(ev, "Pair channels cut off") - cut0, NA);
+	IT_EQ(dcounter("pair_faults") - faults0, NA);
 	/* the bystander's channel still carries its messages */
 	arr = lcounter(ev, "Pair channel arrivals");
 	tell(fc[1]);
-	for (int i = 0; i < 10; i++)
+	for (i = 0; i < 10; i++)
 		IT_EQ(recv_match(ev, b, sizeof(b), 0x300 + (uint64_t)i, NULL), 9);
 	IT_EQ(lcounter(ev, "Pair channel arrivals") - arr, 10);
-	tell(fa[1]);
-	tell(fa2[1]);
+	for (i = 0; i < NA; i++)
+		tell(fa[i][1]);
 	tell(fc[1]);
-	IT_CHECK(reap(pa));
-	IT_CHECK(reap(pa2));
+	for (i = 0; i < NA; i++)
+		IT_CHECK(reap(pa[i]));
 	IT_CHECK(reap(pc));
 }
 

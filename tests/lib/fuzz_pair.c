@@ -4,7 +4,11 @@
  * hostile peer.  The input becomes the peer's slots, data queue, producer
  * index and consumer index of our direction, interleaved with daemon-path
  * events from that peer whose pair_seq asks the library to catch up on the
- * channel.  Whatever the peer writes, the library must not read or write
+ * channel, and with the check before sleeping (prod against the slot,
+ * pair.h "Trust").  A slot's seq is taken raw or, by its two low bits,
+ * stamped as written, as the previous lap's or as never written, so every
+ * case of the slot rule is reached; prod lies within 24 of our cons on
+ * either side (the ring is 16).  Whatever the peer writes, the library must not read or write
  * outside the channel or a buffer, crash, loop, or stall the event ring: a
  * broken channel is cut off and the events go on.  Built as a libFuzzer
  * target with -DMYRIXEN_FUZZ=ON; otherwise a main() runs a fixed-seed batch
@@ -43,6 +47,24 @@ static void peer_event(struct mx_endpoint *ep, uint16_t seq, uint32_t *prod)
 	atomic_store_explicit(MXN_ATOMIC(&ep->evt.ctl->prod), *prod, memory_order_release);
 }
 
+/* The seq of each of the first n slots as its two low bits say: 0 raw,
+ * 1 written (the rule's for the index the consumer reaches it at), 2 the
+ * previous lap's, 3 never written. */
+static void stamp(struct mxl_pair *p, uint32_t n)
+{
+	for (uint32_t j = 0; j < n; j++) {
+		uint32_t idx = p->rx.cons_pvt + ((j - p->rx.cons_pvt) & p->rx.mask);
+		uint32_t *seq = &p->rx_slots[j].seq;
+
+		switch (*seq & 3u) {
+		case 1: *seq = mxn_pair_seq_of(idx); break;
+		case 2: *seq = mxn_pair_seq_of(idx - (p->rx.mask + 1u)); break;
+		case 3: *seq = 0; break;
+		default: break;
+		}
+	}
+}
+
 int LLVMFuzzerTestOneInput(const uint8_t *data, size_t size);
 int LLVMFuzzerTestOneInput(const uint8_t *data, size_t size)
 {
@@ -71,10 +93,11 @@ int LLVMFuzzerTestOneInput(const uint8_t *data, size_t size)
 				     ? (1u << ORDER) : (uint32_t)(size / sizeof(struct mxn_pair_slot));
 
 		take(&data, &size, p->rx_slots, n * sizeof(struct mxn_pair_slot));
+		stamp(p, n);
 		/* the peer's indices: ours to consume, and its cons of our direction */
 		if (take(&data, &size, idx, sizeof(idx)) < sizeof(idx))
 			break;
-		atomic_store_explicit(MXN_ATOMIC(&p->rx.ctl->prod), p->rx.cons_pvt + idx[0] % 24,
+		atomic_store_explicit(MXN_ATOMIC(&p->rx.ctl->prod), p->rx.cons_pvt + idx[0] % 48 - 24,
 				      memory_order_release);
 		atomic_store_explicit(MXN_ATOMIC(&p->tx.ctl->cons), idx[1], memory_order_release);
 		if (take(&data, &size, &seq, sizeof(seq)) == sizeof(seq) && (seq & 1))
@@ -82,6 +105,10 @@ int LLVMFuzzerTestOneInput(const uint8_t *data, size_t size)
 		mxl_progress(ep);
 		if (!ep->npairs)
 			break; /* cut off: nothing more to read */
+		if (idx[0] & 0x100) { /* about to sleep: the arm's check, then awake again */
+			(void)mxl_pair_arm(ep, idx[0] & 0x200);
+			mxl_pair_disarm(ep);
+		}
 	}
 	for (int i = 0; i < 3; i++)
 		if (req[i])
@@ -112,6 +139,8 @@ int main(void)
 			sl.length %= 40000;
 			sl.off = (sl.off % DATA) & ~63u;
 			sl.dcount %= 3;
+			if (sl.seq & 2u) /* mostly written, a few never */
+				sl.seq = (sl.seq & ~3u) | ((sl.seq >> 8) % 8 ? 1u : 3u);
 			memcpy(&buf[i], &sl, sizeof(sl));
 		}
 		LLVMFuzzerTestOneInput(buf, n);

@@ -56,7 +56,8 @@ static bool slot_is(const struct mxl_pair *p, uint32_t idx, uint32_t n)
 	const struct mxn_pair_slot *s = &p->tx_slots[idx & p->tx.mask];
 
 	return s->type == MXN_PAIR_TINY && s->length == 8 && s->match_info == MATCH &&
-	       s->tiny[7] == (uint8_t)n && !memcmp(s->tiny, "msg", 3);
+	       s->seq == mxn_pair_seq_of(idx) && s->tiny[7] == (uint8_t)n &&
+	       !memcmp(s->tiny, "msg", 3);
 }
 
 int main(void)

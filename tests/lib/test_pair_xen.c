@@ -306,7 +306,8 @@ static void check_no_fault_report(struct mx_endpoint *ep)
 static void test_restore(void)
 {
 	struct mx_endpoint *ep = xen_endpoint();
-	struct mxn_pair_slot s = { .type = MXN_PAIR_TINY, .length = 3, .match_info = 0x77 };
+	struct mxn_pair_slot s = { .type = MXN_PAIR_TINY, .length = 3, .match_info = 0x77,
+				   .seq = 1 /* mxn_pair_seq_of(0): written */ };
 	uint64_t faults;
 	struct mxl_pair *p;
 	struct mxn_evt e;
