@@ -577,6 +577,12 @@ bool mxl_pair_arm(struct mx_endpoint *ep, bool futex);
  * the channel off past MXL_FBELL_IDLE_MAX. */
 void mxl_pair_idle_wake(struct mx_endpoint *ep, struct mxl_pair *p);
 void mxl_pair_disarm(struct mx_endpoint *ep);
+/* The daemon is gone: when this guest was restored (a bell says -EPIPE)
+ * the Xen channels are void and side 1's view of the peer's pages faults
+ * (gntdev: SIGBUS), so they are marked lost before anything touches them
+ * (wait.c, reattach.c).  The probe rings each peer once: harmless after a
+ * mere daemon restart (the peer finds nothing new). */
+void mxl_pair_probe_lost(struct mx_endpoint *ep);
 void mxl_pair_report_faults(struct mx_endpoint *ep);
 /* Arrival from the pair channel or the event ring, after matching order. */
 void mxl_arrival(struct mx_endpoint *ep, const struct mxn_evt *e, const uint8_t *data);

@@ -806,5 +806,16 @@ void mxl_pair_idle_wake(struct mx_endpoint *ep, struct mxl_pair *p)
 void mxl_pair_disarm(struct mx_endpoint *ep)
 {
 	for (uint32_t i = 0; i < ep->npairs; i++)
-		mxn_ring_disarm_woken(&ep->pairs[i]->rx);
+		if (!ep->pairs[i]->broken)
+			mxn_ring_disarm_woken(&ep->pairs[i]->rx);
+}
+
+void mxl_pair_probe_lost(struct mx_endpoint *ep)
+{
+	for (uint32_t i = 0; i < ep->npairs; i++) {
+		struct mxl_pair *p = ep->pairs[i];
+
+		if (p->attached && !p->broken && ep->t.ops->pair_ring(&ep->t, &p->chan) == -EPIPE)
+			pair_lost(ep, p);
+	}
 }

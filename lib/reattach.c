@@ -358,6 +358,7 @@ bool mxl_reattach(struct mx_endpoint *ep)
 	/* The old daemon may have failed sends and pulls "peer closed" while it
 	 * stopped: those are resent too (settling), so the window opens now. */
 	ep->settle_until_ns = mxl_now_ns() + MXL_SETTLE_MS * 1000000ull;
+	mxl_pair_probe_lost(ep); /* a restore voided the Xen channels */
 	mxl_drain_events(ep);
 	err = ep->dead ? -EPIPE : ep->t.ops->reattach(&ep->t, &rsp, &regions_lost);
 	/* Same index and session, or peers' addresses name someone else; a

@@ -166,9 +166,11 @@ static bool doorbell_sleep(struct mx_endpoint *ep, uint64_t now, uint64_t deadli
 	}
 	ep->doorbell_sleeper = false;
 	mxn_ring_disarm(&ep->evt);
-	mxl_pair_disarm(ep);
-	if (r > 0 && (r & MXL_WAIT_DEAD))
+	if (r > 0 && (r & MXL_WAIT_DEAD)) {
 		ep->lost = true; /* mxl_progress re-attaches or gives up */
+		mxl_pair_probe_lost(ep); /* before anything touches a channel */
+	}
+	mxl_pair_disarm(ep);
 	nudged = ep->nudged && !futex; /* a futex nudge wrote no eventfd */
 	ep->nudged = false;
 	if (((r > 0 && (r & MXL_WAIT_WAKE) && !futex) || nudged) &&

@@ -359,6 +359,18 @@ static void test_restore(void)
 	CHECK_EQ(ep->counters[MXL_CNT_PAIR_RESTORED], 3);
 	CHECK_EQ(ep->counters[MXL_CNT_PAIR_FAULT], faults);
 	check_no_fault_report(ep);
+	/* the daemon gone and the bells dead (a restore): the probe marks the
+	 * channel lost before a disarm or a drain touches its pages */
+	e = setup_evt(MXN_EVT_PAIR_XEN_MAP, 33, PEER_EP + 1);
+	ta_put_evt(ep, &e);
+	CHECK_EQ(mx_progress(ep), MX_SUCCESS);
+	CHECK_EQ(take_answer(ep, 33).status, 0);
+	p = ep->lp[PEER_EP + 1].pair;
+	ring_err = -EPIPE;
+	mxl_pair_probe_lost(ep);
+	ring_err = 0;
+	CHECK(p->broken && p->lost);
+	CHECK_EQ(ep->counters[MXL_CNT_PAIR_RESTORED], 4);
 	mxl_endpoint_close(ep);
 }
 
