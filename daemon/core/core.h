@@ -313,6 +313,9 @@ int mxd_core_poll_active(struct mxd_core *c, uint64_t now_ns, uint64_t window_ns
 /* Publish staged events: one mxn_ring_push per dirty endpoint, and one
  * transport notify when the push says the guest wants it. */
 void mxd_core_flush(struct mxd_core *c);
+/* Publish staged events only (their notifies go with the flush): before
+ * frames leave that count on them (acks, NOTIFY) mid-pass. */
+void mxd_core_publish(struct mxd_core *c);
 /* Every second: parked sends to an endpoint that is away are looked at
  * again (they fail once it is no longer expected back; core_park.c). */
 void mxd_core_park_tick(struct mxd_core *c);

@@ -164,6 +164,14 @@ void mxd_ep_publish(struct mxd_endpoint *ep)
 	}
 }
 
+void mxd_core_publish(struct mxd_core *c)
+{
+	struct mxd_endpoint *ep;
+
+	TAILQ_FOREACH(ep, &c->dirty, dirty_link)
+		mxd_ep_publish(ep);
+}
+
 void mxd_core_flush(struct mxd_core *c)
 {
 	struct mxd_endpoint *ep;

@@ -349,10 +349,20 @@ int mxd_remote_pull_done(struct mxd_core *c, struct mxd_epref ref, uint32_t pull
 
 	if (!r)
 		return -ESRCH;
+	/* A good completion must reach the receiver's ring before the engine
+	 * releases the sender (its NOTIFY): a completion waiting in our
+	 * backlog, or staged and not published, dies with us, and the sender
+	 * would never announce that rendezvous again. */
+	if (status == MXN_ST_OK && ep->quiet)
+		return -EBUSY;
+	if (status == MXN_ST_OK && !room(ep))
+		return no_room(ep);
 	if (xfer_length > r->pull_len)
 		xfer_length = r->pull_len;
 	ep->st.pull_bytes += xfer_length;
 	mxd_ep_done(ep, MXN_EVT_PULL_DONE, r->pull_cookie, status, xfer_length);
+	if (status == MXN_ST_OK)
+		mxd_ep_publish(ep); /* the notify it owes still goes with the flush */
 	mxd_rndv_table_del(ep, r);
 	mxd_rndv_free(r);
 	mxd_ep_wake_waiters(ep);

@@ -125,7 +125,11 @@ int mxd_remote_rndv_done(struct mxd_core *c, struct mxd_epref ep, uint32_t send_
  * again later; -EFAULT: a fault. */
 int mxd_remote_pull_write(struct mxd_core *c, struct mxd_epref ep, uint32_t pull_handle,
 			  uint64_t off, const void *buf, size_t len);
-/* Finish a pull: PULL_DONE(xfer_length, status) to the receiver. */
+/* Finish a pull: PULL_DONE(xfer_length, status) to the receiver.  One of
+ * status OK is published at once (it outlives us in the receiver's ring,
+ * so the engine may release the sender), or, with no room for it now,
+ * not taken at all: -EAGAIN (remote->room names the endpoint once it has
+ * room), -EBUSY while the endpoint is quiet.  -ESRCH: no such pull. */
 int mxd_remote_pull_done(struct mxd_core *c, struct mxd_epref ep, uint32_t pull_handle,
 			 uint8_t status, uint32_t xfer_length);
 int mxd_remote_lookup_done(struct mxd_core *c, struct mxd_epref ep, uint64_t cookie,

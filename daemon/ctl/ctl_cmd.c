@@ -110,6 +110,7 @@ static void out_wire_counters(struct mxd_out *o, const char *key, const struct m
 	mxd_out_u64(o, "resends", c->resends);
 	mxd_out_u64(o, "pull_resends", c->pull_resends);
 	mxd_out_u64(o, "pull_write_stalls", c->pull_write_stalls);
+	mxd_out_u64(o, "pull_done_waits", c->pull_done_waits);
 	mxd_out_u64(o, "drops", c->drops);
 	mxd_out_u64(o, "dups", c->dups);
 	mxd_out_u64(o, "requeued", c->requeued);

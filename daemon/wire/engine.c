@@ -62,12 +62,24 @@ static uint64_t cb_now(void *ctx)
 	return (uint64_t)ts.tv_sec * 1000000u + (uint64_t)ts.tv_nsec / 1000u;
 }
 
+/*
+ * A full batch goes out before the next frame joins it, in the middle of
+ * a pass: what the core staged is published first, as tx_flush does at
+ * the end of one (the batch may hold acks and NOTIFYs that count on it).
+ */
+static void tx_batch_room(struct mxw_engine *e)
+{
+	if (mxw_pio_tx_full(e->pio))
+		mxd_core_publish(e->core);
+}
+
 static int cb_tx(void *ctx, const uint8_t *frame, size_t len)
 {
 	struct mxw_engine *e = ctx;
 
 	if (e->link.state != MXW_LINK_OK)
 		return -ENETDOWN;
+	tx_batch_room(e);
 	return mxw_pio_tx(e->pio, frame, len);
 }
 
@@ -77,7 +89,10 @@ static uint8_t *cb_tx_buf(void *ctx, size_t *cap)
 	struct mxw_engine *e = ctx;
 
 	/* link down: cb_tx refuses and counts it */
-	return e->link.state == MXW_LINK_OK ? mxw_pio_tx_slot(e->pio, cap) : NULL;
+	if (e->link.state != MXW_LINK_OK)
+		return NULL;
+	tx_batch_room(e);
+	return mxw_pio_tx_slot(e->pio, cap);
 }
 
 static int cb_tx_commit(void *ctx, size_t len)
@@ -168,12 +183,12 @@ static int cb_pull_write(void *ctx, struct mxw_ep ep, uint32_t handle, uint64_t 
 	return mxd_remote_pull_write(e->core, ref_of(ep), handle, off, buf, len);
 }
 
-static void cb_pull_done(void *ctx, struct mxw_ep ep, uint32_t handle, uint8_t status,
-			 uint32_t xfer)
+static int cb_pull_done(void *ctx, struct mxw_ep ep, uint32_t handle, uint8_t status,
+			uint32_t xfer)
 {
 	struct mxw_engine *e = ctx;
 
-	(void)mxd_remote_pull_done(e->core, ref_of(ep), handle, status, xfer);
+	return mxd_remote_pull_done(e->core, ref_of(ep), handle, status, xfer);
 }
 
 static void cb_lookup_done(void *ctx, struct mxw_ep ep, uint64_t cookie, uint8_t status,

@@ -152,6 +152,7 @@ void mxw_proto_room(struct mxw_proto *pr, struct mxw_ep ep)
 		if (pt->lep == ep.index && pt->lsession == ep.session)
 			mxw_held_release(pr, pt);
 	}
+	mxw_large_room(pr, ep);
 }
 
 uint64_t mxw_held_progress(struct mxw_proto *pr, uint64_t now)

@@ -204,6 +204,11 @@ struct mxw_pull {
 	uint16_t mxn_seq;
 	bool parked;
 	uint64_t parked_until;
+	/* every byte landed but the receiver has not taken the completion
+	 * (no room in its event ring): the NOTIFY, which releases the
+	 * sender's buffer, waits until it has (mxw_large_room); no_notify:
+	 * its sender's partner failed or restarted meanwhile, none is owed */
+	bool done_wait, no_notify;
 	struct mxw_pull_blk blk[MXW_PULL_BLOCKS_MAX];
 };
 
@@ -388,6 +393,9 @@ void mxw_rndv_announced(struct mxw_proto *pr, const struct mxw_send *s);
 bool mxw_quiet_drop(struct mxw_proto *pr, int peer, uint8_t lep);
 /* One pull's stalled blocks; its next due, or MXW_NO_DEADLINE. */
 uint64_t mxw_pull_progress(struct mxw_proto *pr, struct mxw_pull *pl, uint64_t now);
+/* Endpoint ep has room again: pulls whose completion it could not take
+ * finish now (mxoe_large.c). */
+void mxw_large_room(struct mxw_proto *pr, struct mxw_ep ep);
 
 /* mxoe_peers.c */
 int mxw_peer_by_mac(const struct mxw_proto *pr, const uint8_t mac[6]);

@@ -587,33 +587,86 @@ static void pull_release(struct mxw_proto *pr, struct mxw_pull *pl)
 	TAILQ_REMOVE(&pr->active_pulls, pl, link);
 	mxw_tq_cancel(&pr->tq, &pl->timer);
 	pl->used = false;
-	mxw_peer_paid(pr, pl->peer);
+	if (!pl->done_wait)     /* a waiting one owes nothing any more */
+		mxw_peer_paid(pr, pl->peer);
 }
 
+static void tx_notify(struct mxw_proto *pr, const struct mxw_pull *pl)
+{
+	struct mxw_partner *pt = mxw_partner_find(pr, pl->to.index, pl->peer, pl->rep);
+	struct mxw_send *s;
+
+	if (!pt || !pt->send_ready || pl->no_notify)
+		return;
+	s = calloc(1, sizeof(*s));
+	if (!s)
+		return;
+	s->kind = MXW_SK_NOTIFY;
+	s->length = pl->total;
+	s->rdma_id = (uint8_t)pl->rdma_id;
+	s->rdma_seqnum = pl->rdma_seqnum;
+	(void)mxw_queue_send(pr, pt, s);
+}
+
+/*
+ * Every byte landed but the receiver could not take the completion: the
+ * pull stays (no block, no PULL) until it can, asked again on the room
+ * signal or a resend period later.  Its peer owes us nothing now.
+ */
+static void pull_done_wait(struct mxw_proto *pr, struct mxw_pull *pl)
+{
+	if (!pl->done_wait) {
+		pl->done_wait = true;
+		mxw_peer_paid(pr, pl->peer);
+		pr->st.pull_done_waits++;
+	}
+	mxw_tq_cancel(&pr->tq, &pl->timer);
+	mxw_timer_earlier(pr, &pl->timer, mxw_now(pr) + pr->p.resend_us);
+}
+
+/*
+ * The NOTIFY releases the sender's buffer, so it leaves only once the
+ * receiver has the completion where it outlives this daemon: a daemon
+ * killed in between would otherwise leave a receive its library waits
+ * for (it pulls again from the rendezvous announced again, which never
+ * comes: the sender completed) until its re-attach window ends, and then
+ * fails it although every byte had arrived.
+ */
 static void pull_finish(struct mxw_proto *pr, struct mxw_pull *pl, uint8_t status)
 {
-	struct mxw_ep to = pl->to;
-	uint32_t handle = pl->pull_handle, total = pl->total;
-	struct mxw_partner *pt;
+	uint32_t xfer = status == MXN_ST_OK ? pl->total : 0;
+	int err = 0;
 
-	if (status == MXN_ST_OK) {
-		pt = mxw_partner_find(pr, pl->to.index, pl->peer, pl->rep);
-		if (pt && pt->send_ready) {
-			struct mxw_send *s = calloc(1, sizeof(*s));
-
-			if (s) {
-				s->kind = MXW_SK_NOTIFY;
-				s->length = total;
-				s->rdma_id = (uint8_t)pl->rdma_id;
-				s->rdma_seqnum = pl->rdma_seqnum;
-				(void)mxw_queue_send(pr, pt, s);
-			}
-		}
-	}
-	pull_release(pr, pl);
 	if (pr->cb.pull_done)
-		pr->cb.pull_done(pr->cb.ctx, to, handle, status, status == MXN_ST_OK ? total : 0);
+		err = pr->cb.pull_done(pr->cb.ctx, pl->to, pl->pull_handle, status, xfer);
+	if (status == MXN_ST_OK && (err == -EAGAIN || err == -EBUSY)) {
+		pull_done_wait(pr, pl);
+		return;
+	}
+	if (status == MXN_ST_OK)
+		tx_notify(pr, pl);
+	pull_release(pr, pl);
 	pulls_refill(pr);
+}
+
+/* A pull whose completion waits: nobody fails it any more (every byte is
+ * in place); what changed is only whether a NOTIFY is owed. */
+static bool pull_waits_done(struct mxw_pull *pl)
+{
+	if (pl->done_wait)
+		pl->no_notify = true;
+	return pl->done_wait;
+}
+
+void mxw_large_room(struct mxw_proto *pr, struct mxw_ep ep)
+{
+	struct mxw_pull *pl, *next;
+
+	for (pl = TAILQ_FIRST(&pr->active_pulls); pl; pl = next) {
+		next = TAILQ_NEXT(pl, link);
+		if (pl->done_wait && pl->to.index == ep.index && pl->to.session == ep.session)
+			pull_finish(pr, pl, MXN_ST_OK);
+	}
 }
 
 int mxw_proto_pull(struct mxw_proto *pr, struct mxw_ep to, uint64_t remote_ref,
@@ -783,8 +836,8 @@ void mxw_rx_nack_mcp(struct mxw_proto *pr, int peer, const struct mxw_frame *f)
 	pr->st.nacks_rx++;
 	pr->peers[peer].st.nacks_rx++;
 	pl = pull_lookup(pr, f->u.nack_mcp.src_pull_handle, f->u.nack_mcp.src_magic, peer);
-	if (!pl)
-		return;
+	if (!pl || pl->done_wait)
+		return;     /* nothing to fail: every byte is in place */
 	status = f->u.nack_mcp.nack_type == MXW_NACK_BAD_RDMAWIN ? MXN_ST_BAD_REQUEST :
 		 mxw_nack_status(f->u.nack_mcp.nack_type);
 	pull_finish(pr, pl, status);
@@ -825,7 +878,8 @@ void mxw_large_partner_failed(struct mxw_proto *pr, struct mxw_partner *pt, uint
 			rdma_finish(pr, pt->lep, id, status, 0);
 	for (pl = TAILQ_FIRST(&pr->active_pulls); pl; pl = next) {
 		next = TAILQ_NEXT(pl, link);
-		if (pl->to.index == pt->lep && pl->peer == pt->peer && pl->rep == pt->rep)
+		if (pl->to.index == pt->lep && pl->peer == pt->peer && pl->rep == pt->rep &&
+		    !pull_waits_done(pl))
 			pull_finish(pr, pl, status);
 	}
 }
@@ -838,8 +892,11 @@ void mxw_large_partner_reborn(struct mxw_proto *pr, struct mxw_partner *pt)
 
 	pt->reborn_until = now + pr->p.pull_park_us;
 	reannounce(pr, pt);
+	/* a pull whose completion waits owes the dead window no NOTIFY: its
+	 * library releases the rendezvous announced again (a pull of nothing) */
 	TAILQ_FOREACH(pl, &pr->active_pulls, link)
-		if (pl->mxn_seq && !pl->parked && same_partner(pt, pl->to, pl->peer, pl->rep))
+		if (pl->mxn_seq && !pl->parked && same_partner(pt, pl->to, pl->peer, pl->rep) &&
+		    !pull_waits_done(pl))
 			pull_park(pr, pl, now);
 	for (unsigned i = 0; i < MXW_RNDV_IN_MAX; i++) {
 		struct mxw_rndv_in *ri = &pr->rndv_in[i];
@@ -868,7 +925,7 @@ void mxw_large_peer_failed(struct mxw_proto *pr, uint16_t peer, uint8_t status)
 				rdma_finish(pr, (uint8_t)lep, id, status, 0);
 	for (pl = TAILQ_FIRST(&pr->active_pulls); pl; pl = next) {
 		next = TAILQ_NEXT(pl, link);
-		if (pl->peer == peer)
+		if (pl->peer == peer && !pull_waits_done(pl))
 			pull_finish(pr, pl, status);
 	}
 }
@@ -877,6 +934,10 @@ uint64_t mxw_pull_progress(struct mxw_proto *pr, struct mxw_pull *pl, uint64_t n
 {
 	uint64_t deadline = MXW_NO_DEADLINE;
 
+	if (pl->used && pl->done_wait) {
+		pull_finish(pr, pl, MXN_ST_OK);     /* re-arms while it still waits */
+		return pl->used ? mxw_now(pr) + pr->p.resend_us : MXW_NO_DEADLINE;
+	}
 	if (pl->used && pl->parked) {
 		if (now < pl->parked_until)
 			return pl->parked_until;

@@ -69,6 +69,7 @@ struct mxw_counters {
 	uint64_t resends;           /* message frames sent again after a timeout */
 	uint64_t pull_resends;      /* pull requests sent again */
 	uint64_t pull_write_stalls; /* pulled bytes the receiver's memory did not take in time */
+	uint64_t pull_done_waits;   /* pulls whose completion waited for room (NOTIFY held back) */
 	uint64_t drops;             /* valid frames dropped (early, no room, stale) */
 	uint64_t dups;              /* duplicates suppressed */
 	uint64_t requeued;          /* in flight to a peer that lost its state, sent again */
@@ -151,8 +152,16 @@ struct mxw_proto_cb {
 	 * the pull ends MXN_ST_BAD_REQUEST; else MXN_ST_CLOSED); finish it. */
 	int (*pull_write)(void *ctx, struct mxw_ep ep, uint32_t pull_handle, uint64_t off,
 			  const void *buf, size_t len);
-	void (*pull_done)(void *ctx, struct mxw_ep ep, uint32_t pull_handle, uint8_t status,
-			  uint32_t xfer_length);
+	/* 0: the receiver has the completion, where it outlives this daemon
+	 * (its event ring); -EAGAIN (a completion of status OK only): no room
+	 * for it now: nothing was taken, the engine asks again once
+	 * mxw_proto_room() names the endpoint (or a resend period later) and
+	 * holds the NOTIFY back meanwhile, so a daemon dying in between
+	 * leaves the sender's rendezvous to be announced again, never a
+	 * sender released for a receive its library never saw complete;
+	 * -EBUSY likewise (the endpoint is quiet: saved, or we stop). */
+	int (*pull_done)(void *ctx, struct mxw_ep ep, uint32_t pull_handle, uint8_t status,
+			 uint32_t xfer_length);
 	void (*lookup_done)(void *ctx, struct mxw_ep ep, uint64_t cookie, uint8_t status,
 			    uint64_t nic_id, uint16_t peer, const char *name, uint32_t name_len);
 	/* Optional: one line about a rare event (a partner given up). */

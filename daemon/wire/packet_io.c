@@ -291,6 +291,11 @@ uint8_t *mxw_pio_tx_slot(struct mxw_pio *p, size_t *cap)
 	return p->txbuf[p->ntx];
 }
 
+bool mxw_pio_tx_full(const struct mxw_pio *p)
+{
+	return p->ntx == PIO_TX_BATCH;
+}
+
 int mxw_pio_tx_commit(struct mxw_pio *p, size_t len)
 {
 	if (len > PIO_FRAME_MAX || p->ntx == PIO_TX_BATCH)

@@ -39,6 +39,8 @@ int mxw_pio_tx(struct mxw_pio *p, const uint8_t *frame, size_t len);
  * batch first), then commit its length.  Saves the copy of mxw_pio_tx. */
 uint8_t *mxw_pio_tx_slot(struct mxw_pio *p, size_t *cap);
 int mxw_pio_tx_commit(struct mxw_pio *p, size_t len);
+/* Is the batch full (the next frame sends it first)? */
+bool mxw_pio_tx_full(const struct mxw_pio *p);
 /* Does the receive ring hold a frame (block) for us?  Reads one status
  * word: the daemon's spinning poll window checks it without a syscall. */
 bool mxw_pio_rx_ready(const struct mxw_pio *p);
