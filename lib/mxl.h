@@ -196,7 +196,7 @@ enum mxl_counter {
 	MXL_CNT_PREGRANTED,
 	MXL_CNT_PULL_STAGED, MXL_CNT_SEND_STAGED,
 	MXL_CNT_FOLLOWED, MXL_CNT_MOVED_HELD,
-	MXL_CNT_PAIR_SHIM_BELL, MXL_CNT_PAIR_RESTORED,
+	MXL_CNT_PAIR_SHIM_BELL, MXL_CNT_PAIR_RESTORED, MXL_CNT_MOVE_TOLD,
 	MXL_CNT_MAX
 };
 extern const char *const mxl_counter_names[MXL_CNT_MAX];
@@ -318,6 +318,8 @@ struct mx_endpoint {
 	uint32_t nnic_past;
 	struct mxl_conn_rec *conns;         /* connections to re-establish */
 	uint32_t nconns, conns_cap;
+	struct mxl_conn_rec *told;          /* after a move: peers that only connected to us */
+	uint32_t ntold;
 	uint64_t moved_from;                /* re-connects re-announce: we lived on it */
 	struct mxl_route routes[MXL_ROUTES]; /* peers that moved, or stayed (route.c) */
 	uint32_t route_next;

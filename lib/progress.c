@@ -52,6 +52,7 @@ const char *const mxl_counter_names[MXL_CNT_MAX] = {
 	[MXL_CNT_MOVED_HELD] = "Sends held for a peer being moved",
 	[MXL_CNT_PAIR_SHIM_BELL] = "Pair bells bound by the shim",
 	[MXL_CNT_PAIR_RESTORED] = "Pair channels void after a restore",
+	[MXL_CNT_MOVE_TOLD] = "Peers told we moved (they had connected to us)",
 };
 
 static uint64_t unexp_cost(uint32_t kind, uint32_t length)

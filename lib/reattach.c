@@ -192,26 +192,80 @@ void mxl_resend_due(struct mx_endpoint *ep)
 	mxl_flush(ep);
 }
 
-/* Make every remembered connection again before anything is resent. */
+static void reconnect(struct mx_endpoint *ep, const struct mxl_conn_rec *c)
+{
+	struct mxl_req *r = mxl_req_new(ep, MXL_REQ_CONNECT, NULL);
+
+	if (!r)
+		return;
+	r->state |= MXL_RS_INTERNAL | MXL_RS_SELFFREE;
+	r->nic_id = c->nic_id;
+	r->key = c->key;
+	r->remote_ep = c->endpoint;
+	/* after a move: re-announce ourselves (docs/migration.md) */
+	r->moved_from = ep->moved_from;
+	r->proof = ep->moved_from ? c->session : 0;
+	r->deadline_ns = ep->settle_until_ns; /* retried while the peer is not back */
+	r->timeout_ms = MXL_SETTLE_MS;
+	mxl_submit(ep, r);
+}
+
+/* Make every remembered connection again before anything is resent; after
+ * a move, also tell the peers that had only connected to us. */
 static void reconnect_all(struct mx_endpoint *ep)
 {
 	uint32_t i;
 
-	for (i = 0; i < ep->nconns; i++) {
-		struct mxl_req *r = mxl_req_new(ep, MXL_REQ_CONNECT, NULL);
+	for (i = 0; i < ep->nconns; i++)
+		reconnect(ep, &ep->conns[i]);
+	for (i = 0; i < ep->ntold; i++)
+		reconnect(ep, &ep->told[i]);
+	ep->counters[MXL_CNT_MOVE_TOLD] += ep->ntold;
+	free(ep->told);
+	ep->told = NULL;
+	ep->ntold = 0;
+}
 
-		if (!r)
-			return;
-		r->state |= MXL_RS_INTERNAL | MXL_RS_SELFFREE;
-		r->nic_id = ep->conns[i].nic_id;
-		r->key = ep->conns[i].key;
-		r->remote_ep = ep->conns[i].endpoint;
-		/* after a move: re-announce ourselves (docs/migration.md) */
-		r->moved_from = ep->moved_from;
-		r->proof = ep->moved_from ? ep->conns[i].session : 0;
-		r->deadline_ns = ep->settle_until_ns; /* retried while the peer is not back */
-		r->timeout_ms = MXL_SETTLE_MS;
-		mxl_submit(ep, r);
+static bool is_conn(const struct mx_endpoint *ep, uint64_t nic_id, uint8_t endpoint,
+		    uint32_t session)
+{
+	uint32_t i;
+
+	for (i = 0; i < ep->nconns; i++)
+		if (ep->conns[i].nic_id == nic_id && ep->conns[i].endpoint == endpoint &&
+		    ep->conns[i].session == session)
+			return true;
+	return false;
+}
+
+/*
+ * A peer that connected to us while we never connected to it (it sends, we
+ * only answer status.source) is in the sequence table, not in conns; its
+ * library learns our move only from a connect of ours.  Noted here, under
+ * the nic ids we knew them by (before mxl_seq_rekey), and told by
+ * reconnect_all with OUR key: an MX job opens its endpoints with one
+ * filter.  A peer opened with another key refuses it (the key check
+ * stands) and is not told, as before.
+ */
+static void note_told(struct mx_endpoint *ep, uint64_t from)
+{
+	const struct mxl_seq_peer *p;
+	uint32_t i;
+
+	free(ep->told);
+	ep->ntold = 0;
+	ep->told = calloc(MXL_SEQ_PEERS, sizeof(*ep->told));
+	if (!ep->told)
+		return; /* those peers are not told: they fail after the quiet minute */
+	for (i = 0; i < MXL_SEQ_PEERS; i++) {
+		p = &ep->seqs->p[i];
+		if (!p->used || (p->nic_id == from && p->endpoint == ep->info.endpoint &&
+				 p->session == ep->info.session) ||
+		    is_conn(ep, p->nic_id, p->endpoint, p->session))
+			continue;
+		ep->told[ep->ntold++] = (struct mxl_conn_rec){ .nic_id = p->nic_id, .key = ep->key,
+							       .session = p->session,
+							       .endpoint = p->endpoint };
 	}
 }
 
@@ -338,6 +392,7 @@ static void moved(struct mx_endpoint *ep, uint64_t from, uint64_t to)
 	}
 	ep->nic_past[n++] = from;
 	ep->nnic_past = n;
+	note_told(ep, from); /* before the numbers move to the new nic id */
 	/* until a re-connect's answer says a peer stayed (mxl_reconnected) */
 	mxl_seq_rekey(ep->seqs, from, to);
 	for (i = 0; i < n; i++)

@@ -16,9 +16,10 @@
  * -m MIN: no message shorter (-m 65536: every one a rendezvous).
  * -u A (both sides): open-ended, for a move whose length nobody knows (a
  * live migration's copy takes one to several minutes under emulation): the
- * client streams until its endpoint has re-attached, then A more round
- * trips (at least N in all), and ends the run with a zero-length message
- * of match info SV_END; the echo side runs until that message.
+ * client streams until its endpoint has re-attached, or has followed its
+ * echo side to another host, then A more round trips (at least N in all),
+ * and ends the run with a zero-length message of match info SV_END; the
+ * echo side runs until that message.
  *
  * Exit 0 only when every byte of every message and reply checked out.
  */
@@ -306,16 +307,18 @@ static mx_endpoint_addr_t sv_connect(mx_endpoint_t ep, const char *dest)
 	exit(1);
 }
 
-/* -u: where the run ends, once the endpoint has re-attached ('done' round
- * trips in); UINT32_MAX while it has not.  False when it never does. */
+/* -u: where the run ends, once the endpoint has re-attached or has followed
+ * its peer to another host ('done' round trips in); UINT32_MAX while
+ * neither happened.  False when neither does. */
 static bool sv_until(mx_endpoint_t ep, const struct sv_opts *o, uint32_t done, uint64_t t0,
 		     uint32_t *end)
 {
 	if (*end != UINT32_MAX)
 		return true;
-	if (it_counter(ep, "Re-attaches (daemon restart, restore)")) {
+	if (it_counter(ep, "Re-attaches (daemon restart, restore)") ||
+	    it_counter(ep, "Peers followed to another host")) {
 		*end = done + o->until > o->n ? done + o->until : o->n;
-		printf("it_survive: re-attached after %u round trips, %u more\n", done,
+		printf("it_survive: re-attached or followed after %u round trips, %u more\n", done,
 		       *end - done);
 		fflush(stdout);
 		return true;

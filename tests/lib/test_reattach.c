@@ -72,6 +72,38 @@ static struct mxn_evt tiny_from_peer(uint64_t match, uint16_t seq, uint8_t byte)
 	return e;
 }
 
+/* A tiny message #seq from (nic, peer, endpoint, session) taken by a
+ * receive posted for it: its status (source) in *st. */
+static void take_tiny_from(struct mx_endpoint *ep, uint64_t nic, uint16_t seq, uint8_t peer,
+			   uint8_t endpoint, uint32_t session, mx_status_t *st)
+{
+	static uint8_t rbuf[8];
+	mx_segment_t rs = { rbuf, 8 };
+	mx_request_t rr;
+	struct mxn_evt e;
+	uint32_t res;
+
+	CHECK_EQ(mx_irecv(ep, &rs, 1, 0, 0, NULL, &rr), MX_SUCCESS);
+	e = tiny_from_peer(30, seq, 1);
+	e.src_nic_id = mxn_evt_nic_seq(nic, seq);
+	e.src_peer = peer;
+	e.src_endpoint = endpoint;
+	e.src_session = session;
+	ta_put_evt(ep, &e);
+	mxl_progress(ep);
+	CHECK_EQ(mx_test(ep, &rr, st, &res), MX_SUCCESS);
+	CHECK(res && st->code == MX_STATUS_SUCCESS);
+}
+
+/* The guest moved to 'there': the transport is lost, the new daemon answers. */
+static void move_to(struct mx_endpoint *ep, uint64_t there)
+{
+	moved_to = there;
+	ep->lost = true;
+	mxl_progress(ep);
+	CHECK_EQ(reattached, 1);
+}
+
 static void connect_peer(struct mx_endpoint *ep)
 {
 	mx_request_t r;
@@ -298,6 +330,14 @@ static void test_moved_to_another_host(void)
 	CHECK_EQ(ep->counters[MXL_CNT_MOVED], 1);
 	CHECK_EQ(mx_test(ep, &r[0], &st, &res), MX_SUCCESS);
 	CHECK(res && st.match_info == 70);
+	/* it sent to us, we never connected: told of the move first (the new
+	 * daemon makes that connect here: the index is the same guest's) */
+	CHECK(ta_take_cmd(ep, &c));
+	CHECK_EQ(c.op, MXN_CMD_CONNECT);
+	CHECK_EQ(c.u.connect.nic_id, home);
+	CHECK_EQ(c.u.connect.endpoint, 5);
+	CHECK_EQ(c.u.connect.moved_from, home);
+	CHECK_EQ(c.u.connect.proof, 4321);
 	/* sent again here, to this host's own index, with its number */
 	CHECK(ta_take_cmd(ep, &c));
 	CHECK_EQ(c.op, MXN_CMD_SEND_TINY);
@@ -579,18 +619,8 @@ static void test_moved_finds_peers(void)
 	CHECK_EQ(mx_test(ep, &cr, &st, &res), MX_SUCCESS);
 	CHECK(res && st.code == MX_STATUS_SUCCESS);
 	/* the one on this host sent us #3 */
-	CHECK_EQ(mx_irecv(ep, &rs, 1, 0, 0, NULL, &rr), MX_SUCCESS);
-	e = tiny_from_peer(30, 3, 1);
-	e.src_nic_id = mxn_evt_nic_seq(home, 3);
-	e.src_peer = MXN_PEER_SELF;
-	e.src_endpoint = 5;
-	e.src_session = 4321;
-	ta_put_evt(ep, &e);
-	mxl_progress(ep);
-	moved_to = there;
-	ep->lost = true;
-	mxl_progress(ep);
-	CHECK_EQ(reattached, 1);
+	take_tiny_from(ep, home, 3, MXN_PEER_SELF, 5, 4321, &st);
+	move_to(ep, there);
 	/* both re-connects re-announce us: lived on home, each peer's session */
 	CHECK(ta_take_cmd(ep, &k[0]) && ta_take_cmd(ep, &k[1]));
 	CHECK(k[0].op == MXN_CMD_CONNECT && k[1].op == MXN_CMD_CONNECT);
@@ -632,6 +662,55 @@ static void test_moved_finds_peers(void)
 	mxl_endpoint_close(ep);
 }
 
+/*
+ * A peer that connected to us while we only answered it (status.source) is
+ * told of our move too: a re-connect with our own key (one job, one
+ * filter), saying where we lived and quoting its session.  Neither we
+ * ourselves nor a peer we had connected to is named twice.
+ */
+static void test_moved_tells_who_connected(void)
+{
+	const uint64_t home = 0x0a0b0c0d0e0full, there = 0x525400120002ull;
+	struct mx_endpoint *ep = tr_endpoint();
+	static uint8_t buf[8];
+	mx_segment_t s0 = { buf, 8 };
+	mx_status_t from_peer, from_self;
+	mx_request_t a;
+	struct mxn_cmd k;
+	struct mxn_evt e;
+
+	ep->key = 0x55;
+	reattached = 0;
+	/* the third host's endpoint 9 (session 1234) sent us #1; we took it */
+	take_tiny_from(ep, peer_nic, 1, 0, 9, 1234, &from_peer);
+	/* and so did we ourselves (a send to self) */
+	take_tiny_from(ep, home, 1, MXN_PEER_SELF, 3, 77, &from_self);
+	move_to(ep, there);
+	CHECK(ta_take_cmd(ep, &k));
+	CHECK_EQ(k.op, MXN_CMD_CONNECT);
+	CHECK_EQ(k.u.connect.nic_id, peer_nic);
+	CHECK_EQ(k.u.connect.endpoint, 9);
+	CHECK_EQ(k.u.connect.key, 0x55);
+	CHECK_EQ(k.u.connect.moved_from, home);
+	CHECK_EQ(k.u.connect.proof, 1234);
+	CHECK(!ta_take_cmd(ep, &k)); /* not ourselves */
+	CHECK_EQ(ep->counters[MXL_CNT_MOVE_TOLD], 1);
+	/* its answer: our replies to status.source go through this daemon's
+	 * peer 6, not the old daemon's 0 */
+	memset(&e, 0, sizeof(e));
+	e.type = MXN_EVT_CONNECT_DONE;
+	e.u.connect = (struct mxn_evt_connect){ .cookie = k.cookie, .nic_id = peer_nic,
+						.peer = 6, .endpoint = 9, .session = 1234 };
+	ta_put_evt(ep, &e);
+	mxl_progress(ep);
+	CHECK_EQ(mx_isend(ep, &s0, 1, from_peer.source, 1, NULL, &a), MX_SUCCESS);
+	k = take_send(ep);
+	CHECK_EQ(k.dest_peer, 6);
+	CHECK_EQ(k.dest_endpoint, 9);
+	moved_to = 0;
+	mxl_endpoint_close(ep);
+}
+
 int main(void)
 {
 	mx_set_error_handler(MX_ERRORS_RETURN);
@@ -641,6 +720,7 @@ int main(void)
 	test_moved_to_another_host();
 	test_follow_moved_peer();
 	test_moved_finds_peers();
+	test_moved_tells_who_connected();
 	test_grant_before_restart();
 	DONE();
 }

@@ -6,7 +6,9 @@
 # default endpoint 1 of this host), mxt.until=A (open-ended: stream until
 # the endpoint has re-attached, then A more round trips; mxt.n the least),
 # mxt.peer2=HOST:EP (a second client streams to that echo side too: a
-# peer on another host, migrate).
+# peer on another host, migrate), mxt.echo=EP (an echo side at endpoint EP
+# for a client elsewhere that connects to this guest, which only replies:
+# migrate; its library must tell that client of the move).
 need "myrixen device connected" wait_for 200 shim_is Connected || return
 N=$(cmdline_arg mxt.n); N=${N:-1000}
 WANT=$(cmdline_arg mxt.reattach); WANT=${WANT:-1}
@@ -23,6 +25,11 @@ PEER2=$(cmdline_arg mxt.peer2)
 if [ -n "$PEER2" ]; then
   it_survive -c -d $PEER2 -n $N -w 8 -S $MAX $U > /tmp/sv-peer2.txt 2>&1 &
   PEER2_PID=$!
+fi
+ECHO_EP=$(cmdline_arg mxt.echo)
+if [ -n "$ECHO_EP" ]; then
+  it_survive -s -e $ECHO_EP -n $N -w 8 -S $MAX $U > /tmp/sv-echo-ep.txt 2>&1 &
+  ECHO_EP_PID=$!
 fi
 if [ "$SIDE" = echo ]; then
   it_survive -s -e 1 -n $N -w 8 -S $MAX $U 2>&1 | show /tmp/sv.txt
@@ -45,6 +52,12 @@ fi
 if [ -n "${PEER2_PID:-}" ]; then
   wait $PEER2_PID; prc=$?; cat /tmp/sv-peer2.txt
   check "stream to $PEER2: every reply verified, in order, none twice" [ $prc = 0 ]
+fi
+if [ -n "${ECHO_EP_PID:-}" ]; then
+  wait $ECHO_EP_PID; xrc=$?; cat /tmp/sv-echo-ep.txt
+  check "echo side $ECHO_EP (its client connected from elsewhere): every message once, in order" [ $xrc = 0 ]
+  check "echo side $ECHO_EP told its client of the move (Peers told we moved)" \
+    grep -qE 'Peers told we moved[^,]* [1-9]' /tmp/sv-echo-ep.txt
 fi
 GOT=$(sed -n 's/.*Re-attaches[^0-9]*\([0-9]*\).*/\1/p' /tmp/sv.txt | tail -1)
 check "library re-attached ${GOT:-0} time(s) (want >= $WANT)" [ "${GOT:-0}" -ge "$WANT" ]

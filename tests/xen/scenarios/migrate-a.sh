@@ -8,7 +8,10 @@
 # host B with B's nic id and the stream goes on (verdict checked on host B).
 # A second stream from u1 goes to a peer that stays here (a dom0 process,
 # endpoint 2, which only replies to status.source): it must follow u1 to
-# host B (u1's re-connect proves the move: moved_followed here).
+# host B (u1's re-connect proves the move: moved_followed here).  A third
+# stream goes the other way: a dom0 client here connects to u1's endpoint
+# 9, which only replies; u1's library must tell it of the move (a
+# re-connect with its own key) and the client must follow too.
 # needs: myribackd
 # needs: mx-tests
 # timeout: 900
@@ -35,10 +38,14 @@ it_survive -s -e 2 -n 200 -u $AFTER -w 8 -S 4000 > /tmp/sv-dom0.txt 2>&1 &
 PEER=$!
 # PVH: live migration of a PV guest needs shadow paging (log-dirty), which
 # Debian's hypervisor is built without (xc: "Failed to enable logdirty: 95")
-D1=$(domu_create u1 pvh survive "mxt.side=both mxt.n=200 mxt.until=$AFTER mxt.max=4000 mxt.peer=hosta:1 mxt.peer2=hosta:2") || { fail "create u1"; return; }
+D1=$(domu_create u1 pvh survive "mxt.side=both mxt.n=200 mxt.until=$AFTER mxt.max=4000 mxt.peer=hosta:1 mxt.peer2=hosta:2 mxt.echo=9") || { fail "create u1"; return; }
+it_survive -c -d hosta:9 -n 200 -u $AFTER -w 8 -S 4000 -p 50 > /tmp/sv-dom0c.txt 2>&1 &
+CLIENT=$!
 attached() { myrixenctl counters | sed -n 's/^ *domains_auto_attached: *//p' | grep -qx 1; }
 check "u1 attached by itself (xen_attach)" wait_for 30 attached
 need "traffic in flight (200 round trips verified)" wait_for 240 guest_says u1 " 200 round trips" ||
+  return
+need "dom0 client to u1:9 streaming (200 round trips)" wait_for 240 grep -q ' 200 round trips' /tmp/sv-dom0c.txt ||
   return
 T0=$(up)
 # xl runs "exec SSHCMD HOST xl migrate-receive": the "ssh" is nc to host B's
@@ -60,16 +67,22 @@ check "its endpoints are gone from this dom0" wait_for 30 maps_at_most $BASE
 myrixenctl counters > /tmp/counters.txt
 cnt() { sed -n "/^xen:/,/^[a-z]/s/^ *$1: *//p" /tmp/counters.txt | head -1; }
 check "u1's endpoints detached on suspend ($(cnt eps_suspended))" [ "$(cnt eps_suspended)" -ge 3 ]
-peer_done() { ! kill -0 $PEER 2>/dev/null; }
-check "the peer on host A finished" wait_for 400 peer_done
-wait $PEER; prc=$?; grep -E 'pause|ok|fail|took' /tmp/sv-dom0.txt | tail -5
-check "peer on host A: every message from u1 once, in order, intact, replied to host B" [ $prc = 0 ]
-check "the peer's library followed u1 (Peers followed to another host)" \
-  grep -qE 'Peers followed to another host [1-9]' /tmp/sv-dom0.txt
+ended() { ! kill -0 $1 2>/dev/null; }
+# PID LOG WHO: that dom0 stream with u1 ended, every message checked once,
+# in order, intact, across the move, and its library followed u1 to host B
+followed() {
+  check "$3 finished" wait_for 400 ended $1
+  wait $1; rc=$?; grep -E 'pause|ok|fail|took|followed after' $2 | tail -5
+  check "$3: every message with u1 once, in order, intact" [ $rc = 0 ]
+  check "$3 followed u1 (Peers followed to another host)" \
+    grep -qE 'Peers followed to another host [1-9]' $2
+}
+followed $PEER /tmp/sv-dom0.txt "the echo peer on host A (u1 connected to it)"
+followed $CLIENT /tmp/sv-dom0c.txt "the client on host A (it connected to u1:9, which only replies)"
 myrixenctl counters > /tmp/counters.txt
 sed -n '/^wire/,/^[a-z]/p' /tmp/counters.txt | grep -E 'moved|quiet|requeued' | head -4
 wcnt() { sed -n "/^wire/,\$s/^ *$1: *//p" /tmp/counters.txt | head -1; }
-check "u1's re-connect proved its move, the peer followed ($(wcnt moved_followed))" [ "$(wcnt moved_followed)" -ge 1 ]
+check "u1's re-connects proved its move, both peers followed ($(wcnt moved_followed))" [ "$(wcnt moved_followed)" -ge 2 ]
 check "no claim refused ($(wcnt moved_refused))" [ "$(wcnt moved_refused)" = 0 ]
 check "daemon alive" kill -0 $MXD_PID
 daemon_stop
