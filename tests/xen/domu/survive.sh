@@ -21,15 +21,19 @@ if [ "$SIDE" = both ]; then
   it_survive -s -e 1 -n $N -w 8 -S $MAX $U > /tmp/sv-echo.txt 2>&1 &
   ECHO=$!
 fi
-PEER2=$(cmdline_arg mxt.peer2)
-if [ -n "$PEER2" ]; then
-  it_survive -c -d $PEER2 -n $N -w 8 -S $MAX $U > /tmp/sv-peer2.txt 2>&1 &
-  PEER2_PID=$!
-fi
 ECHO_EP=$(cmdline_arg mxt.echo)
 if [ -n "$ECHO_EP" ]; then
   it_survive -s -e $ECHO_EP -n $N -w 8 -S $MAX $U > /tmp/sv-echo-ep.txt 2>&1 &
   ECHO_EP_PID=$!
+fi
+# the clients open any free index: only once the echo sides hold theirs
+echo_open() { grep -q 'echo side on endpoint' "$1" || ! kill -0 $2; }
+[ -z "${ECHO:-}" ] || wait_for 60 echo_open /tmp/sv-echo.txt $ECHO
+[ -z "${ECHO_EP_PID:-}" ] || wait_for 60 echo_open /tmp/sv-echo-ep.txt $ECHO_EP_PID
+PEER2=$(cmdline_arg mxt.peer2)
+if [ -n "$PEER2" ]; then
+  it_survive -c -d $PEER2 -n $N -w 8 -S $MAX $U > /tmp/sv-peer2.txt 2>&1 &
+  PEER2_PID=$!
 fi
 if [ "$SIDE" = echo ]; then
   it_survive -s -e 1 -n $N -w 8 -S $MAX $U 2>&1 | show /tmp/sv.txt

@@ -39,7 +39,7 @@ PEER=$!
 # PVH: live migration of a PV guest needs shadow paging (log-dirty), which
 # Debian's hypervisor is built without (xc: "Failed to enable logdirty: 95")
 D1=$(domu_create u1 pvh survive "mxt.side=both mxt.n=200 mxt.until=$AFTER mxt.max=4000 mxt.peer=hosta:1 mxt.peer2=hosta:2 mxt.echo=9") || { fail "create u1"; return; }
-it_survive -c -d hosta:9 -n 200 -u $AFTER -w 8 -S 4000 -p 50 > /tmp/sv-dom0c.txt 2>&1 &
+it_survive -c -e 7 -d hosta:9 -n 200 -u $AFTER -w 8 -S 4000 -p 50 > /tmp/sv-dom0c.txt 2>&1 &
 CLIENT=$!
 attached() { myrixenctl counters | sed -n 's/^ *domains_auto_attached: *//p' | grep -qx 1; }
 check "u1 attached by itself (xen_attach)" wait_for 30 attached
