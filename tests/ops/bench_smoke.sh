@@ -22,8 +22,12 @@ for p in pipe unix udp mx_pair mx_daemon; do
 	[ -n "$(row $p)" ] || { cat "$OUT/local_bench.md"; echo "FAIL: no row for $p"; exit 1; }
 done
 fail() { cat "$OUT/local_bench.md"; echo "FAIL: $*"; exit 1; }
-[ "$(col pipe 4)" = 2.00 ] || fail "pipe: $(col pipe 4) syscalls per message, want 2.00"
-[ "$(col mx_pair 5)" = 0.00 ] || fail "pair channel: $(col mx_pair 5) daemon syscalls per message, want 0"
+# Counts are (long run - short run) / messages: a stray syscall in either
+# run (a timer, a signal) moves them by a few thousandths, either way
+# ("-0.00" was seen).  The bounds are far tighter than any change of path.
+near() { awk -v v="$1" -v w="$2" 'BEGIN { d = v - w; exit !(d < 0.05 && d > -0.05) }'; }
+near "$(col pipe 4)" 2 || fail "pipe: $(col pipe 4) syscalls per message, want 2.00"
+near "$(col mx_pair 5)" 0 || fail "pair channel: $(col mx_pair 5) daemon syscalls per message, want 0"
 awk -v v="$(col mx_daemon 5)" 'BEGIN { exit !(v >= 1) }' ||
 	fail "daemon path: $(col mx_daemon 5) daemon syscalls per message, want >= 1"
 echo "PASS: pipe 2.00 syscalls, pair channel 0 daemon syscalls, daemon path $(col mx_daemon 5)"
