@@ -192,6 +192,38 @@ static bool moved_here_with(const struct mxd_endpoint *ep, const struct mxn_cmd_
 	return dst && dst->guest == ep->guest;
 }
 
+/*
+ * A connect from an endpoint that moved here from another host, to dst,
+ * quoting dst's session: whether dst had it as a wire partner there (the
+ * engine's records, docs/security.md); 1 when dst had connected to it with
+ * the key this connect carries.  -EPERM for any other connect.
+ */
+static int moved_onto(const struct mxd_endpoint *ep, const struct mxd_endpoint *dst,
+		      const struct mxn_cmd_connect *cc, bool commit)
+{
+	const struct mxd_core *core = ep->core;
+
+	if (!cc->moved_from || cc->moved_from == core->nic_id || cc->proof != dst->session ||
+	    !core->remote || !core->remote->moved_here)
+		return -EPERM;
+	return core->remote->moved_here(core->remote_priv, mxd_ep_ref(dst), cc->moved_from,
+					ep->index, ep->session, cc->key, commit);
+}
+
+/* dst hears where the mover it had on the wire went: here.  The event
+ * comes before the engine fails dst's sends to the old place (as for a
+ * move followed over the wire), so they go again here at once. */
+static void follow_onto(struct mxd_endpoint *ep, struct mxd_endpoint *dst,
+			const struct mxn_cmd_connect *cc)
+{
+	struct mxd_src now = { .peer = MXN_PEER_SELF, .endpoint = ep->index,
+			       .session = ep->session, .nic_id = ep->core->nic_id };
+
+	if (moved_onto(ep, dst, cc, false) >= 0)
+		(void)mxd_remote_moved(ep->core, mxd_ep_ref(dst), cc->moved_from, &now);
+	(void)moved_onto(ep, dst, cc, true); /* follows it, or counts the refusal */
+}
+
 static int do_connect(struct mxd_endpoint *ep, const struct mxn_cmd *c)
 {
 	struct mxd_core *core = ep->core;
@@ -221,7 +253,7 @@ local:
 	e.u.connect.nic_id = core->nic_id;
 	if (!dst || dst->fault)
 		e.status = MXN_ST_BAD_ENDPOINT;
-	else if (dst->key != c->u.connect.key)
+	else if (dst->key != c->u.connect.key && moved_onto(ep, dst, &c->u.connect, false) != 1)
 		e.status = MXN_ST_BAD_KEY;
 	else {
 		e.u.connect.peer = MXN_PEER_SELF;
@@ -234,6 +266,8 @@ local:
 		/* The key check passed: the two may talk directly (pair.h).
 		 * Both hear PAIR_OPEN before this CONNECT_DONE. */
 		mxd_pair_broker(ep, dst);
+		if (c->u.connect.moved_from && !moved_here_with(ep, &c->u.connect))
+			follow_onto(ep, dst, &c->u.connect);
 	}
 	return mxd_ep_emit(ep, &e) == -ENOSPC ? -EPROTO : 0;
 }

@@ -72,6 +72,13 @@ struct mxd_remote_ops {
 	/* A local endpoint closed: forget its state (retransmissions, pulls in
 	 * progress); later mxd_remote_* calls for it return -ESRCH anyway. */
 	void (*endpoint_closed)(void *priv, struct mxd_epref ep);
+	/* An endpoint that lived on old_nic as (rep, rsession) moved to this
+	 * host and connected to local endpoint 'to' with 'key', quoting its
+	 * session.  -EPERM: 'to' had no such wire partner; 0: it had; 1: 'to'
+	 * itself connected to it with 'key'.  commit: the move is followed
+	 * (counted; what 'to' had in flight there fails MXN_ST_MOVED). */
+	int (*moved_here)(void *priv, struct mxd_epref to, uint64_t old_nic, uint8_t rep,
+			  uint32_t rsession, uint32_t key, bool commit);
 	/* A local endpoint that refused a delivery (-EAGAIN) has room again:
 	 * deliver what the engine holds for it.  Called from its poll. */
 	void (*room)(void *priv, struct mxd_epref ep);

@@ -300,6 +300,17 @@ static void op_room(void *priv, struct mxd_epref ep)
 	engine_kick(e);
 }
 
+static int op_moved_here(void *priv, struct mxd_epref to, uint64_t old_nic, uint8_t rep,
+			 uint32_t rsession, uint32_t key, bool commit)
+{
+	struct mxw_engine *e = priv;
+	int ret = mxw_proto_moved_here(e->pr, ep_of(to), old_nic, rep, rsession, key, commit);
+
+	if (commit)
+		engine_kick(e);
+	return ret;
+}
+
 static const struct mxd_remote_ops wire_ops = {
 	.connect = op_connect,
 	.send_msg = op_send_msg,
@@ -307,6 +318,7 @@ static const struct mxd_remote_ops wire_ops = {
 	.pull = op_pull,
 	.lookup = op_lookup,
 	.endpoint_closed = op_endpoint_closed,
+	.moved_here = op_moved_here,
 	.room = op_room,
 };
 

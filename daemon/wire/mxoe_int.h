@@ -380,6 +380,9 @@ void mxw_partner_fail(struct mxw_proto *pr, struct mxw_partner *pt, uint8_t stat
 /* A taken connect request to ep carrying struct mxw_connect_moved
  * (mxoe_moved.c). */
 void mxw_follow_moved(struct mxw_proto *pr, int peer, struct mxw_ep ep, const struct mxw_frame *f);
+/* A connect request to ep whose key is not ep's: a mover's, with the key ep
+ * had connected to it with at its old place (mxoe_moved.c). */
+bool mxw_moved_key_ok(struct mxw_proto *pr, int peer, struct mxw_ep ep, const struct mxw_frame *f);
 void mxw_large_peer_failed(struct mxw_proto *pr, uint16_t peer, uint8_t status);
 /* pt's other side is a new daemon (new incarnation, same endpoint): its
  * rendezvous windows died (our pulls from them wait for its library to

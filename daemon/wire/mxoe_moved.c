@@ -10,6 +10,16 @@
  * what the peer still had in flight to the old host (which drops it in
  * silence) fails MXN_ST_MOVED, and so does every later send on that
  * partner: the peer's library sends them again where the endpoint went.
+ *
+ * The key: a mover connects again with the key it was reached with, so a
+ * peer that connected to it (with the mover's key) and has a key of its
+ * own is met with a key that is not its own.  Such a connect is taken when
+ * that peer connected to the mover at its old place with that very key
+ * (mxw_moved_key_ok): the connection it proves was made by the peer.
+ *
+ * A mover that came to the peer's own host reaches it by a local connect;
+ * the core asks here whether the peer had that partner on the wire
+ * (mxw_proto_moved_here).
  */
 #include <errno.h>
 #include <myrixen/abi.h>
@@ -29,6 +39,52 @@ static struct mxw_partner *claimed_partner(struct mxw_proto *pr, struct mxw_ep e
 	if (!pt || pt->lsession != ep.session || !pt->rsession_known || pt->rsession != rsession)
 		return NULL;
 	return pt;
+}
+
+/* The partner f claims, when f is a mover's connect quoting ep's session
+ * from a host it did not come from (and not this one: local connections
+ * are the core's). */
+static struct mxw_partner *partner_proven(struct mxw_proto *pr, int peer, struct mxw_ep ep,
+					  const struct mxw_frame *f)
+{
+	uint64_t old_nic = f->u.connect.moved_from;
+
+	if (!old_nic || f->u.connect.moved_proof != ep.session ||
+	    old_nic == pr->peers[peer].nic_id || old_nic == pr->nic_id)
+		return NULL;
+	return claimed_partner(pr, ep, old_nic, f->u.connect.src_ep, f->u.connect.src_session);
+}
+
+bool mxw_moved_key_ok(struct mxw_proto *pr, int peer, struct mxw_ep ep, const struct mxw_frame *f)
+{
+	const struct mxw_partner *pt = partner_proven(pr, peer, ep, f);
+
+	return pt && pt->key_known && pt->key == f->u.connect.app_key;
+}
+
+int mxw_proto_moved_here(struct mxw_proto *pr, struct mxw_ep ep, uint64_t old_nic, uint8_t rep,
+			 uint32_t rsession, uint32_t key, bool commit)
+{
+	struct mxw_partner *pt = NULL;
+	int ret = -EPERM;
+
+	if (old_nic && old_nic != pr->nic_id && !(old_nic >> 48))
+		pt = claimed_partner(pr, ep, old_nic, rep, rsession);
+	if (pt)
+		ret = pt->key_known && pt->key == key ? 1 : 0;
+	if (!commit)
+		return ret;
+	if (!pt) {
+		pr->st.moved_refused++;
+		return ret;
+	}
+	pr->st.moved_followed++;
+	pr->peers[pt->peer].st.moved_followed++;
+	if (!pt->moved) {
+		pt->moved = true;
+		mxw_partner_fail(pr, pt, MXN_ST_MOVED);
+	}
+	return ret;
 }
 
 /* f: a connect request to ep, taken (key checked), with the extension. */

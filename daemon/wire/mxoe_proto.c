@@ -983,12 +983,12 @@ static void rx_connect_request(struct mxw_proto *pr, int peer, const struct mxw_
 	r.u.connect.mxn_seq = true;
 	if (f->u.connect.mxn_seq)   /* a native requester sees zeros there */
 		r.u.connect.incarnation = pr->incarnation & MXW_INC_REPLY_MASK;
-	if (key != f->u.connect.app_key) {
+	ep.index = f->u.connect.dst_ep;
+	ep.session = session;
+	if (key != f->u.connect.app_key && !mxw_moved_key_ok(pr, peer, ep, f)) {
 		r.u.connect.status_code = MXW_CONNECT_STATUS_BAD_KEY;
 		goto reply;
 	}
-	ep.index = f->u.connect.dst_ep;
-	ep.session = session;
 	pt = partner_get(pr, ep, (uint16_t)peer, f->u.connect.src_ep);
 	if (!pt)
 		return; /* no memory: the connecter retries */

@@ -260,6 +260,13 @@ int mxw_proto_connect(struct mxw_proto *pr, struct mxw_ep from, uint64_t cookie,
 int mxw_proto_connect_moved(struct mxw_proto *pr, struct mxw_ep from, uint64_t cookie,
 			    uint64_t nic_id, uint8_t endpoint, uint32_t key, uint32_t timeout_ms,
 			    uint64_t moved_from, uint32_t proof);
+/* An endpoint that lived on old_nic (index rep, session rsession) moved to
+ * this host and connected to local endpoint ep, quoting ep's session
+ * (the core checked that).  -EPERM: ep had no such wire partner; 0: it had;
+ * 1: ep had connected to it with 'key'.  commit: follow it (count, and
+ * fail what ep has in flight to the old place MXN_ST_MOVED). */
+int mxw_proto_moved_here(struct mxw_proto *pr, struct mxw_ep ep, uint64_t old_nic, uint8_t rep,
+			 uint32_t rsession, uint32_t key, bool commit);
 /* Tiny/small/medium: the engine copies data.  'quiet' is handed back to
  * send_done (the sender completed it at issue: its completion wakes nobody).
  * The cookie's top 16 bits are the library's send number (abi.h

@@ -726,6 +726,110 @@ static void test_away_moved(void)
 	mxd_endpoint_detach(x.ep);
 }
 
+/* A wire engine that knows one thing: whether x had the mover as a wire
+ * partner (remote.h moved_here), and what it was asked. */
+static struct {
+	int answer, checks, commits;
+	struct mxd_epref to;
+	uint64_t old_nic;
+	uint8_t rep;
+	uint32_t rsession, key;
+} onto;
+
+static int onto_moved_here(void *priv, struct mxd_epref to, uint64_t old_nic, uint8_t rep,
+			   uint32_t rsession, uint32_t key, bool commit)
+{
+	(void)priv;
+	onto.checks += !commit;
+	onto.commits += commit;
+	onto.to = to;
+	onto.old_nic = old_nic;
+	onto.rep = rep;
+	onto.rsession = rsession;
+	onto.key = key;
+	return onto.answer;
+}
+
+static const struct mxd_remote_ops onto_engine = { .moved_here = onto_moved_here };
+
+/* y connects to x as the endpoint that moved here from old_nic: the
+ * status of its CONNECT_DONE; *moved: whether x heard MXN_EVT_MOVED. */
+static uint8_t connect_moved_onto(struct tep *y, struct tep *x, uint64_t old_nic, bool *moved)
+{
+	struct mxn_cmd c = cmd(MXN_CMD_CONNECT, 171, NULL);
+	struct mxn_evt e;
+	uint8_t status;
+
+	c.u.connect.nic_id = mxd_core_nic_id(core);
+	c.u.connect.endpoint = x->ep->index;
+	c.u.connect.key = y->ep->key; /* its own: x connected to it with it */
+	c.u.connect.moved_from = old_nic;
+	c.u.connect.proof = x->ep->session;
+	post(y, &c);
+	poll_ep(y);
+	poll_ep(x);
+	do {
+		e = next(y);
+		release(y);
+	} while (e.type != MXN_EVT_CONNECT_DONE);
+	status = e.status;
+	*moved = false;
+	while (tg_next(&x->g, &e)) {
+		if (e.type == MXN_EVT_MOVED) {
+			*moved = true;
+			CHECK_EQ(e.u.moved.old_nic_id, old_nic);
+			CHECK_EQ(e.src_nic_id & MXN_NIC_ID_MASK, mxd_core_nic_id(core));
+			CHECK_EQ(e.src_peer, MXN_PEER_SELF);
+			CHECK_EQ(e.src_endpoint, y->ep->index);
+			CHECK_EQ(e.src_session, y->ep->session);
+		}
+		release(x);
+	}
+	return status;
+}
+
+/*
+ * An endpoint that moved to this very host from another (docs/migration.md)
+ * connects to x, which had it as a wire partner there: x hears where it
+ * went (here) before the engine fails x's sends to the old place.  Its key
+ * is its own, which x connected to it with, not x's: taken only when the
+ * engine says x made that connection with that key.
+ */
+static void test_moved_onto(void)
+{
+	const uint64_t old_nic = 0x525400120009ull;
+	struct tep x, y;
+	bool moved;
+
+	mxd_core_set_remote(core, &onto_engine, NULL);
+	CHECK_EQ(open_ep(&x, 5, MXN_ENDPOINT_ANY, 0x7777), 0);
+	CHECK_EQ(open_ep(&y, 6, MXN_ENDPOINT_ANY, 0x4242), 0);
+	/* no such partner of x's: its key is needed, and nothing moves */
+	onto.answer = -EPERM;
+	CHECK_EQ(connect_moved_onto(&y, &x, old_nic, &moved), MXN_ST_BAD_KEY);
+	CHECK(!moved && onto.commits == 0);
+	/* a partner, but x did not connect to it with this key */
+	onto.answer = 0;
+	CHECK_EQ(connect_moved_onto(&y, &x, old_nic, &moved), MXN_ST_BAD_KEY);
+	CHECK(!moved && onto.commits == 0);
+	/* x connected to it with this key: taken, x follows it here */
+	onto.answer = 1;
+	CHECK_EQ(connect_moved_onto(&y, &x, old_nic, &moved), MXN_ST_OK);
+	CHECK(moved && onto.commits == 1);
+	CHECK(onto.to.index == x.ep->index && onto.to.session == x.ep->session);
+	CHECK(onto.old_nic == old_nic && onto.rep == y.ep->index);
+	CHECK(onto.rsession == y.ep->session && onto.key == 0x4242);
+	/* with x's own key, a partner x only answered is enough */
+	y.ep->key = 0x7777;
+	onto.answer = 0;
+	CHECK_EQ(connect_moved_onto(&y, &x, old_nic, &moved), MXN_ST_OK);
+	CHECK(moved && onto.commits == 2);
+	mxd_endpoint_detach(y.ep);
+	mxd_endpoint_detach(x.ep);
+	mxd_core_flush(core);
+	mxd_core_set_remote(core, NULL, NULL);
+}
+
 static void test_backlog(struct tep *a)
 {
 	uint64_t want = 0;
@@ -1336,6 +1440,7 @@ int main(void)
 	test_windows_close();
 	test_away();
 	test_away_moved();
+	test_moved_onto();
 	test_backlog(&a);
 	test_poll_window(&a);
 	test_close(&a);

@@ -1929,17 +1929,19 @@ static uint64_t nic_of(int i)
  * C's sends to the old place failed MXN_ST_MOVED, later ones refused
  * (-EHOSTUNREACH) there; C then reaches it on B.
  */
-static void test_moved_peer(void)
+/* Hosts A, B, C: C's endpoint 2 (key c_key) connected to A's endpoint 1
+ * (key 0x4242), which goes quiet with 3 of C's sends in flight and comes
+ * back on B with its session.  Returns that session. */
+static uint32_t moved_setup(uint32_t c_key)
 {
-	uint32_t s_a1, proof;
-	int peer_b;
+	uint32_t s_a1;
 
 	now_us = 0;
 	memset(&chan, 0, sizeof(chan));
 	for (int i = 0; i < NHOSTS; i++)
 		host_init(i, 1500);
+	hosts[2].ep[2].key = c_key;
 	s_a1 = hosts[0].ep[1].session;
-	proof = hosts[2].ep[2].session;
 	do_connect(2, 2, 0, 1, 0x4242);
 	run_until(now_us + 100000);
 	CHECK(hosts[2].connect_status[MXN_ST_OK] == 1 && hosts[2].conn.session == s_a1);
@@ -1948,8 +1950,15 @@ static void test_moved_peer(void)
 		CHECK(send_one(2, 2, 1, i, 100) == 0);
 	run_until(now_us + 20000);
 	CHECK(hosts[2].send_ok == 0 && hosts[2].send_err[MXN_ST_MOVED] == 0);
-	/* B: the endpoint back with its session */
 	hosts[1].ep[1].session = s_a1;
+	return s_a1;
+}
+
+static void test_moved_peer(void)
+{
+	uint32_t s_a1 = moved_setup(0x4242), proof = hosts[2].ep[2].session;
+	int peer_b;
+
 	/* 1. a wrong proof (C's other endpoint's session): refused */
 	CHECK(mxw_proto_connect_moved(hosts[1].pr, (struct mxw_ep){ 1, s_a1 }, 7, nic_of(2), 2,
 				      0x4242, 2000, nic_of(0), hosts[2].ep[3].session) == 0);
@@ -1988,6 +1997,43 @@ static void test_moved_peer(void)
 	hosts_free();
 }
 
+/*
+ * The same move, C's endpoint having a key of its own (0x7777): the mover
+ * connects again with the key C reached it with, 0x4242 (lib/reattach.c,
+ * its own), not C's.  Taken only as the move of a connection C made with
+ * that key (docs/security.md); any other connect with it is refused.
+ */
+static void test_moved_other_key(void)
+{
+	uint32_t s_a1 = moved_setup(0x7777), proof = hosts[2].ep[2].session;
+	struct mxw_counters cc;
+
+	/* not a mover: C's own key is needed */
+	do_connect(1, 3, 2, 2, 0x4242);
+	run_until(now_us + 20000);
+	/* a mover with a key C never used for it */
+	CHECK(mxw_proto_connect_moved(hosts[1].pr, (struct mxw_ep){ 1, s_a1 }, 7, nic_of(2), 2,
+				      0x1111, 2000, nic_of(0), proof) == 0);
+	run_until(now_us + 20000);
+	/* C's key, but a connection C never had from there */
+	CHECK(mxw_proto_connect_moved(hosts[1].pr, (struct mxw_ep){ 1, s_a1 }, 8, nic_of(2), 2,
+				      0x4242, 2000, nic_of(1) ^ 0x4, proof) == 0);
+	run_until(now_us + 20000);
+	CHECK(hosts[1].connect_status[MXN_ST_BAD_KEY] == 3 && hosts[1].connect_status[MXN_ST_OK] == 0);
+	mxw_proto_get_counters(hosts[2].pr, &cc);
+	CHECK(cc.moved_followed == 0 && hosts[2].moved_calls == 0);
+	/* the mover, with the key C connected to it with */
+	CHECK(mxw_proto_connect_moved(hosts[1].pr, (struct mxw_ep){ 1, s_a1 }, 9, nic_of(2), 2,
+				      0x4242, 2000, nic_of(0), proof) == 0);
+	run_until(now_us + 20000);
+	mxw_proto_get_counters(hosts[2].pr, &cc);
+	CHECK(hosts[1].connect_status[MXN_ST_OK] == 1);
+	CHECK(cc.moved_followed == 1 && hosts[2].moved_calls == 1);
+	CHECK(hosts[2].moved_old == nic_of(0) && hosts[2].moved_rsession == s_a1);
+	CHECK(hosts[2].send_err[MXN_ST_MOVED] == 3);
+	hosts_free();
+}
+
 int main(void)
 {
 	test_restart_done_not_taken();
@@ -1995,6 +2041,7 @@ int main(void)
 	test_restart_accepted();
 	test_restart_mid_pull();
 	test_moved_peer();
+	test_moved_other_key();
 	test_restart_send_numbers();
 	test_openmx_liveness_and_names();
 	test_answer_openmx_query();
