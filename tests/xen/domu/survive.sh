@@ -6,9 +6,9 @@
 # default endpoint 1 of this host), mxt.until=A (open-ended: stream until
 # the endpoint has re-attached, then A more round trips; mxt.n the least),
 # mxt.peer2=HOST:EP (a second client streams to that echo side too: a
-# peer on another host, migrate), mxt.echo=EP (an echo side at endpoint EP
-# for a client elsewhere that connects to this guest, which only replies:
-# migrate; its library must tell that client of the move).
+# peer on another host, migrate), mxt.echo=EP[,EP...] (an echo side at each
+# endpoint EP for a client elsewhere that connects to this guest, which
+# only replies: migrate; its library must tell that client of the move).
 need "myrixen device connected" wait_for 200 shim_is Connected || return
 N=$(cmdline_arg mxt.n); N=${N:-1000}
 WANT=$(cmdline_arg mxt.reattach); WANT=${WANT:-1}
@@ -21,15 +21,17 @@ if [ "$SIDE" = both ]; then
   it_survive -s -e 1 -n $N -w 8 -S $MAX $U > /tmp/sv-echo.txt 2>&1 &
   ECHO=$!
 fi
-ECHO_EP=$(cmdline_arg mxt.echo)
-if [ -n "$ECHO_EP" ]; then
-  it_survive -s -e $ECHO_EP -n $N -w 8 -S $MAX $U > /tmp/sv-echo-ep.txt 2>&1 &
-  ECHO_EP_PID=$!
-fi
+ECHO_EPS=$(cmdline_arg mxt.echo | tr , ' ')
+ECHO_PIDS=
+for e in $ECHO_EPS; do
+  it_survive -s -e $e -n $N -w 8 -S $MAX $U > /tmp/sv-echo-$e.txt 2>&1 &
+  ECHO_PIDS="$ECHO_PIDS $!"
+done
 # the clients open any free index: only once the echo sides hold theirs
 echo_open() { grep -q 'echo side on endpoint' "$1" || ! kill -0 $2; }
 [ -z "${ECHO:-}" ] || wait_for 60 echo_open /tmp/sv-echo.txt $ECHO
-[ -z "${ECHO_EP_PID:-}" ] || wait_for 60 echo_open /tmp/sv-echo-ep.txt $ECHO_EP_PID
+set -- $ECHO_PIDS
+for e in $ECHO_EPS; do wait_for 60 echo_open /tmp/sv-echo-$e.txt $1; shift; done
 PEER2=$(cmdline_arg mxt.peer2)
 if [ -n "$PEER2" ]; then
   it_survive -c -d $PEER2 -n $N -w 8 -S $MAX $U > /tmp/sv-peer2.txt 2>&1 &
@@ -57,12 +59,13 @@ if [ -n "${PEER2_PID:-}" ]; then
   wait $PEER2_PID; prc=$?; cat /tmp/sv-peer2.txt
   check "stream to $PEER2: every reply verified, in order, none twice" [ $prc = 0 ]
 fi
-if [ -n "${ECHO_EP_PID:-}" ]; then
-  wait $ECHO_EP_PID; xrc=$?; cat /tmp/sv-echo-ep.txt
-  check "echo side $ECHO_EP (its client connected from elsewhere): every message once, in order" [ $xrc = 0 ]
-  check "echo side $ECHO_EP told its client of the move (Peers told we moved)" \
-    grep -qE 'Peers told we moved[^,]* [1-9]' /tmp/sv-echo-ep.txt
-fi
+set -- $ECHO_PIDS
+for e in $ECHO_EPS; do
+  wait $1; xrc=$?; shift; cat /tmp/sv-echo-$e.txt
+  check "echo side $e (its client connected from elsewhere): every message once, in order" [ $xrc = 0 ]
+  check "echo side $e told its client of the move (Peers told we moved)" \
+    grep -qE 'Peers told we moved[^,]* [1-9]' /tmp/sv-echo-$e.txt
+done
 GOT=$(sed -n 's/.*Re-attaches[^0-9]*\([0-9]*\).*/\1/p' /tmp/sv.txt | tail -1)
 check "library re-attached ${GOT:-0} time(s) (want >= $WANT)" [ "${GOT:-0}" -ge "$WANT" ]
 P=/sys/module/myrixen/parameters

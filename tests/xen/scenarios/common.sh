@@ -55,6 +55,12 @@ maps_at_most() { [ "$(gntdev_maps)" -le "$1" ]; }
 pulled_bytes() { # bytes the daemon has pulled for every endpoint listed
   myrixenctl list 2>/dev/null | awk '/pull_bytes:/ { s += $2 } END { print s + 0 }'
 }
+# Two hosts in step over the pair's IP link: one listens (heard_on PORT
+# FILE, in the background, before the other can speak), the other says a
+# word once the listener is up (say_to IP PORT WORD, retried for 60 s).
+heard_on() { nc -l -p "$1" > "$2" 2>/dev/null; }
+say_word() { echo "$3" | nc "$1" "$2" 2>/dev/null; }
+say_to() { wait_for 60 say_word "$@"; }
 pair_net_up() { # the e1000 NIC of the two-host pair
   insmod /lib/modules/*/e1000.ko 2>/dev/null
   wait_for 10 test -e /sys/class/net/eth0 || { say "no eth0"; return 1; }

@@ -11,7 +11,10 @@
 # host B (u1's re-connect proves the move: moved_followed here).  A third
 # stream goes the other way: a dom0 client here connects to u1's endpoint
 # 9, which only replies; u1's library must tell it of the move (a
-# re-connect with its own key) and the client must follow too.
+# re-connect with its own key) and the client must follow too.  A fourth
+# comes from a dom0 client on host B to u1's endpoint 10 (over the wire
+# until the move brings u1 to that client's own host: host B's daemon
+# must tell it that u1 is now local, migrate-b.sh).
 # needs: myribackd
 # needs: mx-tests
 # timeout: 900
@@ -33,12 +36,13 @@ peer = hostb 52:54:00:12:00:02" daemon_start || { fail "myribackd start"; return
 xl sched-credit2 -d 0 -w 1024 >/dev/null 2>&1 || xl sched-credit -d 0 -w 1024 >/dev/null 2>&1
 say "xen scheduler $(xl info | sed -n "s/^xen_scheduler *: //p"), dom0 weight 1024"
 need "host B reachable over IP" wait_for 120 ping -c 1 -W 1 10.77.0.2 || return
+heard_on 8004 /tmp/b-ready.txt &
 BASE=$(gntdev_maps)
 it_survive -s -e 2 -n 200 -u $AFTER -w 8 -S 4000 > /tmp/sv-dom0.txt 2>&1 &
 PEER=$!
 # PVH: live migration of a PV guest needs shadow paging (log-dirty), which
 # Debian's hypervisor is built without (xc: "Failed to enable logdirty: 95")
-D1=$(domu_create u1 pvh survive "mxt.side=both mxt.n=200 mxt.until=$AFTER mxt.max=4000 mxt.peer=hosta:1 mxt.peer2=hosta:2 mxt.echo=9") || { fail "create u1"; return; }
+D1=$(domu_create u1 pvh survive "mxt.side=both mxt.n=200 mxt.until=$AFTER mxt.max=4000 mxt.peer=hosta:1 mxt.peer2=hosta:2 mxt.echo=9,10") || { fail "create u1"; return; }
 it_survive -c -e 7 -d hosta:9 -n 200 -u $AFTER -w 8 -S 4000 -p 50 > /tmp/sv-dom0c.txt 2>&1 &
 CLIENT=$!
 attached() { myrixenctl counters | sed -n 's/^ *domains_auto_attached: *//p' | grep -qx 1; }
@@ -47,6 +51,8 @@ need "traffic in flight (200 round trips verified)" wait_for 240 guest_says u1 "
   return
 need "dom0 client to u1:9 streaming (200 round trips)" wait_for 240 grep -q ' 200 round trips' /tmp/sv-dom0c.txt ||
   return
+need "host B told u1:10 is open" say_to 10.77.0.2 8003 go || return
+need "host B's client to u1:10 streaming" wait_for 300 grep -q ready /tmp/b-ready.txt || return
 T0=$(up)
 # xl runs "exec SSHCMD HOST xl migrate-receive": the "ssh" is nc to host B's
 # `nc -l -p 8002 -e xl migrate-receive` (no ssh in the images)
