@@ -150,6 +150,11 @@ struct mxd_endpoint {
 	 * i's key check, in both directions, and for the endpoint itself; a
 	 * local send must name one of them (knowing a session is not enough). */
 	uint32_t conn[MXN_ENDPOINTS_MAX];
+	/* conn_key[i]: the key of this endpoint's own CONNECT to i (bit i of
+	 * conn_mine: it made one), which proves that connection when i moves
+	 * away and connects back with it (mxd_remote_moved_key). */
+	uint32_t conn_key[MXN_ENDPOINTS_MAX];
+	uint64_t conn_mine[MXN_ENDPOINTS_MAX / 64];
 	struct mxn_ring cmd;        /* we consume */
 	struct mxn_ring evt;        /* we produce */
 	struct mxn_cmd *cmd_slots;

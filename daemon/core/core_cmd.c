@@ -263,6 +263,8 @@ local:
 		 * (as a wire partner may, Open-MX semantics). */
 		ep->conn[dst->index] = dst->session;
 		dst->conn[ep->index] = ep->session;
+		ep->conn_key[dst->index] = c->u.connect.key;
+		ep->conn_mine[dst->index / 64] |= 1ull << (dst->index % 64);
 		/* The key check passed: the two may talk directly (pair.h).
 		 * Both hear PAIR_OPEN before this CONNECT_DONE. */
 		mxd_pair_broker(ep, dst);

@@ -211,6 +211,19 @@ int mxd_remote_moved(struct mxd_core *c, struct mxd_epref ref, uint64_t old_nic,
 	return 0;
 }
 
+int mxd_remote_moved_key(struct mxd_core *c, struct mxd_epref ref, uint8_t rep, uint32_t rsession,
+			 uint32_t key)
+{
+	struct mxd_endpoint *ep = ep_of(c, ref), *was = mxd_endpoint_lookup(c, rep);
+
+	if (!ep)
+		return -ESRCH;
+	if (!rsession || ep->conn[rep] != rsession || !(ep->conn_mine[rep / 64] >> (rep % 64) & 1) ||
+	    ep->conn_key[rep] != key || (was && was->session == rsession && !was->quiet))
+		return -EPERM;
+	return 0;
+}
+
 int mxd_remote_send_done(struct mxd_core *c, struct mxd_epref ref, uint64_t cookie,
 			 uint8_t status, uint32_t xfer_length, bool quiet)
 {

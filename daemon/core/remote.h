@@ -110,6 +110,12 @@ int mxd_remote_deliver_rndv(struct mxd_core *c, struct mxd_epref to, const struc
  * to the endpoint; -EPERM refused; -ESRCH no such endpoint. */
 int mxd_remote_moved(struct mxd_core *c, struct mxd_epref to, uint64_t old_nic,
 		     const struct mxd_src *now);
+/* A mover that lived here as (rep, rsession) connects to 'to' with 'key',
+ * which is not 'to''s own: 0 when 'to' itself had connected to it here with
+ * that key (a mover connects back with the key it was reached with), and
+ * it is no longer open here; -EPERM otherwise, -ESRCH no such endpoint. */
+int mxd_remote_moved_key(struct mxd_core *c, struct mxd_epref to, uint8_t rep, uint32_t rsession,
+			 uint32_t key);
 
 /* ---- completions of commands the engine took ---- */
 int mxd_remote_connect_done(struct mxd_core *c, struct mxd_epref ep, uint64_t cookie,

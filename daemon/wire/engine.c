@@ -210,6 +210,13 @@ static int cb_moved(void *ctx, struct mxw_ep ep, uint64_t old_nic, uint64_t new_
 	return mxd_remote_moved(e->core, ref_of(ep), old_nic, &now);
 }
 
+static int cb_moved_key(void *ctx, struct mxw_ep ep, uint8_t rep, uint32_t rsession, uint32_t key)
+{
+	struct mxw_engine *e = ctx;
+
+	return mxd_remote_moved_key(e->core, ref_of(ep), rep, rsession, key);
+}
+
 static void cb_note(void *ctx, const char *line)
 {
 	struct mxw_engine *e = ctx;
@@ -516,6 +523,7 @@ static int engine_proto(struct mxw_engine *e, const struct mxd_config *cfg)
 		.rndv_read = cb_rndv_read, .rndv_done = cb_rndv_done, .pull_write = cb_pull_write,
 		.pull_done = cb_pull_done, .lookup_done = cb_lookup_done, .note = cb_note,
 		.moved = cb_moved,
+		.moved_key = cb_moved_key,
 	};
 	int err;
 

@@ -15,7 +15,9 @@
  * peer that connected to it (with the mover's key) and has a key of its
  * own is met with a key that is not its own.  Such a connect is taken when
  * that peer connected to the mover at its old place with that very key
- * (mxw_moved_key_ok): the connection it proves was made by the peer.
+ * (mxw_moved_key_ok): the connection it proves was made by the peer (a
+ * wire partner's key, or for a mover that lived on this host the core's
+ * record of the peer's local connect, cb.moved_key).
  *
  * A mover that came to the peer's own host reaches it by a local connect;
  * the core asks here whether the peer had that partner on the wire
@@ -57,8 +59,14 @@ static struct mxw_partner *partner_proven(struct mxw_proto *pr, int peer, struct
 
 bool mxw_moved_key_ok(struct mxw_proto *pr, int peer, struct mxw_ep ep, const struct mxw_frame *f)
 {
-	const struct mxw_partner *pt = partner_proven(pr, peer, ep, f);
+	const struct mxw_partner *pt;
 
+	if (f->u.connect.moved_from == pr->nic_id && f->u.connect.moved_proof == ep.session &&
+	    pr->nic_id != pr->peers[peer].nic_id)   /* it lived here: the core's records */
+		return pr->cb.moved_key && !pr->cb.moved_key(pr->cb.ctx, ep, f->u.connect.src_ep,
+							     f->u.connect.src_session,
+							     f->u.connect.app_key);
+	pt = partner_proven(pr, peer, ep, f);
 	return pt && pt->key_known && pt->key == f->u.connect.app_key;
 }
 

@@ -175,6 +175,10 @@ struct mxw_proto_cb {
 	 * refused (counted moved_refused). */
 	int (*moved)(void *ctx, struct mxw_ep ep, uint64_t old_nic, uint64_t new_nic,
 		     uint16_t new_peer, uint8_t rep, uint32_t rsession);
+	/* A mover that lived on this host as (rep, rsession) connects to ep
+	 * with a key that is not ep's: 0 when ep had connected to it here with
+	 * that key (the callee's local records), -errno otherwise. */
+	int (*moved_key)(void *ctx, struct mxw_ep ep, uint8_t rep, uint32_t rsession, uint32_t key);
 };
 
 struct mxw_proto_params {

@@ -723,6 +723,14 @@ static void test_away_moved(void)
 	CHECK_EQ(e.u.done.cookie, 170);
 	CHECK_EQ(e.status, MXN_ST_MOVED);
 	release(&x);
+	/* x connected to it with its key 1: a mover's connect back with that
+	 * key proves it; any other key, or a session x never had, does not */
+	CHECK_EQ(mxd_remote_moved_key(core, (struct mxd_epref){ x.ep->index, x.ep->session },
+				      idx, now.session, 1), 0);
+	CHECK_EQ(mxd_remote_moved_key(core, (struct mxd_epref){ x.ep->index, x.ep->session },
+				      idx, now.session, 2), -EPERM);
+	CHECK_EQ(mxd_remote_moved_key(core, (struct mxd_epref){ x.ep->index, x.ep->session },
+				      idx, now.session + 1, 1), -EPERM);
 	mxd_endpoint_detach(x.ep);
 }
 

@@ -124,6 +124,9 @@ struct host {
 	uint8_t moved_rep;
 	uint32_t moved_rsession;
 	int moved_answer;
+	/* cb.moved_key: what the core answers for a mover that lived here */
+	unsigned moved_key_calls;
+	int moved_key_answer;
 };
 static struct host hosts[NHOSTS];
 static bool no_stage;           /* host_init: pull frames written one by one */
@@ -413,6 +416,18 @@ static void cb_lookup_done(void *ctx, struct mxw_ep ep, uint64_t cookie, uint8_t
 	snprintf(h->lookup_name, sizeof(h->lookup_name), "%.*s", (int)name_len, name);
 }
 
+static int cb_moved_key(void *ctx, struct mxw_ep ep, uint8_t rep, uint32_t rsession, uint32_t key)
+{
+	struct host *h = ctx;
+
+	(void)ep;
+	(void)rep;
+	(void)rsession;
+	(void)key;
+	h->moved_key_calls++;
+	return h->moved_key_answer;
+}
+
 static int cb_moved(void *ctx, struct mxw_ep ep, uint64_t old_nic, uint64_t new_nic,
 		    uint16_t new_peer, uint8_t rep, uint32_t rsession)
 {
@@ -446,6 +461,7 @@ static void host_init(int i, uint32_t mtu)
 		.send_done = cb_send_done, .rndv_read = cb_rndv_read, .rndv_done = cb_rndv_done,
 		.pull_write = cb_pull_write, .pull_done = cb_pull_done,
 		.lookup_done = cb_lookup_done, .note = cb_note, .moved = cb_moved,
+		.moved_key = cb_moved_key,
 	};
 
 	memset(h, 0, sizeof(*h));
@@ -2031,6 +2047,18 @@ static void test_moved_other_key(void)
 	CHECK(cc.moved_followed == 1 && hosts[2].moved_calls == 1);
 	CHECK(hosts[2].moved_old == nic_of(0) && hosts[2].moved_rsession == s_a1);
 	CHECK(hosts[2].send_err[MXN_ST_MOVED] == 3);
+	/* a mover that lived on C itself: C's core judges the key */
+	hosts[2].moved_key_answer = -EPERM;
+	CHECK(mxw_proto_connect_moved(hosts[1].pr, (struct mxw_ep){ 0, s_a1 }, 10, nic_of(2), 2,
+				      0x4242, 2000, nic_of(2), proof) == 0);
+	run_until(now_us + 20000);
+	CHECK(hosts[2].moved_key_calls == 1 && hosts[1].connect_status[MXN_ST_BAD_KEY] == 4);
+	hosts[2].moved_key_answer = 0;
+	CHECK(mxw_proto_connect_moved(hosts[1].pr, (struct mxw_ep){ 0, s_a1 }, 11, nic_of(2), 2,
+				      0x4242, 2000, nic_of(2), proof) == 0);
+	run_until(now_us + 20000);
+	CHECK(hosts[2].moved_key_calls == 2 && hosts[1].connect_status[MXN_ST_OK] == 2);
+	CHECK(hosts[2].moved_calls == 2 && hosts[2].moved_old == nic_of(2));
 	hosts_free();
 }
 
