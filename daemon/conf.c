@@ -310,6 +310,15 @@ static int k_poll_window(struct parse *p, const char *v)
 	return set_u32(p, v, 0, 1000000, false, &p->cfg->poll_window_us);
 }
 
+/* auto: myrixen/spin.h decides (never on <= 2 CPUs); force: spin there too */
+static int k_poll_spin(struct parse *p, const char *v)
+{
+	if (strcasecmp(v, "auto") && strcasecmp(v, "force"))
+		return fail(p, "poll_spin: '%s' is not one of auto, force", v);
+	p->cfg->poll_spin_force = !strcasecmp(v, "force");
+	return 0;
+}
+
 static int k_poll_budget(struct parse *p, const char *v)
 {
 	return set_u32(p, v, 1, 1u << MXN_RING_ORDER_MAX, false, &p->cfg->poll_budget);
@@ -459,6 +468,7 @@ static const struct key keys[] = {
 	{ "ctl_group", k_ctl_group, false },
 	{ "poll_window_us", k_poll_window, false },
 	{ "poll_budget", k_poll_budget, false },
+	{ "poll_spin", k_poll_spin, false },
 	{ "pair_channels", k_pair_channels, false },
 	{ "xen_pair_channels", k_xen_pair_channels, false },
 	{ "xen_attach", k_xen_attach, false },
@@ -683,6 +693,7 @@ int mxd_config_format(const struct mxd_config *c, char *buf, size_t len)
 	OUT("local_socket = %s\nlocal_group = %s\n", c->local_socket, c->local_group);
 	OUT("ctl_socket = %s\nctl_group = %s\n", c->ctl_socket, c->ctl_group);
 	OUT("poll_window_us = %u\npoll_budget = %u\n", c->poll_window_us, c->poll_budget);
+	OUT("poll_spin = %s\n", c->poll_spin_force ? "force" : "auto");
 	OUT("pair_channels = %s\n", c->pair_channels ? "yes" : "no");
 	OUT("xen_pair_channels = %s\n", c->xen_pair_channels ? "yes" : "no");
 	OUT("xen_attach = %s\n", c->xen_attach);
@@ -719,7 +730,8 @@ bool mxd_config_equal(const struct mxd_config *a, const struct mxd_config *b)
 	    strcmp(a->interface, b->interface) || a->nic_id != b->nic_id ||
 	    strcmp(a->hostname, b->hostname) || a->wire_mtu != b->wire_mtu ||
 	    a->poll_window_us != b->poll_window_us ||
-	    a->poll_budget != b->poll_budget || a->log_level != b->log_level ||
+	    a->poll_budget != b->poll_budget || a->poll_spin_force != b->poll_spin_force ||
+	    a->log_level != b->log_level ||
 	    a->pair_channels != b->pair_channels || a->xen_pair_channels != b->xen_pair_channels ||
 	    strcmp(a->xen_attach, b->xen_attach) ||
 	    a->npeers != b->npeers)

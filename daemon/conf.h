@@ -52,6 +52,9 @@ struct mxd_config {
 	/* anticipatory polling window after a ring had work, microseconds */
 	uint32_t poll_window_us;
 	uint32_t poll_budget;       /* slots consumed per ring per pass */
+	/* spin the window even on <= 2 CPUs (myrixen/spin.h "forced"); the
+	 * runnable-task and preemption checks still apply */
+	bool poll_spin_force;
 	/* broker pair channels between connected local endpoints (pair.h) */
 	bool pair_channels;
 	bool xen_pair_channels;     /* also between two Xen guests (pair.h "Xen") */

@@ -17,29 +17,38 @@ struct mxd_loop {
 	struct ev_loop *ev;
 	struct mxd_core *core;
 	struct mxn_spin spin;
-	bool (*peek)(void *arg);
-	void *peek_arg;
+	bool (*spin_rx)(void *arg);
+	void *spin_rx_arg;
 	ev_idle poll_w;
 	ev_prepare flush_w;
 	ev_timer park_w;            /* mxd_core_park_tick */
 	ev_signal term_w, int_w, hup_w;
 	void (*reload)(void *arg);
 	void *reload_arg;
+	uint64_t spins;             /* poll_cb entries that had a window to spin */
+	uint64_t spin_frames;       /* times spin_rx took frames */
 };
 
 /* The anticipatory window of this pass: the configured one when the spin
- * rule lets us spin (spin.h), else none (re-arm as soon as a ring is idle). */
+ * rule lets us spin (spin.h; poll_spin = force spins on <= 2 CPUs too),
+ * else none (re-arm as soon as a ring is idle).  Read per pass: a reload
+ * changes both. */
 static uint64_t pass_window(struct mxd_loop *l, uint64_t now)
 {
-	l->spin.window_ns = (uint64_t)mxd_core_config(l->core)->poll_window_us * 1000u;
+	const struct mxd_config *cfg = mxd_core_config(l->core);
+
+	l->spin.window_ns = (uint64_t)cfg->poll_window_us * 1000u;
+	l->spin.forced = cfg->poll_spin_force;
 	return mxn_spin_window(&l->spin, now);
 }
 
 /*
  * Passes over the active rings in user space, without a syscall, until
- * none is active, other watchers are pending, a frame waits in the packet
- * ring, MXD_SPIN_PASSES or MXD_SPIN_EPOLL_NS went by, or we lost the CPU;
- * then back to libev, which polls epoll without blocking while we are idle.
+ * none is active, other watchers are pending, MXD_SPIN_PASSES or
+ * MXD_SPIN_EPOLL_NS went by, or we lost the CPU; then back to libev, which
+ * polls epoll without blocking while we are idle.  A frame the spin sees in
+ * the packet ring is taken here (spin_rx), not after an epoll pass: in a
+ * ping-pong the reply then costs neither a wake-up nor an epoll_wait.
  * Each pass publishes its events (one push, at most one notify per ring).
  */
 static void poll_cb(struct ev_loop *ev, ev_idle *w, int revents)
@@ -49,6 +58,7 @@ static void poll_cb(struct ev_loop *ev, ev_idle *w, int revents)
 	uint64_t prev;
 
 	(void)revents;
+	l->spins += window != 0;
 	for (unsigned pass = 0;; pass++) {
 		int active = mxd_core_poll_active(l->core, now, window);
 
@@ -57,9 +67,13 @@ static void poll_cb(struct ev_loop *ev, ev_idle *w, int revents)
 			ev_idle_stop(ev, w);
 			return;
 		}
-		if (!window || pass + 1 >= MXD_SPIN_PASSES || ev_pending_count(ev) ||
-		    (l->peek && l->peek(l->peek_arg)))
+		if (!window || pass + 1 >= MXD_SPIN_PASSES || ev_pending_count(ev))
 			return;
+		/* the spin found its frame: back-offs start over (spin.h) */
+		if (l->spin_rx && l->spin_rx(l->spin_rx_arg)) {
+			l->spin_frames++;
+			mxn_spin_found(&l->spin);
+		}
 		prev = now;
 		now = mxd_now_ns();
 		if (now >= end || mxn_spin_preempted(&l->spin, prev, now))
@@ -189,10 +203,18 @@ void mxd_loop_stop(struct mxd_loop *l)
 	ev_break(l->ev, EVBREAK_ALL);
 }
 
-void mxd_loop_set_peek(struct mxd_loop *l, bool (*fn)(void *arg), void *arg)
+void mxd_loop_set_spin_rx(struct mxd_loop *l, bool (*fn)(void *arg), void *arg)
 {
-	l->peek = fn;
-	l->peek_arg = arg;
+	l->spin_rx = fn;
+	l->spin_rx_arg = arg;
+}
+
+void mxd_loop_get_stats(const struct mxd_loop *l, struct mxd_loop_stats *st)
+{
+	st->spins = l->spins;
+	st->spin_frames = l->spin_frames;
+	st->crowded = l->spin.crowded;
+	st->preemptions = l->spin.preemptions;
 }
 
 void mxd_loop_set_reload(struct mxd_loop *l, void (*fn)(void *arg), void *arg)

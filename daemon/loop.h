@@ -7,9 +7,9 @@
  *    list and starts an ev_idle watcher;
  *  - while any endpoint is active the idle watcher spins in user space over
  *    the active rings (mxd_core_poll_active, pass after pass, no syscall),
- *    returning to libev (epoll_wait with a zero timeout) only when other
- *    watchers are pending, the wire engine's packet ring holds a frame (the
- *    peek hook), or every 256 passes / 20 us;
+ *    and takes the frames the wire engine's packet ring shows (the spin_rx
+ *    hook), returning to libev (epoll_wait with a zero timeout) only when
+ *    other watchers are pending, or every 256 passes / 20 us;
  *  - the window an endpoint stays polled after its last work is
  *    poll_window_us when the spin rule of <myrixen/spin.h> allows spinning
  *    (more than 2 CPUs, not just preempted), else 0: its doorbell is re-armed
@@ -23,6 +23,7 @@
 #define MXD_LOOP_H
 
 #include <stdbool.h>
+#include <stdint.h>
 
 struct ev_loop;
 struct mxd_core;
@@ -34,9 +35,18 @@ struct ev_loop *mxd_loop_ev(struct mxd_loop *l);
 /* Runs until mxd_loop_stop (SIGTERM/SIGINT handlers call it). */
 int mxd_loop_run(struct mxd_loop *l);
 void mxd_loop_stop(struct mxd_loop *l);
-/* Cheap check the spinning window makes between passes (the wire engine:
- * a frame waits in its AF_PACKET ring).  NULL = none. */
-void mxd_loop_set_peek(struct mxd_loop *l, bool (*fn)(void *arg), void *arg);
+/* Called between the passes of a spinning window: take what waits without
+ * a syscall to learn of it (the wire engine: frames its AF_PACKET ring's
+ * status words show); true when it took anything.  NULL = none. */
+void mxd_loop_set_spin_rx(struct mxd_loop *l, bool (*fn)(void *arg), void *arg);
+/* How the poll window's spin went (myrixenctl status "spin"). */
+struct mxd_loop_stats {
+	uint64_t spins;             /* passes started with a window to spin */
+	uint64_t spin_frames;       /* frames taken by a spin (no epoll pass) */
+	uint64_t crowded;           /* spins refused or cut: tasks waited for a CPU */
+	uint64_t preemptions;       /* spins ended because we lost the CPU */
+};
+void mxd_loop_get_stats(const struct mxd_loop *l, struct mxd_loop_stats *st);
 /* SIGHUP hook: called on the loop thread; NULL = ignore. */
 void mxd_loop_set_reload(struct mxd_loop *l, void (*fn)(void *arg), void *arg);
 

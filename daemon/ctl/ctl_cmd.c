@@ -17,6 +17,7 @@
 #include "ctl_int.h"
 #include "daemon.h"
 #include "log.h"
+#include "loop.h"
 #include "transport_local.h"
 #ifdef MXD_XEN
 #include "xen/xen.h"
@@ -96,6 +97,23 @@ static void out_limits(struct mxd_out *o, const struct mxd_conf_limits *l)
 	mxd_out_u64(o, "registered_memory", l->registered_bytes);
 	mxd_out_u64(o, "medium_max", l->medium_max);
 	mxd_out_u64(o, "outstanding", l->outstanding);
+	mxd_out_obj_end(o);
+}
+
+/* The poll window's spin (loop.h): whether it may spin on few CPUs, and
+ * how often it spun, was refused for a crowded host or cut by a preemption. */
+static void out_spin(struct mxd_out *o, const struct mxd_daemon *d, const struct mxd_config *cfg)
+{
+	struct mxd_loop_stats ls = { 0 };
+
+	if (d->loop)
+		mxd_loop_get_stats(d->loop, &ls);
+	mxd_out_obj_begin(o, "spin");
+	mxd_out_str(o, "mode", cfg->poll_spin_force ? "force" : "auto");
+	mxd_out_u64(o, "windows", ls.spins);
+	mxd_out_u64(o, "frames", ls.spin_frames);
+	mxd_out_u64(o, "crowded", ls.crowded);
+	mxd_out_u64(o, "preempted", ls.preemptions);
 	mxd_out_obj_end(o);
 }
 
@@ -201,6 +219,7 @@ static enum mxd_ctl_rc cmd_status(struct mxd_ctl *ctl, struct mxd_ctl_conn *c,
 	mxd_out_str(o, "log_level", mxd_log_level_name(mxd_log_get_level()));
 	mxd_out_u64(o, "poll_window_us", cfg->poll_window_us);
 	mxd_out_u64(o, "poll_budget", cfg->poll_budget);
+	out_spin(o, d, cfg);
 	out_limits(o, &cfg->limits);
 	mxd_out_u64(o, "reloads", ctl->reloads);
 	mxd_out_u64(o, "reload_failures", ctl->reload_failures);

@@ -566,12 +566,17 @@ static int ring_version(void)
 	return v && !strcmp(v, "v3") ? 3 : 2;
 }
 
-/* The loop's spinning window asks this instead of entering epoll. */
-static bool rx_ready(void *arg)
+/* The loop's spinning window calls this between passes: a frame its
+ * status word shows is taken at once, without an epoll pass. */
+static bool spin_rx(void *arg)
 {
 	struct mxw_engine *e = arg;
 
-	return e->pio && mxw_pio_rx_ready(e->pio);
+	if (!e->pio || !mxw_pio_rx_ready(e->pio))
+		return false;
+	(void)mxw_pio_rx(e->pio, rx_frame, e, RX_BUDGET);
+	engine_kick(e);
+	return true;
 }
 
 /*
@@ -652,7 +657,7 @@ int mxw_engine_start(struct mxd_daemon *d)
 	ev_prepare_start(e->ev, &e->prepare);
 	mxd_core_set_nic_id(d->core, mxw_mac_to_u64(e->link.mac));
 	mxd_core_set_remote(d->core, &wire_ops, e);
-	mxd_loop_set_peek(d->loop, rx_ready, e);
+	mxd_loop_set_spin_rx(d->loop, spin_rx, e);
 	d->wire = e;
 	mxd_log(MXD_LOG_NOTICE, "wire: MXoE on %s (ifindex %d, MTU %u, Open-MX MTU %u: medium "
 		"fragment %u, pull reply %u; %u configured peers, TPACKET_V%d ring)", e->link.name,
@@ -672,7 +677,7 @@ void mxw_engine_stop(struct mxd_daemon *d)
 	if (!e)
 		return;
 	mxd_core_set_remote(d->core, NULL, NULL);
-	mxd_loop_set_peek(d->loop, NULL, NULL);
+	mxd_loop_set_spin_rx(d->loop, NULL, NULL);
 	engine_free(e);
 	d->wire = NULL;
 }

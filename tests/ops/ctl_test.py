@@ -304,13 +304,16 @@ def case_reload(tmp):
     try:
         st = d.json("status")
         check(st["log_level"] == "notice" and st["poll_window_us"] == 50, str(st))
-        d.write_conf("log_level = debug\npoll_window_us = 7\npoll_budget = 9\n"
+        check(st["spin"]["mode"] == "auto" and
+              all(isinstance(st["spin"][k], int)
+                  for k in ("windows", "frames", "crowded", "preempted")), str(st))
+        d.write_conf("log_level = debug\npoll_window_us = 7\npoll_budget = 9\npoll_spin = force\n"
                      "recvq_size = 4M\npeer = node2 02:00:00:00:00:02\n")
         d.proc.send_signal(signal.SIGHUP)
         st = wait_for(lambda: (lambda s: s if s["reloads"] == 1 else None)(d.json("status")),
                       "the SIGHUP reload")
         check(st["log_level"] == "debug" and st["poll_window_us"] == 7 and
-              st["poll_budget"] == 9 and st["peers"] == 1 and
+              st["poll_budget"] == 9 and st["peers"] == 1 and st["spin"]["mode"] == "force" and
               st["limits"]["recvq_size"] == 4 << 20, "after reload: %s" % st)
         # a broken file is refused and the running configuration stays
         d.write_conf("log_level = info\npoll_window_us = 5000000\n")

@@ -58,6 +58,7 @@ static void t_wrong_type(void)
 	expect_error("wire = maybe\n", "t.conf:1: wire: 'maybe' is not a boolean (yes or no)");
 	expect_error("log_level = loud\n",
 		     "t.conf:1: log_level: 'loud' is not one of err, warning, notice, info, debug");
+	expect_error("poll_spin = yes\n", "t.conf:1: poll_spin: 'yes' is not one of auto, force");
 	expect_error("transports = local, tcp\n", "t.conf:1: transports: unknown transport 'tcp' (local, xen)");
 	expect_error("ctl_socket = run/ctl.sock\n", "t.conf:1: ctl_socket: 'run/ctl.sock' is not an absolute path");
 	expect_error("ctl_group = a b\n", "t.conf:1: ctl_group: 'a b' is not a group name");
@@ -212,6 +213,7 @@ static const char good[] =
 	"ctl_group = adm\n"
 	"\tpoll_window_us = 0\n"
 	"poll_budget = 4096\n"
+	"poll_spin = Force\n"
 	"endpoints_per_guest = 256\n"
 	"cmd_ring_order = 4\n"
 	"evt_ring_order = 12\n"
@@ -239,7 +241,7 @@ static void t_round_trip(void)
 	CHECK(a.transport_local && a.transport_xen, "transports");
 	CHECK(!strcmp(a.local_socket, "/tmp/l.sock") && !strcmp(a.local_group, "myrixen"), "local");
 	CHECK(!strcmp(a.ctl_socket, "/tmp/c.sock") && !strcmp(a.ctl_group, "adm"), "ctl");
-	CHECK(a.poll_window_us == 0 && a.poll_budget == 4096, "poll");
+	CHECK(a.poll_window_us == 0 && a.poll_budget == 4096 && a.poll_spin_force, "poll");
 	CHECK(a.limits.endpoints == 256 && a.limits.cmd_order == 4 && a.limits.evt_order == 12, "limits");
 	CHECK(a.limits.sendq_size == 65536 && a.limits.recvq_size == 16u << 20, "queues");
 	CHECK(a.limits.registered_bytes == 1ull << 30, "registered %llu",
