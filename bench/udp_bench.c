@@ -3,14 +3,19 @@
  * Kernel UDP baseline for the wire benchmark, over the same veth.
  *   udp_bench -l PORT                          server
  *   udp_bench -c ADDR:PORT -p SIZE -n ITERS    ping-pong: prints "SIZE usec_one_way"
+ *   udp_bench -b -c ADDR:PORT -p SIZE -n ITERS ping-pong, both sides busy-polling
+ *                                              (recvfrom MSG_DONTWAIT in a loop, never
+ *                                              asleep: the fair baseline for spinning MX)
  *   udp_bench -c ADDR:PORT -s SIZE -n COUNT    stream: prints "SIZE MB/s" (bytes the
  *                                              server really received)
  * A message larger than one datagram goes as 8972-byte datagrams (MTU 9000
  * without IP/UDP headers), like MXoE frames.
  */
 #include <arpa/inet.h>
+#include <errno.h>
 #include <netinet/in.h>
 #include <poll.h>
+#include <stdbool.h>
 #include <stdio.h>
 #include <stdlib.h>
 #include <string.h>
@@ -23,7 +28,8 @@
 
 struct ctl {
 	char op;                    /* 'P' ping-pong, 'S' stream, 'E' end of stream */
-	char pad[3];
+	char busy;                  /* 'B': both sides busy-poll (ping-pong) */
+	char pad[2];
 	uint32_t size, count;
 	uint64_t bytes;             /* 'R' report: bytes received */
 	double secs;
@@ -49,8 +55,27 @@ static void send_msg(int fd, const struct sockaddr_in *to, const char *buf, uint
 	} while (off < size);
 }
 
+/* One datagram without sleeping: recvfrom(MSG_DONTWAIT) until one comes
+ * or timeout_ms went by. */
+static ssize_t recv_busy(int fd, char *buf, size_t len, struct sockaddr_in *from,
+			 int timeout_ms)
+{
+	double end = now_s() + timeout_ms / 1e3;
+
+	for (unsigned i = 1;; i++) {
+		socklen_t fl = sizeof(*from);
+		ssize_t n = recvfrom(fd, buf, len, MSG_DONTWAIT, (struct sockaddr *)from, &fl);
+
+		if (n >= 0 || errno != EAGAIN)
+			return n;
+		if (!(i % 1024) && now_s() > end)
+			return -1;
+	}
+}
+
 /* Receive one message of 'size' bytes (0: one empty datagram). -1 on timeout. */
-static int recv_msg(int fd, char *buf, uint32_t size, struct sockaddr_in *from, int timeout_ms)
+static int recv_msg(int fd, char *buf, uint32_t size, struct sockaddr_in *from, int timeout_ms,
+		    bool busy)
 {
 	uint32_t got = 0;
 
@@ -59,9 +84,12 @@ static int recv_msg(int fd, char *buf, uint32_t size, struct sockaddr_in *from, 
 		socklen_t fl = sizeof(*from);
 		ssize_t n;
 
-		if (poll(&p, 1, timeout_ms) <= 0)
+		if (busy)
+			n = recv_busy(fd, buf + got, MAXMSG - got, from, timeout_ms);
+		else if (poll(&p, 1, timeout_ms) <= 0)
 			return -1;
-		n = recvfrom(fd, buf + got, MAXMSG - got, 0, (struct sockaddr *)from, &fl);
+		else
+			n = recvfrom(fd, buf + got, MAXMSG - got, 0, (struct sockaddr *)from, &fl);
 		if (n < 0)
 			return -1;
 		got += (uint32_t)n;
@@ -82,7 +110,7 @@ static int serve(int fd)
 			continue;
 		if (c.op == 'P') {
 			for (uint32_t i = 0; i < c.count; i++) {
-				if (recv_msg(fd, buf, c.size, &from, 2000))
+				if (recv_msg(fd, buf, c.size, &from, 2000, c.busy == 'B'))
 					break;
 				send_msg(fd, &from, buf, c.size);
 			}
@@ -119,10 +147,11 @@ int main(int argc, char **argv)
 	struct sockaddr_in a = { .sin_family = AF_INET };
 	uint32_t size = 0, n = 1000;
 	char host[64] = "";
+	bool busy = false;
 
 	(void)setsockopt(fd, SOL_SOCKET, SO_RCVBUF, &buf_sz, sizeof(buf_sz));
 	(void)setsockopt(fd, SOL_SOCKET, SO_SNDBUF, &buf_sz, sizeof(buf_sz));
-	while ((opt = getopt(argc, argv, "l:c:p:s:n:")) != -1) {
+	while ((opt = getopt(argc, argv, "bl:c:p:s:n:")) != -1) {
 		switch (opt) {
 		case 'l':
 			a.sin_port = htons((uint16_t)atoi(optarg));
@@ -142,13 +171,14 @@ int main(int argc, char **argv)
 		case 'p': mode = 'P'; size = (uint32_t)atoi(optarg); break;
 		case 's': mode = 'S'; size = (uint32_t)atoi(optarg); break;
 		case 'n': n = (uint32_t)atoi(optarg); break;
+		case 'b': busy = true; break;
 		default: return 2;
 		}
 	}
 	if (!mode || !host[0] || size > MAXMSG)
 		return 2;
 	char *buf = calloc(1, MAXMSG + CHUNK);
-	struct ctl c = { .op = (char)mode, .size = size, .count = n };
+	struct ctl c = { .op = (char)mode, .busy = busy ? 'B' : 0, .size = size, .count = n };
 	struct sockaddr_in from;
 
 	(void)sendto(fd, &c, sizeof(c), 0, (struct sockaddr *)&a, sizeof(a));
@@ -161,7 +191,7 @@ int main(int argc, char **argv)
 			if (i == warm)
 				t0 = now_s();
 			send_msg(fd, &a, buf, size);
-			if (recv_msg(fd, buf, size, &from, 2000)) {
+			if (recv_msg(fd, buf, size, &from, 2000, busy)) {
 				fprintf(stderr, "udp_bench: lost a reply at %u bytes\n", size);
 				return 1;
 			}

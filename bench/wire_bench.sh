@@ -20,11 +20,15 @@
 # Env: MTU (9000), RING (v2|v3: the daemon's receive ring, default v2),
 #      ITERS (1000, sweep), COUNT_ITERS (5000, counted runs; the short run is a tenth),
 #      STREAM_REPEAT (3: streaming rounds per size, the best is kept, MX and UDP alike),
+#      STREAM_SIZES (message sizes streamed, default 1 KiB .. 4 MiB),
 #      CONF (extra myribackd.conf lines, e.g. "poll_window_us = 0"),
 #      CALLGRIND (1: section 3 when valgrind is there; 0: skip it),
 #      SECTIONS ("tiny pingpong stream": which of the timed parts run; the
 #      counts always do), ROUNDS (5: alternating MX/UDP tiny ping-pongs of
-#      COUNT_ITERS round trips, latency best and median).
+#      COUNT_ITERS round trips, latency best and median), UDP_BUSY (1: the
+#      tiny rounds also run UDP with both sides busy-polling, udp_bench -b,
+#      the fair baseline when the MX side spins: poll_spin = force in CONF,
+#      MYRIXEN_SPIN_US in the environment).
 set -eEu
 B=$(realpath "${1:-build}")
 OUT=${2:-wire_bench.csv}
@@ -80,6 +84,17 @@ wire_tx() {
 			'import json, sys; print(json.load(sys.stdin)["wire"]["protocol"]["tx_frames"])')))
 	done
 	echo "$n"
+}
+
+# both daemons' poll-window spin so far (myrixenctl status "spin"):
+# "windows frames crowded preempted"
+spin_stats() {
+	local h
+	for h in a b; do
+		"$B/ctl/myrixenctl" -s "$DIR/$h.ctl" --json status | python3 -c \
+			'import json, sys; s = json.load(sys.stdin).get("spin", {})
+print(*(s.get(k, 0) for k in ("windows", "frames", "crowded", "preempted")))'
+	done | awk '{ for (i = 1; i <= 4; i++) t[i] += $i } END { print t[1] + 0, t[2] + 0, t[3] + 0, t[4] + 0 }'
 }
 
 # --- counts per one-way tiny message ---
@@ -141,7 +156,9 @@ counted() {
 	echo "$(perf_sum "$DIR/c.cli" "$DIR/c.srv") $(perf_sum "$DIR/c.dmn")" > "$DIR/$kind.$n"
 }
 SHORT=$((COUNT_ITERS / 10))
+SPIN0=$(spin_stats)
 for k in mx udp; do counted $k "$SHORT"; counted $k "$COUNT_ITERS"; done
+SPIN1=$(spin_stats)
 # per one-way message: (long - short) / (2 messages per round trip); all
 # processes, then the daemons alone
 per_msg() {
@@ -179,7 +196,7 @@ sleep 0.5
 
 # --- tiny latency: ROUNDS alternating MX and UDP ping-pongs, best and median ---
 lat0() { awk '$1 ~ /^[0-9]+$/ { l = $2 } END { print l }'; }
-: > "$DIR/t_mx"; : > "$DIR/t_udp"
+: > "$DIR/t_mx"; : > "$DIR/t_udp"; : > "$DIR/t_udpb"
 if has tiny; then
 	for _ in $(seq "$ROUNDS"); do
 		# mx_pingpong -e serves one client: one server per round
@@ -192,6 +209,9 @@ if has tiny; then
 		wait "$srv" || true
 		runa "$B/bench/udp_bench" -c 10.77.0.2:7777 -p 0 -n "$COUNT_ITERS" |
 			awk '{ print $2 }' >> "$DIR/t_udp"
+		[ "${UDP_BUSY:-0}" = 1 ] || continue
+		runa "$B/bench/udp_bench" -b -c 10.77.0.2:7777 -p 0 -n "$COUNT_ITERS" |
+			awk '{ print $2 }' >> "$DIR/t_udpb"
 	done
 fi
 stat2() { # FILE -> "best median"
@@ -219,7 +239,7 @@ PIDS+=($!)
 # of the rounds perf counted (a perf that missed its start counts nothing)
 best() { sort -k2 -g "$1" | tail -1; }
 median() { sort -g "$1" | awk '{ v[NR] = $1 } END { print NR ? v[int((NR + 1) / 2)] : "-" }'; }
-STREAM_SIZES="1024 8192 32768 65536 262144 1048576 4194304"
+STREAM_SIZES=${STREAM_SIZES:-1024 8192 32768 65536 262144 1048576 4194304}
 has stream || STREAM_SIZES=""
 for size in $STREAM_SIZES; do
 	n=$(( size >= 1048576 ? 64 : size >= 65536 ? 512 : 4000 ))
@@ -290,6 +310,11 @@ ratio() { awk -v a="$1" -v b="$2" 'BEGIN { printf "%.2f", (b > 0 ? a / b : 0) }'
 	read -r ub um <<< "$(stat2 "$DIR/t_udp")"
 	echo "tiny_latency_us_best,0,$tb,$ub,$(ratio "$tb" "$ub")"
 	echo "tiny_latency_us_median,0,$tm,$um,$(ratio "$tm" "$um")"
+	if [ -s "$DIR/t_udpb" ]; then
+		read -r bb bm <<< "$(stat2 "$DIR/t_udpb")"
+		echo "tiny_latency_us_best_vs_udp_busy,0,$tb,$bb,$(ratio "$tb" "$bb")"
+		echo "tiny_latency_us_median_vs_udp_busy,0,$tm,$bm,$(ratio "$tm" "$bm")"
+	fi
 	echo "frames_per_msg,0,$MF,,"
 	echo "daemon_runqueue_us_per_msg,0,$MRQ,,"
 	[ -z "$INS" ] || echo "daemon_instructions_per_rt,0,$INS,,"
@@ -300,10 +325,11 @@ ratio() { awk -v a="$1" -v b="$2" 'BEGIN { printf "%.2f", (b > 0 ? a / b : 0) }'
 } > "$OUT"
 echo "MXoE vs kernel UDP over one veth (MTU $MTU, daemon ring $RING); same run"
 echo "from $T0 to $(when); $(git -C "$HERE" describe --always --dirty 2>/dev/null || echo "?")"
+echo "daemons' extra conf: ${CONF:-none}; applications' MYRIXEN_SPIN_US: ${MYRIXEN_SPIN_US:-unset}"
 echo "issue 9 (wire tiny): <= 10 syscalls per message over both apps and both daemons: $(
 	awk -v s="$MS" 'BEGIN { print (s <= 10 ? "met" : "missed") }'); latency <= 2x UDP: $(
-	awk -v r="$(grep '^tiny_latency_us_best' "$OUT" | cut -d, -f5)" \
-	    -v m="$(grep '^tiny_latency_us_median' "$OUT" | cut -d, -f5)" \
+	awk -v r="$(grep '^tiny_latency_us_best,' "$OUT" | cut -d, -f5)" \
+	    -v m="$(grep '^tiny_latency_us_median,' "$OUT" | cut -d, -f5)" \
 	    'BEGIN { if (r == "" || r == 0) print "not measured"; else
 		     printf "%s (best %.2fx), %s (median %.2fx)", r <= 2 ? "met" : "missed", r, m <= 2 ? "met" : "missed", m }')"
 echo
@@ -315,6 +341,10 @@ grep -E '^(syscalls|switches|cpu_us|wakeups)' "$OUT" | while IFS=, read -r what 
 done
 printf "%22s %10s   (both daemons' tx_frames)\n" frames_per_msg "$MF"
 printf "%22s %10s   (both daemons' run-queue wait, /proc/PID/schedstat)\n" dmn_runqueue_us "$MRQ"
+read -r s0 s1 s2 s3 <<< "$SPIN0"; read -r e0 e1 e2 e3 <<< "$SPIN1"
+printf "%22s %s   (both daemons over the counted runs, %s; myrixenctl status)\n" daemon_spin \
+	"windows $((e0 - s0)) frames $((e1 - s1)) crowded $((e2 - s2)) preempted $((e3 - s3))" \
+	"$(grep -q 'poll_spin *= *force' <<< "${CONF:-}" && echo 'poll_spin = force' || echo 'poll_spin = auto')"
 [ -z "$INS" ] || printf "%22s %10s   (client-side daemon, one sent + one received; callgrind)\n" \
 	daemon_instr_per_rt "$INS"
 echo
