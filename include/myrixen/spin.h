@@ -7,7 +7,8 @@
  *
  * Spinning trades a CPU for latency.  It pays only when the CPU is spare:
  *  - with 2 CPUs or fewer the guests, the peer and the daemon need them all,
- *    so nobody spins unless the user asked for it explicitly (forced);
+ *    so nobody spins unless the user asked for it explicitly (forced: an
+ *    application's MYRIXEN_SPIN_US, the daemon's poll_spin = force);
  *  - nobody spins, forced or not, while more tasks are runnable than there
  *    are CPUs (somebody waits for the CPU a spinner would hold): sampled at
  *    the start of a spin and every MXN_SPIN_LOAD_NS during it;
