@@ -92,6 +92,12 @@ static void pair_fault(struct mx_endpoint *ep, struct mxl_pair *p)
 {
 	if (p->broken)
 		return;
+	/* A Xen channel our guest's suspend ended reads as zeroes (shim.h
+	 * MYRIXEN_IOC_PEER_MAP) until we see its bell dead: no rule broken. */
+	if (p->attached && ep->t.ops->pair_ring(&ep->t, &p->chan) == -EPIPE) {
+		pair_lost(ep, p);
+		return;
+	}
 	p->broken = true;
 	ep->counters[MXL_CNT_PAIR_FAULT]++;
 }

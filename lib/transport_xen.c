@@ -26,6 +26,7 @@ struct mxl_xen {
 	int fd;
 	bool dead;
 	bool shim_bell;             /* the shim binds pair bells (MXN_SHIMF_PAIR_BELL) */
+	bool peer_maps;             /* ... and drops peer mappings at a suspend */
 	uint32_t nwatch;
 	int watch[MXN_PAIRS_MAX];   /* pair bells (xen-evtchn fds), without shim_bell */
 };
@@ -75,6 +76,7 @@ static void xen_features(struct mxl_xen *x)
 		f.features = 0;
 	x->shim_bell = (f.features & MXN_SHIMF_PAIR_BELL) &&
 		       mxl_env_u32("MYRIXEN_XEN_SHIM_BELL", 1) != 0;
+	x->peer_maps = (f.features & MXN_SHIMF_PEER_MAPS) != 0;
 }
 
 static int xen_open(struct mxl_transport *t, const struct mxn_open_req *req,
@@ -105,6 +107,13 @@ int mxl_xen_bell_fd(struct mxl_transport *t)
 	struct mxl_xen *x = t->priv;
 
 	return x && x->shim_bell ? x->fd : -1;
+}
+
+int mxl_xen_peer_map_fd(struct mxl_transport *t)
+{
+	struct mxl_xen *x = t->priv;
+
+	return x && x->peer_maps ? x->fd : -1;
 }
 
 static int xen_kick(struct mxl_transport *t)

@@ -14,6 +14,9 @@ void mxl_xen_pair_detach(struct mxl_transport *t, struct mxl_pair_chan *ch);
  * (MXN_SHIMF_PAIR_BELL, not turned off by MYRIXEN_XEN_SHIM_BELL=0), else -1
  * (transport_xen.c). */
 int mxl_xen_bell_fd(struct mxl_transport *t);
+/* The endpoint's /dev/myrixen file when its shim drops peer mappings at a
+ * suspend (MXN_SHIMF_PEER_MAPS), else -1 (transport_xen.c). */
+int mxl_xen_peer_map_fd(struct mxl_transport *t);
 /* A watched pair port fired: take its notifications and unmask it. */
 void mxl_xen_bell_ack(int fd);
 

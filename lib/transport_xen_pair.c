@@ -15,6 +15,13 @@
  * those devices (modules not loaded, or the process may not open them)
  * the set-up is declined and the pair keeps going through the daemon.
  *
+ * Side 1 maps the peer's pages, which a guest cannot keep mapped across a
+ * save or a migration (the toolstack leaves out the page table that holds
+ * them and the restored process dies of SIGBUS: include/myrixen/shim.h
+ * MYRIXEN_IOC_PEER_MAP).  So side 1 registers its mapping with the shim,
+ * which replaces it by zeroes when the guest suspends; a shim that cannot
+ * do that gets the set-up declined (the pair stays on the daemon path).
+ *
  * The daemon chose the peer domain (e->u.xpair.peer_domid): we grant to no
  * one else and map from no one else.  Every ref read from the peer's
  * directory page is copied, then checked (mxn_gref_ok); the hypervisor
@@ -45,7 +52,9 @@ struct xpair {
 	int gfd;                  /* gntalloc (side 0) or gntdev (side 1) */
 	int efd;                  /* xen-evtchn, one port (no shim bell) */
 	int sfd;                  /* the endpoint's /dev/myrixen (shim bell), not ours */
+	int mfd;                  /* the same file when it takes peer maps, else -1 */
 	uint32_t bell;            /* the shim's bell id, 0 = none */
+	uint32_t pmap;            /* the shim's id of our peer mapping, 0 = none */
 	uint32_t port;            /* our end */
 };
 
@@ -227,6 +236,20 @@ static int map_area(struct xpair *x, const struct mxn_pair_xen *d, const uint32_
 	return err;
 }
 
+/* The shim replaces the mapping by zeroes when this guest suspends. */
+static int register_map(struct xpair *x, const struct mxl_pair_chan *ch)
+{
+	struct mxn_shim_peer_map pm;
+
+	memset(&pm, 0, sizeof(pm));
+	pm.addr = (uint64_t)(uintptr_t)ch->area;
+	pm.len = ch->size;
+	if (ioctl(x->mfd, MYRIXEN_IOC_PEER_MAP, &pm) < 0)
+		return -errno;
+	x->pmap = pm.id;
+	return 0;
+}
+
 static int map(struct xpair *x, const struct mxn_pair_xen *d, struct mxl_pair_chan *ch)
 {
 	uint32_t *refs = calloc(d->area_pages, sizeof(*refs));
@@ -234,6 +257,9 @@ static int map(struct xpair *x, const struct mxn_pair_xen *d, struct mxl_pair_ch
 
 	if (!refs)
 		return -ENOMEM;
+	err = -EOPNOTSUPP; /* a suspend would kill us with the mapping */
+	if (x->mfd < 0)
+		goto out;
 	x->gfd = xp_open(XP_GNTDEV);
 	err = x->gfd;
 	if (err < 0)
@@ -241,6 +267,8 @@ static int map(struct xpair *x, const struct mxn_pair_xen *d, struct mxl_pair_ch
 	err = read_dir(x, d, refs);
 	if (!err)
 		err = map_area(x, d, refs, ch);
+	if (!err)
+		err = register_map(x, ch);
 	if (!err)
 		err = bind_bell(x, d->peer_domid, d->port);
 out:
@@ -258,6 +286,7 @@ int mxl_xen_pair_attach(struct mxl_transport *t, const struct mxn_evt *e,
 		return -ENOMEM;
 	x->gfd = x->efd = -1;
 	x->sfd = mxl_xen_bell_fd(t);
+	x->mfd = mxl_xen_peer_map_fd(t);
 	ch->priv = x;
 	ch->area = NULL;
 	ch->rx_fd = -1;
@@ -292,6 +321,9 @@ void mxl_xen_pair_detach(struct mxl_transport *t, struct mxl_pair_chan *ch)
 	struct xpair *x = ch->priv;
 
 	(void)t;
+	/* The shim forgets the range before it is unmapped (or reused). */
+	if (x && x->pmap)
+		(void)ioctl(x->mfd, MYRIXEN_IOC_PEER_UNMAP, (unsigned long)x->pmap);
 	if (ch->area)
 		munmap(ch->area, ch->size);
 	ch->area = NULL;

@@ -19,6 +19,7 @@ struct mxs_front mxs_front = {
 	.lock = __MUTEX_INITIALIZER(mxs_front.lock),
 	.eps = LIST_HEAD_INIT(mxs_front.eps),
 	.bells = LIST_HEAD_INIT(mxs_front.bells),
+	.peer_maps = LIST_HEAD_INIT(mxs_front.peer_maps),
 	.ep_wq = __WAIT_QUEUE_HEAD_INITIALIZER(mxs_front.ep_wq),
 };
 
@@ -156,6 +157,21 @@ static int mxs_resume(struct xenbus_device *dev)
 	return 0;
 }
 
+/*
+ * The guest suspends (save, migration, checkpoint), every process frozen:
+ * no process may map a peer's page when it stops (peermap.c), and every
+ * pair channel ends here, a checkpoint that resumes in place included, so
+ * both sides of a channel see it end whatever follows (bells say -EPIPE).
+ */
+static int mxs_suspend(struct xenbus_device *dev)
+{
+	mxs_peer_maps_drop();
+	mutex_lock(&mxs_front.lock);
+	mxs_bells_break_locked();
+	mutex_unlock(&mxs_front.lock);
+	return 0;
+}
+
 static void mxs_remove(struct xenbus_device *dev)
 {
 	mutex_lock(&mxs_front.lock);
@@ -219,6 +235,7 @@ static struct xenbus_driver mxs_driver = {
 	.ids = mxs_ids,
 	.probe = mxs_probe,
 	.remove = mxs_remove,
+	.suspend = mxs_suspend,
 	.resume = mxs_resume,
 	.otherend_changed = mxs_backend_changed,
 	.not_essential = true,

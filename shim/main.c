@@ -43,7 +43,13 @@ MODULE_PARM_DESC(backend_waits, "restores that had to wait for the daemon to att
 module_param_named(pair_bells, mxs_front.bells_bound, uint, 0444);
 MODULE_PARM_DESC(pair_bells, "Xen pair channel bells bound for endpoints (MYRIXEN_IOC_BELL_BIND)");
 module_param_named(pair_bells_broken, mxs_front.bells_broken, uint, 0444);
-MODULE_PARM_DESC(pair_bells_broken, "pair bells a restore or migration ended (freed by IRQ number)");
+MODULE_PARM_DESC(pair_bells_broken, "pair bells a suspend or restore ended (freed by IRQ number)");
+module_param_named(peer_maps, mxs_front.peer_maps_added, uint, 0444);
+MODULE_PARM_DESC(peer_maps, "ranges mapping a peer guest's pages (MYRIXEN_IOC_PEER_MAP)");
+module_param_named(peer_maps_dropped, mxs_front.peer_maps_dropped, uint, 0444);
+MODULE_PARM_DESC(peer_maps_dropped, "... replaced by zeroes when this guest suspended");
+module_param_named(peer_maps_failed, mxs_front.peer_maps_failed, uint, 0444);
+MODULE_PARM_DESC(peer_maps_failed, "... that could not be replaced (left mapped at a suspend)");
 
 static int mxs_open(struct inode *inode, struct file *file)
 {
@@ -56,6 +62,7 @@ static int mxs_open(struct inode *inode, struct file *file)
 	init_waitqueue_head(&ep->wq);
 	xa_init_flags(&ep->regions, XA_FLAGS_ALLOC1);
 	xa_init_flags(&ep->bells, XA_FLAGS_ALLOC1);
+	xa_init_flags(&ep->peer_maps, XA_FLAGS_ALLOC1);
 	spin_lock_init(&ep->bell_lock);
 	ep->slot = -1;
 	ep->irq = -1;
@@ -68,6 +75,7 @@ static int mxs_release(struct inode *inode, struct file *file)
 	struct mxs_ep *ep = file->private_data;
 
 	mxs_ep_release(ep);
+	mxs_peer_map_release_all(ep);
 	kfree(ep);
 	return 0;
 }
@@ -132,9 +140,26 @@ static long mxs_ioctl_bell(struct mxs_ep *ep, void __user *arg)
 	return 0;
 }
 
+static long mxs_ioctl_peer_map(struct mxs_ep *ep, void __user *arg)
+{
+	struct mxn_shim_peer_map pm;
+	int err;
+
+	if (copy_from_user(&pm, arg, sizeof(pm)))
+		return -EFAULT;
+	err = mxs_peer_map_add(ep, &pm);
+	if (err)
+		return err;
+	if (copy_to_user(arg, &pm, sizeof(pm))) {
+		mxs_peer_map_del(ep, pm.id);
+		return -EFAULT;
+	}
+	return 0;
+}
+
 static long mxs_ioctl_features(void __user *arg)
 {
-	struct mxn_shim_features f = { .features = MXN_SHIMF_PAIR_BELL };
+	struct mxn_shim_features f = { .features = MXN_SHIMF_PAIR_BELL | MXN_SHIMF_PEER_MAPS };
 
 	return copy_to_user(arg, &f, sizeof(f)) ? -EFAULT : 0;
 }
@@ -196,6 +221,12 @@ static long mxs_ioctl(struct file *file, unsigned int cmd, unsigned long arg)
 		break;
 	case MYRIXEN_IOC_BELL_UNBIND:
 		err = ep->opened ? mxs_bell_unbind(ep, arg) : -EBADFD;
+		break;
+	case MYRIXEN_IOC_PEER_MAP:
+		err = ep->opened ? mxs_ioctl_peer_map(ep, uarg) : -EBADFD;
+		break;
+	case MYRIXEN_IOC_PEER_UNMAP:
+		err = ep->opened ? mxs_peer_map_del(ep, arg) : -EBADFD;
 		break;
 	default:
 		err = -ENOTTY;

@@ -53,7 +53,11 @@ struct mxs_front {
 	u32 backend_waits;            /* resumes that found no device yet (front.c) */
 	struct list_head bells;       /* struct mxs_bell, every bound pair bell */
 	u32 bells_bound;              /* pair bells bound (bell.c) */
-	u32 bells_broken;             /* ... freed by a resume (restore, migration) */
+	u32 bells_broken;             /* ... ended by a suspend or a resume */
+	struct list_head peer_maps;   /* struct mxs_peer_map, every one (peermap.c) */
+	u32 peer_maps_added;          /* ranges registered (MYRIXEN_IOC_PEER_MAP) */
+	u32 peer_maps_dropped;        /* ... replaced by zeroes at a suspend */
+	u32 peer_maps_failed;         /* ... that could not be (left mapped) */
 };
 extern struct mxs_front mxs_front;
 
@@ -92,6 +96,7 @@ struct mxs_ep {
 	struct xarray regions;        /* handle -> struct mxs_region */
 	struct xarray bells;          /* id -> struct mxs_bell (bell.c) */
 	spinlock_t bell_lock;         /* a ring against its bell's IRQ going */
+	struct xarray peer_maps;      /* id -> struct mxs_peer_map (peermap.c) */
 	u32 next_handle;
 	unsigned long pinned_pages;
 };
@@ -123,8 +128,14 @@ int mxs_bell_bind(struct mxs_ep *ep, struct mxn_shim_bell *bb);
 int mxs_bell_ring(struct mxs_ep *ep, unsigned long id);
 int mxs_bell_unbind(struct mxs_ep *ep, unsigned long id);
 void mxs_bell_release_all(struct mxs_ep *ep);
-/* Called with mxs_front.lock held: the guest was restored. */
+/* Called with mxs_front.lock held: the guest suspends or was restored. */
 void mxs_bells_break_locked(void);
+
+int mxs_peer_map_add(struct mxs_ep *ep, struct mxn_shim_peer_map *pm);
+int mxs_peer_map_del(struct mxs_ep *ep, unsigned long id);
+void mxs_peer_map_release_all(struct mxs_ep *ep);
+/* The guest suspends (processes frozen); without mxs_front.lock. */
+void mxs_peer_maps_drop(void);
 
 int mxs_region_register(struct mxs_ep *ep, struct mxn_shim_region *r);
 int mxs_region_deregister(struct mxs_ep *ep, u32 handle);

@@ -114,6 +114,7 @@ struct mxn_shim_features {
 };
 _Static_assert(sizeof(struct mxn_shim_features) == 16, "mxn_shim_features");
 #define MXN_SHIMF_PAIR_BELL 0x1u  /* MYRIXEN_IOC_BELL_* (Xen pair channels) */
+#define MXN_SHIMF_PEER_MAPS 0x2u  /* MYRIXEN_IOC_PEER_MAP/UNMAP, dropped at suspend */
 #define MYRIXEN_IOC_FEATURES _IOR(MYRIXEN_IOC_MAGIC, 8, struct mxn_shim_features)
 
 /*
@@ -148,5 +149,36 @@ _Static_assert(offsetof(struct mxn_shim_bell, port) == 8, "mxn_shim_bell.port");
 #define MYRIXEN_IOC_BELL_BIND _IOWR(MYRIXEN_IOC_MAGIC, 9, struct mxn_shim_bell)
 #define MYRIXEN_IOC_BELL_RING _IO(MYRIXEN_IOC_MAGIC, 10)
 #define MYRIXEN_IOC_BELL_UNBIND _IO(MYRIXEN_IOC_MAGIC, 11)
+
+/*
+ * A range of the caller's memory that maps a peer guest's pages (side 1 of
+ * a Xen pair channel maps side 0's through xen-gntdev).  A guest cannot
+ * keep another domain's page mapped across a save or a migration: the
+ * toolstack leaves out of the image every page table that holds a foreign
+ * frame (libxenguest normalise_pagetable), so the restored process runs on
+ * a page table that is gone and dies of SIGBUS, its neighbouring mappings
+ * with it.  Nothing in user space runs between the suspend request and the
+ * freeze, so the shim does it: when this guest suspends, after the freeze
+ * and before the guest stops, it maps zeroed private memory over every
+ * registered range (xen-gntdev ends those grant mappings as for munmap) and
+ * ends every pair bell (BELL_RING then says -EPIPE, a checkpoint that
+ * resumes in place included): the library drops the channel, and what it
+ * may still read there is zeroes, never a fault.
+ * PEER_MAP: addr and len page aligned, 0 < len <= MXN_SHIM_PEER_MAP_MAX, in
+ * the caller's address space (the one the shim will replace); out: id
+ * (1 .. MXN_PAIRS_MAX, -EMFILE beyond).  PEER_UNMAP (the id as argument):
+ * forget the range, before unmapping it (closing the file forgets all).
+ */
+struct mxn_shim_peer_map {
+	uint64_t addr;            /* in */
+	uint64_t len;             /* in */
+	uint32_t id;              /* out */
+	uint32_t pad0;
+	uint64_t pad1;
+};
+_Static_assert(sizeof(struct mxn_shim_peer_map) == 32, "mxn_shim_peer_map");
+#define MXN_SHIM_PEER_MAP_MAX ((MXN_PAGE_SIZE / 4u) * MXN_PAGE_SIZE) /* a directory page of refs */
+#define MYRIXEN_IOC_PEER_MAP _IOWR(MYRIXEN_IOC_MAGIC, 12, struct mxn_shim_peer_map)
+#define MYRIXEN_IOC_PEER_UNMAP _IO(MYRIXEN_IOC_MAGIC, 13)
 
 #endif /* MYRIXEN_SHIM_H */

@@ -69,4 +69,4 @@ done
 GOT=$(sed -n 's/.*Re-attaches[^0-9]*\([0-9]*\).*/\1/p' /tmp/sv.txt | tail -1)
 check "library re-attached ${GOT:-0} time(s) (want >= $WANT)" [ "${GOT:-0}" -ge "$WANT" ]
 P=/sys/module/myrixen/parameters
-say "shim counters: reattaches $(cat $P/reattaches) resumes $(cat $P/resumes) pair_bells $(cat $P/pair_bells) pair_bells_broken $(cat $P/pair_bells_broken)"
+say "shim counters: reattaches $(cat $P/reattaches) resumes $(cat $P/resumes) pair_bells $(cat $P/pair_bells) pair_bells_broken $(cat $P/pair_bells_broken) peer_maps $(cat $P/peer_maps) peer_maps_dropped $(cat $P/peer_maps_dropped) peer_maps_failed $(cat $P/peer_maps_failed)"

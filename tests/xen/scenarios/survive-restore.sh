@@ -60,6 +60,12 @@ check "no kernel BUG or oops in u1 or u2" sh -c "! grep -q -e 'kernel BUG' -e 'O
 bells() { sed -n 's/.*shim counters:.* pair_bells \([0-9]*\) pair_bells_broken \([0-9]*\).*/\1 \2/p' "$(guest_log u1)" | tail -1; }
 [ $PAIRS = yes ] && check "u1's shim bound pair bells and the restore ended them (bound, ended: $(bells))" \
   [ "$(bells | cut -d' ' -f1)" -ge 1 -a "$(bells | cut -d' ' -f2)" -ge 1 ]
+# u1 is side 1: it mapped u2's pages, which no page table may hold at the
+# save (the restored process died of SIGBUS): the shim replaced them by
+# zeroes when u1 suspended (include/myrixen/shim.h MYRIXEN_IOC_PEER_MAP).
+pmaps() { sed -n 's/.*shim counters:.* peer_maps \([0-9]*\) peer_maps_dropped \([0-9]*\) peer_maps_failed \([0-9]*\).*/\1 \2 \3/p' "$(guest_log u1)" | tail -1; }
+[ $PAIRS = yes ] && check "u1's shim dropped its mapping of u2's pages at the suspend (registered, dropped, failed: $(pmaps))" \
+  [ "$(pmaps | cut -d' ' -f2)" -ge 1 -a "$(pmaps | cut -d' ' -f3)" = 0 ]
 P2=$(sed -n 's/.*client longest pause.*Pair channel sends \([0-9]*\).*/\1/p' "$(guest_log u2)" | tail -1)
 [ $PAIRS = yes ] && check "a new pair channel carried u2's stream after the restore (pair sends ${P1:-0} at the restore, ${P2:-0} at the end)" [ "${P2:-0}" -gt "${P1:-0}" ]
 myrixenctl counters > /tmp/counters.txt; cat /tmp/counters.txt
