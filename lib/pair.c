@@ -482,6 +482,16 @@ void mxl_pair_insert(struct mx_endpoint *ep, struct mxl_pair *p)
 	ep->pairs[ep->npairs++] = p;
 }
 
+/* Slots we wrote that the peer never released (its cons, read once and
+ * bounded by what we wrote): what a send completed at issue lost. */
+static uint32_t tx_unconsumed(const struct mxl_pair *p)
+{
+	uint32_t cons = atomic_load_explicit(MXN_ATOMIC(&p->tx.ctl->cons), memory_order_acquire);
+	uint32_t n = p->tx.prod_pvt - cons;
+
+	return n > p->tx.prod_pvt - p->tx_cons ? p->tx.prod_pvt - p->tx_cons : n;
+}
+
 void mxl_pair_closed(struct mx_endpoint *ep, const struct mxn_evt *e)
 {
 	struct mxl_pair *p = ep->lp[e->u.pair.peer_endpoint].pair;
@@ -492,6 +502,11 @@ void mxl_pair_closed(struct mx_endpoint *ep, const struct mxn_evt *e)
 	 * before is still its word. */
 	if ((e->status == MXN_ST_CLOSED || e->status == MXN_ST_AWAY) && !p->broken)
 		(void)mxl_pair_drain(ep, &ep->lp[p->peer_ep], NULL);
+	/* A Xen peer saved or moved (AWAY) takes nothing more from pages
+	 * that are ours: what it had not consumed is not sent again yet
+	 * (lib/README.md), so it is counted as failed, never silent. */
+	if (e->status == MXN_ST_AWAY && p->attached && p->xside == 0 && !p->broken)
+		ep->counters[MXL_CNT_ZOMBIE_FAILED] += tx_unconsumed(p);
 	pair_free(ep, p);
 }
 
@@ -640,6 +655,11 @@ int mxl_pair_send(struct mx_endpoint *ep, struct mxl_lpeer *lp, struct mxl_req *
 	s.length = len;
 	s.match_info = r->status.match_info;
 	s.dcount = lp->tx_d;
+	/* the number a daemon-path copy of this message would carry */
+	if (!r->seq)
+		r->seq = mxl_seq_next(ep->seqs, mxl_addr_nic_now(ep, &r->dest), r->dest.endpoint,
+				      r->dest.session);
+	s.send_seq = r->seq;
 	slot_publish(&p->tx_slots[p->tx.prod_pvt & p->tx.mask], &s, p->tx.prod_pvt);
 	p->tx_end[p->tx.prod_pvt & p->tx.mask] = p->data_head;
 	p->tx.prod_pvt++;
@@ -690,7 +710,7 @@ static void slot_evt(struct mx_endpoint *ep, const struct mxl_pair *p,
 	e->type = s->type == MXN_PAIR_TINY ? MXN_EVT_RECV_TINY : MXN_EVT_RECV_QUEUED;
 	e->length = s->length;
 	e->match_info = s->match_info;
-	e->src_nic_id = ep->info.nic_id;
+	e->src_nic_id = mxn_evt_nic_seq(ep->info.nic_id, s->send_seq);
 	e->src_peer = MXN_PEER_SELF;
 	e->src_endpoint = p->peer_ep;
 	e->src_session = p->peer_session;

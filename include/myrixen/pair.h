@@ -55,6 +55,14 @@
  * daemon-path send that cannot be delivered to a live receiver still
  * arrives, as MXN_EVT_RECV_VOID, so the counts never drift.
  *
+ * Send numbers: a slot carries its send's per-connection number (send_seq,
+ * the one a daemon-path send carries in its cookie: abi.h MXN_SEQ_SHIFT;
+ * 0 = unnumbered, as an older library writes), and the receiver records it
+ * as it records a daemon-path arrival's.  A message sent again through the
+ * daemon after its channel died (a survivor sending what its peer never
+ * consumed) is then dropped by a receiver that had taken it after all.  A
+ * peer lying in send_seq can only get its own later messages dropped.
+ *
  * Xen: two guests of one host share no memory the daemon could hand over,
  * so the channel is the guests' own: the same layout in pages side 0's
  * guest grants to side 1's domain, one interdomain event channel as the
@@ -109,7 +117,8 @@ struct mxn_pair_slot {
 	uint32_t dcount;          /* daemon-path sends to this peer before this one */
 	uint32_t off;             /* MXN_PAIR_QUEUED: offset in the data queue,
 				   * MXN_QUEUE_ALIGN aligned, off + length <= data_size */
-	uint32_t pad1;
+	uint16_t send_seq;        /* the send's number (abi.h MXN_SEQ_SHIFT), 0 = none */
+	uint16_t pad1;
 	uint32_t seq;             /* index + 1, stored last with release (ABI 7) */
 	uint8_t tiny[MXN_TINY_MAX];
 };
@@ -118,6 +127,7 @@ _Static_assert(offsetof(struct mxn_pair_slot, length) == 4, "mxn_pair_slot.lengt
 _Static_assert(offsetof(struct mxn_pair_slot, match_info) == 8, "mxn_pair_slot.match");
 _Static_assert(offsetof(struct mxn_pair_slot, dcount) == 16, "mxn_pair_slot.dcount");
 _Static_assert(offsetof(struct mxn_pair_slot, off) == 20, "mxn_pair_slot.off");
+_Static_assert(offsetof(struct mxn_pair_slot, send_seq) == 24, "mxn_pair_slot.send_seq");
 _Static_assert(offsetof(struct mxn_pair_slot, seq) == 28, "mxn_pair_slot.seq");
 _Static_assert(offsetof(struct mxn_pair_slot, tiny) == 32, "mxn_pair_slot.tiny");
 

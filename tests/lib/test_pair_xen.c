@@ -424,6 +424,115 @@ static void test_suspended_zeroes(void)
 	mxl_endpoint_close(ep);
 }
 
+/*
+ * Send numbers in slots (pair.h "Send numbers"): a pair send carries the
+ * number a daemon-path send of it would carry (the next one on that
+ * connection, so the two paths share one numbering), and a receiver that
+ * took a slot drops a daemon-path copy with the same number (a survivor
+ * sending again what it believes its peer never consumed).  Old code: the
+ * slot carried no number, and the copy was taken a second time.
+ */
+/* How many messages matching 'match' wait to be received (taken now). */
+static uint32_t recv_all(struct mx_endpoint *ep, uint64_t match)
+{
+	char b[8];
+	mx_segment_t seg = { b, sizeof(b) };
+	mx_request_t r;
+	mx_status_t st;
+	uint32_t res, n = 0;
+
+	while (mx_iprobe(ep, match, ~0ull, &st, &res) == MX_SUCCESS && res) {
+		CHECK_EQ(mx_irecv(ep, &seg, 1, match, ~0ull, NULL, &r), MX_SUCCESS);
+		CHECK_EQ(mx_test(ep, &r, &st, &res), MX_SUCCESS);
+		CHECK_EQ(res, 1);
+		n++;
+	}
+	return n;
+}
+
+static void test_send_numbers(void)
+{
+	struct mx_endpoint *ep = xen_endpoint();
+	struct mxn_pair_slot s = { .type = MXN_PAIR_TINY, .length = 3, .match_info = 0x55,
+				   .seq = 1 /* mxn_pair_seq_of(0) */, .send_seq = 7 };
+	uint64_t dups, recvs;
+	struct mxl_pair *p;
+	struct mxn_evt e;
+	struct mxn_cmd c;
+
+	CHECK(ep);
+	e = setup_evt(MXN_EVT_PAIR_XEN_MAP, 50, PEER_EP);
+	ta_put_evt(ep, &e);
+	CHECK_EQ(mx_progress(ep), MX_SUCCESS);
+	CHECK_EQ(take_answer(ep, 50).status, 0);
+	p = ep->lp[PEER_EP].pair;
+	/* ours: numbered 1, 2 in the slots, 3 through the daemon after */
+	send_tiny(ep, PEER_EP);
+	send_tiny(ep, PEER_EP);
+	CHECK_EQ(p->tx_slots[0].send_seq, 1);
+	CHECK_EQ(p->tx_slots[1].send_seq, 2);
+	p->tx_off = true;
+	send_tiny(ep, PEER_EP);
+	CHECK(ta_take_cmd(ep, &c));
+	CHECK_EQ(c.op, MXN_CMD_SEND_TINY);
+	CHECK_EQ(mxn_cmd_seq(&c), 3);
+	/* the peer's message numbered 7, taken from the channel */
+	dups = ep->counters[MXL_CNT_DUP_DROPPED];
+	recvs = ep->counters[MXL_CNT_PAIR_RECV];
+	memcpy(s.tiny, "abc", 3);
+	memcpy(&p->rx_slots[0], &s, sizeof(s));
+	CHECK_EQ(mx_progress(ep), MX_SUCCESS);
+	CHECK_EQ(ep->counters[MXL_CNT_PAIR_RECV], recvs + 1);
+	/* ... and again through the daemon, with its number: dropped */
+	memset(&e, 0, sizeof(e));
+	e.type = MXN_EVT_RECV_TINY;
+	e.length = 3;
+	e.match_info = 0x55;
+	e.src_nic_id = mxn_evt_nic_seq(ep->info.nic_id, 7);
+	e.src_peer = MXN_PEER_SELF;
+	e.src_endpoint = PEER_EP;
+	e.src_session = PEER_SESSION;
+	e.pair_seq = 1;
+	memcpy(e.u.tiny, "abc", 3);
+	ta_put_evt(ep, &e);
+	CHECK_EQ(mx_progress(ep), MX_SUCCESS);
+	CHECK_EQ(ep->counters[MXL_CNT_DUP_DROPPED], dups + 1);
+	/* one message to receive, not two */
+	CHECK_EQ(recv_all(ep, 0x55), 1);
+	mxl_endpoint_close(ep);
+}
+
+/*
+ * Side 0 whose peer is saved (PAIR_CLOSED, AWAY): the slots the peer never
+ * released were sends completed at issue that nobody will take; they are
+ * counted as failed after completion (a cons beyond what we wrote counts
+ * no more than we wrote).  Old code: counted nothing.
+ */
+static void test_away_counts_unconsumed(void)
+{
+	struct mx_endpoint *ep = xen_endpoint();
+	struct mxn_evt e;
+	struct mxl_pair *p;
+	uint64_t failed;
+
+	CHECK(ep);
+	e = setup_evt(MXN_EVT_PAIR_XEN_OFFER, 60, PEER_EP);
+	ta_put_evt(ep, &e);
+	CHECK_EQ(mx_progress(ep), MX_SUCCESS);
+	CHECK_EQ(take_answer(ep, 60).status, 0);
+	pair_evt(ep, MXN_EVT_PAIR_OPEN, 60, MXN_ST_OK);
+	p = ep->lp[PEER_EP].pair;
+	for (int i = 0; i < 3; i++)
+		send_tiny(ep, PEER_EP);
+	CHECK_EQ(ta_cmds_pending(ep), 0);
+	atomic_store_explicit(MXN_ATOMIC(&p->tx.ctl->cons), 1u, memory_order_release);
+	failed = ep->counters[MXL_CNT_ZOMBIE_FAILED];
+	pair_evt(ep, MXN_EVT_PAIR_CLOSED, 60, MXN_ST_AWAY);
+	CHECK_EQ(ep->counters[MXL_CNT_ZOMBIE_FAILED], failed + 2);
+	CHECK(!ep->lp[PEER_EP].pair);
+	mxl_endpoint_close(ep);
+}
+
 int main(void)
 {
 	struct mx_endpoint *ep = xen_endpoint();
@@ -442,5 +551,7 @@ int main(void)
 	mxl_endpoint_close(ep);
 	test_restore();
 	test_suspended_zeroes();
+	test_send_numbers();
+	test_away_counts_unconsumed();
 	DONE();
 }
