@@ -374,6 +374,23 @@ static void test_restore(void)
 	mxl_endpoint_close(ep);
 }
 
+/* A new endpoint whose one channel, with PEER_EP, is set up as side 0
+ * (OFFER, then PAIR_OPEN) or side 1 (MAP) under id. */
+static struct mx_endpoint *one_channel(uint8_t type, uint32_t id)
+{
+	struct mx_endpoint *ep = xen_endpoint();
+	struct mxn_evt e = setup_evt(type, id, PEER_EP);
+
+	CHECK(ep);
+	ta_put_evt(ep, &e);
+	CHECK_EQ(mx_progress(ep), MX_SUCCESS);
+	CHECK_EQ(take_answer(ep, id).status, 0);
+	if (type == MXN_EVT_PAIR_XEN_OFFER)
+		pair_evt(ep, MXN_EVT_PAIR_OPEN, id, MXN_ST_OK);
+	CHECK(ep->lp[PEER_EP].pair);
+	return ep;
+}
+
 /*
  * A suspend of this guest: the shim mapped zeroes over side 1's view of the
  * peer's pages and ended the bell (shim.h MYRIXEN_IOC_PEER_MAP).  The
@@ -385,19 +402,12 @@ static void test_restore(void)
  */
 static void test_suspended_zeroes(void)
 {
-	struct mx_endpoint *ep = xen_endpoint();
+	struct mx_endpoint *ep = one_channel(MXN_EVT_PAIR_XEN_MAP, 40);
+	struct mxl_pair *p = ep->lp[PEER_EP].pair;
 	uint64_t faults, lost;
-	struct mxl_pair *p;
-	struct mxn_evt e;
 	struct mxn_cmd c;
 	uint32_t slots;
 
-	CHECK(ep);
-	e = setup_evt(MXN_EVT_PAIR_XEN_MAP, 40, PEER_EP);
-	ta_put_evt(ep, &e);
-	CHECK_EQ(mx_progress(ep), MX_SUCCESS);
-	CHECK_EQ(take_answer(ep, 40).status, 0);
-	p = ep->lp[PEER_EP].pair;
 	slots = mxn_ring_slots(&p->tx);
 	for (uint32_t i = 0; i < slots; i++)
 		send_tiny(ep, PEER_EP);
@@ -452,20 +462,14 @@ static uint32_t recv_all(struct mx_endpoint *ep, uint64_t match)
 
 static void test_send_numbers(void)
 {
-	struct mx_endpoint *ep = xen_endpoint();
+	struct mx_endpoint *ep = one_channel(MXN_EVT_PAIR_XEN_MAP, 50);
 	struct mxn_pair_slot s = { .type = MXN_PAIR_TINY, .length = 3, .match_info = 0x55,
 				   .seq = 1 /* mxn_pair_seq_of(0) */, .send_seq = 7 };
+	struct mxl_pair *p = ep->lp[PEER_EP].pair;
 	uint64_t dups, recvs;
-	struct mxl_pair *p;
 	struct mxn_evt e;
 	struct mxn_cmd c;
 
-	CHECK(ep);
-	e = setup_evt(MXN_EVT_PAIR_XEN_MAP, 50, PEER_EP);
-	ta_put_evt(ep, &e);
-	CHECK_EQ(mx_progress(ep), MX_SUCCESS);
-	CHECK_EQ(take_answer(ep, 50).status, 0);
-	p = ep->lp[PEER_EP].pair;
 	/* ours: numbered 1, 2 in the slots, 3 through the daemon after */
 	send_tiny(ep, PEER_EP);
 	send_tiny(ep, PEER_EP);
@@ -510,18 +514,10 @@ static void test_send_numbers(void)
  */
 static void test_away_counts_unconsumed(void)
 {
-	struct mx_endpoint *ep = xen_endpoint();
-	struct mxn_evt e;
-	struct mxl_pair *p;
+	struct mx_endpoint *ep = one_channel(MXN_EVT_PAIR_XEN_OFFER, 60);
+	struct mxl_pair *p = ep->lp[PEER_EP].pair;
 	uint64_t failed;
 
-	CHECK(ep);
-	e = setup_evt(MXN_EVT_PAIR_XEN_OFFER, 60, PEER_EP);
-	ta_put_evt(ep, &e);
-	CHECK_EQ(mx_progress(ep), MX_SUCCESS);
-	CHECK_EQ(take_answer(ep, 60).status, 0);
-	pair_evt(ep, MXN_EVT_PAIR_OPEN, 60, MXN_ST_OK);
-	p = ep->lp[PEER_EP].pair;
 	for (int i = 0; i < 3; i++)
 		send_tiny(ep, PEER_EP);
 	CHECK_EQ(ta_cmds_pending(ep), 0);
