@@ -75,24 +75,32 @@ int mxd_principal_copy(const struct mxd_principal *p, const struct mxd_region *r
 
 /* ---- identity ---- */
 
-/* The Uid:, Gid: and Groups: lines of /proc/PID/status, concatenated. */
-static int read_ids(int procfd, char *out, size_t cap)
+/*
+ * The Uid:, Gid: and Groups: lines of /proc/PID/status, concatenated.
+ * statusfd stays open from accept on: pread at 0 regenerates the file each
+ * time (seq_file), so a check costs one syscall here, not openat + two
+ * reads + close, and the fd names that process only: once it has exited,
+ * the read fails (-ESRCH), whatever took its pid number since.  The file
+ * is one seq_file record: a read shorter than asked returned all of it.
+ */
+static int read_ids(int statusfd, char *out, size_t cap)
 {
 	char buf[4096], *line, *save = NULL;
 	size_t used = 0, got = 0;
 	ssize_t n;
-	int fd = openat(procfd, "status", O_RDONLY | O_CLOEXEC);
 
-	if (fd < 0)
-		return errno == EACCES ? -EPERM : -ESRCH;
-	while (got < sizeof(buf) - 1 && (n = read(fd, buf + got, sizeof(buf) - 1 - got)) != 0) {
+	while (got < sizeof(buf) - 1) {
+		size_t want = sizeof(buf) - 1 - got;
+
+		n = pread(statusfd, buf + got, want, (off_t)got);
 		if (n < 0 && errno == EINTR)
 			continue; /* a signal to the daemon says nothing of the process */
-		if (n < 0)
+		if (n <= 0)
 			break;
 		got += (size_t)n;
+		if ((size_t)n < want)
+			break;
 	}
-	close(fd);
 	if (!got)
 		return -ESRCH;
 	buf[got] = 0;
@@ -161,11 +169,12 @@ int mxd_principal_new(pid_t pid, uid_t uid, gid_t gid, struct mxd_principal **ou
 	p->pidfd = (int)syscall(SYS_pidfd_open, pid, 0);
 	snprintf(path, sizeof(path), "/proc/%d", (int)pid);
 	p->procfd = open(path, O_PATH | O_DIRECTORY | O_CLOEXEC);
-	err = -ESRCH;
-	/* Alive after the open: the directory is that process, not a reuse. */
-	if (p->procfd < 0 || pidfd_alive(p->pidfd))
+	p->statusfd = p->procfd < 0 ? -1 : openat(p->procfd, "status", O_RDONLY | O_CLOEXEC);
+	err = p->statusfd < 0 && errno == EACCES ? -EPERM : -ESRCH;
+	/* Alive after the opens: the directory is that process, not a reuse. */
+	if (p->statusfd < 0 || pidfd_alive(p->pidfd))
 		goto out;
-	err = read_ids(p->procfd, p->ids, sizeof(p->ids));
+	err = read_ids(p->statusfd, p->ids, sizeof(p->ids));
 	if (err)
 		goto out;
 	err = snapshot(p, &p->dump_owner, &exe, &p->exe_known);
@@ -194,6 +203,8 @@ void mxd_principal_put(struct mxd_principal *p)
 		close(p->pidfd);
 	if (p->procfd >= 0)
 		close(p->procfd);
+	if (p->statusfd >= 0)
+		close(p->statusfd);
 	free(p);
 }
 
@@ -206,7 +217,7 @@ int mxd_principal_check(const struct mxd_principal *p)
 	int err = pidfd_alive(p->pidfd);
 
 	if (!err)
-		err = read_ids(p->procfd, ids, sizeof(ids));
+		err = read_ids(p->statusfd, ids, sizeof(ids));
 	if (!err)
 		err = snapshot(p, &owner, &exe, &exe_ok);
 	if (err)

@@ -6,9 +6,10 @@
  * so the kernel's own ptrace access check decides, never the daemon's
  * CAP_SYS_PTRACE: a process that exec'd a setuid program, or made itself
  * undumpable, is refused by the kernel.  mxd_principal_check() adds a
- * cheap per-transfer check that the process is still the one that opened
- * (pidfd + /proc dir fd taken at accept, so a reused pid never matches) with
- * the same uid/gid/groups lines, the same dumpable owner and the same
+ * cheap per-transfer check (four syscalls, no path lookup but the exe
+ * link) that the process is still the one that opened (pidfd + /proc dir
+ * and status fds taken at accept, so a reused pid never matches) with the
+ * same uid/gid/groups lines, the same dumpable owner and the same
  * executable.  Thread-safe: credentials are per thread (raw syscalls, not
  * glibc's process-wide setresuid); the struct is refcounted so a copy
  * worker may outlive the endpoint.  Error convention: 0 or -errno.
@@ -32,6 +33,7 @@ struct mxd_principal {
 	gid_t gid;
 	int pidfd;                  /* -1 without pidfd_open */
 	int procfd;                 /* /proc/PID, opened while the pidfd was live */
+	int statusfd;               /* /proc/PID/status, bound to that process */
 	uid_t dump_owner;           /* owner of /proc/PID: root once undumpable */
 	dev_t exe_dev;
 	ino_t exe_ino;
