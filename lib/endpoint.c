@@ -231,6 +231,7 @@ void mxl_endpoint_close(struct mx_endpoint *ep)
 	free(ep->cookies);
 	free(ep->seqs);
 	free(ep->conns);
+	free(ep->pmap);
 	free(ep->told);
 	if (ep->wake_fd >= 0)
 		close(ep->wake_fd);

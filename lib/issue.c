@@ -415,6 +415,9 @@ static int issue(struct mx_endpoint *ep, struct mxl_req *r)
 
 	if (r->win_pending)
 		return issue_window(ep, r);
+	/* after a re-attach: its host's number, or an older send first */
+	if (r->kind == MXL_REQ_SEND && !r->fin_pending && mxl_peermap_hold(ep, r))
+		return -EAGAIN;
 	/* A connected local peer: straight into the pair channel, done. */
 	if (lp && lp->pair && r->cls != MXL_CLASS_LARGE) {
 		err = mxl_pair_send(ep, lp, r);
@@ -590,6 +593,11 @@ void mxl_issue_backlog(struct mx_endpoint *ep)
 	}
 }
 
+int mxl_issue_internal(struct mx_endpoint *ep, struct mxl_req *r)
+{
+	return issue(ep, r);
+}
+
 int mxl_reissue(struct mx_endpoint *ep, struct mxl_req *r)
 {
 	uint64_t cookie;
@@ -598,18 +606,28 @@ int mxl_reissue(struct mx_endpoint *ep, struct mxl_req *r)
 	if (!cmd_room(ep))
 		return -EAGAIN;
 	r->resent = true;
+	if (mxl_peermap_hold(ep, r))
+		return -EBUSY; /* its host's number is being looked up */
+	mxl_resend_opened(ep, r);
 	if (r->cls == MXL_CLASS_LARGE) {
 		/* the application's buffer is still its: describe it again
 		 * (region handles may be void after a restore) */
 		mxl_req_release_resources(r);
 		r->state &= ~MXL_RS_INFLIGHT;
-		return issue(ep, r);
+		err = issue(ep, r);
+		if (err)
+			mxl_resend_closed(ep, r);
+		return err;
 	}
 	mxl_cookie_drop(ep, r);
 	err = mxl_cookie_get(ep, r, &cookie);
-	if (err)
+	if (err) {
+		mxl_resend_closed(ep, r);
 		return err;
+	}
 	r->cmd.cookie = cookie | (uint64_t)r->seq << MXN_SEQ_SHIFT;
+	/* its SEND_DONE rings: newer sends to its peer wait for it (peermap.c) */
+	r->cmd.flags &= (uint8_t)~MXN_CMDF_QUIET;
 	/* its peer may be elsewhere now, or this daemon numbers its host
 	 * otherwise (we moved): route.c */
 	r->cmd.dest_peer = mxl_peer_now(ep, &r->dest);

@@ -73,6 +73,7 @@ enum mxl_req_kind {
 
 #define MXL_NIC_PAST 4u
 #define MXL_ROUTES 64u
+#define MXL_PEER_MAP 256u  /* remote hosts' numbers in the daemon now (peermap.c) */
 
 /* Where a peer endpoint named (from_nic, endpoint, session) is now (route.c). */
 struct mxl_route {
@@ -141,6 +142,8 @@ struct mxl_req {
 	uint16_t pair_seq;      /* ... with this count: a resend keeps it */
 	uint64_t issue_no;      /* order of first issue: resends keep it */
 	bool follow_hold;       /* send in flight to where its peer was (route.c) */
+	bool map_peer;          /* lookup: a remote host's number in the daemon now (peermap.c) */
+	bool resend_open;       /* resent after a re-attach, its SEND_DONE not seen (peermap.c) */
 	/* windowed rendezvous (send or pull, abi.h): the region describes the
 	 * window at win_off; win_pending: REGION_NEXT still to issue */
 	uint64_t cookie_sent;   /* the cookie as the command carried it */
@@ -197,6 +200,7 @@ enum mxl_counter {
 	MXL_CNT_PULL_STAGED, MXL_CNT_SEND_STAGED,
 	MXL_CNT_FOLLOWED, MXL_CNT_MOVED_HELD,
 	MXL_CNT_PAIR_SHIM_BELL, MXL_CNT_PAIR_RESTORED, MXL_CNT_MOVE_TOLD,
+	MXL_CNT_PEER_REMAP, MXL_CNT_RESEND_HELD,
 	MXL_CNT_MAX
 };
 extern const char *const mxl_counter_names[MXL_CNT_MAX];
@@ -324,6 +328,18 @@ struct mx_endpoint {
 	struct mxl_route routes[MXL_ROUTES]; /* peers that moved, or stayed (route.c) */
 	uint32_t route_next;
 	uint32_t follow_inflight;           /* sends to an old place still in flight */
+	/* after a re-attach (peermap.c): the daemon's number of each remote
+	 * host by nic id (addresses carry an older daemon's), and how many
+	 * resent sends have not completed (newer ones to their peer wait) */
+	struct mxl_peer_map {
+		uint64_t nic_id;
+		uint64_t asked_ns;  /* lookup sent then (0: none out) */
+		uint16_t peer;
+		bool known;
+	} *pmap;
+	uint32_t npmap;
+	uint32_t nresend_open;
+	bool pmap_on;
 	bool lost;                          /* the transport went away: try to re-attach */
 	bool reattaching;                   /* draining and re-attaching: issue nothing */
 	bool pair_survivors;                /* channels from before it, not yet claimed */
@@ -504,6 +520,21 @@ void mxl_route_set(struct mx_endpoint *ep, const struct mxl_addr *old, uint64_t 
 void mxl_reconnected(struct mx_endpoint *ep, const struct mxl_req *r, const struct mxn_evt *e);
 /* A send's completion came: it no longer holds newer ones back. */
 void mxl_follow_landed(struct mx_endpoint *ep, struct mxl_req *r);
+/* peermap.c.  After a re-attach the daemon numbers remote hosts afresh:
+ * forget what the old one said; learn the new numbers (arrivals,
+ * connects, lookups); the number for nic_id now (dflt: not known); true
+ * when send r must wait (its host's number is being looked up, or a send
+ * sent again to its peer has not completed: -EAGAIN to the caller);
+ * a lookup of ours answered; a resent send issued / completed. */
+void mxl_peermap_reset(struct mx_endpoint *ep);
+void mxl_peermap_learn(struct mx_endpoint *ep, uint64_t nic_id, uint16_t peer);
+uint16_t mxl_peermap_find(const struct mx_endpoint *ep, uint64_t nic_id, uint16_t dflt);
+bool mxl_peermap_hold(struct mx_endpoint *ep, const struct mxl_req *r);
+void mxl_peermap_answer(struct mx_endpoint *ep, const struct mxl_req *r, const struct mxn_evt *e);
+void mxl_resend_opened(struct mx_endpoint *ep, struct mxl_req *r);
+void mxl_resend_closed(struct mx_endpoint *ep, struct mxl_req *r);
+/* Issue r now, ahead of anything waiting (-EAGAIN: no command slot). */
+int mxl_issue_internal(struct mx_endpoint *ep, struct mxl_req *r);
 /* MXN_EVT_MOVED */
 void mxl_on_moved(struct mx_endpoint *ep, const struct mxn_evt *e);
 /* A send failed because its peer is not (yet) back: true when it was queued

@@ -53,6 +53,8 @@ const char *const mxl_counter_names[MXL_CNT_MAX] = {
 	[MXL_CNT_PAIR_SHIM_BELL] = "Pair bells bound by the shim",
 	[MXL_CNT_PAIR_RESTORED] = "Pair channels void after a restore",
 	[MXL_CNT_MOVE_TOLD] = "Peers told we moved (they had connected to us)",
+	[MXL_CNT_PEER_REMAP] = "Hosts looked up again after a re-attach",
+	[MXL_CNT_RESEND_HELD] = "Sends held behind a resend to their peer",
 };
 
 static uint64_t unexp_cost(uint32_t kind, uint32_t length)
@@ -218,6 +220,8 @@ void mxl_arrival(struct mx_endpoint *ep, const struct mxn_evt *e, const uint8_t 
 	struct mxl_unexp *u;
 	uint16_t seq;
 
+	/* this daemon's number of the sender's host (after a re-attach) */
+	mxl_peermap_learn(ep, src.nic_id, src.peer);
 	seq = (uint16_t)(e->src_nic_id >> MXN_SEQ_SHIFT);
 	if (mxl_seq_dup(ep->seqs, src.nic_id, src.endpoint, src.session, seq)) {
 		/* sent again after a re-attach, and taken before */
@@ -287,6 +291,7 @@ static void on_send_done(struct mx_endpoint *ep, const struct mxn_evt *e)
 	if (!r)
 		return;
 	mxl_follow_landed(ep, r);
+	mxl_resend_closed(ep, r); /* newer sends to its peer may go */
 	if (e->status == MXN_ST_MOVED) /* held until it says where it went */
 		ep->counters[MXL_CNT_MOVED_HELD]++;
 	code = mxl_status_from_mxn(e->status);
@@ -371,6 +376,7 @@ static void on_connect_done(struct mx_endpoint *ep, const struct mxn_evt *e)
 		return;
 	if (e->status == MXN_ST_OK) {
 		mxl_conn_remember(ep, r, e->u.connect.nic_id & MXN_NIC_ID_MASK, e->u.connect.session);
+		mxl_peermap_learn(ep, e->u.connect.nic_id, e->u.connect.peer);
 		if (r->moved_from)
 			mxl_reconnected(ep, r, e);
 		a.nic_id = e->u.connect.nic_id;
@@ -391,6 +397,8 @@ static void on_lookup_done(struct mx_endpoint *ep, const struct mxn_evt *e)
 
 	if (!r)
 		return;
+	if (r->map_peer)
+		mxl_peermap_answer(ep, r, e);
 	if (e->status == MXN_ST_OK) {
 		r->nic_id = e->u.lookup.nic_id;
 		if (n && n <= MXN_HOSTNAME_MAX && off <= ep->lay.recvq_size &&

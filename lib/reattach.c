@@ -162,6 +162,9 @@ uint64_t mxl_resend_next(const struct mx_endpoint *ep)
 		due = ep->resend_at_ns;
 	if ((ep->pair_survivors || !mxl_list_empty(&ep->reannounce)) && ep->settle_until_ns < due)
 		due = ep->settle_until_ns;
+	/* sends held behind a resend go at the window's end (peermap.c) */
+	if (ep->nresend_open && ep->settle_until_ns < due && mxl_now_ns() < ep->settle_until_ns)
+		due = ep->settle_until_ns;
 	return due;
 }
 
@@ -179,6 +182,10 @@ void mxl_resend_due(struct mx_endpoint *ep)
 		err = mxl_reissue(ep, r);
 		if (err == -EAGAIN)
 			break;
+		if (err == -EBUSY) { /* its host's number: asked (peermap.c) */
+			ep->resend_at_ns = mxl_now_ns() + MXL_RESEND_MS * 1000000ull;
+			break;
+		}
 		mxl_list_del(&r->link);
 		r->state &= ~MXL_RS_RESEND;
 		if (err) {
@@ -350,8 +357,10 @@ static void requeue_all(struct mx_endpoint *ep)
 	i = 0;
 	mxl_list_for_each(pos, &ep->inflight)
 		v[i++] = mxl_container_of(pos, struct mxl_req, fl_link);
-	for (i = 0; i < n; i++)
+	for (i = 0; i < n; i++) {
 		v[i]->follow_hold = false; /* all go again, in order */
+		v[i]->resend_open = false;
+	}
 	ep->follow_inflight = 0;
 	reconnect_all(ep);
 	for (i = 0; i < n; i++)
@@ -441,6 +450,7 @@ bool mxl_reattach(struct mx_endpoint *ep)
 		mxl_pair_drop_restored(ep);
 	mxl_pair_mark_survivors(ep);
 	ep->pair_survivors = ep->npairs != 0;
+	mxl_peermap_reset(ep); /* the new daemon numbers remote hosts afresh */
 	requeue_all(ep);
 	mxl_resend_due(ep);
 	mxl_issue_backlog(ep);

@@ -156,6 +156,7 @@ void mxl_req_complete(struct mxl_req *r, mx_status_code_t code)
 	struct mx_endpoint *ep = r->ep;
 
 	mxl_req_release_resources(r);
+	mxl_resend_closed(ep, r);
 	if (r->state & MXL_RS_BACKLOG)
 		mxl_list_del(&r->link);
 	if (r->state & MXL_RS_SENDWAIT)

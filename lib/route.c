@@ -52,13 +52,14 @@ uint16_t mxl_peer_now(const struct mx_endpoint *ep, const struct mxl_addr *a)
 {
 	const struct mxl_route *rt = route_of(ep, a);
 
-	if (rt)
-		return rt->to_nic == ep->info.nic_id ? MXN_PEER_SELF : rt->peer;
+	uint64_t nic_id = rt ? rt->to_nic : mxl_nic_now(ep, a->nic_id);
+
 	/* this host's nic id (or one we lived on) is this host: an endpoint
 	 * of the host we moved to was named by the old daemon's index of it */
-	if (mxl_nic_now(ep, a->nic_id) == ep->info.nic_id)
+	if (nic_id == ep->info.nic_id)
 		return MXN_PEER_SELF;
-	return a->peer;
+	/* after a re-attach, the number this daemon gave that host */
+	return mxl_peermap_find(ep, nic_id, rt ? rt->peer : a->peer);
 }
 
 /* Sends still in flight to the old place: newer ones wait for them. */

@@ -14,6 +14,8 @@
  *   it_survive -c -d HOST:EP [-n N] [-w W] [-S MAX] [-p P] client
  *
  * -m MIN: no message shorter (-m 65536: every one a rendezvous).
+ * -k K (echo side) and -i ID (clients 1..K): one echo endpoint for K
+ * clients, each client's messages numbered in its own order.
  * -u A (both sides): open-ended, for a move whose length nobody knows (a
  * live migration's copy takes one to several minutes under emulation): the
  * client streams until its endpoint has re-attached, or has followed its
@@ -40,8 +42,18 @@ static const uint32_t sv_sizes[] = { 0, 1, 32, 33, 128, 129, 4000, 32768, 32769,
 struct sv_opts {
 	bool server, client;
 	uint32_t ep, n, w, min, max, progress, until;
+	uint32_t id;        /* -i: the client's number, in the top half of match info */
+	uint32_t clients;   /* -k: the echo side serves this many numbered clients */
 	const char *dest;
 };
+
+#define SV_CLIENTS_MAX 4u
+
+/* Match info of message i of client id (0: unnumbered, as before). */
+static uint64_t sv_match(uint32_t id, uint32_t i)
+{
+	return (uint64_t)id << 32 | i;
+}
 
 static uint32_t sv_size(const struct sv_opts *o, uint32_t i)
 {
@@ -90,11 +102,12 @@ static bool sv_wait(mx_endpoint_t ep, mx_request_t *r, mx_status_t *st, const ch
 static bool sv_check(const struct sv_opts *o, const mx_status_t *st, const void *buf,
 		     uint32_t want, uint64_t salt, const char *what)
 {
+	uint64_t m = sv_match(o->id, want);
 	long bad;
 
-	if (st->match_info != want) {
-		fprintf(stderr, "it_survive: %s: got message %" PRIu64 ", want %u (%s)\n", what,
-			st->match_info, want, st->match_info < want ? "duplicate" : "lost");
+	if (st->match_info != m) {
+		fprintf(stderr, "it_survive: %s: got message %" PRIu64 ", want %" PRIu64 " (%s)\n",
+			what, st->match_info, m, st->match_info < m ? "duplicate" : "lost");
 		it_failures++;
 		return false;
 	}
@@ -104,7 +117,7 @@ static bool sv_check(const struct sv_opts *o, const mx_status_t *st, const void 
 		it_failures++;
 		return false;
 	}
-	bad = it_verify(buf, sv_size(o, want), want ^ salt);
+	bad = it_verify(buf, sv_size(o, want), m ^ salt);
 	if (bad >= 0) {
 		fprintf(stderr, "it_survive: %s %u: byte %ld wrong\n", what, want, bad);
 		it_failures++;
@@ -153,11 +166,13 @@ static void sv_slots_free(const struct sv_opts *o, struct sv_slot *rx, struct sv
 	}
 }
 
+/* A receive for client id's messages (any message when unnumbered). */
 static void sv_post(mx_endpoint_t ep, const struct sv_opts *o, struct sv_slot *s)
 {
 	mx_segment_t seg = { s->buf, o->max };
 
-	IT_FATAL(mx_irecv(ep, &seg, 1, 0, 0, NULL, &s->req));
+	IT_FATAL(mx_irecv(ep, &seg, 1, sv_match(o->id, 0), o->id ? 0xffffffff00000000ull : 0,
+			  NULL, &s->req));
 	s->busy = true;
 }
 
@@ -166,8 +181,8 @@ static void sv_send(mx_endpoint_t ep, const struct sv_opts *o, mx_endpoint_addr_
 {
 	mx_segment_t seg = { s->buf, sv_size(o, i) };
 
-	it_fill(s->buf, sv_size(o, i), i ^ salt);
-	IT_FATAL(mx_isend(ep, &seg, 1, dest, i, NULL, &s->req));
+	it_fill(s->buf, sv_size(o, i), sv_match(o->id, i) ^ salt);
+	IT_FATAL(mx_isend(ep, &seg, 1, dest, sv_match(o->id, i), NULL, &s->req));
 	s->busy = true;
 }
 
@@ -279,6 +294,64 @@ static void sv_server(mx_endpoint_t ep, const struct sv_opts *o)
 	printf("it_survive: server took %u messages\n", i);
 	sv_counters(ep, "server", stall);
 	sv_slots_free(o, rx, tx);
+}
+
+/*
+ * -k K: one endpoint echoes K numbered clients (-i 1 .. K), on as many
+ * hosts: each client's messages in order, bytes checked, each answered to
+ * its source.  Message i of every client is taken before message i + 1
+ * of any: a client that stalls holds the others within their windows.
+ */
+static void sv_server_clients(mx_endpoint_t ep, const struct sv_opts *o)
+{
+	static struct sv_slot rx[SV_CLIENTS_MAX][SV_WMAX], tx[SV_CLIENTS_MAX][SV_WMAX];
+	struct sv_opts oc[SV_CLIENTS_MAX];
+	uint64_t last = sv_now_ms(), stall = 0, t;
+	uint32_t i, c, k;
+	mx_status_t st;
+
+	for (c = 0; c < o->clients; c++) {
+		oc[c] = *o;
+		oc[c].id = c + 1;
+		sv_slots(o, rx[c], tx[c]);
+		for (k = 0; k < o->w; k++)
+			sv_post(ep, &oc[c], &rx[c][k]);
+	}
+	printf("it_survive: echo side on endpoint %u for %u clients\n", o->ep, o->clients);
+	fflush(stdout);
+	for (i = 0; i < o->n && !it_failures; i++) {
+		for (c = 0; c < o->clients && !it_failures; c++) {
+			struct sv_slot *r = &rx[c][i % o->w], *s = &tx[c][i % o->w];
+			mx_endpoint_addr_t src;
+
+			if (!sv_wait(ep, &r->req, &st, "receive", i))
+				break;
+			r->busy = false;
+			src = st.source;
+			if (!sv_check(&oc[c], &st, r->buf, i, 0, "server"))
+				break;
+			if (s->busy && (!sv_wait(ep, &s->req, &st, "reply", i - o->w) ||
+					!sv_sent(o, &st, i - o->w, "reply")))
+				break;
+			sv_send(ep, &oc[c], src, s, i, 0x5a5a5a5aull);
+			if (i + o->w < o->n)
+				sv_post(ep, &oc[c], r);
+		}
+		t = sv_now_ms();
+		if (i)
+			stall = t - last > stall ? t - last : stall;
+		last = t;
+	}
+	for (c = 0; c < o->clients; c++)
+		for (k = 0; k < o->w; k++)
+			if (tx[c][k].busy)
+				sv_wait(ep, &tx[c][k].req, &st, "last reply", k);
+	if (!it_failures)
+		sv_no_extra(ep);
+	printf("it_survive: server took %u messages from each of %u clients\n", i, o->clients);
+	sv_counters(ep, "server", stall);
+	for (c = 0; c < o->clients; c++)
+		sv_slots_free(o, rx[c], tx[c]);
 }
 
 static mx_endpoint_addr_t sv_connect(mx_endpoint_t ep, const char *dest)
@@ -412,7 +485,7 @@ int main(int argc, char **argv)
 	mx_endpoint_t ep;
 	int c;
 
-	while ((c = getopt(argc, argv, "scd:e:n:w:m:S:p:u:")) != -1) {
+	while ((c = getopt(argc, argv, "scd:e:n:w:m:S:p:u:i:k:")) != -1) {
 		switch (c) {
 		case 's': o.server = true; break;
 		case 'c': o.client = true; break;
@@ -424,18 +497,23 @@ int main(int argc, char **argv)
 		case 'S': o.max = (uint32_t)strtoul(optarg, NULL, 10); break;
 		case 'p': o.progress = (uint32_t)strtoul(optarg, NULL, 10); break;
 		case 'u': o.until = (uint32_t)strtoul(optarg, NULL, 10); break;
+		case 'i': o.id = (uint32_t)strtoul(optarg, NULL, 10); break;
+		case 'k': o.clients = (uint32_t)strtoul(optarg, NULL, 10); break;
 		default: return 2;
 		}
 	}
 	if (o.server == o.client || (o.client && !o.dest) || !o.w || o.w > SV_WMAX || !o.n ||
-	    (o.until && o.until < o.w)) {
+	    (o.until && o.until < o.w) || o.clients > SV_CLIENTS_MAX || o.id > SV_CLIENTS_MAX ||
+	    (o.clients && (o.client || o.until))) {
 		fprintf(stderr, "usage: it_survive -s [-e EP] | -c -d HOST:EP [-n N] [-w W] "
-				"[-m MIN] [-S MAX] [-p P] [-u A (A >= W)]\n");
+				"[-m MIN] [-S MAX] [-p P] [-u A (A >= W)] [-k K (server) | -i ID (client)]\n");
 		return 2;
 	}
 	it_init();
 	IT_FATAL(mx_open_endpoint(MX_ANY_NIC, o.ep, IT_KEY, NULL, 0, &ep));
-	if (o.server)
+	if (o.server && o.clients)
+		sv_server_clients(ep, &o);
+	else if (o.server)
 		sv_server(ep, &o);
 	else
 		sv_client(ep, &o);

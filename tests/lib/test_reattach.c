@@ -127,6 +127,26 @@ static void connect_peer(struct mx_endpoint *ep)
 	CHECK_EQ(st.code, MX_STATUS_SUCCESS);
 }
 
+/* After a re-attach the new daemon's number of the peer's host is asked
+ * for (lib/peermap.c): the next command is that LOOKUP; the daemon
+ * answers 'peer'. */
+static void answer_lookup(struct mx_endpoint *ep, uint16_t peer)
+{
+	struct mxn_cmd c;
+	struct mxn_evt e;
+
+	CHECK(ta_take_cmd(ep, &c));
+	CHECK_EQ(c.op, MXN_CMD_LOOKUP);
+	CHECK_EQ(c.u.lookup.nic_id, peer_nic);
+	memset(&e, 0, sizeof(e));
+	e.type = MXN_EVT_LOOKUP_DONE;
+	e.u.lookup.cookie = c.cookie;
+	e.u.lookup.nic_id = peer_nic;
+	e.u.lookup.peer = peer;
+	ta_put_evt(ep, &e);
+	mxl_progress(ep);
+}
+
 static void test_resend_in_order(void)
 {
 	struct mx_endpoint *ep = tr_endpoint();
@@ -173,15 +193,19 @@ static void test_resend_in_order(void)
 	CHECK_EQ(res, 1);
 	CHECK_EQ(st.match_info, 40);
 	CHECK_EQ(rbuf[0], 0x5a);
-	/* rings from 0: connect again, then the two sends with their numbers */
-	CHECK_EQ(ep->cmd.prod_pvt, 3);
+	/* rings from 0: connect again, ask the new daemon's number of the
+	 * peer's host, then the two sends with their numbers, to that one */
+	CHECK_EQ(ep->cmd.prod_pvt, 2);
 	CHECK(ta_take_cmd(ep, &c));
 	CHECK_EQ(c.op, MXN_CMD_CONNECT);
 	CHECK_EQ(c.u.connect.nic_id, peer_nic);
 	CHECK_EQ(c.u.connect.endpoint, 9);
 	CHECK_EQ(c.u.connect.key, 0x55);
+	answer_lookup(ep, 6);
+	CHECK_EQ(ep->counters[MXL_CNT_PEER_REMAP], 1);
 	CHECK(ta_take_cmd(ep, &c));
 	CHECK_EQ(c.op, MXN_CMD_SEND_QUEUED);
+	CHECK_EQ(c.dest_peer, 6);
 	CHECK_EQ(mxn_cmd_seq(&c), 2);
 	CHECK_EQ(c.match_info, 2);
 	CHECK_EQ(ep->sendq[c.u.q.off], 0x22);      /* the bytes as sent, not 0xee */
@@ -711,6 +735,55 @@ static void test_moved_tells_who_connected(void)
 	mxl_endpoint_close(ep);
 }
 
+/*
+ * A restart renumbers the remote hosts (issue 13, ns_restart_middle.sh):
+ * we only answered a peer (status.source, old daemon's peer 3) and a
+ * reply was in flight when the daemon went.  The new daemon numbers that
+ * host 5.  The reply goes again only once its host's number is asked for
+ * by nic id, to peer 5, not 3 (which may name another host now); a newer
+ * reply from the old address waits until the one sent again completed
+ * (a resend refused once more must not be overtaken: the receiver would
+ * drop it as older), then goes to peer 5 too, numbered after it.
+ */
+static void test_restart_renumbers_hosts(void)
+{
+	struct mx_endpoint *ep = tr_endpoint();
+	static uint8_t buf[8];
+	mx_segment_t s0 = { buf, 8 };
+	mx_status_t from_peer, st;
+	mx_request_t a, b;
+	struct mxn_cmd k, resent;
+	uint32_t res;
+
+	reattached = 0;
+	take_tiny_from(ep, peer_nic, 1, 3, 9, 1234, &from_peer);
+	CHECK_EQ(mx_isend(ep, &s0, 1, from_peer.source, 1, NULL, &a), MX_SUCCESS);
+	k = take_send(ep);
+	CHECK_EQ(k.dest_peer, 3);
+	CHECK_EQ(mxn_cmd_seq(&k), 1);
+	ep->lost = true;
+	mxl_progress(ep);
+	CHECK_EQ(reattached, 1);
+	answer_lookup(ep, 5);
+	resent = take_send(ep);
+	CHECK_EQ(resent.dest_peer, 5);
+	CHECK_EQ(mxn_cmd_seq(&resent), 1);
+	CHECK_EQ(mx_isend(ep, &s0, 1, from_peer.source, 2, NULL, &b), MX_SUCCESS);
+	CHECK(!ta_take_cmd(ep, &k)); /* behind the reply sent again */
+	CHECK_EQ(ep->counters[MXL_CNT_RESEND_HELD] >= 1, 1);
+	ta_put_evt(ep, &(struct mxn_evt){ .type = MXN_EVT_SEND_DONE,
+					  .u.done = { .cookie = resent.cookie, .xfer_length = 8 } });
+	mxl_progress(ep);
+	k = take_send(ep);
+	CHECK_EQ(k.dest_peer, 5);
+	CHECK_EQ(k.match_info, 2);
+	CHECK_EQ(mxn_cmd_seq(&k), 2);
+	CHECK_EQ(mx_test(ep, &b, &st, &res), MX_SUCCESS);
+	CHECK_EQ(res, 1);
+	CHECK_EQ(st.code, MX_STATUS_SUCCESS);
+	mxl_endpoint_close(ep);
+}
+
 int main(void)
 {
 	mx_set_error_handler(MX_ERRORS_RETURN);
@@ -722,5 +795,6 @@ int main(void)
 	test_moved_finds_peers();
 	test_moved_tells_who_connected();
 	test_grant_before_restart();
+	test_restart_renumbers_hosts();
 	DONE();
 }
