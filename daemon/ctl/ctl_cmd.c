@@ -137,6 +137,8 @@ static void out_wire_counters(struct mxd_out *o, const char *key, const struct m
 	mxd_out_u64(o, "pulls_parked", c->pulls_parked);
 	mxd_out_u64(o, "pulls_retargeted", c->pulls_retargeted);
 	mxd_out_u64(o, "announces", c->announces);
+	mxd_out_u64(o, "leaves", c->leaves);
+	mxd_out_u64(o, "peers_away", c->peers_away);
 	mxd_out_u64(o, "reconnects", c->reconnects);
 	mxd_out_u64(o, "moved_followed", c->moved_followed);
 	mxd_out_u64(o, "moved_refused", c->moved_refused);

@@ -676,6 +676,12 @@ void mxw_engine_stop(struct mxd_daemon *d)
 
 	if (!e)
 		return;
+	/* our endpoints may come back to the next daemon: peers wait for
+	 * them rather than give up after the usual silence (mxoe_life.c) */
+	if (e->pr && e->pio) {
+		mxw_proto_leave(e->pr);
+		(void)mxw_pio_flush(e->pio);
+	}
 	mxd_core_set_remote(d->core, NULL, NULL);
 	mxd_loop_set_spin_rx(d->loop, NULL, NULL);
 	engine_free(e);

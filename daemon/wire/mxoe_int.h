@@ -245,6 +245,10 @@ struct mxw_peer {
 	uint32_t npartners, rndv_in, connecting;
 	uint32_t reasm_bytes;
 	uint64_t life_next;         /* mxoe_life.c: its lives looked at no sooner */
+	/* mxoe_life.c: its daemon said it stops (life away_inc) with
+	 * endpoints that may come back: not given up on before away_until */
+	uint64_t away_until;
+	uint32_t away_inc;
 };
 
 /* timer_fire() finds the owner from its timer */
@@ -430,6 +434,11 @@ void mxw_announce_arm(struct mxw_proto *pr);
  * with the magic): connect again the partners we connected to there if
  * that is a new life. */
 void mxw_peer_life(struct mxw_proto *pr, uint16_t peer, uint32_t inc);
+/* 'peer' said its life 'inc' stops with endpoints that may come back:
+ * not given up on for pull_park_us unless another life speaks first. */
+void mxw_peer_leaving(struct mxw_proto *pr, uint16_t peer, uint32_t inc);
+/* A HOST_QUERY saying our life stops, to 'peer' (mxoe_peers.c). */
+void mxw_tx_leaving(struct mxw_proto *pr, uint16_t peer);
 void mxw_board_name_set(struct mxw_proto *pr, const char *hostname);
 
 static inline uint16_t mxw_seq_add(uint16_t s, uint16_t n)

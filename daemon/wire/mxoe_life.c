@@ -28,6 +28,20 @@
  * The check is a connect like any other, with the key the application gave:
  * a forged query only costs a connect that the real peer answers as the
  * life we already know (no state changes), at most once a second per peer.
+ *
+ * While the daemon is down its peers hear nothing, and a peer that owes
+ * them something (acks, pull replies, a NOTIFY) is given up on after
+ * keepalive_probes unanswered probes, about 6 s: every transfer with it
+ * fails.  A restart under load (or an upgrade) may take longer.  So a
+ * daemon that stops (SIGTERM: systemctl stop or restart) while it holds
+ * partners says so first: a HOST_QUERY marked leaving (mxoe_wire.h) to
+ * each host where it has one, twice (`leaves`).  The peer then keeps
+ * probing it but gives up on it no sooner than pull_park_us later (the
+ * library's re-attach minute and a margin: `peers_away`), unless another
+ * life speaks first (its successor; given up on as usual from then).  A
+ * daemon killed or crashed says nothing: its peers give up after the
+ * usual silence.  A forged "leaving" only delays the verdict on a host
+ * that is really gone by that window.
  */
 #include <errno.h>
 #include "mxoe_int.h"
@@ -100,6 +114,8 @@ void mxw_peer_life(struct mxw_proto *pr, uint16_t peer, uint32_t inc)
 	struct mxw_partner *pt;
 	uint64_t now = mxw_now(pr);
 
+	if (p->away_until && inc != p->away_inc)
+		p->away_until = 0;  /* its successor speaks: judged as usual again */
 	if (now < p->life_next)
 		return;
 	p->life_next = now + MXW_LIFE_CHECK_US;
@@ -108,4 +124,30 @@ void mxw_peer_life(struct mxw_proto *pr, uint16_t peer, uint32_t inc)
 		if (pt->key_known && pt->mxn_seq && mxw_partner_reborn(pt, inc) &&
 		    !connecting(pr, pt))
 			reconnect(pr, pt);
+}
+
+void mxw_peer_leaving(struct mxw_proto *pr, uint16_t peer, uint32_t inc)
+{
+	struct mxw_peer *p = &pr->peers[peer];
+	uint64_t now = mxw_now(pr);
+
+	if (now >= p->away_until || p->away_inc != inc)
+		pr->st.peers_away++;    /* not the second copy */
+	p->away_inc = inc;
+	p->away_until = now + pr->p.pull_park_us;
+}
+
+void mxw_proto_leave(struct mxw_proto *pr)
+{
+	bool told = false;
+
+	for (uint16_t i = 1; i < MXW_PEERS_MAX; i++) {
+		if (!pr->peers[i].used || LIST_EMPTY(&pr->peers[i].partners))
+			continue;
+		mxw_tx_leaving(pr, i);
+		mxw_tx_leaving(pr, i); /* one lost frame must not cost the window */
+		told = true;
+	}
+	if (told)
+		pr->st.leaves++;
 }

@@ -204,7 +204,8 @@ static int peer_by_name(const struct mxw_proto *pr, const char *name, uint32_t l
 
 /* 'peer': our index of the host asked (Open-MX stores it as its reverse
  * index of us), 0 for a broadcast. */
-static void tx_host_query(struct mxw_proto *pr, const uint8_t mac[6], uint16_t peer)
+static void tx_host_query_as(struct mxw_proto *pr, const uint8_t mac[6], uint16_t peer,
+			     bool leaving)
 {
 	struct mxw_frame f;
 
@@ -216,7 +217,18 @@ static void tx_host_query(struct mxw_proto *pr, const uint8_t mac[6], uint16_t p
 	f.u.host.src_dst_peer_index = peer ? peer : MXW_PEER_INDEX_UNKNOWN;
 	f.u.host.magic = MXW_HOST_QUERY_MAGIC;
 	f.u.host.incarnation = pr->incarnation;     /* mxoe_life.c */
+	f.u.host.leaving = leaving;
 	(void)mxw_tx_frame(pr, &f, 0);
+}
+
+static void tx_host_query(struct mxw_proto *pr, const uint8_t mac[6], uint16_t peer)
+{
+	tx_host_query_as(pr, mac, peer, false);
+}
+
+void mxw_tx_leaving(struct mxw_proto *pr, uint16_t peer)
+{
+	tx_host_query_as(pr, pr->peers[peer].mac, peer, true);
 }
 
 void mxw_tx_query_all(struct mxw_proto *pr)
@@ -314,6 +326,10 @@ void mxw_rx_host_query(struct mxw_proto *pr, const struct mxw_frame *f)
 		return;
 	}
 	peer = mxw_peer_by_mac(pr, f->src_mac);
+	if (peer > 0 && f->u.host.leaving) {
+		mxw_peer_leaving(pr, (uint16_t)peer, f->u.host.incarnation);
+		return;             /* it is going: nobody to answer */
+	}
 	if (peer > 0) {
 		mxw_peer_heard(pr, peer);   /* a peer probing us is alive */
 		set_reverse_index(pr, peer, f->u.host.src_dst_peer_index);
@@ -475,7 +491,9 @@ uint64_t mxw_liveness_progress(struct mxw_proto *pr, uint16_t i, uint64_t now)
 	due = liveness_due(pr, p);
 	if (due > now)
 		return due;
-	if (p->probes >= pr->p.keepalive_probes) {
+	/* a peer whose daemon said it stops is probed, not given up on, for
+	 * as long as its endpoints may take to come back (mxoe_life.c) */
+	if (p->probes >= pr->p.keepalive_probes && now >= p->away_until) {
 		if (pr->cb.note) {
 			char line[160];
 

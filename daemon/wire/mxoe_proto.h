@@ -79,6 +79,8 @@ struct mxw_counters {
 	uint64_t pulls_retargeted;  /* ...that went on from the window announced again */
 	uint64_t announces;         /* our new life told to the segment (mxoe_life.c) */
 	uint64_t reconnects;        /* partners connected again: their daemon restarted */
+	uint64_t leaves;            /* we stopped and told our partners' hosts (mxoe_life.c) */
+	uint64_t peers_away;        /* a peer's daemon told us it stops: waited for */
 	uint64_t nacks_tx, nacks_rx;
 	uint64_t acks_tx, acks_rx;  /* explicit TRUC acks */
 	uint64_t bad_frames;        /* malformed or hostile frames */
@@ -238,6 +240,10 @@ void mxw_proto_params_default(struct mxw_proto_params *p);
 int mxw_proto_new(const struct mxw_proto_params *p, const struct mxw_proto_cb *cb,
 		  struct mxw_proto **out);
 void mxw_proto_free(struct mxw_proto *pr);
+/* We are stopping: tell every host where we hold a partner that our
+ * endpoints may come back to the next daemon (mxoe_life.c); the frames
+ * go with the caller's next flush. */
+void mxw_proto_leave(struct mxw_proto *pr);
 
 /* Medium fragment and pull-reply payload sizes in use. */
 uint32_t mxw_proto_frag_max(const struct mxw_proto *pr);

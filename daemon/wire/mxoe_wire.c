@@ -350,8 +350,9 @@ static int decode_host(struct mxw_frame *f, const uint8_t *body, size_t blen)
 	TAKE(w, body, blen);
 	f->u.host.src_dst_peer_index = ntohs(w.src_dst_peer_index);
 	f->u.host.magic = ntohl(w.magic);
-	if (ntohl(w.pad0) == MXW_MXN_SEQ_MAGIC)
+	if (ntohl(w.pad0) == MXW_MXN_SEQ_MAGIC || ntohl(w.pad0) == MXW_LEAVING_MAGIC)
 		f->u.host.incarnation = ntohl(w.pad1);
+	f->u.host.leaving = ntohl(w.pad0) == MXW_LEAVING_MAGIC && f->u.host.incarnation;
 	if (f->type == MXW_PKT_HOST_QUERY)
 		return 0;
 	if (w.length > MXW_HOSTNAME_MAX + 1)
@@ -610,7 +611,7 @@ static int header_to_wire(const struct mxw_frame *f, void *hdr)
 		w->src_dst_peer_index = htons(f->u.host.src_dst_peer_index);
 		w->magic = htonl(f->u.host.magic);
 		if (f->u.host.incarnation) {
-			w->pad0 = htonl(MXW_MXN_SEQ_MAGIC);
+			w->pad0 = htonl(f->u.host.leaving ? MXW_LEAVING_MAGIC : MXW_MXN_SEQ_MAGIC);
 			w->pad1 = htonl(f->u.host.incarnation);
 		}
 		return sizeof(*w);

@@ -64,10 +64,13 @@
  * A HOST_QUERY of ours carries the magic in pad0 (offset 4) and our
  * incarnation in pad1 (offset 12), and so does our HOST_REPLY to a query
  * that carried the magic: a peer whose daemon restarted says so by its
- * queries and answers (mxoe_life.c).
+ * queries and answers (mxoe_life.c).  A daemon that stops while endpoints
+ * may come back to its successor says so in a HOST_QUERY with
+ * MXW_LEAVING_MAGIC in pad0 and its incarnation in pad1 (mxoe_life.c).
  */
 #define MXW_INC_REPLY_MASK 0xffffffu
 #define MXW_MXN_SEQ_MAGIC 0x4d584e53u  /* "MXNS" */
+#define MXW_LEAVING_MAGIC 0x4d584c56u  /* "MXLV" */
 /*
  * The second part of it: a connect REQUEST with MXW_MXN_SEQ_MAGIC from an
  * endpoint whose guest was migrated to the sending host may be followed,
@@ -447,8 +450,10 @@ struct mxw_frame {
 			uint32_t magic;
 			uint8_t name_len;
 			/* MXW_MXN_SEQ_MAGIC in pad0: the sender engine's
-			 * incarnation (pad1), else 0 */
+			 * incarnation (pad1), else 0; MXW_LEAVING_MAGIC:
+			 * the same, and that life is stopping (leaving) */
 			uint32_t incarnation;
+			bool leaving;
 		} host;
 	} u;
 	/* TINY/SMALL message, MEDIUM fragment, PULL_REPLY data, HOST_REPLY

@@ -6,8 +6,9 @@
 # (SIGTERM) and started again, later killed (SIGKILL) and started again,
 # then stopped once more.  Both ends must finish with status success.
 #
-#   ns_restart_large.sh [HOST [MIN]]   restart HOST's daemon (b), messages
-#                                      of MIN bytes and more (65536)
+#   ns_restart_large.sh [HOST [MIN [GAP]]]   restart HOST's daemon (b),
+#        messages of MIN bytes and more (65536); a daemon stopped by
+#        SIGTERM stays down GAP seconds (0)
 #
 # wire_ns_restart_large restarts b, the side that connected, with every
 # message a rendezvous of 64 KiB to 4 MiB (64 KiB, 70000 bytes, 256 KiB,
@@ -16,13 +17,17 @@
 # the receiver's for the echoes).  wire_ns_restart_accept restarts a,
 # whose endpoint only accepted the connection (never connected out),
 # with every size class: its peer's daemon, which stays up, must connect
-# again on its own (daemon/wire/README.md).
+# again on its own (daemon/wire/README.md).  wire_ns_restart_slow keeps b's
+# daemon down 10 s after each SIGTERM, longer than the ~6 s of silence
+# after which a peer is given up on: a stopping daemon says it is leaving,
+# and its peer waits for it (mxoe_life.c; counters leaves, peers_away).
 . "$(dirname "$0")/ns_lib.sh"
 [ -n "${MXW_SURVIVE:-}" ] || ns_skip "it_survive not built"
 ns_require
 N=${MXW_RESTART_N:-2000}
 HOST=${1:-b}
 MIN=${2:-65536}
+GAP=${3:-0}
 MAX=$((4 << 20))
 ns_add a; ns_add b
 ns_veth a va b vb
@@ -54,6 +59,7 @@ restart() {
 	kill -0 "$pid" 2>/dev/null && ns_fail "daemon $h did not stop on SIG$sig"
 	mv "$DIR/$h.log" "$DIR/$h.$sig.log"
 	[ "$sig" = KILL ] && rm -f "$DIR/$h.sock" "$DIR/$h.ctl"
+	[ "$sig" = TERM ] && [ "$GAP" -gt 0 ] && sleep "$GAP"
 	if [ "$h" = a ]; then ns_daemon a va; else ns_daemon b vb; fi
 	echo "restarted $h's daemon (SIG$sig) after $(sed -n 's/.*: \([0-9]*\)\/.*/\1/p' "$DIR/client.log" | tail -1) round trips"
 }
@@ -80,10 +86,17 @@ grep -q "it_survive client: ok" "$DIR/client.log" || ns_fail "client did not ver
 grep -q "it_survive server: ok" "$DIR/echo.log" || ns_fail "echo side did not verify everything"
 if [ -n "${MXW_CTL:-}" ]; then
 	for h in a b; do
-		echo "$h: $("$MXW_CTL" -s "$DIR/$h.ctl" counters 2>/dev/null | grep -E ' (requeued|quiet_drops|pull_resends|reannounced|pulls_parked|pulls_retargeted|announces|reconnects): ' | awk '!seen[$1]++' | tr -s ' ' | tr '\n' ' ')"
+		echo "$h: $("$MXW_CTL" -s "$DIR/$h.ctl" counters 2>/dev/null | grep -E ' (requeued|quiet_drops|pull_resends|reannounced|pulls_parked|pulls_retargeted|announces|reconnects|leaves|peers_away|timeouts): ' | awk '!seen[$1]++' | tr -s ' ' | tr '\n' ' ')"
 	done
 	# a's endpoint only accepted: b's daemon connected again after each
 	# of a's three restarts, the client's library never did
+	# held down past the silence limit: the other daemon waited for the
+	# one that said it was leaving, after each of the two SIGTERMs
+	if [ "$GAP" -gt 0 ]; then
+		o=$([ "$HOST" = a ] && echo b || echo a)
+		aw=$("$MXW_CTL" -s "$DIR/$o.ctl" counters | sed -n 's/^ *peers_away: //p' | head -1)
+		[ "${aw:-0}" -ge 2 ] || ns_fail "$o's daemon heard $HOST leave ${aw:-0} time(s), not after each SIGTERM"
+	fi
 	if [ "$HOST" = a ]; then
 		rc=$("$MXW_CTL" -s "$DIR/b.ctl" counters | sed -n 's/^ *reconnects: //p' | head -1)
 		[ "${rc:-0}" -ge 3 ] || ns_fail "b's daemon connected again ${rc:-0} time(s), not after each of a's 3 restarts"

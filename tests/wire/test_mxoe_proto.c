@@ -2062,11 +2062,58 @@ static void test_moved_other_key(void)
 	hosts_free();
 }
 
+/*
+ * A daemon stopped by SIGTERM stays down longer than the silence after
+ * which a peer is given up on (5 probes, ~6 s; issue 13: a restart under
+ * load, an upgrade).  It said it was leaving (mxw_proto_leave): host 0
+ * keeps its send to it for the re-attach window (pull_park_us) instead of
+ * failing it TIMEOUT, and it is delivered once host 1 answers again.  Told
+ * again and never back, the peer is given up on once the window is over.
+ * On the old code the send failed TIMEOUT after ~6 s.
+ */
+static void test_leaving_peer_waited_for(void)
+{
+	struct mxw_counters c0, c1;
+
+	connect_one_way(9000);
+	CHECK(send_one(0, 1, 2, 0, 20) == 0);
+	run_until(now_us + 100000);
+	CHECK(hosts[1].nrx[2] == 1);
+	mxw_proto_leave(hosts[1].pr);
+	run_until(now_us + 1000);
+	chan.dead[1] = true;
+	CHECK(send_one(0, 1, 2, 1, 64) == 0);
+	run_until(now_us + 15u * 1000000u);
+	mxw_proto_get_counters(hosts[0].pr, &c0);
+	mxw_proto_get_counters(hosts[1].pr, &c1);
+	printf("leaving peer down 15 s: leaves %llu, peers_away %llu, timeouts %llu, "
+	       "send timeouts %u\n", (unsigned long long)c1.leaves,
+	       (unsigned long long)c0.peers_away, (unsigned long long)c0.timeouts,
+	       hosts[0].send_err[MXN_ST_TIMEOUT]);
+	CHECK(c1.leaves == 1 && c0.peers_away == 1);
+	CHECK(c0.timeouts == 0 && hosts[0].send_err[MXN_ST_TIMEOUT] == 0);
+	chan.dead[1] = false;
+	run_until(now_us + 500000);
+	CHECK(hosts[0].send_ok == 2 && hosts[1].nrx[2] == 2 && hosts[1].rx[2][1].match == 1);
+	/* it leaves again and never comes back: given up after the window */
+	mxw_proto_leave(hosts[1].pr);
+	run_until(now_us + 1000);
+	chan.dead[1] = true;
+	CHECK(send_one(0, 1, 2, 2, 64) == 0);
+	run_until(now_us + 60u * 1000000u);
+	CHECK(hosts[0].send_err[MXN_ST_TIMEOUT] == 0);
+	run_until(now_us + 15u * 1000000u);
+	CHECK(hosts[0].send_err[MXN_ST_TIMEOUT] == 1);
+	chan.dead[1] = false;
+	hosts_free();
+}
+
 int main(void)
 {
 	test_restart_done_not_taken();
 	test_restart_pulled_before();
 	test_restart_accepted();
+	test_leaving_peer_waited_for();
 	test_restart_mid_pull();
 	test_moved_peer();
 	test_moved_other_key();
