@@ -93,6 +93,10 @@ cat "$DIR/echo.log"
 grep -q "it_survive client: ok" "$DIR/client1.log" || ns_fail "client on a did not verify everything"
 grep -q "it_survive client: ok" "$DIR/client2.log" || ns_fail "client on c did not verify everything"
 grep -q "it_survive server: ok" "$DIR/echo.log" || ns_fail "echo side did not verify everything"
+# b's library re-found its hosts by nic id after the restarts (lib/peermap.c)
+looked=$(sed -n 's/.*server longest.*Hosts looked up again after a re-attach \([0-9]*\).*/\1/p' "$DIR/echo.log")
+[ "${looked:-0}" -ge 1 ] || ns_fail "the echo side never looked its hosts up again"
+
 if [ -n "${MXW_CTL:-}" ]; then
 	for h in a b c; do
 		echo "$h: $("$MXW_CTL" -s "$DIR/$h.ctl" counters 2>/dev/null | grep -E ' (requeued|quiet_drops|reannounced|pulls_parked|pulls_retargeted|announces|reconnects): ' | awk '!seen[$1]++' | tr -s ' ' | tr '\n' ' ')"
