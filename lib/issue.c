@@ -478,6 +478,8 @@ static int issue(struct mx_endpoint *ep, struct mxl_req *r)
 			r->pair_seq = (uint16_t)lp->tx_p;
 			r->pair_counted = true;
 			lp->tx_d++;
+			if (lp->pair) /* what a resend of its slots must follow */
+				lp->pair->tx_prod_at_d = lp->pair->tx.prod_pvt;
 		}
 		c.pair_seq = r->pair_seq;
 	}

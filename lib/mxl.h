@@ -137,6 +137,8 @@ struct mxl_req {
 	bool rndv_held;         /* counted in the rendezvous room (issue.c) */
 	uint64_t rndv_charge;   /* ... for this many bytes */
 	uint16_t seq;           /* send: its number; receive: the rendezvous' number */
+	void *own_buf;          /* send: the library's copy of the payload, freed
+				 * with the request (pair.c resend_unconsumed) */
 	bool resent;            /* send: sent again after a re-attach */
 	bool pair_counted;      /* send: counted in the pair order (pair.h) */
 	uint16_t pair_seq;      /* ... with this count: a resend keeps it */
@@ -201,6 +203,7 @@ enum mxl_counter {
 	MXL_CNT_FOLLOWED, MXL_CNT_MOVED_HELD,
 	MXL_CNT_PAIR_SHIM_BELL, MXL_CNT_PAIR_RESTORED, MXL_CNT_MOVE_TOLD,
 	MXL_CNT_PEER_REMAP, MXL_CNT_RESEND_HELD,
+	MXL_CNT_PAIR_RESENT,
 	MXL_CNT_MAX
 };
 extern const char *const mxl_counter_names[MXL_CNT_MAX];
@@ -224,6 +227,9 @@ struct mxl_pair {
 	uint32_t data_tail;             /* tx data the peer released */
 	uint32_t tx_cons;               /* last sane cons the peer showed us */
 	uint32_t tx_pushed;             /* last prod we published */
+	uint32_t tx_prod_at_d;          /* our prod when we last sent to the peer
+					 * through the daemon (issue.c) */
+	uint32_t rx_published;          /* the last cons we published */
 	int rx_bell, tx_bell;
 	struct mxl_pair_chan chan;      /* pair_attach transports: the channel */
 	bool attached;                  /* chan is set (pair_attach) */

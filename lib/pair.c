@@ -45,6 +45,25 @@ struct mxl_lpeer *mxl_lpeer(struct mx_endpoint *ep, uint8_t index, uint32_t sess
 	return lp;
 }
 
+/*
+ * Side 1 of a Xen channel our guest's suspend ended: the survivor (side 0)
+ * takes what we consumed to be what we published, sends the rest again
+ * through the daemon and counts it there (resend_unconsumed).  Our counts
+ * follow: messages we took past the published cons come again as
+ * daemon-path copies that are dropped uncounted (pair.h "Send numbers"),
+ * so they are counted as daemon-path ones now.
+ */
+static void rebase_rx(struct mx_endpoint *ep, struct mxl_pair *p)
+{
+	struct mxl_lpeer *lp = &ep->lp[p->peer_ep];
+	uint32_t ahead = p->rx.cons_pvt - p->rx_published;
+
+	if (!p->attached || p->xside != 1 || lp->pair != p || ahead > mxn_ring_slots(&p->rx))
+		return;
+	lp->rx_p -= ahead;
+	lp->rx_d += ahead;
+}
+
 /* Our guest was restored under the channel (its bell is void): nobody broke
  * a rule, so it is freed without a report (mxl_pair_report_faults). */
 static void pair_lost(struct mx_endpoint *ep, struct mxl_pair *p)
@@ -52,6 +71,7 @@ static void pair_lost(struct mx_endpoint *ep, struct mxl_pair *p)
 	if (p->broken)
 		return;
 	p->broken = p->lost = true;
+	rebase_rx(ep, p);
 	ep->counters[MXL_CNT_PAIR_RESTORED]++;
 }
 
@@ -304,8 +324,10 @@ void mxl_pair_drop_restored(struct mx_endpoint *ep)
 		 * is the peer's, whose mapping the restore voided. */
 		if (!p->broken && p->xside == 0)
 			(void)mxl_pair_drain(ep, &ep->lp[p->peer_ep], NULL);
-		if (!p->broken)
+		if (!p->broken) {
+			rebase_rx(ep, p);
 			ep->counters[MXL_CNT_PAIR_RESTORED]++;
+		}
 		pair_free(ep, p);
 	}
 }
@@ -492,6 +514,69 @@ static uint32_t tx_unconsumed(const struct mxl_pair *p)
 	return n > p->tx.prod_pvt - p->tx_cons ? p->tx.prod_pvt - p->tx_cons : n;
 }
 
+static bool slot_ok(const struct mxl_pair *p, const struct mxn_pair_slot *s, uint32_t idx);
+
+/* Slot i of ours sent again through the daemon, as an internal send with
+ * its number (the peer may have written there: copied, then checked). */
+static int resend_slot(struct mx_endpoint *ep, struct mxl_pair *p, uint32_t i)
+{
+	struct mxl_addr a = { .nic_id = ep->info.nic_id, .session = p->peer_session,
+			      .peer = MXN_PEER_SELF, .endpoint = p->peer_ep, .valid = true };
+	struct mxn_pair_slot s;
+	struct mxl_req *r;
+	mx_segment_t seg;
+
+	memcpy(&s, &p->tx_slots[i & p->tx.mask], sizeof(s));
+	if (!slot_ok(p, &s, i))
+		return -EPROTO;
+	r = mxl_req_get(ep, MXL_REQ_SEND, NULL);
+	if (!r)
+		return -ENOMEM;
+	r->own_buf = malloc(s.length ? s.length : 1);
+	seg = (mx_segment_t){ r->own_buf, s.length };
+	if (!r->own_buf || mxl_req_set_iov(r, &seg, 1)) {
+		mxl_req_put(r);
+		return -ENOMEM;
+	}
+	memcpy(r->own_buf, s.type == MXN_PAIR_TINY ? s.tiny : p->tx_data + s.off, s.length);
+	r->dest = a;
+	mxl_addr_pack(&a, &r->status.source);
+	r->status.match_info = s.match_info;
+	r->status.msg_length = s.length;
+	r->cls = mxl_classify(s.length, ep->medium_max, false);
+	r->seq = s.send_seq;
+	r->state |= MXL_RS_INTERNAL | MXL_RS_SELFFREE;
+	mxl_submit(ep, r);
+	return 0;
+}
+
+/*
+ * A Xen peer saved or moved (AWAY) maps our pages (we are side 0): what it
+ * had not consumed (our slots from its published cons on) dies with the
+ * channel.  Sent again through the daemon, each with its number, when
+ * nothing sent to that peer through the daemon since the first of them
+ * (issued, backlogged or waiting for room) must come before them: MX
+ * order holds then.  Otherwise they are counted failed after completion.
+ * Either way they leave the pair count, as the peer's counts do at its
+ * restore (rebase_rx): the next channel starts with both sides agreeing.
+ */
+static void resend_unconsumed(struct mx_endpoint *ep, struct mxl_pair *p)
+{
+	struct mxl_lpeer *lp = &ep->lp[p->peer_ep];
+	uint32_t k = tx_unconsumed(p), first = p->tx.prod_pvt - k;
+	bool safe = (int32_t)(first - p->tx_prod_at_d) >= 0 && mxl_list_empty(&ep->backlog) &&
+		    mxl_list_empty(&ep->send_wait);
+
+	lp->tx_p -= k;
+	p->tx_off = true; /* the resends go through the daemon */
+	for (uint32_t i = first; i != p->tx.prod_pvt; i++) {
+		if (safe && !resend_slot(ep, p, i))
+			ep->counters[MXL_CNT_PAIR_RESENT]++;
+		else
+			ep->counters[MXL_CNT_ZOMBIE_FAILED]++;
+	}
+}
+
 void mxl_pair_closed(struct mx_endpoint *ep, const struct mxn_evt *e)
 {
 	struct mxl_pair *p = ep->lp[e->u.pair.peer_endpoint].pair;
@@ -502,11 +587,8 @@ void mxl_pair_closed(struct mx_endpoint *ep, const struct mxn_evt *e)
 	 * before is still its word. */
 	if ((e->status == MXN_ST_CLOSED || e->status == MXN_ST_AWAY) && !p->broken)
 		(void)mxl_pair_drain(ep, &ep->lp[p->peer_ep], NULL);
-	/* A Xen peer saved or moved (AWAY) takes nothing more from pages
-	 * that are ours: what it had not consumed is not sent again yet
-	 * (lib/README.md), so it is counted as failed, never silent. */
 	if (e->status == MXN_ST_AWAY && p->attached && p->xside == 0 && !p->broken)
-		ep->counters[MXL_CNT_ZOMBIE_FAILED] += tx_unconsumed(p);
+		resend_unconsumed(ep, p);
 	pair_free(ep, p);
 }
 
@@ -766,8 +848,13 @@ bool mxl_pair_drain(struct mx_endpoint *ep, struct mxl_lpeer *lp, const uint32_t
 	}
 	if (n)
 		p->idle_wakes = 0; /* it sent something: its wake-ups were due */
-	if (n && !p->broken && mxn_ring_release(&p->rx))
-		bell(ep, p);
+	if (n && !p->broken) {
+		bool ring = mxn_ring_release(&p->rx);
+
+		p->rx_published = p->rx.cons_pvt;
+		if (ring)
+			bell(ep, p);
+	}
 	return done;
 }
 

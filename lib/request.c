@@ -63,6 +63,8 @@ void mxl_req_put(struct mxl_req *r)
 {
 	struct mx_endpoint *ep = r->ep;
 
+	free(r->own_buf);
+	r->own_buf = NULL;
 	if (ep->nreq_cache + 1u > MXL_REQ_CACHE || r->iov != r->iov_inline) {
 		mxl_req_free(r);
 		return;
@@ -146,6 +148,7 @@ void mxl_req_release_resources(struct mxl_req *r)
 
 void mxl_req_free(struct mxl_req *r)
 {
+	free(r->own_buf);
 	if (r->iov != r->iov_inline)
 		free(r->iov);
 	free(r);

@@ -60,8 +60,10 @@
  * 0 = unnumbered, as an older library writes), and the receiver records it
  * as it records a daemon-path arrival's.  A message sent again through the
  * daemon after its channel died (a survivor sending what its peer never
- * consumed) is then dropped by a receiver that had taken it after all.  A
- * peer lying in send_seq can only get its own later messages dropped.
+ * consumed, counted as daemon-path messages on both sides from then on:
+ * lib/README.md) is then dropped by a receiver that had taken it after
+ * all.  A peer lying in send_seq can only get its own later messages
+ * dropped.
  *
  * Xen: two guests of one host share no memory the daemon could hand over,
  * so the channel is the guests' own: the same layout in pages side 0's

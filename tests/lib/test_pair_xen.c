@@ -507,16 +507,19 @@ static void test_send_numbers(void)
 }
 
 /*
- * Side 0 whose peer is saved (PAIR_CLOSED, AWAY): the slots the peer never
- * released were sends completed at issue that nobody will take; they are
- * counted as failed after completion (a cons beyond what we wrote counts
- * no more than we wrote).  Old code: counted nothing.
+ * Side 0 whose peer is saved (PAIR_CLOSED, AWAY) while it maps our pages:
+ * the slots it never released (3 written, its cons at 1) go again through
+ * the daemon, in order, with their numbers and bytes, counted out of the
+ * pair order (the next channel's counts start from what it consumed).
+ * Old code: they were lost, counted nowhere.
  */
-static void test_away_counts_unconsumed(void)
+static void test_away_resends_unconsumed(void)
 {
 	struct mx_endpoint *ep = one_channel(MXN_EVT_PAIR_XEN_OFFER, 60);
 	struct mxl_pair *p = ep->lp[PEER_EP].pair;
+	struct mxl_lpeer *lp = &ep->lp[PEER_EP];
 	uint64_t failed;
+	struct mxn_cmd c;
 
 	for (int i = 0; i < 3; i++)
 		send_tiny(ep, PEER_EP);
@@ -524,8 +527,80 @@ static void test_away_counts_unconsumed(void)
 	atomic_store_explicit(MXN_ATOMIC(&p->tx.ctl->cons), 1u, memory_order_release);
 	failed = ep->counters[MXL_CNT_ZOMBIE_FAILED];
 	pair_evt(ep, MXN_EVT_PAIR_CLOSED, 60, MXN_ST_AWAY);
+	CHECK(!lp->pair);
+	for (uint16_t n = 2; n <= 3; n++) {
+		CHECK(ta_take_cmd(ep, &c));
+		CHECK_EQ(c.op, MXN_CMD_SEND_TINY);
+		CHECK_EQ(mxn_cmd_seq(&c), n);
+		CHECK_EQ(c.pair_seq, 1);
+		CHECK_EQ(c.length, 8);
+		CHECK_EQ(c.match_info, 0x42);
+		CHECK(!memcmp(c.u.tiny, "abcdefg", 8));
+	}
+	CHECK_EQ(ta_cmds_pending(ep), 0);
+	CHECK_EQ(lp->tx_p, 1);
+	CHECK_EQ(ep->counters[MXL_CNT_PAIR_RESENT], 2);
+	CHECK_EQ(ep->counters[MXL_CNT_ZOMBIE_FAILED], failed);
+	mxl_endpoint_close(ep);
+}
+
+/*
+ * The same, but a send went through the daemon after those slots: sent
+ * again they would overtake it, so they are counted failed after
+ * completion instead (never silent), and still leave the pair order.
+ */
+static void test_away_counts_unsendable(void)
+{
+	struct mx_endpoint *ep = one_channel(MXN_EVT_PAIR_XEN_OFFER, 61);
+	struct mxl_pair *p = ep->lp[PEER_EP].pair;
+	uint64_t failed;
+	struct mxn_cmd c;
+
+	for (int i = 0; i < 3; i++)
+		send_tiny(ep, PEER_EP);
+	p->tx_off = true;
+	send_tiny(ep, PEER_EP); /* through the daemon, after slot 2 */
+	p->tx_off = false;
+	CHECK(ta_take_cmd(ep, &c));
+	atomic_store_explicit(MXN_ATOMIC(&p->tx.ctl->cons), 1u, memory_order_release);
+	failed = ep->counters[MXL_CNT_ZOMBIE_FAILED];
+	pair_evt(ep, MXN_EVT_PAIR_CLOSED, 61, MXN_ST_AWAY);
 	CHECK_EQ(ep->counters[MXL_CNT_ZOMBIE_FAILED], failed + 2);
-	CHECK(!ep->lp[PEER_EP].pair);
+	CHECK_EQ(ep->counters[MXL_CNT_PAIR_RESENT], 0);
+	CHECK_EQ(ta_cmds_pending(ep), 0);
+	CHECK_EQ(ep->lp[PEER_EP].tx_p, 1);
+	mxl_endpoint_close(ep);
+}
+
+/*
+ * Side 1 whose guest was restored: it had taken 3 of the peer's messages
+ * but published only 2 (frozen mid-drain).  The survivor sends the third
+ * again through the daemon (it is then dropped here by its number), so
+ * our counts move it from the pair path to the daemon path.
+ */
+static void test_restored_rebases(void)
+{
+	struct mx_endpoint *ep = one_channel(MXN_EVT_PAIR_XEN_MAP, 62);
+	struct mxl_pair *p = ep->lp[PEER_EP].pair;
+	struct mxl_lpeer *lp = &ep->lp[PEER_EP];
+	struct mxn_pair_slot s = { .type = MXN_PAIR_TINY, .length = 1, .match_info = 0x66 };
+	uint32_t d;
+
+	for (uint32_t i = 0; i < 3; i++) {
+		s.seq = mxn_pair_seq_of(i);
+		s.send_seq = (uint16_t)(i + 1);
+		memcpy(&p->rx_slots[i], &s, sizeof(s));
+	}
+	CHECK_EQ(mx_progress(ep), MX_SUCCESS);
+	CHECK_EQ(lp->rx_p, 3);
+	CHECK_EQ(p->rx_published, 3);
+	p->rx_published = 2; /* as if frozen before the last release */
+	d = lp->rx_d;
+	ring_err = -EPIPE;
+	mxl_pair_probe_lost(ep);
+	ring_err = 0;
+	CHECK_EQ(lp->rx_p, 2);
+	CHECK_EQ(lp->rx_d, d + 1);
 	mxl_endpoint_close(ep);
 }
 
@@ -548,6 +623,8 @@ int main(void)
 	test_restore();
 	test_suspended_zeroes();
 	test_send_numbers();
-	test_away_counts_unconsumed();
+	test_away_resends_unconsumed();
+	test_away_counts_unsendable();
+	test_restored_rebases();
 	DONE();
 }
