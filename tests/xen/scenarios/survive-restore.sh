@@ -68,6 +68,9 @@ pmaps() { sed -n 's/.*shim counters:.* peer_maps \([0-9]*\) peer_maps_dropped \(
   [ "$(pmaps | cut -d' ' -f2)" -ge 1 -a "$(pmaps | cut -d' ' -f3)" = 0 ]
 P2=$(sed -n 's/.*client longest pause.*Pair channel sends \([0-9]*\).*/\1/p' "$(guest_log u2)" | tail -1)
 [ $PAIRS = yes ] && check "a new pair channel carried u2's stream after the restore (pair sends ${P1:-0} at the restore, ${P2:-0} at the end)" [ "${P2:-0}" -gt "${P1:-0}" ]
+# what u1 had not consumed at the freeze: sent again through the daemon
+RS=$(sed -n 's/.*client longest pause.*Pair slots sent again through the daemon for a saved peer \([0-9]*\).*/\1/p' "$(guest_log u2)" | tail -1)
+[ $PAIRS = yes ] && say "u2 sent again ${RS:-0} pair slot(s) u1 had not consumed at the save"
 myrixenctl counters > /tmp/counters.txt; cat /tmp/counters.txt
 cnt() { sed -n "/^xen:/,/^[a-z]/s/^ *$1: *//p" /tmp/counters.txt | head -1; }
 ccnt() { sed -n "/^core:/,/^[a-z]/s/^ *$1: *//p" /tmp/counters.txt | head -1; }
