@@ -96,6 +96,21 @@ ns_daemon() {
 	ns_fail "myribackd for $h did not start"
 }
 
+# ns_bridge_hosts HOST...: each HOST a namespace on one bridge (veth vHOST,
+# bridge port pHOST), with its daemon
+ns_bridge_hosts() {
+	local h
+	ns_add br
+	ip -n "${P}br" link add "${P}bridge" type bridge || ns_fail "bridge"
+	ip -n "${P}br" link set "${P}bridge" up
+	for h in "$@"; do
+		ns_add "$h"
+		ns_veth "$h" "v$h" br "p$h"
+		ip -n "${P}br" link set "${P}p$h" master "${P}bridge"
+	done
+	for h in "$@"; do ns_daemon "$h" "v$h"; done
+}
+
 # ns_run HOST CMD...: run an MX program against HOST's daemon, in its namespace
 ns_run() {
 	local h=$1

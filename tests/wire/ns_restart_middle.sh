@@ -19,15 +19,7 @@ ns_require
 N=${MXW_RESTART_N:-1000}
 MIN=${1:-0}
 MAX=$((1 << 20))
-ns_add br
-ip -n "${P}br" link add "${P}bridge" type bridge || ns_fail "bridge"
-ip -n "${P}br" link set "${P}bridge" up
-for h in a b c; do
-	ns_add $h
-	ns_veth $h v$h br p$h
-	ip -n "${P}br" link set "${P}p$h" master "${P}bridge"
-done
-for h in a b c; do ns_daemon $h v$h; done
+ns_bridge_hosts a b c
 ns_run b timeout 500 "$MXW_SURVIVE" -s -e 1 -k 2 -n $N -w 8 -m $MIN -S $MAX > "$DIR/echo.log" 2>&1 &
 echo_pid=$!
 mac() { ip -n "$P$1" link show "$P$2" | awk '/link\/ether/ {print $2}'; }

@@ -3,15 +3,7 @@
 # resolved by broadcast HOST_QUERY across the bridge.
 . "$(dirname "$0")/ns_lib.sh"
 ns_require
-ns_add br
-ip -n "${P}br" link add "${P}bridge" type bridge || ns_fail "bridge"
-ip -n "${P}br" link set "${P}bridge" up
-for h in a b c; do
-	ns_add $h
-	ns_veth $h v$h br p$h
-	ip -n "${P}br" link set "${P}p$h" master "${P}bridge"
-done
-for h in a b c; do ns_daemon $h v$h; done
+ns_bridge_hosts a b c
 pids=()
 ns_run a timeout 300 "$MXW_XFER" -e 1 -d b:2 -n 2 > "$DIR/x1.log" 2>&1 & pids+=($!)
 ns_run b timeout 300 "$MXW_XFER" -e 2 -d a:1 -n 2 > "$DIR/x2.log" 2>&1 & pids+=($!)
