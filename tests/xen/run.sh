@@ -134,7 +134,7 @@ if grep -q "MXT-RESULT: PASS $SCEN" "$LOG"; then
 fi
 echo "run.sh: $SCEN FAILED (qemu rc=$rc; 124 = killed after ${TIMEOUT}s, 33 = dom0 finished), log $LOG"
 echo "---- verdict and failed checks ----"
-grep -E 'MXT-RESULT|FAIL|Oops|BUG|panic|Call Trace|myribackd.*(err|warn)' "$LOG" | head -40
+grep -aE 'MXT-RESULT|FAIL|Oops|BUG|panic|Call Trace|myribackd.*(err|warn)|\(XEN\).*([Cc]rash|[Tt]riple|fault)' "$LOG" | head -40
 echo "---- harness progress ----"
 grep -E 'MXT: |MXS-PROBE' "$LOG" | tail -40
 echo "---- last 40 lines ----"

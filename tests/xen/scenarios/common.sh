@@ -31,6 +31,27 @@ domu_result() { # NAME TIMEOUT: wait for the guest's verdict; 0 on PASS
   guest_says "$1" 'DOMU-RESULT: PASS'
 }
 domu_gone() { ! xl list | grep -q "^$1 "; }
+# guest_awaits TIMEOUT NAME PATTERN: wait until guest NAME says PATTERN; 0
+# when it did.  A guest that is gone (crashed: on_crash=destroy) ends the
+# wait at once, with the hypervisor's last words about it, instead of after
+# the whole timeout: a scenario's waits add up, and one dead guest used to
+# run it past its own timeout with nothing printed.  xl list is dear under
+# TCG, so it is asked once every few seconds, not on every poll.
+says_or_gone() {
+  guest_says "$1" "$2" && return 0
+  [ $(( $(cut -d. -f1 /proc/uptime) % 4 )) = 0 ] && domu_gone "$1"
+}
+guest_awaits() {
+  wait_for "$1" says_or_gone "$2" "$3"
+  guest_says "$2" "$3" && return 0
+  if domu_gone "$2"; then
+    say "$2 is gone before saying '$3'; the hypervisor's last lines:"
+    xl dmesg 2>/dev/null | tail -15 | sed 's/^/MXT:   xl dmesg: /'
+    say "$2's console, last lines:"
+    tail -15 "$(guest_log "$2")" 2>/dev/null | sed 's/^/MXT:   guest: /'
+  fi
+  return 1
+}
 no_zombies() { ! xl list | grep -q '(null)'; }
 xs_is() { [ "$(xenstore-read "$1" 2>/dev/null)" = "$2" ]; }
 daemon_start() { # starts myribackd with the Xen transport; logs to /tmp/myribackd.log

@@ -14,13 +14,13 @@ D3=$(domu_create u3 pv hold) || fail "create u3"
 for d in $D1 $D2 $D3; do check "myrixenctl attach $d" myrixenctl attach $d; done
 check "attach twice is refused" sh -c "! myrixenctl attach $D1 2>/dev/null"
 
-check "u2 (hostile) ran" wait_for 200 guest_says u2 'hostile done'
+check "u2 (hostile) ran" guest_awaits 200 u2 'hostile done'
 check "daemon survived the hostile guest" kill -0 $MXD_PID
 myrixenctl list > /tmp/guests.txt 2>&1; cat /tmp/guests.txt
 check "u2 is shown cut off" grep -q cut-off /tmp/guests.txt
 check "u2 (hostile) verdict" domu_result u2 60
 
-check "u3 is transferring" wait_for 150 guest_says u3 'transferring'
+check "u3 is transferring" guest_awaits 150 u3 'transferring'
 HELD=$(gntdev_maps)
 check "daemon maps u3's area ($HELD > $BASE)" [ "$HELD" -gt "$BASE" ]
 P1=$(pulled_bytes); sleep 1; P2=$(pulled_bytes)
@@ -29,7 +29,7 @@ xl destroy u3
 check "u3 fully destroyed (no dying domain keeps dom0 mappings)" wait_for 40 sh -c "! xl list | grep -q -e '^u3 ' -e '(null)'" || xl list
 check "daemon survived the destruction" kill -0 $MXD_PID
 
-check "u1 first round trip" wait_for 150 guest_says u1 'MXS-PROBE: wake PASSED'
+check "u1 first round trip" guest_awaits 150 u1 'MXS-PROBE: wake PASSED'
 NOW=$(gntdev_maps)
 check "u3's mappings are gone ($NOW < $HELD)" [ "$NOW" -lt "$HELD" ]
 say "restarting myribackd"
