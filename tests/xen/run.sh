@@ -112,11 +112,16 @@ QEMU=(qemu-system-x86_64 -accel tcg,thread=multi -cpu qemu64,+svm,+npt -smp "${S
 if [ "$SCEN" = shell ]; then exec "${QEMU[@]}" -serial mon:stdio; fi
 if [ -n "${PAIR:-}" ]; then run_pair; return $?; fi
 LOG=$ART/$TAG-$SCEN.log
-t2=$EPOCHREALTIME
-s0=${t2/./}
 if [ -n "${DEMO:-}" ]; then
   echo "demo: booting Xen + dom0 + two PV domUs under QEMU (about a minute); the MX ping-pong follows"
 fi
+# A guest the emulated CPU triple-faults (QEMU TCG, README "Known limits";
+# Xen prints "dNvN Triple fault") says nothing about myrixen: that run is
+# kept as LOG.emulator-fault and the scenario runs once more.  Any other
+# failure, a hang included, is the verdict.
+for attempt in 1 2; do
+t2=$EPOCHREALTIME
+s0=${t2/./}
 timeout -k 5 "$TIMEOUT" "${QEMU[@]}" -monitor none -serial stdio </dev/null 2>&1 |
   while IFS= read -r l; do
     n=${EPOCHREALTIME/./}; d=$(( (n - s0) / 10000 ))
@@ -132,6 +137,12 @@ if grep -q "MXT-RESULT: PASS $SCEN" "$LOG"; then
   echo "run.sh: $SCEN PASSED ($(grep -c 'MXT: .*ok:' "$LOG") checks), log $LOG"
   exit 0
 fi
+fault=$(grep -a -m1 '(XEN).*Triple fault' "$LOG")
+[ "$attempt" = 1 ] && [ -n "$fault" ] || break
+echo "run.sh: $SCEN: the emulated CPU triple-faulted a guest (${fault//$'\r'/}); log kept as $LOG.emulator-fault, running the scenario once more"
+mv "$LOG" "$LOG.emulator-fault"
+echo "emulator fault $SCEN: ${fault//$'\r'/}" >> "$ART/$TAG-timings.txt"
+done
 echo "run.sh: $SCEN FAILED (qemu rc=$rc; 124 = killed after ${TIMEOUT}s, 33 = dom0 finished), log $LOG"
 echo "---- verdict and failed checks ----"
 grep -aE 'MXT-RESULT|FAIL|Oops|BUG|panic|Call Trace|myribackd.*(err|warn)|\(XEN\).*([Cc]rash|[Tt]riple|fault)' "$LOG" | head -40
