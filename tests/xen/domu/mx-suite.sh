@@ -2,12 +2,12 @@
 need "myrixen device connected" wait_for 200 shim_is Connected || return
 for t in it_classes it_vectors it_semantics; do
   [ -x /mxt/bin/$t ] || { say "$t not built"; continue; }
-  s=$(up); $t > /tmp/$t.txt 2>&1; rc=$?; tail -15 /tmp/$t.txt
+  s=$(up); bounded 180 /tmp/$t.txt $t; rc=$?; tail -15 /tmp/$t.txt
   check "$t through /dev/myrixen (took $(echo "$(up) - $s" | bc 2>/dev/null || echo ?)s)" [ $rc = 0 ]
 done
 HOST=$(mx_info 2>/dev/null | sed -n 's/.*[Hh]ostname[^:]*: *\([^ ]*\).*/\1/p' | head -1)
 say "driving mx_pingpong against ${HOST:-emuhost}:1 (u1)"
-mx_pingpong -d ${HOST:-emuhost}:1 -V -n 2 -w 1 -C > /tmp/pp.txt 2>&1; rc=$?; cat /tmp/pp.txt
+bounded 180 /tmp/pp.txt mx_pingpong -d ${HOST:-emuhost}:1 -V -n 2 -w 1 -C; rc=$?; cat /tmp/pp.txt
 check "verified ping-pong sweep 0 B .. 4 MiB between two domUs" [ $rc = 0 ]
 check "sweep reached 4 MiB" grep -q '^ *4194304 ' /tmp/pp.txt
 # Tiny, small and medium (0 B .. 32 KiB: 17 sizes x 3 round trips) went
@@ -26,7 +26,7 @@ check "the pair channel rang through the shim's bell ($(pc 'Pair bells bound by 
 HUGE=$(cmdline_arg mxt.huge)
 if [ -n "$HUGE" ]; then
   say "driving $HUGE-byte messages against u1"
-  mx_pingpong -d ${HOST:-emuhost}:1 -V -n 1 -w 0 -s "$HUGE" -S "$HUGE" > /tmp/pph.txt 2>&1; rc=$?
+  bounded 180 /tmp/pph.txt mx_pingpong -d ${HOST:-emuhost}:1 -V -n 1 -w 0 -s "$HUGE" -S "$HUGE"; rc=$?
   cat /tmp/pph.txt
   check "verified $HUGE-byte messages between two domUs" [ $rc = 0 ]
   check "reached $HUGE bytes" grep -q "^ *$HUGE " /tmp/pph.txt

@@ -21,6 +21,25 @@ wait_for() {
     [ "$(cut -d. -f1 /proc/uptime)" -ge $end ] && return 1; sleep 0.25
   done
 }
+# bounded SECS OUT CMD...: run CMD with its output in OUT; 0..255 its exit.
+# A CMD still running after SECS s is a hang: say so with where it sleeps
+# (wchan, kernel stack: the shim's waits show there) and its output's last
+# lines, then kill it (exit 124), so a hung program is named in the console
+# the host prints instead of only running the scenario out of time.
+bounded() {
+  local secs=$1 out=$2 pid n=0; shift 2
+  "$@" > "$out" 2>&1 &
+  pid=$!
+  while kill -0 $pid 2>/dev/null && [ $n -lt $((secs * 4)) ]; do sleep 0.25; n=$((n + 1)); done
+  if kill -0 $pid 2>/dev/null; then
+    say "HANG: $* still running after $secs s (wchan $(cat /proc/$pid/wchan 2>/dev/null))"
+    sed 's/^/MXT:   stack: /' /proc/$pid/stack 2>/dev/null | head -12
+    tail -12 "$out" | sed 's/^/MXT:   output: /'
+    kill -9 $pid 2>/dev/null; wait $pid 2>/dev/null
+    return 124
+  fi
+  wait $pid
+}
 mount_basics() {
   mount -t proc proc /proc
   mount -t sysfs sysfs /sys

@@ -35,7 +35,9 @@ domu_gone() { ! xl list | grep -q "^$1 "; }
 # when it did.  A guest that is gone (crashed: on_crash=destroy) ends the
 # wait at once, with the hypervisor's last words about it, instead of after
 # the whole timeout: a scenario's waits add up, and one dead guest used to
-# run it past its own timeout with nothing printed.  xl list is dear under
+# run it past its own timeout with nothing printed.  A failed wait prints
+# the guest's console tail at once (a hung program names itself there:
+# guest/lib.sh bounded).  xl list is dear under
 # TCG, so it is asked once every few seconds, not on every poll.
 says_or_gone() {
   guest_says "$1" "$2" && return 0
@@ -47,9 +49,12 @@ guest_awaits() {
   if domu_gone "$2"; then
     say "$2 is gone before saying '$3'; the hypervisor's last lines:"
     xl dmesg 2>/dev/null | tail -15 | sed 's/^/MXT:   xl dmesg: /'
-    say "$2's console, last lines:"
-    tail -15 "$(guest_log "$2")" 2>/dev/null | sed 's/^/MXT:   guest: /'
+  else
+    say "$2 did not say '$3' within $1 s"
   fi
+  # now, not at the end: a scenario killed by its timeout never gets there
+  say "$2's console, last lines:"
+  tail -20 "$(guest_log "$2")" 2>/dev/null | sed 's/^/MXT:   guest: /'
   return 1
 }
 no_zombies() { ! xl list | grep -q '(null)'; }
