@@ -2,12 +2,13 @@
 # mxt.huge=BYTES on the command line, a second run for messages of that size.
 need "myrixen device connected" wait_for 200 shim_is Connected || return
 say "mx_pingpong echo side on endpoint 1"
-mx_pingpong -e 1 -C > /tmp/echo.txt 2>&1; rc=$?; cat /tmp/echo.txt
+# bounded: u2 boots, runs its suite, then drives this (65 s in all idle, 160 s at load 5)
+bounded 300 /tmp/echo.txt mx_pingpong -e 1 -C; rc=$?; cat /tmp/echo.txt
 check "mx_pingpong echo side completed" [ $rc = 0 ]
 HUGE=$(cmdline_arg mxt.huge)
 if [ -n "$HUGE" ]; then
   say "mx_pingpong echo side for $HUGE-byte messages"
-  mx_pingpong -e 1 -S "$HUGE" > /tmp/echo-huge.txt 2>&1; rc=$?; cat /tmp/echo-huge.txt
+  bounded 180 /tmp/echo-huge.txt mx_pingpong -e 1 -S "$HUGE"; rc=$?; cat /tmp/echo-huge.txt
   check "mx_pingpong echo side of the $HUGE-byte messages completed" [ $rc = 0 ]
 fi
 if [ "$(cmdline_arg mxt.pairkill)" = 1 ]; then
