@@ -98,11 +98,15 @@ static void start_daemon(const char *extra)
 		execl(daemon_bin, daemon_bin, "-f", "-c", conf_path, (char *)NULL);
 		_exit(127);
 	}
-	for (int i = 0; i < 1000 && access(sock_path, F_OK); i++) {
+	/* Each socket's path appears once it listens (unix_listen.h), the
+	 * control socket after the local one: counter() needs both (asking
+	 * between the two failed -ENOENT under load). */
+	for (int i = 0; i < 1000 && (access(sock_path, F_OK) || access(ctl_path, F_OK)); i++) {
 		CHECK(waitpid(daemon_pid, NULL, WNOHANG) == 0);
 		usleep(10000);
 	}
 	CHECK(access(sock_path, F_OK) == 0);
+	CHECK(access(ctl_path, F_OK) == 0);
 }
 
 static long long counter(const char *key)

@@ -60,12 +60,14 @@ static inline void it_daemon_stop(struct it_daemon *d, int sig)
 /* Start it again on the same configuration; exits the test on failure. */
 static inline void it_daemon_start(struct it_daemon *d)
 {
-	char conf[512], sock[512];
+	char conf[512], sock[512], ctl[512];
 	struct stat st;
 
 	snprintf(conf, sizeof(conf), "%s/myribackd.conf", d->dir);
 	snprintf(sock, sizeof(sock), "%s/local.sock", d->dir);
-	unlink(sock); /* a crashed daemon's socket: wait for the new one */
+	snprintf(ctl, sizeof(ctl), "%s/ctl.sock", d->dir);
+	unlink(sock); /* a crashed daemon's sockets: wait for the new ones */
+	unlink(ctl);
 	d->pid = fork();
 	if (d->pid == 0) {
 		execl(d->exe, d->exe, "-f", "-c", conf, (char *)NULL);
@@ -73,7 +75,9 @@ static inline void it_daemon_start(struct it_daemon *d)
 	}
 	d->ours = 1;
 	for (int i = 0; i < 2000; i++) {
-		if (stat(sock, &st) == 0 && S_ISSOCK(st.st_mode))
+		/* the control socket appears after the local one */
+		if (stat(sock, &st) == 0 && S_ISSOCK(st.st_mode) && stat(ctl, &st) == 0 &&
+		    S_ISSOCK(st.st_mode))
 			return;
 		usleep(10000);
 	}

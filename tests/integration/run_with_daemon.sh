@@ -32,13 +32,14 @@ CONF
 dpid=$!
 # The socket path appears only once the daemon listens on it (bound under a
 # temporary name, renamed into place): its existence is the readiness signal.
+# The control socket comes after the local one; tests ask it for counters.
 for _ in $(seq 400); do
-	[ -S "$dir/local.sock" ] && break
+	[ -S "$dir/local.sock" ] && [ -S "$dir/ctl.sock" ] && break
 	kill -0 "$dpid" 2>/dev/null || break
 	sleep 0.05
 done
-if [ ! -S "$dir/local.sock" ]; then
-	echo "FAIL: myribackd did not create $dir/local.sock within 20 s:"; cat "$dir/daemon.log"
+if [ ! -S "$dir/local.sock" ] || [ ! -S "$dir/ctl.sock" ]; then
+	echo "FAIL: myribackd did not create $dir/local.sock and ctl.sock within 20 s:"; cat "$dir/daemon.log"
 	exit 1
 fi
 export MYRIXEN_SOCKET="$dir/local.sock" MYRIXEN_TEST_DAEMON_PID=$dpid MYRIXEN_TEST_DIR=$dir

@@ -88,8 +88,9 @@ ns_daemon() {
 	ip netns exec "$P$h" "$MYRIBACKD" -f -c "$DIR/$h.conf" > "$DIR/$h.log" 2>&1 &
 	PIDS+=($!)
 	eval "PID_$h=$!"
+	# each socket appears once it listens, the control socket last
 	for _ in $(seq 100); do
-		[ -S "$DIR/$h.sock" ] && return 0
+		[ -S "$DIR/$h.sock" ] && [ -S "$DIR/$h.ctl" ] && return 0
 		kill -0 "$!" 2>/dev/null || break
 		sleep 0.05
 	done
