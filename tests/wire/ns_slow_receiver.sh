@@ -6,10 +6,13 @@
 # room: every message arrives in order with every byte right, the receiver
 # drops nothing, and the sender's daemon does not resend on its 20 ms
 # timeout.  Before, each stall dropped mediums (6063 drops, 2433 of the
-# 3000 messages resent).  On a loaded machine a daemon kept off the CPU
-# for a resend period resends what the receiver's progress report had not
-# yet covered (1036 of 3000 seen in a CI run at load 22): up to half the
-# messages is tolerated, never a drop.  'held' shows the queue did fill.
+# 3000 messages resent).  The sender's resends are shown, not bounded:
+# with the resend timer at 20 ms, a daemon kept off the CPU that long
+# resends what the receiver's progress report had not yet covered, however
+# the receiver behaves (1036 of 3000 seen in CI at load 22, 2327 under ASan
+# at load 19).  That a slow application alone costs no resend is asserted
+# where the clock is the test's: wire_proto test_full_receiver (resends 0).
+# Here: never a drop, and 'held' shows the queue did fill.
 . "$(dirname "$0")/ns_lib.sh"
 ns_require
 [ -n "${MXW_CTL:-}" ] || ns_skip "myrixenctl not built"
@@ -33,5 +36,4 @@ echo "sender resends $resends, receiver held $held, drops $drops"
 [ -n "$resends" ] && [ -n "$held" ] && [ -n "$drops" ] || ns_fail "counters not found"
 [ "$held" -gt 0 ] || ns_fail "the receiver's queue never filled: the test proves nothing"
 [ "$drops" -eq 0 ] || ns_fail "$drops frames dropped by the receiver"
-[ "$resends" -lt $((COUNT / 2)) ] || ns_fail "$resends messages resent on the timeout"
 echo "PASS"
