@@ -305,6 +305,13 @@ static int k_wire_mtu(struct parse *p, const char *v)
 	return set_u32(p, v, 1280, 9000, false, &p->cfg->wire_mtu);
 }
 
+/* How long a peer that owes us something may stay silent (its daemon
+ * killed and started again, a cable pulled) before its transfers fail. */
+static int k_peer_timeout(struct parse *p, const char *v)
+{
+	return set_u32(p, v, 1000, 3600000, false, &p->cfg->peer_timeout_ms);
+}
+
 static int k_poll_window(struct parse *p, const char *v)
 {
 	return set_u32(p, v, 0, 1000000, false, &p->cfg->poll_window_us);
@@ -461,6 +468,7 @@ static const struct key keys[] = {
 	{ "interface", k_interface, false },
 	{ "wire", k_wire, false },
 	{ "wire_mtu", k_wire_mtu, false },
+	{ "peer_timeout_ms", k_peer_timeout, false },
 	{ "transports", k_transports, false },
 	{ "local_socket", k_local_socket, false },
 	{ "local_group", k_local_group, false },
@@ -707,6 +715,8 @@ int mxd_config_format(const struct mxd_config *c, char *buf, size_t len)
 		OUT("hostname = %s\n", c->hostname);
 	if (c->wire_mtu)
 		OUT("wire_mtu = %u\n", c->wire_mtu);
+	if (c->peer_timeout_ms)
+		OUT("peer_timeout_ms = %u\n", c->peer_timeout_ms);
 	if (c->nic_id) {
 		fmt_mac(c->nic_id, mac);
 		OUT("nic_id = %s\n", mac);
@@ -729,6 +739,7 @@ bool mxd_config_equal(const struct mxd_config *a, const struct mxd_config *b)
 	    strcmp(a->ctl_socket, b->ctl_socket) || strcmp(a->ctl_group, b->ctl_group) ||
 	    strcmp(a->interface, b->interface) || a->nic_id != b->nic_id ||
 	    strcmp(a->hostname, b->hostname) || a->wire_mtu != b->wire_mtu ||
+	    a->peer_timeout_ms != b->peer_timeout_ms ||
 	    a->poll_window_us != b->poll_window_us ||
 	    a->poll_budget != b->poll_budget || a->poll_spin_force != b->poll_spin_force ||
 	    a->log_level != b->log_level ||

@@ -49,6 +49,9 @@ struct mxd_config {
 	uint64_t nic_id;            /* 0 = from the interface MAC, or derived */
 	char hostname[MXD_NAME_MAX];        /* "" = gethostname() */
 	uint32_t wire_mtu;          /* Open-MX's MTU (whole frame); 0 = min(interface, 9000) */
+	/* a silent peer's transfers fail after this (MX's request timeout);
+	 * 0 = the wire engine's default (MXW_PEER_TIMEOUT_MS_DEFAULT) */
+	uint32_t peer_timeout_ms;
 	/* anticipatory polling window after a ring had work, microseconds */
 	uint32_t poll_window_us;
 	uint32_t poll_budget;       /* slots consumed per ring per pass */

@@ -43,6 +43,7 @@ static void keep_restart_only(const struct mxd_config *old, struct mxd_config *n
 	KEEP_VAL(transport_local, "transports");
 	KEEP_VAL(transport_xen, "transports");
 	KEEP_VAL(nic_id, "nic_id");
+	KEEP_VAL(peer_timeout_ms, "peer_timeout_ms");
 #undef KEEP_STR
 #undef KEEP_VAL
 }

@@ -536,6 +536,8 @@ static int engine_proto(struct mxw_engine *e, const struct mxd_config *cfg)
 	snprintf(p.hostname, sizeof(p.hostname), "%s", mxd_core_hostname(e->core));
 	p.mtu = e->wire_mtu = wire_mtu(e, cfg);
 	p.pull_blocks_total = pull_cap(e);
+	if (cfg->peer_timeout_ms)
+		p.peer_timeout_us = cfg->peer_timeout_ms * 1000u;
 	err = mxw_proto_new(&p, &cb, &e->pr);
 	if (err)
 		return err;

@@ -31,16 +31,17 @@
  *
  * While the daemon is down its peers hear nothing, and a peer that owes
  * them something (acks, pull replies, a NOTIFY) is given up on after
- * keepalive_probes unanswered probes, about 6 s: every transfer with it
- * fails.  A restart under load (or an upgrade) may take longer.  So a
- * daemon that stops (SIGTERM: systemctl stop or restart) while it holds
+ * peer_timeout_us of silence (65 s by default, MX's request timeout):
+ * every transfer with it fails.  A daemon killed and started again within
+ * it is ridden out like any restart.  A shorter timeout may be configured
+ * (peer_timeout_ms), so a daemon that stops (SIGTERM: systemctl stop or restart) while it holds
  * partners says so first: a HOST_QUERY marked leaving (mxoe_wire.h) to
  * each host where it has one, twice (`leaves`).  The peer then keeps
  * probing it but gives up on it no sooner than pull_park_us later (the
  * library's re-attach minute and a margin: `peers_away`), unless another
  * life speaks first (its successor; given up on as usual from then).  A
- * daemon killed or crashed says nothing: its peers give up after the
- * usual silence.  A forged "leaving" only delays the verdict on a host
+ * daemon killed or crashed says nothing: its peers give up after
+ * peer_timeout_us.  A forged "leaving" only delays the verdict on a host
  * that is really gone by that window.
  */
 #include <errno.h>

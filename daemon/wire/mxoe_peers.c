@@ -491,9 +491,12 @@ uint64_t mxw_liveness_progress(struct mxw_proto *pr, uint16_t i, uint64_t now)
 	due = liveness_due(pr, p);
 	if (due > now)
 		return due;
-	/* a peer whose daemon said it stops is probed, not given up on, for
-	 * as long as its endpoints may take to come back (mxoe_life.c) */
-	if (p->probes >= pr->p.keepalive_probes && now >= p->away_until) {
+	/* a silent peer is probed, not given up on, for peer_timeout_us (its
+	 * daemon may have been killed and come back), and one whose daemon
+	 * said it stops for as long as its endpoints may take to come back
+	 * (mxoe_life.c) */
+	if (p->probes >= pr->p.keepalive_probes && now >= p->away_until &&
+	    now - p->last_rx_us >= pr->p.peer_timeout_us) {
 		if (pr->cb.note) {
 			char line[160];
 

@@ -34,6 +34,7 @@ void mxw_proto_params_default(struct mxw_proto_params *p)
 	p->query_resends_max = 20;
 	p->keepalive_us = 1000000;
 	p->keepalive_probes = 5;
+	p->peer_timeout_us = MXW_PEER_TIMEOUT_MS_DEFAULT * 1000u;
 	p->evict_idle_us = 2000000;
 	p->reasm_timeout_us = 1000000;
 	p->pull_park_us = 65000000;

@@ -33,6 +33,9 @@
 
 #define MXW_PEERS_MAX 256u          /* peer table size (index 0 = this host) */
 #define MXW_NO_DEADLINE UINT64_MAX
+/* peer_timeout_us by default: the library's re-attach minute
+ * (MYRIXEN_REATTACH_MS) and a margin, as pull_park_us */
+#define MXW_PEER_TIMEOUT_MS_DEFAULT 65000u
 
 struct mxw_proto;
 
@@ -215,9 +218,14 @@ struct mxw_proto_params {
 	 * takes) and has sent no frame at all for keepalive_us, it is probed
 	 * (unicast HOST_QUERY) every keepalive_us and declared dead
 	 * (MXN_ST_TIMEOUT for everything it holds) after keepalive_probes
-	 * unanswered probes.  Any frame from it counts as an answer. */
+	 * unanswered probes and peer_timeout_us of silence.  Any frame from it
+	 * counts as an answer.  peer_timeout_us is what MX calls the request
+	 * timeout: a daemon killed or crashed (it says nothing, unlike one
+	 * that stops, mxoe_life.c) and started again within it loses nothing,
+	 * as its endpoints re-attach within the library's minute. */
 	uint32_t keepalive_us;
 	uint32_t keepalive_probes;
+	uint32_t peer_timeout_us;
 	/* A dynamic peer (not configured) or a partner with nothing in flight
 	 * may be evicted to make room once silent for evict_idle_us; a medium
 	 * reassembly with no new fragment for reasm_timeout_us is freed (the

@@ -116,6 +116,11 @@ static void t_missing_interface(void)
 	expect_ok("interface = eth0\nwire_mtu = 1500\n", &cfg);
 	CHECK(cfg.wire_mtu == 1500, "wire_mtu %u", cfg.wire_mtu);
 	expect_error("wire_mtu = 9014\n", "t.conf:1: wire_mtu: 9014 is out of range [1280..9000]");
+	CHECK(cfg.peer_timeout_ms == 0, "peer_timeout_ms default %u", cfg.peer_timeout_ms);
+	expect_ok("peer_timeout_ms = 6000\n", &cfg);
+	CHECK(cfg.peer_timeout_ms == 6000, "peer_timeout_ms %u", cfg.peer_timeout_ms);
+	expect_error("peer_timeout_ms = 999\n",
+		     "t.conf:1: peer_timeout_ms: 999 is out of range [1000..3600000]");
 }
 
 static void t_bad_mac(void)

@@ -1,11 +1,13 @@
 #!/bin/bash
-# Killing the peer's daemon gives the sender an error status, not a hang;
-# a wrong key is refused; a closed endpoint is refused.
+# Killing the peer's daemon gives the sender an error status, not a hang,
+# once a's peer_timeout_ms (6 s here; 65 s by default, for a killed daemon
+# that comes back: ns_restart_large.sh) is over; a wrong key is refused; a
+# closed endpoint is refused.
 . "$(dirname "$0")/ns_lib.sh"
 ns_require
 ns_add a; ns_add b
 ns_veth a va b vb
-ns_daemon a va
+ns_daemon a va "peer_timeout_ms = 6000"
 ns_daemon b vb
 ns_run a timeout 60 "$MXW_XFER" -e 7 -k 0x12345 -n 5 -H >/dev/null 2>&1 &
 holder=$!

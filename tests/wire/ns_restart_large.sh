@@ -7,8 +7,8 @@
 # then stopped once more.  Both ends must finish with status success.
 #
 #   ns_restart_large.sh [HOST [MIN [GAP]]]   restart HOST's daemon (b),
-#        messages of MIN bytes and more (65536); a daemon stopped by
-#        SIGTERM stays down GAP seconds (0)
+#        messages of MIN bytes and more (65536); a daemon stopped stays
+#        down GAP seconds (0)
 #
 # wire_ns_restart_large restarts b, the side that connected, with every
 # message a rendezvous of 64 KiB to 4 MiB (64 KiB, 70000 bytes, 256 KiB,
@@ -18,9 +18,11 @@
 # whose endpoint only accepted the connection (never connected out),
 # with every size class: its peer's daemon, which stays up, must connect
 # again on its own (daemon/wire/README.md).  wire_ns_restart_slow keeps b's
-# daemon down 10 s after each SIGTERM, longer than the ~6 s of silence
-# after which a peer is given up on: a stopping daemon says it is leaving,
-# and its peer waits for it (mxoe_life.c; counters leaves, peers_away).
+# daemon down 10 s after each stop, longer than the ~6 s of silence after
+# which a peer was once given up on: a stopping daemon says it is leaving,
+# and its peer waits for it (mxoe_life.c; counters leaves, peers_away); a
+# killed one says nothing, and its peer waits for it as long as MX's
+# request timeout (peer_timeout_ms, 65 s; counter timeouts stays 0).
 . "$(dirname "$0")/ns_lib.sh"
 [ -n "${MXW_SURVIVE:-}" ] || ns_skip "it_survive not built"
 ns_require
@@ -59,7 +61,7 @@ restart() {
 	kill -0 "$pid" 2>/dev/null && ns_fail "daemon $h did not stop on SIG$sig"
 	mv "$DIR/$h.log" "$DIR/$h.$sig.log"
 	[ "$sig" = KILL ] && rm -f "$DIR/$h.sock" "$DIR/$h.ctl"
-	[ "$sig" = TERM ] && [ "$GAP" -gt 0 ] && sleep "$GAP"
+	[ "$GAP" -gt 0 ] && sleep "$GAP"
 	if [ "$h" = a ]; then ns_daemon a va; else ns_daemon b vb; fi
 	echo "restarted $h's daemon (SIG$sig) after $(sed -n 's/.*: \([0-9]*\)\/.*/\1/p' "$DIR/client.log" | tail -1) round trips"
 }
@@ -96,6 +98,9 @@ if [ -n "${MXW_CTL:-}" ]; then
 		o=$([ "$HOST" = a ] && echo b || echo a)
 		aw=$("$MXW_CTL" -s "$DIR/$o.ctl" counters | sed -n 's/^ *peers_away: //p' | head -1)
 		[ "${aw:-0}" -ge 2 ] || ns_fail "$o's daemon heard $HOST leave ${aw:-0} time(s), not after each SIGTERM"
+		# nothing given up, the killed daemon's silence included
+		to=$("$MXW_CTL" -s "$DIR/$o.ctl" counters | sed -n 's/^ *timeouts: //p' | head -1)
+		[ "${to:-1}" -eq 0 ] || ns_fail "$o's daemon gave $HOST up ${to:-?} time(s)"
 	fi
 	if [ "$HOST" = a ]; then
 		rc=$("$MXW_CTL" -s "$DIR/b.ctl" counters | sed -n 's/^ *reconnects: //p' | head -1)

@@ -839,7 +839,8 @@ static void test_session_and_death(void)
 	chan.dead[1] = true;
 	CHECK(send_one(0, 1, 2, 4, 64) == 0);
 	CHECK(send_one(0, 1, 2, 5, 100000) == 0);
-	run_until(now_us + 30u * 1000000u);
+	/* given up after peer_timeout_us (65 s) of silence */
+	run_until(now_us + 70u * 1000000u);
 	CHECK(hosts[0].send_err[MXN_ST_TIMEOUT] == 1);
 	CHECK(hosts[0].rndv_err[MXN_ST_TIMEOUT] == 1);
 	mxw_proto_get_counters(hosts[0].pr, &c);
@@ -854,9 +855,10 @@ static void test_session_and_death(void)
 	CHECK(send_one(0, 1, 2, 6, 50000) == 0);
 	run_until(now_us + 20u * 1000000u);
 	CHECK(hosts[0].rndv_ok == 0 && hosts[0].rndv_err[MXN_ST_TIMEOUT] == 1);
-	/* ...and learns of the peer's death from unanswered probes */
+	/* ...and learns of the peer's death from unanswered probes, after
+	 * peer_timeout_us (65 s) of silence */
 	chan.dead[1] = true;
-	run_until(now_us + 20u * 1000000u);
+	run_until(now_us + 70u * 1000000u);
 	CHECK(hosts[0].rndv_err[MXN_ST_TIMEOUT] == 2);
 	chan.dead[1] = false;
 	hosts_free();
@@ -1460,9 +1462,10 @@ static void test_openmx_liveness_and_names(void)
 	CHECK(strcmp(pi.hostname, "omxcfg") == 0);
 	CHECK(mxw_proto_lookup(hosts[0].pr, from, 9, 0, "omxcfg:0", 8) == 0);
 	CHECK(hosts[0].lookup_ok == 3 && hosts[0].lookup_nic == 0x020000000011ull);
-	/* once the node stops answering, the peer is given up after the probes */
+	/* once the node stops answering, the peer is given up after
+	 * peer_timeout_us (65 s) of silence */
 	chan.omx[1] = false;
-	run_until(now_us + 10u * 1000000u);
+	run_until(now_us + 70u * 1000000u);
 	CHECK(hosts[0].send_err[MXN_ST_TIMEOUT] == 1);
 	chan.omx[1] = false;
 	hosts_free();
@@ -2108,12 +2111,56 @@ static void test_leaving_peer_waited_for(void)
 	hosts_free();
 }
 
+/*
+ * A daemon killed (SIGKILL, a crash) says nothing before it goes, and its
+ * successor comes 15 s later: past the ~6 s of silence (5 probes) after
+ * which its peer once gave it up and failed the send TIMEOUT (on the old
+ * code: timeouts 1, send timeouts 1).  MX's request timeout is what a
+ * silent peer gets (peer_timeout_us, 65 s): the send is kept, probed for,
+ * and delivered once host 1 answers again.  Dead for good, the peer is
+ * given up on once the timeout is over, not before.
+ */
+static void test_killed_peer_waited_for(void)
+{
+	struct mxw_counters c0;
+
+	connect_one_way(9000);
+	CHECK(send_one(0, 1, 2, 0, 20) == 0);
+	run_until(now_us + 100000);
+	CHECK(hosts[1].nrx[2] == 1);
+	chan.dead[1] = true;
+	CHECK(send_one(0, 1, 2, 1, 64) == 0);
+	CHECK(send_one(0, 1, 2, 2, 100000) == 0);
+	run_until(now_us + 15u * 1000000u);
+	mxw_proto_get_counters(hosts[0].pr, &c0);
+	printf("killed peer down 15 s: peers_away %llu, timeouts %llu, send timeouts %u/%u\n",
+	       (unsigned long long)c0.peers_away, (unsigned long long)c0.timeouts,
+	       hosts[0].send_err[MXN_ST_TIMEOUT], hosts[0].rndv_err[MXN_ST_TIMEOUT]);
+	CHECK(c0.peers_away == 0);
+	CHECK(c0.timeouts == 0 && hosts[0].send_err[MXN_ST_TIMEOUT] == 0 &&
+	      hosts[0].rndv_err[MXN_ST_TIMEOUT] == 0);
+	chan.dead[1] = false;
+	run_until(now_us + 2000000);
+	CHECK(hosts[0].send_ok == 2 && hosts[0].rndv_ok == 1 && hosts[1].nrx[2] == 3);
+	CHECK(hosts[1].rx[2][1].match == 1 && hosts[1].rx[2][2].match == 2 && hosts[1].rx[2][2].ok);
+	/* gone for good: failed once peer_timeout_us is over, not before */
+	chan.dead[1] = true;
+	CHECK(send_one(0, 1, 2, 3, 64) == 0);
+	run_until(now_us + 60u * 1000000u);
+	CHECK(hosts[0].send_err[MXN_ST_TIMEOUT] == 0);
+	run_until(now_us + 10u * 1000000u);
+	CHECK(hosts[0].send_err[MXN_ST_TIMEOUT] == 1);
+	chan.dead[1] = false;
+	hosts_free();
+}
+
 int main(void)
 {
 	test_restart_done_not_taken();
 	test_restart_pulled_before();
 	test_restart_accepted();
 	test_leaving_peer_waited_for();
+	test_killed_peer_waited_for();
 	test_restart_mid_pull();
 	test_moved_peer();
 	test_moved_other_key();
