@@ -126,6 +126,7 @@ static void out_wire_counters(struct mxd_out *o, const char *key, const struct m
 	mxd_out_u64(o, "rx_frames", c->rx_frames);
 	mxd_out_u64(o, "rx_bytes", c->rx_bytes);
 	mxd_out_u64(o, "resends", c->resends);
+	mxd_out_u64(o, "resends_held", c->resends_held);
 	mxd_out_u64(o, "pull_resends", c->pull_resends);
 	mxd_out_u64(o, "pull_write_stalls", c->pull_write_stalls);
 	mxd_out_u64(o, "pull_done_waits", c->pull_done_waits);

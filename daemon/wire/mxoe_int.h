@@ -65,6 +65,7 @@ struct mxw_send {
 	uint8_t rdma_id, rdma_seqnum;  /* RNDV, NOTIFY */
 	uint64_t last_tx;
 	uint32_t resends;
+	uint32_t held_rounds;       /* resend rounds skipped: its peer is silent */
 	uint8_t *data;              /* TINY/SMALL/MEDIUM copy */
 };
 TAILQ_HEAD(mxw_send_q, mxw_send);

@@ -1566,6 +1566,13 @@ void mxw_peer_failed(struct mxw_proto *pr, uint16_t peer, uint8_t status)
  * answers) is alive and will take them once the path or its receiver
  * clears.  Giving up is the liveness probes' call (peer silence), never a
  * count of retries, which a loaded host can burn through in seconds.
+ * A peer that left a probe unanswered (silent for keepalive_us) gets each
+ * message once per keepalive_us only, as the probes: a daemon killed and
+ * started again may take peer_timeout_us, and a window of mediums every
+ * resend_us all that time would flood the link for nothing
+ * (`resends_held`).  Its answer (any frame) makes the next round go out,
+ * within resend_us.  Not none at all: a peer that ignores our probes (an
+ * Open-MX node we are not listed on) still gets what it lost.
  */
 static uint64_t resend_progress(struct mxw_proto *pr, uint64_t now)
 {
@@ -1574,10 +1581,17 @@ static uint64_t resend_progress(struct mxw_proto *pr, uint64_t now)
 	while ((s = TAILQ_FIRST(&pr->resend_list)) && s->last_tx + pr->p.resend_us <= now) {
 		struct mxw_partner *pt = s->pt;
 
+		resend_list_touch(pr, s, now);
+		if (pr->peers[pt->peer].probes &&
+		    (uint64_t)++s->held_rounds * pr->p.resend_us < pr->p.keepalive_us) {
+			pr->st.resends_held++;
+			pr->peers[pt->peer].st.resends_held++;
+			continue;
+		}
+		s->held_rounds = 0;
 		s->resends++;
 		pr->st.resends++;
 		pr->peers[pt->peer].st.resends++;
-		resend_list_touch(pr, s, now);
 		(void)tx_send(pr, s);
 	}
 	return s ? s->last_tx + pr->p.resend_us : MXW_NO_DEADLINE;

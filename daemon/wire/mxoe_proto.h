@@ -70,6 +70,7 @@ struct mxw_delivery {
 struct mxw_counters {
 	uint64_t tx_frames, tx_bytes, rx_frames, rx_bytes;
 	uint64_t resends;           /* message frames sent again after a timeout */
+	uint64_t resends_held;      /* ...not sent: the peer left a probe unanswered */
 	uint64_t pull_resends;      /* pull requests sent again */
 	uint64_t pull_write_stalls; /* pulled bytes the receiver's memory did not take in time */
 	uint64_t pull_done_waits;   /* pulls whose completion waited for room (NOTIFY held back) */

@@ -2117,26 +2117,39 @@ static void test_leaving_peer_waited_for(void)
  * which its peer once gave it up and failed the send TIMEOUT (on the old
  * code: timeouts 1, send timeouts 1).  MX's request timeout is what a
  * silent peer gets (peer_timeout_us, 65 s): the send is kept, probed for,
- * and delivered once host 1 answers again.  Dead for good, the peer is
- * given up on once the timeout is over, not before.
+ * and delivered once host 1 answers again.  Meanwhile the messages go
+ * again every resend_us (2 ms here) only in the first second, before the
+ * first probe, then once a second (resends_held), not 7500 times each for
+ * nothing.
+ * Dead for good, the peer is given up on once the timeout is over, not
+ * before.
  */
 static void test_killed_peer_waited_for(void)
 {
+	/* keepalive_us / resend_us in the first second, then one a second */
+	const uint64_t per_msg = 1000000u / 2000u + 1u + 15u;
 	struct mxw_counters c0;
+	uint64_t r0;
 
 	connect_one_way(9000);
 	CHECK(send_one(0, 1, 2, 0, 20) == 0);
 	run_until(now_us + 100000);
 	CHECK(hosts[1].nrx[2] == 1);
+	mxw_proto_get_counters(hosts[0].pr, &c0);
+	r0 = c0.resends;
 	chan.dead[1] = true;
 	CHECK(send_one(0, 1, 2, 1, 64) == 0);
 	CHECK(send_one(0, 1, 2, 2, 100000) == 0);
 	run_until(now_us + 15u * 1000000u);
 	mxw_proto_get_counters(hosts[0].pr, &c0);
-	printf("killed peer down 15 s: peers_away %llu, timeouts %llu, send timeouts %u/%u\n",
+	printf("killed peer down 15 s: peers_away %llu, timeouts %llu, send timeouts %u/%u, "
+	       "resends %llu, held %llu\n",
 	       (unsigned long long)c0.peers_away, (unsigned long long)c0.timeouts,
-	       hosts[0].send_err[MXN_ST_TIMEOUT], hosts[0].rndv_err[MXN_ST_TIMEOUT]);
+	       hosts[0].send_err[MXN_ST_TIMEOUT], hosts[0].rndv_err[MXN_ST_TIMEOUT],
+	       (unsigned long long)(c0.resends - r0), (unsigned long long)c0.resends_held);
 	CHECK(c0.peers_away == 0);
+	/* the small send and the rendezvous announcement, each */
+	CHECK(c0.resends - r0 <= 2 * per_msg && c0.resends_held > 0);
 	CHECK(c0.timeouts == 0 && hosts[0].send_err[MXN_ST_TIMEOUT] == 0 &&
 	      hosts[0].rndv_err[MXN_ST_TIMEOUT] == 0);
 	chan.dead[1] = false;
