@@ -199,7 +199,7 @@ static void test_connect_late(void)
 	 * timeout. */
 	t0 = now_ms();
 	IT_EQ(mx_connect(e1, nic, E_LATE, IT_KEY + 1, 5000, &a), MX_BAD_CONNECTION_KEY);
-	IT_CHECK(now_ms() - t0 < 2000);
+	IT_CHECK(now_ms() - t0 < 2500); /* not retried to the 5000 ms timeout */
 	t0 = now_ms();
 	IT_EQ(mx_connect(e1, nic, E_LATE + 1, IT_KEY, 300, &a), MX_TIMEOUT);
 	IT_CHECK(now_ms() - t0 >= 250 && now_ms() - t0 < 3000);
@@ -273,7 +273,10 @@ static void test_blocked_neighbour(void)
 		while (mx_test_any(e2, 0, 0, &st, &res) == MX_SUCCESS && res)
 			;
 	}
-	IT_CHECK(worst < 1000);
+	/* A wake-up lost to the blocked thread costs a call its whole 5000 ms
+	 * timeout (it still ends with its result then): a round under half
+	 * of that had none.  (1000 ms was a guess a loaded host could miss.) */
+	IT_CHECK(worst < 2500);
 	printf("connect+probe+wait_any beside a blocked thread: worst %llu ms\n",
 	       (unsigned long long)worst);
 	/* Now complete the blocked thread's own receive. */
