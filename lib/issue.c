@@ -424,6 +424,10 @@ static int issue(struct mx_endpoint *ep, struct mxl_req *r)
 		if (err != -ENOTCONN)
 			return err;
 	}
+	/* ... or through the daemon once the peer consumed the channel's
+	 * slots before it (Xen side 0; a resend keeps its place). */
+	if (lp && lp->pair && !r->pair_counted && mxl_pair_daemon_hold(ep, lp->pair, r))
+		return -EAGAIN;
 	if (!cmd_room(ep))
 		return -EAGAIN;
 	memset(&c, 0, sizeof(c));

@@ -141,6 +141,7 @@ struct mxl_req {
 				 * with the request (pair.c resend_unconsumed) */
 	bool resent;            /* send: sent again after a re-attach */
 	bool pair_counted;      /* send: counted in the pair order (pair.h) */
+	bool pair_held;         /* send: waited for its Xen pair peer (pair.c) */
 	uint16_t pair_seq;      /* ... with this count: a resend keeps it */
 	uint64_t issue_no;      /* order of first issue: resends keep it */
 	bool follow_hold;       /* send in flight to where its peer was (route.c) */
@@ -203,7 +204,7 @@ enum mxl_counter {
 	MXL_CNT_FOLLOWED, MXL_CNT_MOVED_HELD,
 	MXL_CNT_PAIR_SHIM_BELL, MXL_CNT_PAIR_RESTORED, MXL_CNT_MOVE_TOLD,
 	MXL_CNT_PEER_REMAP, MXL_CNT_RESEND_HELD,
-	MXL_CNT_PAIR_RESENT,
+	MXL_CNT_PAIR_RESENT, MXL_CNT_PAIR_DAEMON_HELD,
 	MXL_CNT_MAX
 };
 extern const char *const mxl_counter_names[MXL_CNT_MAX];
@@ -601,6 +602,8 @@ void mxl_pair_insert(struct mx_endpoint *ep, struct mxl_pair *p);
 /* Send r (tiny/small/medium) through lp's channel: 0 done (r completed),
  * -EAGAIN no room now. */
 int mxl_pair_send(struct mx_endpoint *ep, struct mxl_lpeer *lp, struct mxl_req *r);
+/* A send to p's peer about to go through the daemon must wait (pair.c). */
+bool mxl_pair_daemon_hold(struct mx_endpoint *ep, struct mxl_pair *p, struct mxl_req *r);
 /* Consume arrivals of lp's channel until rx_p reaches 'until' (catch-up
  * for a daemon-path event), or while any are ready (until == NULL).
  * Returns false when the catch-up could not complete. */

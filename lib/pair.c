@@ -516,9 +516,10 @@ static uint32_t tx_unconsumed(const struct mxl_pair *p)
 
 static bool slot_ok(const struct mxl_pair *p, const struct mxn_pair_slot *s, uint32_t idx);
 
-/* Slot i of ours sent again through the daemon, as an internal send with
- * its number (the peer may have written there: copied, then checked). */
-static int resend_slot(struct mx_endpoint *ep, struct mxl_pair *p, uint32_t i)
+/* Slot i of ours again, as an internal send with its number, built for
+ * the daemon path (the peer may have written there: copied, then checked).
+ * NULL: not valid, or no memory. */
+static struct mxl_req *resend_slot(struct mx_endpoint *ep, struct mxl_pair *p, uint32_t i)
 {
 	struct mxl_addr a = { .nic_id = ep->info.nic_id, .session = p->peer_session,
 			      .peer = MXN_PEER_SELF, .endpoint = p->peer_ep, .valid = true };
@@ -528,15 +529,15 @@ static int resend_slot(struct mx_endpoint *ep, struct mxl_pair *p, uint32_t i)
 
 	memcpy(&s, &p->tx_slots[i & p->tx.mask], sizeof(s));
 	if (!slot_ok(p, &s, i))
-		return -EPROTO;
+		return NULL;
 	r = mxl_req_get(ep, MXL_REQ_SEND, NULL);
 	if (!r)
-		return -ENOMEM;
+		return NULL;
 	r->own_buf = malloc(s.length ? s.length : 1);
 	seg = (mx_segment_t){ r->own_buf, s.length };
 	if (!r->own_buf || mxl_req_set_iov(r, &seg, 1)) {
 		mxl_req_put(r);
-		return -ENOMEM;
+		return NULL;
 	}
 	memcpy(r->own_buf, s.type == MXN_PAIR_TINY ? s.tiny : p->tx_data + s.off, s.length);
 	r->dest = a;
@@ -545,35 +546,41 @@ static int resend_slot(struct mx_endpoint *ep, struct mxl_pair *p, uint32_t i)
 	r->status.msg_length = s.length;
 	r->cls = mxl_classify(s.length, ep->medium_max, false);
 	r->seq = s.send_seq;
-	r->state |= MXL_RS_INTERNAL | MXL_RS_SELFFREE;
-	mxl_submit(ep, r);
-	return 0;
+	r->state |= MXL_RS_INTERNAL | MXL_RS_SELFFREE | MXL_RS_BACKLOG;
+	return r;
 }
 
 /*
  * A Xen peer saved or moved (AWAY) maps our pages (we are side 0): what it
  * had not consumed (our slots from its published cons on) dies with the
- * channel.  Sent again through the daemon, each with its number, when
- * nothing sent to that peer through the daemon since the first of them
- * (issued, backlogged or waiting for room) must come before them: MX
- * order holds then.  Otherwise they are counted failed after completion.
- * Either way they leave the pair count, as the peer's counts do at its
+ * channel.  Sent again through the daemon, in order, each with its number.
+ * Nothing we issued through the daemon to that peer is newer than the
+ * first of them (mxl_pair_daemon_hold kept every such send back until the
+ * peer had consumed the slots before it); what is not issued yet (backlog,
+ * send_wait) is newer than all of them, so they go at the head of the
+ * backlog.  They leave the pair count, as the peer's counts do at its
  * restore (rebase_rx): the next channel starts with both sides agreeing.
+ * A slot that cannot be sent again is counted failed after completion.
  */
 static void resend_unconsumed(struct mx_endpoint *ep, struct mxl_pair *p)
 {
 	struct mxl_lpeer *lp = &ep->lp[p->peer_ep];
 	uint32_t k = tx_unconsumed(p), first = p->tx.prod_pvt - k;
-	bool safe = (int32_t)(first - p->tx_prod_at_d) >= 0 && mxl_list_empty(&ep->backlog) &&
-		    mxl_list_empty(&ep->send_wait);
+	/* defensive: a daemon-path send newer than the first lost slot */
+	bool safe = (int32_t)(first - p->tx_prod_at_d) >= 0;
+	struct mxl_list *head = ep->backlog.next;
+	struct mxl_req *r;
 
 	lp->tx_p -= k;
 	p->tx_off = true; /* the resends go through the daemon */
 	for (uint32_t i = first; i != p->tx.prod_pvt; i++) {
-		if (safe && !resend_slot(ep, p, i))
-			ep->counters[MXL_CNT_PAIR_RESENT]++;
-		else
+		r = safe ? resend_slot(ep, p, i) : NULL;
+		if (!r) {
 			ep->counters[MXL_CNT_ZOMBIE_FAILED]++;
+			continue;
+		}
+		mxl_list_add_tail(head, &r->link); /* before what was first */
+		ep->counters[MXL_CNT_PAIR_RESENT]++;
 	}
 }
 
@@ -644,6 +651,45 @@ static int tx_refresh(struct mxl_pair *p)
 		p->room_wait = false;
 	}
 	return 0;
+}
+
+/*
+ * A send to the peer of p about to go through the daemon (rendezvous,
+ * synchronous).  Xen side 0 (the channel is in our pages, the peer maps
+ * them): it waits until the peer released every slot we wrote before it.
+ * Should the peer's guest be saved, the slots it had not released die with
+ * the channel and are sent again through the daemon (resend_unconsumed),
+ * where nothing newer may be ahead of them.  True: wait (the peer rings
+ * our bell when its cons reaches our prod; the backlog is retried).  A
+ * peer that never releases holds this send as a full channel holds the
+ * next pair send; one whose cons lies is cut off and the send goes.
+ */
+bool mxl_pair_daemon_hold(struct mx_endpoint *ep, struct mxl_pair *p, struct mxl_req *r)
+{
+	if (!p->attached || p->xside != 0 || p->broken)
+		return false;
+	for (int armed = 0;; armed++) {
+		if (tx_refresh(p)) {
+			pair_fault(ep, p);
+			return false;
+		}
+		if (p->tx_cons == p->tx.prod_pvt)
+			return false;
+		if (armed)
+			break;
+		/* The seq_cst fence orders this store before the second read
+		 * of cons and pairs with the fence of the peer's
+		 * mxn_ring_release: it sees cons_event and rings, or we see
+		 * its cons. */
+		p->room_wait = true;
+		atomic_store_explicit(MXN_ATOMIC(&p->tx.ctl->cons_event), p->tx.prod_pvt,
+				      memory_order_relaxed);
+		atomic_thread_fence(memory_order_seq_cst);
+	}
+	if (!r->pair_held) /* once per send, not per retry */
+		ep->counters[MXL_CNT_PAIR_DAEMON_HELD]++;
+	r->pair_held = true;
+	return true;
 }
 
 /* Contiguous data room, handed out in slot order (released with cons). */

@@ -56,6 +56,7 @@ const char *const mxl_counter_names[MXL_CNT_MAX] = {
 	[MXL_CNT_PEER_REMAP] = "Hosts looked up again after a re-attach",
 	[MXL_CNT_RESEND_HELD] = "Sends held behind a resend to their peer",
 	[MXL_CNT_PAIR_RESENT] = "Pair slots sent again through the daemon for a saved peer",
+	[MXL_CNT_PAIR_DAEMON_HELD] = "Daemon-path sends held until a Xen pair peer consumed",
 };
 
 static uint64_t unexp_cost(uint32_t kind, uint32_t length)

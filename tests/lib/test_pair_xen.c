@@ -545,30 +545,110 @@ static void test_away_resends_unconsumed(void)
 }
 
 /*
- * The same, but a send went through the daemon after those slots: sent
- * again they would overtake it, so they are counted failed after
- * completion instead (never silent), and still leave the pair order.
+ * The same, with a rendezvous (an issend) to the peer after those slots:
+ * it waits until the peer released them (a saved peer loses what it had
+ * not released, and the copies sent again must not come after it), and
+ * when the peer goes away first, the slots go again through the daemon,
+ * in order, then the rendezvous: nothing lost, MX order kept.  Old code:
+ * the rendezvous went at once, and the two slots were counted failed
+ * after completion (lost).
  */
-static void test_away_counts_unsendable(void)
+static void issend_tiny(struct mx_endpoint *ep, mx_request_t *r)
+{
+	static char b[4] = "xyz";
+	mx_segment_t seg = { b, sizeof(b) };
+
+	CHECK_EQ(mx_issend(ep, &seg, 1, local_peer(PEER_EP), 0x43, NULL, r), MX_SUCCESS);
+	CHECK_EQ(mx_progress(ep), MX_SUCCESS);
+}
+
+static void test_away_daemon_send_held(void)
 {
 	struct mx_endpoint *ep = one_channel(MXN_EVT_PAIR_XEN_OFFER, 61);
 	struct mxl_pair *p = ep->lp[PEER_EP].pair;
-	uint64_t failed;
+	uint64_t failed = ep->counters[MXL_CNT_ZOMBIE_FAILED];
+	mx_request_t r;
 	struct mxn_cmd c;
 
+	/* released: the rendezvous goes at once, after 1 pair message */
+	send_tiny(ep, PEER_EP);
+	atomic_store_explicit(MXN_ATOMIC(&p->tx.ctl->cons), 1u, memory_order_release);
+	issend_tiny(ep, &r);
+	CHECK(ta_take_cmd(ep, &c));
+	CHECK_EQ(c.op, MXN_CMD_SEND_RNDV);
+	CHECK_EQ(c.pair_seq, 1);
+	CHECK_EQ(ep->counters[MXL_CNT_PAIR_DAEMON_HELD], 0);
+	/* 3 more slots, the peer released 1 of them: the next one waits */
 	for (int i = 0; i < 3; i++)
 		send_tiny(ep, PEER_EP);
-	p->tx_off = true;
-	send_tiny(ep, PEER_EP); /* through the daemon, after slot 2 */
-	p->tx_off = false;
-	CHECK(ta_take_cmd(ep, &c));
-	atomic_store_explicit(MXN_ATOMIC(&p->tx.ctl->cons), 1u, memory_order_release);
-	failed = ep->counters[MXL_CNT_ZOMBIE_FAILED];
-	pair_evt(ep, MXN_EVT_PAIR_CLOSED, 61, MXN_ST_AWAY);
-	CHECK_EQ(ep->counters[MXL_CNT_ZOMBIE_FAILED], failed + 2);
-	CHECK_EQ(ep->counters[MXL_CNT_PAIR_RESENT], 0);
+	atomic_store_explicit(MXN_ATOMIC(&p->tx.ctl->cons), 2u, memory_order_release);
+	issend_tiny(ep, &r);
+	CHECK_EQ(mx_progress(ep), MX_SUCCESS);
 	CHECK_EQ(ta_cmds_pending(ep), 0);
-	CHECK_EQ(ep->lp[PEER_EP].tx_p, 1);
+	CHECK_EQ(ep->counters[MXL_CNT_PAIR_DAEMON_HELD], 1);
+	/* ... it asked the peer to ring once it released them all */
+	CHECK_EQ(atomic_load_explicit(MXN_ATOMIC(&p->tx.ctl->cons_event), memory_order_relaxed),
+		 4u);
+	/* the peer is saved: the last two slots (numbers 4, 5), then the
+	 * issend (6) */
+	pair_evt(ep, MXN_EVT_PAIR_CLOSED, 61, MXN_ST_AWAY);
+	for (uint16_t n = 4; n <= 6; n++) {
+		CHECK(ta_take_cmd(ep, &c));
+		CHECK_EQ(c.op, n < 6 ? MXN_CMD_SEND_TINY : MXN_CMD_SEND_RNDV);
+		CHECK_EQ(mxn_cmd_seq(&c), n);
+		CHECK_EQ(c.pair_seq, 2);
+		if (n < 6)
+			CHECK(!memcmp(c.u.tiny, "abcdefg", 8));
+	}
+	CHECK_EQ(ta_cmds_pending(ep), 0);
+	CHECK_EQ(ep->counters[MXL_CNT_PAIR_RESENT], 2);
+	CHECK_EQ(ep->counters[MXL_CNT_ZOMBIE_FAILED], failed);
+	CHECK_EQ(ep->counters[MXL_CNT_PAIR_DAEMON_HELD], 1);
+	CHECK_EQ(ep->lp[PEER_EP].tx_p, 2);
+	mxl_endpoint_close(ep);
+}
+
+/*
+ * The held send goes once the peer released the slots before it; a
+ * peer whose cons runs past what we wrote is cut off and the send goes.
+ */
+static void test_daemon_send_released(void)
+{
+	struct mx_endpoint *ep = one_channel(MXN_EVT_PAIR_XEN_OFFER, 63);
+	struct mxl_pair *p = ep->lp[PEER_EP].pair;
+	static char b[8] = "later";
+	mx_segment_t seg = { b, sizeof(b) };
+	mx_request_t r, t;
+	struct mxn_cmd c;
+	mx_status_t st;
+	uint32_t res;
+
+	send_tiny(ep, PEER_EP);
+	send_tiny(ep, PEER_EP);
+	issend_tiny(ep, &r);
+	/* behind the issend, not into the channel before it */
+	CHECK_EQ(mx_isend(ep, &seg, 1, local_peer(PEER_EP), 0x44, NULL, &t), MX_SUCCESS);
+	CHECK_EQ(mx_test(ep, &t, &st, &res), MX_SUCCESS);
+	CHECK_EQ(res, 0);
+	CHECK_EQ(ta_cmds_pending(ep), 0);
+	CHECK_EQ(p->tx.prod_pvt, 2);
+	atomic_store_explicit(MXN_ATOMIC(&p->tx.ctl->cons), 2u, memory_order_release);
+	CHECK_EQ(mx_progress(ep), MX_SUCCESS);
+	CHECK_EQ(mx_test(ep, &t, &st, &res), MX_SUCCESS);
+	CHECK_EQ(res, 1);
+	CHECK(ta_take_cmd(ep, &c));
+	CHECK_EQ(c.op, MXN_CMD_SEND_RNDV);
+	CHECK_EQ(mxn_cmd_seq(&c), 3);
+	CHECK_EQ(c.pair_seq, 2);
+	CHECK_EQ(p->tx.prod_pvt, 3); /* then the tiny, into the channel */
+	CHECK_EQ(p->tx_slots[2].dcount, 1);
+	/* a lie: cons beyond what we wrote */
+	issend_tiny(ep, &r);
+	atomic_store_explicit(MXN_ATOMIC(&p->tx.ctl->cons), 9u, memory_order_release);
+	CHECK_EQ(mx_progress(ep), MX_SUCCESS);
+	CHECK(ta_take_cmd(ep, &c));
+	CHECK_EQ(c.op, MXN_CMD_SEND_RNDV);
+	CHECK(ep->counters[MXL_CNT_PAIR_FAULT] >= 1);
 	mxl_endpoint_close(ep);
 }
 
@@ -624,7 +704,8 @@ int main(void)
 	test_suspended_zeroes();
 	test_send_numbers();
 	test_away_resends_unconsumed();
-	test_away_counts_unsendable();
+	test_away_daemon_send_held();
+	test_daemon_send_released();
 	test_restored_rebases();
 	DONE();
 }
