@@ -31,6 +31,7 @@ void mxd_config_defaults(struct mxd_config *cfg)
 	cfg->poll_window_us = 50;
 	cfg->poll_budget = 64;
 	cfg->pair_channels = true;
+	cfg->xen_pair_channels = true;
 	snprintf(cfg->xen_attach, sizeof(cfg->xen_attach), "all");
 	cfg->limits.endpoints = 32;
 	cfg->limits.endpoint_reserve = 16;

@@ -269,7 +269,9 @@ int main(void)
 
 	mxd_config_defaults(&cfg);
 	cfg.poll_window_us = 0;
-	/* Off (the default): Xen endpoints of two domains get no offer. */
+	CHECK(cfg.xen_pair_channels); /* on by default */
+	/* Off: Xen endpoints of two domains get no offer. */
+	cfg.xen_pair_channels = false;
 	CHECK_EQ(mxd_core_new(&cfg, &core), 0);
 	open_in(&a, 5, 1);
 	open_in(&b, 7, 2);

@@ -223,6 +223,7 @@ static void sv_counters(mx_endpoint_t ep, const char *who, uint64_t stall)
 			    strstr(labels + i * MX_MAX_STR_LEN, "moved") ||
 			    strstr(labels + i * MX_MAX_STR_LEN, "followed") ||
 			    strstr(labels + i * MX_MAX_STR_LEN, "held") ||
+			    strstr(labels + i * MX_MAX_STR_LEN, "failed after") ||
 			    strstr(labels + i * MX_MAX_STR_LEN, "Pair"))
 				len += snprintf(line + len, sizeof(line) - (size_t)len, ", %s %u",
 						labels + i * MX_MAX_STR_LEN, v[i]);

@@ -24,6 +24,8 @@ CFG
 }
 guest_log() { echo "/var/log/xen/console/guest-$1.log"; }
 guest_says() { grep -q -- "$2" "$(guest_log "$1")" 2>/dev/null; }
+survive_counter() { # NAME LABEL: it_survive's last value of a library counter, by its label
+  sed -n "s/.*it_survive: .* longest pause.*, $2 \([0-9]*\).*/\1/p" "$(guest_log "$1")" | tail -1; }
 verdict_or_gone() { guest_says "$1" 'DOMU-RESULT:' || domu_gone "$1"; }
 domu_result() { # NAME TIMEOUT: wait for the guest's verdict; 0 on PASS
   wait_for "$2" verdict_or_gone "$1" || { say "$1: no verdict after $2 s"; return 1; }

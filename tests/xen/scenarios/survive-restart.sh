@@ -4,17 +4,17 @@
 # Once traffic flows dom0 stops myribackd (SIGTERM) and starts a new one:
 # the shim and the library re-attach both endpoints on their own (same
 # index and session), resend what had not completed, and both programs
-# finish with every message verified once.  PAIRS=yes
-# (xen_pair_channels): u2's tiny/small/medium messages go through their Xen
-# pair channel, which outlives the daemon and is taken over by the new one
-# under its own id (both guests count "Pair channels kept"); the pair
-# counters rise before and after the restart.
+# finish with every message verified once.  u2's tiny/small/medium
+# messages go through their Xen pair channel (xen_pair_channels, the
+# default; SURVIVE_PAIRS=no runs without), which outlives the daemon and
+# is taken over by the new one under its own id (both guests count "Pair
+# channels kept"); the pair counters rise before and after the restart.
 # needs: myribackd
 # needs: mx-tests
 # timeout: 420
 . /mxt/scenarios/common.sh
 N=${SURVIVE_N:-600}
-PAIRS=${SURVIVE_PAIRS:-no}
+PAIRS=${SURVIVE_PAIRS:-yes}
 MXD_EXTRA_CONF="xen_pair_channels = $PAIRS"
 daemon_start || { fail "myribackd start"; return; }
 D1=$(domu_create u1 pv survive "mxt.side=echo mxt.n=$N") || { fail "create u1"; return; }
@@ -35,6 +35,9 @@ check "u2 (client) verdict" domu_result u2 200
 check "u1 (echo) verdict" domu_result u1 60
 P2=$(sed -n 's/.*client longest pause.*Pair channel sends \([0-9]*\).*/\1/p' "$(guest_log u2)" | tail -1)
 K=$(sed -n 's/.*client longest pause.*Pair channels kept across a re-attach \([0-9]*\).*/\1/p' "$(guest_log u2)" | tail -1)
+L1=$(survive_counter u1 'Buffered sends failed after completion')
+L2=$(survive_counter u2 'Buffered sends failed after completion')
+check "no send completed at issue failed after (u1 ${L1:-?}, u2 ${L2:-?})" [ "${L1:-x}" = 0 -a "${L2:-x}" = 0 ]
 [ $PAIRS = yes ] && check "the pair channel carried u2's stream after the restart (pair sends ${P1:-0} at the restart, ${P2:-0} at the end), kept under the new daemon (${K:-0})" [ "${P2:-0}" -gt "${P1:-0}" -a "${K:-0}" -ge 1 ]
 myrixenctl counters > /tmp/counters.txt; cat /tmp/counters.txt
 cnt() { sed -n "/^xen:/,/^[a-z]/s/^ *$1: *//p" /tmp/counters.txt | head -1; }
