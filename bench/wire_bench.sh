@@ -8,8 +8,9 @@
 #    a wake-up the kernel queues to an idle CPU fires there, so this count
 #    depends on which CPUs were idle: 2.4 in one run, 0.3 in the next),
 #    as the difference of a long and a short
-#    ping-pong (start-up cancels); perf.  The daemons' run-queue wait per
-#    message (/proc/PID/schedstat).  Wire frames per message (both daemons'
+#    ping-pong (start-up cancels); perf.  The daemons' and the
+#    applications' run-queue wait per message (/proc/PID/schedstat: a
+#    spinning daemon must not keep a woken application off a CPU).  Wire frames per message (both daemons'
 #    tx_frames, myrixenctl).
 # 2. Ping-pong one-way latency 0 B .. 4 MiB and streaming bandwidth, with
 #    MX/UDP ratios, and the daemons' syscalls, context switches and frames
@@ -117,6 +118,16 @@ stop_perf() {
 }
 # nanoseconds both daemons have waited on a run queue so far
 dmn_rq_ns() { awk '{ n += $2 } END { printf "%.0f\n", n }' /proc/"$DPID_a"/schedstat /proc/"$DPID_b"/schedstat; }
+# rq_run FILE CMD...: run CMD; FILE gets the nanoseconds it waited on a run
+# queue (/proc/PID/schedstat, read while it is a zombie: waitid WNOWAIT)
+RQPY='import os, sys
+pid = os.fork()
+if pid == 0:
+    os.execvp(sys.argv[2], sys.argv[2:])
+os.waitid(os.P_PID, pid, os.WEXITED | os.WNOWAIT)
+open(sys.argv[1], "w").write(open("/proc/%d/schedstat" % pid).read().split()[1] + "\n")
+sys.exit(os.waitstatus_to_exitcode(os.waitpid(pid, 0)[1]) & 255)'
+rq_run() { python3 -c "$RQPY" "$@"; }
 # counted KIND N: one ping-pong of N round trips; its sums into $DIR/KIND.N
 counted() {
 	local kind=$1 n=$2 pp srv
@@ -128,11 +139,11 @@ counted() {
 		perf stat -x, -e $EV -p "$DPID_b" -o "$DIR/c.dmnb" &
 		pb=$!
 		MYRIXEN_SOCKET=$DIR/b.sock ip netns exec ${P}b perf stat -x, -e $EV -o "$DIR/c.srv" \
-			"$B/tools/mx_pingpong" -e 3 > /dev/null 2>&1 &
+			python3 -c "$RQPY" "$DIR/rq.srv" "$B/tools/mx_pingpong" -e 3 > /dev/null 2>&1 &
 		srv=$!
 		sleep 0.5
-		runa perf stat -x, -e $EV -o "$DIR/c.cli" "$B/tools/mx_pingpong" -d benchb:3 \
-			-n "$n" -w 0 -s 0 -S 0 > /dev/null
+		runa perf stat -x, -e $EV -o "$DIR/c.cli" python3 -c "$RQPY" "$DIR/rq.cli" \
+			"$B/tools/mx_pingpong" -d benchb:3 -n "$n" -w 0 -s 0 -S 0 > /dev/null
 		wait "$srv"
 	else
 		ip netns exec ${P}b "$B/bench/udp_bench" -l 7778 > /dev/null 2>&1 &
@@ -141,8 +152,8 @@ counted() {
 		perf stat -x, -e $EV -p "$srv" -o "$DIR/c.srv" &
 		pp=$!
 		sleep 0.3
-		runa perf stat -x, -e $EV -o "$DIR/c.cli" "$B/bench/udp_bench" -c 10.77.0.2:7778 \
-			-p 0 -n "$n" > /dev/null
+		runa perf stat -x, -e $EV -o "$DIR/c.cli" python3 -c "$RQPY" "$DIR/rq.cli" \
+			"$B/bench/udp_bench" -c 10.77.0.2:7778 -p 0 -n "$n" > /dev/null
 		: > "$DIR/c.dmna"; : > "$DIR/c.dmnb"
 	fi
 	sleep 0.2
@@ -152,7 +163,9 @@ counted() {
 	for f in cli srv dmna dmnb; do cp "$DIR/c.$f" "$DIR/$kind.$n.$f.perf"; done
 	[ "$kind" = mx ] && echo $(( $(wire_tx) - f0 )) > "$DIR/$kind.$n.frames"
 	[ "$kind" = mx ] && echo $(( $(dmn_rq_ns) - rq0 )) > "$DIR/$kind.$n.rq"
-	[ "$kind" = mx ] || { kill "$srv"; wait "$srv" || true; }
+	[ "$kind" = mx ] || { awk '{ print $2 }' /proc/"$srv"/schedstat > "$DIR/rq.srv"
+			      kill "$srv"; wait "$srv" || true; }
+	cat "$DIR/rq.cli" "$DIR/rq.srv" | awk '{ n += $1 } END { print n + 0 }' > "$DIR/$kind.$n.apprq"
 	echo "$(perf_sum "$DIR/c.cli" "$DIR/c.srv") $(perf_sum "$DIR/c.dmn")" > "$DIR/$kind.$n"
 }
 SHORT=$((COUNT_ITERS / 10))
@@ -176,6 +189,11 @@ mx_delta() {
 }
 MF=$(mx_delta frames 1)
 MRQ=$(mx_delta rq 1000)
+# both applications' run-queue wait per one-way message: KIND -> us
+app_rq() {
+	awk -v l="$(cat "$DIR/$1.$COUNT_ITERS.apprq")" -v s="$(cat "$DIR/$1.$SHORT.apprq")" \
+		-v m=$(( 2 * (COUNT_ITERS - SHORT) )) 'BEGIN { printf "%.2f", (l - s) / m / 1000 }'
+}
 # syscalls by name per one-way message, each process: KIND PROC -> "n1 n2 ... other total"
 sc_split() {
 	local l="$DIR/$1.$COUNT_ITERS.$2.perf" s="$DIR/$1.$SHORT.$2.perf"
@@ -317,6 +335,7 @@ ratio() { awk -v a="$1" -v b="$2" 'BEGIN { printf "%.2f", (b > 0 ? a / b : 0) }'
 	fi
 	echo "frames_per_msg,0,$MF,,"
 	echo "daemon_runqueue_us_per_msg,0,$MRQ,,"
+	echo "app_runqueue_us_per_msg,0,$(app_rq mx),$(app_rq udp),"
 	[ -z "$INS" ] || echo "daemon_instructions_per_rt,0,$INS,,"
 	echo "syscalls_per_msg,0,$MS,$US,$(ratio "$MS" "$US")"
 	echo "switches_per_msg,0,$MC,$UC,$(ratio "$MC" "$UC")"
@@ -341,6 +360,8 @@ grep -E '^(syscalls|switches|cpu_us|wakeups)' "$OUT" | while IFS=, read -r what 
 done
 printf "%22s %10s   (both daemons' tx_frames)\n" frames_per_msg "$MF"
 printf "%22s %10s   (both daemons' run-queue wait, /proc/PID/schedstat)\n" dmn_runqueue_us "$MRQ"
+printf "%22s %10s %10s   (both applications' run-queue wait, mx and udp)\n" app_runqueue_us \
+	"$(app_rq mx)" "$(app_rq udp)"
 read -r s0 s1 s2 s3 <<< "$SPIN0"; read -r e0 e1 e2 e3 <<< "$SPIN1"
 printf "%22s %s   (both daemons over the counted runs, %s; myrixenctl status)\n" daemon_spin \
 	"windows $((e0 - s0)) frames $((e1 - s1)) crowded $((e2 - s2)) preempted $((e3 - s3))" \
@@ -363,18 +384,22 @@ for k in mx udp; do
 		echo "syscalls_by_name,$k,$pr,$(sc_split $k $pr | tr ' ' ',')" >> "$OUT"
 	done
 done
-echo
-echo "Ping-pong, one-way latency (us); ratio > 1 means MX is slower"
-printf "%10s %12s %12s %8s\n" bytes mx udp mx/udp
-grep '^latency' "$OUT" | awk -F, '{ printf "%10d %12.2f %12.2f %8.2f\n", $2, $3, $4, $5 }'
-echo
-echo "Streaming bandwidth (MB/s, best of $STREAM_REPEAT); ratio > 1 means MX is faster"
-echo "(issue 9: >= 1 from 64 KiB up);"
-echo "last columns: syscalls and context switches of both daemons, wire frames per MX message"
-printf "%10s %12s %12s %8s %10s %8s %8s\n" bytes mx udp mx/udp "dmn sys" "dmn cs" frames
-paste -d, <(grep '^bandwidth' "$OUT") <(grep '^stream_daemon_sys' "$OUT" | cut -d, -f3) \
-	<(grep '^stream_daemon_sw' "$OUT" | cut -d, -f3) <(grep '^stream_frames' "$OUT" | cut -d, -f3) |
-	awk -F, '{ printf "%10d %12.1f %12.1f %8.2f %10s %8s %8s\n", $2, $3, $4, $5, $6, $7, $8 }'
+if has pingpong; then
+	echo
+	echo "Ping-pong, one-way latency (us); ratio > 1 means MX is slower"
+	printf "%10s %12s %12s %8s\n" bytes mx udp mx/udp
+	grep '^latency' "$OUT" | awk -F, '{ printf "%10d %12.2f %12.2f %8.2f\n", $2, $3, $4, $5 }'
+fi
+if has stream; then
+	echo
+	echo "Streaming bandwidth (MB/s, best of $STREAM_REPEAT); ratio > 1 means MX is faster"
+	echo "(issue 9: >= 1 from 64 KiB up);"
+	echo "last columns: syscalls and context switches of both daemons, wire frames per MX message"
+	printf "%10s %12s %12s %8s %10s %8s %8s\n" bytes mx udp mx/udp "dmn sys" "dmn cs" frames
+	paste -d, <(grep '^bandwidth' "$OUT") <(grep '^stream_daemon_sys' "$OUT" | cut -d, -f3) \
+		<(grep '^stream_daemon_sw' "$OUT" | cut -d, -f3) <(grep '^stream_frames' "$OUT" | cut -d, -f3) |
+		awk -F, '{ printf "%10d %12.1f %12.1f %8.2f %10s %8s %8s\n", $2, $3, $4, $5, $6, $7, $8 }'
+fi
 echo
 echo "CSV: $OUT"
 if [ -n "$PNG" ]; then

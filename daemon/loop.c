@@ -9,9 +9,11 @@
 #include "loop.h"
 
 /* While spinning, libev (epoll_wait with a zero timeout) still runs every
- * this many passes or nanoseconds, so sockets and timers are never starved. */
-#define MXD_SPIN_PASSES 256u
-#define MXD_SPIN_EPOLL_NS 20000ull
+ * this many nanoseconds, so sockets, other doorbells and timers wait at
+ * most that long.  Each such pass is a syscall: at 20 us a spinning daemon
+ * made about two per message of a wire ping-pong (a round trip is 50-60 us
+ * over one veth); frames need no pass (spin_rx). */
+#define MXD_SPIN_EPOLL_NS 100000ull
 
 struct mxd_loop {
 	struct ev_loop *ev;
@@ -21,6 +23,9 @@ struct mxd_loop {
 	void *spin_rx_arg;
 	ev_idle poll_w;
 	ev_prepare flush_w;
+	ev_check woken_w;           /* polls endpoints woken in this iteration */
+	bool woken;                 /* an endpoint became active since the last poll */
+	uint64_t idle_since;        /* when a window that spun went idle (0: none) */
 	ev_timer park_w;            /* mxd_core_park_tick */
 	ev_signal term_w, int_w, hup_w;
 	void (*reload)(void *arg);
@@ -44,41 +49,72 @@ static uint64_t pass_window(struct mxd_loop *l, uint64_t now)
 
 /*
  * Passes over the active rings in user space, without a syscall, until
- * none is active, other watchers are pending, MXD_SPIN_PASSES or
- * MXD_SPIN_EPOLL_NS went by, or we lost the CPU; then back to libev, which
- * polls epoll without blocking while we are idle.  A frame the spin sees in
- * the packet ring is taken here (spin_rx), not after an epoll pass: in a
- * ping-pong the reply then costs neither a wake-up nor an epoll_wait.
- * Each pass publishes its events (one push, at most one notify per ring).
+ * none is active, other watchers are pending, MXD_SPIN_EPOLL_NS went by,
+ * or we lost the CPU; then back to libev, which polls epoll without
+ * blocking while we are idle.  Without a window the passes go on only while
+ * they find work, so the pass that re-arms an idle ring follows the one
+ * that did its work at once, not after an epoll pass.  While spinning, a
+ * frame the spin sees in the packet ring is taken here (spin_rx): in a
+ * ping-pong the reply then costs neither a wake-up nor an epoll_wait; and
+ * a guest woken by an event is polled for its answer (core anticipate), so
+ * it needs no doorbell.  Each pass publishes its events (one push, at most
+ * one notify per ring).
  */
-static void poll_cb(struct ev_loop *ev, ev_idle *w, int revents)
+static void poll_passes(struct ev_loop *ev, struct mxd_loop *l)
 {
-	struct mxd_loop *l = w->data;
 	uint64_t now = mxd_now_ns(), window = pass_window(l, now), end = now + MXD_SPIN_EPOLL_NS;
 	uint64_t prev;
+	ev_idle *w = &l->poll_w;
 
-	(void)revents;
 	l->spins += window != 0;
-	for (unsigned pass = 0;; pass++) {
+	mxd_core_set_anticipate(l->core, window != 0);
+	for (;;) {
 		int active = mxd_core_poll_active(l->core, now, window);
 
 		mxd_core_flush(l->core);
 		if (!active) {
 			ev_idle_stop(ev, w);
+			/* how soon work comes again tunes the window (spin.h) */
+			l->idle_since = window ? now : 0;
 			return;
 		}
-		if (!window || pass + 1 >= MXD_SPIN_PASSES || ev_pending_count(ev))
+		if (ev_pending_count(ev))
 			return;
 		/* the spin found its frame: back-offs start over (spin.h) */
-		if (l->spin_rx && l->spin_rx(l->spin_rx_arg)) {
+		if (window && l->spin_rx && l->spin_rx(l->spin_rx_arg)) {
 			l->spin_frames++;
 			mxn_spin_found(&l->spin);
 		}
 		prev = now;
 		now = mxd_now_ns();
-		if (now >= end || mxn_spin_preempted(&l->spin, prev, now))
+		if (now >= end || (window && mxn_spin_preempted(&l->spin, prev, now)))
 			return;
 	}
+}
+
+static void poll_cb(struct ev_loop *ev, ev_idle *w, int revents)
+{
+	struct mxd_loop *l = w->data;
+
+	(void)revents;
+	poll_passes(ev, l);
+	/* who woke during the passes waits for the next iteration */
+	l->woken = false;
+}
+
+/*
+ * After the callbacks of an iteration: an endpoint one of them woke (a
+ * doorbell, a frame's delivery) is polled now.  Left to the idle watcher,
+ * it would wait for the next iteration, which passes through epoll_wait
+ * (with a zero timeout) first: one syscall more per doorbell.
+ */
+static void woken_cb(struct ev_loop *ev, ev_check *w, int revents)
+{
+	struct mxd_loop *l = w->data;
+
+	(void)revents;
+	if (l->woken && ev_is_active(&l->poll_w) && !ev_is_pending(&l->poll_w))
+		poll_cb(ev, &l->poll_w, EV_IDLE);
 }
 
 static void flush_cb(struct ev_loop *ev, ev_prepare *w, int revents)
@@ -103,6 +139,11 @@ static void wakeup(void *arg)
 {
 	struct mxd_loop *l = arg;
 
+	l->woken = true;
+	if (l->idle_since) {
+		mxn_spin_slept(&l->spin, mxd_now_ns() - l->idle_since);
+		l->idle_since = 0;
+	}
 	ev_idle_start(l->ev, &l->poll_w);
 }
 
@@ -146,6 +187,11 @@ int mxd_loop_new(struct mxd_core *core, struct mxd_loop **out)
 	ev_prepare_init(&l->flush_w, flush_cb);
 	l->flush_w.data = l;
 	ev_prepare_start(l->ev, &l->flush_w);
+	ev_check_init(&l->woken_w, woken_cb);
+	/* after every other callback of the iteration */
+	ev_set_priority(&l->woken_w, EV_MINPRI);
+	l->woken_w.data = l;
+	ev_check_start(l->ev, &l->woken_w);
 	ev_signal_init(&l->term_w, stop_cb, SIGTERM);
 	ev_signal_init(&l->int_w, stop_cb, SIGINT);
 	ev_signal_init(&l->hup_w, hup_cb, SIGHUP);
@@ -156,8 +202,9 @@ int mxd_loop_new(struct mxd_core *core, struct mxd_loop **out)
 	ev_timer_init(&l->park_w, park_cb, 1., 1.);
 	l->park_w.data = l;
 	ev_timer_start(l->ev, &l->park_w);
-	/* Signal watchers and the tick must not keep the loop alive on
-	 * their own. */
+	/* Signal watchers, the tick and the check must not keep the loop
+	 * alive on their own. */
+	ev_unref(l->ev);
 	ev_unref(l->ev);
 	ev_unref(l->ev);
 	ev_unref(l->ev);
@@ -178,7 +225,9 @@ void mxd_loop_free(struct mxd_loop *l)
 	ev_ref(l->ev);
 	ev_ref(l->ev);
 	ev_ref(l->ev);
+	ev_ref(l->ev);
 	ev_timer_stop(l->ev, &l->park_w);
+	ev_check_stop(l->ev, &l->woken_w);
 	ev_idle_stop(l->ev, &l->poll_w);
 	ev_prepare_stop(l->ev, &l->flush_w);
 	ev_signal_stop(l->ev, &l->term_w);
@@ -215,6 +264,7 @@ void mxd_loop_get_stats(const struct mxd_loop *l, struct mxd_loop_stats *st)
 	st->spin_frames = l->spin_frames;
 	st->crowded = l->spin.crowded;
 	st->preemptions = l->spin.preemptions;
+	st->window_ns = mxn_spin_base(&l->spin);
 }
 
 void mxd_loop_set_reload(struct mxd_loop *l, void (*fn)(void *arg), void *arg)

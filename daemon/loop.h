@@ -7,13 +7,18 @@
  *    list and starts an ev_idle watcher;
  *  - while any endpoint is active the idle watcher spins in user space over
  *    the active rings (mxd_core_poll_active, pass after pass, no syscall),
- *    and takes the frames the wire engine's packet ring shows (the spin_rx
- *    hook), returning to libev (epoll_wait with a zero timeout) only when
- *    other watchers are pending, or every 256 passes / 20 us;
+ *    takes the frames the wire engine's packet ring shows (the spin_rx
+ *    hook) and polls the rings of guests it wakes (mxd_core_set_anticipate),
+ *    returning to libev (epoll_wait with a zero timeout) only when other
+ *    watchers are pending, or every 100 us;
  *  - the window an endpoint stays polled after its last work is
- *    poll_window_us when the spin rule of <myrixen/spin.h> allows spinning
- *    (more than 2 CPUs, not just preempted), else 0: its doorbell is re-armed
- *    with mxn_ring_arm (final check, no lost wake-up) as soon as it is idle;
+ *    poll_window_us, as the spin rule of <myrixen/spin.h> adapts it, when
+ *    that rule allows spinning (more than 2 CPUs or poll_spin = force,
+ *    nobody waiting for a CPU, not just preempted), else 0: its doorbell is
+ *    re-armed with mxn_ring_arm (final check, no lost wake-up) as soon as it
+ *    is idle, in the same callback as the pass that did its work;
+ *  - an ev_check watcher polls an endpoint that a callback of this
+ *    iteration woke, before the loop enters epoll_wait again;
  *  - an ev_prepare watcher calls mxd_core_flush before the loop blocks, so
  *    every callback of one iteration shares one push and one notify per
  *    endpoint.
@@ -45,6 +50,7 @@ struct mxd_loop_stats {
 	uint64_t spin_frames;       /* frames taken by a spin (no epoll pass) */
 	uint64_t crowded;           /* spins refused or cut: tasks waited for a CPU */
 	uint64_t preemptions;       /* spins ended because we lost the CPU */
+	uint64_t window_ns;         /* the window now, as it adapted (spin.h) */
 };
 void mxd_loop_get_stats(const struct mxd_loop *l, struct mxd_loop_stats *st);
 /* SIGHUP hook: called on the loop thread; NULL = ignore. */

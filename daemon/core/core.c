@@ -106,6 +106,11 @@ void mxd_core_set_wakeup(struct mxd_core *c, void (*fn)(void *arg), void *arg)
 	c->wakeup_arg = arg;
 }
 
+void mxd_core_set_anticipate(struct mxd_core *c, bool on)
+{
+	c->anticipate = on;
+}
+
 void mxd_core_reconfigure(struct mxd_core *c, const struct mxd_config *cfg)
 {
 	uint64_t nic = c->nic_id;

@@ -214,6 +214,9 @@ void mxd_core_set_remote(struct mxd_core *c, const struct mxd_remote_ops *ops, v
 /* The loop's hook: called when an endpoint becomes active (doorbell or
  * internal wake-up) so the loop starts polling.  May be NULL. */
 void mxd_core_set_wakeup(struct mxd_core *c, void (*fn)(void *arg), void *arg);
+/* The loop's poll window spins (true) or re-arms at once (false): while it
+ * spins, an endpoint whose guest we wake is polled for its answer. */
+void mxd_core_set_anticipate(struct mxd_core *c, bool on);
 /* Apply a reloaded configuration (limits for new endpoints, poll knobs). */
 void mxd_core_reconfigure(struct mxd_core *c, const struct mxd_config *cfg);
 /*

@@ -198,6 +198,10 @@ void mxd_core_flush(struct mxd_core *c)
 			ep->ops->notify(ep);
 			ep->st.notifies++;
 			c->st.notifies++;
+			/* a woken guest answers soon: while the loop spins,
+			 * poll for it rather than make it ring */
+			if (c->anticipate)
+				mxd_ep_activate(ep);
 		}
 	}
 }

@@ -44,6 +44,7 @@ struct mxd_core {
 	void *remote_priv;
 	void (*wakeup)(void *arg);
 	void *wakeup_arg;
+	bool anticipate;            /* the loop spins: poll a woken guest's ring */
 	uint8_t *bounce;
 	struct mxd_ratelimit rl_fault;
 	struct mxd_core_stats st;

@@ -114,6 +114,7 @@ static void out_spin(struct mxd_out *o, const struct mxd_daemon *d, const struct
 	mxd_out_u64(o, "frames", ls.spin_frames);
 	mxd_out_u64(o, "crowded", ls.crowded);
 	mxd_out_u64(o, "preempted", ls.preemptions);
+	mxd_out_u64(o, "window_us", ls.window_ns / 1000u);
 	mxd_out_obj_end(o);
 }
 

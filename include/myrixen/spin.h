@@ -9,9 +9,13 @@
  *  - with 2 CPUs or fewer the guests, the peer and the daemon need them all,
  *    so nobody spins unless the user asked for it explicitly (forced: an
  *    application's MYRIXEN_SPIN_US, the daemon's poll_spin = force);
- *  - nobody spins, forced or not, while more tasks are runnable than there
- *    are CPUs (somebody waits for the CPU a spinner would hold): sampled at
- *    the start of a spin and every MXN_SPIN_LOAD_NS during it;
+ *  - nobody spins while more tasks are runnable than there are CPUs
+ *    (somebody waits for the CPU a spinner would hold): sampled at the start
+ *    of a spin and every MXN_SPIN_LOAD_NS during it.  A forced spinner
+ *    tolerates one task more: the one it serves, a guest it just woke,
+ *    which the kernel's wake-up preemption puts on a CPU (else on 2 CPUs
+ *    two spinners and the guest they serve count as crowded, and the spin
+ *    stops exactly when it pays: bench/README.md, wire tiny);
  *  - a spinner that loses its CPU (a gap between two polls far longer than a
  *    poll costs: it was preempted) stops and does not spin again for a
  *    back-off that starts at MXN_SPIN_QUIET_MIN_NS and doubles with each
@@ -20,7 +24,13 @@
  *  - where CPUs are spare (nobody waiting, some idle) the default window
  *    grows with them, up to MXN_SPIN_SPARE_MAX times; a forced window is
  *    the user's.  With no load sample (the sampler is unset or failed):
- *    the window doubles from 8 CPUs up.
+ *    the window doubles from 8 CPUs up;
+ *  - the window adapts to how soon work comes after it ends (KVM's halt
+ *    polling rule, mxn_spin_slept): a sleep that a window up to
+ *    MXN_SPIN_ADAPT_MAX times the wanted one would have spared doubles it
+ *    (a reply one wire round trip away, longer than the window, otherwise
+ *    costs a sleep and a wake-up every time); a longer sleep halves it
+ *    back towards the wanted window.
  */
 #ifndef MYRIXEN_SPIN_H
 #define MYRIXEN_SPIN_H
@@ -37,9 +47,11 @@
 #define MXN_SPIN_QUIET_MAX_NS 10000000ull /* the longest one */
 #define MXN_SPIN_LOAD_NS 1000000ull       /* runnable tasks sampled at most this often */
 #define MXN_SPIN_SPARE_MAX 4u
+#define MXN_SPIN_ADAPT_MAX 8u
 
 struct mxn_spin {
 	uint64_t window_ns;       /* wanted window, 0 = never spin */
+	uint64_t grown_ns;        /* the window as mxn_spin_slept grew it (0: none) */
 	uint64_t quiet_until_ns;  /* no spinning before this */
 	uint64_t quiet_ns;        /* the last back-off, 0 = none since a good spin */
 	unsigned ncpus;
@@ -99,6 +111,14 @@ static inline bool mxn_spin_never(const struct mxn_spin *s)
 	return !s->window_ns || (!s->forced && s->ncpus <= 2);
 }
 
+/* The window before the load decides: the wanted one, or as it grew. */
+static inline uint64_t mxn_spin_base(const struct mxn_spin *s)
+{
+	uint64_t max = s->window_ns * MXN_SPIN_ADAPT_MAX;
+
+	return s->grown_ns <= s->window_ns ? s->window_ns : s->grown_ns > max ? max : s->grown_ns;
+}
+
 /* Runnable tasks now (0: unknown), sampled at most every MXN_SPIN_LOAD_NS. */
 static inline unsigned mxn_spin_load(struct mxn_spin *s, uint64_t now_ns)
 {
@@ -111,6 +131,13 @@ static inline unsigned mxn_spin_load(struct mxn_spin *s, uint64_t now_ns)
 	return s->load;
 }
 
+/* Somebody waits for a CPU: more runnable tasks than CPUs, or, for a
+ * forced spinner, two more (one: the guest it serves, see above). */
+static inline bool mxn_spin_crowded(const struct mxn_spin *s, unsigned load)
+{
+	return load > s->ncpus + (s->forced ? 1u : 0u);
+}
+
 /* How long a spin starting at now may last (0: do not spin). */
 static inline uint64_t mxn_spin_window(struct mxn_spin *s, uint64_t now_ns)
 {
@@ -119,17 +146,34 @@ static inline uint64_t mxn_spin_window(struct mxn_spin *s, uint64_t now_ns)
 	if (mxn_spin_never(s) || now_ns < s->quiet_until_ns)
 		return 0;
 	load = mxn_spin_load(s, now_ns);
-	if (load > s->ncpus) {
+	if (mxn_spin_crowded(s, load)) {
 		s->crowded++;
 		return 0;
 	}
 	if (s->forced)
-		return s->window_ns;
+		return mxn_spin_base(s);
 	if (!load)
-		return s->ncpus >= 8 ? 2 * s->window_ns : s->window_ns;
+		return s->ncpus >= 8 ? 2 * mxn_spin_base(s) : mxn_spin_base(s);
 	spare = s->ncpus - load;
 	spare = spare < 1 ? 1 : spare > MXN_SPIN_SPARE_MAX ? MXN_SPIN_SPARE_MAX : spare;
-	return spare * s->window_ns;
+	return spare * mxn_spin_base(s);
+}
+
+/* A spin's window ended, the spinner slept slept_ns, then work came.  Had
+ * the window been that much longer (up to MXN_SPIN_ADAPT_MAX times the
+ * wanted one), the sleep and its wake-up were spared: double it.  A longer
+ * sleep means nothing was coming soon: halve it back.  Callers report
+ * only sleeps that followed a window that spun. */
+static inline void mxn_spin_slept(struct mxn_spin *s, uint64_t slept_ns)
+{
+	uint64_t base = mxn_spin_base(s), max = s->window_ns * MXN_SPIN_ADAPT_MAX;
+
+	if (!s->window_ns)
+		return;
+	if (base + slept_ns <= max)
+		s->grown_ns = 2 * base > max ? max : 2 * base;
+	else
+		s->grown_ns = base / 2 < s->window_ns ? 0 : base / 2;
 }
 
 /* Called between two polls of a spin (prev_ns: the previous poll).  True
@@ -145,7 +189,7 @@ static inline bool mxn_spin_preempted(struct mxn_spin *s, uint64_t prev_ns, uint
 		s->preemptions++;
 		return true;
 	}
-	if (mxn_spin_load(s, now_ns) > s->ncpus) {
+	if (mxn_spin_crowded(s, mxn_spin_load(s, now_ns))) {
 		s->crowded++;
 		return true;
 	}

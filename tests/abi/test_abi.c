@@ -267,15 +267,59 @@ static void test_spin_load(void)
 	/* during a spin: the crowd ends it, without a back-off */
 	CHECK(mxn_spin_preempted(&s, t + MXN_SPIN_LOAD_NS, t + MXN_SPIN_LOAD_NS + 1000));
 	CHECK(fake_samples == 1 && s.crowded == 2 && s.quiet_ns == 0 && s.preemptions == 0);
-	/* forced: the user's window, but the same crowd rule */
+	/* forced: the user's window, and one runnable task more tolerated (the
+	 * guest the spinner woke: two spinners and it on 2 CPUs) */
 	mxn_spin_setup(&s, 70000, true, 2);
 	s.runnable = fake_load;
+	fake_runnable = 4;
+	CHECK(mxn_spin_window(&s, t) == 0 && s.crowded == 1);
 	fake_runnable = 3;
-	CHECK(mxn_spin_window(&s, t) == 0);
-	fake_runnable = 2;
-	CHECK(mxn_spin_window(&s, t + MXN_SPIN_LOAD_NS) == 70000);
+	CHECK(mxn_spin_window(&s, t + MXN_SPIN_LOAD_NS) == 70000 && s.crowded == 1);
+	CHECK(!mxn_spin_preempted(&s, t + MXN_SPIN_LOAD_NS, t + MXN_SPIN_LOAD_NS + 1000));
+	fake_runnable = 4;
+	CHECK(mxn_spin_preempted(&s, t + 2 * MXN_SPIN_LOAD_NS, t + 2 * MXN_SPIN_LOAD_NS + 1000));
+	CHECK(s.crowded == 2 && s.preemptions == 0);
 	/* the real sampler reads something sane here */
 	CHECK(mxn_spin_runnable_proc() >= 1);
+}
+
+/* The window adapts to the sleeps after it (KVM's halt polling rule): a
+ * sleep a longer window would have spared doubles it, up to
+ * MXN_SPIN_ADAPT_MAX times the wanted one; a long sleep halves it back;
+ * the spare-CPU factor applies to the grown window; no window, no growth. */
+static void test_spin_adapt(void)
+{
+	const uint64_t w = 50000, max = w * MXN_SPIN_ADAPT_MAX;
+	struct mxn_spin s;
+
+	mxn_spin_setup(&s, w, true, 2);
+	CHECK(mxn_spin_window(&s, 1000) == w);
+	mxn_spin_slept(&s, 10000); /* a reply 60 us after the work: 10 us late */
+	CHECK(mxn_spin_window(&s, 1000) == 2 * w);
+	for (int i = 0; i < 10; i++)
+		mxn_spin_slept(&s, 1000);
+	CHECK(mxn_spin_base(&s) == max && mxn_spin_window(&s, 1000) == max);
+	mxn_spin_slept(&s, 1000000); /* nothing came for 1 ms: shrink */
+	CHECK(mxn_spin_base(&s) == max / 2);
+	for (int i = 0; i < 10; i++)
+		mxn_spin_slept(&s, 1000000);
+	CHECK(mxn_spin_base(&s) == w && s.grown_ns == 0);
+	/* a reload to a smaller window caps what grew */
+	mxn_spin_slept(&s, 1000);
+	mxn_spin_slept(&s, 1000);
+	CHECK(mxn_spin_base(&s) == 4 * w);
+	s.window_ns = w / 10;
+	CHECK(mxn_spin_base(&s) == w / 10 * MXN_SPIN_ADAPT_MAX);
+	/* auto on 16 CPUs, load unknown: twice the grown window */
+	mxn_spin_setup(&s, w, false, 16);
+	mxn_spin_slept(&s, 1000);
+	CHECK(mxn_spin_window(&s, 1000) == 2 * 2 * w);
+	/* never spinning: nothing grows */
+	mxn_spin_setup(&s, 0, true, 16);
+	mxn_spin_slept(&s, 1000);
+	CHECK(s.grown_ns == 0 && mxn_spin_window(&s, 1000) == 0);
+	mxn_spin_setup(&s, w, false, 2);
+	CHECK(mxn_spin_window(&s, 1000) == 0);
 }
 
 /* What a rendezvous counts against the registered-memory budget: itself
@@ -296,6 +340,7 @@ static void test_rndv_charge(void)
 int main(void)
 {
 	test_rndv_charge();
+	test_spin_adapt();
 	test_layout();
 	test_pair_layout();
 	test_pair_xen_check();

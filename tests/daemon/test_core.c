@@ -1419,6 +1419,53 @@ static void test_poll_window(struct tep *a)
 	mxd_core_reconfigure(core, &cfg);
 }
 
+/* A guest the core wakes with an event answers soon: while the loop spins
+ * (mxd_core_set_anticipate), its ring is polled from then on, so its
+ * answer needs no doorbell; while the loop sleeps, nothing changes. */
+static void woken_tiny(struct tep *a, struct tep *b, uint64_t cookie)
+{
+	struct mxn_cmd c = cmd(MXN_CMD_SEND_TINY, cookie, b);
+
+	c.length = 2;
+	memcpy(c.u.tiny, "hi", 2);
+	CHECK(!mxn_ring_arm(&b->g.evt)); /* b sleeps until an event comes */
+	post(a, &c);
+	poll_ep(a);
+	CHECK_EQ(next(b).type, MXN_EVT_RECV_TINY);
+	release(b);
+	CHECK_EQ(next(a).u.done.cookie, cookie);
+	release(a);
+}
+
+static void test_anticipate(struct tep *a, struct tep *b)
+{
+	struct mxn_cmd c = cmd(MXN_CMD_WAKE, 80, NULL);
+	int notifies = b->notifies;
+
+	for (int i = 0; i < 10 && mxd_core_poll_active(core, mxd_now_ns() + 10000000000ull, 0); i++)
+		;
+	CHECK(!a->ep->active && !b->ep->active);
+	woken_tiny(a, b, 81);
+	CHECK_EQ(b->notifies, notifies + 1);
+	CHECK(!b->ep->active);
+	mxd_core_poll_active(core, mxd_now_ns() + 10000000000ull, 0);
+	mxd_core_set_anticipate(core, true);
+	woken_tiny(a, b, 82);
+	CHECK_EQ(b->notifies, notifies + 2);
+	CHECK(b->ep->active);
+	/* b's answer rings nothing: the core polls its ring */
+	CHECK(tg_post(&b->g, &c));
+	CHECK(!tg_push(&b->g));
+	CHECK(mxd_core_poll_active(core, mxd_now_ns(), 0) >= 1);
+	mxd_core_flush(core);
+	CHECK_EQ(next(b).u.done.cookie, 80);
+	release(b);
+	mxd_core_set_anticipate(core, false);
+	for (int i = 0; i < 10 && mxd_core_poll_active(core, mxd_now_ns() + 10000000000ull, 0); i++)
+		;
+	CHECK(!a->ep->active && !b->ep->active);
+}
+
 int main(void)
 {
 	struct tep a, b;
@@ -1451,6 +1498,7 @@ int main(void)
 	test_moved_onto();
 	test_backlog(&a);
 	test_poll_window(&a);
+	test_anticipate(&a, &b);
 	test_close(&a);
 	test_hostile(&a, &b);
 	test_unconnected(&a, &b);
