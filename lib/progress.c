@@ -225,7 +225,9 @@ void mxl_arrival(struct mx_endpoint *ep, const struct mxn_evt *e, const uint8_t 
 	/* this daemon's number of the sender's host (after a re-attach) */
 	mxl_peermap_learn(ep, src.nic_id, src.peer);
 	seq = (uint16_t)(e->src_nic_id >> MXN_SEQ_SHIFT);
-	if (mxl_seq_dup(ep->seqs, src.nic_id, src.endpoint, src.session, seq)) {
+	if (e->flags & MXN_EVTF_WIRE_SEQ ?
+		    mxl_seq_dup_wire(ep->seqs, src.nic_id, src.endpoint, src.session, seq) :
+		    mxl_seq_dup(ep->seqs, src.nic_id, src.endpoint, src.session, seq)) {
 		/* sent again after a re-attach, and taken before */
 		ep->counters[MXL_CNT_DUP_DROPPED]++;
 		if (rndv)

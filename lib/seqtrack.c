@@ -93,6 +93,19 @@ bool mxl_seq_dup(struct mxl_seqtrack *t, uint64_t nic_id, uint8_t endpoint, uint
 	return false;
 }
 
+bool mxl_seq_dup_wire(struct mxl_seqtrack *t, uint64_t nic_id, uint8_t endpoint,
+		      uint32_t session, uint16_t wire)
+{
+	struct mxl_seq_peer *p = find(t, nic_id, endpoint, session);
+	uint16_t ahead = (uint16_t)((wire - p->last_wire) & 0x3fffu);
+
+	if (p->wire_known && !((wire ^ p->last_wire) & 0xc000u) && (ahead == 0 || ahead >= 0x2000u))
+		return true;
+	p->last_wire = wire;
+	p->wire_known = true;
+	return false;
+}
+
 bool mxl_seq_seen(struct mxl_seqtrack *t, uint64_t nic_id, uint8_t endpoint, uint32_t session,
 		  uint16_t seq)
 {

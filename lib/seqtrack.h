@@ -26,6 +26,8 @@ struct mxl_seq_peer {
 	bool used;
 	uint16_t next_send;     /* last number given to a send (0 = none yet) */
 	uint16_t last_recv;     /* last number taken from this source (0 = none) */
+	bool wire_known;        /* last_wire holds a native sender's wire seqnum */
+	uint16_t last_wire;
 	uint64_t stamp;         /* LRU clock */
 };
 
@@ -49,6 +51,11 @@ void mxl_seq_rekey_one(struct mxl_seqtrack *t, uint64_t from, uint8_t endpoint, 
  * was already taken (drop it); otherwise it is recorded as taken. */
 bool mxl_seq_dup(struct mxl_seqtrack *t, uint64_t nic_id, uint8_t endpoint, uint32_t session,
 		 uint16_t seq);
+/* The same for a native Open-MX sender's wire seqnum (abi.h
+ * MXN_EVTF_WIRE_SEQ): 14 bits that wrap, compared within half their
+ * cycle; another session number (the top 2 bits) starts over. */
+bool mxl_seq_dup_wire(struct mxl_seqtrack *t, uint64_t nic_id, uint8_t endpoint,
+		      uint32_t session, uint16_t wire);
 /* The same question without recording anything: would mxl_seq_dup say so? */
 bool mxl_seq_seen(struct mxl_seqtrack *t, uint64_t nic_id, uint8_t endpoint, uint32_t session,
 		  uint16_t seq);

@@ -47,6 +47,8 @@ static void fill_remote_src(struct mxn_evt *e, const struct mxd_src *src, uint64
 	e->src_peer = src->peer;
 	e->src_endpoint = src->endpoint;
 	e->src_session = src->session;
+	if (src->wire_seq)
+		e->flags |= MXN_EVTF_WIRE_SEQ;
 }
 
 /*

@@ -42,6 +42,7 @@ struct mxd_src {
 	uint32_t session;
 	uint64_t nic_id;
 	uint16_t seq;               /* the sender's send number (abi.h MXN_SEQ_SHIFT), 0: none */
+	bool wire_seq;              /* seq is a native sender's wire seqnum (MXN_EVTF_WIRE_SEQ) */
 };
 
 struct mxd_remote_ops {

@@ -126,7 +126,7 @@ static int cb_deliver(void *ctx, const struct mxw_delivery *d)
 	struct mxw_engine *e = ctx;
 	struct mxd_src src = { .peer = d->src.peer, .endpoint = d->src.endpoint,
 			       .session = d->src.session, .nic_id = d->src.nic_id,
-			       .seq = d->src.mxn_seq };
+			       .seq = d->src.mxn_seq, .wire_seq = d->src.wire_seq };
 
 	switch (d->kind) {
 	case MXW_DELIVER_TINY:
@@ -681,6 +681,7 @@ void mxw_engine_stop(struct mxd_daemon *d)
 	/* our endpoints may come back to the next daemon: peers wait for
 	 * them rather than give up after the usual silence (mxoe_life.c) */
 	if (e->pr && e->pio) {
+		mxd_core_publish(e->core);  /* before the acks of mxw_proto_leave */
 		mxw_proto_leave(e->pr);
 		(void)mxw_pio_flush(e->pio);
 	}

@@ -93,6 +93,11 @@ struct mxw_partner {
 	uint64_t reborn_until;
 	bool moved;                 /* its remote endpoint re-announced itself elsewhere */
 	uint16_t next_send, next_acked, next_recv;
+	/* a native sender's numbering (mxoe_native.c): taken in order once
+	 * in this life, or learning where it resends from until learn_until */
+	bool recv_taken, learning;
+	uint16_t learn_min;
+	uint64_t learn_until;
 	uint32_t last_send_acknum, last_recv_acknum;
 	uint32_t recv_unacked;
 	uint64_t ack_since;
@@ -441,6 +446,20 @@ void mxw_peer_leaving(struct mxw_proto *pr, uint16_t peer, uint32_t inc);
 /* A HOST_QUERY saying our life stops, to 'peer' (mxoe_peers.c). */
 void mxw_tx_leaving(struct mxw_proto *pr, uint16_t peer);
 void mxw_board_name_set(struct mxw_proto *pr, const char *hostname);
+
+/* mxoe_native.c: a native Open-MX sender across our restart */
+/* Whether the sequenced frame 'seq' from pt is to be dropped while we
+ * learn where its sender resends from; may move pt->next_recv there. */
+bool mxw_native_learn(struct mxw_proto *pr, struct mxw_partner *pt, uint16_t seq);
+/* The number a delivery from pt carries to the receiving library: the send
+ * number of a myrixen sender, the wire seqnum of a native one. */
+void mxw_native_src(const struct mxw_partner *pt, struct mxw_src *src, uint16_t mxn_seq,
+		    uint16_t wire_seq);
+/* A native sender sent again what we acked: our acks may carry an acknum
+ * it takes for stale.  Called before the ack goes again. */
+void mxw_native_dup(struct mxw_partner *pt);
+/* Ack now what every partner holds unacked (we stop). */
+void mxw_acks_flush(struct mxw_proto *pr);
 
 static inline uint16_t mxw_seq_add(uint16_t s, uint16_t n)
 {

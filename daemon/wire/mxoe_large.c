@@ -427,7 +427,7 @@ void mxw_rx_rndv(struct mxw_proto *pr, struct mxw_partner *pt, const struct mxw_
 	d.src.endpoint = pt->rep;
 	d.src.session = pt->rsession;
 	d.src.nic_id = pr->peers[pt->peer].nic_id;
-	d.src.mxn_seq = pt->mxn_seq ? f->u.rndv.msg.mxn_seq : 0;
+	mxw_native_src(pt, &d.src, f->u.rndv.msg.mxn_seq, f->u.rndv.msg.seqnum);
 	d.match_info = f->u.rndv.msg.match_info;
 	d.length = ri->msg_length;
 	d.remote_ref = (uint64_t)ri->gen << 32 | idx;

@@ -142,6 +142,9 @@ void mxw_proto_leave(struct mxw_proto *pr)
 {
 	bool told = false;
 
+	/* what we published is acked: a native sender, which has no number
+	 * the next daemon could drop a resend by, sends it no more */
+	mxw_acks_flush(pr);
 	for (uint16_t i = 1; i < MXW_PEERS_MAX; i++) {
 		if (!pr->peers[i].used || LIST_EMPTY(&pr->peers[i].partners))
 			continue;

@@ -1109,14 +1109,15 @@ static void deliver_src(struct mxw_proto *pr, const struct mxw_partner *pt, stru
 
 /* Returns 0 when the message was consumed (seqnum advances). */
 static int rx_deliver_msg(struct mxw_proto *pr, struct mxw_partner *pt, uint8_t kind,
-			  uint64_t match, const void *data, uint32_t len, uint16_t mxn_seq)
+			  uint64_t match, const void *data, uint32_t len, uint16_t mxn_seq,
+			  uint16_t wire_seq)
 {
 	struct mxw_delivery d;
 
 	memset(&d, 0, sizeof(d));
 	d.kind = kind;
 	deliver_src(pr, pt, &d);
-	d.src.mxn_seq = pt->mxn_seq ? mxn_seq : 0;
+	mxw_native_src(pt, &d.src, mxn_seq, wire_seq);
 	d.match_info = match;
 	d.data = data;
 	d.length = len;
@@ -1255,14 +1256,15 @@ int mxw_rx_take(struct mxw_proto *pr, struct mxw_partner *pt, const struct mxw_f
 	switch (f->type) {
 	case MXW_PKT_TINY:
 		return rx_deliver_msg(pr, pt, MXW_DELIVER_TINY, f->u.msg.match_info, data,
-				      f->u.msg.length, f->u.msg.mxn_seq);
+				      f->u.msg.length, f->u.msg.mxn_seq, f->u.msg.seqnum);
 	case MXW_PKT_SMALL:
 		return rx_deliver_msg(pr, pt, MXW_DELIVER_QUEUED, f->u.msg.match_info, data,
-				      f->u.msg.length, f->u.msg.mxn_seq);
+				      f->u.msg.length, f->u.msg.mxn_seq, f->u.msg.seqnum);
 	case MXW_PKT_MEDIUM:
 		/* every fragment carries the number: f may be any of them */
 		return rx_deliver_msg(pr, pt, MXW_DELIVER_QUEUED, f->u.medium.msg.match_info, data,
-				      f->u.medium.msg.length, f->u.medium.msg.mxn_seq);
+				      f->u.medium.msg.length, f->u.medium.msg.mxn_seq,
+				      f->u.medium.msg.seqnum);
 	case MXW_PKT_RNDV:
 		mxw_rx_rndv(pr, pt, f, &ret);
 		return ret;
@@ -1337,7 +1339,7 @@ static void rx_sequenced(struct mxw_proto *pr, int peer, const struct mxw_frame 
 		piggy = m->piggyack;
 	}
 	pt = rx_seq_partner(pr, peer, lep, rep, session, seq, piggy);
-	if (!pt)
+	if (!pt || mxw_native_learn(pr, pt, seq))
 		return;
 	/* room may have come without a signal reaching us */
 	if (pt->nheld)
@@ -1348,8 +1350,10 @@ static void rx_sequenced(struct mxw_proto *pr, int peer, const struct mxw_frame 
 		pr->peers[peer].st.dups++;
 		/* the sender missed our ack: resend it right away (unless we
 		 * hold that message undelivered: its ack waits for room) */
-		if (mxw_seq_diff(pt->next_recv, seq) > pt->nheld)
+		if (mxw_seq_diff(pt->next_recv, seq) > pt->nheld) {
+			mxw_native_dup(pt);
 			mxw_send_ack(pr, pt);
+		}
 		return;
 	}
 	if (pos != 0) {
@@ -1357,6 +1361,7 @@ static void rx_sequenced(struct mxw_proto *pr, int peer, const struct mxw_frame 
 		pr->peers[peer].st.drops++;
 		return;
 	}
+	pt->recv_taken = true;
 	ret = rx_taken(pr, pt, f, peer);
 	if (ret == 1)
 		return;             /* more fragments to come, or held */

@@ -52,6 +52,7 @@ struct mxw_src {
 	uint32_t session;
 	uint64_t nic_id;
 	uint16_t mxn_seq;           /* the library's send number (0: none or unknown) */
+	bool wire_seq;              /* mxn_seq is a native sender's wire seqnum (mxoe_native.c) */
 };
 
 enum mxw_delivery_kind { MXW_DELIVER_TINY = 1, MXW_DELIVER_QUEUED, MXW_DELIVER_RNDV };
@@ -85,6 +86,7 @@ struct mxw_counters {
 	uint64_t reconnects;        /* partners connected again: their daemon restarted */
 	uint64_t leaves;            /* we stopped and told our partners' hosts (mxoe_life.c) */
 	uint64_t peers_away;        /* a peer's daemon told us it stops: waited for */
+	uint64_t native_resyncs;    /* a native Open-MX sender's numbering taken up (mxoe_native.c) */
 	uint64_t nacks_tx, nacks_rx;
 	uint64_t acks_tx, acks_rx;  /* explicit TRUC acks */
 	uint64_t bad_frames;        /* malformed or hostile frames */

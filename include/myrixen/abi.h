@@ -515,6 +515,9 @@ enum mxn_status {
 #define MXN_EVTF_GRANT 0x04u      /* a RECV_RNDV to a library that asked for it
 				   * (MXN_RINGF_PREGRANT): u.rndv names the sender's
 				   * segments, as a PULL_GRANT would */
+#define MXN_EVTF_WIRE_SEQ 0x08u   /* a receive whose send number (src_nic_id, MXN_SEQ_SHIFT)
+				   * is a native Open-MX sender's wire seqnum: 14 bits
+				   * that wrap, 2 of session above (lib/seqtrack.h) */
 
 struct mxn_evt_q {
 	uint32_t off;             /* offset in the recvq; chunk is MXN_QUEUE_ALIGN aligned */

@@ -26,6 +26,8 @@
  *     frame_length, msg_offset and frame_seqnum checked, then our NOTIFY.
  *  5. (-q) Stay up to SECONDS answering HOST_QUERY (`myrixenctl ping` from
  *     the daemon's side) with Open-MX's reply: "omxnode:0" and its NUL.
+ *  -r COUNT [-H FILE [-P N[,M]]] replaces 3-5: COUNT messages streamed across restarts
+ *  of the daemon (omx_restart.c).
  * Every sequenced frame of the daemon is acked with a TRUC.
  * Exit 0: all checks passed; 1: a check failed (printed); 2: usage/setup.
  */
@@ -44,48 +46,33 @@
 #include <sys/socket.h>
 #include <time.h>
 #include <unistd.h>
+#include "omx_node.h"
 
-#define ETHERTYPE_OMX 0x86df
-#define B 16                        /* body offset: Ethernet header + peer index */
-enum { T_HQ = 3, T_HR = 4, T_TRUC = 35, T_CONNECT, T_TINY, T_SMALL, T_MEDIUM, T_RNDV,
-       T_PULL, T_PULL_REPLY, T_NOTIFY, T_NACK_LIB, T_NACK_MCP };
-#define MAGIC 0x13052008u
-#define OUR_EP 0
-#define THEIR_EP 1
-#define OUR_SESSION 0x0badcafeu
-#define OUR_INDEX_OF_THEM 3         /* our peer table index of the daemon */
-#define RDMA_ID 5
-#define RDMA_SEQ 1
-#define PULL_HANDLE 0x77
-#define PULL_MAGIC 0x13572468u
-
-static int fd, ifindex, failures;
-static uint8_t me[6], them[6];
-static uint32_t mtu, key, med_max, reply_max;
-static uint32_t their_session, their_index_of_us = 0xffff;
-static uint16_t send_seq, recv_next;  /* ours out, theirs in */
+int fd, failures;
+static int ifindex;
+uint8_t me[6], them[6];
+uint32_t mtu, key, med_max, reply_max;
+uint32_t their_session, their_index_of_us = 0xffff;
+uint16_t send_seq, recv_next;  /* ours out, theirs in */
 static uint32_t acknum;
 static bool they_connected;
 static unsigned queries_answered;
 
-#define CHECK(c, ...) do { if (!(c)) { failures++; fprintf(stderr, "FAIL %s: ", #c); \
-	fprintf(stderr, __VA_ARGS__); fputc('\n', stderr); } } while (0)
-
-static void put16(uint8_t *b, unsigned o, uint16_t v) { b[o] = (uint8_t)(v >> 8); b[o + 1] = (uint8_t)v; }
-static void put32(uint8_t *b, unsigned o, uint32_t v)
+void put16(uint8_t *b, unsigned o, uint16_t v) { b[o] = (uint8_t)(v >> 8); b[o + 1] = (uint8_t)v; }
+void put32(uint8_t *b, unsigned o, uint32_t v)
 {
 	put16(b, o, (uint16_t)(v >> 16));
 	put16(b, o + 2, (uint16_t)v);
 }
-static uint16_t get16(const uint8_t *b, unsigned o) { return (uint16_t)(b[o] << 8 | b[o + 1]); }
-static uint32_t get32(const uint8_t *b, unsigned o) { return (uint32_t)get16(b, o) << 16 | get16(b, o + 2); }
+uint16_t get16(const uint8_t *b, unsigned o) { return (uint16_t)(b[o] << 8 | b[o + 1]); }
+uint32_t get32(const uint8_t *b, unsigned o) { return (uint32_t)get16(b, o) << 16 | get16(b, o + 2); }
 
-static uint8_t pat(uint64_t match, uint32_t i)   /* as mxw_xfer */
+uint8_t pat(uint64_t match, uint32_t i)   /* as mxw_xfer */
 {
 	return (uint8_t)(match * 131 + i * 7 + (i >> 9));
 }
 
-static uint64_t now_ms(void)
+uint64_t now_ms(void)
 {
 	struct timespec ts;
 
@@ -93,7 +80,7 @@ static uint64_t now_ms(void)
 	return (uint64_t)ts.tv_sec * 1000 + (uint64_t)ts.tv_nsec / 1000000;
 }
 
-static void head(uint8_t *f, uint8_t type)
+void head(uint8_t *f, uint8_t type)
 {
 	memset(f, 0, 60);
 	memcpy(f, them, 6);
@@ -103,7 +90,7 @@ static void head(uint8_t *f, uint8_t type)
 	f[B] = type;
 }
 
-static void tx(const uint8_t *f, size_t len)
+void tx(const uint8_t *f, size_t len)
 {
 	struct sockaddr_ll a = { .sll_family = AF_PACKET, .sll_ifindex = ifindex, .sll_halen = 6 };
 
@@ -118,7 +105,7 @@ static void tx(const uint8_t *f, size_t len)
 
 /* ---- what we answer whenever it comes ---- */
 
-static void tx_truc(void)
+void tx_truc(void)
 {
 	uint8_t f[60];
 
@@ -134,7 +121,7 @@ static void tx_truc(void)
 	tx(f, 60);
 }
 
-static void answer_query(const uint8_t *q)
+void answer_query(const uint8_t *q)
 {
 	static const char name[] = "omxnode:0";
 	uint8_t f[60];
@@ -238,7 +225,7 @@ static ssize_t rx_type(uint8_t *f, size_t cap, uint8_t t, int timeout_ms)
 
 /* ---- our sends ---- */
 
-static void msg_hdr(uint8_t *f, uint8_t type, uint64_t match)
+void msg_hdr(uint8_t *f, uint8_t type, uint64_t match)
 {
 	head(f, type);
 	f[B + 1] = THEIR_EP;
@@ -250,7 +237,7 @@ static void msg_hdr(uint8_t *f, uint8_t type, uint64_t match)
 	put32(f, B + 20, their_session);
 }
 
-static void next_send(void)
+void next_send(void)
 {
 	send_seq = (uint16_t)((send_seq & 0xc000) | ((send_seq + 1) & 0x3fff));
 }
@@ -286,7 +273,7 @@ static void send_medium(uint64_t match, uint32_t len)
 }
 
 /* Serve one PULL as omx_recv_pull_request does. */
-static uint32_t serve_pull(const uint8_t *p, uint64_t match, uint32_t len)
+uint32_t serve_pull(const uint8_t *p, uint64_t match, uint32_t len, uint8_t id, uint8_t seq)
 {
 	static uint8_t f[9100];
 	uint32_t total = get32(p, B + 8), rdma_off = get32(p, B + 20), ffo = get32(p, B + 32);
@@ -296,7 +283,7 @@ static uint32_t serve_pull(const uint8_t *p, uint64_t match, uint32_t len)
 
 	CHECK(p[B + 1] == OUR_EP && p[B + 2] == THEIR_EP && get32(p, B + 4) == OUR_SESSION,
 	      "pull endpoints %u/%u session %08x", p[B + 1], p[B + 2], get32(p, B + 4));
-	CHECK(total == len && get32(p, B + 12) == RDMA_ID && p[B + 16] == RDMA_SEQ && rdma_off == 0,
+	CHECK(total == len && get32(p, B + 12) == id && p[B + 16] == seq && rdma_off == 0,
 	      "pull total %u id %u seq %u offset %u", total, get32(p, B + 12), p[B + 16], rdma_off);
 	CHECK(replies <= 32 && block > 0 && off + block <= len,
 	      "pull block %u ffo %u index %u: %u replies at %u", block, ffo, index, replies, off);
@@ -344,7 +331,7 @@ static void send_rndv(uint64_t match, uint32_t len)
 		uint8_t t = n > 0 ? f[B] & 0x7f : 0;
 
 		if (t == T_PULL) {
-			served += serve_pull(f, match, len);
+			served += serve_pull(f, match, len, RDMA_ID, RDMA_SEQ);
 		} else if (t == T_NOTIFY) {
 			CHECK(f[B + 1] == OUR_EP && f[B + 2] == THEIR_EP && get32(f, B + 4) == OUR_SESSION,
 			      "notify endpoints/session");
@@ -617,16 +604,21 @@ int main(int argc, char **argv)
 {
 	static const uint32_t sizes[] = { 20, 100, 20000, 32768, 100000 };
 	const char *ifname = NULL, *peer = NULL;
-	unsigned linger = 0;
+	const char *hold = NULL;
+	const char *pause = NULL;
+	unsigned linger = 0, restart = 0;
 	int c;
 
-	while ((c = getopt(argc, argv, "i:p:m:k:q:")) != -1) {
+	while ((c = getopt(argc, argv, "i:p:m:k:q:r:H:P:")) != -1) {
 		switch (c) {
 		case 'i': ifname = optarg; break;
 		case 'p': peer = optarg; break;
 		case 'm': mtu = (uint32_t)atoi(optarg); break;
 		case 'k': key = (uint32_t)strtoul(optarg, NULL, 0); break;
 		case 'q': linger = (unsigned)atoi(optarg); break;
+		case 'r': restart = (unsigned)atoi(optarg); break;
+		case 'H': hold = optarg; break;
+		case 'P': pause = optarg; break;
 		default: return 2;
 		}
 	}
@@ -651,6 +643,8 @@ int main(int argc, char **argv)
 		(void)rx(f, sizeof(f), 500);
 	}
 	CHECK(they_connected, "the reflector never connected to us");
+	if (restart)
+		return omx_restart_run(restart, hold, pause);
 	for (unsigned k = 0; k < 5; k++) {
 		uint64_t match = 0x00c0ffee00000000ull | k;
 

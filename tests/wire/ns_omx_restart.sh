@@ -1,0 +1,79 @@
+#!/bin/bash
+# A native Open-MX node's messages across restarts of the myrixen daemon
+# that receives them (issue 13).  omx_conform -r (omx_restart.c), a native
+# Open-MX node of our own on raw AF_PACKET in namespace o, streams COUNT
+# messages of every size class, 8 in flight, to the reflector
+# (`mxw_xfer -R`) in namespace d and checks each echo.  The node behaves
+# as Open-MX 1.5.4 does with the new daemon's frames (resends every
+# 500 ms, acks, nacks, connects: see omx_restart.c).  The daemon in d is
+# restarted while the node streams: it pauses after messages 150 and 250
+# and loses every frame of the daemon until it was restarted (SIGTERM the
+# first time, SIGKILL the second), so it resends messages the daemon had
+# taken and acked, and the new daemon must take up the node's numbering.
+# Without "stream" the second restart is made instead while the daemon
+# pulls one of the node's rendezvous, then another one (SIGTERM, SIGKILL):
+# the node drops those pulls, as lost on the wire, until the restart.
+# Passes when every message was delivered once, in order, byte for byte,
+# and echoed; a send the node saw fail must not have been delivered, and
+# none may stay open.
+#
+#   ns_omx_restart.sh [stream]   stream: the registered test; without it
+#                                 the rendezvous restarts (not registered:
+#                                 docs/operations.md says why they fail)
+. "$(dirname "$0")/ns_lib.sh"
+ns_require
+: "${MXW_CONFORM:?}"
+MODE=${1:-all}
+N=${MXW_OMX_RESTART_N:-900}
+ns_add d; ns_add o
+ns_veth d vd o vo 9000
+omac=$(ip -n "${P}o" -o link show "${P}vo" | grep -o 'link/ether [0-9a-f:]*' | cut -d' ' -f2)
+dmac=$(ip -n "${P}d" -o link show "${P}vd" | grep -o 'link/ether [0-9a-f:]*' | cut -d' ' -f2)
+ns_daemon d vd "peer = omxnode $omac"
+: > "$DIR/hold"
+pauses=150,250
+[ "$MODE" = stream ] || pauses=150
+ip netns exec "${P}o" timeout 150 "$MXW_CONFORM" -i "${P}vo" -p "$dmac" -m 9000 -k 0x4242 \
+	-r "$N" -H "$DIR/hold" -P "$pauses" > "$DIR/omx.log" 2>&1 &
+omx=$!
+ns_run d timeout 150 "$MXW_XFER" -e 1 -d omxnode:0:0 -k 0x4242 -R -n "$N" > "$DIR/app.log" 2>&1 &
+app=$!
+
+# restart SIGNAL: the daemon in d stopped with SIGNAL and started again
+restart() {
+	local sig=$1 pid=$PID_d
+	kill -"$sig" "$pid"
+	for _ in $(seq 100); do kill -0 "$pid" 2>/dev/null || break; sleep 0.05; done
+	kill -0 "$pid" 2>/dev/null && ns_fail "daemon did not stop on SIG$sig"
+	mv "$DIR/d.log" "$DIR/d.$sig.log"
+	[ "$sig" = KILL ] && rm -f "$DIR/d.sock" "$DIR/d.ctl"
+	ns_daemon d vd "peer = omxnode $omac"
+	echo "restarted d's daemon (SIG$sig): $(grep '^progress' "$DIR/omx.log" | tail -1)"
+}
+
+# The node pauses (or holds a rendezvous's pulls) and says "(hold I)";
+# the daemon is restarted then, and the node told to go on.
+sigs="TERM KILL"
+[ "$MODE" = stream ] || sigs="TERM TERM KILL"
+i=0
+for sig in $sigs; do
+	i=$((i + 1))
+	for _ in $(seq 1200); do
+		grep -q "(hold $i)" "$DIR/omx.log" && break
+		kill -0 $omx 2>/dev/null || break
+		sleep 0.05
+	done
+	grep -q "(hold $i)" "$DIR/omx.log" || ns_fail "the node never paused ($i): $(tail -2 "$DIR/omx.log")"
+	restart "$sig"
+	printf x >> "$DIR/hold"
+done
+# stream: the node's rendezvous (messages 300, 600) are not held
+[ "$MODE" = stream ] && printf xx >> "$DIR/hold"
+wait $omx; orc=$?
+wait $app; arc=$?
+grep -v "^progress:" "$DIR/omx.log"
+grep -v "^reflect: got" "$DIR/app.log"
+[ -n "${MXW_CTL:-}" ] && "$MXW_CTL" -s "$DIR/d.ctl" counters | grep -E ' (native_resyncs|quiet_drops|dups|drops|nacks_tx|acks_tx|reconnects|leaves|requeued): '
+[ $orc = 0 ] || ns_fail "native node: $(tail -1 "$DIR/omx.log")"
+[ $arc = 0 ] || ns_fail "reflector: exit $arc"
+echo "PASS"
