@@ -73,88 +73,11 @@ int mxd_principal_copy(const struct mxd_principal *p, const struct mxd_region *r
 	return err;
 }
 
-/* ---- identity ---- */
-
-/*
- * The Uid:, Gid: and Groups: lines of /proc/PID/status, concatenated.
- * statusfd stays open from accept on: pread at 0 regenerates the file each
- * time (seq_file), so a check costs one syscall here, not openat + two
- * reads + close, and the fd names that process only: once it has exited,
- * the read fails (-ESRCH), whatever took its pid number since.  The file
- * is one seq_file record: a read shorter than asked returned all of it.
- */
-static int read_ids(int statusfd, char *out, size_t cap)
-{
-	char buf[4096], *line, *save = NULL;
-	size_t used = 0, got = 0;
-	ssize_t n;
-
-	while (got < sizeof(buf) - 1) {
-		size_t want = sizeof(buf) - 1 - got;
-
-		n = pread(statusfd, buf + got, want, (off_t)got);
-		if (n < 0 && errno == EINTR)
-			continue; /* a signal to the daemon says nothing of the process */
-		if (n <= 0)
-			break;
-		got += (size_t)n;
-		if ((size_t)n < want)
-			break;
-	}
-	if (!got)
-		return -ESRCH;
-	buf[got] = 0;
-	out[0] = 0;
-	for (line = strtok_r(buf, "\n", &save); line; line = strtok_r(NULL, "\n", &save)) {
-		if (strncmp(line, "Uid:", 4) && strncmp(line, "Gid:", 4) &&
-		    strncmp(line, "Groups:", 7))
-			continue;
-		n = snprintf(out + used, cap - used, "%s\n", line);
-		if (n < 0 || (size_t)n >= cap - used)
-			break; /* a prefix of a long group list still pins it down */
-		used += (size_t)n;
-	}
-	return used ? 0 : -ESRCH;
-}
-
-/*
- * 0 while the process runs, -ESRCH once it exited (its pidfd is readable).
- * A signal to the daemon during the poll (SIGTERM, SIGHUP: libev handles
- * them, so poll fails EINTR even with no timeout) is no news of the
- * process: asked again, or a pull at that instant was refused as if the
- * sender had died.
- */
-static int pidfd_alive(int pidfd)
-{
-	struct pollfd pf = { .fd = pidfd, .events = POLLIN };
-	int n;
-
-	if (pidfd < 0)
-		return 0;
-	do
-		n = poll(&pf, 1, 0);
-	while (n < 0 && errno == EINTR);
-	if (n < 0)
-		return -errno;
-	return n == 0 ? 0 : -ESRCH;
-}
-
-/* Now: the owner of /proc/PID (root once undumpable) and the executable. */
-static int snapshot(const struct mxd_principal *p, uid_t *owner, struct stat *exe, bool *exe_ok)
-{
-	struct stat st;
-
-	if (fstat(p->procfd, &st))
-		return -ESRCH;
-	*owner = st.st_uid;
-	*exe_ok = fstatat(p->procfd, "exe", exe, 0) == 0;
-	return 0;
-}
+/* ---- identity (common/proc_id.c) ---- */
 
 int mxd_principal_new(pid_t pid, uid_t uid, gid_t gid, struct mxd_principal **out)
 {
 	struct mxd_principal *p;
-	struct stat exe;
 	char path[32];
 	int err = -ENOMEM;
 
@@ -166,22 +89,12 @@ int mxd_principal_new(pid_t pid, uid_t uid, gid_t gid, struct mxd_principal **ou
 	p->pid = pid;
 	p->uid = uid;
 	p->gid = gid;
-	p->pidfd = (int)syscall(SYS_pidfd_open, pid, 0);
+	p->id.pidfd = (int)syscall(SYS_pidfd_open, pid, 0);
 	snprintf(path, sizeof(path), "/proc/%d", (int)pid);
-	p->procfd = open(path, O_PATH | O_DIRECTORY | O_CLOEXEC);
-	p->statusfd = p->procfd < 0 ? -1 : openat(p->procfd, "status", O_RDONLY | O_CLOEXEC);
-	err = p->statusfd < 0 && errno == EACCES ? -EPERM : -ESRCH;
-	/* Alive after the opens: the directory is that process, not a reuse. */
-	if (p->statusfd < 0 || pidfd_alive(p->pidfd))
-		goto out;
-	err = read_ids(p->statusfd, p->ids, sizeof(p->ids));
+	p->id.procfd = open(path, O_PATH | O_DIRECTORY | O_CLOEXEC);
+	err = mxc_proc_id_take(&p->id);
 	if (err)
 		goto out;
-	err = snapshot(p, &p->dump_owner, &exe, &p->exe_known);
-	if (err)
-		goto out;
-	p->exe_dev = exe.st_dev;
-	p->exe_ino = exe.st_ino;
 	*out = p;
 	p = NULL;
 out:
@@ -199,34 +112,13 @@ void mxd_principal_put(struct mxd_principal *p)
 {
 	if (!p || atomic_fetch_sub_explicit(&p->refs, 1, memory_order_acq_rel) != 1)
 		return;
-	if (p->pidfd >= 0)
-		close(p->pidfd);
-	if (p->procfd >= 0)
-		close(p->procfd);
-	if (p->statusfd >= 0)
-		close(p->statusfd);
+	mxc_proc_id_close(&p->id);
 	free(p);
 }
 
 int mxd_principal_check(const struct mxd_principal *p)
 {
-	char ids[MXD_PRINCIPAL_IDS_MAX];
-	struct stat exe;
-	uid_t owner;
-	bool exe_ok;
-	int err = pidfd_alive(p->pidfd);
-
-	if (!err)
-		err = read_ids(p->statusfd, ids, sizeof(ids));
-	if (!err)
-		err = snapshot(p, &owner, &exe, &exe_ok);
-	if (err)
-		return err;
-	if (strcmp(ids, p->ids) || owner != p->dump_owner)
-		return -EPERM;
-	if (p->exe_known && (!exe_ok || exe.st_dev != p->exe_dev || exe.st_ino != p->exe_ino))
-		return -EPERM;
-	return 0;
+	return mxc_proc_id_check(&p->id);
 }
 
 bool mxd_principal_same(const struct mxd_principal *a, const struct mxd_principal *b)

@@ -22,23 +22,16 @@
 #include <stddef.h>
 #include <stdint.h>
 #include <sys/types.h>
+#include "proc_id.h"
 #include "transport.h"
 
-#define MXD_PRINCIPAL_IDS_MAX 256   /* Uid/Gid/Groups lines of /proc/PID/status */
 
 struct mxd_principal {
 	atomic_uint refs;
 	pid_t pid;
 	uid_t uid;                  /* SO_PEERCRED at connect (effective ids) */
 	gid_t gid;
-	int pidfd;                  /* -1 without pidfd_open */
-	int procfd;                 /* /proc/PID, opened while the pidfd was live */
-	int statusfd;               /* /proc/PID/status, bound to that process */
-	uid_t dump_owner;           /* owner of /proc/PID: root once undumpable */
-	dev_t exe_dev;
-	ino_t exe_ino;
-	bool exe_known;
-	char ids[MXD_PRINCIPAL_IDS_MAX]; /* Uid:, Gid:, Groups: lines at open */
+	struct mxc_proc_id id;      /* taken at accept (common/proc_id.h) */
 };
 
 /* Capture pid (and its uid/gid from SO_PEERCRED) now.  -ESRCH if it is gone. */
