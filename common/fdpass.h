@@ -11,10 +11,10 @@
 #include <stddef.h>
 #include <sys/types.h>
 
-/* The most descriptors one message of ours carries (an open reply or a
- * pair hand-over: three), plus one, so a sender of too many is seen as such
- * rather than cut silently. */
-#define MXC_FDS_MAX 4
+/* The most descriptors one message of ours carries (an open reply: three;
+ * a pair hand-over: three, or five with the peer's process, pair.h), plus
+ * one, so a sender of too many is seen as such rather than cut silently. */
+#define MXC_FDS_MAX 6
 
 /*
  * Send one message of len bytes with nfds (0 to MXC_FDS_MAX) descriptors;

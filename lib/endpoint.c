@@ -202,6 +202,9 @@ static void drop_requests(struct mx_endpoint *ep)
 	forget_list(&ep->send_wait);
 	forget_list(&ep->reannounce);
 	forget_list(&ep->resend);
+	for (i = 0; i < ep->npairs; i++) /* sends announced in a channel */
+		if (ep->pairs[i]->rndv_out.next)
+			forget_list(&ep->pairs[i]->rndv_out);
 	while (!mxl_list_empty(&ep->m.posted)) {
 		r = mxl_container_of(ep->m.posted.next, struct mxl_req, posted.link);
 		r->state |= MXL_RS_FORGOTTEN;
@@ -220,7 +223,8 @@ void mxl_endpoint_close(struct mx_endpoint *ep)
 	mxl_unregister_endpoint(ep);
 	if (ep->ncookies || !mxl_list_empty(&ep->done) || !mxl_list_empty(&ep->backlog) ||
 	    !mxl_list_empty(&ep->retry) || !mxl_list_empty(&ep->send_wait) ||
-	    !mxl_list_empty(&ep->reannounce) || !mxl_list_empty(&ep->resend) || ep->m.nposted)
+	    !mxl_list_empty(&ep->reannounce) || !mxl_list_empty(&ep->resend) || ep->m.nposted ||
+	    ep->npairs)
 		drop_requests(ep);
 	drop_unexpected(ep);
 	mxl_pair_close_all(ep);

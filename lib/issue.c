@@ -424,6 +424,13 @@ static int issue(struct mx_endpoint *ep, struct mxl_req *r)
 		if (err != -ENOTCONN)
 			return err;
 	}
+	/* ... and a large one announced there, when the peer reads it itself
+	 * (pair_rndv.c): completed by the peer's FIN, no daemon hop. */
+	if (lp && mxl_pair_rndv_wanted(lp, r)) {
+		err = mxl_pair_rndv_send(ep, lp, r);
+		if (err != -ENOTCONN)
+			return err;
+	}
 	/* ... or through the daemon once the peer consumed the channel's
 	 * slots before it (Xen side 0; a resend keeps its place). */
 	if (lp && lp->pair && !r->pair_counted && mxl_pair_daemon_hold(ep, lp->pair, r))

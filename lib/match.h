@@ -45,6 +45,8 @@ struct mxl_source {
 enum mxl_unexp_kind {
 	MXL_UNEXP_EAGER = 1,    /* payload copied into 'data' */
 	MXL_UNEXP_RNDV = 2,     /* data still at the sender; pull with rndv_handle */
+	MXL_UNEXP_PAIR_RNDV = 3,/* announced in a pair channel: data holds a
+				 * struct mxl_prndv (pair_rndv.c) */
 };
 
 /* An unexpected message, owned by the queue until matched. */

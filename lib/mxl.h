@@ -26,6 +26,7 @@
 #include "myrixen/abi.h"
 #include "myrixen/layout.h"
 #include "myrixen/pair.h"
+#include "proc_id.h"
 #include "myrixen/ring.h"
 #include "myrixen/spin.h"
 #include "classify.h"
@@ -70,6 +71,8 @@ enum mxl_req_kind {
 				  * the daemon; waits for the sender's resend */
 #define MXL_RS_RESEND 0x400u    /* send on ep->resend: its peer is not back yet */
 #define MXL_RS_SELFFREE 0x800u  /* the library's re-connect: freed at completion */
+#define MXL_RS_PAIR_RNDV 0x1000u /* send announced in a pair channel, on its
+				  * rndv_out until the FIN (pair_rndv.c) */
 
 #define MXL_NIC_PAST 4u
 #define MXL_ROUTES 64u
@@ -205,6 +208,7 @@ enum mxl_counter {
 	MXL_CNT_PAIR_SHIM_BELL, MXL_CNT_PAIR_RESTORED, MXL_CNT_MOVE_TOLD,
 	MXL_CNT_PEER_REMAP, MXL_CNT_RESEND_HELD,
 	MXL_CNT_PAIR_RESENT, MXL_CNT_PAIR_DAEMON_HELD,
+	MXL_CNT_PAIR_RNDV_SENT, MXL_CNT_PAIR_RNDV_COPIED, MXL_CNT_PAIR_RNDV_FAILED,
 	MXL_CNT_MAX
 };
 extern const char *const mxl_counter_names[MXL_CNT_MAX];
@@ -247,6 +251,14 @@ struct mxl_pair {
 					 * its last message (fbell.c bounds it) */
 	uint32_t rx_prod_armed;         /* the peer's prod our last arm saw: a
 					 * futex sleep waits for it to move */
+	/* Rendezvous in the channel (pair.h "Rendezvous", pair_rndv.c) */
+	bool proc;                      /* we hold the peer's process: we take them */
+	pid_t peer_pid;
+	struct mxc_proc_id peer_id;     /* the peer as the daemon's fds showed it */
+	uint32_t rndv_next;             /* our next rendezvous handle */
+	struct mxl_list rndv_out;       /* our sends announced, waiting for a FIN */
+	struct mxn_pair_fin *fin_wait;  /* FINs waiting for tx room, in order */
+	uint32_t nfin_wait, fin_cap;
 };
 
 /* The seq of the rx slot we expect next.  Acquire pairs with the peer's
@@ -626,8 +638,53 @@ void mxl_pair_disarm(struct mx_endpoint *ep);
  * mere daemon restart (the peer finds nothing new). */
 void mxl_pair_probe_lost(struct mx_endpoint *ep);
 void mxl_pair_report_faults(struct mx_endpoint *ep);
+/* Write slot s (all but seq) into p, with len bytes of data (s->off set
+ * to where they went) when 'queued': 0, -EAGAIN (no room: a bell is
+ * asked for), -ENOTCONN (the channel broke).  Pushed at once when 'push'. */
+int mxl_pair_put(struct mx_endpoint *ep, struct mxl_pair *p, struct mxn_pair_slot *s,
+		 const void *data, uint32_t len, bool queued, bool push);
+/* The live channel with peer index peer_ep and id 'id', or NULL. */
+struct mxl_pair *mxl_pair_find(struct mx_endpoint *ep, uint8_t peer_ep, uint32_t id);
+
+/* ---- rendezvous in a pair channel (pair_rndv.c, pair.h "Rendezvous") ---- */
+/* A rendezvous announced in a pair channel, as the receiver holds it. */
+struct mxl_prndv {
+	uint8_t peer_ep;
+	uint32_t pair_id;
+	uint32_t handle;
+	uint32_t nsegs;
+	struct mxn_vaddr_seg segs[MXN_MAX_SEGMENTS];
+};
+/* Take the peer's process from the hand-over (pidfd, procfd: owned from
+ * now on, closed on failure) when we read large messages ourselves. */
+void mxl_pair_proc_take(struct mx_endpoint *ep, struct mxl_pair *p, const struct mxn_pair_open *o,
+			int pidfd, int procfd);
+/* r (large) may go as a rendezvous in lp's channel. */
+bool mxl_pair_rndv_wanted(const struct mxl_lpeer *lp, const struct mxl_req *r);
+/* Announce r in lp's channel: 0 (r completes at the FIN), -EAGAIN, -ENOTCONN. */
+int mxl_pair_rndv_send(struct mx_endpoint *ep, struct mxl_lpeer *lp, struct mxl_req *r);
+/* An RNDV slot s (copied, bounds checked) of p, its event e, its segments
+ * at 'segs' in the channel (read once here): the arrival. */
+void mxl_pair_rndv_arrival(struct mx_endpoint *ep, const struct mxl_pair *p,
+			   const struct mxn_pair_slot *s, const struct mxn_evt *e,
+			   const uint8_t *segs);
+/* A FIN slot of p: false when it names no send of ours (a violation). */
+bool mxl_pair_rndv_fin(struct mx_endpoint *ep, struct mxl_pair *p, const struct mxn_pair_slot *s);
+/* Copy the matched rendezvous pr into r (status, handle, pull_len set) and
+ * answer the FIN; completes r.  A DISCARD only answers. */
+void mxl_pair_rndv_pull(struct mx_endpoint *ep, struct mxl_req *r, const struct mxl_prndv *pr);
+/* Issue FINs that waited for room; p is going: fail our announced sends. */
+void mxl_pair_rndv_flush(struct mx_endpoint *ep, struct mxl_pair *p);
+void mxl_pair_rndv_free(struct mx_endpoint *ep, struct mxl_pair *p);
+/* Read nsegs remote segments of pid into r's buffer, at most len bytes:
+ * the MXN_ST_* status and the bytes moved (pull_direct.c). */
+uint8_t mxl_read_segs(struct mxl_req *r, pid_t pid, const void *segs,
+		      uint32_t nsegs, uint32_t len, uint32_t *moved);
+
 /* Arrival from the pair channel or the event ring, after matching order. */
 void mxl_arrival(struct mx_endpoint *ep, const struct mxn_evt *e, const uint8_t *data);
+/* The same for a rendezvous announced in a pair channel (pr: its segments). */
+void mxl_arrival_pair(struct mx_endpoint *ep, const struct mxn_evt *e, const struct mxl_prndv *pr);
 bool mxl_unexp_full(struct mx_endpoint *ep, const struct mxn_evt *e);
 /* ---- single-copy large receives (pull_direct.c) ---- */
 bool mxl_pull_direct_wanted(const struct mx_endpoint *ep);

@@ -25,6 +25,7 @@
 #include <sys/mman.h>
 #include <sys/stat.h>
 #include <unistd.h>
+#include "fdpass.h"
 #include "mxl.h"
 
 #define MXL_PAIR_BUDGET 64u
@@ -146,6 +147,7 @@ static void pair_free(struct mx_endpoint *ep, struct mxl_pair *p)
 	}
 	if (p->tx_bell >= 0)
 		close(p->tx_bell);
+	mxl_pair_rndv_free(ep, p); /* before the area: it reads nothing there */
 	if (p->area)
 		munmap(p->area, p->area_size);
 	free(p->tx_end);
@@ -166,6 +168,8 @@ static int check_open(const struct mxn_pair_open *o, const struct mxn_evt *e, in
 	struct stat st;
 
 	if (o->abi_version != MYRIXEN_ABI_VERSION || o->side > 1 ||
+	    (o->flags & ~MXN_PAIR_OPENF_PROC) || o->pad1 ||
+	    !(o->flags & MXN_PAIR_OPENF_PROC) != !o->peer_pid ||
 	    o->peer_endpoint != e->u.pair.peer_endpoint ||
 	    o->peer_session != e->u.pair.peer_session ||
 	    mxn_pair_layout_compute(l, o->order, o->data_size) || l->area_size != o->area_size)
@@ -186,6 +190,9 @@ void mxl_pair_map(struct mxl_pair *p, uint8_t side)
 	p->rx_slots = (struct mxn_pair_slot *)(void *)(a + p->lay.slots_off[rx]);
 	p->tx_data = a + p->lay.data_off[tx];
 	p->rx_data = a + p->lay.data_off[rx];
+	/* No peer process (pair_rndv.c takes it after), no rendezvous out. */
+	p->peer_id.pidfd = p->peer_id.procfd = p->peer_id.statusfd = -1;
+	mxl_list_init(&p->rndv_out);
 	/* We are awake: the peer need not ring until we arm before sleeping. */
 	mxn_ring_disarm(&p->rx);
 }
@@ -212,7 +219,7 @@ static int pair_map(struct mx_endpoint *ep, const struct mxn_evt *e, struct mxl_
 	struct mxn_pair_layout l;
 	struct mxn_pair_open o;
 	struct mxl_pair *p = NULL;
-	int fds[3] = { -1, -1, -1 }, err;
+	int fds[MXN_PAIR_OPEN_FDS_MAX] = { -1, -1, -1, -1, -1 }, err;
 
 	err = -ENOSYS;
 	if (!ep->t.ops->pair_take || !ep->t.ops->watch)
@@ -241,13 +248,17 @@ static int pair_map(struct mx_endpoint *ep, const struct mxn_evt *e, struct mxl_
 	p->tx_bell = fds[2];
 	fds[1] = fds[2] = -1;
 	mxl_pair_map(p, o.side);
+	if (o.flags & MXN_PAIR_OPENF_PROC) {
+		mxl_pair_proc_take(ep, p, &o, fds[3], fds[4]);
+		fds[3] = fds[4] = -1;
+	}
 	err = ep->t.ops->watch(&ep->t, p->rx_bell, true);
 	if (err)
 		goto out;
 	*out = p;
 	p = NULL;
 out:
-	for (int i = 0; i < 3; i++)
+	for (int i = 0; i < MXN_PAIR_OPEN_FDS_MAX; i++)
 		if (fds[i] >= 0)
 			close(fds[i]);
 	if (p)
@@ -271,13 +282,12 @@ static bool keep_survivor(struct mx_endpoint *ep, const struct mxn_evt *e)
 {
 	struct mxl_pair *p = ep->lp[e->u.pair.peer_endpoint].pair;
 	struct mxn_pair_open o;
-	int fds[3] = { -1, -1, -1 };
+	int fds[MXN_PAIR_OPEN_FDS_MAX];
 
 	if (!p || !p->survivor || p->broken || p->peer_session != e->u.pair.peer_session)
 		return false;
 	if (ep->t.ops->pair_take && !ep->t.ops->pair_take(&ep->t, e->u.pair.pair_id, &o, fds))
-		for (int i = 0; i < 3; i++)
-			close(fds[i]);
+		mxc_close_fds(fds, MXN_PAIR_OPEN_FDS_MAX);
 	p->id = e->u.pair.pair_id;
 	p->survivor = false;
 	ep->counters[MXL_CNT_PAIR_KEPT]++;
@@ -759,6 +769,31 @@ static void slot_publish(struct mxn_pair_slot *dst, const struct mxn_pair_slot *
 	atomic_store_explicit(MXN_ATOMIC(&dst->seq), mxn_pair_seq_of(idx), memory_order_release);
 }
 
+int mxl_pair_put(struct mx_endpoint *ep, struct mxl_pair *p, struct mxn_pair_slot *s,
+		 const void *data, uint32_t len, bool queued, bool push)
+{
+	uint32_t off = 0;
+	int err;
+
+	if (p->broken || p->tx_off)
+		return -ENOTCONN;
+	err = room(ep, p, queued, len, &off);
+	if (err)
+		return err;
+	if (queued) {
+		s->off = off;
+		memcpy(p->tx_data + off, data, len);
+	}
+	slot_publish(&p->tx_slots[p->tx.prod_pvt & p->tx.mask], s, p->tx.prod_pvt);
+	p->tx_end[p->tx.prod_pvt & p->tx.mask] = p->data_head;
+	p->tx.prod_pvt++;
+	/* prod may lag the slots by at most a ring (pair.h "Trust"): a
+	 * burst issued without a flush pushes on its own. */
+	if (push || p->tx.prod_pvt - p->tx_pushed >= mxn_ring_slots(&p->tx))
+		pair_push(ep, p);
+	return 0;
+}
+
 int mxl_pair_send(struct mx_endpoint *ep, struct mxl_lpeer *lp, struct mxl_req *r)
 {
 	struct mxl_pair *p = lp->pair;
@@ -788,13 +823,8 @@ int mxl_pair_send(struct mx_endpoint *ep, struct mxl_lpeer *lp, struct mxl_req *
 		r->seq = mxl_seq_next(ep->seqs, mxl_addr_nic_now(ep, &r->dest), r->dest.endpoint,
 				      r->dest.session);
 	s.send_seq = r->seq;
-	slot_publish(&p->tx_slots[p->tx.prod_pvt & p->tx.mask], &s, p->tx.prod_pvt);
-	p->tx_end[p->tx.prod_pvt & p->tx.mask] = p->data_head;
-	p->tx.prod_pvt++;
-	/* prod may lag the slots by at most a ring (pair.h "Trust"): a
-	 * burst issued without a flush pushes on its own. */
-	if (p->tx.prod_pvt - p->tx_pushed >= mxn_ring_slots(&p->tx))
-		pair_push(ep, p);
+	/* room taken above: the put cannot fail */
+	(void)mxl_pair_put(ep, p, &s, NULL, 0, false, false);
 	lp->tx_p++;
 	ep->counters[MXL_CNT_PAIR_SEND]++;
 	/* The bytes are in the channel: the buffer is the application's again. */
@@ -803,11 +833,20 @@ int mxl_pair_send(struct mx_endpoint *ep, struct mxl_lpeer *lp, struct mxl_req *
 	return 0;
 }
 
+struct mxl_pair *mxl_pair_find(struct mx_endpoint *ep, uint8_t peer_ep, uint32_t id)
+{
+	struct mxl_pair *p = ep->lp[peer_ep].pair;
+
+	return p && p->id == id && !p->broken ? p : NULL;
+}
+
 void mxl_pair_flush(struct mx_endpoint *ep)
 {
 	for (uint32_t i = 0; i < ep->npairs; i++) {
 		struct mxl_pair *p = ep->pairs[i];
 
+		if (!p->broken && p->nfin_wait)
+			mxl_pair_rndv_flush(ep, p);
 		if (!p->broken && p->tx_pushed != p->tx.prod_pvt)
 			pair_push(ep, p);
 	}
@@ -823,6 +862,17 @@ static bool slot_ok(const struct mxl_pair *p, const struct mxn_pair_slot *s, uin
 		return false;
 	if (s->type == MXN_PAIR_TINY)
 		return s->length <= MXN_TINY_MAX;
+	if (s->type == MXN_PAIR_FIN)
+		return true; /* its handle is checked against our sends */
+	if (s->type == MXN_PAIR_RNDV) {
+		struct mxn_pair_rndv a;
+
+		memcpy(&a, s->tiny, sizeof(a));
+		/* only where we said we take them (MXN_RINGF_PAIR_RNDV) */
+		return p->proc && a.nsegs && a.nsegs <= MXN_MAX_SEGMENTS &&
+		       s->off < p->lay.data_size &&
+		       a.nsegs * sizeof(struct mxn_vaddr_seg) <= p->lay.data_size - s->off;
+	}
 	if (s->type != MXN_PAIR_QUEUED)
 		return false;
 	return s->length <= MXN_MEDIUM_MAX_LIMIT && s->off < p->lay.data_size &&
@@ -835,7 +885,9 @@ static void slot_evt(struct mx_endpoint *ep, const struct mxl_pair *p,
 		     const struct mxn_pair_slot *s, struct mxn_evt *e)
 {
 	memset(e, 0, sizeof(*e));
-	e->type = s->type == MXN_PAIR_TINY ? MXN_EVT_RECV_TINY : MXN_EVT_RECV_QUEUED;
+	e->type = s->type == MXN_PAIR_TINY   ? MXN_EVT_RECV_TINY
+		  : s->type == MXN_PAIR_RNDV ? MXN_EVT_RECV_RNDV
+					     : MXN_EVT_RECV_QUEUED;
 	e->length = s->length;
 	e->match_info = s->match_info;
 	e->src_nic_id = mxn_evt_nic_seq(ep->info.nic_id, s->send_seq);
@@ -872,6 +924,17 @@ bool mxl_pair_drain(struct mx_endpoint *ep, struct mxl_lpeer *lp, const uint32_t
 			done = false;
 			break;
 		}
+		if (s.type == MXN_PAIR_FIN) {
+			/* not a message: never held back, not counted */
+			if (!mxl_pair_rndv_fin(ep, p, &s)) {
+				pair_fault(ep, p);
+				done = false;
+				break;
+			}
+			p->rx.cons_pvt++;
+			n++;
+			continue;
+		}
 		/* Daemon-path messages sent before this one come first. */
 		if ((int32_t)(s.dcount - lp->rx_d) > 0) {
 			done = !until;
@@ -886,7 +949,10 @@ bool mxl_pair_drain(struct mx_endpoint *ep, struct mxl_lpeer *lp, const uint32_t
 		}
 		/* Queued payload stays in the channel until the slot is
 		 * released, after mxl_arrival copied it out. */
-		mxl_arrival(ep, &e, s.type == MXN_PAIR_TINY ? s.tiny : p->rx_data + s.off);
+		if (s.type == MXN_PAIR_RNDV)
+			mxl_pair_rndv_arrival(ep, p, &s, &e, p->rx_data + s.off);
+		else
+			mxl_arrival(ep, &e, s.type == MXN_PAIR_TINY ? s.tiny : p->rx_data + s.off);
 		ep->counters[MXL_CNT_PAIR_RECV]++;
 		p->rx.cons_pvt++;
 		lp->rx_p++;
@@ -948,7 +1014,9 @@ bool mxl_pair_arm(struct mx_endpoint *ep, bool futex)
 		if (p->broken)
 			continue;
 		/* How we sleep, before the fence of the arm (see bell_data). */
-		atomic_store_explicit(MXN_ATOMIC(&p->rx.ctl->flags), futex ? MXN_RINGF_FUTEX : 0u,
+		atomic_store_explicit(MXN_ATOMIC(&p->rx.ctl->flags),
+				      (futex ? MXN_RINGF_FUTEX : 0u) |
+					      (p->proc ? MXN_RINGF_PAIR_RNDV : 0u),
 				      memory_order_relaxed);
 		more |= pair_arm(ep, p);
 	}

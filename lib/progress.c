@@ -57,10 +57,15 @@ const char *const mxl_counter_names[MXL_CNT_MAX] = {
 	[MXL_CNT_RESEND_HELD] = "Sends held behind a resend to their peer",
 	[MXL_CNT_PAIR_RESENT] = "Pair slots sent again through the daemon for a saved peer",
 	[MXL_CNT_PAIR_DAEMON_HELD] = "Daemon-path sends held until a Xen pair peer consumed",
+	[MXL_CNT_PAIR_RNDV_SENT] = "Large sends announced in a pair channel",
+	[MXL_CNT_PAIR_RNDV_COPIED] = "Large messages read from a pair peer, no daemon hop",
+	[MXL_CNT_PAIR_RNDV_FAILED] = "Pair-channel rendezvous failed (peer gone or changed)",
 };
 
 static uint64_t unexp_cost(uint32_t kind, uint32_t length)
 {
+	if (kind == MXL_UNEXP_PAIR_RNDV)
+		return sizeof(struct mxl_unexp) + sizeof(struct mxl_prndv);
 	return sizeof(struct mxl_unexp) + (kind == MXL_UNEXP_EAGER ? length : 0);
 }
 
@@ -93,15 +98,20 @@ static void deliver_eager(struct mx_endpoint *ep, struct mxl_req *r, uint64_t ma
 }
 
 /* grant: the announcement when it named the sender's segments itself
- * (MXN_EVTF_GRANT), else NULL. */
+ * (MXN_EVTF_GRANT), else NULL; pr: announced in a pair channel, else NULL
+ * (we copy it and answer in the channel: no daemon). */
 static void start_pull(struct mx_endpoint *ep, struct mxl_req *r, uint64_t match_info,
 		       const struct mxl_source *src, uint32_t len, uint32_t handle, uint16_t seq,
-		       const struct mxn_evt *grant)
+		       const struct mxn_evt *grant, const struct mxl_prndv *pr)
 {
 	fill_recv_status(r, match_info, src, len);
 	r->rndv_handle = handle;
 	r->seq = seq;
 	r->pull_len = r->total < len ? (uint32_t)r->total : len;
+	if (pr) {
+		mxl_pair_rndv_pull(ep, r, pr);
+		return;
+	}
 	if (grant && mxl_pull_pregranted(ep, r, grant))
 		return;
 	ep->counters[MXL_CNT_PULL]++;
@@ -114,20 +124,21 @@ void mxl_recv_matched_unexp(struct mx_endpoint *ep, struct mxl_req *r, struct mx
 		deliver_eager(ep, r, u->match_info, &u->src, u->data, u->length);
 	else
 		start_pull(ep, r, u->match_info, &u->src, u->length, u->rndv_handle, u->seq,
-			   NULL);
+			   NULL, u->kind == MXL_UNEXP_PAIR_RNDV ? (struct mxl_prndv *)u->data : NULL);
 	mxl_unexp_free(ep, u);
 }
 
 /* A rendezvous the application's handler consumed: release the sender with
  * an empty pull (it completes with xfer_length 0). */
 static void discard_rndv(struct mx_endpoint *ep, const struct mxl_source *src,
-			 uint64_t match_info, uint32_t len, uint32_t handle)
+			 uint64_t match_info, uint32_t len, uint32_t handle,
+			 const struct mxl_prndv *pr)
 {
 	struct mxl_req *r = mxl_req_new(ep, MXL_REQ_DISCARD, NULL);
 
 	if (!r)
 		return;
-	start_pull(ep, r, match_info, src, len, handle, 0, NULL);
+	start_pull(ep, r, match_info, src, len, handle, 0, NULL, pr);
 }
 
 /* An endpoint that moved with us was known by the nic id we lived on. */
@@ -185,7 +196,7 @@ void mxl_dup_rndv(struct mx_endpoint *ep, const struct mxl_source *src, uint16_t
 		return;
 	}
 	/* Pulled completely before the daemon went: release the sender. */
-	discard_rndv(ep, src, match_info, len, handle);
+	discard_rndv(ep, src, match_info, len, handle, NULL);
 }
 
 /* Ask the unexpected handler.  True when it consumed the message. */
@@ -214,12 +225,45 @@ static struct mxl_source evt_source(const struct mxn_evt *e)
 	return src;
 }
 
-void mxl_arrival(struct mx_endpoint *ep, const struct mxn_evt *e, const uint8_t *data)
+/* Queue what nobody waits for (pr: a rendezvous of a pair channel). */
+static void add_unexp(struct mx_endpoint *ep, const struct mxn_evt *e, const uint8_t *data,
+		      const struct mxl_source *src, uint16_t seq, const struct mxl_prndv *pr)
+{
+	bool rndv = e->type == MXN_EVT_RECV_RNDV;
+	uint32_t kind = pr ? MXL_UNEXP_PAIR_RNDV : rndv ? MXL_UNEXP_RNDV : MXL_UNEXP_EAGER;
+	size_t extra = pr ? sizeof(*pr) : rndv ? 0 : e->length;
+	struct mxl_unexp *u = calloc(1, sizeof(*u) + extra);
+
+	if (!u) {
+		ep->counters[MXL_CNT_BAD_EVENT]++;
+		if (pr) /* the sender must hear of it */
+			discard_rndv(ep, src, e->match_info, e->length, pr->handle, pr);
+		return;
+	}
+	ep->counters[MXL_CNT_RECV_UNEXP]++;
+	u->match_info = e->match_info;
+	u->length = e->length;
+	u->src = *src;
+	u->kind = kind;
+	u->rndv_handle = pr ? pr->handle : e->u.rndv.rndv_handle;
+	u->seq = seq;
+	u->sync = (e->flags & MXN_EVTF_SYNC) != 0;
+	u->data = (uint8_t *)(u + 1);
+	if (pr)
+		memcpy(u->data, pr, sizeof(*pr));
+	else if (!rndv && e->length)
+		memcpy(u->data, data, e->length);
+	ep->unexp_bytes += unexp_cost(u->kind, u->length);
+	mxl_match_add_unexp(&ep->m, u);
+	mxl_wake_waiters(ep); /* mx_probe */
+}
+
+static void arrival(struct mx_endpoint *ep, const struct mxn_evt *e, const uint8_t *data,
+		    const struct mxl_prndv *pr)
 {
 	struct mxl_source src = evt_source(e);
 	bool rndv = e->type == MXN_EVT_RECV_RNDV;
 	struct mxl_posted *p;
-	struct mxl_unexp *u;
 	uint16_t seq;
 
 	/* this daemon's number of the sender's host (after a re-attach) */
@@ -230,7 +274,9 @@ void mxl_arrival(struct mx_endpoint *ep, const struct mxn_evt *e, const uint8_t 
 		    mxl_seq_dup(ep->seqs, src.nic_id, src.endpoint, src.session, seq)) {
 		/* sent again after a re-attach, and taken before */
 		ep->counters[MXL_CNT_DUP_DROPPED]++;
-		if (rndv)
+		if (pr) /* only a lying peer numbers a channel's message twice */
+			discard_rndv(ep, &src, e->match_info, e->length, pr->handle, pr);
+		else if (rndv)
 			mxl_dup_rndv(ep, &src, seq, e->u.rndv.rndv_handle, e->match_info,
 				     e->length);
 		return;
@@ -239,7 +285,8 @@ void mxl_arrival(struct mx_endpoint *ep, const struct mxn_evt *e, const uint8_t 
 	if (!p) {
 		if (handler_consumed(ep, &src, e->match_info, e->length, rndv ? NULL : data)) {
 			if (rndv)
-				discard_rndv(ep, &src, e->match_info, e->length, e->u.rndv.rndv_handle);
+				discard_rndv(ep, &src, e->match_info, e->length, e->u.rndv.rndv_handle,
+					     pr);
 			return;
 		}
 		p = mxl_match_arrival(&ep->m, e->match_info, &src);
@@ -249,31 +296,23 @@ void mxl_arrival(struct mx_endpoint *ep, const struct mxn_evt *e, const uint8_t 
 
 		r->state &= ~MXL_RS_POSTED;
 		if (rndv)
-			start_pull(ep, r, e->match_info, &src, e->length, e->u.rndv.rndv_handle,
-				   seq, e);
+			start_pull(ep, r, e->match_info, &src, e->length,
+				   pr ? pr->handle : e->u.rndv.rndv_handle, seq, e, pr);
 		else
 			deliver_eager(ep, r, e->match_info, &src, data, e->length);
 		return;
 	}
-	u = calloc(1, sizeof(*u) + (rndv ? 0 : e->length));
-	if (!u) {
-		ep->counters[MXL_CNT_BAD_EVENT]++;
-		return;
-	}
-	ep->counters[MXL_CNT_RECV_UNEXP]++;
-	u->match_info = e->match_info;
-	u->length = e->length;
-	u->src = src;
-	u->kind = rndv ? MXL_UNEXP_RNDV : MXL_UNEXP_EAGER;
-	u->rndv_handle = e->u.rndv.rndv_handle;
-	u->seq = seq;
-	u->sync = (e->flags & MXN_EVTF_SYNC) != 0;
-	u->data = (uint8_t *)(u + 1);
-	if (!rndv && e->length)
-		memcpy(u->data, data, e->length);
-	ep->unexp_bytes += unexp_cost(u->kind, u->length);
-	mxl_match_add_unexp(&ep->m, u);
-	mxl_wake_waiters(ep); /* mx_probe */
+	add_unexp(ep, e, data, &src, seq, pr);
+}
+
+void mxl_arrival(struct mx_endpoint *ep, const struct mxn_evt *e, const uint8_t *data)
+{
+	arrival(ep, e, data, NULL);
+}
+
+void mxl_arrival_pair(struct mx_endpoint *ep, const struct mxn_evt *e, const struct mxl_prndv *pr)
+{
+	arrival(ep, e, NULL, pr);
 }
 
 static struct mxl_req *done_req(struct mx_endpoint *ep, uint64_t cookie, uint32_t k1, uint32_t k2)
@@ -613,6 +652,10 @@ void mxl_fail_all(struct mx_endpoint *ep, mx_status_code_t code)
 	while (!mxl_list_empty(&ep->m.posted))
 		mxl_req_complete(mxl_container_of(ep->m.posted.next, struct mxl_req, posted.link),
 				 code);
+	for (i = 0; i < ep->npairs; i++) /* sends announced in a channel */
+		while (!mxl_list_empty(&ep->pairs[i]->rndv_out))
+			mxl_req_complete(mxl_container_of(ep->pairs[i]->rndv_out.next,
+							  struct mxl_req, link), code);
 }
 
 /*

@@ -58,32 +58,45 @@ static uint32_t local_iov(const struct mxl_req *r, uint32_t len, struct iovec *i
 	return n;
 }
 
-/* Copy what the grant names; the status and length for PULL_FIN. */
-static uint8_t copy_grant(struct mx_endpoint *ep, struct mxl_req *r, const struct mxn_evt_grant *g,
-			  uint32_t *moved)
+uint8_t mxl_read_segs(struct mxl_req *r, pid_t pid, const void *segs,
+		      uint32_t nsegs, uint32_t len, uint32_t *moved)
 {
 	static __thread struct iovec local[MXN_MAX_SEGMENTS], remote[MXN_REGION_VADDR_SEGS_MAX];
-	uint32_t off = g->segs_off, nsegs = g->nsegs, bytes, len, nl, i;
 	struct mxn_vaddr_seg s;
+	uint32_t nl, i;
 	ssize_t got;
 
 	*moved = 0;
-	bytes = nsegs * (uint32_t)sizeof(s);
-	if (!nsegs || nsegs > MXN_REGION_VADDR_SEGS_MAX || off > ep->lay.recvq_size ||
-	    bytes > ep->lay.recvq_size - off)
+	if (!nsegs || nsegs > MXN_REGION_VADDR_SEGS_MAX)
 		return MXN_ST_BAD_REQUEST;
 	for (i = 0; i < nsegs; i++) {
-		memcpy(&s, ep->recvq + off + i * sizeof(s), sizeof(s));
+		/* segs may sit unaligned in a queue */
+		memcpy(&s, (const uint8_t *)segs + i * sizeof(s), sizeof(s));
 		remote[i].iov_base = (void *)(uintptr_t)s.addr;
 		remote[i].iov_len = s.len;
 	}
-	len = g->xfer_length < r->pull_len ? g->xfer_length : r->pull_len;
 	nl = local_iov(r, len, local);
-	got = process_vm_readv((pid_t)g->pid, local, nl, remote, nsegs, 0);
+	got = process_vm_readv(pid, local, nl, remote, nsegs, 0);
 	if (got < 0)
 		return errno == ESRCH ? MXN_ST_CLOSED : MXN_ST_BAD_REQUEST;
 	*moved = (uint32_t)got;
 	return (uint32_t)got == len ? MXN_ST_OK : MXN_ST_BAD_REQUEST;
+}
+
+/* Copy what the grant names; the status and length for PULL_FIN. */
+static uint8_t copy_grant(struct mx_endpoint *ep, struct mxl_req *r, const struct mxn_evt_grant *g,
+			  uint32_t *moved)
+{
+	uint32_t off = g->segs_off, nsegs = g->nsegs, bytes, len;
+
+	*moved = 0;
+	bytes = nsegs * (uint32_t)sizeof(struct mxn_vaddr_seg);
+	if (!nsegs || nsegs > MXN_REGION_VADDR_SEGS_MAX || off > ep->lay.recvq_size ||
+	    bytes > ep->lay.recvq_size - off)
+		return MXN_ST_BAD_REQUEST;
+	len = g->xfer_length < r->pull_len ? g->xfer_length : r->pull_len;
+	return mxl_read_segs(r, (pid_t)g->pid, ep->recvq + off,
+			     nsegs, len, moved);
 }
 
 void mxl_on_pull_grant(struct mx_endpoint *ep, const struct mxn_evt *e)

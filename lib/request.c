@@ -164,12 +164,12 @@ void mxl_req_complete(struct mxl_req *r, mx_status_code_t code)
 		mxl_list_del(&r->link);
 	if (r->state & MXL_RS_SENDWAIT)
 		mxl_send_wait_del(r);
-	if (r->state & (MXL_RS_RETRY | MXL_RS_REANNOUNCE | MXL_RS_RESEND))
+	if (r->state & (MXL_RS_RETRY | MXL_RS_REANNOUNCE | MXL_RS_RESEND | MXL_RS_PAIR_RNDV))
 		mxl_list_del(&r->link);
 	if (r->state & MXL_RS_POSTED)
 		mxl_match_unpost(&ep->m, &r->posted);
 	r->state &= ~(MXL_RS_BACKLOG | MXL_RS_POSTED | MXL_RS_INFLIGHT | MXL_RS_RETRY |
-		      MXL_RS_SENDWAIT | MXL_RS_REANNOUNCE | MXL_RS_RESEND);
+		      MXL_RS_SENDWAIT | MXL_RS_REANNOUNCE | MXL_RS_RESEND | MXL_RS_PAIR_RNDV);
 	r->state |= MXL_RS_DONE | MXL_RS_BUFFERED;
 	r->status.code = code;
 	if (r->state & (MXL_RS_FORGOTTEN | MXL_RS_SELFFREE) || r->kind == MXL_REQ_DISCARD) {

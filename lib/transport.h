@@ -85,10 +85,11 @@ struct mxl_transport_ops {
 	void (*close)(struct mxl_transport *t);
 	/* Take the pair-channel hand-over the daemon queued before it
 	 * published MXN_EVT_PAIR_OPEN(pair_id): fills *o and fds [memfd, rx
-	 * bell, tx bell] (the caller owns them).  Older hand-overs are
+	 * bell, tx bell, and with MXN_PAIR_OPENF_PROC the peer's pidfd and
+	 * /proc dir; else -1] (the caller owns them).  Older hand-overs are
 	 * dropped.  NULL = no pair channels on this transport. */
 	int (*pair_take)(struct mxl_transport *t, uint32_t pair_id, struct mxn_pair_open *o,
-			 int fds[3]);
+			 int fds[MXN_PAIR_OPEN_FDS_MAX]);
 	/* Let wait() also end when fd (a pair's rx bell, an eventfd) is
 	 * written (on), or stop (off).  Edge-triggered: never drained. */
 	int (*watch)(struct mxl_transport *t, int fd, bool on);

@@ -86,16 +86,17 @@ static int connect_daemon(int *out)
  * where none came).  -EPROTO for a short or truncated message (its
  * descriptors closed), -EPIPE when the daemon closed, -errno from recvmsg.
  */
-static int recv_fds(int sock, void *buf, size_t len, int flags, int fds[3], int *nfds)
+static int recv_fds(int sock, void *buf, size_t len, int flags, int *fds, int max, int *nfds)
 {
 	bool trunc;
-	ssize_t n = mxc_recv_fds(sock, buf, len, flags, fds, 3, nfds, &trunc);
+	ssize_t n = mxc_recv_fds(sock, buf, len, flags, fds, max, nfds, &trunc);
 
 	if (n < 0)
 		return (int)n;
 	if (n != (ssize_t)len || trunc) {
-		mxc_close_fds(fds, 3);
-		fds[0] = fds[1] = fds[2] = -1;
+		mxc_close_fds(fds, max);
+		for (int i = 0; i < max; i++)
+			fds[i] = -1;
 		return n == 0 ? -EPIPE : -EPROTO;
 	}
 	return 0;
@@ -107,7 +108,7 @@ static int recv_reply(struct mxl_local *l, struct mxn_open_rsp *rsp, int fds[3])
 {
 	int nfds, i, err;
 
-	err = recv_fds(l->sock, rsp, sizeof(*rsp), 0, fds, &nfds);
+	err = recv_fds(l->sock, rsp, sizeof(*rsp), 0, fds, 3, &nfds);
 	if (err)
 		return err == -EAGAIN || err == -EWOULDBLOCK ? -ETIMEDOUT : err;
 	if (rsp->error || nfds != 3) {
@@ -316,20 +317,22 @@ static int local_watch(struct mxl_transport *t, int fd, bool on)
 		  : ep_ctl(l, EPOLL_CTL_DEL, fd, 0, 0);
 }
 
-/* One queued hand-over: the message and exactly three descriptors. */
-static int recv_pair(struct mxl_local *l, struct mxn_pair_open *o, int fds[3])
+/* One queued hand-over: the message and exactly three descriptors, or
+ * five when it says it carries the peer's process (pair.h). */
+static int recv_pair(struct mxl_local *l, struct mxn_pair_open *o, int fds[MXN_PAIR_OPEN_FDS_MAX])
 {
-	int nfds, err = recv_fds(l->sock, o, sizeof(*o), MSG_DONTWAIT, fds, &nfds);
+	int nfds, err = recv_fds(l->sock, o, sizeof(*o), MSG_DONTWAIT, fds, MXN_PAIR_OPEN_FDS_MAX,
+				 &nfds);
 
-	if (!err && nfds != 3) {
-		mxc_close_fds(fds, 3);
+	if (!err && nfds != ((o->flags & MXN_PAIR_OPENF_PROC) ? 5 : 3)) {
+		mxc_close_fds(fds, MXN_PAIR_OPEN_FDS_MAX);
 		err = -EPROTO;
 	}
 	return err;
 }
 
 static int local_pair_take(struct mxl_transport *t, uint32_t pair_id, struct mxn_pair_open *o,
-			   int fds[3])
+			   int fds[MXN_PAIR_OPEN_FDS_MAX])
 {
 	struct mxl_local *l = t->priv;
 	int err;
@@ -342,7 +345,7 @@ static int local_pair_take(struct mxl_transport *t, uint32_t pair_id, struct mxn
 			continue;
 		if (err || o->pair_id == pair_id)
 			return err;
-		mxc_close_fds(fds, 3);
+		mxc_close_fds(fds, MXN_PAIR_OPEN_FDS_MAX);
 	}
 }
 

@@ -407,6 +407,7 @@ static enum mxd_ctl_rc cmd_counters(struct mxd_ctl *ctl, struct mxd_ctl_conn *c,
 		mxd_out_u64(o, "eps_reattached", ls.eps_reattached);
 		mxd_out_u64(o, "claims_expired", ls.claims_expired);
 		mxd_out_u64(o, "reattach_refused", ls.reattach_refused);
+		mxd_out_u64(o, "pairs_proc", ls.pairs_proc);
 		mxd_out_obj_end(o);
 	}
 #ifdef MXD_XEN

@@ -319,6 +319,38 @@ static int pair_area(const struct mxn_pair_open *o)
 	return fd;
 }
 
+/*
+ * Two endpoints of one principal, both still the processes that opened
+ * them: each side gets the other's pidfd and /proc/PID directory with its
+ * half (pair.h "Rendezvous"), and may then read the other's rendezvous
+ * itself.  Anything less keeps the plain hand-over.
+ */
+static bool pair_proc(const struct local_conn *ca, const struct local_conn *cb)
+{
+	const struct mxd_principal *a = ca->who, *b = cb->who;
+
+	return a && b && mxd_principal_same(a, b) && a->id.pidfd >= 0 && b->id.pidfd >= 0 &&
+	       a->id.procfd >= 0 && b->id.procfd >= 0 && !mxd_principal_check(a) &&
+	       !mxd_principal_check(b);
+}
+
+/* One side's half: the channel, its bells, and the peer's process when
+ * proc (the descriptors are the daemon's own, sent as they are). */
+static int pair_send(const struct local_conn *to, const struct local_conn *peer,
+		     const struct mxn_pair_open *o, int memfd, int rx, int tx, bool proc)
+{
+	struct mxn_pair_open h = *o;
+	int fds[MXN_PAIR_OPEN_FDS_MAX] = { memfd, rx, tx };
+
+	if (proc) {
+		h.flags |= MXN_PAIR_OPENF_PROC;
+		h.peer_pid = (uint32_t)peer->who->pid;
+		fds[3] = peer->who->id.pidfd;
+		fds[4] = peer->who->id.procfd;
+	}
+	return mxc_send_fds(to->sock, &h, sizeof(h), fds, proc ? 5 : 3, MSG_DONTWAIT);
+}
+
 /* The daemon keeps nothing of the channel: both halves go out, then every
  * descriptor here is closed. */
 static int local_pair_open(struct mxd_endpoint *a, struct mxd_endpoint *b,
@@ -326,6 +358,7 @@ static int local_pair_open(struct mxd_endpoint *a, struct mxd_endpoint *b,
 {
 	struct local_conn *ca = a->tp, *cb = b->tp;
 	int fd = -1, bell[2] = { -1, -1 }, err;
+	bool proc = pair_proc(ca, cb);
 
 	fd = pair_area(oa);
 	err = fd;
@@ -338,11 +371,11 @@ static int local_pair_open(struct mxd_endpoint *a, struct mxd_endpoint *b,
 	bell[1] = eventfd(0, EFD_NONBLOCK | EFD_CLOEXEC); /* b's rx bell */
 	if (bell[1] < 0)
 		goto out;
-	err = mxc_send_fds(ca->sock, oa, sizeof(*oa), (int[]){ fd, bell[0], bell[1] }, 3,
-			   MSG_DONTWAIT);
+	err = pair_send(ca, cb, oa, fd, bell[0], bell[1], proc);
 	if (!err)
-		err = mxc_send_fds(cb->sock, ob, sizeof(*ob), (int[]){ fd, bell[1], bell[0] }, 3,
-				   MSG_DONTWAIT);
+		err = pair_send(cb, ca, ob, fd, bell[1], bell[0], proc);
+	if (!err && proc)
+		ca->l->st.pairs_proc++;
 out:
 	if (fd >= 0)
 		close(fd);

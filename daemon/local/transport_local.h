@@ -18,12 +18,14 @@ struct ev_loop;
 struct mxd_core;
 struct mxd_local;
 
-/* Restarts (myrixenctl counters, "local"). */
+/* Restarts, and pair hand-overs (myrixenctl counters, "local"). */
 struct mxd_local_stats {
 	uint64_t claims_kept;       /* endpoints of the previous daemon kept at start */
 	uint64_t eps_reattached;    /* ... that their process re-attached */
 	uint64_t claims_expired;    /* ... given up, not re-attached in time */
 	uint64_t reattach_refused;  /* re-attach requests refused (not the holder, bad area) */
+	uint64_t pairs_proc;        /* pair channels handed over with each peer's
+				     * process: rendezvous in the channel (pair.h) */
 };
 
 /* Create the parent directory, bind and listen on 'path' (a stale socket

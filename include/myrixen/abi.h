@@ -35,7 +35,7 @@
 #include <stddef.h>
 #endif
 
-#define MYRIXEN_ABI_VERSION 7u /* 2: pair channels (pair.h), pair_seq; 3: send seq;
+#define MYRIXEN_ABI_VERSION 8u /* 2: pair channels (pair.h), pair_seq; 3: send seq;
 				* 4: windowed regions (REGION_NEXT, REGION_MORE);
 				* 5: the area's feature word (MXN_AREAF_*), the grant
 				* in the announcement (MXN_RINGF_PREGRANT,
@@ -43,7 +43,11 @@
 				* (MXN_CMDF_STAGED, staged_off, MXN_EVT_PULL_DATA);
 				* 6: a moved endpoint's connect (proof, moved_from),
 				* MXN_ST_MOVED, MXN_EVT_MOVED;
-				* 7: a pair slot's seq (pair.h "Publication") */
+				* 7: a pair slot's seq (pair.h "Publication");
+				* 8: rendezvous in a pair channel (pair.h
+				* "Rendezvous": MXN_PAIR_RNDV, MXN_PAIR_FIN,
+				* MXN_RINGF_PAIR_RNDV, mxn_pair_open flags and
+				* peer_pid) */
 #define MYRIXEN_AREA_MAGIC 0x5852594du /* "MYRX" little-endian */
 
 #define MXN_PAGE_SIZE 4096u
@@ -106,6 +110,11 @@ _Static_assert(offsetof(struct mxn_ring_ctl, flags) == 8, "flags");
  * RECV_RNDV itself (MXN_EVTF_GRANT) and spare a PULL round trip.  A daemon
  * that does not know it announces as before. */
 #define MXN_RINGF_PREGRANT 0x4u
+/* Pair channel, local transport: the consumer of this direction takes
+ * rendezvous in the channel (pair.h "Rendezvous"): it holds the producer's
+ * pidfd from the daemon and copies large messages itself.  A lie only
+ * fails the liar's own receives. */
+#define MXN_RINGF_PAIR_RNDV 0x8u
 _Static_assert(offsetof(struct mxn_ring_ctl, cons) == 64, "cons");
 _Static_assert(offsetof(struct mxn_ring_ctl, cons_event) == 68, "cons_event");
 

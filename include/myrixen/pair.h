@@ -65,6 +65,27 @@
  * all.  A peer lying in send_seq can only get its own later messages
  * dropped.
  *
+ * Rendezvous (ABI 8, local transport only): between two endpoints of the
+ * same principal (uid and gid) the daemon hands each side, with the
+ * channel, the peer's pidfd and /proc/PID directory fd (its own, taken at
+ * accept) and pid (mxn_pair_open.flags MXN_PAIR_OPENF_PROC), after it
+ * checked that both processes are still the ones that opened their
+ * endpoints.  A side that copies large messages itself says so in the flags
+ * of the direction it consumes (MXN_RINGF_PAIR_RNDV); its peer may then
+ * announce a large send in the channel: an MXN_PAIR_RNDV slot (counted as a
+ * pair message for "Order") whose data names the sender's segments (struct
+ * mxn_vaddr_seg[nsegs], in its own address space) and a handle.  The
+ * receiver, once a receive matches, checks the sender is still the process
+ * the daemon vouched for (the daemon's own four checks, against what the
+ * fds showed when the channel opened: docs/security.md), reads the
+ * segments with one process_vm_readv under its own credentials, and answers
+ * MXN_PAIR_FIN (handle, status, bytes moved; not a message: not counted,
+ * never held back by dcount), which completes the send.  No daemon hop
+ * either way.  A FIN for a handle the sender does not have outstanding is a
+ * violation; a receiver that lies in a FIN only loses its own data.  A
+ * channel that closes or breaks completes the sender's outstanding
+ * rendezvous with an error; a sender that died fails the copy.
+ *
  * Xen: two guests of one host share no memory the daemon could hand over,
  * so the channel is the guests' own: the same layout in pages side 0's
  * guest grants to side 1's domain, one interdomain event channel as the
@@ -104,7 +125,28 @@
 enum mxn_pair_type {
 	MXN_PAIR_TINY = 1,        /* payload in the slot, length <= MXN_TINY_MAX */
 	MXN_PAIR_QUEUED = 2,      /* payload in the direction's data queue at off */
+	MXN_PAIR_RNDV = 3,        /* large: mxn_pair_rndv in tiny, the sender's
+				   * segments in the data queue at off (ABI 8) */
+	MXN_PAIR_FIN = 4,         /* a rendezvous copied: mxn_pair_fin in tiny */
 };
+
+/* MXN_PAIR_RNDV: length is the message's; nsegs segments at off. */
+struct mxn_pair_rndv {
+	uint32_t handle;          /* the sender's name for it, echoed in the FIN */
+	uint32_t nsegs;           /* 1 .. MXN_MAX_SEGMENTS */
+	uint64_t pad[3];
+};
+
+/* MXN_PAIR_FIN, from the receiver of a rendezvous: length, match_info,
+ * dcount, off and send_seq are 0. */
+struct mxn_pair_fin {
+	uint32_t handle;
+	uint32_t xfer_length;     /* bytes moved */
+	uint8_t status;           /* MXN_ST_* */
+	uint8_t pad[23];
+};
+_Static_assert(sizeof(struct mxn_pair_rndv) == MXN_TINY_MAX, "mxn_pair_rndv size");
+_Static_assert(sizeof(struct mxn_pair_fin) == MXN_TINY_MAX, "mxn_pair_fin size");
 
 /*
  * One message.  The consumer releases the data of a slot together with the
@@ -202,14 +244,20 @@ struct mxn_pair_open {
 	uint8_t side;             /* 0 or 1: we produce direction 'side' */
 	uint8_t peer_endpoint;    /* the peer, as it appears in event src fields */
 	uint8_t order;
-	uint8_t pad0;
+	uint8_t flags;            /* MXN_PAIR_OPENF_* (ABI 8) */
 	uint32_t peer_session;
 	uint32_t data_size;
 	uint32_t area_size;
-	uint64_t pad1;
+	uint32_t peer_pid;        /* MXN_PAIR_OPENF_PROC: the peer's pid, else 0 */
+	uint32_t pad1;
 };
 _Static_assert(sizeof(struct mxn_pair_open) == 32, "mxn_pair_open size");
 _Static_assert(offsetof(struct mxn_pair_open, peer_session) == 12, "peer_session");
+_Static_assert(offsetof(struct mxn_pair_open, peer_pid) == 24, "peer_pid");
+/* The peer is of our principal: SCM_RIGHTS carries two more descriptors,
+ * its pidfd and its /proc/PID directory (O_PATH), for "Rendezvous". */
+#define MXN_PAIR_OPENF_PROC 0x1u
+#define MXN_PAIR_OPEN_FDS_MAX 5
 
 struct mxn_pair_layout {
 	uint32_t order, data_size;

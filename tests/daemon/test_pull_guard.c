@@ -619,7 +619,8 @@ static int large_case(void)
 
 	if (big < (64u << 20))
 		printf("note: MXN_LARGE_MAX is %u: the largest size checked is that\n", big);
-	start_daemon("");
+	/* The daemon's copies: no pair channel to announce them in instead. */
+	start_daemon("pair_channels = no\n");
 	setenv("MYRIXEN_SOCKET", sock_path, 1);
 	CHECK(!pipe(pfd));
 	s = fork();
@@ -773,7 +774,8 @@ static int pregrant_case(void)
 	pid_t s;
 
 	CHECK(buf);
-	start_daemon("");
+	/* The daemon's announcement: no pair channel to announce it in instead. */
+	start_daemon("pair_channels = no\n");
 	raw_pregrant(true);
 	raw_pregrant(false);
 	direct0 = counter("pull_direct");

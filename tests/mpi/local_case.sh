@@ -50,4 +50,4 @@ netpipe)
 	echo "usage: local_case.sh fi_info|fi_pingpong|pingpong|semantics|semantics_tag1|collectives|threads|large|netpipe"; exit 2 ;;
 esac
 after=$(counters "$ctl") || { echo "FAIL: myrixenctl counters"; exit 1; }
-expect_traffic "$before" "$after" "${min[@]}"
+LOCAL_PAIRS=1 expect_traffic "$before" "$after" "${min[@]}"

@@ -1,0 +1,287 @@
+/* SPDX-License-Identifier: MIT */
+/*
+ * Rendezvous in a pair channel (include/myrixen/pair.h "Rendezvous",
+ * lib/pair_rndv.c), against the real daemon:
+ *  bypass     4 MiB messages in two segments, the receive posted first,
+ *             then waiting unexpected, then into a receive too short: the
+ *             bytes arrive intact (truncated to the receive), each send is
+ *             announced in the channel and completed by the receiver's FIN,
+ *             and the daemon takes no part: no kick, no grant, no copy;
+ *  refused    a receiver that does not copy for itself
+ *             (MYRIXEN_SINGLE_COPY=0) gets its large messages through the
+ *             daemon as before;
+ *  dead rx    the receiver killed while a send announced to it waits for
+ *             its FIN: the send completes with an error, no hang;
+ *  dead tx    the sender killed after its announcement: the receive that
+ *             matches it later completes with an error, no hang.
+ */
+#include <signal.h>
+#include <sys/wait.h>
+#include "itest.h"
+#include "mxl.h"
+#include "rawclient.h"
+
+enum { E1 = 40, E2 = 41, E3 = 42, EK = 43, ER = 44 };
+#define BIG (4u << 20)
+
+static uint64_t lcounter(mx_endpoint_t ep, int which)
+{
+	return ep->counters[which];
+}
+
+static long long dcounter(const char *key)
+{
+	static char body[16384], path[512];
+	const char *dir = getenv("MYRIXEN_TEST_DIR");
+
+	snprintf(path, sizeof(path), "%s/ctl.sock", dir ? dir : ".");
+	if (ctl_request(path, "json counters\n", body, sizeof(body)))
+		return -1;
+	return json_field(body, key);
+}
+
+/* Progress ep (and other, if any) until ep's channel to peer reads our
+ * rendezvous (we hold the peer's process), or give up. */
+static bool await_proc(mx_endpoint_t ep, mx_endpoint_t other, uint8_t peer)
+{
+	for (int i = 0; i < 2000; i++) {
+		struct mxl_pair *p;
+
+		IT_OK(mx_progress(ep));
+		if (other)
+			IT_OK(mx_progress(other));
+		mxl_lock(ep);
+		p = ep->lp[peer].pair;
+		mxl_unlock(ep);
+		if (p && p->proc)
+			return true;
+		usleep(1000);
+	}
+	return false;
+}
+
+/* Progress the sender until its channel to peer says the peer reads them. */
+static bool await_flag(mx_endpoint_t ep, mx_endpoint_t other, uint8_t peer)
+{
+	for (int i = 0; i < 2000; i++) {
+		struct mxl_pair *p;
+		bool ok;
+
+		IT_OK(mx_progress(ep));
+		if (other)
+			IT_OK(mx_progress(other));
+		mxl_lock(ep);
+		p = ep->lp[peer].pair;
+		ok = p && (atomic_load(MXN_ATOMIC(&p->tx.ctl->flags)) & MXN_RINGF_PAIR_RNDV);
+		mxl_unlock(ep);
+		if (ok)
+			return true;
+		usleep(1000);
+	}
+	return false;
+}
+
+static void isend2(mx_endpoint_t ep, mx_endpoint_addr_t to, uint8_t *buf, uint32_t len,
+		   uint64_t match, mx_request_t *r)
+{
+	/* two segments: the announcement names both */
+	mx_segment_t s[2] = { { buf, len / 4 }, { buf + len / 4, len - len / 4 } };
+
+	IT_OK(mx_isend(ep, s, 2, to, match, NULL, r));
+}
+
+static void test_bypass(void)
+{
+	static uint8_t sb[BIG], rb[BIG];
+	mx_endpoint_t e1 = it_open(E1), e2 = it_open(E2);
+	mx_endpoint_addr_t a2 = it_connect(e1, E2);
+	long long kicks0, direct0, pregrant0, async0;
+	mx_segment_t rs = { rb, BIG };
+	mx_request_t s, r;
+	mx_status_t st;
+	uint32_t result;
+
+	IT_CHECK(await_flag(e1, e2, E2));
+	kicks0 = dcounter("kicks");
+	direct0 = dcounter("pull_direct");
+	pregrant0 = dcounter("pull_pregranted");
+	async0 = dcounter("pull_async");
+	/* posted first */
+	it_fill(sb, BIG, 0x11);
+	IT_OK(mx_irecv(e2, &rs, 1, 0x11, MX_MATCH_MASK_NONE, NULL, &r));
+	isend2(e1, a2, sb, BIG, 0x11, &s);
+	IT_CHECK(it_wait(e2, &r, &st) == 0 && st.code == MX_STATUS_SUCCESS);
+	IT_EQ(st.xfer_length, BIG);
+	IT_CHECK(it_verify(rb, BIG, 0x11) < 0);
+	IT_CHECK(it_wait(e1, &s, &st) == 0 && st.code == MX_STATUS_SUCCESS);
+	IT_EQ(st.xfer_length, BIG);
+	/* unexpected: announced, then matched */
+	it_fill(sb, BIG, 0x22);
+	memset(rb, 0, BIG);
+	isend2(e1, a2, sb, BIG, 0x22, &s);
+	for (int i = 0; i < 1000; i++) {
+		IT_OK(mx_iprobe(e2, 0x22, MX_MATCH_MASK_NONE, &st, &result));
+		if (result)
+			break;
+		usleep(1000);
+	}
+	IT_CHECK(result && st.msg_length == BIG);
+	IT_OK(mx_irecv(e2, &rs, 1, 0x22, MX_MATCH_MASK_NONE, NULL, &r));
+	IT_CHECK(it_wait(e2, &r, &st) == 0 && st.code == MX_STATUS_SUCCESS);
+	IT_CHECK(it_verify(rb, BIG, 0x22) < 0);
+	IT_CHECK(it_wait(e1, &s, &st) == 0 && st.code == MX_STATUS_SUCCESS);
+	/* a receive of 1 MiB: truncated, the sender told how much moved */
+	it_fill(sb, BIG, 0x33);
+	rs.segment_length = BIG / 4;
+	IT_OK(mx_irecv(e2, &rs, 1, 0x33, MX_MATCH_MASK_NONE, NULL, &r));
+	isend2(e1, a2, sb, BIG, 0x33, &s);
+	IT_CHECK(it_wait(e2, &r, &st) == 0 && st.code == MX_STATUS_TRUNCATED);
+	IT_EQ(st.xfer_length, BIG / 4);
+	IT_EQ(st.msg_length, BIG);
+	IT_CHECK(it_verify(rb, BIG / 4, 0x33) < 0);
+	IT_CHECK(it_wait(e1, &s, &st) == 0 && st.code == MX_STATUS_SUCCESS);
+	IT_EQ(st.xfer_length, BIG / 4);
+	/* all three through the channel, none through the daemon */
+	IT_EQ(lcounter(e1, MXL_CNT_PAIR_RNDV_SENT), 3);
+	IT_EQ(lcounter(e2, MXL_CNT_PAIR_RNDV_COPIED), 3);
+	IT_EQ(lcounter(e2, MXL_CNT_PAIR_RNDV_FAILED), 0);
+	IT_EQ(lcounter(e2, MXL_CNT_PULL), 0);
+	IT_EQ(dcounter("kicks") - kicks0, 0);
+	IT_EQ(dcounter("pull_direct") - direct0, 0);
+	IT_EQ(dcounter("pull_pregranted") - pregrant0, 0);
+	IT_EQ(dcounter("pull_async") - async0, 0);
+	IT_CHECK(dcounter("pairs_proc") >= 1);
+	IT_OK(mx_close_endpoint(e1));
+	IT_OK(mx_close_endpoint(e2));
+}
+
+static void test_refused(void)
+{
+	static uint8_t sb[BIG], rb[BIG];
+	mx_endpoint_t e1 = it_open(E1), e3;
+	mx_endpoint_addr_t a3;
+	mx_segment_t rs = { rb, BIG };
+	long long direct0 = dcounter("pull_direct_bytes") + dcounter("pull_async_bytes");
+	mx_request_t s, r;
+	mx_status_t st;
+
+	setenv("MYRIXEN_SINGLE_COPY", "0", 1);
+	e3 = it_open(E3);
+	unsetenv("MYRIXEN_SINGLE_COPY");
+	a3 = it_connect(e1, E3);
+	IT_CHECK(!await_proc(e3, e1, E1)); /* it never takes the peer's process */
+	it_fill(sb, BIG, 0x44);
+	IT_OK(mx_irecv(e3, &rs, 1, 0x44, MX_MATCH_MASK_NONE, NULL, &r));
+	isend2(e1, a3, sb, BIG, 0x44, &s);
+	IT_CHECK(it_wait(e3, &r, &st) == 0 && st.code == MX_STATUS_SUCCESS);
+	IT_CHECK(it_verify(rb, BIG, 0x44) < 0);
+	IT_CHECK(it_wait(e1, &s, &st) == 0 && st.code == MX_STATUS_SUCCESS);
+	IT_EQ(lcounter(e1, MXL_CNT_PAIR_RNDV_SENT), 0);
+	IT_EQ(dcounter("pull_direct_bytes") + dcounter("pull_async_bytes") - direct0, BIG);
+	IT_OK(mx_close_endpoint(e1));
+	IT_OK(mx_close_endpoint(e3));
+}
+
+/* A peer process: opens eid, connects to 'to', waits until the channel
+ * works both ways for rendezvous, then sends one BIG message (send) or
+ * not, says so on ready, and waits to be killed. */
+static void peer(uint32_t eid, uint32_t to, bool send, int ready)
+{
+	static uint8_t buf[BIG];
+	mx_endpoint_t ep;
+	mx_endpoint_addr_t a;
+	mx_request_t s;
+
+	it_init();
+	ep = it_open(eid);
+	a = it_connect(ep, to);
+	if (!(send ? await_flag(ep, NULL, (uint8_t)to) : await_proc(ep, NULL, (uint8_t)to)))
+		_exit(2);
+	if (send) {
+		it_fill(buf, BIG, 0x55);
+		isend2(ep, a, buf, BIG, 0x55, &s);
+		if (lcounter(ep, MXL_CNT_PAIR_RNDV_SENT) != 1)
+			_exit(3);
+	}
+	(void)!write(ready, "r", 1);
+	for (;;)
+		pause();
+}
+
+static pid_t spawn(uint32_t eid, uint32_t to, bool send)
+{
+	int fds[2];
+	char c = 0;
+	pid_t pid;
+
+	if (pipe(fds))
+		exit(1);
+	pid = fork();
+	if (pid == 0) {
+		close(fds[0]);
+		peer(eid, to, send, fds[1]);
+	}
+	close(fds[1]);
+	IT_CHECK(read(fds[0], &c, 1) == 1 && c == 'r');
+	close(fds[0]);
+	return pid;
+}
+
+static void test_dead_receiver(void)
+{
+	static uint8_t sb[BIG];
+	mx_endpoint_t e1 = it_open(E1);
+	pid_t pk = spawn(EK, E1, false);
+	mx_endpoint_addr_t ak = it_connect(e1, EK);
+	mx_request_t s;
+	mx_status_t st;
+
+	IT_CHECK(await_flag(e1, NULL, EK));
+	isend2(e1, ak, sb, BIG, 0x66, &s);
+	IT_EQ(lcounter(e1, MXL_CNT_PAIR_RNDV_SENT), 1);
+	kill(pk, SIGKILL);
+	waitpid(pk, NULL, 0);
+	IT_CHECK(it_wait(e1, &s, &st) == 0 && st.code != MX_STATUS_SUCCESS);
+	IT_EQ(lcounter(e1, MXL_CNT_PAIR_RNDV_FAILED), 1);
+	IT_OK(mx_close_endpoint(e1));
+}
+
+static void test_dead_sender(void)
+{
+	static uint8_t rb[BIG];
+	mx_endpoint_t e1 = it_open(E1);
+	mx_segment_t rs = { rb, BIG };
+	mx_request_t r;
+	mx_status_t st;
+	uint32_t result = 0;
+	pid_t pk;
+
+	/* the child sends once our side reads rendezvous: progress meanwhile */
+	pk = fork();
+	if (pk == 0)
+		peer(ER, E1, true, -1);
+	IT_CHECK(await_proc(e1, NULL, ER));
+	for (int i = 0; i < 5000 && !result; i++) {
+		IT_OK(mx_iprobe(e1, 0x55, MX_MATCH_MASK_NONE, &st, &result));
+		usleep(1000);
+	}
+	IT_CHECK(result);
+	kill(pk, SIGKILL);
+	waitpid(pk, NULL, 0);
+	IT_OK(mx_irecv(e1, &rs, 1, 0x55, MX_MATCH_MASK_NONE, NULL, &r));
+	IT_CHECK(it_wait(e1, &r, &st) == 0 && st.code != MX_STATUS_SUCCESS);
+	IT_EQ(lcounter(e1, MXL_CNT_PAIR_RNDV_FAILED), 1);
+	IT_EQ(lcounter(e1, MXL_CNT_PAIR_RNDV_COPIED), 0);
+	IT_OK(mx_close_endpoint(e1));
+}
+
+int main(void)
+{
+	it_init();
+	test_bypass();
+	test_refused();
+	test_dead_receiver();
+	test_dead_sender();
+	mx_finalize();
+	return it_done("pair_rndv");
+}
