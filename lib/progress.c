@@ -693,7 +693,8 @@ bool mxl_progress_quiet(const struct mx_endpoint *ep)
 
 		/* The slot we expect, not the peer's prod: a spinning
 		 * receiver keeps off the producer's cache lines but one. */
-		if (p->tx_pushed != p->tx.prod_pvt || mxl_pair_rx_state(p) != MXN_PAIR_SEQ_EMPTY)
+		if (p->tx_pushed != p->tx.prod_pvt || p->nfin_wait ||
+		    mxl_pair_rx_state(p) != MXN_PAIR_SEQ_EMPTY)
 			return false;
 	}
 	return true;

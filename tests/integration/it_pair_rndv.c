@@ -7,6 +7,8 @@
  *             bytes arrive intact (truncated to the receive), each send is
  *             announced in the channel and completed by the receiver's FIN,
  *             and the daemon takes no part: no kick, no grant, no copy;
+ *  fin waits  the receiver's FIN finds its direction full of its own
+ *             messages: it waits for room and goes, in order;
  *  refused    a receiver that does not copy for itself
  *             (MYRIXEN_SINGLE_COPY=0) gets its large messages through the
  *             daemon as before;
@@ -155,6 +157,62 @@ static void test_bypass(void)
 	IT_OK(mx_close_endpoint(e2));
 }
 
+/* The receiver's answer finds its channel full (its own messages the
+ * sender has not taken yet): it waits, in order, and goes once there is
+ * room; the send completes then, nothing is lost either way. */
+static void test_fin_waits(void)
+{
+	enum { NT = 300 };
+	static uint8_t sb[BIG], rb[BIG];
+	static uint32_t val[NT]; /* a send waiting for room reads it later */
+	mx_endpoint_t e1 = it_open(E1), e2 = it_open(E2);
+	mx_endpoint_addr_t a2 = it_connect(e1, E2), a1 = it_connect(e2, E1);
+	mx_segment_t rs = { rb, BIG };
+	mx_request_t t[NT], s, r;
+	mx_status_t st;
+	uint32_t done = 0, v;
+	struct mxl_pair *p;
+
+	IT_CHECK(await_flag(e1, e2, E2));
+	for (uint32_t i = 0; i < NT; i++) {
+		mx_segment_t ts = { &val[i], sizeof(val[i]) };
+
+		val[i] = i;
+		IT_OK(mx_isend(e2, &ts, 1, a1, 0x900 + i, NULL, &t[i]));
+	}
+	it_fill(sb, BIG, 0x77);
+	IT_OK(mx_irecv(e2, &rs, 1, 0x77, MX_MATCH_MASK_NONE, NULL, &r));
+	isend2(e1, a2, sb, BIG, 0x77, &s);
+	for (int i = 0; i < 1000 && !done; i++) {
+		IT_OK(mx_progress(e2));
+		IT_OK(mx_test(e2, &r, &st, &done));
+	}
+	IT_CHECK(done && st.code == MX_STATUS_SUCCESS);
+	IT_CHECK(it_verify(rb, BIG, 0x77) < 0);
+	mxl_lock(e2);
+	p = e2->lp[E1].pair;
+	IT_CHECK(p && p->nfin_wait == 1); /* e1 took nothing yet: no room */
+	mxl_unlock(e2);
+	done = 0;
+	for (int i = 0; i < 5000 && !done; i++) {
+		IT_OK(mx_progress(e1));
+		IT_OK(mx_progress(e2));
+		IT_OK(mx_test(e1, &s, &st, &done));
+	}
+	IT_CHECK(done && st.code == MX_STATUS_SUCCESS && st.xfer_length == BIG);
+	for (uint32_t i = 0; i < NT; i++) {
+		mx_segment_t vs = { &v, sizeof(v) };
+		mx_request_t q;
+
+		IT_OK(mx_irecv(e1, &vs, 1, 0x900 + i, MX_MATCH_MASK_NONE, NULL, &q));
+		IT_CHECK(it_wait(e1, &q, &st) == 0 && st.code == MX_STATUS_SUCCESS);
+		IT_EQ(v, i);
+		IT_CHECK(it_wait(e2, &t[i], &st) == 0 && st.code == MX_STATUS_SUCCESS);
+	}
+	IT_OK(mx_close_endpoint(e1));
+	IT_OK(mx_close_endpoint(e2));
+}
+
 static void test_refused(void)
 {
 	static uint8_t sb[BIG], rb[BIG];
@@ -279,6 +337,7 @@ int main(void)
 {
 	it_init();
 	test_bypass();
+	test_fin_waits();
 	test_refused();
 	test_dead_receiver();
 	test_dead_sender();
