@@ -5,7 +5,7 @@
  * index and consumer index of our direction, interleaved with daemon-path
  * events from that peer whose pair_seq asks the library to catch up on the
  * channel, and with the check before sleeping (prod against the slot,
- * pair.h "Trust").  A slot's seq is taken raw or, by its two low bits,
+ * pair.h "Trust"), rendezvous announcements and FINs included.  A slot's seq is taken raw or, by its two low bits,
  * stamped as written, as the previous lap's or as never written, so every
  * case of the slot rule is reached; prod lies within 24 of our cons on
  * either side (the ring is 16).  Whatever the peer writes, the library must not read or write
@@ -16,6 +16,7 @@
  */
 #include <stdlib.h>
 #include <string.h>
+#include <unistd.h>
 #include "area.h"
 
 #define PEER_EP 7u
@@ -83,6 +84,12 @@ int LLVMFuzzerTestOneInput(const uint8_t *data, size_t size)
 		mxl_endpoint_close(ep);
 		return 0;
 	}
+	/* We take the peer's rendezvous (pair.h "Rendezvous"), reading
+	 * "its" segments from ourselves: a copy fails or moves bytes of our
+	 * own into a receive buffer, and the FIN goes back; its identity fds
+	 * are none, so the check after each read fails. */
+	p->proc = true;
+	p->peer_pid = getpid();
 	for (int i = 0; i < 3; i++)
 		mx_irecv(ep, &segs[i], 1, 0, 0, NULL, &req[i]);
 	/* the first 256 bytes (if any) are the data queue's head: short
@@ -135,8 +142,13 @@ int main(void)
 			struct mxn_pair_slot sl;
 
 			memcpy(&sl, &buf[i], sizeof(sl));
-			sl.type = (uint8_t)(1 + sl.type % 2);
+			sl.type = (uint8_t)(1 + sl.type % 4);
 			sl.length %= 40000;
+			if (sl.type == MXN_PAIR_RNDV) { /* a few plausible segments */
+				struct mxn_pair_rndv a = { .nsegs = 1 + sl.match_info % 3 };
+
+				memcpy(sl.tiny, &a, sizeof(a));
+			}
 			sl.off = (sl.off % DATA) & ~63u;
 			sl.dcount %= 3;
 			if (sl.seq & 2u) /* mostly written, a few never */
