@@ -22,6 +22,7 @@
 #include <unistd.h>
 #include <myriexpress.h>
 #include <myrixen/abi.h>
+#include "mx_counter.h"
 
 #define MXN_LARGE_MAX_BENCH MXN_LARGE_MAX
 
@@ -131,6 +132,18 @@ static double baseline(const struct where *w, uint8_t *buf, uint32_t size, int i
 	return now_s() - t0;
 }
 
+/* The receiver's own counts per message: how often it slept, how often it
+ * rang the daemon, how many messages came announced in a pair channel
+ * (read with no daemon hop, lib/pair_rndv.c). */
+static void receiver_counts(mx_endpoint_t ep, const char *name, int msgs)
+{
+	printf("  %-12s receiver: %.2f sleeps, %.2f daemon kicks per message; "
+	       "%u of %d announced in the pair channel\n", name,
+	       (double)mxb_counter(ep, "Blocking sleeps") / msgs,
+	       (double)mxb_counter(ep, "Doorbell kicks") / msgs,
+	       mxb_counter(ep, "Large messages read from a pair peer, no daemon hop"), msgs);
+}
+
 static int cmp_double(const void *a, const void *b)
 {
 	double x = *(const double *)a, y = *(const double *)b;
@@ -221,6 +234,7 @@ int main(int argc, char **argv)
 		       "median of round ratios %.0f%%\n", names[p],
 		       (double)size * iters / best(secs[p], rounds) / 1e9,
 		       100. * best(base, rounds) / best(secs[p], rounds), 100. * median(ratio, rounds));
+		receiver_counts(ep[p], names[p], rounds * iters);
 	}
 	for (int p = 0; p < nphase; p++)
 		mx_close_endpoint(ep[p]);

@@ -27,7 +27,7 @@ DPID=$!
 for _ in $(seq 100); do [ -S "$DIR/l.sock" ] && break; sleep 0.05; done
 export MYRIXEN_SOCKET=$DIR/l.sock
 
-echo "== bandwidth (5 alternating rounds of $ITERS messages)"
+echo "== bandwidth (5 alternating rounds of $ITERS messages; load $(cut -d' ' -f1-3 /proc/loadavg))"
 for s in $SIZES; do "$B/bench/large_bench" "$s" "$ITERS" both; done
 
 # Counts per single-copy message, which load does not change: syscalls,

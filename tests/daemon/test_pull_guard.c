@@ -47,6 +47,7 @@
 #include <time.h>
 #include <unistd.h>
 #include <myriexpress.h>
+#include "mx_counter.h"
 #include "rawclient.h"
 #include "tcheck.h"
 
@@ -719,27 +720,6 @@ out:
 	free(dst);
 }
 
-/* A library counter of ep by its label, 0 when absent. */
-static uint32_t lib_counter(mx_endpoint_t ep, const char *label)
-{
-	uint32_t n = 0, out = 0, *v;
-	char *l;
-
-	CHECK_EQ(mx_get_info(ep, MX_COUNTERS_COUNT, NULL, 0, &n, sizeof(n)), MX_SUCCESS);
-	l = calloc(n, MX_MAX_STR_LEN);
-	v = calloc(n, sizeof(*v));
-	CHECK(l && v);
-	CHECK_EQ(mx_get_info(ep, MX_COUNTERS_LABELS, NULL, 0, l, n * MX_MAX_STR_LEN), MX_SUCCESS);
-	CHECK_EQ(mx_get_info(ep, MX_COUNTERS_VALUES, NULL, 0, v, n * (uint32_t)sizeof(*v)),
-		 MX_SUCCESS);
-	for (uint32_t i = 0; i < n; i++)
-		if (!strcmp(l + i * MX_MAX_STR_LEN, label))
-			out = v[i];
-	free(l);
-	free(v);
-	return out;
-}
-
 static void lib_check(mx_endpoint_t ep, mx_request_t *req, const uint8_t *buf, uint32_t len,
 		      uint32_t seed)
 {
@@ -795,8 +775,8 @@ static int pregrant_case(void)
 	CHECK_EQ(mx_irecv(ep, &seg, 1, 0, MX_MATCH_MASK_NONE, NULL, &req), MX_SUCCESS);
 	CHECK_EQ(write(pfd[1], &me, sizeof(me)), sizeof(me));
 	lib_check(ep, &req, buf, sizes[0], 0);
-	CHECK_EQ(lib_counter(ep, copied), 1);
-	CHECK_EQ(lib_counter(ep, pulls), 0);
+	CHECK_EQ(mxb_counter(ep, copied), 1);
+	CHECK_EQ(mxb_counter(ep, pulls), 0);
 	printf("library, receive posted first: copied on arrival, no pull\n");
 	/* The second waits unexpected: pulled (granted again) when posted. */
 	memset(buf, 0, sizes[0]);
@@ -804,8 +784,8 @@ static int pregrant_case(void)
 	CHECK(result);
 	CHECK_EQ(mx_irecv(ep, &seg, 1, 0, MX_MATCH_MASK_NONE, NULL, &req), MX_SUCCESS);
 	lib_check(ep, &req, buf, sizes[0], 3);
-	CHECK_EQ(lib_counter(ep, copied), 1);
-	CHECK_EQ(lib_counter(ep, pulls), 1);
+	CHECK_EQ(mxb_counter(ep, copied), 1);
+	CHECK_EQ(mxb_counter(ep, pulls), 1);
 	printf("library, receive posted after: pulled\n");
 	CHECK_EQ(waitpid(s, &status, 0), s);
 	CHECK(WIFEXITED(status) && WEXITSTATUS(status) == 0);
