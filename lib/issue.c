@@ -209,9 +209,7 @@ static int build_send(struct mx_endpoint *ep, struct mxl_req *r, struct mxn_cmd 
 	c->match_info = r->status.match_info;
 	fill_dest(ep, c, &r->dest);
 	/* numbered once: a send issued again keeps its number */
-	if (!r->seq)
-		r->seq = mxl_seq_next(ep->seqs, mxl_addr_nic_now(ep, &r->dest), r->dest.endpoint,
-				      r->dest.session);
+	mxl_req_send_seq(ep, r);
 	c->cookie |= (uint64_t)r->seq << MXN_SEQ_SHIFT;
 	switch (r->cls) {
 	case MXL_CLASS_TINY:

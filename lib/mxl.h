@@ -433,6 +433,9 @@ struct mxl_req *mxl_req_new(struct mx_endpoint *ep, uint32_t kind, void *context
 /* The same from the endpoint's cache, and back to it (lock held, both). */
 struct mxl_req *mxl_req_get(struct mx_endpoint *ep, uint32_t kind, void *context);
 void mxl_req_put(struct mxl_req *r);
+/* A send's number to its peer, taken once: a send issued again, through
+ * the daemon or a pair channel, keeps it (request.c). */
+uint16_t mxl_req_send_seq(struct mx_endpoint *ep, struct mxl_req *r);
 void mxl_req_cache_drop(struct mx_endpoint *ep);
 int mxl_req_set_iov(struct mxl_req *r, const mx_segment_t *segs, uint32_t n);
 void mxl_req_free(struct mxl_req *r);

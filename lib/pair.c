@@ -819,9 +819,7 @@ int mxl_pair_send(struct mx_endpoint *ep, struct mxl_lpeer *lp, struct mxl_req *
 	s.match_info = r->status.match_info;
 	s.dcount = lp->tx_d;
 	/* the number a daemon-path copy of this message would carry */
-	if (!r->seq)
-		r->seq = mxl_seq_next(ep->seqs, mxl_addr_nic_now(ep, &r->dest), r->dest.endpoint,
-				      r->dest.session);
+	mxl_req_send_seq(ep, r);
 	s.send_seq = r->seq;
 	/* room taken above: the put cannot fail */
 	(void)mxl_pair_put(ep, p, &s, NULL, 0, false, false);

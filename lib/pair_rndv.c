@@ -72,9 +72,7 @@ int mxl_pair_rndv_send(struct mx_endpoint *ep, struct mxl_lpeer *lp, struct mxl_
 	s.length = (uint32_t)r->total;
 	s.match_info = r->status.match_info;
 	s.dcount = lp->tx_d;
-	if (!r->seq)
-		r->seq = mxl_seq_next(ep->seqs, mxl_addr_nic_now(ep, &r->dest), r->dest.endpoint,
-				      r->dest.session);
+	mxl_req_send_seq(ep, r);
 	s.send_seq = r->seq;
 	memcpy(s.tiny, &a, sizeof(a));
 	err = mxl_pair_put(ep, p, &s, segs, a.nsegs * (uint32_t)sizeof(segs[0]), true, false);

@@ -268,3 +268,11 @@ void mxl_gather(uint8_t *dst, const struct mxl_iov *iov, uint32_t niov)
 		dst += iov[i].len;
 	}
 }
+
+uint16_t mxl_req_send_seq(struct mx_endpoint *ep, struct mxl_req *r)
+{
+	if (!r->seq)
+		r->seq = mxl_seq_next(ep->seqs, mxl_addr_nic_now(ep, &r->dest), r->dest.endpoint,
+				      r->dest.session);
+	return r->seq;
+}

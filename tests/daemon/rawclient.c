@@ -251,3 +251,14 @@ long long json_field(const char *body, const char *key)
 		p++;
 	return strtoll(p, NULL, 10);
 }
+
+long long ctl_counter(const char *key)
+{
+	static char body[16384], path[512];
+	const char *dir = getenv("MYRIXEN_TEST_DIR");
+
+	snprintf(path, sizeof(path), "%s/ctl.sock", dir ? dir : ".");
+	if (ctl_request(path, "json counters\n", body, sizeof(body)))
+		return -1;
+	return json_field(body, key);
+}

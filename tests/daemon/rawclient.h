@@ -45,5 +45,8 @@ bool rc_closed_by_daemon(struct rawclient *rc, int timeout_ms);
 int ctl_request(const char *path, const char *req, char *buf, size_t len);
 /* A numeric field of a JSON counters body, or -1. */
 long long json_field(const char *body, const char *key);
+/* A daemon counter by key, from the control socket in $MYRIXEN_TEST_DIR
+ * (the integration runner's daemon; "." when unset), or -1. */
+long long ctl_counter(const char *key);
 
 #endif /* RAWCLIENT_H */

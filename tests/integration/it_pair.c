@@ -31,16 +31,6 @@ static uint32_t lcounter(mx_endpoint_t ep, const char *label)
 	return 0;
 }
 
-static long long dcounter(const char *key)
-{
-	static char body[16384], path[512];
-	const char *dir = getenv("MYRIXEN_TEST_DIR");
-
-	snprintf(path, sizeof(path), "%s/ctl.sock", dir ? dir : ".");
-	if (ctl_request(path, "json counters\n", body, sizeof(body)))
-		return -1;
-	return json_field(body, key);
-}
 
 static void send_to(mx_endpoint_t ep, mx_endpoint_addr_t to, void *buf, uint32_t len,
 		    uint64_t match, bool sync, mx_request_t *r)
@@ -268,7 +258,7 @@ static void test_attack(mx_endpoint_t ev)
 	int fa[NA][2], fc[2], i;
 	pid_t pa[NA], pc;
 	char b[64];
-	long long faults0 = dcounter("pair_faults");
+	long long faults0 = ctl_counter("pair_faults");
 	uint32_t cut0 = lcounter(ev, "Pair channels cut off"), arr;
 
 	pc = spawn(bystander_fn, EC, 0, &go_c, fc);
@@ -282,7 +272,7 @@ static void test_attack(mx_endpoint_t ev)
 	for (i = 0; i < NA; i++)
 		IT_EQ(recv_match(ev, b, sizeof(b), 0x200 + eid[i], NULL), 5);
 	IT_EQ(lcounter(ev, "Pair channels cut off") - cut0, NA);
-	IT_EQ(dcounter("pair_faults") - faults0, NA);
+	IT_EQ(ctl_counter("pair_faults") - faults0, NA);
 	/* the bystander's channel still carries its messages */
 	arr = lcounter(ev, "Pair channel arrivals");
 	tell(fc[1]);

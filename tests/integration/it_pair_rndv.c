@@ -31,16 +31,6 @@ static uint64_t lcounter(mx_endpoint_t ep, int which)
 	return ep->counters[which];
 }
 
-static long long dcounter(const char *key)
-{
-	static char body[16384], path[512];
-	const char *dir = getenv("MYRIXEN_TEST_DIR");
-
-	snprintf(path, sizeof(path), "%s/ctl.sock", dir ? dir : ".");
-	if (ctl_request(path, "json counters\n", body, sizeof(body)))
-		return -1;
-	return json_field(body, key);
-}
 
 /* Progress ep (and other, if any) until ep's channel to peer reads our
  * rendezvous (we hold the peer's process), or give up. */
@@ -104,10 +94,10 @@ static void test_bypass(void)
 	uint32_t result;
 
 	IT_CHECK(await_flag(e1, e2, E2));
-	kicks0 = dcounter("kicks");
-	direct0 = dcounter("pull_direct");
-	pregrant0 = dcounter("pull_pregranted");
-	async0 = dcounter("pull_async");
+	kicks0 = ctl_counter("kicks");
+	direct0 = ctl_counter("pull_direct");
+	pregrant0 = ctl_counter("pull_pregranted");
+	async0 = ctl_counter("pull_async");
 	/* posted first */
 	it_fill(sb, BIG, 0x11);
 	IT_OK(mx_irecv(e2, &rs, 1, 0x11, MX_MATCH_MASK_NONE, NULL, &r));
@@ -148,11 +138,11 @@ static void test_bypass(void)
 	IT_EQ(lcounter(e2, MXL_CNT_PAIR_RNDV_COPIED), 3);
 	IT_EQ(lcounter(e2, MXL_CNT_PAIR_RNDV_FAILED), 0);
 	IT_EQ(lcounter(e2, MXL_CNT_PULL), 0);
-	IT_EQ(dcounter("kicks") - kicks0, 0);
-	IT_EQ(dcounter("pull_direct") - direct0, 0);
-	IT_EQ(dcounter("pull_pregranted") - pregrant0, 0);
-	IT_EQ(dcounter("pull_async") - async0, 0);
-	IT_CHECK(dcounter("pairs_proc") >= 1);
+	IT_EQ(ctl_counter("kicks") - kicks0, 0);
+	IT_EQ(ctl_counter("pull_direct") - direct0, 0);
+	IT_EQ(ctl_counter("pull_pregranted") - pregrant0, 0);
+	IT_EQ(ctl_counter("pull_async") - async0, 0);
+	IT_CHECK(ctl_counter("pairs_proc") >= 1);
 	IT_OK(mx_close_endpoint(e1));
 	IT_OK(mx_close_endpoint(e2));
 }
@@ -219,7 +209,7 @@ static void test_refused(void)
 	mx_endpoint_t e1 = it_open(E1), e3;
 	mx_endpoint_addr_t a3;
 	mx_segment_t rs = { rb, BIG };
-	long long direct0 = dcounter("pull_direct_bytes") + dcounter("pull_async_bytes");
+	long long direct0 = ctl_counter("pull_direct_bytes") + ctl_counter("pull_async_bytes");
 	mx_request_t s, r;
 	mx_status_t st;
 
@@ -235,7 +225,7 @@ static void test_refused(void)
 	IT_CHECK(it_verify(rb, BIG, 0x44) < 0);
 	IT_CHECK(it_wait(e1, &s, &st) == 0 && st.code == MX_STATUS_SUCCESS);
 	IT_EQ(lcounter(e1, MXL_CNT_PAIR_RNDV_SENT), 0);
-	IT_EQ(dcounter("pull_direct_bytes") + dcounter("pull_async_bytes") - direct0, BIG);
+	IT_EQ(ctl_counter("pull_direct_bytes") + ctl_counter("pull_async_bytes") - direct0, BIG);
 	IT_OK(mx_close_endpoint(e1));
 	IT_OK(mx_close_endpoint(e3));
 }
