@@ -53,6 +53,9 @@ struct mxd_loop_stats {
 	uint64_t window_ns;         /* the window now, as it adapted (spin.h) */
 };
 void mxd_loop_get_stats(const struct mxd_loop *l, struct mxd_loop_stats *st);
+/* Tests: the loop's clock (mxd_now_ns) and the spin rule's load sampler
+ * (<myrixen/spin.h>; NULL: no sample) replaced by their own. */
+void mxd_loop_set_clock(struct mxd_loop *l, uint64_t (*now)(void), unsigned (*runnable)(void));
 /* SIGHUP hook: called on the loop thread; NULL = ignore. */
 void mxd_loop_set_reload(struct mxd_loop *l, void (*fn)(void *arg), void *arg);
 
