@@ -68,8 +68,8 @@ static bool others_pending(struct ev_loop *ev, struct mxd_loop *l)
  * or we lost the CPU; then back to libev, which polls epoll without
  * blocking while we are idle.  Without a window the passes go on only while
  * they find work, so the pass that re-arms an idle ring follows the one
- * that did its work at once, not after an epoll pass.  While spinning, a
- * frame the spin sees in the packet ring is taken here (spin_rx): in a
+ * that did its work at once, not after an epoll pass.  Between passes a
+ * frame the packet ring shows is taken here (spin_rx): in a spinning
  * ping-pong the reply then costs neither a wake-up nor an epoll_wait; and
  * a guest woken by an event is polled for its answer (core anticipate), so
  * it needs no doorbell.  Each pass publishes its events (one push, at most
@@ -95,10 +95,12 @@ static void poll_passes(struct ev_loop *ev, struct mxd_loop *l)
 		}
 		if (others_pending(ev, l))
 			return;
-		/* the spin found its frame: back-offs start over (spin.h) */
-		if (window && l->spin_rx && l->spin_rx(l->spin_rx_arg)) {
+		/* a frame waits: take it now, not after the next epoll pass;
+		 * a spin that found one starts its back-offs over (spin.h) */
+		if (l->spin_rx && l->spin_rx(l->spin_rx_arg)) {
 			l->spin_frames++;
-			mxn_spin_found(&l->spin);
+			if (window)
+				mxn_spin_found(&l->spin);
 		}
 		prev = now;
 		now = l->now();

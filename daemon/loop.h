@@ -10,7 +10,8 @@
  *    takes the frames the wire engine's packet ring shows (the spin_rx
  *    hook) and polls the rings of guests it wakes (mxd_core_set_anticipate),
  *    returning to libev (epoll_wait with a zero timeout) only when other
- *    watchers are pending, or every 100 us;
+ *    watchers are pending (its own ev_check, which libev always queues
+ *    before the idle watchers run, not counted), or every 100 us;
  *  - the window an endpoint stays polled after its last work is
  *    poll_window_us, as the spin rule of <myrixen/spin.h> adapts it, when
  *    that rule allows spinning (more than 2 CPUs or poll_spin = force,
@@ -40,14 +41,15 @@ struct ev_loop *mxd_loop_ev(struct mxd_loop *l);
 /* Runs until mxd_loop_stop (SIGTERM/SIGINT handlers call it). */
 int mxd_loop_run(struct mxd_loop *l);
 void mxd_loop_stop(struct mxd_loop *l);
-/* Called between the passes of a spinning window: take what waits without
- * a syscall to learn of it (the wire engine: frames its AF_PACKET ring's
- * status words show); true when it took anything.  NULL = none. */
+/* Called between two passes over the rings (spinning or not): take what
+ * waits without a syscall to learn of it (the wire engine: frames its
+ * AF_PACKET ring's status words show); true when it took anything.
+ * NULL = none. */
 void mxd_loop_set_spin_rx(struct mxd_loop *l, bool (*fn)(void *arg), void *arg);
 /* How the poll window's spin went (myrixenctl status "spin"). */
 struct mxd_loop_stats {
 	uint64_t spins;             /* passes started with a window to spin */
-	uint64_t spin_frames;       /* frames taken by a spin (no epoll pass) */
+	uint64_t spin_frames;       /* frames taken between passes (no epoll pass) */
 	uint64_t crowded;           /* spins refused or cut: tasks waited for a CPU */
 	uint64_t preemptions;       /* spins ended because we lost the CPU */
 	uint64_t window_ns;         /* the window now, as it adapted (spin.h) */
