@@ -424,7 +424,7 @@ static int issue(struct mx_endpoint *ep, struct mxl_req *r)
 	}
 	/* ... and a large one announced there, when the peer reads it itself
 	 * (pair_rndv.c): completed by the peer's FIN, no daemon hop. */
-	if (lp && mxl_pair_rndv_wanted(lp, r)) {
+	if (lp && mxl_pair_rndv_wanted(ep, lp, r)) {
 		err = mxl_pair_rndv_send(ep, lp, r);
 		if (err != -ENOTCONN)
 			return err;

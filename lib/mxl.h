@@ -663,7 +663,8 @@ struct mxl_prndv {
 void mxl_pair_proc_take(struct mx_endpoint *ep, struct mxl_pair *p, const struct mxn_pair_open *o,
 			int pidfd, int procfd);
 /* r (large) may go as a rendezvous in lp's channel. */
-bool mxl_pair_rndv_wanted(const struct mxl_lpeer *lp, const struct mxl_req *r);
+bool mxl_pair_rndv_wanted(const struct mx_endpoint *ep, const struct mxl_lpeer *lp,
+			  const struct mxl_req *r);
 /* Announce r in lp's channel: 0 (r completes at the FIN), -EAGAIN, -ENOTCONN. */
 int mxl_pair_rndv_send(struct mx_endpoint *ep, struct mxl_lpeer *lp, struct mxl_req *r);
 /* An RNDV slot s (copied, bounds checked) of p, its event e, its segments

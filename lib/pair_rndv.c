@@ -43,13 +43,25 @@ void mxl_pair_proc_take(struct mx_endpoint *ep, struct mxl_pair *p, const struct
 			      memory_order_relaxed);
 }
 
-bool mxl_pair_rndv_wanted(const struct mxl_lpeer *lp, const struct mxl_req *r)
+/* A synchronous send is a rendezvous at any size (classify.c), and a
+ * rendezvous completes only once the receiver matched and read it: what
+ * mx_issend promises.  One large by its size goes here like any other; a
+ * small one keeps the daemon's path (its read would cost more than its
+ * bytes). */
+static bool large_by_size(const struct mx_endpoint *ep, const struct mxl_req *r)
+{
+	return mxl_classify(r->total, ep->medium_max, false) == MXL_CLASS_LARGE;
+}
+
+bool mxl_pair_rndv_wanted(const struct mx_endpoint *ep, const struct mxl_lpeer *lp,
+			  const struct mxl_req *r)
 {
 	const struct mxl_pair *p = lp->pair;
 
 	/* relaxed: the peer's flag only picks this send's path (see above) */
 	return p && !p->broken && !p->tx_off && !p->attached && r->kind == MXL_REQ_SEND &&
-	       r->cls == MXL_CLASS_LARGE && !r->sync && r->total && r->total <= MXN_LARGE_MAX &&
+	       r->cls == MXL_CLASS_LARGE && (!r->sync || large_by_size(ep, r)) && r->total &&
+	       r->total <= MXN_LARGE_MAX &&
 	       r->niov <= MXN_MAX_SEGMENTS &&
 	       (atomic_load_explicit(MXN_ATOMIC(&p->tx.ctl->flags), memory_order_relaxed) &
 		MXN_RINGF_PAIR_RNDV);

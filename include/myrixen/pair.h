@@ -44,8 +44,9 @@
  * MXN_CMD_PAIR_FAULT; the daemon counts it and closes the other side).
  *
  * Order: MX matches the messages of one sender in order, but messages from
- * A to B travel two paths (pair channel; daemon for rendezvous, synchronous
- * sends and anything sent before the channel existed).  Each message says
+ * A to B travel two paths (pair channel; daemon for rendezvous the channel
+ * does not carry, synchronous sends up to medium_max and anything sent
+ * before the channel existed).  Each message says
  * how many messages of the OTHER path precede it: a pair slot carries
  * 'dcount' (daemon-path sends from A to B issued before it, counted since A
  * opened), a daemon-path send carries mxn_cmd.pair_seq (pair messages before

@@ -9,6 +9,9 @@
  *             and the daemon takes no part: no kick, no grant, no copy;
  *  fin waits  the receiver's FIN finds its direction full of its own
  *             messages: it waits for room and goes, in order;
+ *  sync       a 4 MiB mx_issend goes the same way (no daemon hop) and still
+ *             completes only once the receiver matched it: not while it
+ *             waits unexpected; a small mx_issend keeps the daemon's path;
  *  refused    a receiver that does not copy for itself
  *             (MYRIXEN_SINGLE_COPY=0) gets its large messages through the
  *             daemon as before;
@@ -203,6 +206,56 @@ static void test_fin_waits(void)
 	IT_OK(mx_close_endpoint(e2));
 }
 
+static void test_sync(void)
+{
+	static uint8_t sb[BIG], rb[BIG];
+	mx_endpoint_t e1 = it_open(E1), e2 = it_open(E2);
+	mx_endpoint_addr_t a2 = it_connect(e1, E2);
+	long long kicks0, pulls0;
+	mx_segment_t ss = { sb, BIG }, rs = { rb, BIG };
+	mx_request_t s, r;
+	mx_status_t st;
+	uint32_t result = 0, done = 0;
+
+	IT_CHECK(await_flag(e1, e2, E2));
+	kicks0 = ctl_counter("kicks");
+	pulls0 = ctl_counter("pull_direct") + ctl_counter("pull_async");
+	it_fill(sb, BIG, 0x88);
+	IT_OK(mx_issend(e1, &ss, 1, a2, 0x88, NULL, &s));
+	for (int i = 0; i < 1000 && !result; i++) {
+		IT_OK(mx_iprobe(e2, 0x88, MX_MATCH_MASK_NONE, &st, &result));
+		usleep(1000);
+	}
+	IT_CHECK(result && st.msg_length == BIG);
+	/* unmatched: a synchronous send is not done */
+	for (int i = 0; i < 20; i++) {
+		IT_OK(mx_progress(e1));
+		IT_OK(mx_test(e1, &s, &st, &done));
+		IT_CHECK(!done);
+	}
+	IT_OK(mx_irecv(e2, &rs, 1, 0x88, MX_MATCH_MASK_NONE, NULL, &r));
+	IT_CHECK(it_wait(e2, &r, &st) == 0 && st.code == MX_STATUS_SUCCESS);
+	IT_CHECK(it_verify(rb, BIG, 0x88) < 0);
+	IT_CHECK(it_wait(e1, &s, &st) == 0 && st.code == MX_STATUS_SUCCESS);
+	IT_EQ(st.xfer_length, BIG);
+	IT_EQ(lcounter(e1, MXL_CNT_PAIR_RNDV_SENT), 1);
+	IT_EQ(lcounter(e2, MXL_CNT_PAIR_RNDV_COPIED), 1);
+	IT_EQ(lcounter(e2, MXL_CNT_PULL), 0);
+	IT_EQ(ctl_counter("kicks") - kicks0, 0);
+	IT_EQ(ctl_counter("pull_direct") + ctl_counter("pull_async") - pulls0, 0);
+	/* a small one: still the daemon's, in order behind the large one */
+	ss.segment_length = rs.segment_length = 100;
+	it_fill(sb, 100, 0x89);
+	IT_OK(mx_issend(e1, &ss, 1, a2, 0x89, NULL, &s));
+	IT_OK(mx_irecv(e2, &rs, 1, 0x89, MX_MATCH_MASK_NONE, NULL, &r));
+	IT_CHECK(it_wait(e2, &r, &st) == 0 && st.code == MX_STATUS_SUCCESS);
+	IT_CHECK(it_verify(rb, 100, 0x89) < 0);
+	IT_CHECK(it_wait(e1, &s, &st) == 0 && st.code == MX_STATUS_SUCCESS);
+	IT_EQ(lcounter(e1, MXL_CNT_PAIR_RNDV_SENT), 1);
+	IT_OK(mx_close_endpoint(e1));
+	IT_OK(mx_close_endpoint(e2));
+}
+
 static void test_refused(void)
 {
 	static uint8_t sb[BIG], rb[BIG];
@@ -328,6 +381,7 @@ int main(void)
 	it_init();
 	test_bypass();
 	test_fin_waits();
+	test_sync();
 	test_refused();
 	test_dead_receiver();
 	test_dead_sender();

@@ -4,7 +4,7 @@
  * once stopped as systemctl stops it (SIGTERM), once crashed (SIGKILL),
  * each time started again on the same configuration.  A sender process
  * streams messages of every size class (tiny, small, medium, largest
- * medium, large rendezvous, the largest synchronous) to a receiver
+ * medium (synchronous: the daemon's path), large rendezvous) to a receiver
  * process, a window of them in flight both ways.  Both libraries re-attach on their own; every message
  * arrives once, in order, byte-exact; nothing completes with an error.
  * Checked too: each library re-attached twice, the last daemon counts two
@@ -122,10 +122,11 @@ static int sender(struct shared *sh, bool pairs)
 			IT_EQ(st.code, MX_STATUS_SUCCESS);
 		gate(sh, k);
 		it_fill(buf[s], size_of(k), k);
-		/* The largest synchronously: a pair channel carries all the
-		 * rest (large ones too, pair.h "Rendezvous"), and the stream
-		 * must still need the daemons it outlives. */
-		if (size_of(k) == MAXLEN)
+		/* The largest medium synchronously: a pair channel carries
+		 * all the rest (large ones too, synchronous or not, pair.h
+		 * "Rendezvous"), and the stream must still need the daemons
+		 * it outlives. */
+		if (size_of(k) == 32768)
 			IT_OK(mx_issend(ep, &seg, 1, dest, k, NULL, &req[s]));
 		else
 			IT_OK(mx_isend(ep, &seg, 1, dest, k, NULL, &req[s]));
