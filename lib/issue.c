@@ -261,9 +261,13 @@ static int build_pull(struct mx_endpoint *ep, struct mxl_req *r, struct mxn_cmd 
 	if (err)
 		return err;
 	mxl_window_count(r, w < r->pull_len);
+	c->flags = (ep->pull_direct ? MXN_CMDF_DIRECT : 0) | (ep->pull_staged ? MXN_CMDF_STAGED : 0);
+	if (mxl_wire_dead_handle(ep, r)) { /* a native node's, from an earlier daemon */
+		mxl_wire_build_pull(r, &src, off, len, c);
+		return 0;
+	}
 	fill_dest(ep, c, &src);
 	c->op = MXN_CMD_PULL;
-	c->flags = (ep->pull_direct ? MXN_CMDF_DIRECT : 0) | (ep->pull_staged ? MXN_CMDF_STAGED : 0);
 	c->u.pull.rndv_handle = r->rndv_handle;
 	c->u.pull.desc_off = off;
 	c->u.pull.desc_len = len;

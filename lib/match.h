@@ -50,6 +50,15 @@ enum mxl_unexp_kind {
 };
 
 /* An unexpected message, owned by the queue until matched. */
+/* A native Open-MX sender's rendezvous (MXN_EVTF_WIRE_SEQ): its window as
+ * announced, and the daemon's life its handle belongs to (wire_rndv.c). */
+struct mxl_wire_rndv {
+	bool valid;
+	uint8_t rdma_id, rdma_seqnum;
+	uint16_t rdma_offset;
+	uint32_t life;
+};
+
 struct mxl_unexp {
 	struct mxl_list link;
 	uint64_t match_info;
@@ -58,6 +67,7 @@ struct mxl_unexp {
 	uint32_t rndv_handle;
 	bool sync;
 	uint16_t seq;           /* the sender's number (a re-announced RNDV finds it) */
+	struct mxl_wire_rndv wire;
 	struct mxl_source src;
 	uint8_t *data;          /* EAGER: length bytes (NULL when length == 0) */
 };

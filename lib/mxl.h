@@ -159,6 +159,7 @@ struct mxl_req {
 	/* receive of a rendezvous */
 	uint32_t rndv_handle;
 	uint32_t pull_len;
+	struct mxl_wire_rndv wire; /* from a native node: pulled again after a re-attach */
 	/* single copy done by us (pull_direct.c): PULL_FIN owed to the daemon */
 	bool fin_pending;
 	uint8_t fin_status;
@@ -209,6 +210,7 @@ enum mxl_counter {
 	MXL_CNT_PEER_REMAP, MXL_CNT_RESEND_HELD,
 	MXL_CNT_PAIR_RESENT, MXL_CNT_PAIR_DAEMON_HELD,
 	MXL_CNT_PAIR_RNDV_SENT, MXL_CNT_PAIR_RNDV_COPIED, MXL_CNT_PAIR_RNDV_FAILED,
+	MXL_CNT_WIRE_REPULL,
 	MXL_CNT_MAX
 };
 extern const char *const mxl_counter_names[MXL_CNT_MAX];
@@ -363,6 +365,7 @@ struct mx_endpoint {
 	bool reattaching;                   /* draining and re-attaching: issue nothing */
 	bool pair_survivors;                /* channels from before it, not yet claimed */
 	uint64_t settle_until_ns;           /* peers may still be re-attaching until then */
+	uint32_t life;                      /* re-attaches so far: a rendezvous handle's daemon */
 	uint64_t resend_at_ns;              /* next try of ep->resend */
 	uint64_t issue_ctr;                 /* numbers first issues (issue_no) */
 	uint32_t request_timeout_ms;        /* mx_set_request_timeout(ep, NULL, ms) */
@@ -565,6 +568,19 @@ bool mxl_resend_later(struct mx_endpoint *ep, struct mxl_req *r, mx_status_code_
 /* A pull completed with "peer gone" while peers re-attach: true when it
  * now waits for the sender's resent rendezvous instead. */
 bool mxl_pull_later(struct mx_endpoint *ep, struct mxl_req *r, mx_status_code_t code);
+/* wire_rndv.c: a native Open-MX node's rendezvous across a re-attach */
+struct mxl_wire_rndv mxl_wire_of(const struct mx_endpoint *ep, const struct mxn_evt *e);
+/* Its handle died with an earlier daemon: pulled with MXN_CMD_PULL_WIRE. */
+bool mxl_wire_dead_handle(const struct mx_endpoint *ep, const struct mxl_req *r);
+void mxl_wire_build_pull(const struct mxl_req *r, const struct mxl_addr *src, uint32_t desc_off,
+			 uint32_t desc_len, struct mxn_cmd *c);
+/* r cannot be pulled now (the new daemon has no connection with its
+ * sender yet): tried again shortly, until the re-attach window ends. */
+bool mxl_wire_pull_later(struct mx_endpoint *ep, struct mxl_req *r);
+/* The sender's rendezvous (seq) came again after all, with a live handle:
+ * a pull of it waiting to try again takes it.  True when one did. */
+bool mxl_wire_dup(struct mx_endpoint *ep, const struct mxl_source *src, uint16_t seq,
+		  uint32_t handle);
 /* When the next send waiting on ep->resend (or a pull waiting for its
  * resend) is due for another look, or UINT64_MAX. */
 uint64_t mxl_resend_next(const struct mx_endpoint *ep);
@@ -573,6 +589,8 @@ void mxl_resend_due(struct mx_endpoint *ep);
 /* A duplicate rendezvous arrived (resent after a re-attach): give its new
  * handle to the pull or unexpected message that waits for it, or release
  * the sender.  Duplicate eager arrivals are just dropped. */
+bool mxl_same_source(const struct mx_endpoint *ep, const struct mxl_source *a,
+		     const struct mxl_source *b);
 void mxl_dup_rndv(struct mx_endpoint *ep, const struct mxl_source *src, uint16_t seq,
 		  uint32_t handle, uint64_t match_info, uint32_t len);
 /* Process every event in the ring regardless of flow control (re-attach). */

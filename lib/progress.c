@@ -60,6 +60,7 @@ const char *const mxl_counter_names[MXL_CNT_MAX] = {
 	[MXL_CNT_PAIR_RNDV_SENT] = "Large sends announced in a pair channel",
 	[MXL_CNT_PAIR_RNDV_COPIED] = "Large messages read from a pair peer, no daemon hop",
 	[MXL_CNT_PAIR_RNDV_FAILED] = "Pair-channel rendezvous failed (peer gone or changed)",
+	[MXL_CNT_WIRE_REPULL] = "Native Open-MX rendezvous pulls waiting for their sender again",
 };
 
 static uint64_t unexp_cost(uint32_t kind, uint32_t length)
@@ -102,11 +103,13 @@ static void deliver_eager(struct mx_endpoint *ep, struct mxl_req *r, uint64_t ma
  * (we copy it and answer in the channel: no daemon). */
 static void start_pull(struct mx_endpoint *ep, struct mxl_req *r, uint64_t match_info,
 		       const struct mxl_source *src, uint32_t len, uint32_t handle, uint16_t seq,
-		       const struct mxn_evt *grant, const struct mxl_prndv *pr)
+		       const struct mxn_evt *grant, const struct mxl_prndv *pr,
+		       const struct mxl_wire_rndv *wire)
 {
 	fill_recv_status(r, match_info, src, len);
 	r->rndv_handle = handle;
 	r->seq = seq;
+	r->wire = wire ? *wire : (struct mxl_wire_rndv){ 0 };
 	r->pull_len = r->total < len ? (uint32_t)r->total : len;
 	if (pr) {
 		mxl_pair_rndv_pull(ep, r, pr);
@@ -124,7 +127,8 @@ void mxl_recv_matched_unexp(struct mx_endpoint *ep, struct mxl_req *r, struct mx
 		deliver_eager(ep, r, u->match_info, &u->src, u->data, u->length);
 	else
 		start_pull(ep, r, u->match_info, &u->src, u->length, u->rndv_handle, u->seq,
-			   NULL, u->kind == MXL_UNEXP_PAIR_RNDV ? (struct mxl_prndv *)u->data : NULL);
+			   NULL, u->kind == MXL_UNEXP_PAIR_RNDV ? (struct mxl_prndv *)u->data : NULL,
+			   &u->wire);
 	mxl_unexp_free(ep, u);
 }
 
@@ -138,12 +142,12 @@ static void discard_rndv(struct mx_endpoint *ep, const struct mxl_source *src,
 
 	if (!r)
 		return;
-	start_pull(ep, r, match_info, src, len, handle, 0, NULL, pr);
+	start_pull(ep, r, match_info, src, len, handle, 0, NULL, pr, NULL);
 }
 
 /* An endpoint that moved with us was known by the nic id we lived on. */
-static bool same_source(const struct mx_endpoint *ep, const struct mxl_source *a,
-			const struct mxl_source *b)
+bool mxl_same_source(const struct mx_endpoint *ep, const struct mxl_source *a,
+		     const struct mxl_source *b)
 {
 	struct mxl_addr x = { .nic_id = a->nic_id, .endpoint = a->endpoint, .session = a->session };
 	struct mxl_addr y = { .nic_id = b->nic_id, .endpoint = b->endpoint, .session = b->session };
@@ -160,7 +164,7 @@ static struct mxl_unexp *find_unexp_rndv(const struct mx_endpoint *ep, struct mx
 	for (pos = head->next; pos != head; pos = pos->next) {
 		struct mxl_unexp *u = mxl_container_of(pos, struct mxl_unexp, link);
 
-		if (u->kind == MXL_UNEXP_RNDV && u->seq == seq && same_source(ep, &u->src, src))
+		if (u->kind == MXL_UNEXP_RNDV && u->seq == seq && mxl_same_source(ep, &u->src, src))
 			return u;
 	}
 	return NULL;
@@ -180,7 +184,7 @@ void mxl_dup_rndv(struct mx_endpoint *ep, const struct mxl_source *src, uint16_t
 		mxl_addr_unpack(&r->status.source, &a);
 		was = (struct mxl_source){ .nic_id = a.nic_id, .endpoint = a.endpoint,
 					   .session = a.session };
-		if (r->seq == seq && same_source(ep, &was, src)) {
+		if (r->seq == seq && mxl_same_source(ep, &was, src)) {
 			mxl_list_del(&r->link);
 			r->state &= ~MXL_RS_REANNOUNCE;
 			r->rndv_handle = handle;
@@ -193,8 +197,11 @@ void mxl_dup_rndv(struct mx_endpoint *ep, const struct mxl_source *src, uint16_t
 		u = find_unexp_rndv(ep, &ep->claimed, src, seq);
 	if (u) {
 		u->rndv_handle = handle; /* the old one died with the daemon */
+		u->wire.life = ep->life;
 		return;
 	}
+	if (mxl_wire_dup(ep, src, seq, handle))
+		return;
 	/* Pulled completely before the daemon went: release the sender. */
 	discard_rndv(ep, src, match_info, len, handle, NULL);
 }
@@ -247,6 +254,7 @@ static void add_unexp(struct mx_endpoint *ep, const struct mxn_evt *e, const uin
 	u->kind = kind;
 	u->rndv_handle = pr ? pr->handle : e->u.rndv.rndv_handle;
 	u->seq = seq;
+	u->wire = mxl_wire_of(ep, e);
 	u->sync = (e->flags & MXN_EVTF_SYNC) != 0;
 	u->data = (uint8_t *)(u + 1);
 	if (pr)
@@ -262,6 +270,7 @@ static void arrival(struct mx_endpoint *ep, const struct mxn_evt *e, const uint8
 		    const struct mxl_prndv *pr)
 {
 	struct mxl_source src = evt_source(e);
+	struct mxl_wire_rndv wire = mxl_wire_of(ep, e);
 	bool rndv = e->type == MXN_EVT_RECV_RNDV;
 	struct mxl_posted *p;
 	uint16_t seq;
@@ -297,7 +306,7 @@ static void arrival(struct mx_endpoint *ep, const struct mxn_evt *e, const uint8
 		r->state &= ~MXL_RS_POSTED;
 		if (rndv)
 			start_pull(ep, r, e->match_info, &src, e->length,
-				   pr ? pr->handle : e->u.rndv.rndv_handle, seq, e, pr);
+				   pr ? pr->handle : e->u.rndv.rndv_handle, seq, e, pr, &wire);
 		else
 			deliver_eager(ep, r, e->match_info, &src, data, e->length);
 		return;

@@ -15,7 +15,9 @@
  *     rendezvous described again, connects and lookups as they were.
  *     Pulls cannot be issued again (their rendezvous handle died with the
  *     daemon): they wait on ep->reannounce for the sender's resent
- *     rendezvous, found by its sequence number (seqtrack.h).
+ *     rendezvous, found by its sequence number (seqtrack.h); a native
+ *     Open-MX node's, which is never resent, is asked for again with the
+ *     window it announced (wire_rndv.c).
  *
  * Pair channels are memory both libraries hold: they keep running, and when
  * the new daemon brokers the same peers again the old channel is kept
@@ -281,7 +283,11 @@ static void await_reannounce(struct mx_endpoint *ep, struct mxl_req *r);
 
 bool mxl_pull_later(struct mx_endpoint *ep, struct mxl_req *r, mx_status_code_t code)
 {
-	if (!settling(ep, code) || !r->seq)
+	if (!settling(ep, code))
+		return false;
+	if (mxl_wire_pull_later(ep, r)) /* a native node's: asked for again */
+		return true;
+	if (!r->seq)
 		return false;
 	await_reannounce(ep, r);
 	return true;
@@ -313,7 +319,8 @@ static void requeue_one(struct mx_endpoint *ep, struct mxl_req *r)
 		return;
 	case MXL_REQ_RECV:
 	case MXL_REQ_DISCARD:
-		await_reannounce(ep, r);
+		if (!mxl_wire_pull_later(ep, r)) /* a native node's: asked for again */
+			await_reannounce(ep, r);
 		return;
 	default: /* connect, lookup: ask the new daemon */
 		mxl_req_release_resources(r);
@@ -341,7 +348,8 @@ static void requeue_all(struct mx_endpoint *ep)
 			r->state &= ~MXL_RS_BACKLOG;
 			continue;
 		}
-		if (r->kind == MXL_REQ_RECV || r->kind == MXL_REQ_DISCARD) {
+		if ((r->kind == MXL_REQ_RECV || r->kind == MXL_REQ_DISCARD) &&
+		    !mxl_wire_dead_handle(ep, r)) { /* a native node's is asked for again */
 			mxl_list_del(&r->link);
 			r->state &= ~MXL_RS_BACKLOG;
 			await_reannounce(ep, r);
@@ -445,6 +453,7 @@ bool mxl_reattach(struct mx_endpoint *ep)
 	ep->info = rsp;
 	mxl_map_rings(ep);
 	ep->counters[MXL_CNT_REATTACH]++;
+	ep->life++; /* rendezvous handles of the old daemon are dead */
 	ep->settle_until_ns = mxl_now_ns() + MXL_SETTLE_MS * 1000000ull;
 	if (regions_lost)
 		mxl_pair_drop_restored(ep);

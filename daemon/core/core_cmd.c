@@ -575,6 +575,8 @@ int mxd_cmd_process(struct mxd_endpoint *ep, const struct mxn_cmd *c)
 		return mxd_cmd_pull(ep, c);
 	case MXN_CMD_PULL_FIN:
 		return mxd_cmd_pull_fin(ep, c);
+	case MXN_CMD_PULL_WIRE:
+		return mxd_cmd_pull_wire(ep, c);
 	case MXN_CMD_REGION_NEXT:
 		return mxd_cmd_region_next(ep, c);
 	case MXN_CMD_LOOKUP:

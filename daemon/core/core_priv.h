@@ -180,6 +180,7 @@ void mxd_pull_hold(struct mxd_endpoint *ep, struct mxd_rndv *r, const struct mxn
 		   uint32_t len, struct mxd_region *to);
 int mxd_cmd_pull(struct mxd_endpoint *ep, const struct mxn_cmd *c);
 int mxd_cmd_pull_fin(struct mxd_endpoint *ep, const struct mxn_cmd *c);
+int mxd_cmd_pull_wire(struct mxd_endpoint *ep, const struct mxn_cmd *c);
 int mxd_rndv_table_add(struct mxd_endpoint *dst, struct mxd_rndv *r);
 struct mxd_rndv *mxd_rndv_table_find(struct mxd_endpoint *dst, uint32_t handle);
 void mxd_rndv_table_del(struct mxd_endpoint *dst, struct mxd_rndv *r);

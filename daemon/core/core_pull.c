@@ -15,6 +15,7 @@
  *     neither (Xen grant copies, unit-test transports).
  */
 #include <errno.h>
+#include <stdlib.h>
 #include <string.h>
 #include "core_priv.h"
 
@@ -204,27 +205,39 @@ static int pull_local(struct mxd_endpoint *ep, struct mxd_rndv *r, const struct 
 	return 0;
 }
 
-int mxd_cmd_pull(struct mxd_endpoint *ep, const struct mxn_cmd *c)
+/* The wire engine pulls r (remote_ref, or for PULL_WIRE the sender c names). */
+static int remote_pull(struct mxd_endpoint *ep, struct mxd_rndv *r, const struct mxn_cmd *c,
+		       uint32_t len)
 {
-	struct mxd_core *core = ep->core;
+	const struct mxd_remote_ops *ops = ep->core->remote;
+	void *priv = ep->core->remote_priv;
+
+	if (!ops)
+		return -ENOTCONN;
+	if (c->op == MXN_CMD_PULL_WIRE)
+		return ops->pull_wire ? ops->pull_wire(priv, mxd_ep_ref(ep), c, r->handle, len)
+				      : -ENOTCONN;
+	return ops->pull ? ops->pull(priv, mxd_ep_ref(ep), r->remote_ref, r->handle, len)
+			 : -ENOTCONN;
+}
+
+/* PULL or PULL_WIRE of r into the region at desc_off (desc_len bytes). */
+static int pull_into(struct mxd_endpoint *ep, struct mxd_rndv *r, const struct mxn_cmd *c,
+		     uint32_t desc_off, uint32_t desc_len, uint32_t pull_len)
+{
 	struct mxd_region *to = NULL;
-	struct mxd_rndv *r;
 	uint32_t len;
 	int err;
 
-	r = mxd_rndv_table_find(ep, c->u.pull.rndv_handle);
-	if (!r || r->pulling) {
-		/* A stale or invented handle: answer, do not guess. */
-		ep->st.bad_cmds++;
-		core->st.bad_cmds++;
-		mxd_ep_done(ep, MXN_EVT_PULL_DONE, c->cookie, MXN_ST_BAD_REQUEST, 0);
-		return ep->st.bad_cmds > MXD_BAD_CMDS_MAX ? -EPROTO : 0;
-	}
-	err = mxd_region_copy(ep->sendq, ep->geo.sendq_size, c->u.pull.desc_off,
-			      c->u.pull.desc_len, ep->ops->region_kind, &to);
+	err = mxd_region_copy(ep->sendq, ep->geo.sendq_size, desc_off, desc_len,
+			      ep->ops->region_kind, &to);
 	if (!err && ep->ops->validate_region)
 		err = ep->ops->validate_region(ep, to);
 	if (err == -ENOMEM) {
+		if (c->op == MXN_CMD_PULL_WIRE) { /* a PULL may ask again, this one is new */
+			mxd_rndv_table_del(ep, r);
+			mxd_rndv_free(r);
+		}
 		mxd_ep_done(ep, MXN_EVT_PULL_DONE, c->cookie, MXN_ST_NO_RESOURCES, 0);
 		return 0;
 	}
@@ -232,7 +245,7 @@ int mxd_cmd_pull(struct mxd_endpoint *ep, const struct mxn_cmd *c)
 		mxd_ep_fault(ep, "bad region descriptor in PULL");
 		return -EPROTO;
 	}
-	len = c->u.pull.pull_len;
+	len = pull_len;
 	if (len > r->length)
 		len = r->length;
 	/* A region shorter than that is the most the receiver takes, unless
@@ -245,10 +258,7 @@ int mxd_cmd_pull(struct mxd_endpoint *ep, const struct mxn_cmd *c)
 	if (r->remote_src) {
 		mxd_pull_hold(ep, r, c, len, to);
 		r->staged = c->flags & MXN_CMDF_STAGED;
-		err = core->remote && core->remote->pull
-			      ? core->remote->pull(core->remote_priv, mxd_ep_ref(ep), r->remote_ref,
-						   r->handle, len)
-			      : -ENOTCONN;
+		err = remote_pull(ep, r, c, len);
 		if (err) {
 			ep->remote_inflight--;
 			mxd_rndv_table_del(ep, r);
@@ -263,6 +273,46 @@ int mxd_cmd_pull(struct mxd_endpoint *ep, const struct mxn_cmd *c)
 	mxd_pull_finish(ep, r, c->cookie,
 			r->src_gone ? mxd_rndv_gone_status(r) : mxd_pull_copy(r, ep, to, len), len);
 	return 0;
+}
+
+static int bad_handle(struct mxd_endpoint *ep, const struct mxn_cmd *c)
+{
+	ep->st.bad_cmds++;
+	ep->core->st.bad_cmds++;
+	mxd_ep_done(ep, MXN_EVT_PULL_DONE, c->cookie, MXN_ST_BAD_REQUEST, 0);
+	return ep->st.bad_cmds > MXD_BAD_CMDS_MAX ? -EPROTO : 0;
+}
+
+int mxd_cmd_pull(struct mxd_endpoint *ep, const struct mxn_cmd *c)
+{
+	struct mxd_rndv *r = mxd_rndv_table_find(ep, c->u.pull.rndv_handle);
+
+	if (!r || r->pulling)
+		return bad_handle(ep, c); /* a stale or invented handle: answer, do not guess */
+	return pull_into(ep, r, c, c->u.pull.desc_off, c->u.pull.desc_len, c->u.pull.pull_len);
+}
+
+/*
+ * A native Open-MX rendezvous an earlier daemon announced (abi.h
+ * MXN_CMD_PULL_WIRE): a rendezvous entry of its own, as an announcement
+ * would have made, pulled at once; the engine checks the sender.
+ */
+int mxd_cmd_pull_wire(struct mxd_endpoint *ep, const struct mxn_cmd *c)
+{
+	struct mxd_rndv *r = calloc(1, sizeof(*r));
+
+	if (!r) {
+		mxd_ep_done(ep, MXN_EVT_PULL_DONE, c->cookie, MXN_ST_NO_RESOURCES, 0);
+		return 0;
+	}
+	r->remote_src = true;
+	r->length = c->u.wpull.msg_length;
+	if (mxd_rndv_table_add(ep, r)) {
+		free(r);
+		mxd_ep_done(ep, MXN_EVT_PULL_DONE, c->cookie, MXN_ST_NO_RESOURCES, 0);
+		return 0;
+	}
+	return pull_into(ep, r, c, c->u.wpull.desc_off, c->u.wpull.desc_len, c->u.wpull.pull_len);
 }
 
 int mxd_cmd_pull_fin(struct mxd_endpoint *ep, const struct mxn_cmd *c)

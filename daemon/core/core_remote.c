@@ -161,6 +161,8 @@ int mxd_remote_deliver_rndv(struct mxd_core *c, struct mxd_epref to, const struc
 	e->flags = flags & MXN_EVTF_SYNC;
 	fill_remote_src(e, src, match_info, length);
 	e->u.rndv.rndv_handle = r->handle;
+	if (src->wire_seq) /* quoted in MXN_CMD_PULL_WIRE after a re-attach */
+		e->u.rndv.wire = src->wire_rdma;
 	mxd_ep_commit(ep);
 	ep->st.recv_rndv++;
 	return 0;

@@ -43,6 +43,7 @@ struct mxd_src {
 	uint64_t nic_id;
 	uint16_t seq;               /* the sender's send number (abi.h MXN_SEQ_SHIFT), 0: none */
 	bool wire_seq;              /* seq is a native sender's wire seqnum (MXN_EVTF_WIRE_SEQ) */
+	struct mxn_wire_rdma wire_rdma; /* wire_seq, a rendezvous: the sender's window */
 };
 
 struct mxd_remote_ops {
@@ -66,6 +67,12 @@ struct mxd_remote_ops {
 	 * finish with mxd_remote_pull_done. */
 	int (*pull)(void *priv, struct mxd_epref to, uint64_t remote_ref, uint32_t pull_handle,
 		    uint32_t len);
+	/* The same for a native rendezvous an earlier daemon announced (c:
+	 * the validated MXN_CMD_PULL_WIRE, which names its sender and window).
+	 * -ENOTCONN while 'to' has no connection with that sender, -EPERM
+	 * when the sender is not a native node, -EINVAL a window out of range. */
+	int (*pull_wire)(void *priv, struct mxd_epref to, const struct mxn_cmd *c,
+			 uint32_t pull_handle, uint32_t len);
 	/* Resolve hostname (name_len > 0) or nic_id; answer with
 	 * mxd_remote_lookup_done.  NULL = only this host resolves. */
 	int (*lookup)(void *priv, struct mxd_epref from, uint64_t cookie, uint64_t nic_id,

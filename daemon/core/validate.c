@@ -68,6 +68,9 @@ void mxd_cmd_clear_reserved(struct mxn_cmd *c)
 	case MXN_CMD_PULL:
 		memset(c->u.pull.pad, 0, sizeof(c->u.pull.pad));
 		break;
+	case MXN_CMD_PULL_WIRE:
+		c->u.wpull.pad0 = 0;
+		break;
 	case MXN_CMD_LOOKUP:
 		memset(c->u.lookup.pad, 0, sizeof(c->u.lookup.pad));
 		break;
@@ -107,7 +110,7 @@ int mxd_cmd_validate(const struct mxn_cmd *c, const struct mxd_cmd_limits *lim)
 		allowed_flags = MXN_CMDF_SYNC | MXN_CMDF_STAGED;
 	else if (c->op == MXN_CMD_SEND_TINY || c->op == MXN_CMD_SEND_QUEUED)
 		allowed_flags = MXN_CMDF_QUIET;
-	if (c->op == MXN_CMD_PULL)
+	if (c->op == MXN_CMD_PULL || c->op == MXN_CMD_PULL_WIRE)
 		allowed_flags = MXN_CMDF_DIRECT | MXN_CMDF_STAGED;
 	if (c->flags & ~allowed_flags)
 		goto out;
@@ -146,6 +149,13 @@ int mxd_cmd_validate(const struct mxn_cmd *c, const struct mxd_cmd_limits *lim)
 		err = c->length ? -EINVAL : 0;
 		if (!err)
 			err = check_desc_len(c->u.pull.desc_off, c->u.pull.desc_len, lim);
+		break;
+	case MXN_CMD_PULL_WIRE:
+		/* the sender is the library's word: the engine checks it is
+		 * a native node this endpoint is connected to */
+		err = c->length || c->u.wpull.nic_id >> 48 ? -EINVAL : 0;
+		if (!err)
+			err = check_desc_len(c->u.wpull.desc_off, c->u.wpull.desc_len, lim);
 		break;
 	case MXN_CMD_REGION_NEXT:
 		err = c->length || c->u.window.offset % MXN_RNDV_WINDOW ? -EINVAL : 0;

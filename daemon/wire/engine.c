@@ -126,7 +126,9 @@ static int cb_deliver(void *ctx, const struct mxw_delivery *d)
 	struct mxw_engine *e = ctx;
 	struct mxd_src src = { .peer = d->src.peer, .endpoint = d->src.endpoint,
 			       .session = d->src.session, .nic_id = d->src.nic_id,
-			       .seq = d->src.mxn_seq, .wire_seq = d->src.wire_seq };
+			       .seq = d->src.mxn_seq, .wire_seq = d->src.wire_seq,
+			       .wire_rdma = { .id = d->src.rdma_id, .seqnum = d->src.rdma_seqnum,
+					      .offset = d->src.rdma_offset } };
 
 	switch (d->kind) {
 	case MXW_DELIVER_TINY:
@@ -282,6 +284,21 @@ static int op_pull(void *priv, struct mxd_epref to, uint64_t remote_ref, uint32_
 	return err;
 }
 
+static int op_pull_wire(void *priv, struct mxd_epref to, const struct mxn_cmd *c,
+			uint32_t pull_handle, uint32_t len)
+{
+	struct mxw_engine *e = priv;
+	struct mxw_wire_rndv w = { .msg_length = c->u.wpull.msg_length,
+				   .rdma_id = c->u.wpull.rdma_id,
+				   .rdma_seqnum = c->u.wpull.rdma_seqnum,
+				   .rdma_offset = c->u.wpull.rdma_offset };
+	int err = mxw_proto_pull_wire(e->pr, ep_of(to), c->u.wpull.nic_id, c->dest_endpoint,
+				      c->dest_session, &w, pull_handle, len);
+
+	engine_kick(e);
+	return err;
+}
+
 static int op_lookup(void *priv, struct mxd_epref from, uint64_t cookie, uint64_t nic_id,
 		     const char *name, uint32_t name_len)
 {
@@ -323,6 +340,7 @@ static const struct mxd_remote_ops wire_ops = {
 	.send_msg = op_send_msg,
 	.send_rndv = op_send_rndv,
 	.pull = op_pull,
+	.pull_wire = op_pull_wire,
 	.lookup = op_lookup,
 	.endpoint_closed = op_endpoint_closed,
 	.moved_here = op_moved_here,

@@ -428,6 +428,11 @@ void mxw_rx_rndv(struct mxw_proto *pr, struct mxw_partner *pt, const struct mxw_
 	d.src.session = pt->rsession;
 	d.src.nic_id = pr->peers[pt->peer].nic_id;
 	mxw_native_src(pt, &d.src, f->u.rndv.msg.mxn_seq, f->u.rndv.msg.seqnum);
+	if (d.src.wire_seq) { /* what the library quotes in MXN_CMD_PULL_WIRE */
+		d.src.rdma_id = ri->rdma_id;
+		d.src.rdma_seqnum = ri->rdma_seqnum;
+		d.src.rdma_offset = ri->rdma_offset;
+	}
 	d.match_info = f->u.rndv.msg.match_info;
 	d.length = ri->msg_length;
 	d.remote_ref = (uint64_t)ri->gen << 32 | idx;
@@ -669,30 +674,19 @@ void mxw_large_room(struct mxw_proto *pr, struct mxw_ep ep)
 	}
 }
 
-int mxw_proto_pull(struct mxw_proto *pr, struct mxw_ep to, uint64_t remote_ref,
-		   uint32_t pull_handle, uint32_t len)
+static struct mxw_pull *pull_slot(struct mxw_proto *pr)
 {
-	uint32_t idx = (uint32_t)remote_ref, gen = (uint32_t)(remote_ref >> 32);
-	struct mxw_rndv_in *ri;
-	struct mxw_partner *pt;
-	struct mxw_pull *pl = NULL;
-	unsigned i;
+	for (unsigned i = 0; i < MXW_PULLS_MAX; i++)
+		if (!pr->pulls[i].used)
+			return &pr->pulls[i];
+	return NULL;
+}
 
-	if (idx >= MXW_RNDV_IN_MAX)
-		return -ENOENT;
-	ri = &pr->rndv_in[idx];
-	if (!ri->used || ri->gen != gen || ri->to.index != to.index || ri->to.session != to.session)
-		return -ENOENT;
-	pt = mxw_partner_find(pr, to.index, ri->peer, ri->rep);
-	if (!pt || !pt->rsession_known)
-		return -ENOTCONN;
-	for (i = 0; i < MXW_PULLS_MAX; i++)
-		if (!pr->pulls[i].used) {
-			pl = &pr->pulls[i];
-			break;
-		}
-	if (!pl)
-		return -ENOBUFS;
+/* Pull (into pl, a free slot) what ri describes from pt's sender into 'to'. */
+static void pull_start(struct mxw_proto *pr, struct mxw_pull *pl, struct mxw_ep to,
+		       const struct mxw_partner *pt, const struct mxw_rndv_in *ri,
+		       uint32_t pull_handle, uint32_t len)
+{
 	memset(pl, 0, sizeof(*pl));
 	pl->timer.kind = MXW_T_PULL;
 	pl->used = true;
@@ -707,23 +701,83 @@ int mxw_proto_pull(struct mxw_proto *pr, struct mxw_ep to, uint64_t remote_ref,
 	pl->rdma_offset = ri->rdma_offset;
 	pl->total = MXW_MIN(len, ri->msg_length);
 	pl->mxn_seq = ri->mxn_seq;
-	ri->used = false;
-	pr->peers[ri->peer].rndv_in--;
 	TAILQ_INSERT_TAIL(&pr->active_pulls, pl, link);
 	mxw_peer_owes(pr, pl->peer);
-	if (ri->stale) {
+	if (ri->stale)
 		pull_park(pr, pl, mxw_now(pr));
-		return 0;
-	}
-	if (pl->rdma_offset >= pr->reply_max) {
+	else if (pl->rdma_offset >= pr->reply_max)
 		pull_finish(pr, pl, MXN_ST_BAD_REQUEST);
-		return 0;
-	}
-	if (pl->total == 0) {
+	else if (pl->total == 0)
 		pull_finish(pr, pl, MXN_ST_OK);
-		return 0;
-	}
-	pull_fill_blocks(pr, pl, mxw_now(pr));
+	else
+		pull_fill_blocks(pr, pl, mxw_now(pr));
+}
+
+int mxw_proto_pull(struct mxw_proto *pr, struct mxw_ep to, uint64_t remote_ref,
+		   uint32_t pull_handle, uint32_t len)
+{
+	uint32_t idx = (uint32_t)remote_ref, gen = (uint32_t)(remote_ref >> 32);
+	struct mxw_rndv_in *ri, copy;
+	struct mxw_partner *pt;
+	struct mxw_pull *pl;
+
+	if (idx >= MXW_RNDV_IN_MAX)
+		return -ENOENT;
+	ri = &pr->rndv_in[idx];
+	if (!ri->used || ri->gen != gen || ri->to.index != to.index || ri->to.session != to.session)
+		return -ENOENT;
+	pt = mxw_partner_find(pr, to.index, ri->peer, ri->rep);
+	if (!pt || !pt->rsession_known)
+		return -ENOTCONN;
+	pl = pull_slot(pr);
+	if (!pl)
+		return -ENOBUFS;
+	copy = *ri;
+	ri->used = false;
+	pr->peers[ri->peer].rndv_in--;
+	pull_start(pr, pl, to, pt, &copy, pull_handle, len);
+	return 0;
+}
+
+/*
+ * A native Open-MX rendezvous an earlier daemon announced to 'to' (abi.h
+ * MXN_CMD_PULL_WIRE, w): pulled again from its start.  Open-MX serves a
+ * pull of any window its endpoint still has registered, checking only the
+ * endpoint's session (omx_pull.c), and keeps a rendezvous's window until
+ * its NOTIFY, which it matches by window id and seqnum (libopen-mx
+ * omx_large.c): so the pull and the NOTIFY are those the old daemon would
+ * have made.  Only along a connection 'to' has with that sender now (its
+ * key was right, the handshake told its session), and only to a native
+ * node: a myrixen sender announces again (rndv_reannounced).
+ */
+int mxw_proto_pull_wire(struct mxw_proto *pr, struct mxw_ep to, uint64_t nic_id, uint8_t rep,
+			uint32_t rsession, const struct mxw_wire_rndv *w, uint32_t pull_handle,
+			uint32_t len)
+{
+	struct mxw_rndv_in ri = { .to = to, .rep = rep, .msg_length = w->msg_length,
+				  .rdma_id = w->rdma_id, .rdma_seqnum = w->rdma_seqnum,
+				  .rdma_offset = w->rdma_offset };
+	struct mxw_partner *pt;
+	struct mxw_pull *pl;
+	int peer = mxw_proto_peer_by_nic(pr, nic_id);
+
+	if (peer < 0)
+		return -ENOTCONN;
+	pt = mxw_partner_find(pr, to.index, (uint16_t)peer, rep);
+	if (!pt || pt->lsession != to.session || !pt->rsession_known || !pt->send_ready ||
+	    pt->rsession != rsession)
+		return -ENOTCONN;   /* not connected again yet, or never */
+	if (pt->mxn_seq)
+		return -EPERM;
+	if (w->rdma_offset >= pr->reply_max)
+		return -EINVAL;
+	pl = pull_slot(pr);
+	if (!pl)
+		return -ENOBUFS;
+	ri.peer = (uint16_t)peer;
+	pr->st.native_repulls++;
+	pr->peers[peer].st.native_repulls++;
+	pull_start(pr, pl, to, pt, &ri, pull_handle, len);
 	return 0;
 }
 

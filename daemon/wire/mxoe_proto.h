@@ -53,6 +53,8 @@ struct mxw_src {
 	uint64_t nic_id;
 	uint16_t mxn_seq;           /* the library's send number (0: none or unknown) */
 	bool wire_seq;              /* mxn_seq is a native sender's wire seqnum (mxoe_native.c) */
+	uint8_t rdma_id, rdma_seqnum;   /* wire_seq, a rendezvous: the sender's window */
+	uint16_t rdma_offset;
 };
 
 enum mxw_delivery_kind { MXW_DELIVER_TINY = 1, MXW_DELIVER_QUEUED, MXW_DELIVER_RNDV };
@@ -87,6 +89,7 @@ struct mxw_counters {
 	uint64_t leaves;            /* we stopped and told our partners' hosts (mxoe_life.c) */
 	uint64_t peers_away;        /* a peer's daemon told us it stops: waited for */
 	uint64_t native_resyncs;    /* a native Open-MX sender's numbering taken up (mxoe_native.c) */
+	uint64_t native_repulls;    /* its rendezvous pulled again after our restart (PULL_WIRE) */
 	uint64_t nacks_tx, nacks_rx;
 	uint64_t acks_tx, acks_rx;  /* explicit TRUC acks */
 	uint64_t bad_frames;        /* malformed or hostile frames */
@@ -301,6 +304,19 @@ int mxw_proto_send_rndv(struct mxw_proto *pr, struct mxw_ep from, uint16_t peer,
 			uint32_t send_handle, uint16_t mxn_seq);
 int mxw_proto_pull(struct mxw_proto *pr, struct mxw_ep to, uint64_t remote_ref,
 		   uint32_t pull_handle, uint32_t len);
+/* A native rendezvous announced to 'to' by an earlier daemon: the sender's
+ * window as that announcement gave it (abi.h MXN_CMD_PULL_WIRE). */
+struct mxw_wire_rndv {
+	uint32_t msg_length;
+	uint8_t rdma_id, rdma_seqnum;
+	uint16_t rdma_offset;
+};
+/* Pull it from (nic_id, rep, rsession) as mxw_proto_pull would:
+ * -ENOTCONN while 'to' has no handshake with that sender, -EPERM when it
+ * is not a native node, -EINVAL a window out of range, -ENOBUFS. */
+int mxw_proto_pull_wire(struct mxw_proto *pr, struct mxw_ep to, uint64_t nic_id, uint8_t rep,
+			uint32_t rsession, const struct mxw_wire_rndv *w, uint32_t pull_handle,
+			uint32_t len);
 /* Resolve by name (name_len > 0) or by nic id. */
 int mxw_proto_lookup(struct mxw_proto *pr, struct mxw_ep from, uint64_t cookie,
 		     uint64_t nic_id, const char *name, uint32_t name_len);

@@ -35,7 +35,7 @@
 #include <stddef.h>
 #endif
 
-#define MYRIXEN_ABI_VERSION 8u /* 2: pair channels (pair.h), pair_seq; 3: send seq;
+#define MYRIXEN_ABI_VERSION 9u /* 2: pair channels (pair.h), pair_seq; 3: send seq;
 				* 4: windowed regions (REGION_NEXT, REGION_MORE);
 				* 5: the area's feature word (MXN_AREAF_*), the grant
 				* in the announcement (MXN_RINGF_PREGRANT,
@@ -47,7 +47,9 @@
 				* 8: rendezvous in a pair channel (pair.h
 				* "Rendezvous": MXN_PAIR_RNDV, MXN_PAIR_FIN,
 				* MXN_RINGF_PAIR_RNDV, mxn_pair_open flags and
-				* peer_pid) */
+				* peer_pid);
+				* 9: a native Open-MX rendezvous pulled again after
+				* a re-attach (MXN_CMD_PULL_WIRE, mxn_evt_rndv.wire) */
 #define MYRIXEN_AREA_MAGIC 0x5852594du /* "MYRX" little-endian */
 
 #define MXN_PAGE_SIZE 4096u
@@ -199,6 +201,8 @@ enum mxn_cmd_op {
 	MXN_CMD_REGION_NEXT = 11,/* u.window: the next window of a windowed region */
 	MXN_CMD_PAIR_XEN = 12,   /* u.xpair: a Xen pair channel granted / mapped /
 				  * declined (pair.h "Xen") */
+	MXN_CMD_PULL_WIRE = 13,  /* u.wpull: pull a native rendezvous announced to an
+				  * earlier daemon (ABI 9, below); answered as PULL */
 	MXN_CMD_OP_MAX
 };
 
@@ -260,6 +264,32 @@ struct mxn_cmd_pull {
 	uint64_t pad[2];
 };
 _Static_assert(sizeof(struct mxn_cmd_pull) == 32, "mxn_cmd_pull");
+
+/*
+ * PULL_WIRE: a native Open-MX sender's rendezvous that an earlier daemon
+ * announced (RECV_RNDV with MXN_EVTF_WIRE_SEQ, its u.rndv.wire) and this
+ * endpoint had not pulled whole when that daemon went.  Open-MX never
+ * announces an acked rendezvous again, so the library hands the new daemon
+ * what the announcement said: the sender (dest_endpoint, dest_session of
+ * the command, nic_id here), the message length and the sender's window.
+ * The daemon pulls it as a PULL would (same flags, PULL_DONE, then the
+ * NOTIFY the sender waits for) once this endpoint is connected to that
+ * sender again; before, PULL_DONE says MXN_ST_BAD_ENDPOINT.  Refused for a
+ * sender that is not a native node (a myrixen sender announces again).
+ */
+struct mxn_cmd_pull_wire {
+	uint32_t desc_off;        /* receiver's region descriptor in its sendq */
+	uint32_t desc_len;
+	uint32_t pull_len;        /* bytes wanted: min(posted, announced) */
+	uint32_t msg_length;      /* as announced */
+	uint64_t nic_id;          /* the sender's host */
+	uint8_t rdma_id;          /* mxn_evt_rndv.wire, as announced */
+	uint8_t rdma_seqnum;
+	uint16_t rdma_offset;
+	uint32_t pad0;
+};
+_Static_assert(sizeof(struct mxn_cmd_pull_wire) == 32, "mxn_cmd_pull_wire");
+_Static_assert(offsetof(struct mxn_cmd_pull_wire, rdma_id) == 24, "mxn_cmd_pull_wire.rdma_id");
 
 /* Answer to MXN_EVT_PULL_GRANT, cookie = the PULL's.  Nothing answers it: the
  * library's receive is complete; the sender gets its SEND_DONE. */
@@ -352,6 +382,7 @@ struct mxn_cmd {
 		struct mxn_cmd_queued q;
 		struct mxn_cmd_rndv rndv;
 		struct mxn_cmd_pull pull;
+		struct mxn_cmd_pull_wire wpull;
 		struct mxn_cmd_pull_fin fin;
 		struct mxn_cmd_lookup lookup;
 	} u;
@@ -544,16 +575,27 @@ _Static_assert(sizeof(struct mxn_evt_q) == 32, "mxn_evt_q");
  * rndv_handle (any cookie).  A receive posted later pulls as usual: a PULL
  * is still answered.
  */
+/* The window a native Open-MX sender announced (MXN_EVTF_WIRE_SEQ, else
+ * zero): what MXN_CMD_PULL_WIRE quotes after a re-attach (ABI 9). */
+struct mxn_wire_rdma {
+	uint8_t id;
+	uint8_t seqnum;
+	uint16_t offset;
+};
+_Static_assert(sizeof(struct mxn_wire_rdma) == 4, "mxn_wire_rdma");
+
 struct mxn_evt_rndv {
 	uint32_t rndv_handle;     /* quote it in MXN_CMD_PULL */
 	uint32_t pid;             /* MXN_EVTF_GRANT: the sender's process */
 	uint32_t segs_off;        /* MXN_EVTF_GRANT: segments in the recvq */
 	uint16_t nsegs;           /* MXN_EVTF_GRANT */
 	uint16_t pad0;
-	uint32_t pad[4];
+	struct mxn_wire_rdma wire; /* MXN_EVTF_WIRE_SEQ */
+	uint32_t pad[3];
 };
 _Static_assert(sizeof(struct mxn_evt_rndv) == 32, "mxn_evt_rndv");
 _Static_assert(offsetof(struct mxn_evt_rndv, nsegs) == 12, "mxn_evt_rndv.nsegs");
+_Static_assert(offsetof(struct mxn_evt_rndv, wire) == 16, "mxn_evt_rndv.wire");
 
 struct mxn_evt_done {
 	uint64_t cookie;

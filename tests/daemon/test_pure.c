@@ -186,6 +186,29 @@ static void test_validate_cmds(void)
 	c.flags = MXN_CMDF_SYNC;
 	CHECK_EQ(mxd_cmd_validate(&c, &lim), -EINVAL);
 
+	/* a native rendezvous pulled again: the sender is the engine's to check */
+	memset(&c, 0, sizeof(c));
+	c.op = MXN_CMD_PULL_WIRE;
+	c.u.wpull.desc_len = 32;
+	c.u.wpull.pull_len = 100;
+	c.u.wpull.msg_length = 0xffffffffu;
+	c.u.wpull.nic_id = 0xffffffffffffull;
+	c.u.wpull.rdma_id = 255;
+	c.u.wpull.rdma_offset = 0xffff;
+	c.flags = MXN_CMDF_STAGED;
+	CHECK_EQ(mxd_cmd_validate(&c, &lim), 0);
+	c.u.wpull.nic_id = 1ull << 48;
+	CHECK_EQ(mxd_cmd_validate(&c, &lim), -EINVAL);
+	c.u.wpull.nic_id = 1;
+	c.u.wpull.desc_off = 65536 - 16;
+	CHECK_EQ(mxd_cmd_validate(&c, &lim), -ERANGE);
+	c.u.wpull.desc_off = 0;
+	c.u.wpull.pad0 = 1;
+	CHECK_EQ(mxd_cmd_validate(&c, &lim), -EINVAL);
+	c.u.wpull.pad0 = 0;
+	c.length = 1;
+	CHECK_EQ(mxd_cmd_validate(&c, &lim), -EINVAL);
+
 	memset(&c, 0, sizeof(c));
 	c.op = MXN_CMD_CONNECT;
 	c.u.connect.nic_id = 1ull << 48;

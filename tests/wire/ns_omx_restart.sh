@@ -13,13 +13,14 @@
 # Without "stream" the second restart is made instead while the daemon
 # pulls one of the node's rendezvous, then another one (SIGTERM, SIGKILL):
 # the node drops those pulls, as lost on the wire, until the restart.
+# The new daemon must pull those again with the window the old one
+# announced (MXN_CMD_PULL_WIRE): Open-MX never announces them again.
 # Passes when every message was delivered once, in order, byte for byte,
 # and echoed; a send the node saw fail must not have been delivered, and
 # none may stay open.
 #
-#   ns_omx_restart.sh [stream]   stream: the registered test; without it
-#                                 the rendezvous restarts (not registered:
-#                                 docs/operations.md says why they fail)
+#   ns_omx_restart.sh [stream]   stream: wire_ns_omx_restart; without it
+#                                 the rendezvous restarts (wire_ns_omx_restart_rndv)
 . "$(dirname "$0")/ns_lib.sh"
 ns_require
 : "${MXW_CONFORM:?}"
@@ -73,7 +74,12 @@ wait $omx; orc=$?
 wait $app; arc=$?
 grep -v "^progress:" "$DIR/omx.log"
 grep -v "^reflect: got" "$DIR/app.log"
-[ -n "${MXW_CTL:-}" ] && "$MXW_CTL" -s "$DIR/d.ctl" counters | grep -E ' (native_resyncs|quiet_drops|dups|drops|nacks_tx|acks_tx|reconnects|leaves|requeued): '
+[ -n "${MXW_CTL:-}" ] && "$MXW_CTL" -s "$DIR/d.ctl" counters | grep -E ' (native_resyncs|native_repulls|quiet_drops|dups|drops|nacks_tx|acks_tx|reconnects|leaves|requeued): '
 [ $orc = 0 ] || ns_fail "native node: $(tail -1 "$DIR/omx.log")"
 [ $arc = 0 ] || ns_fail "reflector: exit $arc"
+# the last daemon (SIGKILL while the old one pulled message 600) pulled it again
+if [ "$MODE" != stream ] && [ -n "${MXW_CTL:-}" ]; then
+	rp=$("$MXW_CTL" -s "$DIR/d.ctl" counters | awk '/ native_repulls:/ {print $2; exit}')
+	[ "${rp:-0}" -ge 1 ] || ns_fail "the new daemon pulled no rendezvous again (native_repulls ${rp:-none})"
+fi
 echo "PASS"

@@ -26,9 +26,9 @@ static int failures;
 #define MIB (1024u * 1024u)
 
 /* defaults of the shim: 2^8 commands, 2^10 events, 1 MiB + 2 MiB -> 790 pages */
-_Static_assert(MYRIXEN_ABI_VERSION == 8, "good[] names the ABI version");
+_Static_assert(MYRIXEN_ABI_VERSION == 9, "good[] names the ABI version");
 static const char *const good[MXD_XO_NFIELDS] = {
-	"8", "4660", "255", "8", "10", "1048576", "2097152", "790", "8", "798", NULL,
+	"9", "4660", "255", "8", "10", "1048576", "2097152", "790", "8", "798", NULL,
 };
 
 static int parse_with(int field, const char *value, struct mxd_xen_open *o)
