@@ -73,6 +73,8 @@ struct pending_pull {
 	uint32_t len;
 	uint64_t match;
 	int src_host;
+	bool wire;                  /* from a native node: its window as announced */
+	struct mxw_wire_rndv w;
 };
 
 struct host {
@@ -294,6 +296,10 @@ static int cb_deliver(void *ctx, const struct mxw_delivery *d)
 		p->len = d->length;
 		p->match = d->match_info;
 		p->src_host = src;
+		p->wire = d->src.wire_seq;
+		p->w = (struct mxw_wire_rndv){ .msg_length = d->length, .rdma_id = d->src.rdma_id,
+					       .rdma_seqnum = d->src.rdma_seqnum,
+					       .rdma_offset = d->src.rdma_offset };
 		r->ok = true;
 	} else {
 		r->ok = pattern_ok(d->data, d->length, d->match_info) &&
@@ -1862,6 +1868,83 @@ static void test_restart_pulled_before(void)
 }
 
 /*
+ * A native Open-MX node's rendezvous (host 1: its connect frames carry no
+ * magic, and it only replies) announced to host 0, whose daemon restarts
+ * before its receive pulled it (issue 13).  Open-MX never announces it
+ * again, so host 0's library quotes the window the old daemon told it
+ * (MXN_CMD_PULL_WIRE): refused until its endpoint is connected again,
+ * refused for a myrixen sender and for a window out of range, then pulled
+ * whole, and the NOTIFY completes the node's send.
+ */
+static void test_restart_native_rndv(void)
+{
+	const uint32_t len = 300000;
+	struct pending_pull *p = NULL, pp;
+	struct mxw_counters c0;
+	uint64_t nic1 = 0, nic2 = 0;
+	struct mxw_wire_rndv bad;
+	int before, other, off, ok = -1;
+
+	memset(&chan, 0, sizeof(chan));
+	now_us = 0;
+	host_init(0, 9000);
+	host_init(1, 9000);
+	host_init(2, 9000);
+	hosts[1].strip_magic = true;
+	/* host 1 only replies: a myrixen daemon that had connected would
+	 * connect again by itself after host 0's restart (mxoe_life.c) */
+	do_connect(0, 1, 1, 2, 0x4242);
+	do_connect(0, 1, 2, 1, 0x4242);     /* host 2: a myrixen sender */
+	run_until(now_us + 200000);
+	CHECK(hosts[0].connect_status[MXN_ST_OK] == 2);
+	reply_to_source(1, 0, 1);
+	hosts[0].hold_pulls = true;         /* its application posts no receive yet */
+	CHECK(send_one(1, 2, 1, 60, len) == 0);
+	run_until(now_us + 300000);
+	for (unsigned k = 0; k < MAXMSG && !p; k++)
+		if (hosts[0].pend[k].used)
+			p = &hosts[0].pend[k];
+	CHECK(p && p->wire && p->w.msg_length == len);
+	if (!p)
+		goto out;
+	pp = *p;
+	p->used = 0;
+	host_restart(0);
+	hosts[0].hold_pulls = true;
+	run_until(now_us + 300000);
+	for (int k = 0; k < 6; k++) {
+		nic1 = nic1 << 8 | hosts[1].mac[k];
+		nic2 = nic2 << 8 | hosts[2].mac[k];
+	}
+	hosts[0].pull_buf[1] = malloc(len);
+	hosts[0].pull_match[1] = pp.match;
+	hosts[0].pull_src[1] = 1;
+	before = mxw_proto_pull_wire(hosts[0].pr, pp.to, nic1, 2, hosts[1].ep[2].session, &pp.w,
+				     1, len);
+	do_connect(0, 1, 1, 2, 0x4242);     /* its library connects again */
+	do_connect(0, 1, 2, 1, 0x4242);
+	run_until(now_us + 300000);
+	other = mxw_proto_pull_wire(hosts[0].pr, pp.to, nic2, 1, hosts[2].ep[1].session, &pp.w,
+				    1, len);
+	bad = pp.w;
+	bad.rdma_offset = 9000;
+	off = mxw_proto_pull_wire(hosts[0].pr, pp.to, nic1, 2, hosts[1].ep[2].session, &bad, 1, len);
+	if (before == -ENOTCONN && other == -EPERM && off == -EINVAL)
+		ok = mxw_proto_pull_wire(hosts[0].pr, pp.to, nic1, 2, hosts[1].ep[2].session, &pp.w,
+					 1, len);
+	run_until(now_us + 500000);
+	mxw_proto_get_counters(hosts[0].pr, &c0);
+	printf("native rendezvous after a restart: before the connect %d, a myrixen sender %d, "
+	       "a bad window %d, then %d; pulled whole %u, the node's send done %u, repulls %llu\n",
+	       before, other, off, ok, hosts[0].pull_ok, hosts[1].rndv_ok,
+	       (unsigned long long)c0.native_repulls);
+	CHECK(before == -ENOTCONN && other == -EPERM && off == -EINVAL && ok == 0);
+	CHECK(hosts[0].pull_ok == 1 && hosts[1].rndv_ok == 1 && c0.native_repulls == 1);
+out:
+	hosts_free();
+}
+
+/*
  * A rendezvous pulled whole whose receiver cannot take the completion (its
  * event ring is full: the core would keep the PULL_DONE in its backlog),
  * and then the receiver's daemon is killed (issue 13: wire_ns_restart_large
@@ -2171,6 +2254,7 @@ int main(void)
 {
 	test_restart_done_not_taken();
 	test_restart_pulled_before();
+	test_restart_native_rndv();
 	test_restart_accepted();
 	test_leaving_peer_waited_for();
 	test_killed_peer_waited_for();
