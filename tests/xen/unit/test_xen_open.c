@@ -76,8 +76,8 @@ static void test_limits(void)
 	struct mxd_xen_open o;
 	const char *v[MXD_XO_NFIELDS];
 
-	EXPECT(parse_with(MXD_XO_ABI, "6", &o) == -EPROTO, "ABI 6");
-	EXPECT(parse_with(MXD_XO_ABI, "9", &o) == -EPROTO, "ABI 9");
+	EXPECT(parse_with(MXD_XO_ABI, "8", &o) == -EPROTO, "ABI 8");
+	EXPECT(parse_with(MXD_XO_ABI, "10", &o) == -EPROTO, "ABI 10");
 	EXPECT(parse_with(MXD_XO_ENDPOINT, "256", &o) == -EINVAL, "endpoint 256");
 	EXPECT(parse_with(MXD_XO_CMD_ORDER, "3", &o) == -EINVAL, "cmd order 3");
 	EXPECT(parse_with(MXD_XO_EVT_ORDER, "13", &o) == -EINVAL, "evt order 13");
