@@ -61,6 +61,7 @@ const char *const mxl_counter_names[MXL_CNT_MAX] = {
 	[MXL_CNT_PAIR_RNDV_COPIED] = "Large messages read from a pair peer, no daemon hop",
 	[MXL_CNT_PAIR_RNDV_FAILED] = "Pair-channel rendezvous failed (peer gone or changed)",
 	[MXL_CNT_WIRE_REPULL] = "Native Open-MX rendezvous pulls waiting for their sender again",
+	[MXL_CNT_WIRE_CONNECT_BACK] = "Native Open-MX nodes that had connected to us, connected to again",
 };
 
 static uint64_t unexp_cost(uint32_t kind, uint32_t length)

@@ -229,7 +229,7 @@ static void reconnect_all(struct mx_endpoint *ep)
 		reconnect(ep, &ep->conns[i]);
 	for (i = 0; i < ep->ntold; i++)
 		reconnect(ep, &ep->told[i]);
-	ep->counters[MXL_CNT_MOVE_TOLD] += ep->ntold;
+	ep->counters[ep->moved_from ? MXL_CNT_MOVE_TOLD : MXL_CNT_WIRE_CONNECT_BACK] += ep->ntold;
 	free(ep->told);
 	ep->told = NULL;
 	ep->ntold = 0;
@@ -255,8 +255,15 @@ static bool is_conn(const struct mx_endpoint *ep, uint64_t nic_id, uint8_t endpo
  * reconnect_all with OUR key: an MX job opens its endpoints with one
  * filter.  A peer opened with another key refuses it (the key check
  * stands) and is not told, as before.
+ *
+ * native_only: our daemon restarted (we did not move).  A myrixen peer's
+ * daemon connects to the new one again by itself (daemon/wire/mxoe_life.c);
+ * a native Open-MX node never does, and without a handshake the new
+ * daemon has no partner for its frames (dropped while we come back, then
+ * refused: its sends failed "bad session").  So those, the sources whose
+ * numbers were wire seqnums, are connected to the same way.
  */
-static void note_told(struct mx_endpoint *ep, uint64_t from)
+static void note_told(struct mx_endpoint *ep, uint64_t from, bool native_only)
 {
 	const struct mxl_seq_peer *p;
 	uint32_t i;
@@ -268,8 +275,9 @@ static void note_told(struct mx_endpoint *ep, uint64_t from)
 		return; /* those peers are not told: they fail after the quiet minute */
 	for (i = 0; i < MXL_SEQ_PEERS; i++) {
 		p = &ep->seqs->p[i];
-		if (!p->used || (p->nic_id == from && p->endpoint == ep->info.endpoint &&
-				 p->session == ep->info.session) ||
+		if (!p->used || (native_only && !p->wire_known) ||
+		    (p->nic_id == from && p->endpoint == ep->info.endpoint &&
+		     p->session == ep->info.session) ||
 		    is_conn(ep, p->nic_id, p->endpoint, p->session))
 			continue;
 		ep->told[ep->ntold++] = (struct mxl_conn_rec){ .nic_id = p->nic_id, .key = ep->key,
@@ -409,7 +417,7 @@ static void moved(struct mx_endpoint *ep, uint64_t from, uint64_t to)
 	}
 	ep->nic_past[n++] = from;
 	ep->nnic_past = n;
-	note_told(ep, from); /* before the numbers move to the new nic id */
+	note_told(ep, from, false); /* before the numbers move to the new nic id */
 	/* until a re-connect's answer says a peer stayed (mxl_reconnected) */
 	mxl_seq_rekey(ep->seqs, from, to);
 	for (i = 0; i < n; i++)
@@ -449,6 +457,8 @@ bool mxl_reattach(struct mx_endpoint *ep)
 
 		ep->info = rsp;
 		moved(ep, from, rsp.nic_id);
+	} else {
+		note_told(ep, rsp.nic_id, true); /* native nodes that connected to us */
 	}
 	ep->info = rsp;
 	mxl_map_rings(ep);

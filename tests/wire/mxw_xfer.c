@@ -8,6 +8,7 @@
  *   mxw_xfer -e EP -d HOST:EP -C                       expect a failed connect
  *   mxw_xfer -e EP -k KEY -n SECONDS -H                hold an endpoint open
  *   mxw_xfer -e EP -d HOST:BOARD:EP -n COUNT -R        reflect COUNT messages
+ *   mxw_xfer -e EP -k KEY -n COUNT -A                  ...to their source, never connecting
  *   mxw_xfer -e EP -d HOST:EP -n COUNT -T              stream COUNT mediums
  *   mxw_xfer -e EP -d HOST:EP -n COUNT -S              ...into this slow sink
  *
@@ -203,7 +204,9 @@ static int until_dead(mx_endpoint_t ep, mx_endpoint_addr_t peer)
 	return 1;
 }
 
-static int reflect(mx_endpoint_t ep, mx_endpoint_addr_t peer, uint32_t count)
+/* peer NULL: each message goes back to its source (an endpoint that only
+ * accepted its peer's connection) */
+static int reflect(mx_endpoint_t ep, const mx_endpoint_addr_t *peer, uint32_t count)
 {
 	static uint8_t buf[4u << 20];
 	mx_segment_t seg = { buf, sizeof(buf) };
@@ -227,7 +230,8 @@ static int reflect(mx_endpoint_t ep, mx_endpoint_addr_t peer, uint32_t count)
 		if (bad)
 			return 1;
 		seg.segment_length = st.xfer_length;
-		if (mx_isend(ep, &seg, 1, peer, st.match_info, NULL, &req) != MX_SUCCESS ||
+		if (mx_isend(ep, &seg, 1, peer ? *peer : st.source, st.match_info, NULL, &req) !=
+			    MX_SUCCESS ||
 		    mx_wait(ep, &req, 30000, &st, &result) != MX_SUCCESS || !result ||
 		    st.code != MX_STATUS_SUCCESS) {
 			fprintf(stderr, "mxw_xfer: reflect: send back of %u failed\n", k);
@@ -314,7 +318,7 @@ int main(int argc, char **argv)
 	mx_endpoint_t ep;
 	mx_endpoint_addr_t peer;
 
-	while ((c = getopt(argc, argv, "e:d:n:k:l:m:KBCHRST")) != -1) {
+	while ((c = getopt(argc, argv, "e:d:n:k:l:m:AKBCHRST")) != -1) {
 		switch (c) {
 		case 'e': eid = (uint32_t)atoi(optarg); break;
 		case 'd': dest = optarg; break;
@@ -322,6 +326,7 @@ int main(int argc, char **argv)
 		case 'k': key = (uint32_t)strtoul(optarg, NULL, 0); break;
 		case 'l': min_len = (uint32_t)strtoul(optarg, NULL, 0); break;
 		case 'm': max_len = (uint32_t)strtoul(optarg, NULL, 0); break;
+		case 'A': mode = 'A'; break;
 		case 'K': mode = 'K'; break;
 		case 'B': mode = 'B'; break;
 		case 'C': mode = 'C'; break;
@@ -338,6 +343,15 @@ int main(int argc, char **argv)
 			return 1;
 		sleep(rounds);
 		return 0;
+	}
+	if (mode == 'A') {
+		mx_set_error_handler(MX_ERRORS_RETURN);
+		if (mx_init() != MX_SUCCESS || mx_open_endpoint(MX_ANY_NIC, eid, key, NULL, 0, &ep))
+			return 1;
+		rc = reflect(ep, NULL, rounds);
+		printf("mxw_xfer: reflected %u messages to their source: %s\n", rounds,
+		       rc ? "FAILED" : "ok");
+		return rc;
 	}
 	if (!dest || rounds < 1 || (rounds > MAXROUNDS && mode != 'R' && mode != 'S' && mode != 'T')) {
 		fprintf(stderr, "usage: mxw_xfer -e EP -d HOST:EP [-n ROUNDS<=16] [-k KEY] [-l MINLEN] [-m MAXLEN] [-K|-B|-C]\n");
@@ -364,7 +378,7 @@ int main(int argc, char **argv)
 	if (mode == 'K')
 		return until_dead(ep, peer);
 	if (mode == 'R') {
-		rc = reflect(ep, peer, rounds);
+		rc = reflect(ep, &peer, rounds);
 		printf("mxw_xfer: reflected %u messages: %s\n", rounds, rc ? "FAILED" : "ok");
 		return rc;
 	}

@@ -19,8 +19,14 @@
 # and echoed; a send the node saw fail must not have been delivered, and
 # none may stay open.
 #
-#   ns_omx_restart.sh [stream]   stream: wire_ns_omx_restart; without it
-#                                 the rendezvous restarts (wire_ns_omx_restart_rndv)
+# accept: as stream, but the reflector only accepted the node's connection
+# (it answers each message's source, never connecting): its new daemon
+# needs its library to connect to the node (lib/reattach.c note_told),
+# or the node's frames find no partner and its sends fail "bad session".
+#
+#   ns_omx_restart.sh [stream|accept]   stream: wire_ns_omx_restart,
+#                                 accept: wire_ns_omx_restart_accept; without
+#                                 it the rendezvous restarts (wire_ns_omx_restart_rndv)
 . "$(dirname "$0")/ns_lib.sh"
 ns_require
 : "${MXW_CONFORM:?}"
@@ -33,11 +39,14 @@ dmac=$(ip -n "${P}d" -o link show "${P}vd" | grep -o 'link/ether [0-9a-f:]*' | c
 ns_daemon d vd "peer = omxnode $omac"
 : > "$DIR/hold"
 pauses=150,250
-[ "$MODE" = stream ] || pauses=150
+[ "$MODE" = all ] && pauses=150
+reflect=(-d omxnode:0:0 -R)
+node=()
+[ "$MODE" = accept ] && { reflect=(-A); node=(-a); }
 ip netns exec "${P}o" timeout 150 "$MXW_CONFORM" -i "${P}vo" -p "$dmac" -m 9000 -k 0x4242 \
-	-r "$N" -H "$DIR/hold" -P "$pauses" > "$DIR/omx.log" 2>&1 &
+	-r "$N" -H "$DIR/hold" -P "$pauses" "${node[@]}" > "$DIR/omx.log" 2>&1 &
 omx=$!
-ns_run d timeout 150 "$MXW_XFER" -e 1 -d omxnode:0:0 -k 0x4242 -R -n "$N" > "$DIR/app.log" 2>&1 &
+ns_run d timeout 150 "$MXW_XFER" -e 1 "${reflect[@]}" -k 0x4242 -n "$N" > "$DIR/app.log" 2>&1 &
 app=$!
 
 # restart SIGNAL: the daemon in d stopped with SIGNAL and started again
@@ -55,7 +64,7 @@ restart() {
 # The node pauses (or holds a rendezvous's pulls) and says "(hold I)";
 # the daemon is restarted then, and the node told to go on.
 sigs="TERM KILL"
-[ "$MODE" = stream ] || sigs="TERM TERM KILL"
+[ "$MODE" = all ] && sigs="TERM TERM KILL"
 i=0
 for sig in $sigs; do
 	i=$((i + 1))
@@ -68,8 +77,8 @@ for sig in $sigs; do
 	restart "$sig"
 	printf x >> "$DIR/hold"
 done
-# stream: the node's rendezvous (messages 300, 600) are not held
-[ "$MODE" = stream ] && printf xx >> "$DIR/hold"
+# stream, accept: the node's rendezvous (messages 300, 600) are not held
+[ "$MODE" = all ] || printf xx >> "$DIR/hold"
 wait $omx; orc=$?
 wait $app; arc=$?
 grep -v "^progress:" "$DIR/omx.log"
@@ -78,7 +87,7 @@ grep -v "^reflect: got" "$DIR/app.log"
 [ $orc = 0 ] || ns_fail "native node: $(tail -1 "$DIR/omx.log")"
 [ $arc = 0 ] || ns_fail "reflector: exit $arc"
 # the last daemon (SIGKILL while the old one pulled message 600) pulled it again
-if [ "$MODE" != stream ] && [ -n "${MXW_CTL:-}" ]; then
+if [ "$MODE" = all ] && [ -n "${MXW_CTL:-}" ]; then
 	rp=$("$MXW_CTL" -s "$DIR/d.ctl" counters | awk '/ native_repulls:/ {print $2; exit}')
 	[ "${rp:-0}" -ge 1 ] || ns_fail "the new daemon pulled no rendezvous again (native_repulls ${rp:-none})"
 fi

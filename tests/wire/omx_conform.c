@@ -27,7 +27,8 @@
  *  5. (-q) Stay up to SECONDS answering HOST_QUERY (`myrixenctl ping` from
  *     the daemon's side) with Open-MX's reply: "omxnode:0" and its NUL.
  *  -r COUNT [-H FILE [-P N[,M]]] replaces 3-5: COUNT messages streamed across restarts
- *  of the daemon (omx_restart.c).
+ *  of the daemon (omx_restart.c); -a: the reflector only answers the source, so
+ *  its connect back in 2 is not waited for.
  * Every sequenced frame of the daemon is acked with a TRUC.
  * Exit 0: all checks passed; 1: a check failed (printed); 2: usage/setup.
  */
@@ -607,9 +608,10 @@ int main(int argc, char **argv)
 	const char *hold = NULL;
 	const char *pause = NULL;
 	unsigned linger = 0, restart = 0;
+	bool accept_only = false;   /* -a: the reflector only answers the source */
 	int c;
 
-	while ((c = getopt(argc, argv, "i:p:m:k:q:r:H:P:")) != -1) {
+	while ((c = getopt(argc, argv, "ai:p:m:k:q:r:H:P:")) != -1) {
 		switch (c) {
 		case 'i': ifname = optarg; break;
 		case 'p': peer = optarg; break;
@@ -619,6 +621,7 @@ int main(int argc, char **argv)
 		case 'r': restart = (unsigned)atoi(optarg); break;
 		case 'H': hold = optarg; break;
 		case 'P': pause = optarg; break;
+		case 'a': accept_only = true; break;
 		default: return 2;
 		}
 	}
@@ -636,13 +639,13 @@ int main(int argc, char **argv)
 	host_query();
 	if (do_connect())
 		return 1;
-	/* the reflector connects back to our endpoint 0 */
-	for (uint64_t end = now_ms() + 10000; !they_connected && now_ms() < end;) {
+	/* the reflector connects back to our endpoint 0 (-a: it never does) */
+	for (uint64_t end = now_ms() + 10000; !accept_only && !they_connected && now_ms() < end;) {
 		uint8_t f[200];
 
 		(void)rx(f, sizeof(f), 500);
 	}
-	CHECK(they_connected, "the reflector never connected to us");
+	CHECK(accept_only || they_connected, "the reflector never connected to us");
 	if (restart)
 		return omx_restart_run(restart, hold, pause);
 	for (unsigned k = 0; k < 5; k++) {
