@@ -16,6 +16,10 @@
  * -m MIN: no message shorter (-m 65536: every one a rendezvous).
  * -k K (echo side) and -i ID (clients 1..K): one echo endpoint for K
  * clients, each client's messages numbered in its own order.
+ * -G FILE -g I[,J,...] (echo side with -k): before taking message I (then
+ * J ...) of its clients it prints "gate G at message I" and waits until
+ * FILE holds G + 1 bytes: the clients' windows are in flight meanwhile, so
+ * a script restarts the daemon with traffic in flight however late it runs.
  * -u A (both sides): open-ended, for a move whose length nobody knows (a
  * live migration's copy takes one to several minutes under emulation): the
  * client streams until its endpoint has re-attached, or has followed its
@@ -45,6 +49,8 @@ struct sv_opts {
 	uint32_t id;        /* -i: the client's number, in the top half of match info */
 	uint32_t clients;   /* -k: the echo side serves this many numbered clients */
 	const char *dest;
+	const char *gate_file;  /* -G, -g: the echo side waits there */
+	uint32_t gates[8], ngates;
 };
 
 #define SV_CLIENTS_MAX 4u
@@ -298,6 +304,33 @@ static void sv_server(mx_endpoint_t ep, const struct sv_opts *o)
 	sv_slots_free(o, rx, tx);
 }
 
+static long sv_file_size(const char *path)
+{
+	FILE *f = fopen(path, "rb");
+	long n = -1;
+
+	if (f && fseek(f, 0, SEEK_END) == 0)
+		n = ftell(f);
+	if (f)
+		fclose(f);
+	return n;
+}
+
+/* -G/-g: at a gate, wait (bounded) until the script opened it. */
+static void sv_gate(const struct sv_opts *o, uint32_t i, uint32_t *g)
+{
+	if (!o->gate_file || *g >= o->ngates || i != o->gates[*g])
+		return;
+	printf("it_survive: gate %u at message %u\n", *g, i);
+	fflush(stdout);
+	for (uint64_t end = sv_now_ms() + SV_WAIT_MS; sv_now_ms() < end;) {
+		if (sv_file_size(o->gate_file) > (long)*g)
+			break;
+		usleep(20000);
+	}
+	(*g)++;
+}
+
 /*
  * -k K: one endpoint echoes K numbered clients (-i 1 .. K), on as many
  * hosts: each client's messages in order, bytes checked, each answered to
@@ -309,7 +342,7 @@ static void sv_server_clients(mx_endpoint_t ep, const struct sv_opts *o)
 	static struct sv_slot rx[SV_CLIENTS_MAX][SV_WMAX], tx[SV_CLIENTS_MAX][SV_WMAX];
 	struct sv_opts oc[SV_CLIENTS_MAX];
 	uint64_t last = sv_now_ms(), stall = 0, t;
-	uint32_t i, c, k;
+	uint32_t i, c, k, g = 0;
 	mx_status_t st;
 
 	for (c = 0; c < o->clients; c++) {
@@ -322,6 +355,7 @@ static void sv_server_clients(mx_endpoint_t ep, const struct sv_opts *o)
 	printf("it_survive: echo side on endpoint %u for %u clients\n", o->ep, o->clients);
 	fflush(stdout);
 	for (i = 0; i < o->n && !it_failures; i++) {
+		sv_gate(o, i, &g);
 		for (c = 0; c < o->clients && !it_failures; c++) {
 			struct sv_slot *r = &rx[c][i % o->w], *s = &tx[c][i % o->w];
 			mx_endpoint_addr_t src;
@@ -487,7 +521,7 @@ int main(int argc, char **argv)
 	mx_endpoint_t ep;
 	int c;
 
-	while ((c = getopt(argc, argv, "scd:e:n:w:m:S:p:u:i:k:")) != -1) {
+	while ((c = getopt(argc, argv, "scd:e:n:w:m:S:p:u:i:k:G:g:")) != -1) {
 		switch (c) {
 		case 's': o.server = true; break;
 		case 'c': o.client = true; break;
@@ -501,6 +535,17 @@ int main(int argc, char **argv)
 		case 'u': o.until = (uint32_t)strtoul(optarg, NULL, 10); break;
 		case 'i': o.id = (uint32_t)strtoul(optarg, NULL, 10); break;
 		case 'k': o.clients = (uint32_t)strtoul(optarg, NULL, 10); break;
+		case 'G': o.gate_file = optarg; break;
+		case 'g':
+			for (char *s = optarg; *s && o.ngates < 8; s += *s == ',') {
+				char *e;
+
+				o.gates[o.ngates++] = (uint32_t)strtoul(s, &e, 10);
+				if (e == s)
+					return 2;
+				s = e;
+			}
+			break;
 		default: return 2;
 		}
 	}
