@@ -13,7 +13,8 @@
 # Serial logs: tests/xen/artifacts/<build dir name>-<scenario>.log; one QEMU per
 # machine at a time (flock), a run that waits too long for it exits 77.
 # Env: MYRIXEN_XEN_CACHE (download cache), MXT_TIMEOUT (s), MXT_MEM (MiB), MXT_SMP,
-# MXT_DEBUG=1|2 (2: trace the scenario), MXT_LOCK_WAIT (s).
+# MXT_DEBUG=1|2 (2: trace the scenario), MXT_LOCK_WAIT (s), MXT_STALL (s of serial
+# silence that end a run, 150), MXT_HB (s between dom0's heartbeats, 15; 0: none).
 set -uo pipefail
 # Everything in one function: bash parses it whole, so editing this file
 # while a run is going cannot derail that run.
@@ -48,6 +49,60 @@ run_pair() {
     fi
   done
   [ $ok = 2 ]
+}
+
+# serial_watch QEMU_PID KEYS_FD < serial > log: each line with the host's
+# time.  dom0 prints a heartbeat (MXT-HB) every 15 s, so MXT_STALL s (150)
+# without a line means the emulated machine made no progress: Xen is then
+# asked for its state on the serial line (Ctrl-a x3 gives Xen the input;
+# 'q' domains and vCPUs, 'r' run queues, 'd' registers).  Any line within
+# 30 s is a live hypervisor whose dom0 or guests stalled, written
+# "answered" to LOG.watch (a verdict, the dump says where); none is a
+# stuck emulator, "stuck".  Either way QEMU is stopped.
+serial_watch() {
+  local qpid=$1 kfd=$2 l n d s0=${EPOCHREALTIME/./} last asked=0 heard=0
+  local quiet=$(( ${MXT_STALL:-150} * 1000000 ))
+  last=$s0
+  while :; do
+    l=
+    if IFS= read -r -t 5 l; then :
+    elif [ $? -le 128 ]; then [ -n "$l" ] || break   # end of the output
+    fi
+    n=${EPOCHREALTIME/./}
+    if [ -n "$l" ]; then
+      d=$(( (n - s0) / 10000 ))
+      printf '[host %4d.%02d] %s\n' $((d / 100)) $((d % 100)) "$l"
+      if [ -n "${DEMO:-}" ]; then
+        l=${l//$'\r'/}
+        [[ $l =~ MXT:|mx_pingpong|latency|^\ *[0-9]+\ +[0-9.]+\ +[0-9.]+$ ]] && echo "$l" >&2
+      fi
+      last=$n; [ $asked = 0 ] || heard=1
+      continue
+    fi
+    if [ $asked = 0 ] && [ $((n - last)) -ge $quiet ]; then
+      echo "run.sh: no serial output for ${MXT_STALL:-150}s; asking Xen for its state"
+      { printf '\001\001\001'; sleep 1; printf q; sleep 2; printf r; sleep 2; printf d; } >&"$kfd"
+      asked=$n
+    elif [ $asked != 0 ] && [ $((n - asked)) -ge 30000000 ]; then
+      if [ $heard = 1 ]; then echo answered; else echo stuck; fi > "$LOG.watch"
+      kill "$qpid" 2>/dev/null; asked=0; quiet=$(( 1 << 60 ))
+    fi
+  done
+}
+# boot_once: one QEMU run of the scenario, its serial log in LOG; QEMU's exit.
+boot_once() {
+  local dir kfd qpid
+  dir=$(mktemp -d /tmp/mxt-serial.XXXXXX)
+  mkfifo "$dir/keys" "$dir/out"
+  rm -f "$LOG.watch"
+  exec {kfd}<>"$dir/keys"   # open both ways: QEMU never reads an end of input
+  timeout -k 5 "$TIMEOUT" "${QEMU[@]}" -monitor none -serial stdio <&$kfd >"$dir/out" 2>&1 &
+  qpid=$!
+  serial_watch $qpid $kfd < "$dir/out" > "$LOG"
+  wait $qpid; local rc=$?
+  exec {kfd}>&-
+  rm -rf "$dir"
+  return $rc
 }
 
 main() {
@@ -102,7 +157,7 @@ MEM=${MXT_MEM:-2048}
 TIMEOUT=${MXT_TIMEOUT:-$(sed -n 's/^# timeout: //p' "$SRC/scenarios/$SCEN.sh" 2>/dev/null)}
 TIMEOUT=${TIMEOUT:-240}
 XENARGS="loglvl=all guest_loglvl=all console=com1 com1=115200,8n1 console_timestamps=boot dom0_mem=1024M,max:1024M dom0_max_vcpus=1"
-DOM0ARGS="console=hvc0 earlyprintk=xen rdinit=/init loglevel=4 mxt.scenario=$SCEN${MXT_DEBUG:+ mxt.debug=$MXT_DEBUG}"
+DOM0ARGS="console=hvc0 earlyprintk=xen rdinit=/init loglevel=4 mxt.scenario=$SCEN${MXT_DEBUG:+ mxt.debug=$MXT_DEBUG}${MXT_HB:+ mxt.hb=$MXT_HB}"
 # "# smp: N" in a scenario pins the emulated CPU count (PVH guests
 # triple-fault now and then under 2-vCPU multi-threaded TCG)
 SMP=${MXT_SMP:-$(sed -n 's/^# smp: //p' "$SRC/scenarios/$SCEN.sh" 2>/dev/null)}
@@ -116,32 +171,34 @@ if [ -n "${DEMO:-}" ]; then
   echo "demo: booting Xen + dom0 + two PV domUs under QEMU (about a minute); the MX ping-pong follows"
 fi
 # A guest the emulated CPU triple-faults (QEMU TCG, README "Known limits";
-# Xen prints "dNvN Triple fault") says nothing about myrixen: that run is
-# kept as LOG.emulator-fault and the scenario runs once more.  Any other
-# failure, a hang included, is the verdict.
+# Xen prints "dNvN Triple fault") says nothing about myrixen, nor does an
+# emulator that stopped (serial_watch: Xen itself no longer answers): that
+# run is kept as LOG.emulator-fault or LOG.emulator-stall and the scenario
+# runs once more.  Any other failure, a hang of dom0 or a guest included,
+# is the verdict.
 for attempt in 1 2; do
 t2=$EPOCHREALTIME
-s0=${t2/./}
-timeout -k 5 "$TIMEOUT" "${QEMU[@]}" -monitor none -serial stdio </dev/null 2>&1 |
-  while IFS= read -r l; do
-    n=${EPOCHREALTIME/./}; d=$(( (n - s0) / 10000 ))
-    printf '[host %4d.%02d] %s\n' $((d / 100)) $((d % 100)) "$l"
-    if [ -n "${DEMO:-}" ]; then
-      l=${l//$'\r'/}
-      [[ $l =~ MXT:|mx_pingpong|latency|^\ *[0-9]+\ +[0-9.]+\ +[0-9.]+$ ]] && echo "$l" >&2
-    fi
-  done > "$LOG"
-rc=${PIPESTATUS[0]}
+boot_once
+rc=$?
 stamp "boot $SCEN (qemu rc=$rc)" "$t2"
 if grep -q "MXT-RESULT: PASS $SCEN" "$LOG"; then
   echo "run.sh: $SCEN PASSED ($(grep -c 'MXT: .*ok:' "$LOG") checks), log $LOG"
   exit 0
 fi
+stall=$(cat "$LOG.watch" 2>/dev/null); rm -f "$LOG.watch"
 fault=$(grep -a -m1 '(XEN).*Triple fault' "$LOG")
-[ "$attempt" = 1 ] && [ -n "$fault" ] || break
-echo "run.sh: $SCEN: the emulated CPU triple-faulted a guest (${fault//$'\r'/}); log kept as $LOG.emulator-fault, running the scenario once more"
-mv "$LOG" "$LOG.emulator-fault"
-echo "emulator fault $SCEN: ${fault//$'\r'/}" >> "$ART/$TAG-timings.txt"
+if [ "$attempt" = 1 ] && [ -n "$fault" ]; then
+  echo "run.sh: $SCEN: the emulated CPU triple-faulted a guest (${fault//$'\r'/}); log kept as $LOG.emulator-fault, running the scenario once more"
+  mv "$LOG" "$LOG.emulator-fault"
+  echo "emulator fault $SCEN: ${fault//$'\r'/}" >> "$ART/$TAG-timings.txt"
+elif [ "$attempt" = 1 ] && [ "$stall" = stuck ]; then
+  echo "run.sh: $SCEN: the emulated machine stopped (no serial output, Xen did not answer its debug keys); log kept as $LOG.emulator-stall, running the scenario once more"
+  mv "$LOG" "$LOG.emulator-stall"
+  echo "emulator stall $SCEN" >> "$ART/$TAG-timings.txt"
+else
+  [ -n "$stall" ] && echo "run.sh: $SCEN: no serial output for ${MXT_STALL:-150}s; Xen $stall (its dump of domains, run queues and registers is in the log)"
+  break
+fi
 done
 echo "run.sh: $SCEN FAILED (qemu rc=$rc; 124 = killed after ${TIMEOUT}s, 33 = dom0 finished), log $LOG"
 echo "---- verdict and failed checks ----"
