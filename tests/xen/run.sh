@@ -58,9 +58,9 @@ run_pair() {
 # 'q' domains and vCPUs, 'r' run queues, 'd' registers).  Any line within
 # 30 s is a live hypervisor whose dom0 or guests stalled, written
 # "answered" to LOG.watch (a verdict, the dump says where); none is a
-# stuck emulator, "stuck".  Either way QEMU is stopped.
+# stuck emulator, "stuck".  Either way QEMU is stopped (killed 15 s on).
 serial_watch() {
-  local qpid=$1 kfd=$2 l n d s0=${EPOCHREALTIME/./} last asked=0 heard=0
+  local qpid=$1 kfd=$2 l n d s0=${EPOCHREALTIME/./} last asked=0 heard=0 stopped=0
   local quiet=$(( ${MXT_STALL:-150} * 1000000 ))
   last=$s0
   while :; do
@@ -85,10 +85,14 @@ serial_watch() {
       asked=$n
     elif [ $asked != 0 ] && [ $((n - asked)) -ge 30000000 ]; then
       if [ $heard = 1 ]; then echo answered; else echo stuck; fi > "$LOG.watch"
-      kill "$qpid" 2>/dev/null; asked=0; quiet=$(( 1 << 60 ))
+      stop_qemu "$qpid"; asked=0; quiet=$(( 1 << 60 )); stopped=$n
+    elif [ $stopped != 0 ] && [ $((n - stopped)) -ge 15000000 ]; then
+      pkill -KILL -P "$qpid"; kill -KILL "$qpid" 2>/dev/null; stopped=0
     fi
   done
 }
+# stop_qemu PID: timeout(1) passes TERM on to QEMU and wakes it if stopped
+stop_qemu() { kill -TERM "$1" 2>/dev/null; kill -CONT "$1" 2>/dev/null; pkill -CONT -P "$1"; }
 # boot_once: one QEMU run of the scenario, its serial log in LOG; QEMU's exit.
 boot_once() {
   local dir kfd qpid
