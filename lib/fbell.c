@@ -118,13 +118,13 @@ int mxl_fbell_wait(struct mx_endpoint *ep, int timeout_ms, int *woken)
 		/* The cap, not the caller's deadline: the rest of this wait
 		 * sleeps where a dead daemon is seen. */
 		if (capped)
-			ep->fbell_off = true;
+			*woken = MXL_FB_OFF;
 		return 0;
 	case EINTR:
 		return 0;
 	case ENOSYS:
 		atomic_store_explicit(&no_waitv, true, memory_order_relaxed);
-		ep->fbell_off = true;
+		*woken = MXL_FB_OFF;
 		return 0;
 	default:
 		/* EFAULT: a channel was unmapped under us by another thread. */
@@ -151,7 +151,8 @@ void mxl_fbell_account(struct mx_endpoint *ep, int woken)
 	 * EAGAIN after which every word is back to what we slept on is a
 	 * peer flipping its word to and fro (which we cannot tell): past the
 	 * bound the rest of this wait sleeps on descriptors. */
-	if (woken == MXL_FB_MOVED && !any_moved(f) && ++ep->fbell_unexplained > MXL_FBELL_IDLE_MAX)
+	if (woken == MXL_FB_OFF ||
+	    (woken == MXL_FB_MOVED && !any_moved(f) && ++ep->fbell_unexplained > MXL_FBELL_IDLE_MAX))
 		ep->fbell_off = true;
 	for (uint32_t i = MXL_FB_PAIRS; i < f->n; i++) {
 		struct mxl_pair *p = ep->lp[f->who[i - MXL_FB_PAIRS].peer_ep].pair;

@@ -16,8 +16,11 @@
 /* Fixed entries, then one per pair channel. */
 enum { MXL_FB_GEN, MXL_FB_NUDGE, MXL_FB_EVT, MXL_FB_PAIRS };
 /* mxl_fbell_wait's *woken besides an entry: nothing woke us (timeout,
- * signal), or a word no longer held its value (EAGAIN). */
-enum { MXL_FB_NONE = -1, MXL_FB_MOVED = -2 };
+ * signal), a word no longer held its value (EAGAIN), or the rest of this
+ * wait must sleep on the transport (the cap reached, no futex_waitv):
+ * mxl_fbell_account records that under the lock, since another thread's
+ * wait may be starting meanwhile (it clears ep->fbell_off). */
+enum { MXL_FB_NONE = -1, MXL_FB_MOVED = -2, MXL_FB_OFF = -3 };
 #define MXL_FBELL_MAX FUTEX_WAITV_MAX
 /* A futex sleep lasts at most this long: a daemon that died wakes nobody
  * (only the transport's wait sees its socket hang up), so a sleep that

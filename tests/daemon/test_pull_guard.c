@@ -508,10 +508,11 @@ static int uffd_case(void)
 	       (unsigned long long)worst_ctl, (unsigned long long)(now_ms() - t0));
 	kill(s, SIGKILL); /* releases the fault, and a stuck old-style daemon */
 	CHECK_EQ(waitpid(s, NULL, 0), s);
-	/* No stall over 100 ms, unless the machine itself stalls us that long
-	 * when nothing is stuck (then 3x that, still far below the stall of a
-	 * blocked loop: the whole 2 s bound). */
-	bound = 3 * calm > 100 ? 3 * calm : 100;
+	/* No stall near the stalled pull's 2 s: a loop the pull blocks stalls
+	 * that whole time.  500 ms, or 3x what the machine alone stalls us
+	 * when nothing is stuck: a shared CI core under TSan once gave one
+	 * round trip 112 ms (ci15), which says nothing about the loop. */
+	bound = 3 * calm > 500 ? 3 * calm : 500;
 	CHECK(worst < bound);
 	CHECK(worst_ctl < bound);
 	CHECK(done);

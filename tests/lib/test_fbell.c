@@ -387,6 +387,33 @@ static void test_flip(void)
 	mxl_endpoint_close(ep);
 }
 
+/* A sleep that reaches the cap turns futex sleeps off for the rest of the
+ * wait, but only once the sleeper holds the lock again (account): during
+ * the sleep another thread's wait may be starting and clears the flag
+ * under the lock (TSan saw the two writes race in it_threads). */
+static void test_cap_under_lock(void)
+{
+	struct mxl_pair *p;
+	struct mx_endpoint *ep = endpoint(&p);
+	int woken, r;
+
+	CHECK(ep != NULL);
+	if (!ep)
+		return;
+	CHECK(!mxl_pair_arm(ep, true) && !mxn_ring_arm(&ep->evt));
+	mxl_fbell_prepare(ep, atomic_load(&ep->wake_gen));
+	r = mxl_fbell_wait(ep, MXL_FBELL_CAP_MS + 1, &woken);
+	CHECK_EQ(r, 0);
+	CHECK(!ep->fbell_off); /* not written without the lock */
+	CHECK_EQ(woken, MXL_FB_OFF);
+	mxl_fbell_account(ep, woken);
+	CHECK(ep->fbell_off);
+	CHECK(!mxl_fbell_usable(ep));
+	mxn_ring_disarm(&ep->evt);
+	mxl_pair_disarm(ep);
+	mxl_endpoint_close(ep);
+}
+
 int main(void)
 {
 	if (syscall(SYS_futex_waitv, NULL, 0, 0, NULL, 0) < 0 && errno == ENOSYS) {
@@ -399,5 +426,6 @@ int main(void)
 	test_message_clears_charge();
 	test_scribble();
 	test_flip();
+	test_cap_under_lock();
 	DONE();
 }
