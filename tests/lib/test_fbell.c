@@ -335,20 +335,31 @@ static void test_message_clears_charge(void)
 	mxl_endpoint_close(ep);
 }
 
+/* An endpoint with a pair channel, both rings armed and found empty, its
+ * futex sleep prepared: what a wait has done just before it sleeps. */
+static struct mx_endpoint *armed_endpoint(struct mxl_pair **p)
+{
+	struct mx_endpoint *ep = endpoint(p);
+
+	CHECK(ep != NULL);
+	if (!ep)
+		return NULL;
+	CHECK(!mxl_pair_arm(ep, true) && !mxn_ring_arm(&ep->evt));
+	mxl_fbell_prepare(ep, atomic_load(&ep->wake_gen));
+	return ep;
+}
+
 /* The word scribbled before we sleep: the sleep ends at once (EAGAIN),
  * a value no push makes is charged, and the next check before sleeping
  * cuts the channel off (the drain reads slots, not prod). */
 static void test_scribble(void)
 {
 	struct mxl_pair *p;
-	struct mx_endpoint *ep = endpoint(&p);
+	struct mx_endpoint *ep = armed_endpoint(&p);
 	int woken, r;
 
-	CHECK(ep != NULL);
 	if (!ep)
 		return;
-	CHECK(!mxl_pair_arm(ep, true) && !mxn_ring_arm(&ep->evt));
-	mxl_fbell_prepare(ep, atomic_load(&ep->wake_gen));
 	atomic_store(rx_prod(p), 0xdead0000u);
 	r = mxl_fbell_wait(ep, 5000, &woken);
 	CHECK_EQ(r, MXL_WAIT_IRQ);
@@ -394,14 +405,11 @@ static void test_flip(void)
 static void test_cap_under_lock(void)
 {
 	struct mxl_pair *p;
-	struct mx_endpoint *ep = endpoint(&p);
+	struct mx_endpoint *ep = armed_endpoint(&p);
 	int woken, r;
 
-	CHECK(ep != NULL);
 	if (!ep)
 		return;
-	CHECK(!mxl_pair_arm(ep, true) && !mxn_ring_arm(&ep->evt));
-	mxl_fbell_prepare(ep, atomic_load(&ep->wake_gen));
 	r = mxl_fbell_wait(ep, MXL_FBELL_CAP_MS + 1, &woken);
 	CHECK_EQ(r, 0);
 	CHECK(!ep->fbell_off); /* not written without the lock */
