@@ -49,7 +49,6 @@ enum mxl_unexp_kind {
 				 * struct mxl_prndv (pair_rndv.c) */
 };
 
-/* An unexpected message, owned by the queue until matched. */
 /* A native Open-MX sender's rendezvous (MXN_EVTF_WIRE_SEQ): its window as
  * announced, and the daemon's life its handle belongs to (wire_rndv.c). */
 struct mxl_wire_rndv {
@@ -59,6 +58,7 @@ struct mxl_wire_rndv {
 	uint32_t life;
 };
 
+/* An unexpected message, owned by the queue until matched. */
 struct mxl_unexp {
 	struct mxl_list link;
 	uint64_t match_info;

@@ -586,11 +586,12 @@ bool mxl_wire_dup(struct mx_endpoint *ep, const struct mxl_source *src, uint16_t
 uint64_t mxl_resend_next(const struct mx_endpoint *ep);
 /* Send again the queued sends that are due (progress). */
 void mxl_resend_due(struct mx_endpoint *ep);
+/* r's sender (status.source) is src, by the nic ids we lived on too. */
+bool mxl_req_from(const struct mx_endpoint *ep, const struct mxl_req *r,
+		  const struct mxl_source *src);
 /* A duplicate rendezvous arrived (resent after a re-attach): give its new
  * handle to the pull or unexpected message that waits for it, or release
  * the sender.  Duplicate eager arrivals are just dropped. */
-bool mxl_same_source(const struct mx_endpoint *ep, const struct mxl_source *a,
-		     const struct mxl_source *b);
 void mxl_dup_rndv(struct mx_endpoint *ep, const struct mxl_source *src, uint16_t seq,
 		  uint32_t handle, uint64_t match_info, uint32_t len);
 /* Process every event in the ring regardless of flow control (re-attach). */

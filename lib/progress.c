@@ -147,14 +147,26 @@ static void discard_rndv(struct mx_endpoint *ep, const struct mxl_source *src,
 }
 
 /* An endpoint that moved with us was known by the nic id we lived on. */
-bool mxl_same_source(const struct mx_endpoint *ep, const struct mxl_source *a,
-		     const struct mxl_source *b)
+static bool same_source(const struct mx_endpoint *ep, const struct mxl_source *a,
+			const struct mxl_source *b)
 {
 	struct mxl_addr x = { .nic_id = a->nic_id, .endpoint = a->endpoint, .session = a->session };
 	struct mxl_addr y = { .nic_id = b->nic_id, .endpoint = b->endpoint, .session = b->session };
 
 	return mxl_addr_nic_now(ep, &x) == mxl_addr_nic_now(ep, &y) &&
 	       a->endpoint == b->endpoint && a->session == b->session;
+}
+
+bool mxl_req_from(const struct mx_endpoint *ep, const struct mxl_req *r,
+		  const struct mxl_source *src)
+{
+	struct mxl_addr a;
+	struct mxl_source was;
+
+	mxl_addr_unpack(&r->status.source, &a);
+	was = (struct mxl_source){ .nic_id = a.nic_id, .endpoint = a.endpoint,
+				   .session = a.session };
+	return same_source(ep, &was, src);
 }
 
 static struct mxl_unexp *find_unexp_rndv(const struct mx_endpoint *ep, struct mxl_list *head,
@@ -165,7 +177,7 @@ static struct mxl_unexp *find_unexp_rndv(const struct mx_endpoint *ep, struct mx
 	for (pos = head->next; pos != head; pos = pos->next) {
 		struct mxl_unexp *u = mxl_container_of(pos, struct mxl_unexp, link);
 
-		if (u->kind == MXL_UNEXP_RNDV && u->seq == seq && mxl_same_source(ep, &u->src, src))
+		if (u->kind == MXL_UNEXP_RNDV && u->seq == seq && same_source(ep, &u->src, src))
 			return u;
 	}
 	return NULL;
@@ -176,16 +188,11 @@ void mxl_dup_rndv(struct mx_endpoint *ep, const struct mxl_source *src, uint16_t
 {
 	struct mxl_list *pos;
 	struct mxl_unexp *u;
-	struct mxl_addr a;
 
 	for (pos = ep->reannounce.next; pos != &ep->reannounce; pos = pos->next) {
 		struct mxl_req *r = mxl_container_of(pos, struct mxl_req, link);
-		struct mxl_source was;
 
-		mxl_addr_unpack(&r->status.source, &a);
-		was = (struct mxl_source){ .nic_id = a.nic_id, .endpoint = a.endpoint,
-					   .session = a.session };
-		if (r->seq == seq && mxl_same_source(ep, &was, src)) {
+		if (r->seq == seq && mxl_req_from(ep, r, src)) {
 			mxl_list_del(&r->link);
 			r->state &= ~MXL_RS_REANNOUNCE;
 			r->rndv_handle = handle;

@@ -86,18 +86,11 @@ bool mxl_wire_dup(struct mx_endpoint *ep, const struct mxl_source *src, uint16_t
 		  uint32_t handle)
 {
 	struct mxl_list *pos;
-	struct mxl_addr a;
 
 	for (pos = ep->retry.next; pos != &ep->retry; pos = pos->next) {
 		struct mxl_req *r = mxl_container_of(pos, struct mxl_req, link);
-		struct mxl_source was;
 
-		if (!r->wire.valid || r->seq != seq)
-			continue;
-		mxl_addr_unpack(&r->status.source, &a);
-		was = (struct mxl_source){ .nic_id = a.nic_id, .endpoint = a.endpoint,
-					   .session = a.session };
-		if (!mxl_same_source(ep, &was, src))
+		if (!r->wire.valid || r->seq != seq || !mxl_req_from(ep, r, src))
 			continue;
 		r->rndv_handle = handle;
 		r->wire.life = ep->life;
