@@ -155,7 +155,7 @@ struct mxw_conn_req {
 struct mxw_rdma_slot {              /* a rendezvous send being pulled */
 	bool used;
 	bool announcing;            /* its RNDV not acked yet (queued or in flight) */
-	bool reannounced;           /* announced again to a restarted receiver */
+	bool reannounced;           /* announced again to a receiver that lost its state */
 	uint8_t seqnum;
 	uint16_t mxn_seq;           /* the library's send number: announced again */
 	uint32_t lsession;
@@ -401,6 +401,7 @@ void mxw_large_peer_failed(struct mxw_proto *pr, uint16_t peer, uint8_t status);
 void mxw_large_partner_reborn(struct mxw_proto *pr, struct mxw_partner *pt);
 /* A rendezvous send completed its RNDV (acked or failed). */
 void mxw_rndv_announced(struct mxw_proto *pr, const struct mxw_send *s);
+void mxw_rndv_requeued(struct mxw_proto *pr, const struct mxw_send *s);
 /* A frame for local endpoint lep we cannot take: true when it is coming
  * back (ep_quiet), the frame then dropped in silence (counted). */
 bool mxw_quiet_drop(struct mxw_proto *pr, int peer, uint8_t lep);

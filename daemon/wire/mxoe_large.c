@@ -132,21 +132,41 @@ static void rdma_finish(struct mxw_proto *pr, uint8_t lep, unsigned id, uint8_t 
 		pr->cb.rndv_done(pr->cb.ctx, ep, sl->send_handle, status, xfer);
 }
 
+/* The window a RNDV send announces, NULL once its send ended. */
+static struct mxw_rdma_slot *send_slot(struct mxw_proto *pr, const struct mxw_send *s)
+{
+	struct mxw_rdma_slot *sl = pr->rdma[s->pt->lep] ? &pr->rdma[s->pt->lep][s->rdma_id] : NULL;
+
+	return sl && sl->used && sl->seqnum == s->rdma_seqnum ? sl : NULL;
+}
+
 void mxw_rndv_send_failed(struct mxw_proto *pr, struct mxw_send *s, uint8_t status)
 {
-	uint8_t lep = s->pt->lep;
-
-	if (pr->rdma[lep] && pr->rdma[lep][s->rdma_id].used &&
-	    pr->rdma[lep][s->rdma_id].seqnum == s->rdma_seqnum)
-		rdma_finish(pr, lep, s->rdma_id, status, 0);
+	if (send_slot(pr, s))
+		rdma_finish(pr, s->pt->lep, s->rdma_id, status, 0);
 }
 
 void mxw_rndv_announced(struct mxw_proto *pr, const struct mxw_send *s)
 {
-	struct mxw_rdma_slot *sl = pr->rdma[s->pt->lep] ? &pr->rdma[s->pt->lep][s->rdma_id] : NULL;
+	struct mxw_rdma_slot *sl = send_slot(pr, s);
 
-	if (sl && sl->used && sl->seqnum == s->rdma_seqnum)
+	if (sl)
 		sl->announcing = false;
+}
+
+/*
+ * An announcement still in flight (not acked) goes again to a receiver
+ * that lost its partner state (partner_requeue).  Its old daemon may have
+ * delivered it, and its library pulled it all, before the ack and the
+ * NOTIFY could leave (killed within the ack delay): that library releases
+ * the copy with a pull of nothing, which mxw_rx_notify must not report.
+ */
+void mxw_rndv_requeued(struct mxw_proto *pr, const struct mxw_send *s)
+{
+	struct mxw_rdma_slot *sl = send_slot(pr, s);
+
+	if (sl)
+		sl->reannounced = true;
 }
 
 /* Whether send number a came before b (numbers skip 0, cycle of 65535). */
@@ -216,8 +236,8 @@ void mxw_rx_notify(struct mxw_proto *pr, struct mxw_partner *pt, const struct mx
 		goto stale;
 	xfer = MXW_MIN(f->u.notify.total_length, sl->length);
 	/* Announced again to a restarted receiver whose library had taken it
-	 * all (the NOTIFY died with its daemon): it releases this copy with a
-	 * pull of nothing.  What it took is not known here; the whole message
+	 * all (the NOTIFY died with its daemon, and maybe the RNDV's ack): it
+	 * releases this copy with a pull of nothing.  What it took is not known here; the whole message
 	 * is reported, as the library does for a rendezvous it sent again
 	 * itself (lib/progress.c), never the 0 of the release. */
 	if (sl->reannounced && xfer == 0)

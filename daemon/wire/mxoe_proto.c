@@ -849,6 +849,8 @@ static void partner_requeue(struct mxw_proto *pr, struct mxw_partner *pt, bool r
 	while ((s = TAILQ_LAST(&pt->unacked, mxw_send_q))) {
 		unlink_unacked(pr, s);
 		s->resends = 0;
+		if (s->kind == MXW_SK_RNDV)
+			mxw_rndv_requeued(pr, s);
 		TAILQ_INSERT_HEAD(&pt->throttled, s, plink);
 		pr->st.requeued++;
 		pr->peers[pt->peer].st.requeued++;
