@@ -16,10 +16,11 @@
  * -m MIN: no message shorter (-m 65536: every one a rendezvous).
  * -k K (echo side) and -i ID (clients 1..K): one echo endpoint for K
  * clients, each client's messages numbered in its own order.
- * -G FILE -g I[,J,...] (echo side with -k): before taking message I (then
- * J ...) of its clients it prints "gate G at message I" and waits until
- * FILE holds G + 1 bytes: the clients' windows are in flight meanwhile, so
- * a script restarts the daemon with traffic in flight however late it runs.
+ * -G FILE -g I[,J,...] (echo side): before taking message I (then J ...)
+ * of its client(s) it prints "gate G at message I" and waits until FILE
+ * holds G + 1 bytes: the clients' windows are in flight meanwhile, so a
+ * script restarts the daemon with traffic in flight however late it runs,
+ * and never twice without traffic through the daemon started between.
  * -u A (both sides): open-ended, for a move whose length nobody knows (a
  * live migration's copy takes one to several minutes under emulation): the
  * client streams until its endpoint has re-attached, or has followed its
@@ -257,11 +258,38 @@ static void sv_cancel_posted(mx_endpoint_t ep, const struct sv_opts *o, struct s
 	}
 }
 
+static long sv_file_size(const char *path)
+{
+	FILE *f = fopen(path, "rb");
+	long n = -1;
+
+	if (f && fseek(f, 0, SEEK_END) == 0)
+		n = ftell(f);
+	if (f)
+		fclose(f);
+	return n;
+}
+
+/* -G/-g: at a gate, wait (bounded) until the script opened it. */
+static void sv_gate(const struct sv_opts *o, uint32_t i, uint32_t *g)
+{
+	if (!o->gate_file || *g >= o->ngates || i != o->gates[*g])
+		return;
+	printf("it_survive: gate %u at message %u\n", *g, i);
+	fflush(stdout);
+	for (uint64_t end = sv_now_ms() + SV_WAIT_MS; sv_now_ms() < end;) {
+		if (sv_file_size(o->gate_file) > (long)*g)
+			break;
+		usleep(20000);
+	}
+	(*g)++;
+}
+
 static void sv_server(mx_endpoint_t ep, const struct sv_opts *o)
 {
 	struct sv_slot rx[SV_WMAX], tx[SV_WMAX];
 	uint64_t last = sv_now_ms(), stall = 0, t;
-	uint32_t i, k, n = o->until ? UINT32_MAX : o->n;
+	uint32_t i, k, g = 0, n = o->until ? UINT32_MAX : o->n;
 	mx_status_t st;
 
 	sv_slots(o, rx, tx);
@@ -273,6 +301,7 @@ static void sv_server(mx_endpoint_t ep, const struct sv_opts *o)
 		struct sv_slot *r = &rx[i % o->w], *s = &tx[i % o->w];
 		mx_endpoint_addr_t src;
 
+		sv_gate(o, i, &g);
 		if (!sv_wait(ep, &r->req, &st, "receive", i))
 			break;
 		r->busy = false;
@@ -302,33 +331,6 @@ static void sv_server(mx_endpoint_t ep, const struct sv_opts *o)
 	printf("it_survive: server took %u messages\n", i);
 	sv_counters(ep, "server", stall);
 	sv_slots_free(o, rx, tx);
-}
-
-static long sv_file_size(const char *path)
-{
-	FILE *f = fopen(path, "rb");
-	long n = -1;
-
-	if (f && fseek(f, 0, SEEK_END) == 0)
-		n = ftell(f);
-	if (f)
-		fclose(f);
-	return n;
-}
-
-/* -G/-g: at a gate, wait (bounded) until the script opened it. */
-static void sv_gate(const struct sv_opts *o, uint32_t i, uint32_t *g)
-{
-	if (!o->gate_file || *g >= o->ngates || i != o->gates[*g])
-		return;
-	printf("it_survive: gate %u at message %u\n", *g, i);
-	fflush(stdout);
-	for (uint64_t end = sv_now_ms() + SV_WAIT_MS; sv_now_ms() < end;) {
-		if (sv_file_size(o->gate_file) > (long)*g)
-			break;
-		usleep(20000);
-	}
-	(*g)++;
 }
 
 /*
@@ -553,7 +555,8 @@ int main(int argc, char **argv)
 	    (o.until && o.until < o.w) || o.clients > SV_CLIENTS_MAX || o.id > SV_CLIENTS_MAX ||
 	    (o.clients && (o.client || o.until))) {
 		fprintf(stderr, "usage: it_survive -s [-e EP] | -c -d HOST:EP [-n N] [-w W] "
-				"[-m MIN] [-S MAX] [-p P] [-u A (A >= W)] [-k K (server) | -i ID (client)]\n");
+				"[-m MIN] [-S MAX] [-p P] [-u A (A >= W)] [-k K (server) | -i ID (client)] "
+				"[-G FILE -g I[,J...] (server)]\n");
 		return 2;
 	}
 	it_init();

@@ -16,8 +16,9 @@
 # directions (b's daemon is the sender's for the client's messages and
 # the receiver's for the echoes).  wire_ns_restart_accept restarts a,
 # whose endpoint only accepted the connection (never connected out),
-# with every size class: its peer's daemon, which stays up, must connect
-# again on its own (daemon/wire/README.md).  wire_ns_restart_slow keeps b's
+# with every size class, each time while the echo side waits at a gate:
+# its peer's daemon, which stays up, must connect again on its own after
+# each restart (daemon/wire/README.md).  wire_ns_restart_slow keeps b's
 # daemon down 10 s after each stop, longer than the ~6 s of silence after
 # which a peer was once given up on: a stopping daemon says it is leaving,
 # and its peer waits for it (mxoe_life.c; counters leaves, peers_away); a
@@ -35,16 +36,30 @@ ns_add a; ns_add b
 ns_veth a va b vb
 ns_daemon a va
 ns_daemon b vb
-ns_run a timeout 500 "$MXW_SURVIVE" -s -e 1 -n $N -w 8 -m $MIN -S $MAX > "$DIR/echo.log" 2>&1 &
+# Restarting a, the echo side waits at messages 100, 300 and 500 until
+# the restart is made (-G/-g, as in ns_restart_middle.sh): the client's
+# window is in flight to a's daemon then, and each restart comes after
+# traffic through the daemon started before it, however late this shell
+# runs (it once lagged the stream, two restarts fell at the same round
+# trip, and b's daemon connected again twice, not three times)
+GATE=()
+if [ "$HOST" = a ]; then
+	: > "$DIR/gate"
+	GATE=(-G "$DIR/gate" -g 100,300,500)
+fi
+ns_run a timeout 500 "$MXW_SURVIVE" -s -e 1 -n $N -w 8 -m $MIN -S $MAX "${GATE[@]}" > "$DIR/echo.log" 2>&1 &
 echo_pid=$!
 ns_run b timeout 500 "$MXW_SURVIVE" -c -d a:1 -n $N -w 8 -m $MIN -S $MAX -p 1 > "$DIR/client.log" 2>&1 &
 client_pid=$!
+
+# trips: round trips the client verified so far
+trips() { sed -n 's/.*: \([0-9]*\)\/[0-9]* round trips verified/\1/p' "$DIR/client.log" | tail -1; }
 
 # wait_trips K: the client verified at least K round trips
 wait_trips() {
 	local k=$1 got
 	for _ in $(seq 6000); do
-		got=$(sed -n 's/.*: \([0-9]*\)\/[0-9]* round trips verified/\1/p' "$DIR/client.log" | tail -1)
+		got=$(trips)
 		[ "${got:-0}" -ge "$k" ] && return 0
 		kill -0 $client_pid 2>/dev/null || return 1
 		sleep 0.02
@@ -52,31 +67,58 @@ wait_trips() {
 	return 1
 }
 
-# restart HOST SIGNAL: stop HOST's daemon with SIGNAL, start it again
+# wait_gate I: the echo side waits at its gate I
+wait_gate() {
+	for _ in $(seq 6000); do
+		grep -q "gate $1 at" "$DIR/echo.log" && return 0
+		kill -0 $client_pid 2>/dev/null && kill -0 $echo_pid 2>/dev/null || break
+		sleep 0.02
+	done
+	grep -q "gate $1 at" "$DIR/echo.log"
+}
+
+# restart HOST SIGNAL: stop HOST's daemon with SIGNAL, start it again;
+# DOWN_AT: the round trips verified once it was down
+DOWN_AT=0
 restart() {
 	local h=$1 sig=$2 pid
 	eval "pid=\$PID_$h"
 	kill -"$sig" "$pid"
 	for _ in $(seq 100); do kill -0 "$pid" 2>/dev/null || break; sleep 0.05; done
 	kill -0 "$pid" 2>/dev/null && ns_fail "daemon $h did not stop on SIG$sig"
+	DOWN_AT=$(trips)
 	mv "$DIR/$h.log" "$DIR/$h.$sig.log"
 	[ "$sig" = KILL ] && rm -f "$DIR/$h.sock" "$DIR/$h.ctl"
 	[ "$GAP" -gt 0 ] && sleep "$GAP"
 	if [ "$h" = a ]; then ns_daemon a va; else ns_daemon b vb; fi
-	echo "restarted $h's daemon (SIG$sig) after $(sed -n 's/.*: \([0-9]*\)\/.*/\1/p' "$DIR/client.log" | tail -1) round trips"
+	echo "restarted $h's daemon (SIG$sig) after $(trips) round trips"
 }
 
 # 8 in flight each way: a restart finds messages (with -m 65536 pulls)
 # under way (the counters below show them).  Each must come while the
-# stream still runs, or it tests nothing.
+# stream still runs, or it tests nothing.  Restarting b (no gate), the
+# stream goes on at each restart at whatever point this shell comes, but
+# never before 20 round trips more than were verified when the daemon
+# before went down (at most the window's 8 complete without it), so the
+# client came back to the daemon started before: a lagging shell made
+# two restarts in a row otherwise (as it did restarting a), and a daemon
+# stopped before it held any partner tells no one it leaves (peers_away).
+i=0
 for r in "100 $HOST TERM" "300 $HOST KILL" "500 $HOST TERM"; do
 	set -- $r
 	step=$1
 	shift
-	wait_trips $step || ns_fail "stream stalled before $step round trips: $(tail -3 "$DIR/client.log")"
+	if [ ${#GATE[@]} -gt 0 ]; then
+		wait_gate $i || ns_fail "the echo side never reached gate $i: $(tail -n 2 "$DIR/client.log" "$DIR/echo.log")"
+	else
+		[ $((${DOWN_AT:-0} + 20)) -gt "$step" ] && step=$((${DOWN_AT:-0} + 20))
+		wait_trips $step || ns_fail "stream stalled before $step round trips: $(tail -3 "$DIR/client.log")"
+	fi
 	restart "$@"
 	kill -0 $client_pid 2>/dev/null && ! grep -q "client verified" "$DIR/client.log" ||
 		ns_fail "the stream ended before the restart of $1's daemon (too fast to test)"
+	[ ${#GATE[@]} -gt 0 ] && printf x >> "$DIR/gate"
+	i=$((i + 1))
 done
 wait $client_pid; crc=$?
 wait $echo_pid; erc=$?
