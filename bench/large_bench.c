@@ -39,6 +39,11 @@ struct where {
 	uint64_t addr;
 };
 
+/* The sender's FIN naps (lib/pair_nap.c), told at the end. */
+struct naps {
+	uint32_t naps, misses;
+};
+
 static double now_s(void)
 {
 	struct timespec ts;
@@ -73,6 +78,7 @@ static void sender(int rd, int wr, uint32_t size, int iters, int nphase, int rou
 	mx_endpoint_t ep;
 	mx_segment_t seg = { buf, size };
 	mx_request_t r[2];
+	struct naps n;
 	char go;
 
 	if (!buf || read(rd, &h, sizeof(h)) != sizeof(h) || mx_init() != MX_SUCCESS ||
@@ -97,6 +103,10 @@ static void sender(int rd, int wr, uint32_t size, int iters, int nphase, int rou
 			wait_ok(ep, &r[i % 2]);
 	}
 	if (read(rd, &go, 1) != 1)
+		die("sender pipe");
+	n.naps = mxb_counter(ep, "Sleeps until a pair-channel FIN was due (no bell asked)");
+	n.misses = mxb_counter(ep, "FIN naps that ended before their FIN");
+	if (write(wr, &n, sizeof(n)) != sizeof(n))
 		die("sender pipe");
 	mx_close_endpoint(ep);
 	mx_finalize();
@@ -134,14 +144,19 @@ static double baseline(const struct where *w, uint8_t *buf, uint32_t size, int i
 
 /* The receiver's own counts per message: how often it slept, how often it
  * rang the daemon, how many messages came announced in a pair channel
- * (read with no daemon hop, lib/pair_rndv.c). */
+ * (read with no daemon hop, lib/pair_rndv.c), and how many of their FINs
+ * it wrote without waking the sender (it napped: lib/pair_nap.c) or woke
+ * it with. */
 static void receiver_counts(mx_endpoint_t ep, const char *name, int msgs)
 {
 	printf("  %-12s receiver: %.2f sleeps, %.2f daemon kicks per message; "
-	       "%u of %d announced in the pair channel\n", name,
+	       "%u of %d announced in the pair channel; FINs: %u without a wake-up, "
+	       "%u woke the sender\n", name,
 	       (double)mxb_counter(ep, "Blocking sleeps") / msgs,
 	       (double)mxb_counter(ep, "Doorbell kicks") / msgs,
-	       mxb_counter(ep, "Large messages read from a pair peer, no daemon hop"), msgs);
+	       mxb_counter(ep, "Large messages read from a pair peer, no daemon hop"), msgs,
+	       mxb_counter(ep, "Pair-channel FINs written without a wake-up"),
+	       mxb_counter(ep, "Pair-channel FINs that woke their sender"));
 }
 
 static int cmp_double(const void *a, const void *b)
@@ -181,6 +196,7 @@ int main(int argc, char **argv)
 	mx_endpoint_addr_t a;
 	struct hello h;
 	struct where w;
+	struct naps n = { 0, 0 };
 	uint8_t *buf = malloc(size);
 	pid_t kid;
 
@@ -221,7 +237,7 @@ int main(int argc, char **argv)
 		for (int p = 0; p < nphase; p++)
 			secs[p][q] = receive(ep[p], buf, size, iters);
 	}
-	if (write(down[1], "g", 1) != 1)
+	if (write(down[1], "g", 1) != 1 || read(up[0], &n, sizeof(n)) != sizeof(n))
 		die("pipe");
 	waitpid(kid, NULL, 0);
 	printf("size %u B, %d messages x %d rounds; process_vm_readv baseline %.2f GB/s best, "
@@ -236,6 +252,8 @@ int main(int argc, char **argv)
 		       100. * best(base, rounds) / best(secs[p], rounds), 100. * median(ratio, rounds));
 		receiver_counts(ep[p], names[p], rounds * iters);
 	}
+	printf("  sender: %u naps until a FIN was due, %u of them ended before it\n", n.naps,
+	       n.misses);
 	for (int p = 0; p < nphase; p++)
 		mx_close_endpoint(ep[p]);
 	mx_finalize();

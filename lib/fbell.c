@@ -72,6 +72,7 @@ void mxl_fbell_prepare(struct mx_endpoint *ep, uint32_t gen0)
 	struct mxl_fbell *f = &ep->fbell;
 
 	f->n = 0;
+	f->until_ns = 0;
 	put(f, &ep->wake_gen, gen0, true);
 	/* Under the lock, as every nudge: one made after this ends the sleep. */
 	put(f, &ep->nudge_word, atomic_load_explicit(&ep->nudge_word, memory_order_relaxed), true);
@@ -104,6 +105,11 @@ int mxl_fbell_wait(struct mx_endpoint *ep, int timeout_ms, int *woken)
 	if (ts.tv_nsec >= 1000000000L) {
 		ts.tv_sec++;
 		ts.tv_nsec -= 1000000000L;
+	}
+	if (f->until_ns && f->until_ns < (uint64_t)ts.tv_sec * 1000000000ull + (uint64_t)ts.tv_nsec) {
+		ts.tv_sec = (time_t)(f->until_ns / 1000000000ull);
+		ts.tv_nsec = (long)(f->until_ns % 1000000000ull);
+		capped = false; /* a FIN nap's end (pair_nap.c), not the cap */
 	}
 	r = syscall(SYS_futex_waitv, f->w, f->n, 0, &ts, CLOCK_MONOTONIC);
 	if (r >= 0) {

@@ -34,6 +34,9 @@ enum { MXL_FB_NONE = -1, MXL_FB_MOVED = -2, MXL_FB_OFF = -3 };
 struct mxl_fbell {
 	struct futex_waitv w[MXL_FBELL_MAX];
 	uint32_t n;
+	uint64_t until_ns;              /* CLOCK_MONOTONIC end of a FIN nap, sooner
+					 * than the wait's timeout (0: none; set
+					 * after mxl_fbell_prepare, which clears it) */
 	struct {
 		uint8_t peer_ep;        /* ep->lp index of the channel */
 		uint32_t id;            /* its pair id when we slept */

@@ -156,8 +156,9 @@ struct mxl_req {
 	uint32_t win_off;
 	bool win_pending;
 	bool windowed;          /* counted in mxl_windows (issue.c) */
-	/* receive of a rendezvous */
+	/* receive of a rendezvous (and a pair-channel one's send: its handle) */
 	uint32_t rndv_handle;
+	uint64_t rndv_at;       /* pair-channel send: when announced (pair_nap.c) */
 	uint32_t pull_len;
 	struct mxl_wire_rndv wire; /* from a native node: pulled again after a re-attach */
 	/* single copy done by us (pull_direct.c): PULL_FIN owed to the daemon */
@@ -210,6 +211,7 @@ enum mxl_counter {
 	MXL_CNT_PEER_REMAP, MXL_CNT_RESEND_HELD,
 	MXL_CNT_PAIR_RESENT, MXL_CNT_PAIR_DAEMON_HELD,
 	MXL_CNT_PAIR_RNDV_SENT, MXL_CNT_PAIR_RNDV_COPIED, MXL_CNT_PAIR_RNDV_FAILED,
+	MXL_CNT_PAIR_FIN_NAP, MXL_CNT_PAIR_NAP_MISS, MXL_CNT_PAIR_FIN_QUIET, MXL_CNT_PAIR_FIN_BELL,
 	MXL_CNT_WIRE_REPULL, MXL_CNT_WIRE_CONNECT_BACK,
 	MXL_CNT_MAX
 };
@@ -261,6 +263,17 @@ struct mxl_pair {
 	struct mxl_list rndv_out;       /* our sends announced, waiting for a FIN */
 	struct mxn_pair_fin *fin_wait;  /* FINs waiting for tx room, in order */
 	uint32_t nfin_wait, fin_cap;
+	/* FIN naps (pair_nap.c): as sender, when the peer's FINs come ... */
+	uint64_t fin_last_ns;           /* its done_ns of the last FIN (0: none usable) */
+	uint32_t fin_rate[4];           /* ns per MiB of its last back-to-back copies */
+	uint32_t fin_nrate;             /* samples taken (the ring's index) */
+	uint32_t nap_handle;            /* the send our last nap waited for ... */
+	bool nap_valid;                 /* ... if that nap has not seen a FIN since */
+	uint32_t nap_miss;              /* naps in a row that ended before it */
+	bool fin_quiet;                 /* this sleep asks for no FIN bell */
+	/* ... and as receiver, what a napping peer is owed */
+	bool tx_msg_unpushed;           /* a slot other than a FIN since the last push */
+	bool bell_owed;                 /* a FIN pushed without its bell */
 };
 
 /* The seq of the rx slot we expect next.  Acquire pairs with the peer's
@@ -696,6 +709,15 @@ bool mxl_pair_rndv_fin(struct mx_endpoint *ep, struct mxl_pair *p, const struct 
 /* Copy the matched rendezvous pr into r (status, handle, pull_len set) and
  * answer the FIN; completes r.  A DISCARD only answers. */
 void mxl_pair_rndv_pull(struct mx_endpoint *ep, struct mxl_req *r, const struct mxl_prndv *pr);
+/* FIN naps (pair_nap.c): as sender, a FIN of r stamped done_ns by the
+ * peer; before a futex sleep, the end of its nap (0: none), each channel
+ * that may write its FINs without a bell marked (p->fin_quiet) for
+ * mxl_pair_arm; as receiver, whether a push of FINs alone may skip the
+ * bell (counted). */
+#define MXL_NAP_MISSES 4u /* naps again past a FIN's due time before its bell */
+void mxl_pair_nap_fin(struct mxl_pair *p, const struct mxl_req *r, uint64_t done_ns);
+uint64_t mxl_pair_nap(struct mx_endpoint *ep);
+bool mxl_pair_fin_quiet(struct mx_endpoint *ep, struct mxl_pair *p);
 /* Issue FINs that waited for room; p is going: fail our announced sends. */
 void mxl_pair_rndv_flush(struct mx_endpoint *ep, struct mxl_pair *p);
 void mxl_pair_rndv_free(struct mx_endpoint *ep, struct mxl_pair *p);

@@ -748,12 +748,24 @@ static int room(struct mx_endpoint *ep, struct mxl_pair *p, bool queued, uint32_
 }
 
 /* prod over every slot published so far: for a sleeping peer (its futex
- * word, its event index); a spinning one took them from their seq. */
+ * word, its event index); a spinning one took them from their seq.  A peer
+ * napping until its FIN is due (pair_nap.c) gets FINs alone without a
+ * bell, and the bell with our next other slot should it still sleep (its
+ * index was crossed by the quiet push, so that one would not ring). */
 static void pair_push(struct mx_endpoint *ep, struct mxl_pair *p)
 {
+	bool fins_only = !p->tx_msg_unpushed, owed = p->bell_owed && !fins_only;
+
 	p->tx_pushed = p->tx.prod_pvt;
-	if (mxn_ring_push(&p->tx))
-		bell_data(ep, p);
+	p->tx_msg_unpushed = false;
+	if (!mxn_ring_push(&p->tx) && !owed)
+		return;
+	p->bell_owed = fins_only && mxl_pair_fin_quiet(ep, p);
+	if (p->bell_owed)
+		return;
+	if (fins_only)
+		ep->counters[MXL_CNT_PAIR_FIN_BELL]++;
+	bell_data(ep, p);
 }
 
 /*
@@ -785,6 +797,7 @@ int mxl_pair_put(struct mx_endpoint *ep, struct mxl_pair *p, struct mxn_pair_slo
 		memcpy(p->tx_data + off, data, len);
 	}
 	slot_publish(&p->tx_slots[p->tx.prod_pvt & p->tx.mask], s, p->tx.prod_pvt);
+	p->tx_msg_unpushed |= s->type != MXN_PAIR_FIN;
 	p->tx_end[p->tx.prod_pvt & p->tx.mask] = p->data_head;
 	p->tx.prod_pvt++;
 	/* prod may lag the slots by at most a ring (pair.h "Trust"): a
@@ -1011,10 +1024,12 @@ bool mxl_pair_arm(struct mx_endpoint *ep, bool futex)
 
 		if (p->broken)
 			continue;
-		/* How we sleep, before the fence of the arm (see bell_data). */
+		/* How we sleep, before the fence of the arm (see bell_data;
+		 * fin_quiet: mxl_pair_nap just before). */
 		atomic_store_explicit(MXN_ATOMIC(&p->rx.ctl->flags),
 				      (futex ? MXN_RINGF_FUTEX : 0u) |
-					      (p->proc ? MXN_RINGF_PAIR_RNDV : 0u),
+					      (p->proc ? MXN_RINGF_PAIR_RNDV : 0u) |
+					      (futex && p->fin_quiet ? MXN_RINGF_FIN_QUIET : 0u),
 				      memory_order_relaxed);
 		more |= pair_arm(ep, p);
 	}

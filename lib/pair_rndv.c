@@ -93,6 +93,7 @@ int mxl_pair_rndv_send(struct mx_endpoint *ep, struct mxl_lpeer *lp, struct mxl_
 	p->rndv_next++;
 	lp->tx_p++;
 	r->rndv_handle = a.handle;
+	r->rndv_at = mxl_now_ns();
 	r->state |= MXL_RS_PAIR_RNDV;
 	mxl_list_add_tail(&p->rndv_out, &r->link);
 	ep->counters[MXL_CNT_PAIR_RNDV_SENT]++;
@@ -128,6 +129,7 @@ bool mxl_pair_rndv_fin(struct mx_endpoint *ep, struct mxl_pair *p, const struct 
 
 		if (r->rndv_handle != f.handle)
 			continue;
+		mxl_pair_nap_fin(p, r, f.done_ns);
 		r->status.xfer_length = f.status != MXN_ST_OK ? 0
 					: f.xfer_length < r->total ? f.xfer_length
 								   : (uint32_t)r->total;
@@ -154,7 +156,9 @@ static int put_fin(struct mx_endpoint *ep, struct mxl_pair *p, const struct mxn_
 static void fin(struct mx_endpoint *ep, struct mxl_pair *p, uint32_t handle, uint8_t st,
 		uint32_t moved)
 {
-	struct mxn_pair_fin f = { .handle = handle, .xfer_length = moved, .status = st };
+	/* done_ns: when the sender's next FIN is due (pair_nap.c) */
+	struct mxn_pair_fin f = { .handle = handle, .xfer_length = moved, .status = st,
+				  .done_ns = mxl_now_ns() };
 
 	if (!p->nfin_wait && put_fin(ep, p, &f) != -EAGAIN)
 		return; /* sent, or the channel broke: its sender hears PAIR_CLOSED */

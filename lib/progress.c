@@ -60,6 +60,10 @@ const char *const mxl_counter_names[MXL_CNT_MAX] = {
 	[MXL_CNT_PAIR_RNDV_SENT] = "Large sends announced in a pair channel",
 	[MXL_CNT_PAIR_RNDV_COPIED] = "Large messages read from a pair peer, no daemon hop",
 	[MXL_CNT_PAIR_RNDV_FAILED] = "Pair-channel rendezvous failed (peer gone or changed)",
+	[MXL_CNT_PAIR_FIN_NAP] = "Sleeps until a pair-channel FIN was due (no bell asked)",
+	[MXL_CNT_PAIR_NAP_MISS] = "FIN naps that ended before their FIN",
+	[MXL_CNT_PAIR_FIN_QUIET] = "Pair-channel FINs written without a wake-up",
+	[MXL_CNT_PAIR_FIN_BELL] = "Pair-channel FINs that woke their sender",
 	[MXL_CNT_WIRE_REPULL] = "Native Open-MX rendezvous pulls waiting for their sender again",
 	[MXL_CNT_WIRE_CONNECT_BACK] = "Native Open-MX nodes that had connected to us, connected to again",
 };

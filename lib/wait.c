@@ -124,12 +124,13 @@ static void cond_sleep(struct mx_endpoint *ep, uint64_t deadline)
 }
 
 /* A futex sleep (fbell.c) instead of the transport's wait. */
-static int futex_sleep(struct mx_endpoint *ep, int ms, uint32_t gen0)
+static int futex_sleep(struct mx_endpoint *ep, int ms, uint64_t nap_until, uint32_t gen0)
 {
 	int r, woken;
 
 	ep->counters[MXL_CNT_FUTEX_SLEEP]++;
 	mxl_fbell_prepare(ep, gen0);
+	ep->fbell.until_ns = nap_until;
 	/* seq_cst: orders this store before mx_wakeup's load of it against
 	 * its wake_gen increment (a store-load pair): either it sees us
 	 * sleeping and wakes wake_gen, or futex_waitv sees the new gen. */
@@ -142,10 +143,11 @@ static int futex_sleep(struct mx_endpoint *ep, int ms, uint32_t gen0)
 	return r;
 }
 
-/* The one thread sleeping on the doorbell.  Returns false when a wakeup
+/* The one thread sleeping on the doorbell (a futex sleep ends at nap_until
+ * at the latest when not 0: pair_nap.c).  Returns false when a wakeup
  * since gen0 ends the wait. */
 static bool doorbell_sleep(struct mx_endpoint *ep, uint64_t now, uint64_t deadline,
-			   uint32_t gen0, bool futex)
+			   uint32_t gen0, bool futex, uint64_t nap_until)
 {
 	bool nap = !mxl_list_empty(&ep->backlog) || mxl_sends_wait() || ep->unexp_stalled;
 	bool nudged;
@@ -158,7 +160,7 @@ static bool doorbell_sleep(struct mx_endpoint *ep, uint64_t now, uint64_t deadli
 	 * endpoints of the process free, and a stalled ring for a receive from
 	 * another thread; none of it is an event: nap briefly. */
 	if (futex) {
-		r = futex_sleep(ep, sleep_ms(now, deadline, nap), gen0);
+		r = futex_sleep(ep, sleep_ms(now, deadline, nap), nap_until, gen0);
 	} else {
 		mxl_unlock(ep);
 		r = ep->t.ops->wait(&ep->t, sleep_ms(now, deadline, nap), ep->wake_fd);
@@ -226,7 +228,7 @@ bool mxl_wait_until(struct mx_endpoint *ep, uint32_t timeout_ms,
 		    bool (*pred)(struct mx_endpoint *ep, void *arg), void *arg)
 {
 	uint32_t gen0 = atomic_load(&ep->wake_gen);
-	uint64_t t = 0, deadline = UINT64_MAX, spin_end = 0, prev = 0, due;
+	uint64_t t = 0, deadline = UINT64_MAX, spin_end = 0, prev = 0, due, nap_until;
 	/* Without a timeout and without spinning no clock is needed (but
 	 * for a sleep that a retry or a resend cuts short). */
 	bool clock = timeout_ms != MX_INFINITE || !mxn_spin_never(&ep->spin), started = false;
@@ -283,6 +285,9 @@ bool mxl_wait_until(struct mx_endpoint *ep, uint32_t timeout_ms,
 		 * a backlog waiting for that room asks for them too.  How we
 		 * sleep goes with it, before the fence of the arm (fbell.c). */
 		futex = mxl_fbell_usable(ep);
+		/* A FIN due soon wakes us on our own timer, not by its bell
+		 * (before the arm, which says MXN_RINGF_FIN_QUIET). */
+		nap_until = futex ? mxl_pair_nap(ep) : 0;
 		atomic_store_explicit(MXN_ATOMIC(&ep->evt.ctl->flags),
 				      (mxl_list_empty(&ep->backlog) && !ep->flushing
 					       ? 0u
@@ -298,7 +303,7 @@ bool mxl_wait_until(struct mx_endpoint *ep, uint32_t timeout_ms,
 		due = sleep_until(ep, deadline);
 		if (!clock && due != UINT64_MAX)
 			t = mxl_now_ns();
-		if (!doorbell_sleep(ep, t, due, gen0, futex)) {
+		if (!doorbell_sleep(ep, t, due, gen0, futex, nap_until)) {
 			mxl_progress(ep);
 			return pred(ep, arg);
 		}

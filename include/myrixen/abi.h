@@ -117,6 +117,13 @@ _Static_assert(offsetof(struct mxn_ring_ctl, flags) == 8, "flags");
  * pidfd from the daemon and copies large messages itself.  A lie only
  * fails the liar's own receives. */
 #define MXN_RINGF_PAIR_RNDV 0x8u
+/* Pair channel, local transport: the consumer of this direction sleeps on
+ * its own timer until a rendezvous FIN it waits for is due (pair.h
+ * "Rendezvous", lib/pair_nap.c): a push of FINs alone wakes nobody, the
+ * next push of any other slot rings even when its index was crossed.  A
+ * hint within ABI 9: a producer that ignores it rings as before, one that
+ * never sees it set rings as before. */
+#define MXN_RINGF_FIN_QUIET 0x10u
 _Static_assert(offsetof(struct mxn_ring_ctl, cons) == 64, "cons");
 _Static_assert(offsetof(struct mxn_ring_ctl, cons_event) == 68, "cons_event");
 

@@ -86,6 +86,16 @@
  * violation; a receiver that lies in a FIN only loses its own data.  A
  * channel that closes or breaks completes the sender's outstanding
  * rendezvous with an error; a sender that died fails the copy.
+ * FIN naps (within ABI 9: a FIN's done_ns was padding written 0, a flag no
+ * older library sets): a sender with two rendezvous or more announced in
+ * the channel, the receiver busy with the next one after each FIN, may
+ * sleep on its own timer until the oldest one's FIN is due (from done_ns,
+ * the receiver's own clock, of earlier FINs) and say MXN_RINGF_FIN_QUIET:
+ * the receiver then writes that FIN without a wake-up, and rings with its
+ * next other slot.  A sender whose nap ends before the FIN naps again a
+ * short step, then asks for the bell; with one rendezvous outstanding (a
+ * ping-pong) it never naps.  A lying done_ns only moves the liar's own
+ * FINs' completion, by a bounded nap.
  *
  * Xen: two guests of one host share no memory the daemon could hand over,
  * so the channel is the guests' own: the same layout in pages side 0's
@@ -144,7 +154,11 @@ struct mxn_pair_fin {
 	uint32_t handle;
 	uint32_t xfer_length;     /* bytes moved */
 	uint8_t status;           /* MXN_ST_* */
-	uint8_t pad[23];
+	uint8_t pad[7];
+	uint64_t done_ns;         /* the receiver's CLOCK_MONOTONIC when it
+				   * answered (0: not said, as before): moves
+				   * only the sender's FIN naps */
+	uint8_t pad2[8];
 };
 _Static_assert(sizeof(struct mxn_pair_rndv) == MXN_TINY_MAX, "mxn_pair_rndv size");
 _Static_assert(sizeof(struct mxn_pair_fin) == MXN_TINY_MAX, "mxn_pair_fin size");

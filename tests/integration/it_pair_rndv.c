@@ -12,6 +12,13 @@
  *  sync       a 4 MiB mx_issend goes the same way (no daemon hop) and still
  *             completes only once the receiver matched it: not while it
  *             waits unexpected; a small mx_issend keeps the daemon's path;
+ *  nap        FIN naps (lib/pair_nap.c): a FIN of a send announced before
+ *             the previous one is a copy-time sample; with one send out
+ *             the sender keeps the bell, with two it naps and says
+ *             MXN_RINGF_FIN_QUIET, so the receiver writes that FIN without
+ *             a wake-up, and rings with its next message (the bell it
+ *             owes); naps that keep missing their FIN give way to the
+ *             bell; a FIN stamped in the future gives no estimate;
  *  refused    a receiver that does not copy for itself
  *             (MYRIXEN_SINGLE_COPY=0) gets its large messages through the
  *             daemon as before;
@@ -256,6 +263,129 @@ static void test_sync(void)
 	IT_OK(mx_close_endpoint(e2));
 }
 
+/* e1's channel to e2, under e1's lock (the caller unlocks). */
+static struct mxl_pair *locked_pair(mx_endpoint_t e1)
+{
+	mxl_lock(e1);
+	return e1->lp[E2].pair;
+}
+
+/* e1 has s_a then s_b out (two): the nap decision, white box, with a
+ * copy-time sample set by hand (the measured one depends on the host). */
+static uint64_t nap_now(mx_endpoint_t e1)
+{
+	struct mxl_pair *p = locked_pair(e1);
+	uint64_t until;
+
+	p->fin_last_ns = mxl_now_ns();
+	p->fin_rate[0] = 1000000; /* 1 ms per MiB: 4.5 ms for 4 MiB */
+	p->fin_nrate = 1;
+	until = mxl_pair_nap(e1);
+	mxl_unlock(e1);
+	return until;
+}
+
+static void test_nap(void)
+{
+	static uint8_t sb[BIG], rb[BIG];
+	mx_endpoint_t e1 = it_open(E1), e2 = it_open(E2);
+	mx_endpoint_addr_t a2 = it_connect(e1, E2), a1 = it_connect(e2, E1);
+	mx_segment_t ss = { sb, BIG }, rs = { rb, BIG };
+	uint32_t tiny = 0x5eed, got = 0;
+	mx_segment_t ts = { &tiny, sizeof(tiny) }, gs = { &got, sizeof(got) };
+	long long quiet0, fbell0, bell0, send0, miss0;
+	mx_request_t s[5], r, t, g;
+	struct mxl_req fake;
+	struct mxl_pair *p;
+	mx_status_t st;
+	uint64_t until;
+
+	IT_CHECK(await_flag(e1, e2, E2));
+	it_fill(sb, BIG, 0x99);
+	for (int i = 0; i < 3; i++)
+		IT_OK(mx_isend(e1, &ss, 1, a2, 0x990 + (uint64_t)i, NULL, &s[i]));
+	/* two FINs: the second send was announced before the first FIN */
+	for (int i = 0; i < 2; i++) {
+		memset(rb, 0, BIG);
+		IT_OK(mx_irecv(e2, &rs, 1, 0x990 + (uint64_t)i, MX_MATCH_MASK_NONE, NULL, &r));
+		IT_CHECK(it_wait(e2, &r, &st) == 0 && st.code == MX_STATUS_SUCCESS);
+		IT_CHECK(it_verify(rb, BIG, 0x99) < 0);
+		IT_CHECK(it_wait(e1, &s[i], &st) == 0 && st.code == MX_STATUS_SUCCESS);
+	}
+	p = locked_pair(e1);
+	IT_EQ(p->fin_nrate, 1); /* the first FIN had nothing before it */
+	IT_CHECK(p->fin_last_ns != 0);
+	mxl_unlock(e1);
+	/* one out (s[2]): a ping-pong keeps the bell */
+	IT_EQ(nap_now(e1), 0);
+	IT_EQ(lcounter(e1, MXL_CNT_PAIR_FIN_NAP), 0);
+	/* two out: a nap, and the receiver is told */
+	IT_OK(mx_isend(e1, &ss, 1, a2, 0x993, NULL, &s[3]));
+	until = nap_now(e1);
+	IT_CHECK(until != 0);
+	IT_EQ(lcounter(e1, MXL_CNT_PAIR_FIN_NAP), 1);
+	p = locked_pair(e1);
+	IT_CHECK(p->fin_quiet);
+	IT_CHECK(!mxl_pair_arm(e1, true));
+	IT_CHECK(atomic_load(MXN_ATOMIC(&p->rx.ctl->flags)) & MXN_RINGF_FIN_QUIET);
+	mxl_unlock(e1);
+	/* e2 answers s[2]: no wake-up for that FIN ... */
+	quiet0 = lcounter(e2, MXL_CNT_PAIR_FIN_QUIET);
+	fbell0 = lcounter(e2, MXL_CNT_PAIR_FIN_BELL);
+	bell0 = lcounter(e2, MXL_CNT_PAIR_BELL);
+	IT_OK(mx_irecv(e2, &rs, 1, 0x992, MX_MATCH_MASK_NONE, NULL, &r));
+	IT_CHECK(it_wait(e2, &r, &st) == 0 && st.code == MX_STATUS_SUCCESS);
+	IT_EQ(lcounter(e2, MXL_CNT_PAIR_FIN_QUIET) - quiet0, 1);
+	IT_EQ(lcounter(e2, MXL_CNT_PAIR_FIN_BELL) - fbell0, 0);
+	IT_EQ(lcounter(e2, MXL_CNT_PAIR_BELL) - bell0, 0);
+	/* ... and its next message rings (e1 still sleeps as it armed) */
+	send0 = lcounter(e2, MXL_CNT_PAIR_SEND);
+	IT_OK(mx_isend(e2, &ts, 1, a1, 0x99f, NULL, &t));
+	IT_EQ(lcounter(e2, MXL_CNT_PAIR_SEND) - send0, 1);
+	IT_EQ(lcounter(e2, MXL_CNT_PAIR_BELL) - bell0, 1);
+	IT_CHECK(it_wait(e2, &t, &st) == 0 && st.code == MX_STATUS_SUCCESS);
+	mxl_lock(e1);
+	mxl_pair_disarm(e1);
+	mxl_unlock(e1);
+	IT_OK(mx_irecv(e1, &gs, 1, 0x99f, MX_MATCH_MASK_NONE, NULL, &g));
+	IT_CHECK(it_wait(e1, &g, &st) == 0 && st.code == MX_STATUS_SUCCESS);
+	IT_EQ(got, 0x5eed);
+	IT_CHECK(it_wait(e1, &s[2], &st) == 0 && st.code == MX_STATUS_SUCCESS);
+	IT_EQ(st.xfer_length, BIG);
+	/* two out again (s[3], s[4]), no FIN coming: naps, then the bell */
+	IT_OK(mx_isend(e1, &ss, 1, a2, 0x994, NULL, &s[4]));
+	miss0 = lcounter(e1, MXL_CNT_PAIR_NAP_MISS);
+	for (uint32_t i = 0; i <= MXL_NAP_MISSES; i++)
+		IT_CHECK(nap_now(e1) != 0);
+	IT_EQ(nap_now(e1), 0);
+	IT_EQ(lcounter(e1, MXL_CNT_PAIR_NAP_MISS) - miss0, MXL_NAP_MISSES + 1);
+	p = locked_pair(e1);
+	IT_CHECK(!p->fin_quiet);
+	IT_CHECK(!mxl_pair_arm(e1, true));
+	IT_CHECK(!(atomic_load(MXN_ATOMIC(&p->rx.ctl->flags)) & MXN_RINGF_FIN_QUIET));
+	mxl_pair_disarm(e1);
+	/* a FIN stamped in the future (or before its send): no estimate */
+	memset(&fake, 0, sizeof(fake));
+	fake.total = BIG;
+	mxl_pair_nap_fin(p, &fake, mxl_now_ns() + 10000000000ull);
+	IT_EQ(p->fin_last_ns, 0);
+	IT_EQ(mxl_pair_nap(e1), 0);
+	mxl_unlock(e1);
+	/* the rest goes through, byte for byte */
+	for (int i = 3; i < 5; i++) {
+		memset(rb, 0, BIG);
+		IT_OK(mx_irecv(e2, &rs, 1, 0x990 + (uint64_t)i, MX_MATCH_MASK_NONE, NULL, &r));
+		IT_CHECK(it_wait(e2, &r, &st) == 0 && st.code == MX_STATUS_SUCCESS);
+		IT_CHECK(it_verify(rb, BIG, 0x99) < 0);
+		IT_CHECK(it_wait(e1, &s[i], &st) == 0 && st.code == MX_STATUS_SUCCESS);
+		IT_EQ(st.xfer_length, BIG);
+	}
+	IT_EQ(lcounter(e2, MXL_CNT_PAIR_RNDV_COPIED), 5);
+	IT_EQ(lcounter(e2, MXL_CNT_PAIR_RNDV_FAILED), 0);
+	IT_OK(mx_close_endpoint(e1));
+	IT_OK(mx_close_endpoint(e2));
+}
+
 static void test_refused(void)
 {
 	static uint8_t sb[BIG], rb[BIG];
@@ -382,6 +512,7 @@ int main(void)
 	test_bypass();
 	test_fin_waits();
 	test_sync();
+	test_nap();
 	test_refused();
 	test_dead_receiver();
 	test_dead_sender();
