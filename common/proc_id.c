@@ -104,25 +104,32 @@ int mxc_proc_id_take(struct mxc_proc_id *id)
 	return 0;
 }
 
+/*
+ * No liveness poll on the way to 0 (it was a syscall of four on every large
+ * local message): the pid number can name another process only once this
+ * one was reaped, and then the status read fails; an exited one not yet
+ * reaped has no executable any more (the exe link fails), and its memory
+ * can no longer be read.  The pidfd only tells a failure's cause: gone
+ * (-ESRCH) or changed (-EPERM).
+ */
 int mxc_proc_id_check(const struct mxc_proc_id *id)
 {
 	char ids[MXC_PROC_IDS_MAX];
 	struct stat exe;
 	uid_t owner;
 	bool exe_ok;
-	int err = mxc_pidfd_alive(id->pidfd);
+	int err = read_ids(id->statusfd, ids, sizeof(ids));
 
 	if (!err)
-		err = read_ids(id->statusfd, ids, sizeof(ids));
-	if (!err)
 		err = snapshot(id, &owner, &exe, &exe_ok);
-	if (err)
-		return err;
-	if (strcmp(ids, id->ids) || owner != id->dump_owner)
-		return -EPERM;
-	if (id->exe_known && (!exe_ok || exe.st_dev != id->exe_dev || exe.st_ino != id->exe_ino))
-		return -EPERM;
-	return 0;
+	if (!err && (strcmp(ids, id->ids) || owner != id->dump_owner))
+		err = -EPERM;
+	if (!err && id->exe_known &&
+	    (!exe_ok || exe.st_dev != id->exe_dev || exe.st_ino != id->exe_ino))
+		err = -EPERM;
+	if (err && mxc_pidfd_alive(id->pidfd))
+		return -ESRCH;
+	return err;
 }
 
 void mxc_proc_id_close(struct mxc_proc_id *id)

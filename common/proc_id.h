@@ -8,7 +8,8 @@
  * and its executable.  myribackd takes one per client at accept
  * (daemon/local/principal.c); a library takes one of a pair-channel peer
  * from the descriptors the daemon hands over (lib/pair_rndv.c).  The check
- * is four syscalls, no path lookup but the exe link.  0 or -errno.
+ * is three syscalls, no path lookup but the exe link (the pidfd is polled
+ * only to tell a failure's cause).  0 or -errno.
  */
 #ifndef MYRIXEN_COMMON_PROC_ID_H
 #define MYRIXEN_COMMON_PROC_ID_H

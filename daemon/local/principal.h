@@ -6,7 +6,7 @@
  * so the kernel's own ptrace access check decides, never the daemon's
  * CAP_SYS_PTRACE: a process that exec'd a setuid program, or made itself
  * undumpable, is refused by the kernel.  mxd_principal_check() adds a
- * cheap per-transfer check (four syscalls, no path lookup but the exe
+ * cheap per-transfer check (three syscalls, no path lookup but the exe
  * link) that the process is still the one that opened (pidfd + /proc dir
  * and status fds taken at accept, so a reused pid never matches) with the
  * same uid/gid/groups lines, the same dumpable owner and the same

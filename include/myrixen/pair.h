@@ -77,7 +77,7 @@
  * pair message for "Order") whose data names the sender's segments (struct
  * mxn_vaddr_seg[nsegs], in its own address space) and a handle.  The
  * receiver, once a receive matches, checks the sender is still the process
- * the daemon vouched for (the daemon's own four checks, against what the
+ * the daemon vouched for (the daemon's own checks, against what the
  * fds showed when the channel opened: docs/security.md), reads the
  * segments with one process_vm_readv under its own credentials, and answers
  * MXN_PAIR_FIN (handle, status, bytes moved; not a message: not counted,
