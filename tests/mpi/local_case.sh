@@ -12,10 +12,13 @@ fi_info)
 	case_fi_info || exit 1
 	exit 0 ;;
 fi_pingpong)
-	timeout 60 fi_pingpong -p myrixen -e rdm -I 10 -S all >"$MYRIXEN_TEST_DIR/srv.log" 2>&1 &
+	# a port of its own: other runs on this host may be at it too
+	port=$((20000 + RANDOM % 20000))
+	timeout 60 fi_pingpong -p myrixen -e rdm -I 10 -S all -B $port >"$MYRIXEN_TEST_DIR/srv.log" 2>&1 &
 	srv=$!
-	sleep 0.5
-	timeout 60 fi_pingpong -p myrixen -e rdm -I 10 -S all 127.0.0.1 || { cat "$MYRIXEN_TEST_DIR/srv.log"; echo "FAIL: fi_pingpong client"; exit 1; }
+	fi_pingpong_listening $srv $port ||
+		{ cat "$MYRIXEN_TEST_DIR/srv.log"; echo "FAIL: fi_pingpong server not listening"; exit 1; }
+	timeout 60 fi_pingpong -p myrixen -e rdm -I 10 -S all -P $port 127.0.0.1 || { cat "$MYRIXEN_TEST_DIR/srv.log"; echo "FAIL: fi_pingpong client"; exit 1; }
 	wait $srv || { cat "$MYRIXEN_TEST_DIR/srv.log"; echo "FAIL: fi_pingpong server"; exit 1; }
 	min=(2 $((16 << 20))) ;;
 pingpong)

@@ -88,3 +88,16 @@ case_fi_info() {
 		{ echo "FAIL: listed without a reachable myribackd"; return 1; }
 	echo "ok: fi_info lists myrixen (RDM, tagged, directed receive, 4 bytes of CQ data, manual progress)"
 }
+
+# Wait (up to 30 s) until fi_pingpong's server (pid $1) listens on TCP port
+# $2, run by $3... (e.g. ip netns exec NS): a fixed half second was too
+# short on a loaded host ("failed to connect: Connection refused").
+fi_pingpong_listening() {
+	local srv=$1 port=$2; shift 2
+	for _ in $(seq 300); do
+		"$@" ss -Hltn "sport = :$port" 2>/dev/null | grep -q . && return 0
+		kill -0 "$srv" 2>/dev/null || return 1
+		sleep 0.1
+	done
+	return 1
+}

@@ -39,7 +39,8 @@ fi_pingpong)
 	MYRIXEN_SOCKET=$DIR/b.sock ip netns exec "${P}b" timeout 60 \
 		fi_pingpong -p myrixen -e rdm -I 10 -S all >"$DIR/srv.log" 2>&1 &
 	srv=$!
-	sleep 0.5
+	fi_pingpong_listening $srv 47592 ip netns exec "${P}b" ||
+		{ cat "$DIR/srv.log"; ns_fail "fi_pingpong server not listening"; }
 	MYRIXEN_SOCKET=$DIR/a.sock ip netns exec "${P}a" timeout 60 \
 		fi_pingpong -p myrixen -e rdm -I 10 -S all 10.77.0.2 || { cat "$DIR/srv.log"; ns_fail "fi_pingpong client"; }
 	wait $srv || { cat "$DIR/srv.log"; ns_fail "fi_pingpong server"; }
