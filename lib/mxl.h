@@ -270,6 +270,7 @@ struct mxl_pair {
 	uint32_t nap_handle;            /* the send our last nap waited for ... */
 	bool nap_valid;                 /* ... if that nap has not seen a FIN since */
 	uint32_t nap_miss;              /* naps in a row that ended before it */
+	bool nap_cut;                   /* that nap was cut to MXL_NAP_MAX_NS */
 	bool fin_quiet;                 /* this sleep asks for no FIN bell */
 	/* ... and as receiver, what a napping peer is owed */
 	bool tx_msg_unpushed;           /* a slot other than a FIN since the last push */

@@ -18,13 +18,16 @@
  * announced before the previous FIN): the upper median of the last four,
  * per MiB, plus an eighth.  The kernel's timer slack (50 us) only makes a
  * nap later still.  The peer is hostile: its stamps only move the naps of
- * the sends to it, each bounded by MXL_NAP_MAX_NS, a stamp outside
- * [announcement, now] is dropped.
+ * the sends to it (each FIN's by MXL_NAP_MAX_NS at most), and a stamp
+ * outside [announcement, now] is dropped.
  */
 #include "mxl.h"
 
 #define MXL_NAP_MIN_NS 5000ull      /* sooner: a timer costs more than it saves */
-#define MXL_NAP_MAX_NS 20000000ull  /* a 64 MiB copy is ~10 ms here; beyond, a bell */
+/* A longer nap is cut here and naps again, not counted as a miss (a 64 MiB
+ * copy takes 10-30 ms here); below the futex sleep's cap, which would end
+ * futex sleeping for the wait. */
+#define MXL_NAP_MAX_NS ((MXL_FBELL_CAP_MS - 1) * 1000000ull)
 #define MXL_NAP_STEP_NS 20000ull    /* the least a nap again waits */
 #define MXL_NAP_RATES 4u
 
@@ -83,7 +86,7 @@ static uint64_t fin_due(struct mx_endpoint *ep, struct mxl_pair *p, uint64_t now
 	if (p->attached || !p->fin_last_ns || !rate)
 		return 0; /* nothing measured yet: the bell */
 	r = mxl_container_of(p->rndv_out.next, const struct mxl_req, link);
-	if (p->nap_valid && p->nap_handle == r->rndv_handle) {
+	if (p->nap_valid && p->nap_handle == r->rndv_handle && !p->nap_cut) {
 		ep->counters[MXL_CNT_PAIR_NAP_MISS]++;
 		if (++p->nap_miss > MXL_NAP_MISSES)
 			return 0; /* late beyond reason: the bell until a FIN */
@@ -93,8 +96,9 @@ static uint64_t fin_due(struct mx_endpoint *ep, struct mxl_pair *p, uint64_t now
 	due = start + copy;
 	if (due < now + MXL_NAP_MIN_NS) /* late already: a short step */
 		due = now + (copy / 8 > MXL_NAP_STEP_NS ? copy / 8 : MXL_NAP_STEP_NS);
-	if (due > now + MXL_NAP_MAX_NS)
-		return 0;
+	p->nap_cut = due > now + MXL_NAP_MAX_NS;
+	if (p->nap_cut)
+		due = now + MXL_NAP_MAX_NS;
 	p->nap_handle = r->rndv_handle;
 	p->nap_valid = true;
 	return due;

@@ -18,7 +18,8 @@
  *             MXN_RINGF_FIN_QUIET, so the receiver writes that FIN without
  *             a wake-up, and rings with its next message (the bell it
  *             owes); naps that keep missing their FIN give way to the
- *             bell; a FIN stamped in the future gives no estimate;
+ *             bell, a nap longer than a futex sleep is cut and is no
+ *             miss; a FIN stamped in the future gives no estimate;
  *  refused    a receiver that does not copy for itself
  *             (MYRIXEN_SINGLE_COPY=0) gets its large messages through the
  *             daemon as before;
@@ -271,14 +272,15 @@ static struct mxl_pair *locked_pair(mx_endpoint_t e1)
 }
 
 /* e1 has s_a then s_b out (two): the nap decision, white box, with a
- * copy-time sample set by hand (the measured one depends on the host). */
-static uint64_t nap_now(mx_endpoint_t e1)
+ * copy-time sample set by hand (the measured one depends on the host):
+ * ns_mib per MiB. */
+static uint64_t nap_now(mx_endpoint_t e1, uint32_t ns_mib)
 {
 	struct mxl_pair *p = locked_pair(e1);
 	uint64_t until;
 
 	p->fin_last_ns = mxl_now_ns();
-	p->fin_rate[0] = 1000000; /* 1 ms per MiB: 4.5 ms for 4 MiB */
+	p->fin_rate[0] = ns_mib;
 	p->fin_nrate = 1;
 	until = mxl_pair_nap(e1);
 	mxl_unlock(e1);
@@ -317,11 +319,11 @@ static void test_nap(void)
 	IT_CHECK(p->fin_last_ns != 0);
 	mxl_unlock(e1);
 	/* one out (s[2]): a ping-pong keeps the bell */
-	IT_EQ(nap_now(e1), 0);
+	IT_EQ(nap_now(e1, 1000000), 0);
 	IT_EQ(lcounter(e1, MXL_CNT_PAIR_FIN_NAP), 0);
 	/* two out: a nap, and the receiver is told */
 	IT_OK(mx_isend(e1, &ss, 1, a2, 0x993, NULL, &s[3]));
-	until = nap_now(e1);
+	until = nap_now(e1, 1000000);
 	IT_CHECK(until != 0);
 	IT_EQ(lcounter(e1, MXL_CNT_PAIR_FIN_NAP), 1);
 	p = locked_pair(e1);
@@ -356,8 +358,8 @@ static void test_nap(void)
 	IT_OK(mx_isend(e1, &ss, 1, a2, 0x994, NULL, &s[4]));
 	miss0 = lcounter(e1, MXL_CNT_PAIR_NAP_MISS);
 	for (uint32_t i = 0; i <= MXL_NAP_MISSES; i++)
-		IT_CHECK(nap_now(e1) != 0);
-	IT_EQ(nap_now(e1), 0);
+		IT_CHECK(nap_now(e1, 1000000) != 0);
+	IT_EQ(nap_now(e1, 1000000), 0);
 	IT_EQ(lcounter(e1, MXL_CNT_PAIR_NAP_MISS) - miss0, MXL_NAP_MISSES + 1);
 	p = locked_pair(e1);
 	IT_CHECK(!p->fin_quiet);
@@ -370,6 +372,17 @@ static void test_nap(void)
 	mxl_pair_nap_fin(p, &fake, mxl_now_ns() + 10000000000ull);
 	IT_EQ(p->fin_last_ns, 0);
 	IT_EQ(mxl_pair_nap(e1), 0);
+	mxl_unlock(e1);
+	/* a copy longer than a futex sleep (1 s per MiB): cut, and the
+	 * naps again are no misses (that FIN reset them) */
+	miss0 = lcounter(e1, MXL_CNT_PAIR_NAP_MISS);
+	for (int i = 0; i < 8; i++) {
+		until = nap_now(e1, 1000000000);
+		IT_CHECK(until != 0 && until <= mxl_now_ns() + MXL_FBELL_CAP_MS * 1000000ull);
+	}
+	IT_EQ(lcounter(e1, MXL_CNT_PAIR_NAP_MISS) - miss0, 0);
+	mxl_lock(e1);
+	mxl_pair_disarm(e1);
 	mxl_unlock(e1);
 	/* the rest goes through, byte for byte */
 	for (int i = 3; i < 5; i++) {
