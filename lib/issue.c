@@ -613,6 +613,24 @@ int mxl_issue_internal(struct mx_endpoint *ep, struct mxl_req *r)
 	return issue(ep, r);
 }
 
+/* A send to a native Open-MX node quotes the wire seqnum the daemon before
+ * this one gave it (a native node has no pair channel, so pair_seq is
+ * free): this daemon completes it without a frame if the node took it
+ * (abi.h MXN_CMDF_WIRE_SEQ); each try until it takes it quotes it again.
+ * Only the previous daemon's: this one tells its own number in a new
+ * event, and one kept across two restarts (never sent in between) could
+ * fall before the last daemon's start though the node never saw it. */
+static void cmd_put_again(struct mx_endpoint *ep, struct mxl_req *r)
+{
+	struct mxn_cmd c = r->cmd;
+
+	if (r->wire_seq_known && r->wire_life + 1 == ep->life) {
+		c.flags |= MXN_CMDF_WIRE_SEQ;
+		c.pair_seq = r->wire_seq;
+	}
+	cmd_put(ep, &c);
+}
+
 int mxl_reissue(struct mx_endpoint *ep, struct mxl_req *r)
 {
 	uint64_t cookie;
@@ -646,7 +664,7 @@ int mxl_reissue(struct mx_endpoint *ep, struct mxl_req *r)
 	/* its peer may be elsewhere now, or this daemon numbers its host
 	 * otherwise (we moved): route.c */
 	r->cmd.dest_peer = mxl_peer_now(ep, &r->dest);
-	cmd_put(ep, &r->cmd);
+	cmd_put_again(ep, r);
 	r->state |= MXL_RS_INFLIGHT;
 	return 0;
 }

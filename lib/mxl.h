@@ -146,6 +146,12 @@ struct mxl_req {
 	bool pair_counted;      /* send: counted in the pair order (pair.h) */
 	bool pair_held;         /* send: waited for its Xen pair peer (pair.c) */
 	uint16_t pair_seq;      /* ... with this count: a resend keeps it */
+	/* send toward a native Open-MX node: the wire seqnum the daemon of
+	 * ep->life wire_life gave it (MXN_EVT_WIRE_SEQ), quoted when sent
+	 * again to the next one (MXN_CMDF_WIRE_SEQ) */
+	bool wire_seq_known;
+	uint16_t wire_seq;
+	uint32_t wire_life;
 	uint64_t issue_no;      /* order of first issue: resends keep it */
 	bool follow_hold;       /* send in flight to where its peer was (route.c) */
 	bool map_peer;          /* lookup: a remote host's number in the daemon now (peermap.c) */

@@ -347,6 +347,21 @@ static struct mxl_req *done_req(struct mx_endpoint *ep, uint64_t cookie, uint32_
 	return r;
 }
 
+/* MXN_EVT_WIRE_SEQ: kept until the send completes or goes again. */
+static void on_wire_seq(struct mx_endpoint *ep, const struct mxn_evt *e)
+{
+	struct mxl_req *r = mxl_cookie_take(ep, e->u.done.cookie); /* stays in flight */
+
+	if (!r || (r->kind != MXL_REQ_SEND && r->kind != MXL_REQ_ZOMBIE) ||
+	    e->u.done.xfer_length > UINT16_MAX) {
+		ep->counters[MXL_CNT_BAD_EVENT]++;
+		return;
+	}
+	r->wire_seq = (uint16_t)e->u.done.xfer_length;
+	r->wire_seq_known = true;
+	r->wire_life = ep->life;
+}
+
 static void on_send_done(struct mx_endpoint *ep, const struct mxn_evt *e)
 {
 	struct mxl_req *r = done_req(ep, e->u.done.cookie, MXL_REQ_SEND, MXL_REQ_ZOMBIE);
@@ -534,6 +549,9 @@ static void handle_event(struct mx_endpoint *ep, const struct mxn_evt *e)
 		return;
 	case MXN_EVT_MOVED:
 		mxl_on_moved(ep, e);
+		return;
+	case MXN_EVT_WIRE_SEQ:
+		on_wire_seq(ep, e);
 		return;
 	default:
 		break;

@@ -240,6 +240,24 @@ int mxd_remote_send_done(struct mxd_core *c, struct mxd_epref ref, uint64_t cook
 	return 0;
 }
 
+int mxd_remote_wire_seq(struct mxd_core *c, struct mxd_epref ref, uint64_t cookie, uint16_t seq)
+{
+	struct mxd_endpoint *ep = ep_of(c, ref);
+	struct mxn_evt e = { .type = MXN_EVT_WIRE_SEQ, .flags = MXN_EVTF_QUIET };
+
+	if (!ep)
+		return -ESRCH;
+	/* Into the ring or nowhere: it is worth something only if it
+	 * outlives us, and the backlog's bound counts completions only. */
+	if (ep->closing || ep->quiet || ep->backlog.count || mxd_ep_room(ep) <= 0)
+		return -ENOSPC;
+	e.u.done.cookie = cookie;
+	e.u.done.xfer_length = seq;
+	*mxd_ep_slot(ep) = e;
+	mxd_ep_commit(ep);
+	return 0;
+}
+
 static struct mxd_rndv *send_of(struct mxd_endpoint *ep, uint32_t handle)
 {
 	struct mxd_rndv *r;

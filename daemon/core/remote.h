@@ -134,6 +134,11 @@ int mxd_remote_connect_done(struct mxd_core *c, struct mxd_epref ep, uint64_t co
  * that room (as on the local path, core.c mxd_ep_send_done). */
 int mxd_remote_send_done(struct mxd_core *c, struct mxd_epref ep, uint64_t cookie,
 			 uint8_t status, uint32_t xfer_length, bool quiet);
+/* The send of cookie left toward a native Open-MX node under wire seqnum
+ * seq: MXN_EVT_WIRE_SEQ, quiet, only if the event ring has room now
+ * (-ENOSPC: not told; a resend after our restart may then reach the node
+ * twice). */
+int mxd_remote_wire_seq(struct mxd_core *c, struct mxd_epref ep, uint64_t cookie, uint16_t seq);
 /* Read bytes of a rendezvous send (for PULL_REPLY frames): off + len must be
  * <= the send's length.  -ESRCH if the send is gone, -EFAULT guest memory. */
 int mxd_remote_rndv_read(struct mxd_core *c, struct mxd_epref ep, uint32_t send_handle,

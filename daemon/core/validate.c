@@ -109,7 +109,7 @@ int mxd_cmd_validate(const struct mxn_cmd *c, const struct mxd_cmd_limits *lim)
 	if (c->op == MXN_CMD_SEND_RNDV)
 		allowed_flags = MXN_CMDF_SYNC | MXN_CMDF_STAGED;
 	else if (c->op == MXN_CMD_SEND_TINY || c->op == MXN_CMD_SEND_QUEUED)
-		allowed_flags = MXN_CMDF_QUIET;
+		allowed_flags = MXN_CMDF_QUIET | MXN_CMDF_WIRE_SEQ;
 	if (c->op == MXN_CMD_PULL || c->op == MXN_CMD_PULL_WIRE)
 		allowed_flags = MXN_CMDF_DIRECT | MXN_CMDF_STAGED;
 	if (c->flags & ~allowed_flags)

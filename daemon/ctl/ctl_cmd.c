@@ -144,6 +144,8 @@ static void out_wire_counters(struct mxd_out *o, const char *key, const struct m
 	mxd_out_u64(o, "reconnects", c->reconnects);
 	mxd_out_u64(o, "native_resyncs", c->native_resyncs);
 	mxd_out_u64(o, "native_repulls", c->native_repulls);
+	mxd_out_u64(o, "native_skips", c->native_skips);
+	mxd_out_u64(o, "native_untold", c->native_untold);
 	mxd_out_u64(o, "moved_followed", c->moved_followed);
 	mxd_out_u64(o, "moved_refused", c->moved_refused);
 	mxd_out_u64(o, "nacks_tx", c->nacks_tx);

@@ -153,6 +153,13 @@ static void cb_connect_done(void *ctx, struct mxw_ep ep, uint64_t cookie, uint8_
 				      session);
 }
 
+static int cb_wire_seq(void *ctx, struct mxw_ep ep, uint64_t cookie, uint16_t seq)
+{
+	struct mxw_engine *e = ctx;
+
+	return mxd_remote_wire_seq(e->core, ref_of(ep), cookie, seq);
+}
+
 static void cb_send_done(void *ctx, struct mxw_ep ep, uint64_t cookie, uint8_t status,
 			 uint32_t xfer, bool quiet)
 {
@@ -246,9 +253,17 @@ static int op_send_msg(void *priv, struct mxd_epref from, const struct mxn_cmd *
 {
 	struct mxw_engine *e = priv;
 	bool quiet = c->flags & MXN_CMDF_QUIET;
-	int err = mxw_proto_send(e->pr, ep_of(from), c->dest_peer, c->dest_endpoint,
-				 c->dest_session, c->match_info, payload, len, c->cookie, quiet);
+	int err;
 
+	if ((c->flags & MXN_CMDF_WIRE_SEQ) &&
+	    mxw_proto_native_taken(e->pr, ep_of(from), c->dest_peer, c->dest_endpoint,
+				   c->dest_session, c->pair_seq)) {
+		/* the node took it from the daemon before us (mxoe_native.c) */
+		(void)mxd_remote_send_done(e->core, from, c->cookie, MXN_ST_OK, len, quiet);
+		return 0;
+	}
+	err = mxw_proto_send(e->pr, ep_of(from), c->dest_peer, c->dest_endpoint,
+			     c->dest_session, c->match_info, payload, len, c->cookie, quiet);
 	if (err == -ESTALE) {
 		/* the remote endpoint has a newer session than the one quoted */
 		(void)mxd_remote_send_done(e->core, from, c->cookie, MXN_ST_BAD_SESSION, 0, quiet);
@@ -538,6 +553,7 @@ static int engine_proto(struct mxw_engine *e, const struct mxd_config *cfg)
 		.ctx = e, .now_us = cb_now, .tx = cb_tx, .tx_buf = cb_tx_buf,
 		.tx_commit = cb_tx_commit, .ep_info = cb_ep_info, .ep_quiet = cb_ep_quiet,
 		.deliver = cb_deliver, .connect_done = cb_connect_done, .send_done = cb_send_done,
+		.wire_seq = cb_wire_seq,
 		.rndv_read = cb_rndv_read, .rndv_done = cb_rndv_done, .pull_write = cb_pull_write,
 		.pull_done = cb_pull_done, .lookup_done = cb_lookup_done, .note = cb_note,
 		.moved = cb_moved,

@@ -93,6 +93,9 @@ struct mxw_partner {
 	uint64_t reborn_until;
 	bool moved;                 /* its remote endpoint re-announced itself elsewhere */
 	uint16_t next_send, next_acked, next_recv;
+	/* where this life's numbering toward it began (the start its connect
+	 * frame gave): a native node took everything before it */
+	uint16_t send_start;
 	/* a native sender's numbering (mxoe_native.c): taken in order once
 	 * in this life, or learning where it resends from until learn_until */
 	bool recv_taken, learning;
@@ -461,6 +464,9 @@ void mxw_native_src(const struct mxw_partner *pt, struct mxw_src *src, uint16_t 
 void mxw_native_dup(struct mxw_partner *pt);
 /* Ack now what every partner holds unacked (we stop). */
 void mxw_acks_flush(struct mxw_proto *pr);
+/* s just got its seqnum toward pt: a native node's library is told it
+ * (MXN_EVT_WIRE_SEQ), to quote it if it sends s again after our restart. */
+void mxw_native_told(struct mxw_proto *pr, const struct mxw_send *s);
 
 static inline uint16_t mxw_seq_add(uint16_t s, uint16_t n)
 {

@@ -112,3 +112,46 @@ void mxw_native_src(const struct mxw_partner *pt, struct mxw_src *src, uint16_t 
 	src->mxn_seq = pt->mxn_seq ? mxn_seq : wire_seq;
 	src->wire_seq = !pt->mxn_seq;
 }
+
+/*
+ * Our messages to a native node across our restart.  Open-MX takes each
+ * seqnum once: a frame behind the next one it expects is dropped as
+ * obsolete and acked again (libopen-mx omx_recv.c).  Our library sends
+ * again whatever the old daemon had not seen acked, but the new daemon
+ * numbers from the start the node's connect reply gives (its next
+ * expected seqnum, omx_partner.c), which is past every message it took,
+ * so a message whose ack died with the old daemon would be taken twice.
+ * So the library is told each seqnum as it is given (MXN_EVT_WIRE_SEQ,
+ * before the frame leaves) and quotes it when it sends again
+ * (MXN_CMDF_WIRE_SEQ); one before this life's start is one the node took:
+ * it is done, with no frame.  The others go under the new numbering, which
+ * begins where the node expects, in the order the library first issued
+ * them.  Not covered: a rendezvous (its window died with the old daemon)
+ * and a send whose event found the ring full (native_untold).
+ */
+void mxw_native_told(struct mxw_proto *pr, const struct mxw_send *s)
+{
+	const struct mxw_partner *pt = s->pt;
+	struct mxw_ep ep = { .index = pt->lep, .session = pt->lsession };
+
+	if (pt->mxn_seq || s->kind == MXW_SK_RNDV || s->kind == MXW_SK_NOTIFY ||
+	    !pr->cb.wire_seq)
+		return;
+	if (pr->cb.wire_seq(pr->cb.ctx, ep, s->cookie, s->seqnum)) {
+		pr->st.native_untold++;
+		pr->peers[pt->peer].st.native_untold++;
+	}
+}
+
+bool mxw_proto_native_taken(struct mxw_proto *pr, struct mxw_ep from, uint16_t peer,
+			    uint8_t endpoint, uint32_t session, uint16_t wire_seq)
+{
+	int err;
+	struct mxw_partner *pt = mxw_partner_for_send(pr, from, peer, endpoint, session, &err);
+
+	if (!pt || pt->mxn_seq || !seq_before(wire_seq, pt->send_start))
+		return false;
+	pr->st.native_skips++;
+	pr->peers[peer].st.native_skips++;
+	return true;
+}

@@ -456,6 +456,7 @@ static void launch(struct mxw_proto *pr, struct mxw_partner *pt, struct mxw_send
 {
 	s->seqnum = pt->next_send;
 	pt->next_send = mxw_seq_add(pt->next_send, 1);
+	mxw_native_told(pr, s); /* before the frame leaves */
 	pt->inflight++;
 	pt->inflight_bytes += payload_bytes(s);
 	mxw_peer_owes(pr, pt->peer);
@@ -892,7 +893,7 @@ static void partner_send_start(struct mxw_proto *pr, struct mxw_partner *pt, uin
 	     mxw_seq_diff(start, pt->next_acked) > mxw_seq_diff(pt->next_send, pt->next_acked)))
 		partner_lost_state(pr, pt, false);
 	if (!pt->send_ready) {
-		pt->next_send = pt->next_acked = start;
+		pt->next_send = pt->next_acked = pt->send_start = start;
 		pt->send_ready = true;
 		launch_throttled(pr, pt);
 	}

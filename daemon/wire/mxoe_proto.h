@@ -90,6 +90,8 @@ struct mxw_counters {
 	uint64_t peers_away;        /* a peer's daemon told us it stops: waited for */
 	uint64_t native_resyncs;    /* a native Open-MX sender's numbering taken up (mxoe_native.c) */
 	uint64_t native_repulls;    /* its rendezvous pulled again after our restart (PULL_WIRE) */
+	uint64_t native_skips;      /* resends it had taken already: done, no frame (mxoe_native.c) */
+	uint64_t native_untold;     /* sends to it whose seqnum the library was not told (ring full) */
 	uint64_t nacks_tx, nacks_rx;
 	uint64_t acks_tx, acks_rx;  /* explicit TRUC acks */
 	uint64_t bad_frames;        /* malformed or hostile frames */
@@ -150,6 +152,9 @@ struct mxw_proto_cb {
 	int (*deliver)(void *ctx, const struct mxw_delivery *d);
 	void (*connect_done)(void *ctx, struct mxw_ep ep, uint64_t cookie, uint8_t status,
 			     uint64_t nic_id, uint16_t peer, uint8_t endpoint, uint32_t session);
+	/* Optional: the send of cookie left toward a native Open-MX node
+	 * under wire seqnum seq; 0, or -errno if the library was not told. */
+	int (*wire_seq)(void *ctx, struct mxw_ep ep, uint64_t cookie, uint16_t seq);
 	/* quiet: as given to mxw_proto_send */
 	void (*send_done)(void *ctx, struct mxw_ep ep, uint64_t cookie, uint8_t status,
 			  uint32_t xfer_length, bool quiet);
@@ -299,6 +304,12 @@ int mxw_proto_moved_here(struct mxw_proto *pr, struct mxw_ep ep, uint64_t old_ni
 int mxw_proto_send(struct mxw_proto *pr, struct mxw_ep from, uint16_t peer, uint8_t endpoint,
 		   uint32_t session, uint64_t match_info, const void *data, uint32_t len,
 		   uint64_t cookie, bool quiet);
+/* A send the library quotes an earlier daemon's wire seqnum for
+ * (MXN_CMDF_WIRE_SEQ): true when its destination is a native Open-MX node
+ * that took that seqnum before this daemon's numbering began (its connect
+ * reply's start): it is done, and no frame goes (mxoe_native.c). */
+bool mxw_proto_native_taken(struct mxw_proto *pr, struct mxw_ep from, uint16_t peer,
+			    uint8_t endpoint, uint32_t session, uint16_t wire_seq);
 int mxw_proto_send_rndv(struct mxw_proto *pr, struct mxw_ep from, uint16_t peer,
 			uint8_t endpoint, uint32_t session, uint64_t match_info, uint32_t len,
 			uint32_t send_handle, uint16_t mxn_seq);

@@ -35,7 +35,7 @@
 #include <stddef.h>
 #endif
 
-#define MYRIXEN_ABI_VERSION 9u /* 2: pair channels (pair.h), pair_seq; 3: send seq;
+#define MYRIXEN_ABI_VERSION 10u /* 2: pair channels (pair.h), pair_seq; 3: send seq;
 				* 4: windowed regions (REGION_NEXT, REGION_MORE);
 				* 5: the area's feature word (MXN_AREAF_*), the grant
 				* in the announcement (MXN_RINGF_PREGRANT,
@@ -49,7 +49,9 @@
 				* MXN_RINGF_PAIR_RNDV, mxn_pair_open flags and
 				* peer_pid);
 				* 9: a native Open-MX rendezvous pulled again after
-				* a re-attach (MXN_CMD_PULL_WIRE, mxn_evt_rndv.wire) */
+				* a re-attach (MXN_CMD_PULL_WIRE, mxn_evt_rndv.wire);
+				* 10: a send's wire seqnum toward a native Open-MX
+				* node (MXN_EVT_WIRE_SEQ, MXN_CMDF_WIRE_SEQ) */
 #define MYRIXEN_AREA_MAGIC 0x5852594du /* "MYRX" little-endian */
 
 #define MXN_PAGE_SIZE 4096u
@@ -228,6 +230,14 @@ enum mxn_cmd_op {
  * at u.rndv.staged_off until SEND_DONE, so the daemon need not read the
  * sender's memory for the wire (the region still describes it). */
 #define MXN_CMDF_STAGED 0x04u
+/* SEND_TINY/QUEUED sent again after a re-attach (ABI 10): pair_seq is not a
+ * pair count (a native Open-MX node has no pair channel) but the wire
+ * seqnum an earlier daemon gave this send toward that node, as its
+ * MXN_EVT_WIRE_SEQ said.  The daemon completes it at once (MXN_ST_OK, no
+ * frame) when the node's connect reply says it took that seqnum already:
+ * Open-MX delivers each seqnum once and would drop it, but the new daemon
+ * numbers from that reply and the node would take it again. */
+#define MXN_CMDF_WIRE_SEQ 0x08u
 
 struct mxn_cmd_connect {
 	uint64_t nic_id;          /* 48-bit MAC-style id in the low bits */
@@ -531,6 +541,11 @@ enum mxn_evt_type {
 				      * pull, in the recvq; PULL_DONE follows */
 	MXN_EVT_MOVED = 18,          /* u.moved: a peer endpoint moved to another host;
 				      * src_* name where it is now (docs/migration.md) */
+	MXN_EVT_WIRE_SEQ = 19,       /* u.done: the send of cookie went toward a native
+				      * Open-MX node under wire seqnum xfer_length
+				      * (16 bits); SEND_DONE follows.  Only when the
+				      * ring has room: none means none was given
+				      * (MXN_CMDF_WIRE_SEQ; ABI 10) */
 	MXN_EVT_TYPE_MAX
 };
 

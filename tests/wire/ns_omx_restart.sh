@@ -19,12 +19,19 @@
 # and echoed; a send the node saw fail must not have been delivered, and
 # none may stay open.
 #
+# dup: as stream, but in each pause the node takes the daemon's echoes and
+# loses its own frames (its acks): the restarted daemon's library sends
+# those echoes again, and the node, whose connect reply gives the new
+# daemon a start past them, must not take them twice (MXN_EVT_WIRE_SEQ,
+# MXN_CMDF_WIRE_SEQ: counter native_skips).
+#
 # accept: as stream, but the reflector only accepted the node's connection
 # (it answers each message's source, never connecting): its new daemon
 # needs its library to connect to the node (lib/reattach.c note_told),
 # or the node's frames find no partner and its sends fail "bad session".
 #
-#   ns_omx_restart.sh [stream|accept]   stream: wire_ns_omx_restart,
+#   ns_omx_restart.sh [stream|dup|accept]   stream: wire_ns_omx_restart,
+#                                 dup: wire_ns_omx_restart_dup,
 #                                 accept: wire_ns_omx_restart_accept; without
 #                                 it the rendezvous restarts (wire_ns_omx_restart_rndv)
 . "$(dirname "$0")/ns_lib.sh"
@@ -43,6 +50,7 @@ pauses=150,250
 reflect=(-d omxnode:0:0 -R)
 node=()
 [ "$MODE" = accept ] && { reflect=(-A); node=(-a); }
+[ "$MODE" = dup ] && node=(-M)
 ip netns exec "${P}o" timeout 150 "$MXW_CONFORM" -i "${P}vo" -p "$dmac" -m 9000 -k 0x4242 \
 	-r "$N" -H "$DIR/hold" -P "$pauses" "${node[@]}" > "$DIR/omx.log" 2>&1 &
 omx=$!
@@ -83,12 +91,17 @@ wait $omx; orc=$?
 wait $app; arc=$?
 grep -v "^progress:" "$DIR/omx.log"
 grep -v "^reflect: got" "$DIR/app.log"
-[ -n "${MXW_CTL:-}" ] && "$MXW_CTL" -s "$DIR/d.ctl" counters | grep -E ' (native_resyncs|native_repulls|quiet_drops|dups|drops|nacks_tx|acks_tx|reconnects|leaves|requeued): '
+[ -n "${MXW_CTL:-}" ] && "$MXW_CTL" -s "$DIR/d.ctl" counters | grep -E ' (native_resyncs|native_repulls|native_skips|native_untold|quiet_drops|dups|drops|nacks_tx|acks_tx|reconnects|leaves|requeued): '
 [ $orc = 0 ] || ns_fail "native node: $(tail -1 "$DIR/omx.log")"
 [ $arc = 0 ] || ns_fail "reflector: exit $arc"
 # the last daemon (SIGKILL while the old one pulled message 600) pulled it again
 if [ "$MODE" = all ] && [ -n "${MXW_CTL:-}" ]; then
 	rp=$("$MXW_CTL" -s "$DIR/d.ctl" counters | awk '/ native_repulls:/ {print $2; exit}')
 	[ "${rp:-0}" -ge 1 ] || ns_fail "the new daemon pulled no rendezvous again (native_repulls ${rp:-none})"
+fi
+# the last daemon completed the echoes the node had taken without a frame
+if [ "$MODE" = dup ] && [ -n "${MXW_CTL:-}" ]; then
+	sk=$("$MXW_CTL" -s "$DIR/d.ctl" counters | awk '/ native_skips:/ {print $2; exit}')
+	[ "${sk:-0}" -ge 1 ] || ns_fail "the new daemon skipped no echo the node had (native_skips ${sk:-none})"
 fi
 echo "PASS"

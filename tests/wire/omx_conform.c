@@ -55,6 +55,7 @@ uint8_t me[6], them[6];
 uint32_t mtu, key, med_max, reply_max;
 uint32_t their_session, their_index_of_us = 0xffff;
 uint16_t send_seq, recv_next;  /* ours out, theirs in */
+bool tx_mute;                   /* every frame we send is lost (omx_restart.c -M) */
 static uint32_t acknum;
 static bool they_connected;
 static unsigned queries_answered;
@@ -95,6 +96,8 @@ void tx(const uint8_t *f, size_t len)
 {
 	struct sockaddr_ll a = { .sll_family = AF_PACKET, .sll_ifindex = ifindex, .sll_halen = 6 };
 
+	if (tx_mute)
+		return;
 	if (len < 60)
 		len = 60;
 	memcpy(a.sll_addr, them, 6);
@@ -609,9 +612,10 @@ int main(int argc, char **argv)
 	const char *pause = NULL;
 	unsigned linger = 0, restart = 0;
 	bool accept_only = false;   /* -a: the reflector only answers the source */
+	bool mute = false;          /* -M: the pauses lose our frames, not theirs */
 	int c;
 
-	while ((c = getopt(argc, argv, "ai:p:m:k:q:r:H:P:")) != -1) {
+	while ((c = getopt(argc, argv, "aMi:p:m:k:q:r:H:P:")) != -1) {
 		switch (c) {
 		case 'i': ifname = optarg; break;
 		case 'p': peer = optarg; break;
@@ -622,6 +626,7 @@ int main(int argc, char **argv)
 		case 'H': hold = optarg; break;
 		case 'P': pause = optarg; break;
 		case 'a': accept_only = true; break;
+		case 'M': mute = true; break;
 		default: return 2;
 		}
 	}
@@ -647,7 +652,7 @@ int main(int argc, char **argv)
 	}
 	CHECK(accept_only || they_connected, "the reflector never connected to us");
 	if (restart)
-		return omx_restart_run(restart, hold, pause);
+		return omx_restart_run(restart, hold, pause, mute);
 	for (unsigned k = 0; k < 5; k++) {
 		uint64_t match = 0x00c0ffee00000000ull | k;
 

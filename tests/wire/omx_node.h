@@ -6,6 +6,7 @@
  */
 #ifndef OMX_NODE_H
 #define OMX_NODE_H
+#include <stdbool.h>
 #include <stdint.h>
 #include <stdio.h>
 #include <sys/types.h>
@@ -29,6 +30,7 @@ extern uint8_t me[6], them[6];
 extern uint32_t mtu, key, med_max, reply_max;
 extern uint32_t their_session, their_index_of_us;
 extern uint16_t send_seq, recv_next;  /* ours out, theirs in */
+extern bool tx_mute;
 
 #define CHECK(c, ...) do { if (!(c)) { failures++; fprintf(stderr, "FAIL %s: ", #c); \
 	fprintf(stderr, __VA_ARGS__); fputc('\n', stderr); } } while (0)
@@ -47,8 +49,8 @@ void msg_hdr(uint8_t *f, uint8_t type, uint64_t match);
 void next_send(void);
 uint32_t serve_pull(const uint8_t *p, uint64_t match, uint32_t len, uint8_t id, uint8_t seq);
 
-/* omx_restart.c: -r COUNT -H FILE (see there) */
-int omx_restart_run(unsigned count, const char *hold_file, const char *pauses);
+/* omx_restart.c: -r COUNT -H FILE [-P N[,M]] [-M] (see there) */
+int omx_restart_run(unsigned count, const char *hold_file, const char *pauses, bool mute);
 
 static inline uint16_t seq_inc(uint16_t s)      /* 14 bits of seqnum, 2 of session */
 {

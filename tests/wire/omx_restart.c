@@ -31,6 +31,12 @@
  *    too) until FILE holds one more byte (pause i: i bytes): the test
  *    restarts the daemon meanwhile, so the node resends what that daemon
  *    had taken and acked.  Its rendezvous holds count after the pauses.
+ *    With -M the pauses lose our frames instead: the node takes the
+ *    daemon's echoes as they come, but its acks (and every other frame it
+ *    sends) are lost, and it says "(hold I)" once every message it sent
+ *    came back; the daemon restarted then knows none of those echoes
+ *    arrived, and its library sends them again.  Open-MX takes a seqnum
+ *    once: an echo sent again must not come back twice.
  *
  * The echoes are taken as Open-MX's receiver does (in seqnum order,
  * duplicates acked again) and checked: every message that was not failed
@@ -70,6 +76,7 @@ static uint32_t last_recv_acknum;
 static uint16_t next_acked;
 static const char *hold_file;
 static unsigned pause_at[2], npause, paused;   /* -P: paused while frames are lost */
+static bool mute_pauses, told_hold;             /* -M: ours are lost, not theirs */
 
 static size_t hold_count(void)
 {
@@ -363,7 +370,7 @@ static void take_frame(const uint8_t *f, ssize_t n)
 {
 	uint8_t t = f[B] & 0x7f;
 
-	if (paused)
+	if (paused && !mute_pauses)
 		return;         /* lost on the wire */
 	if (t == T_HQ)
 		answer_query(f);
@@ -497,13 +504,36 @@ static unsigned pause_after(unsigned k)
 	return 0;
 }
 
-int omx_restart_run(unsigned count, const char *file, const char *pauses)
+/* Enter pause p, or leave the one we are in once FILE grew. */
+static void pause_step(unsigned p)
+{
+	if (p && !paused && hold_count() < p) {
+		paused = p;
+		told_hold = false;
+		tx_mute = mute_pauses;
+		if (!mute_pauses)
+			printf("paused after message %u (hold %u), losing what comes\n", nsends, p);
+		fflush(stdout);
+	}
+	if (paused && mute_pauses && !told_hold && next_echo >= nsends) {
+		told_hold = true;
+		printf("every echo up to message %u taken, none acked (hold %u)\n", nsends, paused);
+		fflush(stdout);
+	}
+	if (paused && hold_count() >= paused) {
+		paused = 0;
+		tx_mute = false;
+	}
+}
+
+int omx_restart_run(unsigned count, const char *file, const char *pauses, bool mute)
 {
 	static uint8_t f[9100];
 	uint64_t progress = now_ms();
 	unsigned ok = 0, failed = 0, open = 0, done_before = 0;
 
 	hold_file = file;
+	mute_pauses = mute;
 	if (file && pauses)
 		npause = (unsigned)sscanf(pauses, "%u,%u", &pause_at[0], &pause_at[1]);
 	next_acked = send_seq;
@@ -513,15 +543,7 @@ int omx_restart_run(unsigned count, const char *file, const char *pauses)
 		ssize_t n;
 		unsigned done = 0;
 
-		unsigned p = pause_after(nsends);
-
-		if (p && !paused && hold_count() < p) {
-			paused = p;
-			printf("paused after message %u (hold %u), losing what comes\n", nsends, p);
-			fflush(stdout);
-		}
-		if (paused && hold_count() >= paused)
-			paused = 0;
+		pause_step(pause_after(nsends));
 		if (paused)
 			progress = now_ms();    /* the test restarts the daemon */
 		while (!paused && nsends < count && nsends < next_echo + WINDOW &&

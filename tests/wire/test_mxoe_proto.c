@@ -116,6 +116,8 @@ struct host {
 	bool wants_room[NEPS];
 	bool quiet;                 /* ep_quiet: its endpoints are coming back */
 	bool strip_magic;           /* its CONNECT frames lose MXW_MXN_SEQ_MAGIC (native) */
+	unsigned wire_told;         /* cb.wire_seq calls, the first seqnums told */
+	uint16_t wire_seq[8];
 	bool drop_notify;           /* its NOTIFY frames vanish (it dies before they leave) */
 	bool drop_acks;             /* its ack (TRUC) frames vanish the same way */
 	char lookup_name[96];
@@ -333,6 +335,17 @@ static void cb_connect_done(void *ctx, struct mxw_ep ep, uint64_t cookie, uint8_
 
 static unsigned quiet_wrong;       /* send_done's 'quiet' not what send_one gave */
 
+static int cb_wire_seq(void *ctx, struct mxw_ep ep, uint64_t cookie, uint16_t seq)
+{
+	struct host *h = ctx;
+
+	(void)ep; (void)cookie;
+	if (h->wire_told < 8)
+		h->wire_seq[h->wire_told] = seq;
+	h->wire_told++;
+	return 0;
+}
+
 static void cb_send_done(void *ctx, struct mxw_ep ep, uint64_t cookie, uint8_t status,
 			 uint32_t xfer, bool quiet)
 {
@@ -467,7 +480,7 @@ static void host_init(int i, uint32_t mtu)
 	struct mxw_proto_cb cb = {
 		.ctx = h, .now_us = cb_now, .tx = cb_tx, .ep_info = cb_ep_info,
 		.ep_quiet = cb_ep_quiet, .deliver = cb_deliver, .connect_done = cb_connect_done,
-		.send_done = cb_send_done, .rndv_read = cb_rndv_read, .rndv_done = cb_rndv_done,
+		.send_done = cb_send_done, .wire_seq = cb_wire_seq, .rndv_read = cb_rndv_read, .rndv_done = cb_rndv_done,
 		.pull_write = cb_pull_write, .pull_done = cb_pull_done,
 		.lookup_done = cb_lookup_done, .note = cb_note, .moved = cb_moved,
 		.moved_key = cb_moved_key,
@@ -1894,6 +1907,18 @@ static void test_restart_pulled_before(void)
  * refused for a myrixen sender and for a window out of range, then pulled
  * whole, and the NOTIFY completes the node's send.
  */
+/* Three hosts; host 0 sees host 1 as a native Open-MX node (no magic in
+ * its connect frames), host 2 as a myrixen daemon. */
+static void hosts_native1(void)
+{
+	memset(&chan, 0, sizeof(chan));
+	now_us = 0;
+	host_init(0, 9000);
+	host_init(1, 9000);
+	host_init(2, 9000);
+	hosts[1].strip_magic = true;
+}
+
 static void test_restart_native_rndv(void)
 {
 	const uint32_t len = 300000;
@@ -1903,12 +1928,7 @@ static void test_restart_native_rndv(void)
 	struct mxw_wire_rndv bad;
 	int before, other, off, ok = -1;
 
-	memset(&chan, 0, sizeof(chan));
-	now_us = 0;
-	host_init(0, 9000);
-	host_init(1, 9000);
-	host_init(2, 9000);
-	hosts[1].strip_magic = true;
+	hosts_native1();
 	/* host 1 only replies: a myrixen daemon that had connected would
 	 * connect again by itself after host 0's restart (mxoe_life.c) */
 	do_connect(0, 1, 1, 2, 0x4242);
@@ -1959,6 +1979,62 @@ static void test_restart_native_rndv(void)
 	CHECK(before == -ENOTCONN && other == -EPERM && off == -EINVAL && ok == 0);
 	CHECK(hosts[0].pull_ok == 1 && hosts[1].rndv_ok == 1 && c0.native_repulls == 1);
 out:
+	hosts_free();
+}
+
+/*
+ * Our messages to a native Open-MX node (host 1: no magic in its connect
+ * frames) across our restart (mxoe_native.c): each one's seqnum is told as
+ * it is given (none for a myrixen partner, host 2), and after host 0
+ * restarted and connected again, a resend quoting one the node took (before
+ * the start its reply gave) is done with no frame; one at the start, or to
+ * a myrixen partner, is sent.
+ */
+static uint16_t seq_plus(uint16_t s, uint16_t n)
+{
+	return (uint16_t)((s & MXW_SESNUM_MASK) | ((s + n) & MXW_SEQNUM_MASK));
+}
+
+static void test_native_resend_taken(void)
+{
+	struct mxw_ep from = { 1, 0 };
+	uint16_t seq[3];
+	unsigned told_myrixen;
+	bool last, next, myrixen;
+	struct mxw_counters c0;
+
+	hosts_native1();
+	do_connect(0, 1, 2, 1, 0x4242);
+	run_until(now_us + 200000);
+	CHECK(send_one(0, 1, 1, 2, 20) == 0);
+	run_until(now_us + 200000);
+	told_myrixen = hosts[0].wire_told;
+	do_connect(0, 1, 1, 2, 0x4242);
+	run_until(now_us + 200000);
+	for (unsigned k = 0; k < 3; k++)
+		CHECK(send_one(0, 1, 2, 10 + k, 100 + k) == 0);
+	run_until(now_us + 300000);
+	CHECK(hosts[0].send_ok == 4 && told_myrixen == 0 && hosts[0].wire_told == 3);
+	memcpy(seq, hosts[0].wire_seq, sizeof(seq));
+	CHECK(seq[1] == seq_plus(seq[0], 1) && seq[2] == seq_plus(seq[0], 2));
+	host_restart(0);
+	do_connect(0, 1, 1, 2, 0x4242);     /* its library connects again */
+	run_until(now_us + 300000);
+	from.session = hosts[0].ep[1].session;
+	last = mxw_proto_native_taken(hosts[0].pr, from, hosts[0].conn.peer, 2,
+				      hosts[0].conn.session, seq[2]);
+	next = mxw_proto_native_taken(hosts[0].pr, from, hosts[0].conn.peer, 2,
+				      hosts[0].conn.session, seq_plus(seq[2], 1));
+	do_connect(0, 1, 2, 1, 0x4242);
+	run_until(now_us + 300000);
+	myrixen = mxw_proto_native_taken(hosts[0].pr, from, hosts[0].conn.peer, 1,
+					 hosts[0].conn.session, 0);
+	mxw_proto_get_counters(hosts[0].pr, &c0);
+	printf("native resends after a restart: seqnums told %04x %04x %04x (myrixen %u); "
+	       "the last taken %d, the next %d, a myrixen partner's %d; skips %llu\n", seq[0],
+	       seq[1], seq[2], told_myrixen, last, next, myrixen,
+	       (unsigned long long)c0.native_skips);
+	CHECK(last && !next && !myrixen && c0.native_skips == 1);
 	hosts_free();
 }
 
@@ -2273,6 +2349,7 @@ int main(void)
 	test_restart_done_not_taken();
 	test_restart_pulled_before();
 	test_restart_native_rndv();
+	test_native_resend_taken();
 	test_restart_accepted();
 	test_leaving_peer_waited_for();
 	test_killed_peer_waited_for();

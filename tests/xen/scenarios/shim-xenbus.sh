@@ -17,7 +17,7 @@ xenstore-write $FE "" && xenstore-chmod $FE n$D r0
 xenstore-write $FE/backend $BE $FE/backend-id 0
 xenstore-write $FE/state 1
 need "frontend reaches Initialised" wait_for 90 fe_is 3 || return
-check "frontend publishes abi-version 9" xs_is $FE/abi-version 9
+check "frontend publishes abi-version 10" xs_is $FE/abi-version 10
 xenstore-write $BE/state 4
 need "frontend reaches Connected" wait_for 20 fe_is 4 || return
 

@@ -26,9 +26,9 @@ static int failures;
 #define MIB (1024u * 1024u)
 
 /* defaults of the shim: 2^8 commands, 2^10 events, 1 MiB + 2 MiB -> 790 pages */
-_Static_assert(MYRIXEN_ABI_VERSION == 9, "good[] names the ABI version");
+_Static_assert(MYRIXEN_ABI_VERSION == 10, "good[] names the ABI version");
 static const char *const good[MXD_XO_NFIELDS] = {
-	"9", "4660", "255", "8", "10", "1048576", "2097152", "790", "8", "798", NULL,
+	"10", "4660", "255", "8", "10", "1048576", "2097152", "790", "8", "798", NULL,
 };
 
 static int parse_with(int field, const char *value, struct mxd_xen_open *o)
@@ -76,8 +76,8 @@ static void test_limits(void)
 	struct mxd_xen_open o;
 	const char *v[MXD_XO_NFIELDS];
 
-	EXPECT(parse_with(MXD_XO_ABI, "8", &o) == -EPROTO, "ABI 8");
-	EXPECT(parse_with(MXD_XO_ABI, "10", &o) == -EPROTO, "ABI 10");
+	EXPECT(parse_with(MXD_XO_ABI, "9", &o) == -EPROTO, "ABI 9");
+	EXPECT(parse_with(MXD_XO_ABI, "11", &o) == -EPROTO, "ABI 11");
 	EXPECT(parse_with(MXD_XO_ENDPOINT, "256", &o) == -EINVAL, "endpoint 256");
 	EXPECT(parse_with(MXD_XO_CMD_ORDER, "3", &o) == -EINVAL, "cmd order 3");
 	EXPECT(parse_with(MXD_XO_EVT_ORDER, "13", &o) == -EINVAL, "evt order 13");
