@@ -56,6 +56,10 @@ struct mxl_wire_rndv {
 	uint8_t rdma_id, rdma_seqnum;
 	uint16_t rdma_offset;
 	uint32_t life;
+	/* the node sent it again while our PULL_WIRE of it was under way:
+	 * the new daemon's announcement of it (wire_rndv.c mxl_wire_dup) */
+	bool dup;
+	uint32_t dup_handle;
 };
 
 /* An unexpected message, owned by the queue until matched. */

@@ -218,7 +218,7 @@ enum mxl_counter {
 	MXL_CNT_PAIR_RESENT, MXL_CNT_PAIR_DAEMON_HELD,
 	MXL_CNT_PAIR_RNDV_SENT, MXL_CNT_PAIR_RNDV_COPIED, MXL_CNT_PAIR_RNDV_FAILED,
 	MXL_CNT_PAIR_FIN_NAP, MXL_CNT_PAIR_NAP_MISS, MXL_CNT_PAIR_FIN_QUIET, MXL_CNT_PAIR_FIN_BELL,
-	MXL_CNT_WIRE_REPULL, MXL_CNT_WIRE_CONNECT_BACK,
+	MXL_CNT_WIRE_REPULL, MXL_CNT_WIRE_CONNECT_BACK, MXL_CNT_WIRE_DUP,
 	MXL_CNT_MAX
 };
 extern const char *const mxl_counter_names[MXL_CNT_MAX];
@@ -598,9 +598,15 @@ void mxl_wire_build_pull(const struct mxl_req *r, const struct mxl_addr *src, ui
  * sender yet): tried again shortly, until the re-attach window ends. */
 bool mxl_wire_pull_later(struct mx_endpoint *ep, struct mxl_req *r);
 /* The sender's rendezvous (seq) came again after all, with a live handle:
- * a pull of it waiting to try again takes it.  True when one did. */
+ * a pull of it waiting to try again takes it, one under way keeps it for
+ * its end.  True when one did. */
 bool mxl_wire_dup(struct mx_endpoint *ep, const struct mxl_source *src, uint16_t seq,
 		  uint32_t handle);
+/* r's pull ended with code: true when it is pulled again through the
+ * announcement mxl_wire_dup kept; else *release is set to that one's
+ * handle (to be released by an empty pull) if there was one. */
+bool mxl_wire_dup_settle(struct mx_endpoint *ep, struct mxl_req *r, mx_status_code_t code,
+			 uint32_t *release);
 /* When the next send waiting on ep->resend (or a pull waiting for its
  * resend) is due for another look, or UINT64_MAX. */
 uint64_t mxl_resend_next(const struct mx_endpoint *ep);

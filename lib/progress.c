@@ -66,6 +66,7 @@ const char *const mxl_counter_names[MXL_CNT_MAX] = {
 	[MXL_CNT_PAIR_FIN_BELL] = "Pair-channel FINs that woke their sender",
 	[MXL_CNT_WIRE_REPULL] = "Native Open-MX rendezvous pulls waiting for their sender again",
 	[MXL_CNT_WIRE_CONNECT_BACK] = "Native Open-MX nodes that had connected to us, connected to again",
+	[MXL_CNT_WIRE_DUP] = "Native Open-MX rendezvous sent again during their pull, kept for its end",
 };
 
 static uint64_t unexp_cost(uint32_t kind, uint32_t length)
@@ -161,15 +162,21 @@ static bool same_source(const struct mx_endpoint *ep, const struct mxl_source *a
 	       a->endpoint == b->endpoint && a->session == b->session;
 }
 
+/* A receive's sender, from its status. */
+static struct mxl_source req_source(const struct mxl_req *r)
+{
+	struct mxl_addr a;
+
+	mxl_addr_unpack(&r->status.source, &a);
+	return (struct mxl_source){ .nic_id = a.nic_id, .endpoint = a.endpoint,
+				    .session = a.session, .peer = a.peer };
+}
+
 bool mxl_req_from(const struct mx_endpoint *ep, const struct mxl_req *r,
 		  const struct mxl_source *src)
 {
-	struct mxl_addr a;
-	struct mxl_source was;
+	struct mxl_source was = req_source(r);
 
-	mxl_addr_unpack(&r->status.source, &a);
-	was = (struct mxl_source){ .nic_id = a.nic_id, .endpoint = a.endpoint,
-				   .session = a.session };
 	return same_source(ep, &was, src);
 }
 
@@ -424,15 +431,30 @@ static void on_pull_done(struct mx_endpoint *ep, const struct mxn_evt *e)
 		mxl_pull_complete(ep, r, e->status, e->u.done.xfer_length);
 }
 
+/* The node's rendezvous announced again during r's PULL_WIRE, now done. */
+static void release_dup(struct mx_endpoint *ep, const struct mxl_req *r, uint32_t handle)
+{
+	struct mxl_source src = req_source(r);
+
+	discard_rndv(ep, &src, r->status.match_info, r->status.msg_length, handle, NULL);
+}
+
 void mxl_pull_complete(struct mx_endpoint *ep, struct mxl_req *r, uint8_t status, uint32_t xfer)
 {
 	mx_status_code_t code = mxl_status_from_mxn(status);
 	uint32_t x = xfer < r->pull_len ? xfer : r->pull_len;
+	uint32_t dup = UINT32_MAX;
 
 	if (status == MXN_ST_AWAY)
 		mxl_peer_away(ep);
-	if (mxl_pull_later(ep, r, code))
+	if (mxl_pull_later(ep, r, code)) {
+		r->wire.dup = false; /* that daemon's announcement died with it */
 		return; /* the daemon that held its rendezvous went away */
+	}
+	if (mxl_wire_dup_settle(ep, r, code, &dup))
+		return;
+	if (dup != UINT32_MAX)
+		release_dup(ep, r, dup);
 	r->status.xfer_length = x;
 	if (code == MX_STATUS_SUCCESS && x < r->status.msg_length)
 		code = MX_STATUS_TRUNCATED;

@@ -75,26 +75,74 @@ bool mxl_wire_pull_later(struct mx_endpoint *ep, struct mxl_req *r)
 	return true;
 }
 
+/* The PULL_WIRE of src's rendezvous seq under way, or NULL. */
+static struct mxl_req *wire_pulling(struct mx_endpoint *ep, const struct mxl_source *src,
+				    uint16_t seq)
+{
+	struct mxl_list *pos;
+
+	mxl_list_for_each(pos, &ep->inflight) {
+		struct mxl_req *r = mxl_container_of(pos, struct mxl_req, fl_link);
+
+		if ((r->kind == MXL_REQ_RECV || r->kind == MXL_REQ_DISCARD) &&
+		    mxl_wire_dead_handle(ep, r) && r->seq == seq && mxl_req_from(ep, r, src))
+			return r;
+	}
+	return NULL;
+}
+
 /*
  * The node resent a rendezvous the old daemon had delivered but not acked
- * (it was killed in between): the new daemon announced it again with a
- * live handle.  A pull of it still waiting takes that handle (a plain PULL
- * then).  One already asked for with PULL_WIRE is left alone: the new
- * daemon's announcement stays unused until the endpoint closes.
+ * (it was killed in between, or the ack was lost): the new daemon announced
+ * it again with a live handle.  A pull of it still waiting takes that
+ * handle (a plain PULL then).  One already asked for with PULL_WIRE keeps
+ * it for its end (mxl_wire_dup_settle): releasing it now would NOTIFY the
+ * node, and Open-MX completes a send on any NOTIFY naming its window and
+ * then unregisters the window (libopen-mx omx_large.c), under our pull.
  */
 bool mxl_wire_dup(struct mx_endpoint *ep, const struct mxl_source *src, uint16_t seq,
 		  uint32_t handle)
 {
 	struct mxl_list *pos;
+	struct mxl_req *r;
 
 	for (pos = ep->retry.next; pos != &ep->retry; pos = pos->next) {
-		struct mxl_req *r = mxl_container_of(pos, struct mxl_req, link);
-
+		r = mxl_container_of(pos, struct mxl_req, link);
 		if (!r->wire.valid || r->seq != seq || !mxl_req_from(ep, r, src))
 			continue;
 		r->rndv_handle = handle;
 		r->wire.life = ep->life;
 		return true;
 	}
-	return false;
+	r = wire_pulling(ep, src, seq);
+	if (!r || r->wire.dup)
+		return r != NULL; /* a third copy: the daemon's entry stays unused */
+	r->wire.dup = true;
+	r->wire.dup_handle = handle;
+	ep->counters[MXL_CNT_WIRE_DUP]++;
+	return true;
+}
+
+/*
+ * The PULL_WIRE of r ended; the node had announced it again meanwhile.
+ * Done: that announcement is released (its NOTIFY follows ours, for a
+ * window the node no longer has: ignored).  Failed: r is pulled again
+ * through it (true).
+ */
+bool mxl_wire_dup_settle(struct mx_endpoint *ep, struct mxl_req *r, mx_status_code_t code,
+			 uint32_t *release)
+{
+	if (!r->wire.dup)
+		return false;
+	r->wire.dup = false;
+	if (code == MX_STATUS_SUCCESS || code == MX_STATUS_TRUNCATED || ep->dead) {
+		*release = r->wire.dup_handle;
+		return false;
+	}
+	mxl_req_release_resources(r);
+	r->state &= ~MXL_RS_INFLIGHT;
+	r->rndv_handle = r->wire.dup_handle;
+	r->wire.life = ep->life;
+	mxl_submit(ep, r);
+	return true;
 }

@@ -25,19 +25,29 @@
 # daemon a start past them, must not take them twice (MXN_EVT_WIRE_SEQ,
 # MXN_CMDF_WIRE_SEQ: counter native_skips).
 #
+# rndvdup: as without a mode, but while a rendezvous is held the node loses
+# the daemon's acks too, so it sends that rendezvous again to the new
+# daemon, and the pulls stay lost 4 s more: the copy is delivered while
+# the PULL_WIRE of the first is under way, and must not end the node's send
+# early (a NOTIFY for it would: Open-MX completes a send on any NOTIFY
+# naming its window, with the length the NOTIFY gives).
+#
 # accept: as stream, but the reflector only accepted the node's connection
 # (it answers each message's source, never connecting): its new daemon
 # needs its library to connect to the node (lib/reattach.c note_told),
 # or the node's frames find no partner and its sends fail "bad session".
 #
-#   ns_omx_restart.sh [stream|dup|accept]   stream: wire_ns_omx_restart,
+#   ns_omx_restart.sh [stream|dup|rndvdup|accept]   stream: wire_ns_omx_restart,
 #                                 dup: wire_ns_omx_restart_dup,
+#                                 rndvdup: wire_ns_omx_restart_rndvdup,
 #                                 accept: wire_ns_omx_restart_accept; without
 #                                 it the rendezvous restarts (wire_ns_omx_restart_rndv)
 . "$(dirname "$0")/ns_lib.sh"
 ns_require
 : "${MXW_CONFORM:?}"
 MODE=${1:-all}
+RNDV=false  # the restarts come while the daemon pulls the node's rendezvous
+case $MODE in all|rndvdup) RNDV=true ;; esac
 N=${MXW_OMX_RESTART_N:-900}
 ns_add d; ns_add o
 ns_veth d vd o vo 9000
@@ -46,11 +56,12 @@ dmac=$(ip -n "${P}d" -o link show "${P}vd" | grep -o 'link/ether [0-9a-f:]*' | c
 ns_daemon d vd "peer = omxnode $omac"
 : > "$DIR/hold"
 pauses=150,250
-[ "$MODE" = all ] && pauses=150
+$RNDV && pauses=150
 reflect=(-d omxnode:0:0 -R)
 node=()
 [ "$MODE" = accept ] && { reflect=(-A); node=(-a); }
 [ "$MODE" = dup ] && node=(-M)
+[ "$MODE" = rndvdup ] && node=(-D)
 ip netns exec "${P}o" timeout 150 "$MXW_CONFORM" -i "${P}vo" -p "$dmac" -m 9000 -k 0x4242 \
 	-r "$N" -H "$DIR/hold" -P "$pauses" "${node[@]}" > "$DIR/omx.log" 2>&1 &
 omx=$!
@@ -72,7 +83,7 @@ restart() {
 # The node pauses (or holds a rendezvous's pulls) and says "(hold I)";
 # the daemon is restarted then, and the node told to go on.
 sigs="TERM KILL"
-[ "$MODE" = all ] && sigs="TERM TERM KILL"
+$RNDV && sigs="TERM TERM KILL"
 i=0
 for sig in $sigs; do
 	i=$((i + 1))
@@ -86,7 +97,7 @@ for sig in $sigs; do
 	printf x >> "$DIR/hold"
 done
 # stream, accept: the node's rendezvous (messages 300, 600) are not held
-[ "$MODE" = all ] || printf xx >> "$DIR/hold"
+$RNDV || printf xx >> "$DIR/hold"
 wait $omx; orc=$?
 wait $app; arc=$?
 grep -v "^progress:" "$DIR/omx.log"
@@ -95,7 +106,7 @@ grep -v "^reflect: got" "$DIR/app.log"
 [ $orc = 0 ] || ns_fail "native node: $(tail -1 "$DIR/omx.log")"
 [ $arc = 0 ] || ns_fail "reflector: exit $arc"
 # the last daemon (SIGKILL while the old one pulled message 600) pulled it again
-if [ "$MODE" = all ] && [ -n "${MXW_CTL:-}" ]; then
+if $RNDV && [ -n "${MXW_CTL:-}" ]; then
 	rp=$("$MXW_CTL" -s "$DIR/d.ctl" counters | awk '/ native_repulls:/ {print $2; exit}')
 	[ "${rp:-0}" -ge 1 ] || ns_fail "the new daemon pulled no rendezvous again (native_repulls ${rp:-none})"
 fi

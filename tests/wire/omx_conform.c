@@ -613,9 +613,10 @@ int main(int argc, char **argv)
 	unsigned linger = 0, restart = 0;
 	bool accept_only = false;   /* -a: the reflector only answers the source */
 	bool mute = false;          /* -M: the pauses lose our frames, not theirs */
+	bool dup = false;           /* -D: held rendezvous are sent again */
 	int c;
 
-	while ((c = getopt(argc, argv, "aMi:p:m:k:q:r:H:P:")) != -1) {
+	while ((c = getopt(argc, argv, "aDMi:p:m:k:q:r:H:P:")) != -1) {
 		switch (c) {
 		case 'i': ifname = optarg; break;
 		case 'p': peer = optarg; break;
@@ -627,6 +628,7 @@ int main(int argc, char **argv)
 		case 'P': pause = optarg; break;
 		case 'a': accept_only = true; break;
 		case 'M': mute = true; break;
+		case 'D': dup = true; break;
 		default: return 2;
 		}
 	}
@@ -652,7 +654,7 @@ int main(int argc, char **argv)
 	}
 	CHECK(accept_only || they_connected, "the reflector never connected to us");
 	if (restart)
-		return omx_restart_run(restart, hold, pause, mute);
+		return omx_restart_run(restart, hold, pause, mute, dup);
 	for (unsigned k = 0; k < 5; k++) {
 		uint64_t match = 0x00c0ffee00000000ull | k;
 

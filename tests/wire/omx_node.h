@@ -49,8 +49,9 @@ void msg_hdr(uint8_t *f, uint8_t type, uint64_t match);
 void next_send(void);
 uint32_t serve_pull(const uint8_t *p, uint64_t match, uint32_t len, uint8_t id, uint8_t seq);
 
-/* omx_restart.c: -r COUNT -H FILE [-P N[,M]] [-M] (see there) */
-int omx_restart_run(unsigned count, const char *hold_file, const char *pauses, bool mute);
+/* omx_restart.c: -r COUNT -H FILE [-P N[,M]] [-M] [-D] (see there) */
+int omx_restart_run(unsigned count, const char *hold_file, const char *pauses, bool mute,
+		    bool dup);
 
 static inline uint16_t seq_inc(uint16_t s)      /* 14 bits of seqnum, 2 of session */
 {

@@ -21,7 +21,10 @@
  *    send seqnums to its receive start.  The same session changes
  *    nothing (omx_partner.c omx__process_recv_connect_request).  The
  *    reply carries our next expected seqnum;
- *  - a rendezvous completes on its NOTIFY; its pulls are served as
+ *  - a rendezvous completes on any NOTIFY naming its window (id and
+ *    seqnum), with the length that NOTIFY gives (libopen-mx omx_large.c
+ *    omx__process_recv_notify: a short one is reported here, as the
+ *    reflector takes every message whole); its pulls are served as
  *    omx_pull.c serves them, except that the pulls of rendezvous number h
  *    (1-based, message COUNT*h/3) are dropped (lost on the wire) until
  *    FILE holds h bytes: the test restarts the daemon while the old one
@@ -37,6 +40,11 @@
  *    came back; the daemon restarted then knows none of those echoes
  *    arrived, and its library sends them again.  Open-MX takes a seqnum
  *    once: an echo sent again must not come back twice.
+ *  - (-D) while a rendezvous is held the daemon's acks are lost too, so
+ *    the node sends it again to the restarted daemon, and its pulls stay
+ *    lost for DUP_HOLD_MS after the hold ends: the new daemon's PULL_WIRE
+ *    of it is still under way when that copy is delivered, and a NOTIFY
+ *    for the copy must not end the send early.
  *
  * The echoes are taken as Open-MX's receiver does (in seqnum order,
  * duplicates acked again) and checked: every message that was not failed
@@ -58,11 +66,13 @@
 #define STALL_MS 20000u     /* no send completing and no echo for this long: stuck */
 #define MAXMSG 4096u
 #define RNDV_LEN 100000u
+#define DUP_HOLD_MS 4000u   /* -D: pulls still lost this long after a hold */
 
 enum { S_UNSENT, S_UNACKED, S_NEED_NOTIFY, S_DONE, S_FAILED };
 
 struct nsend {
 	uint64_t match, last;
+	uint64_t released;          /* -D: when its hold ended (first pull after) */
 	uint32_t len, resends;
 	uint16_t seq;
 	uint8_t type, state, id, rseq, nack, hold, told;
@@ -77,6 +87,8 @@ static uint16_t next_acked;
 static const char *hold_file;
 static unsigned pause_at[2], npause, paused;   /* -P: paused while frames are lost */
 static bool mute_pauses, told_hold;             /* -M: ours are lost, not theirs */
+static bool dup_rndv;                           /* -D: held rendezvous are sent again */
+static unsigned short_notifies;
 
 static size_t hold_count(void)
 {
@@ -170,12 +182,23 @@ static bool in_use(unsigned k)
 	return k < nsends || k >= MAXMSG - nnotify;
 }
 
+static bool held(const struct nsend *s);
+
+/* -D: the daemon's acks are lost while one of our rendezvous is held. */
+static bool acks_lost(void)
+{
+	for (unsigned k = 0; dup_rndv && k < nsends; k++)
+		if (sends[k].type == T_RNDV && sends[k].state == S_UNACKED && held(&sends[k]))
+			return true;
+	return false;
+}
+
 /* omx__handle_ack: everything before 'before' in our send session. */
 static void take_ack(uint16_t before)
 {
 	uint16_t missing = seq_diff(send_seq, next_acked), fresh = seq_diff(before, next_acked);
 
-	if ((before ^ send_seq) & 0xc000 || !fresh || fresh > missing)
+	if ((before ^ send_seq) & 0xc000 || !fresh || fresh > missing || acks_lost())
 		return;
 	for (unsigned k = 0; k < MAXMSG; k++) {
 		struct nsend *s = &sends[k];
@@ -188,7 +211,7 @@ static void take_ack(uint16_t before)
 
 static void take_truc(const uint8_t *f)
 {
-	if (f[B + 12] != 0x55 || get32(f, B + 16) != OUR_SESSION)
+	if (f[B + 12] != 0x55 || get32(f, B + 16) != OUR_SESSION || acks_lost())
 		return;
 	if (((get16(f, B + 14) ^ send_seq) & 0xc000) || get32(f, B + 20) <= last_recv_acknum) {
 		stale_acks++;   /* Open-MX ignores it */
@@ -271,6 +294,12 @@ static void take_pull(const uint8_t *f)
 			}
 			return;
 		}
+		if (dup_rndv && s->told && !s->released)
+			s->released = now_ms();
+		if (dup_rndv && s->released && now_ms() - s->released < DUP_HOLD_MS) {
+			pulls_dropped++;
+			return;
+		}
 		(void)serve_pull(f, s->match, s->len, s->id, s->rseq);
 		return;
 	}
@@ -282,7 +311,12 @@ static void take_notify(const uint8_t *f)
 		struct nsend *s = &sends[k];
 
 		if (s->type == T_RNDV && f[B + 12] == s->id && f[B + 13] == s->rseq &&
-		    get32(f, B + 8) == s->len && s->state != S_FAILED && s->state != S_DONE) {
+		    s->state != S_FAILED && s->state != S_DONE) {
+			if (get32(f, B + 8) != s->len) {
+				short_notifies++;
+				printf("send %u completed by a NOTIFY of %u of its %u bytes\n", k,
+				       get32(f, B + 8), s->len);
+			}
 			send_done(s, S_DONE, 0);
 			return;
 		}
@@ -526,7 +560,7 @@ static void pause_step(unsigned p)
 	}
 }
 
-int omx_restart_run(unsigned count, const char *file, const char *pauses, bool mute)
+int omx_restart_run(unsigned count, const char *file, const char *pauses, bool mute, bool dup)
 {
 	static uint8_t f[9100];
 	uint64_t progress = now_ms();
@@ -534,6 +568,7 @@ int omx_restart_run(unsigned count, const char *file, const char *pauses, bool m
 
 	hold_file = file;
 	mute_pauses = mute;
+	dup_rndv = dup;
 	if (file && pauses)
 		npause = (unsigned)sscanf(pauses, "%u,%u", &pause_at[0], &pause_at[1]);
 	next_acked = send_seq;
@@ -582,8 +617,9 @@ int omx_restart_run(unsigned count, const char *file, const char *pauses, bool m
 	for (unsigned k = next_echo; k < count; k++)
 		lost_echoes += sends[k].state != S_FAILED;
 	printf("omx_restart: sent %u ok %u failed %u open %u echoes %u missing %u again %u "
-	       "failed-but-echoed %u resends %u nacks %u stale_acks %u reconnects %u cleanups %u\n",
+	       "failed-but-echoed %u resends %u nacks %u stale_acks %u reconnects %u cleanups %u "
+	       "short_notifies %u\n",
 	       count, ok, failed, open, echoes, lost_echoes, dup_echoes, late_echoes, resends, nacks,
-	       stale_acks, reconnects, cleanups);
-	return failures || open || lost_echoes || dup_echoes || late_echoes ? 1 : 0;
+	       stale_acks, reconnects, cleanups, short_notifies);
+	return failures || open || lost_echoes || dup_echoes || late_echoes || short_notifies ? 1 : 0;
 }
