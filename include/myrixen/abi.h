@@ -51,7 +51,10 @@
 				* 9: a native Open-MX rendezvous pulled again after
 				* a re-attach (MXN_CMD_PULL_WIRE, mxn_evt_rndv.wire);
 				* 10: a send's wire seqnum toward a native Open-MX
-				* node (MXN_EVT_WIRE_SEQ, MXN_CMDF_WIRE_SEQ) */
+				* node (MXN_EVT_WIRE_SEQ, MXN_CMDF_WIRE_SEQ); a
+				* pair FIN's done_ns and MXN_RINGF_FIN_QUIET (pair.h
+				* "FIN naps"); the shim's suspend page
+				* (MXN_SHIMF_SUSPENDS, shim.h) */
 #define MYRIXEN_AREA_MAGIC 0x5852594du /* "MYRX" little-endian */
 
 #define MXN_PAGE_SIZE 4096u

@@ -86,7 +86,7 @@
  * violation; a receiver that lies in a FIN only loses its own data.  A
  * channel that closes or breaks completes the sender's outstanding
  * rendezvous with an error; a sender that died fails the copy.
- * FIN naps (within ABI 9: a FIN's done_ns was padding written 0, a flag no
+ * FIN naps (ABI 10: a FIN's done_ns was padding written 0, a flag no
  * older library sets): a sender with two rendezvous or more announced in
  * the channel, the receiver busy with the next one after each FIN, may
  * sleep on its own timer until the oldest one's FIN is due (from done_ns,
