@@ -126,34 +126,13 @@ uint32_t mxd_xen_dom_quiesce(struct mxd_xen_dom *d, bool moving)
 
 	for (i = 0; i < MXD_XEN_SLOTS; i++) {
 		if (d->eps[i] && d->eps[i]->ep) {
-			uint8_t idx = d->eps[i]->ep->index;
-
-			if (moving) {
-				mxd_core_quiet(d->x->core, idx, MXD_QUIET_MS);
-				d->quieted[idx / 64] |= 1ull << (idx % 64);
-			}
+			if (moving)
+				mxd_core_quiet(d->x->core, d->eps[i]->ep->index, MXD_QUIET_MS);
 			mxd_endpoint_quiesce(d->eps[i]->ep);
 			n++;
 		}
 	}
 	return n;
-}
-
-/*
- * The quiet window of a saved or migrated domain's endpoints began at the
- * suspend request; the toolstack's last copy, the restore on the other
- * host and the moved endpoints' re-attach and claim come after (over a
- * minute on a loaded emulated host: scenario migrate saw a survivor's
- * sends, parked for the moved guest, fail CLOSED as the window ended just
- * before the claim that sends them on, MXN_ST_MOVED).  So the window
- * starts again when the domain is gone from here: what a library waits
- * for its peers (lib reattach.c) counts from the guest's resume there.
- */
-void mxd_xen_dom_requiet(struct mxd_xen_dom *d)
-{
-	for (uint32_t i = 0; i < 256; i++)
-		if (d->quieted[i / 64] >> (i % 64) & 1)
-			mxd_core_quiet(d->x->core, (uint8_t)i, MXD_QUIET_MS);
 }
 
 /*

@@ -6,7 +6,6 @@
  * running again, its device restarts and its libraries re-attach.
  */
 #include <stdio.h>
-#include <string.h>
 #include <xenctrl.h>
 #include "core.h"
 #include "log.h"
@@ -49,7 +48,6 @@ static void susp_cb(struct ev_loop *loop, ev_timer *w, int revents)
 		d->x->st.suspends_cancelled++;
 		mxd_log(MXD_LOG_NOTICE, "xen: domain %u resumed in place after a suspend "
 			"(save cancelled or checkpoint): its endpoints re-attach", d->domid);
-		memset(d->quieted, 0, sizeof(d->quieted)); /* back here: not gone */
 		mxd_xen_dom_restart_device(d);
 		break;
 	case MXD_XEN_SUSP_GONE:

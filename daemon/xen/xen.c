@@ -33,7 +33,6 @@ static void mxd_xen_reap(struct mxd_xen *x)
 			memcpy(x->gone[x->gone_next % MXD_XEN_GONE_MAX], d->vm, sizeof(d->vm));
 			x->gone_next++;
 		}
-		mxd_xen_dom_requiet(d);
 		mxd_xen_dom_free(d, false);
 		xs_rm(x->xs, XBT_NULL, path);
 	}

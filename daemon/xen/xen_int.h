@@ -71,8 +71,6 @@ struct mxd_xen_dom {
 	/* Pair channels its suspend ended, told once it is suspended (dom.c) */
 	struct mxd_pair_away *away;
 	uint32_t naway, away_cap;
-	/* Core indices its suspend kept quiet, for when it is gone (dom.c) */
-	uint64_t quieted[4];
 	LIST_ENTRY(mxd_xen_dom) link;
 };
 
@@ -115,9 +113,6 @@ void mxd_xen_dom_detach_eps(struct mxd_xen_dom *d);
 void mxd_xen_dom_shutdown_asked(struct mxd_xen_dom *d);
 uint32_t mxd_xen_dom_quiesce(struct mxd_xen_dom *d, bool moving);
 void mxd_xen_dom_away_tell(struct mxd_xen_dom *d);
-/* d, saved or migrated, is gone from this host: its endpoints' indices
- * stay quiet (peers' sends parked) MXD_QUIET_MS from now. */
-void mxd_xen_dom_requiet(struct mxd_xen_dom *d);
 
 /* The device starts over (backend InitWait): the frontend drops its
  * endpoints and handshakes again, the libraries re-attach. */
