@@ -76,33 +76,6 @@ static void pair_lost(struct mx_endpoint *ep, struct mxl_pair *p)
 	ep->counters[MXL_CNT_PAIR_RESTORED]++;
 }
 
-/*
- * Xen: this guest was suspended (a save, a migration, a checkpoint) since
- * it attached to the daemon that brokered p (transport.h susp): p is void.
- * The peer took what we wrote before the freeze (it hears AWAY once we are
- * suspended) and sends again what we had not published taking; what we
- * write now reaches nothing it reads, and what we read now is the image's
- * copy, which may lack what the peer wrote while it was taken.  So p is
- * lost and nothing more goes through it.  The shim moves the count while
- * we are frozen, between two of our instructions: the signal fences keep
- * the compiler from moving the load across the channel accesses around
- * it, and a relaxed load is all the freeze needs.
- */
-static bool pair_void(struct mx_endpoint *ep, struct mxl_pair *p)
-{
-	uint32_t n;
-
-	if (!p->chan.susp)
-		return false;
-	atomic_signal_fence(memory_order_seq_cst);
-	n = atomic_load_explicit((const _Atomic uint32_t *)p->chan.susp, memory_order_relaxed);
-	atomic_signal_fence(memory_order_seq_cst);
-	if (n == p->chan.susp_ref)
-		return false;
-	pair_lost(ep, p);
-	return true;
-}
-
 /* Freed room (the peer waits for it on its rx bell, never on a futex). */
 static void bell(struct mx_endpoint *ep, struct mxl_pair *p)
 {
@@ -830,9 +803,6 @@ int mxl_pair_put(struct mx_endpoint *ep, struct mxl_pair *p, struct mxn_pair_slo
 		s->off = off;
 		memcpy(p->tx_data + off, data, len);
 	}
-	/* the last moment a void channel gets nothing: not published */
-	if (pair_void(ep, p))
-		return -ENOTCONN;
 	slot_publish(&p->tx_slots[p->tx.prod_pvt & p->tx.mask], s, p->tx.prod_pvt);
 	p->tx_msg_unpushed |= s->type != MXN_PAIR_FIN;
 	p->tx_end[p->tx.prod_pvt & p->tx.mask] = p->data_head;
@@ -851,7 +821,7 @@ int mxl_pair_send(struct mx_endpoint *ep, struct mxl_lpeer *lp, struct mxl_req *
 	uint32_t len = (uint32_t)r->total, off = 0;
 	int err;
 
-	if (p->broken || p->tx_off || pair_void(ep, p))
+	if (p->broken || p->tx_off)
 		return -ENOTCONN;
 	err = room(ep, p, r->cls != MXL_CLASS_TINY, len, &off);
 	if (err)
@@ -871,20 +841,8 @@ int mxl_pair_send(struct mx_endpoint *ep, struct mxl_lpeer *lp, struct mxl_req *
 	/* the number a daemon-path copy of this message would carry */
 	mxl_req_send_seq(ep, r);
 	s.send_seq = r->seq;
-	/* room taken above: the put fails only on a void channel (a freeze
-	 * since the check above), before the slot is published: r goes
-	 * through the daemon, counted there */
-	err = mxl_pair_put(ep, p, &s, NULL, 0, false, false);
-	if (err)
-		return err;
-	/* The freeze fell between the put's check and the slot's seq (two
-	 * instructions): the peer may have taken it or not.  r goes through
-	 * the daemon too, with the same number, counted as a daemon-path
-	 * send as a resend is; a peer that took it drops the copy. */
-	if (pair_void(ep, p)) {
-		ep->counters[MXL_CNT_PAIR_RESENT]++;
-		return -ENOTCONN;
-	}
+	/* room taken above: the put cannot fail */
+	(void)mxl_pair_put(ep, p, &s, NULL, 0, false, false);
 	lp->tx_p++;
 	ep->counters[MXL_CNT_PAIR_SEND]++;
 	/* The bytes are in the channel: the buffer is the application's again. */
@@ -970,11 +928,6 @@ bool mxl_pair_drain(struct mx_endpoint *ep, struct mxl_lpeer *lp, const uint32_t
 	while (!p->broken) {
 		if (until ? (int32_t)(lp->rx_p - *until) >= 0 : n >= MXL_PAIR_BUDGET)
 			break;
-		/* nothing from a void channel: the peer sends it again */
-		if (pair_void(ep, p)) {
-			done = false;
-			break;
-		}
 		/* The slot says whether it is written (no read of prod). */
 		st = mxl_pair_rx_state(p);
 		if (st == MXN_PAIR_SEQ_EMPTY) {
@@ -1025,9 +978,7 @@ bool mxl_pair_drain(struct mx_endpoint *ep, struct mxl_lpeer *lp, const uint32_t
 	}
 	if (n)
 		p->idle_wakes = 0; /* it sent something: its wake-ups were due */
-	/* a void channel's cons is not ours to move: the peer read the one
-	 * we published before the freeze (pair_lost counted the rest) */
-	if (n && !p->broken && !pair_void(ep, p)) {
+	if (n && !p->broken) {
 		bool ring = mxn_ring_release(&p->rx);
 
 		p->rx_published = p->rx.cons_pvt;

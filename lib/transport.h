@@ -39,12 +39,6 @@ struct mxl_pair_chan {
 	size_t size;
 	int rx_fd;                /* -1: the transport's own wait sees the bell */
 	bool shim_bell;           /* Xen: the shim owns the bell (MXN_SHIMF_PAIR_BELL) */
-	/* Xen: the guest's count of suspends (shim.h MXN_SHIMF_SUSPENDS, NULL
-	 * without it) and its value when the endpoint last attached to the
-	 * daemon that brokered the channel: once it moves, the channel is
-	 * void (pair.c pair_void). */
-	const uint32_t *susp;
-	uint32_t susp_ref;
 	void *priv;
 };
 

@@ -19,7 +19,6 @@
 #include <sys/mman.h>
 #include <unistd.h>
 #include "myrixen/layout.h"
-#include "myrixen/ring.h"
 #include "myrixen/shim.h"
 #include "transport_xen.h"
 
@@ -28,8 +27,6 @@ struct mxl_xen {
 	bool dead;
 	bool shim_bell;             /* the shim binds pair bells (MXN_SHIMF_PAIR_BELL) */
 	bool peer_maps;             /* ... and drops peer mappings at a suspend */
-	const uint32_t *susp;       /* the shim's suspend page, or NULL */
-	uint32_t susp_ref;          /* its count before we last (re)attached */
 	uint32_t nwatch;
 	int watch[MXN_PAIRS_MAX];   /* pair bells (xen-evtchn fds), without shim_bell */
 };
@@ -80,33 +77,6 @@ static void xen_features(struct mxl_xen *x)
 	x->shim_bell = (f.features & MXN_SHIMF_PAIR_BELL) &&
 		       mxl_env_u32("MYRIXEN_XEN_SHIM_BELL", 1) != 0;
 	x->peer_maps = (f.features & MXN_SHIMF_PEER_MAPS) != 0;
-	if (f.features & MXN_SHIMF_SUSPENDS) {
-		void *p = mmap(NULL, MXN_PAGE_SIZE, PROT_READ, MAP_SHARED, x->fd,
-			       (off_t)MXN_SHIM_SUSPENDS_PGOFF * MXN_PAGE_SIZE);
-
-		x->susp = p == MAP_FAILED ? NULL : p;
-	}
-}
-
-/*
- * The suspend count before we (re)attach: a pair channel brokered by the
- * daemon we attach to now belongs to this value.  Read before the attach,
- * so a suspend during it makes those channels void, never the reverse.
- * The shim writes it only while we are frozen: a relaxed load sees the
- * value of the last freeze before it.
- */
-static void xen_susp_mark(struct mxl_xen *x)
-{
-	if (x->susp)
-		x->susp_ref = atomic_load_explicit((const _Atomic uint32_t *)x->susp, memory_order_relaxed);
-}
-
-void mxl_xen_pair_susp(struct mxl_transport *t, struct mxl_pair_chan *ch)
-{
-	struct mxl_xen *x = t->priv;
-
-	ch->susp = x ? x->susp : NULL;
-	ch->susp_ref = x ? x->susp_ref : 0;
 }
 
 static int xen_open(struct mxl_transport *t, const struct mxn_open_req *req,
@@ -123,13 +93,12 @@ static int xen_open(struct mxl_transport *t, const struct mxn_open_req *req,
 		return -errno;
 	memset(&op, 0, sizeof(op));
 	op.req = *req;
-	xen_features(x); /* any file answers it, opened or not */
-	xen_susp_mark(x);
 	if (ioctl(x->fd, MYRIXEN_IOC_OPEN, &op) < 0) {
 		*rsp = op.rsp;
 		return -errno;
 	}
 	*rsp = op.rsp;
+	xen_features(x);
 	return xen_map_area(t, x->fd, rsp->area_size);
 }
 
@@ -236,7 +205,6 @@ static int xen_reattach(struct mxl_transport *t, struct mxn_open_rsp *rsp, bool 
 
 	if (!limit)
 		return -ENOTCONN;
-	xen_susp_mark(x);
 	for (;;) {
 		memset(&ra, 0, sizeof(ra));
 		ra.timeout_ms = 2000;
@@ -344,8 +312,6 @@ static void xen_close(struct mxl_transport *t)
 	t->area = NULL;
 	if (!x)
 		return;
-	if (x->susp)
-		munmap((void *)(uintptr_t)x->susp, MXN_PAGE_SIZE);
 	if (x->fd >= 0)
 		close(x->fd); /* the shim revokes grants, unpins, closes the port */
 	free(x);

@@ -17,10 +17,6 @@ int mxl_xen_bell_fd(struct mxl_transport *t);
 /* The endpoint's /dev/myrixen file when its shim drops peer mappings at a
  * suspend (MXN_SHIMF_PEER_MAPS), else -1 (transport_xen.c). */
 int mxl_xen_peer_map_fd(struct mxl_transport *t);
-/* The shim's suspend count and its value at our last (re)attach, for a
- * channel being set up (mxl_pair_chan.susp; NULL without the shim's
- * MXN_SHIMF_SUSPENDS) (transport_xen.c). */
-void mxl_xen_pair_susp(struct mxl_transport *t, struct mxl_pair_chan *ch);
 /* A watched pair port fired: take its notifications and unmask it. */
 void mxl_xen_bell_ack(int fd);
 

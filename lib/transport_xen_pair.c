@@ -291,7 +291,6 @@ int mxl_xen_pair_attach(struct mxl_transport *t, const struct mxn_evt *e,
 	ch->area = NULL;
 	ch->rx_fd = -1;
 	ch->shim_bell = x->sfd >= 0;
-	mxl_xen_pair_susp(t, ch);
 	if (e->type == MXN_EVT_PAIR_XEN_OFFER)
 		err = offer(x, &e->u.xpair, ch, ans);
 	else

@@ -124,8 +124,7 @@
  * the domain is suspended, so the saved side of the channel is final when
  * the survivor drains it, reads its cons and sends again through the
  * daemon what it had not taken (lib/README.md); the restored side takes
- * nothing from a channel past the cons it had published, and once it
- * runs again writes nothing into it (shim.h MXN_SHIMF_SUSPENDS).
+ * nothing from a channel past the cons it had published.
  */
 #ifndef MYRIXEN_PAIR_H
 #define MYRIXEN_PAIR_H
