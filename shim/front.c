@@ -165,7 +165,6 @@ static int mxs_resume(struct xenbus_device *dev)
  */
 static int mxs_suspend(struct xenbus_device *dev)
 {
-	mxs_suspends_bump(); /* before anything ends: a channel is void from here */
 	mxs_peer_maps_drop();
 	mutex_lock(&mxs_front.lock);
 	mxs_bells_break_locked();

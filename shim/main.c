@@ -159,8 +159,7 @@ static long mxs_ioctl_peer_map(struct mxs_ep *ep, void __user *arg)
 
 static long mxs_ioctl_features(void __user *arg)
 {
-	struct mxn_shim_features f = { .features = MXN_SHIMF_PAIR_BELL | MXN_SHIMF_PEER_MAPS |
-						   MXN_SHIMF_SUSPENDS };
+	struct mxn_shim_features f = { .features = MXN_SHIMF_PAIR_BELL | MXN_SHIMF_PEER_MAPS };
 
 	return copy_to_user(arg, &f, sizeof(f)) ? -EFAULT : 0;
 }
@@ -241,8 +240,6 @@ static int mxs_mmap(struct file *file, struct vm_area_struct *vma)
 	struct mxs_ep *ep = file->private_data;
 	int err;
 
-	if (mxs_suspends_is_mmap(vma)) /* any file, opened or not */
-		return mxs_suspends_mmap(vma);
 	mutex_lock(&ep->lock);
 	err = ep->opened ? mxs_ep_mmap(ep, vma) : -EBADFD;
 	mutex_unlock(&ep->lock);
@@ -295,19 +292,13 @@ static int __init mxs_init(void)
 		return -ENODEV;
 	if (mxs_max_endpoints == 0 || mxs_max_endpoints > MXS_SLOTS_MAX)
 		mxs_max_endpoints = MXS_SLOTS_MAX;
-	err = mxs_suspends_init();
+	err = misc_register(&mxs_misc);
 	if (err)
 		return err;
-	err = misc_register(&mxs_misc);
-	if (err) {
-		mxs_suspends_exit();
-		return err;
-	}
 	err = mxs_front_register();
-	if (err) {
+	if (err)
 		misc_deregister(&mxs_misc);
-		mxs_suspends_exit();
-	} else
+	else
 		pr_info("myrixen: shim loaded (abi %u, %s guest)\n", MYRIXEN_ABI_VERSION,
 			xen_pv_domain() ? "PV" : "HVM/PVH");
 	return err;
@@ -317,7 +308,6 @@ static void __exit mxs_exit(void)
 {
 	misc_deregister(&mxs_misc);
 	mxs_front_unregister();
-	mxs_suspends_exit();
 }
 
 module_init(mxs_init);

@@ -137,13 +137,6 @@ void mxs_peer_map_release_all(struct mxs_ep *ep);
 /* The guest suspends (processes frozen); without mxs_front.lock. */
 void mxs_peer_maps_drop(void);
 
-/* The suspend page (suspends.c, shim.h MXN_SHIMF_SUSPENDS). */
-int mxs_suspends_init(void);
-void mxs_suspends_exit(void);
-void mxs_suspends_bump(void);    /* from the xenbus .suspend, processes frozen */
-bool mxs_suspends_is_mmap(const struct vm_area_struct *vma);
-int mxs_suspends_mmap(struct vm_area_struct *vma);
-
 int mxs_region_register(struct mxs_ep *ep, struct mxn_shim_region *r);
 int mxs_region_deregister(struct mxs_ep *ep, u32 handle);
 void mxs_region_release_all(struct mxs_ep *ep);

@@ -115,7 +115,6 @@ struct mxn_shim_features {
 _Static_assert(sizeof(struct mxn_shim_features) == 16, "mxn_shim_features");
 #define MXN_SHIMF_PAIR_BELL 0x1u  /* MYRIXEN_IOC_BELL_* (Xen pair channels) */
 #define MXN_SHIMF_PEER_MAPS 0x2u  /* MYRIXEN_IOC_PEER_MAP/UNMAP, dropped at suspend */
-#define MXN_SHIMF_SUSPENDS 0x4u   /* the suspend page (MXN_SHIM_SUSPENDS_PGOFF) */
 #define MYRIXEN_IOC_FEATURES _IOR(MYRIXEN_IOC_MAGIC, 8, struct mxn_shim_features)
 
 /*
@@ -181,23 +180,5 @@ _Static_assert(sizeof(struct mxn_shim_peer_map) == 32, "mxn_shim_peer_map");
 #define MXN_SHIM_PEER_MAP_MAX ((MXN_PAGE_SIZE / 4u) * MXN_PAGE_SIZE) /* a directory page of refs */
 #define MYRIXEN_IOC_PEER_MAP _IOWR(MYRIXEN_IOC_MAGIC, 12, struct mxn_shim_peer_map)
 #define MYRIXEN_IOC_PEER_UNMAP _IO(MYRIXEN_IOC_MAGIC, 13)
-
-/*
- * The suspend page (MXN_SHIMF_SUSPENDS): one page of the guest kernel,
- * mapped read-only and shared (mmap of one page at this page offset of
- * any /dev/myrixen file, opened or not; PROT_WRITE is refused).  Its
- * first word counts this guest's suspends (save, migration, checkpoint):
- * the shim adds one in the xenbus suspend callback, while every process
- * is frozen, where it also drops peer mappings and ends pair bells.  A
- * process that read the count before writing into a Xen pair channel and
- * reads it unchanged after knows the write reached the peer (it happened
- * before the freeze); one that sees it moved knows the channel is void
- * without a system call (lib/README.md "Xen pair channels and a
- * migration").  Nothing else is in the page; it is zero at load.
- */
-#define MXN_SHIM_SUSPENDS_PGOFF 0x100000ul /* beyond any endpoint area */
-struct mxn_shim_suspends {
-	uint32_t suspends;
-};
 
 #endif /* MYRIXEN_SHIM_H */
