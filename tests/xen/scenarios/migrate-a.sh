@@ -15,14 +15,6 @@
 # comes from a dom0 client on host B to u1's endpoint 10 (over the wire
 # until the move brings u1 to that client's own host: host B's daemon
 # must tell it that u1 is now local, migrate-b.sh).
-# Two more streams run through Xen pair channels between u1 and u2, a PV
-# guest that stays here (xen_pair_channels, the default): u2's client to
-# u1's endpoint 11 (u2 is side 0: u1 maps u2's pages) and u1's client to
-# u2's endpoint 12 (u1 is side 0: u2 maps the pages of the guest that
-# moves).  At the move both channels must be torn down (u2 unmaps u1's
-# pages: no dying domain left here; u1's shim dropped its mapping of u2's
-# pages as it suspended), both streams go on over the wire, u2 follows u1
-# to host B, and every message and reply arrives once, in order, intact.
 # needs: myribackd
 # needs: mx-tests
 # timeout: 900
@@ -50,23 +42,13 @@ it_survive -s -e 2 -n 200 -u $AFTER -w 8 -S 4000 > /tmp/sv-dom0.txt 2>&1 &
 PEER=$!
 # PVH: live migration of a PV guest needs shadow paging (log-dirty), which
 # Debian's hypervisor is built without (xc: "Failed to enable logdirty: 95")
-D1=$(domu_create u1 pvh survive "mxt.side=both mxt.n=200 mxt.until=$AFTER mxt.max=4000 mxt.peer=hosta:1 mxt.peer2=hosta:2,hosta:12 mxt.echo=9,10,11") || { fail "create u1"; return; }
-# u2 stays (PV): a client to u1:11 and an echo side at 12 for u1's client,
-# both through pair channels until the move; weighed half a guest, so the
-# live copy is not slowed more than it must be
-D2=$(domu_create u2 pv survive "mxt.side=client mxt.n=200 mxt.until=500 mxt.max=4000 mxt.peer=hosta:11 mxt.serve=12 mxt.reattach=0") || { fail "create u2"; return; }
-xl sched-credit2 -d u2 -w 128 >/dev/null 2>&1 || xl sched-credit -d u2 -w 128 >/dev/null 2>&1
+D1=$(domu_create u1 pvh survive "mxt.side=both mxt.n=200 mxt.until=$AFTER mxt.max=4000 mxt.peer=hosta:1 mxt.peer2=hosta:2 mxt.echo=9,10") || { fail "create u1"; return; }
 it_survive -c -e 7 -d hosta:9 -n 200 -u $AFTER -w 8 -S 4000 -p 50 > /tmp/sv-dom0c.txt 2>&1 &
 CLIENT=$!
-attached() { myrixenctl counters | sed -n 's/^ *domains_auto_attached: *//p' | grep -qx 2; }
-check "u1 and u2 attached by themselves (xen_attach)" wait_for 30 attached
+attached() { myrixenctl counters | sed -n 's/^ *domains_auto_attached: *//p' | grep -qx 1; }
+check "u1 attached by itself (xen_attach)" wait_for 30 attached
 need "traffic in flight (200 round trips verified)" wait_for 240 guest_says u1 " 200 round trips" ||
   return
-# u2's client: its pair channel sends so far (its progress lines)
-pair_sends() { sed -n 's/.*it_survive: pair sends \([0-9]*\).*/\1/p' "$(guest_log u2)" | tail -1; }
-need "u2's stream to u1:11 in flight (200 round trips verified)" wait_for 240 guest_says u2 " 200 round trips" ||
-  return
-check "u2's stream to u1 goes through a pair channel ($(pair_sends) pair sends)" [ "$(pair_sends)" -gt 0 ]
 need "dom0 client to u1:9 streaming (200 round trips)" wait_for 240 grep -q ' 200 round trips' /tmp/sv-dom0c.txt ||
   return
 need "host B told u1:10 is open" say_to 10.77.0.2 8003 go || return
@@ -87,9 +69,7 @@ say "xl migrate: rc $rc in $(awk "BEGIN { print $(up) - $T0 }") s"
 tail -5 /tmp/xl-migrate.txt
 need "xl migrate u1 to host B" [ $rc = 0 ] || return
 check "u1 is gone from host A" domu_gone u1
-# u2 mapped u1's pages (u1 was side 0 of u1's client to u2): it let go of
-# them when told u1 was away, or the moved guest stays here as a zombie
-check "no dying domain left (u2 unmapped the moved guest's pair pages)" wait_for 60 no_zombies
+check "its endpoints are gone from this dom0" wait_for 30 maps_at_most $BASE
 myrixenctl counters > /tmp/counters.txt
 cnt() { sed -n "/^xen:/,/^[a-z]/s/^ *$1: *//p" /tmp/counters.txt | head -1; }
 check "u1's endpoints detached on suspend ($(cnt eps_suspended))" [ "$(cnt eps_suspended)" -ge 3 ]
@@ -105,26 +85,8 @@ followed() {
 }
 followed $PEER /tmp/sv-dom0.txt "the echo peer on host A (u1 connected to it)"
 followed $CLIENT /tmp/sv-dom0c.txt "the client on host A (it connected to u1:9, which only replies)"
-# u2 stays: both its streams with u1 (pair channels until the move, then
-# the wire) ended with every message once, in order, intact
-check "u2 verdict: its streams with u1, through pair channels then the wire" domu_result u2 400
-# u1's endpoint areas left with it, u2's programs closed theirs
-check "no endpoint area of u1 or u2 is still mapped in this dom0" wait_for 30 maps_at_most $BASE
-guest_says u2 'it_survive' && grep -E 'it_survive.*(pause|ok|fail|followed)' "$(guest_log u2)" | tail -4
-# each of u2's two programs prints its counters once, at its end
-fails() { grep 'it_survive: .* longest pause' "$(guest_log u2)" | sed -n 's/.*Buffered sends failed after completion \([0-9]*\).*/\1/p' | tr '\n' ' '; }
-check "u2: no send completed at issue failed after (client, server: $(fails))" [ "$(fails)" = "0 0 " ]
-check "u2 followed u1 to host B (Peers followed to another host)" \
-  grep -qE 'client longest pause.*Peers followed to another host [1-9]' "$(guest_log u2)"
-RS=$(sed -n 's/.*client longest pause.*Pair slots sent again through the daemon for a saved peer \([0-9]*\).*/\1/p' "$(guest_log u2)" | tail -1)
-say "u2 sent again ${RS:-0} pair slot(s) u1 had not consumed when it left"
-check "u2's echo side (u1's client) took messages from its pair channel" \
-  grep -qE 'server longest pause.*Pair channel arrivals [1-9]' "$(guest_log u2)"
 myrixenctl counters > /tmp/counters.txt
 sed -n '/^wire/,/^[a-z]/p' /tmp/counters.txt | grep -E 'moved|quiet|requeued' | head -4
-ccnt() { sed -n "/^core:/,/^[a-z]/s/^ *$1: *//p" /tmp/counters.txt | head -1; }
-check "pair channels between u1 and u2 ($(ccnt pairs_opened)), none cut off ($(ccnt pair_faults))" \
-  [ "$(ccnt pairs_opened)" -ge 2 -a "$(ccnt pair_faults)" = 0 ]
 wcnt() { sed -n "/^wire/,\$s/^ *$1: *//p" /tmp/counters.txt | head -1; }
 check "u1's re-connects proved its move, both peers followed ($(wcnt moved_followed))" [ "$(wcnt moved_followed)" -ge 2 ]
 check "no claim refused ($(wcnt moved_refused))" [ "$(wcnt moved_refused)" = 0 ]
