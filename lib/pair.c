@@ -47,7 +47,7 @@ struct mxl_lpeer *mxl_lpeer(struct mx_endpoint *ep, uint8_t index, uint32_t sess
 }
 
 /*
- * A Xen channel our guest's suspend ended (either side): the survivor
+ * Side 1 of a Xen channel our guest's suspend ended: the survivor (side 0)
  * takes what we consumed to be what we published, sends the rest again
  * through the daemon and counts it there (resend_unconsumed).  Our counts
  * follow: messages we took past the published cons come again as
@@ -59,7 +59,7 @@ static void rebase_rx(struct mx_endpoint *ep, struct mxl_pair *p)
 	struct mxl_lpeer *lp = &ep->lp[p->peer_ep];
 	uint32_t ahead = p->rx.cons_pvt - p->rx_published;
 
-	if (!p->attached || lp->pair != p || ahead > mxn_ring_slots(&p->rx))
+	if (!p->attached || p->xside != 1 || lp->pair != p || ahead > mxn_ring_slots(&p->rx))
 		return;
 	lp->rx_p -= ahead;
 	lp->rx_d += ahead;
@@ -330,11 +330,10 @@ void mxl_pair_drop_restored(struct mx_endpoint *ep)
 			i++;
 			continue;
 		}
-		/* Nothing past the cons we published is taken, on either
-		 * side: the survivor sends it all again (resend_unconsumed).
-		 * Side 0's rx is in our own pages, but the survivor may have
-		 * written there while they were copied for the save, so the
-		 * image can hold a slot without its bytes (pair.h "Xen"). */
+		/* Side 0's rx is in our own pages, restored with us; side 1's
+		 * is the peer's, whose mapping the restore voided. */
+		if (!p->broken && p->xside == 0)
+			(void)mxl_pair_drain(ep, &ep->lp[p->peer_ep], NULL);
 		if (!p->broken) {
 			rebase_rx(ep, p);
 			ep->counters[MXL_CNT_PAIR_RESTORED]++;
@@ -562,15 +561,9 @@ static struct mxl_req *resend_slot(struct mx_endpoint *ep, struct mxl_pair *p, u
 }
 
 /*
- * A Xen peer saved or moved (AWAY; the daemon tells us once its guest is
- * suspended, so its cons is final): what it had not consumed (our slots
- * from its published cons on) dies with the channel.  As side 0 they are
- * in our pages, which the peer no longer maps; as side 1 they are in the
- * peer's, whose copy in the image may lack what we wrote while the
- * toolstack was copying it (a write through a grant mapping is not seen
- * by the log-dirty tracking of a live migration), so the peer drops them
- * at its restore (mxl_pair_drop_restored).  Either way they are sent
- * again through the daemon, in order, each with its number.
+ * A Xen peer saved or moved (AWAY) maps our pages (we are side 0): what it
+ * had not consumed (our slots from its published cons on) dies with the
+ * channel.  Sent again through the daemon, in order, each with its number.
  * Nothing we issued through the daemon to that peer is newer than the
  * first of them (mxl_pair_daemon_hold kept every such send back until the
  * peer had consumed the slots before it); what is not issued yet (backlog,
@@ -611,7 +604,7 @@ void mxl_pair_closed(struct mx_endpoint *ep, const struct mxn_evt *e)
 	 * before is still its word. */
 	if ((e->status == MXN_ST_CLOSED || e->status == MXN_ST_AWAY) && !p->broken)
 		(void)mxl_pair_drain(ep, &ep->lp[p->peer_ep], NULL);
-	if (e->status == MXN_ST_AWAY && p->attached && !p->broken)
+	if (e->status == MXN_ST_AWAY && p->attached && p->xside == 0 && !p->broken)
 		resend_unconsumed(ep, p);
 	pair_free(ep, p);
 }
@@ -672,8 +665,8 @@ static int tx_refresh(struct mxl_pair *p)
 
 /*
  * A send to the peer of p about to go through the daemon (rendezvous,
- * synchronous), on a Xen channel (either side): it waits until the peer
- * released every slot we wrote before it.
+ * synchronous).  Xen side 0 (the channel is in our pages, the peer maps
+ * them): it waits until the peer released every slot we wrote before it.
  * Should the peer's guest be saved, the slots it had not released die with
  * the channel and are sent again through the daemon (resend_unconsumed),
  * where nothing newer may be ahead of them.  True: wait (the peer rings
@@ -683,7 +676,7 @@ static int tx_refresh(struct mxl_pair *p)
  */
 bool mxl_pair_daemon_hold(struct mx_endpoint *ep, struct mxl_pair *p, struct mxl_req *r)
 {
-	if (!p->attached || p->broken)
+	if (!p->attached || p->xside != 0 || p->broken)
 		return false;
 	for (int armed = 0;; armed++) {
 		if (tx_refresh(p)) {
