@@ -296,32 +296,6 @@ void mxd_endpoint_detach(struct mxd_endpoint *ep);
  * Deliveries to it complete MXN_ST_CLOSED.  Detach it afterwards.
  */
 void mxd_endpoint_quiesce(struct mxd_endpoint *ep);
-/*
- * A pair channel whose peer told later that it ended (mxd_pair_away_take):
- * the survivor (endpoint index and session) and the channel's id, the
- * suspending endpoint's index and session.
- */
-struct mxd_pair_away {
-	uint32_t pair_id;
-	uint32_t session;
-	uint32_t gone_session;
-	uint8_t index;
-	uint8_t gone_index;
-};
-/*
- * ep's guest is suspending (a save, a migration): its pair channels end
- * now, unannounced, and are appended to v (*n used of *cap, grown with
- * realloc).  The transport tells the survivors (mxd_pair_away_tell) once
- * the guest is seen suspended: until then the guest may still write into
- * the channels and take from them, and a survivor that drained and sent
- * again what the peer had not taken (MXN_ST_AWAY, lib/pair.c) before
- * that would miss what the guest did after.  -ENOMEM: nothing taken, the
- * channels end at the detach (told at once).  Call before the detach.
- */
-int mxd_pair_away_take(struct mxd_endpoint *ep, struct mxd_pair_away **v, uint32_t *n,
-		       uint32_t *cap);
-/* Tell each survivor still open with that session: PAIR_CLOSED, AWAY. */
-void mxd_pair_away_tell(struct mxd_core *c, const struct mxd_pair_away *v, uint32_t n);
 /* The guest rang the doorbell (kick eventfd / event channel). */
 void mxd_endpoint_kick(struct mxd_endpoint *ep);
 struct mxd_endpoint *mxd_endpoint_lookup(struct mxd_core *c, uint8_t index);

@@ -227,49 +227,6 @@ void mxd_pair_close_all(struct mxd_endpoint *ep, uint8_t status)
 			pair_end(p, p->ep[!s], status);
 }
 
-int mxd_pair_away_take(struct mxd_endpoint *ep, struct mxd_pair_away **v, uint32_t *n,
-		       uint32_t *cap)
-{
-	struct mxd_pair_away *nv;
-	struct mxd_pair *p;
-
-	if (*n + ep->npairs > *cap) {
-		nv = realloc(*v, (*n + ep->npairs) * sizeof(*nv));
-		if (!nv)
-			return -ENOMEM;
-		*v = nv;
-		*cap = *n + ep->npairs;
-	}
-	for (int s = 0; s < 2; s++)
-		while ((p = LIST_FIRST(&ep->pairs[s]))) {
-			const struct mxd_endpoint *peer = p->ep[!s];
-
-			(*v)[(*n)++] = (struct mxd_pair_away){ .pair_id = p->id,
-							       .index = peer->index,
-							       .session = peer->session,
-							       .gone_index = ep->index,
-							       .gone_session = ep->session };
-			pair_end(p, NULL, 0);
-		}
-	return 0;
-}
-
-void mxd_pair_away_tell(struct mxd_core *c, const struct mxd_pair_away *v, uint32_t n)
-{
-	for (uint32_t i = 0; i < n; i++) {
-		struct mxd_endpoint *to = c->eps[v[i].index];
-		struct mxn_evt e = { .type = MXN_EVT_PAIR_CLOSED, .status = MXN_ST_AWAY };
-
-		if (!to || to->closing || to->quiet || to->session != v[i].session)
-			continue; /* closed meanwhile: nobody to tell */
-		e.u.pair.pair_id = v[i].pair_id;
-		e.u.pair.peer_endpoint = v[i].gone_index;
-		e.u.pair.peer_session = v[i].gone_session;
-		(void)mxd_ep_emit(to, &e);
-		mxd_ep_activate(to);
-	}
-}
-
 /* ep reports the peer of channel c->u.pair.pair_id for breaking the rules
  * (pair.h): count it against the peer and close the peer's side.  ep has
  * already stopped using the channel. */

@@ -100,11 +100,6 @@ void mxd_xen_dom_free(struct mxd_xen_dom *d, bool closed_state)
 {
 	if (!d)
 		return;
-	/* gone (it runs no more), or the daemon stops (closed_state: nobody
-	 * hears of a channel's end, as at a restart) */
-	if (!closed_state)
-		mxd_xen_dom_away_tell(d);
-	free(d->away);
 	mxd_xen_dom_detach_eps(d);
 	mxd_xen_susp_unwatch(d);
 	xs_unwatch(d->x->xs, d->fe, d->token);
@@ -135,30 +130,6 @@ uint32_t mxd_xen_dom_quiesce(struct mxd_xen_dom *d, bool moving)
 	return n;
 }
 
-/*
- * d was asked to suspend: its pair channels end now, but their survivors
- * hear of it (PAIR_CLOSED, AWAY) only once d is suspended (resume.c), when
- * its side of every channel is final: until then its programs still send
- * into them and take from them, and a survivor that drained a channel and
- * sent again what d had not taken would miss what d did after (lost
- * messages, and counts of the pair order the two sides no longer agree
- * on: lib/pair.c resend_unconsumed).  A survivor's sends between the
- * request and the news wait in the channel or, through us, parked.
- */
-static void away_take(struct mxd_xen_dom *d)
-{
-	for (uint32_t i = 0; i < MXD_XEN_SLOTS; i++)
-		if (d->eps[i] && d->eps[i]->ep)
-			(void)mxd_pair_away_take(d->eps[i]->ep, &d->away, &d->naway,
-						 &d->away_cap);
-}
-
-void mxd_xen_dom_away_tell(struct mxd_xen_dom *d)
-{
-	mxd_pair_away_tell(d->x->core, d->away, d->naway);
-	d->naway = 0;
-}
-
 void mxd_xen_dom_shutdown_asked(struct mxd_xen_dom *d)
 {
 	char what[16] = "", ctl[48];
@@ -177,10 +148,8 @@ void mxd_xen_dom_shutdown_asked(struct mxd_xen_dom *d)
 	/* Quiet first, all of them: detaching one completes requests of the
 	 * others, which must not reach memory being saved. */
 	n = mxd_xen_dom_quiesce(d, suspend);
-	if (suspend) {
+	if (suspend)
 		d->x->st.eps_suspended += n;
-		away_take(d);
-	}
 	mxd_xen_dom_detach_eps(d);
 	if (n)
 		mxd_log(MXD_LOG_NOTICE, "xen: domain %u is shutting down or suspending: "

@@ -39,8 +39,6 @@ static void susp_cb(struct ev_loop *loop, ev_timer *w, int revents)
 	(void)revents;
 	switch (mxd_xen_susp_step(&d->susp_seen, &o)) {
 	case MXD_XEN_SUSP_WAIT:
-		if (d->susp_seen) /* suspended: its pair channels are final */
-			mxd_xen_dom_away_tell(d);
 		if (ev_now(loop) < d->susp_until)
 			return;
 		break;
@@ -53,7 +51,6 @@ static void susp_cb(struct ev_loop *loop, ev_timer *w, int revents)
 	case MXD_XEN_SUSP_GONE:
 		break;
 	}
-	mxd_xen_dom_away_tell(d); /* no longer watched: now at the latest */
 	ev_timer_stop(loop, w);
 }
 

@@ -24,8 +24,6 @@
 #include "open_req.h"
 #include "xen.h"
 
-struct mxd_pair_away;        /* core.h */
-
 #define MXD_XEN_TYPE "myrixen"
 #define MXD_XEN_SLOTS 256u
 #define MXD_XEN_PATH 128
@@ -68,9 +66,6 @@ struct mxd_xen_dom {
 	ev_timer susp_w;            /* after a suspend request (resume.c) */
 	bool susp_seen;             /* ... the domain was seen suspended */
 	ev_tstamp susp_until;
-	/* Pair channels its suspend ended, told once it is suspended (dom.c) */
-	struct mxd_pair_away *away;
-	uint32_t naway, away_cap;
 	LIST_ENTRY(mxd_xen_dom) link;
 };
 
@@ -112,7 +107,6 @@ void mxd_xen_dom_detach_eps(struct mxd_xen_dom *d);
  * it is saved; its library re-attaches them after the restore. */
 void mxd_xen_dom_shutdown_asked(struct mxd_xen_dom *d);
 uint32_t mxd_xen_dom_quiesce(struct mxd_xen_dom *d, bool moving);
-void mxd_xen_dom_away_tell(struct mxd_xen_dom *d);
 
 /* The device starts over (backend InitWait): the frontend drops its
  * endpoints and handshakes again, the libraries re-attach. */

@@ -118,13 +118,7 @@
  * Side 0 never sends into the channel before side 1 mapped it, so a
  * declined or failed set-up loses nothing: both keep the daemon path.
  * The daemon never maps a pair area.  A domain that dies closes its
- * endpoints, the survivor gets MXN_EVT_PAIR_CLOSED and unmaps.  A domain
- * asked to suspend (a save, a migration) has its channels ended at once,
- * but the survivor gets MXN_EVT_PAIR_CLOSED with MXN_ST_AWAY only once
- * the domain is suspended, so the saved side of the channel is final when
- * the survivor drains it, reads its cons and sends again through the
- * daemon what it had not taken (lib/README.md); the restored side takes
- * nothing from a channel past the cons it had published.
+ * endpoints, the survivor gets MXN_EVT_PAIR_CLOSED and unmaps.
  */
 #ifndef MYRIXEN_PAIR_H
 #define MYRIXEN_PAIR_H

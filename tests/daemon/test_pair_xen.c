@@ -261,63 +261,10 @@ static void test_decline(struct xep *a, struct xep *b)
 	CHECK(no_event(a) && no_event(b));
 }
 
-/* a (side 0) and b (side 1) build a channel; its id. */
-static uint32_t open_pair(struct xep *a, struct xep *b)
-{
-	struct mxn_evt e = offered(a, b);
-	struct mxn_cmd c = { .op = MXN_CMD_PAIR_XEN };
-
-	grant(a, &e);
-	e = expect(b, MXN_EVT_PAIR_XEN_MAP);
-	c.u.xpair.pair_id = e.u.xpair.pair_id;
-	run(b, &c);
-	e = expect(a, MXN_EVT_PAIR_OPEN);
-	return e.u.pair.pair_id;
-}
-
-/*
- * b's guest is asked to suspend (a save, a migration): its channel ends
- * at once but a hears of it (PAIR_CLOSED, AWAY, naming b's endpoint and
- * session) only when the transport says b's guest is suspended
- * (mxd_pair_away_tell): until then b may still write into the channel and
- * take from it.  Before, a heard at the detach, while b still ran.  A
- * survivor that closed meanwhile hears nothing.
- */
-static void test_away_told_later(struct xep *a, struct xep *b)
-{
-	uint32_t id = open_pair(a, b), n = 0, cap = 0, bs = b->ep->session;
-	struct mxd_pair_away *v = NULL;
-	uint8_t bi = b->ep->index;
-	struct mxn_evt e;
-
-	mxd_core_quiet(core, bi, 1000);
-	mxd_endpoint_quiesce(b->ep);
-	CHECK_EQ(mxd_pair_away_take(b->ep, &v, &n, &cap), 0);
-	CHECK_EQ(n, 1);
-	CHECK_EQ(a->ep->npairs + b->ep->npairs, 0);
-	mxd_endpoint_detach(b->ep);
-	mxd_core_flush(core);
-	CHECK(no_event(a));
-	mxd_pair_away_tell(core, v, n);
-	mxd_core_flush(core);
-	e = expect(a, MXN_EVT_PAIR_CLOSED);
-	CHECK_EQ(e.status, MXN_ST_AWAY);
-	CHECK_EQ(e.u.pair.pair_id, id);
-	CHECK_EQ(e.u.pair.peer_endpoint, bi);
-	CHECK_EQ(e.u.pair.peer_session, bs);
-	CHECK(no_event(a));
-	/* told to an endpoint closed since: nothing, nobody else */
-	v[0].session ^= 1;
-	mxd_pair_away_tell(core, v, n);
-	mxd_core_flush(core);
-	CHECK(no_event(a));
-	free(v);
-}
-
 int main(void)
 {
 	struct mxd_config cfg;
-	struct xep a, b, c, d, f;
+	struct xep a, b, c, d;
 	struct mxn_evt e;
 
 	mxd_config_defaults(&cfg);
@@ -351,8 +298,6 @@ int main(void)
 	CHECK_EQ(a.ep->npairs, 0);
 	open_in(&d, 7, 4);
 	test_decline(&a, &d);
-	open_in(&f, 7, 5);
-	test_away_told_later(&a, &f);
 	test_violations(&a, &d);
 	mxd_core_free(core);
 	printf("daemon xen pairs: ok\n");
