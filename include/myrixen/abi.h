@@ -53,8 +53,7 @@
 				* 10: a send's wire seqnum toward a native Open-MX
 				* node (MXN_EVT_WIRE_SEQ, MXN_CMDF_WIRE_SEQ); a
 				* pair FIN's done_ns and MXN_RINGF_FIN_QUIET (pair.h
-				* "FIN naps"); the shim's suspend page
-				* (MXN_SHIMF_SUSPENDS, shim.h) */
+				* "FIN naps") */
 #define MYRIXEN_AREA_MAGIC 0x5852594du /* "MYRX" little-endian */
 
 #define MXN_PAGE_SIZE 4096u
