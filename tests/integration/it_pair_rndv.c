@@ -287,6 +287,22 @@ static uint64_t nap_now(mx_endpoint_t e1, uint32_t ns_mib)
 	return until;
 }
 
+/* Message i of test_nap's stream (match 0x990 + i): received whole and
+ * byte-exact into rb, and its send s done with its whole length. */
+static void nap_take(mx_endpoint_t e1, mx_endpoint_t e2, uint8_t *rb, int i, mx_request_t *s)
+{
+	mx_segment_t rs = { rb, BIG };
+	mx_request_t r;
+	mx_status_t st;
+
+	memset(rb, 0, BIG);
+	IT_OK(mx_irecv(e2, &rs, 1, 0x990 + (uint64_t)i, MX_MATCH_MASK_NONE, NULL, &r));
+	IT_CHECK(it_wait(e2, &r, &st) == 0 && st.code == MX_STATUS_SUCCESS);
+	IT_CHECK(it_verify(rb, BIG, 0x99) < 0);
+	IT_CHECK(it_wait(e1, s, &st) == 0 && st.code == MX_STATUS_SUCCESS);
+	IT_EQ(st.xfer_length, BIG);
+}
+
 static void test_nap(void)
 {
 	static uint8_t sb[BIG], rb[BIG];
@@ -307,13 +323,8 @@ static void test_nap(void)
 	for (int i = 0; i < 3; i++)
 		IT_OK(mx_isend(e1, &ss, 1, a2, 0x990 + (uint64_t)i, NULL, &s[i]));
 	/* two FINs: the second send was announced before the first FIN */
-	for (int i = 0; i < 2; i++) {
-		memset(rb, 0, BIG);
-		IT_OK(mx_irecv(e2, &rs, 1, 0x990 + (uint64_t)i, MX_MATCH_MASK_NONE, NULL, &r));
-		IT_CHECK(it_wait(e2, &r, &st) == 0 && st.code == MX_STATUS_SUCCESS);
-		IT_CHECK(it_verify(rb, BIG, 0x99) < 0);
-		IT_CHECK(it_wait(e1, &s[i], &st) == 0 && st.code == MX_STATUS_SUCCESS);
-	}
+	for (int i = 0; i < 2; i++)
+		nap_take(e1, e2, rb, i, &s[i]);
 	p = locked_pair(e1);
 	IT_EQ(p->fin_nrate, 1); /* the first FIN had nothing before it */
 	IT_CHECK(p->fin_last_ns != 0);
@@ -385,14 +396,8 @@ static void test_nap(void)
 	mxl_pair_disarm(e1);
 	mxl_unlock(e1);
 	/* the rest goes through, byte for byte */
-	for (int i = 3; i < 5; i++) {
-		memset(rb, 0, BIG);
-		IT_OK(mx_irecv(e2, &rs, 1, 0x990 + (uint64_t)i, MX_MATCH_MASK_NONE, NULL, &r));
-		IT_CHECK(it_wait(e2, &r, &st) == 0 && st.code == MX_STATUS_SUCCESS);
-		IT_CHECK(it_verify(rb, BIG, 0x99) < 0);
-		IT_CHECK(it_wait(e1, &s[i], &st) == 0 && st.code == MX_STATUS_SUCCESS);
-		IT_EQ(st.xfer_length, BIG);
-	}
+	for (int i = 3; i < 5; i++)
+		nap_take(e1, e2, rb, i, &s[i]);
 	IT_EQ(lcounter(e2, MXL_CNT_PAIR_RNDV_COPIED), 5);
 	IT_EQ(lcounter(e2, MXL_CNT_PAIR_RNDV_FAILED), 0);
 	IT_OK(mx_close_endpoint(e1));
